@@ -1,0 +1,66 @@
+# odatakit: `make demo` and `make test` work on a fresh machine (they run `make setup` first).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SHARED ?= ../shared
+GEN := $(PY) -m generator.cli
+
+# The bundled packages: how each is generated from its input in schemas/.
+OUTLOOK_V2 := --metadata schemas/outlook_v2.xml --package outlook_v2 --client-class OutlookClient \
+	--key-as-segment --unqualified-operations --scope https://outlook.office.com/.default
+GRAPH_V1 := --metadata schemas/graph_v1.xml --package graph_v1 --client-class GraphClient \
+	--key-as-segment --unqualified-operations --unqualified-enums --scope https://graph.microsoft.com/.default
+
+# Calendar types whose closure makes the bundled subsets.
+OUTLOOK_TYPES := --include 'Microsoft.OutlookServices.Event' --include 'Microsoft.OutlookServices.Calendar' \
+	--include 'Microsoft.OutlookServices.CalendarGroup' --include 'Microsoft.OutlookServices.Attachment' \
+	--include 'Microsoft.OutlookServices.User' --include 'Microsoft.OutlookServices.Reminder'
+GRAPH_TYPES := --include 'microsoft.graph.event' --include 'microsoft.graph.calendar' \
+	--include 'microsoft.graph.calendarGroup' --include 'microsoft.graph.attachment' \
+	--include 'microsoft.graph.user' --include 'microsoft.graph.group' --include 'microsoft.graph.reminder' \
+	--exclude 'microsoft.graph.security.*' --exclude 'microsoft.graph.callRecords.*'
+
+.PHONY: setup generate check-generated schemas test lint demo bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
+	touch $@
+
+setup: $(VENV)/.installed
+
+generate: setup
+	$(GEN) generate $(OUTLOOK_V2) --out generated --quiet
+	$(GEN) generate $(GRAPH_V1) --out generated --quiet
+
+# Regenerate into a temporary folder and compare with the committed generated/.
+check-generated: setup
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(GEN) generate $(OUTLOOK_V2) --out "$$tmp" --quiet && \
+	$(GEN) generate $(GRAPH_V1) --out "$$tmp" --quiet && \
+	diff -r -x __pycache__ "$$tmp" generated && echo "generated/ is up to date"
+
+# Rebuild the bundled inputs from the real documents in ../shared (maintainers only).
+schemas: setup
+	$(GEN) prune --metadata $(SHARED)/external/outlookservices-vipr/Exchange-OutlookServices-2015-10.edmx.xml \
+		--overlay schemas/outlook_v2.overlay.xml $(OUTLOOK_TYPES) --out schemas/outlook_v2.xml
+	$(GEN) prune --metadata $(SHARED)/external/msgraph-metadata/v1.0-cleanMetadata.xml \
+		$(GRAPH_TYPES) --out schemas/graph_v1.xml
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy --strict odatakit generator
+	cd generated && ../$(VENV)/bin/mypy --strict -p outlook_v2 -p graph_v1
+
+test: setup check-generated lint
+	$(PY) -m pytest -q
+
+demo: setup generate
+	$(PY) examples/demo.py
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

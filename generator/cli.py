@@ -1,0 +1,184 @@
+"""`odatakit generate | prune`: the command line of the generator."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .csdl import load_metadata, parse_metadata, read_source as _fetch
+from .emit import EmitOptions, emit
+from .errors import Diagnostics, MetadataError
+from .model import Model
+from .naming import assign_names
+from .prune import closure, merge_overlay, prune_document, write_pruned
+
+
+class Progress:
+    """Stage messages on stderr, shown only once the work has taken more than a second."""
+
+    def __init__(self, stream: TextIO, quiet: bool = False) -> None:
+        self.stream = stream
+        self.quiet = quiet
+        self.start = time.perf_counter()
+        self._pending: list[str] = []
+
+    def step(self, message: str) -> None:
+        """Note a stage; print it (and any held back) once a second has passed."""
+        if self.quiet:
+            return
+        elapsed = time.perf_counter() - self.start
+        line = f"[{elapsed:5.1f}s] {message}"
+        if elapsed < 1.0:
+            self._pending.append(line)
+            return
+        for held in self._pending:
+            print(held, file=self.stream)
+        self._pending.clear()
+        print(line, file=self.stream, flush=True)
+
+    @property
+    def seconds(self) -> float:
+        """Time since the start."""
+        return time.perf_counter() - self.start
+
+
+def _read(source: str, progress: Progress, diagnostics: Diagnostics, overlays: Sequence[str] = ()) -> tuple[Model, bytes]:
+    progress.step(f"reading {source}")
+    data = _fetch(source)
+    for overlay in overlays:
+        progress.step(f"merging overlay {overlay}")
+        data = merge_overlay(data, _fetch(overlay), source, overlay)
+    model = parse_metadata(data, source, diagnostics=diagnostics)
+    return model, data
+
+
+def _print_warnings(diagnostics: Diagnostics, stream: TextIO, limit: int = 20) -> None:
+    lines = diagnostics.format_lines() if hasattr(diagnostics, "format_lines") else [str(w) for w in diagnostics.warnings]
+    for line in lines[:limit]:
+        print(f"warning: {line}", file=stream)
+    if len(lines) > limit:
+        print(f"warning: ... and {len(lines) - limit} more (use --all-warnings to see them)", file=stream)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Read a $metadata document and write a package."""
+    progress = Progress(sys.stderr, args.quiet)
+    diagnostics = Diagnostics()
+    model, data = _read(args.metadata, progress, diagnostics, args.overlay or ())
+    if args.include:
+        progress.step("pruning")
+        pruned, _ = prune_document(args.metadata, data, model, args.include, args.exclude or ())
+        model = parse_metadata(pruned, args.metadata, diagnostics=Diagnostics())
+    progress.step(f"naming {len(model.structured)} structured and {len(model.enums)} enum types")
+    model = assign_names(model)
+    options = EmitOptions(
+        package=args.package,
+        client_class=args.client_class,
+        chunk_size=args.chunk_size,
+        key_as_segment=args.key_as_segment,
+        qualified_operations=not args.unqualified_operations,
+        qualified_enums=not args.unqualified_enums,
+        scopes=tuple(args.scope or ()),
+    )
+    progress.step("rendering and writing")
+    result = emit(model, options, Path(args.out))
+    if not args.quiet:
+        _print_warnings(diagnostics, sys.stderr, 10**9 if args.all_warnings else 20)
+        print(
+            f"{args.package}: {len(model.structured)} structured + {len(model.enums)} enum types, "
+            f"{len(model.operations)} operations, {len(result.files)} files in "
+            f"{Path(args.out) / args.package}, {progress.seconds:.2f} s, {len(diagnostics.warnings)} warnings"
+        )
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    """Write a pruned copy of a $metadata document."""
+    progress = Progress(sys.stderr, args.quiet)
+    diagnostics = Diagnostics()
+    model, data = _read(args.metadata, progress, diagnostics, args.overlay or ())
+    progress.step("computing the closure")
+    if args.explain:
+        result = closure(model, args.include, args.exclude or ())
+        for name in args.explain:
+            print(f"{name}: {result.kept.get(name, 'not kept')}")
+        return 0
+    pruned, result = prune_document(args.metadata, data, model, args.include, args.exclude or ())
+    # The pruned document must read back cleanly: fail here rather than in `generate`.
+    check = Diagnostics()
+    parse_metadata(pruned, args.out, diagnostics=check)
+    write_pruned(Path(args.out), pruned)
+    if not args.quiet:
+        reasons: dict[str, int] = {}
+        for reason in result.kept.values():
+            head = reason.split(" ")[0]
+            reasons[head] = reasons.get(head, 0) + 1
+        why = ", ".join(f"{n} by {r}" for r, n in sorted(reasons.items()))
+        print(
+            f"{args.out}: kept {len(result.kept)} types ({why}) and {len(result.operations)} bound operations "
+            f"of {len(model.structured) + len(model.enums) + len(model.type_definitions)} types, "
+            f"{progress.seconds:.2f} s"
+        )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `odatakit` command."""
+    parser = argparse.ArgumentParser(prog="odatakit", description="Typed async Python clients from OData $metadata.")
+    parser.add_argument("--version", action="version", version=f"odatakit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--metadata", required=True, help="$metadata file or http(s) URL")
+        p.add_argument("--include", action="append", help="qualified type name or glob to keep (repeatable)")
+        p.add_argument("--exclude", action="append", help="qualified type name or glob to drop (repeatable)")
+        p.add_argument("--overlay", action="append", help="CSDL document whose additions are merged in first")
+        p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    gen = sub.add_parser("generate", help="write a package from $metadata")
+    common(gen)
+    gen.add_argument("--package", required=True, help="Python package name to write")
+    gen.add_argument("--out", required=True, help="folder that receives the package")
+    gen.add_argument("--client-class", help="name of the client class (default: <Container>Client)")
+    gen.add_argument("--chunk-size", type=int, default=200, help="types per module (default 200)")
+    gen.add_argument("--key-as-segment", action="store_true", help="single keys as /set/key (Graph, Outlook)")
+    gen.add_argument("--unqualified-operations", action="store_true", help="call bound operations without namespace")
+    gen.add_argument("--unqualified-enums", action="store_true", help="enum literals as 'member' (Graph)")
+    gen.add_argument("--scope", action="append", help="OAuth scope for get_token credentials (repeatable)")
+    gen.add_argument("--all-warnings", action="store_true", help="print every reader warning")
+    gen.set_defaults(func=cmd_generate)
+
+    prune = sub.add_parser("prune", help="write a pruned $metadata with the closure of --include")
+    common(prune)
+    prune.add_argument("--out", required=False, default="-", help="file to write")
+    prune.add_argument("--explain", action="append", help="say why TYPE is kept (repeatable); writes nothing")
+    prune.set_defaults(func=cmd_prune)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: exit 0 on success, 2 on bad input with a one-line error."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "prune" and not args.explain and not args.include:
+        parser.error("prune needs at least one --include")
+    try:
+        code: int = args.func(args)
+        return code
+    except MetadataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+__all__ = ["build_parser", "load_metadata", "main"]
+
+if __name__ == "__main__":
+    raise SystemExit(main())

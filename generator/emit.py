@@ -1,0 +1,613 @@
+"""Model → Python package: plans modules, renders templates/, writes files atomically.
+
+The output is deterministic: the same model and options give byte-identical files.
+Types are chunked into modules (`models.py`, or `models_00.py`, ... for large schemas) in an
+order where every base class comes first, so modules import each other at run time only
+for base classes (never in a cycle); every other reference is a `TYPE_CHECKING` import.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import textwrap
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import jinja2
+
+from odatakit import edm
+
+from .model import (
+    EnumType,
+    Model,
+    NavigationProperty,
+    Operation,
+    Parameter,
+    Property,
+    StructuredType,
+    TypeRef,
+    description_of,
+)
+from .naming import builder_names, pascal
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+_STDLIB_TYPES = {
+    "datetime": "from datetime import datetime",
+    "date": "from datetime import date",
+    "time": "from datetime import time",
+    "timedelta": "from datetime import timedelta",
+    "Decimal": "from decimal import Decimal",
+    "UUID": "from uuid import UUID",
+}
+
+
+@attrs.frozen
+class EmitOptions:
+    """What the caller chooses about the emitted package."""
+
+    package: str
+    client_class: str | None = None
+    chunk_size: int = 200
+    key_as_segment: bool = False
+    qualified_operations: bool = True
+    qualified_enums: bool = True
+    scopes: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class EmitResult:
+    """What was written."""
+
+    files: tuple[str, ...]
+    types: int
+    operations: int
+
+
+class _Plan:
+    """Where each type lives and how it is spelled in Python."""
+
+    def __init__(self, model: Model, options: EmitOptions) -> None:
+        self.model = model
+        self.options = options
+        self.structured = model.structured_by_name()
+        self.enums = model.enums_by_name()
+        self.typedefs = model.type_definitions_by_name()
+        self.builders = builder_names(model)
+        ordered: list[EnumType | StructuredType] = list(model.enums) + _topological(model.structured)
+        size = max(1, options.chunk_size)
+        chunks = [ordered[i : i + size] for i in range(0, len(ordered), size)] or [[]]
+        self.chunks: list[tuple[str, str, list[EnumType | StructuredType]]] = []
+        for i, chunk in enumerate(chunks):
+            suffix = "" if len(chunks) == 1 else f"_{i:02d}"
+            self.chunks.append((f"models{suffix}", f"requests{suffix}", chunk))
+        self.module_of: dict[str, str] = {}
+        self.request_module_of: dict[str, str] = {}
+        for models_mod, requests_mod, chunk in self.chunks:
+            for t in chunk:
+                self.module_of[t.qualified] = models_mod
+                self.request_module_of[t.qualified] = requests_mod
+        self.ops_by_binding = _group_operations(model.operations)
+
+    # -- types -------------------------------------------------------------------------------
+    def resolve(self, ref: TypeRef) -> tuple[str, str]:
+        """(type name for the field table, Python annotation of one item)."""
+        name = ref.name
+        seen: set[str] = set()
+        while name in self.typedefs and name not in seen:
+            seen.add(name)
+            name = self.typedefs[name].underlying.name
+        if name.startswith("Edm."):
+            if name in ("Edm.EntityType", "Edm.ComplexType", "Edm.AnyPath", "Edm.PropertyPath"):
+                return "Edm.Untyped", "Any"
+            return name, edm.PY_TYPES.get(name, "Any")
+        if name in self.structured:
+            return name, self.structured[name].py_name
+        if name in self.enums:
+            return name, self.enums[name].py_name
+        # A type of a namespace that is only referenced: kept as plain JSON.
+        return "Edm.Untyped", "Any"
+
+    def annotation(self, ref: TypeRef, optional: bool = True) -> str:
+        """The Python annotation of a property or parameter."""
+        _, py = self.resolve(ref)
+        if ref.collection:
+            py = f"list[{py}]"
+        if optional and py != "Any":
+            py = f"{py} | None"
+        return py
+
+    def base_of(self, t: StructuredType) -> str:
+        """The Python base class of a generated data class."""
+        if t.base and t.base in self.structured:
+            return self.structured[t.base].py_name
+        return "EntityBase" if t.kind == "entity" else "ComplexBase"
+
+
+def _topological(types: Iterable[StructuredType]) -> list[StructuredType]:
+    """Declaration order, except that a base type always comes before its derived types."""
+    by_name = {t.qualified: t for t in types}
+    out: list[StructuredType] = []
+    done: set[str] = set()
+    for t in by_name.values():
+        chain: list[StructuredType] = []
+        current: StructuredType | None = t
+        while current is not None and current.qualified not in done:
+            chain.append(current)
+            done.add(current.qualified)
+            current = by_name.get(current.base) if current.base else None
+        out.extend(reversed(chain))
+    return out
+
+
+def _group_operations(operations: Iterable[Operation]) -> dict[tuple[str, bool], list[list[Operation]]]:
+    """Bound operations by (binding type, collection?), overloads of one name together."""
+    grouped: dict[tuple[str, bool], dict[str, list[Operation]]] = {}
+    for op in operations:
+        binding = op.binding
+        if binding is None:
+            continue
+        key = (binding.type.name, binding.type.collection)
+        grouped.setdefault(key, {}).setdefault(op.name, []).append(op)
+    return {k: list(v.values()) for k, v in grouped.items()}
+
+
+def _doc(text: str | None, fallback: str, indent: int) -> str:
+    """A docstring body: wrapped, escaped, one line when it fits."""
+    body = (text or fallback).strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    width = max(40, 88 - indent - 6)
+    paragraphs = [textwrap.fill(" ".join(p.split()), width) for p in body.split("\n\n") if p.strip()]
+    joined = "\n\n".join(paragraphs) or fallback
+    pad = " " * indent
+    lines = joined.split("\n")
+    if len(lines) == 1:
+        return f'{pad}"""{lines[0]}"""'
+    inner = "\n".join((pad + line) if line else "" for line in lines)
+    return f'{pad}"""{lines[0]}\n{inner[len(pad) + len(lines[0]) + 1:]}\n{pad}"""'
+
+
+@attrs.frozen
+class _MergedOperation:
+    """Overloads of one bound or unbound operation name merged into one Python method."""
+
+    kind: str
+    qualified: str
+    py_name: str
+    params: tuple[tuple[Parameter, bool], ...]  # (parameter, required)
+    return_type: TypeRef | None
+    description: str | None
+
+
+def _merge_overloads(overloads: list[Operation]) -> _MergedOperation:
+    first = overloads[0]
+    names: dict[str, Parameter] = {}
+    counts: dict[str, int] = {}
+    for op in overloads:
+        for p in op.call_parameters:
+            names.setdefault(p.name, p)
+            counts[p.name] = counts.get(p.name, 0) + 1
+    params = tuple(
+        (p, counts[p.name] == len(overloads) and not p.type.nullable and not p.optional and first.kind == "function")
+        for p in names.values()
+    )
+    return _MergedOperation(
+        first.kind, first.qualified, first.py_name, params, first.return_type, description_of(first.annotations)
+    )
+
+
+class Emitter:
+    """Renders one package from a named model."""
+
+    def __init__(self, model: Model, options: EmitOptions) -> None:
+        self.model = model
+        self.options = options
+        self.plan = _Plan(model, options)
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+            autoescape=False,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.env.filters["doc"] = _doc
+        self.env.filters["pyrepr"] = _pyrepr
+        self.env.filters["describe"] = description_of
+
+    @property
+    def client_class(self) -> str:
+        """The generated client's class name."""
+        if self.options.client_class:
+            return self.options.client_class
+        container = self.model.container
+        return pascal(container.name if container else self.options.package) + "Client"
+
+    def render(self) -> dict[str, str]:
+        """All files of the package: relative path → text."""
+        files: dict[str, str] = {}
+        for models_mod, requests_mod, chunk in self.plan.chunks:
+            files[f"{models_mod}.py"] = self._render_models(models_mod, chunk)
+            files[f"{requests_mod}.py"] = self._render_requests(requests_mod, chunk)
+        files["_registry.py"] = self._render_registry()
+        files["client.py"] = self._render_client()
+        files["__init__.py"] = self._render_init()
+        files["py.typed"] = ""
+        return files
+
+    # -- models ------------------------------------------------------------------------------
+    def _field_rows(self, t: StructuredType) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        members: list[Property | NavigationProperty] = [*t.properties, *t.navigation]
+        for member in members:
+            type_name, _ = self.plan.resolve(member.type)
+            rows.append(
+                {
+                    "py_name": member.py_name,
+                    "wire": member.name,
+                    "type": type_name,
+                    "collection": member.type.collection,
+                    "navigation": isinstance(member, NavigationProperty),
+                    "annotation": self.plan.annotation(member.type),
+                    "doc": description_of(member.annotations),
+                }
+            )
+        return rows
+
+    def _render_models(self, module: str, chunk: list[EnumType | StructuredType]) -> str:
+        enums = [t for t in chunk if isinstance(t, EnumType)]
+        classes = [t for t in chunk if isinstance(t, StructuredType)]
+        used: set[str] = set()
+        runtime_imports: dict[str, set[str]] = {}
+        checking_imports: dict[str, set[str]] = {}
+        class_rows = []
+        for t in classes:
+            fields = self._field_rows(t)
+            base = self.plan.base_of(t)
+            if t.base and t.base in self.plan.structured:
+                base_mod = self.plan.module_of[t.base]
+                if base_mod != module:
+                    runtime_imports.setdefault(base_mod, set()).add(base)
+            for f in fields:
+                self._note_annotation(f["annotation"], module, used, checking_imports)
+            class_rows.append(
+                {
+                    "t": t,
+                    "base": base,
+                    "fields": fields,
+                    "doc": description_of(t.annotations),
+                    "kind_text": "entity type" if t.kind == "entity" else "complex type",
+                }
+            )
+        runtime_names = {n for names in runtime_imports.values() for n in names}
+        for mod, names in list(checking_imports.items()):
+            names -= runtime_names
+            if not names:
+                del checking_imports[mod]
+        stdlib = sorted(_STDLIB_TYPES[name] for name in used if name in _STDLIB_TYPES)
+        runtime_bases = sorted(
+            {r["base"] for r in class_rows if r["base"] in ("EntityBase", "ComplexBase")}
+            | ({"ODataFlag"} if any(e.is_flags for e in enums) else set())
+            | ({"ODataEnum"} if any(not e.is_flags for e in enums) else set())
+            | ({"FieldSpec"} if classes else set())
+        )
+        return self.env.get_template("models.py.jinja").render(
+            enums=enums,
+            classes=class_rows,
+            stdlib=stdlib,
+            needs_any="Any" in used,
+            needs_attrs=bool(classes),
+            runtime_bases=runtime_bases,
+            runtime_imports=sorted((m, sorted(n)) for m, n in runtime_imports.items()),
+            checking_imports=sorted((m, sorted(n)) for m, n in checking_imports.items()),
+            package=self.options.package,
+        )
+
+    def _note_annotation(
+        self, annotation: str, module: str, used: set[str], checking: dict[str, set[str]]
+    ) -> None:
+        for token in annotation.replace("[", " ").replace("]", " ").replace("|", " ").split():
+            if token in ("list", "None", "str", "int", "float", "bool", "bytes", "dict"):
+                continue
+            if token in _STDLIB_TYPES or token == "Any":
+                used.add(token)
+                continue
+            qualified = self._qualified_by_py.get(token)
+            if qualified is not None:
+                mod = self.plan.module_of[qualified]
+                if mod != module:
+                    checking.setdefault(mod, set()).add(token)
+
+    @property
+    def _qualified_by_py(self) -> dict[str, str]:
+        cached: dict[str, str] | None = getattr(self, "_qbp", None)
+        if cached is None:
+            cached = {t.py_name: t.qualified for t in self.model.structured}
+            cached.update({e.py_name: e.qualified for e in self.model.enums})
+            self._qbp = cached
+        return cached
+
+    # -- request builders --------------------------------------------------------------------
+    def _operation_row(self, merged: _MergedOperation) -> dict[str, Any]:
+        params = []
+        for p, required in merged.params:
+            type_name, _ = self.plan.resolve(p.type)
+            params.append(
+                {
+                    "py_name": p.py_name,
+                    "wire": p.name,
+                    "type": type_name,
+                    "collection": p.type.collection,
+                    "annotation": self.plan.annotation(p.type, optional=not required),
+                    "required": required,
+                }
+            )
+        if merged.return_type is None:
+            returns = None
+            return_annotation = "None"
+        else:
+            type_name, _ = self.plan.resolve(merged.return_type)
+            returns = (type_name, merged.return_type.collection)
+            return_annotation = self.plan.annotation(merged.return_type, optional=merged.return_type.nullable)
+            if merged.return_type.collection:
+                return_annotation = self.plan.annotation(merged.return_type, optional=False)
+        return {
+            "kind": merged.kind,
+            "qualified": merged.qualified,
+            "py_name": merged.py_name,
+            "params": params,
+            "returns": returns,
+            "return_annotation": return_annotation,
+            "doc": merged.description,
+        }
+
+    def _render_requests(self, module: str, chunk: list[EnumType | StructuredType]) -> str:
+        entities = [t for t in chunk if isinstance(t, StructuredType) and t.kind == "entity"]
+        used: set[str] = set()
+        checking: dict[str, set[str]] = {}
+        runtime: dict[str, set[str]] = {}
+        rows = []
+        for t in entities:
+            entity_builder, collection_builder = self.plan.builders[t.qualified]
+            base_entity, base_collection = "EntityRequest", "CollectionRequest"
+            if t.base and t.base in self.plan.builders:
+                base_entity, base_collection = self.plan.builders[t.base]
+                base_mod = self.plan.request_module_of[t.base]
+                if base_mod != module:
+                    runtime.setdefault(base_mod, set()).update({base_entity, base_collection})
+            navs = []
+            for n in t.navigation:
+                if n.type.name not in self.plan.builders:
+                    continue
+                target_entity, target_collection = self.plan.builders[n.type.name]
+                target = self.plan.structured[n.type.name]
+                builder = target_collection if n.type.collection else target_entity
+                annotation = f"{builder}[{target.py_name}]"
+                self._note_builder(n.type.name, builder, module, checking)
+                self._note_annotation(target.py_name, "", used, checking)
+                navs.append(
+                    {
+                        "py_name": n.py_name,
+                        "wire": n.name,
+                        "target": n.type.name,
+                        "collection": n.type.collection,
+                        "annotation": annotation,
+                        "doc": description_of(n.annotations),
+                        "contained": n.contains_target,
+                    }
+                )
+            ops_single = [
+                self._operation_row(_merge_overloads(o)) for o in self.plan.ops_by_binding.get((t.qualified, False), [])
+            ]
+            ops_collection = [
+                self._operation_row(_merge_overloads(o)) for o in self.plan.ops_by_binding.get((t.qualified, True), [])
+            ]
+            for op in ops_single + ops_collection:
+                for p in op["params"]:
+                    self._note_annotation(p["annotation"], "", used, checking)
+                self._note_annotation(op["return_annotation"], "", used, checking)
+            full_key = tuple((name, self._key_type(t, name)) for name in self.model.key_of(t.qualified))
+            # Only the type that declares the key sets KEY; derived builders inherit it.
+            key = full_key if not t.base or not self.model.key_of(t.base) else None
+            key_annotation = None
+            if full_key:
+                py_types = [edm.PY_TYPES.get(k[1], "str") for k in full_key]
+                for py in py_types:
+                    if py in _STDLIB_TYPES:
+                        used.add(py)
+                key_annotation = py_types[0] if len(py_types) == 1 else f"tuple[{', '.join(py_types)}]"
+            rows.append(
+                {
+                    "t": t,
+                    "entity": entity_builder,
+                    "collection": collection_builder,
+                    "base_entity": base_entity,
+                    "base_collection": base_collection,
+                    "navs": navs,
+                    "ops_single": ops_single,
+                    "ops_collection": ops_collection,
+                    "key": key,
+                    "key_annotation": key_annotation,
+                }
+            )
+        runtime_names = {n for names in runtime.values() for n in names}
+        for mod, names in list(checking.items()):
+            names -= runtime_names
+            if mod == module:
+                names.clear()
+            if not names:
+                del checking[mod]
+        stdlib = sorted(_STDLIB_TYPES[name] for name in used if name in _STDLIB_TYPES)
+        return self.env.get_template("requests.py.jinja").render(
+            rows=rows,
+            stdlib=stdlib,
+            needs_any="Any" in used,
+            runtime_imports=sorted((m, sorted(n)) for m, n in runtime.items()),
+            checking_imports=sorted((m, sorted(n)) for m, n in checking.items()),
+            package=self.options.package,
+        )
+
+    def _note_builder(self, qualified: str, builder: str, module: str, checking: dict[str, set[str]]) -> None:
+        mod = self.plan.request_module_of[qualified]
+        if mod != module:
+            checking.setdefault(mod, set()).add(builder)
+
+    def _key_type(self, t: StructuredType, name: str) -> str:
+        for ancestor in self.model.base_chain(t.qualified):
+            for p in ancestor.properties:
+                if p.name == name:
+                    return self.plan.resolve(p.type)[0]
+        return "Edm.String"
+
+    # -- client, registry, package -----------------------------------------------------------
+    def _render_client(self) -> str:
+        container = self.model.container
+        used: set[str] = set()
+        checking: dict[str, set[str]] = {}
+        sets = []
+        imports = []
+        if container is not None:
+            for s in container.entity_sets:
+                if s.entity_type not in self.plan.builders:
+                    continue
+                entity_builder, collection_builder = self.plan.builders[s.entity_type]
+                target = self.plan.structured[s.entity_type]
+                builder = entity_builder if s.singleton else collection_builder
+                self._note_builder(s.entity_type, builder, "", checking)
+                self._note_annotation(target.py_name, "", used, checking)
+                sets.append(
+                    {
+                        "py_name": s.py_name,
+                        "wire": s.name,
+                        "target": s.entity_type,
+                        "collection": not s.singleton,
+                        "annotation": f"{builder}[{target.py_name}]",
+                        "doc": description_of(s.annotations),
+                        "singleton": s.singleton,
+                    }
+                )
+            ops_by_name: dict[str, list[Operation]] = {}
+            for op in self.model.operations:
+                if not op.bound:
+                    ops_by_name.setdefault(op.qualified, []).append(op)
+            for imp in container.imports:
+                overloads = ops_by_name.get(imp.operation)
+                if not overloads:
+                    continue
+                row = self._operation_row(attrs.evolve(_merge_overloads(overloads), py_name=imp.py_name))
+                row["import_name"] = imp.name
+                for p in row["params"]:
+                    self._note_annotation(p["annotation"], "", used, checking)
+                self._note_annotation(row["return_annotation"], "", used, checking)
+                imports.append(row)
+        stdlib = sorted(_STDLIB_TYPES[name] for name in used if name in _STDLIB_TYPES)
+        return self.env.get_template("client.py.jinja").render(
+            client_class=self.client_class,
+            container=container,
+            sets=sets,
+            imports=imports,
+            stdlib=stdlib,
+            needs_any="Any" in used,
+            checking_imports=sorted((m, sorted(n)) for m, n in checking.items()),
+            options=self.options,
+            package=self.options.package,
+        )
+
+    def _render_registry(self) -> str:
+        modules = sorted(self.plan.module_of.items())
+        builders = sorted(
+            (q, self.plan.request_module_of[q], names[0], names[1]) for q, names in self.plan.builders.items()
+        )
+        aliases = sorted(self.model.aliases)
+        return self.env.get_template("_registry.py.jinja").render(
+            modules=modules, builders=builders, aliases=aliases, package=self.options.package
+        )
+
+    def _render_init(self) -> str:
+        exports: list[tuple[str, str]] = [(self.client_class, "client")]
+        for t in list(self.model.enums) + list(self.model.structured):
+            exports.append((t.py_name, self.plan.module_of[t.qualified]))
+        exports.sort(key=lambda e: e[0])
+        title = self.model.container.namespace if self.model.container else self.options.package
+        return self.env.get_template("__init__.py.jinja").render(
+            exports=exports, package=self.options.package, title=title, source=_display_source(self.model.source)
+        )
+
+
+def _display_source(source: str) -> str:
+    """The input's name as the generated header shows it: a URL, or a file's base name."""
+    if source.startswith(("http://", "https://")):
+        return source
+    return os.path.basename(source)
+
+
+def _pyrepr(value: Any) -> str:
+    """A Python literal with double quotes, as the formatter writes them."""
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, tuple):
+        inner = ", ".join(_pyrepr(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return repr(value)
+
+
+RUFF_SETTINGS = ("--isolated", "--target-version", "py311", "--line-length", "120")
+
+
+def format_tree(folder: Path) -> None:
+    """Sort imports and format the emitted files with ruff (its formatter, not ours).
+
+    Runs isolated from any project configuration and inside the folder itself, so that the
+    result depends only on the files and the pinned ruff version: `make check-generated`
+    stays byte-exact wherever it runs.
+    """
+    try:
+        from ruff.__main__ import find_ruff_bin
+    except ImportError as exc:  # pragma: no cover - ruff is a dependency of the generator
+        raise RuntimeError("the generator needs ruff to format its output: pip install 'odatakit[generator]'") from exc
+    ruff = os.fsdecode(find_ruff_bin())
+    for args in (["check", "--select", "I,F401", "--fix", "--quiet", "--exit-zero"], ["format", "--quiet"]):
+        subprocess.run([ruff, *args, *RUFF_SETTINGS, "."], cwd=folder, check=True)
+
+
+def write_package(files: dict[str, str], out_dir: Path, package: str) -> list[Path]:
+    """Write the files into `out_dir/package` atomically: a temporary folder, then a swap."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / package
+    staging = Path(tempfile.mkdtemp(prefix=f".{package}.", dir=out_dir))
+    try:
+        written = []
+        for rel, text in sorted(files.items()):
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="\n")
+            written.append(target / rel)
+        format_tree(staging)
+        backup = None
+        if target.exists():
+            backup = out_dir / f".{package}.old"
+            if backup.exists():
+                shutil.rmtree(backup)
+            target.rename(backup)
+        staging.rename(target)
+        if backup is not None:
+            shutil.rmtree(backup)
+        return written
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def emit(model: Model, options: EmitOptions, out_dir: Path) -> EmitResult:
+    """Render and write a package for a named model."""
+    files = Emitter(model, options).render()
+    written = write_package(files, out_dir, options.package)
+    return EmitResult(
+        files=tuple(str(p) for p in written),
+        types=len(model.structured) + len(model.enums),
+        operations=len(model.operations),
+    )

@@ -1,0 +1,91 @@
+"""OData URL literals (`'O''Neil'`, `2024-01-02T03:04:05Z`, `Ns.Color'Red'`) and path encoding."""
+
+from __future__ import annotations
+
+import base64
+import enum
+import math
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+from . import edm
+
+__all__ = ["format_key", "literal", "quote_segment"]
+
+# Characters OData and RFC 3986 allow unencoded in a path segment and that no server reads
+# differently; `+` is left out on purpose because some servers decode it as a space.
+_SEGMENT_SAFE = "'(),=:@$*!;"
+
+
+def quote_segment(text: str) -> str:
+    """Percent-encode one path segment (a `/` inside it is encoded too)."""
+    return quote(text, safe=_SEGMENT_SAFE)
+
+
+def literal(value: Any, edm_type: str | None = None, *, qualified_enums: bool = True) -> str:
+    """The OData literal of a Python value, typed by `edm_type` where the value alone is ambiguous."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, enum.Enum):
+        return _enum_literal(value, qualified_enums)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "INF" if value > 0 else "-INF"
+        return repr(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise TypeError("a DateTimeOffset literal needs an aware datetime")
+        return str(edm.encoder("Edm.DateTimeOffset")(value))
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return str(edm.encoder("Edm.TimeOfDay")(value))
+    if isinstance(value, timedelta):
+        return f"duration'{edm.encoder('Edm.Duration')(value)}'"
+    if isinstance(value, bytes):
+        return "binary'" + base64.urlsafe_b64encode(value).decode("ascii") + "'"
+    if isinstance(value, str):
+        if edm_type == "Edm.Guid":
+            return str(UUID(value))
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no OData literal for a value of type {type(value).__name__}")
+
+
+def _enum_literal(value: enum.Enum, qualified: bool) -> str:
+    qualified_name = getattr(type(value), "__odata_type__", "")
+    if isinstance(value, enum.Flag):
+        names: dict[str, str] = getattr(type(value), "__odata_wire__", {})
+        text = ",".join(names.get(m.name or "", m.name or "") for m in type(value) if m.value and m in value)
+    else:
+        text = str(value.value)
+    inner = "'" + text.replace("'", "''") + "'"
+    return f"{qualified_name}{inner}" if qualified and qualified_name else inner
+
+
+def format_key(values: tuple[tuple[str, Any, str], ...], *, as_segment: bool) -> str:
+    """The key part of a URL for (name, value, Edm type) triples, already percent-encoded.
+
+    `as_segment` gives the key-as-segment form (`/events/AAMk=`) that Graph and Outlook use
+    for single keys; otherwise the parenthesised form (`(OrderID=1,ProductID=2)`).
+    """
+    if as_segment and len(values) == 1:
+        _, value, edm_type = values[0]
+        text = value if isinstance(value, str) and edm_type != "Edm.Guid" else literal(value, edm_type)
+        return "/" + quote_segment(str(text))
+    if len(values) == 1:
+        return "(" + quote_segment(literal(values[0][1], values[0][2])) + ")"
+    parts = [f"{name}={literal(value, edm_type)}" for name, value, edm_type in values]
+    return "(" + quote_segment(",".join(parts)) + ")"

@@ -1,0 +1,434 @@
+"""Typed objects and their JSON form: base classes, the type registry, the converter.
+
+Generated packages declare attrs classes and register them here with a field table
+(Python name, wire name, Edm or qualified type, collection?).  The converter turns OData
+JSON into those classes and back, losing nothing: unknown properties and instance
+annotations (``@odata.type``, ``@odata.etag``, ``prop@odata.navigationLink``...) are kept
+in ``additional_data``, properties the server sent as ``null`` stay ``null``, and values
+that Python cannot hold exactly (7-digit fractions, non-canonical durations) keep their
+wire text (see :mod:`odatakit.edm`).
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+import cattrs
+
+from . import edm
+from .expr import Field
+
+__all__ = [
+    "ComplexBase",
+    "Converter",
+    "EntityBase",
+    "FieldSpec",
+    "ODataEnum",
+    "ODataFlag",
+    "ODataObject",
+    "Registry",
+]
+
+_C = TypeVar("_C", bound=type)
+_O = TypeVar("_O", bound="ODataObject")
+
+ODATA_TYPE = "@odata.type"
+
+
+@attrs.define(kw_only=True)
+class ODataObject:
+    """Base of every generated entity and complex class."""
+
+    #: Properties the model does not declare and instance annotations, by wire name.
+    additional_data: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    # Wire names the server sent as an explicit null: written back as null.
+    _odata_nulls: frozenset[str] = attrs.field(factory=frozenset, init=False, repr=False, eq=False)
+
+    __odata_type__: ClassVar[str] = ""
+
+    @property
+    def odata_type(self) -> str | None:
+        """The `@odata.type` the object was received with, if any."""
+        value = self.additional_data.get(ODATA_TYPE)
+        return value if isinstance(value, str) else None
+
+    @property
+    def odata_etag(self) -> str | None:
+        """The `@odata.etag` the object was received with, if any."""
+        value = self.additional_data.get("@odata.etag")
+        return value if isinstance(value, str) else None
+
+
+@attrs.define(kw_only=True)
+class EntityBase(ODataObject):
+    """Base of generated entity classes."""
+
+
+@attrs.define(kw_only=True)
+class ComplexBase(ODataObject):
+    """Base of generated complex classes."""
+
+
+class ODataEnum(enum.Enum):
+    """Base of generated enums: the value is the wire string.
+
+    A value the model does not know (services add members over time) becomes a pseudo
+    member rather than an error, so reading never fails and writing gives it back.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> ODataEnum | None:
+        if not isinstance(value, str):
+            return None
+        pseudo = object.__new__(cls)
+        pseudo._name_ = value
+        pseudo._value_ = value
+        # Cached so that the same unknown value is the same object.
+        return cls._value2member_map_.setdefault(value, pseudo)  # type: ignore[return-value]
+
+
+class ODataFlag(enum.Flag):
+    """Base of generated flag enums: serialised as comma-separated member names."""
+
+
+@attrs.frozen
+class FieldSpec:
+    """One property of a generated class, as the converter and the query DSL see it."""
+
+    py_name: str
+    wire: str
+    type: str  # "Edm.String", or a qualified type name
+    collection: bool = False
+    navigation: bool = False
+
+
+class _FieldDescriptor:
+    """Class access gives a query `Field`; instance access is the slot's value."""
+
+    __slots__ = ("_slot", "_spec", "_registry")
+
+    def __init__(self, slot: Any, spec: FieldSpec, registry: Registry) -> None:
+        self._slot = slot
+        self._spec = spec
+        self._registry = registry
+
+    def __get__(self, obj: object | None, owner: type | None = None) -> Any:
+        if obj is None:
+            assert owner is not None
+            return Field.root(owner, self._spec, self._registry)
+        return self._slot.__get__(obj, owner)
+
+    def __set__(self, obj: object, value: Any) -> None:
+        self._slot.__set__(obj, value)
+
+    def __delete__(self, obj: object) -> None:
+        self._slot.__delete__(obj)
+
+
+@attrs.frozen
+class TypeInfo:
+    """What the registry knows about one generated class."""
+
+    cls: type
+    qualified: str
+    fields: tuple[FieldSpec, ...]  # own and inherited
+    by_wire: Mapping[str, FieldSpec]
+    wire_names: Mapping[str, str] | None = None  # flag enums: member name → wire name
+
+
+class Registry:
+    """The types of one generated package: lazy lookup by qualified name and by class."""
+
+    def __init__(
+        self,
+        package: str,
+        modules: Mapping[str, str],
+        aliases: Mapping[str, str] | None = None,
+        builders: Mapping[str, tuple[str, str, str]] | None = None,
+    ) -> None:
+        self.package = package
+        self._modules = dict(modules)  # qualified name → module (relative to package)
+        self._aliases = dict(aliases or {})  # alias → namespace
+        self._builders = dict(builders or {})  # qualified → (module, entity, collection)
+        self._by_name: dict[str, TypeInfo] = {}
+        self._by_class: dict[type, TypeInfo] = {}
+        self._names: dict[str, str] = {}  # qualified → class name, filled by the decorators
+
+    # -- registration (called by generated modules at import) -----------------------------
+    def structured(self, qualified: str, fields: Iterable[FieldSpec]) -> Callable[[_C], _C]:
+        """Class decorator: register an entity or complex class and its fields."""
+        own = tuple(fields)
+
+        def register(cls: _C) -> _C:
+            inherited: tuple[FieldSpec, ...] = ()
+            for base in cls.__mro__[1:]:
+                info = self._by_class.get(base)
+                if info is not None:
+                    inherited = info.fields
+                    break
+            all_fields = inherited + own
+            info = TypeInfo(cls, qualified, all_fields, {f.wire: f for f in all_fields})
+            cls.__odata_type__ = qualified
+            for spec in own:
+                slot = cls.__dict__.get(spec.py_name)
+                if slot is not None:
+                    setattr(cls, spec.py_name, _FieldDescriptor(slot, spec, self))
+            self._store(info)
+            return cls
+
+        return register
+
+    def enum(self, qualified: str, wire_names: Mapping[str, str] | None = None) -> Callable[[_C], _C]:
+        """Class decorator: register an enum (flag enums pass member → wire names)."""
+
+        def register(cls: _C) -> _C:
+            cls.__odata_type__ = qualified
+            if wire_names:
+                cls.__odata_wire__ = dict(wire_names)
+            self._store(TypeInfo(cls, qualified, (), {}, dict(wire_names) if wire_names else None))
+            return cls
+
+        return register
+
+    def _store(self, info: TypeInfo) -> None:
+        self._by_name[info.qualified] = info
+        self._by_class[info.cls] = info
+
+    # -- lookup -----------------------------------------------------------------------------
+    def qualify(self, name: str) -> str:
+        """Resolve an alias-qualified or `#`-prefixed type name to the namespace-qualified one."""
+        name = name.lstrip("#")
+        ns, _, local = name.rpartition(".")
+        if ns in self._aliases:
+            return f"{self._aliases[ns]}.{local}"
+        return name
+
+    def info(self, qualified: str) -> TypeInfo:
+        """The registered type of a qualified name, importing its module on first use."""
+        info = self._by_name.get(qualified)
+        if info is None:
+            module = self._modules.get(qualified)
+            if module is None:
+                raise KeyError(f"{qualified!r} is not a type of {self.package}")
+            importlib.import_module(f"{self.package}.{module}")
+            info = self._by_name[qualified]
+        return info
+
+    def find(self, name: str) -> TypeInfo | None:
+        """Like `info`, for a name from the wire: None when the package does not know it."""
+        qualified = self.qualify(name)
+        if qualified not in self._by_name and qualified not in self._modules:
+            return None
+        return self.info(qualified)
+
+    def info_of(self, cls: type) -> TypeInfo:
+        """The registered type of a generated class."""
+        return self._by_class[cls]
+
+    def builder(self, qualified: str, collection: bool) -> type:
+        """The request builder class for an entity type (collection or single)."""
+        module, entity, coll = self._builders[qualified]
+        mod = importlib.import_module(f"{self.package}.{module}")
+        cls: type = getattr(mod, coll if collection else entity)
+        return cls
+
+
+class Converter:
+    """OData JSON ↔ typed objects for one package, on top of a cattrs converter.
+
+    Every generated class, enum and Edm primitive has a hook on ``self.cattrs``; users may
+    register their own hooks there and they take precedence for nested values as well.
+    """
+
+    def __init__(self, registry: Registry, *, ieee754_compatible: bool = False) -> None:
+        self.registry = registry
+        self.ieee754_compatible = ieee754_compatible
+        self.cattrs = cattrs.Converter()
+        self._decoders: dict[type, dict[str, tuple[str, Callable[[Any], Any]]]] = {}
+        self._encoders: dict[type, list[tuple[str, str, Callable[[Any], Any]]]] = {}
+        c = self.cattrs
+        c.register_structure_hook_func(_is_odata_object, self._structure_hook)
+        c.register_unstructure_hook_func(_is_odata_object, self._unstructure_object)
+        c.register_structure_hook_func(_is_enum, self._structure_enum)
+        c.register_unstructure_hook_func(_is_enum, self._unstructure_enum)
+
+    # -- public ------------------------------------------------------------------------------
+    def structure(self, data: Any, cls: type[_O]) -> _O:
+        """Turn a JSON object into an instance of `cls` (or of a derived class per `@odata.type`)."""
+        result: _O = self.cattrs.structure(data, cls)
+        return result
+
+    def structure_value(self, data: Any, type_name: str, collection: bool = False) -> Any:
+        """Turn a JSON value of an Edm or model type (qualified name) into Python."""
+        return self._decoder(type_name, collection)(data)
+
+    def unstructure(self, obj: Any) -> Any:
+        """Turn a typed object (or list, enum, Edm value) back into JSON-ready Python values."""
+        if isinstance(obj, ODataObject):
+            return self._unstructure_object(obj)
+        if isinstance(obj, list):
+            return [self.unstructure(v) for v in obj]
+        return self.cattrs.unstructure(obj)
+
+    def unstructure_value(self, value: Any, type_name: str, collection: bool = False) -> Any:
+        """Turn a Python value of an Edm or model type (qualified name) into JSON."""
+        return self._encoder(type_name, collection)(value)
+
+    # -- objects -------------------------------------------------------------------------------
+    def _structure_hook(self, data: Any, cls: type[Any]) -> Any:
+        return self._structure_object(data, cls)
+
+    def _structure_object(self, data: Any, cls: type[Any]) -> Any:
+        if not isinstance(data, dict):
+            raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
+        odata_type = data.get(ODATA_TYPE)
+        if isinstance(odata_type, str):
+            found = self.registry.find(odata_type)
+            if found is not None and found.cls is not cls and issubclass(found.cls, cls):
+                cls = found.cls
+        decoders = self._decoders.get(cls)
+        if decoders is None:
+            decoders = self._build_decoders(cls)
+        kwargs: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        nulls: list[str] = []
+        for key, value in data.items():
+            entry = decoders.get(key)
+            if entry is None:
+                extra[key] = value
+            elif value is None:
+                nulls.append(key)
+            else:
+                kwargs[entry[0]] = entry[1](value)
+        obj = cls(**kwargs)
+        if extra:
+            obj.additional_data = extra
+        if nulls:
+            object.__setattr__(obj, "_odata_nulls", frozenset(nulls))
+        return obj
+
+    def _build_decoders(self, cls: type) -> dict[str, tuple[str, Callable[[Any], Any]]]:
+        info = self.registry.info_of(cls)
+        decoders = {f.wire: (f.py_name, self._decoder(f.type, f.collection)) for f in info.fields}
+        self._decoders[cls] = decoders
+        return decoders
+
+    def _unstructure_object(self, obj: Any, declared: type | None = None) -> dict[str, Any]:
+        cls = type(obj)
+        encoders = self._encoders.get(cls)
+        if encoders is None:
+            info = self.registry.info_of(cls)
+            encoders = [(f.py_name, f.wire, self._encoder(f.type, f.collection)) for f in info.fields]
+            self._encoders[cls] = encoders
+        extra: dict[str, Any] = obj.additional_data
+        out: dict[str, Any] = {}
+        # Control information first, as OData JSON requires for streaming readers.
+        for key, value in extra.items():
+            if key.startswith("@"):
+                out[key] = value
+        if declared is not None and cls is not declared and ODATA_TYPE not in out:
+            out[ODATA_TYPE] = "#" + cls.__odata_type__
+        nulls = obj._odata_nulls
+        for py_name, wire, encode in encoders:
+            value = getattr(obj, py_name)
+            if value is not None:
+                out[wire] = encode(value)
+            elif wire in nulls:
+                out[wire] = None
+        for key, value in extra.items():
+            if not key.startswith("@"):
+                out[key] = value
+        return out
+
+    # -- enums ---------------------------------------------------------------------------------
+    def _structure_enum(self, data: Any, cls: type[Any]) -> Any:
+        if issubclass(cls, enum.Flag):
+            return self._decode_flags(cls, data)
+        return cls(data)
+
+    def _unstructure_enum(self, value: Any) -> Any:
+        if isinstance(value, enum.Flag):
+            return self._encode_flags(value)
+        return value.value
+
+    def _decode_flags(self, cls: type[Any], data: Any) -> Any:
+        if not isinstance(data, str):
+            raise ValueError(f"{cls.__name__}: expected a comma-separated string, got {data!r}")
+        info = self.registry.info_of(cls)
+        by_wire = {w: name for name, w in (info.wire_names or {}).items()}
+        result = cls(0)
+        for part in data.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            name = by_wire.get(part)
+            if name is None:
+                raise ValueError(f"{cls.__name__}: unknown member {part!r}")
+            result |= cls[name]
+        return result
+
+    def _encode_flags(self, value: Any) -> str:
+        info = self.registry.info_of(type(value))
+        names = info.wire_names or {}
+        return ",".join(names[m.name] for m in type(value) if m.value and m in value)
+
+    # -- per-type codecs -----------------------------------------------------------------------
+    def _decoder(self, type_name: str, collection: bool) -> Callable[[Any], Any]:
+        one = self._decoder_one(type_name)
+        if collection:
+            return lambda values: [None if v is None else one(v) for v in values]
+        return one
+
+    def _decoder_one(self, type_name: str) -> Callable[[Any], Any]:
+        if type_name.startswith("Edm."):
+            return edm.decoder(type_name)
+        info = self.registry.info(type_name)
+        cls = info.cls
+        if issubclass(cls, enum.Enum):
+            if issubclass(cls, enum.Flag):
+                return lambda v: self._decode_flags(cls, v)
+            return cls
+        structure = self.cattrs.structure
+        return lambda v: structure(v, cls)
+
+    def _encoder(self, type_name: str, collection: bool) -> Callable[[Any], Any]:
+        one = self._encoder_one(type_name)
+        if collection:
+            return lambda values: [None if v is None else one(v) for v in values]
+        return one
+
+    def _encoder_one(self, type_name: str) -> Callable[[Any], Any]:
+        if type_name.startswith("Edm."):
+            if type_name in ("Edm.Decimal", "Edm.Int64") and self.ieee754_compatible:
+                return edm.encoder(type_name, ieee754_compatible=True)
+            return edm.encoder(type_name)
+        cls = self.registry.info(type_name).cls
+        if issubclass(cls, enum.Flag):
+            return self._encode_flags
+        if issubclass(cls, enum.Enum):
+            return _enum_value
+        unstructure = self._unstructure_object
+        user_hooks = self.cattrs
+
+        def encode(v: Any) -> Any:
+            if type(v) is cls or isinstance(v, ODataObject):
+                return unstructure(v, cls)
+            return user_hooks.unstructure(v)
+
+        return encode
+
+
+def _enum_value(v: enum.Enum) -> Any:
+    return v.value
+
+
+def _is_odata_object(t: Any) -> bool:
+    return isinstance(t, type) and issubclass(t, ODataObject)
+
+
+def _is_enum(t: Any) -> bool:
+    return isinstance(t, type) and issubclass(t, (ODataEnum, ODataFlag))

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .csdl import load_metadata, parse_metadata, read_source as _fetch
+from .csdl import load_metadata, parse_metadata
+from .csdl import read_source as _fetch
 from .emit import EmitOptions, emit
 from .errors import Diagnostics, MetadataError
 from .model import Model

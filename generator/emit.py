@@ -365,6 +365,22 @@ class Emitter:
             "doc": merged.description,
         }
 
+    def _operation_rows(self, t: StructuredType, collection: bool) -> list[dict[str, Any]]:
+        """Rows for the operations bound to `t`, marking overrides that change the signature."""
+        inherited: dict[str, tuple[Any, ...]] = {}
+        for ancestor in reversed(self.model.base_chain(t.qualified)[1:]):
+            for overloads in self.plan.ops_by_binding.get((ancestor.qualified, collection), []):
+                row = self._operation_row(_merge_overloads(overloads))
+                inherited[row["py_name"]] = _signature(row)
+        rows = []
+        for overloads in self.plan.ops_by_binding.get((t.qualified, collection), []):
+            row = self._operation_row(_merge_overloads(overloads))
+            # A more specific binding (delta() on users vs on directoryObjects) narrows or
+            # changes the signature; mypy must be told that this override is intended.
+            row["override"] = row["py_name"] in inherited and inherited[row["py_name"]] != _signature(row)
+            rows.append(row)
+        return rows
+
     def _render_requests(self, module: str, chunk: list[EnumType | StructuredType]) -> str:
         entities = [t for t in chunk if isinstance(t, StructuredType) and t.kind == "entity"]
         used: set[str] = set()
@@ -400,12 +416,8 @@ class Emitter:
                         "contained": n.contains_target,
                     }
                 )
-            ops_single = [
-                self._operation_row(_merge_overloads(o)) for o in self.plan.ops_by_binding.get((t.qualified, False), [])
-            ]
-            ops_collection = [
-                self._operation_row(_merge_overloads(o)) for o in self.plan.ops_by_binding.get((t.qualified, True), [])
-            ]
+            ops_single = self._operation_rows(t, False)
+            ops_collection = self._operation_rows(t, True)
             for op in ops_single + ops_collection:
                 for p in op["params"]:
                     self._note_annotation(p["annotation"], "", used, checking)
@@ -538,6 +550,10 @@ class Emitter:
         )
 
 
+def _signature(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (tuple((p["py_name"], p["annotation"], p["required"]) for p in row["params"]), row["return_annotation"])
+
+
 def _display_source(source: str) -> str:
     """The input's name as the generated header shows it: a URL, or a file's base name."""
     if source.startswith(("http://", "https://")):
@@ -566,11 +582,11 @@ def format_tree(folder: Path) -> None:
     stays byte-exact wherever it runs.
     """
     try:
-        from ruff.__main__ import find_ruff_bin
+        from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
     except ImportError as exc:  # pragma: no cover - ruff is a dependency of the generator
         raise RuntimeError("the generator needs ruff to format its output: pip install 'odatakit[generator]'") from exc
     ruff = os.fsdecode(find_ruff_bin())
-    for args in (["check", "--select", "I,F401", "--fix", "--quiet", "--exit-zero"], ["format", "--quiet"]):
+    for args in (["check", "--select", "I,F401", "--fix", "--quiet", "--exit-zero", "--no-cache"], ["format", "--quiet", "--no-cache"]):
         subprocess.run([ruff, *args, *RUFF_SETTINGS, "."], cwd=folder, check=True)
 
 
@@ -579,6 +595,7 @@ def write_package(files: dict[str, str], out_dir: Path, package: str) -> list[Pa
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / package
     staging = Path(tempfile.mkdtemp(prefix=f".{package}.", dir=out_dir))
+    staging.chmod(0o755)  # mkdtemp makes it private; the package is an ordinary folder
     try:
         written = []
         for rel, text in sorted(files.items()):

@@ -54,6 +54,10 @@ RESERVED_MODULE = frozenset(
     | {
         "Any", "ClassVar", "Decimal", "UUID", "Enum", "Flag", "TYPE_CHECKING", "annotations",
         "attrs", "date", "datetime", "time", "timedelta", "odatakit", "Client", "Query",
+        # What generated modules import from the runtime, and their own module globals.
+        "EntityRequest", "CollectionRequest", "ODataObject", "EntityBase", "ComplexBase",
+        "ODataEnum", "ODataFlag", "FieldSpec", "Registry", "REGISTRY", "ServiceConfig",
+        "invoke", "cast", "TypeVar", "Sequence",
     }
 )
 

@@ -106,8 +106,8 @@ def closure(model: Model, include: Iterable[str], exclude: Iterable[str] = ()) -
             for i in ops_by_binding.get(name, []):
                 op = model.operations[i]
                 kept_ops.add(i)
-                for p in op.call_parameters:
-                    add_ref(p.type, f"operation {op.qualified}")
+                for param in op.call_parameters:
+                    add_ref(param.type, f"operation {op.qualified}")
                 if op.return_type is not None:
                     add_ref(op.return_type, f"operation {op.qualified}")
         elif name in typedefs:
@@ -162,6 +162,7 @@ def prune_document(
     aliases = _Aliases(root)
     kept = result.kept
     container_types: dict[str, str] = {}  # entity set name → type
+    removed_members: set[str] = set()
     containers = {
         f"{s.get('Namespace')}.{c.get('Name')}"
         for s in root.iter(f"{_E}Schema")
@@ -177,7 +178,7 @@ def prune_document(
                 if name not in kept:
                     schema.remove(child)
                 elif tag in ("EntityType", "ComplexType"):
-                    _prune_members(child, kept, aliases)
+                    _prune_members(child, kept, aliases, name, removed_members)
             elif tag in ("Action", "Function"):
                 if not _keep_operation(child, ns, result, aliases):
                     schema.remove(child)
@@ -187,18 +188,24 @@ def prune_document(
     # Annotations last: their targets may be container children seen only above.
     for schema in root.iter(f"{_E}Schema"):
         for child in schema.findall(f"{_E}Annotations"):
+            head, _, rest = child.get("Target", "").partition("/")
+            if rest and f"{aliases.type_name(head)[0]}/{rest.split('/')[0]}" in removed_members:
+                schema.remove(child)
+                continue
             if not _target_kept(child.get("Target", ""), kept, result, aliases, container_types, containers):
                 schema.remove(child)
     text = etree.tostring(root, encoding="utf-8", xml_declaration=True)
     return text, result
 
 
-def _prune_members(element: etree._Element, kept: dict[str, str], aliases: _Aliases) -> None:
+def _prune_members(element: etree._Element, kept: dict[str, str], aliases: _Aliases, owner: str,
+                   removed: set[str]) -> None:
     for child in list(element):
         if child.tag == f"{_E}NavigationProperty":
             target, _ = aliases.type_name(child.get("Type", ""))
             if target not in kept:
                 element.remove(child)
+                removed.add(f"{owner}/{child.get('Name')}")
 
 
 def _keep_operation(element: etree._Element, ns: str, result: PruneResult, aliases: _Aliases) -> bool:
@@ -290,7 +297,7 @@ def merge_overlay(base: bytes, overlay: bytes, source: str, overlay_source: str)
         target = schemas.get(ns)
         if target is None:
             raise MetadataError(f"overlay schema {ns} is not in the base document", source=overlay_source,
-                                line=oschema.sourceline, element="Schema")
+                                line=_line(oschema), element="Schema")
         existing = {(c.tag, c.get("Name")): c for c in target if isinstance(c.tag, str)}
         for child in oschema:
             if not isinstance(child.tag, str):
@@ -309,6 +316,11 @@ def merge_overlay(base: bytes, overlay: bytes, source: str, overlay_source: str)
             else:
                 target.append(child)
     return etree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _line(element: etree._Element) -> int | None:
+    line = element.sourceline
+    return line if isinstance(line, int) else None
 
 
 def write_pruned(path: Path, data: bytes) -> None:

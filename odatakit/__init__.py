@@ -1,9 +1,9 @@
 """odatakit: the runtime that generated OData clients import."""
 
+from .builders import CollectionRequest, EntityRequest
 from .client import Client, Response, ServiceConfig
 from .errors import ODataError
 from .expr import Field
-from .builders import CollectionRequest, EntityRequest
 from .serde import ComplexBase, Converter, EntityBase, FieldSpec, ODataEnum, ODataFlag, ODataObject, Registry
 
 __all__ = [

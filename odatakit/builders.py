@@ -83,8 +83,8 @@ async def invoke(
     target = f"{path}/{segment}" if path else segment
     given = [p for p in params if p[1] is not None]
     if kind == "action":
-        body = {wire: converter.unstructure_value(value, type_name, coll) for wire, value, type_name, coll in given}
-        response = await client.send("POST", target, json_body=body)
+        payload = {wire: converter.unstructure_value(value, type_name, coll) for wire, value, type_name, coll in given}
+        response = await client.send("POST", target, json_body=payload)
     else:
         inline = ",".join(
             f"{wire}={_function_literal(converter.unstructure_value(value, type_name, coll), value, type_name, coll, config.qualified_enums)}"
@@ -94,7 +94,7 @@ async def invoke(
     if returns is None or response.body is None:
         return None
     type_name, collection = returns
-    body = response.body
+    body: Any = response.body
     if collection or type_name.startswith("Edm.") or _is_enum(client, type_name):
         body = body.get("value") if isinstance(body, dict) else body
     return converter.structure_value(body, type_name, collection)

@@ -172,7 +172,7 @@ class Registry:
                     break
             all_fields = inherited + own
             info = TypeInfo(cls, qualified, all_fields, {f.wire: f for f in all_fields})
-            cls.__odata_type__ = qualified
+            setattr(cls, "__odata_type__", qualified)  # noqa: B010 - a dunder mypy cannot see on _C
             for spec in own:
                 slot = cls.__dict__.get(spec.py_name)
                 if slot is not None:
@@ -186,9 +186,9 @@ class Registry:
         """Class decorator: register an enum (flag enums pass member → wire names)."""
 
         def register(cls: _C) -> _C:
-            cls.__odata_type__ = qualified
+            setattr(cls, "__odata_type__", qualified)  # noqa: B010
             if wire_names:
-                cls.__odata_wire__ = dict(wire_names)
+                setattr(cls, "__odata_wire__", dict(wire_names))  # noqa: B010
             self._store(TypeInfo(cls, qualified, (), {}, dict(wire_names) if wire_names else None))
             return cls
 

@@ -48,6 +48,14 @@ RESERVED_BUILDER = frozenset(
     }
 )
 
+# Methods and attributes of the runtime client (entity sets and imports live beside them).
+RESERVED_CLIENT = frozenset(
+    {
+        "close", "with_headers", "with_timeout", "with_retry", "batch", "send", "root", "url_for",
+        "base_url", "converter", "REGISTRY", "CONFIG",
+    }
+)
+
 # Names the generated modules import or define at module level.
 RESERVED_MODULE = frozenset(
     set(dir(builtins))
@@ -214,13 +222,13 @@ def assign_names(model: Model) -> Model:
 
     container = model.container
     if container is not None:
-        client_scope = _Scope(RESERVED_BUILDER)
+        client_scope = _Scope(RESERVED_CLIENT)
         sets = tuple(
-            attrs.evolve(s, py_name=client_scope.claim(_suffix_reserved(snake(s.name), RESERVED_BUILDER)))
+            attrs.evolve(s, py_name=client_scope.claim(_suffix_reserved(snake(s.name), RESERVED_CLIENT)))
             for s in container.entity_sets
         )
         imports = tuple(
-            attrs.evolve(i, py_name=client_scope.claim(_suffix_reserved(snake(i.name), RESERVED_BUILDER)))
+            attrs.evolve(i, py_name=client_scope.claim(_suffix_reserved(snake(i.name), RESERVED_CLIENT)))
             for i in container.imports
         )
         container = attrs.evolve(container, entity_sets=sets, imports=imports)
@@ -259,6 +267,7 @@ def _name_operation(op: Operation) -> Operation:
 __all__ = [
     "RESERVED_ATTRIBUTES",
     "RESERVED_BUILDER",
+    "RESERVED_CLIENT",
     "RESERVED_MODULE",
     "assign_names",
     "attribute_name",

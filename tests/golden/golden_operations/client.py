@@ -50,7 +50,7 @@ class ApiClient(Client):
             import_name="reset",
         )
 
-    async def search_(
+    async def search(
         self,
         *,
         query: str,

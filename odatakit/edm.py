@@ -154,7 +154,8 @@ def _parse_datetimeoffset_slowly(v: Any, first_error: Exception) -> DateTimeOffs
 
 
 def _naive_as_utc(value: DateTimeOffset, wire: str) -> DateTimeOffset:
-    if "T" not in wire.upper():
+    # fromisoformat reads a bare date (2014-10-19, 20141019, 2014-W42-1) as midnight.
+    if len(wire) <= 10:
         raise _error(_ET, wire, "a date without a time of day")
     # No offset on the wire: the value is taken as UTC, and the wire text (kept by the
     # caller) still says what the server sent.
@@ -222,8 +223,10 @@ def _encode_date(v: Any) -> str | None:
         return v.isoformat()
     if v is None:
         return None
-    if isinstance(v, datetime) or not isinstance(v, date):
-        raise _error("Edm.Date", v, "expected a date (not a datetime)")
+    if isinstance(v, datetime):
+        raise _error("Edm.Date", v, "expected a date, not a datetime")
+    if not isinstance(v, date):
+        raise _error("Edm.Date", v, "expected a date")
     return v.isoformat()
 
 
@@ -454,6 +457,9 @@ def _coerce_int(edm_type: str, low: int, high: int, strings: bool, v: Any) -> in
         digits = v[1:] if v[:1] in ("-", "+") else v
         if not (digits.isascii() and digits.isdigit()):
             raise _error(edm_type, v, "expected an integer")
+        # Also keeps int() clear of its 4300-digit limit, whose error would not name the type.
+        if len(digits.lstrip("0")) > 20:
+            raise _error(edm_type, v, f"out of range {low}..{high}")
         number = int(v)
     else:
         raise _error(edm_type, v, "expected an integer")
@@ -536,7 +542,10 @@ def _decode_decimal(v: Any) -> Decimal | None:
         return Decimal(repr(v))
     if cls is str:
         if _DECIMAL_TEXT(v) is not None:
-            return Decimal(v)
+            try:
+                return Decimal(v)
+            except ArithmeticError:  # decimal.InvalidOperation, for exponents like 1e99999999999999999999
+                raise _error(_MT, v, "exponent out of range") from None
         special = _SPECIAL_DECIMALS.get(v)
         if special is not None:
             return special
@@ -579,7 +588,10 @@ def _encode_decimal_number(v: Any) -> int | float | str | None:
     # No exponent (no "." or "E") means an integer that Python's int holds exactly; other
     # values keep their float spelling, so 5.0 read from the wire is written as 5.0.
     if "." not in text and "E" not in text:
-        return int(text)
+        if len(text) > 4000:
+            # json.dumps would stop at Python's 4300-digit int-to-text limit anyway.
+            raise _error(_MT, v, "too many digits for a JSON number; use ieee754_compatible=True")
+        return int(d)
     number = float(text)
     if number - number != 0.0 or Decimal(repr(number)) != d:
         raise _error(

@@ -303,7 +303,12 @@ class Converter:
             elif value is None:
                 nulls.append(key)
             else:
-                kwargs[entry[0]] = entry[1](value)
+                try:
+                    kwargs[entry[0]] = entry[1](value)
+                except (TypeError, ValueError) as exc:
+                    # Name the property path, so "Event.Start: DateTimeTimeZone.DateTime: ..."
+                    # says where in a large payload the value was wrong.
+                    raise type(exc)(f"{cls.__name__}.{key}: {exc}") from exc
         obj = cls(**kwargs)
         if extra:
             obj.additional_data = extra

@@ -48,18 +48,19 @@ class Progress:
         return time.perf_counter() - self.start
 
 
-def _read(source: str, progress: Progress, diagnostics: Diagnostics, overlays: Sequence[str] = ()) -> tuple[Model, bytes]:
+def _read(args: argparse.Namespace, progress: Progress, diagnostics: Diagnostics) -> tuple[Model, bytes]:
+    source = args.metadata
     progress.step(f"reading {source}")
-    data = _fetch(source)
-    for overlay in overlays:
+    data = _fetch(source, timeout=args.timeout)
+    for overlay in args.overlay or ():
         progress.step(f"merging overlay {overlay}")
-        data = merge_overlay(data, _fetch(overlay), source, overlay)
+        data = merge_overlay(data, _fetch(overlay, timeout=args.timeout), source, overlay)
     model = parse_metadata(data, source, diagnostics=diagnostics)
     return model, data
 
 
 def _print_warnings(diagnostics: Diagnostics, stream: TextIO, limit: int = 20) -> None:
-    lines = diagnostics.format_lines() if hasattr(diagnostics, "format_lines") else [str(w) for w in diagnostics.warnings]
+    lines = diagnostics.format_lines()
     for line in lines[:limit]:
         print(f"warning: {line}", file=stream)
     if len(lines) > limit:
@@ -70,7 +71,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     """Read a $metadata document and write a package."""
     progress = Progress(sys.stderr, args.quiet)
     diagnostics = Diagnostics()
-    model, data = _read(args.metadata, progress, diagnostics, args.overlay or ())
+    model, data = _read(args, progress, diagnostics)
     if args.include:
         progress.step("pruning")
         pruned, _ = prune_document(args.metadata, data, model, args.include, args.exclude or ())
@@ -102,7 +103,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
     """Write a pruned copy of a $metadata document."""
     progress = Progress(sys.stderr, args.quiet)
     diagnostics = Diagnostics()
-    model, data = _read(args.metadata, progress, diagnostics, args.overlay or ())
+    model, data = _read(args, progress, diagnostics)
     progress.step("computing the closure")
     if args.explain:
         result = closure(model, args.include, args.exclude or ())
@@ -140,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--exclude", action="append", help="qualified type name or glob to drop (repeatable)")
         p.add_argument("--overlay", action="append", help="CSDL document whose additions are merged in first")
         p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+        p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a $metadata URL (default 30)")
 
     gen = sub.add_parser("generate", help="write a package from $metadata")
     common(gen)

@@ -87,8 +87,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         qualified_enums=not args.unqualified_enums,
         scopes=tuple(args.scope or ()),
     )
-    progress.step("rendering and writing")
-    result = emit(model, options, Path(args.out))
+    result = emit(model, options, Path(args.out), progress.step)
     if not args.quiet:
         _print_warnings(diagnostics, sys.stderr, 10**9 if args.all_warnings else 20)
         print(

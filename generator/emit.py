@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,23 @@ class _Plan:
                 self.module_of[t.qualified] = models_mod
                 self.request_module_of[t.qualified] = requests_mod
         self.ops_by_binding = _group_operations(model.operations)
+        self._chains: dict[str, list[StructuredType]] = {}
+
+    def base_chain(self, qualified: str) -> list[StructuredType]:
+        """The type and its ancestors, nearest first (cached: large models ask often)."""
+        chain = self._chains.get(qualified)
+        if chain is None:
+            t = self.structured[qualified]
+            parent = self.base_chain(t.base) if t.base and t.base in self.structured else []
+            chain = self._chains[qualified] = [t, *parent]
+        return chain
+
+    def key_of(self, qualified: str) -> tuple[str, ...]:
+        """The key of an entity type, inherited from the nearest ancestor that declares one."""
+        for t in self.base_chain(qualified):
+            if t.key:
+                return t.key
+        return ()
 
     # -- types -------------------------------------------------------------------------------
     def resolve(self, ref: TypeRef) -> tuple[str, str]:
@@ -163,6 +180,8 @@ def _doc(text: str | None, fallback: str, indent: int) -> str:
     width = max(40, 88 - indent - 6)
     paragraphs = [textwrap.fill(" ".join(p.split()), width) for p in body.split("\n\n") if p.strip()]
     joined = "\n\n".join(paragraphs) or fallback
+    if joined.endswith('"'):
+        joined = joined[:-1] + '\\"'  # `..."""` would end the docstring one quote early
     pad = " " * indent
     lines = joined.split("\n")
     if len(lines) == 1:
@@ -227,10 +246,13 @@ class Emitter:
         container = self.model.container
         return pascal(container.name if container else self.options.package) + "Client"
 
-    def render(self) -> dict[str, str]:
+    def render(self, progress: Callable[[str], None] | None = None) -> dict[str, str]:
         """All files of the package: relative path → text."""
         files: dict[str, str] = {}
-        for models_mod, requests_mod, chunk in self.plan.chunks:
+        total = len(self.plan.chunks)
+        for i, (models_mod, requests_mod, chunk) in enumerate(self.plan.chunks, 1):
+            if progress is not None:
+                progress(f"rendering {models_mod}.py and {requests_mod}.py ({i}/{total})")
             files[f"{models_mod}.py"] = self._render_models(models_mod, chunk)
             files[f"{requests_mod}.py"] = self._render_requests(requests_mod, chunk)
         files["_registry.py"] = self._render_registry()
@@ -368,7 +390,7 @@ class Emitter:
     def _operation_rows(self, t: StructuredType, collection: bool) -> list[dict[str, Any]]:
         """Rows for the operations bound to `t`, marking overrides that change the signature."""
         inherited: dict[str, tuple[Any, ...]] = {}
-        for ancestor in reversed(self.model.base_chain(t.qualified)[1:]):
+        for ancestor in reversed(self.plan.base_chain(t.qualified)[1:]):
             for overloads in self.plan.ops_by_binding.get((ancestor.qualified, collection), []):
                 row = self._operation_row(_merge_overloads(overloads))
                 inherited[row["py_name"]] = _signature(row)
@@ -422,9 +444,9 @@ class Emitter:
                 for p in op["params"]:
                     self._note_annotation(p["annotation"], "", used, checking)
                 self._note_annotation(op["return_annotation"], "", used, checking)
-            full_key = tuple((name, self._key_type(t, name)) for name in self.model.key_of(t.qualified))
+            full_key = tuple((name, self._key_type(t, name)) for name in self.plan.key_of(t.qualified))
             # Only the type that declares the key sets KEY; derived builders inherit it.
-            key = full_key if not t.base or not self.model.key_of(t.base) else None
+            key = full_key if not t.base or not self.plan.key_of(t.base) else None
             key_annotation = None
             if full_key:
                 py_types = [edm.PY_TYPES.get(k[1], "str") for k in full_key]
@@ -469,7 +491,7 @@ class Emitter:
             checking.setdefault(mod, set()).add(builder)
 
     def _key_type(self, t: StructuredType, name: str) -> str:
-        for ancestor in self.model.base_chain(t.qualified):
+        for ancestor in self.plan.base_chain(t.qualified):
             for p in ancestor.properties:
                 if p.name == name:
                     return self.plan.resolve(p.type)[0]
@@ -590,7 +612,9 @@ def format_tree(folder: Path) -> None:
         subprocess.run([ruff, *args, *RUFF_SETTINGS, "."], cwd=folder, check=True)
 
 
-def write_package(files: dict[str, str], out_dir: Path, package: str) -> list[Path]:
+def write_package(
+    files: dict[str, str], out_dir: Path, package: str, progress: Callable[[str], None] | None = None
+) -> list[Path]:
     """Write the files into `out_dir/package` atomically: a temporary folder, then a swap."""
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / package
@@ -603,6 +627,8 @@ def write_package(files: dict[str, str], out_dir: Path, package: str) -> list[Pa
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8", newline="\n")
             written.append(target / rel)
+        if progress is not None:
+            progress(f"formatting {len(files)} files with ruff")
         format_tree(staging)
         backup = None
         if target.exists():
@@ -619,10 +645,12 @@ def write_package(files: dict[str, str], out_dir: Path, package: str) -> list[Pa
         raise
 
 
-def emit(model: Model, options: EmitOptions, out_dir: Path) -> EmitResult:
+def emit(
+    model: Model, options: EmitOptions, out_dir: Path, progress: Callable[[str], None] | None = None
+) -> EmitResult:
     """Render and write a package for a named model."""
-    files = Emitter(model, options).render()
-    written = write_package(files, out_dir, options.package)
+    files = Emitter(model, options).render(progress)
+    written = write_package(files, out_dir, options.package, progress)
     return EmitResult(
         files=tuple(str(p) for p in written),
         types=len(model.structured) + len(model.enums),

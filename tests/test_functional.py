@@ -282,3 +282,17 @@ def test_package_import_is_lazy(generated_packages: Any) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False True"
+
+
+def test_awkward_names_construct_and_round_trip(generated_packages: Any) -> None:
+    pkg = generated_packages(FIXTURES / "names.xml", "fx_names")
+    conv = pkg.ContainerClient("https://svc.test").converter
+    thing = pkg.Thing(id="1", class_="c", from_=datetime(2024, 1, 1, tzinfo=UTC), import_=True, type="t",
+                      additional_data_="x", foo_bar=1, foo_bar_2=2)
+    assert conv.unstructure(thing) == {
+        "id": "1", "class": "c", "from": "2024-01-01T00:00:00Z", "import": True, "type": "t",
+        "additional_data": "x", "fooBar": 1, "foo_bar": 2,
+    }
+    lst = conv.structure({"id": "l", "self": "me", "items": [{"id": "1", "class": "k"}]}, pkg.List)
+    assert lst.self_ == "me" and lst.items[0].class_ == "k"
+    assert pkg.Thing.class_.path == "class"

@@ -59,7 +59,7 @@ def test_keywords_reserved_and_duplicates() -> None:
     lst = model.structured_by_name()["Test.Names.List"]
     # `List` would shadow nothing at module level but `list` would; PascalCase keeps it apart.
     assert lst.py_name == "List"
-    assert [p.py_name for p in lst.properties] == ["id", "self"]
+    assert [p.py_name for p in lst.properties] == ["id", "self_"]
 
 
 def test_same_name_in_two_namespaces_gets_namespace_prefix() -> None:

@@ -51,7 +51,7 @@ class Thing(EntityBase):
     "Test.Names.List",
     (
         FieldSpec("id", "id", "Edm.String"),
-        FieldSpec("self", "self", "Edm.String"),
+        FieldSpec("self_", "self", "Edm.String"),
         FieldSpec("items", "items", "Test.Names.Thing", collection=True, navigation=True),
     ),
 )
@@ -61,6 +61,6 @@ class List(EntityBase):
 
     id: str | None = None
 
-    self: str | None = None
+    self_: str | None = None
 
     items: list[Thing] | None = None

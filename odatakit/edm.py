@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from math import isnan
-from typing import Any, SupportsIndex
+from typing import Any, ClassVar, SupportsIndex
 from uuid import UUID
 
 __all__ = [
@@ -53,44 +53,38 @@ def _error(edm_type: str, value: Any, reason: str) -> ValueError:
 # -- value classes that remember their wire text -----------------------------------------------
 
 
-class DateTimeOffset(datetime):
+class _KeepsWire:
+    """Pickles and copies through the wire text, so the exact text survives both."""
+
+    __slots__ = ()
+    _wire: str
+    # Set below, once the decoders exist: wire text → an instance of the class.
+    _from_wire: ClassVar[Callable[[Any], Any]]
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> str | tuple[Any, ...]:
+        # The stdlib types pickle only their fields; without this the wire text would drop.
+        wire = getattr(self, "_wire", None)
+        if wire is None:
+            return super().__reduce_ex__(protocol)
+        return (type(self)._from_wire, (wire,))
+
+
+class DateTimeOffset(_KeepsWire, datetime):
     """An aware datetime decoded from an Edm.DateTimeOffset, keeping its wire text."""
 
     __slots__ = ("_wire",)
-    _wire: str
-
-    def __reduce_ex__(self, protocol: SupportsIndex) -> str | tuple[Any, ...]:
-        # datetime pickles only its fields; without this, copy/pickle would drop the wire.
-        wire = getattr(self, "_wire", None)
-        if wire is None:
-            return super().__reduce_ex__(protocol)
-        return (_decode_datetimeoffset, (wire,))
 
 
-class Duration(timedelta):
+class Duration(_KeepsWire, timedelta):
     """A timedelta decoded from an Edm.Duration, keeping its wire text."""
 
     __slots__ = ("_wire",)
-    _wire: str
-
-    def __reduce_ex__(self, protocol: SupportsIndex) -> str | tuple[Any, ...]:
-        wire = getattr(self, "_wire", None)
-        if wire is None:
-            return super().__reduce_ex__(protocol)
-        return (_decode_duration, (wire,))
 
 
-class TimeOfDay(time):
+class TimeOfDay(_KeepsWire, time):
     """A naive time decoded from an Edm.TimeOfDay, keeping its wire text."""
 
     __slots__ = ("_wire",)
-    _wire: str
-
-    def __reduce_ex__(self, protocol: SupportsIndex) -> str | tuple[Any, ...]:
-        wire = getattr(self, "_wire", None)
-        if wire is None:
-            return super().__reduce_ex__(protocol)
-        return (_decode_timeofday, (wire,))
 
 
 class Binary(bytes):
@@ -758,3 +752,8 @@ def encoder(
     if base64url and edm_type == "Edm.Binary":
         return _BASE64URL_ENCODER
     return _ENCODERS[edm_type]
+
+
+DateTimeOffset._from_wire = staticmethod(_decode_datetimeoffset)
+Duration._from_wire = staticmethod(_decode_duration)
+TimeOfDay._from_wire = staticmethod(_decode_timeofday)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .csdl import load_metadata, parse_metadata
+from .csdl import parse_metadata
 from .csdl import read_source as _fetch
 from .emit import EmitOptions, emit
 from .errors import Diagnostics, MetadataError
@@ -180,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-__all__ = ["build_parser", "load_metadata", "main"]
+__all__ = ["build_parser", "main"]
 
 if __name__ == "__main__":
     raise SystemExit(main())

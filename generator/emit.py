@@ -93,23 +93,7 @@ class _Plan:
                 self.module_of[t.qualified] = models_mod
                 self.request_module_of[t.qualified] = requests_mod
         self.ops_by_binding = _group_operations(model.operations)
-        self._chains: dict[str, list[StructuredType]] = {}
-
-    def base_chain(self, qualified: str) -> list[StructuredType]:
-        """The type and its ancestors, nearest first (cached: large models ask often)."""
-        chain = self._chains.get(qualified)
-        if chain is None:
-            t = self.structured[qualified]
-            parent = self.base_chain(t.base) if t.base and t.base in self.structured else []
-            chain = self._chains[qualified] = [t, *parent]
-        return chain
-
-    def key_of(self, qualified: str) -> tuple[str, ...]:
-        """The key of an entity type, inherited from the nearest ancestor that declares one."""
-        for t in self.base_chain(qualified):
-            if t.key:
-                return t.key
-        return ()
+        self.qualified_by_py = {t.py_name: t.qualified for t in ordered}
 
     # -- types -------------------------------------------------------------------------------
     def resolve(self, ref: TypeRef) -> tuple[str, str]:
@@ -338,20 +322,11 @@ class Emitter:
             if token in _STDLIB_TYPES or token == "Any":
                 used.add(token)
                 continue
-            qualified = self._qualified_by_py.get(token)
+            qualified = self.plan.qualified_by_py.get(token)
             if qualified is not None:
                 mod = self.plan.module_of[qualified]
                 if mod != module:
                     checking.setdefault(mod, set()).add(token)
-
-    @property
-    def _qualified_by_py(self) -> dict[str, str]:
-        cached: dict[str, str] | None = getattr(self, "_qbp", None)
-        if cached is None:
-            cached = {t.py_name: t.qualified for t in self.model.structured}
-            cached.update({e.py_name: e.qualified for e in self.model.enums})
-            self._qbp = cached
-        return cached
 
     # -- request builders --------------------------------------------------------------------
     def _operation_row(self, merged: _MergedOperation) -> dict[str, Any]:
@@ -390,7 +365,7 @@ class Emitter:
     def _operation_rows(self, t: StructuredType, collection: bool) -> list[dict[str, Any]]:
         """Rows for the operations bound to `t`, marking overrides that change the signature."""
         inherited: dict[str, tuple[Any, ...]] = {}
-        for ancestor in reversed(self.plan.base_chain(t.qualified)[1:]):
+        for ancestor in reversed(self.model.base_chain(t.qualified)[1:]):
             for overloads in self.plan.ops_by_binding.get((ancestor.qualified, collection), []):
                 row = self._operation_row(_merge_overloads(overloads))
                 inherited[row["py_name"]] = _signature(row)
@@ -444,9 +419,9 @@ class Emitter:
                 for p in op["params"]:
                     self._note_annotation(p["annotation"], "", used, checking)
                 self._note_annotation(op["return_annotation"], "", used, checking)
-            full_key = tuple((name, self._key_type(t, name)) for name in self.plan.key_of(t.qualified))
+            full_key = tuple((name, self._key_type(t, name)) for name in self.model.key_of(t.qualified))
             # Only the type that declares the key sets KEY; derived builders inherit it.
-            key = full_key if not t.base or not self.plan.key_of(t.base) else None
+            key = full_key if not t.base or not self.model.key_of(t.base) else None
             key_annotation = None
             if full_key:
                 py_types = [edm.PY_TYPES.get(k[1], "str") for k in full_key]
@@ -491,7 +466,7 @@ class Emitter:
             checking.setdefault(mod, set()).add(builder)
 
     def _key_type(self, t: StructuredType, name: str) -> str:
-        for ancestor in self.plan.base_chain(t.qualified):
+        for ancestor in self.model.base_chain(t.qualified):
             for p in ancestor.properties:
                 if p.name == name:
                     return self.plan.resolve(p.type)[0]

@@ -288,9 +288,16 @@ class Model:
     # (e.g. the container's children or paths), keyed by the target as written.
     extra_annotations: tuple[tuple[str, tuple[Annotation, ...]], ...] = ()
 
+    # Lookup tables built on first use; the model is frozen, so they never go stale
+    # (attrs.evolve builds a new model with an empty cache).
+    _cache: dict[str, Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
+
     def structured_by_name(self) -> dict[str, StructuredType]:
         """Entity and complex types by qualified name."""
-        return {t.qualified: t for t in self.structured}
+        found: dict[str, StructuredType] | None = self._cache.get("structured")
+        if found is None:
+            found = self._cache["structured"] = {t.qualified: t for t in self.structured}
+        return found
 
     def enums_by_name(self) -> dict[str, EnumType]:
         """Enum types by qualified name."""
@@ -302,13 +309,12 @@ class Model:
 
     def base_chain(self, qualified: str) -> list[StructuredType]:
         """The type and its ancestors, nearest first."""
-        types = self.structured_by_name()
-        chain: list[StructuredType] = []
-        current: str | None = qualified
-        while current is not None:
-            t = types[current]
-            chain.append(t)
-            current = t.base
+        chains: dict[str, list[StructuredType]] = self._cache.setdefault("chains", {})
+        chain = chains.get(qualified)
+        if chain is None:
+            t = self.structured_by_name()[qualified]
+            chain = [t, *(self.base_chain(t.base) if t.base else [])]
+            chains[qualified] = chain
         return chain
 
     def key_of(self, qualified: str) -> tuple[str, ...]:
@@ -320,10 +326,13 @@ class Model:
 
     def derived_of(self, qualified: str) -> list[StructuredType]:
         """All types that derive (directly or not) from the given type, in declaration order."""
-        children: dict[str, list[StructuredType]] = {}
-        for t in self.structured:
-            if t.base:
-                children.setdefault(t.base, []).append(t)
+        children: dict[str, list[StructuredType]] | None = self._cache.get("children")
+        if children is None:
+            children = {}
+            for t in self.structured:
+                if t.base:
+                    children.setdefault(t.base, []).append(t)
+            self._cache["children"] = children
         out: list[StructuredType] = []
         stack = list(reversed(children.get(qualified, [])))
         while stack:

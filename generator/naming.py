@@ -159,16 +159,13 @@ def _type_names(model: Model) -> dict[str, str]:
 
 
 def builder_names(model: Model) -> dict[str, tuple[str, str]]:
-    """Request builder class names (entity, collection) by entity type qualified name."""
-    type_names = _type_names(model) if not model.structured or not model.structured[0].py_name else {
-        t.qualified: t.py_name for t in model.structured
-    }
+    """Request builder class names (entity, collection) by qualified name, for a named model."""
     scope = _Scope(RESERVED_MODULE)
     out: dict[str, tuple[str, str]] = {}
     for t in model.structured:
         if t.kind != "entity":
             continue
-        cls = type_names[t.qualified]
+        cls = t.py_name
         out[t.qualified] = (scope.claim(cls + "Request"), scope.claim(cls + "CollectionRequest"))
     return out
 

@@ -83,13 +83,6 @@ def closure(model: Model, include: Iterable[str], exclude: Iterable[str] = ()) -
             ops_by_binding.setdefault(op.binding.type.name, []).append(i)
     kept_ops: set[int] = set()
 
-    derived_cache: dict[str, list[str]] = {}
-
-    def derived(name: str) -> list[str]:
-        if name not in derived_cache:
-            derived_cache[name] = [t.qualified for t in model.derived_of(name)]
-        return derived_cache[name]
-
     while queue:
         name = queue.pop(0)
         if name in structured:
@@ -101,8 +94,8 @@ def closure(model: Model, include: Iterable[str], exclude: Iterable[str] = ()) -
                 if p.type.name in structured and structured[p.type.name].kind == "complex":
                     polymorphic.add(p.type.name)
             if name in polymorphic:
-                for d in derived(name):
-                    add(d, f"derived from {name}")
+                for d in model.derived_of(name):
+                    add(d.qualified, f"derived from {name}")
             for i in ops_by_binding.get(name, []):
                 op = model.operations[i]
                 kept_ops.add(i)
@@ -244,11 +237,11 @@ def _prune_container(
         for binding in list(child.findall(f"{_E}NavigationPropertyBinding")):
             target = binding.get("Target", "").split("/")[-1]
             path = binding.get("Path", "")
-            if target not in kept_sets or not _nav_path_kept(path, container_types[child.get("Name", "")], kept):
+            if target not in kept_sets or not _nav_path_kept(path, kept):
                 child.remove(binding)
 
 
-def _nav_path_kept(path: str, start: str, kept: dict[str, str]) -> bool:
+def _nav_path_kept(path: str, kept: dict[str, str]) -> bool:
     # Type-cast segments (qualified names) must be kept; plain segments are checked later
     # by the reader, which warns about a binding to a dropped navigation.
     return all(("." not in seg) or seg in kept for seg in path.split("/"))

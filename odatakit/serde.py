@@ -138,6 +138,23 @@ class TypeInfo:
     fields: tuple[FieldSpec, ...]  # own and inherited
     by_wire: Mapping[str, FieldSpec]
     wire_names: Mapping[str, str] | None = None  # flag enums: member name → wire name
+    # The raw slot descriptors of `fields`, in the same order: the converter reads and
+    # writes through them, skipping attrs' __init__ and the class-level field descriptors.
+    slots: tuple[Any, ...] = ()
+
+
+def _raw_slot(cls: type, name: str) -> Any:
+    """The member descriptor behind an attribute, looking through our field descriptors."""
+    for klass in cls.__mro__:
+        found = klass.__dict__.get(name)
+        if found is not None:
+            return found._slot if isinstance(found, _FieldDescriptor) else found
+    raise AttributeError(f"{cls.__name__} has no slot {name!r}")
+
+
+_ADDITIONAL_DATA: Any = ODataObject.__dict__["additional_data"]
+_NULLS: Any = ODataObject.__dict__["_odata_nulls"]
+_NO_NULLS: frozenset[str] = frozenset()
 
 
 class Registry:
@@ -171,13 +188,13 @@ class Registry:
                     inherited = info.fields
                     break
             all_fields = inherited + own
-            info = TypeInfo(cls, qualified, all_fields, {f.wire: f for f in all_fields})
             setattr(cls, "__odata_type__", qualified)  # noqa: B010 - a dunder mypy cannot see on _C
             for spec in own:
                 slot = cls.__dict__.get(spec.py_name)
                 if slot is not None:
                     setattr(cls, spec.py_name, _FieldDescriptor(slot, spec, self))
-            self._store(info)
+            slots = tuple(_raw_slot(cls, spec.py_name) for spec in all_fields)
+            self._store(TypeInfo(cls, qualified, all_fields, {f.wire: f for f in all_fields}, None, slots))
             return cls
 
         return register
@@ -237,6 +254,10 @@ class Registry:
         return cls
 
 
+# Per class: wire name → (field index, decoder), and the slot setters in field order.
+_DecodePlan = tuple[dict[str, tuple[int, Callable[[Any], Any]]], tuple[Any, ...]]
+
+
 class Converter:
     """OData JSON ↔ typed objects for one package, on top of a cattrs converter.
 
@@ -248,10 +269,10 @@ class Converter:
         self.registry = registry
         self.ieee754_compatible = ieee754_compatible
         self.cattrs = cattrs.Converter()
-        self._decoders: dict[type, dict[str, tuple[str, Callable[[Any], Any]]]] = {}
-        self._encoders: dict[type, list[tuple[str, str, Callable[[Any], Any]]]] = {}
+        self._decoders: dict[type, _DecodePlan] = {}
+        self._encoders: dict[type, list[tuple[Any, str, Callable[[Any], Any]]]] = {}
         c = self.cattrs
-        c.register_structure_hook_func(_is_odata_object, self._structure_hook)
+        c.register_structure_hook_func(_is_odata_object, self._structure_object)
         c.register_unstructure_hook_func(_is_odata_object, self._unstructure_object)
         c.register_structure_hook_func(_is_enum, self._structure_enum)
         c.register_unstructure_hook_func(_is_enum, self._unstructure_enum)
@@ -279,9 +300,6 @@ class Converter:
         return self._encoder(type_name, collection)(value)
 
     # -- objects -------------------------------------------------------------------------------
-    def _structure_hook(self, data: Any, cls: type[Any]) -> Any:
-        return self._structure_object(data, cls)
-
     def _structure_object(self, data: Any, cls: type[Any]) -> Any:
         if not isinstance(data, dict):
             raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
@@ -290,10 +308,11 @@ class Converter:
             found = self.registry.find(odata_type)
             if found is not None and found.cls is not cls and issubclass(found.cls, cls):
                 cls = found.cls
-        decoders = self._decoders.get(cls)
-        if decoders is None:
-            decoders = self._build_decoders(cls)
-        kwargs: dict[str, Any] = {}
+        plan = self._decoders.get(cls)
+        if plan is None:
+            plan = self._build_decoders(cls)
+        decoders, setters = plan
+        values: list[Any] = [None] * len(setters)
         extra: dict[str, Any] = {}
         nulls: list[str] = []
         for key, value in data.items():
@@ -304,30 +323,35 @@ class Converter:
                 nulls.append(key)
             else:
                 try:
-                    kwargs[entry[0]] = entry[1](value)
+                    values[entry[0]] = entry[1](value)
                 except (TypeError, ValueError) as exc:
                     # Name the property path, so "Event.Start: DateTimeTimeZone.DateTime: ..."
                     # says where in a large payload the value was wrong.
                     raise type(exc)(f"{cls.__name__}.{key}: {exc}") from exc
-        obj = cls(**kwargs)
-        if extra:
-            obj.additional_data = extra
-        if nulls:
-            object.__setattr__(obj, "_odata_nulls", frozenset(nulls))
+        # Generated classes have no validators or post-init hooks: filling the slots
+        # directly builds the same object as __init__ would, without its per-field cost.
+        obj = object.__new__(cls)
+        for set_slot, value in zip(setters, values, strict=True):
+            set_slot(obj, value)
+        _ADDITIONAL_DATA.__set__(obj, extra)
+        _NULLS.__set__(obj, frozenset(nulls) if nulls else _NO_NULLS)
         return obj
 
-    def _build_decoders(self, cls: type) -> dict[str, tuple[str, Callable[[Any], Any]]]:
+    def _build_decoders(self, cls: type) -> _DecodePlan:
         info = self.registry.info_of(cls)
-        decoders = {f.wire: (f.py_name, self._decoder(f.type, f.collection)) for f in info.fields}
-        self._decoders[cls] = decoders
-        return decoders
+        decoders = {f.wire: (i, self._decoder(f.type, f.collection)) for i, f in enumerate(info.fields)}
+        plan = self._decoders[cls] = (decoders, tuple(slot.__set__ for slot in info.slots))
+        return plan
 
     def _unstructure_object(self, obj: Any, declared: type | None = None) -> dict[str, Any]:
         cls = type(obj)
         encoders = self._encoders.get(cls)
         if encoders is None:
             info = self.registry.info_of(cls)
-            encoders = [(f.py_name, f.wire, self._encoder(f.type, f.collection)) for f in info.fields]
+            encoders = [
+                (slot.__get__, f.wire, self._encoder(f.type, f.collection))
+                for f, slot in zip(info.fields, info.slots, strict=True)
+            ]
             self._encoders[cls] = encoders
         extra: dict[str, Any] = obj.additional_data
         out: dict[str, Any] = {}
@@ -338,8 +362,8 @@ class Converter:
         if declared is not None and cls is not declared and ODATA_TYPE not in out:
             out[ODATA_TYPE] = "#" + cls.__odata_type__
         nulls = obj._odata_nulls
-        for py_name, wire, encode in encoders:
-            value = getattr(obj, py_name)
+        for get_slot, wire, encode in encoders:
+            value = get_slot(obj)
             if value is not None:
                 out[wire] = encode(value)
             elif wire in nulls:
@@ -428,7 +452,8 @@ class Converter:
 
 
 def _enum_value(v: enum.Enum) -> Any:
-    return v.value
+    # `_value_` is a plain attribute; `.value` goes through a descriptor on every call.
+    return v._value_
 
 
 def _is_odata_object(t: Any) -> bool:

@@ -6,6 +6,8 @@ request they make goes through the methods here.
 
 from __future__ import annotations
 
+import enum
+import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -101,8 +103,6 @@ async def invoke(
 
 
 def _is_enum(client: Client, type_name: str) -> bool:
-    import enum
-
     if type_name.startswith("Edm."):
         return False
     return issubclass(client.REGISTRY.info(type_name).cls, enum.Enum)
@@ -110,8 +110,6 @@ def _is_enum(client: Client, type_name: str) -> bool:
 
 def _function_literal(encoded: Any, value: Any, type_name: str, collection: bool, qualified_enums: bool) -> str:
     """Function parameters in the path: primitives as literals, the rest as JSON."""
-    import json
-
     if collection or isinstance(encoded, dict):
         return json.dumps(encoded, separators=(",", ":"))
     return literal(value, type_name, qualified_enums=qualified_enums)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 __all__ = ["ODataError", "error_from_response"]
@@ -41,8 +42,6 @@ def error_from_response(
     status: int, body: bytes, *, method: str, url: str, request_id: str | None
 ) -> ODataError:
     """Build the error for a failed response, from OData error JSON when the body has it."""
-    import json
-
     payload: Any = None
     try:
         payload = json.loads(body) if body else None

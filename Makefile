@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# Peer libraries for `make bench` live apart, so their dependencies never meet odatakit's.
+BENCH_VENV ?= .bench-venv
 SHARED ?= ../shared
 GEN := $(PY) -m generator.cli
 
@@ -20,7 +22,7 @@ GRAPH_TYPES := --include 'microsoft.graph.event' --include 'microsoft.graph.cale
 	--include 'microsoft.graph.user' --include 'microsoft.graph.group' --include 'microsoft.graph.reminder' \
 	--exclude 'microsoft.graph.security.*' --exclude 'microsoft.graph.callRecords.*'
 
-.PHONY: setup generate check-generated schemas test lint demo bench clean
+.PHONY: setup generate check-generated schemas test lint demo bench bench-setup clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,7 +61,15 @@ test: setup check-generated lint
 demo: setup generate
 	$(PY) examples/demo.py
 
-bench: setup
+$(BENCH_VENV)/.installed: bench/peers/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/peers/requirements.txt
+	touch $@
+
+bench-setup: $(BENCH_VENV)/.installed
+
+bench: setup bench-setup
 	$(PY) bench/run.py
 
 clean:

@@ -60,6 +60,18 @@ def event(i: int) -> dict[str, object]:
     }
 
 
+def peer_query_build() -> dict[str, object]:
+    """Run bench/peers/query_build.py under .bench-venv and return its JSON, or {} when that venv is missing."""
+    python = ROOT / ".bench-venv" / "bin" / "python"
+    if not python.exists():
+        print(f"note: {python.relative_to(ROOT)} is missing (run `make bench-setup`); peer query timings skipped")
+        return {}
+    done = subprocess.run([str(python), str(ROOT / "bench" / "peers" / "query_build.py")],
+                          cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True)
+    result: dict[str, object] = json.loads(done.stdout)
+    return result
+
+
 def main() -> None:
     """Print the table and write docs/benchmarks.md."""
     rows: list[tuple[str, str, str]] = []

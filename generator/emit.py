@@ -123,11 +123,48 @@ class _Plan:
             py = f"{py} | None"
         return py
 
+    def expr_annotation(self, ref: TypeRef, navigation: bool) -> str:
+        """The query-expression class a property is at class level (`StringExpr`, `ComplexExpr[X]`...)."""
+        type_name, py = self.resolve(ref)
+        if type_name.startswith("Edm."):
+            item = _EXPR_CLASSES.get(type_name, "Expr")
+        elif type_name in self.enums:
+            item = f"EnumExpr[{py}]"
+        elif navigation:
+            return f"NavCollectionExpr[{py}]" if ref.collection else f"EntityExpr[{py}]"
+        else:
+            item = f"ComplexExpr[{py}]"
+        return f"CollectionExpr[{item}]" if ref.collection else item
+
     def base_of(self, t: StructuredType) -> str:
         """The Python base class of a generated data class."""
         if t.base and t.base in self.structured:
             return self.structured[t.base].py_name
         return "EntityBase" if t.kind == "entity" else "ComplexBase"
+
+
+_EXPR_CLASSES = {
+    "Edm.String": "StringExpr",
+    "Edm.Boolean": "BoolExpr",
+    "Edm.DateTimeOffset": "DateTimeExpr",
+    "Edm.Date": "DateExpr",
+    "Edm.TimeOfDay": "TimeExpr",
+    "Edm.Duration": "DurationExpr",
+    "Edm.Guid": "GuidExpr",
+    "Edm.Binary": "BinaryExpr",
+    **dict.fromkeys(
+        ("Edm.Byte", "Edm.SByte", "Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Single", "Edm.Double", "Edm.Decimal"),
+        "NumberExpr",
+    ),
+}
+
+
+_EXPR_NAMES = frozenset({*_EXPR_CLASSES.values(), "Expr", "EnumExpr", "ComplexExpr", "EntityExpr", "CollectionExpr",
+                         "NavCollectionExpr"})
+
+
+def _tokens(annotation: str) -> list[str]:
+    return annotation.replace("[", " ").replace("]", " ").replace("|", " ").replace(",", " ").split()
 
 
 def _topological(types: Iterable[StructuredType]) -> list[StructuredType]:
@@ -251,14 +288,17 @@ class Emitter:
         members: list[Property | NavigationProperty] = [*t.properties, *t.navigation]
         for member in members:
             type_name, _ = self.plan.resolve(member.type)
+            navigation = isinstance(member, NavigationProperty)
             rows.append(
                 {
                     "py_name": member.py_name,
                     "wire": member.name,
                     "type": type_name,
                     "collection": member.type.collection,
-                    "navigation": isinstance(member, NavigationProperty),
+                    "navigation": navigation,
+                    "enum": type_name in self.plan.enums,
                     "annotation": self.plan.annotation(member.type),
+                    "expr": self.plan.expr_annotation(member.type, navigation),
                     "doc": description_of(member.annotations),
                 }
             )
@@ -271,6 +311,7 @@ class Emitter:
         runtime_imports: dict[str, set[str]] = {}
         checking_imports: dict[str, set[str]] = {}
         class_rows = []
+        expr_names: set[str] = set()
         for t in classes:
             fields = self._field_rows(t)
             base = self.plan.base_of(t)
@@ -280,6 +321,8 @@ class Emitter:
                     runtime_imports.setdefault(base_mod, set()).add(base)
             for f in fields:
                 self._note_annotation(f["annotation"], module, used, checking_imports)
+                self._note_annotation(f["expr"], module, used, checking_imports)
+                expr_names.update(n for n in _tokens(f["expr"]) if n in _EXPR_NAMES)
             class_rows.append(
                 {
                     "t": t,
@@ -299,14 +342,14 @@ class Emitter:
             {r["base"] for r in class_rows if r["base"] in ("EntityBase", "ComplexBase")}
             | ({"ODataFlag"} if any(e.is_flags for e in enums) else set())
             | ({"ODataEnum"} if any(not e.is_flags for e in enums) else set())
-            | ({"FieldSpec"} if classes else set())
+            | ({"FieldSpec", "model"} if classes else set())
         )
         return self.env.get_template("models.py.jinja").render(
             enums=enums,
             classes=class_rows,
             stdlib=stdlib,
             needs_any="Any" in used,
-            needs_attrs=bool(classes),
+            expr_names=sorted(expr_names | ({"Prop"} if classes else set())),
             runtime_bases=runtime_bases,
             runtime_imports=sorted((m, sorted(n)) for m, n in runtime_imports.items()),
             checking_imports=sorted((m, sorted(n)) for m, n in checking_imports.items()),
@@ -316,8 +359,8 @@ class Emitter:
     def _note_annotation(
         self, annotation: str, module: str, used: set[str], checking: dict[str, set[str]]
     ) -> None:
-        for token in annotation.replace("[", " ").replace("]", " ").replace("|", " ").split():
-            if token in ("list", "None", "str", "int", "float", "bool", "bytes", "dict"):
+        for token in _tokens(annotation):
+            if token in ("list", "None", "str", "int", "float", "bool", "bytes", "dict") or token in _EXPR_NAMES:
                 continue
             if token in _STDLIB_TYPES or token == "Any":
                 used.add(token)
@@ -533,7 +576,7 @@ class Emitter:
         )
         aliases = sorted(self.model.aliases)
         return self.env.get_template("_registry.py.jinja").render(
-            modules=modules, builders=builders, aliases=aliases, package=self.options.package
+            modules=modules, builders=builders, aliases=aliases, package=self.options.package, options=self.options
         )
 
     def _render_init(self) -> str:

@@ -36,7 +36,7 @@ from .model import EnumType, Model, NavigationProperty, Operation, Parameter, Pr
 
 # Attributes every generated data class inherits from the runtime base class, and `self`,
 # which attrs' generated `__init__` takes as its first parameter.
-RESERVED_ATTRIBUTES = frozenset({"additional_data", "odata_type", "odata_etag", "changed_fields", "self"})
+RESERVED_ATTRIBUTES = frozenset({"additional_data", "odata_type", "odata_etag", "changed_fields", "self", "isof"})
 
 # Methods and attributes of the runtime request builders (entity, collection, client).
 RESERVED_BUILDER = frozenset(
@@ -66,7 +66,11 @@ RESERVED_MODULE = frozenset(
         # What generated modules import from the runtime, and their own module globals.
         "EntityRequest", "CollectionRequest", "ODataObject", "EntityBase", "ComplexBase",
         "ODataEnum", "ODataFlag", "FieldSpec", "Registry", "REGISTRY", "ServiceConfig",
-        "invoke", "cast", "TypeVar", "Sequence",
+        "invoke", "cast", "TypeVar", "Sequence", "model", "NONE", "Prop",
+        # The expression classes generated annotations name.
+        "Expr", "BoolExpr", "StringExpr", "NumberExpr", "DateTimeExpr", "DateExpr", "TimeExpr",
+        "DurationExpr", "GuidExpr", "BinaryExpr", "EnumExpr", "ComplexExpr", "EntityExpr",
+        "CollectionExpr", "NavCollectionExpr",
     }
 )
 

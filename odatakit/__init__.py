@@ -3,17 +3,22 @@
 from .builders import CollectionRequest, EntityRequest
 from .client import Client, Response, ServiceConfig
 from .errors import ODataError
-from .expr import Field
+from .expr import BoolExpr, Expr, concat, maxdatetime, mindatetime, now
 from .serde import ComplexBase, Converter, EntityBase, FieldSpec, ODataEnum, ODataFlag, ODataObject, Registry
 
 __all__ = [
+    "BoolExpr",
+    "Expr",
+    "concat",
+    "maxdatetime",
+    "mindatetime",
+    "now",
     "Client",
     "CollectionRequest",
     "ComplexBase",
     "Converter",
     "EntityBase",
     "EntityRequest",
-    "Field",
     "FieldSpec",
     "ODataEnum",
     "ODataError",

@@ -8,10 +8,23 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
+from urllib.parse import quote, unquote
 
+from .expr import BoolExpr, Expr, OrderKey
 from .literals import format_key, literal, quote_segment
+from .query import (
+    check_count,
+    check_roots,
+    custom_text,
+    encode_query,
+    expand_text,
+    filter_expr,
+    orderby_text,
+    search_text,
+    select_text,
+)
 from .serde import ODataObject
 
 if TYPE_CHECKING:
@@ -20,20 +33,38 @@ if TYPE_CHECKING:
 __all__ = ["CollectionRequest", "EntityRequest", "Param", "RequestBase", "invoke"]
 
 T = TypeVar("T", bound=ODataObject)
+D = TypeVar("D", bound=ODataObject)
 
 # (wire name, value, type name, collection?)
 Param = tuple[str, Any, str, bool]
 
 
 class RequestBase:
-    """A service-relative path and the client that sends requests to it."""
+    """A service-relative path, the client that sends requests to it, and the query options.
 
-    __slots__ = ("_client", "_path", "_type")
+    Requests are immutable: every query method returns a new request of the same class.
+    """
+
+    __slots__ = ("_client", "_path", "_type", "_opts", "_filter")
 
     def __init__(self, client: Client, path: str, item_type: type) -> None:
         self._client = client
         self._path = path
         self._type = item_type
+        self._opts: dict[str, str] = _NO_OPTIONS
+        self._filter: BoolExpr | None = None
+
+    def _with(self, name: str, value: str) -> Self:
+        return self._copy({**self._opts, name: value})
+
+    def _copy(self, opts: dict[str, str]) -> Self:
+        copy = object.__new__(type(self))
+        copy._client = self._client
+        copy._path = self._path
+        copy._type = self._type
+        copy._opts = opts
+        copy._filter = self._filter
+        return copy
 
     @property
     def path(self) -> str:
@@ -42,11 +73,21 @@ class RequestBase:
 
     @property
     def url(self) -> str:
+        """The service-relative URL exactly as it is sent: the path and the percent-encoded query."""
+        if not self._opts:
+            return self._path
+        return f"{self._path}?{encode_query(self._opts)}"
+
+    @property
+    def absolute_url(self) -> str:
         """The absolute URL."""
-        return self._client.url_for(self._path)
+        return self._client.url_for(self.url)
+
+    def __str__(self) -> str:
+        return unquote(self.url)
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self._path}>"
+        return f"<{type(self).__name__} {self}>"
 
     def _nav(self, wire: str, qualified: str, collection: bool) -> Any:
         registry = self._client.REGISTRY
@@ -62,6 +103,22 @@ class RequestBase:
         returns: tuple[str, bool] | None,
     ) -> Any:
         return await invoke(self._client, self._path, kind, qualified, params, returns)
+
+    # -- options every request takes ------------------------------------------------------------
+    def select(self, *fields: Any) -> Self:
+        """`$select`: properties (`Event.subject`, `Event.start.date_time`, navigation properties, `*`)."""
+        return self._with("$select", select_text(fields, self._type))
+
+    def expand(self, *navs: Any) -> Self:
+        """`$expand`: navigation properties, optionally with nested options (`Event.attachments.select(...)`)."""
+        return self._with("$expand", expand_text(navs, self._type))
+
+    def params(self, _options: Mapping[str, Any] | None = None, /, **custom: Any) -> Self:
+        """Custom query options (`startDateTime=...`); a mapping takes names that are not identifiers."""
+        return self._copy({**self._opts, **custom_text({**(_options or {}), **custom})})
+
+
+_NO_OPTIONS: dict[str, str] = {}
 
 
 async def invoke(
@@ -121,8 +178,8 @@ class EntityRequest(RequestBase, Generic[T]):
     __slots__ = ()
 
     async def get(self) -> T:
-        """Read the entity."""
-        response = await self._client.send("GET", self._path)
+        """Read the entity (with the `$select` / `$expand` given)."""
+        response = await self._client.send("GET", self.url)
         result: T = self._client.converter.structure(response.body, self._type)
         return result
 
@@ -137,7 +194,7 @@ class EntityRequest(RequestBase, Generic[T]):
 
 
 class CollectionRequest(RequestBase, Generic[T]):
-    """A collection of entities: `client.users`, `client.me.events`."""
+    """A collection of entities and a query over it: `client.me.events.filter(...).top(10)`."""
 
     __slots__ = ()
 
@@ -153,13 +210,67 @@ class CollectionRequest(RequestBase, Generic[T]):
         as_segment = self._client.CONFIG.key_as_segment
         return self._path + format_key(triples, as_segment=as_segment)
 
+    # -- query options -----------------------------------------------------------------------
+    def filter(self, condition: BoolExpr) -> Self:
+        """`$filter`; several calls combine with `and`."""
+        condition = filter_expr(condition)
+        combined = condition if self._filter is None else self._filter & condition
+        copy = self._with("$filter", check_roots(combined, self._type, "filter"))
+        copy._filter = combined
+        return copy
+
+    def order_by(self, *keys: Expr | OrderKey) -> Self:
+        """`$orderby`: fields or expressions, `field.desc()` for descending."""
+        return self._with("$orderby", orderby_text(keys, self._type))
+
+    def top(self, n: int) -> Self:
+        """`$top`: at most `n` items."""
+        return self._with("$top", str(check_count(n, "top")))
+
+    def skip(self, n: int) -> Self:
+        """`$skip`: leave out the first `n` items."""
+        return self._with("$skip", str(check_count(n, "skip")))
+
+    def count(self, value: bool = True) -> Self:
+        """`$count=true`: ask for `@odata.count` along with the items."""
+        if not isinstance(value, bool):
+            raise TypeError(f"count({value!r}): expected bool")
+        return self._with("$count", "true" if value else "false")
+
+    def search(self, text: str) -> Self:
+        """`$search`."""
+        return self._with("$search", search_text(text))
+
+    def skiptoken(self, token: str) -> Self:
+        """`$skiptoken`: resume server-driven paging."""
+        return self._with("$skiptoken", _token(token, "skiptoken"))
+
+    def deltatoken(self, token: str) -> Self:
+        """`$deltatoken`: resume a delta query."""
+        return self._with("$deltatoken", _token(token, "deltatoken"))
+
+    def cast(self, derived: type[D]) -> CollectionRequest[D]:
+        """The items of a derived type only: `.../attachments/Ns.FileAttachment`."""
+        if not isinstance(derived, type) or not issubclass(derived, self._type):
+            got = derived.__name__ if isinstance(derived, type) else repr(derived)
+            raise TypeError(f"cast({got}): not a type derived from {self._type.__name__}")
+        qualified = derived.__odata_type__
+        registry = self._client.REGISTRY
+        try:
+            builder = registry.builder(qualified, True)
+        except KeyError:
+            builder = CollectionRequest
+        copy: CollectionRequest[D] = builder(self._client, f"{self._path}/{quote_segment(qualified)}", derived)
+        return copy
+
+    # -- running ---------------------------------------------------------------------------------
     async def get(self) -> list[T]:
         """Read every item, following `@odata.nextLink`."""
         return [item async for item in self]
 
     async def __aiter__(self) -> AsyncIterator[T]:
         converter = self._client.converter
-        next_url: str | None = self._path
+        next_url: str | None = self.url
         while next_url is not None:
             response = await self._client.send("GET", next_url)
             body = response.body or {}
@@ -167,6 +278,25 @@ class CollectionRequest(RequestBase, Generic[T]):
                 yield converter.structure(value, self._type)
             link = body.get("@odata.nextLink")
             next_url = link if isinstance(link, str) else None
+
+    async def first(self) -> T | None:
+        """The first item (`$top=1`), or None."""
+        response = await self._client.send("GET", self.top(1).url)
+        values = (response.body or {}).get("value") or []
+        if not values:
+            return None
+        result: T = self._client.converter.structure(values[0], self._type)
+        return result
+
+    async def count_only(self) -> int:
+        """The number of items matching `$filter` / `$search` (the `/$count` segment)."""
+        opts = {k: v for k, v in self._opts.items() if k in ("$filter", "$search") or k[0] != "$"}
+        url = f"{self._path}/$count" + (f"?{encode_query(opts)}" if opts else "")
+        response = await self._client.send("GET", url, headers={"Accept": "text/plain"})
+        body = response.body
+        if isinstance(body, bool) or not isinstance(body, int):
+            raise ValueError(f"GET {url}: expected a number, got {body!r}")
+        return body
 
     async def create(self, entity: T) -> T:
         """POST a new entity; return the created entity as the service sends it back."""
@@ -176,3 +306,9 @@ class CollectionRequest(RequestBase, Generic[T]):
             return entity
         result: T = self._client.converter.structure(response.body, self._type)
         return result
+
+
+def _token(token: Any, what: str) -> str:
+    if not isinstance(token, str) or not token:
+        raise TypeError(f"{what}({token!r}): expected a non-empty str")
+    return quote(token, safe="")

@@ -1,73 +1,1421 @@
-"""Typed field paths: what `Event.subject` or `Event.start.date_time` is at class level.
+"""The typed expression DSL behind `$filter`, `$orderby`, `$select` and `$expand`.
 
-This module holds the path part of the query DSL; the operators and functions of
-`$filter` build on `Field`.
+`Event.subject` is a `StringExpr`, `Event.start` a `ComplexExpr`, `Event.attachments` a
+`NavCollectionExpr`; operators and methods build new expressions:
+
+    (Event.subject.startswith("All") & (Event.importance == Importance.HIGH)).text
+    == "startswith(subject,'All') and importance eq microsoft.graph.importance'high'"
+
+Every expression is immutable and renders its text once, when it is built. That text is
+already in URL form except for spaces: what a user supplied (string contents, keys,
+enum members) is percent-encoded inside its literal, so no value can change the
+structure of the query, while operators, parentheses and paths stay readable. A query
+turns the spaces into `%20` when it builds `url`, and `str(query)` decodes everything.
+
+Precedence follows OData 4.01 URL Conventions §5.1.1.16 (grouping, primary, unary,
+multiplicative, additive, relational and type testing, equality, and, or). Binary
+operators are left-associative: a right operand of the same precedence is parenthesised,
+so the text parses back to the same tree. `has` and `in` are treated as relational, which
+parenthesises them in the few places where the 4.0 and 4.01 tables disagree.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import contextvars
+import enum
+import math
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, overload
+from urllib.parse import quote
+from uuid import UUID
+
+from . import edm
 
 if TYPE_CHECKING:
     from .serde import FieldSpec, Registry
 
-__all__ = ["Field"]
+__all__ = [
+    "NONE",
+    "BinaryExpr",
+    "BoolExpr",
+    "CollectionExpr",
+    "ComplexExpr",
+    "DateExpr",
+    "DateTimeExpr",
+    "DurationExpr",
+    "EntityExpr",
+    "EnumExpr",
+    "Expand",
+    "ExpandMany",
+    "Expr",
+    "GuidExpr",
+    "NavCollectionExpr",
+    "NumberExpr",
+    "OrderKey",
+    "Prop",
+    "StringExpr",
+    "TimeExpr",
+    "concat",
+    "maxdatetime",
+    "mindatetime",
+    "now",
+]
+
+T = TypeVar("T")
+F = TypeVar("F")
+E = TypeVar("E")
+O = TypeVar("O")  # noqa: E741 - the target class of a navigation
+
+# Precedence, highest binds tightest.
+P_OR, P_AND, P_EQ, P_REL, P_ADD, P_MUL, P_UNARY, P_PRIMARY = range(1, 9)
+
+_NUMERIC = frozenset(
+    {"Edm.Byte", "Edm.SByte", "Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Single", "Edm.Double", "Edm.Decimal"}
+)
+_INTEGER = frozenset({"Edm.Byte", "Edm.SByte", "Edm.Int16", "Edm.Int32", "Edm.Int64"})
 
 
-class Field:
-    """A property path rooted at a generated class (`Event.start.date_time`)."""
+# -- typing of generated classes ------------------------------------------------------------------
+class Prop(Generic[T, F]):
+    """Type-checker view of a generated property: `T` on instances, the expression `F` on the class.
 
-    __slots__ = ("owner", "specs", "_registry")
+    Generated classes annotate `subject: Prop[str | None, StringExpr] = NONE`; at run time
+    the registry installs the real descriptor, so this class is only ever seen by mypy.
+    """
 
-    def __init__(self, owner: type, specs: tuple[FieldSpec, ...], registry: Registry) -> None:
-        self.owner = owner
-        self.specs = specs
+    @overload
+    def __get__(self, obj: None, owner: Any) -> F: ...
+    @overload
+    def __get__(self, obj: object, owner: Any) -> T: ...
+    def __get__(self, obj: object | None, owner: Any) -> Any:  # pragma: no cover - typing only
+        """Class access gives the expression, instance access the value."""
+        raise NotImplementedError
+
+    def __set__(self, obj: object, value: T) -> None:  # pragma: no cover - typing only
+        """Assign the value."""
+        raise NotImplementedError
+
+
+#: The default of every generated property: `None` at run time, `Any` for the type checker,
+#: which then takes the constructor's parameter type from `Prop.__set__`.
+NONE: Any = None
+
+
+# -- literal text ---------------------------------------------------------------------------------------
+def _encode_text(text: str) -> str:
+    """Percent-encode user text for the inside of a quoted literal (`'` is doubled, not encoded)."""
+    return quote(text.replace("'", "''"), safe="'")
+
+
+def string_literal(text: str) -> str:
+    """The URL form of a string literal: `'O''Neil'`, `'a%26b'`."""
+    return "'" + _encode_text(text) + "'"
+
+
+def _float_text(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "INF" if value > 0 else "-INF"
+    return repr(value).replace("+", "%2B")
+
+
+def _decimal_text(value: Decimal) -> str:
+    if value.is_nan():
+        return "NaN"
+    if value.is_infinite():
+        return "INF" if value > 0 else "-INF"
+    return format(value, "f")
+
+
+def enum_literal(value: enum.Enum, qualified: bool) -> str:
+    """`Ns.Type'Member'` (or `'member'` when the service takes bare strings), flags comma-separated."""
+    if isinstance(value, enum.Flag):
+        names: dict[str, str] = getattr(type(value), "__odata_wire__", {})
+        text = ",".join(names.get(m.name or "", m.name or "") for m in type(value) if m.value and m in value)
+    else:
+        text = str(value.value)
+    inner = "'" + quote(text.replace("'", "''"), safe="',") + "'"
+    prefix = getattr(type(value), "__odata_type__", "")
+    return prefix + inner if qualified and prefix else inner
+
+
+def value_literal(value: Any, type_name: str, registry: Registry | None) -> str:
+    """The URL-form literal of a Python value for a property of `type_name`; TypeError if it does not fit."""
+    if value is None:
+        return "null"
+    if type_name == "Edm.String":
+        if isinstance(value, str):
+            return string_literal(value)
+        raise TypeError("expected str")
+    if type_name in _NUMERIC:
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise TypeError("expected a number")
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, float):
+            return _float_text(value)
+        return _decimal_text(value)
+    if type_name == "Edm.Boolean":
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        raise TypeError("expected bool")
+    if type_name == "Edm.DateTimeOffset":
+        if not isinstance(value, datetime):
+            raise TypeError("expected an aware datetime")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise TypeError("expected an aware datetime (this one has no tzinfo)")
+        return str(edm.encoder("Edm.DateTimeOffset")(value)).replace("+", "%2B")
+    if type_name == "Edm.Date":
+        if isinstance(value, datetime) or not isinstance(value, date):
+            raise TypeError("expected a date")
+        return value.isoformat()
+    if type_name == "Edm.TimeOfDay":
+        if not isinstance(value, time):
+            raise TypeError("expected a time")
+        return str(edm.encoder("Edm.TimeOfDay")(value))
+    if type_name == "Edm.Duration":
+        if not isinstance(value, timedelta):
+            raise TypeError("expected a timedelta")
+        return "duration'" + str(edm.encoder("Edm.Duration")(value)) + "'"
+    if type_name == "Edm.Guid":
+        if isinstance(value, UUID):
+            return str(value)
+        if isinstance(value, str):
+            try:
+                return str(UUID(value))
+            except ValueError:
+                raise TypeError("expected a UUID (this string is not one)") from None
+        raise TypeError("expected a UUID")
+    if type_name == "Edm.Binary":
+        if isinstance(value, bytes | bytearray | memoryview):
+            return "binary'" + str(edm.encoder("Edm.Binary", base64url=True)(bytes(value))) + "'"
+        raise TypeError("expected bytes")
+    if registry is not None and not type_name.startswith("Edm."):
+        cls = registry.info(type_name).cls
+        if isinstance(cls, type) and issubclass(cls, enum.Enum):
+            if isinstance(value, str) and not isinstance(value, enum.Enum):
+                try:
+                    value = cls(value)
+                except ValueError:
+                    raise TypeError(f"expected a {cls.__name__} member") from None
+            if not isinstance(value, cls):
+                raise TypeError(f"expected a {cls.__name__} member")
+            return enum_literal(value, registry.qualified_enums)
+    raise TypeError(f"no literal for a value of {type_name}")
+
+
+# -- lambda variables -----------------------------------------------------------------------------
+class _Var:
+    """The range variable of a lambda (`a` in `attendees/any(a:...)`)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<lambda variable {self.name}>"
+
+
+_ACTIVE_VARS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("odatakit_lambda_vars", default=())
+
+
+def _pick_var(hint: str) -> str:
+    active = _ACTIVE_VARS.get()
+    first = hint[:1].lower()
+    base = first if first.isascii() and first.isalpha() else "x"
+    name, n = base, 0
+    while name in active:
+        n += 1
+        name = f"{base}{n}"
+    return name
+
+
+# -- the expression base --------------------------------------------------------------------------
+_NO_ROOTS: frozenset[Any] = frozenset()
+
+
+class Expr:
+    """An OData expression: its text, precedence, Edm or model type and the types it is rooted at."""
+
+    __slots__ = ("_text", "_prec", "_type", "_roots", "_parts", "_specs", "_base", "_registry", "_children")
+
+    _text: str
+    _prec: int
+    _type: str
+    _roots: frozenset[Any]
+    _parts: tuple[Any, ...] | None
+    _specs: tuple[FieldSpec, ...] | None
+    _base: Any
+    _registry: Registry | None
+    _children: dict[str, Expr] | None
+
+    def __init__(
+        self,
+        text: str,
+        prec: int,
+        type_name: str,
+        roots: frozenset[Any] = _NO_ROOTS,
+        parts: tuple[Any, ...] | None = None,
+        registry: Registry | None = None,
+    ) -> None:
+        self._text = text
+        self._prec = prec
+        self._type = type_name
+        self._roots = roots
+        self._parts = parts
+        self._specs = None
+        self._base = None
         self._registry = registry
+        self._children = None
 
-    @classmethod
-    def root(cls, owner: type, spec: FieldSpec, registry: Registry) -> Field:
-        """The field of a property declared on (or inherited by) `owner`."""
-        return cls(owner, (spec,), registry)
-
+    # -- introspection ------------------------------------------------------------------------
     @property
-    def spec(self) -> FieldSpec:
-        """The last property of the path."""
-        return self.specs[-1]
-
-    @property
-    def path(self) -> str:
-        """The wire path, `/`-separated (`start/dateTime`)."""
-        return "/".join(s.wire for s in self.specs)
+    def text(self) -> str:
+        """The expression as it goes into the URL (user text percent-encoded, spaces not yet)."""
+        return self._text
 
     @property
     def type_name(self) -> str:
-        """The Edm or qualified type of the last property."""
-        return self.spec.type
+        """The Edm or qualified type of the expression's value (of one item, for collections)."""
+        return self._type
 
     @property
-    def is_collection(self) -> bool:
-        """True when the last property is a collection."""
-        return self.spec.collection
+    def path(self) -> str:
+        """The `/`-separated wire path of a property path (`start/dateTime`)."""
+        if self._specs is None:
+            raise TypeError(f"{self!r} is not a property path")
+        return self._text
 
-    def __getattr__(self, name: str) -> Field:
-        spec = self.specs[-1]
-        if name.startswith("_") or spec.type.startswith("Edm."):
-            raise AttributeError(f"{self} ({spec.type}) has no field {name!r}")
-        info = self._registry.info(spec.type)
-        for candidate in info.fields:
-            if candidate.py_name == name:
-                return Field(self.owner, self.specs + (candidate,), self._registry)
-        raise AttributeError(f"{self} ({spec.type}) has no field {name!r}")
+    @property
+    def is_path(self) -> bool:
+        """True for property paths (`Event.start.date_time`), False for computed expressions."""
+        return self._specs is not None
 
     def __repr__(self) -> str:
-        return f"{self.owner.__name__}.{'.'.join(s.py_name for s in self.specs)}"
+        if self._specs is not None and isinstance(self._base, type):
+            return f"{self._base.__name__}.{'.'.join(s.py_name for s in self._specs)}"
+        return f"<{type(self).__name__} {self._text}>"
 
     def __str__(self) -> str:
-        return self.path
+        from urllib.parse import unquote
 
-    def __hash__(self) -> int:
-        return hash((self.owner, self.specs))
+        return unquote(self._text)
 
-    def same_as(self, other: Any) -> bool:
-        """Identity of paths (`==` is reserved for building filter expressions)."""
-        return isinstance(other, Field) and other.owner is self.owner and other.specs == self.specs
+    def __bool__(self) -> NoReturn:
+        raise TypeError(
+            f"{self!r} has no truth value: combine conditions with & | ~ (not and/or/not), "
+            "and write a <= x <= b as (a <= x) & (x <= b)"
+        )
+
+    __hash__ = object.__hash__
+
+    if not TYPE_CHECKING:
+        # Hidden from type checkers, so that mypy still reports `Event.count.startswith` as an error.
+        def __getattr__(self, name: str) -> Any:
+            owner = _METHOD_TYPES.get(name)
+            if owner is not None:
+                raise TypeError(f"{self._describe()}.{name}(): applies to {owner}, not to {self._type}")
+            raise AttributeError(f"{type(self).__name__} {self!r} has no attribute {name!r}")
+
+    def render(self, base: type | None) -> str:
+        """The text with paths relative to `base` (adds type-cast segments for derived-type paths)."""
+        if self._specs is not None:
+            return self._render_path(base)
+        if self._parts is None:
+            return self._text
+        return "".join(p if p.__class__ is str else p.render(base) for p in self._parts)
+
+    def _render_path(self, base: type | None) -> str:
+        root = self._base
+        if base is None or root is base or not isinstance(root, type) or root in base.__mro__:
+            return self._text
+        if issubclass(root, base) and self._specs and self._registry is not None:
+            # A property of a derived type needs its type-cast segment, unless the base has it too.
+            first = self._specs[0]
+            if first not in self._registry.info_of(base).fields:
+                return f"{_type_name(root)}/{self._text}"
+        return self._text
+
+    # -- building blocks ----------------------------------------------------------------------
+    def _describe(self) -> str:
+        return f"{self!r} ({self._type})"
+
+    def _operand(self, other: Any, op: str) -> Expr:
+        """`other` as an expression compatible with `self`, converting Python values to literals."""
+        if isinstance(other, Expr):
+            return other
+        try:
+            text = value_literal(other, self._type, self._registry)
+        except TypeError as exc:
+            raise TypeError(f"{self._describe()} {op} {other!r} ({type(other).__name__}): {exc}") from None
+        except KeyError:
+            raise TypeError(f"{self._describe()} {op} {other!r}: {self._type} has no literals") from None
+        return Expr(text, P_PRIMARY, self._type if other is not None else "null")
+
+    def _binary(self, op: str, other: Expr, prec: int, result: type[X], type_name: str) -> X:
+        left = self if self._prec >= prec else _Paren(self)
+        right = other if other._prec > prec else _Paren(other)
+        parts = (left, f" {op} ", right)
+        node = result.__new__(result)
+        node._text = f"{left._text} {op} {right._text}"
+        node._prec = prec
+        node._type = type_name
+        roots = self._roots
+        node._roots = roots if other._roots is roots or not other._roots else roots | other._roots
+        node._parts = parts
+        node._specs = None
+        node._base = None
+        node._registry = self._registry or other._registry
+        node._children = None
+        return node
+
+    def _call(self, name: str, args: tuple[Expr, ...], result: type[X], type_name: str) -> X:
+        parts: list[Any] = [f"{name}("]
+        roots = self._roots
+        for i, a in enumerate(args):
+            if i:
+                parts.append(",")
+            parts.append(a)
+            if a._roots and a._roots is not roots:
+                roots = roots | a._roots
+        parts.append(")")
+        node = result.__new__(result)
+        node._text = "".join(p if p.__class__ is str else p._text for p in parts)
+        node._prec = P_PRIMARY
+        node._type = type_name
+        node._roots = roots
+        node._parts = tuple(parts)
+        node._specs = None
+        node._base = None
+        node._registry = self._registry
+        node._children = None
+        return node
+
+    def _compat(self, other: Expr, op: str) -> None:
+        if other._type == "null" or other._type == self._type:
+            return
+        if self._type in _NUMERIC and other._type in _NUMERIC:
+            return
+        raise TypeError(f"{self._describe()} {op} {other._describe()}: the types differ")
+
+    # -- comparison (every type: eq/ne, null included) ----------------------------------------
+    def __eq__(self, other: Any) -> BoolExpr:  # type: ignore[override]
+        o = self._operand(other, "==")
+        self._compat(o, "==")
+        return self._binary("eq", o, P_EQ, BoolExpr, "Edm.Boolean")
+
+    def __ne__(self, other: Any) -> BoolExpr:  # type: ignore[override]
+        o = self._operand(other, "!=")
+        self._compat(o, "!=")
+        return self._binary("ne", o, P_EQ, BoolExpr, "Edm.Boolean")
+
+    def in_(self, values: Iterable[Any]) -> BoolExpr:
+        """`field in (a,b,c)` (OData 4.01)."""
+        items = [self._operand(v, "in_") for v in values]
+        if not items:
+            raise ValueError(f"{self._describe()}.in_(): needs at least one value")
+        for item in items:
+            self._compat(item, "in_")
+        listing = Expr("(" + ",".join(i._text for i in items) + ")", P_PRIMARY, self._type)
+        return self._binary("in", listing, P_REL, BoolExpr, "Edm.Boolean")
+
+    # -- ordering -----------------------------------------------------------------------------------
+    def asc(self) -> OrderKey:
+        """Ascending `$orderby` key."""
+        return OrderKey(self, " asc")
+
+    def desc(self) -> OrderKey:
+        """Descending `$orderby` key."""
+        return OrderKey(self, " desc")
+
+    # -- types -------------------------------------------------------------------------------------
+    def isof(self, target: type | str) -> BoolExpr:
+        """`isof(path,Ns.Type)`: true where the value is of `target` (a generated class or an Edm type)."""
+        name = _type_name(target)
+        if isinstance(target, type) and self._registry is not None and not self._type.startswith("Edm."):
+            base = self._registry.info(self._type).cls
+            if not issubclass(target, base) and not issubclass(base, target):
+                raise TypeError(f"{self._describe()}.isof({target.__name__}): not a type related to {base.__name__}")
+        return self._call("isof", (self, Expr(name, P_PRIMARY, "type")), BoolExpr, "Edm.Boolean")
+
+    def cast(self, target: type[X] | str) -> Any:
+        """`cast(path,Ns.Type)`: the value as another type (an Edm type name or a generated class)."""
+        name = _type_name(target)
+        if isinstance(target, str):
+            return self._call("cast", (self, Expr(name, P_PRIMARY, "type")), expr_class(name), name)
+        return self._call("cast", (self, Expr(name, P_PRIMARY, "type")), Expr, name)
+
+
+X = TypeVar("X", bound=Expr)
+
+
+class _Paren(Expr):
+    """A parenthesised sub-expression."""
+
+    __slots__ = ()
+
+    def __init__(self, inner: Expr) -> None:
+        super().__init__(f"({inner._text})", P_PRIMARY, inner._type, inner._roots, ("(", inner, ")"), inner._registry)
+
+
+def _type_name(target: type | str) -> str:
+    if isinstance(target, str):
+        return target
+    qualified = getattr(target, "__odata_type__", "")
+    if not qualified:
+        raise TypeError(f"{target.__name__} is not a generated OData class")
+    return str(qualified)
+
+
+class OrderKey:
+    """One `$orderby` key: an expression and its direction."""
+
+    __slots__ = ("expr", "suffix")
+
+    def __init__(self, expr: Expr, suffix: str) -> None:
+        self.expr = expr
+        self.suffix = suffix
+
+    def __repr__(self) -> str:
+        return f"<OrderKey {self.expr._text}{self.suffix}>"
+
+
+class _Ordered(Expr):
+    """Types with an order: `<` `<=` `>` `>=`."""
+
+    __slots__ = ()
+
+    def _order(self, op: str, sym: str, other: Any) -> BoolExpr:
+        o = self._operand(other, sym)
+        if o._type == "null":
+            raise TypeError(f"{self._describe()} {sym} None: only == and != compare with null")
+        self._compat(o, sym)
+        return self._binary(op, o, P_REL, BoolExpr, "Edm.Boolean")
+
+    def __gt__(self, other: Any) -> BoolExpr:
+        return self._order("gt", ">", other)
+
+    def __ge__(self, other: Any) -> BoolExpr:
+        return self._order("ge", ">=", other)
+
+    def __lt__(self, other: Any) -> BoolExpr:
+        return self._order("lt", "<", other)
+
+    def __le__(self, other: Any) -> BoolExpr:
+        return self._order("le", "<=", other)
+
+
+def _lit(value: Any, type_name: str) -> Expr:
+    cls = _EDM_CLASSES.get(type_name, Expr)
+    return cls(value_literal(value, type_name, None), P_PRIMARY, type_name)
+
+
+class BoolExpr(Expr):
+    """A Boolean expression: combine with `&`, `|`, `~`."""
+
+    __slots__ = ()
+
+    def _logic(self, other: Any, op: str, prec: int, sym: str) -> BoolExpr:
+        if isinstance(other, bool):
+            other = _lit(other, "Edm.Boolean")
+        if not isinstance(other, Expr) or other._type != "Edm.Boolean":
+            hint = " (add parentheses: `&` and `|` bind tighter than ==, <, ...)" if not isinstance(other, Expr) else ""
+            got = other._describe() if isinstance(other, Expr) else f"{other!r} ({type(other).__name__})"
+            raise TypeError(f"{self._describe()} {sym} {got}: expected a Boolean expression{hint}")
+        return self._binary(op, other, prec, BoolExpr, "Edm.Boolean")
+
+    def __and__(self, other: BoolExpr | bool) -> BoolExpr:
+        return self._logic(other, "and", P_AND, "&")
+
+    def __rand__(self, other: bool) -> BoolExpr:
+        if isinstance(other, bool):
+            return BoolExpr._logic(_lit(other, "Edm.Boolean"), self, "and", P_AND, "&")  # type: ignore[arg-type]
+        return self._logic(other, "and", P_AND, "&")
+
+    def __or__(self, other: BoolExpr | bool) -> BoolExpr:
+        return self._logic(other, "or", P_OR, "|")
+
+    def __ror__(self, other: bool) -> BoolExpr:
+        if isinstance(other, bool):
+            return BoolExpr._logic(_lit(other, "Edm.Boolean"), self, "or", P_OR, "|")  # type: ignore[arg-type]
+        return self._logic(other, "or", P_OR, "|")
+
+    def __invert__(self) -> BoolExpr:
+        inner = self if self._prec >= P_UNARY else _Paren(self)
+        node = BoolExpr(f"not {inner._text}", P_UNARY, "Edm.Boolean", self._roots, ("not ", inner), self._registry)
+        return node
+
+    def __eq__(self, other: BoolExpr | bool | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__eq__(self, other)
+
+    def __ne__(self, other: BoolExpr | bool | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__ne__(self, other)
+
+    __hash__ = Expr.__hash__
+
+
+class StringExpr(_Ordered):
+    """An `Edm.String` expression."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: str | StringExpr | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__eq__(self, other)
+
+    def __ne__(self, other: str | StringExpr | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__ne__(self, other)
+
+    __hash__ = Expr.__hash__
+
+    def __gt__(self, other: str | StringExpr) -> BoolExpr:
+        return self._order("gt", ">", other)
+
+    def __ge__(self, other: str | StringExpr) -> BoolExpr:
+        return self._order("ge", ">=", other)
+
+    def __lt__(self, other: str | StringExpr) -> BoolExpr:
+        return self._order("lt", "<", other)
+
+    def __le__(self, other: str | StringExpr) -> BoolExpr:
+        return self._order("le", "<=", other)
+
+    def in_(self, values: Iterable[str]) -> BoolExpr:
+        """`field in ('a','b')`."""
+        return Expr.in_(self, values)
+
+    def _str_arg(self, value: str | StringExpr, fn: str) -> Expr:
+        if isinstance(value, str):
+            return Expr(string_literal(value), P_PRIMARY, "Edm.String")
+        if isinstance(value, Expr) and value._type == "Edm.String":
+            return value
+        got = value._describe() if isinstance(value, Expr) else f"{value!r} ({type(value).__name__})"
+        raise TypeError(f"{self._describe()}.{fn}({got}): expected str")
+
+    def contains(self, text: str | StringExpr) -> BoolExpr:
+        """`contains(field,'text')`."""
+        return self._call("contains", (self, self._str_arg(text, "contains")), BoolExpr, "Edm.Boolean")
+
+    def startswith(self, text: str | StringExpr) -> BoolExpr:
+        """`startswith(field,'text')`."""
+        return self._call("startswith", (self, self._str_arg(text, "startswith")), BoolExpr, "Edm.Boolean")
+
+    def endswith(self, text: str | StringExpr) -> BoolExpr:
+        """`endswith(field,'text')`."""
+        return self._call("endswith", (self, self._str_arg(text, "endswith")), BoolExpr, "Edm.Boolean")
+
+    def matches_pattern(self, pattern: str | StringExpr) -> BoolExpr:
+        """`matchesPattern(field,'regex')` (OData 4.01)."""
+        return self._call("matchesPattern", (self, self._str_arg(pattern, "matches_pattern")), BoolExpr, "Edm.Boolean")
+
+    def length(self) -> NumberExpr:
+        """`length(field)`."""
+        return self._call("length", (self,), NumberExpr, "Edm.Int32")
+
+    def indexof(self, text: str | StringExpr) -> NumberExpr:
+        """`indexof(field,'text')`: zero-based, -1 when absent."""
+        return self._call("indexof", (self, self._str_arg(text, "indexof")), NumberExpr, "Edm.Int32")
+
+    def substring(self, start: int | NumberExpr, length: int | NumberExpr | None = None) -> StringExpr:
+        """`substring(field,start[,length])`."""
+        args: tuple[Expr, ...] = (self, _int_arg(self, start, "substring"))
+        if length is not None:
+            args += (_int_arg(self, length, "substring"),)
+        return self._call("substring", args, StringExpr, "Edm.String")
+
+    def tolower(self) -> StringExpr:
+        """`tolower(field)`."""
+        return self._call("tolower", (self,), StringExpr, "Edm.String")
+
+    def toupper(self) -> StringExpr:
+        """`toupper(field)`."""
+        return self._call("toupper", (self,), StringExpr, "Edm.String")
+
+    def trim(self) -> StringExpr:
+        """`trim(field)`."""
+        return self._call("trim", (self,), StringExpr, "Edm.String")
+
+    def concat(self, other: str | StringExpr) -> StringExpr:
+        """`concat(field,other)`."""
+        return self._call("concat", (self, self._str_arg(other, "concat")), StringExpr, "Edm.String")
+
+
+def _int_arg(owner: Expr, value: Any, fn: str) -> Expr:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Expr(str(value), P_PRIMARY, "Edm.Int32")
+    if isinstance(value, Expr) and value._type in _INTEGER:
+        return value
+    got = value._describe() if isinstance(value, Expr) else f"{value!r} ({type(value).__name__})"
+    raise TypeError(f"{owner._describe()}.{fn}({got}): expected int")
+
+
+def concat(first: str | StringExpr, second: str | StringExpr) -> StringExpr:
+    """`concat(a,b)` where the first argument may be a plain string."""
+    if isinstance(first, str):
+        if not isinstance(second, StringExpr):
+            raise TypeError("concat() needs at least one string expression")
+        head = StringExpr(string_literal(first), P_PRIMARY, "Edm.String", registry=second._registry)
+        return head.concat(second)
+    return first.concat(second)
+
+
+Number = int | float | Decimal
+
+
+def _num_type(a: str, b: str) -> str:
+    if "Edm.Double" in (a, b) or "Edm.Single" in (a, b):
+        return "Edm.Double"
+    if "Edm.Decimal" in (a, b):
+        return "Edm.Decimal"
+    if "Edm.Int64" in (a, b):
+        return "Edm.Int64"
+    return "Edm.Int32"
+
+
+class NumberExpr(_Ordered):
+    """A numeric expression (`Edm.Int32`, `Edm.Double`, `Edm.Decimal`...)."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: Number | NumberExpr | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__eq__(self, other)
+
+    def __ne__(self, other: Number | NumberExpr | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__ne__(self, other)
+
+    __hash__ = Expr.__hash__
+
+    def __gt__(self, other: Number | NumberExpr) -> BoolExpr:
+        return self._order("gt", ">", other)
+
+    def __ge__(self, other: Number | NumberExpr) -> BoolExpr:
+        return self._order("ge", ">=", other)
+
+    def __lt__(self, other: Number | NumberExpr) -> BoolExpr:
+        return self._order("lt", "<", other)
+
+    def __le__(self, other: Number | NumberExpr) -> BoolExpr:
+        return self._order("le", "<=", other)
+
+    def in_(self, values: Iterable[Number]) -> BoolExpr:
+        """`field in (1,2,3)`."""
+        return Expr.in_(self, values)
+
+    def _arith(self, op: str, sym: str, other: Any, prec: int, reverse: bool = False) -> NumberExpr:
+        o = self._operand(other, sym)
+        if o._type not in _NUMERIC:
+            raise TypeError(f"{self._describe()} {sym} {o._describe()}: expected a number")
+        left, right = (o, self) if reverse else (self, o)
+        return left._binary(op, right, prec, NumberExpr, _num_type(self._type, o._type))
+
+    def __add__(self, other: Number | NumberExpr) -> NumberExpr:
+        return self._arith("add", "+", other, P_ADD)
+
+    def __radd__(self, other: Number) -> NumberExpr:
+        return self._arith("add", "+", other, P_ADD, reverse=True)
+
+    def __sub__(self, other: Number | NumberExpr) -> NumberExpr:
+        return self._arith("sub", "-", other, P_ADD)
+
+    def __rsub__(self, other: Number) -> NumberExpr:
+        return self._arith("sub", "-", other, P_ADD, reverse=True)
+
+    def __mul__(self, other: Number | NumberExpr) -> NumberExpr:
+        return self._arith("mul", "*", other, P_MUL)
+
+    def __rmul__(self, other: Number) -> NumberExpr:
+        return self._arith("mul", "*", other, P_MUL, reverse=True)
+
+    def __truediv__(self, other: Number | NumberExpr) -> NumberExpr:
+        return self._arith("div", "/", other, P_MUL)
+
+    def __rtruediv__(self, other: Number) -> NumberExpr:
+        return self._arith("div", "/", other, P_MUL, reverse=True)
+
+    def __floordiv__(self, other: Number | NumberExpr) -> NumberExpr:
+        return self._arith("divby", "//", other, P_MUL)
+
+    def __rfloordiv__(self, other: Number) -> NumberExpr:
+        return self._arith("divby", "//", other, P_MUL, reverse=True)
+
+    def __mod__(self, other: Number | NumberExpr) -> NumberExpr:
+        return self._arith("mod", "%", other, P_MUL)
+
+    def __rmod__(self, other: Number) -> NumberExpr:
+        return self._arith("mod", "%", other, P_MUL, reverse=True)
+
+    def __neg__(self) -> NumberExpr:
+        return _negate(self, NumberExpr)
+
+    def round(self) -> NumberExpr:
+        """`round(field)`."""
+        return self._call("round", (self,), NumberExpr, self._type)
+
+    def floor(self) -> NumberExpr:
+        """`floor(field)`."""
+        return self._call("floor", (self,), NumberExpr, self._type)
+
+    def ceiling(self) -> NumberExpr:
+        """`ceiling(field)`."""
+        return self._call("ceiling", (self,), NumberExpr, self._type)
+
+
+def _negate(expr: Expr, result: type[X]) -> X:
+    inner = expr if expr._prec >= P_UNARY else _Paren(expr)
+    # "--x" would not parse and "-1" next to "-" reads as a literal: keep a space-free form.
+    text = f"-{inner._text}" if not inner._text.startswith("-") else f"-({inner._text})"
+    node = result(text, P_UNARY, expr._type, expr._roots, None, expr._registry)
+    node._parts = ("-", inner) if inner._text == text[1:] else ("-(", inner, ")")
+    return node
+
+
+class DateTimeExpr(_Ordered):
+    """An `Edm.DateTimeOffset` expression."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: datetime | DateTimeExpr | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__eq__(self, other)
+
+    def __ne__(self, other: datetime | DateTimeExpr | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__ne__(self, other)
+
+    __hash__ = Expr.__hash__
+
+    def __gt__(self, other: datetime | DateTimeExpr) -> BoolExpr:
+        return self._order("gt", ">", other)
+
+    def __ge__(self, other: datetime | DateTimeExpr) -> BoolExpr:
+        return self._order("ge", ">=", other)
+
+    def __lt__(self, other: datetime | DateTimeExpr) -> BoolExpr:
+        return self._order("lt", "<", other)
+
+    def __le__(self, other: datetime | DateTimeExpr) -> BoolExpr:
+        return self._order("le", "<=", other)
+
+    def __add__(self, other: timedelta | DurationExpr) -> DateTimeExpr:
+        return _temporal(self, "add", "+", other, {"Edm.Duration": ("Edm.DateTimeOffset", DateTimeExpr)})
+
+    @overload
+    def __sub__(self, other: timedelta | DurationExpr) -> DateTimeExpr: ...
+    @overload
+    def __sub__(self, other: datetime | DateTimeExpr) -> DurationExpr: ...
+    def __sub__(self, other: Any) -> Any:
+        rules = {"Edm.Duration": ("Edm.DateTimeOffset", DateTimeExpr), "Edm.DateTimeOffset": ("Edm.Duration", DurationExpr)}
+        return _temporal(self, "sub", "-", other, rules)
+
+    def _part(self, name: str) -> NumberExpr:
+        return self._call(name, (self,), NumberExpr, "Edm.Int32")
+
+    def year(self) -> NumberExpr:
+        """`year(field)`."""
+        return self._part("year")
+
+    def month(self) -> NumberExpr:
+        """`month(field)`."""
+        return self._part("month")
+
+    def day(self) -> NumberExpr:
+        """`day(field)`."""
+        return self._part("day")
+
+    def hour(self) -> NumberExpr:
+        """`hour(field)`."""
+        return self._part("hour")
+
+    def minute(self) -> NumberExpr:
+        """`minute(field)`."""
+        return self._part("minute")
+
+    def second(self) -> NumberExpr:
+        """`second(field)`."""
+        return self._part("second")
+
+    def fractionalseconds(self) -> NumberExpr:
+        """`fractionalseconds(field)`: an `Edm.Decimal` below 1."""
+        return self._call("fractionalseconds", (self,), NumberExpr, "Edm.Decimal")
+
+    def totaloffsetminutes(self) -> NumberExpr:
+        """`totaloffsetminutes(field)`: the offset from UTC in minutes."""
+        return self._part("totaloffsetminutes")
+
+    def date(self) -> DateExpr:
+        """`date(field)`."""
+        return self._call("date", (self,), DateExpr, "Edm.Date")
+
+    def time(self) -> TimeExpr:
+        """`time(field)`."""
+        return self._call("time", (self,), TimeExpr, "Edm.TimeOfDay")
+
+
+def _temporal(expr: Expr, op: str, sym: str, other: Any, rules: dict[str, tuple[str, type[X]]]) -> X:
+    if isinstance(other, Expr):
+        o = other
+    elif isinstance(other, timedelta):
+        o = _lit(other, "Edm.Duration")
+    elif isinstance(other, datetime) and "Edm.DateTimeOffset" in rules:
+        o = expr._operand(other, sym)
+    elif isinstance(other, date) and "Edm.Date" in rules:
+        o = expr._operand(other, sym)
+    else:
+        raise TypeError(f"{expr._describe()} {sym} {other!r} ({type(other).__name__}): unsupported operand")
+    rule = rules.get(o._type)
+    if rule is None:
+        raise TypeError(f"{expr._describe()} {sym} {o._describe()}: unsupported operand")
+    return expr._binary(op, o, P_ADD, rule[1], rule[0])
+
+
+class DateExpr(_Ordered):
+    """An `Edm.Date` expression."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: date | DateExpr | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__eq__(self, other)
+
+    def __ne__(self, other: date | DateExpr | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__ne__(self, other)
+
+    __hash__ = Expr.__hash__
+
+    def __gt__(self, other: date | DateExpr) -> BoolExpr:
+        return self._order("gt", ">", other)
+
+    def __ge__(self, other: date | DateExpr) -> BoolExpr:
+        return self._order("ge", ">=", other)
+
+    def __lt__(self, other: date | DateExpr) -> BoolExpr:
+        return self._order("lt", "<", other)
+
+    def __le__(self, other: date | DateExpr) -> BoolExpr:
+        return self._order("le", "<=", other)
+
+    def __add__(self, other: timedelta | DurationExpr) -> DateExpr:
+        return _temporal(self, "add", "+", other, {"Edm.Duration": ("Edm.Date", DateExpr)})
+
+    @overload
+    def __sub__(self, other: timedelta | DurationExpr) -> DateExpr: ...
+    @overload
+    def __sub__(self, other: date | DateExpr) -> DurationExpr: ...
+    def __sub__(self, other: Any) -> Any:
+        return _temporal(
+            self, "sub", "-", other, {"Edm.Duration": ("Edm.Date", DateExpr), "Edm.Date": ("Edm.Duration", DurationExpr)}
+        )
+
+    def year(self) -> NumberExpr:
+        """`year(field)`."""
+        return self._call("year", (self,), NumberExpr, "Edm.Int32")
+
+    def month(self) -> NumberExpr:
+        """`month(field)`."""
+        return self._call("month", (self,), NumberExpr, "Edm.Int32")
+
+    def day(self) -> NumberExpr:
+        """`day(field)`."""
+        return self._call("day", (self,), NumberExpr, "Edm.Int32")
+
+
+class TimeExpr(_Ordered):
+    """An `Edm.TimeOfDay` expression."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: time | TimeExpr | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__eq__(self, other)
+
+    def __ne__(self, other: time | TimeExpr | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__ne__(self, other)
+
+    __hash__ = Expr.__hash__
+
+    def __gt__(self, other: time | TimeExpr) -> BoolExpr:
+        return self._order("gt", ">", other)
+
+    def __ge__(self, other: time | TimeExpr) -> BoolExpr:
+        return self._order("ge", ">=", other)
+
+    def __lt__(self, other: time | TimeExpr) -> BoolExpr:
+        return self._order("lt", "<", other)
+
+    def __le__(self, other: time | TimeExpr) -> BoolExpr:
+        return self._order("le", "<=", other)
+
+    def hour(self) -> NumberExpr:
+        """`hour(field)`."""
+        return self._call("hour", (self,), NumberExpr, "Edm.Int32")
+
+    def minute(self) -> NumberExpr:
+        """`minute(field)`."""
+        return self._call("minute", (self,), NumberExpr, "Edm.Int32")
+
+    def second(self) -> NumberExpr:
+        """`second(field)`."""
+        return self._call("second", (self,), NumberExpr, "Edm.Int32")
+
+    def fractionalseconds(self) -> NumberExpr:
+        """`fractionalseconds(field)`."""
+        return self._call("fractionalseconds", (self,), NumberExpr, "Edm.Decimal")
+
+
+class DurationExpr(_Ordered):
+    """An `Edm.Duration` expression."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: timedelta | DurationExpr | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__eq__(self, other)
+
+    def __ne__(self, other: timedelta | DurationExpr | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__ne__(self, other)
+
+    __hash__ = Expr.__hash__
+
+    def __gt__(self, other: timedelta | DurationExpr) -> BoolExpr:
+        return self._order("gt", ">", other)
+
+    def __ge__(self, other: timedelta | DurationExpr) -> BoolExpr:
+        return self._order("ge", ">=", other)
+
+    def __lt__(self, other: timedelta | DurationExpr) -> BoolExpr:
+        return self._order("lt", "<", other)
+
+    def __le__(self, other: timedelta | DurationExpr) -> BoolExpr:
+        return self._order("le", "<=", other)
+
+    def __add__(self, other: timedelta | DurationExpr) -> DurationExpr:
+        return _temporal(self, "add", "+", other, {"Edm.Duration": ("Edm.Duration", DurationExpr)})
+
+    def __sub__(self, other: timedelta | DurationExpr) -> DurationExpr:
+        return _temporal(self, "sub", "-", other, {"Edm.Duration": ("Edm.Duration", DurationExpr)})
+
+    def __neg__(self) -> DurationExpr:
+        return _negate(self, DurationExpr)
+
+
+class GuidExpr(_Ordered):
+    """An `Edm.Guid` expression."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: UUID | str | GuidExpr | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__eq__(self, other)
+
+    def __ne__(self, other: UUID | str | GuidExpr | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__ne__(self, other)
+
+    __hash__ = Expr.__hash__
+
+
+class BinaryExpr(Expr):
+    """An `Edm.Binary` expression."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: bytes | BinaryExpr | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__eq__(self, other)
+
+    def __ne__(self, other: bytes | BinaryExpr | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__ne__(self, other)
+
+    __hash__ = Expr.__hash__
+
+
+class EnumExpr(_Ordered, Generic[E]):
+    """An enum-typed expression; `has` tests flags."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: E | EnumExpr[E] | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__eq__(self, other)
+
+    def __ne__(self, other: E | EnumExpr[E] | None) -> BoolExpr:  # type: ignore[override]
+        return Expr.__ne__(self, other)
+
+    __hash__ = Expr.__hash__
+
+    def in_(self, values: Iterable[E]) -> BoolExpr:
+        """`field in (Ns.T'a',Ns.T'b')`."""
+        return Expr.in_(self, values)
+
+    def has(self, flags: E) -> BoolExpr:
+        """`field has Ns.Type'A,B'`."""
+        o = self._operand(flags, "has")
+        if o._type == "null":
+            raise TypeError(f"{self._describe()}.has(None): expected a member")
+        return self._binary("has", o, P_REL, BoolExpr, "Edm.Boolean")
+
+
+# -- paths through structured values ----------------------------------------------------------------
+def expr_class(type_name: str, *, collection: bool = False, navigation: bool = False, is_enum: bool = False) -> type[Any]:
+    """The expression class for a value of `type_name`."""
+    if collection:
+        return NavCollectionExpr if navigation else CollectionExpr
+    cls = _EDM_CLASSES.get(type_name)
+    if cls is not None:
+        return cls
+    if type_name.startswith("Edm."):
+        return Expr
+    if navigation:
+        return EntityExpr
+    return EnumExpr if is_enum else ComplexExpr
+
+
+def path_expr(base: Any, specs: tuple[FieldSpec, ...], registry: Registry) -> Expr:
+    """The expression of a property path rooted at a generated class (or a lambda variable)."""
+    last = specs[-1]
+    cls = expr_class(last.type, collection=last.collection, navigation=last.navigation, is_enum=last.enum)
+    node: Expr = object.__new__(cls)
+    wires = "/".join(s.wire for s in specs)
+    node._text = f"{base.name}/{wires}" if isinstance(base, _Var) else wires
+    node._prec = P_PRIMARY
+    node._type = last.type
+    node._roots = frozenset((base,))
+    node._parts = None
+    node._specs = specs
+    node._base = base
+    node._registry = registry
+    node._children = None
+    return node
+
+
+class _PathMixin:
+    """Member access on a structured path (`Event.start.date_time`, `a.email_address.address`)."""
+
+    __slots__ = ()
+
+    def prop(self, name: str) -> Any:
+        """The member `name` (use when the name is also a method of this class, e.g. `count`)."""
+        node: Any = self
+        children = node._children
+        if children is None:
+            children = node._children = {}
+        found = children.get(name)
+        if found is not None:
+            return found
+        registry = node._registry
+        if registry is None or node._specs is None:
+            raise AttributeError(f"{node!r} has no members")
+        info = registry.info(node._type)
+        for spec in info.fields:
+            if spec.py_name == name:
+                child = path_expr(node._base, (*node._specs, spec), registry)
+                children[name] = child
+                return child
+        owner = _METHOD_TYPES.get(name)
+        if owner is not None:
+            raise TypeError(f"{node._describe()}.{name}(): applies to {owner}, not to {node._type}")
+        raise AttributeError(f"{node!r} ({node._type}) has no member {name!r}")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.prop(name)
+
+
+class ComplexExpr(_PathMixin, Expr, Generic[T]):
+    """A path to a complex value: its members are paths too (`Event.start.date_time`)."""
+
+    __slots__ = ()
+
+
+class EntityExpr(_PathMixin, Expr, Generic[T]):
+    """A single-valued navigation (`Event.calendar`) or the variable of a lambda over entities."""
+
+    __slots__ = ()
+
+    def _target(self) -> type:
+        assert self._registry is not None
+        cls: type = self._registry.info(self._type).cls
+        return cls
+
+    def select(self, *fields: Any) -> Expand[T]:
+        """`$expand=nav($select=...)`."""
+        result: Expand[T] = Expand(self).select(*fields)
+        return result
+
+    def expand(self, *navs: Any) -> Expand[T]:
+        """`$expand=nav($expand=...)`."""
+        result: Expand[T] = Expand(self).expand(*navs)
+        return result
+
+    def levels(self, levels: int | str) -> Expand[T]:
+        """`$expand=nav($levels=n)` or `max`."""
+        result: Expand[T] = Expand(self).levels(levels)
+        return result
+
+
+class CollectionExpr(Expr, Generic[F]):
+    """A collection-valued path: `any`, `all` and `$count`."""
+
+    __slots__ = ()
+
+    def _lambda(self, kind: str, predicate: Callable[[F], BoolExpr] | None) -> BoolExpr:
+        if self._specs is None or self._registry is None:
+            raise TypeError(f"{self!r}.{kind}(): lambdas need a collection path")
+        if predicate is None:
+            if kind == "all":
+                raise TypeError(f"{self!r}.all() needs a predicate")
+            return self._lambda_node("any()", None, "")
+        name = _pick_var(self._specs[-1].wire)
+        var = _Var(name)
+        spec = self._specs[-1]
+        item_cls = expr_class(spec.type, navigation=spec.navigation, is_enum=spec.enum)
+        item: Expr = object.__new__(item_cls)
+        Expr.__init__(item, name, P_PRIMARY, spec.type, frozenset((var,)), None, self._registry)
+        item._specs = ()
+        item._base = var
+        token = _ACTIVE_VARS.set((*_ACTIVE_VARS.get(), name))
+        try:
+            body = predicate(item)  # type: ignore[arg-type]
+        finally:
+            _ACTIVE_VARS.reset(token)
+        if not isinstance(body, Expr) or body._type != "Edm.Boolean":
+            raise TypeError(f"{self!r}.{kind}(): the predicate must return a Boolean expression, got {body!r}")
+        return self._lambda_node(f"{kind}({name}:", body, ")", var)
+
+    def _lambda_node(self, head: str, body: Expr | None, tail: str, var: _Var | None = None) -> BoolExpr:
+        roots = self._roots
+        parts: tuple[Any, ...] = (self, "/" + head) if body is None else (self, "/" + head, body, tail)
+        text = f"{self._text}/{head}" if body is None else f"{self._text}/{head}{body._text}{tail}"
+        if body is not None:
+            inner = body._roots - {var}
+            roots = roots | inner if inner else roots
+        return BoolExpr(text, P_PRIMARY, "Edm.Boolean", roots, parts, self._registry)
+
+    def any(self, predicate: Callable[[F], BoolExpr] | None = None) -> BoolExpr:
+        """`path/any(x:...)`, or `path/any()` (not empty) without a predicate."""
+        return self._lambda("any", predicate)
+
+    def all(self, predicate: Callable[[F], BoolExpr]) -> BoolExpr:
+        """`path/all(x:...)`."""
+        return self._lambda("all", predicate)
+
+    def length(self) -> NumberExpr:
+        """`path/$count`: the number of items."""
+        return NumberExpr(f"{self._text}/$count", P_PRIMARY, "Edm.Int32", self._roots, (self, "/$count"), self._registry)
+
+
+class NavCollectionExpr(CollectionExpr["EntityExpr[O]"], Generic[O]):
+    """A collection-valued navigation (`Event.attachments`): lambdas, `$count` and `$expand` options."""
+
+    __slots__ = ()
+
+    def select(self, *fields: Any) -> ExpandMany[O]:
+        """`$expand=nav($select=...)`."""
+        return ExpandMany(self).select(*fields)
+
+    def filter(self, condition: BoolExpr) -> ExpandMany[O]:
+        """`$expand=nav($filter=...)`."""
+        return ExpandMany(self).filter(condition)
+
+    def expand(self, *navs: Any) -> ExpandMany[O]:
+        """`$expand=nav($expand=...)`."""
+        return ExpandMany(self).expand(*navs)
+
+    def order_by(self, *keys: Expr | OrderKey) -> ExpandMany[O]:
+        """`$expand=nav($orderby=...)`."""
+        return ExpandMany(self).order_by(*keys)
+
+    def top(self, n: int) -> ExpandMany[O]:
+        """`$expand=nav($top=n)`."""
+        return ExpandMany(self).top(n)
+
+    def skip(self, n: int) -> ExpandMany[O]:
+        """`$expand=nav($skip=n)`."""
+        return ExpandMany(self).skip(n)
+
+    def count(self, value: bool = True) -> ExpandMany[O]:
+        """`$expand=nav($count=true)`."""
+        return ExpandMany(self).count(value)
+
+    def search(self, text: str) -> ExpandMany[O]:
+        """`$expand=nav($search=...)`."""
+        return ExpandMany(self).search(text)
+
+    def levels(self, levels: int | str) -> ExpandMany[O]:
+        """`$expand=nav($levels=n)` or `max`."""
+        return ExpandMany(self).levels(levels)
+
+
+# -- $expand items --------------------------------------------------------------------------------
+_EXPAND_ORDER = ("$select", "$filter", "$expand", "$orderby", "$top", "$skip", "$count", "$search", "$levels")
+
+
+class Expand(Generic[O]):
+    """One `$expand` item with its nested options (to-one navigations: select, expand, levels)."""
+
+    __slots__ = ("nav", "target", "options", "_filter")
+
+    def __init__(self, nav: Expr) -> None:
+        self.nav = nav
+        self.target: type = nav._registry.info(nav._type).cls if nav._registry is not None else object
+        self.options: dict[str, str] = {}
+        self._filter: BoolExpr | None = None
+
+    def _with(self, name: str, value: str) -> Any:
+        copy: Any = object.__new__(type(self))
+        copy.nav = self.nav
+        copy.target = self.target
+        copy.options = {**self.options, name: value}
+        copy._filter = self._filter
+        return copy
+
+    def select(self, *fields: Any) -> Any:
+        """Nested `$select`."""
+        from .query import select_text
+
+        return self._with("$select", select_text(fields, self.target, strict=True))
+
+    def expand(self, *navs: Any) -> Any:
+        """Nested `$expand`."""
+        from .query import expand_text
+
+        return self._with("$expand", expand_text(navs, self.target))
+
+    def levels(self, levels: int | str) -> Any:
+        """Nested `$levels` (a positive int or `"max"`)."""
+        if levels != "max" and (not isinstance(levels, int) or isinstance(levels, bool) or levels < 1):
+            raise TypeError(f"{self.nav!r}.levels({levels!r}): expected a positive int or 'max'")
+        return self._with("$levels", str(levels))
+
+    @property
+    def text(self) -> str:
+        """The item as it goes into `$expand` (user text encoded, spaces not yet)."""
+        return self.render(None)
+
+    def render(self, base: type | None) -> str:
+        """The item with the navigation path relative to `base`."""
+        head = self.nav.render(base)
+        if not self.options:
+            return head
+        opts = [f"{name}={self.options[name]}" for name in _EXPAND_ORDER if name in self.options]
+        return f"{head}({';'.join(opts)})"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.text}>"
+
+
+class ExpandMany(Expand[O]):
+    """A to-many `$expand` item: also filter, order_by, top, skip, count and search."""
+
+    __slots__ = ()
+
+    def filter(self, condition: BoolExpr) -> ExpandMany[O]:
+        """Nested `$filter` (several calls combine with `and`)."""
+        from .query import check_roots
+
+        text = check_roots(condition, self.target, "filter", strict=True)
+        if self._filter is not None:
+            combined = self._filter & condition
+            text = check_roots(combined, self.target, "filter", strict=True)
+            condition = combined
+        copy: ExpandMany[O] = self._with("$filter", text)
+        copy._filter = condition
+        return copy
+
+    def order_by(self, *keys: Expr | OrderKey) -> ExpandMany[O]:
+        """Nested `$orderby`."""
+        from .query import orderby_text
+
+        result: ExpandMany[O] = self._with("$orderby", orderby_text(keys, self.target))
+        return result
+
+    def top(self, n: int) -> ExpandMany[O]:
+        """Nested `$top`."""
+        from .query import check_count
+
+        result: ExpandMany[O] = self._with("$top", str(check_count(n, "top")))
+        return result
+
+    def skip(self, n: int) -> ExpandMany[O]:
+        """Nested `$skip`."""
+        from .query import check_count
+
+        result: ExpandMany[O] = self._with("$skip", str(check_count(n, "skip")))
+        return result
+
+    def count(self, value: bool = True) -> ExpandMany[O]:
+        """Nested `$count`."""
+        if not isinstance(value, bool):
+            raise TypeError(f"count({value!r}): expected bool")
+        result: ExpandMany[O] = self._with("$count", "true" if value else "false")
+        return result
+
+    def search(self, text: str) -> ExpandMany[O]:
+        """Nested `$search`."""
+        from .query import search_text
+
+        result: ExpandMany[O] = self._with("$search", search_text(text))
+        return result
+
+    def select(self, *fields: Any) -> ExpandMany[O]:
+        """Nested `$select`."""
+        result: ExpandMany[O] = Expand.select(self, *fields)
+        return result
+
+    def expand(self, *navs: Any) -> ExpandMany[O]:
+        """Nested `$expand`."""
+        result: ExpandMany[O] = Expand.expand(self, *navs)
+        return result
+
+    def levels(self, levels: int | str) -> ExpandMany[O]:
+        """Nested `$levels`."""
+        result: ExpandMany[O] = Expand.levels(self, levels)
+        return result
+
+
+# -- functions without a subject ----------------------------------------------------------------------
+def now() -> DateTimeExpr:
+    """`now()`."""
+    return DateTimeExpr("now()", P_PRIMARY, "Edm.DateTimeOffset")
+
+
+def mindatetime() -> DateTimeExpr:
+    """`mindatetime()`."""
+    return DateTimeExpr("mindatetime()", P_PRIMARY, "Edm.DateTimeOffset")
+
+
+def maxdatetime() -> DateTimeExpr:
+    """`maxdatetime()`."""
+    return DateTimeExpr("maxdatetime()", P_PRIMARY, "Edm.DateTimeOffset")
+
+
+def isof_type(owner: type, target: type) -> BoolExpr:
+    """`isof(Ns.Type)`: the current instance (of `owner`) is a `target`."""
+    if not issubclass(target, owner):
+        raise TypeError(f"{owner.__name__}.isof({target.__name__}): {target.__name__} does not derive from it")
+    return BoolExpr(f"isof({_type_name(target)})", P_PRIMARY, "Edm.Boolean", frozenset((owner,)))
+
+
+_EDM_CLASSES: dict[str, type[Expr]] = {
+    "Edm.String": StringExpr,
+    "Edm.Boolean": BoolExpr,
+    "Edm.DateTimeOffset": DateTimeExpr,
+    "Edm.Date": DateExpr,
+    "Edm.TimeOfDay": TimeExpr,
+    "Edm.Duration": DurationExpr,
+    "Edm.Guid": GuidExpr,
+    "Edm.Binary": BinaryExpr,
+    **dict.fromkeys(_NUMERIC, NumberExpr),
+}
+
+# DSL methods by the types they apply to: calling one on another type is a TypeError, not an AttributeError.
+_METHOD_TYPES: dict[str, str] = {
+    **dict.fromkeys(
+        ("contains", "startswith", "endswith", "matches_pattern", "indexof", "substring", "tolower", "toupper",
+         "trim", "concat"),
+        "Edm.String",
+    ),
+    **dict.fromkeys(("round", "floor", "ceiling"), "numbers"),
+    **dict.fromkeys(("year", "month", "day"), "Edm.DateTimeOffset and Edm.Date"),
+    **dict.fromkeys(("hour", "minute", "second", "fractionalseconds"), "Edm.DateTimeOffset and Edm.TimeOfDay"),
+    **dict.fromkeys(("date", "time", "totaloffsetminutes"), "Edm.DateTimeOffset"),
+    "has": "enums",
+    "any": "collections",
+    "all": "collections",
+    "length": "Edm.String and collections",
+}

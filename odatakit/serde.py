@@ -14,13 +14,13 @@ from __future__ import annotations
 import enum
 import importlib
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 import attrs
 import cattrs
 
 from . import edm
-from .expr import Field
+from .expr import BoolExpr, isof_type, path_expr
 
 __all__ = [
     "ComplexBase",
@@ -31,6 +31,7 @@ __all__ = [
     "ODataFlag",
     "ODataObject",
     "Registry",
+    "model",
 ]
 
 _C = TypeVar("_C", bound=type)
@@ -39,7 +40,14 @@ _O = TypeVar("_O", bound="ODataObject")
 ODATA_TYPE = "@odata.type"
 
 
-@attrs.define(kw_only=True)
+@dataclass_transform(kw_only_default=True, field_specifiers=(attrs.field,))
+def model(cls: _C) -> _C:
+    """Make a generated class an attrs class with keyword-only fields (typed by `Prop` annotations)."""
+    result: _C = attrs.define(kw_only=True)(cls)
+    return result
+
+
+@model
 class ODataObject:
     """Base of every generated entity and complex class."""
 
@@ -63,12 +71,18 @@ class ODataObject:
         return value if isinstance(value, str) else None
 
 
-@attrs.define(kw_only=True)
+    @classmethod
+    def isof(cls, derived: type[ODataObject]) -> BoolExpr:
+        """`isof(Ns.Derived)` in a filter over this type: the item is a `derived`."""
+        return isof_type(cls, derived)
+
+
+@model
 class EntityBase(ODataObject):
     """Base of generated entity classes."""
 
 
-@attrs.define(kw_only=True)
+@model
 class ComplexBase(ODataObject):
     """Base of generated complex classes."""
 
@@ -104,22 +118,27 @@ class FieldSpec:
     type: str  # "Edm.String", or a qualified type name
     collection: bool = False
     navigation: bool = False
+    enum: bool = False
 
 
 class _FieldDescriptor:
-    """Class access gives a query `Field`; instance access is the slot's value."""
+    """Class access gives the property's query expression; instance access is the slot's value."""
 
-    __slots__ = ("_slot", "_spec", "_registry")
+    __slots__ = ("_slot", "_spec", "_registry", "_exprs")
 
     def __init__(self, slot: Any, spec: FieldSpec, registry: Registry) -> None:
         self._slot = slot
         self._spec = spec
         self._registry = registry
+        self._exprs: dict[type, Any] = {}  # per class the field is read from (derived classes too)
 
     def __get__(self, obj: object | None, owner: type | None = None) -> Any:
         if obj is None:
             assert owner is not None
-            return Field.root(owner, self._spec, self._registry)
+            found = self._exprs.get(owner)
+            if found is None:
+                found = self._exprs[owner] = path_expr(owner, (self._spec,), self._registry)
+            return found
         return self._slot.__get__(obj, owner)
 
     def __set__(self, obj: object, value: Any) -> None:
@@ -166,8 +185,12 @@ class Registry:
         modules: Mapping[str, str],
         aliases: Mapping[str, str] | None = None,
         builders: Mapping[str, tuple[str, str, str]] | None = None,
+        *,
+        qualified_enums: bool = True,
     ) -> None:
         self.package = package
+        #: Enum literals in filters: `Ns.Type'member'` (True) or the bare `'member'` string.
+        self.qualified_enums = qualified_enums
         self._modules = dict(modules)  # qualified name → module (relative to package)
         self._aliases = dict(aliases or {})  # alias → namespace
         self._builders = dict(builders or {})  # qualified → (module, entity, collection)

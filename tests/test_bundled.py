@@ -21,14 +21,14 @@ async def test_graph_navigation_keys_and_actions(bundled: None) -> None:
 
     async with GraphClient("https://graph.microsoft.com/v1.0", lambda: _tok()) as client:
         assert (
-            client.users["a@b.c"].calendar_groups["g"].calendars.url
+            client.users["a@b.c"].calendar_groups["g"].calendars.absolute_url
             == "https://graph.microsoft.com/v1.0/users/a@b.c/calendarGroups/g/calendars"
         )
         assert (
-            client.me.calendars["AAMkAGI2TGuLAAA="].events.url
+            client.me.calendars["AAMkAGI2TGuLAAA="].events.absolute_url
             == "https://graph.microsoft.com/v1.0/me/calendars/AAMkAGI2TGuLAAA=/events"
         )
-        assert client.groups["0d5f"].calendar.events.url == "https://graph.microsoft.com/v1.0/groups/0d5f/calendar/events"
+        assert client.groups["0d5f"].calendar.events.absolute_url == "https://graph.microsoft.com/v1.0/groups/0d5f/calendar/events"
         with aioresponses() as m:
             base = "https://graph.microsoft.com/v1.0/me/events/AAMkAGI2TG93AAA="
             m.post(f"{base}/accept", status=202)

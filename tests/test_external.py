@@ -125,7 +125,7 @@ def test_whole_graph_generates_and_every_name_imports(tmp_path: Path) -> None:
         "for name in graph_whole.__all__: getattr(graph_whole, name)\n"
         "c = graph_whole.GraphServiceClient('https://graph.test/v1.0')\n"
         "e = c.converter.structure({'@odata.type': '#microsoft.graph.event', 'subject': 's'}, graph_whole.OutlookItem)\n"
-        "print(len(graph_whole.__all__), type(e).__name__, c.me.calendar_groups['g'].calendars['c'].events.url)\n"
+        "print(len(graph_whole.__all__), type(e).__name__, c.me.calendar_groups['g'].calendars['c'].events.absolute_url)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]

@@ -165,4 +165,5 @@ REGISTRY = Registry(
         ),
         "microsoft.graph.user": ("requests", "UserRequest", "UserCollectionRequest"),
     },
+    qualified_enums=False,
 )

@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-import attrs
-from odatakit.serde import ComplexBase, EntityBase, FieldSpec, ODataEnum, ODataFlag
+from odatakit.expr import NONE
+from odatakit.serde import ComplexBase, EntityBase, FieldSpec, ODataEnum, ODataFlag, model
 
 from ._registry import REGISTRY
+
+if TYPE_CHECKING:
+    from odatakit.expr import (
+        BinaryExpr,
+        BoolExpr,
+        CollectionExpr,
+        ComplexExpr,
+        DateExpr,
+        DateTimeExpr,
+        EntityExpr,
+        EnumExpr,
+        Expr,
+        GuidExpr,
+        NavCollectionExpr,
+        NumberExpr,
+        Prop,
+        StringExpr,
+        TimeExpr,
+    )
 
 
 @REGISTRY.enum(
@@ -416,7 +436,7 @@ class WeekIndex(ODataEnum):
     "microsoft.graph.mobileAppIdentifier",
     (),
 )
-@attrs.define(kw_only=True)
+@model
 class MobileAppIdentifier(ComplexBase):
     """The identifier for a mobile app."""
 
@@ -425,11 +445,11 @@ class MobileAppIdentifier(ComplexBase):
     "microsoft.graph.androidMobileAppIdentifier",
     (FieldSpec("package_id", "packageId", "Edm.String"),),
 )
-@attrs.define(kw_only=True)
+@model
 class AndroidMobileAppIdentifier(MobileAppIdentifier):
     """The identifier for an Android app."""
 
-    package_id: str | None = None
+    package_id: Prop[str | None, StringExpr] = NONE
     """The identifier for an app, as specified in the play store."""
 
 
@@ -440,13 +460,13 @@ class AndroidMobileAppIdentifier(MobileAppIdentifier):
         FieldSpec("label_id", "labelId", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class AssignedLabel(ComplexBase):
     """The microsoft.graph.assignedLabel complex type."""
 
-    display_name: str | None = None
+    display_name: Prop[str | None, StringExpr] = NONE
 
-    label_id: str | None = None
+    label_id: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -456,13 +476,13 @@ class AssignedLabel(ComplexBase):
         FieldSpec("sku_id", "skuId", "Edm.Guid"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class AssignedLicense(ComplexBase):
     """The microsoft.graph.assignedLicense complex type."""
 
-    disabled_plans: list[UUID] | None = None
+    disabled_plans: Prop[list[UUID] | None, CollectionExpr[GuidExpr]] = NONE
 
-    sku_id: UUID | None = None
+    sku_id: Prop[UUID | None, GuidExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -474,23 +494,23 @@ class AssignedLicense(ComplexBase):
         FieldSpec("service_plan_id", "servicePlanId", "Edm.Guid"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class AssignedPlan(ComplexBase):
     """The microsoft.graph.assignedPlan complex type."""
 
-    assigned_date_time: datetime | None = None
+    assigned_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    capability_status: str | None = None
+    capability_status: Prop[str | None, StringExpr] = NONE
 
-    service: str | None = None
+    service: Prop[str | None, StringExpr] = NONE
 
-    service_plan_id: UUID | None = None
+    service_plan_id: Prop[UUID | None, GuidExpr] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.attachmentItem",
     (
-        FieldSpec("attachment_type", "attachmentType", "microsoft.graph.attachmentType"),
+        FieldSpec("attachment_type", "attachmentType", "microsoft.graph.attachmentType", enum=True),
         FieldSpec("content_id", "contentId", "Edm.String"),
         FieldSpec("content_type", "contentType", "Edm.String"),
         FieldSpec("is_inline", "isInline", "Edm.Boolean"),
@@ -498,43 +518,43 @@ class AssignedPlan(ComplexBase):
         FieldSpec("size", "size", "Edm.Int64"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class AttachmentItem(ComplexBase):
     """The microsoft.graph.attachmentItem complex type."""
 
-    attachment_type: AttachmentType | None = None
+    attachment_type: Prop[AttachmentType | None, EnumExpr[AttachmentType]] = NONE
 
-    content_id: str | None = None
+    content_id: Prop[str | None, StringExpr] = NONE
 
-    content_type: str | None = None
+    content_type: Prop[str | None, StringExpr] = NONE
 
-    is_inline: bool | None = None
+    is_inline: Prop[bool | None, BoolExpr] = NONE
 
-    name: str | None = None
+    name: Prop[str | None, StringExpr] = NONE
 
-    size: int | None = None
+    size: Prop[int | None, NumberExpr] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.recipient",
     (FieldSpec("email_address", "emailAddress", "microsoft.graph.emailAddress"),),
 )
-@attrs.define(kw_only=True)
+@model
 class Recipient(ComplexBase):
     """The microsoft.graph.recipient complex type."""
 
-    email_address: EmailAddress | None = None
+    email_address: Prop[EmailAddress | None, ComplexExpr[EmailAddress]] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.attendeeBase",
-    (FieldSpec("type", "type", "microsoft.graph.attendeeType"),),
+    (FieldSpec("type", "type", "microsoft.graph.attendeeType", enum=True),),
 )
-@attrs.define(kw_only=True)
+@model
 class AttendeeBase(Recipient):
     """The microsoft.graph.attendeeBase complex type."""
 
-    type: AttendeeType | None = None
+    type: Prop[AttendeeType | None, EnumExpr[AttendeeType]] = NONE
 
 
 @REGISTRY.structured(
@@ -544,40 +564,40 @@ class AttendeeBase(Recipient):
         FieldSpec("status", "status", "microsoft.graph.responseStatus"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Attendee(AttendeeBase):
     """The microsoft.graph.attendee complex type."""
 
-    proposed_new_time: TimeSlot | None = None
+    proposed_new_time: Prop[TimeSlot | None, ComplexExpr[TimeSlot]] = NONE
 
-    status: ResponseStatus | None = None
+    status: Prop[ResponseStatus | None, ComplexExpr[ResponseStatus]] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.attendeeAvailability",
     (
         FieldSpec("attendee", "attendee", "microsoft.graph.attendeeBase"),
-        FieldSpec("availability", "availability", "microsoft.graph.freeBusyStatus"),
+        FieldSpec("availability", "availability", "microsoft.graph.freeBusyStatus", enum=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class AttendeeAvailability(ComplexBase):
     """The microsoft.graph.attendeeAvailability complex type."""
 
-    attendee: AttendeeBase | None = None
+    attendee: Prop[AttendeeBase | None, ComplexExpr[AttendeeBase]] = NONE
 
-    availability: FreeBusyStatus | None = None
+    availability: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.authorizationInfo",
     (FieldSpec("certificate_user_ids", "certificateUserIds", "Edm.String", collection=True),),
 )
-@attrs.define(kw_only=True)
+@model
 class AuthorizationInfo(ComplexBase):
     """The microsoft.graph.authorizationInfo complex type."""
 
-    certificate_user_ids: list[str] | None = None
+    certificate_user_ids: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
 
 @REGISTRY.structured(
@@ -589,45 +609,45 @@ class AuthorizationInfo(ComplexBase):
         FieldSpec("scheduled_start_time", "scheduledStartTime", "microsoft.graph.dateTimeTimeZone"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class AutomaticRepliesMailTips(ComplexBase):
     """The microsoft.graph.automaticRepliesMailTips complex type."""
 
-    message: str | None = None
+    message: Prop[str | None, StringExpr] = NONE
 
-    message_language: LocaleInfo | None = None
+    message_language: Prop[LocaleInfo | None, ComplexExpr[LocaleInfo]] = NONE
 
-    scheduled_end_time: DateTimeTimeZone | None = None
+    scheduled_end_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
 
-    scheduled_start_time: DateTimeTimeZone | None = None
+    scheduled_start_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.automaticRepliesSetting",
     (
-        FieldSpec("external_audience", "externalAudience", "microsoft.graph.externalAudienceScope"),
+        FieldSpec("external_audience", "externalAudience", "microsoft.graph.externalAudienceScope", enum=True),
         FieldSpec("external_reply_message", "externalReplyMessage", "Edm.String"),
         FieldSpec("internal_reply_message", "internalReplyMessage", "Edm.String"),
         FieldSpec("scheduled_end_date_time", "scheduledEndDateTime", "microsoft.graph.dateTimeTimeZone"),
         FieldSpec("scheduled_start_date_time", "scheduledStartDateTime", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("status", "status", "microsoft.graph.automaticRepliesStatus"),
+        FieldSpec("status", "status", "microsoft.graph.automaticRepliesStatus", enum=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class AutomaticRepliesSetting(ComplexBase):
     """The microsoft.graph.automaticRepliesSetting complex type."""
 
-    external_audience: ExternalAudienceScope | None = None
+    external_audience: Prop[ExternalAudienceScope | None, EnumExpr[ExternalAudienceScope]] = NONE
 
-    external_reply_message: str | None = None
+    external_reply_message: Prop[str | None, StringExpr] = NONE
 
-    internal_reply_message: str | None = None
+    internal_reply_message: Prop[str | None, StringExpr] = NONE
 
-    scheduled_end_date_time: DateTimeTimeZone | None = None
+    scheduled_end_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
 
-    scheduled_start_date_time: DateTimeTimeZone | None = None
+    scheduled_start_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
 
-    status: AutomaticRepliesStatus | None = None
+    status: Prop[AutomaticRepliesStatus | None, EnumExpr[AutomaticRepliesStatus]] = NONE
 
 
 @REGISTRY.structured(
@@ -638,22 +658,22 @@ class AutomaticRepliesSetting(ComplexBase):
         FieldSpec("target_id", "targetId", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class ConvertIdResult(ComplexBase):
     """The microsoft.graph.convertIdResult complex type."""
 
-    error_details: GenericError | None = None
+    error_details: Prop[GenericError | None, ComplexExpr[GenericError]] = NONE
 
-    source_id: str | None = None
+    source_id: Prop[str | None, StringExpr] = NONE
 
-    target_id: str | None = None
+    target_id: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.customSecurityAttributeValue",
     (),
 )
-@attrs.define(kw_only=True)
+@model
 class CustomSecurityAttributeValue(ComplexBase):
     """The microsoft.graph.customSecurityAttributeValue complex type."""
 
@@ -662,11 +682,11 @@ class CustomSecurityAttributeValue(ComplexBase):
     "microsoft.graph.timeZoneBase",
     (FieldSpec("name", "name", "Edm.String"),),
 )
-@attrs.define(kw_only=True)
+@model
 class TimeZoneBase(ComplexBase):
     """The microsoft.graph.timeZoneBase complex type."""
 
-    name: str | None = None
+    name: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -677,15 +697,15 @@ class TimeZoneBase(ComplexBase):
         FieldSpec("standard_offset", "standardOffset", "microsoft.graph.standardTimeZoneOffset"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class CustomTimeZone(TimeZoneBase):
     """The microsoft.graph.customTimeZone complex type."""
 
-    bias: int | None = None
+    bias: Prop[int | None, NumberExpr] = NONE
 
-    daylight_offset: DaylightTimeZoneOffset | None = None
+    daylight_offset: Prop[DaylightTimeZoneOffset | None, ComplexExpr[DaylightTimeZoneOffset]] = NONE
 
-    standard_offset: StandardTimeZoneOffset | None = None
+    standard_offset: Prop[StandardTimeZoneOffset | None, ComplexExpr[StandardTimeZoneOffset]] = NONE
 
 
 @REGISTRY.structured(
@@ -695,60 +715,60 @@ class CustomTimeZone(TimeZoneBase):
         FieldSpec("time_zone", "timeZone", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class DateTimeTimeZone(ComplexBase):
     """The microsoft.graph.dateTimeTimeZone complex type."""
 
-    date_time: str | None = None
+    date_time: Prop[str | None, StringExpr] = NONE
 
-    time_zone: str | None = None
+    time_zone: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.standardTimeZoneOffset",
     (
         FieldSpec("day_occurrence", "dayOccurrence", "Edm.Int32"),
-        FieldSpec("day_of_week", "dayOfWeek", "microsoft.graph.dayOfWeek"),
+        FieldSpec("day_of_week", "dayOfWeek", "microsoft.graph.dayOfWeek", enum=True),
         FieldSpec("month", "month", "Edm.Int32"),
         FieldSpec("time", "time", "Edm.TimeOfDay"),
         FieldSpec("year", "year", "Edm.Int32"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class StandardTimeZoneOffset(ComplexBase):
     """The microsoft.graph.standardTimeZoneOffset complex type."""
 
-    day_occurrence: int | None = None
+    day_occurrence: Prop[int | None, NumberExpr] = NONE
 
-    day_of_week: DayOfWeek | None = None
+    day_of_week: Prop[DayOfWeek | None, EnumExpr[DayOfWeek]] = NONE
 
-    month: int | None = None
+    month: Prop[int | None, NumberExpr] = NONE
 
-    time: time | None = None
+    time: Prop[time | None, TimeExpr] = NONE
 
-    year: int | None = None
+    year: Prop[int | None, NumberExpr] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.daylightTimeZoneOffset",
     (FieldSpec("daylight_bias", "daylightBias", "Edm.Int32"),),
 )
-@attrs.define(kw_only=True)
+@model
 class DaylightTimeZoneOffset(StandardTimeZoneOffset):
     """The microsoft.graph.daylightTimeZoneOffset complex type."""
 
-    daylight_bias: int | None = None
+    daylight_bias: Prop[int | None, NumberExpr] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.deviceAndAppManagementData",
     (FieldSpec("content", "content", "Edm.Stream"),),
 )
-@attrs.define(kw_only=True)
+@model
 class DeviceAndAppManagementData(ComplexBase):
     """Exported Data"""
 
-    content: str | None = None
+    content: Prop[str | None, Expr] = NONE
 
 
 @REGISTRY.structured(
@@ -758,13 +778,13 @@ class DeviceAndAppManagementData(ComplexBase):
         FieldSpec("name", "name", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class EmailAddress(ComplexBase):
     """The microsoft.graph.emailAddress complex type."""
 
-    address: str | None = None
+    address: Prop[str | None, StringExpr] = NONE
 
-    name: str | None = None
+    name: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -774,13 +794,13 @@ class EmailAddress(ComplexBase):
         FieldSpec("division", "division", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class EmployeeOrgData(ComplexBase):
     """The microsoft.graph.employeeOrgData complex type."""
 
-    cost_center: str | None = None
+    cost_center: Prop[str | None, StringExpr] = NONE
 
-    division: str | None = None
+    division: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -788,21 +808,21 @@ class EmployeeOrgData(ComplexBase):
     (
         FieldSpec("completed_date_time", "completedDateTime", "microsoft.graph.dateTimeTimeZone"),
         FieldSpec("due_date_time", "dueDateTime", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("flag_status", "flagStatus", "microsoft.graph.followupFlagStatus"),
+        FieldSpec("flag_status", "flagStatus", "microsoft.graph.followupFlagStatus", enum=True),
         FieldSpec("start_date_time", "startDateTime", "microsoft.graph.dateTimeTimeZone"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class FollowupFlag(ComplexBase):
     """The microsoft.graph.followupFlag complex type."""
 
-    completed_date_time: DateTimeTimeZone | None = None
+    completed_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
 
-    due_date_time: DateTimeTimeZone | None = None
+    due_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
 
-    flag_status: FollowupFlagStatus | None = None
+    flag_status: Prop[FollowupFlagStatus | None, EnumExpr[FollowupFlagStatus]] = NONE
 
-    start_date_time: DateTimeTimeZone | None = None
+    start_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
 
 
 @REGISTRY.structured(
@@ -812,13 +832,13 @@ class FollowupFlag(ComplexBase):
         FieldSpec("response_code", "responseCode", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class FreeBusyError(ComplexBase):
     """The microsoft.graph.freeBusyError complex type."""
 
-    message: str | None = None
+    message: Prop[str | None, StringExpr] = NONE
 
-    response_code: str | None = None
+    response_code: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -828,13 +848,13 @@ class FreeBusyError(ComplexBase):
         FieldSpec("message", "message", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class GenericError(ComplexBase):
     """The microsoft.graph.genericError complex type."""
 
-    code: str | None = None
+    code: Prop[str | None, StringExpr] = NONE
 
-    message: str | None = None
+    message: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -844,24 +864,24 @@ class GenericError(ComplexBase):
         FieldSpec("value", "value", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class InternetMessageHeader(ComplexBase):
     """The microsoft.graph.internetMessageHeader complex type."""
 
-    name: str | None = None
+    name: Prop[str | None, StringExpr] = NONE
 
-    value: str | None = None
+    value: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.iosMobileAppIdentifier",
     (FieldSpec("bundle_id", "bundleId", "Edm.String"),),
 )
-@attrs.define(kw_only=True)
+@model
 class IosMobileAppIdentifier(MobileAppIdentifier):
     """The identifier for an iOS app."""
 
-    bundle_id: str | None = None
+    bundle_id: Prop[str | None, StringExpr] = NONE
     """The identifier for an app, as specified in the app store."""
 
 
@@ -869,16 +889,16 @@ class IosMobileAppIdentifier(MobileAppIdentifier):
     "microsoft.graph.itemBody",
     (
         FieldSpec("content", "content", "Edm.String"),
-        FieldSpec("content_type", "contentType", "microsoft.graph.bodyType"),
+        FieldSpec("content_type", "contentType", "microsoft.graph.bodyType", enum=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class ItemBody(ComplexBase):
     """The microsoft.graph.itemBody complex type."""
 
-    content: str | None = None
+    content: Prop[str | None, StringExpr] = NONE
 
-    content_type: BodyType | None = None
+    content_type: Prop[BodyType | None, EnumExpr[BodyType]] = NONE
 
 
 @REGISTRY.structured(
@@ -892,32 +912,32 @@ class ItemBody(ComplexBase):
         FieldSpec("state", "state", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class LicenseAssignmentState(ComplexBase):
     """The microsoft.graph.licenseAssignmentState complex type."""
 
-    assigned_by_group: str | None = None
+    assigned_by_group: Prop[str | None, StringExpr] = NONE
 
-    disabled_plans: list[UUID] | None = None
+    disabled_plans: Prop[list[UUID] | None, CollectionExpr[GuidExpr]] = NONE
 
-    error: str | None = None
+    error: Prop[str | None, StringExpr] = NONE
 
-    last_updated_date_time: datetime | None = None
+    last_updated_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    sku_id: UUID | None = None
+    sku_id: Prop[UUID | None, GuidExpr] = NONE
 
-    state: str | None = None
+    state: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.licenseProcessingState",
     (FieldSpec("state", "state", "Edm.String"),),
 )
-@attrs.define(kw_only=True)
+@model
 class LicenseProcessingState(ComplexBase):
     """The microsoft.graph.licenseProcessingState complex type."""
 
-    state: str | None = None
+    state: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -927,13 +947,13 @@ class LicenseProcessingState(ComplexBase):
         FieldSpec("locale", "locale", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class LocaleInfo(ComplexBase):
     """The microsoft.graph.localeInfo complex type."""
 
-    display_name: str | None = None
+    display_name: Prop[str | None, StringExpr] = NONE
 
-    locale: str | None = None
+    locale: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -943,31 +963,31 @@ class LocaleInfo(ComplexBase):
         FieldSpec("coordinates", "coordinates", "microsoft.graph.outlookGeoCoordinates"),
         FieldSpec("display_name", "displayName", "Edm.String"),
         FieldSpec("location_email_address", "locationEmailAddress", "Edm.String"),
-        FieldSpec("location_type", "locationType", "microsoft.graph.locationType"),
+        FieldSpec("location_type", "locationType", "microsoft.graph.locationType", enum=True),
         FieldSpec("location_uri", "locationUri", "Edm.String"),
         FieldSpec("unique_id", "uniqueId", "Edm.String"),
-        FieldSpec("unique_id_type", "uniqueIdType", "microsoft.graph.locationUniqueIdType"),
+        FieldSpec("unique_id_type", "uniqueIdType", "microsoft.graph.locationUniqueIdType", enum=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Location(ComplexBase):
     """The microsoft.graph.location complex type."""
 
-    address: PhysicalAddress | None = None
+    address: Prop[PhysicalAddress | None, ComplexExpr[PhysicalAddress]] = NONE
 
-    coordinates: OutlookGeoCoordinates | None = None
+    coordinates: Prop[OutlookGeoCoordinates | None, ComplexExpr[OutlookGeoCoordinates]] = NONE
 
-    display_name: str | None = None
+    display_name: Prop[str | None, StringExpr] = NONE
 
-    location_email_address: str | None = None
+    location_email_address: Prop[str | None, StringExpr] = NONE
 
-    location_type: LocationType | None = None
+    location_type: Prop[LocationType | None, EnumExpr[LocationType]] = NONE
 
-    location_uri: str | None = None
+    location_uri: Prop[str | None, StringExpr] = NONE
 
-    unique_id: str | None = None
+    unique_id: Prop[str | None, StringExpr] = NONE
 
-    unique_id_type: LocationUniqueIdType | None = None
+    unique_id_type: Prop[LocationUniqueIdType | None, EnumExpr[LocationUniqueIdType]] = NONE
 
 
 @REGISTRY.structured(
@@ -978,26 +998,26 @@ class Location(ComplexBase):
         FieldSpec("suggest_location", "suggestLocation", "Edm.Boolean"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class LocationConstraint(ComplexBase):
     """The microsoft.graph.locationConstraint complex type."""
 
-    is_required: bool | None = None
+    is_required: Prop[bool | None, BoolExpr] = NONE
 
-    locations: list[LocationConstraintItem] | None = None
+    locations: Prop[list[LocationConstraintItem] | None, CollectionExpr[ComplexExpr[LocationConstraintItem]]] = NONE
 
-    suggest_location: bool | None = None
+    suggest_location: Prop[bool | None, BoolExpr] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.locationConstraintItem",
     (FieldSpec("resolve_availability", "resolveAvailability", "Edm.Boolean"),),
 )
-@attrs.define(kw_only=True)
+@model
 class LocationConstraintItem(Location):
     """The microsoft.graph.locationConstraintItem complex type."""
 
-    resolve_availability: bool | None = None
+    resolve_availability: Prop[bool | None, BoolExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -1010,35 +1030,38 @@ class LocationConstraintItem(Location):
             "delegate_meeting_message_delivery_options",
             "delegateMeetingMessageDeliveryOptions",
             "microsoft.graph.delegateMeetingMessageDeliveryOptions",
+            enum=True,
         ),
         FieldSpec("language", "language", "microsoft.graph.localeInfo"),
         FieldSpec("time_format", "timeFormat", "Edm.String"),
         FieldSpec("time_zone", "timeZone", "Edm.String"),
-        FieldSpec("user_purpose", "userPurpose", "microsoft.graph.userPurpose"),
+        FieldSpec("user_purpose", "userPurpose", "microsoft.graph.userPurpose", enum=True),
         FieldSpec("working_hours", "workingHours", "microsoft.graph.workingHours"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class MailboxSettings(ComplexBase):
     """The microsoft.graph.mailboxSettings complex type."""
 
-    archive_folder: str | None = None
+    archive_folder: Prop[str | None, StringExpr] = NONE
 
-    automatic_replies_setting: AutomaticRepliesSetting | None = None
+    automatic_replies_setting: Prop[AutomaticRepliesSetting | None, ComplexExpr[AutomaticRepliesSetting]] = NONE
 
-    date_format: str | None = None
+    date_format: Prop[str | None, StringExpr] = NONE
 
-    delegate_meeting_message_delivery_options: DelegateMeetingMessageDeliveryOptions | None = None
+    delegate_meeting_message_delivery_options: Prop[
+        DelegateMeetingMessageDeliveryOptions | None, EnumExpr[DelegateMeetingMessageDeliveryOptions]
+    ] = NONE
 
-    language: LocaleInfo | None = None
+    language: Prop[LocaleInfo | None, ComplexExpr[LocaleInfo]] = NONE
 
-    time_format: str | None = None
+    time_format: Prop[str | None, StringExpr] = NONE
 
-    time_zone: str | None = None
+    time_zone: Prop[str | None, StringExpr] = NONE
 
-    user_purpose: UserPurpose | None = None
+    user_purpose: Prop[UserPurpose | None, EnumExpr[UserPurpose]] = NONE
 
-    working_hours: WorkingHours | None = None
+    working_hours: Prop[WorkingHours | None, ComplexExpr[WorkingHours]] = NONE
 
 
 @REGISTRY.structured(
@@ -1053,38 +1076,38 @@ class MailboxSettings(ComplexBase):
         FieldSpec("is_moderated", "isModerated", "Edm.Boolean"),
         FieldSpec("mailbox_full", "mailboxFull", "Edm.Boolean"),
         FieldSpec("max_message_size", "maxMessageSize", "Edm.Int32"),
-        FieldSpec("recipient_scope", "recipientScope", "microsoft.graph.recipientScopeType"),
+        FieldSpec("recipient_scope", "recipientScope", "microsoft.graph.recipientScopeType", enum=True),
         FieldSpec("recipient_suggestions", "recipientSuggestions", "microsoft.graph.recipient", collection=True),
         FieldSpec("total_member_count", "totalMemberCount", "Edm.Int32"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class MailTips(ComplexBase):
     """The microsoft.graph.mailTips complex type."""
 
-    automatic_replies: AutomaticRepliesMailTips | None = None
+    automatic_replies: Prop[AutomaticRepliesMailTips | None, ComplexExpr[AutomaticRepliesMailTips]] = NONE
 
-    custom_mail_tip: str | None = None
+    custom_mail_tip: Prop[str | None, StringExpr] = NONE
 
-    delivery_restricted: bool | None = None
+    delivery_restricted: Prop[bool | None, BoolExpr] = NONE
 
-    email_address: EmailAddress | None = None
+    email_address: Prop[EmailAddress | None, ComplexExpr[EmailAddress]] = NONE
 
-    error: MailTipsError | None = None
+    error: Prop[MailTipsError | None, ComplexExpr[MailTipsError]] = NONE
 
-    external_member_count: int | None = None
+    external_member_count: Prop[int | None, NumberExpr] = NONE
 
-    is_moderated: bool | None = None
+    is_moderated: Prop[bool | None, BoolExpr] = NONE
 
-    mailbox_full: bool | None = None
+    mailbox_full: Prop[bool | None, BoolExpr] = NONE
 
-    max_message_size: int | None = None
+    max_message_size: Prop[int | None, NumberExpr] = NONE
 
-    recipient_scope: RecipientScopeType | None = None
+    recipient_scope: Prop[RecipientScopeType | None, EnumExpr[RecipientScopeType]] = NONE
 
-    recipient_suggestions: list[Recipient] | None = None
+    recipient_suggestions: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
 
-    total_member_count: int | None = None
+    total_member_count: Prop[int | None, NumberExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -1094,13 +1117,13 @@ class MailTips(ComplexBase):
         FieldSpec("message", "message", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class MailTipsError(ComplexBase):
     """The microsoft.graph.mailTipsError complex type."""
 
-    code: str | None = None
+    code: Prop[str | None, StringExpr] = NONE
 
-    message: str | None = None
+    message: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -1111,17 +1134,17 @@ class MailTipsError(ComplexBase):
         FieldSpec("validation_name", "validationName", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class ManagedAppDiagnosticStatus(ComplexBase):
     """Represents diagnostics status."""
 
-    mitigation_instruction: str | None = None
+    mitigation_instruction: Prop[str | None, StringExpr] = NONE
     """Instruction on how to mitigate a failed validation"""
 
-    state: str | None = None
+    state: Prop[str | None, StringExpr] = NONE
     """The state of the operation"""
 
-    validation_name: str | None = None
+    validation_name: Prop[str | None, StringExpr] = NONE
     """The validation friendly name"""
 
 
@@ -1135,27 +1158,29 @@ class ManagedAppDiagnosticStatus(ComplexBase):
         FieldSpec("locations", "locations", "microsoft.graph.location", collection=True),
         FieldSpec("meeting_time_slot", "meetingTimeSlot", "microsoft.graph.timeSlot"),
         FieldSpec("order", "order", "Edm.Int32"),
-        FieldSpec("organizer_availability", "organizerAvailability", "microsoft.graph.freeBusyStatus"),
+        FieldSpec("organizer_availability", "organizerAvailability", "microsoft.graph.freeBusyStatus", enum=True),
         FieldSpec("suggestion_reason", "suggestionReason", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class MeetingTimeSuggestion(ComplexBase):
     """The microsoft.graph.meetingTimeSuggestion complex type."""
 
-    attendee_availability: list[AttendeeAvailability] | None = None
+    attendee_availability: Prop[
+        list[AttendeeAvailability] | None, CollectionExpr[ComplexExpr[AttendeeAvailability]]
+    ] = NONE
 
-    confidence: float | None = None
+    confidence: Prop[float | None, NumberExpr] = NONE
 
-    locations: list[Location] | None = None
+    locations: Prop[list[Location] | None, CollectionExpr[ComplexExpr[Location]]] = NONE
 
-    meeting_time_slot: TimeSlot | None = None
+    meeting_time_slot: Prop[TimeSlot | None, ComplexExpr[TimeSlot]] = NONE
 
-    order: int | None = None
+    order: Prop[int | None, NumberExpr] = NONE
 
-    organizer_availability: FreeBusyStatus | None = None
+    organizer_availability: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
 
-    suggestion_reason: str | None = None
+    suggestion_reason: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -1170,13 +1195,15 @@ class MeetingTimeSuggestion(ComplexBase):
         ),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class MeetingTimeSuggestionsResult(ComplexBase):
     """The microsoft.graph.meetingTimeSuggestionsResult complex type."""
 
-    empty_suggestions_reason: str | None = None
+    empty_suggestions_reason: Prop[str | None, StringExpr] = NONE
 
-    meeting_time_suggestions: list[MeetingTimeSuggestion] | None = None
+    meeting_time_suggestions: Prop[
+        list[MeetingTimeSuggestion] | None, CollectionExpr[ComplexExpr[MeetingTimeSuggestion]]
+    ] = NONE
 
 
 @REGISTRY.structured(
@@ -1187,15 +1214,15 @@ class MeetingTimeSuggestionsResult(ComplexBase):
         FieldSpec("sign_in_type", "signInType", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class ObjectIdentity(ComplexBase):
     """The microsoft.graph.objectIdentity complex type."""
 
-    issuer: str | None = None
+    issuer: Prop[str | None, StringExpr] = NONE
 
-    issuer_assigned_id: str | None = None
+    issuer_assigned_id: Prop[str | None, StringExpr] = NONE
 
-    sign_in_type: str | None = None
+    sign_in_type: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -1209,21 +1236,21 @@ class ObjectIdentity(ComplexBase):
         FieldSpec("toll_number", "tollNumber", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class OnlineMeetingInfo(ComplexBase):
     """The microsoft.graph.onlineMeetingInfo complex type."""
 
-    conference_id: str | None = None
+    conference_id: Prop[str | None, StringExpr] = NONE
 
-    join_url: str | None = None
+    join_url: Prop[str | None, StringExpr] = NONE
 
-    phones: list[Phone] | None = None
+    phones: Prop[list[Phone] | None, CollectionExpr[ComplexExpr[Phone]]] = NONE
 
-    quick_dial: str | None = None
+    quick_dial: Prop[str | None, StringExpr] = NONE
 
-    toll_free_numbers: list[str] | None = None
+    toll_free_numbers: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-    toll_number: str | None = None
+    toll_number: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -1246,39 +1273,39 @@ class OnlineMeetingInfo(ComplexBase):
         FieldSpec("extension_attribute9", "extensionAttribute9", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class OnPremisesExtensionAttributes(ComplexBase):
     """The microsoft.graph.onPremisesExtensionAttributes complex type."""
 
-    extension_attribute1: str | None = None
+    extension_attribute1: Prop[str | None, StringExpr] = NONE
 
-    extension_attribute10: str | None = None
+    extension_attribute10: Prop[str | None, StringExpr] = NONE
 
-    extension_attribute11: str | None = None
+    extension_attribute11: Prop[str | None, StringExpr] = NONE
 
-    extension_attribute12: str | None = None
+    extension_attribute12: Prop[str | None, StringExpr] = NONE
 
-    extension_attribute13: str | None = None
+    extension_attribute13: Prop[str | None, StringExpr] = NONE
 
-    extension_attribute14: str | None = None
+    extension_attribute14: Prop[str | None, StringExpr] = NONE
 
-    extension_attribute15: str | None = None
+    extension_attribute15: Prop[str | None, StringExpr] = NONE
 
-    extension_attribute2: str | None = None
+    extension_attribute2: Prop[str | None, StringExpr] = NONE
 
-    extension_attribute3: str | None = None
+    extension_attribute3: Prop[str | None, StringExpr] = NONE
 
-    extension_attribute4: str | None = None
+    extension_attribute4: Prop[str | None, StringExpr] = NONE
 
-    extension_attribute5: str | None = None
+    extension_attribute5: Prop[str | None, StringExpr] = NONE
 
-    extension_attribute6: str | None = None
+    extension_attribute6: Prop[str | None, StringExpr] = NONE
 
-    extension_attribute7: str | None = None
+    extension_attribute7: Prop[str | None, StringExpr] = NONE
 
-    extension_attribute8: str | None = None
+    extension_attribute8: Prop[str | None, StringExpr] = NONE
 
-    extension_attribute9: str | None = None
+    extension_attribute9: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -1290,17 +1317,17 @@ class OnPremisesExtensionAttributes(ComplexBase):
         FieldSpec("value", "value", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class OnPremisesProvisioningError(ComplexBase):
     """The microsoft.graph.onPremisesProvisioningError complex type."""
 
-    category: str | None = None
+    category: Prop[str | None, StringExpr] = NONE
 
-    occurred_date_time: datetime | None = None
+    occurred_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    property_causing_error: str | None = None
+    property_causing_error: Prop[str | None, StringExpr] = NONE
 
-    value: str | None = None
+    value: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -1313,19 +1340,19 @@ class OnPremisesProvisioningError(ComplexBase):
         FieldSpec("longitude", "longitude", "Edm.Double"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class OutlookGeoCoordinates(ComplexBase):
     """The microsoft.graph.outlookGeoCoordinates complex type."""
 
-    accuracy: float | None = None
+    accuracy: Prop[float | None, NumberExpr] = NONE
 
-    altitude: float | None = None
+    altitude: Prop[float | None, NumberExpr] = NONE
 
-    altitude_accuracy: float | None = None
+    altitude_accuracy: Prop[float | None, NumberExpr] = NONE
 
-    latitude: float | None = None
+    latitude: Prop[float | None, NumberExpr] = NONE
 
-    longitude: float | None = None
+    longitude: Prop[float | None, NumberExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -1336,15 +1363,15 @@ class OutlookGeoCoordinates(ComplexBase):
         FieldSpec("password", "password", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class PasswordProfile(ComplexBase):
     """The microsoft.graph.passwordProfile complex type."""
 
-    force_change_password_next_sign_in: bool | None = None
+    force_change_password_next_sign_in: Prop[bool | None, BoolExpr] = NONE
 
-    force_change_password_next_sign_in_with_mfa: bool | None = None
+    force_change_password_next_sign_in_with_mfa: Prop[bool | None, BoolExpr] = NONE
 
-    password: str | None = None
+    password: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -1354,13 +1381,13 @@ class PasswordProfile(ComplexBase):
         FieldSpec("range", "range", "microsoft.graph.recurrenceRange"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class PatternedRecurrence(ComplexBase):
     """The microsoft.graph.patternedRecurrence complex type."""
 
-    pattern: RecurrencePattern | None = None
+    pattern: Prop[RecurrencePattern | None, ComplexExpr[RecurrencePattern]] = NONE
 
-    range: RecurrenceRange | None = None
+    range: Prop[RecurrenceRange | None, ComplexExpr[RecurrenceRange]] = NONE
 
 
 @REGISTRY.structured(
@@ -1369,20 +1396,20 @@ class PatternedRecurrence(ComplexBase):
         FieldSpec("language", "language", "Edm.String"),
         FieldSpec("number", "number", "Edm.String"),
         FieldSpec("region", "region", "Edm.String"),
-        FieldSpec("type", "type", "microsoft.graph.phoneType"),
+        FieldSpec("type", "type", "microsoft.graph.phoneType", enum=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Phone(ComplexBase):
     """The microsoft.graph.phone complex type."""
 
-    language: str | None = None
+    language: Prop[str | None, StringExpr] = NONE
 
-    number: str | None = None
+    number: Prop[str | None, StringExpr] = NONE
 
-    region: str | None = None
+    region: Prop[str | None, StringExpr] = NONE
 
-    type: PhoneType | None = None
+    type: Prop[PhoneType | None, EnumExpr[PhoneType]] = NONE
 
 
 @REGISTRY.structured(
@@ -1395,19 +1422,19 @@ class Phone(ComplexBase):
         FieldSpec("street", "street", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class PhysicalAddress(ComplexBase):
     """The microsoft.graph.physicalAddress complex type."""
 
-    city: str | None = None
+    city: Prop[str | None, StringExpr] = NONE
 
-    country_or_region: str | None = None
+    country_or_region: Prop[str | None, StringExpr] = NONE
 
-    postal_code: str | None = None
+    postal_code: Prop[str | None, StringExpr] = NONE
 
-    state: str | None = None
+    state: Prop[str | None, StringExpr] = NONE
 
-    street: str | None = None
+    street: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -1418,46 +1445,46 @@ class PhysicalAddress(ComplexBase):
         FieldSpec("service", "service", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class ProvisionedPlan(ComplexBase):
     """The microsoft.graph.provisionedPlan complex type."""
 
-    capability_status: str | None = None
+    capability_status: Prop[str | None, StringExpr] = NONE
 
-    provisioning_status: str | None = None
+    provisioning_status: Prop[str | None, StringExpr] = NONE
 
-    service: str | None = None
+    service: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.recurrencePattern",
     (
         FieldSpec("day_of_month", "dayOfMonth", "Edm.Int32"),
-        FieldSpec("days_of_week", "daysOfWeek", "microsoft.graph.dayOfWeek", collection=True),
-        FieldSpec("first_day_of_week", "firstDayOfWeek", "microsoft.graph.dayOfWeek"),
-        FieldSpec("index", "index", "microsoft.graph.weekIndex"),
+        FieldSpec("days_of_week", "daysOfWeek", "microsoft.graph.dayOfWeek", collection=True, enum=True),
+        FieldSpec("first_day_of_week", "firstDayOfWeek", "microsoft.graph.dayOfWeek", enum=True),
+        FieldSpec("index", "index", "microsoft.graph.weekIndex", enum=True),
         FieldSpec("interval", "interval", "Edm.Int32"),
         FieldSpec("month", "month", "Edm.Int32"),
-        FieldSpec("type", "type", "microsoft.graph.recurrencePatternType"),
+        FieldSpec("type", "type", "microsoft.graph.recurrencePatternType", enum=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class RecurrencePattern(ComplexBase):
     """The microsoft.graph.recurrencePattern complex type."""
 
-    day_of_month: int | None = None
+    day_of_month: Prop[int | None, NumberExpr] = NONE
 
-    days_of_week: list[DayOfWeek] | None = None
+    days_of_week: Prop[list[DayOfWeek] | None, CollectionExpr[EnumExpr[DayOfWeek]]] = NONE
 
-    first_day_of_week: DayOfWeek | None = None
+    first_day_of_week: Prop[DayOfWeek | None, EnumExpr[DayOfWeek]] = NONE
 
-    index: WeekIndex | None = None
+    index: Prop[WeekIndex | None, EnumExpr[WeekIndex]] = NONE
 
-    interval: int | None = None
+    interval: Prop[int | None, NumberExpr] = NONE
 
-    month: int | None = None
+    month: Prop[int | None, NumberExpr] = NONE
 
-    type: RecurrencePatternType | None = None
+    type: Prop[RecurrencePatternType | None, EnumExpr[RecurrencePatternType]] = NONE
 
 
 @REGISTRY.structured(
@@ -1467,22 +1494,22 @@ class RecurrencePattern(ComplexBase):
         FieldSpec("number_of_occurrences", "numberOfOccurrences", "Edm.Int32"),
         FieldSpec("recurrence_time_zone", "recurrenceTimeZone", "Edm.String"),
         FieldSpec("start_date", "startDate", "Edm.Date"),
-        FieldSpec("type", "type", "microsoft.graph.recurrenceRangeType"),
+        FieldSpec("type", "type", "microsoft.graph.recurrenceRangeType", enum=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class RecurrenceRange(ComplexBase):
     """The microsoft.graph.recurrenceRange complex type."""
 
-    end_date: date | None = None
+    end_date: Prop[date | None, DateExpr] = NONE
 
-    number_of_occurrences: int | None = None
+    number_of_occurrences: Prop[int | None, NumberExpr] = NONE
 
-    recurrence_time_zone: str | None = None
+    recurrence_time_zone: Prop[str | None, StringExpr] = NONE
 
-    start_date: date | None = None
+    start_date: Prop[date | None, DateExpr] = NONE
 
-    type: RecurrenceRangeType | None = None
+    type: Prop[RecurrenceRangeType | None, EnumExpr[RecurrenceRangeType]] = NONE
 
 
 @REGISTRY.structured(
@@ -1498,41 +1525,41 @@ class RecurrenceRange(ComplexBase):
         FieldSpec("reminder_fire_time", "reminderFireTime", "microsoft.graph.dateTimeTimeZone"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Reminder(ComplexBase):
     """The microsoft.graph.reminder complex type."""
 
-    change_key: str | None = None
+    change_key: Prop[str | None, StringExpr] = NONE
 
-    event_end_time: DateTimeTimeZone | None = None
+    event_end_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
 
-    event_id: str | None = None
+    event_id: Prop[str | None, StringExpr] = NONE
 
-    event_location: Location | None = None
+    event_location: Prop[Location | None, ComplexExpr[Location]] = NONE
 
-    event_start_time: DateTimeTimeZone | None = None
+    event_start_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
 
-    event_subject: str | None = None
+    event_subject: Prop[str | None, StringExpr] = NONE
 
-    event_web_link: str | None = None
+    event_web_link: Prop[str | None, StringExpr] = NONE
 
-    reminder_fire_time: DateTimeTimeZone | None = None
+    reminder_fire_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.responseStatus",
     (
-        FieldSpec("response", "response", "microsoft.graph.responseType"),
+        FieldSpec("response", "response", "microsoft.graph.responseType", enum=True),
         FieldSpec("time", "time", "Edm.DateTimeOffset"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class ResponseStatus(ComplexBase):
     """The microsoft.graph.responseStatus complex type."""
 
-    response: ResponseType | None = None
+    response: Prop[ResponseType | None, EnumExpr[ResponseType]] = NONE
 
-    time: datetime | None = None
+    time: Prop[datetime | None, DateTimeExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -1545,19 +1572,19 @@ class ResponseStatus(ComplexBase):
         FieldSpec("working_hours", "workingHours", "microsoft.graph.workingHours"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class ScheduleInformation(ComplexBase):
     """The microsoft.graph.scheduleInformation complex type."""
 
-    availability_view: str | None = None
+    availability_view: Prop[str | None, StringExpr] = NONE
 
-    error: FreeBusyError | None = None
+    error: Prop[FreeBusyError | None, ComplexExpr[FreeBusyError]] = NONE
 
-    schedule_id: str | None = None
+    schedule_id: Prop[str | None, StringExpr] = NONE
 
-    schedule_items: list[ScheduleItem] | None = None
+    schedule_items: Prop[list[ScheduleItem] | None, CollectionExpr[ComplexExpr[ScheduleItem]]] = NONE
 
-    working_hours: WorkingHours | None = None
+    working_hours: Prop[WorkingHours | None, ComplexExpr[WorkingHours]] = NONE
 
 
 @REGISTRY.structured(
@@ -1567,25 +1594,25 @@ class ScheduleInformation(ComplexBase):
         FieldSpec("is_private", "isPrivate", "Edm.Boolean"),
         FieldSpec("location", "location", "Edm.String"),
         FieldSpec("start", "start", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("status", "status", "microsoft.graph.freeBusyStatus"),
+        FieldSpec("status", "status", "microsoft.graph.freeBusyStatus", enum=True),
         FieldSpec("subject", "subject", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class ScheduleItem(ComplexBase):
     """The microsoft.graph.scheduleItem complex type."""
 
-    end: DateTimeTimeZone | None = None
+    end: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
 
-    is_private: bool | None = None
+    is_private: Prop[bool | None, BoolExpr] = NONE
 
-    location: str | None = None
+    location: Prop[str | None, StringExpr] = NONE
 
-    start: DateTimeTimeZone | None = None
+    start: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
 
-    status: FreeBusyStatus | None = None
+    status: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
 
-    subject: str | None = None
+    subject: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -1596,26 +1623,26 @@ class ScheduleItem(ComplexBase):
         FieldSpec("service_instance", "serviceInstance", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class ServiceProvisioningError(ComplexBase):
     """The microsoft.graph.serviceProvisioningError complex type."""
 
-    created_date_time: datetime | None = None
+    created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    is_resolved: bool | None = None
+    is_resolved: Prop[bool | None, BoolExpr] = NONE
 
-    service_instance: str | None = None
+    service_instance: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.serviceProvisioningXmlError",
     (FieldSpec("error_detail", "errorDetail", "Edm.String"),),
 )
-@attrs.define(kw_only=True)
+@model
 class ServiceProvisioningXmlError(ServiceProvisioningError):
     """The microsoft.graph.serviceProvisioningXmlError complex type."""
 
-    error_detail: str | None = None
+    error_detail: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -1629,37 +1656,37 @@ class ServiceProvisioningXmlError(ServiceProvisioningError):
         FieldSpec("last_successful_sign_in_request_id", "lastSuccessfulSignInRequestId", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class SignInActivity(ComplexBase):
     """The microsoft.graph.signInActivity complex type."""
 
-    last_non_interactive_sign_in_date_time: datetime | None = None
+    last_non_interactive_sign_in_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    last_non_interactive_sign_in_request_id: str | None = None
+    last_non_interactive_sign_in_request_id: Prop[str | None, StringExpr] = NONE
 
-    last_sign_in_date_time: datetime | None = None
+    last_sign_in_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    last_sign_in_request_id: str | None = None
+    last_sign_in_request_id: Prop[str | None, StringExpr] = NONE
 
-    last_successful_sign_in_date_time: datetime | None = None
+    last_successful_sign_in_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    last_successful_sign_in_request_id: str | None = None
+    last_successful_sign_in_request_id: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.timeConstraint",
     (
-        FieldSpec("activity_domain", "activityDomain", "microsoft.graph.activityDomain"),
+        FieldSpec("activity_domain", "activityDomain", "microsoft.graph.activityDomain", enum=True),
         FieldSpec("time_slots", "timeSlots", "microsoft.graph.timeSlot", collection=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class TimeConstraint(ComplexBase):
     """The microsoft.graph.timeConstraint complex type."""
 
-    activity_domain: ActivityDomain | None = None
+    activity_domain: Prop[ActivityDomain | None, EnumExpr[ActivityDomain]] = NONE
 
-    time_slots: list[TimeSlot] | None = None
+    time_slots: Prop[list[TimeSlot] | None, CollectionExpr[ComplexExpr[TimeSlot]]] = NONE
 
 
 @REGISTRY.structured(
@@ -1669,13 +1696,13 @@ class TimeConstraint(ComplexBase):
         FieldSpec("start", "start", "microsoft.graph.dateTimeTimeZone"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class TimeSlot(ComplexBase):
     """The microsoft.graph.timeSlot complex type."""
 
-    end: DateTimeTimeZone | None = None
+    end: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
 
-    start: DateTimeTimeZone | None = None
+    start: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
 
 
 @REGISTRY.structured(
@@ -1686,22 +1713,22 @@ class TimeSlot(ComplexBase):
         FieldSpec("upload_url", "uploadUrl", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class UploadSession(ComplexBase):
     """The microsoft.graph.uploadSession complex type."""
 
-    expiration_date_time: datetime | None = None
+    expiration_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    next_expected_ranges: list[str] | None = None
+    next_expected_ranges: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-    upload_url: str | None = None
+    upload_url: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.userPrint",
     (),
 )
-@attrs.define(kw_only=True)
+@model
 class UserPrint(ComplexBase):
     """The microsoft.graph.userPrint complex type."""
 
@@ -1709,45 +1736,45 @@ class UserPrint(ComplexBase):
 @REGISTRY.structured(
     "microsoft.graph.workingHours",
     (
-        FieldSpec("days_of_week", "daysOfWeek", "microsoft.graph.dayOfWeek", collection=True),
+        FieldSpec("days_of_week", "daysOfWeek", "microsoft.graph.dayOfWeek", collection=True, enum=True),
         FieldSpec("end_time", "endTime", "Edm.TimeOfDay"),
         FieldSpec("start_time", "startTime", "Edm.TimeOfDay"),
         FieldSpec("time_zone", "timeZone", "microsoft.graph.timeZoneBase"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class WorkingHours(ComplexBase):
     """The microsoft.graph.workingHours complex type."""
 
-    days_of_week: list[DayOfWeek] | None = None
+    days_of_week: Prop[list[DayOfWeek] | None, CollectionExpr[EnumExpr[DayOfWeek]]] = NONE
 
-    end_time: time | None = None
+    end_time: Prop[time | None, TimeExpr] = NONE
 
-    start_time: time | None = None
+    start_time: Prop[time | None, TimeExpr] = NONE
 
-    time_zone: TimeZoneBase | None = None
+    time_zone: Prop[TimeZoneBase | None, ComplexExpr[TimeZoneBase]] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.entity",
     (FieldSpec("id", "id", "Edm.String"),),
 )
-@attrs.define(kw_only=True)
+@model
 class Entity(EntityBase):
     """The microsoft.graph.entity entity type."""
 
-    id: str | None = None
+    id: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.directoryObject",
     (FieldSpec("deleted_date_time", "deletedDateTime", "Edm.DateTimeOffset"),),
 )
-@attrs.define(kw_only=True)
+@model
 class DirectoryObject(Entity):
     """The microsoft.graph.directoryObject entity type."""
 
-    deleted_date_time: datetime | None = None
+    deleted_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -1896,211 +1923,223 @@ class DirectoryObject(Entity):
         ),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class User(DirectoryObject):
     """The microsoft.graph.user entity type."""
 
-    about_me: str | None = None
+    about_me: Prop[str | None, StringExpr] = NONE
 
-    account_enabled: bool | None = None
+    account_enabled: Prop[bool | None, BoolExpr] = NONE
 
-    age_group: str | None = None
+    age_group: Prop[str | None, StringExpr] = NONE
 
-    assigned_licenses: list[AssignedLicense] | None = None
+    assigned_licenses: Prop[list[AssignedLicense] | None, CollectionExpr[ComplexExpr[AssignedLicense]]] = NONE
 
-    assigned_plans: list[AssignedPlan] | None = None
+    assigned_plans: Prop[list[AssignedPlan] | None, CollectionExpr[ComplexExpr[AssignedPlan]]] = NONE
 
-    authorization_info: AuthorizationInfo | None = None
+    authorization_info: Prop[AuthorizationInfo | None, ComplexExpr[AuthorizationInfo]] = NONE
 
-    birthday: datetime | None = None
+    birthday: Prop[datetime | None, DateTimeExpr] = NONE
 
-    business_phones: list[str] | None = None
+    business_phones: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-    city: str | None = None
+    city: Prop[str | None, StringExpr] = NONE
 
-    company_name: str | None = None
+    company_name: Prop[str | None, StringExpr] = NONE
 
-    consent_provided_for_minor: str | None = None
+    consent_provided_for_minor: Prop[str | None, StringExpr] = NONE
 
-    country: str | None = None
+    country: Prop[str | None, StringExpr] = NONE
 
-    created_date_time: datetime | None = None
+    created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    creation_type: str | None = None
+    creation_type: Prop[str | None, StringExpr] = NONE
 
-    custom_security_attributes: CustomSecurityAttributeValue | None = None
+    custom_security_attributes: Prop[CustomSecurityAttributeValue | None, ComplexExpr[CustomSecurityAttributeValue]] = (
+        NONE
+    )
 
-    department: str | None = None
+    department: Prop[str | None, StringExpr] = NONE
 
-    device_enrollment_limit: int | None = None
+    device_enrollment_limit: Prop[int | None, NumberExpr] = NONE
     """The limit on the maximum number of devices that the user is permitted to
     enroll. Allowed values are 5 or 1000.
     """
 
-    display_name: str | None = None
+    display_name: Prop[str | None, StringExpr] = NONE
 
-    employee_hire_date: datetime | None = None
+    employee_hire_date: Prop[datetime | None, DateTimeExpr] = NONE
 
-    employee_id: str | None = None
+    employee_id: Prop[str | None, StringExpr] = NONE
 
-    employee_leave_date_time: datetime | None = None
+    employee_leave_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    employee_org_data: EmployeeOrgData | None = None
+    employee_org_data: Prop[EmployeeOrgData | None, ComplexExpr[EmployeeOrgData]] = NONE
 
-    employee_type: str | None = None
+    employee_type: Prop[str | None, StringExpr] = NONE
 
-    external_user_state: str | None = None
+    external_user_state: Prop[str | None, StringExpr] = NONE
 
-    external_user_state_change_date_time: datetime | None = None
+    external_user_state_change_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    fax_number: str | None = None
+    fax_number: Prop[str | None, StringExpr] = NONE
 
-    given_name: str | None = None
+    given_name: Prop[str | None, StringExpr] = NONE
 
-    hire_date: datetime | None = None
+    hire_date: Prop[datetime | None, DateTimeExpr] = NONE
 
-    identities: list[ObjectIdentity] | None = None
+    identities: Prop[list[ObjectIdentity] | None, CollectionExpr[ComplexExpr[ObjectIdentity]]] = NONE
 
-    identity_parent_id: str | None = None
+    identity_parent_id: Prop[str | None, StringExpr] = NONE
 
-    im_addresses: list[str] | None = None
+    im_addresses: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-    interests: list[str] | None = None
+    interests: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-    is_management_restricted: bool | None = None
+    is_management_restricted: Prop[bool | None, BoolExpr] = NONE
 
-    is_resource_account: bool | None = None
+    is_resource_account: Prop[bool | None, BoolExpr] = NONE
 
-    job_title: str | None = None
+    job_title: Prop[str | None, StringExpr] = NONE
 
-    last_password_change_date_time: datetime | None = None
+    last_password_change_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    legal_age_group_classification: str | None = None
+    legal_age_group_classification: Prop[str | None, StringExpr] = NONE
 
-    license_assignment_states: list[LicenseAssignmentState] | None = None
+    license_assignment_states: Prop[
+        list[LicenseAssignmentState] | None, CollectionExpr[ComplexExpr[LicenseAssignmentState]]
+    ] = NONE
 
-    mail: str | None = None
+    mail: Prop[str | None, StringExpr] = NONE
 
-    mailbox_settings: MailboxSettings | None = None
+    mailbox_settings: Prop[MailboxSettings | None, ComplexExpr[MailboxSettings]] = NONE
 
-    mail_nickname: str | None = None
+    mail_nickname: Prop[str | None, StringExpr] = NONE
 
-    mobile_phone: str | None = None
+    mobile_phone: Prop[str | None, StringExpr] = NONE
 
-    my_site: str | None = None
+    my_site: Prop[str | None, StringExpr] = NONE
 
-    office_location: str | None = None
+    office_location: Prop[str | None, StringExpr] = NONE
 
-    on_premises_distinguished_name: str | None = None
+    on_premises_distinguished_name: Prop[str | None, StringExpr] = NONE
 
-    on_premises_domain_name: str | None = None
+    on_premises_domain_name: Prop[str | None, StringExpr] = NONE
 
-    on_premises_extension_attributes: OnPremisesExtensionAttributes | None = None
+    on_premises_extension_attributes: Prop[
+        OnPremisesExtensionAttributes | None, ComplexExpr[OnPremisesExtensionAttributes]
+    ] = NONE
 
-    on_premises_immutable_id: str | None = None
+    on_premises_immutable_id: Prop[str | None, StringExpr] = NONE
 
-    on_premises_last_sync_date_time: datetime | None = None
+    on_premises_last_sync_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    on_premises_provisioning_errors: list[OnPremisesProvisioningError] | None = None
+    on_premises_provisioning_errors: Prop[
+        list[OnPremisesProvisioningError] | None, CollectionExpr[ComplexExpr[OnPremisesProvisioningError]]
+    ] = NONE
 
-    on_premises_sam_account_name: str | None = None
+    on_premises_sam_account_name: Prop[str | None, StringExpr] = NONE
 
-    on_premises_security_identifier: str | None = None
+    on_premises_security_identifier: Prop[str | None, StringExpr] = NONE
 
-    on_premises_sync_enabled: bool | None = None
+    on_premises_sync_enabled: Prop[bool | None, BoolExpr] = NONE
 
-    on_premises_user_principal_name: str | None = None
+    on_premises_user_principal_name: Prop[str | None, StringExpr] = NONE
 
-    other_mails: list[str] | None = None
+    other_mails: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-    password_policies: str | None = None
+    password_policies: Prop[str | None, StringExpr] = NONE
 
-    password_profile: PasswordProfile | None = None
+    password_profile: Prop[PasswordProfile | None, ComplexExpr[PasswordProfile]] = NONE
 
-    past_projects: list[str] | None = None
+    past_projects: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-    postal_code: str | None = None
+    postal_code: Prop[str | None, StringExpr] = NONE
 
-    preferred_data_location: str | None = None
+    preferred_data_location: Prop[str | None, StringExpr] = NONE
 
-    preferred_language: str | None = None
+    preferred_language: Prop[str | None, StringExpr] = NONE
 
-    preferred_name: str | None = None
+    preferred_name: Prop[str | None, StringExpr] = NONE
 
-    print: UserPrint | None = None
+    print: Prop[UserPrint | None, ComplexExpr[UserPrint]] = NONE
 
-    provisioned_plans: list[ProvisionedPlan] | None = None
+    provisioned_plans: Prop[list[ProvisionedPlan] | None, CollectionExpr[ComplexExpr[ProvisionedPlan]]] = NONE
 
-    proxy_addresses: list[str] | None = None
+    proxy_addresses: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-    responsibilities: list[str] | None = None
+    responsibilities: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-    schools: list[str] | None = None
+    schools: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-    security_identifier: str | None = None
+    security_identifier: Prop[str | None, StringExpr] = NONE
 
-    service_provisioning_errors: list[ServiceProvisioningError] | None = None
+    service_provisioning_errors: Prop[
+        list[ServiceProvisioningError] | None, CollectionExpr[ComplexExpr[ServiceProvisioningError]]
+    ] = NONE
 
-    show_in_address_list: bool | None = None
+    show_in_address_list: Prop[bool | None, BoolExpr] = NONE
 
-    sign_in_activity: SignInActivity | None = None
+    sign_in_activity: Prop[SignInActivity | None, ComplexExpr[SignInActivity]] = NONE
 
-    sign_in_sessions_valid_from_date_time: datetime | None = None
+    sign_in_sessions_valid_from_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    skills: list[str] | None = None
+    skills: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-    state: str | None = None
+    state: Prop[str | None, StringExpr] = NONE
 
-    street_address: str | None = None
+    street_address: Prop[str | None, StringExpr] = NONE
 
-    surname: str | None = None
+    surname: Prop[str | None, StringExpr] = NONE
 
-    usage_location: str | None = None
+    usage_location: Prop[str | None, StringExpr] = NONE
 
-    user_principal_name: str | None = None
+    user_principal_name: Prop[str | None, StringExpr] = NONE
 
-    user_type: str | None = None
+    user_type: Prop[str | None, StringExpr] = NONE
 
-    calendar: Calendar | None = None
+    calendar: Prop[Calendar | None, EntityExpr[Calendar]] = NONE
 
-    calendar_groups: list[CalendarGroup] | None = None
+    calendar_groups: Prop[list[CalendarGroup] | None, NavCollectionExpr[CalendarGroup]] = NONE
 
-    calendars: list[Calendar] | None = None
+    calendars: Prop[list[Calendar] | None, NavCollectionExpr[Calendar]] = NONE
 
-    calendar_view: list[Event] | None = None
+    calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
 
-    created_objects: list[DirectoryObject] | None = None
+    created_objects: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
-    direct_reports: list[DirectoryObject] | None = None
+    direct_reports: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
-    events: list[Event] | None = None
+    events: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
 
-    manager: DirectoryObject | None = None
+    manager: Prop[DirectoryObject | None, EntityExpr[DirectoryObject]] = NONE
 
-    member_of: list[DirectoryObject] | None = None
+    member_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
-    messages: list[Message] | None = None
+    messages: Prop[list[Message] | None, NavCollectionExpr[Message]] = NONE
 
-    owned_devices: list[DirectoryObject] | None = None
+    owned_devices: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
-    owned_objects: list[DirectoryObject] | None = None
+    owned_objects: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
-    permission_grants: list[ResourceSpecificPermissionGrant] | None = None
+    permission_grants: Prop[
+        list[ResourceSpecificPermissionGrant] | None, NavCollectionExpr[ResourceSpecificPermissionGrant]
+    ] = NONE
 
-    registered_devices: list[DirectoryObject] | None = None
+    registered_devices: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
-    sponsor_of: list[DirectoryObject] | None = None
+    sponsor_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
-    sponsors: list[DirectoryObject] | None = None
+    sponsors: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
-    transitive_member_of: list[DirectoryObject] | None = None
+    transitive_member_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.agentUser",
     (),
 )
-@attrs.define(kw_only=True)
+@model
 class AgentUser(User):
     """The microsoft.graph.agentUser entity type."""
 
@@ -2115,19 +2154,19 @@ class AgentUser(User):
         FieldSpec("size", "size", "Edm.Int32"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Attachment(Entity):
     """The microsoft.graph.attachment entity type."""
 
-    content_type: str | None = None
+    content_type: Prop[str | None, StringExpr] = NONE
 
-    is_inline: bool | None = None
+    is_inline: Prop[bool | None, BoolExpr] = NONE
 
-    last_modified_date_time: datetime | None = None
+    last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    name: str | None = None
+    name: Prop[str | None, StringExpr] = NONE
 
-    size: int | None = None
+    size: Prop[int | None, NumberExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -2138,16 +2177,18 @@ class Attachment(Entity):
             "allowedOnlineMeetingProviders",
             "microsoft.graph.onlineMeetingProviderType",
             collection=True,
+            enum=True,
         ),
         FieldSpec("can_edit", "canEdit", "Edm.Boolean"),
         FieldSpec("can_share", "canShare", "Edm.Boolean"),
         FieldSpec("can_view_private_items", "canViewPrivateItems", "Edm.Boolean"),
         FieldSpec("change_key", "changeKey", "Edm.String"),
-        FieldSpec("color", "color", "microsoft.graph.calendarColor"),
+        FieldSpec("color", "color", "microsoft.graph.calendarColor", enum=True),
         FieldSpec(
             "default_online_meeting_provider",
             "defaultOnlineMeetingProvider",
             "microsoft.graph.onlineMeetingProviderType",
+            enum=True,
         ),
         FieldSpec("hex_color", "hexColor", "Edm.String"),
         FieldSpec("is_default_calendar", "isDefaultCalendar", "Edm.Boolean"),
@@ -2159,39 +2200,41 @@ class Attachment(Entity):
         FieldSpec("events", "events", "microsoft.graph.event", collection=True, navigation=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Calendar(Entity):
     """The microsoft.graph.calendar entity type."""
 
-    allowed_online_meeting_providers: list[OnlineMeetingProviderType] | None = None
+    allowed_online_meeting_providers: Prop[
+        list[OnlineMeetingProviderType] | None, CollectionExpr[EnumExpr[OnlineMeetingProviderType]]
+    ] = NONE
 
-    can_edit: bool | None = None
+    can_edit: Prop[bool | None, BoolExpr] = NONE
 
-    can_share: bool | None = None
+    can_share: Prop[bool | None, BoolExpr] = NONE
 
-    can_view_private_items: bool | None = None
+    can_view_private_items: Prop[bool | None, BoolExpr] = NONE
 
-    change_key: str | None = None
+    change_key: Prop[str | None, StringExpr] = NONE
 
-    color: CalendarColor | None = None
+    color: Prop[CalendarColor | None, EnumExpr[CalendarColor]] = NONE
 
-    default_online_meeting_provider: OnlineMeetingProviderType | None = None
+    default_online_meeting_provider: Prop[OnlineMeetingProviderType | None, EnumExpr[OnlineMeetingProviderType]] = NONE
 
-    hex_color: str | None = None
+    hex_color: Prop[str | None, StringExpr] = NONE
 
-    is_default_calendar: bool | None = None
+    is_default_calendar: Prop[bool | None, BoolExpr] = NONE
 
-    is_removable: bool | None = None
+    is_removable: Prop[bool | None, BoolExpr] = NONE
 
-    is_tallying_responses: bool | None = None
+    is_tallying_responses: Prop[bool | None, BoolExpr] = NONE
 
-    name: str | None = None
+    name: Prop[str | None, StringExpr] = NONE
 
-    owner: EmailAddress | None = None
+    owner: Prop[EmailAddress | None, ComplexExpr[EmailAddress]] = NONE
 
-    calendar_view: list[Event] | None = None
+    calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
 
-    events: list[Event] | None = None
+    events: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
 
 
 @REGISTRY.structured(
@@ -2203,17 +2246,17 @@ class Calendar(Entity):
         FieldSpec("calendars", "calendars", "microsoft.graph.calendar", collection=True, navigation=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class CalendarGroup(Entity):
     """The microsoft.graph.calendarGroup entity type."""
 
-    change_key: str | None = None
+    change_key: Prop[str | None, StringExpr] = NONE
 
-    class_id: UUID | None = None
+    class_id: Prop[UUID | None, GuidExpr] = NONE
 
-    name: str | None = None
+    name: Prop[str | None, StringExpr] = NONE
 
-    calendars: list[Calendar] | None = None
+    calendars: Prop[list[Calendar] | None, NavCollectionExpr[Calendar]] = NONE
 
 
 @REGISTRY.structured(
@@ -2225,17 +2268,17 @@ class CalendarGroup(Entity):
         FieldSpec("last_modified_date_time", "lastModifiedDateTime", "Edm.DateTimeOffset"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class OutlookItem(Entity):
     """The microsoft.graph.outlookItem entity type."""
 
-    categories: list[str] | None = None
+    categories: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-    change_key: str | None = None
+    change_key: Prop[str | None, StringExpr] = NONE
 
-    created_date_time: datetime | None = None
+    created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    last_modified_date_time: datetime | None = None
+    last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -2250,7 +2293,7 @@ class OutlookItem(Entity):
         FieldSpec("has_attachments", "hasAttachments", "Edm.Boolean"),
         FieldSpec("hide_attendees", "hideAttendees", "Edm.Boolean"),
         FieldSpec("i_cal_u_id", "iCalUId", "Edm.String"),
-        FieldSpec("importance", "importance", "microsoft.graph.importance"),
+        FieldSpec("importance", "importance", "microsoft.graph.importance", enum=True),
         FieldSpec("is_all_day", "isAllDay", "Edm.Boolean"),
         FieldSpec("is_cancelled", "isCancelled", "Edm.Boolean"),
         FieldSpec("is_draft", "isDraft", "Edm.Boolean"),
@@ -2260,7 +2303,9 @@ class OutlookItem(Entity):
         FieldSpec("location", "location", "microsoft.graph.location"),
         FieldSpec("locations", "locations", "microsoft.graph.location", collection=True),
         FieldSpec("online_meeting", "onlineMeeting", "microsoft.graph.onlineMeetingInfo"),
-        FieldSpec("online_meeting_provider", "onlineMeetingProvider", "microsoft.graph.onlineMeetingProviderType"),
+        FieldSpec(
+            "online_meeting_provider", "onlineMeetingProvider", "microsoft.graph.onlineMeetingProviderType", enum=True
+        ),
         FieldSpec("online_meeting_url", "onlineMeetingUrl", "Edm.String"),
         FieldSpec("organizer", "organizer", "microsoft.graph.recipient"),
         FieldSpec("original_end_time_zone", "originalEndTimeZone", "Edm.String"),
@@ -2270,13 +2315,13 @@ class OutlookItem(Entity):
         FieldSpec("reminder_minutes_before_start", "reminderMinutesBeforeStart", "Edm.Int32"),
         FieldSpec("response_requested", "responseRequested", "Edm.Boolean"),
         FieldSpec("response_status", "responseStatus", "microsoft.graph.responseStatus"),
-        FieldSpec("sensitivity", "sensitivity", "microsoft.graph.sensitivity"),
+        FieldSpec("sensitivity", "sensitivity", "microsoft.graph.sensitivity", enum=True),
         FieldSpec("series_master_id", "seriesMasterId", "Edm.String"),
-        FieldSpec("show_as", "showAs", "microsoft.graph.freeBusyStatus"),
+        FieldSpec("show_as", "showAs", "microsoft.graph.freeBusyStatus", enum=True),
         FieldSpec("start", "start", "microsoft.graph.dateTimeTimeZone"),
         FieldSpec("subject", "subject", "Edm.String"),
         FieldSpec("transaction_id", "transactionId", "Edm.String"),
-        FieldSpec("type", "type", "microsoft.graph.eventType"),
+        FieldSpec("type", "type", "microsoft.graph.eventType", enum=True),
         FieldSpec("web_link", "webLink", "Edm.String"),
         FieldSpec("attachments", "attachments", "microsoft.graph.attachment", collection=True, navigation=True),
         FieldSpec("calendar", "calendar", "microsoft.graph.calendar", navigation=True),
@@ -2286,91 +2331,91 @@ class OutlookItem(Entity):
         FieldSpec("instances", "instances", "microsoft.graph.event", collection=True, navigation=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Event(OutlookItem):
     """The microsoft.graph.event entity type."""
 
-    allow_new_time_proposals: bool | None = None
+    allow_new_time_proposals: Prop[bool | None, BoolExpr] = NONE
 
-    attendees: list[Attendee] | None = None
+    attendees: Prop[list[Attendee] | None, CollectionExpr[ComplexExpr[Attendee]]] = NONE
 
-    body: ItemBody | None = None
+    body: Prop[ItemBody | None, ComplexExpr[ItemBody]] = NONE
 
-    body_preview: str | None = None
+    body_preview: Prop[str | None, StringExpr] = NONE
 
-    cancelled_occurrences: list[str] | None = None
+    cancelled_occurrences: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-    end: DateTimeTimeZone | None = None
+    end: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
 
-    has_attachments: bool | None = None
+    has_attachments: Prop[bool | None, BoolExpr] = NONE
 
-    hide_attendees: bool | None = None
+    hide_attendees: Prop[bool | None, BoolExpr] = NONE
 
-    i_cal_u_id: str | None = None
+    i_cal_u_id: Prop[str | None, StringExpr] = NONE
 
-    importance: Importance | None = None
+    importance: Prop[Importance | None, EnumExpr[Importance]] = NONE
 
-    is_all_day: bool | None = None
+    is_all_day: Prop[bool | None, BoolExpr] = NONE
 
-    is_cancelled: bool | None = None
+    is_cancelled: Prop[bool | None, BoolExpr] = NONE
 
-    is_draft: bool | None = None
+    is_draft: Prop[bool | None, BoolExpr] = NONE
 
-    is_online_meeting: bool | None = None
+    is_online_meeting: Prop[bool | None, BoolExpr] = NONE
 
-    is_organizer: bool | None = None
+    is_organizer: Prop[bool | None, BoolExpr] = NONE
 
-    is_reminder_on: bool | None = None
+    is_reminder_on: Prop[bool | None, BoolExpr] = NONE
 
-    location: Location | None = None
+    location: Prop[Location | None, ComplexExpr[Location]] = NONE
 
-    locations: list[Location] | None = None
+    locations: Prop[list[Location] | None, CollectionExpr[ComplexExpr[Location]]] = NONE
 
-    online_meeting: OnlineMeetingInfo | None = None
+    online_meeting: Prop[OnlineMeetingInfo | None, ComplexExpr[OnlineMeetingInfo]] = NONE
 
-    online_meeting_provider: OnlineMeetingProviderType | None = None
+    online_meeting_provider: Prop[OnlineMeetingProviderType | None, EnumExpr[OnlineMeetingProviderType]] = NONE
 
-    online_meeting_url: str | None = None
+    online_meeting_url: Prop[str | None, StringExpr] = NONE
 
-    organizer: Recipient | None = None
+    organizer: Prop[Recipient | None, ComplexExpr[Recipient]] = NONE
 
-    original_end_time_zone: str | None = None
+    original_end_time_zone: Prop[str | None, StringExpr] = NONE
 
-    original_start: datetime | None = None
+    original_start: Prop[datetime | None, DateTimeExpr] = NONE
 
-    original_start_time_zone: str | None = None
+    original_start_time_zone: Prop[str | None, StringExpr] = NONE
 
-    recurrence: PatternedRecurrence | None = None
+    recurrence: Prop[PatternedRecurrence | None, ComplexExpr[PatternedRecurrence]] = NONE
 
-    reminder_minutes_before_start: int | None = None
+    reminder_minutes_before_start: Prop[int | None, NumberExpr] = NONE
 
-    response_requested: bool | None = None
+    response_requested: Prop[bool | None, BoolExpr] = NONE
 
-    response_status: ResponseStatus | None = None
+    response_status: Prop[ResponseStatus | None, ComplexExpr[ResponseStatus]] = NONE
 
-    sensitivity: Sensitivity | None = None
+    sensitivity: Prop[Sensitivity | None, EnumExpr[Sensitivity]] = NONE
 
-    series_master_id: str | None = None
+    series_master_id: Prop[str | None, StringExpr] = NONE
 
-    show_as: FreeBusyStatus | None = None
+    show_as: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
 
-    start: DateTimeTimeZone | None = None
+    start: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
 
-    subject: str | None = None
+    subject: Prop[str | None, StringExpr] = NONE
 
-    transaction_id: str | None = None
+    transaction_id: Prop[str | None, StringExpr] = NONE
 
-    type: EventType | None = None
+    type: Prop[EventType | None, EnumExpr[EventType]] = NONE
 
-    web_link: str | None = None
+    web_link: Prop[str | None, StringExpr] = NONE
 
-    attachments: list[Attachment] | None = None
+    attachments: Prop[list[Attachment] | None, NavCollectionExpr[Attachment]] = NONE
 
-    calendar: Calendar | None = None
+    calendar: Prop[Calendar | None, EntityExpr[Calendar]] = NONE
 
-    exception_occurrences: list[Event] | None = None
+    exception_occurrences: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
 
-    instances: list[Event] | None = None
+    instances: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
 
 
 @REGISTRY.structured(
@@ -2384,21 +2429,21 @@ class Event(OutlookItem):
         FieldSpec("target_objects", "targetObjects", "Edm.String", collection=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class ExtensionProperty(DirectoryObject):
     """The microsoft.graph.extensionProperty entity type."""
 
-    app_display_name: str | None = None
+    app_display_name: Prop[str | None, StringExpr] = NONE
 
-    data_type: str | None = None
+    data_type: Prop[str | None, StringExpr] = NONE
 
-    is_multi_valued: bool | None = None
+    is_multi_valued: Prop[bool | None, BoolExpr] = NONE
 
-    is_synced_from_on_premises: bool | None = None
+    is_synced_from_on_premises: Prop[bool | None, BoolExpr] = NONE
 
-    name: str | None = None
+    name: Prop[str | None, StringExpr] = NONE
 
-    target_objects: list[str] | None = None
+    target_objects: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
 
 @REGISTRY.structured(
@@ -2409,21 +2454,21 @@ class ExtensionProperty(DirectoryObject):
         FieldSpec("content_location", "contentLocation", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class FileAttachment(Attachment):
     """The microsoft.graph.fileAttachment entity type."""
 
-    content_bytes: bytes | None = None
+    content_bytes: Prop[bytes | None, BinaryExpr] = NONE
 
-    content_id: str | None = None
+    content_id: Prop[str | None, StringExpr] = NONE
 
-    content_location: str | None = None
+    content_location: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.group",
     (
-        FieldSpec("access_type", "accessType", "microsoft.graph.groupAccessType"),
+        FieldSpec("access_type", "accessType", "microsoft.graph.groupAccessType", enum=True),
         FieldSpec("allow_external_senders", "allowExternalSenders", "Edm.Boolean"),
         FieldSpec("assigned_labels", "assignedLabels", "microsoft.graph.assignedLabel", collection=True),
         FieldSpec("assigned_licenses", "assignedLicenses", "microsoft.graph.assignedLicense", collection=True),
@@ -2531,148 +2576,156 @@ class FileAttachment(Attachment):
         ),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Group(DirectoryObject):
     """The microsoft.graph.group entity type."""
 
-    access_type: GroupAccessType | None = None
+    access_type: Prop[GroupAccessType | None, EnumExpr[GroupAccessType]] = NONE
 
-    allow_external_senders: bool | None = None
+    allow_external_senders: Prop[bool | None, BoolExpr] = NONE
 
-    assigned_labels: list[AssignedLabel] | None = None
+    assigned_labels: Prop[list[AssignedLabel] | None, CollectionExpr[ComplexExpr[AssignedLabel]]] = NONE
 
-    assigned_licenses: list[AssignedLicense] | None = None
+    assigned_licenses: Prop[list[AssignedLicense] | None, CollectionExpr[ComplexExpr[AssignedLicense]]] = NONE
 
-    auto_subscribe_new_members: bool | None = None
+    auto_subscribe_new_members: Prop[bool | None, BoolExpr] = NONE
 
-    classification: str | None = None
+    classification: Prop[str | None, StringExpr] = NONE
 
-    created_date_time: datetime | None = None
+    created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    description: str | None = None
+    description: Prop[str | None, StringExpr] = NONE
 
-    display_name: str | None = None
+    display_name: Prop[str | None, StringExpr] = NONE
 
-    expiration_date_time: datetime | None = None
+    expiration_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    group_types: list[str] | None = None
+    group_types: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-    has_members_with_license_errors: bool | None = None
+    has_members_with_license_errors: Prop[bool | None, BoolExpr] = NONE
 
-    hide_from_address_lists: bool | None = None
+    hide_from_address_lists: Prop[bool | None, BoolExpr] = NONE
 
-    hide_from_outlook_clients: bool | None = None
+    hide_from_outlook_clients: Prop[bool | None, BoolExpr] = NONE
 
-    info_catalogs: list[str] | None = None
+    info_catalogs: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-    is_archived: bool | None = None
+    is_archived: Prop[bool | None, BoolExpr] = NONE
 
-    is_assignable_to_role: bool | None = None
+    is_assignable_to_role: Prop[bool | None, BoolExpr] = NONE
 
-    is_favorite: bool | None = None
+    is_favorite: Prop[bool | None, BoolExpr] = NONE
 
-    is_management_restricted: bool | None = None
+    is_management_restricted: Prop[bool | None, BoolExpr] = NONE
 
-    is_subscribed_by_mail: bool | None = None
+    is_subscribed_by_mail: Prop[bool | None, BoolExpr] = NONE
 
-    license_processing_state: LicenseProcessingState | None = None
+    license_processing_state: Prop[LicenseProcessingState | None, ComplexExpr[LicenseProcessingState]] = NONE
 
-    mail: str | None = None
+    mail: Prop[str | None, StringExpr] = NONE
 
-    mail_enabled: bool | None = None
+    mail_enabled: Prop[bool | None, BoolExpr] = NONE
 
-    mail_nickname: str | None = None
+    mail_nickname: Prop[str | None, StringExpr] = NONE
 
-    membership_rule: str | None = None
+    membership_rule: Prop[str | None, StringExpr] = NONE
 
-    membership_rule_processing_state: str | None = None
+    membership_rule_processing_state: Prop[str | None, StringExpr] = NONE
 
-    on_premises_domain_name: str | None = None
+    on_premises_domain_name: Prop[str | None, StringExpr] = NONE
 
-    on_premises_extension_attributes: OnPremisesExtensionAttributes | None = None
+    on_premises_extension_attributes: Prop[
+        OnPremisesExtensionAttributes | None, ComplexExpr[OnPremisesExtensionAttributes]
+    ] = NONE
 
-    on_premises_last_sync_date_time: datetime | None = None
+    on_premises_last_sync_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    on_premises_net_bios_name: str | None = None
+    on_premises_net_bios_name: Prop[str | None, StringExpr] = NONE
 
-    on_premises_provisioning_errors: list[OnPremisesProvisioningError] | None = None
+    on_premises_provisioning_errors: Prop[
+        list[OnPremisesProvisioningError] | None, CollectionExpr[ComplexExpr[OnPremisesProvisioningError]]
+    ] = NONE
 
-    on_premises_sam_account_name: str | None = None
+    on_premises_sam_account_name: Prop[str | None, StringExpr] = NONE
 
-    on_premises_security_identifier: str | None = None
+    on_premises_security_identifier: Prop[str | None, StringExpr] = NONE
 
-    on_premises_sync_enabled: bool | None = None
+    on_premises_sync_enabled: Prop[bool | None, BoolExpr] = NONE
 
-    organization_id: str | None = None
+    organization_id: Prop[str | None, StringExpr] = NONE
 
-    preferred_data_location: str | None = None
+    preferred_data_location: Prop[str | None, StringExpr] = NONE
 
-    preferred_language: str | None = None
+    preferred_language: Prop[str | None, StringExpr] = NONE
 
-    proxy_addresses: list[str] | None = None
+    proxy_addresses: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-    renewed_date_time: datetime | None = None
+    renewed_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    resource_behavior_options: list[str] | None = None
+    resource_behavior_options: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-    resource_provisioning_options: list[str] | None = None
+    resource_provisioning_options: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-    security_enabled: bool | None = None
+    security_enabled: Prop[bool | None, BoolExpr] = NONE
 
-    security_identifier: str | None = None
+    security_identifier: Prop[str | None, StringExpr] = NONE
 
-    service_provisioning_errors: list[ServiceProvisioningError] | None = None
+    service_provisioning_errors: Prop[
+        list[ServiceProvisioningError] | None, CollectionExpr[ComplexExpr[ServiceProvisioningError]]
+    ] = NONE
 
-    theme: str | None = None
+    theme: Prop[str | None, StringExpr] = NONE
 
-    unique_name: str | None = None
+    unique_name: Prop[str | None, StringExpr] = NONE
 
-    unseen_conversations_count: int | None = None
+    unseen_conversations_count: Prop[int | None, NumberExpr] = NONE
 
-    unseen_count: int | None = None
+    unseen_count: Prop[int | None, NumberExpr] = NONE
 
-    unseen_messages_count: int | None = None
+    unseen_messages_count: Prop[int | None, NumberExpr] = NONE
 
-    visibility: str | None = None
+    visibility: Prop[str | None, StringExpr] = NONE
 
-    welcome_message_enabled: bool | None = None
+    welcome_message_enabled: Prop[bool | None, BoolExpr] = NONE
 
-    accepted_senders: list[DirectoryObject] | None = None
+    accepted_senders: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
-    calendar: Calendar | None = None
+    calendar: Prop[Calendar | None, EntityExpr[Calendar]] = NONE
 
-    calendar_view: list[Event] | None = None
+    calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
 
-    created_on_behalf_of: DirectoryObject | None = None
+    created_on_behalf_of: Prop[DirectoryObject | None, EntityExpr[DirectoryObject]] = NONE
 
-    events: list[Event] | None = None
+    events: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
 
-    member_of: list[DirectoryObject] | None = None
+    member_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
-    members: list[DirectoryObject] | None = None
+    members: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
-    members_with_license_errors: list[DirectoryObject] | None = None
+    members_with_license_errors: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
-    owners: list[DirectoryObject] | None = None
+    owners: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
-    permission_grants: list[ResourceSpecificPermissionGrant] | None = None
+    permission_grants: Prop[
+        list[ResourceSpecificPermissionGrant] | None, NavCollectionExpr[ResourceSpecificPermissionGrant]
+    ] = NONE
 
-    rejected_senders: list[DirectoryObject] | None = None
+    rejected_senders: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
-    transitive_member_of: list[DirectoryObject] | None = None
+    transitive_member_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
-    transitive_members: list[DirectoryObject] | None = None
+    transitive_members: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.itemAttachment",
     (FieldSpec("item", "item", "microsoft.graph.outlookItem", navigation=True),),
 )
-@attrs.define(kw_only=True)
+@model
 class ItemAttachment(Attachment):
     """The microsoft.graph.itemAttachment entity type."""
 
-    item: OutlookItem | None = None
+    item: Prop[OutlookItem | None, EntityExpr[OutlookItem]] = NONE
 
 
 @REGISTRY.structured(
@@ -2685,25 +2738,25 @@ class ItemAttachment(Attachment):
         FieldSpec("version", "version", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class ManagedAppPolicy(Entity):
     """The ManagedAppPolicy resource represents a base type for platform specific
     policies.
     """
 
-    created_date_time: datetime | None = None
+    created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
     """The date and time the policy was created."""
 
-    description: str | None = None
+    description: Prop[str | None, StringExpr] = NONE
     """The policy's description."""
 
-    display_name: str | None = None
+    display_name: Prop[str | None, StringExpr] = NONE
     """Policy display name."""
 
-    last_modified_date_time: datetime | None = None
+    last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
     """Last time the policy was modified."""
 
-    version: str | None = None
+    version: Prop[str | None, StringExpr] = NONE
     """Version of the entity."""
 
 
@@ -2714,14 +2767,14 @@ class ManagedAppPolicy(Entity):
         FieldSpec("version", "version", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class ManagedMobileApp(Entity):
     """The identifier for the deployment an app."""
 
-    mobile_app_identifier: MobileAppIdentifier | None = None
+    mobile_app_identifier: Prop[MobileAppIdentifier | None, ComplexExpr[MobileAppIdentifier]] = NONE
     """The identifier for an app with it's operating system type."""
 
-    version: str | None = None
+    version: Prop[str | None, StringExpr] = NONE
     """Version of the entity."""
 
 
@@ -2737,8 +2790,13 @@ class ManagedMobileApp(Entity):
         FieldSpec("flag", "flag", "microsoft.graph.followupFlag"),
         FieldSpec("from_", "from", "microsoft.graph.recipient"),
         FieldSpec("has_attachments", "hasAttachments", "Edm.Boolean"),
-        FieldSpec("importance", "importance", "microsoft.graph.importance"),
-        FieldSpec("inference_classification", "inferenceClassification", "microsoft.graph.inferenceClassificationType"),
+        FieldSpec("importance", "importance", "microsoft.graph.importance", enum=True),
+        FieldSpec(
+            "inference_classification",
+            "inferenceClassification",
+            "microsoft.graph.inferenceClassificationType",
+            enum=True,
+        ),
         FieldSpec(
             "internet_message_headers",
             "internetMessageHeaders",
@@ -2762,70 +2820,72 @@ class ManagedMobileApp(Entity):
         FieldSpec("attachments", "attachments", "microsoft.graph.attachment", collection=True, navigation=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Message(OutlookItem):
     """The microsoft.graph.message entity type."""
 
-    bcc_recipients: list[Recipient] | None = None
+    bcc_recipients: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
 
-    body: ItemBody | None = None
+    body: Prop[ItemBody | None, ComplexExpr[ItemBody]] = NONE
 
-    body_preview: str | None = None
+    body_preview: Prop[str | None, StringExpr] = NONE
 
-    cc_recipients: list[Recipient] | None = None
+    cc_recipients: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
 
-    conversation_id: str | None = None
+    conversation_id: Prop[str | None, StringExpr] = NONE
 
-    conversation_index: bytes | None = None
+    conversation_index: Prop[bytes | None, BinaryExpr] = NONE
 
-    flag: FollowupFlag | None = None
+    flag: Prop[FollowupFlag | None, ComplexExpr[FollowupFlag]] = NONE
 
-    from_: Recipient | None = None
+    from_: Prop[Recipient | None, ComplexExpr[Recipient]] = NONE
 
-    has_attachments: bool | None = None
+    has_attachments: Prop[bool | None, BoolExpr] = NONE
 
-    importance: Importance | None = None
+    importance: Prop[Importance | None, EnumExpr[Importance]] = NONE
 
-    inference_classification: InferenceClassificationType | None = None
+    inference_classification: Prop[InferenceClassificationType | None, EnumExpr[InferenceClassificationType]] = NONE
 
-    internet_message_headers: list[InternetMessageHeader] | None = None
+    internet_message_headers: Prop[
+        list[InternetMessageHeader] | None, CollectionExpr[ComplexExpr[InternetMessageHeader]]
+    ] = NONE
 
-    internet_message_id: str | None = None
+    internet_message_id: Prop[str | None, StringExpr] = NONE
 
-    is_delivery_receipt_requested: bool | None = None
+    is_delivery_receipt_requested: Prop[bool | None, BoolExpr] = NONE
 
-    is_draft: bool | None = None
+    is_draft: Prop[bool | None, BoolExpr] = NONE
 
-    is_read: bool | None = None
+    is_read: Prop[bool | None, BoolExpr] = NONE
 
-    is_read_receipt_requested: bool | None = None
+    is_read_receipt_requested: Prop[bool | None, BoolExpr] = NONE
 
-    parent_folder_id: str | None = None
+    parent_folder_id: Prop[str | None, StringExpr] = NONE
 
-    received_date_time: datetime | None = None
+    received_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    reply_to: list[Recipient] | None = None
+    reply_to: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
 
-    sender: Recipient | None = None
+    sender: Prop[Recipient | None, ComplexExpr[Recipient]] = NONE
 
-    sent_date_time: datetime | None = None
+    sent_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    subject: str | None = None
+    subject: Prop[str | None, StringExpr] = NONE
 
-    to_recipients: list[Recipient] | None = None
+    to_recipients: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
 
-    unique_body: ItemBody | None = None
+    unique_body: Prop[ItemBody | None, ComplexExpr[ItemBody]] = NONE
 
-    web_link: str | None = None
+    web_link: Prop[str | None, StringExpr] = NONE
 
-    attachments: list[Attachment] | None = None
+    attachments: Prop[list[Attachment] | None, NavCollectionExpr[Attachment]] = NONE
 
 
 @REGISTRY.structured(
     "microsoft.graph.referenceAttachment",
     (),
 )
-@attrs.define(kw_only=True)
+@model
 class ReferenceAttachment(Attachment):
     """The microsoft.graph.referenceAttachment entity type."""
 
@@ -2840,16 +2900,16 @@ class ReferenceAttachment(Attachment):
         FieldSpec("resource_app_id", "resourceAppId", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class ResourceSpecificPermissionGrant(DirectoryObject):
     """The microsoft.graph.resourceSpecificPermissionGrant entity type."""
 
-    client_app_id: str | None = None
+    client_app_id: Prop[str | None, StringExpr] = NONE
 
-    client_id: str | None = None
+    client_id: Prop[str | None, StringExpr] = NONE
 
-    permission: str | None = None
+    permission: Prop[str | None, StringExpr] = NONE
 
-    permission_type: str | None = None
+    permission_type: Prop[str | None, StringExpr] = NONE
 
-    resource_app_id: str | None = None
+    resource_app_id: Prop[str | None, StringExpr] = NONE

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-import attrs
-from odatakit.serde import ComplexBase, EntityBase, FieldSpec, ODataEnum
+from odatakit.expr import NONE
+from odatakit.serde import ComplexBase, EntityBase, FieldSpec, ODataEnum, model
 
 from ._registry import REGISTRY
+
+if TYPE_CHECKING:
+    from odatakit.expr import (
+        BinaryExpr,
+        BoolExpr,
+        CollectionExpr,
+        ComplexExpr,
+        DateTimeExpr,
+        EntityExpr,
+        EnumExpr,
+        GuidExpr,
+        NavCollectionExpr,
+        NumberExpr,
+        Prop,
+        StringExpr,
+    )
 
 
 @REGISTRY.enum(
@@ -171,11 +188,11 @@ class AttendeeType(ODataEnum):
     "Microsoft.OutlookServices.Entity",
     (FieldSpec("id", "Id", "Edm.String"),),
 )
-@attrs.define(kw_only=True)
+@model
 class Entity(EntityBase):
     """The Microsoft.OutlookServices.Entity entity type."""
 
-    id: str | None = None
+    id: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -188,19 +205,19 @@ class Entity(EntityBase):
         FieldSpec("is_inline", "IsInline", "Edm.Boolean"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Attachment(Entity):
     """The Microsoft.OutlookServices.Attachment entity type."""
 
-    last_modified_date_time: datetime | None = None
+    last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    name: str | None = None
+    name: Prop[str | None, StringExpr] = NONE
 
-    content_type: str | None = None
+    content_type: Prop[str | None, StringExpr] = NONE
 
-    size: int | None = None
+    size: Prop[int | None, NumberExpr] = NONE
 
-    is_inline: bool | None = None
+    is_inline: Prop[bool | None, BoolExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -212,24 +229,24 @@ class Attachment(Entity):
         FieldSpec("categories", "Categories", "Edm.String", collection=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Item(Entity):
     """The Microsoft.OutlookServices.Item entity type."""
 
-    created_date_time: datetime | None = None
+    created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    last_modified_date_time: datetime | None = None
+    last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    change_key: str | None = None
+    change_key: Prop[str | None, StringExpr] = NONE
 
-    categories: list[str] | None = None
+    categories: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.DirectoryObject",
     (),
 )
-@attrs.define(kw_only=True)
+@model
 class DirectoryObject(Entity):
     """The Microsoft.OutlookServices.DirectoryObject entity type."""
 
@@ -255,29 +272,29 @@ class DirectoryObject(Entity):
         FieldSpec("events", "Events", "Microsoft.OutlookServices.Event", collection=True, navigation=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class User(DirectoryObject):
     """The Microsoft.OutlookServices.User entity type."""
 
-    email_address: str | None = None
+    email_address: Prop[str | None, StringExpr] = NONE
 
-    display_name: str | None = None
+    display_name: Prop[str | None, StringExpr] = NONE
 
-    alias: str | None = None
+    alias: Prop[str | None, StringExpr] = NONE
 
-    mailbox_guid: UUID | None = None
+    mailbox_guid: Prop[UUID | None, GuidExpr] = NONE
 
-    messages: list[Message] | None = None
+    messages: Prop[list[Message] | None, NavCollectionExpr[Message]] = NONE
 
-    calendar: Calendar | None = None
+    calendar: Prop[Calendar | None, EntityExpr[Calendar]] = NONE
 
-    calendars: list[Calendar] | None = None
+    calendars: Prop[list[Calendar] | None, NavCollectionExpr[Calendar]] = NONE
 
-    calendar_groups: list[CalendarGroup] | None = None
+    calendar_groups: Prop[list[CalendarGroup] | None, NavCollectionExpr[CalendarGroup]] = NONE
 
-    calendar_view: list[Event] | None = None
+    calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
 
-    events: list[Event] | None = None
+    events: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
 
 
 @REGISTRY.structured(
@@ -289,7 +306,7 @@ class User(DirectoryObject):
         FieldSpec("subject", "Subject", "Edm.String"),
         FieldSpec("body", "Body", "Microsoft.OutlookServices.ItemBody"),
         FieldSpec("body_preview", "BodyPreview", "Edm.String"),
-        FieldSpec("importance", "Importance", "Microsoft.OutlookServices.Importance"),
+        FieldSpec("importance", "Importance", "Microsoft.OutlookServices.Importance", enum=True),
         FieldSpec("parent_folder_id", "ParentFolderId", "Edm.String"),
         FieldSpec("sender", "Sender", "Microsoft.OutlookServices.Recipient"),
         FieldSpec("from_", "From", "Microsoft.OutlookServices.Recipient"),
@@ -309,80 +326,80 @@ class User(DirectoryObject):
         ),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Message(Item):
     """The Microsoft.OutlookServices.Message entity type."""
 
-    received_date_time: datetime | None = None
+    received_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    sent_date_time: datetime | None = None
+    sent_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-    has_attachments: bool | None = None
+    has_attachments: Prop[bool | None, BoolExpr] = NONE
 
-    subject: str | None = None
+    subject: Prop[str | None, StringExpr] = NONE
 
-    body: ItemBody | None = None
+    body: Prop[ItemBody | None, ComplexExpr[ItemBody]] = NONE
 
-    body_preview: str | None = None
+    body_preview: Prop[str | None, StringExpr] = NONE
 
-    importance: Importance | None = None
+    importance: Prop[Importance | None, EnumExpr[Importance]] = NONE
 
-    parent_folder_id: str | None = None
+    parent_folder_id: Prop[str | None, StringExpr] = NONE
 
-    sender: Recipient | None = None
+    sender: Prop[Recipient | None, ComplexExpr[Recipient]] = NONE
 
-    from_: Recipient | None = None
+    from_: Prop[Recipient | None, ComplexExpr[Recipient]] = NONE
 
-    to_recipients: list[Recipient] | None = None
+    to_recipients: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
 
-    cc_recipients: list[Recipient] | None = None
+    cc_recipients: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
 
-    bcc_recipients: list[Recipient] | None = None
+    bcc_recipients: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
 
-    reply_to: list[Recipient] | None = None
+    reply_to: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
 
-    conversation_id: str | None = None
+    conversation_id: Prop[str | None, StringExpr] = NONE
 
-    unique_body: ItemBody | None = None
+    unique_body: Prop[ItemBody | None, ComplexExpr[ItemBody]] = NONE
 
-    is_delivery_receipt_requested: bool | None = None
+    is_delivery_receipt_requested: Prop[bool | None, BoolExpr] = NONE
 
-    is_read_receipt_requested: bool | None = None
+    is_read_receipt_requested: Prop[bool | None, BoolExpr] = NONE
 
-    is_read: bool | None = None
+    is_read: Prop[bool | None, BoolExpr] = NONE
 
-    is_draft: bool | None = None
+    is_draft: Prop[bool | None, BoolExpr] = NONE
 
-    web_link: str | None = None
+    web_link: Prop[str | None, StringExpr] = NONE
 
-    attachments: list[Attachment] | None = None
+    attachments: Prop[list[Attachment] | None, NavCollectionExpr[Attachment]] = NONE
 
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.ItemBody",
     (
-        FieldSpec("content_type", "ContentType", "Microsoft.OutlookServices.BodyType"),
+        FieldSpec("content_type", "ContentType", "Microsoft.OutlookServices.BodyType", enum=True),
         FieldSpec("content", "Content", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class ItemBody(ComplexBase):
     """The Microsoft.OutlookServices.ItemBody complex type."""
 
-    content_type: BodyType | None = None
+    content_type: Prop[BodyType | None, EnumExpr[BodyType]] = NONE
 
-    content: str | None = None
+    content: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.Recipient",
     (FieldSpec("email_address", "EmailAddress", "Microsoft.OutlookServices.EmailAddress"),),
 )
-@attrs.define(kw_only=True)
+@model
 class Recipient(ComplexBase):
     """The Microsoft.OutlookServices.Recipient complex type."""
 
-    email_address: EmailAddress | None = None
+    email_address: Prop[EmailAddress | None, ComplexExpr[EmailAddress]] = NONE
 
 
 @REGISTRY.structured(
@@ -392,13 +409,13 @@ class Recipient(ComplexBase):
         FieldSpec("address", "Address", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class EmailAddress(ComplexBase):
     """The Microsoft.OutlookServices.EmailAddress complex type."""
 
-    name: str | None = None
+    name: Prop[str | None, StringExpr] = NONE
 
-    address: str | None = None
+    address: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -409,51 +426,51 @@ class EmailAddress(ComplexBase):
         FieldSpec("content_bytes", "ContentBytes", "Edm.Binary"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class FileAttachment(Attachment):
     """The Microsoft.OutlookServices.FileAttachment entity type."""
 
-    content_id: str | None = None
+    content_id: Prop[str | None, StringExpr] = NONE
 
-    content_location: str | None = None
+    content_location: Prop[str | None, StringExpr] = NONE
 
-    content_bytes: bytes | None = None
+    content_bytes: Prop[bytes | None, BinaryExpr] = NONE
 
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.ItemAttachment",
     (FieldSpec("item", "Item", "Microsoft.OutlookServices.Item", navigation=True),),
 )
-@attrs.define(kw_only=True)
+@model
 class ItemAttachment(Attachment):
     """The Microsoft.OutlookServices.ItemAttachment entity type."""
 
-    item: Item | None = None
+    item: Prop[Item | None, EntityExpr[Item]] = NONE
 
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.Calendar",
     (
         FieldSpec("name", "Name", "Edm.String"),
-        FieldSpec("color", "Color", "Microsoft.OutlookServices.CalendarColor"),
+        FieldSpec("color", "Color", "Microsoft.OutlookServices.CalendarColor", enum=True),
         FieldSpec("change_key", "ChangeKey", "Edm.String"),
         FieldSpec("events", "Events", "Microsoft.OutlookServices.Event", collection=True, navigation=True),
         FieldSpec("calendar_view", "CalendarView", "Microsoft.OutlookServices.Event", collection=True, navigation=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Calendar(Entity):
     """The Microsoft.OutlookServices.Calendar entity type."""
 
-    name: str | None = None
+    name: Prop[str | None, StringExpr] = NONE
 
-    color: CalendarColor | None = None
+    color: Prop[CalendarColor | None, EnumExpr[CalendarColor]] = NONE
 
-    change_key: str | None = None
+    change_key: Prop[str | None, StringExpr] = NONE
 
-    events: list[Event] | None = None
+    events: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
 
-    calendar_view: list[Event] | None = None
+    calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
 
 
 @REGISTRY.structured(
@@ -465,17 +482,17 @@ class Calendar(Entity):
         FieldSpec("calendars", "Calendars", "Microsoft.OutlookServices.Calendar", collection=True, navigation=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class CalendarGroup(Entity):
     """The Microsoft.OutlookServices.CalendarGroup entity type."""
 
-    name: str | None = None
+    name: Prop[str | None, StringExpr] = NONE
 
-    class_id: UUID | None = None
+    class_id: Prop[UUID | None, GuidExpr] = NONE
 
-    change_key: str | None = None
+    change_key: Prop[str | None, StringExpr] = NONE
 
-    calendars: list[Calendar] | None = None
+    calendars: Prop[list[Calendar] | None, NavCollectionExpr[Calendar]] = NONE
 
 
 @REGISTRY.structured(
@@ -489,8 +506,8 @@ class CalendarGroup(Entity):
         FieldSpec("subject", "Subject", "Edm.String"),
         FieldSpec("body", "Body", "Microsoft.OutlookServices.ItemBody"),
         FieldSpec("body_preview", "BodyPreview", "Edm.String"),
-        FieldSpec("importance", "Importance", "Microsoft.OutlookServices.Importance"),
-        FieldSpec("sensitivity", "Sensitivity", "Microsoft.OutlookServices.Sensitivity"),
+        FieldSpec("importance", "Importance", "Microsoft.OutlookServices.Importance", enum=True),
+        FieldSpec("sensitivity", "Sensitivity", "Microsoft.OutlookServices.Sensitivity", enum=True),
         FieldSpec("start", "Start", "Microsoft.OutlookServices.DateTimeTimeZone"),
         FieldSpec("original_start", "OriginalStart", "Edm.DateTimeOffset"),
         FieldSpec("end", "End", "Microsoft.OutlookServices.DateTimeTimeZone"),
@@ -501,8 +518,8 @@ class CalendarGroup(Entity):
         FieldSpec("recurrence", "Recurrence", "Microsoft.OutlookServices.PatternedRecurrence"),
         FieldSpec("response_requested", "ResponseRequested", "Edm.Boolean"),
         FieldSpec("series_master_id", "SeriesMasterId", "Edm.String"),
-        FieldSpec("show_as", "ShowAs", "Microsoft.OutlookServices.FreeBusyStatus"),
-        FieldSpec("type", "Type", "Microsoft.OutlookServices.EventType"),
+        FieldSpec("show_as", "ShowAs", "Microsoft.OutlookServices.FreeBusyStatus", enum=True),
+        FieldSpec("type", "Type", "Microsoft.OutlookServices.EventType", enum=True),
         FieldSpec("attendees", "Attendees", "Microsoft.OutlookServices.Attendee", collection=True),
         FieldSpec("organizer", "Organizer", "Microsoft.OutlookServices.Recipient"),
         FieldSpec("web_link", "WebLink", "Edm.String"),
@@ -515,85 +532,85 @@ class CalendarGroup(Entity):
         ),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Event(Item):
     """The Microsoft.OutlookServices.Event entity type."""
 
-    original_start_time_zone: str | None = None
+    original_start_time_zone: Prop[str | None, StringExpr] = NONE
 
-    original_end_time_zone: str | None = None
+    original_end_time_zone: Prop[str | None, StringExpr] = NONE
 
-    response_status: ResponseStatus | None = None
+    response_status: Prop[ResponseStatus | None, ComplexExpr[ResponseStatus]] = NONE
 
-    i_cal_u_id: str | None = None
+    i_cal_u_id: Prop[str | None, StringExpr] = NONE
 
-    has_attachments: bool | None = None
+    has_attachments: Prop[bool | None, BoolExpr] = NONE
 
-    subject: str | None = None
+    subject: Prop[str | None, StringExpr] = NONE
 
-    body: ItemBody | None = None
+    body: Prop[ItemBody | None, ComplexExpr[ItemBody]] = NONE
 
-    body_preview: str | None = None
+    body_preview: Prop[str | None, StringExpr] = NONE
 
-    importance: Importance | None = None
+    importance: Prop[Importance | None, EnumExpr[Importance]] = NONE
 
-    sensitivity: Sensitivity | None = None
+    sensitivity: Prop[Sensitivity | None, EnumExpr[Sensitivity]] = NONE
 
-    start: DateTimeTimeZone | None = None
+    start: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
 
-    original_start: datetime | None = None
+    original_start: Prop[datetime | None, DateTimeExpr] = NONE
 
-    end: DateTimeTimeZone | None = None
+    end: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
 
-    location: Location | None = None
+    location: Prop[Location | None, ComplexExpr[Location]] = NONE
 
-    is_all_day: bool | None = None
+    is_all_day: Prop[bool | None, BoolExpr] = NONE
 
-    is_cancelled: bool | None = None
+    is_cancelled: Prop[bool | None, BoolExpr] = NONE
 
-    is_organizer: bool | None = None
+    is_organizer: Prop[bool | None, BoolExpr] = NONE
 
-    recurrence: PatternedRecurrence | None = None
+    recurrence: Prop[PatternedRecurrence | None, ComplexExpr[PatternedRecurrence]] = NONE
 
-    response_requested: bool | None = None
+    response_requested: Prop[bool | None, BoolExpr] = NONE
 
-    series_master_id: str | None = None
+    series_master_id: Prop[str | None, StringExpr] = NONE
 
-    show_as: FreeBusyStatus | None = None
+    show_as: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
 
-    type: EventType | None = None
+    type: Prop[EventType | None, EnumExpr[EventType]] = NONE
 
-    attendees: list[Attendee] | None = None
+    attendees: Prop[list[Attendee] | None, CollectionExpr[ComplexExpr[Attendee]]] = NONE
 
-    organizer: Recipient | None = None
+    organizer: Prop[Recipient | None, ComplexExpr[Recipient]] = NONE
 
-    web_link: str | None = None
+    web_link: Prop[str | None, StringExpr] = NONE
 
-    reminder_minutes_before_start: int | None = None
+    reminder_minutes_before_start: Prop[int | None, NumberExpr] = NONE
 
-    is_reminder_on: bool | None = None
+    is_reminder_on: Prop[bool | None, BoolExpr] = NONE
 
-    calendar: Calendar | None = None
+    calendar: Prop[Calendar | None, EntityExpr[Calendar]] = NONE
 
-    instances: list[Event] | None = None
+    instances: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
 
-    attachments: list[Attachment] | None = None
+    attachments: Prop[list[Attachment] | None, NavCollectionExpr[Attachment]] = NONE
 
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.ResponseStatus",
     (
-        FieldSpec("response", "Response", "Microsoft.OutlookServices.ResponseType"),
+        FieldSpec("response", "Response", "Microsoft.OutlookServices.ResponseType", enum=True),
         FieldSpec("time", "Time", "Edm.DateTimeOffset"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class ResponseStatus(ComplexBase):
     """The Microsoft.OutlookServices.ResponseStatus complex type."""
 
-    response: ResponseType | None = None
+    response: Prop[ResponseType | None, EnumExpr[ResponseType]] = NONE
 
-    time: datetime | None = None
+    time: Prop[datetime | None, DateTimeExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -603,13 +620,13 @@ class ResponseStatus(ComplexBase):
         FieldSpec("time_zone", "TimeZone", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class DateTimeTimeZone(ComplexBase):
     """The Microsoft.OutlookServices.DateTimeTimeZone complex type."""
 
-    date_time: str | None = None
+    date_time: Prop[str | None, StringExpr] = NONE
 
-    time_zone: str | None = None
+    time_zone: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -620,15 +637,15 @@ class DateTimeTimeZone(ComplexBase):
         FieldSpec("coordinates", "Coordinates", "Microsoft.OutlookServices.GeoCoordinates"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Location(ComplexBase):
     """The Microsoft.OutlookServices.Location complex type."""
 
-    display_name: str | None = None
+    display_name: Prop[str | None, StringExpr] = NONE
 
-    address: PhysicalAddress | None = None
+    address: Prop[PhysicalAddress | None, ComplexExpr[PhysicalAddress]] = NONE
 
-    coordinates: GeoCoordinates | None = None
+    coordinates: Prop[GeoCoordinates | None, ComplexExpr[GeoCoordinates]] = NONE
 
 
 @REGISTRY.structured(
@@ -641,19 +658,19 @@ class Location(ComplexBase):
         FieldSpec("postal_code", "PostalCode", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class PhysicalAddress(ComplexBase):
     """The Microsoft.OutlookServices.PhysicalAddress complex type."""
 
-    street: str | None = None
+    street: Prop[str | None, StringExpr] = NONE
 
-    city: str | None = None
+    city: Prop[str | None, StringExpr] = NONE
 
-    state: str | None = None
+    state: Prop[str | None, StringExpr] = NONE
 
-    country_or_region: str | None = None
+    country_or_region: Prop[str | None, StringExpr] = NONE
 
-    postal_code: str | None = None
+    postal_code: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -666,19 +683,19 @@ class PhysicalAddress(ComplexBase):
         FieldSpec("altitude_accuracy", "AltitudeAccuracy", "Edm.Double"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class GeoCoordinates(ComplexBase):
     """The Microsoft.OutlookServices.GeoCoordinates complex type."""
 
-    altitude: float | None = None
+    altitude: Prop[float | None, NumberExpr] = NONE
 
-    latitude: float | None = None
+    latitude: Prop[float | None, NumberExpr] = NONE
 
-    longitude: float | None = None
+    longitude: Prop[float | None, NumberExpr] = NONE
 
-    accuracy: float | None = None
+    accuracy: Prop[float | None, NumberExpr] = NONE
 
-    altitude_accuracy: float | None = None
+    altitude_accuracy: Prop[float | None, NumberExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -689,91 +706,91 @@ class GeoCoordinates(ComplexBase):
         FieldSpec("recurrence_time_zone", "RecurrenceTimeZone", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class PatternedRecurrence(ComplexBase):
     """The Microsoft.OutlookServices.PatternedRecurrence complex type."""
 
-    pattern: RecurrencePattern | None = None
+    pattern: Prop[RecurrencePattern | None, ComplexExpr[RecurrencePattern]] = NONE
 
-    range: RecurrenceRange | None = None
+    range: Prop[RecurrenceRange | None, ComplexExpr[RecurrenceRange]] = NONE
 
-    recurrence_time_zone: str | None = None
+    recurrence_time_zone: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.RecurrencePattern",
     (
-        FieldSpec("type", "Type", "Microsoft.OutlookServices.RecurrencePatternType"),
+        FieldSpec("type", "Type", "Microsoft.OutlookServices.RecurrencePatternType", enum=True),
         FieldSpec("interval", "Interval", "Edm.Int32"),
         FieldSpec("month", "Month", "Edm.Int32"),
         FieldSpec("day_of_month", "DayOfMonth", "Edm.Int32"),
-        FieldSpec("days_of_week", "DaysOfWeek", "Microsoft.OutlookServices.DayOfWeek", collection=True),
-        FieldSpec("first_day_of_week", "FirstDayOfWeek", "Microsoft.OutlookServices.DayOfWeek"),
-        FieldSpec("index", "Index", "Microsoft.OutlookServices.WeekIndex"),
+        FieldSpec("days_of_week", "DaysOfWeek", "Microsoft.OutlookServices.DayOfWeek", collection=True, enum=True),
+        FieldSpec("first_day_of_week", "FirstDayOfWeek", "Microsoft.OutlookServices.DayOfWeek", enum=True),
+        FieldSpec("index", "Index", "Microsoft.OutlookServices.WeekIndex", enum=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class RecurrencePattern(ComplexBase):
     """The Microsoft.OutlookServices.RecurrencePattern complex type."""
 
-    type: RecurrencePatternType | None = None
+    type: Prop[RecurrencePatternType | None, EnumExpr[RecurrencePatternType]] = NONE
 
-    interval: int | None = None
+    interval: Prop[int | None, NumberExpr] = NONE
 
-    month: int | None = None
+    month: Prop[int | None, NumberExpr] = NONE
 
-    day_of_month: int | None = None
+    day_of_month: Prop[int | None, NumberExpr] = NONE
 
-    days_of_week: list[DayOfWeek] | None = None
+    days_of_week: Prop[list[DayOfWeek] | None, CollectionExpr[EnumExpr[DayOfWeek]]] = NONE
 
-    first_day_of_week: DayOfWeek | None = None
+    first_day_of_week: Prop[DayOfWeek | None, EnumExpr[DayOfWeek]] = NONE
 
-    index: WeekIndex | None = None
+    index: Prop[WeekIndex | None, EnumExpr[WeekIndex]] = NONE
 
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.RecurrenceRange",
     (
-        FieldSpec("type", "Type", "Microsoft.OutlookServices.RecurrenceRangeType"),
+        FieldSpec("type", "Type", "Microsoft.OutlookServices.RecurrenceRangeType", enum=True),
         FieldSpec("start_date", "StartDate", "Edm.String"),
         FieldSpec("end_date", "EndDate", "Edm.String"),
         FieldSpec("number_of_occurrences", "NumberOfOccurrences", "Edm.Int32"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class RecurrenceRange(ComplexBase):
     """The Microsoft.OutlookServices.RecurrenceRange complex type."""
 
-    type: RecurrenceRangeType | None = None
+    type: Prop[RecurrenceRangeType | None, EnumExpr[RecurrenceRangeType]] = NONE
 
-    start_date: str | None = None
+    start_date: Prop[str | None, StringExpr] = NONE
 
-    end_date: str | None = None
+    end_date: Prop[str | None, StringExpr] = NONE
 
-    number_of_occurrences: int | None = None
+    number_of_occurrences: Prop[int | None, NumberExpr] = NONE
 
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.Attendee",
     (
         FieldSpec("status", "Status", "Microsoft.OutlookServices.ResponseStatus"),
-        FieldSpec("type", "Type", "Microsoft.OutlookServices.AttendeeType"),
+        FieldSpec("type", "Type", "Microsoft.OutlookServices.AttendeeType", enum=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Attendee(Recipient):
     """The Microsoft.OutlookServices.Attendee complex type."""
 
-    status: ResponseStatus | None = None
+    status: Prop[ResponseStatus | None, ComplexExpr[ResponseStatus]] = NONE
 
-    type: AttendeeType | None = None
+    type: Prop[AttendeeType | None, EnumExpr[AttendeeType]] = NONE
 
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.ReferenceAttachment",
     (),
 )
-@attrs.define(kw_only=True)
+@model
 class ReferenceAttachment(Attachment):
     """The Microsoft.OutlookServices.ReferenceAttachment entity type."""
 
@@ -782,6 +799,6 @@ class ReferenceAttachment(Attachment):
     "Microsoft.OutlookServices.Reminder",
     (),
 )
-@attrs.define(kw_only=True)
+@model
 class Reminder(ComplexBase):
     """The Microsoft.OutlookServices.Reminder complex type."""

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import attrs
-from odatakit.serde import EntityBase, FieldSpec, ODataEnum
+from odatakit.expr import NONE
+from odatakit.serde import EntityBase, FieldSpec, ODataEnum, model
 
 from ._registry import REGISTRY
+
+if TYPE_CHECKING:
+    from odatakit.expr import DateTimeExpr, EntityExpr, EnumExpr, Prop, StringExpr
 
 
 @REGISTRY.enum(
@@ -26,31 +30,31 @@ class Priority(ODataEnum):
         FieldSpec("id", "id", "Edm.String"),
         FieldSpec("title", "title", "Edm.String"),
         FieldSpec("body", "body", "Edm.String"),
-        FieldSpec("priority", "priority", "Test.Notes.Priority"),
+        FieldSpec("priority", "priority", "Test.Notes.Priority", enum=True),
         FieldSpec("created_at", "createdAt", "Edm.DateTimeOffset"),
         FieldSpec("author", "author", "Test.Notes.Person", navigation=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Note(EntityBase):
     """A note.
 
     Notes are short texts written by people.
     """
 
-    id: str | None = None
+    id: Prop[str | None, StringExpr] = NONE
 
-    title: str | None = None
+    title: Prop[str | None, StringExpr] = NONE
     """A short title."""
 
-    body: str | None = None
+    body: Prop[str | None, StringExpr] = NONE
     """The text of the note."""
 
-    priority: Priority | None = None
+    priority: Prop[Priority | None, EnumExpr[Priority]] = NONE
 
-    created_at: datetime | None = None
+    created_at: Prop[datetime | None, DateTimeExpr] = NONE
 
-    author: Person | None = None
+    author: Prop[Person | None, EntityExpr[Person]] = NONE
 
 
 @REGISTRY.structured(
@@ -60,10 +64,10 @@ class Note(EntityBase):
         FieldSpec("name", "name", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Person(EntityBase):
     """The Test.Notes.Person entity type."""
 
-    id: str | None = None
+    id: Prop[str | None, StringExpr] = NONE
 
-    name: str | None = None
+    name: Prop[str | None, StringExpr] = NONE

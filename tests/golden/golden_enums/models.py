@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import attrs
-from odatakit.serde import ComplexBase, FieldSpec, ODataEnum, ODataFlag
+from typing import TYPE_CHECKING
+
+from odatakit.expr import NONE
+from odatakit.serde import ComplexBase, FieldSpec, ODataEnum, ODataFlag, model
 
 from ._registry import REGISTRY
+
+if TYPE_CHECKING:
+    from odatakit.expr import CollectionExpr, EnumExpr, Prop
 
 
 @REGISTRY.enum(
@@ -71,23 +76,23 @@ class Empty(ODataEnum):
 @REGISTRY.structured(
     "Test.Enums.Settings",
     (
-        FieldSpec("color", "color", "Test.Enums.Color"),
-        FieldSpec("importance", "importance", "Test.Enums.Importance"),
-        FieldSpec("permissions", "permissions", "Test.Enums.Permissions"),
-        FieldSpec("history", "history", "Test.Enums.Permissions", collection=True),
-        FieldSpec("level", "level", "Test.Enums.Level"),
+        FieldSpec("color", "color", "Test.Enums.Color", enum=True),
+        FieldSpec("importance", "importance", "Test.Enums.Importance", enum=True),
+        FieldSpec("permissions", "permissions", "Test.Enums.Permissions", enum=True),
+        FieldSpec("history", "history", "Test.Enums.Permissions", collection=True, enum=True),
+        FieldSpec("level", "level", "Test.Enums.Level", enum=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Settings(ComplexBase):
     """The Test.Enums.Settings complex type."""
 
-    color: Color | None = None
+    color: Prop[Color | None, EnumExpr[Color]] = NONE
 
-    importance: Importance | None = None
+    importance: Prop[Importance | None, EnumExpr[Importance]] = NONE
 
-    permissions: Permissions | None = None
+    permissions: Prop[Permissions | None, EnumExpr[Permissions]] = NONE
 
-    history: list[Permissions] | None = None
+    history: Prop[list[Permissions] | None, CollectionExpr[EnumExpr[Permissions]]] = NONE
 
-    level: Level | None = None
+    level: Prop[Level | None, EnumExpr[Level]] = NONE

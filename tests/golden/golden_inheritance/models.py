@@ -3,44 +3,48 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import attrs
-from odatakit.serde import ComplexBase, EntityBase, FieldSpec
+from odatakit.expr import NONE
+from odatakit.serde import ComplexBase, EntityBase, FieldSpec, model
 
 from ._registry import REGISTRY
+
+if TYPE_CHECKING:
+    from odatakit.expr import CollectionExpr, ComplexExpr, DateTimeExpr, NumberExpr, Prop, StringExpr
 
 
 @REGISTRY.structured(
     "Test.Base.Entity",
     (FieldSpec("id", "id", "Edm.String"),),
 )
-@attrs.define(kw_only=True)
+@model
 class Entity(EntityBase):
     """The root of every entity."""
 
-    id: str | None = None
+    id: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
     "Test.Base.Shape",
     (FieldSpec("name", "name", "Edm.String"),),
 )
-@attrs.define(kw_only=True)
+@model
 class Shape(ComplexBase):
     """The Test.Base.Shape complex type."""
 
-    name: str | None = None
+    name: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
     "Test.Base.Circle",
     (FieldSpec("radius", "radius", "Edm.Double"),),
 )
-@attrs.define(kw_only=True)
+@model
 class Circle(Shape):
     """The Test.Base.Circle complex type."""
 
-    radius: float | None = None
+    radius: Prop[float | None, NumberExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -51,15 +55,15 @@ class Circle(Shape):
         FieldSpec("tags", "tags", "Edm.String", collection=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Item(Entity):
     """The Test.Media.Item entity type."""
 
-    title: str | None = None
+    title: Prop[str | None, StringExpr] = NONE
 
-    shape: Shape | None = None
+    shape: Prop[Shape | None, ComplexExpr[Shape]] = NONE
 
-    tags: list[str] | None = None
+    tags: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
 
 @REGISTRY.structured(
@@ -69,13 +73,13 @@ class Item(Entity):
         FieldSpec("taken_at", "takenAt", "Edm.DateTimeOffset"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Photo(Item):
     """The Test.Media.Photo entity type."""
 
-    width: int | None = None
+    width: Prop[int | None, NumberExpr] = NONE
 
-    taken_at: datetime | None = None
+    taken_at: Prop[datetime | None, DateTimeExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -85,21 +89,21 @@ class Photo(Item):
         FieldSpec("outline", "outline", "Test.Base.Shape", collection=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Document(Item):
     """The Test.Media.Document entity type."""
 
-    pages: int | None = None
+    pages: Prop[int | None, NumberExpr] = NONE
 
-    outline: list[Shape] | None = None
+    outline: Prop[list[Shape] | None, CollectionExpr[ComplexExpr[Shape]]] = NONE
 
 
 @REGISTRY.structured(
     "Test.Media.LabeledCircle",
     (FieldSpec("label", "label", "Edm.String"),),
 )
-@attrs.define(kw_only=True)
+@model
 class LabeledCircle(Circle):
     """The Test.Media.LabeledCircle complex type."""
 
-    label: str | None = None
+    label: Prop[str | None, StringExpr] = NONE

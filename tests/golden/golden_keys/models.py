@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-import attrs
-from odatakit.serde import EntityBase, FieldSpec
+from odatakit.expr import NONE
+from odatakit.serde import EntityBase, FieldSpec, model
 
 from ._registry import REGISTRY
+
+if TYPE_CHECKING:
+    from odatakit.expr import EntityExpr, GuidExpr, NavCollectionExpr, NumberExpr, Prop, StringExpr
 
 
 @REGISTRY.structured(
@@ -20,17 +24,17 @@ from ._registry import REGISTRY
         FieldSpec("addresses", "addresses", "Test.Keys.Address", collection=True, navigation=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Customer(EntityBase):
     """The Test.Keys.Customer entity type."""
 
-    id: int | None = None
+    id: Prop[int | None, NumberExpr] = NONE
 
-    name: str | None = None
+    name: Prop[str | None, StringExpr] = NONE
 
-    orders: list[Order] | None = None
+    orders: Prop[list[Order] | None, NavCollectionExpr[Order]] = NONE
 
-    addresses: list[Address] | None = None
+    addresses: Prop[list[Address] | None, NavCollectionExpr[Address]] = NONE
 
 
 @REGISTRY.structured(
@@ -40,13 +44,13 @@ class Customer(EntityBase):
         FieldSpec("city", "city", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Address(EntityBase):
     """The Test.Keys.Address entity type."""
 
-    id: int | None = None
+    id: Prop[int | None, NumberExpr] = NONE
 
-    city: str | None = None
+    city: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
@@ -59,19 +63,19 @@ class Address(EntityBase):
         FieldSpec("lines", "lines", "Test.Keys.OrderLine", collection=True, navigation=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Order(EntityBase):
     """The Test.Keys.Order entity type."""
 
-    id: UUID | None = None
+    id: Prop[UUID | None, GuidExpr] = NONE
 
-    customer_id: int | None = None
+    customer_id: Prop[int | None, NumberExpr] = NONE
 
-    total: Decimal | None = None
+    total: Prop[Decimal | None, NumberExpr] = NONE
 
-    customer: Customer | None = None
+    customer: Prop[Customer | None, EntityExpr[Customer]] = NONE
 
-    lines: list[OrderLine] | None = None
+    lines: Prop[list[OrderLine] | None, NavCollectionExpr[OrderLine]] = NONE
 
 
 @REGISTRY.structured(
@@ -83,17 +87,17 @@ class Order(EntityBase):
         FieldSpec("product", "product", "Test.Keys.Product", navigation=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class OrderLine(EntityBase):
     """The Test.Keys.OrderLine entity type."""
 
-    order_id: UUID | None = None
+    order_id: Prop[UUID | None, GuidExpr] = NONE
 
-    line_number: int | None = None
+    line_number: Prop[int | None, NumberExpr] = NONE
 
-    quantity: int | None = None
+    quantity: Prop[int | None, NumberExpr] = NONE
 
-    product: Product | None = None
+    product: Prop[Product | None, EntityExpr[Product]] = NONE
 
 
 @REGISTRY.structured(
@@ -103,10 +107,10 @@ class OrderLine(EntityBase):
         FieldSpec("name", "name", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Product(EntityBase):
     """The Test.Keys.Product entity type."""
 
-    sku: str | None = None
+    sku: Prop[str | None, StringExpr] = NONE
 
-    name: str | None = None
+    name: Prop[str | None, StringExpr] = NONE

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import attrs
-from odatakit.serde import EntityBase, FieldSpec
+from odatakit.expr import NONE
+from odatakit.serde import EntityBase, FieldSpec, model
 
 from ._registry import REGISTRY
+
+if TYPE_CHECKING:
+    from odatakit.expr import BoolExpr, DateTimeExpr, EntityExpr, NavCollectionExpr, NumberExpr, Prop, StringExpr
 
 
 @REGISTRY.structured(
@@ -24,27 +28,27 @@ from ._registry import REGISTRY
         FieldSpec("list", "list", "Test.Names.List", navigation=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Thing(EntityBase):
     """The Test.Names.Thing entity type."""
 
-    id: str | None = None
+    id: Prop[str | None, StringExpr] = NONE
 
-    class_: str | None = None
+    class_: Prop[str | None, StringExpr] = NONE
 
-    from_: datetime | None = None
+    from_: Prop[datetime | None, DateTimeExpr] = NONE
 
-    import_: bool | None = None
+    import_: Prop[bool | None, BoolExpr] = NONE
 
-    type: str | None = None
+    type: Prop[str | None, StringExpr] = NONE
 
-    additional_data_: str | None = None
+    additional_data_: Prop[str | None, StringExpr] = NONE
 
-    foo_bar: int | None = None
+    foo_bar: Prop[int | None, NumberExpr] = NONE
 
-    foo_bar_2: int | None = None
+    foo_bar_2: Prop[int | None, NumberExpr] = NONE
 
-    list: List | None = None
+    list: Prop[List | None, EntityExpr[List]] = NONE
 
 
 @REGISTRY.structured(
@@ -55,12 +59,12 @@ class Thing(EntityBase):
         FieldSpec("items", "items", "Test.Names.Thing", collection=True, navigation=True),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class List(EntityBase):
     """The Test.Names.List entity type."""
 
-    id: str | None = None
+    id: Prop[str | None, StringExpr] = NONE
 
-    self_: str | None = None
+    self_: Prop[str | None, StringExpr] = NONE
 
-    items: list[Thing] | None = None
+    items: Prop[list[Thing] | None, NavCollectionExpr[Thing]] = NONE

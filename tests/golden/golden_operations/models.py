@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import attrs
-from odatakit.serde import ComplexBase, EntityBase, FieldSpec
+from typing import TYPE_CHECKING
+
+from odatakit.expr import NONE
+from odatakit.serde import ComplexBase, EntityBase, FieldSpec, model
 
 from ._registry import REGISTRY
+
+if TYPE_CHECKING:
+    from odatakit.expr import NumberExpr, Prop, StringExpr
 
 
 @REGISTRY.structured(
@@ -15,21 +20,21 @@ from ._registry import REGISTRY
         FieldSpec("title", "title", "Edm.String"),
     ),
 )
-@attrs.define(kw_only=True)
+@model
 class Document(EntityBase):
     """The Test.Ops.Document entity type."""
 
-    id: str | None = None
+    id: Prop[str | None, StringExpr] = NONE
 
-    title: str | None = None
+    title: Prop[str | None, StringExpr] = NONE
 
 
 @REGISTRY.structured(
     "Test.Ops.Stats",
     (FieldSpec("count", "count", "Edm.Int32"),),
 )
-@attrs.define(kw_only=True)
+@model
 class Stats(ComplexBase):
     """The Test.Ops.Stats complex type."""
 
-    count: int | None = None
+    count: Prop[int | None, NumberExpr] = NONE

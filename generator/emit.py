@@ -22,6 +22,7 @@ import jinja2
 
 from odatakit import edm
 
+from .capabilities import capability_table
 from .model import (
     EnumType,
     Model,
@@ -276,7 +277,12 @@ class Emitter:
                 progress(f"rendering {models_mod}.py and {requests_mod}.py ({i}/{total})")
             files[f"{models_mod}.py"] = self._render_models(models_mod, chunk)
             files[f"{requests_mod}.py"] = self._render_requests(requests_mod, chunk)
+        self.capabilities = capability_table(self.model)
         files["_registry.py"] = self._render_registry()
+        if self.capabilities:
+            files["_capabilities.py"] = self.env.get_template("_capabilities.py.jinja").render(
+                package=self.options.package, table=self.capabilities
+            )
         files["client.py"] = self._render_client()
         files["__init__.py"] = self._render_init()
         files["py.typed"] = ""
@@ -576,7 +582,12 @@ class Emitter:
         )
         aliases = sorted(self.model.aliases)
         return self.env.get_template("_registry.py.jinja").render(
-            modules=modules, builders=builders, aliases=aliases, package=self.options.package, options=self.options
+            modules=modules,
+            builders=builders,
+            aliases=aliases,
+            package=self.options.package,
+            options=self.options,
+            capabilities=bool(self.capabilities),
         )
 
     def _render_init(self) -> str:

@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 from urllib.parse import quote, unquote
 
+from . import capabilities as caps
+from .capabilities import Capabilities
 from .expr import BoolExpr, Expr, OrderKey
 from .literals import format_key, literal, quote_segment
 from .query import (
@@ -19,6 +21,7 @@ from .query import (
     check_roots,
     custom_text,
     encode_query,
+    expand_navs,
     expand_text,
     filter_expr,
     orderby_text,
@@ -34,6 +37,7 @@ __all__ = ["CollectionRequest", "EntityRequest", "Param", "RequestBase", "invoke
 
 T = TypeVar("T", bound=ODataObject)
 D = TypeVar("D", bound=ODataObject)
+E = TypeVar("E", bound="EntityRequest[Any]")
 
 # (wire name, value, type name, collection?)
 Param = tuple[str, Any, str, bool]
@@ -45,14 +49,25 @@ class RequestBase:
     Requests are immutable: every query method returns a new request of the same class.
     """
 
-    __slots__ = ("_client", "_path", "_type", "_opts", "_filter")
+    __slots__ = ("_client", "_path", "_type", "_opts", "_filter", "_cpath", "_caps")
 
-    def __init__(self, client: Client, path: str, item_type: type) -> None:
+    def __init__(
+        self,
+        client: Client,
+        path: str,
+        item_type: type,
+        cpath: str = "",
+        caps: Capabilities | None = None,
+    ) -> None:
         self._client = client
         self._path = path
         self._type = item_type
         self._opts: dict[str, str] = _NO_OPTIONS
         self._filter: BoolExpr | None = None
+        # The path from the entity set without keys ("users/events") and the Capabilities
+        # annotations that apply to it.
+        self._cpath = cpath
+        self._caps = caps
 
     def _with(self, name: str, value: str) -> Self:
         return self._copy({**self._opts, name: value})
@@ -64,6 +79,8 @@ class RequestBase:
         copy._type = self._type
         copy._opts = opts
         copy._filter = self._filter
+        copy._cpath = self._cpath
+        copy._caps = self._caps
         return copy
 
     @property
@@ -93,7 +110,12 @@ class RequestBase:
         registry = self._client.REGISTRY
         builder = registry.builder(qualified, collection)
         item = registry.info(qualified).cls
-        return builder(self._client, f"{self._path}/{quote_segment(wire)}", item)
+        cpath = f"{self._cpath}/{wire}" if self._cpath else wire
+        keys = [cpath] + [f"{q}/{wire}" for k in self._type.__mro__ if (q := getattr(k, "__odata_type__", ""))]
+        return builder(self._client, f"{self._path}/{quote_segment(wire)}", item, cpath, registry.capabilities(keys))
+
+    def _strict(self) -> bool:
+        return self._client.strict
 
     async def _invoke(
         self,
@@ -107,11 +129,18 @@ class RequestBase:
     # -- options every request takes ------------------------------------------------------------
     def select(self, *fields: Any) -> Self:
         """`$select`: properties (`Event.subject`, `Event.start.date_time`, navigation properties, `*`)."""
-        return self._with("$select", select_text(fields, self._type))
+        text = select_text(fields, self._type)
+        if self._caps is not None:
+            caps.check_select(self._caps, self._strict())
+        return self._with("$select", text)
 
     def expand(self, *navs: Any) -> Self:
         """`$expand`: navigation properties, optionally with nested options (`Event.attachments.select(...)`)."""
-        return self._with("$expand", expand_text(navs, self._type))
+        text = expand_text(navs, self._type)
+        if self._caps is not None:
+            names, levels = expand_navs(navs)
+            caps.check_expand(self._caps, names, levels, self._strict())
+        return self._with("$expand", text)
 
     def params(self, _options: Mapping[str, Any] | None = None, /, **custom: Any) -> Self:
         """Custom query options (`startDateTime=...`); a mapping takes names that are not identifiers."""
@@ -214,6 +243,8 @@ class CollectionRequest(RequestBase, Generic[T]):
     def filter(self, condition: BoolExpr) -> Self:
         """`$filter`; several calls combine with `and`."""
         condition = filter_expr(condition)
+        if self._caps is not None:
+            caps.check_filter(self._caps, condition, self._strict())
         combined = condition if self._filter is None else self._filter & condition
         copy = self._with("$filter", check_roots(combined, self._type, "filter"))
         copy._filter = combined
@@ -221,25 +252,52 @@ class CollectionRequest(RequestBase, Generic[T]):
 
     def order_by(self, *keys: Expr | OrderKey) -> Self:
         """`$orderby`: fields or expressions, `field.desc()` for descending."""
-        return self._with("$orderby", orderby_text(keys, self._type))
+        text = orderby_text(keys, self._type)
+        if self._caps is not None:
+            pairs = [(k.expr, k.suffix) if isinstance(k, OrderKey) else (k, "") for k in keys]
+            caps.check_orderby(self._caps, pairs, self._strict())
+        return self._with("$orderby", text)
 
     def top(self, n: int) -> Self:
         """`$top`: at most `n` items."""
-        return self._with("$top", str(check_count(n, "top")))
+        text = str(check_count(n, "top"))
+        if self._caps is not None:
+            caps.check_flag(self._caps, "TopSupported", "$top is not supported here", self._strict())
+        return self._with("$top", text)
 
     def skip(self, n: int) -> Self:
         """`$skip`: leave out the first `n` items."""
-        return self._with("$skip", str(check_count(n, "skip")))
+        text = str(check_count(n, "skip"))
+        if self._caps is not None:
+            caps.check_flag(self._caps, "SkipSupported", "$skip is not supported here", self._strict())
+        return self._with("$skip", text)
 
     def count(self, value: bool = True) -> Self:
         """`$count=true`: ask for `@odata.count` along with the items."""
         if not isinstance(value, bool):
             raise TypeError(f"count({value!r}): expected bool")
+        if value and self._caps is not None:
+            caps.check_count(self._caps, self._strict())
         return self._with("$count", "true" if value else "false")
 
     def search(self, text: str) -> Self:
         """`$search`."""
-        return self._with("$search", search_text(text))
+        encoded = search_text(text)
+        if self._caps is not None:
+            caps.check_search(self._caps, self._strict())
+        return self._with("$search", encoded)
+
+    def _by_key(self, entity: type[E], key: Any) -> E:
+        """The request for one item (generated `__getitem__` calls this)."""
+        if self._caps is not None:
+            caps.check_key(self._caps, self._strict())
+        return entity(self._client, self._key_path(key), self._type, self._cpath, self._caps)
+
+    def _ready(self) -> str:
+        """The URL to send, after the checks that need the whole query (a required `$filter`)."""
+        if self._caps is not None:
+            caps.check_required_filter(self._caps, self._filter, self._strict())
+        return self.url
 
     def skiptoken(self, token: str) -> Self:
         """`$skiptoken`: resume server-driven paging."""
@@ -260,7 +318,8 @@ class CollectionRequest(RequestBase, Generic[T]):
             builder = registry.builder(qualified, True)
         except KeyError:
             builder = CollectionRequest
-        copy: CollectionRequest[D] = builder(self._client, f"{self._path}/{quote_segment(qualified)}", derived)
+        path = f"{self._path}/{quote_segment(qualified)}"
+        copy: CollectionRequest[D] = builder(self._client, path, derived, self._cpath, self._caps)
         return copy
 
     # -- running ---------------------------------------------------------------------------------
@@ -270,7 +329,7 @@ class CollectionRequest(RequestBase, Generic[T]):
 
     async def __aiter__(self) -> AsyncIterator[T]:
         converter = self._client.converter
-        next_url: str | None = self.url
+        next_url: str | None = self._ready()
         while next_url is not None:
             response = await self._client.send("GET", next_url)
             body = response.body or {}
@@ -281,7 +340,7 @@ class CollectionRequest(RequestBase, Generic[T]):
 
     async def first(self) -> T | None:
         """The first item (`$top=1`), or None."""
-        response = await self._client.send("GET", self.top(1).url)
+        response = await self._client.send("GET", self.top(1)._ready())
         values = (response.body or {}).get("value") or []
         if not values:
             return None
@@ -290,6 +349,9 @@ class CollectionRequest(RequestBase, Generic[T]):
 
     async def count_only(self) -> int:
         """The number of items matching `$filter` / `$search` (the `/$count` segment)."""
+        if self._caps is not None:
+            caps.check_count(self._caps, self._strict())
+        self._ready()
         opts = {k: v for k, v in self._opts.items() if k in ("$filter", "$search") or k[0] != "$"}
         url = f"{self._path}/$count" + (f"?{encode_query(opts)}" if opts else "")
         response = await self._client.send("GET", url, headers={"Accept": "text/plain"})

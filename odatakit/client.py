@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
+import yarl
 
 from .errors import error_from_response
 from .literals import quote_segment
@@ -69,8 +70,11 @@ class Client:
         session: aiohttp.ClientSession | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float = 60.0,
+        strict: bool = True,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        #: Refuse queries the service's Capabilities annotations rule out (False: warn instead).
+        self.strict = strict
         parts = urlsplit(self.base_url)
         self._origin = (parts.scheme, parts.netloc.lower())
         self._token_provider = token_provider
@@ -112,7 +116,8 @@ class Client:
         """The request builder of an entity set or singleton (generated properties call this)."""
         registry = self.REGISTRY
         builder = registry.builder(qualified, collection)
-        return builder(self, quote_segment(wire), registry.info(qualified).cls)
+        cls = registry.info(qualified).cls
+        return builder(self, quote_segment(wire), cls, wire, registry.capabilities((wire,)))
 
     def url_for(self, path: str) -> str:
         """The absolute URL of a service-relative path."""
@@ -160,7 +165,9 @@ class Client:
         if json_body is not None:
             data = json.dumps(json_body, separators=(",", ":")).encode()
             all_headers["Content-Type"] = "application/json"
-        async with session.request(method, url, data=data, headers=all_headers) as resp:
+        # encoded=True: the builder has already percent-encoded the URL; yarl must not re-quote it.
+        target = yarl.URL(url, encoded=True)
+        async with session.request(method, target, data=data, headers=all_headers) as resp:
             body = await resp.read()
             request_id = resp.headers.get("request-id") or resp.headers.get("x-ms-request-id")
             if resp.status >= 400:

@@ -15,8 +15,9 @@ turns the spaces into `%20` when it builds `url`, and `str(query)` decodes every
 Precedence follows OData 4.01 URL Conventions §5.1.1.16 (grouping, primary, unary,
 multiplicative, additive, relational and type testing, equality, and, or). Binary
 operators are left-associative: a right operand of the same precedence is parenthesised,
-so the text parses back to the same tree. `has` and `in` are treated as relational, which
-parenthesises them in the few places where the 4.0 and 4.01 tables disagree.
+so the text parses back to the same tree. `has` and `in` are primary operators in 4.01; their
+left operand is parenthesised unless primary and they are parenthesised as operands of
+unary and arithmetic operators, so readers of either spec version parse the same tree.
 """
 
 from __future__ import annotations
@@ -357,8 +358,15 @@ class Expr:
         return Expr(text, P_PRIMARY, self._type if other is not None else "null")
 
     def _binary(self, op: str, other: Expr, prec: int, result: type[X], type_name: str) -> X:
-        left = self if self._prec >= prec else _Paren(self)
-        right = other if other._prec > prec else _Paren(other)
+        if op in ("has", "in"):
+            # Primary operators in OData 4.01, relational in older readings: parenthesise the
+            # left operand unless it is primary, and wrap the result like a relational one,
+            # so both readings parse the text the same way. The right side is a literal or list.
+            left = self if self._prec >= P_PRIMARY else _Paren(self)
+            right = other
+        else:
+            left = self if self._prec >= prec else _Paren(self)
+            right = other if other._prec > prec else _Paren(other)
         parts = (left, f" {op} ", right)
         node = result.__new__(result)
         node._text = f"{left._text} {op} {right._text}"

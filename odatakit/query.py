@@ -91,6 +91,20 @@ def expand_text(navs: Iterable[Any], base: type) -> str:
     return ",".join(out)
 
 
+def expand_navs(navs: Iterable[Any]) -> tuple[list[str], list[int | str]]:
+    """The navigation paths and `$levels` values of `expand()` arguments (for Capabilities checks)."""
+    names: list[str] = []
+    levels: list[int | str] = []
+    for n in navs:
+        nav = n.nav if isinstance(n, Expand) else n
+        if isinstance(nav, Expr):
+            names.append(nav._text)
+        if isinstance(n, Expand) and "$levels" in n.options:
+            value = n.options["$levels"]
+            levels.append(int(value) if value.isdigit() else value)
+    return names, levels
+
+
 def _expand_item(nav: Expr, base: type, item: Expand[Any] | None) -> str:
     specs = nav._specs
     if specs is None or not specs[-1].navigation:

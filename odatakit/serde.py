@@ -20,6 +20,7 @@ import attrs
 import cattrs
 
 from . import edm
+from .capabilities import Capabilities
 from .expr import BoolExpr, isof_type, path_expr
 
 __all__ = [
@@ -187,8 +188,11 @@ class Registry:
         builders: Mapping[str, tuple[str, str, str]] | None = None,
         *,
         qualified_enums: bool = True,
+        capabilities: str | None = None,
     ) -> None:
         self.package = package
+        self._capabilities_module = capabilities  # module holding CAPABILITIES, imported on first use
+        self._capabilities: Mapping[str, Mapping[str, Any]] | None = None
         #: Enum literals in filters: `Ns.Type'member'` (True) or the bare `'member'` string.
         self.qualified_enums = qualified_enums
         self._modules = dict(modules)  # qualified name → module (relative to package)
@@ -268,6 +272,17 @@ class Registry:
     def info_of(self, cls: type) -> TypeInfo:
         """The registered type of a generated class."""
         return self._by_class[cls]
+
+    def capabilities(self, keys: Iterable[str]) -> Capabilities | None:
+        """The Capabilities entries for a request path (`users/events`, `microsoft.graph.user/events`)."""
+        table = self._capabilities
+        if table is None:
+            if self._capabilities_module is None:
+                return None
+            module = importlib.import_module(f"{self.package}.{self._capabilities_module}")
+            table = self._capabilities = module.CAPABILITIES
+        entries = tuple(e for k in keys if (e := table.get(k)) is not None)
+        return Capabilities(entries) if entries else None
 
     def builder(self, qualified: str, collection: bool) -> type:
         """The request builder class for an entity type (collection or single)."""

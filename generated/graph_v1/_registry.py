@@ -166,4 +166,5 @@ REGISTRY = Registry(
         "microsoft.graph.user": ("requests", "UserRequest", "UserCollectionRequest"),
     },
     qualified_enums=False,
+    capabilities="_capabilities",
 )

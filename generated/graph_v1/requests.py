@@ -62,7 +62,7 @@ class EntityCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> EntityRequest_2[_T]:
         """The item with this key."""
-        return EntityRequest_2(self._client, self._key_path(key), self._type)
+        return self._by_key(EntityRequest_2, key)
 
 
 class DirectoryObjectRequest(EntityRequest_2[_T]):
@@ -146,7 +146,7 @@ class DirectoryObjectCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> DirectoryObjectRequest[_T]:
         """The item with this key."""
-        return DirectoryObjectRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(DirectoryObjectRequest, key)
 
     async def get_available_extension_properties(
         self,
@@ -611,7 +611,7 @@ class UserCollectionRequest(DirectoryObjectCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> UserRequest[_T]:
         """The item with this key."""
-        return UserRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(UserRequest, key)
 
     async def delta(  # type: ignore[override]
         self,
@@ -639,7 +639,7 @@ class AgentUserCollectionRequest(UserCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> AgentUserRequest[_T]:
         """The item with this key."""
-        return AgentUserRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(AgentUserRequest, key)
 
 
 class AttachmentRequest(EntityRequest_2[_T]):
@@ -655,7 +655,7 @@ class AttachmentCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> AttachmentRequest[_T]:
         """The item with this key."""
-        return AttachmentRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(AttachmentRequest, key)
 
     async def create_upload_session(
         self,
@@ -742,7 +742,7 @@ class CalendarCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> CalendarRequest[_T]:
         """The item with this key."""
-        return CalendarRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(CalendarRequest, key)
 
 
 class CalendarGroupRequest(EntityRequest_2[_T]):
@@ -763,7 +763,7 @@ class CalendarGroupCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> CalendarGroupRequest[_T]:
         """The item with this key."""
-        return CalendarGroupRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(CalendarGroupRequest, key)
 
 
 class OutlookItemRequest(EntityRequest_2[_T]):
@@ -779,7 +779,7 @@ class OutlookItemCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> OutlookItemRequest[_T]:
         """The item with this key."""
-        return OutlookItemRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(OutlookItemRequest, key)
 
 
 class EventRequest(OutlookItemRequest[_T]):
@@ -937,7 +937,7 @@ class EventCollectionRequest(OutlookItemCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> EventRequest[_T]:
         """The item with this key."""
-        return EventRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(EventRequest, key)
 
     async def delta(
         self,
@@ -965,7 +965,7 @@ class ExtensionPropertyCollectionRequest(DirectoryObjectCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ExtensionPropertyRequest[_T]:
         """The item with this key."""
-        return ExtensionPropertyRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(ExtensionPropertyRequest, key)
 
 
 class FileAttachmentRequest(AttachmentRequest[_T]):
@@ -981,7 +981,7 @@ class FileAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> FileAttachmentRequest[_T]:
         """The item with this key."""
-        return FileAttachmentRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(FileAttachmentRequest, key)
 
 
 class GroupRequest(DirectoryObjectRequest[_T]):
@@ -1218,7 +1218,7 @@ class GroupCollectionRequest(DirectoryObjectCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> GroupRequest[_T]:
         """The item with this key."""
-        return GroupRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(GroupRequest, key)
 
     async def delta(  # type: ignore[override]
         self,
@@ -1251,7 +1251,7 @@ class ItemAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ItemAttachmentRequest[_T]:
         """The item with this key."""
-        return ItemAttachmentRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(ItemAttachmentRequest, key)
 
 
 class ManagedAppPolicyRequest(EntityRequest_2[_T]):
@@ -1280,7 +1280,7 @@ class ManagedAppPolicyCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ManagedAppPolicyRequest[_T]:
         """The item with this key."""
-        return ManagedAppPolicyRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(ManagedAppPolicyRequest, key)
 
 
 class ManagedMobileAppRequest(EntityRequest_2[_T]):
@@ -1296,7 +1296,7 @@ class ManagedMobileAppCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ManagedMobileAppRequest[_T]:
         """The item with this key."""
-        return ManagedMobileAppRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(ManagedMobileAppRequest, key)
 
 
 class MessageRequest(OutlookItemRequest[_T]):
@@ -1478,7 +1478,7 @@ class MessageCollectionRequest(OutlookItemCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> MessageRequest[_T]:
         """The item with this key."""
-        return MessageRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(MessageRequest, key)
 
     async def delta(
         self,
@@ -1506,7 +1506,7 @@ class ReferenceAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ReferenceAttachmentRequest[_T]:
         """The item with this key."""
-        return ReferenceAttachmentRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(ReferenceAttachmentRequest, key)
 
 
 class ResourceSpecificPermissionGrantRequest(DirectoryObjectRequest[_T]):
@@ -1522,4 +1522,4 @@ class ResourceSpecificPermissionGrantCollectionRequest(DirectoryObjectCollection
 
     def __getitem__(self, key: str) -> ResourceSpecificPermissionGrantRequest[_T]:
         """The item with this key."""
-        return ResourceSpecificPermissionGrantRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(ResourceSpecificPermissionGrantRequest, key)

@@ -78,4 +78,5 @@ REGISTRY = Registry(
         ),
         "Microsoft.OutlookServices.User": ("requests", "UserRequest", "UserCollectionRequest"),
     },
+    capabilities="_capabilities",
 )

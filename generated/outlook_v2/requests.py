@@ -27,7 +27,7 @@ class EntityCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> EntityRequest_2[_T]:
         """The item with this key."""
-        return EntityRequest_2(self._client, self._key_path(key), self._type)
+        return self._by_key(EntityRequest_2, key)
 
 
 class AttachmentRequest(EntityRequest_2[_T]):
@@ -43,7 +43,7 @@ class AttachmentCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> AttachmentRequest[_T]:
         """The item with this key."""
-        return AttachmentRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(AttachmentRequest, key)
 
 
 class ItemRequest(EntityRequest_2[_T]):
@@ -59,7 +59,7 @@ class ItemCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ItemRequest[_T]:
         """The item with this key."""
-        return ItemRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(ItemRequest, key)
 
 
 class DirectoryObjectRequest(EntityRequest_2[_T]):
@@ -75,7 +75,7 @@ class DirectoryObjectCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> DirectoryObjectRequest[_T]:
         """The item with this key."""
-        return DirectoryObjectRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(DirectoryObjectRequest, key)
 
 
 class UserRequest(DirectoryObjectRequest[_T]):
@@ -163,7 +163,7 @@ class UserCollectionRequest(DirectoryObjectCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> UserRequest[_T]:
         """The item with this key."""
-        return UserRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(UserRequest, key)
 
 
 class MessageRequest(ItemRequest[_T]):
@@ -316,7 +316,7 @@ class MessageCollectionRequest(ItemCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> MessageRequest[_T]:
         """The item with this key."""
-        return MessageRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(MessageRequest, key)
 
 
 class FileAttachmentRequest(AttachmentRequest[_T]):
@@ -332,7 +332,7 @@ class FileAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> FileAttachmentRequest[_T]:
         """The item with this key."""
-        return FileAttachmentRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(FileAttachmentRequest, key)
 
 
 class ItemAttachmentRequest(AttachmentRequest[_T]):
@@ -353,7 +353,7 @@ class ItemAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ItemAttachmentRequest[_T]:
         """The item with this key."""
-        return ItemAttachmentRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(ItemAttachmentRequest, key)
 
 
 class CalendarRequest(EntityRequest_2[_T]):
@@ -379,7 +379,7 @@ class CalendarCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> CalendarRequest[_T]:
         """The item with this key."""
-        return CalendarRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(CalendarRequest, key)
 
 
 class CalendarGroupRequest(EntityRequest_2[_T]):
@@ -402,7 +402,7 @@ class CalendarGroupCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> CalendarGroupRequest[_T]:
         """The item with this key."""
-        return CalendarGroupRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(CalendarGroupRequest, key)
 
 
 class EventRequest(ItemRequest[_T]):
@@ -511,7 +511,7 @@ class EventCollectionRequest(ItemCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> EventRequest[_T]:
         """The item with this key."""
-        return EventRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(EventRequest, key)
 
 
 class ReferenceAttachmentRequest(AttachmentRequest[_T]):
@@ -527,4 +527,4 @@ class ReferenceAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ReferenceAttachmentRequest[_T]:
         """The item with this key."""
-        return ReferenceAttachmentRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(ReferenceAttachmentRequest, key)

@@ -18,4 +18,5 @@ REGISTRY = Registry(
         "Test.Notes.Note": ("requests", "NoteRequest", "NoteCollectionRequest"),
         "Test.Notes.Person": ("requests", "PersonRequest", "PersonCollectionRequest"),
     },
+    capabilities="_capabilities",
 )

@@ -24,7 +24,7 @@ class EntityCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> EntityRequest_2[_T]:
         """The item with this key."""
-        return EntityRequest_2(self._client, self._key_path(key), self._type)
+        return self._by_key(EntityRequest_2, key)
 
 
 class ItemRequest(EntityRequest_2[_T]):
@@ -40,7 +40,7 @@ class ItemCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ItemRequest[_T]:
         """The item with this key."""
-        return ItemRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(ItemRequest, key)
 
 
 class PhotoRequest(ItemRequest[_T]):
@@ -56,7 +56,7 @@ class PhotoCollectionRequest(ItemCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> PhotoRequest[_T]:
         """The item with this key."""
-        return PhotoRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(PhotoRequest, key)
 
 
 class DocumentRequest(ItemRequest[_T]):
@@ -72,4 +72,4 @@ class DocumentCollectionRequest(ItemCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> DocumentRequest[_T]:
         """The item with this key."""
-        return DocumentRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(DocumentRequest, key)

@@ -38,7 +38,7 @@ class CustomerCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: int) -> CustomerRequest[_T]:
         """The item with this key."""
-        return CustomerRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(CustomerRequest, key)
 
 
 class AddressRequest(EntityRequest[_T]):
@@ -55,7 +55,7 @@ class AddressCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: int) -> AddressRequest[_T]:
         """The item with this key."""
-        return AddressRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(AddressRequest, key)
 
 
 class OrderRequest(EntityRequest[_T]):
@@ -82,7 +82,7 @@ class OrderCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: UUID) -> OrderRequest[_T]:
         """The item with this key."""
-        return OrderRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(OrderRequest, key)
 
 
 class OrderLineRequest(EntityRequest[_T]):
@@ -104,7 +104,7 @@ class OrderLineCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: tuple[UUID, int]) -> OrderLineRequest[_T]:
         """The item with this key."""
-        return OrderLineRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(OrderLineRequest, key)
 
 
 class ProductRequest(EntityRequest[_T]):
@@ -121,4 +121,4 @@ class ProductCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ProductRequest[_T]:
         """The item with this key."""
-        return ProductRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(ProductRequest, key)

@@ -64,7 +64,7 @@ class DocumentCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> DocumentRequest[_T]:
         """The item with this key."""
-        return DocumentRequest(self._client, self._key_path(key), self._type)
+        return self._by_key(DocumentRequest, key)
 
     async def stats(
         self,

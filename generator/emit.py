@@ -401,6 +401,12 @@ class Emitter:
             return_annotation = self.plan.annotation(merged.return_type, optional=merged.return_type.nullable)
             if merged.return_type.collection:
                 return_annotation = self.plan.annotation(merged.return_type, optional=False)
+        query_item = None
+        if merged.kind == "function" and returns is not None and returns[1] and returns[0] in self.plan.structured:
+            # A function returning entities or complex values is composable: it returns a
+            # query (awaitable, so `await f(...)` still gives the list).
+            query_item = self.plan.structured[returns[0]].py_name
+            return_annotation = f"CollectionRequest[{query_item}]"
         return {
             "kind": merged.kind,
             "qualified": merged.qualified,
@@ -408,6 +414,7 @@ class Emitter:
             "params": params,
             "returns": returns,
             "return_annotation": return_annotation,
+            "query_item": query_item,
             "doc": merged.description,
         }
 
@@ -568,6 +575,7 @@ class Emitter:
             container=container,
             sets=sets,
             imports=imports,
+            any_query=any(op.get("query_item") for op in imports),
             stdlib=stdlib,
             needs_any="Any" in used,
             checking_imports=sorted((m, sorted(n)) for m, n in checking.items()),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Generator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 from urllib.parse import quote, unquote
 
@@ -33,7 +33,7 @@ from .serde import ODataObject
 if TYPE_CHECKING:
     from .client import Client
 
-__all__ = ["CollectionRequest", "EntityRequest", "Param", "RequestBase", "invoke"]
+__all__ = ["CollectionRequest", "EntityRequest", "Param", "RequestBase", "function_query", "invoke"]
 
 T = TypeVar("T", bound=ODataObject)
 D = TypeVar("D", bound=ODataObject)
@@ -49,7 +49,7 @@ class RequestBase:
     Requests are immutable: every query method returns a new request of the same class.
     """
 
-    __slots__ = ("_client", "_path", "_type", "_opts", "_filter", "_cpath", "_caps")
+    __slots__ = ("_client", "_path", "_type", "_opts", "_filter", "_cpath", "_caps", "_call")
 
     def __init__(
         self,
@@ -68,6 +68,8 @@ class RequestBase:
         # annotations that apply to it.
         self._cpath = cpath
         self._caps = caps
+        # For function calls: (bound path, function segment, parameters), to rebuild the path.
+        self._call: tuple[str, str, tuple[Param, ...]] | None = None
 
     def _with(self, name: str, value: str) -> Self:
         return self._copy({**self._opts, name: value})
@@ -81,6 +83,7 @@ class RequestBase:
         copy._filter = self._filter
         copy._cpath = self._cpath
         copy._caps = self._caps
+        copy._call = self._call
         return copy
 
     @property
@@ -113,6 +116,10 @@ class RequestBase:
         cpath = f"{self._cpath}/{wire}" if self._cpath else wire
         keys = [cpath] + [f"{q}/{wire}" for k in self._type.__mro__ if (q := getattr(k, "__odata_type__", ""))]
         return builder(self._client, f"{self._path}/{quote_segment(wire)}", item, cpath, registry.capabilities(keys))
+
+    def _function(self, qualified: str, params: tuple[Param, ...], item_type: str) -> CollectionRequest[Any]:
+        """A bound function returning a collection, as a query (generated function methods call this)."""
+        return function_query(self._client, self._path, qualified, params, item_type)
 
     def _strict(self) -> bool:
         return self._client.strict
@@ -150,6 +157,55 @@ class RequestBase:
 _NO_OPTIONS: dict[str, str] = {}
 
 
+def function_call(
+    client: Client, path: str, segment: str, params: tuple[Param, ...], aliases: bool
+) -> tuple[str, dict[str, str]]:
+    """The path of a function call and, with `aliases`, the `@p1=...` options that carry its parameters."""
+    config = client.CONFIG
+    converter = client.converter
+    texts = [
+        (wire, _function_literal(converter.unstructure_value(v, t, c), v, t, c, config.qualified_enums))
+        for wire, v, t, c in params
+        if v is not None
+    ]
+    target = f"{path}/{segment}" if path else segment
+    if not aliases:
+        return f"{target}({quote_segment(','.join(f'{w}={t}' for w, t in texts))})", {}
+    names = [f"@p{i}" for i in range(1, len(texts) + 1)]
+    inline = ",".join(f"{w}={n}" for (w, _), n in zip(texts, names, strict=True))
+    return f"{target}({quote_segment(inline)})", {n: quote(t, safe=_ALIAS_SAFE) for (_, t), n in zip(texts, names, strict=True)}
+
+
+# Literal characters that stay readable in an alias value; `&`, `+`, `#`, `%` and `=` never do.
+_ALIAS_SAFE = "'(),:$*!;/"
+
+
+def _segment(client: Client, qualified: str, import_name: str | None) -> str:
+    if import_name is not None:
+        return quote_segment(import_name)
+    name = qualified if client.CONFIG.qualified_operations else qualified.rpartition(".")[2]
+    return quote_segment(name)
+
+
+def function_query(
+    client: Client,
+    path: str,
+    qualified: str,
+    params: tuple[Param, ...],
+    item_type: str,
+    *,
+    import_name: str | None = None,
+) -> CollectionRequest[Any]:
+    """A function returning entities or complex values, as a query that options compose with."""
+    segment = _segment(client, qualified, import_name)
+    call, alias_opts = function_call(client, path, segment, params, client.CONFIG.parameter_aliases)
+    query: CollectionRequest[Any] = CollectionRequest(client, call, client.REGISTRY.info(item_type).cls)
+    query._call = (path, segment, params)
+    if alias_opts:
+        query._opts = alias_opts
+    return query
+
+
 async def invoke(
     client: Client,
     path: str,
@@ -161,24 +217,17 @@ async def invoke(
     import_name: str | None = None,
 ) -> Any:
     """Call a bound (on `path`) or unbound (`import_name`) action or function; decode the result."""
-    config = client.CONFIG
     converter = client.converter
-    if import_name is not None:
-        segment = quote_segment(import_name)
-    else:
-        segment = qualified if config.qualified_operations else qualified.rpartition(".")[2]
-        segment = quote_segment(segment)
-    target = f"{path}/{segment}" if path else segment
-    given = [p for p in params if p[1] is not None]
+    segment = _segment(client, qualified, import_name)
     if kind == "action":
+        target = f"{path}/{segment}" if path else segment
+        given = [p for p in params if p[1] is not None]
         payload = {wire: converter.unstructure_value(value, type_name, coll) for wire, value, type_name, coll in given}
         response = await client.send("POST", target, json_body=payload)
     else:
-        inline = ",".join(
-            f"{wire}={_function_literal(converter.unstructure_value(value, type_name, coll), value, type_name, coll, config.qualified_enums)}"
-            for wire, value, type_name, coll in given
-        )
-        response = await client.send("GET", f"{target}({quote_segment(inline)})")
+        call, alias_opts = function_call(client, path, segment, params, client.CONFIG.parameter_aliases)
+        url = f"{call}?{encode_query(alias_opts)}" if alias_opts else call
+        response = await client.send("GET", url)
     if returns is None or response.body is None:
         return None
     type_name, collection = returns
@@ -215,7 +264,7 @@ class EntityRequest(RequestBase, Generic[T]):
     async def update(self, entity: T) -> None:
         """PATCH the entity with the properties set on `entity`."""
         body = self._client.converter.unstructure(entity)
-        await self._client.send("PATCH", self._path, json_body=body)
+        await self._client.send("PATCH", self.url, json_body=body)
 
     async def delete(self) -> None:
         """Delete the entity."""
@@ -287,11 +336,27 @@ class CollectionRequest(RequestBase, Generic[T]):
             caps.check_search(self._caps, self._strict())
         return self._with("$search", encoded)
 
+    def parameter_aliases(self, aliases: bool = True) -> Self:
+        """For a function call: pass its parameters as `@p1` aliases (True) or inline (False)."""
+        if self._call is None:
+            raise TypeError(f"parameter_aliases(): {self.path} is not a function call")
+        bound, segment, params = self._call
+        call, alias_opts = function_call(self._client, bound, segment, params, aliases)
+        opts = {k: v for k, v in self._opts.items() if k[0] != "@"}
+        copy = self._copy({**opts, **alias_opts})
+        copy._path = call
+        return copy
+
+    def __await__(self) -> Generator[Any, None, list[T]]:
+        """`await query` reads every item, like `await query.get()`."""
+        return self.get().__await__()
+
     def _by_key(self, entity: type[E], key: Any) -> E:
         """The request for one item (generated `__getitem__` calls this)."""
         if self._caps is not None:
             caps.check_key(self._caps, self._strict())
-        return entity(self._client, self._key_path(key), self._type, self._cpath, self._caps)
+        # The annotations describe requests to the collection; the item gets its own (none).
+        return entity(self._client, self._key_path(key), self._type, self._cpath, None)
 
     def _ready(self) -> str:
         """The URL to send, after the checks that need the whole query (a required `$filter`)."""
@@ -363,7 +428,7 @@ class CollectionRequest(RequestBase, Generic[T]):
     async def create(self, entity: T) -> T:
         """POST a new entity; return the created entity as the service sends it back."""
         body = self._client.converter.unstructure(entity)
-        response = await self._client.send("POST", self._path, json_body=body)
+        response = await self._client.send("POST", self.url, json_body=body)
         if response.body is None:
             return entity
         result: T = self._client.converter.structure(response.body, self._type)

@@ -30,6 +30,8 @@ class ServiceConfig:
     qualified_operations: bool = True
     #: `Ns.Importance'high'` instead of `'high'` for enum literals.
     qualified_enums: bool = True
+    #: Function parameters as aliases (`f(a=@p1)?@p1=...`) instead of inline literals.
+    parameter_aliases: bool = False
     #: OAuth scopes asked of a `get_token` credential.
     scopes: tuple[str, ...] = ()
 

@@ -198,10 +198,11 @@ def value_literal(value: Any, type_name: str, registry: Registry | None) -> str:
         cls = registry.info(type_name).cls
         if isinstance(cls, type) and issubclass(cls, enum.Enum):
             if isinstance(value, str) and not isinstance(value, enum.Enum):
-                try:
-                    value = cls(value)
-                except ValueError:
-                    raise TypeError(f"expected a {cls.__name__} member") from None
+                # Only declared members: reading tolerates unknown values, a filter should not.
+                known = next((m for m in cls if m.value == value), None)
+                if known is None:
+                    raise TypeError(f"expected a {cls.__name__} member (no member has the value {value!r})")
+                value = known
             if not isinstance(value, cls):
                 raise TypeError(f"expected a {cls.__name__} member")
             return enum_literal(value, registry.qualified_enums)

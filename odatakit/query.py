@@ -146,7 +146,7 @@ def search_text(text: Any) -> str:
     """`$search` text: the search expression, percent-encoded so it stays one option."""
     if not isinstance(text, str) or not text.strip():
         raise TypeError(f"search({text!r}): expected a non-empty str")
-    return quote(text, safe='"')
+    return quote(text, safe="")
 
 
 def custom_value(value: Any) -> str:
@@ -180,7 +180,9 @@ def custom_text(custom: Mapping[str, Any]) -> dict[str, str]:
 def encode_query(options: Mapping[str, str]) -> str:
     """The query string: system options in a fixed order, then the rest; spaces become `%20`."""
     parts = [f"{name}={options[name]}" for name in SYSTEM_ORDER if name in options]
-    parts.extend(f"{name}={value}" for name, value in options.items() if name[0] != "$")
+    # Custom options in the order given, then parameter aliases.
+    parts.extend(f"{name}={value}" for name, value in options.items() if name[0] not in "$@")
+    parts.extend(f"{name}={value}" for name, value in options.items() if name[0] == "@")
     return "&".join(parts).replace(" ", "%20")
 
 

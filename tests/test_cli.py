@@ -101,7 +101,7 @@ def test_generate_from_a_url(metadata_server: str, tmp_path: Path, capsys: pytes
                          "--out", str(tmp_path))
     assert code == 0, err
     assert "api: 2 structured + 0 enum types" in out
-    assert (tmp_path / "api" / "client.py").read_text().count("async def ") == 3
+    assert (tmp_path / "api" / "client.py").read_text().count("import_name=") == 3
 
 
 def test_url_errors(metadata_server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -201,17 +201,15 @@ class DirectoryObjectCollectionRequest(EntityCollectionRequest[_T]):
             None,
         )
 
-    async def delta(
+    def delta(
         self,
-    ) -> list[DirectoryObject]:
+    ) -> CollectionRequest[DirectoryObject]:
         """Call the function microsoft.graph.delta."""
-        result = await self._invoke(
-            "function",
+        return self._function(
             "microsoft.graph.delta",
             (),
-            ("microsoft.graph.directoryObject", True),
+            "microsoft.graph.directoryObject",
         )
-        return cast("list[DirectoryObject]", result)
 
 
 class UserRequest(DirectoryObjectRequest[_T]):
@@ -549,29 +547,25 @@ class UserRequest(DirectoryObjectRequest[_T]):
         )
         return cast("DeviceAndAppManagementData | None", result)
 
-    async def get_managed_app_diagnostic_statuses(
+    def get_managed_app_diagnostic_statuses(
         self,
-    ) -> list[ManagedAppDiagnosticStatus]:
+    ) -> CollectionRequest[ManagedAppDiagnosticStatus]:
         """Gets diagnostics validation status for a given user."""
-        result = await self._invoke(
-            "function",
+        return self._function(
             "microsoft.graph.getManagedAppDiagnosticStatuses",
             (),
-            ("microsoft.graph.managedAppDiagnosticStatus", True),
+            "microsoft.graph.managedAppDiagnosticStatus",
         )
-        return cast("list[ManagedAppDiagnosticStatus]", result)
 
-    async def get_managed_app_policies(
+    def get_managed_app_policies(
         self,
-    ) -> list[ManagedAppPolicy]:
+    ) -> CollectionRequest[ManagedAppPolicy]:
         """Gets app restrictions for a given user."""
-        result = await self._invoke(
-            "function",
+        return self._function(
             "microsoft.graph.getManagedAppPolicies",
             (),
-            ("microsoft.graph.managedAppPolicy", True),
+            "microsoft.graph.managedAppPolicy",
         )
-        return cast("list[ManagedAppPolicy]", result)
 
     async def get_managed_devices_with_app_failures(
         self,
@@ -585,23 +579,21 @@ class UserRequest(DirectoryObjectRequest[_T]):
         )
         return cast("list[str]", result)
 
-    async def reminder_view(
+    def reminder_view(
         self,
         *,
         start_date_time: str,
         end_date_time: str | None = None,
-    ) -> list[Reminder]:
+    ) -> CollectionRequest[Reminder]:
         """Call the function microsoft.graph.reminderView."""
-        result = await self._invoke(
-            "function",
+        return self._function(
             "microsoft.graph.reminderView",
             (
                 ("StartDateTime", start_date_time, "Edm.String", False),
                 ("EndDateTime", end_date_time, "Edm.String", False),
             ),
-            ("microsoft.graph.reminder", True),
+            "microsoft.graph.reminder",
         )
-        return cast("list[Reminder]", result)
 
 
 class UserCollectionRequest(DirectoryObjectCollectionRequest[_T]):
@@ -613,17 +605,15 @@ class UserCollectionRequest(DirectoryObjectCollectionRequest[_T]):
         """The item with this key."""
         return self._by_key(UserRequest, key)
 
-    async def delta(  # type: ignore[override]
+    def delta(  # type: ignore[override]
         self,
-    ) -> list[User]:
+    ) -> CollectionRequest[User]:
         """Call the function microsoft.graph.delta."""
-        result = await self._invoke(
-            "function",
+        return self._function(
             "microsoft.graph.delta",
             (),
-            ("microsoft.graph.user", True),
+            "microsoft.graph.user",
         )
-        return cast("list[User]", result)
 
 
 class AgentUserRequest(UserRequest[_T]):
@@ -939,17 +929,15 @@ class EventCollectionRequest(OutlookItemCollectionRequest[_T]):
         """The item with this key."""
         return self._by_key(EventRequest, key)
 
-    async def delta(
+    def delta(
         self,
-    ) -> list[Event]:
+    ) -> CollectionRequest[Event]:
         """Call the function microsoft.graph.delta."""
-        result = await self._invoke(
-            "function",
+        return self._function(
             "microsoft.graph.delta",
             (),
-            ("microsoft.graph.event", True),
+            "microsoft.graph.event",
         )
-        return cast("list[Event]", result)
 
 
 class ExtensionPropertyRequest(DirectoryObjectRequest[_T]):
@@ -1220,17 +1208,15 @@ class GroupCollectionRequest(DirectoryObjectCollectionRequest[_T]):
         """The item with this key."""
         return self._by_key(GroupRequest, key)
 
-    async def delta(  # type: ignore[override]
+    def delta(  # type: ignore[override]
         self,
-    ) -> list[Group]:
+    ) -> CollectionRequest[Group]:
         """Call the function microsoft.graph.delta."""
-        result = await self._invoke(
-            "function",
+        return self._function(
             "microsoft.graph.delta",
             (),
-            ("microsoft.graph.group", True),
+            "microsoft.graph.group",
         )
-        return cast("list[Group]", result)
 
 
 class ItemAttachmentRequest(AttachmentRequest[_T]):
@@ -1480,17 +1466,15 @@ class MessageCollectionRequest(OutlookItemCollectionRequest[_T]):
         """The item with this key."""
         return self._by_key(MessageRequest, key)
 
-    async def delta(
+    def delta(
         self,
-    ) -> list[Message]:
+    ) -> CollectionRequest[Message]:
         """Call the function microsoft.graph.delta."""
-        result = await self._invoke(
-            "function",
+        return self._function(
             "microsoft.graph.delta",
             (),
-            ("microsoft.graph.message", True),
+            "microsoft.graph.message",
         )
-        return cast("list[Message]", result)
 
 
 class ReferenceAttachmentRequest(AttachmentRequest[_T]):

@@ -137,23 +137,21 @@ class UserRequest(DirectoryObjectRequest[_T]):
             None,
         )
 
-    async def reminder_view(
+    def reminder_view(
         self,
         *,
         start_date_time: str | None = None,
         end_date_time: str | None = None,
-    ) -> list[Reminder]:
+    ) -> CollectionRequest[Reminder]:
         """Call the function Microsoft.OutlookServices.ReminderView."""
-        result = await self._invoke(
-            "function",
+        return self._function(
             "Microsoft.OutlookServices.ReminderView",
             (
                 ("StartDateTime", start_date_time, "Edm.String", False),
                 ("EndDateTime", end_date_time, "Edm.String", False),
             ),
-            ("Microsoft.OutlookServices.Reminder", True),
+            "Microsoft.OutlookServices.Reminder",
         )
-        return cast("list[Reminder]", result)
 
 
 class UserCollectionRequest(DirectoryObjectCollectionRequest[_T]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from odatakit.builders import invoke
+from odatakit.builders import CollectionRequest, function_query, invoke
 from odatakit.client import Client, ServiceConfig
 from odatakit.serde import Registry
 
@@ -50,26 +50,24 @@ class ApiClient(Client):
             import_name="reset",
         )
 
-    async def search(
+    def search(
         self,
         *,
         query: str,
         top: int | None = None,
-    ) -> list[Document]:
+    ) -> CollectionRequest[Document]:
         """Full-text search."""
-        result = await invoke(
+        return function_query(
             self,
             "",
-            "function",
             "Test.Ops.search",
             (
                 ("query", query, "Edm.String", False),
                 ("top", top, "Edm.Int32", False),
             ),
-            ("Test.Ops.Document", True),
+            "Test.Ops.Document",
             import_name="search",
         )
-        return cast("list[Document]", result)
 
     async def round(
         self,

@@ -43,17 +43,15 @@ class DocumentRequest(EntityRequest[_T]):
         )
         return cast("Document | None", result)
 
-    async def related(
+    def related(
         self,
-    ) -> list[Document]:
+    ) -> CollectionRequest[Document]:
         """Call the function Test.Ops.related."""
-        result = await self._invoke(
-            "function",
+        return self._function(
             "Test.Ops.related",
             (),
-            ("Test.Ops.Document", True),
+            "Test.Ops.Document",
         )
-        return cast("list[Document]", result)
 
 
 class DocumentCollectionRequest(CollectionRequest[_T]):

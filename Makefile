@@ -53,6 +53,7 @@ schemas: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy --strict odatakit generator
+	MYPYPATH=generated:bench/peers $(VENV)/bin/mypy --strict bench/run.py examples/demo.py
 	cd generated && MYPYPATH=.. ../$(VENV)/bin/mypy --strict --cache-dir ../.mypy_cache -p outlook_v2 -p graph_v1
 
 test: setup check-generated lint

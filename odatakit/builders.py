@@ -72,7 +72,18 @@ class RequestBase:
         self._call: tuple[str, str, tuple[Param, ...]] | None = None
 
     def _with(self, name: str, value: str) -> Self:
-        return self._copy({**self._opts, name: value})
+        copy = object.__new__(type(self))
+        copy._client = self._client
+        copy._path = self._path
+        copy._type = self._type
+        opts = self._opts.copy()
+        opts[name] = value
+        copy._opts = opts
+        copy._filter = self._filter
+        copy._cpath = self._cpath
+        copy._caps = self._caps
+        copy._call = self._call
+        return copy
 
     def _copy(self, opts: dict[str, str]) -> Self:
         copy = object.__new__(type(self))
@@ -111,11 +122,16 @@ class RequestBase:
 
     def _nav(self, wire: str, qualified: str, collection: bool) -> Any:
         registry = self._client.REGISTRY
-        builder = registry.builder(qualified, collection)
-        item = registry.info(qualified).cls
-        cpath = f"{self._cpath}/{wire}" if self._cpath else wire
-        keys = [cpath] + [f"{q}/{wire}" for k in self._type.__mro__ if (q := getattr(k, "__odata_type__", ""))]
-        return builder(self._client, f"{self._path}/{quote_segment(wire)}", item, cpath, registry.capabilities(keys))
+        cache_key = (self._type, self._cpath, wire)
+        found = registry.nav_cache.get(cache_key)
+        if found is None:
+            builder = registry.builder(qualified, collection)
+            item = registry.info(qualified).cls
+            cpath = f"{self._cpath}/{wire}" if self._cpath else wire
+            keys = [cpath] + [f"{q}/{wire}" for k in self._type.__mro__ if (q := getattr(k, "__odata_type__", ""))]
+            found = registry.nav_cache[cache_key] = (builder, item, cpath, registry.capabilities(keys))
+        builder, item, cpath, capabilities = found
+        return builder(self._client, f"{self._path}/{quote_segment(wire)}", item, cpath, capabilities)
 
     def _function(self, qualified: str, params: tuple[Param, ...], item_type: str) -> CollectionRequest[Any]:
         """A bound function returning a collection, as a query (generated function methods call this)."""
@@ -144,7 +160,7 @@ class RequestBase:
     def expand(self, *navs: Any) -> Self:
         """`$expand`: navigation properties, optionally with nested options (`Event.attachments.select(...)`)."""
         text = expand_text(navs, self._type)
-        if self._caps is not None:
+        if self._caps is not None and self._caps.has("ExpandRestrictions"):
             names, levels = expand_navs(navs)
             caps.check_expand(self._caps, names, levels, self._strict())
         return self._with("$expand", text)

@@ -30,22 +30,29 @@ class CapabilityWarning(UserWarning):
 class Capabilities:
     """The restrictions that apply to one request path, most specific entry first."""
 
-    __slots__ = ("entries",)
+    __slots__ = ("entries", "_flat")
 
     def __init__(self, entries: tuple[Mapping[str, Any], ...]) -> None:
         self.entries = entries
+        # (term, record property or None) → (value, target); the most specific entry wins.
+        self._flat: dict[tuple[str, str | None], tuple[Any, str]] = {}
+        for entry in reversed(entries):
+            target = entry["target"]
+            for term, value in entry.items():
+                if term == "target":
+                    continue
+                self._flat[(term, None)] = (value, target)
+                if isinstance(value, dict):
+                    for prop, inner in value.items():
+                        self._flat[(term, prop)] = (inner, target)
+
+    def has(self, term: str) -> bool:
+        """True when the term is annotated at all (most checks stop here)."""
+        return (term, None) in self._flat
 
     def find(self, term: str, prop: str | None = None) -> tuple[Any, str] | None:
         """(value, annotation target) of a term (or of one property of its record), if annotated."""
-        for entry in self.entries:
-            value = entry.get(term)
-            if value is None:
-                continue
-            if prop is None:
-                return value, entry["target"]
-            if isinstance(value, dict) and prop in value:
-                return value[prop], entry["target"]
-        return None
+        return self._flat.get((term, prop))
 
     def __repr__(self) -> str:
         return f"<Capabilities {[e['target'] for e in self.entries]}>"
@@ -98,6 +105,8 @@ def _listed(caps: Capabilities, term: str, prop: str) -> tuple[set[str], str]:
 
 def check_filter(caps: Capabilities, condition: Expr, strict: bool) -> None:
     """FilterRestrictions: Filterable, NonFilterableProperties."""
+    if not caps.has("FilterRestrictions"):
+        return
     _denied(caps, "FilterRestrictions", "Filterable", "$filter is not supported here", strict)
     banned, target = _listed(caps, "FilterRestrictions", "NonFilterableProperties")
     if banned:
@@ -110,6 +119,8 @@ def check_filter(caps: Capabilities, condition: Expr, strict: bool) -> None:
 
 def check_required_filter(caps: Capabilities, condition: Expr | None, strict: bool) -> None:
     """FilterRestrictions: RequiresFilter, RequiredProperties (checked when the query runs)."""
+    if not caps.has("FilterRestrictions"):
+        return
     found = caps.find("FilterRestrictions", "RequiresFilter")
     if found is not None and found[0] is True and condition is None:
         refuse("this collection needs a $filter", "FilterRestrictions/RequiresFilter", True, found[1], strict)
@@ -124,6 +135,8 @@ def check_required_filter(caps: Capabilities, condition: Expr | None, strict: bo
 
 def check_orderby(caps: Capabilities, keys: Iterable[tuple[Expr, str]], strict: bool) -> None:
     """SortRestrictions: Sortable, NonSortable / AscendingOnly / DescendingOnly properties."""
+    if not caps.has("SortRestrictions"):
+        return
     _denied(caps, "SortRestrictions", "Sortable", "$orderby is not supported here", strict)
     non, t1 = _listed(caps, "SortRestrictions", "NonSortableProperties")
     asc_only, t2 = _listed(caps, "SortRestrictions", "AscendingOnlyProperties")
@@ -148,6 +161,8 @@ def check_select(caps: Capabilities, strict: bool) -> None:
 
 def check_expand(caps: Capabilities, navs: Iterable[str], levels: Iterable[int | str], strict: bool) -> None:
     """ExpandRestrictions: Expandable, NonExpandableProperties, MaxLevels."""
+    if not caps.has("ExpandRestrictions"):
+        return
     _denied(caps, "ExpandRestrictions", "Expandable", "$expand is not supported here", strict)
     banned, target = _listed(caps, "ExpandRestrictions", "NonExpandableProperties")
     for nav in navs:

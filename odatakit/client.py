@@ -117,9 +117,13 @@ class Client:
     def root(self, wire: str, qualified: str, collection: bool) -> Any:
         """The request builder of an entity set or singleton (generated properties call this)."""
         registry = self.REGISTRY
-        builder = registry.builder(qualified, collection)
-        cls = registry.info(qualified).cls
-        return builder(self, quote_segment(wire), cls, wire, registry.capabilities((wire,)))
+        found = registry.nav_cache.get((None, "", wire))
+        if found is None:
+            builder = registry.builder(qualified, collection)
+            cls = registry.info(qualified).cls
+            found = registry.nav_cache[(None, "", wire)] = (builder, cls, wire, registry.capabilities((wire,)))
+        builder, cls, cpath, capabilities = found
+        return builder(self, quote_segment(wire), cls, cpath, capabilities)
 
     def url_for(self, path: str) -> str:
         """The absolute URL of a service-relative path."""

@@ -33,6 +33,7 @@ from urllib.parse import quote
 from uuid import UUID
 
 from . import edm
+from .literals import ascii_table
 
 if TYPE_CHECKING:
     from .serde import FieldSpec, Registry
@@ -68,6 +69,12 @@ T = TypeVar("T")
 F = TypeVar("F")
 E = TypeVar("E")
 O = TypeVar("O")  # noqa: E741 - the target class of a navigation
+
+# " eq ", " and "...: built once rather than per node.
+_SEPARATORS = {
+    op: f" {op} "
+    for op in ("eq", "ne", "gt", "ge", "lt", "le", "has", "in", "and", "or", "add", "sub", "mul", "div", "divby", "mod")
+}
 
 # Precedence, highest binds tightest.
 P_OR, P_AND, P_EQ, P_REL, P_ADD, P_MUL, P_UNARY, P_PRIMARY = range(1, 9)
@@ -107,7 +114,14 @@ NONE: Any = None
 # -- literal text ---------------------------------------------------------------------------------------
 def _encode_text(text: str) -> str:
     """Percent-encode user text for the inside of a quoted literal (`'` is doubled, not encoded)."""
-    return quote(text.replace("'", "''"), safe="'")
+    doubled = text.replace("'", "''")
+    if doubled.isascii():
+        return doubled.translate(_LITERAL_TABLE)
+    return quote(doubled, safe="'")
+
+
+_LITERAL_TABLE = ascii_table("'")
+_ENUM_TABLE = ascii_table("',")
 
 
 def string_literal(text: str) -> str:
@@ -138,15 +152,27 @@ def enum_literal(value: enum.Enum, qualified: bool) -> str:
         text = ",".join(names.get(m.name or "", m.name or "") for m in type(value) if m.value and m in value)
     else:
         text = str(value.value)
-    inner = "'" + quote(text.replace("'", "''"), safe="',") + "'"
+    doubled = text.replace("'", "''")
+    inner = "'" + (doubled.translate(_ENUM_TABLE) if doubled.isascii() else quote(doubled, safe="',")) + "'"
     prefix = getattr(type(value), "__odata_type__", "")
     return prefix + inner if qualified and prefix else inner
+
+
+# Enum members are few and literals are built often: (member, qualified?) → text.
+_ENUM_LITERALS: dict[tuple[enum.Enum, bool], str] = {}
 
 
 def value_literal(value: Any, type_name: str, registry: Registry | None) -> str:
     """The URL-form literal of a Python value for a property of `type_name`; TypeError if it does not fit."""
     if value is None:
         return "null"
+    if isinstance(value, enum.Enum) and getattr(type(value), "__odata_type__", None) == type_name:
+        qualified = registry.qualified_enums if registry is not None else True
+        key = (value, qualified)
+        text = _ENUM_LITERALS.get(key)
+        if text is None:
+            text = _ENUM_LITERALS[key] = enum_literal(value, qualified)
+        return text
     if type_name == "Edm.String":
         if isinstance(value, str):
             return string_literal(value)
@@ -251,6 +277,7 @@ class Expr:
     _roots: frozenset[Any]
     _parts: tuple[Any, ...] | None
     _specs: tuple[FieldSpec, ...] | None
+    # Only paths set `_base` and `_children`: read them after checking `_specs is not None`.
     _base: Any
     _registry: Registry | None
     _children: dict[str, Expr] | None
@@ -350,6 +377,8 @@ class Expr:
         """`other` as an expression compatible with `self`, converting Python values to literals."""
         if isinstance(other, Expr):
             return other
+        if other.__class__ is str and self._type == "Edm.String":
+            return Expr(string_literal(other), P_PRIMARY, "Edm.String")
         try:
             text = value_literal(other, self._type, self._registry)
         except TypeError as exc:
@@ -359,7 +388,7 @@ class Expr:
         return Expr(text, P_PRIMARY, self._type if other is not None else "null")
 
     def _binary(self, op: str, other: Expr, prec: int, result: type[X], type_name: str) -> X:
-        if op in ("has", "in"):
+        if op == "has" or op == "in":
             # Primary operators in OData 4.01, relational in older readings: parenthesise the
             # left operand unless it is primary, and wrap the result like a relational one,
             # so both readings parse the text the same way. The right side is a literal or list.
@@ -368,40 +397,43 @@ class Expr:
         else:
             left = self if self._prec >= prec else _Paren(self)
             right = other if other._prec > prec else _Paren(other)
-        parts = (left, f" {op} ", right)
-        node = result.__new__(result)
-        node._text = f"{left._text} {op} {right._text}"
+        sep = _SEPARATORS[op]
+        node = object.__new__(result)
+        node._text = left._text + sep + right._text
         node._prec = prec
         node._type = type_name
-        roots = self._roots
-        node._roots = roots if other._roots is roots or not other._roots else roots | other._roots
-        node._parts = parts
+        r1 = self._roots
+        r2 = other._roots
+        node._roots = r1 if r2 is r1 or not r2 else (r2 if not r1 else r1 | r2)
+        node._parts = (left, sep, right)
         node._specs = None
-        node._base = None
         node._registry = self._registry or other._registry
-        node._children = None
         return node
 
     def _call(self, name: str, args: tuple[Expr, ...], result: type[X], type_name: str) -> X:
-        parts: list[Any] = [f"{name}("]
         roots = self._roots
-        for i, a in enumerate(args):
-            if i:
-                parts.append(",")
-            parts.append(a)
-            if a._roots and a._roots is not roots:
-                roots = roots | a._roots
-        parts.append(")")
-        node = result.__new__(result)
-        node._text = "".join(p if p.__class__ is str else p._text for p in parts)
+        if len(args) == 1:
+            parts: tuple[Any, ...] = (name + "(", args[0], ")")
+            text = f"{name}({args[0]._text})"
+        else:
+            items: list[Any] = [name + "("]
+            for i, a in enumerate(args):
+                if i:
+                    items.append(",")
+                items.append(a)
+                if a._roots and a._roots is not roots:
+                    roots = a._roots if not roots else roots | a._roots
+            items.append(")")
+            parts = tuple(items)
+            text = "".join(p if p.__class__ is str else p._text for p in parts)
+        node = object.__new__(result)
+        node._text = text
         node._prec = P_PRIMARY
         node._type = type_name
         node._roots = roots
-        node._parts = tuple(parts)
+        node._parts = parts
         node._specs = None
-        node._base = None
         node._registry = self._registry
-        node._children = None
         return node
 
     def _compat(self, other: Expr, op: str) -> None:
@@ -414,7 +446,8 @@ class Expr:
     # -- comparison (every type: eq/ne, null included) ----------------------------------------
     def __eq__(self, other: Any) -> BoolExpr:  # type: ignore[override]
         o = self._operand(other, "==")
-        self._compat(o, "==")
+        if o._type != self._type:
+            self._compat(o, "==")
         return self._binary("eq", o, P_EQ, BoolExpr, "Edm.Boolean")
 
     def __ne__(self, other: Any) -> BoolExpr:  # type: ignore[override]
@@ -1073,6 +1106,17 @@ def expr_class(type_name: str, *, collection: bool = False, navigation: bool = F
     return EnumExpr if is_enum else ComplexExpr
 
 
+_ROOTS: dict[Any, frozenset[Any]] = {}
+
+
+def _roots_of(base: Any) -> frozenset[Any]:
+    # One frozenset per class, so that combining two fields of the same class is an `is` test.
+    found = _ROOTS.get(base)
+    if found is None:
+        found = _ROOTS[base] = frozenset((base,))
+    return found
+
+
 def path_expr(base: Any, specs: tuple[FieldSpec, ...], registry: Registry) -> Expr:
     """The expression of a property path rooted at a generated class (or a lambda variable)."""
     last = specs[-1]
@@ -1082,7 +1126,7 @@ def path_expr(base: Any, specs: tuple[FieldSpec, ...], registry: Registry) -> Ex
     node._text = f"{base.name}/{wires}" if isinstance(base, _Var) else wires
     node._prec = P_PRIMARY
     node._type = last.type
-    node._roots = frozenset((base,))
+    node._roots = _roots_of(base)
     node._parts = None
     node._specs = specs
     node._base = base
@@ -1099,6 +1143,8 @@ class _PathMixin:
     def prop(self, name: str) -> Any:
         """The member `name` (use when the name is also a method of this class, e.g. `count`)."""
         node: Any = self
+        if node._specs is None or node._registry is None:
+            raise AttributeError(f"{node!r} has no members")
         children = node._children
         if children is None:
             children = node._children = {}
@@ -1106,8 +1152,6 @@ class _PathMixin:
         if found is not None:
             return found
         registry = node._registry
-        if registry is None or node._specs is None:
-            raise AttributeError(f"{node!r} has no members")
         info = registry.info(node._type)
         for spec in info.fields:
             if spec.py_name == name:
@@ -1143,7 +1187,7 @@ class EntityExpr(_PathMixin, Expr, Generic[T]):
 
     def select(self, *fields: Any) -> Expand[T]:
         """`$expand=nav($select=...)`."""
-        result: Expand[T] = Expand(self).select(*fields)
+        result: Expand[T] = Expand._start(self, "$select", lambda t: _query.select_text(fields, t, strict=True))
         return result
 
     def expand(self, *navs: Any) -> Expand[T]:
@@ -1215,7 +1259,8 @@ class NavCollectionExpr(CollectionExpr["EntityExpr[O]"], Generic[O]):
 
     def select(self, *fields: Any) -> ExpandMany[O]:
         """`$expand=nav($select=...)`."""
-        return ExpandMany(self).select(*fields)
+        item: ExpandMany[O] = ExpandMany._start(self, "$select", lambda t: _query.select_text(fields, t, strict=True))
+        return item
 
     def filter(self, condition: BoolExpr) -> ExpandMany[O]:
         """`$expand=nav($filter=...)`."""
@@ -1265,6 +1310,13 @@ class Expand(Generic[O]):
         self.options: dict[str, str] = {}
         self._filter: BoolExpr | None = None
 
+    @classmethod
+    def _start(cls, nav: Expr, name: str, value: Callable[[type], str]) -> Any:
+        """A new item with one option, its text computed from the navigation's target type."""
+        item = cls(nav)
+        item.options[name] = value(item.target)
+        return item
+
     def _with(self, name: str, value: str) -> Any:
         copy: Any = object.__new__(type(self))
         copy.nav = self.nav
@@ -1275,15 +1327,11 @@ class Expand(Generic[O]):
 
     def select(self, *fields: Any) -> Any:
         """Nested `$select`."""
-        from .query import select_text
-
-        return self._with("$select", select_text(fields, self.target, strict=True))
+        return self._with("$select", _query.select_text(fields, self.target, strict=True))
 
     def expand(self, *navs: Any) -> Any:
         """Nested `$expand`."""
-        from .query import expand_text
-
-        return self._with("$expand", expand_text(navs, self.target))
+        return self._with("$expand", _query.expand_text(navs, self.target))
 
     def levels(self, levels: int | str) -> Any:
         """Nested `$levels` (a positive int or `"max"`)."""
@@ -1298,7 +1346,8 @@ class Expand(Generic[O]):
 
     def render(self, base: type | None) -> str:
         """The item with the navigation path relative to `base`."""
-        head = self.nav.render(base)
+        nav = self.nav
+        head = nav._text if nav._base is base else nav.render(base)
         if not self.options:
             return head
         opts = [f"{name}={self.options[name]}" for name in _EXPAND_ORDER if name in self.options]
@@ -1315,12 +1364,10 @@ class ExpandMany(Expand[O]):
 
     def filter(self, condition: BoolExpr) -> ExpandMany[O]:
         """Nested `$filter` (several calls combine with `and`)."""
-        from .query import check_roots
-
-        text = check_roots(condition, self.target, "filter", strict=True)
+        text = _query.check_roots(condition, self.target, "filter", strict=True)
         if self._filter is not None:
             combined = self._filter & condition
-            text = check_roots(combined, self.target, "filter", strict=True)
+            text = _query.check_roots(combined, self.target, "filter", strict=True)
             condition = combined
         copy: ExpandMany[O] = self._with("$filter", text)
         copy._filter = condition
@@ -1328,23 +1375,17 @@ class ExpandMany(Expand[O]):
 
     def order_by(self, *keys: Expr | OrderKey) -> ExpandMany[O]:
         """Nested `$orderby`."""
-        from .query import orderby_text
-
-        result: ExpandMany[O] = self._with("$orderby", orderby_text(keys, self.target))
+        result: ExpandMany[O] = self._with("$orderby", _query.orderby_text(keys, self.target))
         return result
 
     def top(self, n: int) -> ExpandMany[O]:
         """Nested `$top`."""
-        from .query import check_count
-
-        result: ExpandMany[O] = self._with("$top", str(check_count(n, "top")))
+        result: ExpandMany[O] = self._with("$top", str(_query.check_count(n, "top")))
         return result
 
     def skip(self, n: int) -> ExpandMany[O]:
         """Nested `$skip`."""
-        from .query import check_count
-
-        result: ExpandMany[O] = self._with("$skip", str(check_count(n, "skip")))
+        result: ExpandMany[O] = self._with("$skip", str(_query.check_count(n, "skip")))
         return result
 
     def count(self, value: bool = True) -> ExpandMany[O]:
@@ -1356,9 +1397,7 @@ class ExpandMany(Expand[O]):
 
     def search(self, text: str) -> ExpandMany[O]:
         """Nested `$search`."""
-        from .query import search_text
-
-        result: ExpandMany[O] = self._with("$search", search_text(text))
+        result: ExpandMany[O] = self._with("$search", _query.search_text(text))
         return result
 
     def select(self, *fields: Any) -> ExpandMany[O]:
@@ -1428,3 +1467,6 @@ _METHOD_TYPES: dict[str, str] = {
     "all": "collections",
     "length": "Edm.String and collections",
 }
+
+# Bound late: odatakit.query imports this module, and its functions are only needed at call time.
+from . import query as _query  # noqa: E402

@@ -22,7 +22,19 @@ _SEGMENT_SAFE = "'(),=:@$*!;"
 
 def quote_segment(text: str) -> str:
     """Percent-encode one path segment (a `/` inside it is encoded too)."""
+    if text.isascii():
+        # str.translate is several times faster than quote() for the common ASCII case.
+        return text.translate(_SEGMENT_TABLE)
     return quote(text, safe=_SEGMENT_SAFE)
+
+
+def ascii_table(safe: str) -> dict[int, str]:
+    """A str.translate table that percent-encodes every ASCII character except unreserved ones and `safe`."""
+    keep = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~" + safe.encode())
+    return {i: f"%{i:02X}" for i in range(128) if i not in keep}
+
+
+_SEGMENT_TABLE = ascii_table(_SEGMENT_SAFE)
 
 
 def literal(value: Any, edm_type: str | None = None, *, qualified_enums: bool = True) -> str:

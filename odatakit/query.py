@@ -57,16 +57,18 @@ def select_text(fields: Iterable[Any], base: type, *, strict: bool = True) -> st
     """`$select` text: property paths (complex members, navigation properties, derived-type paths) or `*`."""
     out: list[str] = []
     for f in fields:
-        if isinstance(f, str):
-            if f != "*":
+        specs = getattr(f, "_specs", None)
+        if specs is None:
+            if isinstance(f, str) and f == "*":
+                out.append("*")
+                continue
+            if isinstance(f, str):
                 raise TypeError(f"select({f!r}): pass fields such as {base.__name__}.x, or '*'")
-            out.append("*")
-            continue
-        if not isinstance(f, Expr) or f._specs is None:
             raise TypeError(f"select({f!r}): expected a property of {base.__name__}")
-        if any(s.navigation for s in f._specs[:-1]):
+        if len(specs) > 1 and any(s.navigation for s in specs[:-1]):
             raise TypeError(f"select({f!r}): $select cannot follow a navigation; expand it and select inside")
-        out.append(check_roots(f, base, "select", strict=strict))
+        # The common case, a field of the query's own type, needs no further checks.
+        out.append(f._text if f._base is base else check_roots(f, base, "select", strict=strict))
     if not out:
         raise TypeError("select() needs at least one field")
     return ",".join(out)
@@ -179,10 +181,11 @@ def custom_text(custom: Mapping[str, Any]) -> dict[str, str]:
 
 def encode_query(options: Mapping[str, str]) -> str:
     """The query string: system options in a fixed order, then the rest; spaces become `%20`."""
-    parts = [f"{name}={options[name]}" for name in SYSTEM_ORDER if name in options]
-    # Custom options in the order given, then parameter aliases.
-    parts.extend(f"{name}={value}" for name, value in options.items() if name[0] not in "$@")
-    parts.extend(f"{name}={value}" for name, value in options.items() if name[0] == "@")
+    parts = [f"{name}={value}" for name in SYSTEM_ORDER if (value := options.get(name)) is not None]
+    if len(parts) < len(options):
+        # Custom options in the order given, then parameter aliases.
+        parts.extend(f"{name}={value}" for name, value in options.items() if name[0] not in "$@")
+        parts.extend(f"{name}={value}" for name, value in options.items() if name[0] == "@")
     return "&".join(parts).replace(" ", "%20")
 
 

@@ -193,6 +193,8 @@ class Registry:
         self.package = package
         self._capabilities_module = capabilities  # module holding CAPABILITIES, imported on first use
         self._capabilities: Mapping[str, Mapping[str, Any]] | None = None
+        #: (parent type or None, parent capability path, navigation) → (builder, item class, path, capabilities)
+        self.nav_cache: dict[tuple[type | None, str, str], tuple[Any, type, str, Capabilities | None]] = {}
         #: Enum literals in filters: `Ns.Type'member'` (True) or the bare `'member'` string.
         self.qualified_enums = qualified_enums
         self._modules = dict(modules)  # qualified name → module (relative to package)

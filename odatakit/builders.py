@@ -318,7 +318,7 @@ class CollectionRequest(RequestBase, Generic[T]):
     def order_by(self, *keys: Expr | OrderKey) -> Self:
         """`$orderby`: fields or expressions, `field.desc()` for descending."""
         text = orderby_text(keys, self._type)
-        if self._caps is not None:
+        if self._caps is not None and self._caps.has("SortRestrictions"):
             pairs = [(k.expr, k.suffix) if isinstance(k, OrderKey) else (k, "") for k in keys]
             caps.check_orderby(self._caps, pairs, self._strict())
         return self._with("$orderby", text)

@@ -562,6 +562,8 @@ class BoolExpr(Expr):
     __slots__ = ()
 
     def _logic(self, other: Any, op: str, prec: int, sym: str) -> BoolExpr:
+        if other.__class__ is BoolExpr:
+            return self._binary(op, other, prec, BoolExpr, "Edm.Boolean")
         if isinstance(other, bool):
             other = _lit(other, "Edm.Boolean")
         if not isinstance(other, Expr) or other._type != "Edm.Boolean":

@@ -111,9 +111,10 @@ def _expand_item(nav: Expr, base: type, item: Expand[Any] | None) -> str:
     specs = nav._specs
     if specs is None or not specs[-1].navigation:
         raise TypeError(f"expand({nav!r}): not a navigation property")
-    if any(s.navigation for s in specs[:-1]):
+    if len(specs) > 1 and any(s.navigation for s in specs[:-1]):
         raise TypeError(f"expand({nav!r}): nest the second navigation with .expand() inside the first")
-    check_roots(nav, base, "expand")
+    if nav._base is not base:
+        check_roots(nav, base, "expand")
     return item.render(base) if item is not None else nav.render(base)
 
 

@@ -35,7 +35,6 @@ import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import unquote
@@ -148,7 +147,8 @@ class Leaf:
         """The wire path without scope prefix or cast."""
         return "/".join(wire for _, wire in self.steps)
 
-    def structured(self, cat: Catalog) -> bool:
+    @property
+    def structured(self) -> bool:
         """Whether the last step is a complex or entity value (not primitive, not enum)."""
         return not self.type.startswith("Edm.") and not self.enum
 
@@ -541,17 +541,14 @@ def comparisons(ctx: Ctx) -> st.SearchStrategy[Plan]:
     options: list[st.SearchStrategy[Any] | None] = []
     for path in paths(ctx, _scalar) + paths(ctx, lambda leaf: leaf.navigation and not leaf.collection):
         leaf: Leaf = path[2]
-        values = literal_values(ctx.cat, leaf.type, ctx.printable)
-        ops = CMP_OPS if (leaf.type in ORDERED or leaf.enum) else ("eq", "ne")
-        null = st.just(("lit", leaf.type, None))
-        if values is None:
-            options.append(st.tuples(st.just("cmp"), st.sampled_from(("eq", "ne")), st.just(path), null))
-            continue
-        operand = st.one_of(values.map(lambda v, t=leaf.type: ("lit", t, v)), null)
         # Only eq and ne take null.
-        options.append(st.tuples(st.just("cmp"), st.sampled_from(ops), st.just(path), values.map(
-            lambda v, t=leaf.type: ("lit", t, v))))
-        options.append(st.tuples(st.just("cmp"), st.sampled_from(("eq", "ne")), st.just(path), operand))
+        null = st.tuples(st.just("cmp"), st.sampled_from(("eq", "ne")), st.just(path), st.just(("lit", leaf.type, None)))
+        options.append(null)
+        values = literal_values(ctx.cat, leaf.type, ctx.printable)
+        if values is not None:
+            ops = CMP_OPS if (leaf.type in ORDERED or leaf.enum) else ("eq", "ne")
+            typed = values.map(lambda v, t=leaf.type: ("lit", t, v))
+            options.append(st.tuples(st.just("cmp"), st.sampled_from(ops), st.just(path), typed))
     return one_of(options)
 
 
@@ -617,7 +614,7 @@ def type_tests(ctx: Ctx) -> st.SearchStrategy[Plan] | None:
     derived = ctx.cat.derived(ctx.scopes[0].type) if not ctx.scopes[0].variable else ()
     if derived:
         options.append(st.tuples(st.just("isof"), st.sampled_from(derived)))
-    structured = [p for p in paths(ctx, _scalar) if p[2].structured(ctx.cat)]
+    structured = [p for p in paths(ctx, _scalar) if p[2].structured]
     if structured:
         options.append(st.sampled_from(structured).map(lambda p: ("isof_path", p, p[2].type)))
     return one_of(options) if options else None
@@ -915,8 +912,8 @@ def paren_pairs(text: str) -> list[tuple[int, int]]:
     return pairs
 
 
-def redundant_pairs(text: str, tree: Tree) -> list[str]:
-    """The parenthesised parts of `text` whose parentheses can go without changing the parsed tree."""
+def redundant_pairs(text: str, tree: Tree) -> list[tuple[int, int]]:
+    """The parenthesis pairs of `text` that can go without changing the parsed tree."""
     found = []
     for start, end in paren_pairs(text):
         candidate = text[:start] + text[start + 1 : end] + text[end + 1 :]
@@ -925,19 +922,20 @@ def redundant_pairs(text: str, tree: Tree) -> list[str]:
         except ValueError:
             same = False
         if same:
-            found.append(text[start : end + 1])
+            found.append((start, end))
     return found
 
 
-def allowed_redundancy(part: str) -> bool:
-    """Parentheses `_binary` and `_negate` add on purpose: around has/in, and -(-x)."""
-    inner = part[1:-1]
-    if inner.startswith("-"):
+def allowed_redundancy(text: str, start: int, end: int) -> bool:
+    """Parentheses `_binary` and `_negate` add on purpose: has/in under `not` or left of has/in, and -(-x)."""
+    inner = text[start + 1 : end]
+    if text[start - 1 : start] == "-" and inner.startswith("-"):
         return True
     try:
-        return og.parse_filter(inner)[0] in ("has", "in")
+        has_or_in = og.parse_filter(inner)[0] in ("has", "in")
     except ValueError:
         return False
+    return has_or_in and (text[:start].endswith("not ") or text[end + 1 :].startswith((" has ", " in ")))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1150,16 +1148,6 @@ def query_plans(service: Service) -> st.SearchStrategy[QueryPlan]:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def select_arg(item: Any, cat: Catalog) -> Any:
-    """A $select item as a builder argument."""
-    if item == "*":
-        return "*"
-    obj = cat.cls(item.derived) if item.derived else None
-    for py_name, _ in item.steps:
-        obj = getattr(obj, py_name) if isinstance(obj, type) else obj.prop(py_name)
-    return obj
-
-
 def select_wire(item: Any) -> str:
     """The decoded text a $select item must have."""
     if item == "*":
@@ -1370,7 +1358,7 @@ def check_custom(text: str, value: Any) -> None:
         raise TypeError(value)
 
 
-def check_path(path: str, segments: list[Any]) -> None:
+def check_path(path: str, segments: list[Any], cat: Catalog) -> None:
     """Compare the URL-form path segment by segment (so an encoded '/' cannot pass for two segments)."""
     raw_segments = path.split("/")
     assert len(raw_segments) == len(segments), f"{path!r}: expected {len(segments)} segments"
@@ -1391,28 +1379,14 @@ def check_path(path: str, segments: list[Any]) -> None:
                     name, _, part = part.partition("=")
                     assert name == prop, path
                 got = og.parse_literal(decoded(part))
-                assert literal_matches(got, type_name, value, CATALOG_FOR_KEYS), path
-
-
-class _KeyCatalog(Catalog):
-    """Enough of a Catalog for key literals (no enums among key types)."""
-
-    def __init__(self) -> None:
-        self.qualified_enums = True
-
-    def is_enum(self, type_name: str) -> bool:
-        """Key types here are all Edm types."""
-        return False
-
-
-CATALOG_FOR_KEYS = _KeyCatalog()
+                assert literal_matches(got, type_name, value, cat), path
 
 
 def check_url(url: str, expected: dict[str, Any], segments: list[Any], cat: Catalog) -> None:
     """The whole URL check: ABNF, path segments, exactly the options built, each option's content."""
     og.check_relative_uri(abnf_form(url))
     path, _, query = url.partition("?")
-    check_path(path, segments)
+    check_path(path, segments, cat)
     raw = [part.partition("=") for part in query.split("&")] if query else []
     _, options = og.decode_query(url)
     assert {decoded(name): decoded(value) for name, _, value in raw} == options
@@ -1547,7 +1521,7 @@ def test_parentheses_are_correct_and_minimal(services: dict[str, Service], data:
     text = str(expr)
     assert og.parse_filter(text) == expected, text
     assert text == reference_text(expected)[0]
-    extra = [part for part in redundant_pairs(text, expected) if not allowed_redundancy(part)]
+    extra = [text[a : b + 1] for a, b in redundant_pairs(text, expected) if not allowed_redundancy(text, a, b)]
     assert not extra, f"{text!r}: parentheses that change nothing: {extra}"
 
 
@@ -1603,7 +1577,7 @@ def test_examples_of_precedence(services: dict[str, Service]) -> None:
     assert str((q - b) - r) == "quantity sub big sub ratio"
     assert str(q / (b * r)) == "quantity div (big mul ratio)"
     assert str(-(q + 1) * 2 > -q) == "-(quantity add 1) mul 2 gt -quantity"
-    assert str(-(-q) == 5 - -1) == "-(-quantity) eq 5 sub -1"
+    assert str(-(-q) == q - -1) == "-(-quantity) eq quantity sub -1"  # noqa: B002 - a double negation on purpose
     assert str(~((q == 1) | (b == 2)) & (r == 3)) == "not (quantity eq 1 or big eq 2) and ratio eq 3"
     # 4.01 makes has/in primary, 4.0 readers take them as relational: both read these the same way.
     assert str(~item.access.has(access.READ)) == "not (access has Query.Model.Access'read')"
@@ -1627,8 +1601,6 @@ def test_oasis_abnf_still_rejects_percent_7x_in_strings(abnf: None) -> None:
     """The reason for `abnf_form`: when this fails, the ABNF copy is fixed and `abnf_form` can go."""
     assert not og.matches("stringLiteral", "'%7B'")
     assert og.matches("stringLiteral", "'%6B'")
-    assert og.matches("stringLiteral", "'%5B%22%27%27'") is False  # %27 is the quote: never inside a literal
-    assert og.matches("stringLiteral", "'%5B%22'''")
 
 
 def test_text_that_cannot_be_utf8_is_refused(services: dict[str, Service]) -> None:
@@ -1653,19 +1625,31 @@ def test_zero_flags_value_is_a_literal(abnf: None, services: dict[str, Service])
     assert tree[2] in (("lit", "enum", ("Query.Model.Access", "none")), ("lit", "enum", ("Query.Model.Access", "0")))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: unknown enum values are written into Ns.Type'...' unchecked")
-@pytest.mark.parametrize("value", ["x y", "a'b", "é", "a,b"])
-def test_unknown_enum_value_is_refused_or_one_member(abnf: None, services: dict[str, Service], value: str) -> None:
-    """A string that is no member becomes a pseudo member (ODataEnum._missing_); as a qualified literal it must
-    still be one enumeration member (an identifier), or be refused with TypeError."""
-    fx = services["fx_query"].cat.package
+@pytest.mark.parametrize("value", ["x y", "a'b", "a,b", ""])
+def test_unknown_enum_string_is_refused(services: dict[str, Service], value: str) -> None:
+    """A string that names no member is refused (the DSL converts only declared wire values)."""
+    item = services["fx_query"].cat.package.Item
+    with pytest.raises(TypeError, match="no member has the value"):
+        _ = item.color == value
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: pseudo members of unknown values are written into Ns.Type'...' unchecked")
+@pytest.mark.parametrize("value", ["x y", "a'b", "a,b", ""])
+def test_unknown_member_read_from_a_response_is_refused_or_one_member(
+    abnf: None, services: dict[str, Service], value: str
+) -> None:
+    """Reading tolerates unknown enum values (ODataEnum._missing_ makes a pseudo member); compared in a filter, such
+    a member must still be one enumeration member (an identifier) in the literal, or be refused with TypeError."""
+    service = services["fx_query"]
+    fx = service.cat.package
+    member = service.client.converter.structure({"id": "1", "color": value}, fx.Item).color
     try:
-        url = services["fx_query"].client.items.filter(fx.Item.color == value).url
+        url = service.client.items.filter(fx.Item.color == member).url
     except TypeError:
         return
     og.check_relative_uri(url)
     tree = og.parse_filter(og.decode_query(url)[1]["$filter"])
-    assert tree[2] == ("lit", "enum", ("Query.Model.Color", value))
+    assert tree[2][:2] == ("lit", "enum") and tree[2][2][1].split(",") == [value], tree
 
 
 # Wire texts the odatakit decoders accept, and that come back verbatim in literals (edm keeps `_wire`).
@@ -1722,4 +1706,4 @@ def test_key_segment_cannot_change_the_path(services: dict[str, Service], key: s
     """`events/{key}`: a dot segment is removed by RFC 3986 normalisation (events/../attachments is
     attachments), an empty one adds `//`, and `$count`/`$value` are system segments; each must be encoded."""
     url = services["graph_v1"].client.me.events[key].attachments.url
-    check_path(url, ["me", "events", ("key", key), "attachments"])
+    check_path(url, ["me", "events", ("key", key), "attachments"], services["graph_v1"].cat)

@@ -15,9 +15,10 @@ turns the spaces into `%20` when it builds `url`, and `str(query)` decodes every
 Precedence follows OData 4.01 URL Conventions §5.1.1.16 (grouping, primary, unary,
 multiplicative, additive, relational and type testing, equality, and, or). Binary
 operators are left-associative: a right operand of the same precedence is parenthesised,
-so the text parses back to the same tree. `has` and `in` are primary operators in 4.01; their
-left operand is parenthesised unless primary and they are parenthesised as operands of
-unary and arithmetic operators, so readers of either spec version parse the same tree.
+so the text parses back to the same tree. `has` and `in` are primary operators in 4.01, but
+the ABNF lets no comparison follow them (`(a in (1,2)) eq false` needs its parentheses):
+their left operand is parenthesised unless primary, and they are parenthesised as operands
+of anything but `and` / `or`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import contextvars
 import enum
 import math
+import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -77,7 +79,7 @@ _SEPARATORS = {
 }
 
 # Precedence, highest binds tightest.
-P_OR, P_AND, P_EQ, P_REL, P_ADD, P_MUL, P_UNARY, P_PRIMARY = range(1, 9)
+P_OR, P_AND, P_HAS_IN, P_EQ, P_REL, P_ADD, P_MUL, P_UNARY, P_PRIMARY = range(1, 10)
 
 _NUMERIC = frozenset(
     {"Edm.Byte", "Edm.SByte", "Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Single", "Edm.Double", "Edm.Decimal"}
@@ -147,16 +149,32 @@ def _decimal_text(value: Decimal) -> str:
 
 def enum_literal(value: enum.Enum, qualified: bool) -> str:
     """`Ns.Type'Member'` (or `'member'` when the service takes bare strings), flags comma-separated."""
+    cls = type(value)
     if isinstance(value, enum.Flag):
-        names: dict[str, str] = getattr(type(value), "__odata_wire__", {})
-        text = ",".join(names.get(m.name or "", m.name or "") for m in type(value) if m.value and m in value)
+        names: dict[str, str] = getattr(cls, "__odata_wire__", {})
+        flags: list[enum.Flag] = list(cls)
+        members = [m for m in flags if m.value and m in value] if value.value else [m for m in flags if not m.value]
+        if not members:
+            raise TypeError(f"{cls.__name__}: no member stands for the value {value.value!r}")
+        text = ",".join(names.get(m.name or "", m.name or "") for m in members)
     else:
+        if value.name not in cls.__members__:
+            # A pseudo member made for a value the model does not declare (see ODataEnum).
+            raise TypeError(f"{cls.__name__}: {value.value!r} is not a declared member")
         text = str(value.value)
     doubled = text.replace("'", "''")
     inner = "'" + (doubled.translate(_ENUM_TABLE) if doubled.isascii() else quote(doubled, safe="',")) + "'"
     prefix = getattr(type(value), "__odata_type__", "")
     return prefix + inner if qualified and prefix else inner
 
+
+# The literal forms of OData ABNF (dateTimeOffsetValue, timeOfDayValue, durationValue).
+_DATETIME_LITERAL = re.compile(
+    r"-?(?:0\d{3}|[1-9]\d{3,})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])[Tt](?:[01]\d|2[0-3]):[0-5]\d"
+    r"(?::[0-5]\d(?:\.\d{1,12})?)?(?:[Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)"
+)
+_TIME_LITERAL = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,12})?)?")
+_DURATION_LITERAL = re.compile(r"[+-]?[Pp](?:\d+[Dd])?(?:[Tt](?:\d+[Hh])?(?:\d+[Mm])?(?:\d+(?:\.\d+)?[Ss])?)?")
 
 # Enum members are few and literals are built often: (member, qualified?) → text.
 _ENUM_LITERALS: dict[tuple[enum.Enum, bool], str] = {}
@@ -194,7 +212,13 @@ def value_literal(value: Any, type_name: str, registry: Registry | None) -> str:
             raise TypeError("expected an aware datetime")
         if value.tzinfo is None or value.utcoffset() is None:
             raise TypeError("expected an aware datetime (this one has no tzinfo)")
-        return str(edm.encoder("Edm.DateTimeOffset")(value)).replace("+", "%2B")
+        text = str(edm.encoder("Edm.DateTimeOffset")(value))
+        if not _DATETIME_LITERAL.fullmatch(text):
+            # Wire text kept from a lenient read (a space for `T`...): write the value canonically.
+            plain = datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
+                             value.microsecond, tzinfo=value.tzinfo)
+            text = str(edm.encoder("Edm.DateTimeOffset")(plain))
+        return text.replace("+", "%2B")
     if type_name == "Edm.Date":
         if isinstance(value, datetime) or not isinstance(value, date):
             raise TypeError("expected a date")
@@ -202,11 +226,18 @@ def value_literal(value: Any, type_name: str, registry: Registry | None) -> str:
     if type_name == "Edm.TimeOfDay":
         if not isinstance(value, time):
             raise TypeError("expected a time")
-        return str(edm.encoder("Edm.TimeOfDay")(value))
+        text = str(edm.encoder("Edm.TimeOfDay")(value))
+        if not _TIME_LITERAL.fullmatch(text):
+            text = str(edm.encoder("Edm.TimeOfDay")(time(value.hour, value.minute, value.second, value.microsecond)))
+        return text
     if type_name == "Edm.Duration":
         if not isinstance(value, timedelta):
             raise TypeError("expected a timedelta")
-        return "duration'" + str(edm.encoder("Edm.Duration")(value)) + "'"
+        text = str(edm.encoder("Edm.Duration")(value))
+        if not _DURATION_LITERAL.fullmatch(text):
+            span = timedelta(days=value.days, seconds=value.seconds, microseconds=value.microseconds)
+            text = str(edm.encoder("Edm.Duration")(span))
+        return "duration'" + text.replace("+", "%2B") + "'"
     if type_name == "Edm.Guid":
         if isinstance(value, UUID):
             return str(value)
@@ -463,7 +494,7 @@ class Expr:
         for item in items:
             self._compat(item, "in_")
         listing = Expr("(" + ",".join(i._text for i in items) + ")", P_PRIMARY, self._type)
-        return self._binary("in", listing, P_REL, BoolExpr, "Edm.Boolean")
+        return self._binary("in", listing, P_HAS_IN, BoolExpr, "Edm.Boolean")
 
     # -- ordering -----------------------------------------------------------------------------------
     def asc(self) -> OrderKey:
@@ -1090,7 +1121,7 @@ class EnumExpr(_Ordered, Generic[E]):
         o = self._operand(flags, "has")
         if o._type == "null":
             raise TypeError(f"{self._describe()}.has(None): expected a member")
-        return self._binary("has", o, P_REL, BoolExpr, "Edm.Boolean")
+        return self._binary("has", o, P_HAS_IN, BoolExpr, "Edm.Boolean")
 
 
 # -- paths through structured values ----------------------------------------------------------------

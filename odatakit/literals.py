@@ -95,8 +95,17 @@ def format_key(values: tuple[tuple[str, Any, str], ...], *, as_segment: bool) ->
     """
     if as_segment and len(values) == 1:
         _, value, edm_type = values[0]
-        text = value if isinstance(value, str) and edm_type != "Edm.Guid" else literal(value, edm_type)
-        return "/" + quote_segment(str(text))
+        text = str(value if isinstance(value, str) and edm_type != "Edm.Guid" else literal(value, edm_type))
+        if not text:
+            raise ValueError("an empty key cannot be a path segment")
+        segment = quote_segment(text)
+        # Dot segments are removed by URL normalisation and `$...` are system segments
+        # ($count, $value): encode them so the key stays a key.
+        if segment in (".", ".."):
+            segment = segment.replace(".", "%2E")
+        elif segment[0] == "$":
+            segment = "%24" + segment[1:]
+        return "/" + segment
     if len(values) == 1:
         return "(" + quote_segment(literal(values[0][1], values[0][2])) + ")"
     parts = [f"{name}={literal(value, edm_type)}" for name, value, edm_type in values]

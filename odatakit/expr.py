@@ -152,7 +152,8 @@ def enum_literal(value: enum.Enum, qualified: bool) -> str:
     cls = type(value)
     if isinstance(value, enum.Flag):
         names: dict[str, str] = getattr(cls, "__odata_wire__", {})
-        flags: list[enum.Flag] = list(cls)
+        # __members__, not iteration: Python 3.11+ iteration leaves out zero-valued members.
+        flags: list[Any] = list(cls.__members__.values())
         members = [m for m in flags if m.value and m in value] if value.value else [m for m in flags if not m.value]
         if not members:
             raise TypeError(f"{cls.__name__}: no member stands for the value {value.value!r}")
@@ -174,7 +175,7 @@ _DATETIME_LITERAL = re.compile(
     r"(?::[0-5]\d(?:\.\d{1,12})?)?(?:[Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)"
 )
 _TIME_LITERAL = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,12})?)?")
-_DURATION_LITERAL = re.compile(r"[+-]?[Pp](?:\d+[Dd])?(?:[Tt](?:\d+[Hh])?(?:\d+[Mm])?(?:\d+(?:\.\d+)?[Ss])?)?")
+_DURATION_LITERAL = re.compile(r"-?[Pp](?:\d+[Dd])?(?:[Tt](?:\d+[Hh])?(?:\d+[Mm])?(?:\d+(?:\.\d+)?[Ss])?)?")
 
 # Enum members are few and literals are built often: (member, qualified?) → text.
 _ENUM_LITERALS: dict[tuple[enum.Enum, bool], str] = {}

@@ -34,6 +34,12 @@ SYSTEM_ORDER = (
 )
 
 
+_SYSTEM_NAMES = frozenset({
+    "select", "expand", "filter", "search", "orderby", "top", "skip", "count", "skiptoken", "deltatoken",
+    "format", "compute", "apply", "index", "levels", "schemaversion", "id",
+})
+
+
 def _name(cls: type | None) -> str:
     return cls.__name__ if cls is not None else "?"
 
@@ -174,7 +180,8 @@ def custom_text(custom: Mapping[str, Any]) -> dict[str, str]:
     """Custom query options (name → encoded value); names starting with `$` are system options."""
     out: dict[str, str] = {}
     for name, value in custom.items():
-        if not isinstance(name, str) or not name or name[0] in "$@":
+        if not isinstance(name, str) or not name or name[0] in "$@" or name.lower() in _SYSTEM_NAMES:
+            # OData 4.01 servers read `top` as `$top`: a custom `top` would be a second $top.
             raise TypeError(f"params({name!r}=...): use the query methods for system options and aliases")
         out[quote(name, safe="")] = custom_value(value)
     return out

@@ -581,3 +581,9 @@ async def test_the_url_is_sent_exactly_as_built(graph: ModuleType) -> None:
         await runner.cleanup()
     assert seen == ["/v1.0/" + query.url]
     assert Event is graph.Event
+
+
+def test_custom_options_cannot_pose_as_system_options(q: ModuleType) -> None:
+    for name in ("top", "Filter", "$top", "@p1"):
+        with pytest.raises(TypeError, match="use the query methods for system options"):
+            items(q).params({name: "1"})

@@ -72,18 +72,9 @@ class RequestBase:
         self._call: tuple[str, str, tuple[Param, ...]] | None = None
 
     def _with(self, name: str, value: str) -> Self:
-        copy = object.__new__(type(self))
-        copy._client = self._client
-        copy._path = self._path
-        copy._type = self._type
         opts = self._opts.copy()
         opts[name] = value
-        copy._opts = opts
-        copy._filter = self._filter
-        copy._cpath = self._cpath
-        copy._caps = self._caps
-        copy._call = self._call
-        return copy
+        return self._copy(opts)
 
     def _copy(self, opts: dict[str, str]) -> Self:
         copy = object.__new__(type(self))

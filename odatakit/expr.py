@@ -31,11 +31,11 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, overload
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 from uuid import UUID
 
 from . import edm
-from .literals import ascii_table
+from .literals import ascii_table, enum_member_text
 
 if TYPE_CHECKING:
     from .serde import FieldSpec, Registry
@@ -149,20 +149,7 @@ def _decimal_text(value: Decimal) -> str:
 
 def enum_literal(value: enum.Enum, qualified: bool) -> str:
     """`Ns.Type'Member'` (or `'member'` when the service takes bare strings), flags comma-separated."""
-    cls = type(value)
-    if isinstance(value, enum.Flag):
-        names: dict[str, str] = getattr(cls, "__odata_wire__", {})
-        # __members__, not iteration: Python 3.11+ iteration leaves out zero-valued members.
-        flags: list[Any] = list(cls.__members__.values())
-        members = [m for m in flags if m.value and m in value] if value.value else [m for m in flags if not m.value]
-        if not members:
-            raise TypeError(f"{cls.__name__}: no member stands for the value {value.value!r}")
-        text = ",".join(names.get(m.name or "", m.name or "") for m in members)
-    else:
-        if value.name not in cls.__members__:
-            # A pseudo member made for a value the model does not declare (see ODataEnum).
-            raise TypeError(f"{cls.__name__}: {value.value!r} is not a declared member")
-        text = str(value.value)
+    text = enum_member_text(value)
     doubled = text.replace("'", "''")
     inner = "'" + (doubled.translate(_ENUM_TABLE) if doubled.isascii() else quote(doubled, safe="',")) + "'"
     prefix = getattr(type(value), "__odata_type__", "")
@@ -362,8 +349,6 @@ class Expr:
         return f"<{type(self).__name__} {self._text}>"
 
     def __str__(self) -> str:
-        from urllib.parse import unquote
-
         return unquote(self._text)
 
     def __bool__(self) -> NoReturn:
@@ -1398,13 +1383,10 @@ class ExpandMany(Expand[O]):
 
     def filter(self, condition: BoolExpr) -> ExpandMany[O]:
         """Nested `$filter` (several calls combine with `and`)."""
-        text = _query.check_roots(condition, self.target, "filter", strict=True)
-        if self._filter is not None:
-            combined = self._filter & condition
-            text = _query.check_roots(combined, self.target, "filter", strict=True)
-            condition = combined
-        copy: ExpandMany[O] = self._with("$filter", text)
-        copy._filter = condition
+        condition = _query.filter_expr(condition)
+        combined = condition if self._filter is None else self._filter & condition
+        copy: ExpandMany[O] = self._with("$filter", _query.check_roots(combined, self.target, "filter"))
+        copy._filter = combined
         return copy
 
     def order_by(self, *keys: Expr | OrderKey) -> ExpandMany[O]:

@@ -76,14 +76,26 @@ def literal(value: Any, edm_type: str | None = None, *, qualified_enums: bool = 
     raise TypeError(f"no OData literal for a value of type {type(value).__name__}")
 
 
+def enum_member_text(value: enum.Enum) -> str:
+    """The member part of an enum literal (`high`, flags `read,write`); TypeError for undeclared values."""
+    cls = type(value)
+    if isinstance(value, enum.Flag):
+        names: dict[str, str] = getattr(cls, "__odata_wire__", {})
+        # __members__, not iteration: Python 3.11+ iteration leaves out zero-valued members.
+        flags: list[Any] = list(cls.__members__.values())
+        members = [m for m in flags if m.value and m in value] if value.value else [m for m in flags if not m.value]
+        if not members:
+            raise TypeError(f"{cls.__name__}: no member stands for the value {value.value!r}")
+        return ",".join(names.get(m.name or "", m.name or "") for m in members)
+    if value.name not in cls.__members__:
+        # A pseudo member made for a value the model does not declare (see ODataEnum).
+        raise TypeError(f"{cls.__name__}: {value.value!r} is not a declared member")
+    return str(value.value)
+
+
 def _enum_literal(value: enum.Enum, qualified: bool) -> str:
     qualified_name = getattr(type(value), "__odata_type__", "")
-    if isinstance(value, enum.Flag):
-        names: dict[str, str] = getattr(type(value), "__odata_wire__", {})
-        text = ",".join(names.get(m.name or "", m.name or "") for m in type(value) if m.value and m in value)
-    else:
-        text = str(value.value)
-    inner = "'" + text.replace("'", "''") + "'"
+    inner = "'" + enum_member_text(value).replace("'", "''") + "'"
     return f"{qualified_name}{inner}" if qualified and qualified_name else inner
 
 

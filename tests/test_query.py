@@ -587,3 +587,20 @@ def test_custom_options_cannot_pose_as_system_options(q: ModuleType) -> None:
     for name in ("top", "Filter", "$top", "@p1"):
         with pytest.raises(TypeError, match="use the query methods for system options"):
             items(q).params({name: "1"})
+
+
+def test_path_literals_share_the_enum_rules(q: ModuleType) -> None:
+    from odatakit.literals import literal
+
+    assert literal(q.Access.NONE) == "Query.Model.Access'none'"  # zero flags name their zero member
+    assert literal(q.Access.READ | q.Access.WRITE, qualified_enums=False) == "'read,write'"
+    with pytest.raises(TypeError, match="'blue' is not a declared member"):
+        literal(q.Color("blue"))
+
+
+def test_nested_filters_combine_and_must_be_boolean(q: ModuleType) -> None:
+    Item, Part = q.Item, q.Part
+    nested = Item.parts.filter(Part.id > 1).filter(Part.name == "a")
+    assert str(items(q).expand(nested)) == "items?$expand=parts($filter=id gt 1 and name eq 'a')"
+    with pytest.raises(TypeError, match="expected a Boolean expression"):
+        Item.parts.filter(Part.name)  # type: ignore[arg-type]

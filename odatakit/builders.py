@@ -49,7 +49,7 @@ class RequestBase:
     Requests are immutable: every query method returns a new request of the same class.
     """
 
-    __slots__ = ("_client", "_path", "_type", "_opts", "_filter", "_cpath", "_caps", "_call")
+    __slots__ = ("_client", "_path", "_type", "_opts", "_filter", "_cpath", "_caps", "_call", "_navs")
 
     def __init__(
         self,
@@ -70,6 +70,8 @@ class RequestBase:
         self._caps = caps
         # For function calls: (bound path, function segment, parameters), to rebuild the path.
         self._call: tuple[str, str, tuple[Param, ...]] | None = None
+        # Navigation requests from this one (they do not depend on its query options).
+        self._navs: dict[str, Any] | None = None
 
     def _with(self, name: str, value: str) -> Self:
         opts = self._opts.copy()
@@ -86,6 +88,7 @@ class RequestBase:
         copy._cpath = self._cpath
         copy._caps = self._caps
         copy._call = self._call
+        copy._navs = self._navs
         return copy
 
     @property
@@ -112,6 +115,13 @@ class RequestBase:
         return f"<{type(self).__name__} {self}>"
 
     def _nav(self, wire: str, qualified: str, collection: bool) -> Any:
+        navs = self._navs
+        if navs is None:
+            navs = self._navs = {}
+        else:
+            request = navs.get(wire)
+            if request is not None:
+                return request
         registry = self._client.REGISTRY
         cache_key = (self._type, self._cpath, wire)
         found = registry.nav_cache.get(cache_key)
@@ -122,7 +132,8 @@ class RequestBase:
             keys = [cpath] + [f"{q}/{wire}" for k in self._type.__mro__ if (q := getattr(k, "__odata_type__", ""))]
             found = registry.nav_cache[cache_key] = (builder, item, cpath, registry.capabilities(keys))
         builder, item, cpath, capabilities = found
-        return builder(self._client, f"{self._path}/{quote_segment(wire)}", item, cpath, capabilities)
+        request = navs[wire] = builder(self._client, f"{self._path}/{quote_segment(wire)}", item, cpath, capabilities)
+        return request
 
     def _function(self, qualified: str, params: tuple[Param, ...], item_type: str) -> CollectionRequest[Any]:
         """A bound function returning a collection, as a query (generated function methods call this)."""
@@ -151,7 +162,7 @@ class RequestBase:
     def expand(self, *navs: Any) -> Self:
         """`$expand`: navigation properties, optionally with nested options (`Event.attachments.select(...)`)."""
         text = expand_text(navs, self._type)
-        if self._caps is not None and self._caps.has("ExpandRestrictions"):
+        if self._caps is not None and self._caps.restricts("ExpandRestrictions"):
             names, levels = expand_navs(navs)
             caps.check_expand(self._caps, names, levels, self._strict())
         return self._with("$expand", text)
@@ -309,7 +320,7 @@ class CollectionRequest(RequestBase, Generic[T]):
     def order_by(self, *keys: Expr | OrderKey) -> Self:
         """`$orderby`: fields or expressions, `field.desc()` for descending."""
         text = orderby_text(keys, self._type)
-        if self._caps is not None and self._caps.has("SortRestrictions"):
+        if self._caps is not None and self._caps.restricts("SortRestrictions"):
             pairs = [(k.expr, k.suffix) if isinstance(k, OrderKey) else (k, "") for k in keys]
             caps.check_orderby(self._caps, pairs, self._strict())
         return self._with("$orderby", text)

@@ -27,10 +27,17 @@ class CapabilityWarning(UserWarning):
     """Like `CapabilityError`, for clients created with `strict=False`."""
 
 
+# Record properties whose `true` grants rather than restricts.
+_PERMISSIONS = frozenset({
+    "Expandable", "Filterable", "Sortable", "Searchable", "Countable", "Supported", "Insertable", "Updatable",
+    "Deletable", "Readable",
+})
+
+
 class Capabilities:
     """The restrictions that apply to one request path, most specific entry first."""
 
-    __slots__ = ("entries", "_flat")
+    __slots__ = ("entries", "_flat", "_restricting")
 
     def __init__(self, entries: tuple[Mapping[str, Any], ...]) -> None:
         self.entries = entries
@@ -45,10 +52,20 @@ class Capabilities:
                 if isinstance(value, dict):
                     for prop, inner in value.items():
                         self._flat[(term, prop)] = (inner, target)
+        # Terms that can refuse something: a record of only `Expandable: true`, empty lists and
+        # the like allows everything, so the checks of its option are skipped altogether.
+        self._restricting = frozenset(
+            term for (term, prop), (value, _) in self._flat.items()
+            if prop is not None and not (value == [] or (value is True and prop in _PERMISSIONS))
+        )
 
     def has(self, term: str) -> bool:
         """True when the term is annotated at all (most checks stop here)."""
         return (term, None) in self._flat
+
+    def restricts(self, term: str) -> bool:
+        """True when the term's annotation here can refuse something (not only permissions granted)."""
+        return term in self._restricting
 
     def find(self, term: str, prop: str | None = None) -> tuple[Any, str] | None:
         """(value, annotation target) of a term (or of one property of its record), if annotated."""
@@ -105,7 +122,7 @@ def _listed(caps: Capabilities, term: str, prop: str) -> tuple[set[str], str]:
 
 def check_filter(caps: Capabilities, condition: Expr, strict: bool) -> None:
     """FilterRestrictions: Filterable, NonFilterableProperties."""
-    if not caps.has("FilterRestrictions"):
+    if not caps.restricts("FilterRestrictions"):
         return
     _denied(caps, "FilterRestrictions", "Filterable", "$filter is not supported here", strict)
     banned, target = _listed(caps, "FilterRestrictions", "NonFilterableProperties")
@@ -119,7 +136,7 @@ def check_filter(caps: Capabilities, condition: Expr, strict: bool) -> None:
 
 def check_required_filter(caps: Capabilities, condition: Expr | None, strict: bool) -> None:
     """FilterRestrictions: RequiresFilter, RequiredProperties (checked when the query runs)."""
-    if not caps.has("FilterRestrictions"):
+    if not caps.restricts("FilterRestrictions"):
         return
     found = caps.find("FilterRestrictions", "RequiresFilter")
     if found is not None and found[0] is True and condition is None:
@@ -135,7 +152,7 @@ def check_required_filter(caps: Capabilities, condition: Expr | None, strict: bo
 
 def check_orderby(caps: Capabilities, keys: Iterable[tuple[Expr, str]], strict: bool) -> None:
     """SortRestrictions: Sortable, NonSortable / AscendingOnly / DescendingOnly properties."""
-    if not caps.has("SortRestrictions"):
+    if not caps.restricts("SortRestrictions"):
         return
     _denied(caps, "SortRestrictions", "Sortable", "$orderby is not supported here", strict)
     non, t1 = _listed(caps, "SortRestrictions", "NonSortableProperties")
@@ -161,7 +178,7 @@ def check_select(caps: Capabilities, strict: bool) -> None:
 
 def check_expand(caps: Capabilities, navs: Iterable[str], levels: Iterable[int | str], strict: bool) -> None:
     """ExpandRestrictions: Expandable, NonExpandableProperties, MaxLevels."""
-    if not caps.has("ExpandRestrictions"):
+    if not caps.restricts("ExpandRestrictions"):
         return
     _denied(caps, "ExpandRestrictions", "Expandable", "$expand is not supported here", strict)
     banned, target = _listed(caps, "ExpandRestrictions", "NonExpandableProperties")

@@ -86,6 +86,8 @@ class Client:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._token: str | None = None
         self._token_expires = 0.0
+        # Entity sets and singletons, built once per client: requests are immutable.
+        self._roots: dict[str, Any] = {}
 
     @property
     def converter(self) -> Converter:
@@ -116,6 +118,9 @@ class Client:
 
     def root(self, wire: str, qualified: str, collection: bool) -> Any:
         """The request builder of an entity set or singleton (generated properties call this)."""
+        request = self._roots.get(wire)
+        if request is not None:
+            return request
         registry = self.REGISTRY
         found = registry.nav_cache.get((None, "", wire))
         if found is None:
@@ -123,7 +128,8 @@ class Client:
             cls = registry.info(qualified).cls
             found = registry.nav_cache[(None, "", wire)] = (builder, cls, wire, registry.capabilities((wire,)))
         builder, cls, cpath, capabilities = found
-        return builder(self, quote_segment(wire), cls, cpath, capabilities)
+        request = self._roots[wire] = builder(self, quote_segment(wire), cls, cpath, capabilities)
+        return request
 
     def url_for(self, path: str) -> str:
         """The absolute URL of a service-relative path."""

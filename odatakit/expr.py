@@ -166,6 +166,9 @@ _DURATION_LITERAL = re.compile(r"-?[Pp](?:\d+[Dd])?(?:[Tt](?:\d+[Hh])?(?:\d+[Mm]
 
 # Enum members are few and literals are built often: (member, qualified?) → text.
 _ENUM_LITERALS: dict[tuple[enum.Enum, bool], str] = {}
+# Literal nodes are immutable and shared: enum members (by id, qualified or bare), true/false/null.
+_ENUM_EXPRS: dict[int, Expr] = {}
+_BARE_ENUM_EXPRS: dict[int, Expr] = {}
 
 
 def value_literal(value: Any, type_name: str, registry: Registry | None) -> str:
@@ -394,8 +397,24 @@ class Expr:
         """`other` as an expression compatible with `self`, converting Python values to literals."""
         if isinstance(other, Expr):
             return other
-        if other.__class__ is str and self._type == "Edm.String":
+        cls = other.__class__
+        if cls is str and self._type == "Edm.String":
             return Expr(string_literal(other), P_PRIMARY, "Edm.String")
+        if cls is bool and self._type == "Edm.Boolean":
+            return _TRUE if other else _FALSE
+        if other is None:
+            return _NULL
+        if isinstance(other, enum.Enum):
+            registry = self._registry
+            cache = _ENUM_EXPRS if registry is None or registry.qualified_enums else _BARE_ENUM_EXPRS
+            # Members live as long as their class (unknown values are cached pseudo members),
+            # so their id is a stable key, cheaper than Enum's Python-level __hash__.
+            found = cache.get(id(other))
+            if found is not None and found._type == self._type:
+                return found
+            if getattr(cls, "__odata_type__", None) == self._type:
+                found = cache[id(other)] = Expr(value_literal(other, self._type, registry), P_PRIMARY, self._type)
+                return found
         try:
             text = value_literal(other, self._type, self._registry)
         except TypeError as exc:
@@ -429,8 +448,15 @@ class Expr:
 
     def _call(self, name: str, args: tuple[Expr, ...], result: type[X], type_name: str) -> X:
         roots = self._roots
-        if len(args) == 1:
-            parts: tuple[Any, ...] = (name + "(", args[0], ")")
+        if len(args) == 2:
+            a, b = args
+            parts: tuple[Any, ...] = (name + "(", a, ",", b, ")")
+            text = f"{name}({a._text},{b._text})"
+            for r in (a._roots, b._roots):
+                if r and r is not roots:
+                    roots = r if not roots else roots | r
+        elif len(args) == 1:
+            parts = (name + "(", args[0], ")")
             text = f"{name}({args[0]._text})"
         else:
             items: list[Any] = [name + "("]
@@ -569,6 +595,8 @@ class _Ordered(Expr):
 
 
 def _lit(value: Any, type_name: str) -> Expr:
+    if value is True or value is False:
+        return _TRUE if value else _FALSE
     cls = _EDM_CLASSES.get(type_name, Expr)
     return cls(value_literal(value, type_name, None), P_PRIMARY, type_name)
 
@@ -610,11 +638,16 @@ class BoolExpr(Expr):
         node = BoolExpr(f"not {inner._text}", P_UNARY, "Edm.Boolean", self._roots, ("not ", inner), self._registry)
         return node
 
-    def __eq__(self, other: BoolExpr | bool | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__eq__(self, other)
+    if TYPE_CHECKING:
+        def __eq__(self, other: BoolExpr | bool | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        # Bound to the base method itself: a typed wrapper would cost a call per comparison.
+        __eq__ = Expr.__eq__
 
-    def __ne__(self, other: BoolExpr | bool | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__ne__(self, other)
+    if TYPE_CHECKING:
+        def __ne__(self, other: BoolExpr | bool | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
@@ -624,11 +657,15 @@ class StringExpr(_Ordered):
 
     __slots__ = ()
 
-    def __eq__(self, other: str | StringExpr | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__eq__(self, other)
+    if TYPE_CHECKING:
+        def __eq__(self, other: str | StringExpr | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __eq__ = Expr.__eq__
 
-    def __ne__(self, other: str | StringExpr | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__ne__(self, other)
+    if TYPE_CHECKING:
+        def __ne__(self, other: str | StringExpr | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
@@ -741,11 +778,15 @@ class NumberExpr(_Ordered):
 
     __slots__ = ()
 
-    def __eq__(self, other: Number | NumberExpr | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__eq__(self, other)
+    if TYPE_CHECKING:
+        def __eq__(self, other: Number | NumberExpr | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __eq__ = Expr.__eq__
 
-    def __ne__(self, other: Number | NumberExpr | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__ne__(self, other)
+    if TYPE_CHECKING:
+        def __ne__(self, other: Number | NumberExpr | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
@@ -838,11 +879,15 @@ class DateTimeExpr(_Ordered):
 
     __slots__ = ()
 
-    def __eq__(self, other: datetime | DateTimeExpr | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__eq__(self, other)
+    if TYPE_CHECKING:
+        def __eq__(self, other: datetime | DateTimeExpr | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __eq__ = Expr.__eq__
 
-    def __ne__(self, other: datetime | DateTimeExpr | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__ne__(self, other)
+    if TYPE_CHECKING:
+        def __ne__(self, other: datetime | DateTimeExpr | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
@@ -935,11 +980,15 @@ class DateExpr(_Ordered):
 
     __slots__ = ()
 
-    def __eq__(self, other: date | DateExpr | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__eq__(self, other)
+    if TYPE_CHECKING:
+        def __eq__(self, other: date | DateExpr | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __eq__ = Expr.__eq__
 
-    def __ne__(self, other: date | DateExpr | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__ne__(self, other)
+    if TYPE_CHECKING:
+        def __ne__(self, other: date | DateExpr | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
@@ -985,11 +1034,15 @@ class TimeExpr(_Ordered):
 
     __slots__ = ()
 
-    def __eq__(self, other: time | TimeExpr | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__eq__(self, other)
+    if TYPE_CHECKING:
+        def __eq__(self, other: time | TimeExpr | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __eq__ = Expr.__eq__
 
-    def __ne__(self, other: time | TimeExpr | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__ne__(self, other)
+    if TYPE_CHECKING:
+        def __ne__(self, other: time | TimeExpr | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
@@ -1027,11 +1080,15 @@ class DurationExpr(_Ordered):
 
     __slots__ = ()
 
-    def __eq__(self, other: timedelta | DurationExpr | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__eq__(self, other)
+    if TYPE_CHECKING:
+        def __eq__(self, other: timedelta | DurationExpr | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __eq__ = Expr.__eq__
 
-    def __ne__(self, other: timedelta | DurationExpr | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__ne__(self, other)
+    if TYPE_CHECKING:
+        def __ne__(self, other: timedelta | DurationExpr | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
@@ -1062,11 +1119,15 @@ class GuidExpr(_Ordered):
 
     __slots__ = ()
 
-    def __eq__(self, other: UUID | str | GuidExpr | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__eq__(self, other)
+    if TYPE_CHECKING:
+        def __eq__(self, other: UUID | str | GuidExpr | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __eq__ = Expr.__eq__
 
-    def __ne__(self, other: UUID | str | GuidExpr | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__ne__(self, other)
+    if TYPE_CHECKING:
+        def __ne__(self, other: UUID | str | GuidExpr | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
@@ -1076,11 +1137,15 @@ class BinaryExpr(Expr):
 
     __slots__ = ()
 
-    def __eq__(self, other: bytes | BinaryExpr | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__eq__(self, other)
+    if TYPE_CHECKING:
+        def __eq__(self, other: bytes | BinaryExpr | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __eq__ = Expr.__eq__
 
-    def __ne__(self, other: bytes | BinaryExpr | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__ne__(self, other)
+    if TYPE_CHECKING:
+        def __ne__(self, other: bytes | BinaryExpr | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
@@ -1090,11 +1155,15 @@ class EnumExpr(_Ordered, Generic[E]):
 
     __slots__ = ()
 
-    def __eq__(self, other: E | EnumExpr[E] | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__eq__(self, other)
+    if TYPE_CHECKING:
+        def __eq__(self, other: E | EnumExpr[E] | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __eq__ = Expr.__eq__
 
-    def __ne__(self, other: E | EnumExpr[E] | None) -> BoolExpr:  # type: ignore[override]
-        return Expr.__ne__(self, other)
+    if TYPE_CHECKING:
+        def __ne__(self, other: E | EnumExpr[E] | None) -> BoolExpr: ...  # type: ignore[override]
+    else:
+        __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
@@ -1154,6 +1223,9 @@ def path_expr(base: Any, specs: tuple[FieldSpec, ...], registry: Registry) -> Ex
     return node
 
 
+_ABSENT = object()
+
+
 class _PathMixin:
     """Member access on a structured path (`Event.start.date_time`, `a.email_address.address`)."""
 
@@ -1176,6 +1248,9 @@ class _PathMixin:
             if spec.py_name == name:
                 child = path_expr(node._base, (*node._specs, spec), registry)
                 children[name] = child
+                if getattr(type(node), name, _ABSENT) is _ABSENT:
+                    # Next time plain attribute lookup finds it, without the __getattr__ detour.
+                    node.__dict__[name] = child
                 return child
         owner = _METHOD_TYPES.get(name)
         if owner is not None:
@@ -1191,13 +1266,13 @@ class _PathMixin:
 class ComplexExpr(_PathMixin, Expr, Generic[T]):
     """A path to a complex value: its members are paths too (`Event.start.date_time`)."""
 
-    __slots__ = ()
+    __slots__ = ("__dict__",)
 
 
 class EntityExpr(_PathMixin, Expr, Generic[T]):
     """A single-valued navigation (`Event.calendar`) or the variable of a lambda over entities."""
 
-    __slots__ = ()
+    __slots__ = ("__dict__",)
 
     def _target(self) -> type:
         assert self._registry is not None
@@ -1367,9 +1442,13 @@ class Expand(Generic[O]):
         """The item with the navigation path relative to `base`."""
         nav = self.nav
         head = nav._text if nav._base is base else nav.render(base)
-        if not self.options:
+        options = self.options
+        if not options:
             return head
-        opts = [f"{name}={self.options[name]}" for name in _EXPAND_ORDER if name in self.options]
+        if len(options) == 1:
+            for name, value in options.items():
+                return f"{head}({name}={value})"
+        opts = [f"{name}={options[name]}" for name in _EXPAND_ORDER if name in options]
         return f"{head}({';'.join(opts)})"
 
     def __repr__(self) -> str:
@@ -1466,6 +1545,10 @@ _EDM_CLASSES: dict[str, type[Expr]] = {
     "Edm.Binary": BinaryExpr,
     **dict.fromkeys(_NUMERIC, NumberExpr),
 }
+
+_TRUE = BoolExpr("true", P_PRIMARY, "Edm.Boolean")
+_FALSE = BoolExpr("false", P_PRIMARY, "Edm.Boolean")
+_NULL = Expr("null", P_PRIMARY, "null")
 
 # DSL methods by the types they apply to: calling one on another type is a TypeError, not an AttributeError.
 _METHOD_TYPES: dict[str, str] = {

@@ -189,7 +189,10 @@ def custom_text(custom: Mapping[str, Any]) -> dict[str, str]:
 
 def encode_query(options: Mapping[str, str]) -> str:
     """The query string: system options in a fixed order, then the rest; spaces become `%20`."""
-    parts = [f"{name}={value}" for name in SYSTEM_ORDER if (value := options.get(name)) is not None]
+    if len(options) == 1:
+        for name, value in options.items():
+            return f"{name}={value}".replace(" ", "%20")
+    parts = [f"{name}={options[name]}" for name in SYSTEM_ORDER if name in options]
     if len(parts) < len(options):
         # Custom options in the order given, then parameter aliases.
         parts.extend(f"{name}={value}" for name, value in options.items() if name[0] not in "$@")

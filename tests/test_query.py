@@ -604,3 +604,55 @@ def test_nested_filters_combine_and_must_be_boolean(q: ModuleType) -> None:
     assert str(items(q).expand(nested)) == "items?$expand=parts($filter=id gt 1 and name eq 'a')"
     with pytest.raises(TypeError, match="expected a Boolean expression"):
         Item.parts.filter(Part.name)  # type: ignore[arg-type]
+
+
+# -- what is built once and shared ---------------------------------------------------------------------
+def test_navigation_requests_are_built_once_and_carry_no_options(q: ModuleType) -> None:
+    store = q.StoreClient("https://svc.test/odata", None)
+    assert store.items is store.items
+    item = store.items["i"]
+    assert item.parts is item.parts
+    # A navigation from a request with options starts without them.
+    assert store.items.top(1).filter(q.Item.name == "a")["i"].parts.url == "items('i')/parts"
+    assert item.select(q.Item.name).owner.url == "items('i')/owner"
+    # Another client has its own requests (and its own base URL).
+    other = q.StoreClient("https://other.test/odata", None)
+    assert other.items is not store.items
+    assert other.items.top(1).absolute_url == "https://other.test/odata/items?$top=1"
+
+
+def test_complex_members_are_cached_without_shadowing_methods(q: ModuleType) -> None:
+    Item = q.Item
+    assert Item.shape.center.x is Item.shape.center.x
+    member = Item.shape.center.prop("cast")
+    assert member is Item.shape.center.prop("cast") and member.path == "shape/center/cast"
+    # `cast` stays the DSL method on the path after the member was looked up.
+    assert callable(Item.shape.center.cast) and Item.shape.center.cast is not member
+    assert filt(q, Item.shape.center.prop("cast") == "a") == "shape/center/cast eq 'a'"
+
+
+def test_capability_records_that_only_grant_skip_the_checks() -> None:
+    from odatakit.capabilities import Capabilities, check_expand
+
+    granted = Capabilities(({"target": "S/a", "ExpandRestrictions": {"Expandable": True, "NonExpandableProperties": []}},))
+    assert granted.has("ExpandRestrictions") and not granted.restricts("ExpandRestrictions")
+    # The most specific entry wins: a grant on the navigation lifts a refusal on its type.
+    lifted = Capabilities((
+        {"target": "S/a", "ExpandRestrictions": {"Expandable": True}},
+        {"target": "T/a", "ExpandRestrictions": {"Expandable": False}},
+    ))
+    assert not lifted.restricts("ExpandRestrictions")
+    check_expand(lifted, ["x"], [], strict=True)
+    kept = Capabilities((
+        {"target": "S/a", "ExpandRestrictions": {"Expandable": True}},
+        {"target": "T/a", "ExpandRestrictions": {"MaxLevels": 1}},
+    ))
+    assert kept.restricts("ExpandRestrictions")
+    with pytest.raises(CapabilityError, match=r"\$levels=2 is deeper than allowed: .*MaxLevels = 1 on T/a"):
+        check_expand(kept, ["x"], [2], strict=True)
+    # `RequiresFilter: true` is a restriction although its value is true.
+    assert Capabilities(({"target": "S", "FilterRestrictions": {"RequiresFilter": True}},)).restricts(
+        "FilterRestrictions"
+    )
+    refused = Capabilities(({"target": "S", "SearchRestrictions": {"Searchable": False}},))
+    assert refused.restricts("SearchRestrictions")

@@ -34,6 +34,7 @@ from .model import (
     TypeRef,
     description_of,
 )
+from .merge import py_annotation, spec_of
 from .naming import builder_names, pascal
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -212,6 +213,42 @@ def _doc(text: str | None, fallback: str, indent: int) -> str:
     return f'{pad}"""{lines[0]}\n{inner[len(pad) + len(lines[0]) + 1:]}\n{pad}"""'
 
 
+def _with_spec(text: str | None, records: list[dict[str, Any]]) -> str | None:
+    """A description followed by what the API reference says (requests, scopes, success status)."""
+    if not records:
+        return text
+    lines = []
+    for r in records:
+        line = f"{r['method']} {r['path']} ({r['page']}:{r['line']})"
+        if r.get("status"):
+            line += f", success {r['status']}"
+        if r.get("scopes"):
+            line += "; scopes: " + ", ".join(r["scopes"])
+        lines.append(line + ".")
+    parts = [text] if text else []
+    parts.append("API reference: " + " ".join(lines))
+    return "\n\n".join(parts)
+
+
+def _preference_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keyword arguments of a typed `prefer()`: one per preference name the pages list."""
+    rows: dict[str, dict[str, Any]] = {}
+    for r in records:
+        for p in r.get("prefer", []):
+            value = p.get("value")
+            if value is None:
+                annotation, default = "bool", "False"
+            elif value.startswith('"'):
+                annotation, default = "str | None", "None"
+            elif value.isdigit():
+                annotation, default = "int | None", "None"
+            else:
+                annotation, default = "str | int | None", "None"
+            rows.setdefault(p["keyword"], {"keyword": p["keyword"], "name": p["name"], "annotation": annotation,
+                                           "default": default, "flag": value is None})
+    return [rows[k] for k in sorted(rows)]
+
+
 @attrs.frozen
 class _MergedOperation:
     """Overloads of one bound or unbound operation name merged into one Python method."""
@@ -237,7 +274,8 @@ def _merge_overloads(overloads: list[Operation]) -> _MergedOperation:
         for p in names.values()
     )
     return _MergedOperation(
-        first.kind, first.qualified, first.py_name, params, first.return_type, description_of(first.annotations)
+        first.kind, first.qualified, first.py_name, params, first.return_type,
+        _with_spec(description_of(first.annotations), spec_of(first.annotations))
     )
 
 
@@ -259,6 +297,14 @@ class Emitter:
         self.env.filters["doc"] = _doc
         self.env.filters["pyrepr"] = _pyrepr
         self.env.filters["describe"] = description_of
+        # Spec records of the navigations that reach each (entity type, collection?): their
+        # `Prefer` preferences become the typed `prefer()` of that builder.
+        self.reached: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+        for t in model.structured:
+            for n in t.navigation:
+                records = spec_of(n.annotations)
+                if records:
+                    self.reached.setdefault((n.type.name, n.type.collection), []).extend(records)
 
     @property
     def client_class(self) -> str:
@@ -458,6 +504,8 @@ class Emitter:
                 annotation = f"{builder}[{target.py_name}]"
                 self._note_builder(n.type.name, builder, module, checking)
                 self._note_annotation(target.py_name, "", used, checking)
+                records = spec_of(n.annotations)
+                query = self._query_rows(records, used)
                 navs.append(
                     {
                         "py_name": n.py_name,
@@ -465,8 +513,9 @@ class Emitter:
                         "target": n.type.name,
                         "collection": n.type.collection,
                         "annotation": annotation,
-                        "doc": description_of(n.annotations),
+                        "doc": _with_spec(description_of(n.annotations), records),
                         "contained": n.contains_target,
+                        "query": query,
                     }
                 )
             ops_single = self._operation_rows(t, False)
@@ -485,8 +534,16 @@ class Emitter:
                     if py in _STDLIB_TYPES:
                         used.add(py)
                 key_annotation = py_types[0] if len(py_types) == 1 else f"tuple[{', '.join(py_types)}]"
+            prefer_single = _preference_rows(self.reached.get((t.qualified, False), []))
+            prefer_collection = _preference_rows(self.reached.get((t.qualified, True), []))
             rows.append(
                 {
+                    "prefer_single": prefer_single,
+                    "prefer_collection": prefer_collection,
+                    "prefer_override": (
+                        any(self.reached.get((a.qualified, False)) for a in self.model.base_chain(t.qualified)[1:]),
+                        any(self.reached.get((a.qualified, True)) for a in self.model.base_chain(t.qualified)[1:]),
+                    ),
                     "t": t,
                     "entity": entity_builder,
                     "collection": collection_builder,
@@ -515,6 +572,20 @@ class Emitter:
             checking_imports=sorted((m, sorted(n)) for m, n in checking.items()),
             package=self.options.package,
         )
+
+    def _query_rows(self, records: list[dict[str, Any]], used: set[str]) -> list[dict[str, Any]]:
+        """Keyword arguments for the custom query options the pages give a navigation."""
+        rows: dict[str, dict[str, Any]] = {}
+        for r in records:
+            for q in r.get("query", []):
+                annotation = py_annotation(q["type"])
+                if annotation in _STDLIB_TYPES:
+                    used.add(annotation)
+                row = rows.setdefault(q["name"], {"wire": q["name"], "py_name": q["py_name"],
+                                                  "annotation": annotation, "required": bool(q["required"])})
+                row["required"] = row["required"] and bool(q["required"])
+        # Required keywords first, each group in the pages' order.
+        return sorted(rows.values(), key=lambda row: not row["required"])
 
     def _note_builder(self, qualified: str, builder: str, module: str, checking: dict[str, set[str]]) -> None:
         mod = self.plan.request_module_of[qualified]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import AsyncIterator, Generator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 from urllib.parse import quote, unquote
@@ -49,7 +50,7 @@ class RequestBase:
     Requests are immutable: every query method returns a new request of the same class.
     """
 
-    __slots__ = ("_client", "_path", "_type", "_opts", "_filter", "_cpath", "_caps", "_call", "_navs")
+    __slots__ = ("_client", "_path", "_type", "_opts", "_filter", "_cpath", "_caps", "_call", "_navs", "_prefer")
 
     def __init__(
         self,
@@ -72,6 +73,8 @@ class RequestBase:
         self._call: tuple[str, str, tuple[Param, ...]] | None = None
         # Navigation requests from this one (they do not depend on its query options).
         self._navs: dict[str, Any] | None = None
+        # `Prefer` preferences by name ("outlook.timezone" → 'outlook.timezone="UTC"').
+        self._prefer: dict[str, str] = _NO_OPTIONS
 
     def _with(self, name: str, value: str) -> Self:
         opts = self._opts.copy()
@@ -89,6 +92,7 @@ class RequestBase:
         copy._caps = self._caps
         copy._call = self._call
         copy._navs = self._navs
+        copy._prefer = self._prefer
         return copy
 
     @property
@@ -150,6 +154,29 @@ class RequestBase:
         returns: tuple[str, bool] | None,
     ) -> Any:
         return await invoke(self._client, self._path, kind, qualified, params, returns)
+
+    def preference(self, name: str, value: str | int | None = None) -> Self:
+        """Add a `Prefer` preference (`odata.maxpagesize`, 5); one per name, all sent in one header."""
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][\w.-]*", name):
+            raise TypeError(f"preference({name!r}): expected a preference name such as 'odata.maxpagesize'")
+        if value is None:
+            text = name
+        elif isinstance(value, bool) or not isinstance(value, str | int):
+            raise TypeError(f"preference({name!r}, {value!r}): expected str or int")
+        elif isinstance(value, int) or re.fullmatch(r"[\w.-]+", value):
+            text = f"{name}={value}"
+        else:
+            escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+            text = f'{name}="{escaped}"'
+        copy = self._copy(self._opts)
+        copy._prefer = {**self._prefer, name.lower(): text}
+        return copy
+
+    def _headers(self) -> dict[str, str] | None:
+        """The request headers the query adds (one merged `Prefer`), or None."""
+        if not self._prefer:
+            return None
+        return {"Prefer": ", ".join(self._prefer.values())}
 
     # -- options every request takes ------------------------------------------------------------
     def select(self, *fields: Any) -> Self:
@@ -275,18 +302,18 @@ class EntityRequest(RequestBase, Generic[T]):
 
     async def get(self) -> T:
         """Read the entity (with the `$select` / `$expand` given)."""
-        response = await self._client.send("GET", self.url)
+        response = await self._client.send("GET", self.url, headers=self._headers())
         result: T = self._client.converter.structure(response.body, self._type)
         return result
 
     async def update(self, entity: T) -> None:
         """PATCH the entity with the properties set on `entity`."""
         body = self._client.converter.unstructure(entity)
-        await self._client.send("PATCH", self.url, json_body=body)
+        await self._client.send("PATCH", self.url, json_body=body, headers=self._headers())
 
     async def delete(self) -> None:
         """Delete the entity."""
-        await self._client.send("DELETE", self._path)
+        await self._client.send("DELETE", self._path, headers=self._headers())
 
 
 class CollectionRequest(RequestBase, Generic[T]):
@@ -413,8 +440,9 @@ class CollectionRequest(RequestBase, Generic[T]):
     async def __aiter__(self) -> AsyncIterator[T]:
         converter = self._client.converter
         next_url: str | None = self._ready()
+        headers = self._headers()
         while next_url is not None:
-            response = await self._client.send("GET", next_url)
+            response = await self._client.send("GET", next_url, headers=headers)
             body = response.body or {}
             for value in body.get("value", []):
                 yield converter.structure(value, self._type)
@@ -423,7 +451,7 @@ class CollectionRequest(RequestBase, Generic[T]):
 
     async def first(self) -> T | None:
         """The first item (`$top=1`), or None."""
-        response = await self._client.send("GET", self.top(1)._ready())
+        response = await self._client.send("GET", self.top(1)._ready(), headers=self._headers())
         values = (response.body or {}).get("value") or []
         if not values:
             return None
@@ -437,7 +465,7 @@ class CollectionRequest(RequestBase, Generic[T]):
         self._ready()
         opts = {k: v for k, v in self._opts.items() if k in ("$filter", "$search") or k[0] != "$"}
         url = f"{self._path}/$count" + (f"?{encode_query(opts)}" if opts else "")
-        response = await self._client.send("GET", url, headers={"Accept": "text/plain"})
+        response = await self._client.send("GET", url, headers={**(self._headers() or {}), "Accept": "text/plain"})
         body = response.body
         if isinstance(body, bool) or not isinstance(body, int):
             raise ValueError(f"GET {url}: expected a number, got {body!r}")
@@ -446,7 +474,7 @@ class CollectionRequest(RequestBase, Generic[T]):
     async def create(self, entity: T) -> T:
         """POST a new entity; return the created entity as the service sends it back."""
         body = self._client.converter.unstructure(entity)
-        response = await self._client.send("POST", self.url, json_body=body)
+        response = await self._client.send("POST", self.url, json_body=body, headers=self._headers())
         if response.body is None:
             return entity
         result: T = self._client.converter.structure(response.body, self._type)

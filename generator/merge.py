@@ -1,0 +1,483 @@
+"""Match spec-table operations with the `$metadata` model, and fold what the pages add into it.
+
+Each :class:`~generator.specmodel.SpecOperation` is resolved segment by segment against the
+model: an entity set or singleton, then key placeholders, navigation properties, type casts and
+bound actions or functions (names compared case-insensitively, because pages write
+``calendarview`` where the metadata has ``CalendarView``).  The result says which generated
+call serves the operation, or why none does.
+
+:func:`merge` then returns a new model whose navigation properties and operations carry the
+pages' facts as ``odatakit.Spec`` annotations (required query options, `Prefer` preferences,
+scopes, success statuses, where the page says so); the emitter turns them into keyword
+arguments, a typed ``prefer()`` and docstrings.  An action the metadata lacks is added from the
+page's body parameters.  Nothing here knows about a particular service.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+import attrs
+
+from .errors import Diagnostics
+from .model import Annotation, EntitySet, Model, NavigationProperty, Operation, Parameter, StructuredType, TypeRef
+from .naming import snake
+from .specmodel import SpecError, SpecOperation, SpecParam
+
+__all__ = ["SPEC_TERM", "MergeResult", "Resolution", "Step", "merge", "resolve", "spec_records"]
+
+#: The annotation term that carries spec facts on navigation properties and operations.
+SPEC_TERM = "odatakit.Spec"
+
+StepKind = Literal["root", "key", "nav", "cast", "action", "function", "count", "value"]
+
+_PLACEHOLDER = re.compile(r"^\{[^{}]+\}$")
+_CALL = re.compile(r"^(?P<name>[^()]+)\((?P<args>.*)\)$")
+# Header values that name a preference: `outlook.timezone="{tz}"`, `odata.maxpagesize={x}`.
+_PREFERENCE = re.compile(r"^\s*(?P<name>[A-Za-z][\w.-]*)\s*(?:=\s*(?P<value>.*))?$")
+
+# Edm types of spec parameters → the Python annotation of a generated keyword argument.
+_PY = {
+    "Edm.String": "str",
+    "Edm.Boolean": "bool",
+    "Edm.Int32": "int",
+    "Edm.Int64": "int",
+    "Edm.Int16": "int",
+    "Edm.Byte": "int",
+    "Edm.Double": "float",
+    "Edm.DateTimeOffset": "datetime",
+    "Edm.Date": "date",
+}
+
+
+@attrs.frozen
+class Step:
+    """One resolved segment of a spec path."""
+
+    kind: StepKind
+    segment: str  # as written on the page
+    py: str  # the Python text of this step (`.events`, `[event_id]`, `.accept(...)`)
+    type: str | None  # qualified type reached (None for operations without a structured result)
+    collection: bool
+    nav: tuple[str, str] | None = None  # (declaring type, navigation name) for navigation steps
+    operation: str | None = None  # qualified name for operation steps
+
+
+@attrs.frozen
+class Resolution:
+    """How a spec operation is served by the generated client, or why it is not."""
+
+    op: SpecOperation
+    steps: tuple[Step, ...] = ()
+    call: str | None = None  # e.g. `client.me.events[event_id].accept(comment=..., send_response=...)`
+    reason: str | None = None  # why the operation is not served
+
+    @property
+    def served(self) -> bool:
+        """True when a generated call serves the operation."""
+        return self.call is not None
+
+
+@attrs.frozen
+class MergeResult:
+    """The model with spec facts folded in, and how each spec operation is served."""
+
+    model: Model
+    resolutions: tuple[Resolution, ...]
+    added: tuple[str, ...] = ()  # qualified names of operations generated from the pages alone
+
+
+# --- resolving paths ------------------------------------------------------------------------------
+class _Index:
+    """Case-insensitive lookups over a model."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.types = model.structured_by_name()
+        self.roots: dict[str, EntitySet] = {}
+        if model.container is not None:
+            for s in model.container.entity_sets:
+                self.roots.setdefault(s.name.lower(), s)
+        self.ops: dict[tuple[str, bool], dict[str, list[Operation]]] = {}
+        for op in model.operations:
+            binding = op.binding
+            if binding is None:
+                continue
+            key = (binding.type.name, binding.type.collection)
+            self.ops.setdefault(key, {}).setdefault(op.name.lower(), []).append(op)
+
+    def nav(self, type_name: str, segment: str) -> tuple[StructuredType, NavigationProperty] | None:
+        for t in self._chain(type_name):
+            for n in t.navigation:
+                if n.name.lower() == segment.lower():
+                    return t, n
+        return None
+
+    def operation(self, type_name: str, collection: bool, name: str) -> Operation | None:
+        short = name.rpartition(".")[2].lower()
+        for t in self._chain(type_name):
+            found = self.ops.get((t.qualified, collection), {}).get(short)
+            if found:
+                return found[0]
+        return None
+
+    def cast(self, type_name: str, segment: str) -> StructuredType | None:
+        for t in self.model.derived_of(type_name) if type_name in self.types else []:
+            if t.qualified.lower() == segment.lower():
+                return t
+        return None
+
+    def _chain(self, type_name: str) -> list[StructuredType]:
+        return self.model.base_chain(type_name) if type_name in self.types else []
+
+
+def _segments(path: str) -> list[str]:
+    # Keys written as `events('{id}')` or `events({id})` are the same as `events/{id}`.
+    out: list[str] = []
+    for raw in path.strip("/").split("/"):
+        if not raw:
+            continue
+        m = re.match(r"^(?P<name>[^(]+)\('?(?P<key>\{[^{}]+\})'?\)$", raw)
+        if m:
+            out.extend([m.group("name"), m.group("key")])
+        else:
+            out.append(raw)
+    return out
+
+
+def _placeholder_name(segment: str) -> str:
+    inner = segment.strip("{}").split("|")[0].strip()
+    return snake(re.sub(r"\W+", "_", inner).strip("_")) or "key"
+
+
+def resolve(model: Model, op: SpecOperation, client: str = "client") -> Resolution:
+    """The generated call that serves `op`, or the reason none does."""
+    return _resolve(_Index(model), op, client)
+
+
+def _resolve(index: _Index, op: SpecOperation, client: str) -> Resolution:
+    segments = _segments(op.path)
+    if not segments:
+        return Resolution(op, reason="the request line has no resource path")
+    root = index.roots.get(segments[0].lower())
+    if root is None:
+        return Resolution(op, reason=f"no entity set or singleton named {segments[0]!r}")
+    steps = [Step("root", segments[0], f".{root.py_name}", root.entity_type, not root.singleton)]
+    type_name: str | None = root.entity_type
+    collection = not root.singleton
+    for seg in segments[1:]:
+        if type_name is None:
+            return Resolution(op, tuple(steps), reason=f"{seg!r} follows an operation result")
+        if _PLACEHOLDER.match(seg) or (collection and not _is_name(index, type_name, seg)):
+            if not collection:
+                return Resolution(op, tuple(steps), reason=f"key {seg!r} after a single entity")
+            name = _placeholder_name(seg) if _PLACEHOLDER.match(seg) else repr(seg)
+            steps.append(Step("key", seg, f"[{name}]", type_name, False))
+            collection = False
+            continue
+        if seg.lower() == "$count" and collection:
+            steps.append(Step("count", seg, ".count_only()", None, False))
+            type_name = None
+            continue
+        if seg.lower() == "$value":
+            steps.append(Step("value", seg, ".value()", None, False))
+            type_name = None
+            continue
+        call = _CALL.match(seg)
+        name = call.group("name") if call else seg
+        found = index.nav(type_name, name) if not collection and not call else None
+        if found is not None:
+            owner, nav = found
+            steps.append(Step("nav", seg, f".{nav.py_name}", nav.type.name, nav.type.collection,
+                              nav=(owner.qualified, nav.name)))
+            type_name, collection = nav.type.name, nav.type.collection
+            continue
+        cast = index.cast(type_name, name) if not call else None
+        if cast is not None:
+            steps.append(Step("cast", seg, f".cast({cast.py_name})", cast.qualified, collection))
+            type_name = cast.qualified
+            continue
+        operation = index.operation(type_name, collection, name)
+        if operation is not None:
+            ret = operation.return_type
+            kind: StepKind = "action" if operation.kind == "action" else "function"
+            steps.append(Step(kind, seg, f".{operation.py_name}", ret.name if ret else None,
+                              bool(ret and ret.collection), operation=operation.qualified))
+            type_name = ret.name if ret is not None and ret.name in index.types else None
+            collection = bool(ret and ret.collection)
+            continue
+        what = "a collection of" if collection else "an entity of type"
+        return Resolution(op, tuple(steps), reason=f"{seg!r}: no navigation, cast or bound operation on {what} {type_name}")
+    return _finish(index, op, steps, client)
+
+
+def _is_name(index: _Index, type_name: str, seg: str) -> bool:
+    """True when a segment after a collection names a cast or a collection-bound operation, not a key."""
+    call = _CALL.match(seg)
+    name = call.group("name") if call else seg
+    return (
+        seg.startswith("$")
+        or index.cast(type_name, name) is not None
+        or index.operation(type_name, True, name) is not None
+    )
+
+
+def _finish(index: _Index, op: SpecOperation, steps: list[Step], client: str) -> Resolution:
+    last = steps[-1]
+    method = op.method.upper()
+    navs = [i for i, s in enumerate(steps) if s.kind == "nav"]
+    query_at = navs[-1] if navs else -1
+    texts = [_step_text(s, op) if i == query_at else s.py for i, s in enumerate(steps)]
+    path_text = client + "".join(texts[:-1])
+    tail = texts[-1]
+    if last.kind in ("action", "function"):
+        expected = "POST" if last.kind == "action" else "GET"
+        if method != expected:
+            return Resolution(op, tuple(steps), reason=f"{method} on the {last.kind} {last.operation}: expected {expected}")
+        return Resolution(op, tuple(steps), call=path_text + tail + _call_args(index, op, last))
+    expr = path_text + tail
+    if last.kind in ("count", "value"):
+        if method != "GET":
+            return Resolution(op, tuple(steps), reason=f"{method} on {last.segment}")
+        return Resolution(op, tuple(steps), call=expr)
+    collection = last.collection
+    verbs = {
+        (True, "GET"): ".get()",
+        (True, "POST"): ".create(...)",
+        (False, "GET"): ".get()",
+        (False, "PATCH"): ".update(...)",
+        (False, "DELETE"): ".delete()",
+    }
+    verb = verbs.get((collection, method))
+    if verb is None:
+        what = "a collection" if collection else "an entity"
+        return Resolution(op, tuple(steps), reason=f"{method} on {what} is not generated")
+    return Resolution(op, tuple(steps), call=expr + _options(op) + verb)
+
+
+def _step_text(step: Step, op: SpecOperation) -> str:
+    required = [p for p in _query_params(op) if p.required]
+    if required:
+        return step.py + "(" + ", ".join(f"{snake(p.name)}=..." for p in required) + ")"
+    return step.py
+
+
+def _options(op: SpecOperation) -> str:
+    prefs = _preferences(op)
+    if not prefs:
+        return ""
+    return ".prefer(" + ", ".join(f"{kw}=..." for kw, _, _ in prefs) + ")"
+
+
+def _call_args(index: _Index, op: SpecOperation, step: Step) -> str:
+    operation = next((o for o in index.model.operations if o.qualified == step.operation), None)
+    names = [p.py_name for p in operation.call_parameters] if operation is not None else []
+    return "(" + ", ".join(f"{n}=..." for n in names) + ")"
+
+
+# --- what the pages add ------------------------------------------------------------------------------
+def _query_params(op: SpecOperation) -> list[SpecParam]:
+    """Custom query options of the operation (system options `$...` are the query builder's)."""
+    out = [p for p in op.params if p.location == "query" and not p.name.startswith("$")]
+    known = {p.name for p in out}
+    for name, value in op.query:
+        if name.startswith("$") or name in known:
+            continue
+        # Named on the request line only: required, typed by the placeholder it carries.
+        out.append(SpecParam(name, "query", None, required=True, written=value, line=op.line))
+        known.add(name)
+    return out
+
+
+def _preferences(op: SpecOperation) -> list[tuple[str, str, str | None]]:
+    """(keyword, preference name, value template) for each `Prefer` preference the page lists."""
+    values: list[str] = [h.value for h in op.headers if h.name.lower() == "prefer"]
+    values += [p.default or p.written for p in op.params if p.location == "header" and p.name.lower() == "prefer"]
+    out: dict[str, tuple[str, str, str | None]] = {}
+    for raw in values:
+        for part in raw.split(","):
+            m = _PREFERENCE.match(part)
+            if m is None or "." not in m.group("name"):
+                continue
+            name = m.group("name")
+            keyword = snake(name.rpartition(".")[2].replace("-", "_"))
+            out.setdefault(keyword, (keyword, name, m.group("value")))
+    return sorted(out.values())
+
+
+def spec_records(resolution: Resolution) -> dict[str, Any]:
+    """The `odatakit.Spec` record of one served operation."""
+    op = resolution.op
+    return {
+        "page": op.page,
+        "line": op.line,
+        "method": op.method,
+        "path": op.path,
+        "scopes": list(op.scopes),
+        "status": op.status,
+        "query": [
+            {"name": p.name, "type": p.type or "Edm.String", "required": bool(p.required), "py_name": snake(p.name)}
+            for p in _query_params(op)
+        ],
+        "prefer": [{"keyword": k, "name": n, "value": v} for k, n, v in _preferences(op)],
+    }
+
+
+def _edm_of(spec_type: str | None) -> TypeRef:
+    if spec_type is None:
+        return TypeRef("Edm.String")
+    if spec_type.startswith("Collection(") and spec_type.endswith(")"):
+        return attrs.evolve(_edm_of(spec_type[11:-1]), collection=True)
+    return TypeRef(spec_type)
+
+
+def _conflicts(model: Model, res: Resolution, diagnostics: Diagnostics, strict: bool) -> None:
+    """Spec parameters typed differently from the metadata's operation parameters."""
+    last = res.steps[-1] if res.steps else None
+    if last is None or last.operation is None:
+        return
+    operation = next((o for o in model.operations if o.qualified == last.operation), None)
+    if operation is None:
+        return
+    params = {p.name.lower(): p for p in operation.call_parameters}
+    for sp in res.op.params:
+        if sp.location != "body" or sp.type is None:
+            continue
+        mp = params.get(sp.name.lower())
+        if mp is None:
+            continue
+        declared = f"Collection({mp.type.name})" if mp.type.collection else mp.type.name
+        if _short(declared) != _short(sp.type):
+            message = (f"{res.op.method} {res.op.path}: parameter {sp.name!r} is {sp.type} on the page "
+                       f"but {declared} in the metadata ({operation.qualified})")
+            if strict:
+                raise SpecError(message, page=res.op.page, line=sp.line or res.op.line)
+            diagnostics.warn(message, source=res.op.page, line=sp.line or res.op.line)
+
+
+def _short(type_name: str) -> str:
+    inner = type_name[11:-1] if type_name.startswith("Collection(") else type_name
+    short = inner if inner.startswith("Edm.") else inner.rpartition(".")[2]
+    return (f"Collection({short})" if inner != type_name else short).lower()
+
+
+def _spec_only_action(index: _Index, res: Resolution) -> Operation | None:
+    """An action for a POST whose last segment the metadata lacks, built from the page's body parameters."""
+    op = res.op
+    segments = _segments(op.path)
+    if op.method.upper() != "POST" or not res.steps or len(res.steps) != len(segments) - 1:
+        return None
+    last = res.steps[-1]
+    name = segments[-1]
+    if last.type is None or last.type not in index.types or not re.fullmatch(r"[A-Za-z_]\w*", name):
+        return None
+    namespace = index.types[last.type].namespace
+    binding = Parameter("bindingParameter", TypeRef(last.type, collection=last.collection, nullable=False))
+    params = [binding]
+    for p in op.params:
+        if p.location == "body":
+            params.append(Parameter(p.name, _edm_of(_qualify(index, p.type, namespace)), optional=not p.required))
+    pascal_name = name[:1].upper() + name[1:]
+    return Operation("action", namespace, pascal_name, bound=True, parameters=tuple(params))
+
+
+def _qualify(index: _Index, spec_type: str | None, namespace: str) -> str | None:
+    if spec_type is None or spec_type.startswith("Edm."):
+        return spec_type
+    if spec_type.startswith("Collection("):
+        inner = _qualify(index, spec_type[11:-1], namespace)
+        return f"Collection({inner})"
+    for t in index.types.values():
+        if t.name.lower() == spec_type.lower():
+            return t.qualified
+    for e in index.model.enums:
+        if e.name.lower() == spec_type.lower():
+            return e.qualified
+    return "Edm.String"
+
+
+def merge(
+    model: Model,
+    operations: Iterable[SpecOperation],
+    diagnostics: Diagnostics | None = None,
+    *,
+    strict: bool = False,
+    client: str = "client",
+) -> MergeResult:
+    """Resolve every spec operation; return the model annotated with what the pages add."""
+    diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    ops = list(operations)
+    index = _Index(model)
+    resolutions = [_resolve(index, op, client) for op in ops]
+    added: list[Operation] = []
+    for res in resolutions:
+        if res.served:
+            continue
+        action = _spec_only_action(index, res)
+        if action is not None and all(a.qualified != action.qualified for a in added):
+            added.append(action)
+    if added:
+        from .naming import assign_names
+
+        model = assign_names(attrs.evolve(model, operations=(*model.operations, *added)))
+        index = _Index(model)
+        resolutions = [_resolve(index, op, client) for op in ops]
+        for a in added:
+            diagnostics.warn(f"{a.qualified}: not in the metadata; generated from the page's body parameters",
+                             source=next(r.op.page for r in resolutions if r.steps and r.steps[-1].operation == a.qualified),
+                             line=next(r.op.line for r in resolutions if r.steps and r.steps[-1].operation == a.qualified))
+    for res in resolutions:
+        if res.served:
+            _conflicts(model, res, diagnostics, strict)
+    return MergeResult(_annotate(model, resolutions), tuple(resolutions), tuple(a.qualified for a in added))
+
+
+def _annotate(model: Model, resolutions: Sequence[Resolution]) -> Model:
+    """Attach `odatakit.Spec` records to the navigations and operations that serve spec operations."""
+    by_nav: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    by_op: dict[str, list[dict[str, Any]]] = {}
+    for res in resolutions:
+        if not res.served:
+            continue
+        record = spec_records(res)
+        last_nav = next((s for s in reversed(res.steps) if s.kind == "nav"), None)
+        last = res.steps[-1]
+        if last.operation is not None:
+            by_op.setdefault(last.operation, []).append(record)
+        elif last_nav is not None and last_nav.nav is not None and last_nav is last:
+            by_nav.setdefault(last_nav.nav, []).append(record)
+        # Required query options belong to the navigation they follow, wherever the path ends.
+        elif last_nav is not None and last_nav.nav is not None and record["query"]:
+            by_nav.setdefault(last_nav.nav, []).append(record)
+    if not by_nav and not by_op:
+        return model
+    structured = []
+    for t in model.structured:
+        navs = tuple(
+            attrs.evolve(n, annotations=(*n.annotations, Annotation(SPEC_TERM, by_nav[(t.qualified, n.name)])))
+            if (t.qualified, n.name) in by_nav else n
+            for n in t.navigation
+        )
+        structured.append(attrs.evolve(t, navigation=navs) if navs != t.navigation else t)
+    operations = tuple(
+        attrs.evolve(o, annotations=(*o.annotations, Annotation(SPEC_TERM, by_op[o.qualified])))
+        if o.qualified in by_op else o
+        for o in model.operations
+    )
+    return attrs.evolve(model, structured=tuple(structured), operations=operations)
+
+
+def spec_of(annotations: Iterable[Annotation]) -> list[dict[str, Any]]:
+    """The `odatakit.Spec` records among these annotations."""
+    out: list[dict[str, Any]] = []
+    for a in annotations:
+        if a.term == SPEC_TERM and isinstance(a.value, list):
+            out.extend(a.value)
+    return out
+
+
+def py_annotation(spec_type: str | None) -> str:
+    """The Python annotation of a spec parameter's keyword argument."""
+    return _PY.get(spec_type or "Edm.String", "str")

@@ -23,6 +23,7 @@ import jinja2
 from odatakit import edm
 
 from .capabilities import capability_table
+from .merge import py_annotation, spec_of
 from .model import (
     EnumType,
     Model,
@@ -34,7 +35,6 @@ from .model import (
     TypeRef,
     description_of,
 )
-from .merge import py_annotation, spec_of
 from .naming import builder_names, pascal
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

@@ -1,4 +1,4 @@
-"""`odatakit generate | prune`: the command line of the generator."""
+"""`odatakit generate | inspect | prune`: the command line of the generator."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from .csdl import parse_metadata
 from .csdl import read_source as _fetch
 from .emit import EmitOptions, emit
 from .errors import Diagnostics, MetadataError
+from .merge import MergeResult, merge
 from .model import Model
 from .naming import assign_names
 from .prune import closure, merge_overlay, prune_document, write_pruned
+from .specmodel import SpecError, SpecOperation
 
 
 class Progress:
@@ -78,6 +80,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
         model = parse_metadata(pruned, args.metadata, diagnostics=Diagnostics())
     progress.step(f"naming {len(model.structured)} structured and {len(model.enums)} enum types")
     model = assign_names(model)
+    if args.spec:
+        merged = _merge_specs(args, model, progress, diagnostics)
+        model = merged.model
     options = EmitOptions(
         package=args.package,
         client_class=args.client_class,
@@ -96,6 +101,51 @@ def cmd_generate(args: argparse.Namespace) -> int:
             f"{Path(args.out) / args.package}, {progress.seconds:.2f} s, {len(diagnostics.warnings)} warnings"
         )
     return 0
+
+
+def _spec_operations(args: argparse.Namespace, progress: Progress, diagnostics: Diagnostics) -> list[SpecOperation]:
+    from .spectables import read_page
+
+    ops: list[SpecOperation] = []
+    for page in args.spec:
+        progress.step(f"reading spec tables {page}")
+        found = read_page(page, diagnostics)
+        if args.api_version:
+            found = [op for op in found if op.version in args.api_version]
+        ops.extend(found)
+    return ops
+
+
+def _merge_specs(
+    args: argparse.Namespace, model: Model, progress: Progress, diagnostics: Diagnostics
+) -> MergeResult:
+    ops = _spec_operations(args, progress, diagnostics)
+    progress.step(f"merging {len(ops)} spec operations")
+    return merge(model, ops, diagnostics, strict=args.strict)
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """Print how each spec operation is served by the package generated from the metadata."""
+    progress = Progress(sys.stderr, args.quiet)
+    diagnostics = Diagnostics()
+    model, _ = _read(args, progress, diagnostics)
+    model = assign_names(model)
+    result = _merge_specs(args, model, progress, diagnostics)
+    rows = [("version", "request", "served by", "where")]
+    for res in result.resolutions:
+        op = res.op
+        request = f"{op.method} {op.path}" + ("?" + "&".join(f"{k}={v}" for k, v in op.query) if op.query else "")
+        served = res.call if res.call is not None else f"NOT SERVED: {res.reason}"
+        rows.append((op.version, request, served, op.where()))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r[:3], widths, strict=True)) + "  " + r[3])
+    missing = [r for r in result.resolutions if not r.served]
+    print(f"{len(result.resolutions) - len(missing)} of {len(result.resolutions)} spec operations served"
+          + (f"; {len(result.added)} generated from the pages alone: {', '.join(result.added)}" if result.added else ""))
+    if not args.quiet:
+        _print_warnings(diagnostics, sys.stderr, 10**9)
+    return 1 if args.require_full and missing else 0
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
@@ -155,6 +205,19 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--all-warnings", action="store_true", help="print every reader warning")
     gen.set_defaults(func=cmd_generate)
 
+    def specs(p: argparse.ArgumentParser, required: bool) -> None:
+        p.add_argument("--spec", action="append", required=required, default=[] if not required else None,
+                       help="API reference page (Markdown spec tables) to merge in (repeatable)")
+        p.add_argument("--api-version", action="append", help="keep only these page sections (v1.0, v2.0, beta)")
+        p.add_argument("--strict", action="store_true", help="a spec parameter typed unlike the metadata is an error")
+
+    specs(gen, False)
+    insp = sub.add_parser("inspect", help="print which generated call serves each operation of the spec pages")
+    common(insp)
+    specs(insp, True)
+    insp.add_argument("--require-full", action="store_true", help="exit 1 when an operation is not served")
+    insp.set_defaults(func=cmd_inspect)
+
     prune = sub.add_parser("prune", help="write a pruned $metadata with the closure of --include")
     common(prune)
     prune.add_argument("--out", required=False, default="-", help="file to write")
@@ -172,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
         return code
-    except MetadataError as exc:
+    except (MetadataError, SpecError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

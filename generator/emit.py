@@ -213,8 +213,8 @@ def _doc(text: str | None, fallback: str, indent: int) -> str:
     return f'{pad}"""{lines[0]}\n{inner[len(pad) + len(lines[0]) + 1:]}\n{pad}"""'
 
 
-def _with_spec(text: str | None, records: list[dict[str, Any]]) -> str | None:
-    """A description followed by what the API reference says (requests, scopes, success status)."""
+def _with_spec(text: str | None, records: list[dict[str, Any]], fallback: str) -> str | None:
+    """A description (or `fallback`) followed by what the API reference says, one paragraph per request."""
     if not records:
         return text
     lines = []
@@ -225,9 +225,7 @@ def _with_spec(text: str | None, records: list[dict[str, Any]]) -> str | None:
         if r.get("scopes"):
             line += "; scopes: " + ", ".join(r["scopes"])
         lines.append(line + ".")
-    parts = [text] if text else []
-    parts.append("API reference: " + " ".join(lines))
-    return "\n\n".join(parts)
+    return "\n\n".join([text or fallback, *("API reference: " + line for line in lines)])
 
 
 def _preference_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -275,7 +273,8 @@ def _merge_overloads(overloads: list[Operation]) -> _MergedOperation:
     )
     return _MergedOperation(
         first.kind, first.qualified, first.py_name, params, first.return_type,
-        _with_spec(description_of(first.annotations), spec_of(first.annotations))
+        _with_spec(description_of(first.annotations), spec_of(first.annotations),
+                   f"Call the {first.kind} {first.qualified}.")
     )
 
 
@@ -513,7 +512,8 @@ class Emitter:
                         "target": n.type.name,
                         "collection": n.type.collection,
                         "annotation": annotation,
-                        "doc": _with_spec(description_of(n.annotations), records),
+                        "doc": _with_spec(description_of(n.annotations), records, f"The {n.name} navigation"
+                                          + (" (contained)." if n.contains_target else ".")),
                         "contained": n.contains_target,
                         "query": query,
                     }

@@ -161,9 +161,29 @@ def _resolve(index: _Index, op: SpecOperation, client: str) -> Resolution:
     segments = _segments(op.path)
     if not segments:
         return Resolution(op, reason="the request line has no resource path")
+    if _PLACEHOLDER.match(segments[0]):
+        return _resolve_context(index, op, segments, client)
     root = index.roots.get(segments[0].lower())
     if root is None:
         return Resolution(op, reason=f"no entity set or singleton named {segments[0]!r}")
+    return _resolve_from(index, op, root, segments, client)
+
+
+def _resolve_context(index: _Index, op: SpecOperation, segments: list[str], client: str) -> Resolution:
+    """A path that starts with a placeholder (`/{user_context}/calendarview`): the first singleton it fits."""
+    first: Resolution | None = None
+    for root in index.roots.values():
+        if not root.singleton:
+            continue
+        res = _resolve_from(index, op, root, [root.name, *segments[1:]], client)
+        if res.served:
+            return res
+        first = first or res
+    reason = f"no singleton serves the rest of the path after {segments[0]}"
+    return Resolution(op, first.steps if first else (), reason=reason)
+
+
+def _resolve_from(index: _Index, op: SpecOperation, root: EntitySet, segments: list[str], client: str) -> Resolution:
     steps = [Step("root", segments[0], f".{root.py_name}", root.entity_type, not root.singleton)]
     type_name: str | None = root.entity_type
     collection = not root.singleton
@@ -265,10 +285,15 @@ def _step_text(step: Step, op: SpecOperation) -> str:
 
 
 def _options(op: SpecOperation) -> str:
+    text = "".join(f".{name[1:].lower()}(...)" for name, _ in op.query if name.lower() in _TOKEN_OPTIONS)
     prefs = _preferences(op)
-    if not prefs:
-        return ""
-    return ".prefer(" + ", ".join(f"{kw}=..." for kw, _, _ in prefs) + ")"
+    if prefs:
+        text += ".prefer(" + ", ".join(f"{kw}=..." for kw, _, _ in prefs) + ")"
+    return text
+
+
+# System query options that the request line itself carries, and the query method that sets each.
+_TOKEN_OPTIONS = ("$deltatoken", "$skiptoken")
 
 
 def _call_args(index: _Index, op: SpecOperation, step: Step) -> str:
@@ -438,10 +463,20 @@ def _annotate(model: Model, resolutions: Sequence[Resolution]) -> Model:
     """Attach `odatakit.Spec` records to the navigations and operations that serve spec operations."""
     by_nav: dict[tuple[str, str], list[dict[str, Any]]] = {}
     by_op: dict[str, list[dict[str, Any]]] = {}
+    seen: set[tuple[str, str]] = set()
+    required_params: dict[str, set[str]] = {}
     for res in resolutions:
+        if res.served and res.steps[-1].kind == "function" and res.steps[-1].operation:
+            names = {p.name.lower() for p in res.op.params if p.required and p.location in ("path", "query", "body")}
+            required_params.setdefault(res.steps[-1].operation, set()).update(names)
         if not res.served:
             continue
         record = spec_records(res)
+        # Several request lines of one operation (sync with tokens, variants) say the same thing once.
+        record_key = (record["method"], record["path"])
+        if record_key in seen:
+            continue
+        seen.add(record_key)
         last_nav = next((s for s in reversed(res.steps) if s.kind == "nav"), None)
         last = res.steps[-1]
         if last.operation is not None:
@@ -462,11 +497,23 @@ def _annotate(model: Model, resolutions: Sequence[Resolution]) -> Model:
         )
         structured.append(attrs.evolve(t, navigation=navs) if navs != t.navigation else t)
     operations = tuple(
-        attrs.evolve(o, annotations=(*o.annotations, Annotation(SPEC_TERM, by_op[o.qualified])))
-        if o.qualified in by_op else o
+        _required(attrs.evolve(o, annotations=(*o.annotations, Annotation(SPEC_TERM, by_op[o.qualified])))
+                  if o.qualified in by_op else o, required_params.get(o.qualified, set()))
         for o in model.operations
     )
     return attrs.evolve(model, structured=tuple(structured), operations=operations)
+
+
+def _required(op: Operation, names: set[str]) -> Operation:
+    """Function parameters the page marks required become non-nullable (required keywords)."""
+    if not names:
+        return op
+    params = tuple(
+        p if (op.bound and i == 0) or p.name.lower() not in names else
+        attrs.evolve(p, type=attrs.evolve(p.type, nullable=False), optional=False)
+        for i, p in enumerate(op.parameters)
+    )
+    return attrs.evolve(op, parameters=params)
 
 
 def spec_of(annotations: Iterable[Annotation]) -> list[dict[str, Any]]:

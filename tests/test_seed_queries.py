@@ -209,7 +209,11 @@ def fill_placeholders(url: str) -> str:
 #     events('AAMk...')/accept).
 # (c) System query option names are compared ignoring case ("$Select" on the POST samples):
 #     OData 4.01 URL conventions require case-insensitive system query option names, and the
-#     Outlook pages use $Select and $select interchangeably.  Custom option names are exact.
+#     Outlook pages use $Select and $select interchangeably.
+# (e) Custom option names are compared ignoring case too: the sync samples write
+#     "startdatetime" where the syntax lines (and the spec-driven calendar_view()) write
+#     "startDateTime"; the service's own @odata.deltaLink uses the lower-case form, so the
+#     service reads them case-insensitively.
 # (d) Canonical function names in $filter / $orderby are compared ignoring case: the Graph page
 #     writes "startsWith", the builder the OData spelling "startswith"; Graph documents and
 #     accepts both spellings.  Only names of OData canonical functions are affected.
@@ -255,8 +259,7 @@ def query_options(query: str) -> dict[str, str]:
     for part in query.split("&") if query else []:
         raw_name, _, raw_value = part.partition("=")
         name, value = unquote(raw_name), unquote(raw_value)
-        if name.startswith("$"):
-            name = name.lower()  # (c)
+        name = name.lower()  # (c), (e)
         if name in ("$filter", "$orderby"):  # (d)
             value = _CALL.sub(
                 lambda m: m.group("name").lower() if m.group("name").lower() in _CANONICAL_FUNCTIONS else m.group(0),
@@ -287,26 +290,26 @@ def outlook_table() -> dict[str, Callable[[OutlookClient], RequestBase]]:
     """Builder expressions for the Outlook REST request lines (beta, v2.0, v1.0)."""
     from outlook_v2 import Event
 
-    window = {"startDateTime": START, "endDateTime": END}
     return {
-        f"GET me/calendarview?{_WINDOW}": lambda c: c.me.calendar_view.params(**window),
+        f"GET me/calendarview?{_WINDOW}": lambda c: c.me.calendar_view(start_date_time=START, end_date_time=END),
         f"GET me/calendars/{{calendar_id}}/calendarview?{_WINDOW}": (
-            lambda c: c.me.calendars[CALENDAR_ID].calendar_view.params(**window)
+            lambda c: c.me.calendars[CALENDAR_ID].calendar_view(start_date_time=START, end_date_time=END)
         ),
         # Documentation typo (v1.0 syntax block): "start"/"end" instead of the startDateTime /
-        # endDateTime that the next syntax line and the sample use.  Custom option names are
-        # free text, so the builder reproduces the line as written.
+        # endDateTime that the next syntax line and the sample use.  The spec-driven
+        # calendar_view() requires the real names, so the line is reproduced from the bare
+        # navigation, which the generated method wraps.
         "GET me/calendarview?start={start_datetime}&end={end_datetime}": (
-            lambda c: c.me.calendar_view.params(start=START, end=END)
+            lambda c: c.me._nav("CalendarView", "Microsoft.OutlookServices.Event", True).params(start=START, end=END)
         ),
         "GET me/calendarview?startDateTime=2014-10-01T01:00:00Z&endDateTime=2014-10-31T23:00:00Z&$select=Subject": (
-            lambda c: c.me.calendar_view.params(**window).select(Event.subject)
+            lambda c: c.me.calendar_view(start_date_time=START, end_date_time=END).select(Event.subject)
         ),
         # The v2.0 sample drops the "Z" its beta and v1.0 twins have.  The builder refuses naive
         # datetimes for custom options (the offset must be explicit), so the values are the
         # page's text.
         "GET me/calendarview?startDateTime=2014-10-01T01:00:00&endDateTime=2014-10-31T23:00:00&$select=Subject": (
-            lambda c: c.me.calendar_view.params(
+            lambda c: c.me.calendar_view(start_date_time=START, end_date_time=END).params(
                 startDateTime="2014-10-01T01:00:00", endDateTime="2014-10-31T23:00:00"
             ).select(Event.subject)
         ),
@@ -319,12 +322,12 @@ def outlook_table() -> dict[str, Callable[[OutlookClient], RequestBase]]:
         f"GET me/events/{V1_EVENT_ID}?$select=Subject,Organizer,Start,End": (
             lambda c: c.me.events[V1_EVENT_ID].select(Event.subject, Event.organizer, Event.start, Event.end)
         ),
-        f"GET me/events/{{event_id}}/instances?{_WINDOW}": (lambda c: c.me.events[EVENT_ID].instances.params(**window)),
+        f"GET me/events/{{event_id}}/instances?{_WINDOW}": (lambda c: c.me.events[EVENT_ID].instances(start_date_time=START, end_date_time=END)),
         "GET me/events/AAMkAGE0MGM1Y2M5LWEAAA=/instances"
         "?startDateTime=2014-10-01T01:00:00Z&endDateTime=2014-10-31T23:00:00Z&$select=Subject,Start,End": (
             lambda c: (
                 c.me.events["AAMkAGE0MGM1Y2M5LWEAAA="]
-                .instances.params(**window)
+                .instances(start_date_time=START, end_date_time=END)
                 .select(Event.subject, Event.start, Event.end)
             )
         ),
@@ -332,30 +335,30 @@ def outlook_table() -> dict[str, Callable[[OutlookClient], RequestBase]]:
             lambda c: c.me.events["AAMkAGE1Mbs88AADggYEcAAA="].expand(Event.attachments)
         ),
         # Synchronisation: {user_context} is "me" (see PLACEHOLDERS).
-        f"GET {{user_context}}/calendarview?{_WINDOW}": lambda c: c.me.calendar_view.params(**window),
+        f"GET {{user_context}}/calendarview?{_WINDOW}": lambda c: c.me.calendar_view(start_date_time=START, end_date_time=END),
         f"GET {{user_context}}/calendarview?{_WINDOW}&$deltatoken={{delta_token}}": (
-            lambda c: c.me.calendar_view.params(**window).deltatoken(DELTA_TOKEN)
+            lambda c: c.me.calendar_view(start_date_time=START, end_date_time=END).deltatoken(DELTA_TOKEN)
         ),
         f"GET {{user_context}}/calendarview?{_WINDOW}&$skiptoken={{skip_token}}": (
-            lambda c: c.me.calendar_view.params(**window).skiptoken(SKIP_TOKEN)
+            lambda c: c.me.calendar_view(start_date_time=START, end_date_time=END).skiptoken(SKIP_TOKEN)
         ),
         f"GET {{user_context}}/calendars('{{calendar_id}}')/calendarview?{_WINDOW}": (
-            lambda c: c.me.calendars[CALENDAR_ID].calendar_view.params(**window)
+            lambda c: c.me.calendars[CALENDAR_ID].calendar_view(start_date_time=START, end_date_time=END)
         ),
         f"GET {{user_context}}/calendars('{{calendar_id}}')/calendarview?{_WINDOW}&$deltatoken={{delta_token}}": (
-            lambda c: c.me.calendars[CALENDAR_ID].calendar_view.params(**window).deltatoken(DELTA_TOKEN)
+            lambda c: c.me.calendars[CALENDAR_ID].calendar_view(start_date_time=START, end_date_time=END).deltatoken(DELTA_TOKEN)
         ),
         f"GET {{user_context}}/calendars('{{calendar_id}}')/calendarview?{_WINDOW}&$skiptoken={{skip_token}}": (
-            lambda c: c.me.calendars[CALENDAR_ID].calendar_view.params(**window).skiptoken(SKIP_TOKEN)
+            lambda c: c.me.calendars[CALENDAR_ID].calendar_view(start_date_time=START, end_date_time=END).skiptoken(SKIP_TOKEN)
         ),
-        # The sync samples spell the custom options in lower case; the service's own
-        # @odata.deltaLink does too, so the builder is given the names as written.
+        # The sync samples spell the custom options in lower case (so does the service's own
+        # @odata.deltaLink); option names compare case-insensitively, normalisation (c).
         "GET me/calendarview?startdatetime=2015-01-01T00:00:00Z&enddatetime=2015-04-10T00:00:00Z": (
-            lambda c: c.me.calendar_view.params(startdatetime=_SYNC_START, enddatetime=_SYNC_END)
+            lambda c: c.me.calendar_view(start_date_time=_SYNC_START, end_date_time=_SYNC_END)
         ),
         "GET me/calendarview?startdatetime=2015-01-01T00:00:00Z&enddatetime=2015-04-10T00:00:00Z"
         "&$deltatoken=v2%2cH4roCAAA%3d%2c1.0%2cFalse%2cA00%2c": (
-            lambda c: c.me.calendar_view.params(startdatetime=_SYNC_START, enddatetime=_SYNC_END).deltatoken(
+            lambda c: c.me.calendar_view(start_date_time=_SYNC_START, end_date_time=_SYNC_END).deltatoken(
                 DELTA_TOKEN
             )
         ),

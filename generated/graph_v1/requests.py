@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Self, TypeVar, cast
 from uuid import UUID
 
 from odatakit.builders import CollectionRequest, EntityRequest
@@ -258,7 +258,20 @@ class UserRequest(DirectoryObjectRequest[_T]):
 
     @property
     def events(self) -> EventCollectionRequest[Event]:
-        """The events navigation (contained)."""
+        """The events navigation (contained).
+
+        API reference: POST /me/events (graph_v1.spec.md:38), success 201; scopes:
+        Calendars.ReadWrite.
+
+        API reference: POST /users/{user_id}/events (graph_v1.spec.md:39), success
+        201; scopes: Calendars.ReadWrite.
+
+        API reference: GET /me/events (graph_v1.spec.md:283), success 200; scopes:
+        Calendars.ReadBasic, Calendars.Read, Calendars.ReadWrite.
+
+        API reference: GET /users/{user_id}/events (graph_v1.spec.md:284), success
+        200; scopes: Calendars.ReadBasic, Calendars.Read, Calendars.ReadWrite.
+        """
         return cast("EventCollectionRequest[Event]", self._nav("events", "microsoft.graph.event", True))
 
     @property
@@ -674,7 +687,59 @@ class CalendarRequest(EntityRequest_2[_T]):
 
     @property
     def events(self) -> EventCollectionRequest[Event]:
-        """The events navigation (contained)."""
+        """The events navigation (contained).
+
+        API reference: POST /me/calendar/events (graph_v1.spec.md:40), success
+        201; scopes: Calendars.ReadWrite.
+
+        API reference: POST /users/{user_id}/calendar/events
+        (graph_v1.spec.md:41), success 201; scopes: Calendars.ReadWrite.
+
+        API reference: POST /me/calendars/{calendar_id}/events
+        (graph_v1.spec.md:42), success 201; scopes: Calendars.ReadWrite.
+
+        API reference: POST /users/{user_id}/calendars/{calendar_id}/events
+        (graph_v1.spec.md:43), success 201; scopes: Calendars.ReadWrite.
+
+        API reference: POST
+        /me/calendarGroups/{calendar_group_id}/calendars/{calendar_id}/events
+        (graph_v1.spec.md:44), success 201; scopes: Calendars.ReadWrite.
+
+        API reference: POST /users/{user_id}/calendarGroups/{calendar_group_id}/ca
+        lendars/{calendar_id}/events (graph_v1.spec.md:45), success 201; scopes:
+        Calendars.ReadWrite.
+
+        API reference: POST /groups/{group_id}/calendar/events
+        (graph_v1.spec.md:237), success 201; scopes: Group.ReadWrite.All.
+
+        API reference: GET /me/calendar/events (graph_v1.spec.md:285), success
+        200; scopes: Calendars.ReadBasic, Calendars.Read, Calendars.ReadWrite.
+
+        API reference: GET /users/{user_id}/calendar/events
+        (graph_v1.spec.md:286), success 200; scopes: Calendars.ReadBasic,
+        Calendars.Read, Calendars.ReadWrite.
+
+        API reference: GET /me/calendars/{calendar_id}/events
+        (graph_v1.spec.md:287), success 200; scopes: Calendars.ReadBasic,
+        Calendars.Read, Calendars.ReadWrite.
+
+        API reference: GET /users/{user_id}/calendars/{calendar_id}/events
+        (graph_v1.spec.md:288), success 200; scopes: Calendars.ReadBasic,
+        Calendars.Read, Calendars.ReadWrite.
+
+        API reference: GET
+        /me/calendarGroups/{calendar_group_id}/calendars/{calendar_id}/events
+        (graph_v1.spec.md:289), success 200; scopes: Calendars.ReadBasic,
+        Calendars.Read, Calendars.ReadWrite.
+
+        API reference: GET /users/{user_id}/calendarGroups/{calendar_group_id}/cal
+        endars/{calendar_id}/events (graph_v1.spec.md:290), success 200; scopes:
+        Calendars.ReadBasic, Calendars.Read, Calendars.ReadWrite.
+
+        API reference: GET /groups/{group_id}/calendar/events
+        (graph_v1.spec.md:393), success 200; scopes: Group.Read.All,
+        Group.ReadWrite.All.
+        """
         return cast("EventCollectionRequest[Event]", self._nav("events", "microsoft.graph.event", True))
 
     async def get_schedule(
@@ -929,6 +994,17 @@ class EventCollectionRequest(OutlookItemCollectionRequest[_T]):
         """The item with this key."""
         return self._by_key(EventRequest, key)
 
+    def prefer(
+        self,
+        *,
+        timezone: bool = False,
+    ) -> Self:
+        """`Prefer` preferences the API reference lists for these requests (sent in one header)."""
+        request = self
+        if timezone:
+            request = request.preference("outlook.timezone")
+        return request
+
     def delta(
         self,
     ) -> CollectionRequest[Event]:
@@ -1005,7 +1081,14 @@ class GroupRequest(DirectoryObjectRequest[_T]):
 
     @property
     def events(self) -> EventCollectionRequest[Event]:
-        """The events navigation (contained)."""
+        """The events navigation (contained).
+
+        API reference: POST /groups/{group_id}/events (graph_v1.spec.md:236),
+        success 201; scopes: Group.ReadWrite.All.
+
+        API reference: GET /groups/{group_id}/events (graph_v1.spec.md:392),
+        success 200; scopes: Group.Read.All, Group.ReadWrite.All.
+        """
         return cast("EventCollectionRequest[Event]", self._nav("events", "microsoft.graph.event", True))
 
     @property

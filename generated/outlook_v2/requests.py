@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar, cast
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from odatakit.builders import CollectionRequest, EntityRequest
 from odatakit.serde import ODataObject
@@ -97,27 +98,70 @@ class UserRequest(DirectoryObjectRequest[_T]):
 
     @property
     def calendars(self) -> CalendarCollectionRequest[Calendar]:
-        """The Calendars navigation (contained)."""
+        """The Calendars navigation (contained).
+
+        API reference: GET /me/calendars (outlook_v2.spec.md:1383), success 200;
+        scopes: https://outlook.office.com/calendars.read, wl.calendars,
+        wl.contacts_calendars.
+
+        API reference: POST /me/calendars (outlook_v2.spec.md:1487), success 201;
+        scopes: https://outlook.office.com/calendars.readwrite,
+        wl.calendars_update, wl.events_create.
+        """
         return cast(
             "CalendarCollectionRequest[Calendar]", self._nav("Calendars", "Microsoft.OutlookServices.Calendar", True)
         )
 
     @property
     def calendar_groups(self) -> CalendarGroupCollectionRequest[CalendarGroup]:
-        """The CalendarGroups navigation (contained)."""
+        """The CalendarGroups navigation (contained).
+
+        API reference: GET /me/calendargroups (outlook_v2.spec.md:1638), success
+        200; scopes: https://outlook.office.com/calendars.read, wl.calendars,
+        wl.contacts_calendars.
+
+        API reference: POST /me/calendargroups (outlook_v2.spec.md:1682), success
+        201; scopes: https://outlook.office.com/calendars.readwrite,
+        wl.calendars_update, wl.events_create.
+        """
         return cast(
             "CalendarGroupCollectionRequest[CalendarGroup]",
             self._nav("CalendarGroups", "Microsoft.OutlookServices.CalendarGroup", True),
         )
 
-    @property
-    def calendar_view(self) -> EventCollectionRequest[Event]:
-        """The CalendarView navigation (contained)."""
-        return cast("EventCollectionRequest[Event]", self._nav("CalendarView", "Microsoft.OutlookServices.Event", True))
+    def calendar_view(
+        self,
+        *,
+        start_date_time: datetime,
+        end_date_time: datetime,
+    ) -> EventCollectionRequest[Event]:
+        """The CalendarView navigation (contained).
+
+        API reference: GET /me/calendarview (outlook_v2.spec.md:495), success 200;
+        scopes: https://outlook.office.com/calendars.read, wl.calendars,
+        wl.contacts_calendars.
+        """
+        request = cast(
+            "EventCollectionRequest[Event]", self._nav("CalendarView", "Microsoft.OutlookServices.Event", True)
+        )
+        options: dict[str, Any] = {
+            "startDateTime": start_date_time,
+            "endDateTime": end_date_time,
+        }
+        return request.params({k: v for k, v in options.items() if v is not None})
 
     @property
     def events(self) -> EventCollectionRequest[Event]:
-        """The Events navigation (contained)."""
+        """The Events navigation (contained).
+
+        API reference: GET /me/events (outlook_v2.spec.md:31), success 200;
+        scopes: https://outlook.office.com/calendars.read, wl.calendars,
+        wl.contacts_calendars.
+
+        API reference: POST /me/events (outlook_v2.spec.md:222), success 201;
+        scopes: https://outlook.office.com/calendars.readwrite,
+        wl.calendars_update, wl.events_create.
+        """
         return cast("EventCollectionRequest[Event]", self._nav("Events", "Microsoft.OutlookServices.Event", True))
 
     async def send_mail(
@@ -140,10 +184,16 @@ class UserRequest(DirectoryObjectRequest[_T]):
     def reminder_view(
         self,
         *,
-        start_date_time: str | None = None,
-        end_date_time: str | None = None,
+        start_date_time: str,
+        end_date_time: str,
     ) -> CollectionRequest[Reminder]:
-        """Call the function Microsoft.OutlookServices.ReminderView."""
+        """Call the function Microsoft.OutlookServices.ReminderView.
+
+        API reference: GET /me/ReminderView(StartDateTime='{start_datetime}',EndDa
+        teTime='{end_datetime}') (outlook_v2.spec.md:1274); scopes:
+        https://outlook.office.com/calendars.read, wl.calendars,
+        wl.contacts_calendars.
+        """
         return self._function(
             "Microsoft.OutlookServices.ReminderView",
             (
@@ -361,13 +411,41 @@ class CalendarRequest(EntityRequest_2[_T]):
 
     @property
     def events(self) -> EventCollectionRequest[Event]:
-        """The Events navigation (contained)."""
+        """The Events navigation (contained).
+
+        API reference: GET /me/calendars/{calendar_id}/events
+        (outlook_v2.spec.md:32), success 200; scopes:
+        https://outlook.office.com/calendars.read, wl.calendars,
+        wl.contacts_calendars.
+
+        API reference: POST /me/calendars/{calendar_id}/events
+        (outlook_v2.spec.md:223), success 201; scopes:
+        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
+        wl.events_create.
+        """
         return cast("EventCollectionRequest[Event]", self._nav("Events", "Microsoft.OutlookServices.Event", True))
 
-    @property
-    def calendar_view(self) -> EventCollectionRequest[Event]:
-        """The CalendarView navigation (contained)."""
-        return cast("EventCollectionRequest[Event]", self._nav("CalendarView", "Microsoft.OutlookServices.Event", True))
+    def calendar_view(
+        self,
+        *,
+        start_date_time: datetime,
+        end_date_time: datetime,
+    ) -> EventCollectionRequest[Event]:
+        """The CalendarView navigation (contained).
+
+        API reference: GET /me/calendars/{calendar_id}/calendarview
+        (outlook_v2.spec.md:496), success 200; scopes:
+        https://outlook.office.com/calendars.read, wl.calendars,
+        wl.contacts_calendars.
+        """
+        request = cast(
+            "EventCollectionRequest[Event]", self._nav("CalendarView", "Microsoft.OutlookServices.Event", True)
+        )
+        options: dict[str, Any] = {
+            "startDateTime": start_date_time,
+            "endDateTime": end_date_time,
+        }
+        return request.params({k: v for k, v in options.items() if v is not None})
 
 
 class CalendarCollectionRequest(EntityCollectionRequest[_T]):
@@ -387,7 +465,18 @@ class CalendarGroupRequest(EntityRequest_2[_T]):
 
     @property
     def calendars(self) -> CalendarCollectionRequest[Calendar]:
-        """The Calendars navigation (contained)."""
+        """The Calendars navigation (contained).
+
+        API reference: GET /me/calendargroups/{calendar_group_id}/calendars
+        (outlook_v2.spec.md:1384), success 200; scopes:
+        https://outlook.office.com/calendars.read, wl.calendars,
+        wl.contacts_calendars.
+
+        API reference: POST /me/calendargroups/{calendar_group_id}/calendars
+        (outlook_v2.spec.md:1488), success 201; scopes:
+        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
+        wl.events_create.
+        """
         return cast(
             "CalendarCollectionRequest[Calendar]", self._nav("Calendars", "Microsoft.OutlookServices.Calendar", True)
         )
@@ -413,14 +502,40 @@ class EventRequest(ItemRequest[_T]):
         """The Calendar navigation (contained)."""
         return cast("CalendarRequest[Calendar]", self._nav("Calendar", "Microsoft.OutlookServices.Calendar", False))
 
-    @property
-    def instances(self) -> EventCollectionRequest[Event]:
-        """The Instances navigation (contained)."""
-        return cast("EventCollectionRequest[Event]", self._nav("Instances", "Microsoft.OutlookServices.Event", True))
+    def instances(
+        self,
+        *,
+        start_date_time: datetime,
+        end_date_time: datetime,
+    ) -> EventCollectionRequest[Event]:
+        """The Instances navigation (contained).
+
+        API reference: GET /me/events/{event_id}/instances
+        (outlook_v2.spec.md:574), success 200; scopes:
+        https://outlook.office.com/calendars.read, wl.calendars,
+        wl.contacts_calendars.
+        """
+        request = cast("EventCollectionRequest[Event]", self._nav("Instances", "Microsoft.OutlookServices.Event", True))
+        options: dict[str, Any] = {
+            "startDateTime": start_date_time,
+            "endDateTime": end_date_time,
+        }
+        return request.params({k: v for k, v in options.items() if v is not None})
 
     @property
     def attachments(self) -> AttachmentCollectionRequest[Attachment]:
-        """The Attachments navigation (contained)."""
+        """The Attachments navigation (contained).
+
+        API reference: GET /me/events/{event_id}/attachments
+        (outlook_v2.spec.md:924), success 200; scopes:
+        https://outlook.office.com/calendars.read, wl.calendars,
+        wl.contacts_calendars.
+
+        API reference: POST /me/events/{event_id}/attachments
+        (outlook_v2.spec.md:1035), success 201; scopes:
+        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
+        wl.events_create.
+        """
         return cast(
             "AttachmentCollectionRequest[Attachment]",
             self._nav("Attachments", "Microsoft.OutlookServices.Attachment", True),
@@ -432,7 +547,12 @@ class EventRequest(ItemRequest[_T]):
         comment: str | None = None,
         send_response: bool | None = None,
     ) -> None:
-        """Call the action Microsoft.OutlookServices.Accept."""
+        """Call the action Microsoft.OutlookServices.Accept.
+
+        API reference: POST /me/events/{event_id}/accept (outlook_v2.spec.md:783),
+        success 202; scopes: https://outlook.office.com/calendars.readwrite,
+        wl.calendars_update, wl.events_create.
+        """
         await self._invoke(
             "action",
             "Microsoft.OutlookServices.Accept",
@@ -449,7 +569,13 @@ class EventRequest(ItemRequest[_T]):
         comment: str | None = None,
         send_response: bool | None = None,
     ) -> None:
-        """Call the action Microsoft.OutlookServices.Decline."""
+        """Call the action Microsoft.OutlookServices.Decline.
+
+        API reference: POST /me/events/{event_id}/decline
+        (outlook_v2.spec.md:873), success 202; scopes:
+        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
+        wl.events_create.
+        """
         await self._invoke(
             "action",
             "Microsoft.OutlookServices.Decline",
@@ -466,7 +592,13 @@ class EventRequest(ItemRequest[_T]):
         comment: str | None = None,
         send_response: bool | None = None,
     ) -> None:
-        """Call the action Microsoft.OutlookServices.TentativelyAccept."""
+        """Call the action Microsoft.OutlookServices.TentativelyAccept.
+
+        API reference: POST /me/events/{event_id}/tentativelyaccept
+        (outlook_v2.spec.md:828), success 202; scopes:
+        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
+        wl.events_create.
+        """
         await self._invoke(
             "action",
             "Microsoft.OutlookServices.TentativelyAccept",
@@ -482,7 +614,13 @@ class EventRequest(ItemRequest[_T]):
         *,
         new_reminder_time: DateTimeTimeZone | None = None,
     ) -> None:
-        """Call the action Microsoft.OutlookServices.SnoozeReminder."""
+        """Call the action Microsoft.OutlookServices.SnoozeReminder.
+
+        API reference: POST /me/events/{event_id}/SnoozeReminder
+        (outlook_v2.spec.md:1307); scopes:
+        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
+        wl.events_create.
+        """
         await self._invoke(
             "action",
             "Microsoft.OutlookServices.SnoozeReminder",
@@ -493,7 +631,13 @@ class EventRequest(ItemRequest[_T]):
     async def dismiss_reminder(
         self,
     ) -> None:
-        """Call the action Microsoft.OutlookServices.DismissReminder."""
+        """Call the action Microsoft.OutlookServices.DismissReminder.
+
+        API reference: POST /me/events/{event_id}/DismissReminder
+        (outlook_v2.spec.md:1347); scopes:
+        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
+        wl.events_create.
+        """
         await self._invoke(
             "action",
             "Microsoft.OutlookServices.DismissReminder",
@@ -510,6 +654,17 @@ class EventCollectionRequest(ItemCollectionRequest[_T]):
     def __getitem__(self, key: str) -> EventRequest[_T]:
         """The item with this key."""
         return self._by_key(EventRequest, key)
+
+    def prefer(
+        self,
+        *,
+        timezone: bool = False,
+    ) -> Self:
+        """`Prefer` preferences the API reference lists for these requests (sent in one header)."""
+        request = self
+        if timezone:
+            request = request.preference("outlook.timezone")
+        return request
 
 
 class ReferenceAttachmentRequest(AttachmentRequest[_T]):

@@ -220,6 +220,8 @@ def _with_spec(text: str | None, records: list[dict[str, Any]], fallback: str) -
     lines = []
     for r in records:
         line = f"{r['method']} {r['path']} ({r['page']}:{r['line']})"
+        if r.get("title"):
+            line = f"{r['title'].rstrip('.')}: {line}"
         if r.get("status"):
             line += f", success {r['status']}"
         if r.get("scopes"):

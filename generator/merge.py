@@ -336,6 +336,7 @@ def spec_records(resolution: Resolution) -> dict[str, Any]:
     """The `odatakit.Spec` record of one served operation."""
     op = resolution.op
     return {
+        "title": op.title,
         "page": op.page,
         "line": op.line,
         "method": op.method,

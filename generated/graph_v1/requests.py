@@ -260,17 +260,20 @@ class UserRequest(DirectoryObjectRequest[_T]):
     def events(self) -> EventCollectionRequest[Event]:
         """The events navigation (contained).
 
-        API reference: POST /me/events (graph_v1.spec.md:38), success 201; scopes:
+        API reference: Create an event in a user's calendar: POST /me/events
+        (graph_v1.spec.md:38), success 201; scopes: Calendars.ReadWrite.
+
+        API reference: Create an event in a user's calendar: POST
+        /users/{user_id}/events (graph_v1.spec.md:39), success 201; scopes:
         Calendars.ReadWrite.
 
-        API reference: POST /users/{user_id}/events (graph_v1.spec.md:39), success
-        201; scopes: Calendars.ReadWrite.
+        API reference: List events in a user's calendar: GET /me/events
+        (graph_v1.spec.md:283), success 200; scopes: Calendars.ReadBasic,
+        Calendars.Read, Calendars.ReadWrite.
 
-        API reference: GET /me/events (graph_v1.spec.md:283), success 200; scopes:
+        API reference: List events in a user's calendar: GET
+        /users/{user_id}/events (graph_v1.spec.md:284), success 200; scopes:
         Calendars.ReadBasic, Calendars.Read, Calendars.ReadWrite.
-
-        API reference: GET /users/{user_id}/events (graph_v1.spec.md:284), success
-        200; scopes: Calendars.ReadBasic, Calendars.Read, Calendars.ReadWrite.
         """
         return cast("EventCollectionRequest[Event]", self._nav("events", "microsoft.graph.event", True))
 
@@ -689,56 +692,64 @@ class CalendarRequest(EntityRequest_2[_T]):
     def events(self) -> EventCollectionRequest[Event]:
         """The events navigation (contained).
 
-        API reference: POST /me/calendar/events (graph_v1.spec.md:40), success
-        201; scopes: Calendars.ReadWrite.
+        API reference: Create an event in a user's calendar: POST
+        /me/calendar/events (graph_v1.spec.md:40), success 201; scopes:
+        Calendars.ReadWrite.
 
-        API reference: POST /users/{user_id}/calendar/events
-        (graph_v1.spec.md:41), success 201; scopes: Calendars.ReadWrite.
+        API reference: Create an event in a user's calendar: POST
+        /users/{user_id}/calendar/events (graph_v1.spec.md:41), success 201;
+        scopes: Calendars.ReadWrite.
 
-        API reference: POST /me/calendars/{calendar_id}/events
-        (graph_v1.spec.md:42), success 201; scopes: Calendars.ReadWrite.
+        API reference: Create an event in a user's calendar: POST
+        /me/calendars/{calendar_id}/events (graph_v1.spec.md:42), success 201;
+        scopes: Calendars.ReadWrite.
 
-        API reference: POST /users/{user_id}/calendars/{calendar_id}/events
-        (graph_v1.spec.md:43), success 201; scopes: Calendars.ReadWrite.
+        API reference: Create an event in a user's calendar: POST
+        /users/{user_id}/calendars/{calendar_id}/events (graph_v1.spec.md:43),
+        success 201; scopes: Calendars.ReadWrite.
 
-        API reference: POST
+        API reference: Create an event in a user's calendar: POST
         /me/calendarGroups/{calendar_group_id}/calendars/{calendar_id}/events
         (graph_v1.spec.md:44), success 201; scopes: Calendars.ReadWrite.
 
-        API reference: POST /users/{user_id}/calendarGroups/{calendar_group_id}/ca
-        lendars/{calendar_id}/events (graph_v1.spec.md:45), success 201; scopes:
+        API reference: Create an event in a user's calendar: POST /users/{user_id}
+        /calendarGroups/{calendar_group_id}/calendars/{calendar_id}/events
+        (graph_v1.spec.md:45), success 201; scopes: Calendars.ReadWrite.
+
+        API reference: Create an event in a group's calendar: POST
+        /groups/{group_id}/calendar/events (graph_v1.spec.md:237), success 201;
+        scopes: Group.ReadWrite.All.
+
+        API reference: List events in a user's calendar: GET /me/calendar/events
+        (graph_v1.spec.md:285), success 200; scopes: Calendars.ReadBasic,
+        Calendars.Read, Calendars.ReadWrite.
+
+        API reference: List events in a user's calendar: GET
+        /users/{user_id}/calendar/events (graph_v1.spec.md:286), success 200;
+        scopes: Calendars.ReadBasic, Calendars.Read, Calendars.ReadWrite.
+
+        API reference: List events in a user's calendar: GET
+        /me/calendars/{calendar_id}/events (graph_v1.spec.md:287), success 200;
+        scopes: Calendars.ReadBasic, Calendars.Read, Calendars.ReadWrite.
+
+        API reference: List events in a user's calendar: GET
+        /users/{user_id}/calendars/{calendar_id}/events (graph_v1.spec.md:288),
+        success 200; scopes: Calendars.ReadBasic, Calendars.Read,
         Calendars.ReadWrite.
 
-        API reference: POST /groups/{group_id}/calendar/events
-        (graph_v1.spec.md:237), success 201; scopes: Group.ReadWrite.All.
-
-        API reference: GET /me/calendar/events (graph_v1.spec.md:285), success
-        200; scopes: Calendars.ReadBasic, Calendars.Read, Calendars.ReadWrite.
-
-        API reference: GET /users/{user_id}/calendar/events
-        (graph_v1.spec.md:286), success 200; scopes: Calendars.ReadBasic,
-        Calendars.Read, Calendars.ReadWrite.
-
-        API reference: GET /me/calendars/{calendar_id}/events
-        (graph_v1.spec.md:287), success 200; scopes: Calendars.ReadBasic,
-        Calendars.Read, Calendars.ReadWrite.
-
-        API reference: GET /users/{user_id}/calendars/{calendar_id}/events
-        (graph_v1.spec.md:288), success 200; scopes: Calendars.ReadBasic,
-        Calendars.Read, Calendars.ReadWrite.
-
-        API reference: GET
+        API reference: List events in a user's calendar: GET
         /me/calendarGroups/{calendar_group_id}/calendars/{calendar_id}/events
         (graph_v1.spec.md:289), success 200; scopes: Calendars.ReadBasic,
         Calendars.Read, Calendars.ReadWrite.
 
-        API reference: GET /users/{user_id}/calendarGroups/{calendar_group_id}/cal
-        endars/{calendar_id}/events (graph_v1.spec.md:290), success 200; scopes:
-        Calendars.ReadBasic, Calendars.Read, Calendars.ReadWrite.
+        API reference: List events in a user's calendar: GET /users/{user_id}/cale
+        ndarGroups/{calendar_group_id}/calendars/{calendar_id}/events
+        (graph_v1.spec.md:290), success 200; scopes: Calendars.ReadBasic,
+        Calendars.Read, Calendars.ReadWrite.
 
-        API reference: GET /groups/{group_id}/calendar/events
-        (graph_v1.spec.md:393), success 200; scopes: Group.Read.All,
-        Group.ReadWrite.All.
+        API reference: List events in a group's calendar: GET
+        /groups/{group_id}/calendar/events (graph_v1.spec.md:393), success 200;
+        scopes: Group.Read.All, Group.ReadWrite.All.
         """
         return cast("EventCollectionRequest[Event]", self._nav("events", "microsoft.graph.event", True))
 
@@ -1083,11 +1094,13 @@ class GroupRequest(DirectoryObjectRequest[_T]):
     def events(self) -> EventCollectionRequest[Event]:
         """The events navigation (contained).
 
-        API reference: POST /groups/{group_id}/events (graph_v1.spec.md:236),
-        success 201; scopes: Group.ReadWrite.All.
+        API reference: Create an event in a group's calendar: POST
+        /groups/{group_id}/events (graph_v1.spec.md:236), success 201; scopes:
+        Group.ReadWrite.All.
 
-        API reference: GET /groups/{group_id}/events (graph_v1.spec.md:392),
-        success 200; scopes: Group.Read.All, Group.ReadWrite.All.
+        API reference: List events in a group's calendar: GET
+        /groups/{group_id}/events (graph_v1.spec.md:392), success 200; scopes:
+        Group.Read.All, Group.ReadWrite.All.
         """
         return cast("EventCollectionRequest[Event]", self._nav("events", "microsoft.graph.event", True))
 

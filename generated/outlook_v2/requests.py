@@ -100,13 +100,15 @@ class UserRequest(DirectoryObjectRequest[_T]):
     def calendars(self) -> CalendarCollectionRequest[Calendar]:
         """The Calendars navigation (contained).
 
-        API reference: GET /me/calendars (outlook_v2.spec.md:1383), success 200;
-        scopes: https://outlook.office.com/calendars.read, wl.calendars,
+        API reference: List calendars (REST): GET /me/calendars
+        (outlook_v2.spec.md:1383), success 200; scopes:
+        https://outlook.office.com/calendars.read, wl.calendars,
         wl.contacts_calendars.
 
-        API reference: POST /me/calendars (outlook_v2.spec.md:1487), success 201;
-        scopes: https://outlook.office.com/calendars.readwrite,
-        wl.calendars_update, wl.events_create.
+        API reference: Create a calendar (REST): POST /me/calendars
+        (outlook_v2.spec.md:1487), success 201; scopes:
+        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
+        wl.events_create.
         """
         return cast(
             "CalendarCollectionRequest[Calendar]", self._nav("Calendars", "Microsoft.OutlookServices.Calendar", True)
@@ -116,13 +118,15 @@ class UserRequest(DirectoryObjectRequest[_T]):
     def calendar_groups(self) -> CalendarGroupCollectionRequest[CalendarGroup]:
         """The CalendarGroups navigation (contained).
 
-        API reference: GET /me/calendargroups (outlook_v2.spec.md:1638), success
-        200; scopes: https://outlook.office.com/calendars.read, wl.calendars,
+        API reference: List calendar groups (REST): GET /me/calendargroups
+        (outlook_v2.spec.md:1638), success 200; scopes:
+        https://outlook.office.com/calendars.read, wl.calendars,
         wl.contacts_calendars.
 
-        API reference: POST /me/calendargroups (outlook_v2.spec.md:1682), success
-        201; scopes: https://outlook.office.com/calendars.readwrite,
-        wl.calendars_update, wl.events_create.
+        API reference: Create a calendar group (REST): POST /me/calendargroups
+        (outlook_v2.spec.md:1682), success 201; scopes:
+        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
+        wl.events_create.
         """
         return cast(
             "CalendarGroupCollectionRequest[CalendarGroup]",
@@ -137,8 +141,9 @@ class UserRequest(DirectoryObjectRequest[_T]):
     ) -> EventCollectionRequest[Event]:
         """The CalendarView navigation (contained).
 
-        API reference: GET /me/calendarview (outlook_v2.spec.md:495), success 200;
-        scopes: https://outlook.office.com/calendars.read, wl.calendars,
+        API reference: Get a calendar view (REST): GET /me/calendarview
+        (outlook_v2.spec.md:495), success 200; scopes:
+        https://outlook.office.com/calendars.read, wl.calendars,
         wl.contacts_calendars.
         """
         request = cast(
@@ -154,13 +159,14 @@ class UserRequest(DirectoryObjectRequest[_T]):
     def events(self) -> EventCollectionRequest[Event]:
         """The Events navigation (contained).
 
-        API reference: GET /me/events (outlook_v2.spec.md:31), success 200;
-        scopes: https://outlook.office.com/calendars.read, wl.calendars,
-        wl.contacts_calendars.
+        API reference: List events (REST): GET /me/events (outlook_v2.spec.md:31),
+        success 200; scopes: https://outlook.office.com/calendars.read,
+        wl.calendars, wl.contacts_calendars.
 
-        API reference: POST /me/events (outlook_v2.spec.md:222), success 201;
-        scopes: https://outlook.office.com/calendars.readwrite,
-        wl.calendars_update, wl.events_create.
+        API reference: Create an event (REST): POST /me/events
+        (outlook_v2.spec.md:222), success 201; scopes:
+        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
+        wl.events_create.
         """
         return cast("EventCollectionRequest[Event]", self._nav("Events", "Microsoft.OutlookServices.Event", True))
 
@@ -189,9 +195,9 @@ class UserRequest(DirectoryObjectRequest[_T]):
     ) -> CollectionRequest[Reminder]:
         """Call the function Microsoft.OutlookServices.ReminderView.
 
-        API reference: GET /me/ReminderView(StartDateTime='{start_datetime}',EndDa
-        teTime='{end_datetime}') (outlook_v2.spec.md:1274); scopes:
-        https://outlook.office.com/calendars.read, wl.calendars,
+        API reference: Get reminders (REST): GET /me/ReminderView(StartDateTime='{
+        start_datetime}',EndDateTime='{end_datetime}') (outlook_v2.spec.md:1274);
+        scopes: https://outlook.office.com/calendars.read, wl.calendars,
         wl.contacts_calendars.
         """
         return self._function(
@@ -413,15 +419,15 @@ class CalendarRequest(EntityRequest_2[_T]):
     def events(self) -> EventCollectionRequest[Event]:
         """The Events navigation (contained).
 
-        API reference: GET /me/calendars/{calendar_id}/events
+        API reference: List events (REST): GET /me/calendars/{calendar_id}/events
         (outlook_v2.spec.md:32), success 200; scopes:
         https://outlook.office.com/calendars.read, wl.calendars,
         wl.contacts_calendars.
 
-        API reference: POST /me/calendars/{calendar_id}/events
-        (outlook_v2.spec.md:223), success 201; scopes:
-        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
-        wl.events_create.
+        API reference: Create an event (REST): POST
+        /me/calendars/{calendar_id}/events (outlook_v2.spec.md:223), success 201;
+        scopes: https://outlook.office.com/calendars.readwrite,
+        wl.calendars_update, wl.events_create.
         """
         return cast("EventCollectionRequest[Event]", self._nav("Events", "Microsoft.OutlookServices.Event", True))
 
@@ -433,9 +439,9 @@ class CalendarRequest(EntityRequest_2[_T]):
     ) -> EventCollectionRequest[Event]:
         """The CalendarView navigation (contained).
 
-        API reference: GET /me/calendars/{calendar_id}/calendarview
-        (outlook_v2.spec.md:496), success 200; scopes:
-        https://outlook.office.com/calendars.read, wl.calendars,
+        API reference: Get a calendar view (REST): GET
+        /me/calendars/{calendar_id}/calendarview (outlook_v2.spec.md:496), success
+        200; scopes: https://outlook.office.com/calendars.read, wl.calendars,
         wl.contacts_calendars.
         """
         request = cast(
@@ -467,12 +473,14 @@ class CalendarGroupRequest(EntityRequest_2[_T]):
     def calendars(self) -> CalendarCollectionRequest[Calendar]:
         """The Calendars navigation (contained).
 
-        API reference: GET /me/calendargroups/{calendar_group_id}/calendars
+        API reference: List calendars (REST): GET
+        /me/calendargroups/{calendar_group_id}/calendars
         (outlook_v2.spec.md:1384), success 200; scopes:
         https://outlook.office.com/calendars.read, wl.calendars,
         wl.contacts_calendars.
 
-        API reference: POST /me/calendargroups/{calendar_group_id}/calendars
+        API reference: Create a calendar (REST): POST
+        /me/calendargroups/{calendar_group_id}/calendars
         (outlook_v2.spec.md:1488), success 201; scopes:
         https://outlook.office.com/calendars.readwrite, wl.calendars_update,
         wl.events_create.
@@ -510,9 +518,9 @@ class EventRequest(ItemRequest[_T]):
     ) -> EventCollectionRequest[Event]:
         """The Instances navigation (contained).
 
-        API reference: GET /me/events/{event_id}/instances
-        (outlook_v2.spec.md:574), success 200; scopes:
-        https://outlook.office.com/calendars.read, wl.calendars,
+        API reference: Get event instances (REST): GET
+        /me/events/{event_id}/instances (outlook_v2.spec.md:574), success 200;
+        scopes: https://outlook.office.com/calendars.read, wl.calendars,
         wl.contacts_calendars.
         """
         request = cast("EventCollectionRequest[Event]", self._nav("Instances", "Microsoft.OutlookServices.Event", True))
@@ -526,15 +534,15 @@ class EventRequest(ItemRequest[_T]):
     def attachments(self) -> AttachmentCollectionRequest[Attachment]:
         """The Attachments navigation (contained).
 
-        API reference: GET /me/events/{event_id}/attachments
-        (outlook_v2.spec.md:924), success 200; scopes:
-        https://outlook.office.com/calendars.read, wl.calendars,
+        API reference: List attachments (REST): GET
+        /me/events/{event_id}/attachments (outlook_v2.spec.md:924), success 200;
+        scopes: https://outlook.office.com/calendars.read, wl.calendars,
         wl.contacts_calendars.
 
-        API reference: POST /me/events/{event_id}/attachments
-        (outlook_v2.spec.md:1035), success 201; scopes:
-        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
-        wl.events_create.
+        API reference: Create a file attachment (REST): POST
+        /me/events/{event_id}/attachments (outlook_v2.spec.md:1035), success 201;
+        scopes: https://outlook.office.com/calendars.readwrite,
+        wl.calendars_update, wl.events_create.
         """
         return cast(
             "AttachmentCollectionRequest[Attachment]",
@@ -549,9 +557,10 @@ class EventRequest(ItemRequest[_T]):
     ) -> None:
         """Call the action Microsoft.OutlookServices.Accept.
 
-        API reference: POST /me/events/{event_id}/accept (outlook_v2.spec.md:783),
-        success 202; scopes: https://outlook.office.com/calendars.readwrite,
-        wl.calendars_update, wl.events_create.
+        API reference: Accept an event (REST): POST /me/events/{event_id}/accept
+        (outlook_v2.spec.md:783), success 202; scopes:
+        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
+        wl.events_create.
         """
         await self._invoke(
             "action",
@@ -571,7 +580,7 @@ class EventRequest(ItemRequest[_T]):
     ) -> None:
         """Call the action Microsoft.OutlookServices.Decline.
 
-        API reference: POST /me/events/{event_id}/decline
+        API reference: Decline an event (REST): POST /me/events/{event_id}/decline
         (outlook_v2.spec.md:873), success 202; scopes:
         https://outlook.office.com/calendars.readwrite, wl.calendars_update,
         wl.events_create.
@@ -594,10 +603,10 @@ class EventRequest(ItemRequest[_T]):
     ) -> None:
         """Call the action Microsoft.OutlookServices.TentativelyAccept.
 
-        API reference: POST /me/events/{event_id}/tentativelyaccept
-        (outlook_v2.spec.md:828), success 202; scopes:
-        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
-        wl.events_create.
+        API reference: Tentatively accept an event (REST): POST
+        /me/events/{event_id}/tentativelyaccept (outlook_v2.spec.md:828), success
+        202; scopes: https://outlook.office.com/calendars.readwrite,
+        wl.calendars_update, wl.events_create.
         """
         await self._invoke(
             "action",
@@ -616,8 +625,8 @@ class EventRequest(ItemRequest[_T]):
     ) -> None:
         """Call the action Microsoft.OutlookServices.SnoozeReminder.
 
-        API reference: POST /me/events/{event_id}/SnoozeReminder
-        (outlook_v2.spec.md:1307); scopes:
+        API reference: Snooze a reminder (REST): POST
+        /me/events/{event_id}/SnoozeReminder (outlook_v2.spec.md:1307); scopes:
         https://outlook.office.com/calendars.readwrite, wl.calendars_update,
         wl.events_create.
         """
@@ -633,8 +642,8 @@ class EventRequest(ItemRequest[_T]):
     ) -> None:
         """Call the action Microsoft.OutlookServices.DismissReminder.
 
-        API reference: POST /me/events/{event_id}/DismissReminder
-        (outlook_v2.spec.md:1347); scopes:
+        API reference: Dismiss a reminder (REST): POST
+        /me/events/{event_id}/DismissReminder (outlook_v2.spec.md:1347); scopes:
         https://outlook.office.com/calendars.readwrite, wl.calendars_update,
         wl.events_create.
         """

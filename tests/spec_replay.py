@@ -232,6 +232,8 @@ def _system_options(node: Any, query: dict[str, str]) -> Any:
             node = node.deltatoken(value)
         elif low == "$skiptoken":
             node = node.skiptoken(value)
+        elif low == "$filter":
+            node = node.filter(_condition(node._type, node._client.REGISTRY, value))
         elif low == "$select":
             info = node._client.REGISTRY.info_of(node._type)
             by_wire = {f.wire.lower(): f for f in info.fields}
@@ -265,3 +267,41 @@ async def _terminal(node: Any, res: Resolution, request: SpecSample) -> Any:
     if method == "PATCH":
         return await node.update(entity)
     raise Unreplayable(f"{method} is not replayed")
+
+
+_COMPARISONS = {"eq": "__eq__", "ne": "__ne__", "gt": "__gt__", "ge": "__ge__", "lt": "__lt__", "le": "__le__"}
+_STRING_CALLS = {"startswith", "endswith", "contains"}
+
+
+def _condition(base: type, registry: Any, text: str) -> Any:
+    """A `$filter` text rebuilt with the typed DSL (paths, literals, comparisons, and/or/not, string tests)."""
+    from .odata_grammar import parse_filter
+
+    return _build(base, registry, parse_filter(text))
+
+
+def _build(base: type, registry: Any, tree: Any) -> Any:
+    kind = tree[0]
+    if kind == "lit":
+        return tree[2]
+    if kind == "path":
+        node: Any = base
+        current = base
+        for wire in tree[1].split("/"):
+            spec = registry.info_of(current).by_wire.get(wire)
+            if spec is None:
+                raise Unreplayable(f"$filter path {tree[1]!r}: no property {wire!r}")
+            node = getattr(node, spec.py_name)
+            if not spec.type.startswith("Edm."):
+                current = registry.info(spec.type).cls
+        return node
+    if kind in _COMPARISONS:
+        return getattr(_build(base, registry, tree[1]), _COMPARISONS[kind])(_build(base, registry, tree[2]))
+    if kind in ("and", "or"):
+        left, right = _build(base, registry, tree[1]), _build(base, registry, tree[2])
+        return left & right if kind == "and" else left | right
+    if kind == "not":
+        return ~_build(base, registry, tree[1])
+    if kind == "call" and tree[1] in _STRING_CALLS and len(tree) == 4:
+        return getattr(_build(base, registry, tree[2]), tree[1])(_build(base, registry, tree[3]))
+    raise Unreplayable(f"$filter {kind} {tree[1:]!r} is not replayed generically")

@@ -19,6 +19,7 @@ from .model import Model
 from .naming import assign_names
 from .prune import closure, merge_overlay, prune_document, write_pruned
 from .specmodel import SpecError, SpecOperation
+from .spectables import read_page
 
 
 class Progress:
@@ -104,8 +105,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _spec_operations(args: argparse.Namespace, progress: Progress, diagnostics: Diagnostics) -> list[SpecOperation]:
-    from .spectables import read_page
-
     ops: list[SpecOperation] = []
     for page in args.spec:
         progress.step(f"reading spec tables {page}")

@@ -25,6 +25,7 @@ from .errors import Diagnostics
 from .model import Annotation, EntitySet, Model, NavigationProperty, Operation, Parameter, StructuredType, TypeRef
 from .naming import snake
 from .specmodel import SpecError, SpecOperation, SpecParam
+from .spectables import split_url
 
 __all__ = ["SPEC_TERM", "MergeResult", "Resolution", "Step", "merge", "resolve", "spec_records"]
 
@@ -101,7 +102,9 @@ class _Index:
             for s in model.container.entity_sets:
                 self.roots.setdefault(s.name.lower(), s)
         self.ops: dict[tuple[str, bool], dict[str, list[Operation]]] = {}
+        self.by_qualified: dict[str, Operation] = {}
         for op in model.operations:
+            self.by_qualified.setdefault(op.qualified, op)
             binding = op.binding
             if binding is None:
                 continue
@@ -134,21 +137,13 @@ class _Index:
 
 
 def _segments(path: str) -> list[str]:
-    # Keys written as `events('{id}')` or `events({id})` are the same as `events/{id}`.
-    out: list[str] = []
-    for raw in path.strip("/").split("/"):
-        if not raw:
-            continue
-        m = re.match(r"^(?P<name>[^(]+)\('?(?P<key>\{[^{}]+\})'?\)$", raw)
-        if m:
-            out.extend([m.group("name"), m.group("key")])
-        else:
-            out.append(raw)
-    return out
+    # The reader's splitter: keys written `events('{id}')` become `events/{id}`, and
+    # placeholders with alternatives (`{id | userPrincipalName}`) keep the first.
+    return split_url(path)[1]
 
 
 def _placeholder_name(segment: str) -> str:
-    inner = segment.strip("{}").split("|")[0].strip()
+    inner = segment.strip("{}")
     return snake(re.sub(r"\W+", "_", inner).strip("_")) or "key"
 
 
@@ -297,7 +292,7 @@ _TOKEN_OPTIONS = ("$deltatoken", "$skiptoken")
 
 
 def _call_args(index: _Index, op: SpecOperation, step: Step) -> str:
-    operation = next((o for o in index.model.operations if o.qualified == step.operation), None)
+    operation = index.by_qualified.get(step.operation or "")
     names = [p.py_name for p in operation.call_parameters] if operation is not None else []
     return "(" + ", ".join(f"{n}=..." for n in names) + ")"
 
@@ -359,12 +354,12 @@ def _edm_of(spec_type: str | None) -> TypeRef:
     return TypeRef(spec_type)
 
 
-def _conflicts(model: Model, res: Resolution, diagnostics: Diagnostics, strict: bool) -> None:
+def _conflicts(index: _Index, res: Resolution, diagnostics: Diagnostics, strict: bool) -> None:
     """Spec parameters typed differently from the metadata's operation parameters."""
     last = res.steps[-1] if res.steps else None
     if last is None or last.operation is None:
         return
-    operation = next((o for o in model.operations if o.qualified == last.operation), None)
+    operation = index.by_qualified.get(last.operation)
     if operation is None:
         return
     params = {p.name.lower(): p for p in operation.call_parameters}
@@ -450,13 +445,17 @@ def merge(
         model = assign_names(attrs.evolve(model, operations=(*model.operations, *added)))
         index = _Index(model)
         resolutions = [_resolve(index, op, client) for op in ops]
+        first_use: dict[str, SpecOperation] = {}
+        for r in resolutions:
+            if r.served and r.steps[-1].operation is not None:
+                first_use.setdefault(r.steps[-1].operation, r.op)
         for a in added:
+            page = first_use[a.qualified]
             diagnostics.warn(f"{a.qualified}: not in the metadata; generated from the page's body parameters",
-                             source=next(r.op.page for r in resolutions if r.steps and r.steps[-1].operation == a.qualified),
-                             line=next(r.op.line for r in resolutions if r.steps and r.steps[-1].operation == a.qualified))
+                             source=page.page, line=page.line)
     for res in resolutions:
         if res.served:
-            _conflicts(model, res, diagnostics, strict)
+            _conflicts(index, res, diagnostics, strict)
     return MergeResult(_annotate(model, resolutions), tuple(resolutions), tuple(a.qualified for a in added))
 
 

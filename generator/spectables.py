@@ -93,7 +93,7 @@ from generator.samples import (
 )
 from generator.specmodel import Location, SpecError, SpecHeader, SpecOperation, SpecParam, SpecSample
 
-__all__ = ["read_page", "read_pages"]
+__all__ = ["read_page", "read_pages", "split_url"]
 
 _BODILESS = frozenset({"GET", "DELETE", "HEAD", "OPTIONS"})
 
@@ -271,6 +271,12 @@ def _parse_url(url: str) -> _Url:
         written_segments=written,
         query=query,
     )
+
+
+def split_url(url: str) -> tuple[str, list[str], list[tuple[str, str]]]:
+    """(version prefix, path segments with `name('key')` split in two, query options) of a URL or path."""
+    parsed = _parse_url(url)
+    return parsed.prefix, parsed.segments, parsed.query
 
 
 @attrs.define

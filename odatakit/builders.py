@@ -157,13 +157,13 @@ class RequestBase:
 
     def preference(self, name: str, value: str | int | None = None) -> Self:
         """Add a `Prefer` preference (`odata.maxpagesize`, 5); one per name, all sent in one header."""
-        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][\w.-]*", name):
+        if not isinstance(name, str) or not _PREFERENCE_NAME.fullmatch(name):
             raise TypeError(f"preference({name!r}): expected a preference name such as 'odata.maxpagesize'")
         if value is None:
             text = name
         elif isinstance(value, bool) or not isinstance(value, str | int):
             raise TypeError(f"preference({name!r}, {value!r}): expected str or int")
-        elif isinstance(value, int) or re.fullmatch(r"[\w.-]+", value):
+        elif isinstance(value, int) or _TOKEN.fullmatch(value):
             text = f"{name}={value}"
         else:
             escaped = value.replace("\\", "\\\\").replace('"', '\\"')
@@ -200,6 +200,9 @@ class RequestBase:
 
 
 _NO_OPTIONS: dict[str, str] = {}
+# RFC 7240: a preference name is a token; a value that is not a token is sent quoted.
+_PREFERENCE_NAME = re.compile(r"[A-Za-z][\w.-]*")
+_TOKEN = re.compile(r"[\w.-]+")
 
 
 def function_call(

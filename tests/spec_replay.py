@@ -16,13 +16,15 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from aioresponses import aioresponses
 
-from generator.merge import Resolution, _segments
+from generator.merge import Resolution
 from generator.model import Model
+from generator.naming import snake
 from generator.specmodel import SpecSample
+from generator.spectables import split_url
 
 
 class Unreplayable(Exception):
@@ -40,49 +42,23 @@ class Sent:
     result: Any
 
 
-_KEYED = re.compile(r"^(?P<name>[^(]+)\((?P<key>[^()]*)\)$")
-
-
 def sample_segments(url: str, prefix: str) -> tuple[list[str], dict[str, str]]:
-    """The sample URL's path segments after the service root (keys split out) and its query options."""
-    parts = urlsplit(url.strip())
-    path = unquote(parts.path)
-    low = path.lower()
-    at = low.find(prefix.lower())
-    if at < 0:
-        raise Unreplayable(f"the sample URL {url!r} is not under {prefix}")
-    rest = path[at + len(prefix):]
-    out: list[str] = []
-    for raw in rest.strip("/").split("/"):
-        m = _KEYED.match(raw)
-        if m and _is_key(m.group("key")):
-            out.extend([m.group("name"), m.group("key").strip("'")])
-        elif raw:
-            out.append(raw)
-    return out, dict(parse_qsl(parts.query, keep_blank_values=True))
+    """The URL's decoded path segments after the service root (keys split out) and its query options."""
+    found, segments, query = split_url(url)
+    if found.lower() != prefix.lower():
+        raise Unreplayable(f"the URL {url!r} is not under {prefix}")
+    return [unquote(s) for s in segments], {unquote(k): unquote(v) for k, v in query}
 
 
-def normalise_segments(segments: list[str]) -> list[str]:
-    """Segments compared as the service compares them: case-insensitive names, `('k')` = `/k`."""
-    out: list[str] = []
-    for s in segments:
-        m = _KEYED.match(s)
-        if m and _is_key(m.group("key")):
-            out.extend([m.group("name").lower(), m.group("key").strip("'")])
-        elif s.startswith("Microsoft.") or s.startswith("microsoft."):
-            out.append(s.rpartition(".")[2].lower())
-        else:
-            out.append(s.lower() if not _looks_like_key(s) else s)
-    return out
+def normalise_segments(segments: list[str], res: Resolution) -> list[str]:
+    """Segments compared as the service compares them: names ignoring case, key values exactly."""
+    kinds = [step.kind for step in res.steps]
+    if len(segments) != len(kinds):
+        return segments
+    return [s if kind == "key" else s.lower() for s, kind in zip(segments, kinds, strict=True)]
 
 
-def _is_key(inside: str) -> bool:
-    """`('AAMk=')` or `(42)` is a key; `(StartDateTime=...)` is a function's parameter list."""
-    return (inside.startswith("'") and inside.endswith("'")) or "=" not in inside
-
-
-def _looks_like_key(segment: str) -> bool:
-    return len(segment) > 20 or "=" in segment or segment.isdigit()
+_CALL = re.compile(r"^(?P<name>[^(]+)\((?P<args>[^()]*)\)$")
 
 
 def _datetime(text: str) -> datetime:
@@ -92,11 +68,12 @@ def _datetime(text: str) -> datetime:
 
 
 def _call_args(segment: str) -> dict[str, str]:
-    m = _KEYED.match(segment)
+    """`Name(A='x',B=1)` → {"A": "x", "B": "1"}."""
+    m = _CALL.match(segment)
     if not m:
         return {}
     args: dict[str, str] = {}
-    for part in m.group("key").split(","):
+    for part in m.group("args").split(","):
         name, _, value = part.partition("=")
         args[name.strip()] = value.strip().strip("'")
     return args
@@ -108,7 +85,7 @@ async def replay(client: Any, model: Model, res: Resolution, request: SpecSample
     if request.url is None:
         raise Unreplayable("the sample has no URL")
     segments, query = sample_segments(request.url, op.prefix)
-    template = _segments(op.path)
+    template = split_url(op.path)[1]
     if len(template) != len(segments):
         raise Unreplayable(f"the sample path {segments} does not fit the template {template}")
     registry = client.REGISTRY
@@ -128,10 +105,11 @@ async def replay(client: Any, model: Model, res: Resolution, request: SpecSample
             ):
                 # Option names as the page's query parameter table spells them (the service
                 # folds case, so `startdatetime` in a sample is `startDateTime`).
-                spelled = {p.name.lower(): p.name for p in op.params if p.location == "query"}
-                spelled.update({name.lower(): name for name, _ in op.query})
+                spelled = {name.lower(): name for name, _ in op.query}
+                spelled.update({p.name.lower(): p.name for p in op.params if p.location == "query"})
+                types = {p.name.lower(): p.type for p in op.params if p.location == "query"}
                 kwargs = {
-                    _py(spelled.get(k.lower(), k)): _datetime(v) if "date" in k.lower() else v
+                    snake(spelled.get(k.lower(), k)): _datetime(v) if types.get(k.lower()) == "Edm.DateTimeOffset" else v
                     for k, v in custom.items()
                 }
                 node = getattr(node, attr)(**kwargs)
@@ -173,25 +151,17 @@ async def replay(client: Any, model: Model, res: Resolution, request: SpecSample
     return Sent(method, sent_segments, sent_query, json.loads(data) if data else None, result)
 
 
-def _py(wire: str) -> str:
-    from generator.naming import snake
-
-    return snake(wire)
-
-
 def _operation_call(client: Any, model: Model, node: Any, step: Any, segment: str, request: SpecSample) -> Any:
+    """The operation's method with keyword arguments from the segment (functions) or the body (actions)."""
     method = getattr(node, step.py[1:])
-    if step.kind == "function":
-        args = {_py(k): _datetime(v) if "date" in k.lower() else v for k, v in _call_args(segment).items()}
-        return _Pending(method, args)
-    body = request.body if isinstance(request.body, dict) else {}
-    kwargs: dict[str, Any] = {}
+    values = _call_args(segment) if step.kind == "function" else request.body
     params = _operation_params(model, step.operation)
-    for wire, value in body.items():
+    kwargs: dict[str, Any] = {}
+    for wire, value in (values if isinstance(values, dict) else {}).items():
         spec = params.get(wire.lower())
         if spec is None:
-            raise Unreplayable(f"the body's {wire!r} is not a parameter of {step.operation}")
-        kwargs[spec[0]] = _typed(client, value, spec[1], spec[2])
+            raise Unreplayable(f"{wire!r} is not a parameter of {step.operation}")
+        kwargs[spec[0]] = client.converter.structure_value(value, spec[1], spec[2])
     return _Pending(method, kwargs)
 
 
@@ -203,10 +173,6 @@ def _operation_params(model: Model, qualified: str | None) -> dict[str, tuple[st
             for p in op.call_parameters:
                 out.setdefault(p.name.lower(), (p.py_name, p.type.name, p.type.collection))
     return out
-
-
-def _typed(client: Any, value: Any, type_name: str, collection: bool) -> Any:
-    return client.converter.structure_value(value, type_name, collection)
 
 
 class _Pending:

@@ -2,22 +2,50 @@
 
 from __future__ import annotations
 
-import inspect
 import json
-import time
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, ClassVar, Protocol, Self, runtime_checkable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
-import yarl
 
-from .errors import error_from_response
+from ._context import BATCH_SLOT
+from .errors import MalformedResponse, error_from_response
+from .http import (
+    IDEMPOTENT,
+    AuthMiddleware,
+    HttpRequest,
+    HttpResponse,
+    LoggingMiddleware,
+    Middleware,
+    PreferMiddleware,
+    RedirectMiddleware,
+    RetryMiddleware,
+    RetryPolicy,
+    Timeouts,
+    TokenCache,
+    TokenCredential,
+    TokenProvider,
+    Transport,
+    chain,
+    origin_of,
+)
 from .literals import quote_segment
 from .serde import Converter, Registry
 
-__all__ = ["Client", "Response", "ServiceConfig", "TokenCredential", "TokenProvider"]
+if TYPE_CHECKING:
+    from .batch import Batch
+
+__all__ = [
+    "Client",
+    "ClientOptions",
+    "Response",
+    "ServiceConfig",
+    "TokenCredential",
+    "TokenProvider",
+    "decode_response",
+]
 
 
 @attrs.frozen
@@ -34,18 +62,10 @@ class ServiceConfig:
     parameter_aliases: bool = False
     #: OAuth scopes asked of a `get_token` credential.
     scopes: tuple[str, ...] = ()
-
-
-@runtime_checkable
-class TokenCredential(Protocol):
-    """The shape of azure-identity's async credentials: `await get_token(*scopes)`."""
-
-    def get_token(self, *scopes: str) -> Awaitable[Any]:
-        """Return an object with `.token` (and optionally `.expires_on`)."""
-        ...
-
-
-TokenProvider = Callable[[], Awaitable[str]] | TokenCredential
+    #: Requests per `$batch` call: larger batches are split (Microsoft Graph takes 20).
+    batch_limit: int = 20
+    #: `$batch` format: JSON (OData 4.01) or multipart/mixed (every OData 4.0 service).
+    json_batch: bool = True
 
 
 @attrs.frozen
@@ -57,8 +77,48 @@ class Response:
     body: Any
 
 
+@attrs.frozen
+class ClientOptions:
+    """What `with_headers`, `with_timeout`, `with_retry` and `with_middleware` change."""
+
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+    timeouts: Timeouts = Timeouts()
+    retry: RetryPolicy = RetryPolicy()
+    outer: tuple[Middleware, ...] = ()
+    inner: tuple[Middleware, ...] = ()
+
+
+class _Shared:
+    """State every client derived from one `Client(...)` call shares: session and token cache."""
+
+    def __init__(
+        self,
+        base_url: str,
+        tokens: TokenCache | None,
+        session: aiohttp.ClientSession | None,
+        connector: Callable[[], aiohttp.BaseConnector] | None,
+    ) -> None:
+        self.origin = origin_of(base_url)
+        self.tokens = tokens
+        self.session = session
+        self.own_session = session is None
+        self.connector = connector
+
+    def ensure_session(self) -> aiohttp.ClientSession:
+        if self.session is None or self.session.closed and self.own_session:
+            connector = self.connector() if self.connector is not None else None
+            # Cookies are not OData's business; a jar would carry state between unrelated calls.
+            self.session = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+        return self.session
+
+
 class Client:
-    """Base of generated clients: `async with Client(base_url, token_provider) as client`."""
+    """Base of generated clients: `async with Client(base_url, token_provider) as client`.
+
+    Configuration is immutable: `with_headers`, `with_timeout`, `with_retry` and
+    `with_middleware` return a new client that shares this one's session and token cache
+    (close the original; derived clients do not own the session).
+    """
 
     REGISTRY: ClassVar[Registry]
     CONFIG: ClassVar[ServiceConfig] = ServiceConfig()
@@ -71,23 +131,92 @@ class Client:
         *,
         session: aiohttp.ClientSession | None = None,
         headers: Mapping[str, str] | None = None,
-        timeout: float = 60.0,
+        timeout: float | Timeouts | None = 60.0,
+        retry: RetryPolicy | None = None,
+        limit: int = 100,
+        limit_per_host: int = 0,
         strict: bool = True,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"base_url {base_url!r}: expected an absolute http(s) URL")
         #: Refuse queries the service's Capabilities annotations rule out (False: warn instead).
         self.strict = strict
-        parts = urlsplit(self.base_url)
-        self._origin = (parts.scheme, parts.netloc.lower())
-        self._token_provider = token_provider
-        self._own_session = session is None
-        self._session = session
-        self._headers = dict(headers or {})
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._token: str | None = None
-        self._token_expires = 0.0
+        tokens = TokenCache(token_provider, self.CONFIG.scopes) if token_provider is not None else None
+
+        def connector() -> aiohttp.BaseConnector:
+            return aiohttp.TCPConnector(limit=limit, limit_per_host=limit_per_host)
+
+        self._shared = _Shared(self.base_url, tokens, session, connector)
+        timeouts = timeout if isinstance(timeout, Timeouts) else Timeouts(total=timeout)
+        self._init_options(ClientOptions(dict(headers or {}), timeouts, retry or RetryPolicy()))
+
+    def _init_options(self, options: ClientOptions) -> None:
+        self.options = options
+        shared = self._shared
+        links: list[Middleware] = [LoggingMiddleware(), *options.outer, RetryMiddleware(), RedirectMiddleware()]
+        links.append(PreferMiddleware())
+        if shared.tokens is not None:
+            links.append(AuthMiddleware(shared.tokens, shared.origin))
+        links.extend(options.inner)
+        self._handler = chain(links, Transport(shared.ensure_session))
         # Entity sets and singletons, built once per client: requests are immutable.
         self._roots: dict[str, Any] = {}
+
+    def _derive(self, **changes: Any) -> Self:
+        copy = object.__new__(type(self))
+        copy.base_url = self.base_url
+        copy.strict = self.strict
+        copy._shared = self._shared
+        copy._init_options(attrs.evolve(self.options, **changes))
+        return copy
+
+    # -- configuration -------------------------------------------------------------------------
+    def with_headers(self, headers: Mapping[str, str] | None = None, /, **more: str) -> Self:
+        """A client that adds these headers to every request (a `Prefer` merges with the request's)."""
+        merged = {**self.options.headers, **(headers or {}), **more}
+        for name, value in merged.items():
+            if not isinstance(name, str) or not isinstance(value, str):
+                raise TypeError(f"with_headers(): {name!r}: {value!r}: names and values must be str")
+        return self._derive(headers=merged)
+
+    def with_timeout(
+        self, total: float | None = 60.0, *, connect: float | None = None, sock_read: float | None = None
+    ) -> Self:
+        """A client whose requests time out after `total` seconds (and `connect` / `sock_read`)."""
+        return self._derive(timeouts=Timeouts(total, connect, sock_read))
+
+    def with_retry(
+        self,
+        policy: RetryPolicy | None = None,
+        *,
+        max_attempts: int | None = None,
+        max_delay: float | None = None,
+        backoff: float | None = None,
+        retry_non_idempotent: bool | None = None,
+    ) -> Self:
+        """A client with another retry policy (`max_attempts=1` turns retries off)."""
+        base = policy or self.options.retry
+        changes: dict[str, Any] = {}
+        if max_attempts is not None:
+            changes["max_attempts"] = max_attempts
+        if max_delay is not None:
+            changes["max_delay"] = max_delay
+        if backoff is not None:
+            changes["backoff"] = backoff
+        if retry_non_idempotent is not None:
+            changes["methods"] = IDEMPOTENT | {"POST", "PATCH"} if retry_non_idempotent else IDEMPOTENT
+        return self._derive(retry=attrs.evolve(base, **changes))
+
+    def with_middleware(self, *middleware: Middleware, outer: bool = False) -> Self:
+        """A client with more middleware: inner (default) sees every attempt, `outer=True` one call per request."""
+        for mw in middleware:
+            if not callable(mw):
+                raise TypeError(f"with_middleware({mw!r}): expected a callable (request, call_next)")
+        if outer:
+            return self._derive(outer=self.options.outer + middleware)
+        return self._derive(inner=self.options.inner + middleware)
 
     @property
     def converter(self) -> Converter:
@@ -98,24 +227,22 @@ class Client:
             conv = Client._converters[cls] = Converter(cls.REGISTRY)
         return conv
 
+    # -- lifetime --------------------------------------------------------------------------------
     async def __aenter__(self) -> Self:
-        self._ensure_session()
+        self._shared.ensure_session()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
     async def close(self) -> None:
-        """Close the session if this client created it."""
-        if self._own_session and self._session is not None:
-            await self._session.close()
-            self._session = None
+        """Close the session if this client created it (derived clients share it)."""
+        shared = self._shared
+        if shared.own_session and shared.session is not None:
+            session, shared.session = shared.session, None
+            await session.close()
 
-    def _ensure_session(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
-        return self._session
-
+    # -- paths -----------------------------------------------------------------------------------
     def root(self, wire: str, qualified: str, collection: bool) -> Any:
         """The request builder of an entity set or singleton (generated properties call this)."""
         request = self._roots.get(wire)
@@ -138,24 +265,55 @@ class Client:
         return f"{self.base_url}/{path}" if path else self.base_url + "/"
 
     def _same_origin(self, url: str) -> bool:
-        parts = urlsplit(url)
-        return (parts.scheme, parts.netloc.lower()) == self._origin
+        return origin_of(url) == self._shared.origin
 
-    async def _bearer(self) -> str | None:
-        provider = self._token_provider
-        if provider is None:
-            return None
-        if self._token is not None and time.time() < self._token_expires - 60:
-            return self._token
-        if isinstance(provider, TokenCredential):
-            result = await provider.get_token(*self.CONFIG.scopes)
-            self._token = str(result.token)
-            self._token_expires = float(getattr(result, "expires_on", time.time() + 300))
-        else:
-            token = provider()
-            self._token = str(await token if inspect.isawaitable(token) else token)
-            self._token_expires = time.time() + 300
-        return self._token
+    def batch(self, *, json: bool | None = None, limit: int | None = None) -> Batch:
+        """A `$batch`: `async with client.batch() as b: item = b.add(client.me.events.top(3).get())`.
+
+        `json` picks JSON (OData 4.01) or multipart/mixed batching (default: `CONFIG.json_batch`);
+        `limit` is the number of requests per `$batch` call (default: `CONFIG.batch_limit`).
+        """
+        from .batch import Batch
+
+        return Batch(self, json=json, limit=limit)
+
+    # -- sending ---------------------------------------------------------------------------------
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        expect: Callable[[int], bool] | None = None,
+    ) -> HttpResponse:
+        """Send raw bytes through the middleware chain; raise `ODataError` for a failed status.
+
+        `expect` decides which statuses are not failures (default: below 400).
+        """
+        options = self.options
+        url = self.url_for(path)
+        merged: dict[str, str] = {"Accept": "application/json"}
+        prefer: list[str] = []
+        for source in (options.headers, headers or {}):
+            for name, value in source.items():
+                if name.lower() == "prefer":
+                    prefer.append(value)
+                else:
+                    merged[name] = value
+        request = HttpRequest(method, url, merged, data, options.timeouts, options.retry, prefer)
+        response = await self._handler(request)
+        ok = expect(response.status) if expect is not None else response.status < 400
+        if not ok:
+            raise error_from_response(
+                response.status,
+                response.body,
+                method=method,
+                url=url,
+                request_id=response.request_id,
+                headers=response.headers,
+            )
+        return response
 
     async def send(
         self,
@@ -165,26 +323,36 @@ class Client:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> Response:
-        """Send one request; raise `ODataError` for a status of 400 or more."""
-        session = self._ensure_session()
-        url = self.url_for(path)
-        all_headers = {"Accept": "application/json", **self._headers, **(headers or {})}
-        if self._same_origin(url):
-            token = await self._bearer()
-            if token is not None:
-                all_headers["Authorization"] = f"Bearer {token}"
+        """Send one JSON request; raise `ODataError` for a status of 400 or more.
+
+        Inside `Batch.add(...)`, the first request of the added coroutine joins the batch instead.
+        """
+        slot = BATCH_SLOT.get()
+        if slot is not None and slot.claims(self):
+            result: Response = await slot.submit(self, method, path, json_body, headers)
+            return result
         data: bytes | None = None
+        all_headers = dict(headers or {})
         if json_body is not None:
-            data = json.dumps(json_body, separators=(",", ":")).encode()
+            data = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
             all_headers["Content-Type"] = "application/json"
-        # encoded=True: the builder has already percent-encoded the URL; yarl must not re-quote it.
-        target = yarl.URL(url, encoded=True)
-        async with session.request(method, target, data=data, headers=all_headers) as resp:
-            body = await resp.read()
-            request_id = resp.headers.get("request-id") or resp.headers.get("x-ms-request-id")
-            if resp.status >= 400:
-                raise error_from_response(resp.status, body, method=method, url=url, request_id=request_id)
-            decoded = json.loads(body) if body.strip() else None
-            return Response(resp.status, dict(resp.headers), decoded)
+        response = await self.request(method, path, data=data, headers=all_headers)
+        return decode_response(response.status, response.headers, response.body, method, response.url)
 
 
+def decode_response(status: int, headers: Mapping[str, str], body: bytes, method: str, url: str) -> Response:
+    """A successful response with its JSON body decoded; `MalformedResponse` when it is not JSON."""
+    if not body.strip():
+        return Response(status, headers, None)
+    try:
+        decoded = json.loads(body)
+    except ValueError as exc:
+        snippet = body[:200].decode("utf-8", "replace")
+        raise MalformedResponse(
+            status,
+            f"expected JSON ({exc}); got {len(body)} bytes: {snippet}",
+            method=method,
+            url=url,
+            headers=headers,
+        ) from None
+    return Response(status, headers, decoded)

@@ -249,8 +249,8 @@ async def test_http_errors_become_odata_errors(ops: ModuleType) -> None:
                 404, "NotFound", "No document nope", "id",
             )
             assert info.value.request_id == "r-1"
-            assert str(info.value) == "GET https://svc.test/documents('nope'): HTTP 404 NotFound: No document nope"
-            with pytest.raises(ODataError, match="HTTP 502: <html>Bad gateway</html>"):
+            assert str(info.value) == "GET https://svc.test/documents('nope'): HTTP 404 NotFound: No document nope (request-id r-1)"
+            with pytest.raises(ODataError, match="HTTP 502: non-JSON body: <html>Bad gateway</html>"):
                 await client.documents["html"].get()
 
 

@@ -1,0 +1,462 @@
+"""The HTTP pipeline under every client: a chain of middleware around one aiohttp call.
+
+A request travels outermost first through::
+
+    LoggingMiddleware     client-request-id, one DEBUG line per attempt and per result
+    <outer user middleware>
+    RetryMiddleware       429/503/504 and dropped connections: Retry-After, else backoff + jitter
+    RedirectMiddleware    follows 3xx itself, so credentials never cross to another origin
+    PreferMiddleware      the client's and the request's `Prefer` preferences as one header
+    AuthMiddleware        `Authorization: Bearer` for the service's own origin only
+    <inner user middleware>
+    transport             one aiohttp request; the body is read before the connection is freed
+
+A middleware is any object (or function) with
+``async def __call__(request: HttpRequest, call_next: Handler) -> HttpResponse``; add yours with
+`Client.with_middleware`. Inner middleware sees every attempt and the final headers; outer
+middleware sees one call per request, whatever the retries did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import inspect
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+import attrs
+import yarl
+
+from .errors import RequestTimeout, retry_after_seconds
+
+__all__ = [
+    "AuthMiddleware",
+    "Handler",
+    "HttpRequest",
+    "HttpResponse",
+    "LoggingMiddleware",
+    "Middleware",
+    "PreferMiddleware",
+    "RedirectMiddleware",
+    "RetryMiddleware",
+    "RetryPolicy",
+    "Timeouts",
+    "TokenCache",
+    "TokenCredential",
+    "TokenProvider",
+    "merge_prefer",
+    "origin_of",
+]
+
+log = logging.getLogger("odatakit.http")
+
+
+@attrs.frozen
+class Timeouts:
+    """Seconds allowed per request: in all, to connect, and between two reads (None: no limit)."""
+
+    total: float | None = 60.0
+    connect: float | None = None
+    sock_read: float | None = None
+
+    def aiohttp(self) -> aiohttp.ClientTimeout:
+        """The same limits as aiohttp's `ClientTimeout`."""
+        return aiohttp.ClientTimeout(total=self.total, connect=self.connect, sock_read=self.sock_read)
+
+
+#: Methods a retry cannot apply twice with a different outcome (RFC 9110 9.2.2).
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+@attrs.frozen
+class RetryPolicy:
+    """When and how long to wait before sending a request again.
+
+    Only idempotent methods are retried unless `methods` says otherwise (pass
+    ``retry_non_idempotent=True`` to `Client.with_retry` to add POST and PATCH).
+    """
+
+    #: Attempts in all, the first one included (1: never retry).
+    max_attempts: int = attrs.field(default=4, validator=attrs.validators.ge(1))
+    #: Seconds slept across all retries of one request; a longer Retry-After ends the retries.
+    max_delay: float = 60.0
+    #: First backoff delay when the service names none; doubled per attempt, up to `max_backoff`.
+    backoff: float = 0.5
+    max_backoff: float = 30.0
+    statuses: frozenset[int] = frozenset({429, 503, 504})
+    methods: frozenset[str] = IDEMPOTENT
+    #: Also retry when the connection drops before a response arrives.
+    connection_errors: bool = True
+
+    def allows(self, method: str) -> bool:
+        """Whether requests with `method` may be sent again."""
+        return self.max_attempts > 1 and method.upper() in self.methods
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1-based)."""
+        if retry_after is not None:
+            return retry_after
+        cap: float = min(self.max_backoff, self.backoff * 2.0 ** (attempt - 1))
+        # "Equal jitter": at least half the backoff, so retries neither bunch up nor vanish.
+        return cap / 2 + random.uniform(0, cap / 2)
+
+
+@attrs.define
+class HttpRequest:
+    """One request as the middleware sees it (middleware may change it before passing it on)."""
+
+    method: str
+    #: Absolute and already percent-encoded: sent as it is.
+    url: str
+    headers: dict[str, str]
+    body: bytes | None = None
+    timeouts: Timeouts = Timeouts()
+    retry: RetryPolicy = RetryPolicy()
+    #: `Prefer` header values to merge, outermost (client) first.
+    prefer: list[str] = attrs.field(factory=list)
+    #: Free-form values middleware pass to each other (the attempt number, the token used...).
+    context: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class HttpResponse:
+    """A response with its body already read (the connection is back in the pool)."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    url: str
+    request: HttpRequest
+
+    @property
+    def request_id(self) -> str | None:
+        """The service's id for the request (`request-id`, else `x-ms-request-id`, else the client's)."""
+        h = self.headers
+        return h.get("request-id") or h.get("x-ms-request-id") or h.get("client-request-id")
+
+
+Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
+
+
+class Middleware(Protocol):
+    """One link of the chain: change the request, call the next link, look at the response."""
+
+    def __call__(self, request: HttpRequest, call_next: Handler, /) -> Awaitable[HttpResponse]:
+        """Handle `request`, usually by awaiting `call_next(request)`."""
+        ...
+
+
+def origin_of(url: str) -> tuple[str, str]:
+    """(scheme, host[:port]) of a URL, lower-cased, with default ports left out."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{port}"
+    return scheme, host
+
+
+def chain(middleware: Sequence[Middleware], transport: Handler) -> Handler:
+    """Compose middleware (outermost first) around the transport."""
+    handler = transport
+    for mw in reversed(middleware):
+        handler = _link(mw, handler)
+    return handler
+
+
+def _link(mw: Middleware, call_next: Handler) -> Handler:
+    def handle(request: HttpRequest) -> Awaitable[HttpResponse]:
+        return mw(request, call_next)
+
+    return handle
+
+
+# -- the transport ------------------------------------------------------------------------------
+class Transport:
+    """The innermost handler: one aiohttp request on the client's session."""
+
+    def __init__(self, session: Callable[[], aiohttp.ClientSession]) -> None:
+        self._session = session
+
+    async def __call__(self, request: HttpRequest) -> HttpResponse:
+        """Send `request` and read the whole body; timeouts become `RequestTimeout`."""
+        session = self._session()
+        # encoded=True: builders percent-encode URLs themselves; yarl must not re-quote them.
+        target = yarl.URL(request.url, encoded=True)
+        try:
+            async with session.request(
+                request.method,
+                target,
+                data=request.body,
+                headers=request.headers,
+                timeout=request.timeouts.aiohttp(),
+                allow_redirects=False,
+            ) as resp:
+                body = await resp.read()
+                return HttpResponse(resp.status, resp.headers, body, request.url, request)
+        except (aiohttp.ServerTimeoutError, TimeoutError) as exc:
+            # asyncio.CancelledError is not caught here: a caller's `asyncio.timeout` stays theirs.
+            raise RequestTimeout(request.method, request.url, request.timeouts.total) from exc
+
+
+# -- middleware ---------------------------------------------------------------------------------
+class LoggingMiddleware:
+    """Give each request a `client-request-id` and log it with the service's `request-id`."""
+
+    def __init__(self, logger: logging.Logger = log) -> None:
+        self.logger = logger
+
+    async def __call__(self, request: HttpRequest, call_next: Handler) -> HttpResponse:
+        """Log the request and its outcome at DEBUG (failures at INFO)."""
+        rid = request.headers.setdefault("client-request-id", str(uuid.uuid4()))
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        except Exception as exc:
+            self.logger.info("%s %s failed: %s (client-request-id %s)", request.method, request.url, exc, rid)
+            raise
+        elapsed = (time.perf_counter() - started) * 1000
+        level = logging.DEBUG if response.status < 400 else logging.INFO
+        if self.logger.isEnabledFor(level):
+            self.logger.log(
+                level,
+                "%s %s -> %d in %.1f ms (client-request-id %s, request-id %s)",
+                request.method,
+                request.url,
+                response.status,
+                elapsed,
+                rid,
+                response.request_id,
+            )
+        return response
+
+
+async def sleep(seconds: float) -> None:
+    """Wait between retries (a module function so tests can record the delays)."""
+    await asyncio.sleep(seconds)
+
+
+class RetryMiddleware:
+    """Send again on 429, 503, 504 and dropped connections, as the request's `RetryPolicy` allows."""
+
+    async def __call__(self, request: HttpRequest, call_next: Handler) -> HttpResponse:
+        """Retry until success, a final failure, or the policy's attempts or delay run out."""
+        policy = request.retry
+        if not policy.allows(request.method):
+            return await call_next(request)
+        slept = 0.0
+        attempt = 1
+        while True:
+            request.context["attempt"] = attempt
+            try:
+                response = await call_next(request)
+            except aiohttp.ClientConnectionError as exc:
+                if not policy.connection_errors or attempt >= policy.max_attempts:
+                    raise
+                wait = policy.delay(attempt, None)
+                if slept + wait > policy.max_delay:
+                    raise
+                log.info("%s %s: %s; retry %d in %.2f s", request.method, request.url, exc, attempt, wait)
+            else:
+                if response.status not in policy.statuses or attempt >= policy.max_attempts:
+                    return response
+                wait = policy.delay(attempt, retry_after_seconds(response.headers.get("Retry-After")))
+                if slept + wait > policy.max_delay:
+                    return response
+                log.info(
+                    "%s %s -> %d; retry %d in %.2f s", request.method, request.url, response.status, attempt, wait
+                )
+            await sleep(wait)
+            slept += wait
+            attempt += 1
+
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class RedirectMiddleware:
+    """Follow redirects here rather than in aiohttp, so each hop passes the auth origin check again."""
+
+    def __init__(self, max_hops: int = 10) -> None:
+        self.max_hops = max_hops
+
+    async def __call__(self, request: HttpRequest, call_next: Handler) -> HttpResponse:
+        """Follow up to `max_hops` redirects; a caller-set `Authorization` never leaves the origin."""
+        response = await call_next(request)
+        hops = 0
+        origin = origin_of(request.url)
+        while response.status in _REDIRECTS and hops < self.max_hops and "Location" in response.headers:
+            hops += 1
+            target = urljoin(response.url, response.headers["Location"])
+            method, body = request.method, request.body
+            if response.status == 303 or (response.status in (301, 302) and method == "POST"):
+                method, body = ("GET" if method != "HEAD" else "HEAD"), None
+            headers = dict(request.headers)
+            if body is None:
+                headers.pop("Content-Type", None)
+            if origin_of(target) != origin:
+                headers.pop("Authorization", None)
+            request = attrs.evolve(request, method=method, url=target, headers=headers, body=body)
+            response = await call_next(request)
+        return response
+
+
+def merge_prefer(values: Sequence[str]) -> str:
+    """Merge `Prefer` header values: one preference per name, the last one given wins."""
+    merged: dict[str, str] = {}
+    for value in values:
+        for part in _split_prefer(value):
+            name = part.split("=", 1)[0].split(";", 1)[0].strip().lower()
+            merged.pop(name, None)
+            merged[name] = part
+    return ", ".join(merged.values())
+
+
+def _split_prefer(value: str) -> list[str]:
+    # Commas inside quoted values (`outlook.timezone="a, b"`) do not separate preferences.
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    for ch in value:
+        if escaped:
+            escaped = False
+        elif ch == "\\" and quoted:
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            parts.append("".join(current).strip())
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current).strip())
+    return [p for p in parts if p]
+
+
+class PreferMiddleware:
+    """Send the client's default preferences and the request's as one `Prefer` header."""
+
+    async def __call__(self, request: HttpRequest, call_next: Handler) -> HttpResponse:
+        """Merge `request.prefer` (and any `Prefer` header) into the header."""
+        values = list(request.prefer)
+        if "Prefer" in request.headers:
+            values.append(request.headers["Prefer"])
+        if values:
+            request.headers["Prefer"] = merge_prefer(values)
+        return await call_next(request)
+
+
+# -- credentials ----------------------------------------------------------------------------------
+@runtime_checkable
+class TokenCredential(Protocol):
+    """The shape of azure-identity's async credentials: `await get_token(*scopes)`."""
+
+    def get_token(self, *scopes: str) -> Awaitable[Any]:
+        """Return an object with `.token` (and optionally `.expires_on`, epoch seconds)."""
+        ...
+
+
+TokenProvider = Callable[[], Awaitable[Any]] | TokenCredential
+
+#: Refresh a cached token this many seconds before it expires.
+REFRESH_MARGIN = 120.0
+
+
+class TokenCache:
+    """Asks the provider for a token only when the cached one is about to expire.
+
+    The expiry comes from the credential's `expires_on`, else from the `exp` claim of a JWT;
+    a token with neither is not cached (the provider is asked every time).
+    """
+
+    def __init__(self, provider: TokenProvider, scopes: Sequence[str] = ()) -> None:
+        self.provider = provider
+        self.scopes = tuple(scopes)
+        self._token: str | None = None
+        self._expires = 0.0
+        self._lock = asyncio.Lock()
+
+    async def get(self, *, refresh: bool = False) -> tuple[str, bool]:
+        """The token and whether it came from the cache."""
+        if not refresh and self._token is not None and time.time() < self._expires - REFRESH_MARGIN:
+            return self._token, True
+        # One refresh at a time: concurrent requests wait for it instead of each asking.
+        async with self._lock:
+            if not refresh and self._token is not None and time.time() < self._expires - REFRESH_MARGIN:
+                return self._token, True
+            token, expires = await self._fetch()
+            self._token, self._expires = token, expires or 0.0
+            return token, False
+
+    def invalidate(self, token: str) -> None:
+        """Forget `token` (the service refused it)."""
+        if self._token == token:
+            self._token, self._expires = None, 0.0
+
+    async def _fetch(self) -> tuple[str, float | None]:
+        provider = self.provider
+        if isinstance(provider, TokenCredential):
+            result: Any = await provider.get_token(*self.scopes)
+        else:
+            result = provider()
+            if inspect.isawaitable(result):
+                result = await result
+        if isinstance(result, str):
+            token, expires = result, None
+        elif isinstance(getattr(result, "token", None), str):
+            token = result.token
+            raw = getattr(result, "expires_on", None)
+            expires = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
+        else:
+            raise TypeError(f"token provider returned {type(result).__name__}: expected str or an object with .token")
+        if not token:
+            raise ValueError("token provider returned an empty token")
+        return token, expires if expires is not None else jwt_expiry(token)
+
+
+def jwt_expiry(token: str) -> float | None:
+    """The `exp` claim of a JWT (not verified: only used to know when to ask again), or None."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (ValueError, binascii.Error):
+        return None
+    exp = claims.get("exp") if isinstance(claims, dict) else None
+    return float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
+
+
+class AuthMiddleware:
+    """Add the bearer token to requests for the service's origin, and to no other."""
+
+    def __init__(self, tokens: TokenCache, origin: tuple[str, str]) -> None:
+        self.tokens = tokens
+        self.origin = origin
+
+    async def __call__(self, request: HttpRequest, call_next: Handler) -> HttpResponse:
+        """Authorise same-origin requests; on a 401 with a cached token, refresh it once."""
+        if origin_of(request.url) != self.origin:
+            # A nextLink, deltaLink or redirect naming another host gets no credentials.
+            request.headers.pop("Authorization", None)
+            return await call_next(request)
+        token, cached = await self.tokens.get()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = await call_next(request)
+        if response.status == 401 and cached:
+            self.tokens.invalidate(token)
+            token, _ = await self.tokens.get(refresh=True)
+            request.headers["Authorization"] = f"Bearer {token}"
+            response = await call_next(request)
+        return response

@@ -46,7 +46,13 @@ _STDLIB_TYPES = {
     "timedelta": "from datetime import timedelta",
     "Decimal": "from decimal import Decimal",
     "UUID": "from uuid import UUID",
+    "ZoneInfo": "from zoneinfo import ZoneInfo",
 }
+
+# Preferences whose value the runtime converts: name → (keyword annotation, converter in odatakit.timezones).
+# `outlook.timezone` takes a Windows or IANA name, or a ZoneInfo sent as its Windows name, whether or not
+# the page shows a value (`Prefer: outlook.timezone` in a header table still takes one).
+_TYPED_PREFERENCES = {"outlook.timezone": ("str | ZoneInfo | None", "prefer_timezone")}
 
 
 @attrs.frozen
@@ -236,6 +242,11 @@ def _preference_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in records:
         for p in r.get("prefer", []):
             value = p.get("value")
+            typed = _TYPED_PREFERENCES.get(p["name"].lower())
+            if typed is not None:
+                rows.setdefault(p["keyword"], {"keyword": p["keyword"], "name": p["name"], "annotation": typed[0],
+                                               "default": "None", "flag": False, "convert": typed[1]})
+                continue
             if value is None:
                 annotation, default = "bool", "False"
             elif value.startswith('"'):
@@ -245,7 +256,7 @@ def _preference_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             else:
                 annotation, default = "str | int | None", "None"
             rows.setdefault(p["keyword"], {"keyword": p["keyword"], "name": p["name"], "annotation": annotation,
-                                           "default": default, "flag": value is None})
+                                           "default": default, "flag": value is None, "convert": None})
     return [rows[k] for k in sorted(rows)]
 
 
@@ -486,6 +497,7 @@ class Emitter:
         used: set[str] = set()
         checking: dict[str, set[str]] = {}
         runtime: dict[str, set[str]] = {}
+        converters: set[str] = set()  # of odatakit.timezones, for typed preferences
         rows = []
         for t in entities:
             entity_builder, collection_builder = self.plan.builders[t.qualified]
@@ -538,6 +550,10 @@ class Emitter:
                 key_annotation = py_types[0] if len(py_types) == 1 else f"tuple[{', '.join(py_types)}]"
             prefer_single = _preference_rows(self.reached.get((t.qualified, False), []))
             prefer_collection = _preference_rows(self.reached.get((t.qualified, True), []))
+            for p in prefer_single + prefer_collection:
+                self._note_annotation(p["annotation"], "", used, checking)
+                if p["convert"]:
+                    converters.add(p["convert"])
             rows.append(
                 {
                     "prefer_single": prefer_single,
@@ -569,6 +585,7 @@ class Emitter:
         return self.env.get_template("requests.py.jinja").render(
             rows=rows,
             stdlib=stdlib,
+            converters=sorted(converters),
             needs_any="Any" in used,
             runtime_imports=sorted((m, sorted(n)) for m, n in runtime.items()),
             checking_imports=sorted((m, sorted(n)) for m, n in checking.items()),

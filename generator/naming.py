@@ -66,7 +66,7 @@ RESERVED_MODULE = frozenset(
         # What generated modules import from the runtime, and their own module globals.
         "EntityRequest", "CollectionRequest", "ODataObject", "EntityBase", "ComplexBase",
         "ODataEnum", "ODataFlag", "FieldSpec", "Registry", "REGISTRY", "ServiceConfig",
-        "invoke", "cast", "TypeVar", "Sequence", "model", "NONE", "Prop",
+        "invoke", "cast", "TypeVar", "Sequence", "model", "NONE", "Prop", "ZoneInfo", "prefer_timezone",
         # The expression classes generated annotations name.
         "Expr", "BoolExpr", "StringExpr", "NumberExpr", "DateTimeExpr", "DateExpr", "TimeExpr",
         "DurationExpr", "GuidExpr", "BinaryExpr", "EnumExpr", "ComplexExpr", "EntityExpr",

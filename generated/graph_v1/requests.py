@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Self, TypeVar, cast
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from odatakit.builders import CollectionRequest, EntityRequest
 from odatakit.serde import ODataObject
+from odatakit.timezones import prefer_timezone
 
 if TYPE_CHECKING:
     from .models import (
@@ -1008,12 +1010,12 @@ class EventCollectionRequest(OutlookItemCollectionRequest[_T]):
     def prefer(
         self,
         *,
-        timezone: bool = False,
+        timezone: str | ZoneInfo | None = None,
     ) -> Self:
         """`Prefer` preferences the API reference lists for these requests (sent in one header)."""
         request = self
-        if timezone:
-            request = request.preference("outlook.timezone")
+        if timezone is not None:
+            request = request.preference("outlook.timezone", prefer_timezone(timezone))
         return request
 
     def delta(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from zoneinfo import ZoneInfo
 
 from odatakit.builders import CollectionRequest, EntityRequest
 from odatakit.serde import ODataObject
+from odatakit.timezones import prefer_timezone
 
 if TYPE_CHECKING:
     from .models import Attachment, Calendar, CalendarGroup, DateTimeTimeZone, Event, Item, Message, Recipient, Reminder
@@ -667,12 +669,12 @@ class EventCollectionRequest(ItemCollectionRequest[_T]):
     def prefer(
         self,
         *,
-        timezone: bool = False,
+        timezone: str | ZoneInfo | None = None,
     ) -> Self:
         """`Prefer` preferences the API reference lists for these requests (sent in one header)."""
         request = self
-        if timezone:
-            request = request.preference("outlook.timezone")
+        if timezone is not None:
+            request = request.preference("outlook.timezone", prefer_timezone(timezone))
         return request
 
 

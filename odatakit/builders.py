@@ -16,7 +16,9 @@ from urllib.parse import quote, unquote
 from . import capabilities as caps
 from .capabilities import Capabilities
 from .expr import BoolExpr, Expr, OrderKey
+from .http import merge_prefer
 from .literals import format_key, literal, quote_segment
+from .paging import Page, iterate_pages
 from .query import (
     check_count,
     check_roots,
@@ -29,10 +31,11 @@ from .query import (
     search_text,
     select_text,
 )
-from .serde import ODataObject
+from .serde import ODataObject, mark_clean
 
 if TYPE_CHECKING:
-    from .client import Client
+    from .client import Client, Response
+    from .delta import Delta
 
 __all__ = ["CollectionRequest", "EntityRequest", "Param", "RequestBase", "function_query", "invoke"]
 
@@ -50,7 +53,9 @@ class RequestBase:
     Requests are immutable: every query method returns a new request of the same class.
     """
 
-    __slots__ = ("_client", "_path", "_type", "_opts", "_filter", "_cpath", "_caps", "_call", "_navs", "_prefer")
+    __slots__ = (
+        "_client", "_path", "_type", "_opts", "_filter", "_cpath", "_caps", "_call", "_navs", "_prefer", "_hdrs",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -75,6 +80,8 @@ class RequestBase:
         self._navs: dict[str, Any] | None = None
         # `Prefer` preferences by name ("outlook.timezone" → 'outlook.timezone="UTC"').
         self._prefer: dict[str, str] = _NO_OPTIONS
+        # Other request headers (`If-Match`...), sent with every request made from this one.
+        self._hdrs: dict[str, str] = _NO_OPTIONS
 
     def _with(self, name: str, value: str) -> Self:
         opts = self._opts.copy()
@@ -93,6 +100,7 @@ class RequestBase:
         copy._call = self._call
         copy._navs = self._navs
         copy._prefer = self._prefer
+        copy._hdrs = self._hdrs
         return copy
 
     @property
@@ -136,12 +144,15 @@ class RequestBase:
             keys = [cpath] + [f"{q}/{wire}" for k in self._type.__mro__ if (q := getattr(k, "__odata_type__", ""))]
             found = registry.nav_cache[cache_key] = (builder, item, cpath, registry.capabilities(keys))
         builder, item, cpath, capabilities = found
-        request = navs[wire] = builder(self._client, f"{self._path}/{quote_segment(wire)}", item, cpath, capabilities)
+        request = builder(self._client, f"{self._path}/{quote_segment(wire)}", item, cpath, capabilities)
+        if self._hdrs:
+            request._hdrs = self._hdrs
+        navs[wire] = request
         return request
 
     def _function(self, qualified: str, params: tuple[Param, ...], item_type: str) -> CollectionRequest[Any]:
         """A bound function returning a collection, as a query (generated function methods call this)."""
-        return function_query(self._client, self._path, qualified, params, item_type)
+        return function_query(self._client, self._path, qualified, params, item_type, headers=self._hdrs)
 
     def _strict(self) -> bool:
         return self._client.strict
@@ -153,7 +164,7 @@ class RequestBase:
         params: tuple[Param, ...],
         returns: tuple[str, bool] | None,
     ) -> Any:
-        return await invoke(self._client, self._path, kind, qualified, params, returns)
+        return await invoke(self._client, self._path, kind, qualified, params, returns, headers=self._headers())
 
     def preference(self, name: str, value: str | int | None = None) -> Self:
         """Add a `Prefer` preference (`odata.maxpagesize`, 5); one per name, all sent in one header."""
@@ -175,8 +186,27 @@ class RequestBase:
     def _headers(self) -> dict[str, str] | None:
         """The request headers the query adds (one merged `Prefer`), or None."""
         if not self._prefer:
-            return None
-        return {"Prefer": ", ".join(self._prefer.values())}
+            return self._hdrs or None
+        prefer = ", ".join(self._prefer.values())
+        if not self._hdrs:
+            return {"Prefer": prefer}
+        return {**self._hdrs, "Prefer": merge_prefer([self._hdrs.get("Prefer", ""), prefer])}
+
+    def with_headers(self, headers: Mapping[str, str] | None = None, /, **more: str) -> Self:
+        """The same request with extra headers, sent with it and with requests built from it."""
+        merged = {**self._hdrs, **(headers or {}), **more}
+        for name, value in merged.items():
+            if not isinstance(name, str) or not isinstance(value, str):
+                raise TypeError(f"with_headers(): {name!r}: {value!r}: names and values must be str")
+        copy = self._copy(self._opts)
+        copy._hdrs = merged
+        # Navigations cached on this request do not carry the new headers.
+        copy._navs = None
+        return copy
+
+    def if_match(self, etag: str | ODataObject) -> Self:
+        """Send `If-Match` (an ETag, `*`, or an entity whose `@odata.etag` to use): for actions on ETag'd entities."""
+        return self.with_headers({"If-Match": _etag(etag)})
 
     # -- options every request takes ------------------------------------------------------------
     def select(self, *fields: Any) -> Self:
@@ -243,12 +273,15 @@ def function_query(
     item_type: str,
     *,
     import_name: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> CollectionRequest[Any]:
     """A function returning entities or complex values, as a query that options compose with."""
     segment = _segment(client, qualified, import_name)
     call, alias_opts = function_call(client, path, segment, params, client.CONFIG.parameter_aliases)
     query: CollectionRequest[Any] = CollectionRequest(client, call, client.REGISTRY.info(item_type).cls)
     query._call = (path, segment, params)
+    if headers:
+        query._hdrs = dict(headers)
     if alias_opts:
         query._opts = alias_opts
     return query
@@ -263,6 +296,7 @@ async def invoke(
     returns: tuple[str, bool] | None,
     *,
     import_name: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Any:
     """Call a bound (on `path`) or unbound (`import_name`) action or function; decode the result."""
     converter = client.converter
@@ -271,11 +305,11 @@ async def invoke(
         target = f"{path}/{segment}" if path else segment
         given = [p for p in params if p[1] is not None]
         payload = {wire: converter.unstructure_value(value, type_name, coll) for wire, value, type_name, coll in given}
-        response = await client.send("POST", target, json_body=payload)
+        response = await client.send("POST", target, json_body=payload, headers=headers)
     else:
         call, alias_opts = function_call(client, path, segment, params, client.CONFIG.parameter_aliases)
         url = f"{call}?{encode_query(alias_opts)}" if alias_opts else call
-        response = await client.send("GET", url)
+        response = await client.send("GET", url, headers=headers)
     if returns is None or response.body is None:
         return None
     type_name, collection = returns
@@ -309,14 +343,62 @@ class EntityRequest(RequestBase, Generic[T]):
         result: T = self._client.converter.structure(response.body, self._type)
         return result
 
-    async def update(self, entity: T) -> None:
-        """PATCH the entity with the properties set on `entity`."""
-        body = self._client.converter.unstructure(entity)
-        await self._client.send("PATCH", self.url, json_body=body, headers=self._headers())
+    async def update(self, entity: T, *, if_match: bool | str = False) -> T:
+        """PATCH the properties changed on `entity` since it was read (all set ones if built in Python).
 
-    async def delete(self) -> None:
-        """Delete the entity."""
-        await self._client.send("DELETE", self._path, headers=self._headers())
+        `if_match=True` sends the entity's `@odata.etag` as `If-Match` (a str sends that ETag), so a
+        change made by someone else in between fails with `PreconditionFailed` instead of being
+        overwritten. Returns the entity as the service sent it back, else `entity` with its
+        changes marked as sent (and its new ETag, when the response carries one).
+        """
+        converter = self._client.converter
+        body = converter.unstructure_changes(entity)
+        headers = self._write_headers(entity, if_match)
+        response = await self._client.send("PATCH", self.url, json_body=body, headers=headers)
+        return self._written(entity, response)
+
+    async def replace(self, entity: T, *, if_match: bool | str = False) -> T:
+        """PUT the whole entity: properties left unset are reset to their defaults by the service."""
+        body = self._client.converter.unstructure(entity)
+        headers = self._write_headers(entity, if_match)
+        response = await self._client.send("PUT", self.url, json_body=body, headers=headers)
+        return self._written(entity, response)
+
+    async def delete(self, *, if_match: str | ODataObject | None = None) -> None:
+        """Delete the entity; `if_match` (an ETag, `*`, or the entity as read) guards against lost updates."""
+        headers = dict(self._headers() or {})
+        if if_match is not None:
+            headers["If-Match"] = _etag(if_match)
+        await self._client.send("DELETE", self._path, headers=headers or None)
+
+    def _write_headers(self, entity: ODataObject, if_match: bool | str) -> dict[str, str] | None:
+        if not isinstance(entity, self._type):
+            raise TypeError(f"expected a {self._type.__name__}, got {type(entity).__name__}")
+        if if_match is False:
+            return self._headers()
+        etag = _etag(entity) if if_match is True else _etag(if_match)
+        return {**(self._headers() or {}), "If-Match": etag}
+
+    def _written(self, entity: T, response: Response) -> T:
+        if isinstance(response.body, dict) and response.body:
+            result: T = self._client.converter.structure(response.body, self._type)
+            return result
+        mark_clean(entity)
+        etag = response.headers.get("ETag")
+        if etag:
+            entity.additional_data["@odata.etag"] = etag
+        return entity
+
+
+def _etag(value: Any) -> str:
+    if isinstance(value, ODataObject):
+        etag = value.odata_etag
+        if etag is None:
+            raise ValueError(f"if_match: this {type(value).__name__} has no @odata.etag (read it from the service)")
+        return etag
+    if isinstance(value, str) and value:
+        return value
+    raise TypeError(f"if_match={value!r}: expected an ETag str, '*', or an entity read from the service")
 
 
 class CollectionRequest(RequestBase, Generic[T]):
@@ -404,7 +486,10 @@ class CollectionRequest(RequestBase, Generic[T]):
         if self._caps is not None:
             caps.check_key(self._caps, self._strict())
         # The annotations describe requests to the collection; the item gets its own (none).
-        return entity(self._client, self._key_path(key), self._type, self._cpath, None)
+        request = entity(self._client, self._key_path(key), self._type, self._cpath, None)
+        if self._hdrs:
+            request._hdrs = self._hdrs
+        return request
 
     def _ready(self) -> str:
         """The URL to send, after the checks that need the whole query (a required `$filter`)."""
@@ -433,24 +518,46 @@ class CollectionRequest(RequestBase, Generic[T]):
             builder = CollectionRequest
         path = f"{self._path}/{quote_segment(qualified)}"
         copy: CollectionRequest[D] = builder(self._client, path, derived, self._cpath, self._caps)
+        copy._hdrs = self._hdrs
+        copy._prefer = self._prefer
         return copy
 
-    # -- running ---------------------------------------------------------------------------------
-    async def get(self) -> list[T]:
-        """Read every item, following `@odata.nextLink`."""
-        return [item async for item in self]
+    def page_size(self, n: int) -> Self:
+        """Ask for pages of at most `n` items (`Prefer: odata.maxpagesize`); the service may ignore it."""
+        return self.preference("odata.maxpagesize", check_count(n, "page_size"))
 
-    async def __aiter__(self) -> AsyncIterator[T]:
+    def track_changes(self, token: str | None = None, *, delta_link: str | None = None) -> Delta[T]:
+        """A delta round over this query: `async for change in q.track_changes(token)`, then `.token`."""
+        from .delta import Delta
+
+        return Delta(self, token, delta_link)
+
+    # -- running ---------------------------------------------------------------------------------
+    async def get(self, *, max_items: int | None = None) -> list[T]:
+        """Read every item (at most `max_items`), following `@odata.nextLink`."""
+        return [item async for item in self.iter(max_items=max_items)]
+
+    def pages(self, *, max_items: int | None = None, max_pages: int | None = None) -> AsyncIterator[Page[T]]:
+        """The responses one by one, with `@odata.count`, links and annotations: `async for page in q.pages()`."""
         converter = self._client.converter
-        next_url: str | None = self._ready()
-        headers = self._headers()
-        while next_url is not None:
-            response = await self._client.send("GET", next_url, headers=headers)
-            body = response.body or {}
-            for value in body.get("value", []):
-                yield converter.structure(value, self._type)
-            link = body.get("@odata.nextLink")
-            next_url = link if isinstance(link, str) else None
+        item_type = self._type
+
+        def decode(value: Any) -> T:
+            result: T = converter.structure(value, item_type)
+            return result
+
+        return iterate_pages(
+            self._client, self._ready(), self._headers(), decode, max_items=max_items, max_pages=max_pages
+        )
+
+    async def iter(self, *, max_items: int | None = None) -> AsyncIterator[T]:
+        """The items one by one across pages, stopping after `max_items`."""
+        async for page in self.pages(max_items=max_items):
+            for item in page.items:
+                yield item
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self.iter()
 
     async def first(self) -> T | None:
         """The first item (`$top=1`), or None."""
@@ -474,14 +581,24 @@ class CollectionRequest(RequestBase, Generic[T]):
             raise ValueError(f"GET {url}: expected a number, got {body!r}")
         return body
 
-    async def create(self, entity: T) -> T:
-        """POST a new entity; return the created entity as the service sends it back."""
+    async def create(self, entity: T, *, minimal: bool = False) -> T:
+        """POST a new entity; return it as the service sends it back (201).
+
+        `minimal=True` asks for no body (`Prefer: return=minimal`, 204): `entity` is returned with
+        the new entity's URL from `OData-EntityId` / `Location` as its `@odata.id`.
+        """
+        if not isinstance(entity, self._type):
+            raise TypeError(f"create(): expected a {self._type.__name__}, got {type(entity).__name__}")
         body = self._client.converter.unstructure(entity)
-        response = await self._client.send("POST", self.url, json_body=body, headers=self._headers())
-        if response.body is None:
-            return entity
-        result: T = self._client.converter.structure(response.body, self._type)
-        return result
+        request = self.preference("return", "minimal") if minimal else self
+        response = await self._client.send("POST", self.url, json_body=body, headers=request._headers())
+        if isinstance(response.body, dict) and response.body:
+            result: T = self._client.converter.structure(response.body, self._type)
+            return result
+        location = response.headers.get("OData-EntityId") or response.headers.get("Location")
+        if location:
+            entity.additional_data["@odata.id"] = location
+        return entity
 
 
 def _token(token: Any, what: str) -> str:

@@ -32,6 +32,9 @@ __all__ = [
     "ODataFlag",
     "ODataObject",
     "Registry",
+    "TrackedList",
+    "mark_changed",
+    "mark_clean",
     "model",
 ]
 
@@ -56,6 +59,9 @@ class ODataObject:
     additional_data: dict[str, Any] = attrs.field(factory=dict, repr=False)
     # Wire names the server sent as an explicit null: written back as null.
     _odata_nulls: frozenset[str] = attrs.field(factory=frozenset, init=False, repr=False, eq=False)
+    # Change tracking: None for objects built in Python (every set property counts), else the
+    # wire names assigned since the object was received (`_CLEAN` until the first assignment).
+    _odata_changed: set[str] | frozenset[str] | None = attrs.field(default=None, init=False, repr=False, eq=False)
 
     __odata_type__: ClassVar[str] = ""
 
@@ -71,6 +77,14 @@ class ODataObject:
         value = self.additional_data.get("@odata.etag")
         return value if isinstance(value, str) else None
 
+
+    @property
+    def changed_fields(self) -> frozenset[str]:
+        """Wire names of the properties assigned since the object was received (nested changes too).
+
+        Objects built in Python rather than received are not tracked: every property set counts.
+        """
+        return frozenset(_changed_wires(self))
 
     @classmethod
     def isof(cls, derived: type[ODataObject]) -> BoolExpr:
@@ -144,6 +158,16 @@ class _FieldDescriptor:
 
     def __set__(self, obj: object, value: Any) -> None:
         self._slot.__set__(obj, value)
+        try:
+            changed = _CHANGED.__get__(obj)
+        except AttributeError:  # attrs' __init__ has not reached the tracking slot yet
+            return
+        if changed is None:
+            return
+        if changed is _CLEAN:
+            _CHANGED.__set__(obj, {self._spec.wire})
+        else:
+            changed.add(self._spec.wire)
 
     def __delete__(self, obj: object) -> None:
         self._slot.__delete__(obj)
@@ -174,7 +198,104 @@ def _raw_slot(cls: type, name: str) -> Any:
 
 _ADDITIONAL_DATA: Any = ODataObject.__dict__["additional_data"]
 _NULLS: Any = ODataObject.__dict__["_odata_nulls"]
+_CHANGED: Any = ODataObject.__dict__["_odata_changed"]
 _NO_NULLS: frozenset[str] = frozenset()
+# Shared by every received object until its first change, so tracking allocates nothing.
+_CLEAN: frozenset[str] = frozenset()
+
+
+class TrackedList(list[Any]):
+    """The list of a collection property in a received object: remembers in-place changes."""
+
+    __slots__ = ("_dirty",)
+
+    def _touch(self) -> None:
+        self._dirty = True
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the list was changed in place since it was received."""
+        return getattr(self, "_dirty", False)
+
+    def mark_clean(self) -> None:
+        """Forget the in-place changes (after they were sent)."""
+        self._dirty = False
+
+
+def _mutator(name: str) -> Any:
+    base = getattr(list, name)
+
+    def method(self: TrackedList, *args: Any) -> Any:
+        self._dirty = True
+        return base(self, *args)
+
+    method.__name__ = name
+    method.__doc__ = base.__doc__
+    return method
+
+
+for _name in (
+    "append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse",
+    "__setitem__", "__delitem__", "__iadd__", "__imul__",
+):  # fmt: skip
+    setattr(TrackedList, _name, _mutator(_name))
+
+
+def _is_dirty(value: Any) -> bool:
+    if isinstance(value, ODataObject):
+        return bool(_changed_wires(value))
+    if isinstance(value, list):
+        if isinstance(value, TrackedList) and value.dirty:
+            return True
+        return any(isinstance(v, ODataObject) and _is_dirty(v) for v in value)
+    return False
+
+
+def _changed_wires(obj: ODataObject) -> set[str]:
+    """Wire names of `obj` to send in a PATCH: assigned, or holding a changed nested value."""
+    changed = _CHANGED.__get__(obj)
+    registry_fields = _FIELDS_OF.get(type(obj))
+    out = set(changed) if changed else set()
+    if changed is None:
+        # Built in Python: every property set counts (as in a create).
+        return {wire for wire, get in (registry_fields or ()) if get(obj) is not None} | set(obj._odata_nulls)
+    for wire, get in registry_fields or ():
+        if wire not in out and _is_dirty(get(obj)):
+            out.add(wire)
+    return out
+
+
+def mark_clean(obj: Any) -> None:
+    """Forget the changes of a received object and of the values nested in it (after an update)."""
+    if isinstance(obj, ODataObject):
+        if _CHANGED.__get__(obj) is None:
+            _CHANGED.__set__(obj, _CLEAN)
+        elif _CHANGED.__get__(obj):
+            _CHANGED.__set__(obj, _CLEAN)
+        for _wire, get in _FIELDS_OF.get(type(obj), ()):
+            mark_clean(get(obj))
+    elif isinstance(obj, list):
+        if isinstance(obj, TrackedList):
+            obj.mark_clean()
+        for value in obj:
+            if isinstance(value, ODataObject):
+                mark_clean(value)
+
+
+def mark_changed(obj: ODataObject, *wires: str) -> None:
+    """Count these properties (wire names; all set or null ones when none are named) as changed."""
+    fields = _FIELDS_OF.get(type(obj), ())
+    known = {wire for wire, _ in fields}
+    unknown = [w for w in wires if w not in known]
+    if unknown:
+        raise KeyError(f"{type(obj).__name__} has no properties {unknown} (wire names: {sorted(known)})")
+    chosen = set(wires) if wires else {wire for wire, get in fields if get(obj) is not None} | set(obj._odata_nulls)
+    current = _CHANGED.__get__(obj)
+    _CHANGED.__set__(obj, (set(current) if current else set()) | chosen)
+
+
+#: Per registered class: (wire name, slot getter) of every field, filled by `Registry.structured`.
+_FIELDS_OF: dict[type, tuple[tuple[str, Any], ...]] = {}
 
 
 class Registry:
@@ -223,6 +344,7 @@ class Registry:
                 if slot is not None:
                     setattr(cls, spec.py_name, _FieldDescriptor(slot, spec, self))
             slots = tuple(_raw_slot(cls, spec.py_name) for spec in all_fields)
+            _FIELDS_OF[cls] = tuple((spec.wire, slot.__get__) for spec, slot in zip(all_fields, slots, strict=True))
             self._store(TypeInfo(cls, qualified, all_fields, {f.wire: f for f in all_fields}, None, slots))
             return cls
 
@@ -375,6 +497,7 @@ class Converter:
             set_slot(obj, value)
         _ADDITIONAL_DATA.__set__(obj, extra)
         _NULLS.__set__(obj, frozenset(nulls) if nulls else _NO_NULLS)
+        _CHANGED.__set__(obj, _CLEAN)
         return obj
 
     def _build_decoders(self, cls: type) -> _DecodePlan:
@@ -383,8 +506,23 @@ class Converter:
         plan = self._decoders[cls] = (decoders, tuple(slot.__set__ for slot in info.slots))
         return plan
 
-    def _unstructure_object(self, obj: Any, declared: type | None = None) -> dict[str, Any]:
-        cls = type(obj)
+    def unstructure_changes(self, obj: ODataObject) -> dict[str, Any]:
+        """The body of a PATCH: the properties changed since `obj` was received, nested changes included.
+
+        A changed complex or collection value is sent whole; an object built in Python rather than
+        received sends every property it has.
+        """
+        if _CHANGED.__get__(obj) is None:
+            return self._unstructure_object(obj)
+        wires = _changed_wires(obj)
+        out: dict[str, Any] = {}
+        for get_slot, wire, encode in self._encoders_for(type(obj)):
+            if wire in wires:
+                value = get_slot(obj)
+                out[wire] = None if value is None else encode(value)
+        return out
+
+    def _encoders_for(self, cls: type) -> list[tuple[Any, str, Callable[[Any], Any]]]:
         encoders = self._encoders.get(cls)
         if encoders is None:
             info = self.registry.info_of(cls)
@@ -393,6 +531,11 @@ class Converter:
                 for f, slot in zip(info.fields, info.slots, strict=True)
             ]
             self._encoders[cls] = encoders
+        return encoders
+
+    def _unstructure_object(self, obj: Any, declared: type | None = None) -> dict[str, Any]:
+        cls = type(obj)
+        encoders = self._encoders.get(cls) or self._encoders_for(cls)
         extra: dict[str, Any] = obj.additional_data
         out: dict[str, Any] = {}
         # Control information first, as OData JSON requires for streaming readers.
@@ -449,7 +592,7 @@ class Converter:
     def _decoder(self, type_name: str, collection: bool) -> Callable[[Any], Any]:
         one = self._decoder_one(type_name)
         if collection:
-            return lambda values: [None if v is None else one(v) for v in values]
+            return lambda values: TrackedList([None if v is None else one(v) for v in values])
         return one
 
     def _decoder_one(self, type_name: str) -> Callable[[Any], Any]:

@@ -25,6 +25,7 @@ from generator.model import Model
 from generator.naming import snake
 from generator.specmodel import SpecSample
 from generator.spectables import split_url
+from odatakit.serde import mark_changed
 
 
 class Unreplayable(Exception):
@@ -231,6 +232,8 @@ async def _terminal(node: Any, res: Resolution, request: SpecSample) -> Any:
     if method == "POST" and last.collection:
         return await node.create(entity)
     if method == "PATCH":
+        # The sample's body is what the caller changed.
+        mark_changed(entity)
         return await node.update(entity)
     raise Unreplayable(f"{method} is not replayed")
 

@@ -9,9 +9,9 @@ GEN := $(PY) -m generator.cli
 
 # The bundled packages: how each is generated from its input in schemas/.
 OUTLOOK_V2 := --metadata schemas/outlook_v2.xml --spec schemas/outlook_v2.spec.md --package outlook_v2 --client-class OutlookClient \
-	--key-as-segment --unqualified-operations --scope https://outlook.office.com/.default
+	--key-as-segment --unqualified-operations --batch-format json --scope https://outlook.office.com/.default
 GRAPH_V1 := --metadata schemas/graph_v1.xml --spec schemas/graph_v1.spec.md --package graph_v1 --client-class GraphClient \
-	--key-as-segment --unqualified-operations --unqualified-enums --scope https://graph.microsoft.com/.default
+	--key-as-segment --unqualified-operations --unqualified-enums --batch-format json --scope https://graph.microsoft.com/.default
 
 # Calendar types whose closure makes the bundled subsets.
 OUTLOOK_TYPES := --include 'Microsoft.OutlookServices.Event' --include 'Microsoft.OutlookServices.Calendar' \

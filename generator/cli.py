@@ -92,6 +92,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         qualified_operations=not args.unqualified_operations,
         qualified_enums=not args.unqualified_enums,
         scopes=tuple(args.scope or ()),
+        batch_format=args.batch_format,
+        batch_limit=args.batch_limit,
     )
     result = emit(model, options, Path(args.out), progress.step)
     if not args.quiet:
@@ -201,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--unqualified-operations", action="store_true", help="call bound operations without namespace")
     gen.add_argument("--unqualified-enums", action="store_true", help="enum literals as 'member' (Graph)")
     gen.add_argument("--scope", action="append", help="OAuth scope for get_token credentials (repeatable)")
+    gen.add_argument("--batch-format", choices=("json", "multipart"),
+                     help="$batch format (default: json for Version 4.01 documents, multipart for 4.0)")
+    gen.add_argument("--batch-limit", type=int, default=20, help="requests per $batch call (default 20, as Graph)")
     gen.add_argument("--all-warnings", action="store_true", help="print every reader warning")
     gen.set_defaults(func=cmd_generate)
 

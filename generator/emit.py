@@ -66,6 +66,10 @@ class EmitOptions:
     qualified_operations: bool = True
     qualified_enums: bool = True
     scopes: tuple[str, ...] = ()
+    #: `$batch` format: "json" (OData 4.01), "multipart" (4.0), or None to follow the document's Version.
+    batch_format: str | None = None
+    #: Requests per `$batch` call; larger batches are split.
+    batch_limit: int = 20
 
 
 @attrs.frozen
@@ -670,6 +674,8 @@ class Emitter:
             needs_any="Any" in used,
             checking_imports=sorted((m, sorted(n)) for m, n in checking.items()),
             options=self.options,
+            json_batch=(self.options.batch_format or ("json" if self.model.version == "4.01" else "multipart"))
+            == "json",
             package=self.options.package,
         )
 

@@ -33,6 +33,8 @@ class GraphClient(Client):
         qualified_operations=False,
         qualified_enums=False,
         scopes=("https://graph.microsoft.com/.default",),
+        batch_limit=20,
+        json_batch=True,
     )
 
     @property

@@ -27,6 +27,8 @@ class OutlookClient(Client):
         qualified_operations=False,
         qualified_enums=True,
         scopes=("https://outlook.office.com/.default",),
+        batch_limit=20,
+        json_batch=True,
     )
 
     @property

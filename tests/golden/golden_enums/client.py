@@ -23,4 +23,6 @@ class GoldenEnumsClient(Client):
         qualified_operations=True,
         qualified_enums=True,
         scopes=(),
+        batch_limit=20,
+        json_batch=False,
     )

@@ -27,6 +27,8 @@ class ShopClient(Client):
         qualified_operations=True,
         qualified_enums=True,
         scopes=(),
+        batch_limit=20,
+        json_batch=False,
     )
 
     @property

@@ -29,6 +29,8 @@ class ApiClient(Client):
         qualified_operations=True,
         qualified_enums=True,
         scopes=(),
+        batch_limit=20,
+        json_batch=False,
     )
 
     @property

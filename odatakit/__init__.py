@@ -2,31 +2,85 @@
 
 from .builders import CollectionRequest, EntityRequest
 from .client import Client, Response, ServiceConfig
-from .errors import ODataError
+from .delta import Delta, Removed
+from .errors import (
+    BadRequest,
+    Conflict,
+    FailedDependency,
+    Forbidden,
+    GatewayTimeout,
+    MalformedResponse,
+    NotFound,
+    ODataError,
+    PreconditionFailed,
+    PreconditionRequired,
+    RequestTimeout,
+    ServerError,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+)
 from .expr import BoolExpr, Expr, concat, maxdatetime, mindatetime, now
-from .serde import ComplexBase, Converter, EntityBase, FieldSpec, ODataEnum, ODataFlag, ODataObject, Registry
+from .http import HttpRequest, HttpResponse, Middleware, RetryPolicy, Timeouts
+from .paging import Page
+from .serde import (
+    ComplexBase,
+    Converter,
+    EntityBase,
+    FieldSpec,
+    ODataEnum,
+    ODataFlag,
+    ODataObject,
+    Registry,
+    mark_changed,
+    mark_clean,
+)
 
 __all__ = [
+    "BadRequest",
     "BoolExpr",
-    "Expr",
-    "concat",
-    "maxdatetime",
-    "mindatetime",
-    "now",
     "Client",
     "CollectionRequest",
     "ComplexBase",
+    "Conflict",
     "Converter",
+    "Delta",
     "EntityBase",
     "EntityRequest",
+    "Expr",
+    "FailedDependency",
     "FieldSpec",
+    "Forbidden",
+    "GatewayTimeout",
+    "HttpRequest",
+    "HttpResponse",
+    "MalformedResponse",
+    "Middleware",
+    "NotFound",
     "ODataEnum",
     "ODataError",
     "ODataFlag",
     "ODataObject",
+    "Page",
+    "PreconditionFailed",
+    "PreconditionRequired",
     "Registry",
+    "Removed",
+    "RequestTimeout",
     "Response",
+    "RetryPolicy",
+    "ServerError",
     "ServiceConfig",
+    "ServiceUnavailable",
+    "Timeouts",
+    "TooManyRequests",
+    "Unauthorized",
+    "concat",
+    "mark_changed",
+    "mark_clean",
+    "maxdatetime",
+    "mindatetime",
+    "now",
 ]
 
 __version__ = "0.1.0"

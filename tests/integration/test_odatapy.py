@@ -283,13 +283,31 @@ async def test_count_segment(rec: Recorder, pkg: ModuleType) -> None:
 
 
 async def test_count_option_with_paging(rec: Recorder, pkg: ModuleType) -> None:
-    # The typed API has no accessor for `@odata.count` (`get()` returns a plain list), so the
-    # count is read from the response of the same query sent through the client.
     Event = pkg.Event
     q = rec.client.events.filter(Event.id.startswith("ev")).select(Event.id).order_by(Event.id).count().top(3)
-    response = await rec.client.send("GET", q.url)
-    assert response.body["@odata.count"] == 24
-    assert [v["id"] for v in response.body["value"]] == ["ev01", "ev02", "ev03"]
+    pages = [page async for page in q.pages()]
+    assert len(pages) == 1
+    assert pages[0].count == 24
+    assert ids(pages[0].items) == ["ev01", "ev02", "ev03"]
+    assert pages[0].annotations["@odata.context"].endswith("$metadata#events(id)")
+
+
+async def test_pages_with_page_size_count_and_max_items(rec: Recorder, pkg: ModuleType) -> None:
+    Event = pkg.Event
+    q = rec.client.events.filter(Event.id.startswith("ev")).select(Event.id).order_by(Event.id).count().page_size(5)
+    mark = len(rec.log)
+    pages = [page async for page in q.pages()]
+    assert [len(p) for p in pages] == [5, 5, 5, 5, 4]
+    assert all(p.count == 24 for p in pages)
+    assert [p.next_link is not None for p in pages] == [True, True, True, True, False]
+    assert pages[0].headers["Preference-Applied"] == "odata.maxpagesize=5"
+    assert ids([e for p in pages for e in p.items]) == [f"ev{n:02d}" for n in range(1, 25)]
+    assert len(rec.since(mark)) == 5
+
+    # max_items stops without asking for the pages after the one that completes it.
+    mark = len(rec.log)
+    assert ids(await q.get(max_items=7)) == [f"ev{n:02d}" for n in range(1, 8)]
+    assert len(rec.since(mark)) == 2
 
 
 # -- server-driven paging ------------------------------------------------------------------------------
@@ -453,6 +471,25 @@ async def test_patch_updates_and_rereads(rec: Recorder, pkg: ModuleType) -> None
     moved = Event.id.startswith("new-patch") & (Event.start.time_zone == "W. Europe Standard Time")
     found = await rec.client.events.filter(moved & (Event.importance == pkg.Importance.LOW)).select(Event.id)
     assert ids(found) == ["new-patch"]
+
+
+async def test_tracked_patch_sends_only_what_changed(rec: Recorder, pkg: ModuleType) -> None:
+    await rec.client.events.create(new_event(pkg, "new-tracked"))
+    event = await rec.client.events["new-tracked"].get()
+    event.subject = "Tracked"
+    event.location.address.city = "Tromsø"
+    assert event.changed_fields == {"subject", "location"}
+    mark = len(rec.log)
+    await rec.client.events["new-tracked"].update(event)
+    [patch] = rec.since(mark)
+    assert (patch.method, patch.status) == ("PATCH", 204)
+    assert event.changed_fields == frozenset()
+
+    again = await rec.client.events["new-tracked"].get()
+    assert (again.subject, again.location.address.city) == ("Tracked", "Tromsø")
+    # The whole location was sent (nested values are sent whole), so its other parts stay.
+    assert again.location == event.location
+    assert again.importance == event.importance and again.attendees == event.attendees
 
 
 async def test_delete_then_not_found(rec: Recorder, pkg: ModuleType) -> None:

@@ -1,5 +1,6 @@
 """odatakit: the runtime that generated OData clients import."""
 
+from .batch import Batch, BatchItem
 from .builders import CollectionRequest, EntityRequest
 from .client import Client, Response, ServiceConfig
 from .delta import Delta, Removed
@@ -38,6 +39,8 @@ from .serde import (
 
 __all__ = [
     "BadRequest",
+    "Batch",
+    "BatchItem",
     "BoolExpr",
     "Client",
     "CollectionRequest",

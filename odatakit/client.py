@@ -103,6 +103,8 @@ class _Shared:
         self.session = session
         self.own_session = session is None
         self.connector = connector
+        #: Open `async with` blocks of this client and its derived clients: the last one closes.
+        self.entered = 0
 
     def ensure_session(self) -> aiohttp.ClientSession:
         if self.session is None or self.session.closed and self.own_session:
@@ -117,7 +119,7 @@ class Client:
 
     Configuration is immutable: `with_headers`, `with_timeout`, `with_retry` and
     `with_middleware` return a new client that shares this one's session and token cache
-    (close the original; derived clients do not own the session).
+    (the session closes when the last `async with` block of any of them exits, or on `close()`).
     """
 
     REGISTRY: ClassVar[Registry]
@@ -229,14 +231,19 @@ class Client:
 
     # -- lifetime --------------------------------------------------------------------------------
     async def __aenter__(self) -> Self:
+        self._shared.entered += 1
         self._shared.ensure_session()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.close()
+        shared = self._shared
+        shared.entered = max(0, shared.entered - 1)
+        # `async with client.with_timeout(5) as fast:` inside `async with client:` leaves it open.
+        if shared.entered == 0:
+            await self.close()
 
     async def close(self) -> None:
-        """Close the session if this client created it (derived clients share it)."""
+        """Close the session if this client (or the client it derives from) created it."""
         shared = self._shared
         if shared.own_session and shared.session is not None:
             session, shared.session = shared.session, None
@@ -289,21 +296,30 @@ class Client:
     ) -> HttpResponse:
         """Send raw bytes through the middleware chain; raise `ODataError` for a failed status.
 
-        `expect` decides which statuses are not failures (default: below 400).
+        `expect` decides which statuses are not failures (default: 2xx; a redirect that was
+        not followed, such as a loop or one without `Location`, is a failure).
         """
         options = self.options
         url = self.url_for(path)
         merged: dict[str, str] = {"Accept": "application/json"}
         prefer: list[str] = []
+        foreign = not self._same_origin(url)
         for source in (options.headers, headers or {}):
             for name, value in source.items():
-                if name.lower() == "prefer":
+                lower = name.lower()
+                if lower == "prefer":
                     prefer.append(value)
+                elif lower == "authorization":
+                    # One spelling (the one the auth and redirect checks remove), and never sent to
+                    # another origin (a nextLink or deltaLink naming another host).
+                    merged.pop("Authorization", None)
+                    if not foreign:
+                        merged["Authorization"] = value
                 else:
                     merged[name] = value
         request = HttpRequest(method, url, merged, data, options.timeouts, options.retry, prefer)
         response = await self._handler(request)
-        ok = expect(response.status) if expect is not None else response.status < 400
+        ok = expect(response.status) if expect is not None else 200 <= response.status < 300
         if not ok:
             raise error_from_response(
                 response.status,
@@ -323,7 +339,7 @@ class Client:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> Response:
-        """Send one JSON request; raise `ODataError` for a status of 400 or more.
+        """Send one JSON request; raise `ODataError` for a status other than 2xx.
 
         Inside `Batch.add(...)`, the first request of the added coroutine joins the batch instead.
         """

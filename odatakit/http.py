@@ -456,7 +456,9 @@ class AuthMiddleware:
         response = await call_next(request)
         if response.status == 401 and cached:
             self.tokens.invalidate(token)
-            token, _ = await self.tokens.get(refresh=True)
+            # Not `refresh=True`: when concurrent requests are refused the same token, the first
+            # one refreshes it and the others reuse the new token instead of each asking again.
+            token, _ = await self.tokens.get()
             request.headers["Authorization"] = f"Bearer {token}"
             response = await call_next(request)
         return response

@@ -561,12 +561,10 @@ class CollectionRequest(RequestBase, Generic[T]):
 
     async def first(self) -> T | None:
         """The first item (`$top=1`), or None."""
-        response = await self._client.send("GET", self.top(1)._ready(), headers=self._headers())
-        values = (response.body or {}).get("value") or []
-        if not values:
-            return None
-        result: T = self._client.converter.structure(values[0], self._type)
-        return result
+        async for page in self.top(1).pages(max_pages=1):
+            if page.items:
+                return page.items[0]
+        return None
 
     async def count_only(self) -> int:
         """The number of items matching `$filter` / `$search` (the `/$count` segment)."""

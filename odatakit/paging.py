@@ -49,20 +49,22 @@ async def iterate_pages(
     """Yield the pages of `url`, following nextLinks, stopping after `max_items` items or `max_pages` pages."""
     if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0):
         raise TypeError(f"max_items={max_items!r}: expected an int >= 0")
+    if max_pages is not None and (isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1):
+        raise TypeError(f"max_pages={max_pages!r}: expected an int >= 1")
     remaining = max_items
     pages = 0
     next_url: str | None = url
     while next_url is not None and (remaining is None or remaining > 0):
         response = await client.send("GET", next_url, headers=headers)
         body = response.body
-        if not isinstance(body, dict) or not isinstance(body.get("value", []), list):
+        if not isinstance(body, dict) or not isinstance(body.get("value"), list):
             raise MalformedResponse(
                 response.status,
                 f"expected a JSON object with a 'value' array, got {type(body).__name__}",
                 method="GET",
                 url=client.url_for(next_url),
             )
-        values: list[Any] = body.get("value", [])
+        values: list[Any] = body["value"]
         if remaining is not None:
             values = values[:remaining]
             remaining -= len(values)

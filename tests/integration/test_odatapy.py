@@ -516,3 +516,31 @@ async def test_enum_ordering_by_value(rec: Recorder, pkg: ModuleType) -> None:
     Event = pkg.Event
     got = await query_ids(rec, Event.importance > pkg.Importance.NORMAL)
     assert got == ["ev02", "ev06", "ev08", "ev12", "ev16", "ev17", "ev19", "ev24"]
+
+
+# -- $batch ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("json_format", [True, False], ids=["json", "multipart"])
+async def test_batch_reads_and_writes_with_typed_results(rec: Recorder, pkg: ModuleType, json_format: bool) -> None:
+    Event = pkg.Event
+    suffix = "json" if json_format else "multipart"
+    mark = len(rec.log)
+    async with rec.client.batch(json=json_format) as batch:
+        top = batch.add(rec.client.events.filter(Event.id.startswith("ev")).select(Event.id).order_by(Event.id).top(3))
+        count = batch.add(rec.client.events.filter(Event.id.startswith("ev")).count_only())
+        made = batch.add(rec.client.events.create(new_event(pkg, f"new-batch-{suffix}")))
+        missing = batch.add(rec.client.events["no-such-event"].get())
+    [outer] = rec.since(mark)
+    assert (outer.method, outer.url, outer.status) == ("POST", f"{rec.client.base_url}/$batch", 200)
+    expected_type = "application/json" if json_format else "multipart/mixed"
+    assert outer.request_headers["Content-Type"].startswith(expected_type)
+    assert ids(top.result()) == ["ev01", "ev02", "ev03"]
+    assert count.result() == 24
+    created = made.result()
+    assert isinstance(created, Event) and created.id == f"new-batch-{suffix}" and made.status == 201
+    with pytest.raises(ODataError) as info:
+        missing.result()
+    assert info.value.status == 404
+    again = await rec.client.events[f"new-batch-{suffix}"].get()
+    assert again.subject == created.subject

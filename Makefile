@@ -30,7 +30,18 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
 	touch $@
 
-setup: $(VENV)/.installed
+# The SAP CAP integration server (servers/cap, tests/integration/test_cap.py): its node modules.
+# --ignore-scripts and no better-sqlite3: @cap-js/sqlite then runs on sql.js (WebAssembly), no compiler needed.
+CAP := servers/cap
+$(CAP)/node_modules/.installed: $(CAP)/package-lock.json $(CAP)/package.json
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+		echo "make setup: node and npm are needed for the CAP integration server ($(CAP)):" \
+			"install Node.js 20 or later with npm, then run make setup again" >&2; exit 1; }
+	cd $(CAP) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf $(CAP)/node_modules/better-sqlite3
+	touch $@
+
+setup: $(VENV)/.installed $(CAP)/node_modules/.installed
 
 generate: setup
 	$(GEN) generate $(OUTLOOK_V2) --out generated --quiet

@@ -564,7 +564,9 @@ class Batch:
         if refs:
             entry["dependsOn"] = refs
         if wire.headers:
-            entry["headers"] = dict(wire.headers)
+            # Lower-case names: HTTP names are case-insensitive, but some servers (SAP CAP 9) match
+            # JSON batch header names exactly and miss `If-Match` written any other way.
+            entry["headers"] = {name.lower(): value for name, value in wire.headers.items()}
         if wire.has_body:
             entry["body"] = wire.body
         return entry

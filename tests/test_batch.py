@@ -140,14 +140,14 @@ async def test_json_batch_of_get_post_patch_action_and_count_with_typed_results(
     assert len(calls) == 1
     assert calls[0].headers["Content-Type"] == "application/json"
     assert calls[0].headers["Prefer"] == "odata.continue-on-error"
-    json_ct = {"Content-Type": "application/json"}
+    json_ct = {"content-type": "application/json"}
     assert json.loads(calls[0].body) == {
         "requests": [
             {"id": "1", "method": "GET", "url": "documents('d1')"},
             {"id": "2", "method": "POST", "url": "documents", "headers": json_ct, "body": {"title": "New"}},
             {"id": "3", "method": "PATCH", "url": "documents('d1')", "headers": json_ct, "body": {"title": "Renamed"}},
             {"id": "4", "method": "POST", "url": "documents('d1')/Test.Ops.publish", "headers": json_ct, "body": {}},
-            {"id": "5", "method": "GET", "url": "documents/$count", "headers": {"Accept": "text/plain"}},
+            {"id": "5", "method": "GET", "url": "documents/$count", "headers": {"accept": "text/plain"}},
             {"id": "6", "method": "GET", "url": "documents('d1')/Test.Ops.related()"},
         ]
     }
@@ -189,7 +189,7 @@ async def test_depends_on_and_atomicity_groups_on_the_wire(ops: ModuleType) -> N
             "id": "1",
             "method": "POST",
             "url": "documents",
-            "headers": {"Content-Type": "application/json"},
+            "headers": {"content-type": "application/json"},
             "body": {"title": "A"},
         },
         {"id": "2", "method": "DELETE", "url": "documents('x')", "atomicityGroup": "g1"},
@@ -199,7 +199,7 @@ async def test_depends_on_and_atomicity_groups_on_the_wire(ops: ModuleType) -> N
             "url": "documents('y')",
             "atomicityGroup": "g1",
             "dependsOn": ["2"],
-            "headers": {"Content-Type": "application/json"},
+            "headers": {"content-type": "application/json"},
             "body": {"title": "B"},
         },
         {
@@ -208,7 +208,7 @@ async def test_depends_on_and_atomicity_groups_on_the_wire(ops: ModuleType) -> N
             "url": "documents('z')/Test.Ops.archive",
             # A request of another atomicity group is named by its group, once.
             "dependsOn": ["1", "g1"],
-            "headers": {"Content-Type": "application/json"},
+            "headers": {"content-type": "application/json"},
             "body": {"reason": "old"},
         },
     ]
@@ -361,7 +361,7 @@ async def test_item_headers_come_from_its_client_and_its_request(ops: ModuleType
             "id": "1",
             "method": "GET",
             "url": "documents",
-            "headers": {"X-Tag": "t", "Prefer": "odata.maxpagesize=5, return=minimal"},
+            "headers": {"x-tag": "t", "prefer": "odata.maxpagesize=5, return=minimal"},
         }
     ]
     assert calls[0].headers["Prefer"] == "odata.maxpagesize=5, odata.continue-on-error"

@@ -828,3 +828,99 @@ async def test_prefer_outlook_timezone_windows_and_iana_names(rec: Recorder, pkg
     unknown = await rec.client.events["evt-01"].preference("outlook.timezone", "Nowhere Standard Time").get()
     assert (unknown.start_date_time, unknown.start_time_zone) == ("2024-05-01T16:00:00.0000000", "UTC")
     assert "Preference-Applied" not in rec.log[-1].response_headers
+
+
+# -- ETags: If-Match from @odata.etag, 428 without it, 412 when stale ---------------------------------
+
+
+async def test_tracked_update_with_if_match_and_a_stale_etag(fresh: Recorder, pkg: ModuleType) -> None:
+    from odatakit import PreconditionFailed, PreconditionRequired
+
+    rec = fresh
+    event = await rec.client.events["evt-03"].get()
+    etag = event.odata_etag
+    assert etag == f'W/"{event.change_key}"'
+    event.subject = "Renamed"
+    with pytest.raises(PreconditionRequired) as required:
+        await rec.client.events["evt-03"].update(event)
+    assert required.value.status == 428
+    mark = len(rec.log)
+    updated = await rec.client.events["evt-03"].update(event, if_match=True)
+    patch = rec.log[mark]
+    assert (patch.method, patch.status, patch.request_headers["If-Match"]) == ("PATCH", 200, etag)
+    # CAP answers 200 with the entity: the new ETag comes back with it.
+    assert updated.subject == "Renamed" and updated.odata_etag not in (None, etag)
+
+    # Someone else's copy, read before the change, is now stale.
+    event.subject = "Lost update"
+    with pytest.raises(PreconditionFailed) as stale:
+        await rec.client.events["evt-03"].update(event, if_match=True)
+    assert stale.value.status == 412
+    assert (await rec.client.events["evt-03"].get()).subject == "Renamed"
+
+    # A stale ETag guards actions and deletes too; the current one lets them through.
+    with pytest.raises(PreconditionFailed):
+        await rec.client.events["evt-03"].if_match(etag).accept(comment="late", send_response=False)
+    with pytest.raises(PreconditionFailed):
+        await rec.client.events["evt-03"].delete(if_match=event)
+    await rec.client.events["evt-03"].delete(if_match=updated)
+    with pytest.raises(ODataError) as gone:
+        await rec.client.events["evt-03"].get()
+    assert gone.value.status == 404
+
+
+async def test_pages_expose_each_response(rec: Recorder, pkg: ModuleType) -> None:
+    Events = pkg.Events
+    q = rec.client.me.events.select(Events.subject).order_by(Events.start_date_time).count()
+    pages = [page async for page in q.pages()]
+    # 19 events at 5 a page, and CAP's nextLink after a full last page is not followed past 19.
+    assert [len(p) for p in pages] == [5, 5, 5, 4]
+    assert all(p.count == 19 for p in pages)
+    assert [e.subject for p in pages for e in p.items] == ADELE_BY_START
+    assert pages[0].next_link is not None and pages[-1].next_link is None
+    assert await q.get(max_items=6) == (await q.get())[:6]
+
+
+# -- $batch ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("json_format", [True, False], ids=["json", "multipart"])
+async def test_batch_with_dependencies_atomic_group_and_item_errors(
+    fresh: Recorder, pkg: ModuleType, json_format: bool
+) -> None:
+    from odatakit import NotFound
+
+    rec = fresh
+    Events = pkg.Events
+    event = await rec.client.events["evt-13"].get()
+    event.subject = "Batched rename"
+    mark = len(rec.log)
+    async with rec.client.batch(json=json_format) as batch:
+        first = batch.add(rec.client.me.events.select(Events.subject).order_by(Events.start_date_time).top(3).get())
+        count = batch.add(rec.client.me.events.count_only())
+        with batch.atomic():
+            made = batch.add(
+                rec.client.me.calendars.create(pkg.Calendars(id="cal-batch", name="Batch calendar", color="lightBlue"))
+            )
+            renamed = batch.add(rec.client.events["evt-13"].update(event, if_match=True))
+        accepted = batch.add(
+            rec.client.events["evt-03"].accept(comment="batched", send_response=False), depends_on=[renamed]
+        )
+        missing = batch.add(rec.client.events["evt-none"].get())
+    # Everything went in one $batch request.
+    # One $batch call; multipart has no dependsOn, so the dependent action starts a second call.
+    calls = rec.log[mark:]
+    assert [(c.method, c.url, c.status) for c in calls] == [("POST", f"{rec.client.base_url}/$batch", 200)] * (
+        1 if json_format else 2
+    )
+    assert subjects(first.result()) == ADELE_BY_START[:3]
+    assert count.result() == 19
+    # CAP answers a POST through the singleton's navigation with 204: create() gives back the entity sent.
+    assert made.result().name == "Batch calendar" and made.status == 204
+    assert renamed.exception() is None and accepted.exception() is None
+    with pytest.raises(NotFound):
+        missing.result()
+    assert (await rec.client.events["evt-13"].get()).subject == "Batched rename"
+    again = await rec.client.events["evt-03"].get()
+    assert (again.response_status_response, again.response_comment) == ("accepted", "batched")
+    assert (await rec.client.calendars["cal-batch"].get()).name == "Batch calendar"

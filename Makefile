@@ -12,6 +12,8 @@ OUTLOOK_V2 := --metadata schemas/outlook_v2.xml --spec schemas/outlook_v2.spec.m
 	--key-as-segment --unqualified-operations --batch-format json --scope https://outlook.office.com/.default
 GRAPH_V1 := --metadata schemas/graph_v1.xml --spec schemas/graph_v1.spec.md --package graph_v1 --client-class GraphClient \
 	--key-as-segment --unqualified-operations --unqualified-enums --batch-format json --scope https://graph.microsoft.com/.default
+# The SAP CAP calendar server's own $metadata (servers/cap), which `make demo` runs.
+CAP_CALENDAR := --metadata schemas/cap_calendar.xml --package cap_calendar --client-class CalendarClient
 
 # Calendar types whose closure makes the bundled subsets.
 OUTLOOK_TYPES := --include 'Microsoft.OutlookServices.Event' --include 'Microsoft.OutlookServices.Calendar' \
@@ -46,12 +48,14 @@ setup: $(VENV)/.installed $(CAP)/node_modules/.installed
 generate: setup
 	$(GEN) generate $(OUTLOOK_V2) --out generated --quiet
 	$(GEN) generate $(GRAPH_V1) --out generated --quiet
+	$(GEN) generate $(CAP_CALENDAR) --out generated --quiet
 
 # Regenerate into a temporary folder and compare with the committed generated/.
 check-generated: setup
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	$(GEN) generate $(OUTLOOK_V2) --out "$$tmp" --quiet && \
 	$(GEN) generate $(GRAPH_V1) --out "$$tmp" --quiet && \
+	$(GEN) generate $(CAP_CALENDAR) --out "$$tmp" --quiet && \
 	diff -r -x __pycache__ -x .mypy_cache "$$tmp" generated && echo "generated/ is up to date"
 
 # Rebuild the bundled inputs from the real documents in ../shared (maintainers only).
@@ -60,12 +64,13 @@ schemas: setup
 		--overlay schemas/outlook_v2.overlay.xml $(OUTLOOK_TYPES) --out schemas/outlook_v2.xml
 	$(GEN) prune --metadata $(SHARED)/external/msgraph-metadata/v1.0-cleanMetadata.xml \
 		$(GRAPH_TYPES) --out schemas/graph_v1.xml
+	$(PY) -m servers.cap_launcher metadata schemas/cap_calendar.xml
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy --strict odatakit generator
-	MYPYPATH=generated:bench/peers $(VENV)/bin/mypy --strict bench/run.py examples/demo.py
-	cd generated && MYPYPATH=.. ../$(VENV)/bin/mypy --strict --cache-dir ../.mypy_cache -p outlook_v2 -p graph_v1
+	MYPYPATH=generated:bench/peers:. $(VENV)/bin/mypy --strict bench/run.py examples/demo.py servers/cap_launcher.py
+	cd generated && MYPYPATH=.. ../$(VENV)/bin/mypy --strict --cache-dir ../.mypy_cache -p outlook_v2 -p graph_v1 -p cap_calendar
 
 test: setup check-generated lint
 	$(PY) -m pytest -q

@@ -550,7 +550,11 @@ class Batch:
     def _json_request(item: BatchItem[Any], on_wire: set[BatchItem[Any]]) -> dict[str, Any]:
         wire = item._wire
         assert wire is not None
-        entry: dict[str, Any] = {"id": item.id, "method": wire.method, "url": wire.url}
+        # "/me/events": Microsoft Graph documents this form, and SAP CAP 9 takes a URL without the
+        # slash for one with it (it drops the first character, nextLinks included); both, and
+        # odatapy, read it relative to the service root.
+        url = wire.url if "://" in wire.url or wire.url.startswith("/") else "/" + wire.url
+        entry: dict[str, Any] = {"id": item.id, "method": wire.method, "url": url}
         if item._group is not None:
             entry["atomicityGroup"] = item._group.id
         refs: list[str] = []

@@ -101,21 +101,21 @@ def not_found(what: str) -> dict[str, Any]:
 async def test_json_batch_of_get_post_patch_action_and_count_with_typed_results(ops: ModuleType) -> None:
     def answer(r: dict[str, Any]) -> dict[str, Any]:
         match r["method"], r["url"]:
-            case "GET", "documents('d1')":
+            case "GET", "/documents('d1')":
                 return {"status": 200, "body": {"@odata.etag": 'W/"1"', "id": "d1", "title": "One"}}
-            case "POST", "documents":
+            case "POST", "/documents":
                 return {
                     "status": 201,
                     "headers": {"Location": f"{BASE}/documents('d9')"},
                     "body": {"id": "d9", "title": "New"},
                 }
-            case "PATCH", "documents('d1')":
+            case "PATCH", "/documents('d1')":
                 return {"status": 204}
-            case "POST", "documents('d1')/Test.Ops.publish":
+            case "POST", "/documents('d1')/Test.Ops.publish":
                 return {"status": 200, "body": {"id": "d1", "title": "Published"}}
-            case "GET", "documents/$count":
+            case "GET", "/documents/$count":
                 return {"status": 200, "headers": {"Content-Type": "text/plain"}, "body": "42"}
-            case "GET", "documents('d1')/Test.Ops.related()":
+            case "GET", "/documents('d1')/Test.Ops.related()":
                 return {
                     "status": 200,
                     "body": {"value": [{"id": "d2"}], "@odata.nextLink": f"{BASE}/next?$skiptoken=2"},
@@ -143,12 +143,12 @@ async def test_json_batch_of_get_post_patch_action_and_count_with_typed_results(
     json_ct = {"content-type": "application/json"}
     assert json.loads(calls[0].body) == {
         "requests": [
-            {"id": "1", "method": "GET", "url": "documents('d1')"},
-            {"id": "2", "method": "POST", "url": "documents", "headers": json_ct, "body": {"title": "New"}},
-            {"id": "3", "method": "PATCH", "url": "documents('d1')", "headers": json_ct, "body": {"title": "Renamed"}},
-            {"id": "4", "method": "POST", "url": "documents('d1')/Test.Ops.publish", "headers": json_ct, "body": {}},
-            {"id": "5", "method": "GET", "url": "documents/$count", "headers": {"accept": "text/plain"}},
-            {"id": "6", "method": "GET", "url": "documents('d1')/Test.Ops.related()"},
+            {"id": "1", "method": "GET", "url": "/documents('d1')"},
+            {"id": "2", "method": "POST", "url": "/documents", "headers": json_ct, "body": {"title": "New"}},
+            {"id": "3", "method": "PATCH", "url": "/documents('d1')", "headers": json_ct, "body": {"title": "Renamed"}},
+            {"id": "4", "method": "POST", "url": "/documents('d1')/Test.Ops.publish", "headers": json_ct, "body": {}},
+            {"id": "5", "method": "GET", "url": "/documents/$count", "headers": {"accept": "text/plain"}},
+            {"id": "6", "method": "GET", "url": "/documents('d1')/Test.Ops.related()"},
         ]
     }
     one = got.result()
@@ -188,15 +188,15 @@ async def test_depends_on_and_atomicity_groups_on_the_wire(ops: ModuleType) -> N
         {
             "id": "1",
             "method": "POST",
-            "url": "documents",
+            "url": "/documents",
             "headers": {"content-type": "application/json"},
             "body": {"title": "A"},
         },
-        {"id": "2", "method": "DELETE", "url": "documents('x')", "atomicityGroup": "g1"},
+        {"id": "2", "method": "DELETE", "url": "/documents('x')", "atomicityGroup": "g1"},
         {
             "id": "3",
             "method": "PATCH",
-            "url": "documents('y')",
+            "url": "/documents('y')",
             "atomicityGroup": "g1",
             "dependsOn": ["2"],
             "headers": {"content-type": "application/json"},
@@ -205,7 +205,7 @@ async def test_depends_on_and_atomicity_groups_on_the_wire(ops: ModuleType) -> N
         {
             "id": "arch",
             "method": "POST",
-            "url": "documents('z')/Test.Ops.archive",
+            "url": "/documents('z')/Test.Ops.archive",
             # A request of another atomicity group is named by its group, once.
             "dependsOn": ["1", "g1"],
             "headers": {"content-type": "application/json"},
@@ -226,16 +226,16 @@ async def test_item_errors_are_typed_and_the_rest_still_runs(ops: ModuleType) ->
 
     def answer(r: dict[str, Any]) -> dict[str, Any]:
         match r["url"]:
-            case "documents('nope')":
+            case "/documents('nope')":
                 return not_found("nope")
-            case "documents('boom')":
+            case "/documents('boom')":
                 return {"status": 500, "headers": {"Content-Type": "text/plain"}, "body": "kaput"}
-            case "documents('bad')":
+            case "/documents('bad')":
                 # A JSON error body the service wrote as a string with a non-JSON, non-text type: base64url.
                 return {"status": 400, "headers": {"Content-Type": "application/problem"}, "body": BAD_B64}
-            case "documents('lost')":
+            case "/documents('lost')":
                 return {"status": 200, "body": {"id": "lost"}}
-        return {"status": 200, "body": {"id": r["url"][11:-2]}}
+        return {"status": 200, "body": {"id": r["url"][12:-2]}}
 
     def respond(call: Call) -> CallbackResult:
         result = json_service(answer)(call)
@@ -283,7 +283,7 @@ async def test_item_errors_are_typed_and_the_rest_still_runs(ops: ModuleType) ->
 async def test_45_items_at_limit_20_make_three_calls(ops: ModuleType) -> None:
     async with service(ops)(BASE) as client:
         with aioresponses() as m:
-            calls = serve(m, json_service(lambda r: {"status": 200, "body": {"id": r["url"][11:-2]}}))
+            calls = serve(m, json_service(lambda r: {"status": 200, "body": {"id": r["url"][12:-2]}}))
             async with client.batch(limit=20) as batch:
                 items = [batch.add(client.documents[f"d{i}"].get()) for i in range(45)]
     assert [len(c.requests) for c in calls] == [20, 20, 5]
@@ -308,7 +308,7 @@ async def test_default_limit_and_format_come_from_the_service_config(ops: Module
 
 async def test_a_dependency_in_an_earlier_call_is_checked_locally(ops: ModuleType) -> None:
     def answer(r: dict[str, Any]) -> dict[str, Any]:
-        return not_found("a") if r["url"] == "documents('a')" else {"status": 204}
+        return not_found("a") if r["url"] == "/documents('a')" else {"status": 204}
 
     async with service(ops)(BASE) as client:
         with aioresponses() as m:
@@ -320,7 +320,7 @@ async def test_a_dependency_in_an_earlier_call_is_checked_locally(ops: ModuleTyp
                 d = batch.add(client.documents["d"].delete(), depends_on=[b])  # b succeeded: sent, no dependsOn
                 e = batch.add(client.documents["e"].delete(), depends_on=[c])  # c failed here: never sent
     assert [[r["id"] for r in call.requests] for call in calls] == [["1", "2"], ["4"]]
-    assert calls[1].requests == [{"id": "4", "method": "DELETE", "url": "documents('d')"}]
+    assert calls[1].requests == [{"id": "4", "method": "DELETE", "url": "/documents('d')"}]
     with pytest.raises(FailedDependency, match="not sent: it depends on request 1, which failed") as info:
         c.result()
     assert info.value.status == 424 and info.value.url == f"{BASE}/documents('c')" and c.status == 424
@@ -360,7 +360,7 @@ async def test_item_headers_come_from_its_client_and_its_request(ops: ModuleType
         {
             "id": "1",
             "method": "GET",
-            "url": "documents",
+            "url": "/documents",
             "headers": {"x-tag": "t", "prefer": "odata.maxpagesize=5, return=minimal"},
         }
     ]
@@ -380,7 +380,7 @@ async def test_urls_of_the_service_are_sent_relative(ops: ModuleType) -> None:
                 # Requests for another service are not batched: they go out directly.
                 direct = batch.add(other.documents["y"].get())
             await other.close()
-    assert [(r["id"], r["url"]) for r in calls[0].requests] == [("1", "documents('x')?$select=id")]
+    assert [(r["id"], r["url"]) for r in calls[0].requests] == [("1", "/documents('x')?$select=id")]
     assert same.result().body == {"id": "x"} and elsewhere.result().body == {"id": "z"}
     assert elsewhere.method is None
     assert direct.result() == ops.Document(id="y") and direct.method is None

@@ -19,207 +19,16 @@ servers/cap/node_modules; without them the fixtures fail with a message saying s
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import importlib
-import json
-import os
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
-from typing import IO
-from urllib.parse import urlsplit
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CAP_DIR = ROOT / "servers" / "cap"
-SERVICE_PATH = "/odata/v4/calendar"
-PACKAGE = "cap_calendar"
-CLIENT_CLASS = "CalendarClient"
-#: Seconds to wait for the server's `$metadata` (it takes well under one), and for the generator.
-START_TIMEOUT = 30.0
-GENERATE_TIMEOUT = 60.0
-#: The exit code server.js uses when its port is taken (another process won the race for it).
-PORT_IN_USE = 3
+from servers.cap_launcher import PACKAGE, CapServer, CapServerError, generate_client, reset_cap_server
 
-
-class CapServerError(RuntimeError):
-    """The CAP server cannot be started: what is missing or what it printed."""
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _tail(log: Path, lines: int = 40) -> str:
-    try:
-        text = log.read_text(errors="replace")
-    except OSError as exc:
-        return f"(no server log: {exc})"
-    return "\n".join(text.splitlines()[-lines:]) or "(the server wrote nothing)"
-
-
-def _metadata_ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1.0) as response:
-            return response.status == 200 and b"<edmx:Edmx" in response.read()
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def check_prerequisites() -> str:
-    """The node executable; CapServerError naming what is missing and that `make setup` installs it."""
-    node = shutil.which("node")
-    if node is None:
-        raise CapServerError(
-            "node is not on PATH: the CAP integration server needs Node.js 20 or later (with npm); "
-            "install it, then run `make setup`"
-        )
-    try:
-        version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
-        major = int(version.lstrip("v").split(".")[0])
-    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
-        raise CapServerError(f"{node} --version failed ({exc}): the CAP server needs Node.js 20 or later") from exc
-    if major < 20:
-        raise CapServerError(f"node {version} is too old: @sap/cds 9 needs Node.js 20 or later")
-    if not (CAP_DIR / "node_modules" / "@sap" / "cds" / "package.json").exists():
-        raise CapServerError(
-            f"{CAP_DIR / 'node_modules'} is missing or incomplete: run `make setup` "
-            "(it runs `npm ci --ignore-scripts` in servers/cap)"
-        )
-    return node
-
-
-class CapServer:
-    """One `node servers/cap/server.js` process: start, reset, stop.
-
-    The server's stdout and stderr go to `log` (a file, so a chatty server never blocks on a
-    full pipe). It runs in its own process group, which `stop()` ends (SIGTERM, then SIGKILL);
-    its standard input is a pipe from this process, and the server exits when that pipe closes,
-    so it does not outlive a test run that is killed.
-    """
-
-    def __init__(self, log: Path, *, env: dict[str, str] | None = None) -> None:
-        self.log = log
-        self.env = env or {}
-        self.url = ""
-        self._proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout: float = START_TIMEOUT) -> str:
-        """Start the server, wait for `$metadata`; return the service root URL (no trailing slash)."""
-        node = check_prerequisites()
-        zones = self.log.with_name("windows_zones.json")
-        zones.write_text(json.dumps(_windows_zones()))
-        env = {**os.environ, "CAP_WINDOWS_ZONES": str(zones), "CAP_EXIT_ON_STDIN_EOF": "1", "NO_COLOR": "1"}
-        env.update(self.env)
-        deadline = time.monotonic() + timeout
-        for _attempt in range(3):
-            port = free_port()
-            self._spawn(node, port, env)
-            url = f"http://127.0.0.1:{port}{SERVICE_PATH}"
-            if self._wait(url, deadline, timeout):
-                self.url = url
-                atexit.register(self.stop)
-                return url
-        raise CapServerError(f"the CAP server found no free port in 3 tries:\n{_tail(self.log)}")
-
-    def _spawn(self, node: str, port: int, env: dict[str, str]) -> None:
-        out: IO[bytes] = self.log.open("ab")
-        try:
-            self._proc = subprocess.Popen(
-                [node, "server.js"],
-                cwd=CAP_DIR,
-                env={**env, "CAP_PORT": str(port)},
-                stdin=subprocess.PIPE,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        finally:
-            out.close()  # the child has its own copy
-
-    def _wait(self, url: str, deadline: float, timeout: float) -> bool:
-        """True when `$metadata` answers; False when the port was taken; CapServerError otherwise."""
-        proc = self._proc
-        assert proc is not None
-        while True:
-            code = proc.poll()
-            if code is not None:
-                self._reap()
-                if code == PORT_IN_USE:
-                    return False
-                raise CapServerError(f"the CAP server exited with code {code} before answering:\n{_tail(self.log)}")
-            if _metadata_ready(f"{url}/$metadata"):
-                return True
-            if time.monotonic() > deadline:
-                self.stop()
-                raise CapServerError(
-                    f"the CAP server did not answer {url}/$metadata within {timeout:g} s "
-                    f"(log {self.log}):\n{_tail(self.log)}"
-                )
-            time.sleep(0.05)
-
-    def reset(self) -> None:
-        """Empty the database and insert the seed data again."""
-        reset_cap_server(self.url)
-
-    def log_tail(self, lines: int = 40) -> str:
-        return _tail(self.log, lines)
-
-    def stop(self) -> None:
-        """End the server's process group (idempotent)."""
-        proc = self._proc
-        if proc is None:
-            return
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-        self._reap()
-        atexit.unregister(self.stop)
-
-    def _reap(self) -> None:
-        proc = self._proc
-        if proc is not None:
-            if proc.stdin is not None:
-                with contextlib.suppress(OSError):
-                    proc.stdin.close()
-            proc.wait()
-            self._proc = None
-
-
-def _windows_zones() -> dict[str, str]:
-    """Windows zone names → IANA (the CLDR windowsZones table tzlocal ships), for `Prefer: outlook.timezone`."""
-    from tzlocal.windows_tz import win_tz
-
-    return dict(win_tz)
-
-
-def reset_cap_server(url: str, timeout: float = 10.0) -> None:
-    """`POST /reset` on the server of the service root `url`: the seed data, as at start."""
-    parts = urlsplit(url)
-    request = urllib.request.Request(f"{parts.scheme}://{parts.netloc}/reset", method="POST", data=b"")
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        if response.status != 204:
-            raise CapServerError(f"POST /reset answered {response.status}")
+__all__ = ["cap_fresh", "cap_package", "cap_server", "reset_cap_server"]
 
 
 @pytest.fixture(scope="session")
@@ -249,20 +58,10 @@ def cap_fresh(cap_server: str) -> Iterator[str]:
 def cap_package(cap_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     """The client package generated from the live server's `$metadata`, imported."""
     out = tmp_path_factory.mktemp("cap_generated")
-    command = [
-        sys.executable, "-m", "generator.cli", "generate",
-        "--metadata", f"{cap_server}/$metadata",
-        "--package", PACKAGE,
-        "--client-class", CLIENT_CLASS,
-        "--out", str(out),
-        "--quiet",
-    ]  # fmt: skip
     try:
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=GENERATE_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the generator took more than {GENERATE_TIMEOUT:.0f} s: {' '.join(command)}", pytrace=False)
-    if done.returncode != 0:
-        pytest.fail(f"{' '.join(command)} exited with {done.returncode}:\n{done.stdout}{done.stderr}", pytrace=False)
+        generate_client(cap_server, out)
+    except CapServerError as exc:
+        pytest.fail(str(exc), pytrace=False)
     if PACKAGE in sys.modules:
         pytest.fail(f"a module named {PACKAGE} is already imported; the generated one would be shadowed")
     sys.path.insert(0, str(out))

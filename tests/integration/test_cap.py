@@ -924,3 +924,18 @@ async def test_batch_with_dependencies_atomic_group_and_item_errors(
     again = await rec.client.events["evt-03"].get()
     assert (again.response_status_response, again.response_comment) == ("accepted", "batched")
     assert (await rec.client.calendars["cal-batch"].get()).name == "Batch calendar"
+
+
+async def test_batch_item_pages_on_after_the_batch(rec: Recorder, pkg: ModuleType) -> None:
+    Events = pkg.Events
+    mark = len(rec.log)
+    async with rec.client.batch(json=True) as batch:
+        everything = batch.add(rec.client.me.events.select(Events.subject).order_by(Events.start_date_time).get())
+    # The first page came in the batch; its nextLinks were followed directly (3 more GETs).
+    assert subjects(everything.result()) == ADELE_BY_START
+    assert [(e.method, e.url.removeprefix(rec.client.base_url)) for e in rec.log[mark:]] == [
+        ("POST", "/$batch"),
+        ("GET", "/me/events?%24select=subject&%24orderby=start_dateTime&%24skiptoken=5"),
+        ("GET", "/me/events?%24select=subject&%24orderby=start_dateTime&%24skiptoken=10"),
+        ("GET", "/me/events?%24select=subject&%24orderby=start_dateTime&%24skiptoken=15"),
+    ]

@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,44 +26,21 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
+from servers import launch
+from servers.launch import ROOT, ServerError, free_port, metadata_ready, tail
+
 CAP_DIR = ROOT / "servers" / "cap"
 SERVICE_PATH = "/odata/v4/calendar"
 PACKAGE = "cap_calendar"
 CLIENT_CLASS = "CalendarClient"
 #: Seconds to wait for the server's `$metadata` (it takes well under one), and for the generator.
 START_TIMEOUT = 30.0
-GENERATE_TIMEOUT = 60.0
 #: The exit code server.js uses when its port is taken (another process won the race for it).
 PORT_IN_USE = 3
 
 
-class CapServerError(RuntimeError):
+class CapServerError(ServerError):
     """The CAP server cannot be started: what is missing or what it printed."""
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _tail(log: Path, lines: int = 40) -> str:
-    try:
-        text = log.read_text(errors="replace")
-    except OSError as exc:
-        return f"(no server log: {exc})"
-    return "\n".join(text.splitlines()[-lines:]) or "(the server wrote nothing)"
-
-
-def _metadata_ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1.0) as response:
-            return response.status == 200 and b"<edmx:Edmx" in response.read()
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def check_prerequisites() -> str:
@@ -121,7 +97,7 @@ class CapServer:
                 self.url = url
                 atexit.register(self.stop)
                 return url
-        raise CapServerError(f"the CAP server found no free port in 3 tries:\n{_tail(self.log)}")
+        raise CapServerError(f"the CAP server found no free port in 3 tries:\n{tail(self.log)}")
 
     def _spawn(self, node: str, port: int, env: dict[str, str]) -> None:
         out: IO[bytes] = self.log.open("ab")
@@ -148,14 +124,14 @@ class CapServer:
                 self._reap()
                 if code == PORT_IN_USE:
                     return False
-                raise CapServerError(f"the CAP server exited with code {code} before answering:\n{_tail(self.log)}")
-            if _metadata_ready(f"{url}/$metadata"):
+                raise CapServerError(f"the CAP server exited with code {code} before answering:\n{tail(self.log)}")
+            if metadata_ready(f"{url}/$metadata"):
                 return True
             if time.monotonic() > deadline:
                 self.stop()
                 raise CapServerError(
                     f"the CAP server did not answer {url}/$metadata within {timeout:g} s "
-                    f"(log {self.log}):\n{_tail(self.log)}"
+                    f"(log {self.log}):\n{tail(self.log)}"
                 )
             time.sleep(0.05)
 
@@ -163,8 +139,8 @@ class CapServer:
         """Empty the database and insert the seed data again."""
         reset_cap_server(self.url)
 
-    def log_tail(self, lines: int = 40) -> str:
-        return _tail(self.log, lines)
+    def logtail(self, lines: int = 40) -> str:
+        return tail(self.log, lines)
 
     def stop(self) -> None:
         """End the server's process group (idempotent)."""
@@ -210,22 +186,8 @@ def reset_cap_server(url: str, timeout: float = 10.0) -> None:
 
 
 def generate_client(url: str, out: Path, *, package: str = PACKAGE, client_class: str = CLIENT_CLASS) -> Path:
-    """Generate a client package from the live `$metadata` of `url` into `out` with the project's CLI."""
-    command = [
-        sys.executable, "-m", "generator.cli", "generate",
-        "--metadata", f"{url}/$metadata",
-        "--package", package,
-        "--client-class", client_class,
-        "--out", str(out),
-        "--quiet",
-    ]  # fmt: skip
-    try:
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=GENERATE_TIMEOUT)
-    except subprocess.TimeoutExpired as exc:
-        raise CapServerError(f"the generator took more than {GENERATE_TIMEOUT:.0f} s: {' '.join(command)}") from exc
-    if done.returncode != 0:
-        raise CapServerError(f"{' '.join(command)} exited with {done.returncode}:\n{done.stdout}{done.stderr}")
-    return out / package
+    """Generate the CAP server's client package from its live `$metadata` into `out`."""
+    return launch.generate_client(url, out, package=package, client_class=client_class)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,14 +19,14 @@ servers/cap/node_modules; without them the fixtures fail with a message saying s
 
 from __future__ import annotations
 
-import importlib
-import sys
 from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
 
 from servers.cap_launcher import PACKAGE, CapServer, CapServerError, generate_client, reset_cap_server
+
+from .support import imported_package
 
 __all__ = ["cap_fresh", "cap_package", "cap_server", "reset_cap_server"]
 
@@ -62,12 +62,5 @@ def cap_package(cap_server: str, tmp_path_factory: pytest.TempPathFactory) -> It
         generate_client(cap_server, out)
     except CapServerError as exc:
         pytest.fail(str(exc), pytrace=False)
-    if PACKAGE in sys.modules:
-        pytest.fail(f"a module named {PACKAGE} is already imported; the generated one would be shadowed")
-    sys.path.insert(0, str(out))
-    try:
-        yield importlib.import_module(PACKAGE)
-    finally:
-        sys.path.remove(str(out))
-        for name in [m for m in sys.modules if m == PACKAGE or m.startswith(f"{PACKAGE}.")]:
-            del sys.modules[name]
+    with imported_package(out, PACKAGE) as package:
+        yield package

@@ -10,13 +10,9 @@ Test modules import both fixtures: `from .odatapy_server import odatapy_package,
 
 from __future__ import annotations
 
-import importlib
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -24,37 +20,15 @@ from typing import IO
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from servers.launch import ROOT, ServerError, free_port, generate_client, metadata_ready, tail
+
+from .support import imported_package
+
 SERVER = ROOT / "servers" / "odatapy" / "server.py"
 PACKAGE = "odatapy_calendar"
 CLIENT_CLASS = "CalendarClient"
-#: Seconds to wait for the server's `$metadata`, and for the generator.
+#: Seconds to wait for the server's `$metadata`.
 START_TIMEOUT = 20.0
-GENERATE_TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _tail(log: Path, lines: int = 40) -> str:
-    try:
-        text = log.read_text(errors="replace")
-    except OSError as exc:
-        return f"(no server log: {exc})"
-    return "\n".join(text.splitlines()[-lines:]) or "(the server wrote nothing)"
-
-
-def _metadata_ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1.0) as response:
-            return response.status == 200 and b"<edmx:Edmx" in response.read()
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -92,12 +66,12 @@ def start_server(log: Path, timeout: float = START_TIMEOUT) -> tuple[subprocess.
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
-            pytest.fail(f"the odatapy server exited with code {proc.returncode} before answering:\n{_tail(log)}")
-        if _metadata_ready(f"{base}/$metadata"):
+            pytest.fail(f"the odatapy server exited with code {proc.returncode} before answering:\n{tail(log)}")
+        if metadata_ready(f"{base}/$metadata"):
             return proc, base
         if time.monotonic() > deadline:
             _stop(proc)
-            pytest.fail(f"the odatapy server did not answer {base}/$metadata within {timeout:.0f} s:\n{_tail(log)}")
+            pytest.fail(f"the odatapy server did not answer {base}/$metadata within {timeout:.0f} s:\n{tail(log)}")
         time.sleep(0.05)
 
 
@@ -116,26 +90,9 @@ def odatapy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def odatapy_package(odatapy_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     """The client package generated from the live server's `$metadata`, imported."""
     out = tmp_path_factory.mktemp("odatapy_generated")
-    command = [
-        sys.executable, "-m", "generator.cli", "generate",
-        "--metadata", f"{odatapy_server}/$metadata",
-        "--package", PACKAGE,
-        "--client-class", CLIENT_CLASS,
-        "--out", str(out),
-        "--quiet",
-    ]  # fmt: skip
     try:
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=GENERATE_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the generator took more than {GENERATE_TIMEOUT:.0f} s: {' '.join(command)}")
-    if done.returncode != 0:
-        pytest.fail(f"{' '.join(command)} exited with {done.returncode}:\n{done.stdout}{done.stderr}")
-    if PACKAGE in sys.modules:
-        pytest.fail(f"a module named {PACKAGE} is already imported; the generated one would be shadowed")
-    sys.path.insert(0, str(out))
-    try:
-        yield importlib.import_module(PACKAGE)
-    finally:
-        sys.path.remove(str(out))
-        for name in [m for m in sys.modules if m == PACKAGE or m.startswith(f"{PACKAGE}.")]:
-            del sys.modules[name]
+        generate_client(odatapy_server, out, package=PACKAGE, client_class=CLIENT_CLASS)
+    except ServerError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    with imported_package(out, PACKAGE) as package:
+        yield package

@@ -20,15 +20,13 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from types import ModuleType
 from typing import Any
-from urllib.parse import unquote
 
-import aiohttp
-import attrs
 import pytest
 
 from odatakit import ODataError, concat, now
 
 from .cap_server import cap_fresh, cap_package, cap_server, reset_cap_server  # noqa: F401  (pytest fixtures)
+from .support import Recorder, recording
 
 #: The seeded event whose key holds every character that needs care in a URL key.
 SPECIAL_ID = "AAMkAD/Lunch+O'Neil=="
@@ -40,31 +38,6 @@ ADELE_BY_START = [
     "Hiring committee", "Lunch with O'Neil", "Product launch", "Retrospective", "Security training",
     "Sprint planning", "Yoga class", "Memorial Day", "Independence Day",
 ]  # fmt: skip
-
-
-@attrs.frozen
-class Exchange:
-    """One HTTP exchange as aiohttp saw it."""
-
-    method: str
-    url: str
-    status: int
-    request_headers: dict[str, str]
-    response_headers: dict[str, str]
-
-
-class Recorder:
-    """The generated client on an aiohttp session that records every exchange (no mocking)."""
-
-    def __init__(self, client: Any, log: list[Exchange], pkg: ModuleType) -> None:
-        self.client = client
-        self.log = log
-        self.pkg = pkg
-
-    def urls(self) -> list[str]:
-        """The decoded URLs sent, relative to the service root."""
-        root = self.client.base_url + "/"
-        return [unquote(e.url).removeprefix(root) for e in self.log]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -80,21 +53,8 @@ def pkg(cap_package: ModuleType) -> ModuleType:  # noqa: F811  (the imported fix
 
 @pytest.fixture
 async def rec(pkg: ModuleType, cap_server: str) -> AsyncIterator[Recorder]:  # noqa: F811
-    log: list[Exchange] = []
-
-    async def on_end(session: aiohttp.ClientSession, ctx: Any, params: aiohttp.TraceRequestEndParams) -> None:
-        log.append(
-            Exchange(
-                params.method, str(params.url), params.response.status, dict(params.headers),
-                dict(params.response.headers),
-            )
-        )  # fmt: skip
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_end.append(on_end)
-    async with aiohttp.ClientSession(trace_configs=[trace], timeout=aiohttp.ClientTimeout(total=10)) as session:
-        async with pkg.CalendarClient(cap_server, session=session) as client:
-            yield Recorder(client, log, pkg)
+    async with recording(pkg, cap_server) as recorder:
+        yield recorder
 
 
 @pytest.fixture

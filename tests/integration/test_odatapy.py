@@ -19,35 +19,13 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import unquote
 
-import aiohttp
 import attrs
 import pytest
 
 from odatakit import ODataError
 
 from .odatapy_server import odatapy_package, odatapy_server  # noqa: F401  (pytest fixtures)
-
-
-@attrs.frozen
-class Exchange:
-    """One HTTP exchange as aiohttp saw it."""
-
-    method: str
-    url: str
-    status: int
-    request_headers: dict[str, str]
-    response_headers: dict[str, str]
-
-
-class Recorder:
-    """The generated client on an aiohttp session that records every exchange (no mocking)."""
-
-    def __init__(self, client: Any, log: list[Exchange]) -> None:
-        self.client = client
-        self.log = log
-
-    def since(self, mark: int) -> list[Exchange]:
-        return self.log[mark:]
+from .support import Recorder, recording
 
 
 @pytest.fixture
@@ -57,24 +35,8 @@ def pkg(odatapy_package: ModuleType) -> ModuleType:  # noqa: F811  (the imported
 
 @pytest.fixture
 async def rec(pkg: ModuleType, odatapy_server: str) -> AsyncIterator[Recorder]:  # noqa: F811
-    log: list[Exchange] = []
-
-    async def on_end(session: aiohttp.ClientSession, ctx: Any, params: aiohttp.TraceRequestEndParams) -> None:
-        log.append(
-            Exchange(
-                params.method,
-                unquote(str(params.url)),
-                params.response.status,
-                dict(params.headers),
-                dict(params.response.headers),
-            )
-        )
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_end.append(on_end)
-    async with aiohttp.ClientSession(trace_configs=[trace], timeout=aiohttp.ClientTimeout(total=10)) as session:
-        async with pkg.CalendarClient(odatapy_server, session=session) as client:
-            yield Recorder(client, log)
+    async with recording(pkg, odatapy_server, decode_urls=True) as recorder:
+        yield recorder
 
 
 def ids(items: list[Any]) -> list[str]:

@@ -50,13 +50,17 @@ generate: setup
 	$(GEN) generate $(GRAPH_V1) --out generated --quiet
 	$(GEN) generate $(CAP_CALENDAR) --out generated --quiet
 
-# Regenerate into a temporary folder and compare with the committed generated/.
+# Regenerate into a temporary folder and compare with the committed generated/; then check each lock
+# file (inputs, options, hand edits) with `generate --check`.
 check-generated: setup
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	$(GEN) generate $(OUTLOOK_V2) --out "$$tmp" --quiet && \
 	$(GEN) generate $(GRAPH_V1) --out "$$tmp" --quiet && \
 	$(GEN) generate $(CAP_CALENDAR) --out "$$tmp" --quiet && \
-	diff -r -x __pycache__ -x .mypy_cache "$$tmp" generated && echo "generated/ is up to date"
+	diff -r -x __pycache__ -x .mypy_cache -x '*.lock.json' "$$tmp" generated && \
+	$(GEN) generate $(OUTLOOK_V2) --out generated --check && \
+	$(GEN) generate $(GRAPH_V1) --out generated --check && \
+	$(GEN) generate $(CAP_CALENDAR) --out generated --check && echo "generated/ is up to date"
 
 # Rebuild the bundled inputs from the real documents in ../shared (maintainers only).
 schemas: setup

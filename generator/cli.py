@@ -14,6 +14,7 @@ from .csdl import parse_metadata
 from .csdl import read_source as _fetch
 from .emit import EmitOptions, emit
 from .errors import Diagnostics, MetadataError
+from .lock import check_lock, lock_path, write_lock
 from .merge import MergeResult, merge
 from .model import Model
 from .naming import assign_names
@@ -70,8 +71,50 @@ def _print_warnings(diagnostics: Diagnostics, stream: TextIO, limit: int = 20) -
         print(f"warning: ... and {len(lines) - limit} more (use --all-warnings to see them)", file=stream)
 
 
+# Generate options that shape the output, as the lock records them.
+_LOCKED_OPTIONS = (
+    "package", "client_class", "chunk_size", "key_as_segment", "unqualified_operations", "unqualified_enums",
+    "scope", "batch_format", "batch_limit", "include", "exclude", "api_version", "strict",
+)  # fmt: skip
+
+
+def _locked_options(args: argparse.Namespace) -> dict[str, object]:
+    options = {name: getattr(args, name, None) for name in _LOCKED_OPTIONS}
+    options["metadata"] = args.metadata if args.metadata.startswith(("http://", "https://")) else "(file)"
+    return options
+
+
+def _check_generated(args: argparse.Namespace) -> int:
+    """`generate --check`: compare the lock in --out with these options and the inputs; write nothing."""
+    path = lock_path(Path(args.out), args.package)
+    given = [args.metadata, *(args.overlay or ()), *(args.spec or ())]
+    drifts = check_lock(
+        path, __version__, _locked_options(args), fetch=lambda url: _fetch(url, timeout=args.timeout), inputs=given
+    )
+    return _report(path, drifts)
+
+
+def _report(path: Path, drifts: Sequence[object]) -> int:
+    for drift in drifts:
+        print(f"{path}: {drift}")
+    if not drifts:
+        print(f"{path}: up to date")
+    return 1 if drifts else 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Report drift of generated packages from their lock files."""
+    status = 0
+    for lock in args.lock:
+        fetch = (lambda url: _fetch(url, timeout=args.timeout)) if args.fetch else None
+        status = max(status, _report(Path(lock), check_lock(Path(lock), __version__, None, fetch=fetch)))
+    return status
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     """Read a $metadata document and write a package."""
+    if args.check:
+        return _check_generated(args)
     progress = Progress(sys.stderr, args.quiet)
     diagnostics = Diagnostics()
     model, data = _read(args, progress, diagnostics)
@@ -96,6 +139,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
         batch_limit=args.batch_limit,
     )
     result = emit(model, options, Path(args.out), progress.step)
+    inputs = {args.metadata: _fetch(args.metadata, timeout=args.timeout)}
+    for extra in [*(args.overlay or ()), *(args.spec or ())]:
+        inputs[extra] = Path(extra).read_bytes() if not extra.startswith(("http://", "https://")) else _fetch(
+            extra, timeout=args.timeout
+        )
+    write_lock(Path(args.out), args.package, __version__, inputs, _locked_options(args))
     if not args.quiet:
         _print_warnings(diagnostics, sys.stderr, 10**9 if args.all_warnings else 20)
         print(
@@ -207,7 +256,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="$batch format (default: json for Version 4.01 documents, multipart for 4.0)")
     gen.add_argument("--batch-limit", type=int, default=20, help="requests per $batch call (default 20, as Graph)")
     gen.add_argument("--all-warnings", action="store_true", help="print every reader warning")
+    gen.add_argument("--check", action="store_true",
+                     help="write nothing: report drift from the lock file in --out (inputs, options, hand edits)")
     gen.set_defaults(func=cmd_generate)
+    chk = sub.add_parser("check", help="report drift of generated packages from their lock files")
+    chk.add_argument("lock", nargs="+", help="<out>/<package>.lock.json written by generate")
+    chk.add_argument("--fetch", action="store_true", help="also fetch URL inputs and compare them")
+    chk.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a URL input (default 30)")
+    chk.set_defaults(func=cmd_check)
 
     def specs(p: argparse.ArgumentParser, required: bool) -> None:
         p.add_argument("--spec", action="append", required=required, default=[] if not required else None,

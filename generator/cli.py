@@ -52,13 +52,21 @@ class Progress:
         return time.perf_counter() - self.start
 
 
-def _read(args: argparse.Namespace, progress: Progress, diagnostics: Diagnostics) -> tuple[Model, bytes]:
+def _read(
+    args: argparse.Namespace, progress: Progress, diagnostics: Diagnostics, inputs: dict[str, bytes] | None = None
+) -> tuple[Model, bytes]:
+    """Read the metadata and its overlays; `inputs` receives each source's bytes (for the lock file)."""
     source = args.metadata
     progress.step(f"reading {source}")
     data = _fetch(source, timeout=args.timeout)
+    if inputs is not None:
+        inputs[source] = data
     for overlay in args.overlay or ():
         progress.step(f"merging overlay {overlay}")
-        data = merge_overlay(data, _fetch(overlay, timeout=args.timeout), source, overlay)
+        extra = _fetch(overlay, timeout=args.timeout)
+        if inputs is not None:
+            inputs[overlay] = extra
+        data = merge_overlay(data, extra, source, overlay)
     model = parse_metadata(data, source, diagnostics=diagnostics)
     return model, data
 
@@ -117,7 +125,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         return _check_generated(args)
     progress = Progress(sys.stderr, args.quiet)
     diagnostics = Diagnostics()
-    model, data = _read(args, progress, diagnostics)
+    inputs: dict[str, bytes] = {}
+    model, data = _read(args, progress, diagnostics, inputs)
     if args.include:
         progress.step("pruning")
         pruned, _ = prune_document(args.metadata, data, model, args.include, args.exclude or ())
@@ -139,11 +148,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         batch_limit=args.batch_limit,
     )
     result = emit(model, options, Path(args.out), progress.step)
-    inputs = {args.metadata: _fetch(args.metadata, timeout=args.timeout)}
-    for extra in [*(args.overlay or ()), *(args.spec or ())]:
-        inputs[extra] = Path(extra).read_bytes() if not extra.startswith(("http://", "https://")) else _fetch(
-            extra, timeout=args.timeout
-        )
+    for page in args.spec or ():
+        inputs[page] = Path(page).read_bytes()
     write_lock(Path(args.out), args.package, __version__, inputs, _locked_options(args))
     if not args.quiet:
         _print_warnings(diagnostics, sys.stderr, 10**9 if args.all_warnings else 20)

@@ -382,19 +382,12 @@ class Batch:
     def _wire_for(
         self, client: Client, method: str, path: str, json_body: Any, headers: Mapping[str, str] | None
     ) -> _Wire:
-        merged: dict[str, str] = {}
-        prefer: list[str] = []
-        for source in (client.options.headers, headers or {}):
-            for name, value in source.items():
-                if name.lower() == "prefer":
-                    prefer.append(value)
-                else:
-                    merged[name] = value
+        absolute = client.url_for(path)
+        merged, prefer = client.split_headers(absolute, headers)
         if prefer:
             merged["Prefer"] = merge_prefer(prefer)
         if json_body is not None:
             merged["Content-Type"] = "application/json"
-        absolute = client.url_for(path)
         base = self.client.base_url + "/"
         url = absolute[len(base) :] if absolute.startswith(base) else absolute
         return _Wire(method, url, absolute, merged, json_body, json_body is not None)

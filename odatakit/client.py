@@ -285,6 +285,26 @@ class Client:
         return Batch(self, json=json, limit=limit)
 
     # -- sending ---------------------------------------------------------------------------------
+    def split_headers(self, url: str, headers: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]:
+        """The client's headers and `headers` for a request to `url`: the others merged, `Prefer` values apart."""
+        merged: dict[str, str] = {}
+        prefer: list[str] = []
+        foreign = not self._same_origin(url)
+        for source in (self.options.headers, headers or {}):
+            for name, value in source.items():
+                lower = name.lower()
+                if lower == "prefer":
+                    prefer.append(value)
+                elif lower == "authorization":
+                    # One spelling (the one the auth and redirect checks remove), and never sent to
+                    # another origin (a nextLink or deltaLink naming another host).
+                    merged.pop("Authorization", None)
+                    if not foreign:
+                        merged["Authorization"] = value
+                else:
+                    merged[name] = value
+        return merged, prefer
+
     async def request(
         self,
         method: str,
@@ -301,22 +321,8 @@ class Client:
         """
         options = self.options
         url = self.url_for(path)
-        merged: dict[str, str] = {"Accept": "application/json"}
-        prefer: list[str] = []
-        foreign = not self._same_origin(url)
-        for source in (options.headers, headers or {}):
-            for name, value in source.items():
-                lower = name.lower()
-                if lower == "prefer":
-                    prefer.append(value)
-                elif lower == "authorization":
-                    # One spelling (the one the auth and redirect checks remove), and never sent to
-                    # another origin (a nextLink or deltaLink naming another host).
-                    merged.pop("Authorization", None)
-                    if not foreign:
-                        merged["Authorization"] = value
-                else:
-                    merged[name] = value
+        merged, prefer = self.split_headers(url, headers)
+        merged = {"Accept": "application/json", **merged}
         request = HttpRequest(method, url, merged, data, options.timeouts, options.retry, prefer)
         response = await self._handler(request)
         ok = expect(response.status) if expect is not None else 200 <= response.status < 300

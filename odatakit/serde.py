@@ -209,9 +209,6 @@ class TrackedList(list[Any]):
 
     __slots__ = ("_dirty",)
 
-    def _touch(self) -> None:
-        self._dirty = True
-
     @property
     def dirty(self) -> bool:
         """Whether the list was changed in place since it was received."""
@@ -268,9 +265,7 @@ def _changed_wires(obj: ODataObject) -> set[str]:
 def mark_clean(obj: Any) -> None:
     """Forget the changes of a received object and of the values nested in it (after an update)."""
     if isinstance(obj, ODataObject):
-        if _CHANGED.__get__(obj) is None:
-            _CHANGED.__set__(obj, _CLEAN)
-        elif _CHANGED.__get__(obj):
+        if _CHANGED.__get__(obj) is not _CLEAN:
             _CHANGED.__set__(obj, _CLEAN)
         for _wire, get in _FIELDS_OF.get(type(obj), ()):
             mark_clean(get(obj))

@@ -18,7 +18,16 @@ from .lock import check_lock, lock_path, write_lock
 from .merge import MergeResult, merge
 from .model import Model
 from .naming import assign_names
-from .prune import closure, merge_overlay, prune_document, write_pruned
+from .prune import (
+    PatternError,
+    PruneResult,
+    closure,
+    explain,
+    merge_overlay,
+    prune_document,
+    summary_lines,
+    write_pruned,
+)
 from .specmodel import SpecError, SpecOperation
 from .spectables import read_page
 
@@ -129,8 +138,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
     model, data = _read(args, progress, diagnostics, inputs)
     if args.include:
         progress.step("pruning")
-        pruned, _ = prune_document(args.metadata, data, model, args.include, args.exclude or ())
+        pruning = closure(model, args.include, args.exclude or ())
+        # Explanations and the summary go to stderr before the work: stdout keeps the one-line result.
+        _print_explanations(model, pruning, args.explain or (), sys.stderr)
+        if not args.quiet:
+            _print_summary(pruning, sys.stderr)
+        pruned, _ = prune_document(args.metadata, data, model, args.include, args.exclude or (), pruning)
         model = parse_metadata(pruned, args.metadata, diagnostics=Diagnostics())
+    else:
+        for name in args.explain or ():
+            print(f"{name}\n  kept: no --include, nothing is pruned", file=sys.stderr)
     progress.step(f"naming {len(model.structured)} structured and {len(model.enums)} enum types")
     model = assign_names(model)
     if args.spec:
@@ -205,33 +222,39 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
-    """Write a pruned copy of a $metadata document."""
+    """Write a pruned copy of a $metadata document (or, with --explain, say why types are kept)."""
     progress = Progress(sys.stderr, args.quiet)
     diagnostics = Diagnostics()
     model, data = _read(args, progress, diagnostics)
     progress.step("computing the closure")
+    result = closure(model, args.include or (), args.exclude or ())
     if args.explain:
-        result = closure(model, args.include, args.exclude or ())
-        for name in args.explain:
-            print(f"{name}: {result.kept.get(name, 'not kept')}")
+        _print_explanations(model, result, args.explain, sys.stdout)
         return 0
-    pruned, result = prune_document(args.metadata, data, model, args.include, args.exclude or ())
+    pruned, result = prune_document(args.metadata, data, model, args.include, args.exclude or (), result)
     # The pruned document must read back cleanly: fail here rather than in `generate`.
     check = Diagnostics()
     parse_metadata(pruned, args.out, diagnostics=check)
-    write_pruned(Path(args.out), pruned)
+    if args.out == "-":
+        sys.stdout.buffer.write(pruned if pruned.endswith(b"\n") else pruned + b"\n")
+        sys.stdout.flush()
+    else:
+        write_pruned(Path(args.out), pruned)
     if not args.quiet:
-        reasons: dict[str, int] = {}
-        for reason in result.kept.values():
-            head = reason.split(" ")[0]
-            reasons[head] = reasons.get(head, 0) + 1
-        why = ", ".join(f"{n} by {r}" for r, n in sorted(reasons.items()))
-        print(
-            f"{args.out}: kept {len(result.kept)} types ({why}) and {len(result.operations)} bound operations "
-            f"of {len(model.structured) + len(model.enums) + len(model.type_definitions)} types, "
-            f"{progress.seconds:.2f} s"
-        )
+        _print_summary(result, sys.stderr)
+        if args.out != "-":
+            print(f"{args.out}: {len(result.kept)} types, {len(result.operations)} bound operations, "
+                  f"{progress.seconds:.2f} s")
     return 0
+
+
+def _print_explanations(model: Model, result: PruneResult, names: Sequence[str], stream: TextIO) -> None:
+    for name in names:
+        print("\n".join(explain(model, result, name)), file=stream)
+
+
+def _print_summary(result: PruneResult, stream: TextIO) -> None:
+    print("\n".join(summary_lines(result)), file=stream)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -242,8 +265,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--metadata", required=True, help="$metadata file or http(s) URL")
-        p.add_argument("--include", action="append", help="qualified type name or glob to keep (repeatable)")
-        p.add_argument("--exclude", action="append", help="qualified type name or glob to drop (repeatable)")
+        p.add_argument("--include", action="append",
+                       help="qualified type name, glob, or URL path such as /me/events/** to keep (repeatable)")
+        p.add_argument("--exclude", action="append",
+                       help="qualified type name or glob to drop, or URL path whose navigation to cut (repeatable)")
         p.add_argument("--overlay", action="append", help="CSDL document whose additions are merged in first")
         p.add_argument("--quiet", action="store_true", help="print nothing but errors")
         p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a $metadata URL (default 30)")
@@ -262,6 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="$batch format (default: json for Version 4.01 documents, multipart for 4.0)")
     gen.add_argument("--batch-limit", type=int, default=20, help="requests per $batch call (default 20, as Graph)")
     gen.add_argument("--all-warnings", action="store_true", help="print every reader warning")
+    gen.add_argument("--explain", action="append", metavar="TYPE",
+                     help="print to stderr why TYPE is kept or pruned by --include/--exclude (repeatable)")
     gen.add_argument("--check", action="store_true",
                      help="write nothing: report drift from the lock file in --out (inputs, options, hand edits)")
     gen.set_defaults(func=cmd_generate)
@@ -286,8 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     prune = sub.add_parser("prune", help="write a pruned $metadata with the closure of --include")
     common(prune)
-    prune.add_argument("--out", required=False, default="-", help="file to write")
-    prune.add_argument("--explain", action="append", help="say why TYPE is kept (repeatable); writes nothing")
+    prune.add_argument("--out", required=False, default="-", help="file to write (default -: standard output)")
+    prune.add_argument("--explain", action="append", metavar="TYPE",
+                       help="say why TYPE is kept or pruned (repeatable); writes nothing")
     prune.set_defaults(func=cmd_prune)
     return parser
 
@@ -301,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
         return code
-    except (MetadataError, SpecError) as exc:
+    except (MetadataError, SpecError, PatternError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

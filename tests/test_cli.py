@@ -1,4 +1,4 @@
-"""The command line: summaries, bad input (one line, exit 2, nothing half-written), URLs, prune."""
+"""The command line: summaries, bad input (one line, exit 2, nothing half-written), URLs (prune: test_prune.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from generator.cli import main
 
-from .conftest import FIXTURES, SHARED
+from .conftest import FIXTURES
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -127,23 +127,3 @@ def test_url_that_never_answers_times_out(tmp_path: Path, capsys: pytest.Capture
                            "--package", "api", "--out", str(tmp_path), "--timeout", "0.5")
     assert code == 2
     assert err == f"error: http://127.0.0.1:{port}/$metadata: no answer within 0.5 s\n"
-
-
-def test_prune_and_explain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    graph = SHARED / "external/msgraph-metadata/v1.0-cleanMetadata.xml"
-    if not graph.exists():
-        pytest.skip(f"{graph} is absent")
-    out_file = tmp_path / "sub.xml"
-    code, out, err = run(capsys, "prune", "--metadata", str(graph), "--include", "microsoft.graph.event",
-                         "--out", str(out_file))
-    assert code == 0, err
-    assert "kept" in out and out_file.exists()
-    code, out, _ = run(capsys, "prune", "--metadata", str(graph), "--include", "microsoft.graph.event",
-                       "--explain", "microsoft.graph.fileAttachment", "--explain", "microsoft.graph.outlookItem",
-                       "--explain", "microsoft.graph.dateTimeTimeZone", "--explain", "microsoft.graph.user")
-    assert out.splitlines() == [
-        "microsoft.graph.fileAttachment: not kept",
-        "microsoft.graph.outlookItem: base of microsoft.graph.event",
-        "microsoft.graph.dateTimeTimeZone: type of microsoft.graph.event/end",
-        "microsoft.graph.user: not kept",
-    ]

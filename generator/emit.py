@@ -9,6 +9,7 @@ for base classes (never in a cycle); every other reference is a `TYPE_CHECKING` 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -36,6 +37,7 @@ from .model import (
     description_of,
 )
 from .naming import builder_names, pascal
+from .structuring import ClassCode, FieldCode, edm_decoder_name, edm_types_used, field_lines, structure_module
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -173,6 +175,25 @@ _EXPR_CLASSES = {
 
 _EXPR_NAMES = frozenset({*_EXPR_CLASSES.values(), "Expr", "EnumExpr", "ComplexExpr", "EntityExpr", "CollectionExpr",
                          "NavCollectionExpr"})
+
+
+# Lower-case names annotations use, and how to spell them where a class attribute hides them.
+_SHADOWABLE = {
+    **{n: f"builtins.{n}" for n in ("list", "str", "int", "bool", "float", "bytes")},
+    **{n: f"_datetime.{n}" for n in ("datetime", "date", "time", "timedelta")},
+}
+
+
+_ALIAS_IMPORTS = {"builtins": "import builtins", "_datetime": "import datetime as _datetime"}
+
+
+def _unshadow(annotation: str, hidden: set[str]) -> str:
+    return re.sub(r"(?<![.\w])(\w+)\b", lambda m: _SHADOWABLE[m[1]] if m[1] in hidden else m[1], annotation)
+
+
+def _natural(name: str) -> list[str | int]:
+    """Sort key with digit runs compared as numbers (`Windows81` before `Windows365`), as ruff's RUF022 sorts."""
+    return [int(part) if i % 2 else part for i, part in enumerate(re.split(r"(\d+)", name))]
 
 
 def _tokens(annotation: str) -> list[str]:
@@ -313,6 +334,7 @@ class Emitter:
         self.env.filters["doc"] = _doc
         self.env.filters["pyrepr"] = _pyrepr
         self.env.filters["describe"] = description_of
+        self.env.filters["edm_decoder_name"] = edm_decoder_name
         # Spec records of the navigations that reach each (entity type, collection?): their
         # `Prefer` preferences become the typed `prefer()` of that builder.
         self.reached: dict[tuple[str, bool], list[dict[str, Any]]] = {}
@@ -339,6 +361,9 @@ class Emitter:
                 progress(f"rendering {models_mod}.py and {requests_mod}.py ({i}/{total})")
             files[f"{models_mod}.py"] = self._render_models(models_mod, chunk)
             files[f"{requests_mod}.py"] = self._render_requests(requests_mod, chunk)
+            if any(isinstance(t, StructuredType) for t in chunk):
+                structure_mod = structure_module(models_mod)
+                files[f"{structure_mod}.py"] = self._render_structure(models_mod, structure_mod, chunk)
         self.capabilities = capability_table(self.model)
         files["_registry.py"] = self._render_registry()
         if self.capabilities:
@@ -349,6 +374,55 @@ class Emitter:
         files["__init__.py"] = self._render_init()
         files["py.typed"] = ""
         return files
+
+    # -- structuring -----------------------------------------------------------------------
+    def _class_code(self, t: StructuredType) -> ClassCode:
+        fields: list[FieldCode] = []
+        for owner in reversed(self.model.base_chain(t.qualified)):
+            members: list[Property | NavigationProperty] = [*owner.properties, *owner.navigation]
+            for member in members:
+                type_name, _ = self.plan.resolve(member.type)
+                if type_name in self.plan.enums:
+                    kind = "flags" if self.plan.enums[type_name].is_flags else "enum"
+                elif type_name in self.plan.structured:
+                    kind = "object"
+                else:
+                    kind = "edm"
+                    if type_name not in edm.PY_TYPES:
+                        type_name = "Edm.Untyped"  # the general path reports an unknown Edm type
+                fields.append(FieldCode(member.py_name, member.name, type_name, member.type.collection, kind))
+        return ClassCode(t.py_name, t.qualified, tuple(fields))
+
+    def _render_structure(self, models_mod: str, module: str, chunk: list[EnumType | StructuredType]) -> str:
+        classes = [self._class_code(t) for t in chunk if isinstance(t, StructuredType)]
+        own = {c.qualified for c in classes}
+        imports: dict[str, set[str]] = {models_mod: {c.py_name for c in classes}}
+        enums: set[str] = set()
+
+        def function_of(qualified: str) -> str:
+            if qualified in own:
+                return "_" + self.plan.structured[qualified].py_name
+            return f"_D[{qualified!r}]"
+
+        def enum_class(qualified: str) -> str:
+            e = self.plan.enums[qualified]
+            imports.setdefault(self.plan.module_of[qualified], set()).add(e.py_name)
+            if not e.is_flags:
+                enums.add(e.py_name)
+            return e.py_name
+
+        rows = []
+        for c in classes:
+            lines = [line for f in c.fields for line in field_lines(f, function_of, enum_class)]
+            rows.append({"py_name": c.py_name, "qualified": c.qualified, "fields": c.fields, "lines": lines})
+        return self.env.get_template("_structure.py.jinja").render(
+            models=models_mod,
+            package=self.options.package,
+            classes=rows,
+            imports=sorted((m, sorted(n)) for m, n in imports.items()),
+            edm_types=edm_types_used(classes),
+            enum_maps=sorted(enums),
+        )
 
     # -- models ------------------------------------------------------------------------------
     def _field_rows(self, t: StructuredType) -> list[dict[str, Any]]:
@@ -370,6 +444,12 @@ class Emitter:
                     "doc": description_of(member.annotations),
                 }
             )
+        # A type checker reads annotations in the class body, where an attribute named `list` or
+        # `date` hides the builtin or the imported class; such annotations name them another way.
+        shadowing = {r["py_name"] for r in rows} & _SHADOWABLE.keys()
+        if shadowing:
+            for r in rows:
+                r["annotation"] = _unshadow(r["annotation"], shadowing)
         return rows
 
     def _render_models(self, module: str, chunk: list[EnumType | StructuredType]) -> str:
@@ -405,7 +485,8 @@ class Emitter:
             names -= runtime_names
             if not names:
                 del checking_imports[mod]
-        stdlib = sorted(_STDLIB_TYPES[name] for name in used if name in _STDLIB_TYPES)
+        stdlib = [line for name, line in _ALIAS_IMPORTS.items() if name in used]
+        stdlib += sorted(_STDLIB_TYPES[name] for name in used if name in _STDLIB_TYPES)
         runtime_bases = sorted(
             {r["base"] for r in class_rows if r["base"] in ("EntityBase", "ComplexBase")}
             | ({"ODataFlag"} if any(e.is_flags for e in enums) else set())
@@ -432,6 +513,8 @@ class Emitter:
                 continue
             if token in _STDLIB_TYPES or token == "Any":
                 used.add(token)
+            elif token.startswith(("builtins.", "_datetime.")):
+                used.add(token.split(".")[0])
                 continue
             qualified = self.plan.qualified_by_py.get(token)
             if qualified is not None:
@@ -698,7 +781,7 @@ class Emitter:
         exports: list[tuple[str, str]] = [(self.client_class, "client")]
         for t in list(self.model.enums) + list(self.model.structured):
             exports.append((t.py_name, self.plan.module_of[t.qualified]))
-        exports.sort(key=lambda e: e[0])
+        exports.sort(key=lambda e: _natural(e[0]))
         title = self.model.container.namespace if self.model.container else self.options.package
         return self.env.get_template("__init__.py.jinja").render(
             exports=exports, package=self.options.package, title=title, source=_display_source(self.model.source)

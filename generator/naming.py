@@ -164,7 +164,11 @@ def _type_names(model: Model) -> dict[str, str]:
 
 def builder_names(model: Model) -> dict[str, tuple[str, str]]:
     """Request builder class names (entity, collection) by qualified name, for a named model."""
-    scope = _Scope(RESERVED_MODULE)
+    # Request modules import the data classes, so a builder must not take the name of a type
+    # (Graph has both `accessPackageAssignment` and `accessPackageAssignmentRequest`).
+    type_names = {t.py_name for t in model.structured} | {e.py_name for e in model.enums}
+    type_names |= {d.py_name for d in model.type_definitions}
+    scope = _Scope(RESERVED_MODULE | {n for n in type_names if n})
     out: dict[str, tuple[str, str]] = {}
     for t in model.structured:
         if t.kind != "entity":

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
+import orjson
 
 from ._context import BATCH_SLOT
 from .errors import MalformedResponse, error_from_response
@@ -32,7 +33,7 @@ from .http import (
     origin_of,
 )
 from .literals import quote_segment
-from .serde import Converter, Registry
+from .serde import Converter, Registry, paused_gc
 
 if TYPE_CHECKING:
     from .batch import Batch
@@ -367,7 +368,18 @@ def decode_response(status: int, headers: Mapping[str, str], body: bytes, method
     if not body.strip():
         return Response(status, headers, None)
     try:
-        decoded = json.loads(body)
+        with paused_gc():
+            decoded = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        decoded = _loads_leniently(body, status, headers, method, url)
+    return Response(status, headers, decoded)
+
+
+def _loads_leniently(body: bytes, status: int, headers: Mapping[str, str], method: str, url: str) -> Any:
+    # orjson refuses what the stdlib reads (NaN, integers beyond 64 bits, lone surrogates),
+    # all of which some services send; its errors also say less.
+    try:
+        return json.loads(body)
     except ValueError as exc:
         snippet = body[:200].decode("utf-8", "replace")
         raise MalformedResponse(
@@ -377,4 +389,3 @@ def decode_response(status: int, headers: Mapping[str, str], body: bytes, method
             url=url,
             headers=headers,
         ) from None
-    return Response(status, headers, decoded)

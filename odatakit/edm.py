@@ -649,7 +649,7 @@ def _identity(v: Any) -> Any:
 
 # -- the tables --------------------------------------------------------------------------------
 
-_INT_RANGES = {
+INT_RANGES = {
     "Edm.Byte": (0, 255),
     "Edm.SByte": (-128, 127),
     "Edm.Int16": (-(2**15), 2**15 - 1),
@@ -671,7 +671,7 @@ _STRUCTURED_TYPES = ("Edm.ComplexType", "Edm.EntityType")
 PY_TYPES: dict[str, str] = {
     "Edm.Binary": "bytes",
     "Edm.Boolean": "bool",
-    **{name: "int" for name in _INT_RANGES},
+    **{name: "int" for name in INT_RANGES},
     "Edm.Single": "float",
     "Edm.Double": "float",
     "Edm.Decimal": "Decimal",
@@ -691,7 +691,7 @@ PY_TYPES: dict[str, str] = {
 _DECODERS: dict[str, Callable[[Any], Any]] = {
     "Edm.Binary": _decode_binary,
     "Edm.Boolean": _decode_boolean,
-    **{name: _make_int_decoder(name, *bounds, name == "Edm.Int64") for name, bounds in _INT_RANGES.items()},
+    **{name: _make_int_decoder(name, *bounds, name == "Edm.Int64") for name, bounds in INT_RANGES.items()},
     "Edm.Single": _make_float_decoder("Edm.Single"),
     "Edm.Double": _make_float_decoder("Edm.Double"),
     "Edm.Decimal": _decode_decimal,
@@ -713,7 +713,7 @@ _ENCODERS: dict[str, Callable[[Any], Any]] = {
     **_DECODERS,
     "Edm.Binary": _make_binary_encoder(url_safe=False),
     "Edm.Boolean": _encode_boolean,
-    **{name: _make_int_encoder(name, *bounds, False) for name, bounds in _INT_RANGES.items()},
+    **{name: _make_int_encoder(name, *bounds, False) for name, bounds in INT_RANGES.items()},
     "Edm.Single": _make_float_encoder("Edm.Single"),
     "Edm.Double": _make_float_encoder("Edm.Double"),
     "Edm.Decimal": _encode_decimal_number,
@@ -725,7 +725,7 @@ _ENCODERS: dict[str, Callable[[Any], Any]] = {
 }
 
 _IEEE754_ENCODERS: dict[str, Callable[[Any], Any]] = {
-    "Edm.Int64": _make_int_encoder("Edm.Int64", *_INT_RANGES["Edm.Int64"], True),
+    "Edm.Int64": _make_int_encoder("Edm.Int64", *INT_RANGES["Edm.Int64"], True),
     "Edm.Decimal": _encode_decimal_string,
 }
 _BASE64URL_ENCODER = _make_binary_encoder(url_safe=True)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 
 from .errors import MalformedResponse
+from .serde import paused_gc
 
 if TYPE_CHECKING:
     from .client import Client
@@ -72,8 +73,10 @@ async def iterate_pages(
         delta = body.get("@odata.deltaLink")
         count = body.get("@odata.count")
         annotations = {k: v for k, v in body.items() if k.startswith("@") and k not in _LINKS}
+        with paused_gc():
+            items = [decode(v) for v in values]
         page = Page(
-            [decode(v) for v in values],
+            items,
             count if isinstance(count, int) and not isinstance(count, bool) else _int_or_none(count),
             link if isinstance(link, str) else None,
             delta if isinstance(delta, str) else None,

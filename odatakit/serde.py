@@ -11,10 +11,12 @@ wire text (see :mod:`odatakit.edm`).
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import gc
 import importlib
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, TypeVar, dataclass_transform
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, ClassVar, NoReturn, TypeVar, dataclass_transform
 
 import attrs
 import cattrs
@@ -40,6 +42,7 @@ __all__ = [
 
 _C = TypeVar("_C", bound=type)
 _O = TypeVar("_O", bound="ODataObject")
+_F = TypeVar("_F", bound=enum.Flag)
 
 ODATA_TYPE = "@odata.type"
 
@@ -203,6 +206,41 @@ _NO_NULLS: frozenset[str] = frozenset()
 # Shared by every received object until its first change, so tracking allocates nothing.
 _CLEAN: frozenset[str] = frozenset()
 
+# -- what the emitted structuring functions (`_structure*.py` of a package) use ----------------
+#: The change set of a received, unchanged object.
+CLEAN = _CLEAN
+#: The explicit nulls of an object that had none.
+NO_NULLS = _NO_NULLS
+
+
+def finish_structuring(obj: Any, data: dict[str, Any], wires: frozenset[str]) -> None:
+    """Keep the undeclared members of `data` (in order) and its explicit nulls on `obj`."""
+    _ADDITIONAL_DATA.__set__(obj, {k: v for k, v in data.items() if k not in wires})
+    nulls = frozenset(k for k, v in data.items() if v is None and k in wires)
+    _NULLS.__set__(obj, nulls if nulls else _NO_NULLS)
+
+
+def not_list(value: Any) -> NoReturn:
+    """Refuse a non-array value of a collection property (the general path then names the property)."""
+    raise TypeError(f"expected a JSON array, got {type(value).__name__}")
+
+
+def decode_flags(cls: type[_F], data: Any) -> _F:
+    """A flag enum from its wire form: comma-separated member names."""
+    if not isinstance(data, str):
+        raise ValueError(f"{cls.__name__}: expected a comma-separated string, got {data!r}")
+    by_wire = {w: name for name, w in getattr(cls, "__odata_wire__", {}).items()}
+    result = cls(0)
+    for part in data.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        name = by_wire.get(part)
+        if name is None:
+            raise ValueError(f"{cls.__name__}: unknown member {part!r}")
+        result |= cls[name]
+    return result
+
 
 class TrackedList(list[Any]):
     """The list of a collection property in a received object: remembers in-place changes."""
@@ -305,8 +343,12 @@ class Registry:
         *,
         qualified_enums: bool = True,
         capabilities: str | None = None,
+        structuring: bool = False,
     ) -> None:
         self.package = package
+        #: Qualified name → the emitted structuring function (`_structure*.py`), imported on first use;
+        #: empty for packages emitted without them.
+        self.decoders: dict[str, Callable[[dict[str, Any]], Any]] = _Decoders(self) if structuring else {}
         self._capabilities_module = capabilities  # module holding CAPABILITIES, imported on first use
         self._capabilities: Mapping[str, Mapping[str, Any]] | None = None
         #: (parent type or None, parent capability path, navigation) → (builder, item class, path, capabilities)
@@ -403,6 +445,34 @@ class Registry:
         entries = tuple(e for k in keys if (e := table.get(k)) is not None)
         return Capabilities(entries) if entries else None
 
+    def structure_module(self, qualified: str) -> str:
+        """The module (relative to the package) holding the structuring function of a type."""
+        module = self._modules.get(qualified)
+        if module is None:
+            raise KeyError(f"{qualified!r} is not a type of {self.package}")
+        return "_structure" + module.removeprefix("models")
+
+    def raw_class(self, cls: type[_O]) -> type[_O]:
+        """A twin of `cls` whose attributes are its bare slots, for emitted structuring code.
+
+        Storing into a bare slot is one specialised bytecode; through the class's own field
+        descriptors (query expressions, change tracking) it is a Python call. The emitted code
+        fills an instance of the twin, then sets its `__class__` to `cls` (same layout).
+        """
+        names = [spec.py_name for spec in self.info_of(cls).fields]
+        members: dict[str, Any] = {"__slots__": (), "__module__": cls.__module__}
+        for name in [*names, "additional_data", "_odata_nulls", "_odata_changed"]:
+            members[name] = _raw_slot(cls, name)
+        return type(f"_Raw{cls.__name__}", (cls,), members)
+
+    def derived(self, data: dict[str, Any], odata_type: str, cls: type[_O]) -> _O | None:
+        """`data` structured as the subclass of `cls` its `@odata.type` names, or None to use `cls`."""
+        found = self.find(odata_type)
+        if found is None or found.cls is cls or not issubclass(found.cls, cls):
+            return None
+        result: _O = self.decoders[found.qualified](data)
+        return result
+
     def builder(self, qualified: str, collection: bool) -> type:
         """The request builder class for an entity type (collection or single)."""
         module, entity, coll = self._builders[qualified]
@@ -410,6 +480,57 @@ class Registry:
         cls: type = getattr(mod, coll if collection else entity)
         return cls
 
+
+class _Decoders(dict[str, Callable[[dict[str, Any]], Any]]):
+    """The emitted structuring functions by qualified name, each module imported on first use."""
+
+    def __init__(self, registry: Registry) -> None:
+        super().__init__()
+        self._registry = registry
+
+    def __missing__(self, qualified: str) -> Callable[[dict[str, Any]], Any]:
+        registry = self._registry
+        module = importlib.import_module(f"{registry.package}.{registry.structure_module(qualified)}")
+        self.update(module.DECODERS)
+        return self[qualified]
+
+
+class _Hooks(cattrs.Converter):
+    """A cattrs converter that notes when users register structure hooks of their own."""
+
+    #: Set by the first user hook: from then on the emitted fast path is bypassed, so user
+    #: hooks apply to nested values as well.
+    customised = False
+
+    def register_structure_hook(self, cl: Any, func: Any = None) -> Any:
+        self.customised = True
+        if isinstance(cl, type) and issubclass(cl, ODataObject):
+            # cattrs would resolve the class's annotations, which name the query-expression
+            # types imported for type checkers only; a predicate hook needs no annotations.
+            def register(hook: Any) -> Any:
+                self.register_structure_hook_func(lambda t: t is cl, hook)
+                return hook
+
+            if func is None:
+                return register
+            register(func)
+            return None
+        if func is None:
+            return super().register_structure_hook(cl)
+        return super().register_structure_hook(cl, func)
+
+    def register_structure_hook_func(self, *args: Any, **kwargs: Any) -> Any:
+        self.customised = True
+        return super().register_structure_hook_func(*args, **kwargs)
+
+    def register_structure_hook_factory(self, *args: Any, **kwargs: Any) -> Any:
+        self.customised = True
+        return super().register_structure_hook_factory(*args, **kwargs)
+
+
+# Errors that send a value from the emitted fast path to the general one, which either
+# structures it (a value the inline tests were too strict for) or raises with the property path.
+_FALLBACK = (TypeError, ValueError, AttributeError, KeyError, IndexError)
 
 # Per class: wire name → (field index, decoder), and the slot setters in field order.
 _DecodePlan = tuple[dict[str, tuple[int, Callable[[Any], Any]]], tuple[Any, ...]]
@@ -425,7 +546,7 @@ class Converter:
     def __init__(self, registry: Registry, *, ieee754_compatible: bool = False) -> None:
         self.registry = registry
         self.ieee754_compatible = ieee754_compatible
-        self.cattrs = cattrs.Converter()
+        self.cattrs = _Hooks()
         self._decoders: dict[type, _DecodePlan] = {}
         self._encoders: dict[type, list[tuple[Any, str, Callable[[Any], Any]]]] = {}
         c = self.cattrs
@@ -433,12 +554,27 @@ class Converter:
         c.register_unstructure_hook_func(_is_odata_object, self._unstructure_object)
         c.register_structure_hook_func(_is_enum, self._structure_enum)
         c.register_unstructure_hook_func(_is_enum, self._unstructure_enum)
+        c.customised = False
+        # An empty table still fills itself on first use; None: the package has no emitted functions.
+        self._fast = registry.decoders if isinstance(registry.decoders, _Decoders) else None
 
     # -- public ------------------------------------------------------------------------------
     def structure(self, data: Any, cls: type[_O]) -> _O:
         """Turn a JSON object into an instance of `cls` (or of a derived class per `@odata.type`)."""
+        if self._fast is not None and data.__class__ is dict and not self.cattrs.customised:
+            try:
+                fast: _O = self._fast[cls.__odata_type__](data)
+                return fast
+            except _FALLBACK:
+                pass
         result: _O = self.cattrs.structure(data, cls)
         return result
+
+    def structure_many(self, values: Iterable[Any], cls: type[_O]) -> list[_O]:
+        """Structure the items of a page, with the garbage collector paused (see `paused_gc`)."""
+        structure = self.structure
+        with paused_gc():
+            return [structure(v, cls) for v in values]
 
     def structure_value(self, data: Any, type_name: str, collection: bool = False) -> Any:
         """Turn a JSON value of an Edm or model type (qualified name) into Python."""
@@ -563,20 +699,7 @@ class Converter:
         return value.value
 
     def _decode_flags(self, cls: type[Any], data: Any) -> Any:
-        if not isinstance(data, str):
-            raise ValueError(f"{cls.__name__}: expected a comma-separated string, got {data!r}")
-        info = self.registry.info_of(cls)
-        by_wire = {w: name for name, w in (info.wire_names or {}).items()}
-        result = cls(0)
-        for part in data.split(","):
-            part = part.strip()
-            if not part:
-                continue
-            name = by_wire.get(part)
-            if name is None:
-                raise ValueError(f"{cls.__name__}: unknown member {part!r}")
-            result |= cls[name]
-        return result
+        return decode_flags(cls, data)
 
     def _encode_flags(self, value: Any) -> str:
         info = self.registry.info_of(type(value))
@@ -587,7 +710,13 @@ class Converter:
     def _decoder(self, type_name: str, collection: bool) -> Callable[[Any], Any]:
         one = self._decoder_one(type_name)
         if collection:
-            return lambda values: TrackedList([None if v is None else one(v) for v in values])
+
+            def many(values: Any) -> TrackedList:
+                if not isinstance(values, list):  # a string is iterable too
+                    not_list(values)
+                return TrackedList([None if v is None else one(v) for v in values])
+
+            return many
         return one
 
     def _decoder_one(self, type_name: str) -> Callable[[Any], Any]:
@@ -627,6 +756,23 @@ class Converter:
             return user_hooks.unstructure(v)
 
         return encode
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a page is decoded.
+
+    Decoding allocates thousands of containers, none of them garbage; the collector would run
+    over them again and again (about half the decoding time). It runs again afterwards.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _enum_value(v: enum.Enum) -> Any:

@@ -35,7 +35,9 @@ def test_lock_records_inputs_options_and_files_without_machine_paths(made: Path)
     assert lock["generator"] == "odatakit 0.1.0" and lock["package"] == "shop"
     assert list(lock["inputs"]) == ["../in/keys.xml"]
     assert lock["options"]["key_as_segment"] is True and lock["options"]["metadata"] == "(file)"
-    assert sorted(lock["files"]) == ["__init__.py", "_registry.py", "client.py", "models.py", "py.typed", "requests.py"]
+    assert sorted(lock["files"]) == [
+        "__init__.py", "_registry.py", "_structure.py", "client.py", "models.py", "py.typed", "requests.py",
+    ]
     assert str(made) not in (made / "out" / "shop.lock.json").read_text()
 
 

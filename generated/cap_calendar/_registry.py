@@ -28,4 +28,5 @@ REGISTRY = Registry(
         "CalendarService.me": ("requests", "MeRequest", "MeCollectionRequest"),
         "CalendarService.users": ("requests", "UsersRequest", "UsersCollectionRequest"),
     },
+    structuring=True,
 )

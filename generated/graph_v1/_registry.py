@@ -167,4 +167,5 @@ REGISTRY = Registry(
     },
     qualified_enums=False,
     capabilities="_capabilities",
+    structuring=True,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _datetime
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -744,7 +745,7 @@ class StandardTimeZoneOffset(ComplexBase):
 
     month: Prop[int | None, NumberExpr] = NONE
 
-    time: Prop[time | None, TimeExpr] = NONE
+    time: Prop[_datetime.time | None, TimeExpr] = NONE
 
     year: Prop[int | None, NumberExpr] = NONE
 

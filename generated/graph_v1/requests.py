@@ -623,7 +623,7 @@ class UserCollectionRequest(DirectoryObjectCollectionRequest[_T]):
         """The item with this key."""
         return self._by_key(UserRequest, key)
 
-    def delta(  # type: ignore[override]
+    def delta(  # type: ignore[override, unused-ignore]
         self,
     ) -> CollectionRequest[User]:
         """Call the function microsoft.graph.delta."""
@@ -1306,7 +1306,7 @@ class GroupCollectionRequest(DirectoryObjectCollectionRequest[_T]):
         """The item with this key."""
         return self._by_key(GroupRequest, key)
 
-    def delta(  # type: ignore[override]
+    def delta(  # type: ignore[override, unused-ignore]
         self,
     ) -> CollectionRequest[Group]:
         """Call the function microsoft.graph.delta."""

@@ -79,4 +79,5 @@ REGISTRY = Registry(
         "Microsoft.OutlookServices.User": ("requests", "UserRequest", "UserCollectionRequest"),
     },
     capabilities="_capabilities",
+    structuring=True,
 )

@@ -19,4 +19,5 @@ REGISTRY = Registry(
         "Test.Notes.Person": ("requests", "PersonRequest", "PersonCollectionRequest"),
     },
     capabilities="_capabilities",
+    structuring=True,
 )

@@ -17,4 +17,5 @@ REGISTRY = Registry(
         "e": "Test.Enums",
     },
     builders={},
+    structuring=True,
 )

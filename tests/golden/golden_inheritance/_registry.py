@@ -24,4 +24,5 @@ REGISTRY = Registry(
         "Test.Media.Item": ("requests", "ItemRequest", "ItemCollectionRequest"),
         "Test.Media.Photo": ("requests", "PhotoRequest", "PhotoCollectionRequest"),
     },
+    structuring=True,
 )

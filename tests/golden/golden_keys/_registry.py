@@ -21,4 +21,5 @@ REGISTRY = Registry(
         "Test.Keys.OrderLine": ("requests", "OrderLineRequest", "OrderLineCollectionRequest"),
         "Test.Keys.Product": ("requests", "ProductRequest", "ProductCollectionRequest"),
     },
+    structuring=True,
 )

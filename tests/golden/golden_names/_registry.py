@@ -13,4 +13,5 @@ REGISTRY = Registry(
         "Test.Names.List": ("requests", "ListRequest", "ListCollectionRequest"),
         "Test.Names.Thing": ("requests", "ThingRequest", "ThingCollectionRequest"),
     },
+    structuring=True,
 )

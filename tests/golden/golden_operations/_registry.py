@@ -15,4 +15,5 @@ REGISTRY = Registry(
     builders={
         "Test.Ops.Document": ("requests", "DocumentRequest", "DocumentCollectionRequest"),
     },
+    structuring=True,
 )

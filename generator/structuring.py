@@ -1,0 +1,110 @@
+"""Straight-line structuring code: one function per generated class, emitted next to its models.
+
+The runtime's general converter (cattrs hooks over a per-class field table) stays for user
+hooks and as the fallback; these functions are its fast path. Each one reads every declared
+property with one `dict.get`, checks or converts the value inline (a class test for strings,
+numbers and booleans, a `_value2member_map_` lookup for enums, the `odatakit.edm` decoder for
+the rest), and fills the slots of an object made with `object.__new__`. A value the inline
+test does not accept is handed to the same `odatakit.edm` decoder the general path uses, and
+any error makes the runtime retry the general path, which raises the error with its path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import attrs
+
+from odatakit import edm
+
+# Inline tests: the expression keeps `x` when the test passes, else calls the Edm decoder.
+_INLINE: dict[str, str] = {
+    "Edm.String": "{x} if {x}.__class__ is str else {dec}({x})",
+    "Edm.Boolean": "{x} if {x} is True or {x} is False else {dec}({x})",
+    "Edm.Double": "{x} if {x}.__class__ is float or {x}.__class__ is int else {dec}({x})",
+    "Edm.Single": "{x} if {x}.__class__ is float or {x}.__class__ is int else {dec}({x})",
+}
+# Types whose JSON value is kept as it is.
+_AS_IS = frozenset({"Edm.Untyped", "Edm.Stream", "Edm.PrimitiveType"})
+
+
+@attrs.frozen
+class FieldCode:
+    """One property of a class as its structuring function reads it."""
+
+    py_name: str
+    wire: str
+    type_name: str  # "Edm.X" or a qualified name, type definitions resolved
+    collection: bool
+    kind: str  # "edm", "enum", "flags" or "object"
+
+
+@attrs.frozen
+class ClassCode:
+    """One class: its Python name, qualified name and every field (inherited first)."""
+
+    py_name: str
+    qualified: str
+    fields: tuple[FieldCode, ...]
+
+
+def structure_module(models_module: str) -> str:
+    """The module holding the structuring functions of a models module (`models_03` → `_structure_03`)."""
+    return "_structure" + models_module.removeprefix("models")
+
+
+def edm_decoder_name(type_name: str) -> str:
+    """The module-level name the emitted code binds an Edm decoder to (`_edm_String`)."""
+    return "_edm_" + type_name.removeprefix("Edm.")
+
+
+def item_expression(
+    field: FieldCode, function_of: Callable[[str], str], enum_class: Callable[[str], str], x: str, none: bool
+) -> str:
+    """The expression turning the JSON value in variable `x` into the field's Python value.
+
+    With `none`, `x` may be None (an item of a collection); otherwise the caller tested it.
+    """
+    if field.kind == "edm":
+        if field.type_name in _AS_IS:
+            return x
+        dec = edm_decoder_name(field.type_name)
+        inline = _INLINE.get(field.type_name)
+        if inline is not None:
+            return inline.format(x=x, dec=dec)  # each Edm decoder gives None for None
+        bounds = edm.INT_RANGES.get(field.type_name)
+        if bounds is not None:
+            low, high = bounds
+            return f"{x} if {x}.__class__ is int and {low} <= {x} <= {high} else {dec}({x})"
+        return f"{dec}({x})"
+    if field.kind == "enum":
+        cls = enum_class(field.type_name)
+        text = f"(_map_{cls}.get({x}) or {cls}({x}))" if none else f"_map_{cls}.get({x}) or {cls}({x})"
+    elif field.kind == "flags":
+        text = f"_flags({enum_class(field.type_name)}, {x})"
+    else:
+        text = f"{function_of(field.type_name)}({x})"
+    return f"None if {x} is None else {text}" if none else text
+
+
+def field_lines(
+    field: FieldCode, function_of: Callable[[str], str], enum_class: Callable[[str], str]
+) -> list[str]:
+    """The statements (unindented) that read, convert and store one field."""
+    lines = [f"v = g({field.wire!r})", "if v is not None:", "    c += 1"]
+    if field.collection:
+        item = item_expression(field, function_of, enum_class, "x", none=True)
+        # A string is iterable too: only a JSON array may become a list.
+        lines += ["    if v.__class__ is not list:", "        _not_list(v)"]
+        lines.append("    v = _L(v)" if item == "x" else f"    v = _L([{item} for x in v])")
+    else:
+        scalar = item_expression(field, function_of, enum_class, "v", none=False)
+        if scalar != "v":
+            lines.append(f"    v = {scalar}")
+    lines.append(f"o.{field.py_name} = v")
+    return lines
+
+
+def edm_types_used(classes: Iterable[ClassCode]) -> list[str]:
+    """The Edm types whose decoders a module needs, sorted."""
+    return sorted({f.type_name for c in classes for f in c.fields if f.kind == "edm" and f.type_name not in _AS_IS})

@@ -1,0 +1,188 @@
+"""The emitted structuring functions (`_structure*.py`) against the converter's general path.
+
+Both must build equal objects (same class, values, explicit nulls, additional data, clean change
+tracking) from any payload; for any payload the fast functions refuse, `Converter.structure`
+must give exactly the general path's error.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from odatakit.serde import ODataObject, paused_gc
+
+FIXTURES = Path(__file__).parent / "fixtures" / "csdl"
+
+
+@pytest.fixture(scope="module")
+def pkg(generated_packages: Callable[..., ModuleType]) -> ModuleType:
+    return generated_packages(FIXTURES / "query.xml", "fx_structuring")
+
+
+# Valid and invalid JSON values per Edm type, as a service might send them.
+_VALID: dict[str, st.SearchStrategy[Any]] = {
+    "Edm.String": st.text(max_size=5),
+    "Edm.Int32": st.integers(-(2**31), 2**31 - 1),
+    "Edm.Int64": st.one_of(st.integers(-(2**63), 2**63 - 1), st.integers(0, 10**6).map(str)),
+    "Edm.Double": st.one_of(st.floats(allow_nan=False), st.integers(-5, 5), st.sampled_from(["INF", "-INF"])),
+    "Edm.Decimal": st.one_of(st.integers(-100, 100), st.sampled_from([1.5, "2.25"])),
+    "Edm.Boolean": st.booleans(),
+    "Edm.DateTimeOffset": st.sampled_from(
+        ["2017-04-15T03:00:50.7579581Z", "2017-04-15T03:00:50+02:00", "2017-04-15T03:00:50", "0001-01-01T00:00:00Z"]
+    ),
+    "Edm.Date": st.sampled_from(["2017-04-15", "0001-01-01"]),
+    "Edm.TimeOfDay": st.sampled_from(["12:00:00", "23:59:59.1234567"]),
+    "Edm.Duration": st.sampled_from(["PT6H", "P1DT0.5S", "-PT1M"]),
+    "Edm.Guid": st.sampled_from(["01234567-89ab-cdef-0123-456789abcdef", "01234567-89AB-CDEF-0123-456789ABCDEF"]),
+    "Edm.Binary": st.sampled_from(["AQID", "", "AQI="]),
+}
+_INVALID = st.sampled_from([True, "true", 3.5, 2**70, [], {}, "x", -1])
+
+
+def _value(type_name: str, collection: bool, pkg: ModuleType, depth: int) -> st.SearchStrategy[Any]:
+    registry = pkg._registry.REGISTRY
+    if type_name.startswith("Edm."):
+        one = _VALID.get(type_name, st.text(max_size=3))
+    else:
+        info = registry.info(type_name)
+        if info.wire_names is not None:  # flags
+            one = st.lists(st.sampled_from(sorted(info.wire_names.values())), max_size=2).map(",".join)
+        elif not info.fields:  # an enum
+            one = st.sampled_from([*[m.value for m in info.cls], "addedLater"])
+        elif depth > 1:
+            one = st.just({})
+        else:
+            one = _payload(info.cls, pkg, depth + 1)
+    if collection:
+        return st.lists(st.one_of(one, st.none()), max_size=3)
+    return one
+
+
+def _payload(cls: type, pkg: ModuleType, depth: int = 0) -> st.SearchStrategy[dict[str, Any]]:
+    fields = pkg._registry.REGISTRY.info_of(cls).fields
+    entries = {
+        f.wire: st.one_of(_value(f.type, f.collection, pkg, depth), st.none(), _INVALID)
+        if depth == 0 else st.one_of(_value(f.type, f.collection, pkg, depth), st.none())
+        for f in fields
+    }
+    extras = st.dictionaries(st.sampled_from(["@odata.etag", "unknown", "name@odata.annotation", "@x.y"]),
+                             st.one_of(st.none(), st.text(max_size=3)), max_size=2)
+    return st.fixed_dictionaries({}, optional=entries).flatmap(lambda d: extras.map(lambda e: {**d, **e}))
+
+
+def _outcome(fn: Callable[[], Any]) -> tuple[str, Any]:
+    try:
+        return ("ok", fn())
+    except (TypeError, ValueError) as exc:
+        return (type(exc).__name__, str(exc))
+
+
+def _same(a: ODataObject, b: ODataObject, conv: Any) -> None:
+    assert type(a) is type(b)
+    assert a == b
+    assert a._odata_nulls == b._odata_nulls
+    assert list(a.additional_data.items()) == list(b.additional_data.items())
+    assert a.changed_fields == b.changed_fields == frozenset()
+    assert conv.unstructure(a) == conv.unstructure(b)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(data=st.data())
+def test_fast_and_general_paths_agree_on_any_payload(pkg: ModuleType, data: st.DataObject) -> None:
+    conv = pkg.StoreClient("https://svc.test").converter
+    payload = data.draw(_payload(pkg.Item, pkg))
+    general = _outcome(lambda: conv.cattrs.structure(payload, pkg.Item))
+    public = _outcome(lambda: conv.structure(payload, pkg.Item))
+    assert public[0] == general[0]
+    if general[0] != "ok":
+        assert public[1] == general[1]
+        return
+    _same(public[1], general[1], conv)
+    # A payload the general path takes is taken by the fast function itself, not by the fallback.
+    fast = pkg._registry.REGISTRY.decoders["Query.Model.Item"](payload)
+    _same(fast, general[1], conv)
+
+
+def test_fast_function_builds_derived_types_nested_nulls_and_extras(pkg: ModuleType) -> None:
+    conv = pkg.StoreClient("https://svc.test").converter
+    payload = {
+        "@odata.etag": 'W/"1"', "@odata.type": "#q.SpecialItem", "id": "a", "extra": "x", "name": None,
+        "tags": ["t", None], "colors": ["red", "blue"], "access": "read,write", "when": "2017-04-15T03:00:50.7579581Z",
+        "shape": {"center": {"x": 1, "label": "c"}, "points": [{"x": 2.5}, None]},
+        "parts": [{"id": 1, "item": {"id": "b"}}], "unknown": [1],
+    }
+    item = pkg._registry.REGISTRY.decoders["Query.Model.Item"](payload)
+    assert type(item) is pkg.SpecialItem
+    assert item.extra == "x" and item.name is None and item._odata_nulls == {"name"}
+    assert item.tags == ["t", None] and item.colors[0] is pkg.Color.RED and item.colors[1].value == "blue"
+    assert item.access == pkg.Access.READ | pkg.Access.WRITE
+    assert item.shape.center.x == 1 and item.shape.points[1] is None
+    assert type(item.parts[0].item) is pkg.Item
+    assert list(item.additional_data) == ["@odata.etag", "@odata.type", "unknown"]
+    assert conv.unstructure(item) == {**payload, "colors": ["red", "blue"]}
+    # Received objects track changes from here on, in the fields and in place in the lists.
+    assert item.changed_fields == frozenset()
+    item.name = "renamed"
+    item.tags.append("u")
+    item.shape.center.label = "d"
+    assert item.changed_fields == {"name", "tags", "shape"}
+
+
+def test_errors_come_from_the_general_path_with_the_property_path(pkg: ModuleType) -> None:
+    conv = pkg.StoreClient("https://svc.test").converter
+    with pytest.raises(ValueError, match=r"^Item\.active: Edm\.Boolean: expected true or false \(got 'true'\)$"):
+        conv.structure({"id": "a", "active": "true"}, pkg.Item)
+    with pytest.raises(TypeError, match=r"^Item\.tags: "):
+        conv.structure({"id": "a", "tags": "abc"}, pkg.Item)
+    with pytest.raises(ValueError, match=r"^Item\.quantity: Edm\.Int32: out of range"):
+        conv.structure({"id": "a", "quantity": 2**40}, pkg.Item)
+    with pytest.raises(ValueError, match=r"^Item\.shape: Shape\.center: Point\.x: Edm\.Double: expected a number"):
+        conv.structure({"id": "a", "shape": {"center": {"x": []}}}, pkg.Item)
+
+
+def test_user_hooks_switch_the_fast_path_off_for_nested_values_too(pkg: ModuleType) -> None:
+    conv = pkg.StoreClient("https://svc.test").converter
+    payload = {"id": "a", "shape": {"name": "s", "center": {"x": 1}}}
+    assert conv.structure(payload, pkg.Item).shape.center.label is None
+
+    def point(data: Any, cls: type) -> Any:
+        return pkg.Point(x=data["x"], label="from the hook")
+
+    conv.cattrs.register_structure_hook(pkg.Point, point)
+    assert conv.structure(payload, pkg.Item).shape.center.label == "from the hook"
+
+
+def test_paused_gc_restores_the_collector() -> None:
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+        with paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), paused_gc():
+        raise RuntimeError("boom")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # a caller who paused it keeps it paused
+    finally:
+        gc.enable()
+
+
+def test_structure_many_gives_typed_items_in_order(pkg: ModuleType) -> None:
+    conv = pkg.StoreClient("https://svc.test").converter
+    items = conv.structure_many([{"id": str(i), "quantity": i} for i in range(5)], pkg.Item)
+    assert [(type(i).__name__, i.id, i.quantity) for i in items] == [("Item", str(i), i) for i in range(5)]
+    assert gc.isenabled()

@@ -690,16 +690,13 @@ class Converter:
     # -- enums ---------------------------------------------------------------------------------
     def _structure_enum(self, data: Any, cls: type[Any]) -> Any:
         if issubclass(cls, enum.Flag):
-            return self._decode_flags(cls, data)
+            return decode_flags(cls, data)
         return cls(data)
 
     def _unstructure_enum(self, value: Any) -> Any:
         if isinstance(value, enum.Flag):
             return self._encode_flags(value)
         return value.value
-
-    def _decode_flags(self, cls: type[Any], data: Any) -> Any:
-        return decode_flags(cls, data)
 
     def _encode_flags(self, value: Any) -> str:
         info = self.registry.info_of(type(value))
@@ -726,7 +723,7 @@ class Converter:
         cls = info.cls
         if issubclass(cls, enum.Enum):
             if issubclass(cls, enum.Flag):
-                return lambda v: self._decode_flags(cls, v)
+                return lambda v: decode_flags(cls, v)
             return cls
         structure = self.cattrs.structure
         return lambda v: structure(v, cls)

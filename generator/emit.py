@@ -335,6 +335,7 @@ class Emitter:
         self.env.filters["pyrepr"] = _pyrepr
         self.env.filters["describe"] = description_of
         self.env.filters["edm_decoder_name"] = edm_decoder_name
+        self.env.filters["natural_sort"] = lambda names: sorted(names, key=_natural)
         # Spec records of the navigations that reach each (entity type, collection?): their
         # `Prefer` preferences become the typed `prefer()` of that builder.
         self.reached: dict[tuple[str, bool], list[dict[str, Any]]] = {}

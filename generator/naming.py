@@ -35,7 +35,7 @@ import attrs
 from .model import EnumType, Model, NavigationProperty, Operation, Parameter, Property
 
 # Attributes every generated data class inherits from the runtime base class, and `self`,
-# which attrs' generated `__init__` takes as its first parameter.
+# which the base class's keyword-only `__init__` takes as its first parameter.
 RESERVED_ATTRIBUTES = frozenset({"additional_data", "odata_type", "odata_etag", "changed_fields", "self", "isof"})
 
 # Methods and attributes of the runtime request builders (entity, collection, client).

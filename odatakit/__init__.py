@@ -35,6 +35,7 @@ from .serde import (
     Registry,
     mark_changed,
     mark_clean,
+    replace,
 )
 
 __all__ = [
@@ -84,6 +85,7 @@ __all__ = [
     "maxdatetime",
     "mindatetime",
     "now",
+    "replace",
 ]
 
 __version__ = "0.1.0"

@@ -4,6 +4,7 @@ The output is deterministic: the same model and options give byte-identical file
 Types are chunked into modules (`models.py`, or `models_00.py`, ... for large schemas) in an
 order where every base class comes first, so modules import each other at run time only
 for base classes (never in a cycle); every other reference is a `TYPE_CHECKING` import.
+Within that constraint each type sits next to the types it needs (`_locality_order`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 import textwrap
+from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -93,7 +95,7 @@ class _Plan:
         self.enums = model.enums_by_name()
         self.typedefs = model.type_definitions_by_name()
         self.builders = builder_names(model)
-        ordered: list[EnumType | StructuredType] = list(model.enums) + _topological(model.structured)
+        ordered = _locality_order(model)
         size = max(1, options.chunk_size)
         chunks = [ordered[i : i + size] for i in range(0, len(ordered), size)] or [[]]
         self.chunks: list[tuple[str, str, list[EnumType | StructuredType]]] = []
@@ -200,19 +202,67 @@ def _tokens(annotation: str) -> list[str]:
     return annotation.replace("[", " ").replace("]", " ").replace("|", " ").replace(",", " ").split()
 
 
-def _topological(types: Iterable[StructuredType]) -> list[StructuredType]:
-    """Declaration order, except that a base type always comes before its derived types."""
-    by_name = {t.qualified: t for t in types}
-    out: list[StructuredType] = []
-    done: set[str] = set()
-    for t in by_name.values():
-        chain: list[StructuredType] = []
-        current: StructuredType | None = t
-        while current is not None and current.qualified not in done:
-            chain.append(current)
-            done.add(current.qualified)
-            current = by_name.get(current.base) if current.base else None
-        out.extend(reversed(chain))
+def _locality_order(model: Model) -> list[EnumType | StructuredType]:
+    """Every type once, base types before derived ones, and each type near the types it needs.
+
+    Chunked modules import each other for base classes only, so a base must come first.
+    Beyond that the order decides what one `import` loads: a type is followed by the types
+    of its properties (and theirs: complex and enum types, needed to read it), depth
+    first, so that reading an entity loads a few neighbouring modules rather than most of
+    the package. Entity types are taken in order of reach from the entity container: entity
+    sets and singletons, then navigation targets breadth first, then derived types, then
+    whatever nothing reaches, in declaration order.
+    """
+    structured = {t.qualified: t for t in model.structured}
+    enums = {e.qualified: e for e in model.enums}
+    typedefs = {d.qualified: d.underlying.name for d in model.type_definitions}
+    derived: dict[str, list[str]] = {}
+    for t in model.structured:
+        if t.base:
+            derived.setdefault(t.base, []).append(t.qualified)
+
+    def underlying(name: str) -> str:
+        seen: set[str] = set()
+        while name in typedefs and name not in seen:
+            seen.add(name)
+            name = typedefs[name]
+        return name
+
+    out: list[EnumType | StructuredType] = []
+    placed: set[str] = set()
+    navigations: deque[str] = deque()
+    later: deque[str] = deque()
+
+    def place(root: str) -> None:
+        stack = [underlying(root)]
+        while stack:
+            name = stack.pop()
+            if name in placed:
+                continue
+            enum = enums.get(name)
+            if enum is not None:
+                placed.add(name)
+                out.append(enum)
+                continue
+            t = structured.get(name)
+            if t is None:
+                continue
+            if t.base and t.base in structured and t.base not in placed:
+                stack += [name, t.base]  # the base (and its own needs) first, then this type again
+                continue
+            placed.add(name)
+            out.append(t)
+            stack += reversed([underlying(p.type.name) for p in t.properties])
+            navigations.extend(n.type.name for n in t.navigation)
+            later.extend(derived.get(name, ()))
+
+    roots = [s.entity_type for s in model.container.entity_sets] if model.container else []
+    for root in roots:
+        place(root)
+    while navigations or later:
+        place((navigations or later).popleft())
+    for name in [e.qualified for e in model.enums] + [t.qualified for t in model.structured]:
+        place(name)
     return out
 
 
@@ -499,7 +549,8 @@ class Emitter:
             classes=class_rows,
             stdlib=stdlib,
             needs_any="Any" in used,
-            expr_names=sorted(expr_names | ({"Prop"} if classes else set())),
+            expr_names=sorted(expr_names | ({"Prop"} if any(r["fields"] for r in class_rows) else set())),
+            has_fields=any(r["fields"] for r in class_rows),
             runtime_bases=runtime_bases,
             runtime_imports=sorted((m, sorted(n)) for m, n in runtime_imports.items()),
             checking_imports=sorted((m, sorted(n)) for m, n in checking_imports.items()),

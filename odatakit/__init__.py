@@ -1,6 +1,7 @@
 """odatakit: the runtime that generated OData clients import."""
 
-from .batch import Batch, BatchItem
+from typing import TYPE_CHECKING, Any
+
 from .builders import CollectionRequest, EntityRequest
 from .client import Client, Response, ServiceConfig
 from .delta import Delta, Removed
@@ -89,3 +90,15 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .batch import Batch, BatchItem
+
+
+def __getattr__(name: str) -> Any:
+    """`Batch` and `BatchItem` on first use: batching needs asyncio, which a payload-only user never imports."""
+    if name in ("Batch", "BatchItem"):
+        from . import batch
+
+        return getattr(batch, name)
+    raise AttributeError(f"module 'odatakit' has no attribute {name!r}")

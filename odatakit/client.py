@@ -7,7 +7,6 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urlsplit
 
-import aiohttp
 import attrs
 import orjson
 
@@ -36,6 +35,8 @@ from .literals import quote_segment
 from .serde import Converter, Registry, paused_gc
 
 if TYPE_CHECKING:
+    import aiohttp
+
     from .batch import Batch
 
 __all__ = [
@@ -108,6 +109,10 @@ class _Shared:
         self.entered = 0
 
     def ensure_session(self) -> aiohttp.ClientSession:
+        # aiohttp is imported on first use, not with the client: it costs about 100 ms, more
+        # than the rest of a cold start (a command-line tool, or code that only reads payloads).
+        import aiohttp
+
         if self.session is None or self.session.closed and self.own_session:
             connector = self.connector() if self.connector is not None else None
             # Cookies are not OData's business; a jar would carry state between unrelated calls.
@@ -149,6 +154,8 @@ class Client:
         tokens = TokenCache(token_provider, self.CONFIG.scopes) if token_provider is not None else None
 
         def connector() -> aiohttp.BaseConnector:
+            import aiohttp
+
             return aiohttp.TCPConnector(limit=limit, limit_per_host=limit_per_host)
 
         self._shared = _Shared(self.base_url, tokens, session, connector)

@@ -17,7 +17,6 @@ callers catch what they can handle (`except NotFound:`) without comparing number
 
 from __future__ import annotations
 
-import email.utils
 import json
 import time
 from collections.abc import Mapping
@@ -177,6 +176,8 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     if value.isdigit():
         return float(value)
     try:
+        import email.utils  # rarely needed (an HTTP-date Retry-After), and slow to import
+
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None

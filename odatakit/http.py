@@ -19,22 +19,27 @@ middleware sees one call per request, whatever the retries did.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import inspect
 import json
 import logging
 import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import urljoin, urlsplit
 
-import aiohttp
 import attrs
-import yarl
+
+if TYPE_CHECKING:
+    import asyncio
+
+    import aiohttp
+
+# aiohttp, yarl and asyncio are imported where first used: together they take longer to import
+# than the rest of the runtime and a generated package, and code that only reads payloads
+# (a command-line tool, a webhook handler) never needs them.
 
 from .errors import RequestTimeout, retry_after_seconds
 
@@ -70,6 +75,8 @@ class Timeouts:
 
     def aiohttp(self) -> aiohttp.ClientTimeout:
         """The same limits as aiohttp's `ClientTimeout`."""
+        import aiohttp  # on first use: importing aiohttp costs about 100 ms, see `odatakit.client`
+
         return aiohttp.ClientTimeout(total=self.total, connect=self.connect, sock_read=self.sock_read)
 
 
@@ -190,6 +197,9 @@ class Transport:
 
     async def __call__(self, request: HttpRequest) -> HttpResponse:
         """Send `request` and read the whole body; timeouts become `RequestTimeout`."""
+        import aiohttp
+        import yarl
+
         session = self._session()
         # encoded=True: builders percent-encode URLs themselves; yarl must not re-quote them.
         target = yarl.URL(request.url, encoded=True)
@@ -243,6 +253,8 @@ class LoggingMiddleware:
 
 async def sleep(seconds: float) -> None:
     """Wait between retries (a module function so tests can record the delays)."""
+    import asyncio
+
     await asyncio.sleep(seconds)
 
 
@@ -251,6 +263,8 @@ class RetryMiddleware:
 
     async def __call__(self, request: HttpRequest, call_next: Handler) -> HttpResponse:
         """Retry until success, a final failure, or the policy's attempts or delay run out."""
+        import aiohttp
+
         policy = request.retry
         if not policy.allows(request.method):
             return await call_next(request)
@@ -384,13 +398,17 @@ class TokenCache:
         self.scopes = tuple(scopes)
         self._token: str | None = None
         self._expires = 0.0
-        self._lock = asyncio.Lock()
+        self._lock: asyncio.Lock | None = None  # made by the first refresh, which runs in a loop
 
     async def get(self, *, refresh: bool = False) -> tuple[str, bool]:
         """The token and whether it came from the cache."""
         if not refresh and self._token is not None and time.time() < self._expires - REFRESH_MARGIN:
             return self._token, True
         # One refresh at a time: concurrent requests wait for it instead of each asking.
+        if self._lock is None:
+            import asyncio
+
+            self._lock = asyncio.Lock()
         async with self._lock:
             if not refresh and self._token is not None and time.time() < self._expires - REFRESH_MARGIN:
                 return self._token, True
@@ -409,7 +427,7 @@ class TokenCache:
             result: Any = await provider.get_token(*self.scopes)
         else:
             result = provider()
-            if inspect.isawaitable(result):
+            if hasattr(result, "__await__"):
                 result = await result
         if isinstance(result, str):
             token, expires = result, None

@@ -566,6 +566,84 @@ def _Events(d: dict[str, Any]) -> Events:
     return o
 
 
+_R_Attendee = REGISTRY.raw_class(Attendee)
+_W_Attendee: frozenset[str] = frozenset(
+    (
+        "type",
+        "emailAddress",
+    )
+)
+
+
+def _Attendee(d: dict[str, Any]) -> Attendee:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#CalendarService.Attendee":
+        r = REGISTRY.derived(d, t, Attendee)
+        if r is not None:
+            return r
+    o = _new(_R_Attendee)
+    c = 0
+    v = g("type")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.type = v
+    v = g("emailAddress")
+    if v is not None:
+        c += 1
+        v = _EmailAddress(v)
+    o.email_address = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_Attendee)
+    o._odata_changed = _CLEAN
+    o.__class__ = Attendee
+    return o
+
+
+_R_EmailAddress = REGISTRY.raw_class(EmailAddress)
+_W_EmailAddress: frozenset[str] = frozenset(
+    (
+        "name",
+        "address",
+    )
+)
+
+
+def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#CalendarService.EmailAddress":
+        r = REGISTRY.derived(d, t, EmailAddress)
+        if r is not None:
+            return r
+    o = _new(_R_EmailAddress)
+    c = 0
+    v = g("name")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.name = v
+    v = g("address")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.address = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_EmailAddress)
+    o._odata_changed = _CLEAN
+    o.__class__ = EmailAddress
+    return o
+
+
 _R_Attachments = REGISTRY.raw_class(Attachments)
 _W_Attachments: frozenset[str] = frozenset(
     (
@@ -722,84 +800,6 @@ def _Me(d: dict[str, Any]) -> Me:
     return o
 
 
-_R_Attendee = REGISTRY.raw_class(Attendee)
-_W_Attendee: frozenset[str] = frozenset(
-    (
-        "type",
-        "emailAddress",
-    )
-)
-
-
-def _Attendee(d: dict[str, Any]) -> Attendee:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#CalendarService.Attendee":
-        r = REGISTRY.derived(d, t, Attendee)
-        if r is not None:
-            return r
-    o = _new(_R_Attendee)
-    c = 0
-    v = g("type")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.type = v
-    v = g("emailAddress")
-    if v is not None:
-        c += 1
-        v = _EmailAddress(v)
-    o.email_address = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_Attendee)
-    o._odata_changed = _CLEAN
-    o.__class__ = Attendee
-    return o
-
-
-_R_EmailAddress = REGISTRY.raw_class(EmailAddress)
-_W_EmailAddress: frozenset[str] = frozenset(
-    (
-        "name",
-        "address",
-    )
-)
-
-
-def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#CalendarService.EmailAddress":
-        r = REGISTRY.derived(d, t, EmailAddress)
-        if r is not None:
-            return r
-    o = _new(_R_EmailAddress)
-    c = 0
-    v = g("name")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.name = v
-    v = g("address")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.address = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_EmailAddress)
-    o._odata_changed = _CLEAN
-    o.__class__ = EmailAddress
-    return o
-
-
 _R_DateTimeTimeZone = REGISTRY.raw_class(DateTimeTimeZone)
 _W_DateTimeTimeZone: frozenset[str] = frozenset(
     (
@@ -844,9 +844,9 @@ DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "CalendarService.calendarGroups": _CalendarGroups,
     "CalendarService.calendars": _Calendars,
     "CalendarService.events": _Events,
-    "CalendarService.attachments": _Attachments,
-    "CalendarService.me": _Me,
     "CalendarService.Attendee": _Attendee,
     "CalendarService.EmailAddress": _EmailAddress,
+    "CalendarService.attachments": _Attachments,
+    "CalendarService.me": _Me,
     "CalendarService.DateTimeTimeZone": _DateTimeTimeZone,
 }

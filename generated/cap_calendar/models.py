@@ -347,6 +347,44 @@ class Events(EntityBase):
 
 
 @REGISTRY.structured(
+    "CalendarService.Attendee",
+    (
+        FieldSpec("type", "type", "Edm.String"),
+        FieldSpec("email_address", "emailAddress", "CalendarService.EmailAddress"),
+    ),
+)
+@model
+class Attendee(ComplexBase):
+    """The CalendarService.Attendee complex type."""
+
+    if TYPE_CHECKING:
+        type: Prop[str | None, StringExpr] = NONE
+
+        email_address: Prop[EmailAddress | None, ComplexExpr[EmailAddress]] = NONE
+    else:
+        __slots__ = ("email_address", "type")
+
+
+@REGISTRY.structured(
+    "CalendarService.EmailAddress",
+    (
+        FieldSpec("name", "name", "Edm.String"),
+        FieldSpec("address", "address", "Edm.String"),
+    ),
+)
+@model
+class EmailAddress(ComplexBase):
+    """The CalendarService.EmailAddress complex type."""
+
+    if TYPE_CHECKING:
+        name: Prop[str | None, StringExpr] = NONE
+
+        address: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("address", "name")
+
+
+@REGISTRY.structured(
     "CalendarService.attachments",
     (
         FieldSpec("id", "id", "Edm.String"),
@@ -430,44 +468,6 @@ class Me(EntityBase):
         events: Prop[list[Events] | None, NavCollectionExpr[Events]] = NONE
     else:
         __slots__ = ("calendar_groups", "calendars", "display_name", "events", "id", "mail", "user_principal_name")
-
-
-@REGISTRY.structured(
-    "CalendarService.Attendee",
-    (
-        FieldSpec("type", "type", "Edm.String"),
-        FieldSpec("email_address", "emailAddress", "CalendarService.EmailAddress"),
-    ),
-)
-@model
-class Attendee(ComplexBase):
-    """The CalendarService.Attendee complex type."""
-
-    if TYPE_CHECKING:
-        type: Prop[str | None, StringExpr] = NONE
-
-        email_address: Prop[EmailAddress | None, ComplexExpr[EmailAddress]] = NONE
-    else:
-        __slots__ = ("email_address", "type")
-
-
-@REGISTRY.structured(
-    "CalendarService.EmailAddress",
-    (
-        FieldSpec("name", "name", "Edm.String"),
-        FieldSpec("address", "address", "Edm.String"),
-    ),
-)
-@model
-class EmailAddress(ComplexBase):
-    """The CalendarService.EmailAddress complex type."""
-
-    if TYPE_CHECKING:
-        name: Prop[str | None, StringExpr] = NONE
-
-        address: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("address", "name")
 
 
 @REGISTRY.structured(

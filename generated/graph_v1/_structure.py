@@ -170,55 +170,534 @@ _map_UserPurpose = UserPurpose._value2member_map_
 _map_WeekIndex = WeekIndex._value2member_map_
 
 
-_R_MobileAppIdentifier = REGISTRY.raw_class(MobileAppIdentifier)
-_W_MobileAppIdentifier: frozenset[str] = frozenset(())
+_R_Entity = REGISTRY.raw_class(Entity)
+_W_Entity: frozenset[str] = frozenset(("id",))
 
 
-def _MobileAppIdentifier(d: dict[str, Any]) -> MobileAppIdentifier:
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.mobileAppIdentifier":
-        r = REGISTRY.derived(d, t, MobileAppIdentifier)
-        if r is not None:
-            return r
-    o = _new(_R_MobileAppIdentifier)
-    c = 0
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_MobileAppIdentifier)
-    o._odata_changed = _CLEAN
-    o.__class__ = MobileAppIdentifier
-    return o
-
-
-_R_AndroidMobileAppIdentifier = REGISTRY.raw_class(AndroidMobileAppIdentifier)
-_W_AndroidMobileAppIdentifier: frozenset[str] = frozenset(("packageId",))
-
-
-def _AndroidMobileAppIdentifier(d: dict[str, Any]) -> AndroidMobileAppIdentifier:
+def _Entity(d: dict[str, Any]) -> Entity:
     v: Any  # never narrowed: each property's value passes through it
     g = d.get
     t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.androidMobileAppIdentifier":
-        r = REGISTRY.derived(d, t, AndroidMobileAppIdentifier)
+    if t is not None and t != "#microsoft.graph.entity":
+        r = REGISTRY.derived(d, t, Entity)
         if r is not None:
             return r
-    o = _new(_R_AndroidMobileAppIdentifier)
+    o = _new(_R_Entity)
     c = 0
-    v = g("packageId")
+    v = g("id")
     if v is not None:
         c += 1
         v = v if v.__class__ is str else _edm_String(v)
-    o.package_id = v
+    o.id = v
     if c == len(d):
         o.additional_data = {}
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AndroidMobileAppIdentifier)
+        _rest(o, d, _W_Entity)
     o._odata_changed = _CLEAN
-    o.__class__ = AndroidMobileAppIdentifier
+    o.__class__ = Entity
+    return o
+
+
+_R_DirectoryObject = REGISTRY.raw_class(DirectoryObject)
+_W_DirectoryObject: frozenset[str] = frozenset(
+    (
+        "id",
+        "deletedDateTime",
+    )
+)
+
+
+def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.directoryObject":
+        r = REGISTRY.derived(d, t, DirectoryObject)
+        if r is not None:
+            return r
+    o = _new(_R_DirectoryObject)
+    c = 0
+    v = g("id")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.id = v
+    v = g("deletedDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.deleted_date_time = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_DirectoryObject)
+    o._odata_changed = _CLEAN
+    o.__class__ = DirectoryObject
+    return o
+
+
+_R_Group = REGISTRY.raw_class(Group)
+_W_Group: frozenset[str] = frozenset(
+    (
+        "id",
+        "deletedDateTime",
+        "accessType",
+        "allowExternalSenders",
+        "assignedLabels",
+        "assignedLicenses",
+        "autoSubscribeNewMembers",
+        "classification",
+        "createdDateTime",
+        "description",
+        "displayName",
+        "expirationDateTime",
+        "groupTypes",
+        "hasMembersWithLicenseErrors",
+        "hideFromAddressLists",
+        "hideFromOutlookClients",
+        "infoCatalogs",
+        "isArchived",
+        "isAssignableToRole",
+        "isFavorite",
+        "isManagementRestricted",
+        "isSubscribedByMail",
+        "licenseProcessingState",
+        "mail",
+        "mailEnabled",
+        "mailNickname",
+        "membershipRule",
+        "membershipRuleProcessingState",
+        "onPremisesDomainName",
+        "onPremisesExtensionAttributes",
+        "onPremisesLastSyncDateTime",
+        "onPremisesNetBiosName",
+        "onPremisesProvisioningErrors",
+        "onPremisesSamAccountName",
+        "onPremisesSecurityIdentifier",
+        "onPremisesSyncEnabled",
+        "organizationId",
+        "preferredDataLocation",
+        "preferredLanguage",
+        "proxyAddresses",
+        "renewedDateTime",
+        "resourceBehaviorOptions",
+        "resourceProvisioningOptions",
+        "securityEnabled",
+        "securityIdentifier",
+        "serviceProvisioningErrors",
+        "theme",
+        "uniqueName",
+        "unseenConversationsCount",
+        "unseenCount",
+        "unseenMessagesCount",
+        "visibility",
+        "welcomeMessageEnabled",
+        "acceptedSenders",
+        "calendar",
+        "calendarView",
+        "createdOnBehalfOf",
+        "events",
+        "memberOf",
+        "members",
+        "membersWithLicenseErrors",
+        "owners",
+        "permissionGrants",
+        "rejectedSenders",
+        "transitiveMemberOf",
+        "transitiveMembers",
+    )
+)
+
+
+def _Group(d: dict[str, Any]) -> Group:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.group":
+        r = REGISTRY.derived(d, t, Group)
+        if r is not None:
+            return r
+    o = _new(_R_Group)
+    c = 0
+    v = g("id")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.id = v
+    v = g("deletedDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.deleted_date_time = v
+    v = g("accessType")
+    if v is not None:
+        c += 1
+        v = _map_GroupAccessType.get(v) or GroupAccessType(v)
+    o.access_type = v
+    v = g("allowExternalSenders")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.allow_external_senders = v
+    v = g("assignedLabels")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _AssignedLabel(x) for x in v])
+    o.assigned_labels = v
+    v = g("assignedLicenses")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _AssignedLicense(x) for x in v])
+    o.assigned_licenses = v
+    v = g("autoSubscribeNewMembers")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.auto_subscribe_new_members = v
+    v = g("classification")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.classification = v
+    v = g("createdDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.created_date_time = v
+    v = g("description")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.description = v
+    v = g("displayName")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.display_name = v
+    v = g("expirationDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.expiration_date_time = v
+    v = g("groupTypes")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+    o.group_types = v
+    v = g("hasMembersWithLicenseErrors")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.has_members_with_license_errors = v
+    v = g("hideFromAddressLists")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.hide_from_address_lists = v
+    v = g("hideFromOutlookClients")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.hide_from_outlook_clients = v
+    v = g("infoCatalogs")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+    o.info_catalogs = v
+    v = g("isArchived")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_archived = v
+    v = g("isAssignableToRole")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_assignable_to_role = v
+    v = g("isFavorite")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_favorite = v
+    v = g("isManagementRestricted")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_management_restricted = v
+    v = g("isSubscribedByMail")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_subscribed_by_mail = v
+    v = g("licenseProcessingState")
+    if v is not None:
+        c += 1
+        v = _LicenseProcessingState(v)
+    o.license_processing_state = v
+    v = g("mail")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.mail = v
+    v = g("mailEnabled")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.mail_enabled = v
+    v = g("mailNickname")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.mail_nickname = v
+    v = g("membershipRule")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.membership_rule = v
+    v = g("membershipRuleProcessingState")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.membership_rule_processing_state = v
+    v = g("onPremisesDomainName")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.on_premises_domain_name = v
+    v = g("onPremisesExtensionAttributes")
+    if v is not None:
+        c += 1
+        v = _OnPremisesExtensionAttributes(v)
+    o.on_premises_extension_attributes = v
+    v = g("onPremisesLastSyncDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.on_premises_last_sync_date_time = v
+    v = g("onPremisesNetBiosName")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.on_premises_net_bios_name = v
+    v = g("onPremisesProvisioningErrors")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _OnPremisesProvisioningError(x) for x in v])
+    o.on_premises_provisioning_errors = v
+    v = g("onPremisesSamAccountName")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.on_premises_sam_account_name = v
+    v = g("onPremisesSecurityIdentifier")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.on_premises_security_identifier = v
+    v = g("onPremisesSyncEnabled")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.on_premises_sync_enabled = v
+    v = g("organizationId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.organization_id = v
+    v = g("preferredDataLocation")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.preferred_data_location = v
+    v = g("preferredLanguage")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.preferred_language = v
+    v = g("proxyAddresses")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+    o.proxy_addresses = v
+    v = g("renewedDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.renewed_date_time = v
+    v = g("resourceBehaviorOptions")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+    o.resource_behavior_options = v
+    v = g("resourceProvisioningOptions")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+    o.resource_provisioning_options = v
+    v = g("securityEnabled")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.security_enabled = v
+    v = g("securityIdentifier")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.security_identifier = v
+    v = g("serviceProvisioningErrors")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _ServiceProvisioningError(x) for x in v])
+    o.service_provisioning_errors = v
+    v = g("theme")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.theme = v
+    v = g("uniqueName")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.unique_name = v
+    v = g("unseenConversationsCount")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.unseen_conversations_count = v
+    v = g("unseenCount")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.unseen_count = v
+    v = g("unseenMessagesCount")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.unseen_messages_count = v
+    v = g("visibility")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.visibility = v
+    v = g("welcomeMessageEnabled")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.welcome_message_enabled = v
+    v = g("acceptedSenders")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+    o.accepted_senders = v
+    v = g("calendar")
+    if v is not None:
+        c += 1
+        v = _Calendar(v)
+    o.calendar = v
+    v = g("calendarView")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _Event(x) for x in v])
+    o.calendar_view = v
+    v = g("createdOnBehalfOf")
+    if v is not None:
+        c += 1
+        v = _DirectoryObject(v)
+    o.created_on_behalf_of = v
+    v = g("events")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _Event(x) for x in v])
+    o.events = v
+    v = g("memberOf")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+    o.member_of = v
+    v = g("members")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+    o.members = v
+    v = g("membersWithLicenseErrors")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+    o.members_with_license_errors = v
+    v = g("owners")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+    o.owners = v
+    v = g("permissionGrants")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _ResourceSpecificPermissionGrant(x) for x in v])
+    o.permission_grants = v
+    v = g("rejectedSenders")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+    o.rejected_senders = v
+    v = g("transitiveMemberOf")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+    o.transitive_member_of = v
+    v = g("transitiveMembers")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+    o.transitive_members = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_Group)
+    o._odata_changed = _CLEAN
+    o.__class__ = Group
     return o
 
 
@@ -302,1137 +781,6 @@ def _AssignedLicense(d: dict[str, Any]) -> AssignedLicense:
     return o
 
 
-_R_AssignedPlan = REGISTRY.raw_class(AssignedPlan)
-_W_AssignedPlan: frozenset[str] = frozenset(
-    (
-        "assignedDateTime",
-        "capabilityStatus",
-        "service",
-        "servicePlanId",
-    )
-)
-
-
-def _AssignedPlan(d: dict[str, Any]) -> AssignedPlan:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.assignedPlan":
-        r = REGISTRY.derived(d, t, AssignedPlan)
-        if r is not None:
-            return r
-    o = _new(_R_AssignedPlan)
-    c = 0
-    v = g("assignedDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.assigned_date_time = v
-    v = g("capabilityStatus")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.capability_status = v
-    v = g("service")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.service = v
-    v = g("servicePlanId")
-    if v is not None:
-        c += 1
-        v = _edm_Guid(v)
-    o.service_plan_id = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_AssignedPlan)
-    o._odata_changed = _CLEAN
-    o.__class__ = AssignedPlan
-    return o
-
-
-_R_AttachmentItem = REGISTRY.raw_class(AttachmentItem)
-_W_AttachmentItem: frozenset[str] = frozenset(
-    (
-        "attachmentType",
-        "contentId",
-        "contentType",
-        "isInline",
-        "name",
-        "size",
-    )
-)
-
-
-def _AttachmentItem(d: dict[str, Any]) -> AttachmentItem:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.attachmentItem":
-        r = REGISTRY.derived(d, t, AttachmentItem)
-        if r is not None:
-            return r
-    o = _new(_R_AttachmentItem)
-    c = 0
-    v = g("attachmentType")
-    if v is not None:
-        c += 1
-        v = _map_AttachmentType.get(v) or AttachmentType(v)
-    o.attachment_type = v
-    v = g("contentId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.content_id = v
-    v = g("contentType")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.content_type = v
-    v = g("isInline")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_inline = v
-    v = g("name")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.name = v
-    v = g("size")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -9223372036854775808 <= v <= 9223372036854775807 else _edm_Int64(v)
-    o.size = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_AttachmentItem)
-    o._odata_changed = _CLEAN
-    o.__class__ = AttachmentItem
-    return o
-
-
-_R_Recipient = REGISTRY.raw_class(Recipient)
-_W_Recipient: frozenset[str] = frozenset(("emailAddress",))
-
-
-def _Recipient(d: dict[str, Any]) -> Recipient:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.recipient":
-        r = REGISTRY.derived(d, t, Recipient)
-        if r is not None:
-            return r
-    o = _new(_R_Recipient)
-    c = 0
-    v = g("emailAddress")
-    if v is not None:
-        c += 1
-        v = _EmailAddress(v)
-    o.email_address = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_Recipient)
-    o._odata_changed = _CLEAN
-    o.__class__ = Recipient
-    return o
-
-
-_R_AttendeeBase = REGISTRY.raw_class(AttendeeBase)
-_W_AttendeeBase: frozenset[str] = frozenset(
-    (
-        "emailAddress",
-        "type",
-    )
-)
-
-
-def _AttendeeBase(d: dict[str, Any]) -> AttendeeBase:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.attendeeBase":
-        r = REGISTRY.derived(d, t, AttendeeBase)
-        if r is not None:
-            return r
-    o = _new(_R_AttendeeBase)
-    c = 0
-    v = g("emailAddress")
-    if v is not None:
-        c += 1
-        v = _EmailAddress(v)
-    o.email_address = v
-    v = g("type")
-    if v is not None:
-        c += 1
-        v = _map_AttendeeType.get(v) or AttendeeType(v)
-    o.type = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_AttendeeBase)
-    o._odata_changed = _CLEAN
-    o.__class__ = AttendeeBase
-    return o
-
-
-_R_Attendee = REGISTRY.raw_class(Attendee)
-_W_Attendee: frozenset[str] = frozenset(
-    (
-        "emailAddress",
-        "type",
-        "proposedNewTime",
-        "status",
-    )
-)
-
-
-def _Attendee(d: dict[str, Any]) -> Attendee:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.attendee":
-        r = REGISTRY.derived(d, t, Attendee)
-        if r is not None:
-            return r
-    o = _new(_R_Attendee)
-    c = 0
-    v = g("emailAddress")
-    if v is not None:
-        c += 1
-        v = _EmailAddress(v)
-    o.email_address = v
-    v = g("type")
-    if v is not None:
-        c += 1
-        v = _map_AttendeeType.get(v) or AttendeeType(v)
-    o.type = v
-    v = g("proposedNewTime")
-    if v is not None:
-        c += 1
-        v = _TimeSlot(v)
-    o.proposed_new_time = v
-    v = g("status")
-    if v is not None:
-        c += 1
-        v = _ResponseStatus(v)
-    o.status = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_Attendee)
-    o._odata_changed = _CLEAN
-    o.__class__ = Attendee
-    return o
-
-
-_R_AttendeeAvailability = REGISTRY.raw_class(AttendeeAvailability)
-_W_AttendeeAvailability: frozenset[str] = frozenset(
-    (
-        "attendee",
-        "availability",
-    )
-)
-
-
-def _AttendeeAvailability(d: dict[str, Any]) -> AttendeeAvailability:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.attendeeAvailability":
-        r = REGISTRY.derived(d, t, AttendeeAvailability)
-        if r is not None:
-            return r
-    o = _new(_R_AttendeeAvailability)
-    c = 0
-    v = g("attendee")
-    if v is not None:
-        c += 1
-        v = _AttendeeBase(v)
-    o.attendee = v
-    v = g("availability")
-    if v is not None:
-        c += 1
-        v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
-    o.availability = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_AttendeeAvailability)
-    o._odata_changed = _CLEAN
-    o.__class__ = AttendeeAvailability
-    return o
-
-
-_R_AuthorizationInfo = REGISTRY.raw_class(AuthorizationInfo)
-_W_AuthorizationInfo: frozenset[str] = frozenset(("certificateUserIds",))
-
-
-def _AuthorizationInfo(d: dict[str, Any]) -> AuthorizationInfo:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.authorizationInfo":
-        r = REGISTRY.derived(d, t, AuthorizationInfo)
-        if r is not None:
-            return r
-    o = _new(_R_AuthorizationInfo)
-    c = 0
-    v = g("certificateUserIds")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
-    o.certificate_user_ids = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_AuthorizationInfo)
-    o._odata_changed = _CLEAN
-    o.__class__ = AuthorizationInfo
-    return o
-
-
-_R_AutomaticRepliesMailTips = REGISTRY.raw_class(AutomaticRepliesMailTips)
-_W_AutomaticRepliesMailTips: frozenset[str] = frozenset(
-    (
-        "message",
-        "messageLanguage",
-        "scheduledEndTime",
-        "scheduledStartTime",
-    )
-)
-
-
-def _AutomaticRepliesMailTips(d: dict[str, Any]) -> AutomaticRepliesMailTips:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.automaticRepliesMailTips":
-        r = REGISTRY.derived(d, t, AutomaticRepliesMailTips)
-        if r is not None:
-            return r
-    o = _new(_R_AutomaticRepliesMailTips)
-    c = 0
-    v = g("message")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.message = v
-    v = g("messageLanguage")
-    if v is not None:
-        c += 1
-        v = _LocaleInfo(v)
-    o.message_language = v
-    v = g("scheduledEndTime")
-    if v is not None:
-        c += 1
-        v = _DateTimeTimeZone(v)
-    o.scheduled_end_time = v
-    v = g("scheduledStartTime")
-    if v is not None:
-        c += 1
-        v = _DateTimeTimeZone(v)
-    o.scheduled_start_time = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_AutomaticRepliesMailTips)
-    o._odata_changed = _CLEAN
-    o.__class__ = AutomaticRepliesMailTips
-    return o
-
-
-_R_AutomaticRepliesSetting = REGISTRY.raw_class(AutomaticRepliesSetting)
-_W_AutomaticRepliesSetting: frozenset[str] = frozenset(
-    (
-        "externalAudience",
-        "externalReplyMessage",
-        "internalReplyMessage",
-        "scheduledEndDateTime",
-        "scheduledStartDateTime",
-        "status",
-    )
-)
-
-
-def _AutomaticRepliesSetting(d: dict[str, Any]) -> AutomaticRepliesSetting:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.automaticRepliesSetting":
-        r = REGISTRY.derived(d, t, AutomaticRepliesSetting)
-        if r is not None:
-            return r
-    o = _new(_R_AutomaticRepliesSetting)
-    c = 0
-    v = g("externalAudience")
-    if v is not None:
-        c += 1
-        v = _map_ExternalAudienceScope.get(v) or ExternalAudienceScope(v)
-    o.external_audience = v
-    v = g("externalReplyMessage")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.external_reply_message = v
-    v = g("internalReplyMessage")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.internal_reply_message = v
-    v = g("scheduledEndDateTime")
-    if v is not None:
-        c += 1
-        v = _DateTimeTimeZone(v)
-    o.scheduled_end_date_time = v
-    v = g("scheduledStartDateTime")
-    if v is not None:
-        c += 1
-        v = _DateTimeTimeZone(v)
-    o.scheduled_start_date_time = v
-    v = g("status")
-    if v is not None:
-        c += 1
-        v = _map_AutomaticRepliesStatus.get(v) or AutomaticRepliesStatus(v)
-    o.status = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_AutomaticRepliesSetting)
-    o._odata_changed = _CLEAN
-    o.__class__ = AutomaticRepliesSetting
-    return o
-
-
-_R_ConvertIdResult = REGISTRY.raw_class(ConvertIdResult)
-_W_ConvertIdResult: frozenset[str] = frozenset(
-    (
-        "errorDetails",
-        "sourceId",
-        "targetId",
-    )
-)
-
-
-def _ConvertIdResult(d: dict[str, Any]) -> ConvertIdResult:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.convertIdResult":
-        r = REGISTRY.derived(d, t, ConvertIdResult)
-        if r is not None:
-            return r
-    o = _new(_R_ConvertIdResult)
-    c = 0
-    v = g("errorDetails")
-    if v is not None:
-        c += 1
-        v = _GenericError(v)
-    o.error_details = v
-    v = g("sourceId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.source_id = v
-    v = g("targetId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.target_id = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_ConvertIdResult)
-    o._odata_changed = _CLEAN
-    o.__class__ = ConvertIdResult
-    return o
-
-
-_R_CustomSecurityAttributeValue = REGISTRY.raw_class(CustomSecurityAttributeValue)
-_W_CustomSecurityAttributeValue: frozenset[str] = frozenset(())
-
-
-def _CustomSecurityAttributeValue(d: dict[str, Any]) -> CustomSecurityAttributeValue:
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.customSecurityAttributeValue":
-        r = REGISTRY.derived(d, t, CustomSecurityAttributeValue)
-        if r is not None:
-            return r
-    o = _new(_R_CustomSecurityAttributeValue)
-    c = 0
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_CustomSecurityAttributeValue)
-    o._odata_changed = _CLEAN
-    o.__class__ = CustomSecurityAttributeValue
-    return o
-
-
-_R_TimeZoneBase = REGISTRY.raw_class(TimeZoneBase)
-_W_TimeZoneBase: frozenset[str] = frozenset(("name",))
-
-
-def _TimeZoneBase(d: dict[str, Any]) -> TimeZoneBase:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.timeZoneBase":
-        r = REGISTRY.derived(d, t, TimeZoneBase)
-        if r is not None:
-            return r
-    o = _new(_R_TimeZoneBase)
-    c = 0
-    v = g("name")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.name = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_TimeZoneBase)
-    o._odata_changed = _CLEAN
-    o.__class__ = TimeZoneBase
-    return o
-
-
-_R_CustomTimeZone = REGISTRY.raw_class(CustomTimeZone)
-_W_CustomTimeZone: frozenset[str] = frozenset(
-    (
-        "name",
-        "bias",
-        "daylightOffset",
-        "standardOffset",
-    )
-)
-
-
-def _CustomTimeZone(d: dict[str, Any]) -> CustomTimeZone:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.customTimeZone":
-        r = REGISTRY.derived(d, t, CustomTimeZone)
-        if r is not None:
-            return r
-    o = _new(_R_CustomTimeZone)
-    c = 0
-    v = g("name")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.name = v
-    v = g("bias")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.bias = v
-    v = g("daylightOffset")
-    if v is not None:
-        c += 1
-        v = _DaylightTimeZoneOffset(v)
-    o.daylight_offset = v
-    v = g("standardOffset")
-    if v is not None:
-        c += 1
-        v = _StandardTimeZoneOffset(v)
-    o.standard_offset = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_CustomTimeZone)
-    o._odata_changed = _CLEAN
-    o.__class__ = CustomTimeZone
-    return o
-
-
-_R_DateTimeTimeZone = REGISTRY.raw_class(DateTimeTimeZone)
-_W_DateTimeTimeZone: frozenset[str] = frozenset(
-    (
-        "dateTime",
-        "timeZone",
-    )
-)
-
-
-def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.dateTimeTimeZone":
-        r = REGISTRY.derived(d, t, DateTimeTimeZone)
-        if r is not None:
-            return r
-    o = _new(_R_DateTimeTimeZone)
-    c = 0
-    v = g("dateTime")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.date_time = v
-    v = g("timeZone")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.time_zone = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_DateTimeTimeZone)
-    o._odata_changed = _CLEAN
-    o.__class__ = DateTimeTimeZone
-    return o
-
-
-_R_StandardTimeZoneOffset = REGISTRY.raw_class(StandardTimeZoneOffset)
-_W_StandardTimeZoneOffset: frozenset[str] = frozenset(
-    (
-        "dayOccurrence",
-        "dayOfWeek",
-        "month",
-        "time",
-        "year",
-    )
-)
-
-
-def _StandardTimeZoneOffset(d: dict[str, Any]) -> StandardTimeZoneOffset:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.standardTimeZoneOffset":
-        r = REGISTRY.derived(d, t, StandardTimeZoneOffset)
-        if r is not None:
-            return r
-    o = _new(_R_StandardTimeZoneOffset)
-    c = 0
-    v = g("dayOccurrence")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.day_occurrence = v
-    v = g("dayOfWeek")
-    if v is not None:
-        c += 1
-        v = _map_DayOfWeek.get(v) or DayOfWeek(v)
-    o.day_of_week = v
-    v = g("month")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.month = v
-    v = g("time")
-    if v is not None:
-        c += 1
-        v = _edm_TimeOfDay(v)
-    o.time = v
-    v = g("year")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.year = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_StandardTimeZoneOffset)
-    o._odata_changed = _CLEAN
-    o.__class__ = StandardTimeZoneOffset
-    return o
-
-
-_R_DaylightTimeZoneOffset = REGISTRY.raw_class(DaylightTimeZoneOffset)
-_W_DaylightTimeZoneOffset: frozenset[str] = frozenset(
-    (
-        "dayOccurrence",
-        "dayOfWeek",
-        "month",
-        "time",
-        "year",
-        "daylightBias",
-    )
-)
-
-
-def _DaylightTimeZoneOffset(d: dict[str, Any]) -> DaylightTimeZoneOffset:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.daylightTimeZoneOffset":
-        r = REGISTRY.derived(d, t, DaylightTimeZoneOffset)
-        if r is not None:
-            return r
-    o = _new(_R_DaylightTimeZoneOffset)
-    c = 0
-    v = g("dayOccurrence")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.day_occurrence = v
-    v = g("dayOfWeek")
-    if v is not None:
-        c += 1
-        v = _map_DayOfWeek.get(v) or DayOfWeek(v)
-    o.day_of_week = v
-    v = g("month")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.month = v
-    v = g("time")
-    if v is not None:
-        c += 1
-        v = _edm_TimeOfDay(v)
-    o.time = v
-    v = g("year")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.year = v
-    v = g("daylightBias")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.daylight_bias = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_DaylightTimeZoneOffset)
-    o._odata_changed = _CLEAN
-    o.__class__ = DaylightTimeZoneOffset
-    return o
-
-
-_R_DeviceAndAppManagementData = REGISTRY.raw_class(DeviceAndAppManagementData)
-_W_DeviceAndAppManagementData: frozenset[str] = frozenset(("content",))
-
-
-def _DeviceAndAppManagementData(d: dict[str, Any]) -> DeviceAndAppManagementData:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.deviceAndAppManagementData":
-        r = REGISTRY.derived(d, t, DeviceAndAppManagementData)
-        if r is not None:
-            return r
-    o = _new(_R_DeviceAndAppManagementData)
-    c = 0
-    v = g("content")
-    if v is not None:
-        c += 1
-    o.content = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_DeviceAndAppManagementData)
-    o._odata_changed = _CLEAN
-    o.__class__ = DeviceAndAppManagementData
-    return o
-
-
-_R_EmailAddress = REGISTRY.raw_class(EmailAddress)
-_W_EmailAddress: frozenset[str] = frozenset(
-    (
-        "address",
-        "name",
-    )
-)
-
-
-def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.emailAddress":
-        r = REGISTRY.derived(d, t, EmailAddress)
-        if r is not None:
-            return r
-    o = _new(_R_EmailAddress)
-    c = 0
-    v = g("address")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.address = v
-    v = g("name")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.name = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_EmailAddress)
-    o._odata_changed = _CLEAN
-    o.__class__ = EmailAddress
-    return o
-
-
-_R_EmployeeOrgData = REGISTRY.raw_class(EmployeeOrgData)
-_W_EmployeeOrgData: frozenset[str] = frozenset(
-    (
-        "costCenter",
-        "division",
-    )
-)
-
-
-def _EmployeeOrgData(d: dict[str, Any]) -> EmployeeOrgData:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.employeeOrgData":
-        r = REGISTRY.derived(d, t, EmployeeOrgData)
-        if r is not None:
-            return r
-    o = _new(_R_EmployeeOrgData)
-    c = 0
-    v = g("costCenter")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.cost_center = v
-    v = g("division")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.division = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_EmployeeOrgData)
-    o._odata_changed = _CLEAN
-    o.__class__ = EmployeeOrgData
-    return o
-
-
-_R_FollowupFlag = REGISTRY.raw_class(FollowupFlag)
-_W_FollowupFlag: frozenset[str] = frozenset(
-    (
-        "completedDateTime",
-        "dueDateTime",
-        "flagStatus",
-        "startDateTime",
-    )
-)
-
-
-def _FollowupFlag(d: dict[str, Any]) -> FollowupFlag:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.followupFlag":
-        r = REGISTRY.derived(d, t, FollowupFlag)
-        if r is not None:
-            return r
-    o = _new(_R_FollowupFlag)
-    c = 0
-    v = g("completedDateTime")
-    if v is not None:
-        c += 1
-        v = _DateTimeTimeZone(v)
-    o.completed_date_time = v
-    v = g("dueDateTime")
-    if v is not None:
-        c += 1
-        v = _DateTimeTimeZone(v)
-    o.due_date_time = v
-    v = g("flagStatus")
-    if v is not None:
-        c += 1
-        v = _map_FollowupFlagStatus.get(v) or FollowupFlagStatus(v)
-    o.flag_status = v
-    v = g("startDateTime")
-    if v is not None:
-        c += 1
-        v = _DateTimeTimeZone(v)
-    o.start_date_time = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_FollowupFlag)
-    o._odata_changed = _CLEAN
-    o.__class__ = FollowupFlag
-    return o
-
-
-_R_FreeBusyError = REGISTRY.raw_class(FreeBusyError)
-_W_FreeBusyError: frozenset[str] = frozenset(
-    (
-        "message",
-        "responseCode",
-    )
-)
-
-
-def _FreeBusyError(d: dict[str, Any]) -> FreeBusyError:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.freeBusyError":
-        r = REGISTRY.derived(d, t, FreeBusyError)
-        if r is not None:
-            return r
-    o = _new(_R_FreeBusyError)
-    c = 0
-    v = g("message")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.message = v
-    v = g("responseCode")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.response_code = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_FreeBusyError)
-    o._odata_changed = _CLEAN
-    o.__class__ = FreeBusyError
-    return o
-
-
-_R_GenericError = REGISTRY.raw_class(GenericError)
-_W_GenericError: frozenset[str] = frozenset(
-    (
-        "code",
-        "message",
-    )
-)
-
-
-def _GenericError(d: dict[str, Any]) -> GenericError:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.genericError":
-        r = REGISTRY.derived(d, t, GenericError)
-        if r is not None:
-            return r
-    o = _new(_R_GenericError)
-    c = 0
-    v = g("code")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.code = v
-    v = g("message")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.message = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_GenericError)
-    o._odata_changed = _CLEAN
-    o.__class__ = GenericError
-    return o
-
-
-_R_InternetMessageHeader = REGISTRY.raw_class(InternetMessageHeader)
-_W_InternetMessageHeader: frozenset[str] = frozenset(
-    (
-        "name",
-        "value",
-    )
-)
-
-
-def _InternetMessageHeader(d: dict[str, Any]) -> InternetMessageHeader:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.internetMessageHeader":
-        r = REGISTRY.derived(d, t, InternetMessageHeader)
-        if r is not None:
-            return r
-    o = _new(_R_InternetMessageHeader)
-    c = 0
-    v = g("name")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.name = v
-    v = g("value")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.value = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_InternetMessageHeader)
-    o._odata_changed = _CLEAN
-    o.__class__ = InternetMessageHeader
-    return o
-
-
-_R_IosMobileAppIdentifier = REGISTRY.raw_class(IosMobileAppIdentifier)
-_W_IosMobileAppIdentifier: frozenset[str] = frozenset(("bundleId",))
-
-
-def _IosMobileAppIdentifier(d: dict[str, Any]) -> IosMobileAppIdentifier:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.iosMobileAppIdentifier":
-        r = REGISTRY.derived(d, t, IosMobileAppIdentifier)
-        if r is not None:
-            return r
-    o = _new(_R_IosMobileAppIdentifier)
-    c = 0
-    v = g("bundleId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.bundle_id = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_IosMobileAppIdentifier)
-    o._odata_changed = _CLEAN
-    o.__class__ = IosMobileAppIdentifier
-    return o
-
-
-_R_ItemBody = REGISTRY.raw_class(ItemBody)
-_W_ItemBody: frozenset[str] = frozenset(
-    (
-        "content",
-        "contentType",
-    )
-)
-
-
-def _ItemBody(d: dict[str, Any]) -> ItemBody:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.itemBody":
-        r = REGISTRY.derived(d, t, ItemBody)
-        if r is not None:
-            return r
-    o = _new(_R_ItemBody)
-    c = 0
-    v = g("content")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.content = v
-    v = g("contentType")
-    if v is not None:
-        c += 1
-        v = _map_BodyType.get(v) or BodyType(v)
-    o.content_type = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_ItemBody)
-    o._odata_changed = _CLEAN
-    o.__class__ = ItemBody
-    return o
-
-
-_R_LicenseAssignmentState = REGISTRY.raw_class(LicenseAssignmentState)
-_W_LicenseAssignmentState: frozenset[str] = frozenset(
-    (
-        "assignedByGroup",
-        "disabledPlans",
-        "error",
-        "lastUpdatedDateTime",
-        "skuId",
-        "state",
-    )
-)
-
-
-def _LicenseAssignmentState(d: dict[str, Any]) -> LicenseAssignmentState:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.licenseAssignmentState":
-        r = REGISTRY.derived(d, t, LicenseAssignmentState)
-        if r is not None:
-            return r
-    o = _new(_R_LicenseAssignmentState)
-    c = 0
-    v = g("assignedByGroup")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.assigned_by_group = v
-    v = g("disabledPlans")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([_edm_Guid(x) for x in v])
-    o.disabled_plans = v
-    v = g("error")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.error = v
-    v = g("lastUpdatedDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.last_updated_date_time = v
-    v = g("skuId")
-    if v is not None:
-        c += 1
-        v = _edm_Guid(v)
-    o.sku_id = v
-    v = g("state")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.state = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_LicenseAssignmentState)
-    o._odata_changed = _CLEAN
-    o.__class__ = LicenseAssignmentState
-    return o
-
-
 _R_LicenseProcessingState = REGISTRY.raw_class(LicenseProcessingState)
 _W_LicenseProcessingState: frozenset[str] = frozenset(("state",))
 
@@ -1459,740 +807,6 @@ def _LicenseProcessingState(d: dict[str, Any]) -> LicenseProcessingState:
         _rest(o, d, _W_LicenseProcessingState)
     o._odata_changed = _CLEAN
     o.__class__ = LicenseProcessingState
-    return o
-
-
-_R_LocaleInfo = REGISTRY.raw_class(LocaleInfo)
-_W_LocaleInfo: frozenset[str] = frozenset(
-    (
-        "displayName",
-        "locale",
-    )
-)
-
-
-def _LocaleInfo(d: dict[str, Any]) -> LocaleInfo:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.localeInfo":
-        r = REGISTRY.derived(d, t, LocaleInfo)
-        if r is not None:
-            return r
-    o = _new(_R_LocaleInfo)
-    c = 0
-    v = g("displayName")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.display_name = v
-    v = g("locale")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.locale = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_LocaleInfo)
-    o._odata_changed = _CLEAN
-    o.__class__ = LocaleInfo
-    return o
-
-
-_R_Location = REGISTRY.raw_class(Location)
-_W_Location: frozenset[str] = frozenset(
-    (
-        "address",
-        "coordinates",
-        "displayName",
-        "locationEmailAddress",
-        "locationType",
-        "locationUri",
-        "uniqueId",
-        "uniqueIdType",
-    )
-)
-
-
-def _Location(d: dict[str, Any]) -> Location:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.location":
-        r = REGISTRY.derived(d, t, Location)
-        if r is not None:
-            return r
-    o = _new(_R_Location)
-    c = 0
-    v = g("address")
-    if v is not None:
-        c += 1
-        v = _PhysicalAddress(v)
-    o.address = v
-    v = g("coordinates")
-    if v is not None:
-        c += 1
-        v = _OutlookGeoCoordinates(v)
-    o.coordinates = v
-    v = g("displayName")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.display_name = v
-    v = g("locationEmailAddress")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.location_email_address = v
-    v = g("locationType")
-    if v is not None:
-        c += 1
-        v = _map_LocationType.get(v) or LocationType(v)
-    o.location_type = v
-    v = g("locationUri")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.location_uri = v
-    v = g("uniqueId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.unique_id = v
-    v = g("uniqueIdType")
-    if v is not None:
-        c += 1
-        v = _map_LocationUniqueIdType.get(v) or LocationUniqueIdType(v)
-    o.unique_id_type = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_Location)
-    o._odata_changed = _CLEAN
-    o.__class__ = Location
-    return o
-
-
-_R_LocationConstraint = REGISTRY.raw_class(LocationConstraint)
-_W_LocationConstraint: frozenset[str] = frozenset(
-    (
-        "isRequired",
-        "locations",
-        "suggestLocation",
-    )
-)
-
-
-def _LocationConstraint(d: dict[str, Any]) -> LocationConstraint:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.locationConstraint":
-        r = REGISTRY.derived(d, t, LocationConstraint)
-        if r is not None:
-            return r
-    o = _new(_R_LocationConstraint)
-    c = 0
-    v = g("isRequired")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_required = v
-    v = g("locations")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _LocationConstraintItem(x) for x in v])
-    o.locations = v
-    v = g("suggestLocation")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.suggest_location = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_LocationConstraint)
-    o._odata_changed = _CLEAN
-    o.__class__ = LocationConstraint
-    return o
-
-
-_R_LocationConstraintItem = REGISTRY.raw_class(LocationConstraintItem)
-_W_LocationConstraintItem: frozenset[str] = frozenset(
-    (
-        "address",
-        "coordinates",
-        "displayName",
-        "locationEmailAddress",
-        "locationType",
-        "locationUri",
-        "uniqueId",
-        "uniqueIdType",
-        "resolveAvailability",
-    )
-)
-
-
-def _LocationConstraintItem(d: dict[str, Any]) -> LocationConstraintItem:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.locationConstraintItem":
-        r = REGISTRY.derived(d, t, LocationConstraintItem)
-        if r is not None:
-            return r
-    o = _new(_R_LocationConstraintItem)
-    c = 0
-    v = g("address")
-    if v is not None:
-        c += 1
-        v = _PhysicalAddress(v)
-    o.address = v
-    v = g("coordinates")
-    if v is not None:
-        c += 1
-        v = _OutlookGeoCoordinates(v)
-    o.coordinates = v
-    v = g("displayName")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.display_name = v
-    v = g("locationEmailAddress")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.location_email_address = v
-    v = g("locationType")
-    if v is not None:
-        c += 1
-        v = _map_LocationType.get(v) or LocationType(v)
-    o.location_type = v
-    v = g("locationUri")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.location_uri = v
-    v = g("uniqueId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.unique_id = v
-    v = g("uniqueIdType")
-    if v is not None:
-        c += 1
-        v = _map_LocationUniqueIdType.get(v) or LocationUniqueIdType(v)
-    o.unique_id_type = v
-    v = g("resolveAvailability")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.resolve_availability = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_LocationConstraintItem)
-    o._odata_changed = _CLEAN
-    o.__class__ = LocationConstraintItem
-    return o
-
-
-_R_MailboxSettings = REGISTRY.raw_class(MailboxSettings)
-_W_MailboxSettings: frozenset[str] = frozenset(
-    (
-        "archiveFolder",
-        "automaticRepliesSetting",
-        "dateFormat",
-        "delegateMeetingMessageDeliveryOptions",
-        "language",
-        "timeFormat",
-        "timeZone",
-        "userPurpose",
-        "workingHours",
-    )
-)
-
-
-def _MailboxSettings(d: dict[str, Any]) -> MailboxSettings:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.mailboxSettings":
-        r = REGISTRY.derived(d, t, MailboxSettings)
-        if r is not None:
-            return r
-    o = _new(_R_MailboxSettings)
-    c = 0
-    v = g("archiveFolder")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.archive_folder = v
-    v = g("automaticRepliesSetting")
-    if v is not None:
-        c += 1
-        v = _AutomaticRepliesSetting(v)
-    o.automatic_replies_setting = v
-    v = g("dateFormat")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.date_format = v
-    v = g("delegateMeetingMessageDeliveryOptions")
-    if v is not None:
-        c += 1
-        v = _map_DelegateMeetingMessageDeliveryOptions.get(v) or DelegateMeetingMessageDeliveryOptions(v)
-    o.delegate_meeting_message_delivery_options = v
-    v = g("language")
-    if v is not None:
-        c += 1
-        v = _LocaleInfo(v)
-    o.language = v
-    v = g("timeFormat")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.time_format = v
-    v = g("timeZone")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.time_zone = v
-    v = g("userPurpose")
-    if v is not None:
-        c += 1
-        v = _map_UserPurpose.get(v) or UserPurpose(v)
-    o.user_purpose = v
-    v = g("workingHours")
-    if v is not None:
-        c += 1
-        v = _WorkingHours(v)
-    o.working_hours = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_MailboxSettings)
-    o._odata_changed = _CLEAN
-    o.__class__ = MailboxSettings
-    return o
-
-
-_R_MailTips = REGISTRY.raw_class(MailTips)
-_W_MailTips: frozenset[str] = frozenset(
-    (
-        "automaticReplies",
-        "customMailTip",
-        "deliveryRestricted",
-        "emailAddress",
-        "error",
-        "externalMemberCount",
-        "isModerated",
-        "mailboxFull",
-        "maxMessageSize",
-        "recipientScope",
-        "recipientSuggestions",
-        "totalMemberCount",
-    )
-)
-
-
-def _MailTips(d: dict[str, Any]) -> MailTips:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.mailTips":
-        r = REGISTRY.derived(d, t, MailTips)
-        if r is not None:
-            return r
-    o = _new(_R_MailTips)
-    c = 0
-    v = g("automaticReplies")
-    if v is not None:
-        c += 1
-        v = _AutomaticRepliesMailTips(v)
-    o.automatic_replies = v
-    v = g("customMailTip")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.custom_mail_tip = v
-    v = g("deliveryRestricted")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.delivery_restricted = v
-    v = g("emailAddress")
-    if v is not None:
-        c += 1
-        v = _EmailAddress(v)
-    o.email_address = v
-    v = g("error")
-    if v is not None:
-        c += 1
-        v = _MailTipsError(v)
-    o.error = v
-    v = g("externalMemberCount")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.external_member_count = v
-    v = g("isModerated")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_moderated = v
-    v = g("mailboxFull")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.mailbox_full = v
-    v = g("maxMessageSize")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.max_message_size = v
-    v = g("recipientScope")
-    if v is not None:
-        c += 1
-        v = _flags(RecipientScopeType, v)
-    o.recipient_scope = v
-    v = g("recipientSuggestions")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _Recipient(x) for x in v])
-    o.recipient_suggestions = v
-    v = g("totalMemberCount")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.total_member_count = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_MailTips)
-    o._odata_changed = _CLEAN
-    o.__class__ = MailTips
-    return o
-
-
-_R_MailTipsError = REGISTRY.raw_class(MailTipsError)
-_W_MailTipsError: frozenset[str] = frozenset(
-    (
-        "code",
-        "message",
-    )
-)
-
-
-def _MailTipsError(d: dict[str, Any]) -> MailTipsError:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.mailTipsError":
-        r = REGISTRY.derived(d, t, MailTipsError)
-        if r is not None:
-            return r
-    o = _new(_R_MailTipsError)
-    c = 0
-    v = g("code")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.code = v
-    v = g("message")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.message = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_MailTipsError)
-    o._odata_changed = _CLEAN
-    o.__class__ = MailTipsError
-    return o
-
-
-_R_ManagedAppDiagnosticStatus = REGISTRY.raw_class(ManagedAppDiagnosticStatus)
-_W_ManagedAppDiagnosticStatus: frozenset[str] = frozenset(
-    (
-        "mitigationInstruction",
-        "state",
-        "validationName",
-    )
-)
-
-
-def _ManagedAppDiagnosticStatus(d: dict[str, Any]) -> ManagedAppDiagnosticStatus:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.managedAppDiagnosticStatus":
-        r = REGISTRY.derived(d, t, ManagedAppDiagnosticStatus)
-        if r is not None:
-            return r
-    o = _new(_R_ManagedAppDiagnosticStatus)
-    c = 0
-    v = g("mitigationInstruction")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.mitigation_instruction = v
-    v = g("state")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.state = v
-    v = g("validationName")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.validation_name = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_ManagedAppDiagnosticStatus)
-    o._odata_changed = _CLEAN
-    o.__class__ = ManagedAppDiagnosticStatus
-    return o
-
-
-_R_MeetingTimeSuggestion = REGISTRY.raw_class(MeetingTimeSuggestion)
-_W_MeetingTimeSuggestion: frozenset[str] = frozenset(
-    (
-        "attendeeAvailability",
-        "confidence",
-        "locations",
-        "meetingTimeSlot",
-        "order",
-        "organizerAvailability",
-        "suggestionReason",
-    )
-)
-
-
-def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.meetingTimeSuggestion":
-        r = REGISTRY.derived(d, t, MeetingTimeSuggestion)
-        if r is not None:
-            return r
-    o = _new(_R_MeetingTimeSuggestion)
-    c = 0
-    v = g("attendeeAvailability")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _AttendeeAvailability(x) for x in v])
-    o.attendee_availability = v
-    v = g("confidence")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
-    o.confidence = v
-    v = g("locations")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _Location(x) for x in v])
-    o.locations = v
-    v = g("meetingTimeSlot")
-    if v is not None:
-        c += 1
-        v = _TimeSlot(v)
-    o.meeting_time_slot = v
-    v = g("order")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.order = v
-    v = g("organizerAvailability")
-    if v is not None:
-        c += 1
-        v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
-    o.organizer_availability = v
-    v = g("suggestionReason")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.suggestion_reason = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_MeetingTimeSuggestion)
-    o._odata_changed = _CLEAN
-    o.__class__ = MeetingTimeSuggestion
-    return o
-
-
-_R_MeetingTimeSuggestionsResult = REGISTRY.raw_class(MeetingTimeSuggestionsResult)
-_W_MeetingTimeSuggestionsResult: frozenset[str] = frozenset(
-    (
-        "emptySuggestionsReason",
-        "meetingTimeSuggestions",
-    )
-)
-
-
-def _MeetingTimeSuggestionsResult(d: dict[str, Any]) -> MeetingTimeSuggestionsResult:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.meetingTimeSuggestionsResult":
-        r = REGISTRY.derived(d, t, MeetingTimeSuggestionsResult)
-        if r is not None:
-            return r
-    o = _new(_R_MeetingTimeSuggestionsResult)
-    c = 0
-    v = g("emptySuggestionsReason")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.empty_suggestions_reason = v
-    v = g("meetingTimeSuggestions")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _MeetingTimeSuggestion(x) for x in v])
-    o.meeting_time_suggestions = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_MeetingTimeSuggestionsResult)
-    o._odata_changed = _CLEAN
-    o.__class__ = MeetingTimeSuggestionsResult
-    return o
-
-
-_R_ObjectIdentity = REGISTRY.raw_class(ObjectIdentity)
-_W_ObjectIdentity: frozenset[str] = frozenset(
-    (
-        "issuer",
-        "issuerAssignedId",
-        "signInType",
-    )
-)
-
-
-def _ObjectIdentity(d: dict[str, Any]) -> ObjectIdentity:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.objectIdentity":
-        r = REGISTRY.derived(d, t, ObjectIdentity)
-        if r is not None:
-            return r
-    o = _new(_R_ObjectIdentity)
-    c = 0
-    v = g("issuer")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.issuer = v
-    v = g("issuerAssignedId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.issuer_assigned_id = v
-    v = g("signInType")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.sign_in_type = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_ObjectIdentity)
-    o._odata_changed = _CLEAN
-    o.__class__ = ObjectIdentity
-    return o
-
-
-_R_OnlineMeetingInfo = REGISTRY.raw_class(OnlineMeetingInfo)
-_W_OnlineMeetingInfo: frozenset[str] = frozenset(
-    (
-        "conferenceId",
-        "joinUrl",
-        "phones",
-        "quickDial",
-        "tollFreeNumbers",
-        "tollNumber",
-    )
-)
-
-
-def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.onlineMeetingInfo":
-        r = REGISTRY.derived(d, t, OnlineMeetingInfo)
-        if r is not None:
-            return r
-    o = _new(_R_OnlineMeetingInfo)
-    c = 0
-    v = g("conferenceId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.conference_id = v
-    v = g("joinUrl")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.join_url = v
-    v = g("phones")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _Phone(x) for x in v])
-    o.phones = v
-    v = g("quickDial")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.quick_dial = v
-    v = g("tollFreeNumbers")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
-    o.toll_free_numbers = v
-    v = g("tollNumber")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.toll_number = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_OnlineMeetingInfo)
-    o._odata_changed = _CLEAN
-    o.__class__ = OnlineMeetingInfo
     return o
 
 
@@ -2364,664 +978,6 @@ def _OnPremisesProvisioningError(d: dict[str, Any]) -> OnPremisesProvisioningErr
     return o
 
 
-_R_OutlookGeoCoordinates = REGISTRY.raw_class(OutlookGeoCoordinates)
-_W_OutlookGeoCoordinates: frozenset[str] = frozenset(
-    (
-        "accuracy",
-        "altitude",
-        "altitudeAccuracy",
-        "latitude",
-        "longitude",
-    )
-)
-
-
-def _OutlookGeoCoordinates(d: dict[str, Any]) -> OutlookGeoCoordinates:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.outlookGeoCoordinates":
-        r = REGISTRY.derived(d, t, OutlookGeoCoordinates)
-        if r is not None:
-            return r
-    o = _new(_R_OutlookGeoCoordinates)
-    c = 0
-    v = g("accuracy")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
-    o.accuracy = v
-    v = g("altitude")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
-    o.altitude = v
-    v = g("altitudeAccuracy")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
-    o.altitude_accuracy = v
-    v = g("latitude")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
-    o.latitude = v
-    v = g("longitude")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
-    o.longitude = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_OutlookGeoCoordinates)
-    o._odata_changed = _CLEAN
-    o.__class__ = OutlookGeoCoordinates
-    return o
-
-
-_R_PasswordProfile = REGISTRY.raw_class(PasswordProfile)
-_W_PasswordProfile: frozenset[str] = frozenset(
-    (
-        "forceChangePasswordNextSignIn",
-        "forceChangePasswordNextSignInWithMfa",
-        "password",
-    )
-)
-
-
-def _PasswordProfile(d: dict[str, Any]) -> PasswordProfile:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.passwordProfile":
-        r = REGISTRY.derived(d, t, PasswordProfile)
-        if r is not None:
-            return r
-    o = _new(_R_PasswordProfile)
-    c = 0
-    v = g("forceChangePasswordNextSignIn")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.force_change_password_next_sign_in = v
-    v = g("forceChangePasswordNextSignInWithMfa")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.force_change_password_next_sign_in_with_mfa = v
-    v = g("password")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.password = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_PasswordProfile)
-    o._odata_changed = _CLEAN
-    o.__class__ = PasswordProfile
-    return o
-
-
-_R_PatternedRecurrence = REGISTRY.raw_class(PatternedRecurrence)
-_W_PatternedRecurrence: frozenset[str] = frozenset(
-    (
-        "pattern",
-        "range",
-    )
-)
-
-
-def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.patternedRecurrence":
-        r = REGISTRY.derived(d, t, PatternedRecurrence)
-        if r is not None:
-            return r
-    o = _new(_R_PatternedRecurrence)
-    c = 0
-    v = g("pattern")
-    if v is not None:
-        c += 1
-        v = _RecurrencePattern(v)
-    o.pattern = v
-    v = g("range")
-    if v is not None:
-        c += 1
-        v = _RecurrenceRange(v)
-    o.range = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_PatternedRecurrence)
-    o._odata_changed = _CLEAN
-    o.__class__ = PatternedRecurrence
-    return o
-
-
-_R_Phone = REGISTRY.raw_class(Phone)
-_W_Phone: frozenset[str] = frozenset(
-    (
-        "language",
-        "number",
-        "region",
-        "type",
-    )
-)
-
-
-def _Phone(d: dict[str, Any]) -> Phone:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.phone":
-        r = REGISTRY.derived(d, t, Phone)
-        if r is not None:
-            return r
-    o = _new(_R_Phone)
-    c = 0
-    v = g("language")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.language = v
-    v = g("number")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.number = v
-    v = g("region")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.region = v
-    v = g("type")
-    if v is not None:
-        c += 1
-        v = _map_PhoneType.get(v) or PhoneType(v)
-    o.type = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_Phone)
-    o._odata_changed = _CLEAN
-    o.__class__ = Phone
-    return o
-
-
-_R_PhysicalAddress = REGISTRY.raw_class(PhysicalAddress)
-_W_PhysicalAddress: frozenset[str] = frozenset(
-    (
-        "city",
-        "countryOrRegion",
-        "postalCode",
-        "state",
-        "street",
-    )
-)
-
-
-def _PhysicalAddress(d: dict[str, Any]) -> PhysicalAddress:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.physicalAddress":
-        r = REGISTRY.derived(d, t, PhysicalAddress)
-        if r is not None:
-            return r
-    o = _new(_R_PhysicalAddress)
-    c = 0
-    v = g("city")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.city = v
-    v = g("countryOrRegion")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.country_or_region = v
-    v = g("postalCode")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.postal_code = v
-    v = g("state")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.state = v
-    v = g("street")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.street = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_PhysicalAddress)
-    o._odata_changed = _CLEAN
-    o.__class__ = PhysicalAddress
-    return o
-
-
-_R_ProvisionedPlan = REGISTRY.raw_class(ProvisionedPlan)
-_W_ProvisionedPlan: frozenset[str] = frozenset(
-    (
-        "capabilityStatus",
-        "provisioningStatus",
-        "service",
-    )
-)
-
-
-def _ProvisionedPlan(d: dict[str, Any]) -> ProvisionedPlan:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.provisionedPlan":
-        r = REGISTRY.derived(d, t, ProvisionedPlan)
-        if r is not None:
-            return r
-    o = _new(_R_ProvisionedPlan)
-    c = 0
-    v = g("capabilityStatus")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.capability_status = v
-    v = g("provisioningStatus")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.provisioning_status = v
-    v = g("service")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.service = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_ProvisionedPlan)
-    o._odata_changed = _CLEAN
-    o.__class__ = ProvisionedPlan
-    return o
-
-
-_R_RecurrencePattern = REGISTRY.raw_class(RecurrencePattern)
-_W_RecurrencePattern: frozenset[str] = frozenset(
-    (
-        "dayOfMonth",
-        "daysOfWeek",
-        "firstDayOfWeek",
-        "index",
-        "interval",
-        "month",
-        "type",
-    )
-)
-
-
-def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.recurrencePattern":
-        r = REGISTRY.derived(d, t, RecurrencePattern)
-        if r is not None:
-            return r
-    o = _new(_R_RecurrencePattern)
-    c = 0
-    v = g("dayOfMonth")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.day_of_month = v
-    v = g("daysOfWeek")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)) for x in v])
-    o.days_of_week = v
-    v = g("firstDayOfWeek")
-    if v is not None:
-        c += 1
-        v = _map_DayOfWeek.get(v) or DayOfWeek(v)
-    o.first_day_of_week = v
-    v = g("index")
-    if v is not None:
-        c += 1
-        v = _map_WeekIndex.get(v) or WeekIndex(v)
-    o.index = v
-    v = g("interval")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.interval = v
-    v = g("month")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.month = v
-    v = g("type")
-    if v is not None:
-        c += 1
-        v = _map_RecurrencePatternType.get(v) or RecurrencePatternType(v)
-    o.type = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_RecurrencePattern)
-    o._odata_changed = _CLEAN
-    o.__class__ = RecurrencePattern
-    return o
-
-
-_R_RecurrenceRange = REGISTRY.raw_class(RecurrenceRange)
-_W_RecurrenceRange: frozenset[str] = frozenset(
-    (
-        "endDate",
-        "numberOfOccurrences",
-        "recurrenceTimeZone",
-        "startDate",
-        "type",
-    )
-)
-
-
-def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.recurrenceRange":
-        r = REGISTRY.derived(d, t, RecurrenceRange)
-        if r is not None:
-            return r
-    o = _new(_R_RecurrenceRange)
-    c = 0
-    v = g("endDate")
-    if v is not None:
-        c += 1
-        v = _edm_Date(v)
-    o.end_date = v
-    v = g("numberOfOccurrences")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.number_of_occurrences = v
-    v = g("recurrenceTimeZone")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.recurrence_time_zone = v
-    v = g("startDate")
-    if v is not None:
-        c += 1
-        v = _edm_Date(v)
-    o.start_date = v
-    v = g("type")
-    if v is not None:
-        c += 1
-        v = _map_RecurrenceRangeType.get(v) or RecurrenceRangeType(v)
-    o.type = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_RecurrenceRange)
-    o._odata_changed = _CLEAN
-    o.__class__ = RecurrenceRange
-    return o
-
-
-_R_Reminder = REGISTRY.raw_class(Reminder)
-_W_Reminder: frozenset[str] = frozenset(
-    (
-        "changeKey",
-        "eventEndTime",
-        "eventId",
-        "eventLocation",
-        "eventStartTime",
-        "eventSubject",
-        "eventWebLink",
-        "reminderFireTime",
-    )
-)
-
-
-def _Reminder(d: dict[str, Any]) -> Reminder:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.reminder":
-        r = REGISTRY.derived(d, t, Reminder)
-        if r is not None:
-            return r
-    o = _new(_R_Reminder)
-    c = 0
-    v = g("changeKey")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.change_key = v
-    v = g("eventEndTime")
-    if v is not None:
-        c += 1
-        v = _DateTimeTimeZone(v)
-    o.event_end_time = v
-    v = g("eventId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.event_id = v
-    v = g("eventLocation")
-    if v is not None:
-        c += 1
-        v = _Location(v)
-    o.event_location = v
-    v = g("eventStartTime")
-    if v is not None:
-        c += 1
-        v = _DateTimeTimeZone(v)
-    o.event_start_time = v
-    v = g("eventSubject")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.event_subject = v
-    v = g("eventWebLink")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.event_web_link = v
-    v = g("reminderFireTime")
-    if v is not None:
-        c += 1
-        v = _DateTimeTimeZone(v)
-    o.reminder_fire_time = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_Reminder)
-    o._odata_changed = _CLEAN
-    o.__class__ = Reminder
-    return o
-
-
-_R_ResponseStatus = REGISTRY.raw_class(ResponseStatus)
-_W_ResponseStatus: frozenset[str] = frozenset(
-    (
-        "response",
-        "time",
-    )
-)
-
-
-def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.responseStatus":
-        r = REGISTRY.derived(d, t, ResponseStatus)
-        if r is not None:
-            return r
-    o = _new(_R_ResponseStatus)
-    c = 0
-    v = g("response")
-    if v is not None:
-        c += 1
-        v = _map_ResponseType.get(v) or ResponseType(v)
-    o.response = v
-    v = g("time")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.time = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_ResponseStatus)
-    o._odata_changed = _CLEAN
-    o.__class__ = ResponseStatus
-    return o
-
-
-_R_ScheduleInformation = REGISTRY.raw_class(ScheduleInformation)
-_W_ScheduleInformation: frozenset[str] = frozenset(
-    (
-        "availabilityView",
-        "error",
-        "scheduleId",
-        "scheduleItems",
-        "workingHours",
-    )
-)
-
-
-def _ScheduleInformation(d: dict[str, Any]) -> ScheduleInformation:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.scheduleInformation":
-        r = REGISTRY.derived(d, t, ScheduleInformation)
-        if r is not None:
-            return r
-    o = _new(_R_ScheduleInformation)
-    c = 0
-    v = g("availabilityView")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.availability_view = v
-    v = g("error")
-    if v is not None:
-        c += 1
-        v = _FreeBusyError(v)
-    o.error = v
-    v = g("scheduleId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.schedule_id = v
-    v = g("scheduleItems")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _ScheduleItem(x) for x in v])
-    o.schedule_items = v
-    v = g("workingHours")
-    if v is not None:
-        c += 1
-        v = _WorkingHours(v)
-    o.working_hours = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_ScheduleInformation)
-    o._odata_changed = _CLEAN
-    o.__class__ = ScheduleInformation
-    return o
-
-
-_R_ScheduleItem = REGISTRY.raw_class(ScheduleItem)
-_W_ScheduleItem: frozenset[str] = frozenset(
-    (
-        "end",
-        "isPrivate",
-        "location",
-        "start",
-        "status",
-        "subject",
-    )
-)
-
-
-def _ScheduleItem(d: dict[str, Any]) -> ScheduleItem:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.scheduleItem":
-        r = REGISTRY.derived(d, t, ScheduleItem)
-        if r is not None:
-            return r
-    o = _new(_R_ScheduleItem)
-    c = 0
-    v = g("end")
-    if v is not None:
-        c += 1
-        v = _DateTimeTimeZone(v)
-    o.end = v
-    v = g("isPrivate")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_private = v
-    v = g("location")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.location = v
-    v = g("start")
-    if v is not None:
-        c += 1
-        v = _DateTimeTimeZone(v)
-    o.start = v
-    v = g("status")
-    if v is not None:
-        c += 1
-        v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
-    o.status = v
-    v = g("subject")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.subject = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_ScheduleItem)
-    o._odata_changed = _CLEAN
-    o.__class__ = ScheduleItem
-    return o
-
-
 _R_ServiceProvisioningError = REGISTRY.raw_class(ServiceProvisioningError)
 _W_ServiceProvisioningError: frozenset[str] = frozenset(
     (
@@ -3067,370 +1023,29 @@ def _ServiceProvisioningError(d: dict[str, Any]) -> ServiceProvisioningError:
     return o
 
 
-_R_ServiceProvisioningXmlError = REGISTRY.raw_class(ServiceProvisioningXmlError)
-_W_ServiceProvisioningXmlError: frozenset[str] = frozenset(
-    (
-        "createdDateTime",
-        "isResolved",
-        "serviceInstance",
-        "errorDetail",
-    )
-)
-
-
-def _ServiceProvisioningXmlError(d: dict[str, Any]) -> ServiceProvisioningXmlError:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.serviceProvisioningXmlError":
-        r = REGISTRY.derived(d, t, ServiceProvisioningXmlError)
-        if r is not None:
-            return r
-    o = _new(_R_ServiceProvisioningXmlError)
-    c = 0
-    v = g("createdDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.created_date_time = v
-    v = g("isResolved")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_resolved = v
-    v = g("serviceInstance")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.service_instance = v
-    v = g("errorDetail")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.error_detail = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_ServiceProvisioningXmlError)
-    o._odata_changed = _CLEAN
-    o.__class__ = ServiceProvisioningXmlError
-    return o
-
-
-_R_SignInActivity = REGISTRY.raw_class(SignInActivity)
-_W_SignInActivity: frozenset[str] = frozenset(
-    (
-        "lastNonInteractiveSignInDateTime",
-        "lastNonInteractiveSignInRequestId",
-        "lastSignInDateTime",
-        "lastSignInRequestId",
-        "lastSuccessfulSignInDateTime",
-        "lastSuccessfulSignInRequestId",
-    )
-)
-
-
-def _SignInActivity(d: dict[str, Any]) -> SignInActivity:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.signInActivity":
-        r = REGISTRY.derived(d, t, SignInActivity)
-        if r is not None:
-            return r
-    o = _new(_R_SignInActivity)
-    c = 0
-    v = g("lastNonInteractiveSignInDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.last_non_interactive_sign_in_date_time = v
-    v = g("lastNonInteractiveSignInRequestId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.last_non_interactive_sign_in_request_id = v
-    v = g("lastSignInDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.last_sign_in_date_time = v
-    v = g("lastSignInRequestId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.last_sign_in_request_id = v
-    v = g("lastSuccessfulSignInDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.last_successful_sign_in_date_time = v
-    v = g("lastSuccessfulSignInRequestId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.last_successful_sign_in_request_id = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_SignInActivity)
-    o._odata_changed = _CLEAN
-    o.__class__ = SignInActivity
-    return o
-
-
-_R_TimeConstraint = REGISTRY.raw_class(TimeConstraint)
-_W_TimeConstraint: frozenset[str] = frozenset(
-    (
-        "activityDomain",
-        "timeSlots",
-    )
-)
-
-
-def _TimeConstraint(d: dict[str, Any]) -> TimeConstraint:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.timeConstraint":
-        r = REGISTRY.derived(d, t, TimeConstraint)
-        if r is not None:
-            return r
-    o = _new(_R_TimeConstraint)
-    c = 0
-    v = g("activityDomain")
-    if v is not None:
-        c += 1
-        v = _map_ActivityDomain.get(v) or ActivityDomain(v)
-    o.activity_domain = v
-    v = g("timeSlots")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _TimeSlot(x) for x in v])
-    o.time_slots = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_TimeConstraint)
-    o._odata_changed = _CLEAN
-    o.__class__ = TimeConstraint
-    return o
-
-
-_R_TimeSlot = REGISTRY.raw_class(TimeSlot)
-_W_TimeSlot: frozenset[str] = frozenset(
-    (
-        "end",
-        "start",
-    )
-)
-
-
-def _TimeSlot(d: dict[str, Any]) -> TimeSlot:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.timeSlot":
-        r = REGISTRY.derived(d, t, TimeSlot)
-        if r is not None:
-            return r
-    o = _new(_R_TimeSlot)
-    c = 0
-    v = g("end")
-    if v is not None:
-        c += 1
-        v = _DateTimeTimeZone(v)
-    o.end = v
-    v = g("start")
-    if v is not None:
-        c += 1
-        v = _DateTimeTimeZone(v)
-    o.start = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_TimeSlot)
-    o._odata_changed = _CLEAN
-    o.__class__ = TimeSlot
-    return o
-
-
-_R_UploadSession = REGISTRY.raw_class(UploadSession)
-_W_UploadSession: frozenset[str] = frozenset(
-    (
-        "expirationDateTime",
-        "nextExpectedRanges",
-        "uploadUrl",
-    )
-)
-
-
-def _UploadSession(d: dict[str, Any]) -> UploadSession:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.uploadSession":
-        r = REGISTRY.derived(d, t, UploadSession)
-        if r is not None:
-            return r
-    o = _new(_R_UploadSession)
-    c = 0
-    v = g("expirationDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.expiration_date_time = v
-    v = g("nextExpectedRanges")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
-    o.next_expected_ranges = v
-    v = g("uploadUrl")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.upload_url = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_UploadSession)
-    o._odata_changed = _CLEAN
-    o.__class__ = UploadSession
-    return o
-
-
-_R_UserPrint = REGISTRY.raw_class(UserPrint)
-_W_UserPrint: frozenset[str] = frozenset(())
-
-
-def _UserPrint(d: dict[str, Any]) -> UserPrint:
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.userPrint":
-        r = REGISTRY.derived(d, t, UserPrint)
-        if r is not None:
-            return r
-    o = _new(_R_UserPrint)
-    c = 0
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_UserPrint)
-    o._odata_changed = _CLEAN
-    o.__class__ = UserPrint
-    return o
-
-
-_R_WorkingHours = REGISTRY.raw_class(WorkingHours)
-_W_WorkingHours: frozenset[str] = frozenset(
-    (
-        "daysOfWeek",
-        "endTime",
-        "startTime",
-        "timeZone",
-    )
-)
-
-
-def _WorkingHours(d: dict[str, Any]) -> WorkingHours:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.workingHours":
-        r = REGISTRY.derived(d, t, WorkingHours)
-        if r is not None:
-            return r
-    o = _new(_R_WorkingHours)
-    c = 0
-    v = g("daysOfWeek")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)) for x in v])
-    o.days_of_week = v
-    v = g("endTime")
-    if v is not None:
-        c += 1
-        v = _edm_TimeOfDay(v)
-    o.end_time = v
-    v = g("startTime")
-    if v is not None:
-        c += 1
-        v = _edm_TimeOfDay(v)
-    o.start_time = v
-    v = g("timeZone")
-    if v is not None:
-        c += 1
-        v = _TimeZoneBase(v)
-    o.time_zone = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_WorkingHours)
-    o._odata_changed = _CLEAN
-    o.__class__ = WorkingHours
-    return o
-
-
-_R_Entity = REGISTRY.raw_class(Entity)
-_W_Entity: frozenset[str] = frozenset(("id",))
-
-
-def _Entity(d: dict[str, Any]) -> Entity:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.entity":
-        r = REGISTRY.derived(d, t, Entity)
-        if r is not None:
-            return r
-    o = _new(_R_Entity)
-    c = 0
-    v = g("id")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.id = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_Entity)
-    o._odata_changed = _CLEAN
-    o.__class__ = Entity
-    return o
-
-
-_R_DirectoryObject = REGISTRY.raw_class(DirectoryObject)
-_W_DirectoryObject: frozenset[str] = frozenset(
+_R_ResourceSpecificPermissionGrant = REGISTRY.raw_class(ResourceSpecificPermissionGrant)
+_W_ResourceSpecificPermissionGrant: frozenset[str] = frozenset(
     (
         "id",
         "deletedDateTime",
+        "clientAppId",
+        "clientId",
+        "permission",
+        "permissionType",
+        "resourceAppId",
     )
 )
 
 
-def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
+def _ResourceSpecificPermissionGrant(d: dict[str, Any]) -> ResourceSpecificPermissionGrant:
     v: Any  # never narrowed: each property's value passes through it
     g = d.get
     t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.directoryObject":
-        r = REGISTRY.derived(d, t, DirectoryObject)
+    if t is not None and t != "#microsoft.graph.resourceSpecificPermissionGrant":
+        r = REGISTRY.derived(d, t, ResourceSpecificPermissionGrant)
         if r is not None:
             return r
-    o = _new(_R_DirectoryObject)
+    o = _new(_R_ResourceSpecificPermissionGrant)
     c = 0
     v = g("id")
     if v is not None:
@@ -3442,13 +1057,38 @@ def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
+    v = g("clientAppId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.client_app_id = v
+    v = g("clientId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.client_id = v
+    v = g("permission")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.permission = v
+    v = g("permissionType")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.permission_type = v
+    v = g("resourceAppId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.resource_app_id = v
     if c == len(d):
         o.additional_data = {}
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_DirectoryObject)
+        _rest(o, d, _W_ResourceSpecificPermissionGrant)
     o._odata_changed = _CLEAN
-    o.__class__ = DirectoryObject
+    o.__class__ = ResourceSpecificPermissionGrant
     return o
 
 
@@ -4129,6 +1769,2700 @@ def _User(d: dict[str, Any]) -> User:
     return o
 
 
+_R_AssignedPlan = REGISTRY.raw_class(AssignedPlan)
+_W_AssignedPlan: frozenset[str] = frozenset(
+    (
+        "assignedDateTime",
+        "capabilityStatus",
+        "service",
+        "servicePlanId",
+    )
+)
+
+
+def _AssignedPlan(d: dict[str, Any]) -> AssignedPlan:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.assignedPlan":
+        r = REGISTRY.derived(d, t, AssignedPlan)
+        if r is not None:
+            return r
+    o = _new(_R_AssignedPlan)
+    c = 0
+    v = g("assignedDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.assigned_date_time = v
+    v = g("capabilityStatus")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.capability_status = v
+    v = g("service")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.service = v
+    v = g("servicePlanId")
+    if v is not None:
+        c += 1
+        v = _edm_Guid(v)
+    o.service_plan_id = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_AssignedPlan)
+    o._odata_changed = _CLEAN
+    o.__class__ = AssignedPlan
+    return o
+
+
+_R_AuthorizationInfo = REGISTRY.raw_class(AuthorizationInfo)
+_W_AuthorizationInfo: frozenset[str] = frozenset(("certificateUserIds",))
+
+
+def _AuthorizationInfo(d: dict[str, Any]) -> AuthorizationInfo:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.authorizationInfo":
+        r = REGISTRY.derived(d, t, AuthorizationInfo)
+        if r is not None:
+            return r
+    o = _new(_R_AuthorizationInfo)
+    c = 0
+    v = g("certificateUserIds")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+    o.certificate_user_ids = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_AuthorizationInfo)
+    o._odata_changed = _CLEAN
+    o.__class__ = AuthorizationInfo
+    return o
+
+
+_R_CustomSecurityAttributeValue = REGISTRY.raw_class(CustomSecurityAttributeValue)
+_W_CustomSecurityAttributeValue: frozenset[str] = frozenset(())
+
+
+def _CustomSecurityAttributeValue(d: dict[str, Any]) -> CustomSecurityAttributeValue:
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.customSecurityAttributeValue":
+        r = REGISTRY.derived(d, t, CustomSecurityAttributeValue)
+        if r is not None:
+            return r
+    o = _new(_R_CustomSecurityAttributeValue)
+    c = 0
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_CustomSecurityAttributeValue)
+    o._odata_changed = _CLEAN
+    o.__class__ = CustomSecurityAttributeValue
+    return o
+
+
+_R_EmployeeOrgData = REGISTRY.raw_class(EmployeeOrgData)
+_W_EmployeeOrgData: frozenset[str] = frozenset(
+    (
+        "costCenter",
+        "division",
+    )
+)
+
+
+def _EmployeeOrgData(d: dict[str, Any]) -> EmployeeOrgData:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.employeeOrgData":
+        r = REGISTRY.derived(d, t, EmployeeOrgData)
+        if r is not None:
+            return r
+    o = _new(_R_EmployeeOrgData)
+    c = 0
+    v = g("costCenter")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.cost_center = v
+    v = g("division")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.division = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_EmployeeOrgData)
+    o._odata_changed = _CLEAN
+    o.__class__ = EmployeeOrgData
+    return o
+
+
+_R_ObjectIdentity = REGISTRY.raw_class(ObjectIdentity)
+_W_ObjectIdentity: frozenset[str] = frozenset(
+    (
+        "issuer",
+        "issuerAssignedId",
+        "signInType",
+    )
+)
+
+
+def _ObjectIdentity(d: dict[str, Any]) -> ObjectIdentity:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.objectIdentity":
+        r = REGISTRY.derived(d, t, ObjectIdentity)
+        if r is not None:
+            return r
+    o = _new(_R_ObjectIdentity)
+    c = 0
+    v = g("issuer")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.issuer = v
+    v = g("issuerAssignedId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.issuer_assigned_id = v
+    v = g("signInType")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.sign_in_type = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_ObjectIdentity)
+    o._odata_changed = _CLEAN
+    o.__class__ = ObjectIdentity
+    return o
+
+
+_R_LicenseAssignmentState = REGISTRY.raw_class(LicenseAssignmentState)
+_W_LicenseAssignmentState: frozenset[str] = frozenset(
+    (
+        "assignedByGroup",
+        "disabledPlans",
+        "error",
+        "lastUpdatedDateTime",
+        "skuId",
+        "state",
+    )
+)
+
+
+def _LicenseAssignmentState(d: dict[str, Any]) -> LicenseAssignmentState:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.licenseAssignmentState":
+        r = REGISTRY.derived(d, t, LicenseAssignmentState)
+        if r is not None:
+            return r
+    o = _new(_R_LicenseAssignmentState)
+    c = 0
+    v = g("assignedByGroup")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.assigned_by_group = v
+    v = g("disabledPlans")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([_edm_Guid(x) for x in v])
+    o.disabled_plans = v
+    v = g("error")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.error = v
+    v = g("lastUpdatedDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.last_updated_date_time = v
+    v = g("skuId")
+    if v is not None:
+        c += 1
+        v = _edm_Guid(v)
+    o.sku_id = v
+    v = g("state")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.state = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_LicenseAssignmentState)
+    o._odata_changed = _CLEAN
+    o.__class__ = LicenseAssignmentState
+    return o
+
+
+_R_MailboxSettings = REGISTRY.raw_class(MailboxSettings)
+_W_MailboxSettings: frozenset[str] = frozenset(
+    (
+        "archiveFolder",
+        "automaticRepliesSetting",
+        "dateFormat",
+        "delegateMeetingMessageDeliveryOptions",
+        "language",
+        "timeFormat",
+        "timeZone",
+        "userPurpose",
+        "workingHours",
+    )
+)
+
+
+def _MailboxSettings(d: dict[str, Any]) -> MailboxSettings:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.mailboxSettings":
+        r = REGISTRY.derived(d, t, MailboxSettings)
+        if r is not None:
+            return r
+    o = _new(_R_MailboxSettings)
+    c = 0
+    v = g("archiveFolder")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.archive_folder = v
+    v = g("automaticRepliesSetting")
+    if v is not None:
+        c += 1
+        v = _AutomaticRepliesSetting(v)
+    o.automatic_replies_setting = v
+    v = g("dateFormat")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.date_format = v
+    v = g("delegateMeetingMessageDeliveryOptions")
+    if v is not None:
+        c += 1
+        v = _map_DelegateMeetingMessageDeliveryOptions.get(v) or DelegateMeetingMessageDeliveryOptions(v)
+    o.delegate_meeting_message_delivery_options = v
+    v = g("language")
+    if v is not None:
+        c += 1
+        v = _LocaleInfo(v)
+    o.language = v
+    v = g("timeFormat")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.time_format = v
+    v = g("timeZone")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.time_zone = v
+    v = g("userPurpose")
+    if v is not None:
+        c += 1
+        v = _map_UserPurpose.get(v) or UserPurpose(v)
+    o.user_purpose = v
+    v = g("workingHours")
+    if v is not None:
+        c += 1
+        v = _WorkingHours(v)
+    o.working_hours = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_MailboxSettings)
+    o._odata_changed = _CLEAN
+    o.__class__ = MailboxSettings
+    return o
+
+
+_R_AutomaticRepliesSetting = REGISTRY.raw_class(AutomaticRepliesSetting)
+_W_AutomaticRepliesSetting: frozenset[str] = frozenset(
+    (
+        "externalAudience",
+        "externalReplyMessage",
+        "internalReplyMessage",
+        "scheduledEndDateTime",
+        "scheduledStartDateTime",
+        "status",
+    )
+)
+
+
+def _AutomaticRepliesSetting(d: dict[str, Any]) -> AutomaticRepliesSetting:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.automaticRepliesSetting":
+        r = REGISTRY.derived(d, t, AutomaticRepliesSetting)
+        if r is not None:
+            return r
+    o = _new(_R_AutomaticRepliesSetting)
+    c = 0
+    v = g("externalAudience")
+    if v is not None:
+        c += 1
+        v = _map_ExternalAudienceScope.get(v) or ExternalAudienceScope(v)
+    o.external_audience = v
+    v = g("externalReplyMessage")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.external_reply_message = v
+    v = g("internalReplyMessage")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.internal_reply_message = v
+    v = g("scheduledEndDateTime")
+    if v is not None:
+        c += 1
+        v = _DateTimeTimeZone(v)
+    o.scheduled_end_date_time = v
+    v = g("scheduledStartDateTime")
+    if v is not None:
+        c += 1
+        v = _DateTimeTimeZone(v)
+    o.scheduled_start_date_time = v
+    v = g("status")
+    if v is not None:
+        c += 1
+        v = _map_AutomaticRepliesStatus.get(v) or AutomaticRepliesStatus(v)
+    o.status = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_AutomaticRepliesSetting)
+    o._odata_changed = _CLEAN
+    o.__class__ = AutomaticRepliesSetting
+    return o
+
+
+_R_DateTimeTimeZone = REGISTRY.raw_class(DateTimeTimeZone)
+_W_DateTimeTimeZone: frozenset[str] = frozenset(
+    (
+        "dateTime",
+        "timeZone",
+    )
+)
+
+
+def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.dateTimeTimeZone":
+        r = REGISTRY.derived(d, t, DateTimeTimeZone)
+        if r is not None:
+            return r
+    o = _new(_R_DateTimeTimeZone)
+    c = 0
+    v = g("dateTime")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.date_time = v
+    v = g("timeZone")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.time_zone = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_DateTimeTimeZone)
+    o._odata_changed = _CLEAN
+    o.__class__ = DateTimeTimeZone
+    return o
+
+
+_R_LocaleInfo = REGISTRY.raw_class(LocaleInfo)
+_W_LocaleInfo: frozenset[str] = frozenset(
+    (
+        "displayName",
+        "locale",
+    )
+)
+
+
+def _LocaleInfo(d: dict[str, Any]) -> LocaleInfo:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.localeInfo":
+        r = REGISTRY.derived(d, t, LocaleInfo)
+        if r is not None:
+            return r
+    o = _new(_R_LocaleInfo)
+    c = 0
+    v = g("displayName")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.display_name = v
+    v = g("locale")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.locale = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_LocaleInfo)
+    o._odata_changed = _CLEAN
+    o.__class__ = LocaleInfo
+    return o
+
+
+_R_WorkingHours = REGISTRY.raw_class(WorkingHours)
+_W_WorkingHours: frozenset[str] = frozenset(
+    (
+        "daysOfWeek",
+        "endTime",
+        "startTime",
+        "timeZone",
+    )
+)
+
+
+def _WorkingHours(d: dict[str, Any]) -> WorkingHours:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.workingHours":
+        r = REGISTRY.derived(d, t, WorkingHours)
+        if r is not None:
+            return r
+    o = _new(_R_WorkingHours)
+    c = 0
+    v = g("daysOfWeek")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)) for x in v])
+    o.days_of_week = v
+    v = g("endTime")
+    if v is not None:
+        c += 1
+        v = _edm_TimeOfDay(v)
+    o.end_time = v
+    v = g("startTime")
+    if v is not None:
+        c += 1
+        v = _edm_TimeOfDay(v)
+    o.start_time = v
+    v = g("timeZone")
+    if v is not None:
+        c += 1
+        v = _TimeZoneBase(v)
+    o.time_zone = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_WorkingHours)
+    o._odata_changed = _CLEAN
+    o.__class__ = WorkingHours
+    return o
+
+
+_R_TimeZoneBase = REGISTRY.raw_class(TimeZoneBase)
+_W_TimeZoneBase: frozenset[str] = frozenset(("name",))
+
+
+def _TimeZoneBase(d: dict[str, Any]) -> TimeZoneBase:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.timeZoneBase":
+        r = REGISTRY.derived(d, t, TimeZoneBase)
+        if r is not None:
+            return r
+    o = _new(_R_TimeZoneBase)
+    c = 0
+    v = g("name")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.name = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_TimeZoneBase)
+    o._odata_changed = _CLEAN
+    o.__class__ = TimeZoneBase
+    return o
+
+
+_R_PasswordProfile = REGISTRY.raw_class(PasswordProfile)
+_W_PasswordProfile: frozenset[str] = frozenset(
+    (
+        "forceChangePasswordNextSignIn",
+        "forceChangePasswordNextSignInWithMfa",
+        "password",
+    )
+)
+
+
+def _PasswordProfile(d: dict[str, Any]) -> PasswordProfile:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.passwordProfile":
+        r = REGISTRY.derived(d, t, PasswordProfile)
+        if r is not None:
+            return r
+    o = _new(_R_PasswordProfile)
+    c = 0
+    v = g("forceChangePasswordNextSignIn")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.force_change_password_next_sign_in = v
+    v = g("forceChangePasswordNextSignInWithMfa")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.force_change_password_next_sign_in_with_mfa = v
+    v = g("password")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.password = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_PasswordProfile)
+    o._odata_changed = _CLEAN
+    o.__class__ = PasswordProfile
+    return o
+
+
+_R_UserPrint = REGISTRY.raw_class(UserPrint)
+_W_UserPrint: frozenset[str] = frozenset(())
+
+
+def _UserPrint(d: dict[str, Any]) -> UserPrint:
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.userPrint":
+        r = REGISTRY.derived(d, t, UserPrint)
+        if r is not None:
+            return r
+    o = _new(_R_UserPrint)
+    c = 0
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_UserPrint)
+    o._odata_changed = _CLEAN
+    o.__class__ = UserPrint
+    return o
+
+
+_R_ProvisionedPlan = REGISTRY.raw_class(ProvisionedPlan)
+_W_ProvisionedPlan: frozenset[str] = frozenset(
+    (
+        "capabilityStatus",
+        "provisioningStatus",
+        "service",
+    )
+)
+
+
+def _ProvisionedPlan(d: dict[str, Any]) -> ProvisionedPlan:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.provisionedPlan":
+        r = REGISTRY.derived(d, t, ProvisionedPlan)
+        if r is not None:
+            return r
+    o = _new(_R_ProvisionedPlan)
+    c = 0
+    v = g("capabilityStatus")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.capability_status = v
+    v = g("provisioningStatus")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.provisioning_status = v
+    v = g("service")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.service = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_ProvisionedPlan)
+    o._odata_changed = _CLEAN
+    o.__class__ = ProvisionedPlan
+    return o
+
+
+_R_SignInActivity = REGISTRY.raw_class(SignInActivity)
+_W_SignInActivity: frozenset[str] = frozenset(
+    (
+        "lastNonInteractiveSignInDateTime",
+        "lastNonInteractiveSignInRequestId",
+        "lastSignInDateTime",
+        "lastSignInRequestId",
+        "lastSuccessfulSignInDateTime",
+        "lastSuccessfulSignInRequestId",
+    )
+)
+
+
+def _SignInActivity(d: dict[str, Any]) -> SignInActivity:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.signInActivity":
+        r = REGISTRY.derived(d, t, SignInActivity)
+        if r is not None:
+            return r
+    o = _new(_R_SignInActivity)
+    c = 0
+    v = g("lastNonInteractiveSignInDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.last_non_interactive_sign_in_date_time = v
+    v = g("lastNonInteractiveSignInRequestId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.last_non_interactive_sign_in_request_id = v
+    v = g("lastSignInDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.last_sign_in_date_time = v
+    v = g("lastSignInRequestId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.last_sign_in_request_id = v
+    v = g("lastSuccessfulSignInDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.last_successful_sign_in_date_time = v
+    v = g("lastSuccessfulSignInRequestId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.last_successful_sign_in_request_id = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_SignInActivity)
+    o._odata_changed = _CLEAN
+    o.__class__ = SignInActivity
+    return o
+
+
+_R_Calendar = REGISTRY.raw_class(Calendar)
+_W_Calendar: frozenset[str] = frozenset(
+    (
+        "id",
+        "allowedOnlineMeetingProviders",
+        "canEdit",
+        "canShare",
+        "canViewPrivateItems",
+        "changeKey",
+        "color",
+        "defaultOnlineMeetingProvider",
+        "hexColor",
+        "isDefaultCalendar",
+        "isRemovable",
+        "isTallyingResponses",
+        "name",
+        "owner",
+        "calendarView",
+        "events",
+    )
+)
+
+
+def _Calendar(d: dict[str, Any]) -> Calendar:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.calendar":
+        r = REGISTRY.derived(d, t, Calendar)
+        if r is not None:
+            return r
+    o = _new(_R_Calendar)
+    c = 0
+    v = g("id")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.id = v
+    v = g("allowedOnlineMeetingProviders")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L(
+            [None if x is None else (_map_OnlineMeetingProviderType.get(x) or OnlineMeetingProviderType(x)) for x in v]
+        )
+    o.allowed_online_meeting_providers = v
+    v = g("canEdit")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.can_edit = v
+    v = g("canShare")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.can_share = v
+    v = g("canViewPrivateItems")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.can_view_private_items = v
+    v = g("changeKey")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.change_key = v
+    v = g("color")
+    if v is not None:
+        c += 1
+        v = _map_CalendarColor.get(v) or CalendarColor(v)
+    o.color = v
+    v = g("defaultOnlineMeetingProvider")
+    if v is not None:
+        c += 1
+        v = _map_OnlineMeetingProviderType.get(v) or OnlineMeetingProviderType(v)
+    o.default_online_meeting_provider = v
+    v = g("hexColor")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.hex_color = v
+    v = g("isDefaultCalendar")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_default_calendar = v
+    v = g("isRemovable")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_removable = v
+    v = g("isTallyingResponses")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_tallying_responses = v
+    v = g("name")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.name = v
+    v = g("owner")
+    if v is not None:
+        c += 1
+        v = _EmailAddress(v)
+    o.owner = v
+    v = g("calendarView")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _Event(x) for x in v])
+    o.calendar_view = v
+    v = g("events")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _Event(x) for x in v])
+    o.events = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_Calendar)
+    o._odata_changed = _CLEAN
+    o.__class__ = Calendar
+    return o
+
+
+_R_EmailAddress = REGISTRY.raw_class(EmailAddress)
+_W_EmailAddress: frozenset[str] = frozenset(
+    (
+        "address",
+        "name",
+    )
+)
+
+
+def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.emailAddress":
+        r = REGISTRY.derived(d, t, EmailAddress)
+        if r is not None:
+            return r
+    o = _new(_R_EmailAddress)
+    c = 0
+    v = g("address")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.address = v
+    v = g("name")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.name = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_EmailAddress)
+    o._odata_changed = _CLEAN
+    o.__class__ = EmailAddress
+    return o
+
+
+_R_OutlookItem = REGISTRY.raw_class(OutlookItem)
+_W_OutlookItem: frozenset[str] = frozenset(
+    (
+        "id",
+        "categories",
+        "changeKey",
+        "createdDateTime",
+        "lastModifiedDateTime",
+    )
+)
+
+
+def _OutlookItem(d: dict[str, Any]) -> OutlookItem:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.outlookItem":
+        r = REGISTRY.derived(d, t, OutlookItem)
+        if r is not None:
+            return r
+    o = _new(_R_OutlookItem)
+    c = 0
+    v = g("id")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.id = v
+    v = g("categories")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+    o.categories = v
+    v = g("changeKey")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.change_key = v
+    v = g("createdDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.created_date_time = v
+    v = g("lastModifiedDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.last_modified_date_time = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_OutlookItem)
+    o._odata_changed = _CLEAN
+    o.__class__ = OutlookItem
+    return o
+
+
+_R_Event = REGISTRY.raw_class(Event)
+_W_Event: frozenset[str] = frozenset(
+    (
+        "id",
+        "categories",
+        "changeKey",
+        "createdDateTime",
+        "lastModifiedDateTime",
+        "allowNewTimeProposals",
+        "attendees",
+        "body",
+        "bodyPreview",
+        "cancelledOccurrences",
+        "end",
+        "hasAttachments",
+        "hideAttendees",
+        "iCalUId",
+        "importance",
+        "isAllDay",
+        "isCancelled",
+        "isDraft",
+        "isOnlineMeeting",
+        "isOrganizer",
+        "isReminderOn",
+        "location",
+        "locations",
+        "onlineMeeting",
+        "onlineMeetingProvider",
+        "onlineMeetingUrl",
+        "organizer",
+        "originalEndTimeZone",
+        "originalStart",
+        "originalStartTimeZone",
+        "recurrence",
+        "reminderMinutesBeforeStart",
+        "responseRequested",
+        "responseStatus",
+        "sensitivity",
+        "seriesMasterId",
+        "showAs",
+        "start",
+        "subject",
+        "transactionId",
+        "type",
+        "webLink",
+        "attachments",
+        "calendar",
+        "exceptionOccurrences",
+        "instances",
+    )
+)
+
+
+def _Event(d: dict[str, Any]) -> Event:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.event":
+        r = REGISTRY.derived(d, t, Event)
+        if r is not None:
+            return r
+    o = _new(_R_Event)
+    c = 0
+    v = g("id")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.id = v
+    v = g("categories")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+    o.categories = v
+    v = g("changeKey")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.change_key = v
+    v = g("createdDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.created_date_time = v
+    v = g("lastModifiedDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.last_modified_date_time = v
+    v = g("allowNewTimeProposals")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.allow_new_time_proposals = v
+    v = g("attendees")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _Attendee(x) for x in v])
+    o.attendees = v
+    v = g("body")
+    if v is not None:
+        c += 1
+        v = _ItemBody(v)
+    o.body = v
+    v = g("bodyPreview")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.body_preview = v
+    v = g("cancelledOccurrences")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+    o.cancelled_occurrences = v
+    v = g("end")
+    if v is not None:
+        c += 1
+        v = _DateTimeTimeZone(v)
+    o.end = v
+    v = g("hasAttachments")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.has_attachments = v
+    v = g("hideAttendees")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.hide_attendees = v
+    v = g("iCalUId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.i_cal_u_id = v
+    v = g("importance")
+    if v is not None:
+        c += 1
+        v = _map_Importance.get(v) or Importance(v)
+    o.importance = v
+    v = g("isAllDay")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_all_day = v
+    v = g("isCancelled")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_cancelled = v
+    v = g("isDraft")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_draft = v
+    v = g("isOnlineMeeting")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_online_meeting = v
+    v = g("isOrganizer")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_organizer = v
+    v = g("isReminderOn")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_reminder_on = v
+    v = g("location")
+    if v is not None:
+        c += 1
+        v = _Location(v)
+    o.location = v
+    v = g("locations")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _Location(x) for x in v])
+    o.locations = v
+    v = g("onlineMeeting")
+    if v is not None:
+        c += 1
+        v = _OnlineMeetingInfo(v)
+    o.online_meeting = v
+    v = g("onlineMeetingProvider")
+    if v is not None:
+        c += 1
+        v = _map_OnlineMeetingProviderType.get(v) or OnlineMeetingProviderType(v)
+    o.online_meeting_provider = v
+    v = g("onlineMeetingUrl")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.online_meeting_url = v
+    v = g("organizer")
+    if v is not None:
+        c += 1
+        v = _Recipient(v)
+    o.organizer = v
+    v = g("originalEndTimeZone")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.original_end_time_zone = v
+    v = g("originalStart")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.original_start = v
+    v = g("originalStartTimeZone")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.original_start_time_zone = v
+    v = g("recurrence")
+    if v is not None:
+        c += 1
+        v = _PatternedRecurrence(v)
+    o.recurrence = v
+    v = g("reminderMinutesBeforeStart")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.reminder_minutes_before_start = v
+    v = g("responseRequested")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.response_requested = v
+    v = g("responseStatus")
+    if v is not None:
+        c += 1
+        v = _ResponseStatus(v)
+    o.response_status = v
+    v = g("sensitivity")
+    if v is not None:
+        c += 1
+        v = _map_Sensitivity.get(v) or Sensitivity(v)
+    o.sensitivity = v
+    v = g("seriesMasterId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.series_master_id = v
+    v = g("showAs")
+    if v is not None:
+        c += 1
+        v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
+    o.show_as = v
+    v = g("start")
+    if v is not None:
+        c += 1
+        v = _DateTimeTimeZone(v)
+    o.start = v
+    v = g("subject")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.subject = v
+    v = g("transactionId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.transaction_id = v
+    v = g("type")
+    if v is not None:
+        c += 1
+        v = _map_EventType.get(v) or EventType(v)
+    o.type = v
+    v = g("webLink")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.web_link = v
+    v = g("attachments")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _Attachment(x) for x in v])
+    o.attachments = v
+    v = g("calendar")
+    if v is not None:
+        c += 1
+        v = _Calendar(v)
+    o.calendar = v
+    v = g("exceptionOccurrences")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _Event(x) for x in v])
+    o.exception_occurrences = v
+    v = g("instances")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _Event(x) for x in v])
+    o.instances = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_Event)
+    o._odata_changed = _CLEAN
+    o.__class__ = Event
+    return o
+
+
+_R_Recipient = REGISTRY.raw_class(Recipient)
+_W_Recipient: frozenset[str] = frozenset(("emailAddress",))
+
+
+def _Recipient(d: dict[str, Any]) -> Recipient:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.recipient":
+        r = REGISTRY.derived(d, t, Recipient)
+        if r is not None:
+            return r
+    o = _new(_R_Recipient)
+    c = 0
+    v = g("emailAddress")
+    if v is not None:
+        c += 1
+        v = _EmailAddress(v)
+    o.email_address = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_Recipient)
+    o._odata_changed = _CLEAN
+    o.__class__ = Recipient
+    return o
+
+
+_R_AttendeeBase = REGISTRY.raw_class(AttendeeBase)
+_W_AttendeeBase: frozenset[str] = frozenset(
+    (
+        "emailAddress",
+        "type",
+    )
+)
+
+
+def _AttendeeBase(d: dict[str, Any]) -> AttendeeBase:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.attendeeBase":
+        r = REGISTRY.derived(d, t, AttendeeBase)
+        if r is not None:
+            return r
+    o = _new(_R_AttendeeBase)
+    c = 0
+    v = g("emailAddress")
+    if v is not None:
+        c += 1
+        v = _EmailAddress(v)
+    o.email_address = v
+    v = g("type")
+    if v is not None:
+        c += 1
+        v = _map_AttendeeType.get(v) or AttendeeType(v)
+    o.type = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_AttendeeBase)
+    o._odata_changed = _CLEAN
+    o.__class__ = AttendeeBase
+    return o
+
+
+_R_Attendee = REGISTRY.raw_class(Attendee)
+_W_Attendee: frozenset[str] = frozenset(
+    (
+        "emailAddress",
+        "type",
+        "proposedNewTime",
+        "status",
+    )
+)
+
+
+def _Attendee(d: dict[str, Any]) -> Attendee:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.attendee":
+        r = REGISTRY.derived(d, t, Attendee)
+        if r is not None:
+            return r
+    o = _new(_R_Attendee)
+    c = 0
+    v = g("emailAddress")
+    if v is not None:
+        c += 1
+        v = _EmailAddress(v)
+    o.email_address = v
+    v = g("type")
+    if v is not None:
+        c += 1
+        v = _map_AttendeeType.get(v) or AttendeeType(v)
+    o.type = v
+    v = g("proposedNewTime")
+    if v is not None:
+        c += 1
+        v = _TimeSlot(v)
+    o.proposed_new_time = v
+    v = g("status")
+    if v is not None:
+        c += 1
+        v = _ResponseStatus(v)
+    o.status = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_Attendee)
+    o._odata_changed = _CLEAN
+    o.__class__ = Attendee
+    return o
+
+
+_R_TimeSlot = REGISTRY.raw_class(TimeSlot)
+_W_TimeSlot: frozenset[str] = frozenset(
+    (
+        "end",
+        "start",
+    )
+)
+
+
+def _TimeSlot(d: dict[str, Any]) -> TimeSlot:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.timeSlot":
+        r = REGISTRY.derived(d, t, TimeSlot)
+        if r is not None:
+            return r
+    o = _new(_R_TimeSlot)
+    c = 0
+    v = g("end")
+    if v is not None:
+        c += 1
+        v = _DateTimeTimeZone(v)
+    o.end = v
+    v = g("start")
+    if v is not None:
+        c += 1
+        v = _DateTimeTimeZone(v)
+    o.start = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_TimeSlot)
+    o._odata_changed = _CLEAN
+    o.__class__ = TimeSlot
+    return o
+
+
+_R_ResponseStatus = REGISTRY.raw_class(ResponseStatus)
+_W_ResponseStatus: frozenset[str] = frozenset(
+    (
+        "response",
+        "time",
+    )
+)
+
+
+def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.responseStatus":
+        r = REGISTRY.derived(d, t, ResponseStatus)
+        if r is not None:
+            return r
+    o = _new(_R_ResponseStatus)
+    c = 0
+    v = g("response")
+    if v is not None:
+        c += 1
+        v = _map_ResponseType.get(v) or ResponseType(v)
+    o.response = v
+    v = g("time")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.time = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_ResponseStatus)
+    o._odata_changed = _CLEAN
+    o.__class__ = ResponseStatus
+    return o
+
+
+_R_ItemBody = REGISTRY.raw_class(ItemBody)
+_W_ItemBody: frozenset[str] = frozenset(
+    (
+        "content",
+        "contentType",
+    )
+)
+
+
+def _ItemBody(d: dict[str, Any]) -> ItemBody:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.itemBody":
+        r = REGISTRY.derived(d, t, ItemBody)
+        if r is not None:
+            return r
+    o = _new(_R_ItemBody)
+    c = 0
+    v = g("content")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.content = v
+    v = g("contentType")
+    if v is not None:
+        c += 1
+        v = _map_BodyType.get(v) or BodyType(v)
+    o.content_type = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_ItemBody)
+    o._odata_changed = _CLEAN
+    o.__class__ = ItemBody
+    return o
+
+
+_R_Location = REGISTRY.raw_class(Location)
+_W_Location: frozenset[str] = frozenset(
+    (
+        "address",
+        "coordinates",
+        "displayName",
+        "locationEmailAddress",
+        "locationType",
+        "locationUri",
+        "uniqueId",
+        "uniqueIdType",
+    )
+)
+
+
+def _Location(d: dict[str, Any]) -> Location:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.location":
+        r = REGISTRY.derived(d, t, Location)
+        if r is not None:
+            return r
+    o = _new(_R_Location)
+    c = 0
+    v = g("address")
+    if v is not None:
+        c += 1
+        v = _PhysicalAddress(v)
+    o.address = v
+    v = g("coordinates")
+    if v is not None:
+        c += 1
+        v = _OutlookGeoCoordinates(v)
+    o.coordinates = v
+    v = g("displayName")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.display_name = v
+    v = g("locationEmailAddress")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.location_email_address = v
+    v = g("locationType")
+    if v is not None:
+        c += 1
+        v = _map_LocationType.get(v) or LocationType(v)
+    o.location_type = v
+    v = g("locationUri")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.location_uri = v
+    v = g("uniqueId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.unique_id = v
+    v = g("uniqueIdType")
+    if v is not None:
+        c += 1
+        v = _map_LocationUniqueIdType.get(v) or LocationUniqueIdType(v)
+    o.unique_id_type = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_Location)
+    o._odata_changed = _CLEAN
+    o.__class__ = Location
+    return o
+
+
+_R_PhysicalAddress = REGISTRY.raw_class(PhysicalAddress)
+_W_PhysicalAddress: frozenset[str] = frozenset(
+    (
+        "city",
+        "countryOrRegion",
+        "postalCode",
+        "state",
+        "street",
+    )
+)
+
+
+def _PhysicalAddress(d: dict[str, Any]) -> PhysicalAddress:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.physicalAddress":
+        r = REGISTRY.derived(d, t, PhysicalAddress)
+        if r is not None:
+            return r
+    o = _new(_R_PhysicalAddress)
+    c = 0
+    v = g("city")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.city = v
+    v = g("countryOrRegion")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.country_or_region = v
+    v = g("postalCode")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.postal_code = v
+    v = g("state")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.state = v
+    v = g("street")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.street = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_PhysicalAddress)
+    o._odata_changed = _CLEAN
+    o.__class__ = PhysicalAddress
+    return o
+
+
+_R_OutlookGeoCoordinates = REGISTRY.raw_class(OutlookGeoCoordinates)
+_W_OutlookGeoCoordinates: frozenset[str] = frozenset(
+    (
+        "accuracy",
+        "altitude",
+        "altitudeAccuracy",
+        "latitude",
+        "longitude",
+    )
+)
+
+
+def _OutlookGeoCoordinates(d: dict[str, Any]) -> OutlookGeoCoordinates:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.outlookGeoCoordinates":
+        r = REGISTRY.derived(d, t, OutlookGeoCoordinates)
+        if r is not None:
+            return r
+    o = _new(_R_OutlookGeoCoordinates)
+    c = 0
+    v = g("accuracy")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+    o.accuracy = v
+    v = g("altitude")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+    o.altitude = v
+    v = g("altitudeAccuracy")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+    o.altitude_accuracy = v
+    v = g("latitude")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+    o.latitude = v
+    v = g("longitude")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+    o.longitude = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_OutlookGeoCoordinates)
+    o._odata_changed = _CLEAN
+    o.__class__ = OutlookGeoCoordinates
+    return o
+
+
+_R_OnlineMeetingInfo = REGISTRY.raw_class(OnlineMeetingInfo)
+_W_OnlineMeetingInfo: frozenset[str] = frozenset(
+    (
+        "conferenceId",
+        "joinUrl",
+        "phones",
+        "quickDial",
+        "tollFreeNumbers",
+        "tollNumber",
+    )
+)
+
+
+def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.onlineMeetingInfo":
+        r = REGISTRY.derived(d, t, OnlineMeetingInfo)
+        if r is not None:
+            return r
+    o = _new(_R_OnlineMeetingInfo)
+    c = 0
+    v = g("conferenceId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.conference_id = v
+    v = g("joinUrl")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.join_url = v
+    v = g("phones")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _Phone(x) for x in v])
+    o.phones = v
+    v = g("quickDial")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.quick_dial = v
+    v = g("tollFreeNumbers")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+    o.toll_free_numbers = v
+    v = g("tollNumber")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.toll_number = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_OnlineMeetingInfo)
+    o._odata_changed = _CLEAN
+    o.__class__ = OnlineMeetingInfo
+    return o
+
+
+_R_Phone = REGISTRY.raw_class(Phone)
+_W_Phone: frozenset[str] = frozenset(
+    (
+        "language",
+        "number",
+        "region",
+        "type",
+    )
+)
+
+
+def _Phone(d: dict[str, Any]) -> Phone:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.phone":
+        r = REGISTRY.derived(d, t, Phone)
+        if r is not None:
+            return r
+    o = _new(_R_Phone)
+    c = 0
+    v = g("language")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.language = v
+    v = g("number")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.number = v
+    v = g("region")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.region = v
+    v = g("type")
+    if v is not None:
+        c += 1
+        v = _map_PhoneType.get(v) or PhoneType(v)
+    o.type = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_Phone)
+    o._odata_changed = _CLEAN
+    o.__class__ = Phone
+    return o
+
+
+_R_PatternedRecurrence = REGISTRY.raw_class(PatternedRecurrence)
+_W_PatternedRecurrence: frozenset[str] = frozenset(
+    (
+        "pattern",
+        "range",
+    )
+)
+
+
+def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.patternedRecurrence":
+        r = REGISTRY.derived(d, t, PatternedRecurrence)
+        if r is not None:
+            return r
+    o = _new(_R_PatternedRecurrence)
+    c = 0
+    v = g("pattern")
+    if v is not None:
+        c += 1
+        v = _RecurrencePattern(v)
+    o.pattern = v
+    v = g("range")
+    if v is not None:
+        c += 1
+        v = _RecurrenceRange(v)
+    o.range = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_PatternedRecurrence)
+    o._odata_changed = _CLEAN
+    o.__class__ = PatternedRecurrence
+    return o
+
+
+_R_RecurrencePattern = REGISTRY.raw_class(RecurrencePattern)
+_W_RecurrencePattern: frozenset[str] = frozenset(
+    (
+        "dayOfMonth",
+        "daysOfWeek",
+        "firstDayOfWeek",
+        "index",
+        "interval",
+        "month",
+        "type",
+    )
+)
+
+
+def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.recurrencePattern":
+        r = REGISTRY.derived(d, t, RecurrencePattern)
+        if r is not None:
+            return r
+    o = _new(_R_RecurrencePattern)
+    c = 0
+    v = g("dayOfMonth")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.day_of_month = v
+    v = g("daysOfWeek")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)) for x in v])
+    o.days_of_week = v
+    v = g("firstDayOfWeek")
+    if v is not None:
+        c += 1
+        v = _map_DayOfWeek.get(v) or DayOfWeek(v)
+    o.first_day_of_week = v
+    v = g("index")
+    if v is not None:
+        c += 1
+        v = _map_WeekIndex.get(v) or WeekIndex(v)
+    o.index = v
+    v = g("interval")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.interval = v
+    v = g("month")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.month = v
+    v = g("type")
+    if v is not None:
+        c += 1
+        v = _map_RecurrencePatternType.get(v) or RecurrencePatternType(v)
+    o.type = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_RecurrencePattern)
+    o._odata_changed = _CLEAN
+    o.__class__ = RecurrencePattern
+    return o
+
+
+_R_RecurrenceRange = REGISTRY.raw_class(RecurrenceRange)
+_W_RecurrenceRange: frozenset[str] = frozenset(
+    (
+        "endDate",
+        "numberOfOccurrences",
+        "recurrenceTimeZone",
+        "startDate",
+        "type",
+    )
+)
+
+
+def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.recurrenceRange":
+        r = REGISTRY.derived(d, t, RecurrenceRange)
+        if r is not None:
+            return r
+    o = _new(_R_RecurrenceRange)
+    c = 0
+    v = g("endDate")
+    if v is not None:
+        c += 1
+        v = _edm_Date(v)
+    o.end_date = v
+    v = g("numberOfOccurrences")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.number_of_occurrences = v
+    v = g("recurrenceTimeZone")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.recurrence_time_zone = v
+    v = g("startDate")
+    if v is not None:
+        c += 1
+        v = _edm_Date(v)
+    o.start_date = v
+    v = g("type")
+    if v is not None:
+        c += 1
+        v = _map_RecurrenceRangeType.get(v) or RecurrenceRangeType(v)
+    o.type = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_RecurrenceRange)
+    o._odata_changed = _CLEAN
+    o.__class__ = RecurrenceRange
+    return o
+
+
+_R_CalendarGroup = REGISTRY.raw_class(CalendarGroup)
+_W_CalendarGroup: frozenset[str] = frozenset(
+    (
+        "id",
+        "changeKey",
+        "classId",
+        "name",
+        "calendars",
+    )
+)
+
+
+def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.calendarGroup":
+        r = REGISTRY.derived(d, t, CalendarGroup)
+        if r is not None:
+            return r
+    o = _new(_R_CalendarGroup)
+    c = 0
+    v = g("id")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.id = v
+    v = g("changeKey")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.change_key = v
+    v = g("classId")
+    if v is not None:
+        c += 1
+        v = _edm_Guid(v)
+    o.class_id = v
+    v = g("name")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.name = v
+    v = g("calendars")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _Calendar(x) for x in v])
+    o.calendars = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_CalendarGroup)
+    o._odata_changed = _CLEAN
+    o.__class__ = CalendarGroup
+    return o
+
+
+_R_Message = REGISTRY.raw_class(Message)
+_W_Message: frozenset[str] = frozenset(
+    (
+        "id",
+        "categories",
+        "changeKey",
+        "createdDateTime",
+        "lastModifiedDateTime",
+        "bccRecipients",
+        "body",
+        "bodyPreview",
+        "ccRecipients",
+        "conversationId",
+        "conversationIndex",
+        "flag",
+        "from",
+        "hasAttachments",
+        "importance",
+        "inferenceClassification",
+        "internetMessageHeaders",
+        "internetMessageId",
+        "isDeliveryReceiptRequested",
+        "isDraft",
+        "isRead",
+        "isReadReceiptRequested",
+        "parentFolderId",
+        "receivedDateTime",
+        "replyTo",
+        "sender",
+        "sentDateTime",
+        "subject",
+        "toRecipients",
+        "uniqueBody",
+        "webLink",
+        "attachments",
+    )
+)
+
+
+def _Message(d: dict[str, Any]) -> Message:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.message":
+        r = REGISTRY.derived(d, t, Message)
+        if r is not None:
+            return r
+    o = _new(_R_Message)
+    c = 0
+    v = g("id")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.id = v
+    v = g("categories")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+    o.categories = v
+    v = g("changeKey")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.change_key = v
+    v = g("createdDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.created_date_time = v
+    v = g("lastModifiedDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.last_modified_date_time = v
+    v = g("bccRecipients")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _Recipient(x) for x in v])
+    o.bcc_recipients = v
+    v = g("body")
+    if v is not None:
+        c += 1
+        v = _ItemBody(v)
+    o.body = v
+    v = g("bodyPreview")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.body_preview = v
+    v = g("ccRecipients")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _Recipient(x) for x in v])
+    o.cc_recipients = v
+    v = g("conversationId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.conversation_id = v
+    v = g("conversationIndex")
+    if v is not None:
+        c += 1
+        v = _edm_Binary(v)
+    o.conversation_index = v
+    v = g("flag")
+    if v is not None:
+        c += 1
+        v = _FollowupFlag(v)
+    o.flag = v
+    v = g("from")
+    if v is not None:
+        c += 1
+        v = _Recipient(v)
+    o.from_ = v
+    v = g("hasAttachments")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.has_attachments = v
+    v = g("importance")
+    if v is not None:
+        c += 1
+        v = _map_Importance.get(v) or Importance(v)
+    o.importance = v
+    v = g("inferenceClassification")
+    if v is not None:
+        c += 1
+        v = _map_InferenceClassificationType.get(v) or InferenceClassificationType(v)
+    o.inference_classification = v
+    v = g("internetMessageHeaders")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _InternetMessageHeader(x) for x in v])
+    o.internet_message_headers = v
+    v = g("internetMessageId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.internet_message_id = v
+    v = g("isDeliveryReceiptRequested")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_delivery_receipt_requested = v
+    v = g("isDraft")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_draft = v
+    v = g("isRead")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_read = v
+    v = g("isReadReceiptRequested")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_read_receipt_requested = v
+    v = g("parentFolderId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.parent_folder_id = v
+    v = g("receivedDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.received_date_time = v
+    v = g("replyTo")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _Recipient(x) for x in v])
+    o.reply_to = v
+    v = g("sender")
+    if v is not None:
+        c += 1
+        v = _Recipient(v)
+    o.sender = v
+    v = g("sentDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.sent_date_time = v
+    v = g("subject")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.subject = v
+    v = g("toRecipients")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _Recipient(x) for x in v])
+    o.to_recipients = v
+    v = g("uniqueBody")
+    if v is not None:
+        c += 1
+        v = _ItemBody(v)
+    o.unique_body = v
+    v = g("webLink")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.web_link = v
+    v = g("attachments")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _Attachment(x) for x in v])
+    o.attachments = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_Message)
+    o._odata_changed = _CLEAN
+    o.__class__ = Message
+    return o
+
+
+_R_FollowupFlag = REGISTRY.raw_class(FollowupFlag)
+_W_FollowupFlag: frozenset[str] = frozenset(
+    (
+        "completedDateTime",
+        "dueDateTime",
+        "flagStatus",
+        "startDateTime",
+    )
+)
+
+
+def _FollowupFlag(d: dict[str, Any]) -> FollowupFlag:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.followupFlag":
+        r = REGISTRY.derived(d, t, FollowupFlag)
+        if r is not None:
+            return r
+    o = _new(_R_FollowupFlag)
+    c = 0
+    v = g("completedDateTime")
+    if v is not None:
+        c += 1
+        v = _DateTimeTimeZone(v)
+    o.completed_date_time = v
+    v = g("dueDateTime")
+    if v is not None:
+        c += 1
+        v = _DateTimeTimeZone(v)
+    o.due_date_time = v
+    v = g("flagStatus")
+    if v is not None:
+        c += 1
+        v = _map_FollowupFlagStatus.get(v) or FollowupFlagStatus(v)
+    o.flag_status = v
+    v = g("startDateTime")
+    if v is not None:
+        c += 1
+        v = _DateTimeTimeZone(v)
+    o.start_date_time = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_FollowupFlag)
+    o._odata_changed = _CLEAN
+    o.__class__ = FollowupFlag
+    return o
+
+
+_R_InternetMessageHeader = REGISTRY.raw_class(InternetMessageHeader)
+_W_InternetMessageHeader: frozenset[str] = frozenset(
+    (
+        "name",
+        "value",
+    )
+)
+
+
+def _InternetMessageHeader(d: dict[str, Any]) -> InternetMessageHeader:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.internetMessageHeader":
+        r = REGISTRY.derived(d, t, InternetMessageHeader)
+        if r is not None:
+            return r
+    o = _new(_R_InternetMessageHeader)
+    c = 0
+    v = g("name")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.name = v
+    v = g("value")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.value = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_InternetMessageHeader)
+    o._odata_changed = _CLEAN
+    o.__class__ = InternetMessageHeader
+    return o
+
+
+_R_Attachment = REGISTRY.raw_class(Attachment)
+_W_Attachment: frozenset[str] = frozenset(
+    (
+        "id",
+        "contentType",
+        "isInline",
+        "lastModifiedDateTime",
+        "name",
+        "size",
+    )
+)
+
+
+def _Attachment(d: dict[str, Any]) -> Attachment:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.attachment":
+        r = REGISTRY.derived(d, t, Attachment)
+        if r is not None:
+            return r
+    o = _new(_R_Attachment)
+    c = 0
+    v = g("id")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.id = v
+    v = g("contentType")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.content_type = v
+    v = g("isInline")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_inline = v
+    v = g("lastModifiedDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.last_modified_date_time = v
+    v = g("name")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.name = v
+    v = g("size")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.size = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_Attachment)
+    o._odata_changed = _CLEAN
+    o.__class__ = Attachment
+    return o
+
+
+_R_ManagedAppPolicy = REGISTRY.raw_class(ManagedAppPolicy)
+_W_ManagedAppPolicy: frozenset[str] = frozenset(
+    (
+        "id",
+        "createdDateTime",
+        "description",
+        "displayName",
+        "lastModifiedDateTime",
+        "version",
+    )
+)
+
+
+def _ManagedAppPolicy(d: dict[str, Any]) -> ManagedAppPolicy:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.managedAppPolicy":
+        r = REGISTRY.derived(d, t, ManagedAppPolicy)
+        if r is not None:
+            return r
+    o = _new(_R_ManagedAppPolicy)
+    c = 0
+    v = g("id")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.id = v
+    v = g("createdDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.created_date_time = v
+    v = g("description")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.description = v
+    v = g("displayName")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.display_name = v
+    v = g("lastModifiedDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.last_modified_date_time = v
+    v = g("version")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.version = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_ManagedAppPolicy)
+    o._odata_changed = _CLEAN
+    o.__class__ = ManagedAppPolicy
+    return o
+
+
+_R_ManagedMobileApp = REGISTRY.raw_class(ManagedMobileApp)
+_W_ManagedMobileApp: frozenset[str] = frozenset(
+    (
+        "id",
+        "mobileAppIdentifier",
+        "version",
+    )
+)
+
+
+def _ManagedMobileApp(d: dict[str, Any]) -> ManagedMobileApp:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.managedMobileApp":
+        r = REGISTRY.derived(d, t, ManagedMobileApp)
+        if r is not None:
+            return r
+    o = _new(_R_ManagedMobileApp)
+    c = 0
+    v = g("id")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.id = v
+    v = g("mobileAppIdentifier")
+    if v is not None:
+        c += 1
+        v = _MobileAppIdentifier(v)
+    o.mobile_app_identifier = v
+    v = g("version")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.version = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_ManagedMobileApp)
+    o._odata_changed = _CLEAN
+    o.__class__ = ManagedMobileApp
+    return o
+
+
+_R_MobileAppIdentifier = REGISTRY.raw_class(MobileAppIdentifier)
+_W_MobileAppIdentifier: frozenset[str] = frozenset(())
+
+
+def _MobileAppIdentifier(d: dict[str, Any]) -> MobileAppIdentifier:
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.mobileAppIdentifier":
+        r = REGISTRY.derived(d, t, MobileAppIdentifier)
+        if r is not None:
+            return r
+    o = _new(_R_MobileAppIdentifier)
+    c = 0
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_MobileAppIdentifier)
+    o._odata_changed = _CLEAN
+    o.__class__ = MobileAppIdentifier
+    return o
+
+
+_R_ExtensionProperty = REGISTRY.raw_class(ExtensionProperty)
+_W_ExtensionProperty: frozenset[str] = frozenset(
+    (
+        "id",
+        "deletedDateTime",
+        "appDisplayName",
+        "dataType",
+        "isMultiValued",
+        "isSyncedFromOnPremises",
+        "name",
+        "targetObjects",
+    )
+)
+
+
+def _ExtensionProperty(d: dict[str, Any]) -> ExtensionProperty:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.extensionProperty":
+        r = REGISTRY.derived(d, t, ExtensionProperty)
+        if r is not None:
+            return r
+    o = _new(_R_ExtensionProperty)
+    c = 0
+    v = g("id")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.id = v
+    v = g("deletedDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.deleted_date_time = v
+    v = g("appDisplayName")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.app_display_name = v
+    v = g("dataType")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.data_type = v
+    v = g("isMultiValued")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_multi_valued = v
+    v = g("isSyncedFromOnPremises")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_synced_from_on_premises = v
+    v = g("name")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.name = v
+    v = g("targetObjects")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+    o.target_objects = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_ExtensionProperty)
+    o._odata_changed = _CLEAN
+    o.__class__ = ExtensionProperty
+    return o
+
+
+_R_ServiceProvisioningXmlError = REGISTRY.raw_class(ServiceProvisioningXmlError)
+_W_ServiceProvisioningXmlError: frozenset[str] = frozenset(
+    (
+        "createdDateTime",
+        "isResolved",
+        "serviceInstance",
+        "errorDetail",
+    )
+)
+
+
+def _ServiceProvisioningXmlError(d: dict[str, Any]) -> ServiceProvisioningXmlError:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.serviceProvisioningXmlError":
+        r = REGISTRY.derived(d, t, ServiceProvisioningXmlError)
+        if r is not None:
+            return r
+    o = _new(_R_ServiceProvisioningXmlError)
+    c = 0
+    v = g("createdDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.created_date_time = v
+    v = g("isResolved")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_resolved = v
+    v = g("serviceInstance")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.service_instance = v
+    v = g("errorDetail")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.error_detail = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_ServiceProvisioningXmlError)
+    o._odata_changed = _CLEAN
+    o.__class__ = ServiceProvisioningXmlError
+    return o
+
+
 _R_AgentUser = REGISTRY.raw_class(AgentUser)
 _W_AgentUser: frozenset[str] = frozenset(
     (
@@ -4806,709 +5140,255 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     return o
 
 
-_R_Attachment = REGISTRY.raw_class(Attachment)
-_W_Attachment: frozenset[str] = frozenset(
+_R_CustomTimeZone = REGISTRY.raw_class(CustomTimeZone)
+_W_CustomTimeZone: frozenset[str] = frozenset(
     (
-        "id",
-        "contentType",
-        "isInline",
-        "lastModifiedDateTime",
         "name",
-        "size",
+        "bias",
+        "daylightOffset",
+        "standardOffset",
     )
 )
 
 
-def _Attachment(d: dict[str, Any]) -> Attachment:
+def _CustomTimeZone(d: dict[str, Any]) -> CustomTimeZone:
     v: Any  # never narrowed: each property's value passes through it
     g = d.get
     t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.attachment":
-        r = REGISTRY.derived(d, t, Attachment)
+    if t is not None and t != "#microsoft.graph.customTimeZone":
+        r = REGISTRY.derived(d, t, CustomTimeZone)
         if r is not None:
             return r
-    o = _new(_R_Attachment)
+    o = _new(_R_CustomTimeZone)
     c = 0
-    v = g("id")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.id = v
-    v = g("contentType")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.content_type = v
-    v = g("isInline")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_inline = v
-    v = g("lastModifiedDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.last_modified_date_time = v
     v = g("name")
     if v is not None:
         c += 1
         v = v if v.__class__ is str else _edm_String(v)
     o.name = v
-    v = g("size")
+    v = g("bias")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.size = v
+    o.bias = v
+    v = g("daylightOffset")
+    if v is not None:
+        c += 1
+        v = _DaylightTimeZoneOffset(v)
+    o.daylight_offset = v
+    v = g("standardOffset")
+    if v is not None:
+        c += 1
+        v = _StandardTimeZoneOffset(v)
+    o.standard_offset = v
     if c == len(d):
         o.additional_data = {}
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Attachment)
+        _rest(o, d, _W_CustomTimeZone)
     o._odata_changed = _CLEAN
-    o.__class__ = Attachment
+    o.__class__ = CustomTimeZone
     return o
 
 
-_R_Calendar = REGISTRY.raw_class(Calendar)
-_W_Calendar: frozenset[str] = frozenset(
+_R_StandardTimeZoneOffset = REGISTRY.raw_class(StandardTimeZoneOffset)
+_W_StandardTimeZoneOffset: frozenset[str] = frozenset(
     (
-        "id",
-        "allowedOnlineMeetingProviders",
-        "canEdit",
-        "canShare",
-        "canViewPrivateItems",
-        "changeKey",
-        "color",
-        "defaultOnlineMeetingProvider",
-        "hexColor",
-        "isDefaultCalendar",
-        "isRemovable",
-        "isTallyingResponses",
-        "name",
-        "owner",
-        "calendarView",
-        "events",
+        "dayOccurrence",
+        "dayOfWeek",
+        "month",
+        "time",
+        "year",
     )
 )
 
 
-def _Calendar(d: dict[str, Any]) -> Calendar:
+def _StandardTimeZoneOffset(d: dict[str, Any]) -> StandardTimeZoneOffset:
     v: Any  # never narrowed: each property's value passes through it
     g = d.get
     t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.calendar":
-        r = REGISTRY.derived(d, t, Calendar)
+    if t is not None and t != "#microsoft.graph.standardTimeZoneOffset":
+        r = REGISTRY.derived(d, t, StandardTimeZoneOffset)
         if r is not None:
             return r
-    o = _new(_R_Calendar)
+    o = _new(_R_StandardTimeZoneOffset)
     c = 0
-    v = g("id")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.id = v
-    v = g("allowedOnlineMeetingProviders")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L(
-            [None if x is None else (_map_OnlineMeetingProviderType.get(x) or OnlineMeetingProviderType(x)) for x in v]
-        )
-    o.allowed_online_meeting_providers = v
-    v = g("canEdit")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.can_edit = v
-    v = g("canShare")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.can_share = v
-    v = g("canViewPrivateItems")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.can_view_private_items = v
-    v = g("changeKey")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.change_key = v
-    v = g("color")
-    if v is not None:
-        c += 1
-        v = _map_CalendarColor.get(v) or CalendarColor(v)
-    o.color = v
-    v = g("defaultOnlineMeetingProvider")
-    if v is not None:
-        c += 1
-        v = _map_OnlineMeetingProviderType.get(v) or OnlineMeetingProviderType(v)
-    o.default_online_meeting_provider = v
-    v = g("hexColor")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.hex_color = v
-    v = g("isDefaultCalendar")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_default_calendar = v
-    v = g("isRemovable")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_removable = v
-    v = g("isTallyingResponses")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_tallying_responses = v
-    v = g("name")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.name = v
-    v = g("owner")
-    if v is not None:
-        c += 1
-        v = _EmailAddress(v)
-    o.owner = v
-    v = g("calendarView")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
-    o.calendar_view = v
-    v = g("events")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
-    o.events = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_Calendar)
-    o._odata_changed = _CLEAN
-    o.__class__ = Calendar
-    return o
-
-
-_R_CalendarGroup = REGISTRY.raw_class(CalendarGroup)
-_W_CalendarGroup: frozenset[str] = frozenset(
-    (
-        "id",
-        "changeKey",
-        "classId",
-        "name",
-        "calendars",
-    )
-)
-
-
-def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.calendarGroup":
-        r = REGISTRY.derived(d, t, CalendarGroup)
-        if r is not None:
-            return r
-    o = _new(_R_CalendarGroup)
-    c = 0
-    v = g("id")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.id = v
-    v = g("changeKey")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.change_key = v
-    v = g("classId")
-    if v is not None:
-        c += 1
-        v = _edm_Guid(v)
-    o.class_id = v
-    v = g("name")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.name = v
-    v = g("calendars")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _Calendar(x) for x in v])
-    o.calendars = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_CalendarGroup)
-    o._odata_changed = _CLEAN
-    o.__class__ = CalendarGroup
-    return o
-
-
-_R_OutlookItem = REGISTRY.raw_class(OutlookItem)
-_W_OutlookItem: frozenset[str] = frozenset(
-    (
-        "id",
-        "categories",
-        "changeKey",
-        "createdDateTime",
-        "lastModifiedDateTime",
-    )
-)
-
-
-def _OutlookItem(d: dict[str, Any]) -> OutlookItem:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.outlookItem":
-        r = REGISTRY.derived(d, t, OutlookItem)
-        if r is not None:
-            return r
-    o = _new(_R_OutlookItem)
-    c = 0
-    v = g("id")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.id = v
-    v = g("categories")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
-    o.categories = v
-    v = g("changeKey")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.change_key = v
-    v = g("createdDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.created_date_time = v
-    v = g("lastModifiedDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.last_modified_date_time = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_OutlookItem)
-    o._odata_changed = _CLEAN
-    o.__class__ = OutlookItem
-    return o
-
-
-_R_Event = REGISTRY.raw_class(Event)
-_W_Event: frozenset[str] = frozenset(
-    (
-        "id",
-        "categories",
-        "changeKey",
-        "createdDateTime",
-        "lastModifiedDateTime",
-        "allowNewTimeProposals",
-        "attendees",
-        "body",
-        "bodyPreview",
-        "cancelledOccurrences",
-        "end",
-        "hasAttachments",
-        "hideAttendees",
-        "iCalUId",
-        "importance",
-        "isAllDay",
-        "isCancelled",
-        "isDraft",
-        "isOnlineMeeting",
-        "isOrganizer",
-        "isReminderOn",
-        "location",
-        "locations",
-        "onlineMeeting",
-        "onlineMeetingProvider",
-        "onlineMeetingUrl",
-        "organizer",
-        "originalEndTimeZone",
-        "originalStart",
-        "originalStartTimeZone",
-        "recurrence",
-        "reminderMinutesBeforeStart",
-        "responseRequested",
-        "responseStatus",
-        "sensitivity",
-        "seriesMasterId",
-        "showAs",
-        "start",
-        "subject",
-        "transactionId",
-        "type",
-        "webLink",
-        "attachments",
-        "calendar",
-        "exceptionOccurrences",
-        "instances",
-    )
-)
-
-
-def _Event(d: dict[str, Any]) -> Event:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.event":
-        r = REGISTRY.derived(d, t, Event)
-        if r is not None:
-            return r
-    o = _new(_R_Event)
-    c = 0
-    v = g("id")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.id = v
-    v = g("categories")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
-    o.categories = v
-    v = g("changeKey")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.change_key = v
-    v = g("createdDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.created_date_time = v
-    v = g("lastModifiedDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.last_modified_date_time = v
-    v = g("allowNewTimeProposals")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.allow_new_time_proposals = v
-    v = g("attendees")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _Attendee(x) for x in v])
-    o.attendees = v
-    v = g("body")
-    if v is not None:
-        c += 1
-        v = _ItemBody(v)
-    o.body = v
-    v = g("bodyPreview")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.body_preview = v
-    v = g("cancelledOccurrences")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
-    o.cancelled_occurrences = v
-    v = g("end")
-    if v is not None:
-        c += 1
-        v = _DateTimeTimeZone(v)
-    o.end = v
-    v = g("hasAttachments")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.has_attachments = v
-    v = g("hideAttendees")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.hide_attendees = v
-    v = g("iCalUId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.i_cal_u_id = v
-    v = g("importance")
-    if v is not None:
-        c += 1
-        v = _map_Importance.get(v) or Importance(v)
-    o.importance = v
-    v = g("isAllDay")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_all_day = v
-    v = g("isCancelled")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_cancelled = v
-    v = g("isDraft")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_draft = v
-    v = g("isOnlineMeeting")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_online_meeting = v
-    v = g("isOrganizer")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_organizer = v
-    v = g("isReminderOn")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_reminder_on = v
-    v = g("location")
-    if v is not None:
-        c += 1
-        v = _Location(v)
-    o.location = v
-    v = g("locations")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _Location(x) for x in v])
-    o.locations = v
-    v = g("onlineMeeting")
-    if v is not None:
-        c += 1
-        v = _OnlineMeetingInfo(v)
-    o.online_meeting = v
-    v = g("onlineMeetingProvider")
-    if v is not None:
-        c += 1
-        v = _map_OnlineMeetingProviderType.get(v) or OnlineMeetingProviderType(v)
-    o.online_meeting_provider = v
-    v = g("onlineMeetingUrl")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.online_meeting_url = v
-    v = g("organizer")
-    if v is not None:
-        c += 1
-        v = _Recipient(v)
-    o.organizer = v
-    v = g("originalEndTimeZone")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.original_end_time_zone = v
-    v = g("originalStart")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.original_start = v
-    v = g("originalStartTimeZone")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.original_start_time_zone = v
-    v = g("recurrence")
-    if v is not None:
-        c += 1
-        v = _PatternedRecurrence(v)
-    o.recurrence = v
-    v = g("reminderMinutesBeforeStart")
+    v = g("dayOccurrence")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.reminder_minutes_before_start = v
-    v = g("responseRequested")
+    o.day_occurrence = v
+    v = g("dayOfWeek")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.response_requested = v
-    v = g("responseStatus")
+        v = _map_DayOfWeek.get(v) or DayOfWeek(v)
+    o.day_of_week = v
+    v = g("month")
     if v is not None:
         c += 1
-        v = _ResponseStatus(v)
-    o.response_status = v
-    v = g("sensitivity")
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.month = v
+    v = g("time")
     if v is not None:
         c += 1
-        v = _map_Sensitivity.get(v) or Sensitivity(v)
-    o.sensitivity = v
-    v = g("seriesMasterId")
+        v = _edm_TimeOfDay(v)
+    o.time = v
+    v = g("year")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.series_master_id = v
-    v = g("showAs")
-    if v is not None:
-        c += 1
-        v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
-    o.show_as = v
-    v = g("start")
-    if v is not None:
-        c += 1
-        v = _DateTimeTimeZone(v)
-    o.start = v
-    v = g("subject")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.subject = v
-    v = g("transactionId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.transaction_id = v
-    v = g("type")
-    if v is not None:
-        c += 1
-        v = _map_EventType.get(v) or EventType(v)
-    o.type = v
-    v = g("webLink")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.web_link = v
-    v = g("attachments")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _Attachment(x) for x in v])
-    o.attachments = v
-    v = g("calendar")
-    if v is not None:
-        c += 1
-        v = _Calendar(v)
-    o.calendar = v
-    v = g("exceptionOccurrences")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
-    o.exception_occurrences = v
-    v = g("instances")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
-    o.instances = v
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.year = v
     if c == len(d):
         o.additional_data = {}
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Event)
+        _rest(o, d, _W_StandardTimeZoneOffset)
     o._odata_changed = _CLEAN
-    o.__class__ = Event
+    o.__class__ = StandardTimeZoneOffset
     return o
 
 
-_R_ExtensionProperty = REGISTRY.raw_class(ExtensionProperty)
-_W_ExtensionProperty: frozenset[str] = frozenset(
+_R_DaylightTimeZoneOffset = REGISTRY.raw_class(DaylightTimeZoneOffset)
+_W_DaylightTimeZoneOffset: frozenset[str] = frozenset(
     (
-        "id",
-        "deletedDateTime",
-        "appDisplayName",
-        "dataType",
-        "isMultiValued",
-        "isSyncedFromOnPremises",
-        "name",
-        "targetObjects",
+        "dayOccurrence",
+        "dayOfWeek",
+        "month",
+        "time",
+        "year",
+        "daylightBias",
     )
 )
 
 
-def _ExtensionProperty(d: dict[str, Any]) -> ExtensionProperty:
+def _DaylightTimeZoneOffset(d: dict[str, Any]) -> DaylightTimeZoneOffset:
     v: Any  # never narrowed: each property's value passes through it
     g = d.get
     t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.extensionProperty":
-        r = REGISTRY.derived(d, t, ExtensionProperty)
+    if t is not None and t != "#microsoft.graph.daylightTimeZoneOffset":
+        r = REGISTRY.derived(d, t, DaylightTimeZoneOffset)
         if r is not None:
             return r
-    o = _new(_R_ExtensionProperty)
+    o = _new(_R_DaylightTimeZoneOffset)
     c = 0
-    v = g("id")
+    v = g("dayOccurrence")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.id = v
-    v = g("deletedDateTime")
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.day_occurrence = v
+    v = g("dayOfWeek")
     if v is not None:
         c += 1
-        v = _edm_DateTimeOffset(v)
-    o.deleted_date_time = v
-    v = g("appDisplayName")
+        v = _map_DayOfWeek.get(v) or DayOfWeek(v)
+    o.day_of_week = v
+    v = g("month")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.app_display_name = v
-    v = g("dataType")
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.month = v
+    v = g("time")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.data_type = v
-    v = g("isMultiValued")
+        v = _edm_TimeOfDay(v)
+    o.time = v
+    v = g("year")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_multi_valued = v
-    v = g("isSyncedFromOnPremises")
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.year = v
+    v = g("daylightBias")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_synced_from_on_premises = v
-    v = g("name")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.name = v
-    v = g("targetObjects")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
-    o.target_objects = v
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.daylight_bias = v
     if c == len(d):
         o.additional_data = {}
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ExtensionProperty)
+        _rest(o, d, _W_DaylightTimeZoneOffset)
     o._odata_changed = _CLEAN
-    o.__class__ = ExtensionProperty
+    o.__class__ = DaylightTimeZoneOffset
+    return o
+
+
+_R_LocationConstraintItem = REGISTRY.raw_class(LocationConstraintItem)
+_W_LocationConstraintItem: frozenset[str] = frozenset(
+    (
+        "address",
+        "coordinates",
+        "displayName",
+        "locationEmailAddress",
+        "locationType",
+        "locationUri",
+        "uniqueId",
+        "uniqueIdType",
+        "resolveAvailability",
+    )
+)
+
+
+def _LocationConstraintItem(d: dict[str, Any]) -> LocationConstraintItem:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.locationConstraintItem":
+        r = REGISTRY.derived(d, t, LocationConstraintItem)
+        if r is not None:
+            return r
+    o = _new(_R_LocationConstraintItem)
+    c = 0
+    v = g("address")
+    if v is not None:
+        c += 1
+        v = _PhysicalAddress(v)
+    o.address = v
+    v = g("coordinates")
+    if v is not None:
+        c += 1
+        v = _OutlookGeoCoordinates(v)
+    o.coordinates = v
+    v = g("displayName")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.display_name = v
+    v = g("locationEmailAddress")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.location_email_address = v
+    v = g("locationType")
+    if v is not None:
+        c += 1
+        v = _map_LocationType.get(v) or LocationType(v)
+    o.location_type = v
+    v = g("locationUri")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.location_uri = v
+    v = g("uniqueId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.unique_id = v
+    v = g("uniqueIdType")
+    if v is not None:
+        c += 1
+        v = _map_LocationUniqueIdType.get(v) or LocationUniqueIdType(v)
+    o.unique_id_type = v
+    v = g("resolveAvailability")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.resolve_availability = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_LocationConstraintItem)
+    o._odata_changed = _CLEAN
+    o.__class__ = LocationConstraintItem
     return o
 
 
@@ -5593,469 +5473,6 @@ def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
     return o
 
 
-_R_Group = REGISTRY.raw_class(Group)
-_W_Group: frozenset[str] = frozenset(
-    (
-        "id",
-        "deletedDateTime",
-        "accessType",
-        "allowExternalSenders",
-        "assignedLabels",
-        "assignedLicenses",
-        "autoSubscribeNewMembers",
-        "classification",
-        "createdDateTime",
-        "description",
-        "displayName",
-        "expirationDateTime",
-        "groupTypes",
-        "hasMembersWithLicenseErrors",
-        "hideFromAddressLists",
-        "hideFromOutlookClients",
-        "infoCatalogs",
-        "isArchived",
-        "isAssignableToRole",
-        "isFavorite",
-        "isManagementRestricted",
-        "isSubscribedByMail",
-        "licenseProcessingState",
-        "mail",
-        "mailEnabled",
-        "mailNickname",
-        "membershipRule",
-        "membershipRuleProcessingState",
-        "onPremisesDomainName",
-        "onPremisesExtensionAttributes",
-        "onPremisesLastSyncDateTime",
-        "onPremisesNetBiosName",
-        "onPremisesProvisioningErrors",
-        "onPremisesSamAccountName",
-        "onPremisesSecurityIdentifier",
-        "onPremisesSyncEnabled",
-        "organizationId",
-        "preferredDataLocation",
-        "preferredLanguage",
-        "proxyAddresses",
-        "renewedDateTime",
-        "resourceBehaviorOptions",
-        "resourceProvisioningOptions",
-        "securityEnabled",
-        "securityIdentifier",
-        "serviceProvisioningErrors",
-        "theme",
-        "uniqueName",
-        "unseenConversationsCount",
-        "unseenCount",
-        "unseenMessagesCount",
-        "visibility",
-        "welcomeMessageEnabled",
-        "acceptedSenders",
-        "calendar",
-        "calendarView",
-        "createdOnBehalfOf",
-        "events",
-        "memberOf",
-        "members",
-        "membersWithLicenseErrors",
-        "owners",
-        "permissionGrants",
-        "rejectedSenders",
-        "transitiveMemberOf",
-        "transitiveMembers",
-    )
-)
-
-
-def _Group(d: dict[str, Any]) -> Group:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.group":
-        r = REGISTRY.derived(d, t, Group)
-        if r is not None:
-            return r
-    o = _new(_R_Group)
-    c = 0
-    v = g("id")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.id = v
-    v = g("deletedDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.deleted_date_time = v
-    v = g("accessType")
-    if v is not None:
-        c += 1
-        v = _map_GroupAccessType.get(v) or GroupAccessType(v)
-    o.access_type = v
-    v = g("allowExternalSenders")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.allow_external_senders = v
-    v = g("assignedLabels")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _AssignedLabel(x) for x in v])
-    o.assigned_labels = v
-    v = g("assignedLicenses")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _AssignedLicense(x) for x in v])
-    o.assigned_licenses = v
-    v = g("autoSubscribeNewMembers")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.auto_subscribe_new_members = v
-    v = g("classification")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.classification = v
-    v = g("createdDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.created_date_time = v
-    v = g("description")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.description = v
-    v = g("displayName")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.display_name = v
-    v = g("expirationDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.expiration_date_time = v
-    v = g("groupTypes")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
-    o.group_types = v
-    v = g("hasMembersWithLicenseErrors")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.has_members_with_license_errors = v
-    v = g("hideFromAddressLists")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.hide_from_address_lists = v
-    v = g("hideFromOutlookClients")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.hide_from_outlook_clients = v
-    v = g("infoCatalogs")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
-    o.info_catalogs = v
-    v = g("isArchived")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_archived = v
-    v = g("isAssignableToRole")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_assignable_to_role = v
-    v = g("isFavorite")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_favorite = v
-    v = g("isManagementRestricted")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_management_restricted = v
-    v = g("isSubscribedByMail")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_subscribed_by_mail = v
-    v = g("licenseProcessingState")
-    if v is not None:
-        c += 1
-        v = _LicenseProcessingState(v)
-    o.license_processing_state = v
-    v = g("mail")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.mail = v
-    v = g("mailEnabled")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.mail_enabled = v
-    v = g("mailNickname")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.mail_nickname = v
-    v = g("membershipRule")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.membership_rule = v
-    v = g("membershipRuleProcessingState")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.membership_rule_processing_state = v
-    v = g("onPremisesDomainName")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.on_premises_domain_name = v
-    v = g("onPremisesExtensionAttributes")
-    if v is not None:
-        c += 1
-        v = _OnPremisesExtensionAttributes(v)
-    o.on_premises_extension_attributes = v
-    v = g("onPremisesLastSyncDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.on_premises_last_sync_date_time = v
-    v = g("onPremisesNetBiosName")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.on_premises_net_bios_name = v
-    v = g("onPremisesProvisioningErrors")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _OnPremisesProvisioningError(x) for x in v])
-    o.on_premises_provisioning_errors = v
-    v = g("onPremisesSamAccountName")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.on_premises_sam_account_name = v
-    v = g("onPremisesSecurityIdentifier")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.on_premises_security_identifier = v
-    v = g("onPremisesSyncEnabled")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.on_premises_sync_enabled = v
-    v = g("organizationId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.organization_id = v
-    v = g("preferredDataLocation")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.preferred_data_location = v
-    v = g("preferredLanguage")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.preferred_language = v
-    v = g("proxyAddresses")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
-    o.proxy_addresses = v
-    v = g("renewedDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.renewed_date_time = v
-    v = g("resourceBehaviorOptions")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
-    o.resource_behavior_options = v
-    v = g("resourceProvisioningOptions")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
-    o.resource_provisioning_options = v
-    v = g("securityEnabled")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.security_enabled = v
-    v = g("securityIdentifier")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.security_identifier = v
-    v = g("serviceProvisioningErrors")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _ServiceProvisioningError(x) for x in v])
-    o.service_provisioning_errors = v
-    v = g("theme")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.theme = v
-    v = g("uniqueName")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.unique_name = v
-    v = g("unseenConversationsCount")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.unseen_conversations_count = v
-    v = g("unseenCount")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.unseen_count = v
-    v = g("unseenMessagesCount")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.unseen_messages_count = v
-    v = g("visibility")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.visibility = v
-    v = g("welcomeMessageEnabled")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.welcome_message_enabled = v
-    v = g("acceptedSenders")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
-    o.accepted_senders = v
-    v = g("calendar")
-    if v is not None:
-        c += 1
-        v = _Calendar(v)
-    o.calendar = v
-    v = g("calendarView")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
-    o.calendar_view = v
-    v = g("createdOnBehalfOf")
-    if v is not None:
-        c += 1
-        v = _DirectoryObject(v)
-    o.created_on_behalf_of = v
-    v = g("events")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
-    o.events = v
-    v = g("memberOf")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
-    o.member_of = v
-    v = g("members")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
-    o.members = v
-    v = g("membersWithLicenseErrors")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
-    o.members_with_license_errors = v
-    v = g("owners")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
-    o.owners = v
-    v = g("permissionGrants")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _ResourceSpecificPermissionGrant(x) for x in v])
-    o.permission_grants = v
-    v = g("rejectedSenders")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
-    o.rejected_senders = v
-    v = g("transitiveMemberOf")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
-    o.transitive_member_of = v
-    v = g("transitiveMembers")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
-    o.transitive_members = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_Group)
-    o._odata_changed = _CLEAN
-    o.__class__ = Group
-    return o
-
-
 _R_ItemAttachment = REGISTRY.raw_class(ItemAttachment)
 _W_ItemAttachment: frozenset[str] = frozenset(
     (
@@ -6125,347 +5542,6 @@ def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
     return o
 
 
-_R_ManagedAppPolicy = REGISTRY.raw_class(ManagedAppPolicy)
-_W_ManagedAppPolicy: frozenset[str] = frozenset(
-    (
-        "id",
-        "createdDateTime",
-        "description",
-        "displayName",
-        "lastModifiedDateTime",
-        "version",
-    )
-)
-
-
-def _ManagedAppPolicy(d: dict[str, Any]) -> ManagedAppPolicy:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.managedAppPolicy":
-        r = REGISTRY.derived(d, t, ManagedAppPolicy)
-        if r is not None:
-            return r
-    o = _new(_R_ManagedAppPolicy)
-    c = 0
-    v = g("id")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.id = v
-    v = g("createdDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.created_date_time = v
-    v = g("description")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.description = v
-    v = g("displayName")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.display_name = v
-    v = g("lastModifiedDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.last_modified_date_time = v
-    v = g("version")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.version = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_ManagedAppPolicy)
-    o._odata_changed = _CLEAN
-    o.__class__ = ManagedAppPolicy
-    return o
-
-
-_R_ManagedMobileApp = REGISTRY.raw_class(ManagedMobileApp)
-_W_ManagedMobileApp: frozenset[str] = frozenset(
-    (
-        "id",
-        "mobileAppIdentifier",
-        "version",
-    )
-)
-
-
-def _ManagedMobileApp(d: dict[str, Any]) -> ManagedMobileApp:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.managedMobileApp":
-        r = REGISTRY.derived(d, t, ManagedMobileApp)
-        if r is not None:
-            return r
-    o = _new(_R_ManagedMobileApp)
-    c = 0
-    v = g("id")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.id = v
-    v = g("mobileAppIdentifier")
-    if v is not None:
-        c += 1
-        v = _MobileAppIdentifier(v)
-    o.mobile_app_identifier = v
-    v = g("version")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.version = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_ManagedMobileApp)
-    o._odata_changed = _CLEAN
-    o.__class__ = ManagedMobileApp
-    return o
-
-
-_R_Message = REGISTRY.raw_class(Message)
-_W_Message: frozenset[str] = frozenset(
-    (
-        "id",
-        "categories",
-        "changeKey",
-        "createdDateTime",
-        "lastModifiedDateTime",
-        "bccRecipients",
-        "body",
-        "bodyPreview",
-        "ccRecipients",
-        "conversationId",
-        "conversationIndex",
-        "flag",
-        "from",
-        "hasAttachments",
-        "importance",
-        "inferenceClassification",
-        "internetMessageHeaders",
-        "internetMessageId",
-        "isDeliveryReceiptRequested",
-        "isDraft",
-        "isRead",
-        "isReadReceiptRequested",
-        "parentFolderId",
-        "receivedDateTime",
-        "replyTo",
-        "sender",
-        "sentDateTime",
-        "subject",
-        "toRecipients",
-        "uniqueBody",
-        "webLink",
-        "attachments",
-    )
-)
-
-
-def _Message(d: dict[str, Any]) -> Message:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.message":
-        r = REGISTRY.derived(d, t, Message)
-        if r is not None:
-            return r
-    o = _new(_R_Message)
-    c = 0
-    v = g("id")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.id = v
-    v = g("categories")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
-    o.categories = v
-    v = g("changeKey")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.change_key = v
-    v = g("createdDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.created_date_time = v
-    v = g("lastModifiedDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.last_modified_date_time = v
-    v = g("bccRecipients")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _Recipient(x) for x in v])
-    o.bcc_recipients = v
-    v = g("body")
-    if v is not None:
-        c += 1
-        v = _ItemBody(v)
-    o.body = v
-    v = g("bodyPreview")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.body_preview = v
-    v = g("ccRecipients")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _Recipient(x) for x in v])
-    o.cc_recipients = v
-    v = g("conversationId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.conversation_id = v
-    v = g("conversationIndex")
-    if v is not None:
-        c += 1
-        v = _edm_Binary(v)
-    o.conversation_index = v
-    v = g("flag")
-    if v is not None:
-        c += 1
-        v = _FollowupFlag(v)
-    o.flag = v
-    v = g("from")
-    if v is not None:
-        c += 1
-        v = _Recipient(v)
-    o.from_ = v
-    v = g("hasAttachments")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.has_attachments = v
-    v = g("importance")
-    if v is not None:
-        c += 1
-        v = _map_Importance.get(v) or Importance(v)
-    o.importance = v
-    v = g("inferenceClassification")
-    if v is not None:
-        c += 1
-        v = _map_InferenceClassificationType.get(v) or InferenceClassificationType(v)
-    o.inference_classification = v
-    v = g("internetMessageHeaders")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _InternetMessageHeader(x) for x in v])
-    o.internet_message_headers = v
-    v = g("internetMessageId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.internet_message_id = v
-    v = g("isDeliveryReceiptRequested")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_delivery_receipt_requested = v
-    v = g("isDraft")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_draft = v
-    v = g("isRead")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_read = v
-    v = g("isReadReceiptRequested")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_read_receipt_requested = v
-    v = g("parentFolderId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.parent_folder_id = v
-    v = g("receivedDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.received_date_time = v
-    v = g("replyTo")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _Recipient(x) for x in v])
-    o.reply_to = v
-    v = g("sender")
-    if v is not None:
-        c += 1
-        v = _Recipient(v)
-    o.sender = v
-    v = g("sentDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.sent_date_time = v
-    v = g("subject")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.subject = v
-    v = g("toRecipients")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _Recipient(x) for x in v])
-    o.to_recipients = v
-    v = g("uniqueBody")
-    if v is not None:
-        c += 1
-        v = _ItemBody(v)
-    o.unique_body = v
-    v = g("webLink")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.web_link = v
-    v = g("attachments")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([None if x is None else _Attachment(x) for x in v])
-    o.attachments = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_Message)
-    o._odata_changed = _CLEAN
-    o.__class__ = Message
-    return o
-
-
 _R_ReferenceAttachment = REGISTRY.raw_class(ReferenceAttachment)
 _W_ReferenceAttachment: frozenset[str] = frozenset(
     (
@@ -6529,157 +5605,1081 @@ def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
     return o
 
 
-_R_ResourceSpecificPermissionGrant = REGISTRY.raw_class(ResourceSpecificPermissionGrant)
-_W_ResourceSpecificPermissionGrant: frozenset[str] = frozenset(
-    (
-        "id",
-        "deletedDateTime",
-        "clientAppId",
-        "clientId",
-        "permission",
-        "permissionType",
-        "resourceAppId",
-    )
-)
+_R_AndroidMobileAppIdentifier = REGISTRY.raw_class(AndroidMobileAppIdentifier)
+_W_AndroidMobileAppIdentifier: frozenset[str] = frozenset(("packageId",))
 
 
-def _ResourceSpecificPermissionGrant(d: dict[str, Any]) -> ResourceSpecificPermissionGrant:
+def _AndroidMobileAppIdentifier(d: dict[str, Any]) -> AndroidMobileAppIdentifier:
     v: Any  # never narrowed: each property's value passes through it
     g = d.get
     t = g("@odata.type")
-    if t is not None and t != "#microsoft.graph.resourceSpecificPermissionGrant":
-        r = REGISTRY.derived(d, t, ResourceSpecificPermissionGrant)
+    if t is not None and t != "#microsoft.graph.androidMobileAppIdentifier":
+        r = REGISTRY.derived(d, t, AndroidMobileAppIdentifier)
         if r is not None:
             return r
-    o = _new(_R_ResourceSpecificPermissionGrant)
+    o = _new(_R_AndroidMobileAppIdentifier)
     c = 0
-    v = g("id")
+    v = g("packageId")
     if v is not None:
         c += 1
         v = v if v.__class__ is str else _edm_String(v)
-    o.id = v
-    v = g("deletedDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.deleted_date_time = v
-    v = g("clientAppId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.client_app_id = v
-    v = g("clientId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.client_id = v
-    v = g("permission")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.permission = v
-    v = g("permissionType")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.permission_type = v
-    v = g("resourceAppId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.resource_app_id = v
+    o.package_id = v
     if c == len(d):
         o.additional_data = {}
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ResourceSpecificPermissionGrant)
+        _rest(o, d, _W_AndroidMobileAppIdentifier)
     o._odata_changed = _CLEAN
-    o.__class__ = ResourceSpecificPermissionGrant
+    o.__class__ = AndroidMobileAppIdentifier
+    return o
+
+
+_R_IosMobileAppIdentifier = REGISTRY.raw_class(IosMobileAppIdentifier)
+_W_IosMobileAppIdentifier: frozenset[str] = frozenset(("bundleId",))
+
+
+def _IosMobileAppIdentifier(d: dict[str, Any]) -> IosMobileAppIdentifier:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.iosMobileAppIdentifier":
+        r = REGISTRY.derived(d, t, IosMobileAppIdentifier)
+        if r is not None:
+            return r
+    o = _new(_R_IosMobileAppIdentifier)
+    c = 0
+    v = g("bundleId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.bundle_id = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_IosMobileAppIdentifier)
+    o._odata_changed = _CLEAN
+    o.__class__ = IosMobileAppIdentifier
+    return o
+
+
+_R_AttachmentItem = REGISTRY.raw_class(AttachmentItem)
+_W_AttachmentItem: frozenset[str] = frozenset(
+    (
+        "attachmentType",
+        "contentId",
+        "contentType",
+        "isInline",
+        "name",
+        "size",
+    )
+)
+
+
+def _AttachmentItem(d: dict[str, Any]) -> AttachmentItem:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.attachmentItem":
+        r = REGISTRY.derived(d, t, AttachmentItem)
+        if r is not None:
+            return r
+    o = _new(_R_AttachmentItem)
+    c = 0
+    v = g("attachmentType")
+    if v is not None:
+        c += 1
+        v = _map_AttachmentType.get(v) or AttachmentType(v)
+    o.attachment_type = v
+    v = g("contentId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.content_id = v
+    v = g("contentType")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.content_type = v
+    v = g("isInline")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_inline = v
+    v = g("name")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.name = v
+    v = g("size")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is int and -9223372036854775808 <= v <= 9223372036854775807 else _edm_Int64(v)
+    o.size = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_AttachmentItem)
+    o._odata_changed = _CLEAN
+    o.__class__ = AttachmentItem
+    return o
+
+
+_R_AttendeeAvailability = REGISTRY.raw_class(AttendeeAvailability)
+_W_AttendeeAvailability: frozenset[str] = frozenset(
+    (
+        "attendee",
+        "availability",
+    )
+)
+
+
+def _AttendeeAvailability(d: dict[str, Any]) -> AttendeeAvailability:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.attendeeAvailability":
+        r = REGISTRY.derived(d, t, AttendeeAvailability)
+        if r is not None:
+            return r
+    o = _new(_R_AttendeeAvailability)
+    c = 0
+    v = g("attendee")
+    if v is not None:
+        c += 1
+        v = _AttendeeBase(v)
+    o.attendee = v
+    v = g("availability")
+    if v is not None:
+        c += 1
+        v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
+    o.availability = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_AttendeeAvailability)
+    o._odata_changed = _CLEAN
+    o.__class__ = AttendeeAvailability
+    return o
+
+
+_R_AutomaticRepliesMailTips = REGISTRY.raw_class(AutomaticRepliesMailTips)
+_W_AutomaticRepliesMailTips: frozenset[str] = frozenset(
+    (
+        "message",
+        "messageLanguage",
+        "scheduledEndTime",
+        "scheduledStartTime",
+    )
+)
+
+
+def _AutomaticRepliesMailTips(d: dict[str, Any]) -> AutomaticRepliesMailTips:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.automaticRepliesMailTips":
+        r = REGISTRY.derived(d, t, AutomaticRepliesMailTips)
+        if r is not None:
+            return r
+    o = _new(_R_AutomaticRepliesMailTips)
+    c = 0
+    v = g("message")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.message = v
+    v = g("messageLanguage")
+    if v is not None:
+        c += 1
+        v = _LocaleInfo(v)
+    o.message_language = v
+    v = g("scheduledEndTime")
+    if v is not None:
+        c += 1
+        v = _DateTimeTimeZone(v)
+    o.scheduled_end_time = v
+    v = g("scheduledStartTime")
+    if v is not None:
+        c += 1
+        v = _DateTimeTimeZone(v)
+    o.scheduled_start_time = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_AutomaticRepliesMailTips)
+    o._odata_changed = _CLEAN
+    o.__class__ = AutomaticRepliesMailTips
+    return o
+
+
+_R_ConvertIdResult = REGISTRY.raw_class(ConvertIdResult)
+_W_ConvertIdResult: frozenset[str] = frozenset(
+    (
+        "errorDetails",
+        "sourceId",
+        "targetId",
+    )
+)
+
+
+def _ConvertIdResult(d: dict[str, Any]) -> ConvertIdResult:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.convertIdResult":
+        r = REGISTRY.derived(d, t, ConvertIdResult)
+        if r is not None:
+            return r
+    o = _new(_R_ConvertIdResult)
+    c = 0
+    v = g("errorDetails")
+    if v is not None:
+        c += 1
+        v = _GenericError(v)
+    o.error_details = v
+    v = g("sourceId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.source_id = v
+    v = g("targetId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.target_id = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_ConvertIdResult)
+    o._odata_changed = _CLEAN
+    o.__class__ = ConvertIdResult
+    return o
+
+
+_R_GenericError = REGISTRY.raw_class(GenericError)
+_W_GenericError: frozenset[str] = frozenset(
+    (
+        "code",
+        "message",
+    )
+)
+
+
+def _GenericError(d: dict[str, Any]) -> GenericError:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.genericError":
+        r = REGISTRY.derived(d, t, GenericError)
+        if r is not None:
+            return r
+    o = _new(_R_GenericError)
+    c = 0
+    v = g("code")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.code = v
+    v = g("message")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.message = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_GenericError)
+    o._odata_changed = _CLEAN
+    o.__class__ = GenericError
+    return o
+
+
+_R_DeviceAndAppManagementData = REGISTRY.raw_class(DeviceAndAppManagementData)
+_W_DeviceAndAppManagementData: frozenset[str] = frozenset(("content",))
+
+
+def _DeviceAndAppManagementData(d: dict[str, Any]) -> DeviceAndAppManagementData:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.deviceAndAppManagementData":
+        r = REGISTRY.derived(d, t, DeviceAndAppManagementData)
+        if r is not None:
+            return r
+    o = _new(_R_DeviceAndAppManagementData)
+    c = 0
+    v = g("content")
+    if v is not None:
+        c += 1
+    o.content = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_DeviceAndAppManagementData)
+    o._odata_changed = _CLEAN
+    o.__class__ = DeviceAndAppManagementData
+    return o
+
+
+_R_FreeBusyError = REGISTRY.raw_class(FreeBusyError)
+_W_FreeBusyError: frozenset[str] = frozenset(
+    (
+        "message",
+        "responseCode",
+    )
+)
+
+
+def _FreeBusyError(d: dict[str, Any]) -> FreeBusyError:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.freeBusyError":
+        r = REGISTRY.derived(d, t, FreeBusyError)
+        if r is not None:
+            return r
+    o = _new(_R_FreeBusyError)
+    c = 0
+    v = g("message")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.message = v
+    v = g("responseCode")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.response_code = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_FreeBusyError)
+    o._odata_changed = _CLEAN
+    o.__class__ = FreeBusyError
+    return o
+
+
+_R_LocationConstraint = REGISTRY.raw_class(LocationConstraint)
+_W_LocationConstraint: frozenset[str] = frozenset(
+    (
+        "isRequired",
+        "locations",
+        "suggestLocation",
+    )
+)
+
+
+def _LocationConstraint(d: dict[str, Any]) -> LocationConstraint:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.locationConstraint":
+        r = REGISTRY.derived(d, t, LocationConstraint)
+        if r is not None:
+            return r
+    o = _new(_R_LocationConstraint)
+    c = 0
+    v = g("isRequired")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_required = v
+    v = g("locations")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _LocationConstraintItem(x) for x in v])
+    o.locations = v
+    v = g("suggestLocation")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.suggest_location = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_LocationConstraint)
+    o._odata_changed = _CLEAN
+    o.__class__ = LocationConstraint
+    return o
+
+
+_R_MailTips = REGISTRY.raw_class(MailTips)
+_W_MailTips: frozenset[str] = frozenset(
+    (
+        "automaticReplies",
+        "customMailTip",
+        "deliveryRestricted",
+        "emailAddress",
+        "error",
+        "externalMemberCount",
+        "isModerated",
+        "mailboxFull",
+        "maxMessageSize",
+        "recipientScope",
+        "recipientSuggestions",
+        "totalMemberCount",
+    )
+)
+
+
+def _MailTips(d: dict[str, Any]) -> MailTips:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.mailTips":
+        r = REGISTRY.derived(d, t, MailTips)
+        if r is not None:
+            return r
+    o = _new(_R_MailTips)
+    c = 0
+    v = g("automaticReplies")
+    if v is not None:
+        c += 1
+        v = _AutomaticRepliesMailTips(v)
+    o.automatic_replies = v
+    v = g("customMailTip")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.custom_mail_tip = v
+    v = g("deliveryRestricted")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.delivery_restricted = v
+    v = g("emailAddress")
+    if v is not None:
+        c += 1
+        v = _EmailAddress(v)
+    o.email_address = v
+    v = g("error")
+    if v is not None:
+        c += 1
+        v = _MailTipsError(v)
+    o.error = v
+    v = g("externalMemberCount")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.external_member_count = v
+    v = g("isModerated")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_moderated = v
+    v = g("mailboxFull")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.mailbox_full = v
+    v = g("maxMessageSize")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.max_message_size = v
+    v = g("recipientScope")
+    if v is not None:
+        c += 1
+        v = _flags(RecipientScopeType, v)
+    o.recipient_scope = v
+    v = g("recipientSuggestions")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _Recipient(x) for x in v])
+    o.recipient_suggestions = v
+    v = g("totalMemberCount")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.total_member_count = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_MailTips)
+    o._odata_changed = _CLEAN
+    o.__class__ = MailTips
+    return o
+
+
+_R_MailTipsError = REGISTRY.raw_class(MailTipsError)
+_W_MailTipsError: frozenset[str] = frozenset(
+    (
+        "code",
+        "message",
+    )
+)
+
+
+def _MailTipsError(d: dict[str, Any]) -> MailTipsError:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.mailTipsError":
+        r = REGISTRY.derived(d, t, MailTipsError)
+        if r is not None:
+            return r
+    o = _new(_R_MailTipsError)
+    c = 0
+    v = g("code")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.code = v
+    v = g("message")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.message = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_MailTipsError)
+    o._odata_changed = _CLEAN
+    o.__class__ = MailTipsError
+    return o
+
+
+_R_ManagedAppDiagnosticStatus = REGISTRY.raw_class(ManagedAppDiagnosticStatus)
+_W_ManagedAppDiagnosticStatus: frozenset[str] = frozenset(
+    (
+        "mitigationInstruction",
+        "state",
+        "validationName",
+    )
+)
+
+
+def _ManagedAppDiagnosticStatus(d: dict[str, Any]) -> ManagedAppDiagnosticStatus:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.managedAppDiagnosticStatus":
+        r = REGISTRY.derived(d, t, ManagedAppDiagnosticStatus)
+        if r is not None:
+            return r
+    o = _new(_R_ManagedAppDiagnosticStatus)
+    c = 0
+    v = g("mitigationInstruction")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.mitigation_instruction = v
+    v = g("state")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.state = v
+    v = g("validationName")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.validation_name = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_ManagedAppDiagnosticStatus)
+    o._odata_changed = _CLEAN
+    o.__class__ = ManagedAppDiagnosticStatus
+    return o
+
+
+_R_MeetingTimeSuggestion = REGISTRY.raw_class(MeetingTimeSuggestion)
+_W_MeetingTimeSuggestion: frozenset[str] = frozenset(
+    (
+        "attendeeAvailability",
+        "confidence",
+        "locations",
+        "meetingTimeSlot",
+        "order",
+        "organizerAvailability",
+        "suggestionReason",
+    )
+)
+
+
+def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.meetingTimeSuggestion":
+        r = REGISTRY.derived(d, t, MeetingTimeSuggestion)
+        if r is not None:
+            return r
+    o = _new(_R_MeetingTimeSuggestion)
+    c = 0
+    v = g("attendeeAvailability")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _AttendeeAvailability(x) for x in v])
+    o.attendee_availability = v
+    v = g("confidence")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+    o.confidence = v
+    v = g("locations")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _Location(x) for x in v])
+    o.locations = v
+    v = g("meetingTimeSlot")
+    if v is not None:
+        c += 1
+        v = _TimeSlot(v)
+    o.meeting_time_slot = v
+    v = g("order")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.order = v
+    v = g("organizerAvailability")
+    if v is not None:
+        c += 1
+        v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
+    o.organizer_availability = v
+    v = g("suggestionReason")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.suggestion_reason = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_MeetingTimeSuggestion)
+    o._odata_changed = _CLEAN
+    o.__class__ = MeetingTimeSuggestion
+    return o
+
+
+_R_MeetingTimeSuggestionsResult = REGISTRY.raw_class(MeetingTimeSuggestionsResult)
+_W_MeetingTimeSuggestionsResult: frozenset[str] = frozenset(
+    (
+        "emptySuggestionsReason",
+        "meetingTimeSuggestions",
+    )
+)
+
+
+def _MeetingTimeSuggestionsResult(d: dict[str, Any]) -> MeetingTimeSuggestionsResult:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.meetingTimeSuggestionsResult":
+        r = REGISTRY.derived(d, t, MeetingTimeSuggestionsResult)
+        if r is not None:
+            return r
+    o = _new(_R_MeetingTimeSuggestionsResult)
+    c = 0
+    v = g("emptySuggestionsReason")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.empty_suggestions_reason = v
+    v = g("meetingTimeSuggestions")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _MeetingTimeSuggestion(x) for x in v])
+    o.meeting_time_suggestions = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_MeetingTimeSuggestionsResult)
+    o._odata_changed = _CLEAN
+    o.__class__ = MeetingTimeSuggestionsResult
+    return o
+
+
+_R_Reminder = REGISTRY.raw_class(Reminder)
+_W_Reminder: frozenset[str] = frozenset(
+    (
+        "changeKey",
+        "eventEndTime",
+        "eventId",
+        "eventLocation",
+        "eventStartTime",
+        "eventSubject",
+        "eventWebLink",
+        "reminderFireTime",
+    )
+)
+
+
+def _Reminder(d: dict[str, Any]) -> Reminder:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.reminder":
+        r = REGISTRY.derived(d, t, Reminder)
+        if r is not None:
+            return r
+    o = _new(_R_Reminder)
+    c = 0
+    v = g("changeKey")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.change_key = v
+    v = g("eventEndTime")
+    if v is not None:
+        c += 1
+        v = _DateTimeTimeZone(v)
+    o.event_end_time = v
+    v = g("eventId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.event_id = v
+    v = g("eventLocation")
+    if v is not None:
+        c += 1
+        v = _Location(v)
+    o.event_location = v
+    v = g("eventStartTime")
+    if v is not None:
+        c += 1
+        v = _DateTimeTimeZone(v)
+    o.event_start_time = v
+    v = g("eventSubject")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.event_subject = v
+    v = g("eventWebLink")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.event_web_link = v
+    v = g("reminderFireTime")
+    if v is not None:
+        c += 1
+        v = _DateTimeTimeZone(v)
+    o.reminder_fire_time = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_Reminder)
+    o._odata_changed = _CLEAN
+    o.__class__ = Reminder
+    return o
+
+
+_R_ScheduleInformation = REGISTRY.raw_class(ScheduleInformation)
+_W_ScheduleInformation: frozenset[str] = frozenset(
+    (
+        "availabilityView",
+        "error",
+        "scheduleId",
+        "scheduleItems",
+        "workingHours",
+    )
+)
+
+
+def _ScheduleInformation(d: dict[str, Any]) -> ScheduleInformation:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.scheduleInformation":
+        r = REGISTRY.derived(d, t, ScheduleInformation)
+        if r is not None:
+            return r
+    o = _new(_R_ScheduleInformation)
+    c = 0
+    v = g("availabilityView")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.availability_view = v
+    v = g("error")
+    if v is not None:
+        c += 1
+        v = _FreeBusyError(v)
+    o.error = v
+    v = g("scheduleId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.schedule_id = v
+    v = g("scheduleItems")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _ScheduleItem(x) for x in v])
+    o.schedule_items = v
+    v = g("workingHours")
+    if v is not None:
+        c += 1
+        v = _WorkingHours(v)
+    o.working_hours = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_ScheduleInformation)
+    o._odata_changed = _CLEAN
+    o.__class__ = ScheduleInformation
+    return o
+
+
+_R_ScheduleItem = REGISTRY.raw_class(ScheduleItem)
+_W_ScheduleItem: frozenset[str] = frozenset(
+    (
+        "end",
+        "isPrivate",
+        "location",
+        "start",
+        "status",
+        "subject",
+    )
+)
+
+
+def _ScheduleItem(d: dict[str, Any]) -> ScheduleItem:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.scheduleItem":
+        r = REGISTRY.derived(d, t, ScheduleItem)
+        if r is not None:
+            return r
+    o = _new(_R_ScheduleItem)
+    c = 0
+    v = g("end")
+    if v is not None:
+        c += 1
+        v = _DateTimeTimeZone(v)
+    o.end = v
+    v = g("isPrivate")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_private = v
+    v = g("location")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.location = v
+    v = g("start")
+    if v is not None:
+        c += 1
+        v = _DateTimeTimeZone(v)
+    o.start = v
+    v = g("status")
+    if v is not None:
+        c += 1
+        v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
+    o.status = v
+    v = g("subject")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.subject = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_ScheduleItem)
+    o._odata_changed = _CLEAN
+    o.__class__ = ScheduleItem
+    return o
+
+
+_R_TimeConstraint = REGISTRY.raw_class(TimeConstraint)
+_W_TimeConstraint: frozenset[str] = frozenset(
+    (
+        "activityDomain",
+        "timeSlots",
+    )
+)
+
+
+def _TimeConstraint(d: dict[str, Any]) -> TimeConstraint:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.timeConstraint":
+        r = REGISTRY.derived(d, t, TimeConstraint)
+        if r is not None:
+            return r
+    o = _new(_R_TimeConstraint)
+    c = 0
+    v = g("activityDomain")
+    if v is not None:
+        c += 1
+        v = _map_ActivityDomain.get(v) or ActivityDomain(v)
+    o.activity_domain = v
+    v = g("timeSlots")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([None if x is None else _TimeSlot(x) for x in v])
+    o.time_slots = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_TimeConstraint)
+    o._odata_changed = _CLEAN
+    o.__class__ = TimeConstraint
+    return o
+
+
+_R_UploadSession = REGISTRY.raw_class(UploadSession)
+_W_UploadSession: frozenset[str] = frozenset(
+    (
+        "expirationDateTime",
+        "nextExpectedRanges",
+        "uploadUrl",
+    )
+)
+
+
+def _UploadSession(d: dict[str, Any]) -> UploadSession:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#microsoft.graph.uploadSession":
+        r = REGISTRY.derived(d, t, UploadSession)
+        if r is not None:
+            return r
+    o = _new(_R_UploadSession)
+    c = 0
+    v = g("expirationDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.expiration_date_time = v
+    v = g("nextExpectedRanges")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+    o.next_expected_ranges = v
+    v = g("uploadUrl")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.upload_url = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_UploadSession)
+    o._odata_changed = _CLEAN
+    o.__class__ = UploadSession
     return o
 
 
 DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
-    "microsoft.graph.mobileAppIdentifier": _MobileAppIdentifier,
-    "microsoft.graph.androidMobileAppIdentifier": _AndroidMobileAppIdentifier,
+    "microsoft.graph.entity": _Entity,
+    "microsoft.graph.directoryObject": _DirectoryObject,
+    "microsoft.graph.group": _Group,
     "microsoft.graph.assignedLabel": _AssignedLabel,
     "microsoft.graph.assignedLicense": _AssignedLicense,
+    "microsoft.graph.licenseProcessingState": _LicenseProcessingState,
+    "microsoft.graph.onPremisesExtensionAttributes": _OnPremisesExtensionAttributes,
+    "microsoft.graph.onPremisesProvisioningError": _OnPremisesProvisioningError,
+    "microsoft.graph.serviceProvisioningError": _ServiceProvisioningError,
+    "microsoft.graph.resourceSpecificPermissionGrant": _ResourceSpecificPermissionGrant,
+    "microsoft.graph.user": _User,
     "microsoft.graph.assignedPlan": _AssignedPlan,
-    "microsoft.graph.attachmentItem": _AttachmentItem,
+    "microsoft.graph.authorizationInfo": _AuthorizationInfo,
+    "microsoft.graph.customSecurityAttributeValue": _CustomSecurityAttributeValue,
+    "microsoft.graph.employeeOrgData": _EmployeeOrgData,
+    "microsoft.graph.objectIdentity": _ObjectIdentity,
+    "microsoft.graph.licenseAssignmentState": _LicenseAssignmentState,
+    "microsoft.graph.mailboxSettings": _MailboxSettings,
+    "microsoft.graph.automaticRepliesSetting": _AutomaticRepliesSetting,
+    "microsoft.graph.dateTimeTimeZone": _DateTimeTimeZone,
+    "microsoft.graph.localeInfo": _LocaleInfo,
+    "microsoft.graph.workingHours": _WorkingHours,
+    "microsoft.graph.timeZoneBase": _TimeZoneBase,
+    "microsoft.graph.passwordProfile": _PasswordProfile,
+    "microsoft.graph.userPrint": _UserPrint,
+    "microsoft.graph.provisionedPlan": _ProvisionedPlan,
+    "microsoft.graph.signInActivity": _SignInActivity,
+    "microsoft.graph.calendar": _Calendar,
+    "microsoft.graph.emailAddress": _EmailAddress,
+    "microsoft.graph.outlookItem": _OutlookItem,
+    "microsoft.graph.event": _Event,
     "microsoft.graph.recipient": _Recipient,
     "microsoft.graph.attendeeBase": _AttendeeBase,
     "microsoft.graph.attendee": _Attendee,
-    "microsoft.graph.attendeeAvailability": _AttendeeAvailability,
-    "microsoft.graph.authorizationInfo": _AuthorizationInfo,
-    "microsoft.graph.automaticRepliesMailTips": _AutomaticRepliesMailTips,
-    "microsoft.graph.automaticRepliesSetting": _AutomaticRepliesSetting,
-    "microsoft.graph.convertIdResult": _ConvertIdResult,
-    "microsoft.graph.customSecurityAttributeValue": _CustomSecurityAttributeValue,
-    "microsoft.graph.timeZoneBase": _TimeZoneBase,
+    "microsoft.graph.timeSlot": _TimeSlot,
+    "microsoft.graph.responseStatus": _ResponseStatus,
+    "microsoft.graph.itemBody": _ItemBody,
+    "microsoft.graph.location": _Location,
+    "microsoft.graph.physicalAddress": _PhysicalAddress,
+    "microsoft.graph.outlookGeoCoordinates": _OutlookGeoCoordinates,
+    "microsoft.graph.onlineMeetingInfo": _OnlineMeetingInfo,
+    "microsoft.graph.phone": _Phone,
+    "microsoft.graph.patternedRecurrence": _PatternedRecurrence,
+    "microsoft.graph.recurrencePattern": _RecurrencePattern,
+    "microsoft.graph.recurrenceRange": _RecurrenceRange,
+    "microsoft.graph.calendarGroup": _CalendarGroup,
+    "microsoft.graph.message": _Message,
+    "microsoft.graph.followupFlag": _FollowupFlag,
+    "microsoft.graph.internetMessageHeader": _InternetMessageHeader,
+    "microsoft.graph.attachment": _Attachment,
+    "microsoft.graph.managedAppPolicy": _ManagedAppPolicy,
+    "microsoft.graph.managedMobileApp": _ManagedMobileApp,
+    "microsoft.graph.mobileAppIdentifier": _MobileAppIdentifier,
+    "microsoft.graph.extensionProperty": _ExtensionProperty,
+    "microsoft.graph.serviceProvisioningXmlError": _ServiceProvisioningXmlError,
+    "microsoft.graph.agentUser": _AgentUser,
     "microsoft.graph.customTimeZone": _CustomTimeZone,
-    "microsoft.graph.dateTimeTimeZone": _DateTimeTimeZone,
     "microsoft.graph.standardTimeZoneOffset": _StandardTimeZoneOffset,
     "microsoft.graph.daylightTimeZoneOffset": _DaylightTimeZoneOffset,
-    "microsoft.graph.deviceAndAppManagementData": _DeviceAndAppManagementData,
-    "microsoft.graph.emailAddress": _EmailAddress,
-    "microsoft.graph.employeeOrgData": _EmployeeOrgData,
-    "microsoft.graph.followupFlag": _FollowupFlag,
-    "microsoft.graph.freeBusyError": _FreeBusyError,
-    "microsoft.graph.genericError": _GenericError,
-    "microsoft.graph.internetMessageHeader": _InternetMessageHeader,
-    "microsoft.graph.iosMobileAppIdentifier": _IosMobileAppIdentifier,
-    "microsoft.graph.itemBody": _ItemBody,
-    "microsoft.graph.licenseAssignmentState": _LicenseAssignmentState,
-    "microsoft.graph.licenseProcessingState": _LicenseProcessingState,
-    "microsoft.graph.localeInfo": _LocaleInfo,
-    "microsoft.graph.location": _Location,
-    "microsoft.graph.locationConstraint": _LocationConstraint,
     "microsoft.graph.locationConstraintItem": _LocationConstraintItem,
-    "microsoft.graph.mailboxSettings": _MailboxSettings,
+    "microsoft.graph.fileAttachment": _FileAttachment,
+    "microsoft.graph.itemAttachment": _ItemAttachment,
+    "microsoft.graph.referenceAttachment": _ReferenceAttachment,
+    "microsoft.graph.androidMobileAppIdentifier": _AndroidMobileAppIdentifier,
+    "microsoft.graph.iosMobileAppIdentifier": _IosMobileAppIdentifier,
+    "microsoft.graph.attachmentItem": _AttachmentItem,
+    "microsoft.graph.attendeeAvailability": _AttendeeAvailability,
+    "microsoft.graph.automaticRepliesMailTips": _AutomaticRepliesMailTips,
+    "microsoft.graph.convertIdResult": _ConvertIdResult,
+    "microsoft.graph.genericError": _GenericError,
+    "microsoft.graph.deviceAndAppManagementData": _DeviceAndAppManagementData,
+    "microsoft.graph.freeBusyError": _FreeBusyError,
+    "microsoft.graph.locationConstraint": _LocationConstraint,
     "microsoft.graph.mailTips": _MailTips,
     "microsoft.graph.mailTipsError": _MailTipsError,
     "microsoft.graph.managedAppDiagnosticStatus": _ManagedAppDiagnosticStatus,
     "microsoft.graph.meetingTimeSuggestion": _MeetingTimeSuggestion,
     "microsoft.graph.meetingTimeSuggestionsResult": _MeetingTimeSuggestionsResult,
-    "microsoft.graph.objectIdentity": _ObjectIdentity,
-    "microsoft.graph.onlineMeetingInfo": _OnlineMeetingInfo,
-    "microsoft.graph.onPremisesExtensionAttributes": _OnPremisesExtensionAttributes,
-    "microsoft.graph.onPremisesProvisioningError": _OnPremisesProvisioningError,
-    "microsoft.graph.outlookGeoCoordinates": _OutlookGeoCoordinates,
-    "microsoft.graph.passwordProfile": _PasswordProfile,
-    "microsoft.graph.patternedRecurrence": _PatternedRecurrence,
-    "microsoft.graph.phone": _Phone,
-    "microsoft.graph.physicalAddress": _PhysicalAddress,
-    "microsoft.graph.provisionedPlan": _ProvisionedPlan,
-    "microsoft.graph.recurrencePattern": _RecurrencePattern,
-    "microsoft.graph.recurrenceRange": _RecurrenceRange,
     "microsoft.graph.reminder": _Reminder,
-    "microsoft.graph.responseStatus": _ResponseStatus,
     "microsoft.graph.scheduleInformation": _ScheduleInformation,
     "microsoft.graph.scheduleItem": _ScheduleItem,
-    "microsoft.graph.serviceProvisioningError": _ServiceProvisioningError,
-    "microsoft.graph.serviceProvisioningXmlError": _ServiceProvisioningXmlError,
-    "microsoft.graph.signInActivity": _SignInActivity,
     "microsoft.graph.timeConstraint": _TimeConstraint,
-    "microsoft.graph.timeSlot": _TimeSlot,
     "microsoft.graph.uploadSession": _UploadSession,
-    "microsoft.graph.userPrint": _UserPrint,
-    "microsoft.graph.workingHours": _WorkingHours,
-    "microsoft.graph.entity": _Entity,
-    "microsoft.graph.directoryObject": _DirectoryObject,
-    "microsoft.graph.user": _User,
-    "microsoft.graph.agentUser": _AgentUser,
-    "microsoft.graph.attachment": _Attachment,
-    "microsoft.graph.calendar": _Calendar,
-    "microsoft.graph.calendarGroup": _CalendarGroup,
-    "microsoft.graph.outlookItem": _OutlookItem,
-    "microsoft.graph.event": _Event,
-    "microsoft.graph.extensionProperty": _ExtensionProperty,
-    "microsoft.graph.fileAttachment": _FileAttachment,
-    "microsoft.graph.group": _Group,
-    "microsoft.graph.itemAttachment": _ItemAttachment,
-    "microsoft.graph.managedAppPolicy": _ManagedAppPolicy,
-    "microsoft.graph.managedMobileApp": _ManagedMobileApp,
-    "microsoft.graph.message": _Message,
-    "microsoft.graph.referenceAttachment": _ReferenceAttachment,
-    "microsoft.graph.resourceSpecificPermissionGrant": _ResourceSpecificPermissionGrant,
 }

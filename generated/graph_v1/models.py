@@ -37,37 +37,27 @@ if TYPE_CHECKING:
 
 
 @REGISTRY.enum(
-    "microsoft.graph.activityDomain",
+    "microsoft.graph.groupAccessType",
 )
-class ActivityDomain(ODataEnum):
-    """The microsoft.graph.activityDomain enum type."""
+class GroupAccessType(ODataEnum):
+    """The microsoft.graph.groupAccessType enum type."""
 
-    UNKNOWN = "unknown"
-    WORK = "work"
-    PERSONAL = "personal"
-    UNRESTRICTED = "unrestricted"
+    NONE = "none"
+    PRIVATE = "private"
+    SECRET = "secret"
+    PUBLIC = "public"
+    UNKNOWN_FUTURE_VALUE = "unknownFutureValue"
 
 
 @REGISTRY.enum(
-    "microsoft.graph.attachmentType",
+    "microsoft.graph.externalAudienceScope",
 )
-class AttachmentType(ODataEnum):
-    """The microsoft.graph.attachmentType enum type."""
+class ExternalAudienceScope(ODataEnum):
+    """The microsoft.graph.externalAudienceScope enum type."""
 
-    FILE = "file"
-    ITEM = "item"
-    REFERENCE = "reference"
-
-
-@REGISTRY.enum(
-    "microsoft.graph.attendeeType",
-)
-class AttendeeType(ODataEnum):
-    """The microsoft.graph.attendeeType enum type."""
-
-    REQUIRED = "required"
-    OPTIONAL = "optional"
-    RESOURCE = "resource"
+    NONE = "none"
+    CONTACTS_ONLY = "contactsOnly"
+    ALL = "all"
 
 
 @REGISTRY.enum(
@@ -82,13 +72,56 @@ class AutomaticRepliesStatus(ODataEnum):
 
 
 @REGISTRY.enum(
-    "microsoft.graph.bodyType",
+    "microsoft.graph.delegateMeetingMessageDeliveryOptions",
 )
-class BodyType(ODataEnum):
-    """The microsoft.graph.bodyType enum type."""
+class DelegateMeetingMessageDeliveryOptions(ODataEnum):
+    """The microsoft.graph.delegateMeetingMessageDeliveryOptions enum type."""
 
-    TEXT = "text"
-    HTML = "html"
+    SEND_TO_DELEGATE_AND_INFORMATION_TO_PRINCIPAL = "sendToDelegateAndInformationToPrincipal"
+    SEND_TO_DELEGATE_AND_PRINCIPAL = "sendToDelegateAndPrincipal"
+    SEND_TO_DELEGATE_ONLY = "sendToDelegateOnly"
+
+
+@REGISTRY.enum(
+    "microsoft.graph.userPurpose",
+)
+class UserPurpose(ODataEnum):
+    """The microsoft.graph.userPurpose enum type."""
+
+    USER = "user"
+    LINKED = "linked"
+    SHARED = "shared"
+    ROOM = "room"
+    EQUIPMENT = "equipment"
+    OTHERS = "others"
+    UNKNOWN_FUTURE_VALUE = "unknownFutureValue"
+
+
+@REGISTRY.enum(
+    "microsoft.graph.dayOfWeek",
+)
+class DayOfWeek(ODataEnum):
+    """The microsoft.graph.dayOfWeek enum type."""
+
+    SUNDAY = "sunday"
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+
+
+@REGISTRY.enum(
+    "microsoft.graph.onlineMeetingProviderType",
+)
+class OnlineMeetingProviderType(ODataEnum):
+    """The microsoft.graph.onlineMeetingProviderType enum type."""
+
+    UNKNOWN = "unknown"
+    SKYPE_FOR_BUSINESS = "skypeForBusiness"
+    SKYPE_FOR_CONSUMER = "skypeForConsumer"
+    TEAMS_FOR_BUSINESS = "teamsForBusiness"
 
 
 @REGISTRY.enum(
@@ -111,119 +144,38 @@ class CalendarColor(ODataEnum):
 
 
 @REGISTRY.enum(
-    "microsoft.graph.calendarRoleType",
+    "microsoft.graph.attendeeType",
 )
-class CalendarRoleType(ODataEnum):
-    """The microsoft.graph.calendarRoleType enum type."""
+class AttendeeType(ODataEnum):
+    """The microsoft.graph.attendeeType enum type."""
+
+    REQUIRED = "required"
+    OPTIONAL = "optional"
+    RESOURCE = "resource"
+
+
+@REGISTRY.enum(
+    "microsoft.graph.responseType",
+)
+class ResponseType(ODataEnum):
+    """The microsoft.graph.responseType enum type."""
 
     NONE = "none"
-    FREE_BUSY_READ = "freeBusyRead"
-    LIMITED_READ = "limitedRead"
-    READ = "read"
-    WRITE = "write"
-    DELEGATE_WITHOUT_PRIVATE_EVENT_ACCESS = "delegateWithoutPrivateEventAccess"
-    DELEGATE_WITH_PRIVATE_EVENT_ACCESS = "delegateWithPrivateEventAccess"
-    CUSTOM = "custom"
+    ORGANIZER = "organizer"
+    TENTATIVELY_ACCEPTED = "tentativelyAccepted"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    NOT_RESPONDED = "notResponded"
 
 
 @REGISTRY.enum(
-    "microsoft.graph.dayOfWeek",
+    "microsoft.graph.bodyType",
 )
-class DayOfWeek(ODataEnum):
-    """The microsoft.graph.dayOfWeek enum type."""
+class BodyType(ODataEnum):
+    """The microsoft.graph.bodyType enum type."""
 
-    SUNDAY = "sunday"
-    MONDAY = "monday"
-    TUESDAY = "tuesday"
-    WEDNESDAY = "wednesday"
-    THURSDAY = "thursday"
-    FRIDAY = "friday"
-    SATURDAY = "saturday"
-
-
-@REGISTRY.enum(
-    "microsoft.graph.delegateMeetingMessageDeliveryOptions",
-)
-class DelegateMeetingMessageDeliveryOptions(ODataEnum):
-    """The microsoft.graph.delegateMeetingMessageDeliveryOptions enum type."""
-
-    SEND_TO_DELEGATE_AND_INFORMATION_TO_PRINCIPAL = "sendToDelegateAndInformationToPrincipal"
-    SEND_TO_DELEGATE_AND_PRINCIPAL = "sendToDelegateAndPrincipal"
-    SEND_TO_DELEGATE_ONLY = "sendToDelegateOnly"
-
-
-@REGISTRY.enum(
-    "microsoft.graph.eventType",
-)
-class EventType(ODataEnum):
-    """The microsoft.graph.eventType enum type."""
-
-    SINGLE_INSTANCE = "singleInstance"
-    OCCURRENCE = "occurrence"
-    EXCEPTION = "exception"
-    SERIES_MASTER = "seriesMaster"
-
-
-@REGISTRY.enum(
-    "microsoft.graph.exchangeIdFormat",
-)
-class ExchangeIdFormat(ODataEnum):
-    """The microsoft.graph.exchangeIdFormat enum type."""
-
-    ENTRY_ID = "entryId"
-    EWS_ID = "ewsId"
-    IMMUTABLE_ENTRY_ID = "immutableEntryId"
-    REST_ID = "restId"
-    REST_IMMUTABLE_ENTRY_ID = "restImmutableEntryId"
-
-
-@REGISTRY.enum(
-    "microsoft.graph.externalAudienceScope",
-)
-class ExternalAudienceScope(ODataEnum):
-    """The microsoft.graph.externalAudienceScope enum type."""
-
-    NONE = "none"
-    CONTACTS_ONLY = "contactsOnly"
-    ALL = "all"
-
-
-@REGISTRY.enum(
-    "microsoft.graph.followupFlagStatus",
-)
-class FollowupFlagStatus(ODataEnum):
-    """The microsoft.graph.followupFlagStatus enum type."""
-
-    NOT_FLAGGED = "notFlagged"
-    COMPLETE = "complete"
-    FLAGGED = "flagged"
-
-
-@REGISTRY.enum(
-    "microsoft.graph.freeBusyStatus",
-)
-class FreeBusyStatus(ODataEnum):
-    """The microsoft.graph.freeBusyStatus enum type."""
-
-    UNKNOWN = "unknown"
-    FREE = "free"
-    TENTATIVE = "tentative"
-    BUSY = "busy"
-    OOF = "oof"
-    WORKING_ELSEWHERE = "workingElsewhere"
-
-
-@REGISTRY.enum(
-    "microsoft.graph.groupAccessType",
-)
-class GroupAccessType(ODataEnum):
-    """The microsoft.graph.groupAccessType enum type."""
-
-    NONE = "none"
-    PRIVATE = "private"
-    SECRET = "secret"
-    PUBLIC = "public"
-    UNKNOWN_FUTURE_VALUE = "unknownFutureValue"
+    TEXT = "text"
+    HTML = "html"
 
 
 @REGISTRY.enum(
@@ -235,16 +187,6 @@ class Importance(ODataEnum):
     LOW = "low"
     NORMAL = "normal"
     HIGH = "high"
-
-
-@REGISTRY.enum(
-    "microsoft.graph.inferenceClassificationType",
-)
-class InferenceClassificationType(ODataEnum):
-    """The microsoft.graph.inferenceClassificationType enum type."""
-
-    FOCUSED = "focused"
-    OTHER = "other"
 
 
 @REGISTRY.enum(
@@ -279,6 +221,173 @@ class LocationUniqueIdType(ODataEnum):
 
 
 @REGISTRY.enum(
+    "microsoft.graph.phoneType",
+)
+class PhoneType(ODataEnum):
+    """The microsoft.graph.phoneType enum type."""
+
+    HOME = "home"
+    BUSINESS = "business"
+    MOBILE = "mobile"
+    OTHER = "other"
+    ASSISTANT = "assistant"
+    HOME_FAX = "homeFax"
+    BUSINESS_FAX = "businessFax"
+    OTHER_FAX = "otherFax"
+    PAGER = "pager"
+    RADIO = "radio"
+
+
+@REGISTRY.enum(
+    "microsoft.graph.weekIndex",
+)
+class WeekIndex(ODataEnum):
+    """The microsoft.graph.weekIndex enum type."""
+
+    FIRST = "first"
+    SECOND = "second"
+    THIRD = "third"
+    FOURTH = "fourth"
+    LAST = "last"
+
+
+@REGISTRY.enum(
+    "microsoft.graph.recurrencePatternType",
+)
+class RecurrencePatternType(ODataEnum):
+    """The microsoft.graph.recurrencePatternType enum type."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    ABSOLUTE_MONTHLY = "absoluteMonthly"
+    RELATIVE_MONTHLY = "relativeMonthly"
+    ABSOLUTE_YEARLY = "absoluteYearly"
+    RELATIVE_YEARLY = "relativeYearly"
+
+
+@REGISTRY.enum(
+    "microsoft.graph.recurrenceRangeType",
+)
+class RecurrenceRangeType(ODataEnum):
+    """The microsoft.graph.recurrenceRangeType enum type."""
+
+    END_DATE = "endDate"
+    NO_END = "noEnd"
+    NUMBERED = "numbered"
+
+
+@REGISTRY.enum(
+    "microsoft.graph.sensitivity",
+)
+class Sensitivity(ODataEnum):
+    """The microsoft.graph.sensitivity enum type."""
+
+    NORMAL = "normal"
+    PERSONAL = "personal"
+    PRIVATE = "private"
+    CONFIDENTIAL = "confidential"
+
+
+@REGISTRY.enum(
+    "microsoft.graph.freeBusyStatus",
+)
+class FreeBusyStatus(ODataEnum):
+    """The microsoft.graph.freeBusyStatus enum type."""
+
+    UNKNOWN = "unknown"
+    FREE = "free"
+    TENTATIVE = "tentative"
+    BUSY = "busy"
+    OOF = "oof"
+    WORKING_ELSEWHERE = "workingElsewhere"
+
+
+@REGISTRY.enum(
+    "microsoft.graph.eventType",
+)
+class EventType(ODataEnum):
+    """The microsoft.graph.eventType enum type."""
+
+    SINGLE_INSTANCE = "singleInstance"
+    OCCURRENCE = "occurrence"
+    EXCEPTION = "exception"
+    SERIES_MASTER = "seriesMaster"
+
+
+@REGISTRY.enum(
+    "microsoft.graph.followupFlagStatus",
+)
+class FollowupFlagStatus(ODataEnum):
+    """The microsoft.graph.followupFlagStatus enum type."""
+
+    NOT_FLAGGED = "notFlagged"
+    COMPLETE = "complete"
+    FLAGGED = "flagged"
+
+
+@REGISTRY.enum(
+    "microsoft.graph.inferenceClassificationType",
+)
+class InferenceClassificationType(ODataEnum):
+    """The microsoft.graph.inferenceClassificationType enum type."""
+
+    FOCUSED = "focused"
+    OTHER = "other"
+
+
+@REGISTRY.enum(
+    "microsoft.graph.activityDomain",
+)
+class ActivityDomain(ODataEnum):
+    """The microsoft.graph.activityDomain enum type."""
+
+    UNKNOWN = "unknown"
+    WORK = "work"
+    PERSONAL = "personal"
+    UNRESTRICTED = "unrestricted"
+
+
+@REGISTRY.enum(
+    "microsoft.graph.attachmentType",
+)
+class AttachmentType(ODataEnum):
+    """The microsoft.graph.attachmentType enum type."""
+
+    FILE = "file"
+    ITEM = "item"
+    REFERENCE = "reference"
+
+
+@REGISTRY.enum(
+    "microsoft.graph.calendarRoleType",
+)
+class CalendarRoleType(ODataEnum):
+    """The microsoft.graph.calendarRoleType enum type."""
+
+    NONE = "none"
+    FREE_BUSY_READ = "freeBusyRead"
+    LIMITED_READ = "limitedRead"
+    READ = "read"
+    WRITE = "write"
+    DELEGATE_WITHOUT_PRIVATE_EVENT_ACCESS = "delegateWithoutPrivateEventAccess"
+    DELEGATE_WITH_PRIVATE_EVENT_ACCESS = "delegateWithPrivateEventAccess"
+    CUSTOM = "custom"
+
+
+@REGISTRY.enum(
+    "microsoft.graph.exchangeIdFormat",
+)
+class ExchangeIdFormat(ODataEnum):
+    """The microsoft.graph.exchangeIdFormat enum type."""
+
+    ENTRY_ID = "entryId"
+    EWS_ID = "ewsId"
+    IMMUTABLE_ENTRY_ID = "immutableEntryId"
+    REST_ID = "restId"
+    REST_IMMUTABLE_ENTRY_ID = "restImmutableEntryId"
+
+
+@REGISTRY.enum(
     "microsoft.graph.mailTipsType",
     {
         "AUTOMATIC_REPLIES": "automaticReplies",
@@ -309,36 +418,6 @@ class MailTipsType(ODataFlag):
 
 
 @REGISTRY.enum(
-    "microsoft.graph.onlineMeetingProviderType",
-)
-class OnlineMeetingProviderType(ODataEnum):
-    """The microsoft.graph.onlineMeetingProviderType enum type."""
-
-    UNKNOWN = "unknown"
-    SKYPE_FOR_BUSINESS = "skypeForBusiness"
-    SKYPE_FOR_CONSUMER = "skypeForConsumer"
-    TEAMS_FOR_BUSINESS = "teamsForBusiness"
-
-
-@REGISTRY.enum(
-    "microsoft.graph.phoneType",
-)
-class PhoneType(ODataEnum):
-    """The microsoft.graph.phoneType enum type."""
-
-    HOME = "home"
-    BUSINESS = "business"
-    MOBILE = "mobile"
-    OTHER = "other"
-    ASSISTANT = "assistant"
-    HOME_FAX = "homeFax"
-    BUSINESS_FAX = "businessFax"
-    OTHER_FAX = "otherFax"
-    PAGER = "pager"
-    RADIO = "radio"
-
-
-@REGISTRY.enum(
     "microsoft.graph.recipientScopeType",
     {
         "NONE": "none",
@@ -358,109 +437,352 @@ class RecipientScopeType(ODataFlag):
     EXTERNAL_NON_PARTNER = 8
 
 
-@REGISTRY.enum(
-    "microsoft.graph.recurrencePatternType",
-)
-class RecurrencePatternType(ODataEnum):
-    """The microsoft.graph.recurrencePatternType enum type."""
-
-    DAILY = "daily"
-    WEEKLY = "weekly"
-    ABSOLUTE_MONTHLY = "absoluteMonthly"
-    RELATIVE_MONTHLY = "relativeMonthly"
-    ABSOLUTE_YEARLY = "absoluteYearly"
-    RELATIVE_YEARLY = "relativeYearly"
-
-
-@REGISTRY.enum(
-    "microsoft.graph.recurrenceRangeType",
-)
-class RecurrenceRangeType(ODataEnum):
-    """The microsoft.graph.recurrenceRangeType enum type."""
-
-    END_DATE = "endDate"
-    NO_END = "noEnd"
-    NUMBERED = "numbered"
-
-
-@REGISTRY.enum(
-    "microsoft.graph.responseType",
-)
-class ResponseType(ODataEnum):
-    """The microsoft.graph.responseType enum type."""
-
-    NONE = "none"
-    ORGANIZER = "organizer"
-    TENTATIVELY_ACCEPTED = "tentativelyAccepted"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    NOT_RESPONDED = "notResponded"
-
-
-@REGISTRY.enum(
-    "microsoft.graph.sensitivity",
-)
-class Sensitivity(ODataEnum):
-    """The microsoft.graph.sensitivity enum type."""
-
-    NORMAL = "normal"
-    PERSONAL = "personal"
-    PRIVATE = "private"
-    CONFIDENTIAL = "confidential"
-
-
-@REGISTRY.enum(
-    "microsoft.graph.userPurpose",
-)
-class UserPurpose(ODataEnum):
-    """The microsoft.graph.userPurpose enum type."""
-
-    USER = "user"
-    LINKED = "linked"
-    SHARED = "shared"
-    ROOM = "room"
-    EQUIPMENT = "equipment"
-    OTHERS = "others"
-    UNKNOWN_FUTURE_VALUE = "unknownFutureValue"
-
-
-@REGISTRY.enum(
-    "microsoft.graph.weekIndex",
-)
-class WeekIndex(ODataEnum):
-    """The microsoft.graph.weekIndex enum type."""
-
-    FIRST = "first"
-    SECOND = "second"
-    THIRD = "third"
-    FOURTH = "fourth"
-    LAST = "last"
-
-
 @REGISTRY.structured(
-    "microsoft.graph.mobileAppIdentifier",
-    (),
+    "microsoft.graph.entity",
+    (FieldSpec("id", "id", "Edm.String"),),
 )
 @model
-class MobileAppIdentifier(ComplexBase):
-    """The identifier for a mobile app."""
-
-    __slots__ = ()
-
-
-@REGISTRY.structured(
-    "microsoft.graph.androidMobileAppIdentifier",
-    (FieldSpec("package_id", "packageId", "Edm.String"),),
-)
-@model
-class AndroidMobileAppIdentifier(MobileAppIdentifier):
-    """The identifier for an Android app."""
+class Entity(EntityBase):
+    """The microsoft.graph.entity entity type."""
 
     if TYPE_CHECKING:
-        package_id: Prop[str | None, StringExpr] = NONE
-        """The identifier for an app, as specified in the play store."""
+        id: Prop[str | None, StringExpr] = NONE
     else:
-        __slots__ = ("package_id",)
+        __slots__ = ("id",)
+
+
+@REGISTRY.structured(
+    "microsoft.graph.directoryObject",
+    (FieldSpec("deleted_date_time", "deletedDateTime", "Edm.DateTimeOffset"),),
+)
+@model
+class DirectoryObject(Entity):
+    """The microsoft.graph.directoryObject entity type."""
+
+    if TYPE_CHECKING:
+        deleted_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+    else:
+        __slots__ = ("deleted_date_time",)
+
+
+@REGISTRY.structured(
+    "microsoft.graph.group",
+    (
+        FieldSpec("access_type", "accessType", "microsoft.graph.groupAccessType", enum=True),
+        FieldSpec("allow_external_senders", "allowExternalSenders", "Edm.Boolean"),
+        FieldSpec("assigned_labels", "assignedLabels", "microsoft.graph.assignedLabel", collection=True),
+        FieldSpec("assigned_licenses", "assignedLicenses", "microsoft.graph.assignedLicense", collection=True),
+        FieldSpec("auto_subscribe_new_members", "autoSubscribeNewMembers", "Edm.Boolean"),
+        FieldSpec("classification", "classification", "Edm.String"),
+        FieldSpec("created_date_time", "createdDateTime", "Edm.DateTimeOffset"),
+        FieldSpec("description", "description", "Edm.String"),
+        FieldSpec("display_name", "displayName", "Edm.String"),
+        FieldSpec("expiration_date_time", "expirationDateTime", "Edm.DateTimeOffset"),
+        FieldSpec("group_types", "groupTypes", "Edm.String", collection=True),
+        FieldSpec("has_members_with_license_errors", "hasMembersWithLicenseErrors", "Edm.Boolean"),
+        FieldSpec("hide_from_address_lists", "hideFromAddressLists", "Edm.Boolean"),
+        FieldSpec("hide_from_outlook_clients", "hideFromOutlookClients", "Edm.Boolean"),
+        FieldSpec("info_catalogs", "infoCatalogs", "Edm.String", collection=True),
+        FieldSpec("is_archived", "isArchived", "Edm.Boolean"),
+        FieldSpec("is_assignable_to_role", "isAssignableToRole", "Edm.Boolean"),
+        FieldSpec("is_favorite", "isFavorite", "Edm.Boolean"),
+        FieldSpec("is_management_restricted", "isManagementRestricted", "Edm.Boolean"),
+        FieldSpec("is_subscribed_by_mail", "isSubscribedByMail", "Edm.Boolean"),
+        FieldSpec("license_processing_state", "licenseProcessingState", "microsoft.graph.licenseProcessingState"),
+        FieldSpec("mail", "mail", "Edm.String"),
+        FieldSpec("mail_enabled", "mailEnabled", "Edm.Boolean"),
+        FieldSpec("mail_nickname", "mailNickname", "Edm.String"),
+        FieldSpec("membership_rule", "membershipRule", "Edm.String"),
+        FieldSpec("membership_rule_processing_state", "membershipRuleProcessingState", "Edm.String"),
+        FieldSpec("on_premises_domain_name", "onPremisesDomainName", "Edm.String"),
+        FieldSpec(
+            "on_premises_extension_attributes",
+            "onPremisesExtensionAttributes",
+            "microsoft.graph.onPremisesExtensionAttributes",
+        ),
+        FieldSpec("on_premises_last_sync_date_time", "onPremisesLastSyncDateTime", "Edm.DateTimeOffset"),
+        FieldSpec("on_premises_net_bios_name", "onPremisesNetBiosName", "Edm.String"),
+        FieldSpec(
+            "on_premises_provisioning_errors",
+            "onPremisesProvisioningErrors",
+            "microsoft.graph.onPremisesProvisioningError",
+            collection=True,
+        ),
+        FieldSpec("on_premises_sam_account_name", "onPremisesSamAccountName", "Edm.String"),
+        FieldSpec("on_premises_security_identifier", "onPremisesSecurityIdentifier", "Edm.String"),
+        FieldSpec("on_premises_sync_enabled", "onPremisesSyncEnabled", "Edm.Boolean"),
+        FieldSpec("organization_id", "organizationId", "Edm.String"),
+        FieldSpec("preferred_data_location", "preferredDataLocation", "Edm.String"),
+        FieldSpec("preferred_language", "preferredLanguage", "Edm.String"),
+        FieldSpec("proxy_addresses", "proxyAddresses", "Edm.String", collection=True),
+        FieldSpec("renewed_date_time", "renewedDateTime", "Edm.DateTimeOffset"),
+        FieldSpec("resource_behavior_options", "resourceBehaviorOptions", "Edm.String", collection=True),
+        FieldSpec("resource_provisioning_options", "resourceProvisioningOptions", "Edm.String", collection=True),
+        FieldSpec("security_enabled", "securityEnabled", "Edm.Boolean"),
+        FieldSpec("security_identifier", "securityIdentifier", "Edm.String"),
+        FieldSpec(
+            "service_provisioning_errors",
+            "serviceProvisioningErrors",
+            "microsoft.graph.serviceProvisioningError",
+            collection=True,
+        ),
+        FieldSpec("theme", "theme", "Edm.String"),
+        FieldSpec("unique_name", "uniqueName", "Edm.String"),
+        FieldSpec("unseen_conversations_count", "unseenConversationsCount", "Edm.Int32"),
+        FieldSpec("unseen_count", "unseenCount", "Edm.Int32"),
+        FieldSpec("unseen_messages_count", "unseenMessagesCount", "Edm.Int32"),
+        FieldSpec("visibility", "visibility", "Edm.String"),
+        FieldSpec("welcome_message_enabled", "welcomeMessageEnabled", "Edm.Boolean"),
+        FieldSpec(
+            "accepted_senders", "acceptedSenders", "microsoft.graph.directoryObject", collection=True, navigation=True
+        ),
+        FieldSpec("calendar", "calendar", "microsoft.graph.calendar", navigation=True),
+        FieldSpec("calendar_view", "calendarView", "microsoft.graph.event", collection=True, navigation=True),
+        FieldSpec("created_on_behalf_of", "createdOnBehalfOf", "microsoft.graph.directoryObject", navigation=True),
+        FieldSpec("events", "events", "microsoft.graph.event", collection=True, navigation=True),
+        FieldSpec("member_of", "memberOf", "microsoft.graph.directoryObject", collection=True, navigation=True),
+        FieldSpec("members", "members", "microsoft.graph.directoryObject", collection=True, navigation=True),
+        FieldSpec(
+            "members_with_license_errors",
+            "membersWithLicenseErrors",
+            "microsoft.graph.directoryObject",
+            collection=True,
+            navigation=True,
+        ),
+        FieldSpec("owners", "owners", "microsoft.graph.directoryObject", collection=True, navigation=True),
+        FieldSpec(
+            "permission_grants",
+            "permissionGrants",
+            "microsoft.graph.resourceSpecificPermissionGrant",
+            collection=True,
+            navigation=True,
+        ),
+        FieldSpec(
+            "rejected_senders", "rejectedSenders", "microsoft.graph.directoryObject", collection=True, navigation=True
+        ),
+        FieldSpec(
+            "transitive_member_of",
+            "transitiveMemberOf",
+            "microsoft.graph.directoryObject",
+            collection=True,
+            navigation=True,
+        ),
+        FieldSpec(
+            "transitive_members",
+            "transitiveMembers",
+            "microsoft.graph.directoryObject",
+            collection=True,
+            navigation=True,
+        ),
+    ),
+)
+@model
+class Group(DirectoryObject):
+    """The microsoft.graph.group entity type."""
+
+    if TYPE_CHECKING:
+        access_type: Prop[GroupAccessType | None, EnumExpr[GroupAccessType]] = NONE
+
+        allow_external_senders: Prop[bool | None, BoolExpr] = NONE
+
+        assigned_labels: Prop[list[AssignedLabel] | None, CollectionExpr[ComplexExpr[AssignedLabel]]] = NONE
+
+        assigned_licenses: Prop[list[AssignedLicense] | None, CollectionExpr[ComplexExpr[AssignedLicense]]] = NONE
+
+        auto_subscribe_new_members: Prop[bool | None, BoolExpr] = NONE
+
+        classification: Prop[str | None, StringExpr] = NONE
+
+        created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+
+        description: Prop[str | None, StringExpr] = NONE
+
+        display_name: Prop[str | None, StringExpr] = NONE
+
+        expiration_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+
+        group_types: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+
+        has_members_with_license_errors: Prop[bool | None, BoolExpr] = NONE
+
+        hide_from_address_lists: Prop[bool | None, BoolExpr] = NONE
+
+        hide_from_outlook_clients: Prop[bool | None, BoolExpr] = NONE
+
+        info_catalogs: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+
+        is_archived: Prop[bool | None, BoolExpr] = NONE
+
+        is_assignable_to_role: Prop[bool | None, BoolExpr] = NONE
+
+        is_favorite: Prop[bool | None, BoolExpr] = NONE
+
+        is_management_restricted: Prop[bool | None, BoolExpr] = NONE
+
+        is_subscribed_by_mail: Prop[bool | None, BoolExpr] = NONE
+
+        license_processing_state: Prop[LicenseProcessingState | None, ComplexExpr[LicenseProcessingState]] = NONE
+
+        mail: Prop[str | None, StringExpr] = NONE
+
+        mail_enabled: Prop[bool | None, BoolExpr] = NONE
+
+        mail_nickname: Prop[str | None, StringExpr] = NONE
+
+        membership_rule: Prop[str | None, StringExpr] = NONE
+
+        membership_rule_processing_state: Prop[str | None, StringExpr] = NONE
+
+        on_premises_domain_name: Prop[str | None, StringExpr] = NONE
+
+        on_premises_extension_attributes: Prop[
+            OnPremisesExtensionAttributes | None, ComplexExpr[OnPremisesExtensionAttributes]
+        ] = NONE
+
+        on_premises_last_sync_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+
+        on_premises_net_bios_name: Prop[str | None, StringExpr] = NONE
+
+        on_premises_provisioning_errors: Prop[
+            list[OnPremisesProvisioningError] | None, CollectionExpr[ComplexExpr[OnPremisesProvisioningError]]
+        ] = NONE
+
+        on_premises_sam_account_name: Prop[str | None, StringExpr] = NONE
+
+        on_premises_security_identifier: Prop[str | None, StringExpr] = NONE
+
+        on_premises_sync_enabled: Prop[bool | None, BoolExpr] = NONE
+
+        organization_id: Prop[str | None, StringExpr] = NONE
+
+        preferred_data_location: Prop[str | None, StringExpr] = NONE
+
+        preferred_language: Prop[str | None, StringExpr] = NONE
+
+        proxy_addresses: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+
+        renewed_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+
+        resource_behavior_options: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+
+        resource_provisioning_options: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+
+        security_enabled: Prop[bool | None, BoolExpr] = NONE
+
+        security_identifier: Prop[str | None, StringExpr] = NONE
+
+        service_provisioning_errors: Prop[
+            list[ServiceProvisioningError] | None, CollectionExpr[ComplexExpr[ServiceProvisioningError]]
+        ] = NONE
+
+        theme: Prop[str | None, StringExpr] = NONE
+
+        unique_name: Prop[str | None, StringExpr] = NONE
+
+        unseen_conversations_count: Prop[int | None, NumberExpr] = NONE
+
+        unseen_count: Prop[int | None, NumberExpr] = NONE
+
+        unseen_messages_count: Prop[int | None, NumberExpr] = NONE
+
+        visibility: Prop[str | None, StringExpr] = NONE
+
+        welcome_message_enabled: Prop[bool | None, BoolExpr] = NONE
+
+        accepted_senders: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+
+        calendar: Prop[Calendar | None, EntityExpr[Calendar]] = NONE
+
+        calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
+
+        created_on_behalf_of: Prop[DirectoryObject | None, EntityExpr[DirectoryObject]] = NONE
+
+        events: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
+
+        member_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+
+        members: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+
+        members_with_license_errors: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+
+        owners: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+
+        permission_grants: Prop[
+            list[ResourceSpecificPermissionGrant] | None, NavCollectionExpr[ResourceSpecificPermissionGrant]
+        ] = NONE
+
+        rejected_senders: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+
+        transitive_member_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+
+        transitive_members: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+    else:
+        __slots__ = (
+            "accepted_senders",
+            "access_type",
+            "allow_external_senders",
+            "assigned_labels",
+            "assigned_licenses",
+            "auto_subscribe_new_members",
+            "calendar",
+            "calendar_view",
+            "classification",
+            "created_date_time",
+            "created_on_behalf_of",
+            "description",
+            "display_name",
+            "events",
+            "expiration_date_time",
+            "group_types",
+            "has_members_with_license_errors",
+            "hide_from_address_lists",
+            "hide_from_outlook_clients",
+            "info_catalogs",
+            "is_archived",
+            "is_assignable_to_role",
+            "is_favorite",
+            "is_management_restricted",
+            "is_subscribed_by_mail",
+            "license_processing_state",
+            "mail",
+            "mail_enabled",
+            "mail_nickname",
+            "member_of",
+            "members",
+            "members_with_license_errors",
+            "membership_rule",
+            "membership_rule_processing_state",
+            "on_premises_domain_name",
+            "on_premises_extension_attributes",
+            "on_premises_last_sync_date_time",
+            "on_premises_net_bios_name",
+            "on_premises_provisioning_errors",
+            "on_premises_sam_account_name",
+            "on_premises_security_identifier",
+            "on_premises_sync_enabled",
+            "organization_id",
+            "owners",
+            "permission_grants",
+            "preferred_data_location",
+            "preferred_language",
+            "proxy_addresses",
+            "rejected_senders",
+            "renewed_date_time",
+            "resource_behavior_options",
+            "resource_provisioning_options",
+            "security_enabled",
+            "security_identifier",
+            "service_provisioning_errors",
+            "theme",
+            "transitive_member_of",
+            "transitive_members",
+            "unique_name",
+            "unseen_conversations_count",
+            "unseen_count",
+            "unseen_messages_count",
+            "visibility",
+            "welcome_message_enabled",
+        )
 
 
 @REGISTRY.structured(
@@ -502,534 +824,6 @@ class AssignedLicense(ComplexBase):
 
 
 @REGISTRY.structured(
-    "microsoft.graph.assignedPlan",
-    (
-        FieldSpec("assigned_date_time", "assignedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("capability_status", "capabilityStatus", "Edm.String"),
-        FieldSpec("service", "service", "Edm.String"),
-        FieldSpec("service_plan_id", "servicePlanId", "Edm.Guid"),
-    ),
-)
-@model
-class AssignedPlan(ComplexBase):
-    """The microsoft.graph.assignedPlan complex type."""
-
-    if TYPE_CHECKING:
-        assigned_date_time: Prop[datetime | None, DateTimeExpr] = NONE
-
-        capability_status: Prop[str | None, StringExpr] = NONE
-
-        service: Prop[str | None, StringExpr] = NONE
-
-        service_plan_id: Prop[UUID | None, GuidExpr] = NONE
-    else:
-        __slots__ = ("assigned_date_time", "capability_status", "service", "service_plan_id")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.attachmentItem",
-    (
-        FieldSpec("attachment_type", "attachmentType", "microsoft.graph.attachmentType", enum=True),
-        FieldSpec("content_id", "contentId", "Edm.String"),
-        FieldSpec("content_type", "contentType", "Edm.String"),
-        FieldSpec("is_inline", "isInline", "Edm.Boolean"),
-        FieldSpec("name", "name", "Edm.String"),
-        FieldSpec("size", "size", "Edm.Int64"),
-    ),
-)
-@model
-class AttachmentItem(ComplexBase):
-    """The microsoft.graph.attachmentItem complex type."""
-
-    if TYPE_CHECKING:
-        attachment_type: Prop[AttachmentType | None, EnumExpr[AttachmentType]] = NONE
-
-        content_id: Prop[str | None, StringExpr] = NONE
-
-        content_type: Prop[str | None, StringExpr] = NONE
-
-        is_inline: Prop[bool | None, BoolExpr] = NONE
-
-        name: Prop[str | None, StringExpr] = NONE
-
-        size: Prop[int | None, NumberExpr] = NONE
-    else:
-        __slots__ = ("attachment_type", "content_id", "content_type", "is_inline", "name", "size")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.recipient",
-    (FieldSpec("email_address", "emailAddress", "microsoft.graph.emailAddress"),),
-)
-@model
-class Recipient(ComplexBase):
-    """The microsoft.graph.recipient complex type."""
-
-    if TYPE_CHECKING:
-        email_address: Prop[EmailAddress | None, ComplexExpr[EmailAddress]] = NONE
-    else:
-        __slots__ = ("email_address",)
-
-
-@REGISTRY.structured(
-    "microsoft.graph.attendeeBase",
-    (FieldSpec("type", "type", "microsoft.graph.attendeeType", enum=True),),
-)
-@model
-class AttendeeBase(Recipient):
-    """The microsoft.graph.attendeeBase complex type."""
-
-    if TYPE_CHECKING:
-        type: Prop[AttendeeType | None, EnumExpr[AttendeeType]] = NONE
-    else:
-        __slots__ = ("type",)
-
-
-@REGISTRY.structured(
-    "microsoft.graph.attendee",
-    (
-        FieldSpec("proposed_new_time", "proposedNewTime", "microsoft.graph.timeSlot"),
-        FieldSpec("status", "status", "microsoft.graph.responseStatus"),
-    ),
-)
-@model
-class Attendee(AttendeeBase):
-    """The microsoft.graph.attendee complex type."""
-
-    if TYPE_CHECKING:
-        proposed_new_time: Prop[TimeSlot | None, ComplexExpr[TimeSlot]] = NONE
-
-        status: Prop[ResponseStatus | None, ComplexExpr[ResponseStatus]] = NONE
-    else:
-        __slots__ = ("proposed_new_time", "status")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.attendeeAvailability",
-    (
-        FieldSpec("attendee", "attendee", "microsoft.graph.attendeeBase"),
-        FieldSpec("availability", "availability", "microsoft.graph.freeBusyStatus", enum=True),
-    ),
-)
-@model
-class AttendeeAvailability(ComplexBase):
-    """The microsoft.graph.attendeeAvailability complex type."""
-
-    if TYPE_CHECKING:
-        attendee: Prop[AttendeeBase | None, ComplexExpr[AttendeeBase]] = NONE
-
-        availability: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
-    else:
-        __slots__ = ("attendee", "availability")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.authorizationInfo",
-    (FieldSpec("certificate_user_ids", "certificateUserIds", "Edm.String", collection=True),),
-)
-@model
-class AuthorizationInfo(ComplexBase):
-    """The microsoft.graph.authorizationInfo complex type."""
-
-    if TYPE_CHECKING:
-        certificate_user_ids: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
-    else:
-        __slots__ = ("certificate_user_ids",)
-
-
-@REGISTRY.structured(
-    "microsoft.graph.automaticRepliesMailTips",
-    (
-        FieldSpec("message", "message", "Edm.String"),
-        FieldSpec("message_language", "messageLanguage", "microsoft.graph.localeInfo"),
-        FieldSpec("scheduled_end_time", "scheduledEndTime", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("scheduled_start_time", "scheduledStartTime", "microsoft.graph.dateTimeTimeZone"),
-    ),
-)
-@model
-class AutomaticRepliesMailTips(ComplexBase):
-    """The microsoft.graph.automaticRepliesMailTips complex type."""
-
-    if TYPE_CHECKING:
-        message: Prop[str | None, StringExpr] = NONE
-
-        message_language: Prop[LocaleInfo | None, ComplexExpr[LocaleInfo]] = NONE
-
-        scheduled_end_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
-
-        scheduled_start_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
-    else:
-        __slots__ = ("message", "message_language", "scheduled_end_time", "scheduled_start_time")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.automaticRepliesSetting",
-    (
-        FieldSpec("external_audience", "externalAudience", "microsoft.graph.externalAudienceScope", enum=True),
-        FieldSpec("external_reply_message", "externalReplyMessage", "Edm.String"),
-        FieldSpec("internal_reply_message", "internalReplyMessage", "Edm.String"),
-        FieldSpec("scheduled_end_date_time", "scheduledEndDateTime", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("scheduled_start_date_time", "scheduledStartDateTime", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("status", "status", "microsoft.graph.automaticRepliesStatus", enum=True),
-    ),
-)
-@model
-class AutomaticRepliesSetting(ComplexBase):
-    """The microsoft.graph.automaticRepliesSetting complex type."""
-
-    if TYPE_CHECKING:
-        external_audience: Prop[ExternalAudienceScope | None, EnumExpr[ExternalAudienceScope]] = NONE
-
-        external_reply_message: Prop[str | None, StringExpr] = NONE
-
-        internal_reply_message: Prop[str | None, StringExpr] = NONE
-
-        scheduled_end_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
-
-        scheduled_start_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
-
-        status: Prop[AutomaticRepliesStatus | None, EnumExpr[AutomaticRepliesStatus]] = NONE
-    else:
-        __slots__ = (
-            "external_audience",
-            "external_reply_message",
-            "internal_reply_message",
-            "scheduled_end_date_time",
-            "scheduled_start_date_time",
-            "status",
-        )
-
-
-@REGISTRY.structured(
-    "microsoft.graph.convertIdResult",
-    (
-        FieldSpec("error_details", "errorDetails", "microsoft.graph.genericError"),
-        FieldSpec("source_id", "sourceId", "Edm.String"),
-        FieldSpec("target_id", "targetId", "Edm.String"),
-    ),
-)
-@model
-class ConvertIdResult(ComplexBase):
-    """The microsoft.graph.convertIdResult complex type."""
-
-    if TYPE_CHECKING:
-        error_details: Prop[GenericError | None, ComplexExpr[GenericError]] = NONE
-
-        source_id: Prop[str | None, StringExpr] = NONE
-
-        target_id: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("error_details", "source_id", "target_id")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.customSecurityAttributeValue",
-    (),
-)
-@model
-class CustomSecurityAttributeValue(ComplexBase):
-    """The microsoft.graph.customSecurityAttributeValue complex type."""
-
-    __slots__ = ()
-
-
-@REGISTRY.structured(
-    "microsoft.graph.timeZoneBase",
-    (FieldSpec("name", "name", "Edm.String"),),
-)
-@model
-class TimeZoneBase(ComplexBase):
-    """The microsoft.graph.timeZoneBase complex type."""
-
-    if TYPE_CHECKING:
-        name: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("name",)
-
-
-@REGISTRY.structured(
-    "microsoft.graph.customTimeZone",
-    (
-        FieldSpec("bias", "bias", "Edm.Int32"),
-        FieldSpec("daylight_offset", "daylightOffset", "microsoft.graph.daylightTimeZoneOffset"),
-        FieldSpec("standard_offset", "standardOffset", "microsoft.graph.standardTimeZoneOffset"),
-    ),
-)
-@model
-class CustomTimeZone(TimeZoneBase):
-    """The microsoft.graph.customTimeZone complex type."""
-
-    if TYPE_CHECKING:
-        bias: Prop[int | None, NumberExpr] = NONE
-
-        daylight_offset: Prop[DaylightTimeZoneOffset | None, ComplexExpr[DaylightTimeZoneOffset]] = NONE
-
-        standard_offset: Prop[StandardTimeZoneOffset | None, ComplexExpr[StandardTimeZoneOffset]] = NONE
-    else:
-        __slots__ = ("bias", "daylight_offset", "standard_offset")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.dateTimeTimeZone",
-    (
-        FieldSpec("date_time", "dateTime", "Edm.String"),
-        FieldSpec("time_zone", "timeZone", "Edm.String"),
-    ),
-)
-@model
-class DateTimeTimeZone(ComplexBase):
-    """The microsoft.graph.dateTimeTimeZone complex type."""
-
-    if TYPE_CHECKING:
-        date_time: Prop[str | None, StringExpr] = NONE
-
-        time_zone: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("date_time", "time_zone")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.standardTimeZoneOffset",
-    (
-        FieldSpec("day_occurrence", "dayOccurrence", "Edm.Int32"),
-        FieldSpec("day_of_week", "dayOfWeek", "microsoft.graph.dayOfWeek", enum=True),
-        FieldSpec("month", "month", "Edm.Int32"),
-        FieldSpec("time", "time", "Edm.TimeOfDay"),
-        FieldSpec("year", "year", "Edm.Int32"),
-    ),
-)
-@model
-class StandardTimeZoneOffset(ComplexBase):
-    """The microsoft.graph.standardTimeZoneOffset complex type."""
-
-    if TYPE_CHECKING:
-        day_occurrence: Prop[int | None, NumberExpr] = NONE
-
-        day_of_week: Prop[DayOfWeek | None, EnumExpr[DayOfWeek]] = NONE
-
-        month: Prop[int | None, NumberExpr] = NONE
-
-        time: Prop[_datetime.time | None, TimeExpr] = NONE
-
-        year: Prop[int | None, NumberExpr] = NONE
-    else:
-        __slots__ = ("day_occurrence", "day_of_week", "month", "time", "year")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.daylightTimeZoneOffset",
-    (FieldSpec("daylight_bias", "daylightBias", "Edm.Int32"),),
-)
-@model
-class DaylightTimeZoneOffset(StandardTimeZoneOffset):
-    """The microsoft.graph.daylightTimeZoneOffset complex type."""
-
-    if TYPE_CHECKING:
-        daylight_bias: Prop[int | None, NumberExpr] = NONE
-    else:
-        __slots__ = ("daylight_bias",)
-
-
-@REGISTRY.structured(
-    "microsoft.graph.deviceAndAppManagementData",
-    (FieldSpec("content", "content", "Edm.Stream"),),
-)
-@model
-class DeviceAndAppManagementData(ComplexBase):
-    """Exported Data"""
-
-    if TYPE_CHECKING:
-        content: Prop[str | None, Expr] = NONE
-    else:
-        __slots__ = ("content",)
-
-
-@REGISTRY.structured(
-    "microsoft.graph.emailAddress",
-    (
-        FieldSpec("address", "address", "Edm.String"),
-        FieldSpec("name", "name", "Edm.String"),
-    ),
-)
-@model
-class EmailAddress(ComplexBase):
-    """The microsoft.graph.emailAddress complex type."""
-
-    if TYPE_CHECKING:
-        address: Prop[str | None, StringExpr] = NONE
-
-        name: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("address", "name")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.employeeOrgData",
-    (
-        FieldSpec("cost_center", "costCenter", "Edm.String"),
-        FieldSpec("division", "division", "Edm.String"),
-    ),
-)
-@model
-class EmployeeOrgData(ComplexBase):
-    """The microsoft.graph.employeeOrgData complex type."""
-
-    if TYPE_CHECKING:
-        cost_center: Prop[str | None, StringExpr] = NONE
-
-        division: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("cost_center", "division")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.followupFlag",
-    (
-        FieldSpec("completed_date_time", "completedDateTime", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("due_date_time", "dueDateTime", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("flag_status", "flagStatus", "microsoft.graph.followupFlagStatus", enum=True),
-        FieldSpec("start_date_time", "startDateTime", "microsoft.graph.dateTimeTimeZone"),
-    ),
-)
-@model
-class FollowupFlag(ComplexBase):
-    """The microsoft.graph.followupFlag complex type."""
-
-    if TYPE_CHECKING:
-        completed_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
-
-        due_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
-
-        flag_status: Prop[FollowupFlagStatus | None, EnumExpr[FollowupFlagStatus]] = NONE
-
-        start_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
-    else:
-        __slots__ = ("completed_date_time", "due_date_time", "flag_status", "start_date_time")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.freeBusyError",
-    (
-        FieldSpec("message", "message", "Edm.String"),
-        FieldSpec("response_code", "responseCode", "Edm.String"),
-    ),
-)
-@model
-class FreeBusyError(ComplexBase):
-    """The microsoft.graph.freeBusyError complex type."""
-
-    if TYPE_CHECKING:
-        message: Prop[str | None, StringExpr] = NONE
-
-        response_code: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("message", "response_code")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.genericError",
-    (
-        FieldSpec("code", "code", "Edm.String"),
-        FieldSpec("message", "message", "Edm.String"),
-    ),
-)
-@model
-class GenericError(ComplexBase):
-    """The microsoft.graph.genericError complex type."""
-
-    if TYPE_CHECKING:
-        code: Prop[str | None, StringExpr] = NONE
-
-        message: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("code", "message")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.internetMessageHeader",
-    (
-        FieldSpec("name", "name", "Edm.String"),
-        FieldSpec("value", "value", "Edm.String"),
-    ),
-)
-@model
-class InternetMessageHeader(ComplexBase):
-    """The microsoft.graph.internetMessageHeader complex type."""
-
-    if TYPE_CHECKING:
-        name: Prop[str | None, StringExpr] = NONE
-
-        value: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("name", "value")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.iosMobileAppIdentifier",
-    (FieldSpec("bundle_id", "bundleId", "Edm.String"),),
-)
-@model
-class IosMobileAppIdentifier(MobileAppIdentifier):
-    """The identifier for an iOS app."""
-
-    if TYPE_CHECKING:
-        bundle_id: Prop[str | None, StringExpr] = NONE
-        """The identifier for an app, as specified in the app store."""
-    else:
-        __slots__ = ("bundle_id",)
-
-
-@REGISTRY.structured(
-    "microsoft.graph.itemBody",
-    (
-        FieldSpec("content", "content", "Edm.String"),
-        FieldSpec("content_type", "contentType", "microsoft.graph.bodyType", enum=True),
-    ),
-)
-@model
-class ItemBody(ComplexBase):
-    """The microsoft.graph.itemBody complex type."""
-
-    if TYPE_CHECKING:
-        content: Prop[str | None, StringExpr] = NONE
-
-        content_type: Prop[BodyType | None, EnumExpr[BodyType]] = NONE
-    else:
-        __slots__ = ("content", "content_type")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.licenseAssignmentState",
-    (
-        FieldSpec("assigned_by_group", "assignedByGroup", "Edm.String"),
-        FieldSpec("disabled_plans", "disabledPlans", "Edm.Guid", collection=True),
-        FieldSpec("error", "error", "Edm.String"),
-        FieldSpec("last_updated_date_time", "lastUpdatedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("sku_id", "skuId", "Edm.Guid"),
-        FieldSpec("state", "state", "Edm.String"),
-    ),
-)
-@model
-class LicenseAssignmentState(ComplexBase):
-    """The microsoft.graph.licenseAssignmentState complex type."""
-
-    if TYPE_CHECKING:
-        assigned_by_group: Prop[str | None, StringExpr] = NONE
-
-        disabled_plans: Prop[list[UUID] | None, CollectionExpr[GuidExpr]] = NONE
-
-        error: Prop[str | None, StringExpr] = NONE
-
-        last_updated_date_time: Prop[datetime | None, DateTimeExpr] = NONE
-
-        sku_id: Prop[UUID | None, GuidExpr] = NONE
-
-        state: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("assigned_by_group", "disabled_plans", "error", "last_updated_date_time", "sku_id", "state")
-
-
-@REGISTRY.structured(
     "microsoft.graph.licenseProcessingState",
     (FieldSpec("state", "state", "Edm.String"),),
 )
@@ -1041,395 +835,6 @@ class LicenseProcessingState(ComplexBase):
         state: Prop[str | None, StringExpr] = NONE
     else:
         __slots__ = ("state",)
-
-
-@REGISTRY.structured(
-    "microsoft.graph.localeInfo",
-    (
-        FieldSpec("display_name", "displayName", "Edm.String"),
-        FieldSpec("locale", "locale", "Edm.String"),
-    ),
-)
-@model
-class LocaleInfo(ComplexBase):
-    """The microsoft.graph.localeInfo complex type."""
-
-    if TYPE_CHECKING:
-        display_name: Prop[str | None, StringExpr] = NONE
-
-        locale: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("display_name", "locale")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.location",
-    (
-        FieldSpec("address", "address", "microsoft.graph.physicalAddress"),
-        FieldSpec("coordinates", "coordinates", "microsoft.graph.outlookGeoCoordinates"),
-        FieldSpec("display_name", "displayName", "Edm.String"),
-        FieldSpec("location_email_address", "locationEmailAddress", "Edm.String"),
-        FieldSpec("location_type", "locationType", "microsoft.graph.locationType", enum=True),
-        FieldSpec("location_uri", "locationUri", "Edm.String"),
-        FieldSpec("unique_id", "uniqueId", "Edm.String"),
-        FieldSpec("unique_id_type", "uniqueIdType", "microsoft.graph.locationUniqueIdType", enum=True),
-    ),
-)
-@model
-class Location(ComplexBase):
-    """The microsoft.graph.location complex type."""
-
-    if TYPE_CHECKING:
-        address: Prop[PhysicalAddress | None, ComplexExpr[PhysicalAddress]] = NONE
-
-        coordinates: Prop[OutlookGeoCoordinates | None, ComplexExpr[OutlookGeoCoordinates]] = NONE
-
-        display_name: Prop[str | None, StringExpr] = NONE
-
-        location_email_address: Prop[str | None, StringExpr] = NONE
-
-        location_type: Prop[LocationType | None, EnumExpr[LocationType]] = NONE
-
-        location_uri: Prop[str | None, StringExpr] = NONE
-
-        unique_id: Prop[str | None, StringExpr] = NONE
-
-        unique_id_type: Prop[LocationUniqueIdType | None, EnumExpr[LocationUniqueIdType]] = NONE
-    else:
-        __slots__ = (
-            "address",
-            "coordinates",
-            "display_name",
-            "location_email_address",
-            "location_type",
-            "location_uri",
-            "unique_id",
-            "unique_id_type",
-        )
-
-
-@REGISTRY.structured(
-    "microsoft.graph.locationConstraint",
-    (
-        FieldSpec("is_required", "isRequired", "Edm.Boolean"),
-        FieldSpec("locations", "locations", "microsoft.graph.locationConstraintItem", collection=True),
-        FieldSpec("suggest_location", "suggestLocation", "Edm.Boolean"),
-    ),
-)
-@model
-class LocationConstraint(ComplexBase):
-    """The microsoft.graph.locationConstraint complex type."""
-
-    if TYPE_CHECKING:
-        is_required: Prop[bool | None, BoolExpr] = NONE
-
-        locations: Prop[list[LocationConstraintItem] | None, CollectionExpr[ComplexExpr[LocationConstraintItem]]] = NONE
-
-        suggest_location: Prop[bool | None, BoolExpr] = NONE
-    else:
-        __slots__ = ("is_required", "locations", "suggest_location")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.locationConstraintItem",
-    (FieldSpec("resolve_availability", "resolveAvailability", "Edm.Boolean"),),
-)
-@model
-class LocationConstraintItem(Location):
-    """The microsoft.graph.locationConstraintItem complex type."""
-
-    if TYPE_CHECKING:
-        resolve_availability: Prop[bool | None, BoolExpr] = NONE
-    else:
-        __slots__ = ("resolve_availability",)
-
-
-@REGISTRY.structured(
-    "microsoft.graph.mailboxSettings",
-    (
-        FieldSpec("archive_folder", "archiveFolder", "Edm.String"),
-        FieldSpec("automatic_replies_setting", "automaticRepliesSetting", "microsoft.graph.automaticRepliesSetting"),
-        FieldSpec("date_format", "dateFormat", "Edm.String"),
-        FieldSpec(
-            "delegate_meeting_message_delivery_options",
-            "delegateMeetingMessageDeliveryOptions",
-            "microsoft.graph.delegateMeetingMessageDeliveryOptions",
-            enum=True,
-        ),
-        FieldSpec("language", "language", "microsoft.graph.localeInfo"),
-        FieldSpec("time_format", "timeFormat", "Edm.String"),
-        FieldSpec("time_zone", "timeZone", "Edm.String"),
-        FieldSpec("user_purpose", "userPurpose", "microsoft.graph.userPurpose", enum=True),
-        FieldSpec("working_hours", "workingHours", "microsoft.graph.workingHours"),
-    ),
-)
-@model
-class MailboxSettings(ComplexBase):
-    """The microsoft.graph.mailboxSettings complex type."""
-
-    if TYPE_CHECKING:
-        archive_folder: Prop[str | None, StringExpr] = NONE
-
-        automatic_replies_setting: Prop[AutomaticRepliesSetting | None, ComplexExpr[AutomaticRepliesSetting]] = NONE
-
-        date_format: Prop[str | None, StringExpr] = NONE
-
-        delegate_meeting_message_delivery_options: Prop[
-            DelegateMeetingMessageDeliveryOptions | None, EnumExpr[DelegateMeetingMessageDeliveryOptions]
-        ] = NONE
-
-        language: Prop[LocaleInfo | None, ComplexExpr[LocaleInfo]] = NONE
-
-        time_format: Prop[str | None, StringExpr] = NONE
-
-        time_zone: Prop[str | None, StringExpr] = NONE
-
-        user_purpose: Prop[UserPurpose | None, EnumExpr[UserPurpose]] = NONE
-
-        working_hours: Prop[WorkingHours | None, ComplexExpr[WorkingHours]] = NONE
-    else:
-        __slots__ = (
-            "archive_folder",
-            "automatic_replies_setting",
-            "date_format",
-            "delegate_meeting_message_delivery_options",
-            "language",
-            "time_format",
-            "time_zone",
-            "user_purpose",
-            "working_hours",
-        )
-
-
-@REGISTRY.structured(
-    "microsoft.graph.mailTips",
-    (
-        FieldSpec("automatic_replies", "automaticReplies", "microsoft.graph.automaticRepliesMailTips"),
-        FieldSpec("custom_mail_tip", "customMailTip", "Edm.String"),
-        FieldSpec("delivery_restricted", "deliveryRestricted", "Edm.Boolean"),
-        FieldSpec("email_address", "emailAddress", "microsoft.graph.emailAddress"),
-        FieldSpec("error", "error", "microsoft.graph.mailTipsError"),
-        FieldSpec("external_member_count", "externalMemberCount", "Edm.Int32"),
-        FieldSpec("is_moderated", "isModerated", "Edm.Boolean"),
-        FieldSpec("mailbox_full", "mailboxFull", "Edm.Boolean"),
-        FieldSpec("max_message_size", "maxMessageSize", "Edm.Int32"),
-        FieldSpec("recipient_scope", "recipientScope", "microsoft.graph.recipientScopeType", enum=True),
-        FieldSpec("recipient_suggestions", "recipientSuggestions", "microsoft.graph.recipient", collection=True),
-        FieldSpec("total_member_count", "totalMemberCount", "Edm.Int32"),
-    ),
-)
-@model
-class MailTips(ComplexBase):
-    """The microsoft.graph.mailTips complex type."""
-
-    if TYPE_CHECKING:
-        automatic_replies: Prop[AutomaticRepliesMailTips | None, ComplexExpr[AutomaticRepliesMailTips]] = NONE
-
-        custom_mail_tip: Prop[str | None, StringExpr] = NONE
-
-        delivery_restricted: Prop[bool | None, BoolExpr] = NONE
-
-        email_address: Prop[EmailAddress | None, ComplexExpr[EmailAddress]] = NONE
-
-        error: Prop[MailTipsError | None, ComplexExpr[MailTipsError]] = NONE
-
-        external_member_count: Prop[int | None, NumberExpr] = NONE
-
-        is_moderated: Prop[bool | None, BoolExpr] = NONE
-
-        mailbox_full: Prop[bool | None, BoolExpr] = NONE
-
-        max_message_size: Prop[int | None, NumberExpr] = NONE
-
-        recipient_scope: Prop[RecipientScopeType | None, EnumExpr[RecipientScopeType]] = NONE
-
-        recipient_suggestions: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
-
-        total_member_count: Prop[int | None, NumberExpr] = NONE
-    else:
-        __slots__ = (
-            "automatic_replies",
-            "custom_mail_tip",
-            "delivery_restricted",
-            "email_address",
-            "error",
-            "external_member_count",
-            "is_moderated",
-            "mailbox_full",
-            "max_message_size",
-            "recipient_scope",
-            "recipient_suggestions",
-            "total_member_count",
-        )
-
-
-@REGISTRY.structured(
-    "microsoft.graph.mailTipsError",
-    (
-        FieldSpec("code", "code", "Edm.String"),
-        FieldSpec("message", "message", "Edm.String"),
-    ),
-)
-@model
-class MailTipsError(ComplexBase):
-    """The microsoft.graph.mailTipsError complex type."""
-
-    if TYPE_CHECKING:
-        code: Prop[str | None, StringExpr] = NONE
-
-        message: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("code", "message")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.managedAppDiagnosticStatus",
-    (
-        FieldSpec("mitigation_instruction", "mitigationInstruction", "Edm.String"),
-        FieldSpec("state", "state", "Edm.String"),
-        FieldSpec("validation_name", "validationName", "Edm.String"),
-    ),
-)
-@model
-class ManagedAppDiagnosticStatus(ComplexBase):
-    """Represents diagnostics status."""
-
-    if TYPE_CHECKING:
-        mitigation_instruction: Prop[str | None, StringExpr] = NONE
-        """Instruction on how to mitigate a failed validation"""
-
-        state: Prop[str | None, StringExpr] = NONE
-        """The state of the operation"""
-
-        validation_name: Prop[str | None, StringExpr] = NONE
-        """The validation friendly name"""
-    else:
-        __slots__ = ("mitigation_instruction", "state", "validation_name")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.meetingTimeSuggestion",
-    (
-        FieldSpec(
-            "attendee_availability", "attendeeAvailability", "microsoft.graph.attendeeAvailability", collection=True
-        ),
-        FieldSpec("confidence", "confidence", "Edm.Double"),
-        FieldSpec("locations", "locations", "microsoft.graph.location", collection=True),
-        FieldSpec("meeting_time_slot", "meetingTimeSlot", "microsoft.graph.timeSlot"),
-        FieldSpec("order", "order", "Edm.Int32"),
-        FieldSpec("organizer_availability", "organizerAvailability", "microsoft.graph.freeBusyStatus", enum=True),
-        FieldSpec("suggestion_reason", "suggestionReason", "Edm.String"),
-    ),
-)
-@model
-class MeetingTimeSuggestion(ComplexBase):
-    """The microsoft.graph.meetingTimeSuggestion complex type."""
-
-    if TYPE_CHECKING:
-        attendee_availability: Prop[
-            list[AttendeeAvailability] | None, CollectionExpr[ComplexExpr[AttendeeAvailability]]
-        ] = NONE
-
-        confidence: Prop[float | None, NumberExpr] = NONE
-
-        locations: Prop[list[Location] | None, CollectionExpr[ComplexExpr[Location]]] = NONE
-
-        meeting_time_slot: Prop[TimeSlot | None, ComplexExpr[TimeSlot]] = NONE
-
-        order: Prop[int | None, NumberExpr] = NONE
-
-        organizer_availability: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
-
-        suggestion_reason: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = (
-            "attendee_availability",
-            "confidence",
-            "locations",
-            "meeting_time_slot",
-            "order",
-            "organizer_availability",
-            "suggestion_reason",
-        )
-
-
-@REGISTRY.structured(
-    "microsoft.graph.meetingTimeSuggestionsResult",
-    (
-        FieldSpec("empty_suggestions_reason", "emptySuggestionsReason", "Edm.String"),
-        FieldSpec(
-            "meeting_time_suggestions",
-            "meetingTimeSuggestions",
-            "microsoft.graph.meetingTimeSuggestion",
-            collection=True,
-        ),
-    ),
-)
-@model
-class MeetingTimeSuggestionsResult(ComplexBase):
-    """The microsoft.graph.meetingTimeSuggestionsResult complex type."""
-
-    if TYPE_CHECKING:
-        empty_suggestions_reason: Prop[str | None, StringExpr] = NONE
-
-        meeting_time_suggestions: Prop[
-            list[MeetingTimeSuggestion] | None, CollectionExpr[ComplexExpr[MeetingTimeSuggestion]]
-        ] = NONE
-    else:
-        __slots__ = ("empty_suggestions_reason", "meeting_time_suggestions")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.objectIdentity",
-    (
-        FieldSpec("issuer", "issuer", "Edm.String"),
-        FieldSpec("issuer_assigned_id", "issuerAssignedId", "Edm.String"),
-        FieldSpec("sign_in_type", "signInType", "Edm.String"),
-    ),
-)
-@model
-class ObjectIdentity(ComplexBase):
-    """The microsoft.graph.objectIdentity complex type."""
-
-    if TYPE_CHECKING:
-        issuer: Prop[str | None, StringExpr] = NONE
-
-        issuer_assigned_id: Prop[str | None, StringExpr] = NONE
-
-        sign_in_type: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("issuer", "issuer_assigned_id", "sign_in_type")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.onlineMeetingInfo",
-    (
-        FieldSpec("conference_id", "conferenceId", "Edm.String"),
-        FieldSpec("join_url", "joinUrl", "Edm.String"),
-        FieldSpec("phones", "phones", "microsoft.graph.phone", collection=True),
-        FieldSpec("quick_dial", "quickDial", "Edm.String"),
-        FieldSpec("toll_free_numbers", "tollFreeNumbers", "Edm.String", collection=True),
-        FieldSpec("toll_number", "tollNumber", "Edm.String"),
-    ),
-)
-@model
-class OnlineMeetingInfo(ComplexBase):
-    """The microsoft.graph.onlineMeetingInfo complex type."""
-
-    if TYPE_CHECKING:
-        conference_id: Prop[str | None, StringExpr] = NONE
-
-        join_url: Prop[str | None, StringExpr] = NONE
-
-        phones: Prop[list[Phone] | None, CollectionExpr[ComplexExpr[Phone]]] = NONE
-
-        quick_dial: Prop[str | None, StringExpr] = NONE
-
-        toll_free_numbers: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
-
-        toll_number: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("conference_id", "join_url", "phones", "quick_dial", "toll_free_numbers", "toll_number")
 
 
 @REGISTRY.structured(
@@ -1532,336 +937,6 @@ class OnPremisesProvisioningError(ComplexBase):
 
 
 @REGISTRY.structured(
-    "microsoft.graph.outlookGeoCoordinates",
-    (
-        FieldSpec("accuracy", "accuracy", "Edm.Double"),
-        FieldSpec("altitude", "altitude", "Edm.Double"),
-        FieldSpec("altitude_accuracy", "altitudeAccuracy", "Edm.Double"),
-        FieldSpec("latitude", "latitude", "Edm.Double"),
-        FieldSpec("longitude", "longitude", "Edm.Double"),
-    ),
-)
-@model
-class OutlookGeoCoordinates(ComplexBase):
-    """The microsoft.graph.outlookGeoCoordinates complex type."""
-
-    if TYPE_CHECKING:
-        accuracy: Prop[float | None, NumberExpr] = NONE
-
-        altitude: Prop[float | None, NumberExpr] = NONE
-
-        altitude_accuracy: Prop[float | None, NumberExpr] = NONE
-
-        latitude: Prop[float | None, NumberExpr] = NONE
-
-        longitude: Prop[float | None, NumberExpr] = NONE
-    else:
-        __slots__ = ("accuracy", "altitude", "altitude_accuracy", "latitude", "longitude")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.passwordProfile",
-    (
-        FieldSpec("force_change_password_next_sign_in", "forceChangePasswordNextSignIn", "Edm.Boolean"),
-        FieldSpec("force_change_password_next_sign_in_with_mfa", "forceChangePasswordNextSignInWithMfa", "Edm.Boolean"),
-        FieldSpec("password", "password", "Edm.String"),
-    ),
-)
-@model
-class PasswordProfile(ComplexBase):
-    """The microsoft.graph.passwordProfile complex type."""
-
-    if TYPE_CHECKING:
-        force_change_password_next_sign_in: Prop[bool | None, BoolExpr] = NONE
-
-        force_change_password_next_sign_in_with_mfa: Prop[bool | None, BoolExpr] = NONE
-
-        password: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("force_change_password_next_sign_in", "force_change_password_next_sign_in_with_mfa", "password")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.patternedRecurrence",
-    (
-        FieldSpec("pattern", "pattern", "microsoft.graph.recurrencePattern"),
-        FieldSpec("range", "range", "microsoft.graph.recurrenceRange"),
-    ),
-)
-@model
-class PatternedRecurrence(ComplexBase):
-    """The microsoft.graph.patternedRecurrence complex type."""
-
-    if TYPE_CHECKING:
-        pattern: Prop[RecurrencePattern | None, ComplexExpr[RecurrencePattern]] = NONE
-
-        range: Prop[RecurrenceRange | None, ComplexExpr[RecurrenceRange]] = NONE
-    else:
-        __slots__ = ("pattern", "range")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.phone",
-    (
-        FieldSpec("language", "language", "Edm.String"),
-        FieldSpec("number", "number", "Edm.String"),
-        FieldSpec("region", "region", "Edm.String"),
-        FieldSpec("type", "type", "microsoft.graph.phoneType", enum=True),
-    ),
-)
-@model
-class Phone(ComplexBase):
-    """The microsoft.graph.phone complex type."""
-
-    if TYPE_CHECKING:
-        language: Prop[str | None, StringExpr] = NONE
-
-        number: Prop[str | None, StringExpr] = NONE
-
-        region: Prop[str | None, StringExpr] = NONE
-
-        type: Prop[PhoneType | None, EnumExpr[PhoneType]] = NONE
-    else:
-        __slots__ = ("language", "number", "region", "type")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.physicalAddress",
-    (
-        FieldSpec("city", "city", "Edm.String"),
-        FieldSpec("country_or_region", "countryOrRegion", "Edm.String"),
-        FieldSpec("postal_code", "postalCode", "Edm.String"),
-        FieldSpec("state", "state", "Edm.String"),
-        FieldSpec("street", "street", "Edm.String"),
-    ),
-)
-@model
-class PhysicalAddress(ComplexBase):
-    """The microsoft.graph.physicalAddress complex type."""
-
-    if TYPE_CHECKING:
-        city: Prop[str | None, StringExpr] = NONE
-
-        country_or_region: Prop[str | None, StringExpr] = NONE
-
-        postal_code: Prop[str | None, StringExpr] = NONE
-
-        state: Prop[str | None, StringExpr] = NONE
-
-        street: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("city", "country_or_region", "postal_code", "state", "street")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.provisionedPlan",
-    (
-        FieldSpec("capability_status", "capabilityStatus", "Edm.String"),
-        FieldSpec("provisioning_status", "provisioningStatus", "Edm.String"),
-        FieldSpec("service", "service", "Edm.String"),
-    ),
-)
-@model
-class ProvisionedPlan(ComplexBase):
-    """The microsoft.graph.provisionedPlan complex type."""
-
-    if TYPE_CHECKING:
-        capability_status: Prop[str | None, StringExpr] = NONE
-
-        provisioning_status: Prop[str | None, StringExpr] = NONE
-
-        service: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("capability_status", "provisioning_status", "service")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.recurrencePattern",
-    (
-        FieldSpec("day_of_month", "dayOfMonth", "Edm.Int32"),
-        FieldSpec("days_of_week", "daysOfWeek", "microsoft.graph.dayOfWeek", collection=True, enum=True),
-        FieldSpec("first_day_of_week", "firstDayOfWeek", "microsoft.graph.dayOfWeek", enum=True),
-        FieldSpec("index", "index", "microsoft.graph.weekIndex", enum=True),
-        FieldSpec("interval", "interval", "Edm.Int32"),
-        FieldSpec("month", "month", "Edm.Int32"),
-        FieldSpec("type", "type", "microsoft.graph.recurrencePatternType", enum=True),
-    ),
-)
-@model
-class RecurrencePattern(ComplexBase):
-    """The microsoft.graph.recurrencePattern complex type."""
-
-    if TYPE_CHECKING:
-        day_of_month: Prop[int | None, NumberExpr] = NONE
-
-        days_of_week: Prop[list[DayOfWeek] | None, CollectionExpr[EnumExpr[DayOfWeek]]] = NONE
-
-        first_day_of_week: Prop[DayOfWeek | None, EnumExpr[DayOfWeek]] = NONE
-
-        index: Prop[WeekIndex | None, EnumExpr[WeekIndex]] = NONE
-
-        interval: Prop[int | None, NumberExpr] = NONE
-
-        month: Prop[int | None, NumberExpr] = NONE
-
-        type: Prop[RecurrencePatternType | None, EnumExpr[RecurrencePatternType]] = NONE
-    else:
-        __slots__ = ("day_of_month", "days_of_week", "first_day_of_week", "index", "interval", "month", "type")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.recurrenceRange",
-    (
-        FieldSpec("end_date", "endDate", "Edm.Date"),
-        FieldSpec("number_of_occurrences", "numberOfOccurrences", "Edm.Int32"),
-        FieldSpec("recurrence_time_zone", "recurrenceTimeZone", "Edm.String"),
-        FieldSpec("start_date", "startDate", "Edm.Date"),
-        FieldSpec("type", "type", "microsoft.graph.recurrenceRangeType", enum=True),
-    ),
-)
-@model
-class RecurrenceRange(ComplexBase):
-    """The microsoft.graph.recurrenceRange complex type."""
-
-    if TYPE_CHECKING:
-        end_date: Prop[date | None, DateExpr] = NONE
-
-        number_of_occurrences: Prop[int | None, NumberExpr] = NONE
-
-        recurrence_time_zone: Prop[str | None, StringExpr] = NONE
-
-        start_date: Prop[date | None, DateExpr] = NONE
-
-        type: Prop[RecurrenceRangeType | None, EnumExpr[RecurrenceRangeType]] = NONE
-    else:
-        __slots__ = ("end_date", "number_of_occurrences", "recurrence_time_zone", "start_date", "type")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.reminder",
-    (
-        FieldSpec("change_key", "changeKey", "Edm.String"),
-        FieldSpec("event_end_time", "eventEndTime", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("event_id", "eventId", "Edm.String"),
-        FieldSpec("event_location", "eventLocation", "microsoft.graph.location"),
-        FieldSpec("event_start_time", "eventStartTime", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("event_subject", "eventSubject", "Edm.String"),
-        FieldSpec("event_web_link", "eventWebLink", "Edm.String"),
-        FieldSpec("reminder_fire_time", "reminderFireTime", "microsoft.graph.dateTimeTimeZone"),
-    ),
-)
-@model
-class Reminder(ComplexBase):
-    """The microsoft.graph.reminder complex type."""
-
-    if TYPE_CHECKING:
-        change_key: Prop[str | None, StringExpr] = NONE
-
-        event_end_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
-
-        event_id: Prop[str | None, StringExpr] = NONE
-
-        event_location: Prop[Location | None, ComplexExpr[Location]] = NONE
-
-        event_start_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
-
-        event_subject: Prop[str | None, StringExpr] = NONE
-
-        event_web_link: Prop[str | None, StringExpr] = NONE
-
-        reminder_fire_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
-    else:
-        __slots__ = (
-            "change_key",
-            "event_end_time",
-            "event_id",
-            "event_location",
-            "event_start_time",
-            "event_subject",
-            "event_web_link",
-            "reminder_fire_time",
-        )
-
-
-@REGISTRY.structured(
-    "microsoft.graph.responseStatus",
-    (
-        FieldSpec("response", "response", "microsoft.graph.responseType", enum=True),
-        FieldSpec("time", "time", "Edm.DateTimeOffset"),
-    ),
-)
-@model
-class ResponseStatus(ComplexBase):
-    """The microsoft.graph.responseStatus complex type."""
-
-    if TYPE_CHECKING:
-        response: Prop[ResponseType | None, EnumExpr[ResponseType]] = NONE
-
-        time: Prop[datetime | None, DateTimeExpr] = NONE
-    else:
-        __slots__ = ("response", "time")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.scheduleInformation",
-    (
-        FieldSpec("availability_view", "availabilityView", "Edm.String"),
-        FieldSpec("error", "error", "microsoft.graph.freeBusyError"),
-        FieldSpec("schedule_id", "scheduleId", "Edm.String"),
-        FieldSpec("schedule_items", "scheduleItems", "microsoft.graph.scheduleItem", collection=True),
-        FieldSpec("working_hours", "workingHours", "microsoft.graph.workingHours"),
-    ),
-)
-@model
-class ScheduleInformation(ComplexBase):
-    """The microsoft.graph.scheduleInformation complex type."""
-
-    if TYPE_CHECKING:
-        availability_view: Prop[str | None, StringExpr] = NONE
-
-        error: Prop[FreeBusyError | None, ComplexExpr[FreeBusyError]] = NONE
-
-        schedule_id: Prop[str | None, StringExpr] = NONE
-
-        schedule_items: Prop[list[ScheduleItem] | None, CollectionExpr[ComplexExpr[ScheduleItem]]] = NONE
-
-        working_hours: Prop[WorkingHours | None, ComplexExpr[WorkingHours]] = NONE
-    else:
-        __slots__ = ("availability_view", "error", "schedule_id", "schedule_items", "working_hours")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.scheduleItem",
-    (
-        FieldSpec("end", "end", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("is_private", "isPrivate", "Edm.Boolean"),
-        FieldSpec("location", "location", "Edm.String"),
-        FieldSpec("start", "start", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("status", "status", "microsoft.graph.freeBusyStatus", enum=True),
-        FieldSpec("subject", "subject", "Edm.String"),
-    ),
-)
-@model
-class ScheduleItem(ComplexBase):
-    """The microsoft.graph.scheduleItem complex type."""
-
-    if TYPE_CHECKING:
-        end: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
-
-        is_private: Prop[bool | None, BoolExpr] = NONE
-
-        location: Prop[str | None, StringExpr] = NONE
-
-        start: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
-
-        status: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
-
-        subject: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("end", "is_private", "location", "start", "status", "subject")
-
-
-@REGISTRY.structured(
     "microsoft.graph.serviceProvisioningError",
     (
         FieldSpec("created_date_time", "createdDateTime", "Edm.DateTimeOffset"),
@@ -1884,179 +959,31 @@ class ServiceProvisioningError(ComplexBase):
 
 
 @REGISTRY.structured(
-    "microsoft.graph.serviceProvisioningXmlError",
-    (FieldSpec("error_detail", "errorDetail", "Edm.String"),),
-)
-@model
-class ServiceProvisioningXmlError(ServiceProvisioningError):
-    """The microsoft.graph.serviceProvisioningXmlError complex type."""
-
-    if TYPE_CHECKING:
-        error_detail: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("error_detail",)
-
-
-@REGISTRY.structured(
-    "microsoft.graph.signInActivity",
+    "microsoft.graph.resourceSpecificPermissionGrant",
     (
-        FieldSpec("last_non_interactive_sign_in_date_time", "lastNonInteractiveSignInDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("last_non_interactive_sign_in_request_id", "lastNonInteractiveSignInRequestId", "Edm.String"),
-        FieldSpec("last_sign_in_date_time", "lastSignInDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("last_sign_in_request_id", "lastSignInRequestId", "Edm.String"),
-        FieldSpec("last_successful_sign_in_date_time", "lastSuccessfulSignInDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("last_successful_sign_in_request_id", "lastSuccessfulSignInRequestId", "Edm.String"),
+        FieldSpec("client_app_id", "clientAppId", "Edm.String"),
+        FieldSpec("client_id", "clientId", "Edm.String"),
+        FieldSpec("permission", "permission", "Edm.String"),
+        FieldSpec("permission_type", "permissionType", "Edm.String"),
+        FieldSpec("resource_app_id", "resourceAppId", "Edm.String"),
     ),
 )
 @model
-class SignInActivity(ComplexBase):
-    """The microsoft.graph.signInActivity complex type."""
+class ResourceSpecificPermissionGrant(DirectoryObject):
+    """The microsoft.graph.resourceSpecificPermissionGrant entity type."""
 
     if TYPE_CHECKING:
-        last_non_interactive_sign_in_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        client_app_id: Prop[str | None, StringExpr] = NONE
 
-        last_non_interactive_sign_in_request_id: Prop[str | None, StringExpr] = NONE
+        client_id: Prop[str | None, StringExpr] = NONE
 
-        last_sign_in_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        permission: Prop[str | None, StringExpr] = NONE
 
-        last_sign_in_request_id: Prop[str | None, StringExpr] = NONE
+        permission_type: Prop[str | None, StringExpr] = NONE
 
-        last_successful_sign_in_date_time: Prop[datetime | None, DateTimeExpr] = NONE
-
-        last_successful_sign_in_request_id: Prop[str | None, StringExpr] = NONE
+        resource_app_id: Prop[str | None, StringExpr] = NONE
     else:
-        __slots__ = (
-            "last_non_interactive_sign_in_date_time",
-            "last_non_interactive_sign_in_request_id",
-            "last_sign_in_date_time",
-            "last_sign_in_request_id",
-            "last_successful_sign_in_date_time",
-            "last_successful_sign_in_request_id",
-        )
-
-
-@REGISTRY.structured(
-    "microsoft.graph.timeConstraint",
-    (
-        FieldSpec("activity_domain", "activityDomain", "microsoft.graph.activityDomain", enum=True),
-        FieldSpec("time_slots", "timeSlots", "microsoft.graph.timeSlot", collection=True),
-    ),
-)
-@model
-class TimeConstraint(ComplexBase):
-    """The microsoft.graph.timeConstraint complex type."""
-
-    if TYPE_CHECKING:
-        activity_domain: Prop[ActivityDomain | None, EnumExpr[ActivityDomain]] = NONE
-
-        time_slots: Prop[list[TimeSlot] | None, CollectionExpr[ComplexExpr[TimeSlot]]] = NONE
-    else:
-        __slots__ = ("activity_domain", "time_slots")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.timeSlot",
-    (
-        FieldSpec("end", "end", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("start", "start", "microsoft.graph.dateTimeTimeZone"),
-    ),
-)
-@model
-class TimeSlot(ComplexBase):
-    """The microsoft.graph.timeSlot complex type."""
-
-    if TYPE_CHECKING:
-        end: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
-
-        start: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
-    else:
-        __slots__ = ("end", "start")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.uploadSession",
-    (
-        FieldSpec("expiration_date_time", "expirationDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("next_expected_ranges", "nextExpectedRanges", "Edm.String", collection=True),
-        FieldSpec("upload_url", "uploadUrl", "Edm.String"),
-    ),
-)
-@model
-class UploadSession(ComplexBase):
-    """The microsoft.graph.uploadSession complex type."""
-
-    if TYPE_CHECKING:
-        expiration_date_time: Prop[datetime | None, DateTimeExpr] = NONE
-
-        next_expected_ranges: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
-
-        upload_url: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("expiration_date_time", "next_expected_ranges", "upload_url")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.userPrint",
-    (),
-)
-@model
-class UserPrint(ComplexBase):
-    """The microsoft.graph.userPrint complex type."""
-
-    __slots__ = ()
-
-
-@REGISTRY.structured(
-    "microsoft.graph.workingHours",
-    (
-        FieldSpec("days_of_week", "daysOfWeek", "microsoft.graph.dayOfWeek", collection=True, enum=True),
-        FieldSpec("end_time", "endTime", "Edm.TimeOfDay"),
-        FieldSpec("start_time", "startTime", "Edm.TimeOfDay"),
-        FieldSpec("time_zone", "timeZone", "microsoft.graph.timeZoneBase"),
-    ),
-)
-@model
-class WorkingHours(ComplexBase):
-    """The microsoft.graph.workingHours complex type."""
-
-    if TYPE_CHECKING:
-        days_of_week: Prop[list[DayOfWeek] | None, CollectionExpr[EnumExpr[DayOfWeek]]] = NONE
-
-        end_time: Prop[time | None, TimeExpr] = NONE
-
-        start_time: Prop[time | None, TimeExpr] = NONE
-
-        time_zone: Prop[TimeZoneBase | None, ComplexExpr[TimeZoneBase]] = NONE
-    else:
-        __slots__ = ("days_of_week", "end_time", "start_time", "time_zone")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.entity",
-    (FieldSpec("id", "id", "Edm.String"),),
-)
-@model
-class Entity(EntityBase):
-    """The microsoft.graph.entity entity type."""
-
-    if TYPE_CHECKING:
-        id: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("id",)
-
-
-@REGISTRY.structured(
-    "microsoft.graph.directoryObject",
-    (FieldSpec("deleted_date_time", "deletedDateTime", "Edm.DateTimeOffset"),),
-)
-@model
-class DirectoryObject(Entity):
-    """The microsoft.graph.directoryObject entity type."""
-
-    if TYPE_CHECKING:
-        deleted_date_time: Prop[datetime | None, DateTimeExpr] = NONE
-    else:
-        __slots__ = ("deleted_date_time",)
+        __slots__ = ("client_app_id", "client_id", "permission", "permission_type", "resource_app_id")
 
 
 @REGISTRY.structured(
@@ -2518,42 +1445,390 @@ class User(DirectoryObject):
 
 
 @REGISTRY.structured(
-    "microsoft.graph.agentUser",
+    "microsoft.graph.assignedPlan",
+    (
+        FieldSpec("assigned_date_time", "assignedDateTime", "Edm.DateTimeOffset"),
+        FieldSpec("capability_status", "capabilityStatus", "Edm.String"),
+        FieldSpec("service", "service", "Edm.String"),
+        FieldSpec("service_plan_id", "servicePlanId", "Edm.Guid"),
+    ),
+)
+@model
+class AssignedPlan(ComplexBase):
+    """The microsoft.graph.assignedPlan complex type."""
+
+    if TYPE_CHECKING:
+        assigned_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+
+        capability_status: Prop[str | None, StringExpr] = NONE
+
+        service: Prop[str | None, StringExpr] = NONE
+
+        service_plan_id: Prop[UUID | None, GuidExpr] = NONE
+    else:
+        __slots__ = ("assigned_date_time", "capability_status", "service", "service_plan_id")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.authorizationInfo",
+    (FieldSpec("certificate_user_ids", "certificateUserIds", "Edm.String", collection=True),),
+)
+@model
+class AuthorizationInfo(ComplexBase):
+    """The microsoft.graph.authorizationInfo complex type."""
+
+    if TYPE_CHECKING:
+        certificate_user_ids: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+    else:
+        __slots__ = ("certificate_user_ids",)
+
+
+@REGISTRY.structured(
+    "microsoft.graph.customSecurityAttributeValue",
     (),
 )
 @model
-class AgentUser(User):
-    """The microsoft.graph.agentUser entity type."""
+class CustomSecurityAttributeValue(ComplexBase):
+    """The microsoft.graph.customSecurityAttributeValue complex type."""
 
     __slots__ = ()
 
 
 @REGISTRY.structured(
-    "microsoft.graph.attachment",
+    "microsoft.graph.employeeOrgData",
     (
-        FieldSpec("content_type", "contentType", "Edm.String"),
-        FieldSpec("is_inline", "isInline", "Edm.Boolean"),
-        FieldSpec("last_modified_date_time", "lastModifiedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("name", "name", "Edm.String"),
-        FieldSpec("size", "size", "Edm.Int32"),
+        FieldSpec("cost_center", "costCenter", "Edm.String"),
+        FieldSpec("division", "division", "Edm.String"),
     ),
 )
 @model
-class Attachment(Entity):
-    """The microsoft.graph.attachment entity type."""
+class EmployeeOrgData(ComplexBase):
+    """The microsoft.graph.employeeOrgData complex type."""
 
     if TYPE_CHECKING:
-        content_type: Prop[str | None, StringExpr] = NONE
+        cost_center: Prop[str | None, StringExpr] = NONE
 
-        is_inline: Prop[bool | None, BoolExpr] = NONE
-
-        last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
-
-        name: Prop[str | None, StringExpr] = NONE
-
-        size: Prop[int | None, NumberExpr] = NONE
+        division: Prop[str | None, StringExpr] = NONE
     else:
-        __slots__ = ("content_type", "is_inline", "last_modified_date_time", "name", "size")
+        __slots__ = ("cost_center", "division")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.objectIdentity",
+    (
+        FieldSpec("issuer", "issuer", "Edm.String"),
+        FieldSpec("issuer_assigned_id", "issuerAssignedId", "Edm.String"),
+        FieldSpec("sign_in_type", "signInType", "Edm.String"),
+    ),
+)
+@model
+class ObjectIdentity(ComplexBase):
+    """The microsoft.graph.objectIdentity complex type."""
+
+    if TYPE_CHECKING:
+        issuer: Prop[str | None, StringExpr] = NONE
+
+        issuer_assigned_id: Prop[str | None, StringExpr] = NONE
+
+        sign_in_type: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("issuer", "issuer_assigned_id", "sign_in_type")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.licenseAssignmentState",
+    (
+        FieldSpec("assigned_by_group", "assignedByGroup", "Edm.String"),
+        FieldSpec("disabled_plans", "disabledPlans", "Edm.Guid", collection=True),
+        FieldSpec("error", "error", "Edm.String"),
+        FieldSpec("last_updated_date_time", "lastUpdatedDateTime", "Edm.DateTimeOffset"),
+        FieldSpec("sku_id", "skuId", "Edm.Guid"),
+        FieldSpec("state", "state", "Edm.String"),
+    ),
+)
+@model
+class LicenseAssignmentState(ComplexBase):
+    """The microsoft.graph.licenseAssignmentState complex type."""
+
+    if TYPE_CHECKING:
+        assigned_by_group: Prop[str | None, StringExpr] = NONE
+
+        disabled_plans: Prop[list[UUID] | None, CollectionExpr[GuidExpr]] = NONE
+
+        error: Prop[str | None, StringExpr] = NONE
+
+        last_updated_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+
+        sku_id: Prop[UUID | None, GuidExpr] = NONE
+
+        state: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("assigned_by_group", "disabled_plans", "error", "last_updated_date_time", "sku_id", "state")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.mailboxSettings",
+    (
+        FieldSpec("archive_folder", "archiveFolder", "Edm.String"),
+        FieldSpec("automatic_replies_setting", "automaticRepliesSetting", "microsoft.graph.automaticRepliesSetting"),
+        FieldSpec("date_format", "dateFormat", "Edm.String"),
+        FieldSpec(
+            "delegate_meeting_message_delivery_options",
+            "delegateMeetingMessageDeliveryOptions",
+            "microsoft.graph.delegateMeetingMessageDeliveryOptions",
+            enum=True,
+        ),
+        FieldSpec("language", "language", "microsoft.graph.localeInfo"),
+        FieldSpec("time_format", "timeFormat", "Edm.String"),
+        FieldSpec("time_zone", "timeZone", "Edm.String"),
+        FieldSpec("user_purpose", "userPurpose", "microsoft.graph.userPurpose", enum=True),
+        FieldSpec("working_hours", "workingHours", "microsoft.graph.workingHours"),
+    ),
+)
+@model
+class MailboxSettings(ComplexBase):
+    """The microsoft.graph.mailboxSettings complex type."""
+
+    if TYPE_CHECKING:
+        archive_folder: Prop[str | None, StringExpr] = NONE
+
+        automatic_replies_setting: Prop[AutomaticRepliesSetting | None, ComplexExpr[AutomaticRepliesSetting]] = NONE
+
+        date_format: Prop[str | None, StringExpr] = NONE
+
+        delegate_meeting_message_delivery_options: Prop[
+            DelegateMeetingMessageDeliveryOptions | None, EnumExpr[DelegateMeetingMessageDeliveryOptions]
+        ] = NONE
+
+        language: Prop[LocaleInfo | None, ComplexExpr[LocaleInfo]] = NONE
+
+        time_format: Prop[str | None, StringExpr] = NONE
+
+        time_zone: Prop[str | None, StringExpr] = NONE
+
+        user_purpose: Prop[UserPurpose | None, EnumExpr[UserPurpose]] = NONE
+
+        working_hours: Prop[WorkingHours | None, ComplexExpr[WorkingHours]] = NONE
+    else:
+        __slots__ = (
+            "archive_folder",
+            "automatic_replies_setting",
+            "date_format",
+            "delegate_meeting_message_delivery_options",
+            "language",
+            "time_format",
+            "time_zone",
+            "user_purpose",
+            "working_hours",
+        )
+
+
+@REGISTRY.structured(
+    "microsoft.graph.automaticRepliesSetting",
+    (
+        FieldSpec("external_audience", "externalAudience", "microsoft.graph.externalAudienceScope", enum=True),
+        FieldSpec("external_reply_message", "externalReplyMessage", "Edm.String"),
+        FieldSpec("internal_reply_message", "internalReplyMessage", "Edm.String"),
+        FieldSpec("scheduled_end_date_time", "scheduledEndDateTime", "microsoft.graph.dateTimeTimeZone"),
+        FieldSpec("scheduled_start_date_time", "scheduledStartDateTime", "microsoft.graph.dateTimeTimeZone"),
+        FieldSpec("status", "status", "microsoft.graph.automaticRepliesStatus", enum=True),
+    ),
+)
+@model
+class AutomaticRepliesSetting(ComplexBase):
+    """The microsoft.graph.automaticRepliesSetting complex type."""
+
+    if TYPE_CHECKING:
+        external_audience: Prop[ExternalAudienceScope | None, EnumExpr[ExternalAudienceScope]] = NONE
+
+        external_reply_message: Prop[str | None, StringExpr] = NONE
+
+        internal_reply_message: Prop[str | None, StringExpr] = NONE
+
+        scheduled_end_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+
+        scheduled_start_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+
+        status: Prop[AutomaticRepliesStatus | None, EnumExpr[AutomaticRepliesStatus]] = NONE
+    else:
+        __slots__ = (
+            "external_audience",
+            "external_reply_message",
+            "internal_reply_message",
+            "scheduled_end_date_time",
+            "scheduled_start_date_time",
+            "status",
+        )
+
+
+@REGISTRY.structured(
+    "microsoft.graph.dateTimeTimeZone",
+    (
+        FieldSpec("date_time", "dateTime", "Edm.String"),
+        FieldSpec("time_zone", "timeZone", "Edm.String"),
+    ),
+)
+@model
+class DateTimeTimeZone(ComplexBase):
+    """The microsoft.graph.dateTimeTimeZone complex type."""
+
+    if TYPE_CHECKING:
+        date_time: Prop[str | None, StringExpr] = NONE
+
+        time_zone: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("date_time", "time_zone")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.localeInfo",
+    (
+        FieldSpec("display_name", "displayName", "Edm.String"),
+        FieldSpec("locale", "locale", "Edm.String"),
+    ),
+)
+@model
+class LocaleInfo(ComplexBase):
+    """The microsoft.graph.localeInfo complex type."""
+
+    if TYPE_CHECKING:
+        display_name: Prop[str | None, StringExpr] = NONE
+
+        locale: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("display_name", "locale")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.workingHours",
+    (
+        FieldSpec("days_of_week", "daysOfWeek", "microsoft.graph.dayOfWeek", collection=True, enum=True),
+        FieldSpec("end_time", "endTime", "Edm.TimeOfDay"),
+        FieldSpec("start_time", "startTime", "Edm.TimeOfDay"),
+        FieldSpec("time_zone", "timeZone", "microsoft.graph.timeZoneBase"),
+    ),
+)
+@model
+class WorkingHours(ComplexBase):
+    """The microsoft.graph.workingHours complex type."""
+
+    if TYPE_CHECKING:
+        days_of_week: Prop[list[DayOfWeek] | None, CollectionExpr[EnumExpr[DayOfWeek]]] = NONE
+
+        end_time: Prop[time | None, TimeExpr] = NONE
+
+        start_time: Prop[time | None, TimeExpr] = NONE
+
+        time_zone: Prop[TimeZoneBase | None, ComplexExpr[TimeZoneBase]] = NONE
+    else:
+        __slots__ = ("days_of_week", "end_time", "start_time", "time_zone")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.timeZoneBase",
+    (FieldSpec("name", "name", "Edm.String"),),
+)
+@model
+class TimeZoneBase(ComplexBase):
+    """The microsoft.graph.timeZoneBase complex type."""
+
+    if TYPE_CHECKING:
+        name: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("name",)
+
+
+@REGISTRY.structured(
+    "microsoft.graph.passwordProfile",
+    (
+        FieldSpec("force_change_password_next_sign_in", "forceChangePasswordNextSignIn", "Edm.Boolean"),
+        FieldSpec("force_change_password_next_sign_in_with_mfa", "forceChangePasswordNextSignInWithMfa", "Edm.Boolean"),
+        FieldSpec("password", "password", "Edm.String"),
+    ),
+)
+@model
+class PasswordProfile(ComplexBase):
+    """The microsoft.graph.passwordProfile complex type."""
+
+    if TYPE_CHECKING:
+        force_change_password_next_sign_in: Prop[bool | None, BoolExpr] = NONE
+
+        force_change_password_next_sign_in_with_mfa: Prop[bool | None, BoolExpr] = NONE
+
+        password: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("force_change_password_next_sign_in", "force_change_password_next_sign_in_with_mfa", "password")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.userPrint",
+    (),
+)
+@model
+class UserPrint(ComplexBase):
+    """The microsoft.graph.userPrint complex type."""
+
+    __slots__ = ()
+
+
+@REGISTRY.structured(
+    "microsoft.graph.provisionedPlan",
+    (
+        FieldSpec("capability_status", "capabilityStatus", "Edm.String"),
+        FieldSpec("provisioning_status", "provisioningStatus", "Edm.String"),
+        FieldSpec("service", "service", "Edm.String"),
+    ),
+)
+@model
+class ProvisionedPlan(ComplexBase):
+    """The microsoft.graph.provisionedPlan complex type."""
+
+    if TYPE_CHECKING:
+        capability_status: Prop[str | None, StringExpr] = NONE
+
+        provisioning_status: Prop[str | None, StringExpr] = NONE
+
+        service: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("capability_status", "provisioning_status", "service")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.signInActivity",
+    (
+        FieldSpec("last_non_interactive_sign_in_date_time", "lastNonInteractiveSignInDateTime", "Edm.DateTimeOffset"),
+        FieldSpec("last_non_interactive_sign_in_request_id", "lastNonInteractiveSignInRequestId", "Edm.String"),
+        FieldSpec("last_sign_in_date_time", "lastSignInDateTime", "Edm.DateTimeOffset"),
+        FieldSpec("last_sign_in_request_id", "lastSignInRequestId", "Edm.String"),
+        FieldSpec("last_successful_sign_in_date_time", "lastSuccessfulSignInDateTime", "Edm.DateTimeOffset"),
+        FieldSpec("last_successful_sign_in_request_id", "lastSuccessfulSignInRequestId", "Edm.String"),
+    ),
+)
+@model
+class SignInActivity(ComplexBase):
+    """The microsoft.graph.signInActivity complex type."""
+
+    if TYPE_CHECKING:
+        last_non_interactive_sign_in_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+
+        last_non_interactive_sign_in_request_id: Prop[str | None, StringExpr] = NONE
+
+        last_sign_in_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+
+        last_sign_in_request_id: Prop[str | None, StringExpr] = NONE
+
+        last_successful_sign_in_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+
+        last_successful_sign_in_request_id: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = (
+            "last_non_interactive_sign_in_date_time",
+            "last_non_interactive_sign_in_request_id",
+            "last_sign_in_date_time",
+            "last_sign_in_request_id",
+            "last_successful_sign_in_date_time",
+            "last_successful_sign_in_request_id",
+        )
 
 
 @REGISTRY.structured(
@@ -2646,28 +1921,22 @@ class Calendar(Entity):
 
 
 @REGISTRY.structured(
-    "microsoft.graph.calendarGroup",
+    "microsoft.graph.emailAddress",
     (
-        FieldSpec("change_key", "changeKey", "Edm.String"),
-        FieldSpec("class_id", "classId", "Edm.Guid"),
+        FieldSpec("address", "address", "Edm.String"),
         FieldSpec("name", "name", "Edm.String"),
-        FieldSpec("calendars", "calendars", "microsoft.graph.calendar", collection=True, navigation=True),
     ),
 )
 @model
-class CalendarGroup(Entity):
-    """The microsoft.graph.calendarGroup entity type."""
+class EmailAddress(ComplexBase):
+    """The microsoft.graph.emailAddress complex type."""
 
     if TYPE_CHECKING:
-        change_key: Prop[str | None, StringExpr] = NONE
-
-        class_id: Prop[UUID | None, GuidExpr] = NONE
+        address: Prop[str | None, StringExpr] = NONE
 
         name: Prop[str | None, StringExpr] = NONE
-
-        calendars: Prop[list[Calendar] | None, NavCollectionExpr[Calendar]] = NONE
     else:
-        __slots__ = ("calendars", "change_key", "class_id", "name")
+        __slots__ = ("address", "name")
 
 
 @REGISTRY.structured(
@@ -2878,453 +2147,371 @@ class Event(OutlookItem):
 
 
 @REGISTRY.structured(
-    "microsoft.graph.extensionProperty",
+    "microsoft.graph.recipient",
+    (FieldSpec("email_address", "emailAddress", "microsoft.graph.emailAddress"),),
+)
+@model
+class Recipient(ComplexBase):
+    """The microsoft.graph.recipient complex type."""
+
+    if TYPE_CHECKING:
+        email_address: Prop[EmailAddress | None, ComplexExpr[EmailAddress]] = NONE
+    else:
+        __slots__ = ("email_address",)
+
+
+@REGISTRY.structured(
+    "microsoft.graph.attendeeBase",
+    (FieldSpec("type", "type", "microsoft.graph.attendeeType", enum=True),),
+)
+@model
+class AttendeeBase(Recipient):
+    """The microsoft.graph.attendeeBase complex type."""
+
+    if TYPE_CHECKING:
+        type: Prop[AttendeeType | None, EnumExpr[AttendeeType]] = NONE
+    else:
+        __slots__ = ("type",)
+
+
+@REGISTRY.structured(
+    "microsoft.graph.attendee",
     (
-        FieldSpec("app_display_name", "appDisplayName", "Edm.String"),
-        FieldSpec("data_type", "dataType", "Edm.String"),
-        FieldSpec("is_multi_valued", "isMultiValued", "Edm.Boolean"),
-        FieldSpec("is_synced_from_on_premises", "isSyncedFromOnPremises", "Edm.Boolean"),
-        FieldSpec("name", "name", "Edm.String"),
-        FieldSpec("target_objects", "targetObjects", "Edm.String", collection=True),
+        FieldSpec("proposed_new_time", "proposedNewTime", "microsoft.graph.timeSlot"),
+        FieldSpec("status", "status", "microsoft.graph.responseStatus"),
     ),
 )
 @model
-class ExtensionProperty(DirectoryObject):
-    """The microsoft.graph.extensionProperty entity type."""
+class Attendee(AttendeeBase):
+    """The microsoft.graph.attendee complex type."""
 
     if TYPE_CHECKING:
-        app_display_name: Prop[str | None, StringExpr] = NONE
+        proposed_new_time: Prop[TimeSlot | None, ComplexExpr[TimeSlot]] = NONE
 
-        data_type: Prop[str | None, StringExpr] = NONE
+        status: Prop[ResponseStatus | None, ComplexExpr[ResponseStatus]] = NONE
+    else:
+        __slots__ = ("proposed_new_time", "status")
 
-        is_multi_valued: Prop[bool | None, BoolExpr] = NONE
 
-        is_synced_from_on_premises: Prop[bool | None, BoolExpr] = NONE
+@REGISTRY.structured(
+    "microsoft.graph.timeSlot",
+    (
+        FieldSpec("end", "end", "microsoft.graph.dateTimeTimeZone"),
+        FieldSpec("start", "start", "microsoft.graph.dateTimeTimeZone"),
+    ),
+)
+@model
+class TimeSlot(ComplexBase):
+    """The microsoft.graph.timeSlot complex type."""
+
+    if TYPE_CHECKING:
+        end: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+
+        start: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+    else:
+        __slots__ = ("end", "start")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.responseStatus",
+    (
+        FieldSpec("response", "response", "microsoft.graph.responseType", enum=True),
+        FieldSpec("time", "time", "Edm.DateTimeOffset"),
+    ),
+)
+@model
+class ResponseStatus(ComplexBase):
+    """The microsoft.graph.responseStatus complex type."""
+
+    if TYPE_CHECKING:
+        response: Prop[ResponseType | None, EnumExpr[ResponseType]] = NONE
+
+        time: Prop[datetime | None, DateTimeExpr] = NONE
+    else:
+        __slots__ = ("response", "time")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.itemBody",
+    (
+        FieldSpec("content", "content", "Edm.String"),
+        FieldSpec("content_type", "contentType", "microsoft.graph.bodyType", enum=True),
+    ),
+)
+@model
+class ItemBody(ComplexBase):
+    """The microsoft.graph.itemBody complex type."""
+
+    if TYPE_CHECKING:
+        content: Prop[str | None, StringExpr] = NONE
+
+        content_type: Prop[BodyType | None, EnumExpr[BodyType]] = NONE
+    else:
+        __slots__ = ("content", "content_type")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.location",
+    (
+        FieldSpec("address", "address", "microsoft.graph.physicalAddress"),
+        FieldSpec("coordinates", "coordinates", "microsoft.graph.outlookGeoCoordinates"),
+        FieldSpec("display_name", "displayName", "Edm.String"),
+        FieldSpec("location_email_address", "locationEmailAddress", "Edm.String"),
+        FieldSpec("location_type", "locationType", "microsoft.graph.locationType", enum=True),
+        FieldSpec("location_uri", "locationUri", "Edm.String"),
+        FieldSpec("unique_id", "uniqueId", "Edm.String"),
+        FieldSpec("unique_id_type", "uniqueIdType", "microsoft.graph.locationUniqueIdType", enum=True),
+    ),
+)
+@model
+class Location(ComplexBase):
+    """The microsoft.graph.location complex type."""
+
+    if TYPE_CHECKING:
+        address: Prop[PhysicalAddress | None, ComplexExpr[PhysicalAddress]] = NONE
+
+        coordinates: Prop[OutlookGeoCoordinates | None, ComplexExpr[OutlookGeoCoordinates]] = NONE
+
+        display_name: Prop[str | None, StringExpr] = NONE
+
+        location_email_address: Prop[str | None, StringExpr] = NONE
+
+        location_type: Prop[LocationType | None, EnumExpr[LocationType]] = NONE
+
+        location_uri: Prop[str | None, StringExpr] = NONE
+
+        unique_id: Prop[str | None, StringExpr] = NONE
+
+        unique_id_type: Prop[LocationUniqueIdType | None, EnumExpr[LocationUniqueIdType]] = NONE
+    else:
+        __slots__ = (
+            "address",
+            "coordinates",
+            "display_name",
+            "location_email_address",
+            "location_type",
+            "location_uri",
+            "unique_id",
+            "unique_id_type",
+        )
+
+
+@REGISTRY.structured(
+    "microsoft.graph.physicalAddress",
+    (
+        FieldSpec("city", "city", "Edm.String"),
+        FieldSpec("country_or_region", "countryOrRegion", "Edm.String"),
+        FieldSpec("postal_code", "postalCode", "Edm.String"),
+        FieldSpec("state", "state", "Edm.String"),
+        FieldSpec("street", "street", "Edm.String"),
+    ),
+)
+@model
+class PhysicalAddress(ComplexBase):
+    """The microsoft.graph.physicalAddress complex type."""
+
+    if TYPE_CHECKING:
+        city: Prop[str | None, StringExpr] = NONE
+
+        country_or_region: Prop[str | None, StringExpr] = NONE
+
+        postal_code: Prop[str | None, StringExpr] = NONE
+
+        state: Prop[str | None, StringExpr] = NONE
+
+        street: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("city", "country_or_region", "postal_code", "state", "street")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.outlookGeoCoordinates",
+    (
+        FieldSpec("accuracy", "accuracy", "Edm.Double"),
+        FieldSpec("altitude", "altitude", "Edm.Double"),
+        FieldSpec("altitude_accuracy", "altitudeAccuracy", "Edm.Double"),
+        FieldSpec("latitude", "latitude", "Edm.Double"),
+        FieldSpec("longitude", "longitude", "Edm.Double"),
+    ),
+)
+@model
+class OutlookGeoCoordinates(ComplexBase):
+    """The microsoft.graph.outlookGeoCoordinates complex type."""
+
+    if TYPE_CHECKING:
+        accuracy: Prop[float | None, NumberExpr] = NONE
+
+        altitude: Prop[float | None, NumberExpr] = NONE
+
+        altitude_accuracy: Prop[float | None, NumberExpr] = NONE
+
+        latitude: Prop[float | None, NumberExpr] = NONE
+
+        longitude: Prop[float | None, NumberExpr] = NONE
+    else:
+        __slots__ = ("accuracy", "altitude", "altitude_accuracy", "latitude", "longitude")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.onlineMeetingInfo",
+    (
+        FieldSpec("conference_id", "conferenceId", "Edm.String"),
+        FieldSpec("join_url", "joinUrl", "Edm.String"),
+        FieldSpec("phones", "phones", "microsoft.graph.phone", collection=True),
+        FieldSpec("quick_dial", "quickDial", "Edm.String"),
+        FieldSpec("toll_free_numbers", "tollFreeNumbers", "Edm.String", collection=True),
+        FieldSpec("toll_number", "tollNumber", "Edm.String"),
+    ),
+)
+@model
+class OnlineMeetingInfo(ComplexBase):
+    """The microsoft.graph.onlineMeetingInfo complex type."""
+
+    if TYPE_CHECKING:
+        conference_id: Prop[str | None, StringExpr] = NONE
+
+        join_url: Prop[str | None, StringExpr] = NONE
+
+        phones: Prop[list[Phone] | None, CollectionExpr[ComplexExpr[Phone]]] = NONE
+
+        quick_dial: Prop[str | None, StringExpr] = NONE
+
+        toll_free_numbers: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+
+        toll_number: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("conference_id", "join_url", "phones", "quick_dial", "toll_free_numbers", "toll_number")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.phone",
+    (
+        FieldSpec("language", "language", "Edm.String"),
+        FieldSpec("number", "number", "Edm.String"),
+        FieldSpec("region", "region", "Edm.String"),
+        FieldSpec("type", "type", "microsoft.graph.phoneType", enum=True),
+    ),
+)
+@model
+class Phone(ComplexBase):
+    """The microsoft.graph.phone complex type."""
+
+    if TYPE_CHECKING:
+        language: Prop[str | None, StringExpr] = NONE
+
+        number: Prop[str | None, StringExpr] = NONE
+
+        region: Prop[str | None, StringExpr] = NONE
+
+        type: Prop[PhoneType | None, EnumExpr[PhoneType]] = NONE
+    else:
+        __slots__ = ("language", "number", "region", "type")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.patternedRecurrence",
+    (
+        FieldSpec("pattern", "pattern", "microsoft.graph.recurrencePattern"),
+        FieldSpec("range", "range", "microsoft.graph.recurrenceRange"),
+    ),
+)
+@model
+class PatternedRecurrence(ComplexBase):
+    """The microsoft.graph.patternedRecurrence complex type."""
+
+    if TYPE_CHECKING:
+        pattern: Prop[RecurrencePattern | None, ComplexExpr[RecurrencePattern]] = NONE
+
+        range: Prop[RecurrenceRange | None, ComplexExpr[RecurrenceRange]] = NONE
+    else:
+        __slots__ = ("pattern", "range")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.recurrencePattern",
+    (
+        FieldSpec("day_of_month", "dayOfMonth", "Edm.Int32"),
+        FieldSpec("days_of_week", "daysOfWeek", "microsoft.graph.dayOfWeek", collection=True, enum=True),
+        FieldSpec("first_day_of_week", "firstDayOfWeek", "microsoft.graph.dayOfWeek", enum=True),
+        FieldSpec("index", "index", "microsoft.graph.weekIndex", enum=True),
+        FieldSpec("interval", "interval", "Edm.Int32"),
+        FieldSpec("month", "month", "Edm.Int32"),
+        FieldSpec("type", "type", "microsoft.graph.recurrencePatternType", enum=True),
+    ),
+)
+@model
+class RecurrencePattern(ComplexBase):
+    """The microsoft.graph.recurrencePattern complex type."""
+
+    if TYPE_CHECKING:
+        day_of_month: Prop[int | None, NumberExpr] = NONE
+
+        days_of_week: Prop[list[DayOfWeek] | None, CollectionExpr[EnumExpr[DayOfWeek]]] = NONE
+
+        first_day_of_week: Prop[DayOfWeek | None, EnumExpr[DayOfWeek]] = NONE
+
+        index: Prop[WeekIndex | None, EnumExpr[WeekIndex]] = NONE
+
+        interval: Prop[int | None, NumberExpr] = NONE
+
+        month: Prop[int | None, NumberExpr] = NONE
+
+        type: Prop[RecurrencePatternType | None, EnumExpr[RecurrencePatternType]] = NONE
+    else:
+        __slots__ = ("day_of_month", "days_of_week", "first_day_of_week", "index", "interval", "month", "type")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.recurrenceRange",
+    (
+        FieldSpec("end_date", "endDate", "Edm.Date"),
+        FieldSpec("number_of_occurrences", "numberOfOccurrences", "Edm.Int32"),
+        FieldSpec("recurrence_time_zone", "recurrenceTimeZone", "Edm.String"),
+        FieldSpec("start_date", "startDate", "Edm.Date"),
+        FieldSpec("type", "type", "microsoft.graph.recurrenceRangeType", enum=True),
+    ),
+)
+@model
+class RecurrenceRange(ComplexBase):
+    """The microsoft.graph.recurrenceRange complex type."""
+
+    if TYPE_CHECKING:
+        end_date: Prop[date | None, DateExpr] = NONE
+
+        number_of_occurrences: Prop[int | None, NumberExpr] = NONE
+
+        recurrence_time_zone: Prop[str | None, StringExpr] = NONE
+
+        start_date: Prop[date | None, DateExpr] = NONE
+
+        type: Prop[RecurrenceRangeType | None, EnumExpr[RecurrenceRangeType]] = NONE
+    else:
+        __slots__ = ("end_date", "number_of_occurrences", "recurrence_time_zone", "start_date", "type")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.calendarGroup",
+    (
+        FieldSpec("change_key", "changeKey", "Edm.String"),
+        FieldSpec("class_id", "classId", "Edm.Guid"),
+        FieldSpec("name", "name", "Edm.String"),
+        FieldSpec("calendars", "calendars", "microsoft.graph.calendar", collection=True, navigation=True),
+    ),
+)
+@model
+class CalendarGroup(Entity):
+    """The microsoft.graph.calendarGroup entity type."""
+
+    if TYPE_CHECKING:
+        change_key: Prop[str | None, StringExpr] = NONE
+
+        class_id: Prop[UUID | None, GuidExpr] = NONE
 
         name: Prop[str | None, StringExpr] = NONE
 
-        target_objects: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        calendars: Prop[list[Calendar] | None, NavCollectionExpr[Calendar]] = NONE
     else:
-        __slots__ = (
-            "app_display_name",
-            "data_type",
-            "is_multi_valued",
-            "is_synced_from_on_premises",
-            "name",
-            "target_objects",
-        )
-
-
-@REGISTRY.structured(
-    "microsoft.graph.fileAttachment",
-    (
-        FieldSpec("content_bytes", "contentBytes", "Edm.Binary"),
-        FieldSpec("content_id", "contentId", "Edm.String"),
-        FieldSpec("content_location", "contentLocation", "Edm.String"),
-    ),
-)
-@model
-class FileAttachment(Attachment):
-    """The microsoft.graph.fileAttachment entity type."""
-
-    if TYPE_CHECKING:
-        content_bytes: Prop[bytes | None, BinaryExpr] = NONE
-
-        content_id: Prop[str | None, StringExpr] = NONE
-
-        content_location: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("content_bytes", "content_id", "content_location")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.group",
-    (
-        FieldSpec("access_type", "accessType", "microsoft.graph.groupAccessType", enum=True),
-        FieldSpec("allow_external_senders", "allowExternalSenders", "Edm.Boolean"),
-        FieldSpec("assigned_labels", "assignedLabels", "microsoft.graph.assignedLabel", collection=True),
-        FieldSpec("assigned_licenses", "assignedLicenses", "microsoft.graph.assignedLicense", collection=True),
-        FieldSpec("auto_subscribe_new_members", "autoSubscribeNewMembers", "Edm.Boolean"),
-        FieldSpec("classification", "classification", "Edm.String"),
-        FieldSpec("created_date_time", "createdDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("description", "description", "Edm.String"),
-        FieldSpec("display_name", "displayName", "Edm.String"),
-        FieldSpec("expiration_date_time", "expirationDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("group_types", "groupTypes", "Edm.String", collection=True),
-        FieldSpec("has_members_with_license_errors", "hasMembersWithLicenseErrors", "Edm.Boolean"),
-        FieldSpec("hide_from_address_lists", "hideFromAddressLists", "Edm.Boolean"),
-        FieldSpec("hide_from_outlook_clients", "hideFromOutlookClients", "Edm.Boolean"),
-        FieldSpec("info_catalogs", "infoCatalogs", "Edm.String", collection=True),
-        FieldSpec("is_archived", "isArchived", "Edm.Boolean"),
-        FieldSpec("is_assignable_to_role", "isAssignableToRole", "Edm.Boolean"),
-        FieldSpec("is_favorite", "isFavorite", "Edm.Boolean"),
-        FieldSpec("is_management_restricted", "isManagementRestricted", "Edm.Boolean"),
-        FieldSpec("is_subscribed_by_mail", "isSubscribedByMail", "Edm.Boolean"),
-        FieldSpec("license_processing_state", "licenseProcessingState", "microsoft.graph.licenseProcessingState"),
-        FieldSpec("mail", "mail", "Edm.String"),
-        FieldSpec("mail_enabled", "mailEnabled", "Edm.Boolean"),
-        FieldSpec("mail_nickname", "mailNickname", "Edm.String"),
-        FieldSpec("membership_rule", "membershipRule", "Edm.String"),
-        FieldSpec("membership_rule_processing_state", "membershipRuleProcessingState", "Edm.String"),
-        FieldSpec("on_premises_domain_name", "onPremisesDomainName", "Edm.String"),
-        FieldSpec(
-            "on_premises_extension_attributes",
-            "onPremisesExtensionAttributes",
-            "microsoft.graph.onPremisesExtensionAttributes",
-        ),
-        FieldSpec("on_premises_last_sync_date_time", "onPremisesLastSyncDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("on_premises_net_bios_name", "onPremisesNetBiosName", "Edm.String"),
-        FieldSpec(
-            "on_premises_provisioning_errors",
-            "onPremisesProvisioningErrors",
-            "microsoft.graph.onPremisesProvisioningError",
-            collection=True,
-        ),
-        FieldSpec("on_premises_sam_account_name", "onPremisesSamAccountName", "Edm.String"),
-        FieldSpec("on_premises_security_identifier", "onPremisesSecurityIdentifier", "Edm.String"),
-        FieldSpec("on_premises_sync_enabled", "onPremisesSyncEnabled", "Edm.Boolean"),
-        FieldSpec("organization_id", "organizationId", "Edm.String"),
-        FieldSpec("preferred_data_location", "preferredDataLocation", "Edm.String"),
-        FieldSpec("preferred_language", "preferredLanguage", "Edm.String"),
-        FieldSpec("proxy_addresses", "proxyAddresses", "Edm.String", collection=True),
-        FieldSpec("renewed_date_time", "renewedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("resource_behavior_options", "resourceBehaviorOptions", "Edm.String", collection=True),
-        FieldSpec("resource_provisioning_options", "resourceProvisioningOptions", "Edm.String", collection=True),
-        FieldSpec("security_enabled", "securityEnabled", "Edm.Boolean"),
-        FieldSpec("security_identifier", "securityIdentifier", "Edm.String"),
-        FieldSpec(
-            "service_provisioning_errors",
-            "serviceProvisioningErrors",
-            "microsoft.graph.serviceProvisioningError",
-            collection=True,
-        ),
-        FieldSpec("theme", "theme", "Edm.String"),
-        FieldSpec("unique_name", "uniqueName", "Edm.String"),
-        FieldSpec("unseen_conversations_count", "unseenConversationsCount", "Edm.Int32"),
-        FieldSpec("unseen_count", "unseenCount", "Edm.Int32"),
-        FieldSpec("unseen_messages_count", "unseenMessagesCount", "Edm.Int32"),
-        FieldSpec("visibility", "visibility", "Edm.String"),
-        FieldSpec("welcome_message_enabled", "welcomeMessageEnabled", "Edm.Boolean"),
-        FieldSpec(
-            "accepted_senders", "acceptedSenders", "microsoft.graph.directoryObject", collection=True, navigation=True
-        ),
-        FieldSpec("calendar", "calendar", "microsoft.graph.calendar", navigation=True),
-        FieldSpec("calendar_view", "calendarView", "microsoft.graph.event", collection=True, navigation=True),
-        FieldSpec("created_on_behalf_of", "createdOnBehalfOf", "microsoft.graph.directoryObject", navigation=True),
-        FieldSpec("events", "events", "microsoft.graph.event", collection=True, navigation=True),
-        FieldSpec("member_of", "memberOf", "microsoft.graph.directoryObject", collection=True, navigation=True),
-        FieldSpec("members", "members", "microsoft.graph.directoryObject", collection=True, navigation=True),
-        FieldSpec(
-            "members_with_license_errors",
-            "membersWithLicenseErrors",
-            "microsoft.graph.directoryObject",
-            collection=True,
-            navigation=True,
-        ),
-        FieldSpec("owners", "owners", "microsoft.graph.directoryObject", collection=True, navigation=True),
-        FieldSpec(
-            "permission_grants",
-            "permissionGrants",
-            "microsoft.graph.resourceSpecificPermissionGrant",
-            collection=True,
-            navigation=True,
-        ),
-        FieldSpec(
-            "rejected_senders", "rejectedSenders", "microsoft.graph.directoryObject", collection=True, navigation=True
-        ),
-        FieldSpec(
-            "transitive_member_of",
-            "transitiveMemberOf",
-            "microsoft.graph.directoryObject",
-            collection=True,
-            navigation=True,
-        ),
-        FieldSpec(
-            "transitive_members",
-            "transitiveMembers",
-            "microsoft.graph.directoryObject",
-            collection=True,
-            navigation=True,
-        ),
-    ),
-)
-@model
-class Group(DirectoryObject):
-    """The microsoft.graph.group entity type."""
-
-    if TYPE_CHECKING:
-        access_type: Prop[GroupAccessType | None, EnumExpr[GroupAccessType]] = NONE
-
-        allow_external_senders: Prop[bool | None, BoolExpr] = NONE
-
-        assigned_labels: Prop[list[AssignedLabel] | None, CollectionExpr[ComplexExpr[AssignedLabel]]] = NONE
-
-        assigned_licenses: Prop[list[AssignedLicense] | None, CollectionExpr[ComplexExpr[AssignedLicense]]] = NONE
-
-        auto_subscribe_new_members: Prop[bool | None, BoolExpr] = NONE
-
-        classification: Prop[str | None, StringExpr] = NONE
-
-        created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
-
-        description: Prop[str | None, StringExpr] = NONE
-
-        display_name: Prop[str | None, StringExpr] = NONE
-
-        expiration_date_time: Prop[datetime | None, DateTimeExpr] = NONE
-
-        group_types: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
-
-        has_members_with_license_errors: Prop[bool | None, BoolExpr] = NONE
-
-        hide_from_address_lists: Prop[bool | None, BoolExpr] = NONE
-
-        hide_from_outlook_clients: Prop[bool | None, BoolExpr] = NONE
-
-        info_catalogs: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
-
-        is_archived: Prop[bool | None, BoolExpr] = NONE
-
-        is_assignable_to_role: Prop[bool | None, BoolExpr] = NONE
-
-        is_favorite: Prop[bool | None, BoolExpr] = NONE
-
-        is_management_restricted: Prop[bool | None, BoolExpr] = NONE
-
-        is_subscribed_by_mail: Prop[bool | None, BoolExpr] = NONE
-
-        license_processing_state: Prop[LicenseProcessingState | None, ComplexExpr[LicenseProcessingState]] = NONE
-
-        mail: Prop[str | None, StringExpr] = NONE
-
-        mail_enabled: Prop[bool | None, BoolExpr] = NONE
-
-        mail_nickname: Prop[str | None, StringExpr] = NONE
-
-        membership_rule: Prop[str | None, StringExpr] = NONE
-
-        membership_rule_processing_state: Prop[str | None, StringExpr] = NONE
-
-        on_premises_domain_name: Prop[str | None, StringExpr] = NONE
-
-        on_premises_extension_attributes: Prop[
-            OnPremisesExtensionAttributes | None, ComplexExpr[OnPremisesExtensionAttributes]
-        ] = NONE
-
-        on_premises_last_sync_date_time: Prop[datetime | None, DateTimeExpr] = NONE
-
-        on_premises_net_bios_name: Prop[str | None, StringExpr] = NONE
-
-        on_premises_provisioning_errors: Prop[
-            list[OnPremisesProvisioningError] | None, CollectionExpr[ComplexExpr[OnPremisesProvisioningError]]
-        ] = NONE
-
-        on_premises_sam_account_name: Prop[str | None, StringExpr] = NONE
-
-        on_premises_security_identifier: Prop[str | None, StringExpr] = NONE
-
-        on_premises_sync_enabled: Prop[bool | None, BoolExpr] = NONE
-
-        organization_id: Prop[str | None, StringExpr] = NONE
-
-        preferred_data_location: Prop[str | None, StringExpr] = NONE
-
-        preferred_language: Prop[str | None, StringExpr] = NONE
-
-        proxy_addresses: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
-
-        renewed_date_time: Prop[datetime | None, DateTimeExpr] = NONE
-
-        resource_behavior_options: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
-
-        resource_provisioning_options: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
-
-        security_enabled: Prop[bool | None, BoolExpr] = NONE
-
-        security_identifier: Prop[str | None, StringExpr] = NONE
-
-        service_provisioning_errors: Prop[
-            list[ServiceProvisioningError] | None, CollectionExpr[ComplexExpr[ServiceProvisioningError]]
-        ] = NONE
-
-        theme: Prop[str | None, StringExpr] = NONE
-
-        unique_name: Prop[str | None, StringExpr] = NONE
-
-        unseen_conversations_count: Prop[int | None, NumberExpr] = NONE
-
-        unseen_count: Prop[int | None, NumberExpr] = NONE
-
-        unseen_messages_count: Prop[int | None, NumberExpr] = NONE
-
-        visibility: Prop[str | None, StringExpr] = NONE
-
-        welcome_message_enabled: Prop[bool | None, BoolExpr] = NONE
-
-        accepted_senders: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
-
-        calendar: Prop[Calendar | None, EntityExpr[Calendar]] = NONE
-
-        calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
-
-        created_on_behalf_of: Prop[DirectoryObject | None, EntityExpr[DirectoryObject]] = NONE
-
-        events: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
-
-        member_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
-
-        members: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
-
-        members_with_license_errors: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
-
-        owners: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
-
-        permission_grants: Prop[
-            list[ResourceSpecificPermissionGrant] | None, NavCollectionExpr[ResourceSpecificPermissionGrant]
-        ] = NONE
-
-        rejected_senders: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
-
-        transitive_member_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
-
-        transitive_members: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
-    else:
-        __slots__ = (
-            "accepted_senders",
-            "access_type",
-            "allow_external_senders",
-            "assigned_labels",
-            "assigned_licenses",
-            "auto_subscribe_new_members",
-            "calendar",
-            "calendar_view",
-            "classification",
-            "created_date_time",
-            "created_on_behalf_of",
-            "description",
-            "display_name",
-            "events",
-            "expiration_date_time",
-            "group_types",
-            "has_members_with_license_errors",
-            "hide_from_address_lists",
-            "hide_from_outlook_clients",
-            "info_catalogs",
-            "is_archived",
-            "is_assignable_to_role",
-            "is_favorite",
-            "is_management_restricted",
-            "is_subscribed_by_mail",
-            "license_processing_state",
-            "mail",
-            "mail_enabled",
-            "mail_nickname",
-            "member_of",
-            "members",
-            "members_with_license_errors",
-            "membership_rule",
-            "membership_rule_processing_state",
-            "on_premises_domain_name",
-            "on_premises_extension_attributes",
-            "on_premises_last_sync_date_time",
-            "on_premises_net_bios_name",
-            "on_premises_provisioning_errors",
-            "on_premises_sam_account_name",
-            "on_premises_security_identifier",
-            "on_premises_sync_enabled",
-            "organization_id",
-            "owners",
-            "permission_grants",
-            "preferred_data_location",
-            "preferred_language",
-            "proxy_addresses",
-            "rejected_senders",
-            "renewed_date_time",
-            "resource_behavior_options",
-            "resource_provisioning_options",
-            "security_enabled",
-            "security_identifier",
-            "service_provisioning_errors",
-            "theme",
-            "transitive_member_of",
-            "transitive_members",
-            "unique_name",
-            "unseen_conversations_count",
-            "unseen_count",
-            "unseen_messages_count",
-            "visibility",
-            "welcome_message_enabled",
-        )
-
-
-@REGISTRY.structured(
-    "microsoft.graph.itemAttachment",
-    (FieldSpec("item", "item", "microsoft.graph.outlookItem", navigation=True),),
-)
-@model
-class ItemAttachment(Attachment):
-    """The microsoft.graph.itemAttachment entity type."""
-
-    if TYPE_CHECKING:
-        item: Prop[OutlookItem | None, EntityExpr[OutlookItem]] = NONE
-    else:
-        __slots__ = ("item",)
-
-
-@REGISTRY.structured(
-    "microsoft.graph.managedAppPolicy",
-    (
-        FieldSpec("created_date_time", "createdDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("description", "description", "Edm.String"),
-        FieldSpec("display_name", "displayName", "Edm.String"),
-        FieldSpec("last_modified_date_time", "lastModifiedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("version", "version", "Edm.String"),
-    ),
-)
-@model
-class ManagedAppPolicy(Entity):
-    """The ManagedAppPolicy resource represents a base type for platform specific
-    policies.
-    """
-
-    if TYPE_CHECKING:
-        created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
-        """The date and time the policy was created."""
-
-        description: Prop[str | None, StringExpr] = NONE
-        """The policy's description."""
-
-        display_name: Prop[str | None, StringExpr] = NONE
-        """Policy display name."""
-
-        last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
-        """Last time the policy was modified."""
-
-        version: Prop[str | None, StringExpr] = NONE
-        """Version of the entity."""
-    else:
-        __slots__ = ("created_date_time", "description", "display_name", "last_modified_date_time", "version")
-
-
-@REGISTRY.structured(
-    "microsoft.graph.managedMobileApp",
-    (
-        FieldSpec("mobile_app_identifier", "mobileAppIdentifier", "microsoft.graph.mobileAppIdentifier"),
-        FieldSpec("version", "version", "Edm.String"),
-    ),
-)
-@model
-class ManagedMobileApp(Entity):
-    """The identifier for the deployment an app."""
-
-    if TYPE_CHECKING:
-        mobile_app_identifier: Prop[MobileAppIdentifier | None, ComplexExpr[MobileAppIdentifier]] = NONE
-        """The identifier for an app with it's operating system type."""
-
-        version: Prop[str | None, StringExpr] = NONE
-        """Version of the entity."""
-    else:
-        __slots__ = ("mobile_app_identifier", "version")
+        __slots__ = ("calendars", "change_key", "class_id", "name")
 
 
 @REGISTRY.structured(
@@ -3462,6 +2649,322 @@ class Message(OutlookItem):
 
 
 @REGISTRY.structured(
+    "microsoft.graph.followupFlag",
+    (
+        FieldSpec("completed_date_time", "completedDateTime", "microsoft.graph.dateTimeTimeZone"),
+        FieldSpec("due_date_time", "dueDateTime", "microsoft.graph.dateTimeTimeZone"),
+        FieldSpec("flag_status", "flagStatus", "microsoft.graph.followupFlagStatus", enum=True),
+        FieldSpec("start_date_time", "startDateTime", "microsoft.graph.dateTimeTimeZone"),
+    ),
+)
+@model
+class FollowupFlag(ComplexBase):
+    """The microsoft.graph.followupFlag complex type."""
+
+    if TYPE_CHECKING:
+        completed_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+
+        due_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+
+        flag_status: Prop[FollowupFlagStatus | None, EnumExpr[FollowupFlagStatus]] = NONE
+
+        start_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+    else:
+        __slots__ = ("completed_date_time", "due_date_time", "flag_status", "start_date_time")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.internetMessageHeader",
+    (
+        FieldSpec("name", "name", "Edm.String"),
+        FieldSpec("value", "value", "Edm.String"),
+    ),
+)
+@model
+class InternetMessageHeader(ComplexBase):
+    """The microsoft.graph.internetMessageHeader complex type."""
+
+    if TYPE_CHECKING:
+        name: Prop[str | None, StringExpr] = NONE
+
+        value: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("name", "value")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.attachment",
+    (
+        FieldSpec("content_type", "contentType", "Edm.String"),
+        FieldSpec("is_inline", "isInline", "Edm.Boolean"),
+        FieldSpec("last_modified_date_time", "lastModifiedDateTime", "Edm.DateTimeOffset"),
+        FieldSpec("name", "name", "Edm.String"),
+        FieldSpec("size", "size", "Edm.Int32"),
+    ),
+)
+@model
+class Attachment(Entity):
+    """The microsoft.graph.attachment entity type."""
+
+    if TYPE_CHECKING:
+        content_type: Prop[str | None, StringExpr] = NONE
+
+        is_inline: Prop[bool | None, BoolExpr] = NONE
+
+        last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+
+        name: Prop[str | None, StringExpr] = NONE
+
+        size: Prop[int | None, NumberExpr] = NONE
+    else:
+        __slots__ = ("content_type", "is_inline", "last_modified_date_time", "name", "size")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.managedAppPolicy",
+    (
+        FieldSpec("created_date_time", "createdDateTime", "Edm.DateTimeOffset"),
+        FieldSpec("description", "description", "Edm.String"),
+        FieldSpec("display_name", "displayName", "Edm.String"),
+        FieldSpec("last_modified_date_time", "lastModifiedDateTime", "Edm.DateTimeOffset"),
+        FieldSpec("version", "version", "Edm.String"),
+    ),
+)
+@model
+class ManagedAppPolicy(Entity):
+    """The ManagedAppPolicy resource represents a base type for platform specific
+    policies.
+    """
+
+    if TYPE_CHECKING:
+        created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        """The date and time the policy was created."""
+
+        description: Prop[str | None, StringExpr] = NONE
+        """The policy's description."""
+
+        display_name: Prop[str | None, StringExpr] = NONE
+        """Policy display name."""
+
+        last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        """Last time the policy was modified."""
+
+        version: Prop[str | None, StringExpr] = NONE
+        """Version of the entity."""
+    else:
+        __slots__ = ("created_date_time", "description", "display_name", "last_modified_date_time", "version")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.managedMobileApp",
+    (
+        FieldSpec("mobile_app_identifier", "mobileAppIdentifier", "microsoft.graph.mobileAppIdentifier"),
+        FieldSpec("version", "version", "Edm.String"),
+    ),
+)
+@model
+class ManagedMobileApp(Entity):
+    """The identifier for the deployment an app."""
+
+    if TYPE_CHECKING:
+        mobile_app_identifier: Prop[MobileAppIdentifier | None, ComplexExpr[MobileAppIdentifier]] = NONE
+        """The identifier for an app with it's operating system type."""
+
+        version: Prop[str | None, StringExpr] = NONE
+        """Version of the entity."""
+    else:
+        __slots__ = ("mobile_app_identifier", "version")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.mobileAppIdentifier",
+    (),
+)
+@model
+class MobileAppIdentifier(ComplexBase):
+    """The identifier for a mobile app."""
+
+    __slots__ = ()
+
+
+@REGISTRY.structured(
+    "microsoft.graph.extensionProperty",
+    (
+        FieldSpec("app_display_name", "appDisplayName", "Edm.String"),
+        FieldSpec("data_type", "dataType", "Edm.String"),
+        FieldSpec("is_multi_valued", "isMultiValued", "Edm.Boolean"),
+        FieldSpec("is_synced_from_on_premises", "isSyncedFromOnPremises", "Edm.Boolean"),
+        FieldSpec("name", "name", "Edm.String"),
+        FieldSpec("target_objects", "targetObjects", "Edm.String", collection=True),
+    ),
+)
+@model
+class ExtensionProperty(DirectoryObject):
+    """The microsoft.graph.extensionProperty entity type."""
+
+    if TYPE_CHECKING:
+        app_display_name: Prop[str | None, StringExpr] = NONE
+
+        data_type: Prop[str | None, StringExpr] = NONE
+
+        is_multi_valued: Prop[bool | None, BoolExpr] = NONE
+
+        is_synced_from_on_premises: Prop[bool | None, BoolExpr] = NONE
+
+        name: Prop[str | None, StringExpr] = NONE
+
+        target_objects: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+    else:
+        __slots__ = (
+            "app_display_name",
+            "data_type",
+            "is_multi_valued",
+            "is_synced_from_on_premises",
+            "name",
+            "target_objects",
+        )
+
+
+@REGISTRY.structured(
+    "microsoft.graph.serviceProvisioningXmlError",
+    (FieldSpec("error_detail", "errorDetail", "Edm.String"),),
+)
+@model
+class ServiceProvisioningXmlError(ServiceProvisioningError):
+    """The microsoft.graph.serviceProvisioningXmlError complex type."""
+
+    if TYPE_CHECKING:
+        error_detail: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("error_detail",)
+
+
+@REGISTRY.structured(
+    "microsoft.graph.agentUser",
+    (),
+)
+@model
+class AgentUser(User):
+    """The microsoft.graph.agentUser entity type."""
+
+    __slots__ = ()
+
+
+@REGISTRY.structured(
+    "microsoft.graph.customTimeZone",
+    (
+        FieldSpec("bias", "bias", "Edm.Int32"),
+        FieldSpec("daylight_offset", "daylightOffset", "microsoft.graph.daylightTimeZoneOffset"),
+        FieldSpec("standard_offset", "standardOffset", "microsoft.graph.standardTimeZoneOffset"),
+    ),
+)
+@model
+class CustomTimeZone(TimeZoneBase):
+    """The microsoft.graph.customTimeZone complex type."""
+
+    if TYPE_CHECKING:
+        bias: Prop[int | None, NumberExpr] = NONE
+
+        daylight_offset: Prop[DaylightTimeZoneOffset | None, ComplexExpr[DaylightTimeZoneOffset]] = NONE
+
+        standard_offset: Prop[StandardTimeZoneOffset | None, ComplexExpr[StandardTimeZoneOffset]] = NONE
+    else:
+        __slots__ = ("bias", "daylight_offset", "standard_offset")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.standardTimeZoneOffset",
+    (
+        FieldSpec("day_occurrence", "dayOccurrence", "Edm.Int32"),
+        FieldSpec("day_of_week", "dayOfWeek", "microsoft.graph.dayOfWeek", enum=True),
+        FieldSpec("month", "month", "Edm.Int32"),
+        FieldSpec("time", "time", "Edm.TimeOfDay"),
+        FieldSpec("year", "year", "Edm.Int32"),
+    ),
+)
+@model
+class StandardTimeZoneOffset(ComplexBase):
+    """The microsoft.graph.standardTimeZoneOffset complex type."""
+
+    if TYPE_CHECKING:
+        day_occurrence: Prop[int | None, NumberExpr] = NONE
+
+        day_of_week: Prop[DayOfWeek | None, EnumExpr[DayOfWeek]] = NONE
+
+        month: Prop[int | None, NumberExpr] = NONE
+
+        time: Prop[_datetime.time | None, TimeExpr] = NONE
+
+        year: Prop[int | None, NumberExpr] = NONE
+    else:
+        __slots__ = ("day_occurrence", "day_of_week", "month", "time", "year")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.daylightTimeZoneOffset",
+    (FieldSpec("daylight_bias", "daylightBias", "Edm.Int32"),),
+)
+@model
+class DaylightTimeZoneOffset(StandardTimeZoneOffset):
+    """The microsoft.graph.daylightTimeZoneOffset complex type."""
+
+    if TYPE_CHECKING:
+        daylight_bias: Prop[int | None, NumberExpr] = NONE
+    else:
+        __slots__ = ("daylight_bias",)
+
+
+@REGISTRY.structured(
+    "microsoft.graph.locationConstraintItem",
+    (FieldSpec("resolve_availability", "resolveAvailability", "Edm.Boolean"),),
+)
+@model
+class LocationConstraintItem(Location):
+    """The microsoft.graph.locationConstraintItem complex type."""
+
+    if TYPE_CHECKING:
+        resolve_availability: Prop[bool | None, BoolExpr] = NONE
+    else:
+        __slots__ = ("resolve_availability",)
+
+
+@REGISTRY.structured(
+    "microsoft.graph.fileAttachment",
+    (
+        FieldSpec("content_bytes", "contentBytes", "Edm.Binary"),
+        FieldSpec("content_id", "contentId", "Edm.String"),
+        FieldSpec("content_location", "contentLocation", "Edm.String"),
+    ),
+)
+@model
+class FileAttachment(Attachment):
+    """The microsoft.graph.fileAttachment entity type."""
+
+    if TYPE_CHECKING:
+        content_bytes: Prop[bytes | None, BinaryExpr] = NONE
+
+        content_id: Prop[str | None, StringExpr] = NONE
+
+        content_location: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("content_bytes", "content_id", "content_location")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.itemAttachment",
+    (FieldSpec("item", "item", "microsoft.graph.outlookItem", navigation=True),),
+)
+@model
+class ItemAttachment(Attachment):
+    """The microsoft.graph.itemAttachment entity type."""
+
+    if TYPE_CHECKING:
+        item: Prop[OutlookItem | None, EntityExpr[OutlookItem]] = NONE
+    else:
+        __slots__ = ("item",)
+
+
+@REGISTRY.structured(
     "microsoft.graph.referenceAttachment",
     (),
 )
@@ -3473,28 +2976,525 @@ class ReferenceAttachment(Attachment):
 
 
 @REGISTRY.structured(
-    "microsoft.graph.resourceSpecificPermissionGrant",
+    "microsoft.graph.androidMobileAppIdentifier",
+    (FieldSpec("package_id", "packageId", "Edm.String"),),
+)
+@model
+class AndroidMobileAppIdentifier(MobileAppIdentifier):
+    """The identifier for an Android app."""
+
+    if TYPE_CHECKING:
+        package_id: Prop[str | None, StringExpr] = NONE
+        """The identifier for an app, as specified in the play store."""
+    else:
+        __slots__ = ("package_id",)
+
+
+@REGISTRY.structured(
+    "microsoft.graph.iosMobileAppIdentifier",
+    (FieldSpec("bundle_id", "bundleId", "Edm.String"),),
+)
+@model
+class IosMobileAppIdentifier(MobileAppIdentifier):
+    """The identifier for an iOS app."""
+
+    if TYPE_CHECKING:
+        bundle_id: Prop[str | None, StringExpr] = NONE
+        """The identifier for an app, as specified in the app store."""
+    else:
+        __slots__ = ("bundle_id",)
+
+
+@REGISTRY.structured(
+    "microsoft.graph.attachmentItem",
     (
-        FieldSpec("client_app_id", "clientAppId", "Edm.String"),
-        FieldSpec("client_id", "clientId", "Edm.String"),
-        FieldSpec("permission", "permission", "Edm.String"),
-        FieldSpec("permission_type", "permissionType", "Edm.String"),
-        FieldSpec("resource_app_id", "resourceAppId", "Edm.String"),
+        FieldSpec("attachment_type", "attachmentType", "microsoft.graph.attachmentType", enum=True),
+        FieldSpec("content_id", "contentId", "Edm.String"),
+        FieldSpec("content_type", "contentType", "Edm.String"),
+        FieldSpec("is_inline", "isInline", "Edm.Boolean"),
+        FieldSpec("name", "name", "Edm.String"),
+        FieldSpec("size", "size", "Edm.Int64"),
     ),
 )
 @model
-class ResourceSpecificPermissionGrant(DirectoryObject):
-    """The microsoft.graph.resourceSpecificPermissionGrant entity type."""
+class AttachmentItem(ComplexBase):
+    """The microsoft.graph.attachmentItem complex type."""
 
     if TYPE_CHECKING:
-        client_app_id: Prop[str | None, StringExpr] = NONE
+        attachment_type: Prop[AttachmentType | None, EnumExpr[AttachmentType]] = NONE
 
-        client_id: Prop[str | None, StringExpr] = NONE
+        content_id: Prop[str | None, StringExpr] = NONE
 
-        permission: Prop[str | None, StringExpr] = NONE
+        content_type: Prop[str | None, StringExpr] = NONE
 
-        permission_type: Prop[str | None, StringExpr] = NONE
+        is_inline: Prop[bool | None, BoolExpr] = NONE
 
-        resource_app_id: Prop[str | None, StringExpr] = NONE
+        name: Prop[str | None, StringExpr] = NONE
+
+        size: Prop[int | None, NumberExpr] = NONE
     else:
-        __slots__ = ("client_app_id", "client_id", "permission", "permission_type", "resource_app_id")
+        __slots__ = ("attachment_type", "content_id", "content_type", "is_inline", "name", "size")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.attendeeAvailability",
+    (
+        FieldSpec("attendee", "attendee", "microsoft.graph.attendeeBase"),
+        FieldSpec("availability", "availability", "microsoft.graph.freeBusyStatus", enum=True),
+    ),
+)
+@model
+class AttendeeAvailability(ComplexBase):
+    """The microsoft.graph.attendeeAvailability complex type."""
+
+    if TYPE_CHECKING:
+        attendee: Prop[AttendeeBase | None, ComplexExpr[AttendeeBase]] = NONE
+
+        availability: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
+    else:
+        __slots__ = ("attendee", "availability")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.automaticRepliesMailTips",
+    (
+        FieldSpec("message", "message", "Edm.String"),
+        FieldSpec("message_language", "messageLanguage", "microsoft.graph.localeInfo"),
+        FieldSpec("scheduled_end_time", "scheduledEndTime", "microsoft.graph.dateTimeTimeZone"),
+        FieldSpec("scheduled_start_time", "scheduledStartTime", "microsoft.graph.dateTimeTimeZone"),
+    ),
+)
+@model
+class AutomaticRepliesMailTips(ComplexBase):
+    """The microsoft.graph.automaticRepliesMailTips complex type."""
+
+    if TYPE_CHECKING:
+        message: Prop[str | None, StringExpr] = NONE
+
+        message_language: Prop[LocaleInfo | None, ComplexExpr[LocaleInfo]] = NONE
+
+        scheduled_end_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+
+        scheduled_start_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+    else:
+        __slots__ = ("message", "message_language", "scheduled_end_time", "scheduled_start_time")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.convertIdResult",
+    (
+        FieldSpec("error_details", "errorDetails", "microsoft.graph.genericError"),
+        FieldSpec("source_id", "sourceId", "Edm.String"),
+        FieldSpec("target_id", "targetId", "Edm.String"),
+    ),
+)
+@model
+class ConvertIdResult(ComplexBase):
+    """The microsoft.graph.convertIdResult complex type."""
+
+    if TYPE_CHECKING:
+        error_details: Prop[GenericError | None, ComplexExpr[GenericError]] = NONE
+
+        source_id: Prop[str | None, StringExpr] = NONE
+
+        target_id: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("error_details", "source_id", "target_id")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.genericError",
+    (
+        FieldSpec("code", "code", "Edm.String"),
+        FieldSpec("message", "message", "Edm.String"),
+    ),
+)
+@model
+class GenericError(ComplexBase):
+    """The microsoft.graph.genericError complex type."""
+
+    if TYPE_CHECKING:
+        code: Prop[str | None, StringExpr] = NONE
+
+        message: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("code", "message")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.deviceAndAppManagementData",
+    (FieldSpec("content", "content", "Edm.Stream"),),
+)
+@model
+class DeviceAndAppManagementData(ComplexBase):
+    """Exported Data"""
+
+    if TYPE_CHECKING:
+        content: Prop[str | None, Expr] = NONE
+    else:
+        __slots__ = ("content",)
+
+
+@REGISTRY.structured(
+    "microsoft.graph.freeBusyError",
+    (
+        FieldSpec("message", "message", "Edm.String"),
+        FieldSpec("response_code", "responseCode", "Edm.String"),
+    ),
+)
+@model
+class FreeBusyError(ComplexBase):
+    """The microsoft.graph.freeBusyError complex type."""
+
+    if TYPE_CHECKING:
+        message: Prop[str | None, StringExpr] = NONE
+
+        response_code: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("message", "response_code")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.locationConstraint",
+    (
+        FieldSpec("is_required", "isRequired", "Edm.Boolean"),
+        FieldSpec("locations", "locations", "microsoft.graph.locationConstraintItem", collection=True),
+        FieldSpec("suggest_location", "suggestLocation", "Edm.Boolean"),
+    ),
+)
+@model
+class LocationConstraint(ComplexBase):
+    """The microsoft.graph.locationConstraint complex type."""
+
+    if TYPE_CHECKING:
+        is_required: Prop[bool | None, BoolExpr] = NONE
+
+        locations: Prop[list[LocationConstraintItem] | None, CollectionExpr[ComplexExpr[LocationConstraintItem]]] = NONE
+
+        suggest_location: Prop[bool | None, BoolExpr] = NONE
+    else:
+        __slots__ = ("is_required", "locations", "suggest_location")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.mailTips",
+    (
+        FieldSpec("automatic_replies", "automaticReplies", "microsoft.graph.automaticRepliesMailTips"),
+        FieldSpec("custom_mail_tip", "customMailTip", "Edm.String"),
+        FieldSpec("delivery_restricted", "deliveryRestricted", "Edm.Boolean"),
+        FieldSpec("email_address", "emailAddress", "microsoft.graph.emailAddress"),
+        FieldSpec("error", "error", "microsoft.graph.mailTipsError"),
+        FieldSpec("external_member_count", "externalMemberCount", "Edm.Int32"),
+        FieldSpec("is_moderated", "isModerated", "Edm.Boolean"),
+        FieldSpec("mailbox_full", "mailboxFull", "Edm.Boolean"),
+        FieldSpec("max_message_size", "maxMessageSize", "Edm.Int32"),
+        FieldSpec("recipient_scope", "recipientScope", "microsoft.graph.recipientScopeType", enum=True),
+        FieldSpec("recipient_suggestions", "recipientSuggestions", "microsoft.graph.recipient", collection=True),
+        FieldSpec("total_member_count", "totalMemberCount", "Edm.Int32"),
+    ),
+)
+@model
+class MailTips(ComplexBase):
+    """The microsoft.graph.mailTips complex type."""
+
+    if TYPE_CHECKING:
+        automatic_replies: Prop[AutomaticRepliesMailTips | None, ComplexExpr[AutomaticRepliesMailTips]] = NONE
+
+        custom_mail_tip: Prop[str | None, StringExpr] = NONE
+
+        delivery_restricted: Prop[bool | None, BoolExpr] = NONE
+
+        email_address: Prop[EmailAddress | None, ComplexExpr[EmailAddress]] = NONE
+
+        error: Prop[MailTipsError | None, ComplexExpr[MailTipsError]] = NONE
+
+        external_member_count: Prop[int | None, NumberExpr] = NONE
+
+        is_moderated: Prop[bool | None, BoolExpr] = NONE
+
+        mailbox_full: Prop[bool | None, BoolExpr] = NONE
+
+        max_message_size: Prop[int | None, NumberExpr] = NONE
+
+        recipient_scope: Prop[RecipientScopeType | None, EnumExpr[RecipientScopeType]] = NONE
+
+        recipient_suggestions: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
+
+        total_member_count: Prop[int | None, NumberExpr] = NONE
+    else:
+        __slots__ = (
+            "automatic_replies",
+            "custom_mail_tip",
+            "delivery_restricted",
+            "email_address",
+            "error",
+            "external_member_count",
+            "is_moderated",
+            "mailbox_full",
+            "max_message_size",
+            "recipient_scope",
+            "recipient_suggestions",
+            "total_member_count",
+        )
+
+
+@REGISTRY.structured(
+    "microsoft.graph.mailTipsError",
+    (
+        FieldSpec("code", "code", "Edm.String"),
+        FieldSpec("message", "message", "Edm.String"),
+    ),
+)
+@model
+class MailTipsError(ComplexBase):
+    """The microsoft.graph.mailTipsError complex type."""
+
+    if TYPE_CHECKING:
+        code: Prop[str | None, StringExpr] = NONE
+
+        message: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("code", "message")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.managedAppDiagnosticStatus",
+    (
+        FieldSpec("mitigation_instruction", "mitigationInstruction", "Edm.String"),
+        FieldSpec("state", "state", "Edm.String"),
+        FieldSpec("validation_name", "validationName", "Edm.String"),
+    ),
+)
+@model
+class ManagedAppDiagnosticStatus(ComplexBase):
+    """Represents diagnostics status."""
+
+    if TYPE_CHECKING:
+        mitigation_instruction: Prop[str | None, StringExpr] = NONE
+        """Instruction on how to mitigate a failed validation"""
+
+        state: Prop[str | None, StringExpr] = NONE
+        """The state of the operation"""
+
+        validation_name: Prop[str | None, StringExpr] = NONE
+        """The validation friendly name"""
+    else:
+        __slots__ = ("mitigation_instruction", "state", "validation_name")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.meetingTimeSuggestion",
+    (
+        FieldSpec(
+            "attendee_availability", "attendeeAvailability", "microsoft.graph.attendeeAvailability", collection=True
+        ),
+        FieldSpec("confidence", "confidence", "Edm.Double"),
+        FieldSpec("locations", "locations", "microsoft.graph.location", collection=True),
+        FieldSpec("meeting_time_slot", "meetingTimeSlot", "microsoft.graph.timeSlot"),
+        FieldSpec("order", "order", "Edm.Int32"),
+        FieldSpec("organizer_availability", "organizerAvailability", "microsoft.graph.freeBusyStatus", enum=True),
+        FieldSpec("suggestion_reason", "suggestionReason", "Edm.String"),
+    ),
+)
+@model
+class MeetingTimeSuggestion(ComplexBase):
+    """The microsoft.graph.meetingTimeSuggestion complex type."""
+
+    if TYPE_CHECKING:
+        attendee_availability: Prop[
+            list[AttendeeAvailability] | None, CollectionExpr[ComplexExpr[AttendeeAvailability]]
+        ] = NONE
+
+        confidence: Prop[float | None, NumberExpr] = NONE
+
+        locations: Prop[list[Location] | None, CollectionExpr[ComplexExpr[Location]]] = NONE
+
+        meeting_time_slot: Prop[TimeSlot | None, ComplexExpr[TimeSlot]] = NONE
+
+        order: Prop[int | None, NumberExpr] = NONE
+
+        organizer_availability: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
+
+        suggestion_reason: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = (
+            "attendee_availability",
+            "confidence",
+            "locations",
+            "meeting_time_slot",
+            "order",
+            "organizer_availability",
+            "suggestion_reason",
+        )
+
+
+@REGISTRY.structured(
+    "microsoft.graph.meetingTimeSuggestionsResult",
+    (
+        FieldSpec("empty_suggestions_reason", "emptySuggestionsReason", "Edm.String"),
+        FieldSpec(
+            "meeting_time_suggestions",
+            "meetingTimeSuggestions",
+            "microsoft.graph.meetingTimeSuggestion",
+            collection=True,
+        ),
+    ),
+)
+@model
+class MeetingTimeSuggestionsResult(ComplexBase):
+    """The microsoft.graph.meetingTimeSuggestionsResult complex type."""
+
+    if TYPE_CHECKING:
+        empty_suggestions_reason: Prop[str | None, StringExpr] = NONE
+
+        meeting_time_suggestions: Prop[
+            list[MeetingTimeSuggestion] | None, CollectionExpr[ComplexExpr[MeetingTimeSuggestion]]
+        ] = NONE
+    else:
+        __slots__ = ("empty_suggestions_reason", "meeting_time_suggestions")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.reminder",
+    (
+        FieldSpec("change_key", "changeKey", "Edm.String"),
+        FieldSpec("event_end_time", "eventEndTime", "microsoft.graph.dateTimeTimeZone"),
+        FieldSpec("event_id", "eventId", "Edm.String"),
+        FieldSpec("event_location", "eventLocation", "microsoft.graph.location"),
+        FieldSpec("event_start_time", "eventStartTime", "microsoft.graph.dateTimeTimeZone"),
+        FieldSpec("event_subject", "eventSubject", "Edm.String"),
+        FieldSpec("event_web_link", "eventWebLink", "Edm.String"),
+        FieldSpec("reminder_fire_time", "reminderFireTime", "microsoft.graph.dateTimeTimeZone"),
+    ),
+)
+@model
+class Reminder(ComplexBase):
+    """The microsoft.graph.reminder complex type."""
+
+    if TYPE_CHECKING:
+        change_key: Prop[str | None, StringExpr] = NONE
+
+        event_end_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+
+        event_id: Prop[str | None, StringExpr] = NONE
+
+        event_location: Prop[Location | None, ComplexExpr[Location]] = NONE
+
+        event_start_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+
+        event_subject: Prop[str | None, StringExpr] = NONE
+
+        event_web_link: Prop[str | None, StringExpr] = NONE
+
+        reminder_fire_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+    else:
+        __slots__ = (
+            "change_key",
+            "event_end_time",
+            "event_id",
+            "event_location",
+            "event_start_time",
+            "event_subject",
+            "event_web_link",
+            "reminder_fire_time",
+        )
+
+
+@REGISTRY.structured(
+    "microsoft.graph.scheduleInformation",
+    (
+        FieldSpec("availability_view", "availabilityView", "Edm.String"),
+        FieldSpec("error", "error", "microsoft.graph.freeBusyError"),
+        FieldSpec("schedule_id", "scheduleId", "Edm.String"),
+        FieldSpec("schedule_items", "scheduleItems", "microsoft.graph.scheduleItem", collection=True),
+        FieldSpec("working_hours", "workingHours", "microsoft.graph.workingHours"),
+    ),
+)
+@model
+class ScheduleInformation(ComplexBase):
+    """The microsoft.graph.scheduleInformation complex type."""
+
+    if TYPE_CHECKING:
+        availability_view: Prop[str | None, StringExpr] = NONE
+
+        error: Prop[FreeBusyError | None, ComplexExpr[FreeBusyError]] = NONE
+
+        schedule_id: Prop[str | None, StringExpr] = NONE
+
+        schedule_items: Prop[list[ScheduleItem] | None, CollectionExpr[ComplexExpr[ScheduleItem]]] = NONE
+
+        working_hours: Prop[WorkingHours | None, ComplexExpr[WorkingHours]] = NONE
+    else:
+        __slots__ = ("availability_view", "error", "schedule_id", "schedule_items", "working_hours")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.scheduleItem",
+    (
+        FieldSpec("end", "end", "microsoft.graph.dateTimeTimeZone"),
+        FieldSpec("is_private", "isPrivate", "Edm.Boolean"),
+        FieldSpec("location", "location", "Edm.String"),
+        FieldSpec("start", "start", "microsoft.graph.dateTimeTimeZone"),
+        FieldSpec("status", "status", "microsoft.graph.freeBusyStatus", enum=True),
+        FieldSpec("subject", "subject", "Edm.String"),
+    ),
+)
+@model
+class ScheduleItem(ComplexBase):
+    """The microsoft.graph.scheduleItem complex type."""
+
+    if TYPE_CHECKING:
+        end: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+
+        is_private: Prop[bool | None, BoolExpr] = NONE
+
+        location: Prop[str | None, StringExpr] = NONE
+
+        start: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+
+        status: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
+
+        subject: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("end", "is_private", "location", "start", "status", "subject")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.timeConstraint",
+    (
+        FieldSpec("activity_domain", "activityDomain", "microsoft.graph.activityDomain", enum=True),
+        FieldSpec("time_slots", "timeSlots", "microsoft.graph.timeSlot", collection=True),
+    ),
+)
+@model
+class TimeConstraint(ComplexBase):
+    """The microsoft.graph.timeConstraint complex type."""
+
+    if TYPE_CHECKING:
+        activity_domain: Prop[ActivityDomain | None, EnumExpr[ActivityDomain]] = NONE
+
+        time_slots: Prop[list[TimeSlot] | None, CollectionExpr[ComplexExpr[TimeSlot]]] = NONE
+    else:
+        __slots__ = ("activity_domain", "time_slots")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.uploadSession",
+    (
+        FieldSpec("expiration_date_time", "expirationDateTime", "Edm.DateTimeOffset"),
+        FieldSpec("next_expected_ranges", "nextExpectedRanges", "Edm.String", collection=True),
+        FieldSpec("upload_url", "uploadUrl", "Edm.String"),
+    ),
+)
+@model
+class UploadSession(ComplexBase):
+    """The microsoft.graph.uploadSession complex type."""
+
+    if TYPE_CHECKING:
+        expiration_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+
+        next_expected_ranges: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+
+        upload_url: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("expiration_date_time", "next_expected_ranges", "upload_url")

@@ -214,6 +214,278 @@ class DirectoryObjectCollectionRequest(EntityCollectionRequest[_T]):
         )
 
 
+class GroupRequest(DirectoryObjectRequest[_T]):
+    """Requests to one microsoft.graph.group."""
+
+    __slots__ = ()
+
+    @property
+    def accepted_senders(self) -> DirectoryObjectCollectionRequest[DirectoryObject]:
+        """The acceptedSenders navigation."""
+        return cast(
+            "DirectoryObjectCollectionRequest[DirectoryObject]",
+            self._nav("acceptedSenders", "microsoft.graph.directoryObject", True),
+        )
+
+    @property
+    def calendar(self) -> CalendarRequest[Calendar]:
+        """The calendar navigation (contained)."""
+        return cast("CalendarRequest[Calendar]", self._nav("calendar", "microsoft.graph.calendar", False))
+
+    @property
+    def calendar_view(self) -> EventCollectionRequest[Event]:
+        """The calendarView navigation (contained)."""
+        return cast("EventCollectionRequest[Event]", self._nav("calendarView", "microsoft.graph.event", True))
+
+    @property
+    def created_on_behalf_of(self) -> DirectoryObjectRequest[DirectoryObject]:
+        """The createdOnBehalfOf navigation."""
+        return cast(
+            "DirectoryObjectRequest[DirectoryObject]",
+            self._nav("createdOnBehalfOf", "microsoft.graph.directoryObject", False),
+        )
+
+    @property
+    def events(self) -> EventCollectionRequest[Event]:
+        """The events navigation (contained).
+
+        API reference: Create an event in a group's calendar: POST
+        /groups/{group_id}/events (graph_v1.spec.md:236), success 201; scopes:
+        Group.ReadWrite.All.
+
+        API reference: List events in a group's calendar: GET
+        /groups/{group_id}/events (graph_v1.spec.md:392), success 200; scopes:
+        Group.Read.All, Group.ReadWrite.All.
+        """
+        return cast("EventCollectionRequest[Event]", self._nav("events", "microsoft.graph.event", True))
+
+    @property
+    def member_of(self) -> DirectoryObjectCollectionRequest[DirectoryObject]:
+        """The memberOf navigation."""
+        return cast(
+            "DirectoryObjectCollectionRequest[DirectoryObject]",
+            self._nav("memberOf", "microsoft.graph.directoryObject", True),
+        )
+
+    @property
+    def members(self) -> DirectoryObjectCollectionRequest[DirectoryObject]:
+        """The members navigation."""
+        return cast(
+            "DirectoryObjectCollectionRequest[DirectoryObject]",
+            self._nav("members", "microsoft.graph.directoryObject", True),
+        )
+
+    @property
+    def members_with_license_errors(self) -> DirectoryObjectCollectionRequest[DirectoryObject]:
+        """The membersWithLicenseErrors navigation."""
+        return cast(
+            "DirectoryObjectCollectionRequest[DirectoryObject]",
+            self._nav("membersWithLicenseErrors", "microsoft.graph.directoryObject", True),
+        )
+
+    @property
+    def owners(self) -> DirectoryObjectCollectionRequest[DirectoryObject]:
+        """The owners navigation."""
+        return cast(
+            "DirectoryObjectCollectionRequest[DirectoryObject]",
+            self._nav("owners", "microsoft.graph.directoryObject", True),
+        )
+
+    @property
+    def permission_grants(self) -> ResourceSpecificPermissionGrantCollectionRequest[ResourceSpecificPermissionGrant]:
+        """The permissionGrants navigation (contained)."""
+        return cast(
+            "ResourceSpecificPermissionGrantCollectionRequest[ResourceSpecificPermissionGrant]",
+            self._nav("permissionGrants", "microsoft.graph.resourceSpecificPermissionGrant", True),
+        )
+
+    @property
+    def rejected_senders(self) -> DirectoryObjectCollectionRequest[DirectoryObject]:
+        """The rejectedSenders navigation."""
+        return cast(
+            "DirectoryObjectCollectionRequest[DirectoryObject]",
+            self._nav("rejectedSenders", "microsoft.graph.directoryObject", True),
+        )
+
+    @property
+    def transitive_member_of(self) -> DirectoryObjectCollectionRequest[DirectoryObject]:
+        """The transitiveMemberOf navigation."""
+        return cast(
+            "DirectoryObjectCollectionRequest[DirectoryObject]",
+            self._nav("transitiveMemberOf", "microsoft.graph.directoryObject", True),
+        )
+
+    @property
+    def transitive_members(self) -> DirectoryObjectCollectionRequest[DirectoryObject]:
+        """The transitiveMembers navigation."""
+        return cast(
+            "DirectoryObjectCollectionRequest[DirectoryObject]",
+            self._nav("transitiveMembers", "microsoft.graph.directoryObject", True),
+        )
+
+    async def add_favorite(
+        self,
+    ) -> None:
+        """Call the action microsoft.graph.addFavorite."""
+        await self._invoke(
+            "action",
+            "microsoft.graph.addFavorite",
+            (),
+            None,
+        )
+
+    async def assign_license(
+        self,
+        *,
+        add_licenses: list[AssignedLicense] | None = None,
+        remove_licenses: list[UUID] | None = None,
+    ) -> Group | None:
+        """Call the action microsoft.graph.assignLicense."""
+        result = await self._invoke(
+            "action",
+            "microsoft.graph.assignLicense",
+            (
+                ("addLicenses", add_licenses, "microsoft.graph.assignedLicense", True),
+                ("removeLicenses", remove_licenses, "Edm.Guid", True),
+            ),
+            ("microsoft.graph.group", False),
+        )
+        return cast("Group | None", result)
+
+    async def check_granted_permissions_for_app(
+        self,
+    ) -> list[ResourceSpecificPermissionGrant]:
+        """Call the action microsoft.graph.checkGrantedPermissionsForApp."""
+        result = await self._invoke(
+            "action",
+            "microsoft.graph.checkGrantedPermissionsForApp",
+            (),
+            ("microsoft.graph.resourceSpecificPermissionGrant", True),
+        )
+        return cast("list[ResourceSpecificPermissionGrant]", result)
+
+    async def remove_favorite(
+        self,
+    ) -> None:
+        """Call the action microsoft.graph.removeFavorite."""
+        await self._invoke(
+            "action",
+            "microsoft.graph.removeFavorite",
+            (),
+            None,
+        )
+
+    async def renew(
+        self,
+    ) -> None:
+        """Call the action microsoft.graph.renew."""
+        await self._invoke(
+            "action",
+            "microsoft.graph.renew",
+            (),
+            None,
+        )
+
+    async def reset_unseen_count(
+        self,
+    ) -> None:
+        """Call the action microsoft.graph.resetUnseenCount."""
+        await self._invoke(
+            "action",
+            "microsoft.graph.resetUnseenCount",
+            (),
+            None,
+        )
+
+    async def retry_service_provisioning(
+        self,
+    ) -> None:
+        """Call the action microsoft.graph.retryServiceProvisioning."""
+        await self._invoke(
+            "action",
+            "microsoft.graph.retryServiceProvisioning",
+            (),
+            None,
+        )
+
+    async def subscribe_by_mail(
+        self,
+    ) -> None:
+        """Call the action microsoft.graph.subscribeByMail."""
+        await self._invoke(
+            "action",
+            "microsoft.graph.subscribeByMail",
+            (),
+            None,
+        )
+
+    async def unsubscribe_by_mail(
+        self,
+    ) -> None:
+        """Call the action microsoft.graph.unsubscribeByMail."""
+        await self._invoke(
+            "action",
+            "microsoft.graph.unsubscribeByMail",
+            (),
+            None,
+        )
+
+    async def validate_properties(
+        self,
+        *,
+        display_name: str | None = None,
+        mail_nickname: str | None = None,
+        on_behalf_of_user_id: UUID | None = None,
+    ) -> None:
+        """Call the action microsoft.graph.validateProperties."""
+        await self._invoke(
+            "action",
+            "microsoft.graph.validateProperties",
+            (
+                ("displayName", display_name, "Edm.String", False),
+                ("mailNickname", mail_nickname, "Edm.String", False),
+                ("onBehalfOfUserId", on_behalf_of_user_id, "Edm.Guid", False),
+            ),
+            None,
+        )
+
+
+class GroupCollectionRequest(DirectoryObjectCollectionRequest[_T]):
+    """Requests to a collection of microsoft.graph.group."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> GroupRequest[_T]:
+        """The item with this key."""
+        return self._by_key(GroupRequest, key)
+
+    def delta(  # type: ignore[override, unused-ignore]
+        self,
+    ) -> CollectionRequest[Group]:
+        """Call the function microsoft.graph.delta."""
+        return self._function(
+            "microsoft.graph.delta",
+            (),
+            "microsoft.graph.group",
+        )
+
+
+class ResourceSpecificPermissionGrantRequest(DirectoryObjectRequest[_T]):
+    """Requests to one microsoft.graph.resourceSpecificPermissionGrant."""
+
+    __slots__ = ()
+
+
+class ResourceSpecificPermissionGrantCollectionRequest(DirectoryObjectCollectionRequest[_T]):
+    """Requests to a collection of microsoft.graph.resourceSpecificPermissionGrant."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> ResourceSpecificPermissionGrantRequest[_T]:
+        """The item with this key."""
+        return self._by_key(ResourceSpecificPermissionGrantRequest, key)
+
+
 class UserRequest(DirectoryObjectRequest[_T]):
     """Requests to one microsoft.graph.user."""
 
@@ -634,52 +906,6 @@ class UserCollectionRequest(DirectoryObjectCollectionRequest[_T]):
         )
 
 
-class AgentUserRequest(UserRequest[_T]):
-    """Requests to one microsoft.graph.agentUser."""
-
-    __slots__ = ()
-
-
-class AgentUserCollectionRequest(UserCollectionRequest[_T]):
-    """Requests to a collection of microsoft.graph.agentUser."""
-
-    __slots__ = ()
-
-    def __getitem__(self, key: str) -> AgentUserRequest[_T]:
-        """The item with this key."""
-        return self._by_key(AgentUserRequest, key)
-
-
-class AttachmentRequest(EntityRequest_2[_T]):
-    """Requests to one microsoft.graph.attachment."""
-
-    __slots__ = ()
-
-
-class AttachmentCollectionRequest(EntityCollectionRequest[_T]):
-    """Requests to a collection of microsoft.graph.attachment."""
-
-    __slots__ = ()
-
-    def __getitem__(self, key: str) -> AttachmentRequest[_T]:
-        """The item with this key."""
-        return self._by_key(AttachmentRequest, key)
-
-    async def create_upload_session(
-        self,
-        *,
-        attachment_item: AttachmentItem | None = None,
-    ) -> UploadSession | None:
-        """Call the action microsoft.graph.createUploadSession."""
-        result = await self._invoke(
-            "action",
-            "microsoft.graph.createUploadSession",
-            (("AttachmentItem", attachment_item, "microsoft.graph.attachmentItem", False),),
-            ("microsoft.graph.uploadSession", False),
-        )
-        return cast("UploadSession | None", result)
-
-
 class CalendarRequest(EntityRequest_2[_T]):
     """Requests to one microsoft.graph.calendar."""
 
@@ -811,27 +1037,6 @@ class CalendarCollectionRequest(EntityCollectionRequest[_T]):
     def __getitem__(self, key: str) -> CalendarRequest[_T]:
         """The item with this key."""
         return self._by_key(CalendarRequest, key)
-
-
-class CalendarGroupRequest(EntityRequest_2[_T]):
-    """Requests to one microsoft.graph.calendarGroup."""
-
-    __slots__ = ()
-
-    @property
-    def calendars(self) -> CalendarCollectionRequest[Calendar]:
-        """The calendars navigation (contained)."""
-        return cast("CalendarCollectionRequest[Calendar]", self._nav("calendars", "microsoft.graph.calendar", True))
-
-
-class CalendarGroupCollectionRequest(EntityCollectionRequest[_T]):
-    """Requests to a collection of microsoft.graph.calendarGroup."""
-
-    __slots__ = ()
-
-    def __getitem__(self, key: str) -> CalendarGroupRequest[_T]:
-        """The item with this key."""
-        return self._by_key(CalendarGroupRequest, key)
 
 
 class OutlookItemRequest(EntityRequest_2[_T]):
@@ -1029,358 +1234,25 @@ class EventCollectionRequest(OutlookItemCollectionRequest[_T]):
         )
 
 
-class ExtensionPropertyRequest(DirectoryObjectRequest[_T]):
-    """Requests to one microsoft.graph.extensionProperty."""
+class CalendarGroupRequest(EntityRequest_2[_T]):
+    """Requests to one microsoft.graph.calendarGroup."""
 
     __slots__ = ()
 
+    @property
+    def calendars(self) -> CalendarCollectionRequest[Calendar]:
+        """The calendars navigation (contained)."""
+        return cast("CalendarCollectionRequest[Calendar]", self._nav("calendars", "microsoft.graph.calendar", True))
 
-class ExtensionPropertyCollectionRequest(DirectoryObjectCollectionRequest[_T]):
-    """Requests to a collection of microsoft.graph.extensionProperty."""
+
+class CalendarGroupCollectionRequest(EntityCollectionRequest[_T]):
+    """Requests to a collection of microsoft.graph.calendarGroup."""
 
     __slots__ = ()
 
-    def __getitem__(self, key: str) -> ExtensionPropertyRequest[_T]:
+    def __getitem__(self, key: str) -> CalendarGroupRequest[_T]:
         """The item with this key."""
-        return self._by_key(ExtensionPropertyRequest, key)
-
-
-class FileAttachmentRequest(AttachmentRequest[_T]):
-    """Requests to one microsoft.graph.fileAttachment."""
-
-    __slots__ = ()
-
-
-class FileAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
-    """Requests to a collection of microsoft.graph.fileAttachment."""
-
-    __slots__ = ()
-
-    def __getitem__(self, key: str) -> FileAttachmentRequest[_T]:
-        """The item with this key."""
-        return self._by_key(FileAttachmentRequest, key)
-
-
-class GroupRequest(DirectoryObjectRequest[_T]):
-    """Requests to one microsoft.graph.group."""
-
-    __slots__ = ()
-
-    @property
-    def accepted_senders(self) -> DirectoryObjectCollectionRequest[DirectoryObject]:
-        """The acceptedSenders navigation."""
-        return cast(
-            "DirectoryObjectCollectionRequest[DirectoryObject]",
-            self._nav("acceptedSenders", "microsoft.graph.directoryObject", True),
-        )
-
-    @property
-    def calendar(self) -> CalendarRequest[Calendar]:
-        """The calendar navigation (contained)."""
-        return cast("CalendarRequest[Calendar]", self._nav("calendar", "microsoft.graph.calendar", False))
-
-    @property
-    def calendar_view(self) -> EventCollectionRequest[Event]:
-        """The calendarView navigation (contained)."""
-        return cast("EventCollectionRequest[Event]", self._nav("calendarView", "microsoft.graph.event", True))
-
-    @property
-    def created_on_behalf_of(self) -> DirectoryObjectRequest[DirectoryObject]:
-        """The createdOnBehalfOf navigation."""
-        return cast(
-            "DirectoryObjectRequest[DirectoryObject]",
-            self._nav("createdOnBehalfOf", "microsoft.graph.directoryObject", False),
-        )
-
-    @property
-    def events(self) -> EventCollectionRequest[Event]:
-        """The events navigation (contained).
-
-        API reference: Create an event in a group's calendar: POST
-        /groups/{group_id}/events (graph_v1.spec.md:236), success 201; scopes:
-        Group.ReadWrite.All.
-
-        API reference: List events in a group's calendar: GET
-        /groups/{group_id}/events (graph_v1.spec.md:392), success 200; scopes:
-        Group.Read.All, Group.ReadWrite.All.
-        """
-        return cast("EventCollectionRequest[Event]", self._nav("events", "microsoft.graph.event", True))
-
-    @property
-    def member_of(self) -> DirectoryObjectCollectionRequest[DirectoryObject]:
-        """The memberOf navigation."""
-        return cast(
-            "DirectoryObjectCollectionRequest[DirectoryObject]",
-            self._nav("memberOf", "microsoft.graph.directoryObject", True),
-        )
-
-    @property
-    def members(self) -> DirectoryObjectCollectionRequest[DirectoryObject]:
-        """The members navigation."""
-        return cast(
-            "DirectoryObjectCollectionRequest[DirectoryObject]",
-            self._nav("members", "microsoft.graph.directoryObject", True),
-        )
-
-    @property
-    def members_with_license_errors(self) -> DirectoryObjectCollectionRequest[DirectoryObject]:
-        """The membersWithLicenseErrors navigation."""
-        return cast(
-            "DirectoryObjectCollectionRequest[DirectoryObject]",
-            self._nav("membersWithLicenseErrors", "microsoft.graph.directoryObject", True),
-        )
-
-    @property
-    def owners(self) -> DirectoryObjectCollectionRequest[DirectoryObject]:
-        """The owners navigation."""
-        return cast(
-            "DirectoryObjectCollectionRequest[DirectoryObject]",
-            self._nav("owners", "microsoft.graph.directoryObject", True),
-        )
-
-    @property
-    def permission_grants(self) -> ResourceSpecificPermissionGrantCollectionRequest[ResourceSpecificPermissionGrant]:
-        """The permissionGrants navigation (contained)."""
-        return cast(
-            "ResourceSpecificPermissionGrantCollectionRequest[ResourceSpecificPermissionGrant]",
-            self._nav("permissionGrants", "microsoft.graph.resourceSpecificPermissionGrant", True),
-        )
-
-    @property
-    def rejected_senders(self) -> DirectoryObjectCollectionRequest[DirectoryObject]:
-        """The rejectedSenders navigation."""
-        return cast(
-            "DirectoryObjectCollectionRequest[DirectoryObject]",
-            self._nav("rejectedSenders", "microsoft.graph.directoryObject", True),
-        )
-
-    @property
-    def transitive_member_of(self) -> DirectoryObjectCollectionRequest[DirectoryObject]:
-        """The transitiveMemberOf navigation."""
-        return cast(
-            "DirectoryObjectCollectionRequest[DirectoryObject]",
-            self._nav("transitiveMemberOf", "microsoft.graph.directoryObject", True),
-        )
-
-    @property
-    def transitive_members(self) -> DirectoryObjectCollectionRequest[DirectoryObject]:
-        """The transitiveMembers navigation."""
-        return cast(
-            "DirectoryObjectCollectionRequest[DirectoryObject]",
-            self._nav("transitiveMembers", "microsoft.graph.directoryObject", True),
-        )
-
-    async def add_favorite(
-        self,
-    ) -> None:
-        """Call the action microsoft.graph.addFavorite."""
-        await self._invoke(
-            "action",
-            "microsoft.graph.addFavorite",
-            (),
-            None,
-        )
-
-    async def assign_license(
-        self,
-        *,
-        add_licenses: list[AssignedLicense] | None = None,
-        remove_licenses: list[UUID] | None = None,
-    ) -> Group | None:
-        """Call the action microsoft.graph.assignLicense."""
-        result = await self._invoke(
-            "action",
-            "microsoft.graph.assignLicense",
-            (
-                ("addLicenses", add_licenses, "microsoft.graph.assignedLicense", True),
-                ("removeLicenses", remove_licenses, "Edm.Guid", True),
-            ),
-            ("microsoft.graph.group", False),
-        )
-        return cast("Group | None", result)
-
-    async def check_granted_permissions_for_app(
-        self,
-    ) -> list[ResourceSpecificPermissionGrant]:
-        """Call the action microsoft.graph.checkGrantedPermissionsForApp."""
-        result = await self._invoke(
-            "action",
-            "microsoft.graph.checkGrantedPermissionsForApp",
-            (),
-            ("microsoft.graph.resourceSpecificPermissionGrant", True),
-        )
-        return cast("list[ResourceSpecificPermissionGrant]", result)
-
-    async def remove_favorite(
-        self,
-    ) -> None:
-        """Call the action microsoft.graph.removeFavorite."""
-        await self._invoke(
-            "action",
-            "microsoft.graph.removeFavorite",
-            (),
-            None,
-        )
-
-    async def renew(
-        self,
-    ) -> None:
-        """Call the action microsoft.graph.renew."""
-        await self._invoke(
-            "action",
-            "microsoft.graph.renew",
-            (),
-            None,
-        )
-
-    async def reset_unseen_count(
-        self,
-    ) -> None:
-        """Call the action microsoft.graph.resetUnseenCount."""
-        await self._invoke(
-            "action",
-            "microsoft.graph.resetUnseenCount",
-            (),
-            None,
-        )
-
-    async def retry_service_provisioning(
-        self,
-    ) -> None:
-        """Call the action microsoft.graph.retryServiceProvisioning."""
-        await self._invoke(
-            "action",
-            "microsoft.graph.retryServiceProvisioning",
-            (),
-            None,
-        )
-
-    async def subscribe_by_mail(
-        self,
-    ) -> None:
-        """Call the action microsoft.graph.subscribeByMail."""
-        await self._invoke(
-            "action",
-            "microsoft.graph.subscribeByMail",
-            (),
-            None,
-        )
-
-    async def unsubscribe_by_mail(
-        self,
-    ) -> None:
-        """Call the action microsoft.graph.unsubscribeByMail."""
-        await self._invoke(
-            "action",
-            "microsoft.graph.unsubscribeByMail",
-            (),
-            None,
-        )
-
-    async def validate_properties(
-        self,
-        *,
-        display_name: str | None = None,
-        mail_nickname: str | None = None,
-        on_behalf_of_user_id: UUID | None = None,
-    ) -> None:
-        """Call the action microsoft.graph.validateProperties."""
-        await self._invoke(
-            "action",
-            "microsoft.graph.validateProperties",
-            (
-                ("displayName", display_name, "Edm.String", False),
-                ("mailNickname", mail_nickname, "Edm.String", False),
-                ("onBehalfOfUserId", on_behalf_of_user_id, "Edm.Guid", False),
-            ),
-            None,
-        )
-
-
-class GroupCollectionRequest(DirectoryObjectCollectionRequest[_T]):
-    """Requests to a collection of microsoft.graph.group."""
-
-    __slots__ = ()
-
-    def __getitem__(self, key: str) -> GroupRequest[_T]:
-        """The item with this key."""
-        return self._by_key(GroupRequest, key)
-
-    def delta(  # type: ignore[override, unused-ignore]
-        self,
-    ) -> CollectionRequest[Group]:
-        """Call the function microsoft.graph.delta."""
-        return self._function(
-            "microsoft.graph.delta",
-            (),
-            "microsoft.graph.group",
-        )
-
-
-class ItemAttachmentRequest(AttachmentRequest[_T]):
-    """Requests to one microsoft.graph.itemAttachment."""
-
-    __slots__ = ()
-
-    @property
-    def item(self) -> OutlookItemRequest[OutlookItem]:
-        """The item navigation (contained)."""
-        return cast("OutlookItemRequest[OutlookItem]", self._nav("item", "microsoft.graph.outlookItem", False))
-
-
-class ItemAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
-    """Requests to a collection of microsoft.graph.itemAttachment."""
-
-    __slots__ = ()
-
-    def __getitem__(self, key: str) -> ItemAttachmentRequest[_T]:
-        """The item with this key."""
-        return self._by_key(ItemAttachmentRequest, key)
-
-
-class ManagedAppPolicyRequest(EntityRequest_2[_T]):
-    """Requests to one microsoft.graph.managedAppPolicy."""
-
-    __slots__ = ()
-
-    async def target_apps(
-        self,
-        *,
-        apps: list[ManagedMobileApp] | None = None,
-    ) -> None:
-        """Call the action microsoft.graph.targetApps."""
-        await self._invoke(
-            "action",
-            "microsoft.graph.targetApps",
-            (("apps", apps, "microsoft.graph.managedMobileApp", True),),
-            None,
-        )
-
-
-class ManagedAppPolicyCollectionRequest(EntityCollectionRequest[_T]):
-    """Requests to a collection of microsoft.graph.managedAppPolicy."""
-
-    __slots__ = ()
-
-    def __getitem__(self, key: str) -> ManagedAppPolicyRequest[_T]:
-        """The item with this key."""
-        return self._by_key(ManagedAppPolicyRequest, key)
-
-
-class ManagedMobileAppRequest(EntityRequest_2[_T]):
-    """Requests to one microsoft.graph.managedMobileApp."""
-
-    __slots__ = ()
-
-
-class ManagedMobileAppCollectionRequest(EntityCollectionRequest[_T]):
-    """Requests to a collection of microsoft.graph.managedMobileApp."""
-
-    __slots__ = ()
-
-    def __getitem__(self, key: str) -> ManagedMobileAppRequest[_T]:
-        """The item with this key."""
-        return self._by_key(ManagedMobileAppRequest, key)
+        return self._by_key(CalendarGroupRequest, key)
 
 
 class MessageRequest(OutlookItemRequest[_T]):
@@ -1575,6 +1447,150 @@ class MessageCollectionRequest(OutlookItemCollectionRequest[_T]):
         )
 
 
+class AttachmentRequest(EntityRequest_2[_T]):
+    """Requests to one microsoft.graph.attachment."""
+
+    __slots__ = ()
+
+
+class AttachmentCollectionRequest(EntityCollectionRequest[_T]):
+    """Requests to a collection of microsoft.graph.attachment."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> AttachmentRequest[_T]:
+        """The item with this key."""
+        return self._by_key(AttachmentRequest, key)
+
+    async def create_upload_session(
+        self,
+        *,
+        attachment_item: AttachmentItem | None = None,
+    ) -> UploadSession | None:
+        """Call the action microsoft.graph.createUploadSession."""
+        result = await self._invoke(
+            "action",
+            "microsoft.graph.createUploadSession",
+            (("AttachmentItem", attachment_item, "microsoft.graph.attachmentItem", False),),
+            ("microsoft.graph.uploadSession", False),
+        )
+        return cast("UploadSession | None", result)
+
+
+class ManagedAppPolicyRequest(EntityRequest_2[_T]):
+    """Requests to one microsoft.graph.managedAppPolicy."""
+
+    __slots__ = ()
+
+    async def target_apps(
+        self,
+        *,
+        apps: list[ManagedMobileApp] | None = None,
+    ) -> None:
+        """Call the action microsoft.graph.targetApps."""
+        await self._invoke(
+            "action",
+            "microsoft.graph.targetApps",
+            (("apps", apps, "microsoft.graph.managedMobileApp", True),),
+            None,
+        )
+
+
+class ManagedAppPolicyCollectionRequest(EntityCollectionRequest[_T]):
+    """Requests to a collection of microsoft.graph.managedAppPolicy."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> ManagedAppPolicyRequest[_T]:
+        """The item with this key."""
+        return self._by_key(ManagedAppPolicyRequest, key)
+
+
+class ManagedMobileAppRequest(EntityRequest_2[_T]):
+    """Requests to one microsoft.graph.managedMobileApp."""
+
+    __slots__ = ()
+
+
+class ManagedMobileAppCollectionRequest(EntityCollectionRequest[_T]):
+    """Requests to a collection of microsoft.graph.managedMobileApp."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> ManagedMobileAppRequest[_T]:
+        """The item with this key."""
+        return self._by_key(ManagedMobileAppRequest, key)
+
+
+class ExtensionPropertyRequest(DirectoryObjectRequest[_T]):
+    """Requests to one microsoft.graph.extensionProperty."""
+
+    __slots__ = ()
+
+
+class ExtensionPropertyCollectionRequest(DirectoryObjectCollectionRequest[_T]):
+    """Requests to a collection of microsoft.graph.extensionProperty."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> ExtensionPropertyRequest[_T]:
+        """The item with this key."""
+        return self._by_key(ExtensionPropertyRequest, key)
+
+
+class AgentUserRequest(UserRequest[_T]):
+    """Requests to one microsoft.graph.agentUser."""
+
+    __slots__ = ()
+
+
+class AgentUserCollectionRequest(UserCollectionRequest[_T]):
+    """Requests to a collection of microsoft.graph.agentUser."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> AgentUserRequest[_T]:
+        """The item with this key."""
+        return self._by_key(AgentUserRequest, key)
+
+
+class FileAttachmentRequest(AttachmentRequest[_T]):
+    """Requests to one microsoft.graph.fileAttachment."""
+
+    __slots__ = ()
+
+
+class FileAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
+    """Requests to a collection of microsoft.graph.fileAttachment."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> FileAttachmentRequest[_T]:
+        """The item with this key."""
+        return self._by_key(FileAttachmentRequest, key)
+
+
+class ItemAttachmentRequest(AttachmentRequest[_T]):
+    """Requests to one microsoft.graph.itemAttachment."""
+
+    __slots__ = ()
+
+    @property
+    def item(self) -> OutlookItemRequest[OutlookItem]:
+        """The item navigation (contained)."""
+        return cast("OutlookItemRequest[OutlookItem]", self._nav("item", "microsoft.graph.outlookItem", False))
+
+
+class ItemAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
+    """Requests to a collection of microsoft.graph.itemAttachment."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> ItemAttachmentRequest[_T]:
+        """The item with this key."""
+        return self._by_key(ItemAttachmentRequest, key)
+
+
 class ReferenceAttachmentRequest(AttachmentRequest[_T]):
     """Requests to one microsoft.graph.referenceAttachment."""
 
@@ -1589,19 +1605,3 @@ class ReferenceAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
     def __getitem__(self, key: str) -> ReferenceAttachmentRequest[_T]:
         """The item with this key."""
         return self._by_key(ReferenceAttachmentRequest, key)
-
-
-class ResourceSpecificPermissionGrantRequest(DirectoryObjectRequest[_T]):
-    """Requests to one microsoft.graph.resourceSpecificPermissionGrant."""
-
-    __slots__ = ()
-
-
-class ResourceSpecificPermissionGrantCollectionRequest(DirectoryObjectCollectionRequest[_T]):
-    """Requests to a collection of microsoft.graph.resourceSpecificPermissionGrant."""
-
-    __slots__ = ()
-
-    def __getitem__(self, key: str) -> ResourceSpecificPermissionGrantRequest[_T]:
-        """The item with this key."""
-        return self._by_key(ResourceSpecificPermissionGrantRequest, key)

@@ -111,128 +111,6 @@ def _Entity(d: dict[str, Any]) -> Entity:
     return o
 
 
-_R_Attachment = REGISTRY.raw_class(Attachment)
-_W_Attachment: frozenset[str] = frozenset(
-    (
-        "Id",
-        "LastModifiedDateTime",
-        "Name",
-        "ContentType",
-        "Size",
-        "IsInline",
-    )
-)
-
-
-def _Attachment(d: dict[str, Any]) -> Attachment:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#Microsoft.OutlookServices.Attachment":
-        r = REGISTRY.derived(d, t, Attachment)
-        if r is not None:
-            return r
-    o = _new(_R_Attachment)
-    c = 0
-    v = g("Id")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.id = v
-    v = g("LastModifiedDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.last_modified_date_time = v
-    v = g("Name")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.name = v
-    v = g("ContentType")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.content_type = v
-    v = g("Size")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.size = v
-    v = g("IsInline")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_inline = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_Attachment)
-    o._odata_changed = _CLEAN
-    o.__class__ = Attachment
-    return o
-
-
-_R_Item = REGISTRY.raw_class(Item)
-_W_Item: frozenset[str] = frozenset(
-    (
-        "Id",
-        "CreatedDateTime",
-        "LastModifiedDateTime",
-        "ChangeKey",
-        "Categories",
-    )
-)
-
-
-def _Item(d: dict[str, Any]) -> Item:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#Microsoft.OutlookServices.Item":
-        r = REGISTRY.derived(d, t, Item)
-        if r is not None:
-            return r
-    o = _new(_R_Item)
-    c = 0
-    v = g("Id")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.id = v
-    v = g("CreatedDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.created_date_time = v
-    v = g("LastModifiedDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.last_modified_date_time = v
-    v = g("ChangeKey")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.change_key = v
-    v = g("Categories")
-    if v is not None:
-        c += 1
-        if v.__class__ is not list:
-            _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
-    o.categories = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_Item)
-    o._odata_changed = _CLEAN
-    o.__class__ = Item
-    return o
-
-
 _R_DirectoryObject = REGISTRY.raw_class(DirectoryObject)
 _W_DirectoryObject: frozenset[str] = frozenset(("Id",))
 
@@ -362,6 +240,65 @@ def _User(d: dict[str, Any]) -> User:
         _rest(o, d, _W_User)
     o._odata_changed = _CLEAN
     o.__class__ = User
+    return o
+
+
+_R_Item = REGISTRY.raw_class(Item)
+_W_Item: frozenset[str] = frozenset(
+    (
+        "Id",
+        "CreatedDateTime",
+        "LastModifiedDateTime",
+        "ChangeKey",
+        "Categories",
+    )
+)
+
+
+def _Item(d: dict[str, Any]) -> Item:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#Microsoft.OutlookServices.Item":
+        r = REGISTRY.derived(d, t, Item)
+        if r is not None:
+            return r
+    o = _new(_R_Item)
+    c = 0
+    v = g("Id")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.id = v
+    v = g("CreatedDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.created_date_time = v
+    v = g("LastModifiedDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.last_modified_date_time = v
+    v = g("ChangeKey")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.change_key = v
+    v = g("Categories")
+    if v is not None:
+        c += 1
+        if v.__class__ is not list:
+            _not_list(v)
+        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+    o.categories = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_Item)
+    o._odata_changed = _CLEAN
+    o.__class__ = Item
     return o
 
 
@@ -670,156 +607,6 @@ def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
         _rest(o, d, _W_EmailAddress)
     o._odata_changed = _CLEAN
     o.__class__ = EmailAddress
-    return o
-
-
-_R_FileAttachment = REGISTRY.raw_class(FileAttachment)
-_W_FileAttachment: frozenset[str] = frozenset(
-    (
-        "Id",
-        "LastModifiedDateTime",
-        "Name",
-        "ContentType",
-        "Size",
-        "IsInline",
-        "ContentId",
-        "ContentLocation",
-        "ContentBytes",
-    )
-)
-
-
-def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#Microsoft.OutlookServices.FileAttachment":
-        r = REGISTRY.derived(d, t, FileAttachment)
-        if r is not None:
-            return r
-    o = _new(_R_FileAttachment)
-    c = 0
-    v = g("Id")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.id = v
-    v = g("LastModifiedDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.last_modified_date_time = v
-    v = g("Name")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.name = v
-    v = g("ContentType")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.content_type = v
-    v = g("Size")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.size = v
-    v = g("IsInline")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_inline = v
-    v = g("ContentId")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.content_id = v
-    v = g("ContentLocation")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.content_location = v
-    v = g("ContentBytes")
-    if v is not None:
-        c += 1
-        v = _edm_Binary(v)
-    o.content_bytes = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_FileAttachment)
-    o._odata_changed = _CLEAN
-    o.__class__ = FileAttachment
-    return o
-
-
-_R_ItemAttachment = REGISTRY.raw_class(ItemAttachment)
-_W_ItemAttachment: frozenset[str] = frozenset(
-    (
-        "Id",
-        "LastModifiedDateTime",
-        "Name",
-        "ContentType",
-        "Size",
-        "IsInline",
-        "Item",
-    )
-)
-
-
-def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#Microsoft.OutlookServices.ItemAttachment":
-        r = REGISTRY.derived(d, t, ItemAttachment)
-        if r is not None:
-            return r
-    o = _new(_R_ItemAttachment)
-    c = 0
-    v = g("Id")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.id = v
-    v = g("LastModifiedDateTime")
-    if v is not None:
-        c += 1
-        v = _edm_DateTimeOffset(v)
-    o.last_modified_date_time = v
-    v = g("Name")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.name = v
-    v = g("ContentType")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.content_type = v
-    v = g("Size")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.size = v
-    v = g("IsInline")
-    if v is not None:
-        c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
-    o.is_inline = v
-    v = g("Item")
-    if v is not None:
-        c += 1
-        v = _Item(v)
-    o.item = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_ItemAttachment)
-    o._odata_changed = _CLEAN
-    o.__class__ = ItemAttachment
     return o
 
 
@@ -1643,6 +1430,219 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
     return o
 
 
+_R_Attachment = REGISTRY.raw_class(Attachment)
+_W_Attachment: frozenset[str] = frozenset(
+    (
+        "Id",
+        "LastModifiedDateTime",
+        "Name",
+        "ContentType",
+        "Size",
+        "IsInline",
+    )
+)
+
+
+def _Attachment(d: dict[str, Any]) -> Attachment:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#Microsoft.OutlookServices.Attachment":
+        r = REGISTRY.derived(d, t, Attachment)
+        if r is not None:
+            return r
+    o = _new(_R_Attachment)
+    c = 0
+    v = g("Id")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.id = v
+    v = g("LastModifiedDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.last_modified_date_time = v
+    v = g("Name")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.name = v
+    v = g("ContentType")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.content_type = v
+    v = g("Size")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.size = v
+    v = g("IsInline")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_inline = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_Attachment)
+    o._odata_changed = _CLEAN
+    o.__class__ = Attachment
+    return o
+
+
+_R_FileAttachment = REGISTRY.raw_class(FileAttachment)
+_W_FileAttachment: frozenset[str] = frozenset(
+    (
+        "Id",
+        "LastModifiedDateTime",
+        "Name",
+        "ContentType",
+        "Size",
+        "IsInline",
+        "ContentId",
+        "ContentLocation",
+        "ContentBytes",
+    )
+)
+
+
+def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#Microsoft.OutlookServices.FileAttachment":
+        r = REGISTRY.derived(d, t, FileAttachment)
+        if r is not None:
+            return r
+    o = _new(_R_FileAttachment)
+    c = 0
+    v = g("Id")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.id = v
+    v = g("LastModifiedDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.last_modified_date_time = v
+    v = g("Name")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.name = v
+    v = g("ContentType")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.content_type = v
+    v = g("Size")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.size = v
+    v = g("IsInline")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_inline = v
+    v = g("ContentId")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.content_id = v
+    v = g("ContentLocation")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.content_location = v
+    v = g("ContentBytes")
+    if v is not None:
+        c += 1
+        v = _edm_Binary(v)
+    o.content_bytes = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_FileAttachment)
+    o._odata_changed = _CLEAN
+    o.__class__ = FileAttachment
+    return o
+
+
+_R_ItemAttachment = REGISTRY.raw_class(ItemAttachment)
+_W_ItemAttachment: frozenset[str] = frozenset(
+    (
+        "Id",
+        "LastModifiedDateTime",
+        "Name",
+        "ContentType",
+        "Size",
+        "IsInline",
+        "Item",
+    )
+)
+
+
+def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#Microsoft.OutlookServices.ItemAttachment":
+        r = REGISTRY.derived(d, t, ItemAttachment)
+        if r is not None:
+            return r
+    o = _new(_R_ItemAttachment)
+    c = 0
+    v = g("Id")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.id = v
+    v = g("LastModifiedDateTime")
+    if v is not None:
+        c += 1
+        v = _edm_DateTimeOffset(v)
+    o.last_modified_date_time = v
+    v = g("Name")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.name = v
+    v = g("ContentType")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.content_type = v
+    v = g("Size")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.size = v
+    v = g("IsInline")
+    if v is not None:
+        c += 1
+        v = v if v is True or v is False else _edm_Boolean(v)
+    o.is_inline = v
+    v = g("Item")
+    if v is not None:
+        c += 1
+        v = _Item(v)
+    o.item = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_ItemAttachment)
+    o._odata_changed = _CLEAN
+    o.__class__ = ItemAttachment
+    return o
+
+
 _R_ReferenceAttachment = REGISTRY.raw_class(ReferenceAttachment)
 _W_ReferenceAttachment: frozenset[str] = frozenset(
     (
@@ -1731,16 +1731,13 @@ def _Reminder(d: dict[str, Any]) -> Reminder:
 
 DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "Microsoft.OutlookServices.Entity": _Entity,
-    "Microsoft.OutlookServices.Attachment": _Attachment,
-    "Microsoft.OutlookServices.Item": _Item,
     "Microsoft.OutlookServices.DirectoryObject": _DirectoryObject,
     "Microsoft.OutlookServices.User": _User,
+    "Microsoft.OutlookServices.Item": _Item,
     "Microsoft.OutlookServices.Message": _Message,
     "Microsoft.OutlookServices.ItemBody": _ItemBody,
     "Microsoft.OutlookServices.Recipient": _Recipient,
     "Microsoft.OutlookServices.EmailAddress": _EmailAddress,
-    "Microsoft.OutlookServices.FileAttachment": _FileAttachment,
-    "Microsoft.OutlookServices.ItemAttachment": _ItemAttachment,
     "Microsoft.OutlookServices.Calendar": _Calendar,
     "Microsoft.OutlookServices.CalendarGroup": _CalendarGroup,
     "Microsoft.OutlookServices.Event": _Event,
@@ -1753,6 +1750,9 @@ DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "Microsoft.OutlookServices.RecurrencePattern": _RecurrencePattern,
     "Microsoft.OutlookServices.RecurrenceRange": _RecurrenceRange,
     "Microsoft.OutlookServices.Attendee": _Attendee,
+    "Microsoft.OutlookServices.Attachment": _Attachment,
+    "Microsoft.OutlookServices.FileAttachment": _FileAttachment,
+    "Microsoft.OutlookServices.ItemAttachment": _ItemAttachment,
     "Microsoft.OutlookServices.ReferenceAttachment": _ReferenceAttachment,
     "Microsoft.OutlookServices.Reminder": _Reminder,
 }

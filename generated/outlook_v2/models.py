@@ -203,59 +203,6 @@ class Entity(EntityBase):
 
 
 @REGISTRY.structured(
-    "Microsoft.OutlookServices.Attachment",
-    (
-        FieldSpec("last_modified_date_time", "LastModifiedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("name", "Name", "Edm.String"),
-        FieldSpec("content_type", "ContentType", "Edm.String"),
-        FieldSpec("size", "Size", "Edm.Int32"),
-        FieldSpec("is_inline", "IsInline", "Edm.Boolean"),
-    ),
-)
-@model
-class Attachment(Entity):
-    """The Microsoft.OutlookServices.Attachment entity type."""
-
-    if TYPE_CHECKING:
-        last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
-
-        name: Prop[str | None, StringExpr] = NONE
-
-        content_type: Prop[str | None, StringExpr] = NONE
-
-        size: Prop[int | None, NumberExpr] = NONE
-
-        is_inline: Prop[bool | None, BoolExpr] = NONE
-    else:
-        __slots__ = ("content_type", "is_inline", "last_modified_date_time", "name", "size")
-
-
-@REGISTRY.structured(
-    "Microsoft.OutlookServices.Item",
-    (
-        FieldSpec("created_date_time", "CreatedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("last_modified_date_time", "LastModifiedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("change_key", "ChangeKey", "Edm.String"),
-        FieldSpec("categories", "Categories", "Edm.String", collection=True),
-    ),
-)
-@model
-class Item(Entity):
-    """The Microsoft.OutlookServices.Item entity type."""
-
-    if TYPE_CHECKING:
-        created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
-
-        last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
-
-        change_key: Prop[str | None, StringExpr] = NONE
-
-        categories: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
-    else:
-        __slots__ = ("categories", "change_key", "created_date_time", "last_modified_date_time")
-
-
-@REGISTRY.structured(
     "Microsoft.OutlookServices.DirectoryObject",
     (),
 )
@@ -324,6 +271,31 @@ class User(DirectoryObject):
             "mailbox_guid",
             "messages",
         )
+
+
+@REGISTRY.structured(
+    "Microsoft.OutlookServices.Item",
+    (
+        FieldSpec("created_date_time", "CreatedDateTime", "Edm.DateTimeOffset"),
+        FieldSpec("last_modified_date_time", "LastModifiedDateTime", "Edm.DateTimeOffset"),
+        FieldSpec("change_key", "ChangeKey", "Edm.String"),
+        FieldSpec("categories", "Categories", "Edm.String", collection=True),
+    ),
+)
+@model
+class Item(Entity):
+    """The Microsoft.OutlookServices.Item entity type."""
+
+    if TYPE_CHECKING:
+        created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+
+        last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+
+        change_key: Prop[str | None, StringExpr] = NONE
+
+        categories: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+    else:
+        __slots__ = ("categories", "change_key", "created_date_time", "last_modified_date_time")
 
 
 @REGISTRY.structured(
@@ -480,42 +452,6 @@ class EmailAddress(ComplexBase):
         address: Prop[str | None, StringExpr] = NONE
     else:
         __slots__ = ("address", "name")
-
-
-@REGISTRY.structured(
-    "Microsoft.OutlookServices.FileAttachment",
-    (
-        FieldSpec("content_id", "ContentId", "Edm.String"),
-        FieldSpec("content_location", "ContentLocation", "Edm.String"),
-        FieldSpec("content_bytes", "ContentBytes", "Edm.Binary"),
-    ),
-)
-@model
-class FileAttachment(Attachment):
-    """The Microsoft.OutlookServices.FileAttachment entity type."""
-
-    if TYPE_CHECKING:
-        content_id: Prop[str | None, StringExpr] = NONE
-
-        content_location: Prop[str | None, StringExpr] = NONE
-
-        content_bytes: Prop[bytes | None, BinaryExpr] = NONE
-    else:
-        __slots__ = ("content_bytes", "content_id", "content_location")
-
-
-@REGISTRY.structured(
-    "Microsoft.OutlookServices.ItemAttachment",
-    (FieldSpec("item", "Item", "Microsoft.OutlookServices.Item", navigation=True),),
-)
-@model
-class ItemAttachment(Attachment):
-    """The Microsoft.OutlookServices.ItemAttachment entity type."""
-
-    if TYPE_CHECKING:
-        item: Prop[Item | None, EntityExpr[Item]] = NONE
-    else:
-        __slots__ = ("item",)
 
 
 @REGISTRY.structured(
@@ -921,6 +857,70 @@ class Attendee(Recipient):
         type: Prop[AttendeeType | None, EnumExpr[AttendeeType]] = NONE
     else:
         __slots__ = ("status", "type")
+
+
+@REGISTRY.structured(
+    "Microsoft.OutlookServices.Attachment",
+    (
+        FieldSpec("last_modified_date_time", "LastModifiedDateTime", "Edm.DateTimeOffset"),
+        FieldSpec("name", "Name", "Edm.String"),
+        FieldSpec("content_type", "ContentType", "Edm.String"),
+        FieldSpec("size", "Size", "Edm.Int32"),
+        FieldSpec("is_inline", "IsInline", "Edm.Boolean"),
+    ),
+)
+@model
+class Attachment(Entity):
+    """The Microsoft.OutlookServices.Attachment entity type."""
+
+    if TYPE_CHECKING:
+        last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+
+        name: Prop[str | None, StringExpr] = NONE
+
+        content_type: Prop[str | None, StringExpr] = NONE
+
+        size: Prop[int | None, NumberExpr] = NONE
+
+        is_inline: Prop[bool | None, BoolExpr] = NONE
+    else:
+        __slots__ = ("content_type", "is_inline", "last_modified_date_time", "name", "size")
+
+
+@REGISTRY.structured(
+    "Microsoft.OutlookServices.FileAttachment",
+    (
+        FieldSpec("content_id", "ContentId", "Edm.String"),
+        FieldSpec("content_location", "ContentLocation", "Edm.String"),
+        FieldSpec("content_bytes", "ContentBytes", "Edm.Binary"),
+    ),
+)
+@model
+class FileAttachment(Attachment):
+    """The Microsoft.OutlookServices.FileAttachment entity type."""
+
+    if TYPE_CHECKING:
+        content_id: Prop[str | None, StringExpr] = NONE
+
+        content_location: Prop[str | None, StringExpr] = NONE
+
+        content_bytes: Prop[bytes | None, BinaryExpr] = NONE
+    else:
+        __slots__ = ("content_bytes", "content_id", "content_location")
+
+
+@REGISTRY.structured(
+    "Microsoft.OutlookServices.ItemAttachment",
+    (FieldSpec("item", "Item", "Microsoft.OutlookServices.Item", navigation=True),),
+)
+@model
+class ItemAttachment(Attachment):
+    """The Microsoft.OutlookServices.ItemAttachment entity type."""
+
+    if TYPE_CHECKING:
+        item: Prop[Item | None, EntityExpr[Item]] = NONE
+    else:
+        __slots__ = ("item",)
 
 
 @REGISTRY.structured(

@@ -33,38 +33,6 @@ class EntityCollectionRequest(CollectionRequest[_T]):
         return self._by_key(EntityRequest_2, key)
 
 
-class AttachmentRequest(EntityRequest_2[_T]):
-    """Requests to one Microsoft.OutlookServices.Attachment."""
-
-    __slots__ = ()
-
-
-class AttachmentCollectionRequest(EntityCollectionRequest[_T]):
-    """Requests to a collection of Microsoft.OutlookServices.Attachment."""
-
-    __slots__ = ()
-
-    def __getitem__(self, key: str) -> AttachmentRequest[_T]:
-        """The item with this key."""
-        return self._by_key(AttachmentRequest, key)
-
-
-class ItemRequest(EntityRequest_2[_T]):
-    """Requests to one Microsoft.OutlookServices.Item."""
-
-    __slots__ = ()
-
-
-class ItemCollectionRequest(EntityCollectionRequest[_T]):
-    """Requests to a collection of Microsoft.OutlookServices.Item."""
-
-    __slots__ = ()
-
-    def __getitem__(self, key: str) -> ItemRequest[_T]:
-        """The item with this key."""
-        return self._by_key(ItemRequest, key)
-
-
 class DirectoryObjectRequest(EntityRequest_2[_T]):
     """Requests to one Microsoft.OutlookServices.DirectoryObject."""
 
@@ -222,6 +190,22 @@ class UserCollectionRequest(DirectoryObjectCollectionRequest[_T]):
         return self._by_key(UserRequest, key)
 
 
+class ItemRequest(EntityRequest_2[_T]):
+    """Requests to one Microsoft.OutlookServices.Item."""
+
+    __slots__ = ()
+
+
+class ItemCollectionRequest(EntityCollectionRequest[_T]):
+    """Requests to a collection of Microsoft.OutlookServices.Item."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> ItemRequest[_T]:
+        """The item with this key."""
+        return self._by_key(ItemRequest, key)
+
+
 class MessageRequest(ItemRequest[_T]):
     """Requests to one Microsoft.OutlookServices.Message."""
 
@@ -373,43 +357,6 @@ class MessageCollectionRequest(ItemCollectionRequest[_T]):
     def __getitem__(self, key: str) -> MessageRequest[_T]:
         """The item with this key."""
         return self._by_key(MessageRequest, key)
-
-
-class FileAttachmentRequest(AttachmentRequest[_T]):
-    """Requests to one Microsoft.OutlookServices.FileAttachment."""
-
-    __slots__ = ()
-
-
-class FileAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
-    """Requests to a collection of Microsoft.OutlookServices.FileAttachment."""
-
-    __slots__ = ()
-
-    def __getitem__(self, key: str) -> FileAttachmentRequest[_T]:
-        """The item with this key."""
-        return self._by_key(FileAttachmentRequest, key)
-
-
-class ItemAttachmentRequest(AttachmentRequest[_T]):
-    """Requests to one Microsoft.OutlookServices.ItemAttachment."""
-
-    __slots__ = ()
-
-    @property
-    def item(self) -> ItemRequest[Item]:
-        """The Item navigation (contained)."""
-        return cast("ItemRequest[Item]", self._nav("Item", "Microsoft.OutlookServices.Item", False))
-
-
-class ItemAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
-    """Requests to a collection of Microsoft.OutlookServices.ItemAttachment."""
-
-    __slots__ = ()
-
-    def __getitem__(self, key: str) -> ItemAttachmentRequest[_T]:
-        """The item with this key."""
-        return self._by_key(ItemAttachmentRequest, key)
 
 
 class CalendarRequest(EntityRequest_2[_T]):
@@ -676,6 +623,59 @@ class EventCollectionRequest(ItemCollectionRequest[_T]):
         if timezone is not None:
             request = request.preference("outlook.timezone", prefer_timezone(timezone))
         return request
+
+
+class AttachmentRequest(EntityRequest_2[_T]):
+    """Requests to one Microsoft.OutlookServices.Attachment."""
+
+    __slots__ = ()
+
+
+class AttachmentCollectionRequest(EntityCollectionRequest[_T]):
+    """Requests to a collection of Microsoft.OutlookServices.Attachment."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> AttachmentRequest[_T]:
+        """The item with this key."""
+        return self._by_key(AttachmentRequest, key)
+
+
+class FileAttachmentRequest(AttachmentRequest[_T]):
+    """Requests to one Microsoft.OutlookServices.FileAttachment."""
+
+    __slots__ = ()
+
+
+class FileAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
+    """Requests to a collection of Microsoft.OutlookServices.FileAttachment."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> FileAttachmentRequest[_T]:
+        """The item with this key."""
+        return self._by_key(FileAttachmentRequest, key)
+
+
+class ItemAttachmentRequest(AttachmentRequest[_T]):
+    """Requests to one Microsoft.OutlookServices.ItemAttachment."""
+
+    __slots__ = ()
+
+    @property
+    def item(self) -> ItemRequest[Item]:
+        """The Item navigation (contained)."""
+        return cast("ItemRequest[Item]", self._nav("Item", "Microsoft.OutlookServices.Item", False))
+
+
+class ItemAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
+    """Requests to a collection of Microsoft.OutlookServices.ItemAttachment."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> ItemAttachmentRequest[_T]:
+        """The item with this key."""
+        return self._by_key(ItemAttachmentRequest, key)
 
 
 class ReferenceAttachmentRequest(AttachmentRequest[_T]):

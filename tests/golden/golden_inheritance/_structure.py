@@ -58,74 +58,6 @@ def _Entity(d: dict[str, Any]) -> Entity:
     return o
 
 
-_R_Shape = REGISTRY.raw_class(Shape)
-_W_Shape: frozenset[str] = frozenset(("name",))
-
-
-def _Shape(d: dict[str, Any]) -> Shape:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#Test.Base.Shape":
-        r = REGISTRY.derived(d, t, Shape)
-        if r is not None:
-            return r
-    o = _new(_R_Shape)
-    c = 0
-    v = g("name")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.name = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_Shape)
-    o._odata_changed = _CLEAN
-    o.__class__ = Shape
-    return o
-
-
-_R_Circle = REGISTRY.raw_class(Circle)
-_W_Circle: frozenset[str] = frozenset(
-    (
-        "name",
-        "radius",
-    )
-)
-
-
-def _Circle(d: dict[str, Any]) -> Circle:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#Test.Base.Circle":
-        r = REGISTRY.derived(d, t, Circle)
-        if r is not None:
-            return r
-    o = _new(_R_Circle)
-    c = 0
-    v = g("name")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.name = v
-    v = g("radius")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
-    o.radius = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_Circle)
-    o._odata_changed = _CLEAN
-    o.__class__ = Circle
-    return o
-
-
 _R_Item = REGISTRY.raw_class(Item)
 _W_Item: frozenset[str] = frozenset(
     (
@@ -176,6 +108,35 @@ def _Item(d: dict[str, Any]) -> Item:
         _rest(o, d, _W_Item)
     o._odata_changed = _CLEAN
     o.__class__ = Item
+    return o
+
+
+_R_Shape = REGISTRY.raw_class(Shape)
+_W_Shape: frozenset[str] = frozenset(("name",))
+
+
+def _Shape(d: dict[str, Any]) -> Shape:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#Test.Base.Shape":
+        r = REGISTRY.derived(d, t, Shape)
+        if r is not None:
+            return r
+    o = _new(_R_Shape)
+    c = 0
+    v = g("name")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.name = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_Shape)
+    o._odata_changed = _CLEAN
+    o.__class__ = Shape
     return o
 
 
@@ -311,6 +272,45 @@ def _Document(d: dict[str, Any]) -> Document:
     return o
 
 
+_R_Circle = REGISTRY.raw_class(Circle)
+_W_Circle: frozenset[str] = frozenset(
+    (
+        "name",
+        "radius",
+    )
+)
+
+
+def _Circle(d: dict[str, Any]) -> Circle:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#Test.Base.Circle":
+        r = REGISTRY.derived(d, t, Circle)
+        if r is not None:
+            return r
+    o = _new(_R_Circle)
+    c = 0
+    v = g("name")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.name = v
+    v = g("radius")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+    o.radius = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_Circle)
+    o._odata_changed = _CLEAN
+    o.__class__ = Circle
+    return o
+
+
 _R_LabeledCircle = REGISTRY.raw_class(LabeledCircle)
 _W_LabeledCircle: frozenset[str] = frozenset(
     (
@@ -358,10 +358,10 @@ def _LabeledCircle(d: dict[str, Any]) -> LabeledCircle:
 
 DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "Test.Base.Entity": _Entity,
-    "Test.Base.Shape": _Shape,
-    "Test.Base.Circle": _Circle,
     "Test.Media.Item": _Item,
+    "Test.Base.Shape": _Shape,
     "Test.Media.Photo": _Photo,
     "Test.Media.Document": _Document,
+    "Test.Base.Circle": _Circle,
     "Test.Media.LabeledCircle": _LabeledCircle,
 }

@@ -33,34 +33,6 @@ class Entity(EntityBase):
 
 
 @REGISTRY.structured(
-    "Test.Base.Shape",
-    (FieldSpec("name", "name", "Edm.String"),),
-)
-@model
-class Shape(ComplexBase):
-    """The Test.Base.Shape complex type."""
-
-    if TYPE_CHECKING:
-        name: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("name",)
-
-
-@REGISTRY.structured(
-    "Test.Base.Circle",
-    (FieldSpec("radius", "radius", "Edm.Double"),),
-)
-@model
-class Circle(Shape):
-    """The Test.Base.Circle complex type."""
-
-    if TYPE_CHECKING:
-        radius: Prop[float | None, NumberExpr] = NONE
-    else:
-        __slots__ = ("radius",)
-
-
-@REGISTRY.structured(
     "Test.Media.Item",
     (
         FieldSpec("title", "title", "Edm.String"),
@@ -80,6 +52,20 @@ class Item(Entity):
         tags: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
     else:
         __slots__ = ("shape", "tags", "title")
+
+
+@REGISTRY.structured(
+    "Test.Base.Shape",
+    (FieldSpec("name", "name", "Edm.String"),),
+)
+@model
+class Shape(ComplexBase):
+    """The Test.Base.Shape complex type."""
+
+    if TYPE_CHECKING:
+        name: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("name",)
 
 
 @REGISTRY.structured(
@@ -118,6 +104,20 @@ class Document(Item):
         outline: Prop[list[Shape] | None, CollectionExpr[ComplexExpr[Shape]]] = NONE
     else:
         __slots__ = ("outline", "pages")
+
+
+@REGISTRY.structured(
+    "Test.Base.Circle",
+    (FieldSpec("radius", "radius", "Edm.Double"),),
+)
+@model
+class Circle(Shape):
+    """The Test.Base.Circle complex type."""
+
+    if TYPE_CHECKING:
+        radius: Prop[float | None, NumberExpr] = NONE
+    else:
+        __slots__ = ("radius",)
 
 
 @REGISTRY.structured(

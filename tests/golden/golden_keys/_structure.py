@@ -85,45 +85,6 @@ def _Customer(d: dict[str, Any]) -> Customer:
     return o
 
 
-_R_Address = REGISTRY.raw_class(Address)
-_W_Address: frozenset[str] = frozenset(
-    (
-        "id",
-        "city",
-    )
-)
-
-
-def _Address(d: dict[str, Any]) -> Address:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#Test.Keys.Address":
-        r = REGISTRY.derived(d, t, Address)
-        if r is not None:
-            return r
-    o = _new(_R_Address)
-    c = 0
-    v = g("id")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
-    o.id = v
-    v = g("city")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.city = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_Address)
-    o._odata_changed = _CLEAN
-    o.__class__ = Address
-    return o
-
-
 _R_Order = REGISTRY.raw_class(Order)
 _W_Order: frozenset[str] = frozenset(
     (
@@ -183,6 +144,84 @@ def _Order(d: dict[str, Any]) -> Order:
     return o
 
 
+_R_Product = REGISTRY.raw_class(Product)
+_W_Product: frozenset[str] = frozenset(
+    (
+        "sku",
+        "name",
+    )
+)
+
+
+def _Product(d: dict[str, Any]) -> Product:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#Test.Keys.Product":
+        r = REGISTRY.derived(d, t, Product)
+        if r is not None:
+            return r
+    o = _new(_R_Product)
+    c = 0
+    v = g("sku")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.sku = v
+    v = g("name")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.name = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_Product)
+    o._odata_changed = _CLEAN
+    o.__class__ = Product
+    return o
+
+
+_R_Address = REGISTRY.raw_class(Address)
+_W_Address: frozenset[str] = frozenset(
+    (
+        "id",
+        "city",
+    )
+)
+
+
+def _Address(d: dict[str, Any]) -> Address:
+    v: Any  # never narrowed: each property's value passes through it
+    g = d.get
+    t = g("@odata.type")
+    if t is not None and t != "#Test.Keys.Address":
+        r = REGISTRY.derived(d, t, Address)
+        if r is not None:
+            return r
+    o = _new(_R_Address)
+    c = 0
+    v = g("id")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.id = v
+    v = g("city")
+    if v is not None:
+        c += 1
+        v = v if v.__class__ is str else _edm_String(v)
+    o.city = v
+    if c == len(d):
+        o.additional_data = {}
+        o._odata_nulls = _NO_NULLS
+    else:
+        _rest(o, d, _W_Address)
+    o._odata_changed = _CLEAN
+    o.__class__ = Address
+    return o
+
+
 _R_OrderLine = REGISTRY.raw_class(OrderLine)
 _W_OrderLine: frozenset[str] = frozenset(
     (
@@ -234,49 +273,10 @@ def _OrderLine(d: dict[str, Any]) -> OrderLine:
     return o
 
 
-_R_Product = REGISTRY.raw_class(Product)
-_W_Product: frozenset[str] = frozenset(
-    (
-        "sku",
-        "name",
-    )
-)
-
-
-def _Product(d: dict[str, Any]) -> Product:
-    v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
-    if t is not None and t != "#Test.Keys.Product":
-        r = REGISTRY.derived(d, t, Product)
-        if r is not None:
-            return r
-    o = _new(_R_Product)
-    c = 0
-    v = g("sku")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.sku = v
-    v = g("name")
-    if v is not None:
-        c += 1
-        v = v if v.__class__ is str else _edm_String(v)
-    o.name = v
-    if c == len(d):
-        o.additional_data = {}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, _W_Product)
-    o._odata_changed = _CLEAN
-    o.__class__ = Product
-    return o
-
-
 DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "Test.Keys.Customer": _Customer,
-    "Test.Keys.Address": _Address,
     "Test.Keys.Order": _Order,
-    "Test.Keys.OrderLine": _OrderLine,
     "Test.Keys.Product": _Product,
+    "Test.Keys.Address": _Address,
+    "Test.Keys.OrderLine": _OrderLine,
 }

@@ -45,25 +45,6 @@ class Customer(EntityBase):
 
 
 @REGISTRY.structured(
-    "Test.Keys.Address",
-    (
-        FieldSpec("id", "id", "Edm.Int32"),
-        FieldSpec("city", "city", "Edm.String"),
-    ),
-)
-@model
-class Address(EntityBase):
-    """The Test.Keys.Address entity type."""
-
-    if TYPE_CHECKING:
-        id: Prop[int | None, NumberExpr] = NONE
-
-        city: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("city", "id")
-
-
-@REGISTRY.structured(
     "Test.Keys.Order",
     (
         FieldSpec("id", "id", "Edm.Guid"),
@@ -92,6 +73,44 @@ class Order(EntityBase):
 
 
 @REGISTRY.structured(
+    "Test.Keys.Product",
+    (
+        FieldSpec("sku", "sku", "Edm.String"),
+        FieldSpec("name", "name", "Edm.String"),
+    ),
+)
+@model
+class Product(EntityBase):
+    """The Test.Keys.Product entity type."""
+
+    if TYPE_CHECKING:
+        sku: Prop[str | None, StringExpr] = NONE
+
+        name: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("name", "sku")
+
+
+@REGISTRY.structured(
+    "Test.Keys.Address",
+    (
+        FieldSpec("id", "id", "Edm.Int32"),
+        FieldSpec("city", "city", "Edm.String"),
+    ),
+)
+@model
+class Address(EntityBase):
+    """The Test.Keys.Address entity type."""
+
+    if TYPE_CHECKING:
+        id: Prop[int | None, NumberExpr] = NONE
+
+        city: Prop[str | None, StringExpr] = NONE
+    else:
+        __slots__ = ("city", "id")
+
+
+@REGISTRY.structured(
     "Test.Keys.OrderLine",
     (
         FieldSpec("order_id", "orderId", "Edm.Guid"),
@@ -114,22 +133,3 @@ class OrderLine(EntityBase):
         product: Prop[Product | None, EntityExpr[Product]] = NONE
     else:
         __slots__ = ("line_number", "order_id", "product", "quantity")
-
-
-@REGISTRY.structured(
-    "Test.Keys.Product",
-    (
-        FieldSpec("sku", "sku", "Edm.String"),
-        FieldSpec("name", "name", "Edm.String"),
-    ),
-)
-@model
-class Product(EntityBase):
-    """The Test.Keys.Product entity type."""
-
-    if TYPE_CHECKING:
-        sku: Prop[str | None, StringExpr] = NONE
-
-        name: Prop[str | None, StringExpr] = NONE
-    else:
-        __slots__ = ("name", "sku")

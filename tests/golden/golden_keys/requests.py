@@ -41,23 +41,6 @@ class CustomerCollectionRequest(CollectionRequest[_T]):
         return self._by_key(CustomerRequest, key)
 
 
-class AddressRequest(EntityRequest[_T]):
-    """Requests to one Test.Keys.Address."""
-
-    __slots__ = ()
-
-
-class AddressCollectionRequest(CollectionRequest[_T]):
-    """Requests to a collection of Test.Keys.Address."""
-
-    __slots__ = ()
-    KEY = (("id", "Edm.Int32"),)
-
-    def __getitem__(self, key: int) -> AddressRequest[_T]:
-        """The item with this key."""
-        return self._by_key(AddressRequest, key)
-
-
 class OrderRequest(EntityRequest[_T]):
     """Requests to one Test.Keys.Order."""
 
@@ -85,6 +68,40 @@ class OrderCollectionRequest(CollectionRequest[_T]):
         return self._by_key(OrderRequest, key)
 
 
+class ProductRequest(EntityRequest[_T]):
+    """Requests to one Test.Keys.Product."""
+
+    __slots__ = ()
+
+
+class ProductCollectionRequest(CollectionRequest[_T]):
+    """Requests to a collection of Test.Keys.Product."""
+
+    __slots__ = ()
+    KEY = (("sku", "Edm.String"),)
+
+    def __getitem__(self, key: str) -> ProductRequest[_T]:
+        """The item with this key."""
+        return self._by_key(ProductRequest, key)
+
+
+class AddressRequest(EntityRequest[_T]):
+    """Requests to one Test.Keys.Address."""
+
+    __slots__ = ()
+
+
+class AddressCollectionRequest(CollectionRequest[_T]):
+    """Requests to a collection of Test.Keys.Address."""
+
+    __slots__ = ()
+    KEY = (("id", "Edm.Int32"),)
+
+    def __getitem__(self, key: int) -> AddressRequest[_T]:
+        """The item with this key."""
+        return self._by_key(AddressRequest, key)
+
+
 class OrderLineRequest(EntityRequest[_T]):
     """Requests to one Test.Keys.OrderLine."""
 
@@ -105,20 +122,3 @@ class OrderLineCollectionRequest(CollectionRequest[_T]):
     def __getitem__(self, key: tuple[UUID, int]) -> OrderLineRequest[_T]:
         """The item with this key."""
         return self._by_key(OrderLineRequest, key)
-
-
-class ProductRequest(EntityRequest[_T]):
-    """Requests to one Test.Keys.Product."""
-
-    __slots__ = ()
-
-
-class ProductCollectionRequest(CollectionRequest[_T]):
-    """Requests to a collection of Test.Keys.Product."""
-
-    __slots__ = ()
-    KEY = (("sku", "Edm.String"),)
-
-    def __getitem__(self, key: str) -> ProductRequest[_T]:
-        """The item with this key."""
-        return self._by_key(ProductRequest, key)

@@ -278,7 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--package", required=True, help="Python package name to write")
     gen.add_argument("--out", required=True, help="folder that receives the package")
     gen.add_argument("--client-class", help="name of the client class (default: <Container>Client)")
-    gen.add_argument("--chunk-size", type=int, default=200, help="types per module (default 200)")
+    gen.add_argument(
+        "--chunk-size", type=int, default=None,
+        help="types per module (default: one module for up to 200 types, else 25 per module)",
+    )  # fmt: skip
     gen.add_argument("--key-as-segment", action="store_true", help="single keys as /set/key (Graph, Outlook)")
     gen.add_argument("--unqualified-operations", action="store_true", help="call bound operations without namespace")
     gen.add_argument("--unqualified-enums", action="store_true", help="enum literals as 'member' (Graph)")

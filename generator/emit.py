@@ -59,13 +59,22 @@ _STDLIB_TYPES = {
 _TYPED_PREFERENCES = {"outlook.timezone": ("str | ZoneInfo | None", "prefer_timezone")}
 
 
+#: A package with up to this many types (enums included) is one `models.py`: easiest to read.
+ONE_MODULE_LIMIT = 200
+#: Types per module beyond that. Reading a type imports its module and its bases' modules, and
+#: each type costs about 30-60 µs to create, so small modules in locality order keep the first
+#: import of a large package (the whole Graph) to the few hundred types it needs.
+CHUNK_SIZE = 25
+
+
 @attrs.frozen
 class EmitOptions:
     """What the caller chooses about the emitted package."""
 
     package: str
     client_class: str | None = None
-    chunk_size: int = 200
+    #: Types per module; None: one module for up to `ONE_MODULE_LIMIT` types, else `CHUNK_SIZE` each.
+    chunk_size: int | None = None
     key_as_segment: bool = False
     qualified_operations: bool = True
     qualified_enums: bool = True
@@ -96,11 +105,15 @@ class _Plan:
         self.typedefs = model.type_definitions_by_name()
         self.builders = builder_names(model)
         ordered = _locality_order(model)
-        size = max(1, options.chunk_size)
+        if options.chunk_size is not None:
+            size = max(1, options.chunk_size)
+        else:
+            size = max(1, len(ordered)) if len(ordered) <= ONE_MODULE_LIMIT else CHUNK_SIZE
         chunks = [ordered[i : i + size] for i in range(0, len(ordered), size)] or [[]]
+        width = max(2, len(str(len(chunks) - 1)))
         self.chunks: list[tuple[str, str, list[EnumType | StructuredType]]] = []
         for i, chunk in enumerate(chunks):
-            suffix = "" if len(chunks) == 1 else f"_{i:02d}"
+            suffix = "" if len(chunks) == 1 else f"_{i:0{width}d}"
             self.chunks.append((f"models{suffix}", f"requests{suffix}", chunk))
         self.module_of: dict[str, str] = {}
         self.request_module_of: dict[str, str] = {}
@@ -411,7 +424,8 @@ class Emitter:
             if progress is not None:
                 progress(f"rendering {models_mod}.py and {requests_mod}.py ({i}/{total})")
             files[f"{models_mod}.py"] = self._render_models(models_mod, chunk)
-            files[f"{requests_mod}.py"] = self._render_requests(requests_mod, chunk)
+            if total == 1 or any(isinstance(t, StructuredType) and t.kind == "entity" for t in chunk):
+                files[f"{requests_mod}.py"] = self._render_requests(requests_mod, chunk)
             if any(isinstance(t, StructuredType) for t in chunk):
                 structure_mod = structure_module(models_mod)
                 files[f"{structure_mod}.py"] = self._render_structure(models_mod, structure_mod, chunk)

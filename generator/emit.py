@@ -556,7 +556,7 @@ class Emitter:
             {r["base"] for r in class_rows if r["base"] in ("EntityBase", "ComplexBase")}
             | ({"ODataFlag"} if any(e.is_flags for e in enums) else set())
             | ({"ODataEnum"} if any(not e.is_flags for e in enums) else set())
-            | ({"FieldSpec", "model"} if classes else set())
+            | ({"model"} if classes else set())
         )
         return self.env.get_template("models.py.jinja").render(
             enums=enums,

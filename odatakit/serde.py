@@ -36,6 +36,7 @@ __all__ = [
     "ODataObject",
     "Registry",
     "TrackedList",
+    "field_table",
     "mark_changed",
     "mark_clean",
     "model",
@@ -215,6 +216,26 @@ class FieldSpec:
     collection: bool = False
     navigation: bool = False
     enum: bool = False
+
+
+def field_table(table: str) -> tuple[FieldSpec, ...]:
+    """The fields of a table with one per line: `py_name wire type [collection] [navigation] [enum]`."""
+    out = []
+    for line in table.splitlines():
+        words = line.split()
+        if not words:
+            continue
+        if len(words) < 3:
+            raise ValueError(f"field table line {line.strip()!r}: expected a Python name, a wire name and a type")
+        py_name, wire, type_name, *flags = words
+        unknown = set(flags) - _FLAG_WORDS
+        if unknown:
+            raise ValueError(f"field table line {line.strip()!r}: unknown words {sorted(unknown)}")
+        out.append(FieldSpec(py_name, wire, type_name, "collection" in flags, "navigation" in flags, "enum" in flags))
+    return tuple(out)
+
+
+_FLAG_WORDS = frozenset({"collection", "navigation", "enum"})
 
 
 class _FieldDescriptor:
@@ -450,9 +471,13 @@ class Registry:
         self._names: dict[str, str] = {}  # qualified → class name, filled by the decorators
 
     # -- registration (called by generated modules at import) -----------------------------
-    def structured(self, qualified: str, fields: Iterable[FieldSpec]) -> Callable[[_C], _C]:
-        """Class decorator: register an entity or complex class and its fields."""
-        own = tuple(fields)
+    def structured(self, qualified: str, fields: str | Iterable[FieldSpec]) -> Callable[[_C], _C]:
+        """Class decorator: register an entity or complex class and its own fields.
+
+        Generated code passes the fields as a table, one per line: Python name, wire name,
+        type, then any of the words ``collection``, ``navigation``, ``enum`` (see `field_table`).
+        """
+        own = field_table(fields) if isinstance(fields, str) else tuple(fields)
 
         def register(cls: _C) -> _C:
             inherited: tuple[FieldSpec, ...] = ()

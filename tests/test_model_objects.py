@@ -117,3 +117,25 @@ def test_a_users_subclass_keeps_the_generated_fields(pkg: ModuleType) -> None:
     assert mine.label() == "1:a"
     assert mine == Mine(id="1", name="a")
     assert repr(mine).startswith("Mine(id='1', name='a',")
+
+
+def test_field_tables_read_one_field_per_line() -> None:
+    from odatakit.serde import FieldSpec, field_table
+
+    table = """
+    name name Edm.String
+    tags tags Edm.String collection
+    parts parts q.Part collection navigation
+    color color q.Color enum
+    """
+    assert field_table(table) == (
+        FieldSpec("name", "name", "Edm.String"),
+        FieldSpec("tags", "tags", "Edm.String", collection=True),
+        FieldSpec("parts", "parts", "q.Part", collection=True, navigation=True),
+        FieldSpec("color", "color", "q.Color", enum=True),
+    )
+    assert field_table("") == ()
+    with pytest.raises(ValueError, match=r"field table line 'a a Edm.String colection': unknown words \['colection'\]"):
+        field_table("a a Edm.String colection")
+    with pytest.raises(ValueError, match="expected a Python name, a wire name and a type"):
+        field_table("a Edm.String")

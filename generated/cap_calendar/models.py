@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from odatakit.expr import NONE
-from odatakit.serde import ComplexBase, EntityBase, FieldSpec, model
+from odatakit.serde import ComplexBase, EntityBase, model
 
 from ._registry import REGISTRY
 
@@ -34,17 +34,15 @@ if TYPE_CHECKING:
 
 @REGISTRY.structured(
     "CalendarService.users",
-    (
-        FieldSpec("id", "id", "Edm.String"),
-        FieldSpec("display_name", "displayName", "Edm.String"),
-        FieldSpec("mail", "mail", "Edm.String"),
-        FieldSpec("user_principal_name", "userPrincipalName", "Edm.String"),
-        FieldSpec(
-            "calendar_groups", "calendarGroups", "CalendarService.calendarGroups", collection=True, navigation=True
-        ),
-        FieldSpec("calendars", "calendars", "CalendarService.calendars", collection=True, navigation=True),
-        FieldSpec("events", "events", "CalendarService.events", collection=True, navigation=True),
-    ),
+    """
+    id id Edm.String
+    display_name displayName Edm.String
+    mail mail Edm.String
+    user_principal_name userPrincipalName Edm.String
+    calendar_groups calendarGroups CalendarService.calendarGroups collection navigation
+    calendars calendars CalendarService.calendars collection navigation
+    events events CalendarService.events collection navigation
+    """,
 )
 @model
 class Users(EntityBase):
@@ -70,15 +68,15 @@ class Users(EntityBase):
 
 @REGISTRY.structured(
     "CalendarService.calendarGroups",
-    (
-        FieldSpec("id", "id", "Edm.String"),
-        FieldSpec("name", "name", "Edm.String"),
-        FieldSpec("class_id", "classId", "Edm.Guid"),
-        FieldSpec("change_key", "changeKey", "Edm.String"),
-        FieldSpec("owner_id", "owner_id", "Edm.String"),
-        FieldSpec("owner", "owner", "CalendarService.users", navigation=True),
-        FieldSpec("calendars", "calendars", "CalendarService.calendars", collection=True, navigation=True),
-    ),
+    """
+    id id Edm.String
+    name name Edm.String
+    class_id classId Edm.Guid
+    change_key changeKey Edm.String
+    owner_id owner_id Edm.String
+    owner owner CalendarService.users navigation
+    calendars calendars CalendarService.calendars collection navigation
+    """,
 )
 @model
 class CalendarGroups(EntityBase):
@@ -104,18 +102,18 @@ class CalendarGroups(EntityBase):
 
 @REGISTRY.structured(
     "CalendarService.calendars",
-    (
-        FieldSpec("id", "id", "Edm.String"),
-        FieldSpec("name", "name", "Edm.String"),
-        FieldSpec("color", "color", "Edm.String"),
-        FieldSpec("is_default_calendar", "isDefaultCalendar", "Edm.Boolean"),
-        FieldSpec("can_edit", "canEdit", "Edm.Boolean"),
-        FieldSpec("owner_id", "owner_id", "Edm.String"),
-        FieldSpec("calendar_group_id", "calendarGroup_id", "Edm.String"),
-        FieldSpec("owner", "owner", "CalendarService.users", navigation=True),
-        FieldSpec("calendar_group", "calendarGroup", "CalendarService.calendarGroups", navigation=True),
-        FieldSpec("events", "events", "CalendarService.events", collection=True, navigation=True),
-    ),
+    """
+    id id Edm.String
+    name name Edm.String
+    color color Edm.String
+    is_default_calendar isDefaultCalendar Edm.Boolean
+    can_edit canEdit Edm.Boolean
+    owner_id owner_id Edm.String
+    calendar_group_id calendarGroup_id Edm.String
+    owner owner CalendarService.users navigation
+    calendar_group calendarGroup CalendarService.calendarGroups navigation
+    events events CalendarService.events collection navigation
+    """,
 )
 @model
 class Calendars(EntityBase):
@@ -158,52 +156,52 @@ class Calendars(EntityBase):
 
 @REGISTRY.structured(
     "CalendarService.events",
-    (
-        FieldSpec("id", "id", "Edm.String"),
-        FieldSpec("change_key", "changeKey", "Edm.String"),
-        FieldSpec("created_date_time", "createdDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("last_modified_date_time", "lastModifiedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("subject", "subject", "Edm.String"),
-        FieldSpec("body_preview", "bodyPreview", "Edm.String"),
-        FieldSpec("importance", "importance", "Edm.String"),
-        FieldSpec("is_all_day", "isAllDay", "Edm.Boolean"),
-        FieldSpec("is_cancelled", "isCancelled", "Edm.Boolean"),
-        FieldSpec("is_reminder_on", "isReminderOn", "Edm.Boolean"),
-        FieldSpec("reminder_minutes_before_start", "reminderMinutesBeforeStart", "Edm.Int32"),
-        FieldSpec("reminder_snoozed_until_date_time", "reminderSnoozedUntil_dateTime", "Edm.String"),
-        FieldSpec("reminder_snoozed_until_time_zone", "reminderSnoozedUntil_timeZone", "Edm.String"),
-        FieldSpec("start_date_time", "start_dateTime", "Edm.String"),
-        FieldSpec("start_time_zone", "start_timeZone", "Edm.String"),
-        FieldSpec("end_date_time", "end_dateTime", "Edm.String"),
-        FieldSpec("end_time_zone", "end_timeZone", "Edm.String"),
-        FieldSpec("show_as", "showAs", "Edm.String"),
-        FieldSpec("type", "type", "Edm.String"),
-        FieldSpec("categories", "categories", "Edm.String", collection=True),
-        FieldSpec("location_display_name", "location_displayName", "Edm.String"),
-        FieldSpec("location_location_type", "location_locationType", "Edm.String"),
-        FieldSpec("attendees", "attendees", "CalendarService.Attendee", collection=True),
-        FieldSpec("recurrence_pattern_type", "recurrence_pattern_type", "Edm.String"),
-        FieldSpec("recurrence_pattern_interval", "recurrence_pattern_interval", "Edm.Int32"),
-        FieldSpec("recurrence_pattern_days_of_week", "recurrence_pattern_daysOfWeek", "Edm.String", collection=True),
-        FieldSpec("recurrence_pattern_day_of_month", "recurrence_pattern_dayOfMonth", "Edm.Int32"),
-        FieldSpec("recurrence_pattern_month", "recurrence_pattern_month", "Edm.Int32"),
-        FieldSpec("recurrence_pattern_first_day_of_week", "recurrence_pattern_firstDayOfWeek", "Edm.String"),
-        FieldSpec("recurrence_pattern_index", "recurrence_pattern_index", "Edm.String"),
-        FieldSpec("recurrence_range_type", "recurrence_range_type", "Edm.String"),
-        FieldSpec("recurrence_range_start_date", "recurrence_range_startDate", "Edm.Date"),
-        FieldSpec("recurrence_range_end_date", "recurrence_range_endDate", "Edm.Date"),
-        FieldSpec("recurrence_range_number_of_occurrences", "recurrence_range_numberOfOccurrences", "Edm.Int32"),
-        FieldSpec("recurrence_range_recurrence_time_zone", "recurrence_range_recurrenceTimeZone", "Edm.String"),
-        FieldSpec("response_status_response", "responseStatus_response", "Edm.String"),
-        FieldSpec("response_status_time", "responseStatus_time", "Edm.DateTimeOffset"),
-        FieldSpec("response_comment", "responseComment", "Edm.String"),
-        FieldSpec("response_sent", "responseSent", "Edm.Boolean"),
-        FieldSpec("owner_id", "owner_id", "Edm.String"),
-        FieldSpec("calendar_id", "calendar_id", "Edm.String"),
-        FieldSpec("owner", "owner", "CalendarService.users", navigation=True),
-        FieldSpec("calendar", "calendar", "CalendarService.calendars", navigation=True),
-        FieldSpec("attachments", "attachments", "CalendarService.attachments", collection=True, navigation=True),
-    ),
+    """
+    id id Edm.String
+    change_key changeKey Edm.String
+    created_date_time createdDateTime Edm.DateTimeOffset
+    last_modified_date_time lastModifiedDateTime Edm.DateTimeOffset
+    subject subject Edm.String
+    body_preview bodyPreview Edm.String
+    importance importance Edm.String
+    is_all_day isAllDay Edm.Boolean
+    is_cancelled isCancelled Edm.Boolean
+    is_reminder_on isReminderOn Edm.Boolean
+    reminder_minutes_before_start reminderMinutesBeforeStart Edm.Int32
+    reminder_snoozed_until_date_time reminderSnoozedUntil_dateTime Edm.String
+    reminder_snoozed_until_time_zone reminderSnoozedUntil_timeZone Edm.String
+    start_date_time start_dateTime Edm.String
+    start_time_zone start_timeZone Edm.String
+    end_date_time end_dateTime Edm.String
+    end_time_zone end_timeZone Edm.String
+    show_as showAs Edm.String
+    type type Edm.String
+    categories categories Edm.String collection
+    location_display_name location_displayName Edm.String
+    location_location_type location_locationType Edm.String
+    attendees attendees CalendarService.Attendee collection
+    recurrence_pattern_type recurrence_pattern_type Edm.String
+    recurrence_pattern_interval recurrence_pattern_interval Edm.Int32
+    recurrence_pattern_days_of_week recurrence_pattern_daysOfWeek Edm.String collection
+    recurrence_pattern_day_of_month recurrence_pattern_dayOfMonth Edm.Int32
+    recurrence_pattern_month recurrence_pattern_month Edm.Int32
+    recurrence_pattern_first_day_of_week recurrence_pattern_firstDayOfWeek Edm.String
+    recurrence_pattern_index recurrence_pattern_index Edm.String
+    recurrence_range_type recurrence_range_type Edm.String
+    recurrence_range_start_date recurrence_range_startDate Edm.Date
+    recurrence_range_end_date recurrence_range_endDate Edm.Date
+    recurrence_range_number_of_occurrences recurrence_range_numberOfOccurrences Edm.Int32
+    recurrence_range_recurrence_time_zone recurrence_range_recurrenceTimeZone Edm.String
+    response_status_response responseStatus_response Edm.String
+    response_status_time responseStatus_time Edm.DateTimeOffset
+    response_comment responseComment Edm.String
+    response_sent responseSent Edm.Boolean
+    owner_id owner_id Edm.String
+    calendar_id calendar_id Edm.String
+    owner owner CalendarService.users navigation
+    calendar calendar CalendarService.calendars navigation
+    attachments attachments CalendarService.attachments collection navigation
+    """,
 )
 @model
 class Events(EntityBase):
@@ -348,10 +346,10 @@ class Events(EntityBase):
 
 @REGISTRY.structured(
     "CalendarService.Attendee",
-    (
-        FieldSpec("type", "type", "Edm.String"),
-        FieldSpec("email_address", "emailAddress", "CalendarService.EmailAddress"),
-    ),
+    """
+    type type Edm.String
+    email_address emailAddress CalendarService.EmailAddress
+    """,
 )
 @model
 class Attendee(ComplexBase):
@@ -367,10 +365,10 @@ class Attendee(ComplexBase):
 
 @REGISTRY.structured(
     "CalendarService.EmailAddress",
-    (
-        FieldSpec("name", "name", "Edm.String"),
-        FieldSpec("address", "address", "Edm.String"),
-    ),
+    """
+    name name Edm.String
+    address address Edm.String
+    """,
 )
 @model
 class EmailAddress(ComplexBase):
@@ -386,17 +384,17 @@ class EmailAddress(ComplexBase):
 
 @REGISTRY.structured(
     "CalendarService.attachments",
-    (
-        FieldSpec("id", "id", "Edm.String"),
-        FieldSpec("name", "name", "Edm.String"),
-        FieldSpec("content_type", "contentType", "Edm.String"),
-        FieldSpec("size", "size", "Edm.Int32"),
-        FieldSpec("is_inline", "isInline", "Edm.Boolean"),
-        FieldSpec("last_modified_date_time", "lastModifiedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("content_bytes", "contentBytes", "Edm.Binary"),
-        FieldSpec("event_id", "event_id", "Edm.String"),
-        FieldSpec("event", "event", "CalendarService.events", navigation=True),
-    ),
+    """
+    id id Edm.String
+    name name Edm.String
+    content_type contentType Edm.String
+    size size Edm.Int32
+    is_inline isInline Edm.Boolean
+    last_modified_date_time lastModifiedDateTime Edm.DateTimeOffset
+    content_bytes contentBytes Edm.Binary
+    event_id event_id Edm.String
+    event event CalendarService.events navigation
+    """,
 )
 @model
 class Attachments(EntityBase):
@@ -436,17 +434,15 @@ class Attachments(EntityBase):
 
 @REGISTRY.structured(
     "CalendarService.me",
-    (
-        FieldSpec("id", "id", "Edm.String"),
-        FieldSpec("display_name", "displayName", "Edm.String"),
-        FieldSpec("mail", "mail", "Edm.String"),
-        FieldSpec("user_principal_name", "userPrincipalName", "Edm.String"),
-        FieldSpec(
-            "calendar_groups", "calendarGroups", "CalendarService.calendarGroups", collection=True, navigation=True
-        ),
-        FieldSpec("calendars", "calendars", "CalendarService.calendars", collection=True, navigation=True),
-        FieldSpec("events", "events", "CalendarService.events", collection=True, navigation=True),
-    ),
+    """
+    id id Edm.String
+    display_name displayName Edm.String
+    mail mail Edm.String
+    user_principal_name userPrincipalName Edm.String
+    calendar_groups calendarGroups CalendarService.calendarGroups collection navigation
+    calendars calendars CalendarService.calendars collection navigation
+    events events CalendarService.events collection navigation
+    """,
 )
 @model
 class Me(EntityBase):
@@ -472,10 +468,10 @@ class Me(EntityBase):
 
 @REGISTRY.structured(
     "CalendarService.DateTimeTimeZone",
-    (
-        FieldSpec("date_time", "dateTime", "Edm.String"),
-        FieldSpec("time_zone", "timeZone", "Edm.String"),
-    ),
+    """
+    date_time dateTime Edm.String
+    time_zone timeZone Edm.String
+    """,
 )
 @model
 class DateTimeTimeZone(ComplexBase):

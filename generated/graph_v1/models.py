@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from odatakit.expr import NONE
-from odatakit.serde import ComplexBase, EntityBase, FieldSpec, ODataEnum, ODataFlag, model
+from odatakit.serde import ComplexBase, EntityBase, ODataEnum, ODataFlag, model
 
 from ._registry import REGISTRY
 
@@ -439,7 +439,9 @@ class RecipientScopeType(ODataFlag):
 
 @REGISTRY.structured(
     "microsoft.graph.entity",
-    (FieldSpec("id", "id", "Edm.String"),),
+    """
+    id id Edm.String
+    """,
 )
 @model
 class Entity(EntityBase):
@@ -453,7 +455,9 @@ class Entity(EntityBase):
 
 @REGISTRY.structured(
     "microsoft.graph.directoryObject",
-    (FieldSpec("deleted_date_time", "deletedDateTime", "Edm.DateTimeOffset"),),
+    """
+    deleted_date_time deletedDateTime Edm.DateTimeOffset
+    """,
 )
 @model
 class DirectoryObject(Entity):
@@ -467,114 +471,72 @@ class DirectoryObject(Entity):
 
 @REGISTRY.structured(
     "microsoft.graph.group",
-    (
-        FieldSpec("access_type", "accessType", "microsoft.graph.groupAccessType", enum=True),
-        FieldSpec("allow_external_senders", "allowExternalSenders", "Edm.Boolean"),
-        FieldSpec("assigned_labels", "assignedLabels", "microsoft.graph.assignedLabel", collection=True),
-        FieldSpec("assigned_licenses", "assignedLicenses", "microsoft.graph.assignedLicense", collection=True),
-        FieldSpec("auto_subscribe_new_members", "autoSubscribeNewMembers", "Edm.Boolean"),
-        FieldSpec("classification", "classification", "Edm.String"),
-        FieldSpec("created_date_time", "createdDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("description", "description", "Edm.String"),
-        FieldSpec("display_name", "displayName", "Edm.String"),
-        FieldSpec("expiration_date_time", "expirationDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("group_types", "groupTypes", "Edm.String", collection=True),
-        FieldSpec("has_members_with_license_errors", "hasMembersWithLicenseErrors", "Edm.Boolean"),
-        FieldSpec("hide_from_address_lists", "hideFromAddressLists", "Edm.Boolean"),
-        FieldSpec("hide_from_outlook_clients", "hideFromOutlookClients", "Edm.Boolean"),
-        FieldSpec("info_catalogs", "infoCatalogs", "Edm.String", collection=True),
-        FieldSpec("is_archived", "isArchived", "Edm.Boolean"),
-        FieldSpec("is_assignable_to_role", "isAssignableToRole", "Edm.Boolean"),
-        FieldSpec("is_favorite", "isFavorite", "Edm.Boolean"),
-        FieldSpec("is_management_restricted", "isManagementRestricted", "Edm.Boolean"),
-        FieldSpec("is_subscribed_by_mail", "isSubscribedByMail", "Edm.Boolean"),
-        FieldSpec("license_processing_state", "licenseProcessingState", "microsoft.graph.licenseProcessingState"),
-        FieldSpec("mail", "mail", "Edm.String"),
-        FieldSpec("mail_enabled", "mailEnabled", "Edm.Boolean"),
-        FieldSpec("mail_nickname", "mailNickname", "Edm.String"),
-        FieldSpec("membership_rule", "membershipRule", "Edm.String"),
-        FieldSpec("membership_rule_processing_state", "membershipRuleProcessingState", "Edm.String"),
-        FieldSpec("on_premises_domain_name", "onPremisesDomainName", "Edm.String"),
-        FieldSpec(
-            "on_premises_extension_attributes",
-            "onPremisesExtensionAttributes",
-            "microsoft.graph.onPremisesExtensionAttributes",
-        ),
-        FieldSpec("on_premises_last_sync_date_time", "onPremisesLastSyncDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("on_premises_net_bios_name", "onPremisesNetBiosName", "Edm.String"),
-        FieldSpec(
-            "on_premises_provisioning_errors",
-            "onPremisesProvisioningErrors",
-            "microsoft.graph.onPremisesProvisioningError",
-            collection=True,
-        ),
-        FieldSpec("on_premises_sam_account_name", "onPremisesSamAccountName", "Edm.String"),
-        FieldSpec("on_premises_security_identifier", "onPremisesSecurityIdentifier", "Edm.String"),
-        FieldSpec("on_premises_sync_enabled", "onPremisesSyncEnabled", "Edm.Boolean"),
-        FieldSpec("organization_id", "organizationId", "Edm.String"),
-        FieldSpec("preferred_data_location", "preferredDataLocation", "Edm.String"),
-        FieldSpec("preferred_language", "preferredLanguage", "Edm.String"),
-        FieldSpec("proxy_addresses", "proxyAddresses", "Edm.String", collection=True),
-        FieldSpec("renewed_date_time", "renewedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("resource_behavior_options", "resourceBehaviorOptions", "Edm.String", collection=True),
-        FieldSpec("resource_provisioning_options", "resourceProvisioningOptions", "Edm.String", collection=True),
-        FieldSpec("security_enabled", "securityEnabled", "Edm.Boolean"),
-        FieldSpec("security_identifier", "securityIdentifier", "Edm.String"),
-        FieldSpec(
-            "service_provisioning_errors",
-            "serviceProvisioningErrors",
-            "microsoft.graph.serviceProvisioningError",
-            collection=True,
-        ),
-        FieldSpec("theme", "theme", "Edm.String"),
-        FieldSpec("unique_name", "uniqueName", "Edm.String"),
-        FieldSpec("unseen_conversations_count", "unseenConversationsCount", "Edm.Int32"),
-        FieldSpec("unseen_count", "unseenCount", "Edm.Int32"),
-        FieldSpec("unseen_messages_count", "unseenMessagesCount", "Edm.Int32"),
-        FieldSpec("visibility", "visibility", "Edm.String"),
-        FieldSpec("welcome_message_enabled", "welcomeMessageEnabled", "Edm.Boolean"),
-        FieldSpec(
-            "accepted_senders", "acceptedSenders", "microsoft.graph.directoryObject", collection=True, navigation=True
-        ),
-        FieldSpec("calendar", "calendar", "microsoft.graph.calendar", navigation=True),
-        FieldSpec("calendar_view", "calendarView", "microsoft.graph.event", collection=True, navigation=True),
-        FieldSpec("created_on_behalf_of", "createdOnBehalfOf", "microsoft.graph.directoryObject", navigation=True),
-        FieldSpec("events", "events", "microsoft.graph.event", collection=True, navigation=True),
-        FieldSpec("member_of", "memberOf", "microsoft.graph.directoryObject", collection=True, navigation=True),
-        FieldSpec("members", "members", "microsoft.graph.directoryObject", collection=True, navigation=True),
-        FieldSpec(
-            "members_with_license_errors",
-            "membersWithLicenseErrors",
-            "microsoft.graph.directoryObject",
-            collection=True,
-            navigation=True,
-        ),
-        FieldSpec("owners", "owners", "microsoft.graph.directoryObject", collection=True, navigation=True),
-        FieldSpec(
-            "permission_grants",
-            "permissionGrants",
-            "microsoft.graph.resourceSpecificPermissionGrant",
-            collection=True,
-            navigation=True,
-        ),
-        FieldSpec(
-            "rejected_senders", "rejectedSenders", "microsoft.graph.directoryObject", collection=True, navigation=True
-        ),
-        FieldSpec(
-            "transitive_member_of",
-            "transitiveMemberOf",
-            "microsoft.graph.directoryObject",
-            collection=True,
-            navigation=True,
-        ),
-        FieldSpec(
-            "transitive_members",
-            "transitiveMembers",
-            "microsoft.graph.directoryObject",
-            collection=True,
-            navigation=True,
-        ),
-    ),
+    """
+    access_type accessType microsoft.graph.groupAccessType enum
+    allow_external_senders allowExternalSenders Edm.Boolean
+    assigned_labels assignedLabels microsoft.graph.assignedLabel collection
+    assigned_licenses assignedLicenses microsoft.graph.assignedLicense collection
+    auto_subscribe_new_members autoSubscribeNewMembers Edm.Boolean
+    classification classification Edm.String
+    created_date_time createdDateTime Edm.DateTimeOffset
+    description description Edm.String
+    display_name displayName Edm.String
+    expiration_date_time expirationDateTime Edm.DateTimeOffset
+    group_types groupTypes Edm.String collection
+    has_members_with_license_errors hasMembersWithLicenseErrors Edm.Boolean
+    hide_from_address_lists hideFromAddressLists Edm.Boolean
+    hide_from_outlook_clients hideFromOutlookClients Edm.Boolean
+    info_catalogs infoCatalogs Edm.String collection
+    is_archived isArchived Edm.Boolean
+    is_assignable_to_role isAssignableToRole Edm.Boolean
+    is_favorite isFavorite Edm.Boolean
+    is_management_restricted isManagementRestricted Edm.Boolean
+    is_subscribed_by_mail isSubscribedByMail Edm.Boolean
+    license_processing_state licenseProcessingState microsoft.graph.licenseProcessingState
+    mail mail Edm.String
+    mail_enabled mailEnabled Edm.Boolean
+    mail_nickname mailNickname Edm.String
+    membership_rule membershipRule Edm.String
+    membership_rule_processing_state membershipRuleProcessingState Edm.String
+    on_premises_domain_name onPremisesDomainName Edm.String
+    on_premises_extension_attributes onPremisesExtensionAttributes microsoft.graph.onPremisesExtensionAttributes
+    on_premises_last_sync_date_time onPremisesLastSyncDateTime Edm.DateTimeOffset
+    on_premises_net_bios_name onPremisesNetBiosName Edm.String
+    on_premises_provisioning_errors onPremisesProvisioningErrors microsoft.graph.onPremisesProvisioningError collection
+    on_premises_sam_account_name onPremisesSamAccountName Edm.String
+    on_premises_security_identifier onPremisesSecurityIdentifier Edm.String
+    on_premises_sync_enabled onPremisesSyncEnabled Edm.Boolean
+    organization_id organizationId Edm.String
+    preferred_data_location preferredDataLocation Edm.String
+    preferred_language preferredLanguage Edm.String
+    proxy_addresses proxyAddresses Edm.String collection
+    renewed_date_time renewedDateTime Edm.DateTimeOffset
+    resource_behavior_options resourceBehaviorOptions Edm.String collection
+    resource_provisioning_options resourceProvisioningOptions Edm.String collection
+    security_enabled securityEnabled Edm.Boolean
+    security_identifier securityIdentifier Edm.String
+    service_provisioning_errors serviceProvisioningErrors microsoft.graph.serviceProvisioningError collection
+    theme theme Edm.String
+    unique_name uniqueName Edm.String
+    unseen_conversations_count unseenConversationsCount Edm.Int32
+    unseen_count unseenCount Edm.Int32
+    unseen_messages_count unseenMessagesCount Edm.Int32
+    visibility visibility Edm.String
+    welcome_message_enabled welcomeMessageEnabled Edm.Boolean
+    accepted_senders acceptedSenders microsoft.graph.directoryObject collection navigation
+    calendar calendar microsoft.graph.calendar navigation
+    calendar_view calendarView microsoft.graph.event collection navigation
+    created_on_behalf_of createdOnBehalfOf microsoft.graph.directoryObject navigation
+    events events microsoft.graph.event collection navigation
+    member_of memberOf microsoft.graph.directoryObject collection navigation
+    members members microsoft.graph.directoryObject collection navigation
+    members_with_license_errors membersWithLicenseErrors microsoft.graph.directoryObject collection navigation
+    owners owners microsoft.graph.directoryObject collection navigation
+    permission_grants permissionGrants microsoft.graph.resourceSpecificPermissionGrant collection navigation
+    rejected_senders rejectedSenders microsoft.graph.directoryObject collection navigation
+    transitive_member_of transitiveMemberOf microsoft.graph.directoryObject collection navigation
+    transitive_members transitiveMembers microsoft.graph.directoryObject collection navigation
+    """,
 )
 @model
 class Group(DirectoryObject):
@@ -787,10 +749,10 @@ class Group(DirectoryObject):
 
 @REGISTRY.structured(
     "microsoft.graph.assignedLabel",
-    (
-        FieldSpec("display_name", "displayName", "Edm.String"),
-        FieldSpec("label_id", "labelId", "Edm.String"),
-    ),
+    """
+    display_name displayName Edm.String
+    label_id labelId Edm.String
+    """,
 )
 @model
 class AssignedLabel(ComplexBase):
@@ -806,10 +768,10 @@ class AssignedLabel(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.assignedLicense",
-    (
-        FieldSpec("disabled_plans", "disabledPlans", "Edm.Guid", collection=True),
-        FieldSpec("sku_id", "skuId", "Edm.Guid"),
-    ),
+    """
+    disabled_plans disabledPlans Edm.Guid collection
+    sku_id skuId Edm.Guid
+    """,
 )
 @model
 class AssignedLicense(ComplexBase):
@@ -825,7 +787,9 @@ class AssignedLicense(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.licenseProcessingState",
-    (FieldSpec("state", "state", "Edm.String"),),
+    """
+    state state Edm.String
+    """,
 )
 @model
 class LicenseProcessingState(ComplexBase):
@@ -839,23 +803,23 @@ class LicenseProcessingState(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.onPremisesExtensionAttributes",
-    (
-        FieldSpec("extension_attribute1", "extensionAttribute1", "Edm.String"),
-        FieldSpec("extension_attribute10", "extensionAttribute10", "Edm.String"),
-        FieldSpec("extension_attribute11", "extensionAttribute11", "Edm.String"),
-        FieldSpec("extension_attribute12", "extensionAttribute12", "Edm.String"),
-        FieldSpec("extension_attribute13", "extensionAttribute13", "Edm.String"),
-        FieldSpec("extension_attribute14", "extensionAttribute14", "Edm.String"),
-        FieldSpec("extension_attribute15", "extensionAttribute15", "Edm.String"),
-        FieldSpec("extension_attribute2", "extensionAttribute2", "Edm.String"),
-        FieldSpec("extension_attribute3", "extensionAttribute3", "Edm.String"),
-        FieldSpec("extension_attribute4", "extensionAttribute4", "Edm.String"),
-        FieldSpec("extension_attribute5", "extensionAttribute5", "Edm.String"),
-        FieldSpec("extension_attribute6", "extensionAttribute6", "Edm.String"),
-        FieldSpec("extension_attribute7", "extensionAttribute7", "Edm.String"),
-        FieldSpec("extension_attribute8", "extensionAttribute8", "Edm.String"),
-        FieldSpec("extension_attribute9", "extensionAttribute9", "Edm.String"),
-    ),
+    """
+    extension_attribute1 extensionAttribute1 Edm.String
+    extension_attribute10 extensionAttribute10 Edm.String
+    extension_attribute11 extensionAttribute11 Edm.String
+    extension_attribute12 extensionAttribute12 Edm.String
+    extension_attribute13 extensionAttribute13 Edm.String
+    extension_attribute14 extensionAttribute14 Edm.String
+    extension_attribute15 extensionAttribute15 Edm.String
+    extension_attribute2 extensionAttribute2 Edm.String
+    extension_attribute3 extensionAttribute3 Edm.String
+    extension_attribute4 extensionAttribute4 Edm.String
+    extension_attribute5 extensionAttribute5 Edm.String
+    extension_attribute6 extensionAttribute6 Edm.String
+    extension_attribute7 extensionAttribute7 Edm.String
+    extension_attribute8 extensionAttribute8 Edm.String
+    extension_attribute9 extensionAttribute9 Edm.String
+    """,
 )
 @model
 class OnPremisesExtensionAttributes(ComplexBase):
@@ -913,12 +877,12 @@ class OnPremisesExtensionAttributes(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.onPremisesProvisioningError",
-    (
-        FieldSpec("category", "category", "Edm.String"),
-        FieldSpec("occurred_date_time", "occurredDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("property_causing_error", "propertyCausingError", "Edm.String"),
-        FieldSpec("value", "value", "Edm.String"),
-    ),
+    """
+    category category Edm.String
+    occurred_date_time occurredDateTime Edm.DateTimeOffset
+    property_causing_error propertyCausingError Edm.String
+    value value Edm.String
+    """,
 )
 @model
 class OnPremisesProvisioningError(ComplexBase):
@@ -938,11 +902,11 @@ class OnPremisesProvisioningError(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.serviceProvisioningError",
-    (
-        FieldSpec("created_date_time", "createdDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("is_resolved", "isResolved", "Edm.Boolean"),
-        FieldSpec("service_instance", "serviceInstance", "Edm.String"),
-    ),
+    """
+    created_date_time createdDateTime Edm.DateTimeOffset
+    is_resolved isResolved Edm.Boolean
+    service_instance serviceInstance Edm.String
+    """,
 )
 @model
 class ServiceProvisioningError(ComplexBase):
@@ -960,13 +924,13 @@ class ServiceProvisioningError(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.resourceSpecificPermissionGrant",
-    (
-        FieldSpec("client_app_id", "clientAppId", "Edm.String"),
-        FieldSpec("client_id", "clientId", "Edm.String"),
-        FieldSpec("permission", "permission", "Edm.String"),
-        FieldSpec("permission_type", "permissionType", "Edm.String"),
-        FieldSpec("resource_app_id", "resourceAppId", "Edm.String"),
-    ),
+    """
+    client_app_id clientAppId Edm.String
+    client_id clientId Edm.String
+    permission permission Edm.String
+    permission_type permissionType Edm.String
+    resource_app_id resourceAppId Edm.String
+    """,
 )
 @model
 class ResourceSpecificPermissionGrant(DirectoryObject):
@@ -988,149 +952,104 @@ class ResourceSpecificPermissionGrant(DirectoryObject):
 
 @REGISTRY.structured(
     "microsoft.graph.user",
-    (
-        FieldSpec("about_me", "aboutMe", "Edm.String"),
-        FieldSpec("account_enabled", "accountEnabled", "Edm.Boolean"),
-        FieldSpec("age_group", "ageGroup", "Edm.String"),
-        FieldSpec("assigned_licenses", "assignedLicenses", "microsoft.graph.assignedLicense", collection=True),
-        FieldSpec("assigned_plans", "assignedPlans", "microsoft.graph.assignedPlan", collection=True),
-        FieldSpec("authorization_info", "authorizationInfo", "microsoft.graph.authorizationInfo"),
-        FieldSpec("birthday", "birthday", "Edm.DateTimeOffset"),
-        FieldSpec("business_phones", "businessPhones", "Edm.String", collection=True),
-        FieldSpec("city", "city", "Edm.String"),
-        FieldSpec("company_name", "companyName", "Edm.String"),
-        FieldSpec("consent_provided_for_minor", "consentProvidedForMinor", "Edm.String"),
-        FieldSpec("country", "country", "Edm.String"),
-        FieldSpec("created_date_time", "createdDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("creation_type", "creationType", "Edm.String"),
-        FieldSpec(
-            "custom_security_attributes", "customSecurityAttributes", "microsoft.graph.customSecurityAttributeValue"
-        ),
-        FieldSpec("department", "department", "Edm.String"),
-        FieldSpec("device_enrollment_limit", "deviceEnrollmentLimit", "Edm.Int32"),
-        FieldSpec("display_name", "displayName", "Edm.String"),
-        FieldSpec("employee_hire_date", "employeeHireDate", "Edm.DateTimeOffset"),
-        FieldSpec("employee_id", "employeeId", "Edm.String"),
-        FieldSpec("employee_leave_date_time", "employeeLeaveDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("employee_org_data", "employeeOrgData", "microsoft.graph.employeeOrgData"),
-        FieldSpec("employee_type", "employeeType", "Edm.String"),
-        FieldSpec("external_user_state", "externalUserState", "Edm.String"),
-        FieldSpec("external_user_state_change_date_time", "externalUserStateChangeDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("fax_number", "faxNumber", "Edm.String"),
-        FieldSpec("given_name", "givenName", "Edm.String"),
-        FieldSpec("hire_date", "hireDate", "Edm.DateTimeOffset"),
-        FieldSpec("identities", "identities", "microsoft.graph.objectIdentity", collection=True),
-        FieldSpec("identity_parent_id", "identityParentId", "Edm.String"),
-        FieldSpec("im_addresses", "imAddresses", "Edm.String", collection=True),
-        FieldSpec("interests", "interests", "Edm.String", collection=True),
-        FieldSpec("is_management_restricted", "isManagementRestricted", "Edm.Boolean"),
-        FieldSpec("is_resource_account", "isResourceAccount", "Edm.Boolean"),
-        FieldSpec("job_title", "jobTitle", "Edm.String"),
-        FieldSpec("last_password_change_date_time", "lastPasswordChangeDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("legal_age_group_classification", "legalAgeGroupClassification", "Edm.String"),
-        FieldSpec(
-            "license_assignment_states",
-            "licenseAssignmentStates",
-            "microsoft.graph.licenseAssignmentState",
-            collection=True,
-        ),
-        FieldSpec("mail", "mail", "Edm.String"),
-        FieldSpec("mailbox_settings", "mailboxSettings", "microsoft.graph.mailboxSettings"),
-        FieldSpec("mail_nickname", "mailNickname", "Edm.String"),
-        FieldSpec("mobile_phone", "mobilePhone", "Edm.String"),
-        FieldSpec("my_site", "mySite", "Edm.String"),
-        FieldSpec("office_location", "officeLocation", "Edm.String"),
-        FieldSpec("on_premises_distinguished_name", "onPremisesDistinguishedName", "Edm.String"),
-        FieldSpec("on_premises_domain_name", "onPremisesDomainName", "Edm.String"),
-        FieldSpec(
-            "on_premises_extension_attributes",
-            "onPremisesExtensionAttributes",
-            "microsoft.graph.onPremisesExtensionAttributes",
-        ),
-        FieldSpec("on_premises_immutable_id", "onPremisesImmutableId", "Edm.String"),
-        FieldSpec("on_premises_last_sync_date_time", "onPremisesLastSyncDateTime", "Edm.DateTimeOffset"),
-        FieldSpec(
-            "on_premises_provisioning_errors",
-            "onPremisesProvisioningErrors",
-            "microsoft.graph.onPremisesProvisioningError",
-            collection=True,
-        ),
-        FieldSpec("on_premises_sam_account_name", "onPremisesSamAccountName", "Edm.String"),
-        FieldSpec("on_premises_security_identifier", "onPremisesSecurityIdentifier", "Edm.String"),
-        FieldSpec("on_premises_sync_enabled", "onPremisesSyncEnabled", "Edm.Boolean"),
-        FieldSpec("on_premises_user_principal_name", "onPremisesUserPrincipalName", "Edm.String"),
-        FieldSpec("other_mails", "otherMails", "Edm.String", collection=True),
-        FieldSpec("password_policies", "passwordPolicies", "Edm.String"),
-        FieldSpec("password_profile", "passwordProfile", "microsoft.graph.passwordProfile"),
-        FieldSpec("past_projects", "pastProjects", "Edm.String", collection=True),
-        FieldSpec("postal_code", "postalCode", "Edm.String"),
-        FieldSpec("preferred_data_location", "preferredDataLocation", "Edm.String"),
-        FieldSpec("preferred_language", "preferredLanguage", "Edm.String"),
-        FieldSpec("preferred_name", "preferredName", "Edm.String"),
-        FieldSpec("print", "print", "microsoft.graph.userPrint"),
-        FieldSpec("provisioned_plans", "provisionedPlans", "microsoft.graph.provisionedPlan", collection=True),
-        FieldSpec("proxy_addresses", "proxyAddresses", "Edm.String", collection=True),
-        FieldSpec("responsibilities", "responsibilities", "Edm.String", collection=True),
-        FieldSpec("schools", "schools", "Edm.String", collection=True),
-        FieldSpec("security_identifier", "securityIdentifier", "Edm.String"),
-        FieldSpec(
-            "service_provisioning_errors",
-            "serviceProvisioningErrors",
-            "microsoft.graph.serviceProvisioningError",
-            collection=True,
-        ),
-        FieldSpec("show_in_address_list", "showInAddressList", "Edm.Boolean"),
-        FieldSpec("sign_in_activity", "signInActivity", "microsoft.graph.signInActivity"),
-        FieldSpec("sign_in_sessions_valid_from_date_time", "signInSessionsValidFromDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("skills", "skills", "Edm.String", collection=True),
-        FieldSpec("state", "state", "Edm.String"),
-        FieldSpec("street_address", "streetAddress", "Edm.String"),
-        FieldSpec("surname", "surname", "Edm.String"),
-        FieldSpec("usage_location", "usageLocation", "Edm.String"),
-        FieldSpec("user_principal_name", "userPrincipalName", "Edm.String"),
-        FieldSpec("user_type", "userType", "Edm.String"),
-        FieldSpec("calendar", "calendar", "microsoft.graph.calendar", navigation=True),
-        FieldSpec(
-            "calendar_groups", "calendarGroups", "microsoft.graph.calendarGroup", collection=True, navigation=True
-        ),
-        FieldSpec("calendars", "calendars", "microsoft.graph.calendar", collection=True, navigation=True),
-        FieldSpec("calendar_view", "calendarView", "microsoft.graph.event", collection=True, navigation=True),
-        FieldSpec(
-            "created_objects", "createdObjects", "microsoft.graph.directoryObject", collection=True, navigation=True
-        ),
-        FieldSpec(
-            "direct_reports", "directReports", "microsoft.graph.directoryObject", collection=True, navigation=True
-        ),
-        FieldSpec("events", "events", "microsoft.graph.event", collection=True, navigation=True),
-        FieldSpec("manager", "manager", "microsoft.graph.directoryObject", navigation=True),
-        FieldSpec("member_of", "memberOf", "microsoft.graph.directoryObject", collection=True, navigation=True),
-        FieldSpec("messages", "messages", "microsoft.graph.message", collection=True, navigation=True),
-        FieldSpec("owned_devices", "ownedDevices", "microsoft.graph.directoryObject", collection=True, navigation=True),
-        FieldSpec("owned_objects", "ownedObjects", "microsoft.graph.directoryObject", collection=True, navigation=True),
-        FieldSpec(
-            "permission_grants",
-            "permissionGrants",
-            "microsoft.graph.resourceSpecificPermissionGrant",
-            collection=True,
-            navigation=True,
-        ),
-        FieldSpec(
-            "registered_devices",
-            "registeredDevices",
-            "microsoft.graph.directoryObject",
-            collection=True,
-            navigation=True,
-        ),
-        FieldSpec("sponsor_of", "sponsorOf", "microsoft.graph.directoryObject", collection=True, navigation=True),
-        FieldSpec("sponsors", "sponsors", "microsoft.graph.directoryObject", collection=True, navigation=True),
-        FieldSpec(
-            "transitive_member_of",
-            "transitiveMemberOf",
-            "microsoft.graph.directoryObject",
-            collection=True,
-            navigation=True,
-        ),
-    ),
+    """
+    about_me aboutMe Edm.String
+    account_enabled accountEnabled Edm.Boolean
+    age_group ageGroup Edm.String
+    assigned_licenses assignedLicenses microsoft.graph.assignedLicense collection
+    assigned_plans assignedPlans microsoft.graph.assignedPlan collection
+    authorization_info authorizationInfo microsoft.graph.authorizationInfo
+    birthday birthday Edm.DateTimeOffset
+    business_phones businessPhones Edm.String collection
+    city city Edm.String
+    company_name companyName Edm.String
+    consent_provided_for_minor consentProvidedForMinor Edm.String
+    country country Edm.String
+    created_date_time createdDateTime Edm.DateTimeOffset
+    creation_type creationType Edm.String
+    custom_security_attributes customSecurityAttributes microsoft.graph.customSecurityAttributeValue
+    department department Edm.String
+    device_enrollment_limit deviceEnrollmentLimit Edm.Int32
+    display_name displayName Edm.String
+    employee_hire_date employeeHireDate Edm.DateTimeOffset
+    employee_id employeeId Edm.String
+    employee_leave_date_time employeeLeaveDateTime Edm.DateTimeOffset
+    employee_org_data employeeOrgData microsoft.graph.employeeOrgData
+    employee_type employeeType Edm.String
+    external_user_state externalUserState Edm.String
+    external_user_state_change_date_time externalUserStateChangeDateTime Edm.DateTimeOffset
+    fax_number faxNumber Edm.String
+    given_name givenName Edm.String
+    hire_date hireDate Edm.DateTimeOffset
+    identities identities microsoft.graph.objectIdentity collection
+    identity_parent_id identityParentId Edm.String
+    im_addresses imAddresses Edm.String collection
+    interests interests Edm.String collection
+    is_management_restricted isManagementRestricted Edm.Boolean
+    is_resource_account isResourceAccount Edm.Boolean
+    job_title jobTitle Edm.String
+    last_password_change_date_time lastPasswordChangeDateTime Edm.DateTimeOffset
+    legal_age_group_classification legalAgeGroupClassification Edm.String
+    license_assignment_states licenseAssignmentStates microsoft.graph.licenseAssignmentState collection
+    mail mail Edm.String
+    mailbox_settings mailboxSettings microsoft.graph.mailboxSettings
+    mail_nickname mailNickname Edm.String
+    mobile_phone mobilePhone Edm.String
+    my_site mySite Edm.String
+    office_location officeLocation Edm.String
+    on_premises_distinguished_name onPremisesDistinguishedName Edm.String
+    on_premises_domain_name onPremisesDomainName Edm.String
+    on_premises_extension_attributes onPremisesExtensionAttributes microsoft.graph.onPremisesExtensionAttributes
+    on_premises_immutable_id onPremisesImmutableId Edm.String
+    on_premises_last_sync_date_time onPremisesLastSyncDateTime Edm.DateTimeOffset
+    on_premises_provisioning_errors onPremisesProvisioningErrors microsoft.graph.onPremisesProvisioningError collection
+    on_premises_sam_account_name onPremisesSamAccountName Edm.String
+    on_premises_security_identifier onPremisesSecurityIdentifier Edm.String
+    on_premises_sync_enabled onPremisesSyncEnabled Edm.Boolean
+    on_premises_user_principal_name onPremisesUserPrincipalName Edm.String
+    other_mails otherMails Edm.String collection
+    password_policies passwordPolicies Edm.String
+    password_profile passwordProfile microsoft.graph.passwordProfile
+    past_projects pastProjects Edm.String collection
+    postal_code postalCode Edm.String
+    preferred_data_location preferredDataLocation Edm.String
+    preferred_language preferredLanguage Edm.String
+    preferred_name preferredName Edm.String
+    print print microsoft.graph.userPrint
+    provisioned_plans provisionedPlans microsoft.graph.provisionedPlan collection
+    proxy_addresses proxyAddresses Edm.String collection
+    responsibilities responsibilities Edm.String collection
+    schools schools Edm.String collection
+    security_identifier securityIdentifier Edm.String
+    service_provisioning_errors serviceProvisioningErrors microsoft.graph.serviceProvisioningError collection
+    show_in_address_list showInAddressList Edm.Boolean
+    sign_in_activity signInActivity microsoft.graph.signInActivity
+    sign_in_sessions_valid_from_date_time signInSessionsValidFromDateTime Edm.DateTimeOffset
+    skills skills Edm.String collection
+    state state Edm.String
+    street_address streetAddress Edm.String
+    surname surname Edm.String
+    usage_location usageLocation Edm.String
+    user_principal_name userPrincipalName Edm.String
+    user_type userType Edm.String
+    calendar calendar microsoft.graph.calendar navigation
+    calendar_groups calendarGroups microsoft.graph.calendarGroup collection navigation
+    calendars calendars microsoft.graph.calendar collection navigation
+    calendar_view calendarView microsoft.graph.event collection navigation
+    created_objects createdObjects microsoft.graph.directoryObject collection navigation
+    direct_reports directReports microsoft.graph.directoryObject collection navigation
+    events events microsoft.graph.event collection navigation
+    manager manager microsoft.graph.directoryObject navigation
+    member_of memberOf microsoft.graph.directoryObject collection navigation
+    messages messages microsoft.graph.message collection navigation
+    owned_devices ownedDevices microsoft.graph.directoryObject collection navigation
+    owned_objects ownedObjects microsoft.graph.directoryObject collection navigation
+    permission_grants permissionGrants microsoft.graph.resourceSpecificPermissionGrant collection navigation
+    registered_devices registeredDevices microsoft.graph.directoryObject collection navigation
+    sponsor_of sponsorOf microsoft.graph.directoryObject collection navigation
+    sponsors sponsors microsoft.graph.directoryObject collection navigation
+    transitive_member_of transitiveMemberOf microsoft.graph.directoryObject collection navigation
+    """,
 )
 @model
 class User(DirectoryObject):
@@ -1446,12 +1365,12 @@ class User(DirectoryObject):
 
 @REGISTRY.structured(
     "microsoft.graph.assignedPlan",
-    (
-        FieldSpec("assigned_date_time", "assignedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("capability_status", "capabilityStatus", "Edm.String"),
-        FieldSpec("service", "service", "Edm.String"),
-        FieldSpec("service_plan_id", "servicePlanId", "Edm.Guid"),
-    ),
+    """
+    assigned_date_time assignedDateTime Edm.DateTimeOffset
+    capability_status capabilityStatus Edm.String
+    service service Edm.String
+    service_plan_id servicePlanId Edm.Guid
+    """,
 )
 @model
 class AssignedPlan(ComplexBase):
@@ -1471,7 +1390,9 @@ class AssignedPlan(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.authorizationInfo",
-    (FieldSpec("certificate_user_ids", "certificateUserIds", "Edm.String", collection=True),),
+    """
+    certificate_user_ids certificateUserIds Edm.String collection
+    """,
 )
 @model
 class AuthorizationInfo(ComplexBase):
@@ -1485,7 +1406,7 @@ class AuthorizationInfo(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.customSecurityAttributeValue",
-    (),
+    "",
 )
 @model
 class CustomSecurityAttributeValue(ComplexBase):
@@ -1496,10 +1417,10 @@ class CustomSecurityAttributeValue(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.employeeOrgData",
-    (
-        FieldSpec("cost_center", "costCenter", "Edm.String"),
-        FieldSpec("division", "division", "Edm.String"),
-    ),
+    """
+    cost_center costCenter Edm.String
+    division division Edm.String
+    """,
 )
 @model
 class EmployeeOrgData(ComplexBase):
@@ -1515,11 +1436,11 @@ class EmployeeOrgData(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.objectIdentity",
-    (
-        FieldSpec("issuer", "issuer", "Edm.String"),
-        FieldSpec("issuer_assigned_id", "issuerAssignedId", "Edm.String"),
-        FieldSpec("sign_in_type", "signInType", "Edm.String"),
-    ),
+    """
+    issuer issuer Edm.String
+    issuer_assigned_id issuerAssignedId Edm.String
+    sign_in_type signInType Edm.String
+    """,
 )
 @model
 class ObjectIdentity(ComplexBase):
@@ -1537,14 +1458,14 @@ class ObjectIdentity(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.licenseAssignmentState",
-    (
-        FieldSpec("assigned_by_group", "assignedByGroup", "Edm.String"),
-        FieldSpec("disabled_plans", "disabledPlans", "Edm.Guid", collection=True),
-        FieldSpec("error", "error", "Edm.String"),
-        FieldSpec("last_updated_date_time", "lastUpdatedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("sku_id", "skuId", "Edm.Guid"),
-        FieldSpec("state", "state", "Edm.String"),
-    ),
+    """
+    assigned_by_group assignedByGroup Edm.String
+    disabled_plans disabledPlans Edm.Guid collection
+    error error Edm.String
+    last_updated_date_time lastUpdatedDateTime Edm.DateTimeOffset
+    sku_id skuId Edm.Guid
+    state state Edm.String
+    """,
 )
 @model
 class LicenseAssignmentState(ComplexBase):
@@ -1568,22 +1489,17 @@ class LicenseAssignmentState(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.mailboxSettings",
-    (
-        FieldSpec("archive_folder", "archiveFolder", "Edm.String"),
-        FieldSpec("automatic_replies_setting", "automaticRepliesSetting", "microsoft.graph.automaticRepliesSetting"),
-        FieldSpec("date_format", "dateFormat", "Edm.String"),
-        FieldSpec(
-            "delegate_meeting_message_delivery_options",
-            "delegateMeetingMessageDeliveryOptions",
-            "microsoft.graph.delegateMeetingMessageDeliveryOptions",
-            enum=True,
-        ),
-        FieldSpec("language", "language", "microsoft.graph.localeInfo"),
-        FieldSpec("time_format", "timeFormat", "Edm.String"),
-        FieldSpec("time_zone", "timeZone", "Edm.String"),
-        FieldSpec("user_purpose", "userPurpose", "microsoft.graph.userPurpose", enum=True),
-        FieldSpec("working_hours", "workingHours", "microsoft.graph.workingHours"),
-    ),
+    """
+    archive_folder archiveFolder Edm.String
+    automatic_replies_setting automaticRepliesSetting microsoft.graph.automaticRepliesSetting
+    date_format dateFormat Edm.String
+    delegate_meeting_message_delivery_options delegateMeetingMessageDeliveryOptions microsoft.graph.delegateMeetingMessageDeliveryOptions enum
+    language language microsoft.graph.localeInfo
+    time_format timeFormat Edm.String
+    time_zone timeZone Edm.String
+    user_purpose userPurpose microsoft.graph.userPurpose enum
+    working_hours workingHours microsoft.graph.workingHours
+    """,
 )
 @model
 class MailboxSettings(ComplexBase):
@@ -1625,14 +1541,14 @@ class MailboxSettings(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.automaticRepliesSetting",
-    (
-        FieldSpec("external_audience", "externalAudience", "microsoft.graph.externalAudienceScope", enum=True),
-        FieldSpec("external_reply_message", "externalReplyMessage", "Edm.String"),
-        FieldSpec("internal_reply_message", "internalReplyMessage", "Edm.String"),
-        FieldSpec("scheduled_end_date_time", "scheduledEndDateTime", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("scheduled_start_date_time", "scheduledStartDateTime", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("status", "status", "microsoft.graph.automaticRepliesStatus", enum=True),
-    ),
+    """
+    external_audience externalAudience microsoft.graph.externalAudienceScope enum
+    external_reply_message externalReplyMessage Edm.String
+    internal_reply_message internalReplyMessage Edm.String
+    scheduled_end_date_time scheduledEndDateTime microsoft.graph.dateTimeTimeZone
+    scheduled_start_date_time scheduledStartDateTime microsoft.graph.dateTimeTimeZone
+    status status microsoft.graph.automaticRepliesStatus enum
+    """,
 )
 @model
 class AutomaticRepliesSetting(ComplexBase):
@@ -1663,10 +1579,10 @@ class AutomaticRepliesSetting(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.dateTimeTimeZone",
-    (
-        FieldSpec("date_time", "dateTime", "Edm.String"),
-        FieldSpec("time_zone", "timeZone", "Edm.String"),
-    ),
+    """
+    date_time dateTime Edm.String
+    time_zone timeZone Edm.String
+    """,
 )
 @model
 class DateTimeTimeZone(ComplexBase):
@@ -1682,10 +1598,10 @@ class DateTimeTimeZone(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.localeInfo",
-    (
-        FieldSpec("display_name", "displayName", "Edm.String"),
-        FieldSpec("locale", "locale", "Edm.String"),
-    ),
+    """
+    display_name displayName Edm.String
+    locale locale Edm.String
+    """,
 )
 @model
 class LocaleInfo(ComplexBase):
@@ -1701,12 +1617,12 @@ class LocaleInfo(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.workingHours",
-    (
-        FieldSpec("days_of_week", "daysOfWeek", "microsoft.graph.dayOfWeek", collection=True, enum=True),
-        FieldSpec("end_time", "endTime", "Edm.TimeOfDay"),
-        FieldSpec("start_time", "startTime", "Edm.TimeOfDay"),
-        FieldSpec("time_zone", "timeZone", "microsoft.graph.timeZoneBase"),
-    ),
+    """
+    days_of_week daysOfWeek microsoft.graph.dayOfWeek collection enum
+    end_time endTime Edm.TimeOfDay
+    start_time startTime Edm.TimeOfDay
+    time_zone timeZone microsoft.graph.timeZoneBase
+    """,
 )
 @model
 class WorkingHours(ComplexBase):
@@ -1726,7 +1642,9 @@ class WorkingHours(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.timeZoneBase",
-    (FieldSpec("name", "name", "Edm.String"),),
+    """
+    name name Edm.String
+    """,
 )
 @model
 class TimeZoneBase(ComplexBase):
@@ -1740,11 +1658,11 @@ class TimeZoneBase(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.passwordProfile",
-    (
-        FieldSpec("force_change_password_next_sign_in", "forceChangePasswordNextSignIn", "Edm.Boolean"),
-        FieldSpec("force_change_password_next_sign_in_with_mfa", "forceChangePasswordNextSignInWithMfa", "Edm.Boolean"),
-        FieldSpec("password", "password", "Edm.String"),
-    ),
+    """
+    force_change_password_next_sign_in forceChangePasswordNextSignIn Edm.Boolean
+    force_change_password_next_sign_in_with_mfa forceChangePasswordNextSignInWithMfa Edm.Boolean
+    password password Edm.String
+    """,
 )
 @model
 class PasswordProfile(ComplexBase):
@@ -1762,7 +1680,7 @@ class PasswordProfile(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.userPrint",
-    (),
+    "",
 )
 @model
 class UserPrint(ComplexBase):
@@ -1773,11 +1691,11 @@ class UserPrint(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.provisionedPlan",
-    (
-        FieldSpec("capability_status", "capabilityStatus", "Edm.String"),
-        FieldSpec("provisioning_status", "provisioningStatus", "Edm.String"),
-        FieldSpec("service", "service", "Edm.String"),
-    ),
+    """
+    capability_status capabilityStatus Edm.String
+    provisioning_status provisioningStatus Edm.String
+    service service Edm.String
+    """,
 )
 @model
 class ProvisionedPlan(ComplexBase):
@@ -1795,14 +1713,14 @@ class ProvisionedPlan(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.signInActivity",
-    (
-        FieldSpec("last_non_interactive_sign_in_date_time", "lastNonInteractiveSignInDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("last_non_interactive_sign_in_request_id", "lastNonInteractiveSignInRequestId", "Edm.String"),
-        FieldSpec("last_sign_in_date_time", "lastSignInDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("last_sign_in_request_id", "lastSignInRequestId", "Edm.String"),
-        FieldSpec("last_successful_sign_in_date_time", "lastSuccessfulSignInDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("last_successful_sign_in_request_id", "lastSuccessfulSignInRequestId", "Edm.String"),
-    ),
+    """
+    last_non_interactive_sign_in_date_time lastNonInteractiveSignInDateTime Edm.DateTimeOffset
+    last_non_interactive_sign_in_request_id lastNonInteractiveSignInRequestId Edm.String
+    last_sign_in_date_time lastSignInDateTime Edm.DateTimeOffset
+    last_sign_in_request_id lastSignInRequestId Edm.String
+    last_successful_sign_in_date_time lastSuccessfulSignInDateTime Edm.DateTimeOffset
+    last_successful_sign_in_request_id lastSuccessfulSignInRequestId Edm.String
+    """,
 )
 @model
 class SignInActivity(ComplexBase):
@@ -1833,34 +1751,23 @@ class SignInActivity(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.calendar",
-    (
-        FieldSpec(
-            "allowed_online_meeting_providers",
-            "allowedOnlineMeetingProviders",
-            "microsoft.graph.onlineMeetingProviderType",
-            collection=True,
-            enum=True,
-        ),
-        FieldSpec("can_edit", "canEdit", "Edm.Boolean"),
-        FieldSpec("can_share", "canShare", "Edm.Boolean"),
-        FieldSpec("can_view_private_items", "canViewPrivateItems", "Edm.Boolean"),
-        FieldSpec("change_key", "changeKey", "Edm.String"),
-        FieldSpec("color", "color", "microsoft.graph.calendarColor", enum=True),
-        FieldSpec(
-            "default_online_meeting_provider",
-            "defaultOnlineMeetingProvider",
-            "microsoft.graph.onlineMeetingProviderType",
-            enum=True,
-        ),
-        FieldSpec("hex_color", "hexColor", "Edm.String"),
-        FieldSpec("is_default_calendar", "isDefaultCalendar", "Edm.Boolean"),
-        FieldSpec("is_removable", "isRemovable", "Edm.Boolean"),
-        FieldSpec("is_tallying_responses", "isTallyingResponses", "Edm.Boolean"),
-        FieldSpec("name", "name", "Edm.String"),
-        FieldSpec("owner", "owner", "microsoft.graph.emailAddress"),
-        FieldSpec("calendar_view", "calendarView", "microsoft.graph.event", collection=True, navigation=True),
-        FieldSpec("events", "events", "microsoft.graph.event", collection=True, navigation=True),
-    ),
+    """
+    allowed_online_meeting_providers allowedOnlineMeetingProviders microsoft.graph.onlineMeetingProviderType collection enum
+    can_edit canEdit Edm.Boolean
+    can_share canShare Edm.Boolean
+    can_view_private_items canViewPrivateItems Edm.Boolean
+    change_key changeKey Edm.String
+    color color microsoft.graph.calendarColor enum
+    default_online_meeting_provider defaultOnlineMeetingProvider microsoft.graph.onlineMeetingProviderType enum
+    hex_color hexColor Edm.String
+    is_default_calendar isDefaultCalendar Edm.Boolean
+    is_removable isRemovable Edm.Boolean
+    is_tallying_responses isTallyingResponses Edm.Boolean
+    name name Edm.String
+    owner owner microsoft.graph.emailAddress
+    calendar_view calendarView microsoft.graph.event collection navigation
+    events events microsoft.graph.event collection navigation
+    """,
 )
 @model
 class Calendar(Entity):
@@ -1922,10 +1829,10 @@ class Calendar(Entity):
 
 @REGISTRY.structured(
     "microsoft.graph.emailAddress",
-    (
-        FieldSpec("address", "address", "Edm.String"),
-        FieldSpec("name", "name", "Edm.String"),
-    ),
+    """
+    address address Edm.String
+    name name Edm.String
+    """,
 )
 @model
 class EmailAddress(ComplexBase):
@@ -1941,12 +1848,12 @@ class EmailAddress(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.outlookItem",
-    (
-        FieldSpec("categories", "categories", "Edm.String", collection=True),
-        FieldSpec("change_key", "changeKey", "Edm.String"),
-        FieldSpec("created_date_time", "createdDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("last_modified_date_time", "lastModifiedDateTime", "Edm.DateTimeOffset"),
-    ),
+    """
+    categories categories Edm.String collection
+    change_key changeKey Edm.String
+    created_date_time createdDateTime Edm.DateTimeOffset
+    last_modified_date_time lastModifiedDateTime Edm.DateTimeOffset
+    """,
 )
 @model
 class OutlookItem(Entity):
@@ -1966,53 +1873,49 @@ class OutlookItem(Entity):
 
 @REGISTRY.structured(
     "microsoft.graph.event",
-    (
-        FieldSpec("allow_new_time_proposals", "allowNewTimeProposals", "Edm.Boolean"),
-        FieldSpec("attendees", "attendees", "microsoft.graph.attendee", collection=True),
-        FieldSpec("body", "body", "microsoft.graph.itemBody"),
-        FieldSpec("body_preview", "bodyPreview", "Edm.String"),
-        FieldSpec("cancelled_occurrences", "cancelledOccurrences", "Edm.String", collection=True),
-        FieldSpec("end", "end", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("has_attachments", "hasAttachments", "Edm.Boolean"),
-        FieldSpec("hide_attendees", "hideAttendees", "Edm.Boolean"),
-        FieldSpec("i_cal_u_id", "iCalUId", "Edm.String"),
-        FieldSpec("importance", "importance", "microsoft.graph.importance", enum=True),
-        FieldSpec("is_all_day", "isAllDay", "Edm.Boolean"),
-        FieldSpec("is_cancelled", "isCancelled", "Edm.Boolean"),
-        FieldSpec("is_draft", "isDraft", "Edm.Boolean"),
-        FieldSpec("is_online_meeting", "isOnlineMeeting", "Edm.Boolean"),
-        FieldSpec("is_organizer", "isOrganizer", "Edm.Boolean"),
-        FieldSpec("is_reminder_on", "isReminderOn", "Edm.Boolean"),
-        FieldSpec("location", "location", "microsoft.graph.location"),
-        FieldSpec("locations", "locations", "microsoft.graph.location", collection=True),
-        FieldSpec("online_meeting", "onlineMeeting", "microsoft.graph.onlineMeetingInfo"),
-        FieldSpec(
-            "online_meeting_provider", "onlineMeetingProvider", "microsoft.graph.onlineMeetingProviderType", enum=True
-        ),
-        FieldSpec("online_meeting_url", "onlineMeetingUrl", "Edm.String"),
-        FieldSpec("organizer", "organizer", "microsoft.graph.recipient"),
-        FieldSpec("original_end_time_zone", "originalEndTimeZone", "Edm.String"),
-        FieldSpec("original_start", "originalStart", "Edm.DateTimeOffset"),
-        FieldSpec("original_start_time_zone", "originalStartTimeZone", "Edm.String"),
-        FieldSpec("recurrence", "recurrence", "microsoft.graph.patternedRecurrence"),
-        FieldSpec("reminder_minutes_before_start", "reminderMinutesBeforeStart", "Edm.Int32"),
-        FieldSpec("response_requested", "responseRequested", "Edm.Boolean"),
-        FieldSpec("response_status", "responseStatus", "microsoft.graph.responseStatus"),
-        FieldSpec("sensitivity", "sensitivity", "microsoft.graph.sensitivity", enum=True),
-        FieldSpec("series_master_id", "seriesMasterId", "Edm.String"),
-        FieldSpec("show_as", "showAs", "microsoft.graph.freeBusyStatus", enum=True),
-        FieldSpec("start", "start", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("subject", "subject", "Edm.String"),
-        FieldSpec("transaction_id", "transactionId", "Edm.String"),
-        FieldSpec("type", "type", "microsoft.graph.eventType", enum=True),
-        FieldSpec("web_link", "webLink", "Edm.String"),
-        FieldSpec("attachments", "attachments", "microsoft.graph.attachment", collection=True, navigation=True),
-        FieldSpec("calendar", "calendar", "microsoft.graph.calendar", navigation=True),
-        FieldSpec(
-            "exception_occurrences", "exceptionOccurrences", "microsoft.graph.event", collection=True, navigation=True
-        ),
-        FieldSpec("instances", "instances", "microsoft.graph.event", collection=True, navigation=True),
-    ),
+    """
+    allow_new_time_proposals allowNewTimeProposals Edm.Boolean
+    attendees attendees microsoft.graph.attendee collection
+    body body microsoft.graph.itemBody
+    body_preview bodyPreview Edm.String
+    cancelled_occurrences cancelledOccurrences Edm.String collection
+    end end microsoft.graph.dateTimeTimeZone
+    has_attachments hasAttachments Edm.Boolean
+    hide_attendees hideAttendees Edm.Boolean
+    i_cal_u_id iCalUId Edm.String
+    importance importance microsoft.graph.importance enum
+    is_all_day isAllDay Edm.Boolean
+    is_cancelled isCancelled Edm.Boolean
+    is_draft isDraft Edm.Boolean
+    is_online_meeting isOnlineMeeting Edm.Boolean
+    is_organizer isOrganizer Edm.Boolean
+    is_reminder_on isReminderOn Edm.Boolean
+    location location microsoft.graph.location
+    locations locations microsoft.graph.location collection
+    online_meeting onlineMeeting microsoft.graph.onlineMeetingInfo
+    online_meeting_provider onlineMeetingProvider microsoft.graph.onlineMeetingProviderType enum
+    online_meeting_url onlineMeetingUrl Edm.String
+    organizer organizer microsoft.graph.recipient
+    original_end_time_zone originalEndTimeZone Edm.String
+    original_start originalStart Edm.DateTimeOffset
+    original_start_time_zone originalStartTimeZone Edm.String
+    recurrence recurrence microsoft.graph.patternedRecurrence
+    reminder_minutes_before_start reminderMinutesBeforeStart Edm.Int32
+    response_requested responseRequested Edm.Boolean
+    response_status responseStatus microsoft.graph.responseStatus
+    sensitivity sensitivity microsoft.graph.sensitivity enum
+    series_master_id seriesMasterId Edm.String
+    show_as showAs microsoft.graph.freeBusyStatus enum
+    start start microsoft.graph.dateTimeTimeZone
+    subject subject Edm.String
+    transaction_id transactionId Edm.String
+    type type microsoft.graph.eventType enum
+    web_link webLink Edm.String
+    attachments attachments microsoft.graph.attachment collection navigation
+    calendar calendar microsoft.graph.calendar navigation
+    exception_occurrences exceptionOccurrences microsoft.graph.event collection navigation
+    instances instances microsoft.graph.event collection navigation
+    """,
 )
 @model
 class Event(OutlookItem):
@@ -2148,7 +2051,9 @@ class Event(OutlookItem):
 
 @REGISTRY.structured(
     "microsoft.graph.recipient",
-    (FieldSpec("email_address", "emailAddress", "microsoft.graph.emailAddress"),),
+    """
+    email_address emailAddress microsoft.graph.emailAddress
+    """,
 )
 @model
 class Recipient(ComplexBase):
@@ -2162,7 +2067,9 @@ class Recipient(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.attendeeBase",
-    (FieldSpec("type", "type", "microsoft.graph.attendeeType", enum=True),),
+    """
+    type type microsoft.graph.attendeeType enum
+    """,
 )
 @model
 class AttendeeBase(Recipient):
@@ -2176,10 +2083,10 @@ class AttendeeBase(Recipient):
 
 @REGISTRY.structured(
     "microsoft.graph.attendee",
-    (
-        FieldSpec("proposed_new_time", "proposedNewTime", "microsoft.graph.timeSlot"),
-        FieldSpec("status", "status", "microsoft.graph.responseStatus"),
-    ),
+    """
+    proposed_new_time proposedNewTime microsoft.graph.timeSlot
+    status status microsoft.graph.responseStatus
+    """,
 )
 @model
 class Attendee(AttendeeBase):
@@ -2195,10 +2102,10 @@ class Attendee(AttendeeBase):
 
 @REGISTRY.structured(
     "microsoft.graph.timeSlot",
-    (
-        FieldSpec("end", "end", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("start", "start", "microsoft.graph.dateTimeTimeZone"),
-    ),
+    """
+    end end microsoft.graph.dateTimeTimeZone
+    start start microsoft.graph.dateTimeTimeZone
+    """,
 )
 @model
 class TimeSlot(ComplexBase):
@@ -2214,10 +2121,10 @@ class TimeSlot(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.responseStatus",
-    (
-        FieldSpec("response", "response", "microsoft.graph.responseType", enum=True),
-        FieldSpec("time", "time", "Edm.DateTimeOffset"),
-    ),
+    """
+    response response microsoft.graph.responseType enum
+    time time Edm.DateTimeOffset
+    """,
 )
 @model
 class ResponseStatus(ComplexBase):
@@ -2233,10 +2140,10 @@ class ResponseStatus(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.itemBody",
-    (
-        FieldSpec("content", "content", "Edm.String"),
-        FieldSpec("content_type", "contentType", "microsoft.graph.bodyType", enum=True),
-    ),
+    """
+    content content Edm.String
+    content_type contentType microsoft.graph.bodyType enum
+    """,
 )
 @model
 class ItemBody(ComplexBase):
@@ -2252,16 +2159,16 @@ class ItemBody(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.location",
-    (
-        FieldSpec("address", "address", "microsoft.graph.physicalAddress"),
-        FieldSpec("coordinates", "coordinates", "microsoft.graph.outlookGeoCoordinates"),
-        FieldSpec("display_name", "displayName", "Edm.String"),
-        FieldSpec("location_email_address", "locationEmailAddress", "Edm.String"),
-        FieldSpec("location_type", "locationType", "microsoft.graph.locationType", enum=True),
-        FieldSpec("location_uri", "locationUri", "Edm.String"),
-        FieldSpec("unique_id", "uniqueId", "Edm.String"),
-        FieldSpec("unique_id_type", "uniqueIdType", "microsoft.graph.locationUniqueIdType", enum=True),
-    ),
+    """
+    address address microsoft.graph.physicalAddress
+    coordinates coordinates microsoft.graph.outlookGeoCoordinates
+    display_name displayName Edm.String
+    location_email_address locationEmailAddress Edm.String
+    location_type locationType microsoft.graph.locationType enum
+    location_uri locationUri Edm.String
+    unique_id uniqueId Edm.String
+    unique_id_type uniqueIdType microsoft.graph.locationUniqueIdType enum
+    """,
 )
 @model
 class Location(ComplexBase):
@@ -2298,13 +2205,13 @@ class Location(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.physicalAddress",
-    (
-        FieldSpec("city", "city", "Edm.String"),
-        FieldSpec("country_or_region", "countryOrRegion", "Edm.String"),
-        FieldSpec("postal_code", "postalCode", "Edm.String"),
-        FieldSpec("state", "state", "Edm.String"),
-        FieldSpec("street", "street", "Edm.String"),
-    ),
+    """
+    city city Edm.String
+    country_or_region countryOrRegion Edm.String
+    postal_code postalCode Edm.String
+    state state Edm.String
+    street street Edm.String
+    """,
 )
 @model
 class PhysicalAddress(ComplexBase):
@@ -2326,13 +2233,13 @@ class PhysicalAddress(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.outlookGeoCoordinates",
-    (
-        FieldSpec("accuracy", "accuracy", "Edm.Double"),
-        FieldSpec("altitude", "altitude", "Edm.Double"),
-        FieldSpec("altitude_accuracy", "altitudeAccuracy", "Edm.Double"),
-        FieldSpec("latitude", "latitude", "Edm.Double"),
-        FieldSpec("longitude", "longitude", "Edm.Double"),
-    ),
+    """
+    accuracy accuracy Edm.Double
+    altitude altitude Edm.Double
+    altitude_accuracy altitudeAccuracy Edm.Double
+    latitude latitude Edm.Double
+    longitude longitude Edm.Double
+    """,
 )
 @model
 class OutlookGeoCoordinates(ComplexBase):
@@ -2354,14 +2261,14 @@ class OutlookGeoCoordinates(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.onlineMeetingInfo",
-    (
-        FieldSpec("conference_id", "conferenceId", "Edm.String"),
-        FieldSpec("join_url", "joinUrl", "Edm.String"),
-        FieldSpec("phones", "phones", "microsoft.graph.phone", collection=True),
-        FieldSpec("quick_dial", "quickDial", "Edm.String"),
-        FieldSpec("toll_free_numbers", "tollFreeNumbers", "Edm.String", collection=True),
-        FieldSpec("toll_number", "tollNumber", "Edm.String"),
-    ),
+    """
+    conference_id conferenceId Edm.String
+    join_url joinUrl Edm.String
+    phones phones microsoft.graph.phone collection
+    quick_dial quickDial Edm.String
+    toll_free_numbers tollFreeNumbers Edm.String collection
+    toll_number tollNumber Edm.String
+    """,
 )
 @model
 class OnlineMeetingInfo(ComplexBase):
@@ -2385,12 +2292,12 @@ class OnlineMeetingInfo(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.phone",
-    (
-        FieldSpec("language", "language", "Edm.String"),
-        FieldSpec("number", "number", "Edm.String"),
-        FieldSpec("region", "region", "Edm.String"),
-        FieldSpec("type", "type", "microsoft.graph.phoneType", enum=True),
-    ),
+    """
+    language language Edm.String
+    number number Edm.String
+    region region Edm.String
+    type type microsoft.graph.phoneType enum
+    """,
 )
 @model
 class Phone(ComplexBase):
@@ -2410,10 +2317,10 @@ class Phone(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.patternedRecurrence",
-    (
-        FieldSpec("pattern", "pattern", "microsoft.graph.recurrencePattern"),
-        FieldSpec("range", "range", "microsoft.graph.recurrenceRange"),
-    ),
+    """
+    pattern pattern microsoft.graph.recurrencePattern
+    range range microsoft.graph.recurrenceRange
+    """,
 )
 @model
 class PatternedRecurrence(ComplexBase):
@@ -2429,15 +2336,15 @@ class PatternedRecurrence(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.recurrencePattern",
-    (
-        FieldSpec("day_of_month", "dayOfMonth", "Edm.Int32"),
-        FieldSpec("days_of_week", "daysOfWeek", "microsoft.graph.dayOfWeek", collection=True, enum=True),
-        FieldSpec("first_day_of_week", "firstDayOfWeek", "microsoft.graph.dayOfWeek", enum=True),
-        FieldSpec("index", "index", "microsoft.graph.weekIndex", enum=True),
-        FieldSpec("interval", "interval", "Edm.Int32"),
-        FieldSpec("month", "month", "Edm.Int32"),
-        FieldSpec("type", "type", "microsoft.graph.recurrencePatternType", enum=True),
-    ),
+    """
+    day_of_month dayOfMonth Edm.Int32
+    days_of_week daysOfWeek microsoft.graph.dayOfWeek collection enum
+    first_day_of_week firstDayOfWeek microsoft.graph.dayOfWeek enum
+    index index microsoft.graph.weekIndex enum
+    interval interval Edm.Int32
+    month month Edm.Int32
+    type type microsoft.graph.recurrencePatternType enum
+    """,
 )
 @model
 class RecurrencePattern(ComplexBase):
@@ -2463,13 +2370,13 @@ class RecurrencePattern(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.recurrenceRange",
-    (
-        FieldSpec("end_date", "endDate", "Edm.Date"),
-        FieldSpec("number_of_occurrences", "numberOfOccurrences", "Edm.Int32"),
-        FieldSpec("recurrence_time_zone", "recurrenceTimeZone", "Edm.String"),
-        FieldSpec("start_date", "startDate", "Edm.Date"),
-        FieldSpec("type", "type", "microsoft.graph.recurrenceRangeType", enum=True),
-    ),
+    """
+    end_date endDate Edm.Date
+    number_of_occurrences numberOfOccurrences Edm.Int32
+    recurrence_time_zone recurrenceTimeZone Edm.String
+    start_date startDate Edm.Date
+    type type microsoft.graph.recurrenceRangeType enum
+    """,
 )
 @model
 class RecurrenceRange(ComplexBase):
@@ -2491,12 +2398,12 @@ class RecurrenceRange(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.calendarGroup",
-    (
-        FieldSpec("change_key", "changeKey", "Edm.String"),
-        FieldSpec("class_id", "classId", "Edm.Guid"),
-        FieldSpec("name", "name", "Edm.String"),
-        FieldSpec("calendars", "calendars", "microsoft.graph.calendar", collection=True, navigation=True),
-    ),
+    """
+    change_key changeKey Edm.String
+    class_id classId Edm.Guid
+    name name Edm.String
+    calendars calendars microsoft.graph.calendar collection navigation
+    """,
 )
 @model
 class CalendarGroup(Entity):
@@ -2516,45 +2423,35 @@ class CalendarGroup(Entity):
 
 @REGISTRY.structured(
     "microsoft.graph.message",
-    (
-        FieldSpec("bcc_recipients", "bccRecipients", "microsoft.graph.recipient", collection=True),
-        FieldSpec("body", "body", "microsoft.graph.itemBody"),
-        FieldSpec("body_preview", "bodyPreview", "Edm.String"),
-        FieldSpec("cc_recipients", "ccRecipients", "microsoft.graph.recipient", collection=True),
-        FieldSpec("conversation_id", "conversationId", "Edm.String"),
-        FieldSpec("conversation_index", "conversationIndex", "Edm.Binary"),
-        FieldSpec("flag", "flag", "microsoft.graph.followupFlag"),
-        FieldSpec("from_", "from", "microsoft.graph.recipient"),
-        FieldSpec("has_attachments", "hasAttachments", "Edm.Boolean"),
-        FieldSpec("importance", "importance", "microsoft.graph.importance", enum=True),
-        FieldSpec(
-            "inference_classification",
-            "inferenceClassification",
-            "microsoft.graph.inferenceClassificationType",
-            enum=True,
-        ),
-        FieldSpec(
-            "internet_message_headers",
-            "internetMessageHeaders",
-            "microsoft.graph.internetMessageHeader",
-            collection=True,
-        ),
-        FieldSpec("internet_message_id", "internetMessageId", "Edm.String"),
-        FieldSpec("is_delivery_receipt_requested", "isDeliveryReceiptRequested", "Edm.Boolean"),
-        FieldSpec("is_draft", "isDraft", "Edm.Boolean"),
-        FieldSpec("is_read", "isRead", "Edm.Boolean"),
-        FieldSpec("is_read_receipt_requested", "isReadReceiptRequested", "Edm.Boolean"),
-        FieldSpec("parent_folder_id", "parentFolderId", "Edm.String"),
-        FieldSpec("received_date_time", "receivedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("reply_to", "replyTo", "microsoft.graph.recipient", collection=True),
-        FieldSpec("sender", "sender", "microsoft.graph.recipient"),
-        FieldSpec("sent_date_time", "sentDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("subject", "subject", "Edm.String"),
-        FieldSpec("to_recipients", "toRecipients", "microsoft.graph.recipient", collection=True),
-        FieldSpec("unique_body", "uniqueBody", "microsoft.graph.itemBody"),
-        FieldSpec("web_link", "webLink", "Edm.String"),
-        FieldSpec("attachments", "attachments", "microsoft.graph.attachment", collection=True, navigation=True),
-    ),
+    """
+    bcc_recipients bccRecipients microsoft.graph.recipient collection
+    body body microsoft.graph.itemBody
+    body_preview bodyPreview Edm.String
+    cc_recipients ccRecipients microsoft.graph.recipient collection
+    conversation_id conversationId Edm.String
+    conversation_index conversationIndex Edm.Binary
+    flag flag microsoft.graph.followupFlag
+    from_ from microsoft.graph.recipient
+    has_attachments hasAttachments Edm.Boolean
+    importance importance microsoft.graph.importance enum
+    inference_classification inferenceClassification microsoft.graph.inferenceClassificationType enum
+    internet_message_headers internetMessageHeaders microsoft.graph.internetMessageHeader collection
+    internet_message_id internetMessageId Edm.String
+    is_delivery_receipt_requested isDeliveryReceiptRequested Edm.Boolean
+    is_draft isDraft Edm.Boolean
+    is_read isRead Edm.Boolean
+    is_read_receipt_requested isReadReceiptRequested Edm.Boolean
+    parent_folder_id parentFolderId Edm.String
+    received_date_time receivedDateTime Edm.DateTimeOffset
+    reply_to replyTo microsoft.graph.recipient collection
+    sender sender microsoft.graph.recipient
+    sent_date_time sentDateTime Edm.DateTimeOffset
+    subject subject Edm.String
+    to_recipients toRecipients microsoft.graph.recipient collection
+    unique_body uniqueBody microsoft.graph.itemBody
+    web_link webLink Edm.String
+    attachments attachments microsoft.graph.attachment collection navigation
+    """,
 )
 @model
 class Message(OutlookItem):
@@ -2650,12 +2547,12 @@ class Message(OutlookItem):
 
 @REGISTRY.structured(
     "microsoft.graph.followupFlag",
-    (
-        FieldSpec("completed_date_time", "completedDateTime", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("due_date_time", "dueDateTime", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("flag_status", "flagStatus", "microsoft.graph.followupFlagStatus", enum=True),
-        FieldSpec("start_date_time", "startDateTime", "microsoft.graph.dateTimeTimeZone"),
-    ),
+    """
+    completed_date_time completedDateTime microsoft.graph.dateTimeTimeZone
+    due_date_time dueDateTime microsoft.graph.dateTimeTimeZone
+    flag_status flagStatus microsoft.graph.followupFlagStatus enum
+    start_date_time startDateTime microsoft.graph.dateTimeTimeZone
+    """,
 )
 @model
 class FollowupFlag(ComplexBase):
@@ -2675,10 +2572,10 @@ class FollowupFlag(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.internetMessageHeader",
-    (
-        FieldSpec("name", "name", "Edm.String"),
-        FieldSpec("value", "value", "Edm.String"),
-    ),
+    """
+    name name Edm.String
+    value value Edm.String
+    """,
 )
 @model
 class InternetMessageHeader(ComplexBase):
@@ -2694,13 +2591,13 @@ class InternetMessageHeader(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.attachment",
-    (
-        FieldSpec("content_type", "contentType", "Edm.String"),
-        FieldSpec("is_inline", "isInline", "Edm.Boolean"),
-        FieldSpec("last_modified_date_time", "lastModifiedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("name", "name", "Edm.String"),
-        FieldSpec("size", "size", "Edm.Int32"),
-    ),
+    """
+    content_type contentType Edm.String
+    is_inline isInline Edm.Boolean
+    last_modified_date_time lastModifiedDateTime Edm.DateTimeOffset
+    name name Edm.String
+    size size Edm.Int32
+    """,
 )
 @model
 class Attachment(Entity):
@@ -2722,13 +2619,13 @@ class Attachment(Entity):
 
 @REGISTRY.structured(
     "microsoft.graph.managedAppPolicy",
-    (
-        FieldSpec("created_date_time", "createdDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("description", "description", "Edm.String"),
-        FieldSpec("display_name", "displayName", "Edm.String"),
-        FieldSpec("last_modified_date_time", "lastModifiedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("version", "version", "Edm.String"),
-    ),
+    """
+    created_date_time createdDateTime Edm.DateTimeOffset
+    description description Edm.String
+    display_name displayName Edm.String
+    last_modified_date_time lastModifiedDateTime Edm.DateTimeOffset
+    version version Edm.String
+    """,
 )
 @model
 class ManagedAppPolicy(Entity):
@@ -2757,10 +2654,10 @@ class ManagedAppPolicy(Entity):
 
 @REGISTRY.structured(
     "microsoft.graph.managedMobileApp",
-    (
-        FieldSpec("mobile_app_identifier", "mobileAppIdentifier", "microsoft.graph.mobileAppIdentifier"),
-        FieldSpec("version", "version", "Edm.String"),
-    ),
+    """
+    mobile_app_identifier mobileAppIdentifier microsoft.graph.mobileAppIdentifier
+    version version Edm.String
+    """,
 )
 @model
 class ManagedMobileApp(Entity):
@@ -2778,7 +2675,7 @@ class ManagedMobileApp(Entity):
 
 @REGISTRY.structured(
     "microsoft.graph.mobileAppIdentifier",
-    (),
+    "",
 )
 @model
 class MobileAppIdentifier(ComplexBase):
@@ -2789,14 +2686,14 @@ class MobileAppIdentifier(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.extensionProperty",
-    (
-        FieldSpec("app_display_name", "appDisplayName", "Edm.String"),
-        FieldSpec("data_type", "dataType", "Edm.String"),
-        FieldSpec("is_multi_valued", "isMultiValued", "Edm.Boolean"),
-        FieldSpec("is_synced_from_on_premises", "isSyncedFromOnPremises", "Edm.Boolean"),
-        FieldSpec("name", "name", "Edm.String"),
-        FieldSpec("target_objects", "targetObjects", "Edm.String", collection=True),
-    ),
+    """
+    app_display_name appDisplayName Edm.String
+    data_type dataType Edm.String
+    is_multi_valued isMultiValued Edm.Boolean
+    is_synced_from_on_premises isSyncedFromOnPremises Edm.Boolean
+    name name Edm.String
+    target_objects targetObjects Edm.String collection
+    """,
 )
 @model
 class ExtensionProperty(DirectoryObject):
@@ -2827,7 +2724,9 @@ class ExtensionProperty(DirectoryObject):
 
 @REGISTRY.structured(
     "microsoft.graph.serviceProvisioningXmlError",
-    (FieldSpec("error_detail", "errorDetail", "Edm.String"),),
+    """
+    error_detail errorDetail Edm.String
+    """,
 )
 @model
 class ServiceProvisioningXmlError(ServiceProvisioningError):
@@ -2841,7 +2740,7 @@ class ServiceProvisioningXmlError(ServiceProvisioningError):
 
 @REGISTRY.structured(
     "microsoft.graph.agentUser",
-    (),
+    "",
 )
 @model
 class AgentUser(User):
@@ -2852,11 +2751,11 @@ class AgentUser(User):
 
 @REGISTRY.structured(
     "microsoft.graph.customTimeZone",
-    (
-        FieldSpec("bias", "bias", "Edm.Int32"),
-        FieldSpec("daylight_offset", "daylightOffset", "microsoft.graph.daylightTimeZoneOffset"),
-        FieldSpec("standard_offset", "standardOffset", "microsoft.graph.standardTimeZoneOffset"),
-    ),
+    """
+    bias bias Edm.Int32
+    daylight_offset daylightOffset microsoft.graph.daylightTimeZoneOffset
+    standard_offset standardOffset microsoft.graph.standardTimeZoneOffset
+    """,
 )
 @model
 class CustomTimeZone(TimeZoneBase):
@@ -2874,13 +2773,13 @@ class CustomTimeZone(TimeZoneBase):
 
 @REGISTRY.structured(
     "microsoft.graph.standardTimeZoneOffset",
-    (
-        FieldSpec("day_occurrence", "dayOccurrence", "Edm.Int32"),
-        FieldSpec("day_of_week", "dayOfWeek", "microsoft.graph.dayOfWeek", enum=True),
-        FieldSpec("month", "month", "Edm.Int32"),
-        FieldSpec("time", "time", "Edm.TimeOfDay"),
-        FieldSpec("year", "year", "Edm.Int32"),
-    ),
+    """
+    day_occurrence dayOccurrence Edm.Int32
+    day_of_week dayOfWeek microsoft.graph.dayOfWeek enum
+    month month Edm.Int32
+    time time Edm.TimeOfDay
+    year year Edm.Int32
+    """,
 )
 @model
 class StandardTimeZoneOffset(ComplexBase):
@@ -2902,7 +2801,9 @@ class StandardTimeZoneOffset(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.daylightTimeZoneOffset",
-    (FieldSpec("daylight_bias", "daylightBias", "Edm.Int32"),),
+    """
+    daylight_bias daylightBias Edm.Int32
+    """,
 )
 @model
 class DaylightTimeZoneOffset(StandardTimeZoneOffset):
@@ -2916,7 +2817,9 @@ class DaylightTimeZoneOffset(StandardTimeZoneOffset):
 
 @REGISTRY.structured(
     "microsoft.graph.locationConstraintItem",
-    (FieldSpec("resolve_availability", "resolveAvailability", "Edm.Boolean"),),
+    """
+    resolve_availability resolveAvailability Edm.Boolean
+    """,
 )
 @model
 class LocationConstraintItem(Location):
@@ -2930,11 +2833,11 @@ class LocationConstraintItem(Location):
 
 @REGISTRY.structured(
     "microsoft.graph.fileAttachment",
-    (
-        FieldSpec("content_bytes", "contentBytes", "Edm.Binary"),
-        FieldSpec("content_id", "contentId", "Edm.String"),
-        FieldSpec("content_location", "contentLocation", "Edm.String"),
-    ),
+    """
+    content_bytes contentBytes Edm.Binary
+    content_id contentId Edm.String
+    content_location contentLocation Edm.String
+    """,
 )
 @model
 class FileAttachment(Attachment):
@@ -2952,7 +2855,9 @@ class FileAttachment(Attachment):
 
 @REGISTRY.structured(
     "microsoft.graph.itemAttachment",
-    (FieldSpec("item", "item", "microsoft.graph.outlookItem", navigation=True),),
+    """
+    item item microsoft.graph.outlookItem navigation
+    """,
 )
 @model
 class ItemAttachment(Attachment):
@@ -2966,7 +2871,7 @@ class ItemAttachment(Attachment):
 
 @REGISTRY.structured(
     "microsoft.graph.referenceAttachment",
-    (),
+    "",
 )
 @model
 class ReferenceAttachment(Attachment):
@@ -2977,7 +2882,9 @@ class ReferenceAttachment(Attachment):
 
 @REGISTRY.structured(
     "microsoft.graph.androidMobileAppIdentifier",
-    (FieldSpec("package_id", "packageId", "Edm.String"),),
+    """
+    package_id packageId Edm.String
+    """,
 )
 @model
 class AndroidMobileAppIdentifier(MobileAppIdentifier):
@@ -2992,7 +2899,9 @@ class AndroidMobileAppIdentifier(MobileAppIdentifier):
 
 @REGISTRY.structured(
     "microsoft.graph.iosMobileAppIdentifier",
-    (FieldSpec("bundle_id", "bundleId", "Edm.String"),),
+    """
+    bundle_id bundleId Edm.String
+    """,
 )
 @model
 class IosMobileAppIdentifier(MobileAppIdentifier):
@@ -3007,14 +2916,14 @@ class IosMobileAppIdentifier(MobileAppIdentifier):
 
 @REGISTRY.structured(
     "microsoft.graph.attachmentItem",
-    (
-        FieldSpec("attachment_type", "attachmentType", "microsoft.graph.attachmentType", enum=True),
-        FieldSpec("content_id", "contentId", "Edm.String"),
-        FieldSpec("content_type", "contentType", "Edm.String"),
-        FieldSpec("is_inline", "isInline", "Edm.Boolean"),
-        FieldSpec("name", "name", "Edm.String"),
-        FieldSpec("size", "size", "Edm.Int64"),
-    ),
+    """
+    attachment_type attachmentType microsoft.graph.attachmentType enum
+    content_id contentId Edm.String
+    content_type contentType Edm.String
+    is_inline isInline Edm.Boolean
+    name name Edm.String
+    size size Edm.Int64
+    """,
 )
 @model
 class AttachmentItem(ComplexBase):
@@ -3038,10 +2947,10 @@ class AttachmentItem(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.attendeeAvailability",
-    (
-        FieldSpec("attendee", "attendee", "microsoft.graph.attendeeBase"),
-        FieldSpec("availability", "availability", "microsoft.graph.freeBusyStatus", enum=True),
-    ),
+    """
+    attendee attendee microsoft.graph.attendeeBase
+    availability availability microsoft.graph.freeBusyStatus enum
+    """,
 )
 @model
 class AttendeeAvailability(ComplexBase):
@@ -3057,12 +2966,12 @@ class AttendeeAvailability(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.automaticRepliesMailTips",
-    (
-        FieldSpec("message", "message", "Edm.String"),
-        FieldSpec("message_language", "messageLanguage", "microsoft.graph.localeInfo"),
-        FieldSpec("scheduled_end_time", "scheduledEndTime", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("scheduled_start_time", "scheduledStartTime", "microsoft.graph.dateTimeTimeZone"),
-    ),
+    """
+    message message Edm.String
+    message_language messageLanguage microsoft.graph.localeInfo
+    scheduled_end_time scheduledEndTime microsoft.graph.dateTimeTimeZone
+    scheduled_start_time scheduledStartTime microsoft.graph.dateTimeTimeZone
+    """,
 )
 @model
 class AutomaticRepliesMailTips(ComplexBase):
@@ -3082,11 +2991,11 @@ class AutomaticRepliesMailTips(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.convertIdResult",
-    (
-        FieldSpec("error_details", "errorDetails", "microsoft.graph.genericError"),
-        FieldSpec("source_id", "sourceId", "Edm.String"),
-        FieldSpec("target_id", "targetId", "Edm.String"),
-    ),
+    """
+    error_details errorDetails microsoft.graph.genericError
+    source_id sourceId Edm.String
+    target_id targetId Edm.String
+    """,
 )
 @model
 class ConvertIdResult(ComplexBase):
@@ -3104,10 +3013,10 @@ class ConvertIdResult(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.genericError",
-    (
-        FieldSpec("code", "code", "Edm.String"),
-        FieldSpec("message", "message", "Edm.String"),
-    ),
+    """
+    code code Edm.String
+    message message Edm.String
+    """,
 )
 @model
 class GenericError(ComplexBase):
@@ -3123,7 +3032,9 @@ class GenericError(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.deviceAndAppManagementData",
-    (FieldSpec("content", "content", "Edm.Stream"),),
+    """
+    content content Edm.Stream
+    """,
 )
 @model
 class DeviceAndAppManagementData(ComplexBase):
@@ -3137,10 +3048,10 @@ class DeviceAndAppManagementData(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.freeBusyError",
-    (
-        FieldSpec("message", "message", "Edm.String"),
-        FieldSpec("response_code", "responseCode", "Edm.String"),
-    ),
+    """
+    message message Edm.String
+    response_code responseCode Edm.String
+    """,
 )
 @model
 class FreeBusyError(ComplexBase):
@@ -3156,11 +3067,11 @@ class FreeBusyError(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.locationConstraint",
-    (
-        FieldSpec("is_required", "isRequired", "Edm.Boolean"),
-        FieldSpec("locations", "locations", "microsoft.graph.locationConstraintItem", collection=True),
-        FieldSpec("suggest_location", "suggestLocation", "Edm.Boolean"),
-    ),
+    """
+    is_required isRequired Edm.Boolean
+    locations locations microsoft.graph.locationConstraintItem collection
+    suggest_location suggestLocation Edm.Boolean
+    """,
 )
 @model
 class LocationConstraint(ComplexBase):
@@ -3178,20 +3089,20 @@ class LocationConstraint(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.mailTips",
-    (
-        FieldSpec("automatic_replies", "automaticReplies", "microsoft.graph.automaticRepliesMailTips"),
-        FieldSpec("custom_mail_tip", "customMailTip", "Edm.String"),
-        FieldSpec("delivery_restricted", "deliveryRestricted", "Edm.Boolean"),
-        FieldSpec("email_address", "emailAddress", "microsoft.graph.emailAddress"),
-        FieldSpec("error", "error", "microsoft.graph.mailTipsError"),
-        FieldSpec("external_member_count", "externalMemberCount", "Edm.Int32"),
-        FieldSpec("is_moderated", "isModerated", "Edm.Boolean"),
-        FieldSpec("mailbox_full", "mailboxFull", "Edm.Boolean"),
-        FieldSpec("max_message_size", "maxMessageSize", "Edm.Int32"),
-        FieldSpec("recipient_scope", "recipientScope", "microsoft.graph.recipientScopeType", enum=True),
-        FieldSpec("recipient_suggestions", "recipientSuggestions", "microsoft.graph.recipient", collection=True),
-        FieldSpec("total_member_count", "totalMemberCount", "Edm.Int32"),
-    ),
+    """
+    automatic_replies automaticReplies microsoft.graph.automaticRepliesMailTips
+    custom_mail_tip customMailTip Edm.String
+    delivery_restricted deliveryRestricted Edm.Boolean
+    email_address emailAddress microsoft.graph.emailAddress
+    error error microsoft.graph.mailTipsError
+    external_member_count externalMemberCount Edm.Int32
+    is_moderated isModerated Edm.Boolean
+    mailbox_full mailboxFull Edm.Boolean
+    max_message_size maxMessageSize Edm.Int32
+    recipient_scope recipientScope microsoft.graph.recipientScopeType enum
+    recipient_suggestions recipientSuggestions microsoft.graph.recipient collection
+    total_member_count totalMemberCount Edm.Int32
+    """,
 )
 @model
 class MailTips(ComplexBase):
@@ -3240,10 +3151,10 @@ class MailTips(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.mailTipsError",
-    (
-        FieldSpec("code", "code", "Edm.String"),
-        FieldSpec("message", "message", "Edm.String"),
-    ),
+    """
+    code code Edm.String
+    message message Edm.String
+    """,
 )
 @model
 class MailTipsError(ComplexBase):
@@ -3259,11 +3170,11 @@ class MailTipsError(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.managedAppDiagnosticStatus",
-    (
-        FieldSpec("mitigation_instruction", "mitigationInstruction", "Edm.String"),
-        FieldSpec("state", "state", "Edm.String"),
-        FieldSpec("validation_name", "validationName", "Edm.String"),
-    ),
+    """
+    mitigation_instruction mitigationInstruction Edm.String
+    state state Edm.String
+    validation_name validationName Edm.String
+    """,
 )
 @model
 class ManagedAppDiagnosticStatus(ComplexBase):
@@ -3284,17 +3195,15 @@ class ManagedAppDiagnosticStatus(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.meetingTimeSuggestion",
-    (
-        FieldSpec(
-            "attendee_availability", "attendeeAvailability", "microsoft.graph.attendeeAvailability", collection=True
-        ),
-        FieldSpec("confidence", "confidence", "Edm.Double"),
-        FieldSpec("locations", "locations", "microsoft.graph.location", collection=True),
-        FieldSpec("meeting_time_slot", "meetingTimeSlot", "microsoft.graph.timeSlot"),
-        FieldSpec("order", "order", "Edm.Int32"),
-        FieldSpec("organizer_availability", "organizerAvailability", "microsoft.graph.freeBusyStatus", enum=True),
-        FieldSpec("suggestion_reason", "suggestionReason", "Edm.String"),
-    ),
+    """
+    attendee_availability attendeeAvailability microsoft.graph.attendeeAvailability collection
+    confidence confidence Edm.Double
+    locations locations microsoft.graph.location collection
+    meeting_time_slot meetingTimeSlot microsoft.graph.timeSlot
+    order order Edm.Int32
+    organizer_availability organizerAvailability microsoft.graph.freeBusyStatus enum
+    suggestion_reason suggestionReason Edm.String
+    """,
 )
 @model
 class MeetingTimeSuggestion(ComplexBase):
@@ -3330,15 +3239,10 @@ class MeetingTimeSuggestion(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.meetingTimeSuggestionsResult",
-    (
-        FieldSpec("empty_suggestions_reason", "emptySuggestionsReason", "Edm.String"),
-        FieldSpec(
-            "meeting_time_suggestions",
-            "meetingTimeSuggestions",
-            "microsoft.graph.meetingTimeSuggestion",
-            collection=True,
-        ),
-    ),
+    """
+    empty_suggestions_reason emptySuggestionsReason Edm.String
+    meeting_time_suggestions meetingTimeSuggestions microsoft.graph.meetingTimeSuggestion collection
+    """,
 )
 @model
 class MeetingTimeSuggestionsResult(ComplexBase):
@@ -3356,16 +3260,16 @@ class MeetingTimeSuggestionsResult(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.reminder",
-    (
-        FieldSpec("change_key", "changeKey", "Edm.String"),
-        FieldSpec("event_end_time", "eventEndTime", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("event_id", "eventId", "Edm.String"),
-        FieldSpec("event_location", "eventLocation", "microsoft.graph.location"),
-        FieldSpec("event_start_time", "eventStartTime", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("event_subject", "eventSubject", "Edm.String"),
-        FieldSpec("event_web_link", "eventWebLink", "Edm.String"),
-        FieldSpec("reminder_fire_time", "reminderFireTime", "microsoft.graph.dateTimeTimeZone"),
-    ),
+    """
+    change_key changeKey Edm.String
+    event_end_time eventEndTime microsoft.graph.dateTimeTimeZone
+    event_id eventId Edm.String
+    event_location eventLocation microsoft.graph.location
+    event_start_time eventStartTime microsoft.graph.dateTimeTimeZone
+    event_subject eventSubject Edm.String
+    event_web_link eventWebLink Edm.String
+    reminder_fire_time reminderFireTime microsoft.graph.dateTimeTimeZone
+    """,
 )
 @model
 class Reminder(ComplexBase):
@@ -3402,13 +3306,13 @@ class Reminder(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.scheduleInformation",
-    (
-        FieldSpec("availability_view", "availabilityView", "Edm.String"),
-        FieldSpec("error", "error", "microsoft.graph.freeBusyError"),
-        FieldSpec("schedule_id", "scheduleId", "Edm.String"),
-        FieldSpec("schedule_items", "scheduleItems", "microsoft.graph.scheduleItem", collection=True),
-        FieldSpec("working_hours", "workingHours", "microsoft.graph.workingHours"),
-    ),
+    """
+    availability_view availabilityView Edm.String
+    error error microsoft.graph.freeBusyError
+    schedule_id scheduleId Edm.String
+    schedule_items scheduleItems microsoft.graph.scheduleItem collection
+    working_hours workingHours microsoft.graph.workingHours
+    """,
 )
 @model
 class ScheduleInformation(ComplexBase):
@@ -3430,14 +3334,14 @@ class ScheduleInformation(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.scheduleItem",
-    (
-        FieldSpec("end", "end", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("is_private", "isPrivate", "Edm.Boolean"),
-        FieldSpec("location", "location", "Edm.String"),
-        FieldSpec("start", "start", "microsoft.graph.dateTimeTimeZone"),
-        FieldSpec("status", "status", "microsoft.graph.freeBusyStatus", enum=True),
-        FieldSpec("subject", "subject", "Edm.String"),
-    ),
+    """
+    end end microsoft.graph.dateTimeTimeZone
+    is_private isPrivate Edm.Boolean
+    location location Edm.String
+    start start microsoft.graph.dateTimeTimeZone
+    status status microsoft.graph.freeBusyStatus enum
+    subject subject Edm.String
+    """,
 )
 @model
 class ScheduleItem(ComplexBase):
@@ -3461,10 +3365,10 @@ class ScheduleItem(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.timeConstraint",
-    (
-        FieldSpec("activity_domain", "activityDomain", "microsoft.graph.activityDomain", enum=True),
-        FieldSpec("time_slots", "timeSlots", "microsoft.graph.timeSlot", collection=True),
-    ),
+    """
+    activity_domain activityDomain microsoft.graph.activityDomain enum
+    time_slots timeSlots microsoft.graph.timeSlot collection
+    """,
 )
 @model
 class TimeConstraint(ComplexBase):
@@ -3480,11 +3384,11 @@ class TimeConstraint(ComplexBase):
 
 @REGISTRY.structured(
     "microsoft.graph.uploadSession",
-    (
-        FieldSpec("expiration_date_time", "expirationDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("next_expected_ranges", "nextExpectedRanges", "Edm.String", collection=True),
-        FieldSpec("upload_url", "uploadUrl", "Edm.String"),
-    ),
+    """
+    expiration_date_time expirationDateTime Edm.DateTimeOffset
+    next_expected_ranges nextExpectedRanges Edm.String collection
+    upload_url uploadUrl Edm.String
+    """,
 )
 @model
 class UploadSession(ComplexBase):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from odatakit.expr import NONE
-from odatakit.serde import ComplexBase, EntityBase, FieldSpec, ODataEnum, model
+from odatakit.serde import ComplexBase, EntityBase, ODataEnum, model
 
 from ._registry import REGISTRY
 
@@ -190,7 +190,9 @@ class AttendeeType(ODataEnum):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.Entity",
-    (FieldSpec("id", "Id", "Edm.String"),),
+    """
+    id Id Edm.String
+    """,
 )
 @model
 class Entity(EntityBase):
@@ -204,7 +206,7 @@ class Entity(EntityBase):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.DirectoryObject",
-    (),
+    "",
 )
 @model
 class DirectoryObject(Entity):
@@ -215,24 +217,18 @@ class DirectoryObject(Entity):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.User",
-    (
-        FieldSpec("email_address", "EmailAddress", "Edm.String"),
-        FieldSpec("display_name", "DisplayName", "Edm.String"),
-        FieldSpec("alias", "Alias", "Edm.String"),
-        FieldSpec("mailbox_guid", "MailboxGuid", "Edm.Guid"),
-        FieldSpec("messages", "Messages", "Microsoft.OutlookServices.Message", collection=True, navigation=True),
-        FieldSpec("calendar", "Calendar", "Microsoft.OutlookServices.Calendar", navigation=True),
-        FieldSpec("calendars", "Calendars", "Microsoft.OutlookServices.Calendar", collection=True, navigation=True),
-        FieldSpec(
-            "calendar_groups",
-            "CalendarGroups",
-            "Microsoft.OutlookServices.CalendarGroup",
-            collection=True,
-            navigation=True,
-        ),
-        FieldSpec("calendar_view", "CalendarView", "Microsoft.OutlookServices.Event", collection=True, navigation=True),
-        FieldSpec("events", "Events", "Microsoft.OutlookServices.Event", collection=True, navigation=True),
-    ),
+    """
+    email_address EmailAddress Edm.String
+    display_name DisplayName Edm.String
+    alias Alias Edm.String
+    mailbox_guid MailboxGuid Edm.Guid
+    messages Messages Microsoft.OutlookServices.Message collection navigation
+    calendar Calendar Microsoft.OutlookServices.Calendar navigation
+    calendars Calendars Microsoft.OutlookServices.Calendar collection navigation
+    calendar_groups CalendarGroups Microsoft.OutlookServices.CalendarGroup collection navigation
+    calendar_view CalendarView Microsoft.OutlookServices.Event collection navigation
+    events Events Microsoft.OutlookServices.Event collection navigation
+    """,
 )
 @model
 class User(DirectoryObject):
@@ -275,12 +271,12 @@ class User(DirectoryObject):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.Item",
-    (
-        FieldSpec("created_date_time", "CreatedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("last_modified_date_time", "LastModifiedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("change_key", "ChangeKey", "Edm.String"),
-        FieldSpec("categories", "Categories", "Edm.String", collection=True),
-    ),
+    """
+    created_date_time CreatedDateTime Edm.DateTimeOffset
+    last_modified_date_time LastModifiedDateTime Edm.DateTimeOffset
+    change_key ChangeKey Edm.String
+    categories Categories Edm.String collection
+    """,
 )
 @model
 class Item(Entity):
@@ -300,32 +296,30 @@ class Item(Entity):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.Message",
-    (
-        FieldSpec("received_date_time", "ReceivedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("sent_date_time", "SentDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("has_attachments", "HasAttachments", "Edm.Boolean"),
-        FieldSpec("subject", "Subject", "Edm.String"),
-        FieldSpec("body", "Body", "Microsoft.OutlookServices.ItemBody"),
-        FieldSpec("body_preview", "BodyPreview", "Edm.String"),
-        FieldSpec("importance", "Importance", "Microsoft.OutlookServices.Importance", enum=True),
-        FieldSpec("parent_folder_id", "ParentFolderId", "Edm.String"),
-        FieldSpec("sender", "Sender", "Microsoft.OutlookServices.Recipient"),
-        FieldSpec("from_", "From", "Microsoft.OutlookServices.Recipient"),
-        FieldSpec("to_recipients", "ToRecipients", "Microsoft.OutlookServices.Recipient", collection=True),
-        FieldSpec("cc_recipients", "CcRecipients", "Microsoft.OutlookServices.Recipient", collection=True),
-        FieldSpec("bcc_recipients", "BccRecipients", "Microsoft.OutlookServices.Recipient", collection=True),
-        FieldSpec("reply_to", "ReplyTo", "Microsoft.OutlookServices.Recipient", collection=True),
-        FieldSpec("conversation_id", "ConversationId", "Edm.String"),
-        FieldSpec("unique_body", "UniqueBody", "Microsoft.OutlookServices.ItemBody"),
-        FieldSpec("is_delivery_receipt_requested", "IsDeliveryReceiptRequested", "Edm.Boolean"),
-        FieldSpec("is_read_receipt_requested", "IsReadReceiptRequested", "Edm.Boolean"),
-        FieldSpec("is_read", "IsRead", "Edm.Boolean"),
-        FieldSpec("is_draft", "IsDraft", "Edm.Boolean"),
-        FieldSpec("web_link", "WebLink", "Edm.String"),
-        FieldSpec(
-            "attachments", "Attachments", "Microsoft.OutlookServices.Attachment", collection=True, navigation=True
-        ),
-    ),
+    """
+    received_date_time ReceivedDateTime Edm.DateTimeOffset
+    sent_date_time SentDateTime Edm.DateTimeOffset
+    has_attachments HasAttachments Edm.Boolean
+    subject Subject Edm.String
+    body Body Microsoft.OutlookServices.ItemBody
+    body_preview BodyPreview Edm.String
+    importance Importance Microsoft.OutlookServices.Importance enum
+    parent_folder_id ParentFolderId Edm.String
+    sender Sender Microsoft.OutlookServices.Recipient
+    from_ From Microsoft.OutlookServices.Recipient
+    to_recipients ToRecipients Microsoft.OutlookServices.Recipient collection
+    cc_recipients CcRecipients Microsoft.OutlookServices.Recipient collection
+    bcc_recipients BccRecipients Microsoft.OutlookServices.Recipient collection
+    reply_to ReplyTo Microsoft.OutlookServices.Recipient collection
+    conversation_id ConversationId Edm.String
+    unique_body UniqueBody Microsoft.OutlookServices.ItemBody
+    is_delivery_receipt_requested IsDeliveryReceiptRequested Edm.Boolean
+    is_read_receipt_requested IsReadReceiptRequested Edm.Boolean
+    is_read IsRead Edm.Boolean
+    is_draft IsDraft Edm.Boolean
+    web_link WebLink Edm.String
+    attachments Attachments Microsoft.OutlookServices.Attachment collection navigation
+    """,
 )
 @model
 class Message(Item):
@@ -404,10 +398,10 @@ class Message(Item):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.ItemBody",
-    (
-        FieldSpec("content_type", "ContentType", "Microsoft.OutlookServices.BodyType", enum=True),
-        FieldSpec("content", "Content", "Edm.String"),
-    ),
+    """
+    content_type ContentType Microsoft.OutlookServices.BodyType enum
+    content Content Edm.String
+    """,
 )
 @model
 class ItemBody(ComplexBase):
@@ -423,7 +417,9 @@ class ItemBody(ComplexBase):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.Recipient",
-    (FieldSpec("email_address", "EmailAddress", "Microsoft.OutlookServices.EmailAddress"),),
+    """
+    email_address EmailAddress Microsoft.OutlookServices.EmailAddress
+    """,
 )
 @model
 class Recipient(ComplexBase):
@@ -437,10 +433,10 @@ class Recipient(ComplexBase):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.EmailAddress",
-    (
-        FieldSpec("name", "Name", "Edm.String"),
-        FieldSpec("address", "Address", "Edm.String"),
-    ),
+    """
+    name Name Edm.String
+    address Address Edm.String
+    """,
 )
 @model
 class EmailAddress(ComplexBase):
@@ -456,13 +452,13 @@ class EmailAddress(ComplexBase):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.Calendar",
-    (
-        FieldSpec("name", "Name", "Edm.String"),
-        FieldSpec("color", "Color", "Microsoft.OutlookServices.CalendarColor", enum=True),
-        FieldSpec("change_key", "ChangeKey", "Edm.String"),
-        FieldSpec("events", "Events", "Microsoft.OutlookServices.Event", collection=True, navigation=True),
-        FieldSpec("calendar_view", "CalendarView", "Microsoft.OutlookServices.Event", collection=True, navigation=True),
-    ),
+    """
+    name Name Edm.String
+    color Color Microsoft.OutlookServices.CalendarColor enum
+    change_key ChangeKey Edm.String
+    events Events Microsoft.OutlookServices.Event collection navigation
+    calendar_view CalendarView Microsoft.OutlookServices.Event collection navigation
+    """,
 )
 @model
 class Calendar(Entity):
@@ -484,12 +480,12 @@ class Calendar(Entity):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.CalendarGroup",
-    (
-        FieldSpec("name", "Name", "Edm.String"),
-        FieldSpec("class_id", "ClassId", "Edm.Guid"),
-        FieldSpec("change_key", "ChangeKey", "Edm.String"),
-        FieldSpec("calendars", "Calendars", "Microsoft.OutlookServices.Calendar", collection=True, navigation=True),
-    ),
+    """
+    name Name Edm.String
+    class_id ClassId Edm.Guid
+    change_key ChangeKey Edm.String
+    calendars Calendars Microsoft.OutlookServices.Calendar collection navigation
+    """,
 )
 @model
 class CalendarGroup(Entity):
@@ -509,40 +505,38 @@ class CalendarGroup(Entity):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.Event",
-    (
-        FieldSpec("original_start_time_zone", "OriginalStartTimeZone", "Edm.String"),
-        FieldSpec("original_end_time_zone", "OriginalEndTimeZone", "Edm.String"),
-        FieldSpec("response_status", "ResponseStatus", "Microsoft.OutlookServices.ResponseStatus"),
-        FieldSpec("i_cal_u_id", "iCalUId", "Edm.String"),
-        FieldSpec("has_attachments", "HasAttachments", "Edm.Boolean"),
-        FieldSpec("subject", "Subject", "Edm.String"),
-        FieldSpec("body", "Body", "Microsoft.OutlookServices.ItemBody"),
-        FieldSpec("body_preview", "BodyPreview", "Edm.String"),
-        FieldSpec("importance", "Importance", "Microsoft.OutlookServices.Importance", enum=True),
-        FieldSpec("sensitivity", "Sensitivity", "Microsoft.OutlookServices.Sensitivity", enum=True),
-        FieldSpec("start", "Start", "Microsoft.OutlookServices.DateTimeTimeZone"),
-        FieldSpec("original_start", "OriginalStart", "Edm.DateTimeOffset"),
-        FieldSpec("end", "End", "Microsoft.OutlookServices.DateTimeTimeZone"),
-        FieldSpec("location", "Location", "Microsoft.OutlookServices.Location"),
-        FieldSpec("is_all_day", "IsAllDay", "Edm.Boolean"),
-        FieldSpec("is_cancelled", "IsCancelled", "Edm.Boolean"),
-        FieldSpec("is_organizer", "IsOrganizer", "Edm.Boolean"),
-        FieldSpec("recurrence", "Recurrence", "Microsoft.OutlookServices.PatternedRecurrence"),
-        FieldSpec("response_requested", "ResponseRequested", "Edm.Boolean"),
-        FieldSpec("series_master_id", "SeriesMasterId", "Edm.String"),
-        FieldSpec("show_as", "ShowAs", "Microsoft.OutlookServices.FreeBusyStatus", enum=True),
-        FieldSpec("type", "Type", "Microsoft.OutlookServices.EventType", enum=True),
-        FieldSpec("attendees", "Attendees", "Microsoft.OutlookServices.Attendee", collection=True),
-        FieldSpec("organizer", "Organizer", "Microsoft.OutlookServices.Recipient"),
-        FieldSpec("web_link", "WebLink", "Edm.String"),
-        FieldSpec("reminder_minutes_before_start", "ReminderMinutesBeforeStart", "Edm.Int32"),
-        FieldSpec("is_reminder_on", "IsReminderOn", "Edm.Boolean"),
-        FieldSpec("calendar", "Calendar", "Microsoft.OutlookServices.Calendar", navigation=True),
-        FieldSpec("instances", "Instances", "Microsoft.OutlookServices.Event", collection=True, navigation=True),
-        FieldSpec(
-            "attachments", "Attachments", "Microsoft.OutlookServices.Attachment", collection=True, navigation=True
-        ),
-    ),
+    """
+    original_start_time_zone OriginalStartTimeZone Edm.String
+    original_end_time_zone OriginalEndTimeZone Edm.String
+    response_status ResponseStatus Microsoft.OutlookServices.ResponseStatus
+    i_cal_u_id iCalUId Edm.String
+    has_attachments HasAttachments Edm.Boolean
+    subject Subject Edm.String
+    body Body Microsoft.OutlookServices.ItemBody
+    body_preview BodyPreview Edm.String
+    importance Importance Microsoft.OutlookServices.Importance enum
+    sensitivity Sensitivity Microsoft.OutlookServices.Sensitivity enum
+    start Start Microsoft.OutlookServices.DateTimeTimeZone
+    original_start OriginalStart Edm.DateTimeOffset
+    end End Microsoft.OutlookServices.DateTimeTimeZone
+    location Location Microsoft.OutlookServices.Location
+    is_all_day IsAllDay Edm.Boolean
+    is_cancelled IsCancelled Edm.Boolean
+    is_organizer IsOrganizer Edm.Boolean
+    recurrence Recurrence Microsoft.OutlookServices.PatternedRecurrence
+    response_requested ResponseRequested Edm.Boolean
+    series_master_id SeriesMasterId Edm.String
+    show_as ShowAs Microsoft.OutlookServices.FreeBusyStatus enum
+    type Type Microsoft.OutlookServices.EventType enum
+    attendees Attendees Microsoft.OutlookServices.Attendee collection
+    organizer Organizer Microsoft.OutlookServices.Recipient
+    web_link WebLink Edm.String
+    reminder_minutes_before_start ReminderMinutesBeforeStart Edm.Int32
+    is_reminder_on IsReminderOn Edm.Boolean
+    calendar Calendar Microsoft.OutlookServices.Calendar navigation
+    instances Instances Microsoft.OutlookServices.Event collection navigation
+    attachments Attachments Microsoft.OutlookServices.Attachment collection navigation
+    """,
 )
 @model
 class Event(Item):
@@ -645,10 +639,10 @@ class Event(Item):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.ResponseStatus",
-    (
-        FieldSpec("response", "Response", "Microsoft.OutlookServices.ResponseType", enum=True),
-        FieldSpec("time", "Time", "Edm.DateTimeOffset"),
-    ),
+    """
+    response Response Microsoft.OutlookServices.ResponseType enum
+    time Time Edm.DateTimeOffset
+    """,
 )
 @model
 class ResponseStatus(ComplexBase):
@@ -664,10 +658,10 @@ class ResponseStatus(ComplexBase):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.DateTimeTimeZone",
-    (
-        FieldSpec("date_time", "DateTime", "Edm.String"),
-        FieldSpec("time_zone", "TimeZone", "Edm.String"),
-    ),
+    """
+    date_time DateTime Edm.String
+    time_zone TimeZone Edm.String
+    """,
 )
 @model
 class DateTimeTimeZone(ComplexBase):
@@ -683,11 +677,11 @@ class DateTimeTimeZone(ComplexBase):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.Location",
-    (
-        FieldSpec("display_name", "DisplayName", "Edm.String"),
-        FieldSpec("address", "Address", "Microsoft.OutlookServices.PhysicalAddress"),
-        FieldSpec("coordinates", "Coordinates", "Microsoft.OutlookServices.GeoCoordinates"),
-    ),
+    """
+    display_name DisplayName Edm.String
+    address Address Microsoft.OutlookServices.PhysicalAddress
+    coordinates Coordinates Microsoft.OutlookServices.GeoCoordinates
+    """,
 )
 @model
 class Location(ComplexBase):
@@ -705,13 +699,13 @@ class Location(ComplexBase):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.PhysicalAddress",
-    (
-        FieldSpec("street", "Street", "Edm.String"),
-        FieldSpec("city", "City", "Edm.String"),
-        FieldSpec("state", "State", "Edm.String"),
-        FieldSpec("country_or_region", "CountryOrRegion", "Edm.String"),
-        FieldSpec("postal_code", "PostalCode", "Edm.String"),
-    ),
+    """
+    street Street Edm.String
+    city City Edm.String
+    state State Edm.String
+    country_or_region CountryOrRegion Edm.String
+    postal_code PostalCode Edm.String
+    """,
 )
 @model
 class PhysicalAddress(ComplexBase):
@@ -733,13 +727,13 @@ class PhysicalAddress(ComplexBase):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.GeoCoordinates",
-    (
-        FieldSpec("altitude", "Altitude", "Edm.Double"),
-        FieldSpec("latitude", "Latitude", "Edm.Double"),
-        FieldSpec("longitude", "Longitude", "Edm.Double"),
-        FieldSpec("accuracy", "Accuracy", "Edm.Double"),
-        FieldSpec("altitude_accuracy", "AltitudeAccuracy", "Edm.Double"),
-    ),
+    """
+    altitude Altitude Edm.Double
+    latitude Latitude Edm.Double
+    longitude Longitude Edm.Double
+    accuracy Accuracy Edm.Double
+    altitude_accuracy AltitudeAccuracy Edm.Double
+    """,
 )
 @model
 class GeoCoordinates(ComplexBase):
@@ -761,11 +755,11 @@ class GeoCoordinates(ComplexBase):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.PatternedRecurrence",
-    (
-        FieldSpec("pattern", "Pattern", "Microsoft.OutlookServices.RecurrencePattern"),
-        FieldSpec("range", "Range", "Microsoft.OutlookServices.RecurrenceRange"),
-        FieldSpec("recurrence_time_zone", "RecurrenceTimeZone", "Edm.String"),
-    ),
+    """
+    pattern Pattern Microsoft.OutlookServices.RecurrencePattern
+    range Range Microsoft.OutlookServices.RecurrenceRange
+    recurrence_time_zone RecurrenceTimeZone Edm.String
+    """,
 )
 @model
 class PatternedRecurrence(ComplexBase):
@@ -783,15 +777,15 @@ class PatternedRecurrence(ComplexBase):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.RecurrencePattern",
-    (
-        FieldSpec("type", "Type", "Microsoft.OutlookServices.RecurrencePatternType", enum=True),
-        FieldSpec("interval", "Interval", "Edm.Int32"),
-        FieldSpec("month", "Month", "Edm.Int32"),
-        FieldSpec("day_of_month", "DayOfMonth", "Edm.Int32"),
-        FieldSpec("days_of_week", "DaysOfWeek", "Microsoft.OutlookServices.DayOfWeek", collection=True, enum=True),
-        FieldSpec("first_day_of_week", "FirstDayOfWeek", "Microsoft.OutlookServices.DayOfWeek", enum=True),
-        FieldSpec("index", "Index", "Microsoft.OutlookServices.WeekIndex", enum=True),
-    ),
+    """
+    type Type Microsoft.OutlookServices.RecurrencePatternType enum
+    interval Interval Edm.Int32
+    month Month Edm.Int32
+    day_of_month DayOfMonth Edm.Int32
+    days_of_week DaysOfWeek Microsoft.OutlookServices.DayOfWeek collection enum
+    first_day_of_week FirstDayOfWeek Microsoft.OutlookServices.DayOfWeek enum
+    index Index Microsoft.OutlookServices.WeekIndex enum
+    """,
 )
 @model
 class RecurrencePattern(ComplexBase):
@@ -817,12 +811,12 @@ class RecurrencePattern(ComplexBase):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.RecurrenceRange",
-    (
-        FieldSpec("type", "Type", "Microsoft.OutlookServices.RecurrenceRangeType", enum=True),
-        FieldSpec("start_date", "StartDate", "Edm.String"),
-        FieldSpec("end_date", "EndDate", "Edm.String"),
-        FieldSpec("number_of_occurrences", "NumberOfOccurrences", "Edm.Int32"),
-    ),
+    """
+    type Type Microsoft.OutlookServices.RecurrenceRangeType enum
+    start_date StartDate Edm.String
+    end_date EndDate Edm.String
+    number_of_occurrences NumberOfOccurrences Edm.Int32
+    """,
 )
 @model
 class RecurrenceRange(ComplexBase):
@@ -842,10 +836,10 @@ class RecurrenceRange(ComplexBase):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.Attendee",
-    (
-        FieldSpec("status", "Status", "Microsoft.OutlookServices.ResponseStatus"),
-        FieldSpec("type", "Type", "Microsoft.OutlookServices.AttendeeType", enum=True),
-    ),
+    """
+    status Status Microsoft.OutlookServices.ResponseStatus
+    type Type Microsoft.OutlookServices.AttendeeType enum
+    """,
 )
 @model
 class Attendee(Recipient):
@@ -861,13 +855,13 @@ class Attendee(Recipient):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.Attachment",
-    (
-        FieldSpec("last_modified_date_time", "LastModifiedDateTime", "Edm.DateTimeOffset"),
-        FieldSpec("name", "Name", "Edm.String"),
-        FieldSpec("content_type", "ContentType", "Edm.String"),
-        FieldSpec("size", "Size", "Edm.Int32"),
-        FieldSpec("is_inline", "IsInline", "Edm.Boolean"),
-    ),
+    """
+    last_modified_date_time LastModifiedDateTime Edm.DateTimeOffset
+    name Name Edm.String
+    content_type ContentType Edm.String
+    size Size Edm.Int32
+    is_inline IsInline Edm.Boolean
+    """,
 )
 @model
 class Attachment(Entity):
@@ -889,11 +883,11 @@ class Attachment(Entity):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.FileAttachment",
-    (
-        FieldSpec("content_id", "ContentId", "Edm.String"),
-        FieldSpec("content_location", "ContentLocation", "Edm.String"),
-        FieldSpec("content_bytes", "ContentBytes", "Edm.Binary"),
-    ),
+    """
+    content_id ContentId Edm.String
+    content_location ContentLocation Edm.String
+    content_bytes ContentBytes Edm.Binary
+    """,
 )
 @model
 class FileAttachment(Attachment):
@@ -911,7 +905,9 @@ class FileAttachment(Attachment):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.ItemAttachment",
-    (FieldSpec("item", "Item", "Microsoft.OutlookServices.Item", navigation=True),),
+    """
+    item Item Microsoft.OutlookServices.Item navigation
+    """,
 )
 @model
 class ItemAttachment(Attachment):
@@ -925,7 +921,7 @@ class ItemAttachment(Attachment):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.ReferenceAttachment",
-    (),
+    "",
 )
 @model
 class ReferenceAttachment(Attachment):
@@ -936,7 +932,7 @@ class ReferenceAttachment(Attachment):
 
 @REGISTRY.structured(
     "Microsoft.OutlookServices.Reminder",
-    (),
+    "",
 )
 @model
 class Reminder(ComplexBase):

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from odatakit.expr import NONE
-from odatakit.serde import EntityBase, FieldSpec, ODataEnum, model
+from odatakit.serde import EntityBase, ODataEnum, model
 
 from ._registry import REGISTRY
 
@@ -30,14 +30,14 @@ class Priority(ODataEnum):
 
 @REGISTRY.structured(
     "Test.Notes.Note",
-    (
-        FieldSpec("id", "id", "Edm.String"),
-        FieldSpec("title", "title", "Edm.String"),
-        FieldSpec("body", "body", "Edm.String"),
-        FieldSpec("priority", "priority", "Test.Notes.Priority", enum=True),
-        FieldSpec("created_at", "createdAt", "Edm.DateTimeOffset"),
-        FieldSpec("author", "author", "Test.Notes.Person", navigation=True),
-    ),
+    """
+    id id Edm.String
+    title title Edm.String
+    body body Edm.String
+    priority priority Test.Notes.Priority enum
+    created_at createdAt Edm.DateTimeOffset
+    author author Test.Notes.Person navigation
+    """,
 )
 @model
 class Note(EntityBase):
@@ -66,10 +66,10 @@ class Note(EntityBase):
 
 @REGISTRY.structured(
     "Test.Notes.Person",
-    (
-        FieldSpec("id", "id", "Edm.String"),
-        FieldSpec("name", "name", "Edm.String"),
-    ),
+    """
+    id id Edm.String
+    name name Edm.String
+    """,
 )
 @model
 class Person(EntityBase):

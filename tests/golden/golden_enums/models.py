@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from odatakit.expr import NONE
-from odatakit.serde import ComplexBase, FieldSpec, ODataEnum, ODataFlag, model
+from odatakit.serde import ComplexBase, ODataEnum, ODataFlag, model
 
 from ._registry import REGISTRY
 
@@ -79,13 +79,13 @@ class Empty(ODataEnum):
 
 @REGISTRY.structured(
     "Test.Enums.Settings",
-    (
-        FieldSpec("color", "color", "Test.Enums.Color", enum=True),
-        FieldSpec("importance", "importance", "Test.Enums.Importance", enum=True),
-        FieldSpec("permissions", "permissions", "Test.Enums.Permissions", enum=True),
-        FieldSpec("history", "history", "Test.Enums.Permissions", collection=True, enum=True),
-        FieldSpec("level", "level", "Test.Enums.Level", enum=True),
-    ),
+    """
+    color color Test.Enums.Color enum
+    importance importance Test.Enums.Importance enum
+    permissions permissions Test.Enums.Permissions enum
+    history history Test.Enums.Permissions collection enum
+    level level Test.Enums.Level enum
+    """,
 )
 @model
 class Settings(ComplexBase):

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from odatakit.expr import NONE
-from odatakit.serde import ComplexBase, EntityBase, FieldSpec, model
+from odatakit.serde import ComplexBase, EntityBase, model
 
 from ._registry import REGISTRY
 
@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 @REGISTRY.structured(
     "Test.Base.Entity",
-    (FieldSpec("id", "id", "Edm.String"),),
+    """
+    id id Edm.String
+    """,
 )
 @model
 class Entity(EntityBase):
@@ -34,11 +36,11 @@ class Entity(EntityBase):
 
 @REGISTRY.structured(
     "Test.Media.Item",
-    (
-        FieldSpec("title", "title", "Edm.String"),
-        FieldSpec("shape", "shape", "Test.Base.Shape"),
-        FieldSpec("tags", "tags", "Edm.String", collection=True),
-    ),
+    """
+    title title Edm.String
+    shape shape Test.Base.Shape
+    tags tags Edm.String collection
+    """,
 )
 @model
 class Item(Entity):
@@ -56,7 +58,9 @@ class Item(Entity):
 
 @REGISTRY.structured(
     "Test.Base.Shape",
-    (FieldSpec("name", "name", "Edm.String"),),
+    """
+    name name Edm.String
+    """,
 )
 @model
 class Shape(ComplexBase):
@@ -70,10 +74,10 @@ class Shape(ComplexBase):
 
 @REGISTRY.structured(
     "Test.Media.Photo",
-    (
-        FieldSpec("width", "width", "Edm.Int32"),
-        FieldSpec("taken_at", "takenAt", "Edm.DateTimeOffset"),
-    ),
+    """
+    width width Edm.Int32
+    taken_at takenAt Edm.DateTimeOffset
+    """,
 )
 @model
 class Photo(Item):
@@ -89,10 +93,10 @@ class Photo(Item):
 
 @REGISTRY.structured(
     "Test.Media.Document",
-    (
-        FieldSpec("pages", "pages", "Edm.Int32"),
-        FieldSpec("outline", "outline", "Test.Base.Shape", collection=True),
-    ),
+    """
+    pages pages Edm.Int32
+    outline outline Test.Base.Shape collection
+    """,
 )
 @model
 class Document(Item):
@@ -108,7 +112,9 @@ class Document(Item):
 
 @REGISTRY.structured(
     "Test.Base.Circle",
-    (FieldSpec("radius", "radius", "Edm.Double"),),
+    """
+    radius radius Edm.Double
+    """,
 )
 @model
 class Circle(Shape):
@@ -122,7 +128,9 @@ class Circle(Shape):
 
 @REGISTRY.structured(
     "Test.Media.LabeledCircle",
-    (FieldSpec("label", "label", "Edm.String"),),
+    """
+    label label Edm.String
+    """,
 )
 @model
 class LabeledCircle(Circle):

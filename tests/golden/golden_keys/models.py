@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from odatakit.expr import NONE
-from odatakit.serde import EntityBase, FieldSpec, model
+from odatakit.serde import EntityBase, model
 
 from ._registry import REGISTRY
 
@@ -21,12 +21,12 @@ if TYPE_CHECKING:
 
 @REGISTRY.structured(
     "Test.Keys.Customer",
-    (
-        FieldSpec("id", "id", "Edm.Int64"),
-        FieldSpec("name", "name", "Edm.String"),
-        FieldSpec("orders", "orders", "Test.Keys.Order", collection=True, navigation=True),
-        FieldSpec("addresses", "addresses", "Test.Keys.Address", collection=True, navigation=True),
-    ),
+    """
+    id id Edm.Int64
+    name name Edm.String
+    orders orders Test.Keys.Order collection navigation
+    addresses addresses Test.Keys.Address collection navigation
+    """,
 )
 @model
 class Customer(EntityBase):
@@ -46,13 +46,13 @@ class Customer(EntityBase):
 
 @REGISTRY.structured(
     "Test.Keys.Order",
-    (
-        FieldSpec("id", "id", "Edm.Guid"),
-        FieldSpec("customer_id", "customerId", "Edm.Int64"),
-        FieldSpec("total", "total", "Edm.Decimal"),
-        FieldSpec("customer", "customer", "Test.Keys.Customer", navigation=True),
-        FieldSpec("lines", "lines", "Test.Keys.OrderLine", collection=True, navigation=True),
-    ),
+    """
+    id id Edm.Guid
+    customer_id customerId Edm.Int64
+    total total Edm.Decimal
+    customer customer Test.Keys.Customer navigation
+    lines lines Test.Keys.OrderLine collection navigation
+    """,
 )
 @model
 class Order(EntityBase):
@@ -74,10 +74,10 @@ class Order(EntityBase):
 
 @REGISTRY.structured(
     "Test.Keys.Product",
-    (
-        FieldSpec("sku", "sku", "Edm.String"),
-        FieldSpec("name", "name", "Edm.String"),
-    ),
+    """
+    sku sku Edm.String
+    name name Edm.String
+    """,
 )
 @model
 class Product(EntityBase):
@@ -93,10 +93,10 @@ class Product(EntityBase):
 
 @REGISTRY.structured(
     "Test.Keys.Address",
-    (
-        FieldSpec("id", "id", "Edm.Int32"),
-        FieldSpec("city", "city", "Edm.String"),
-    ),
+    """
+    id id Edm.Int32
+    city city Edm.String
+    """,
 )
 @model
 class Address(EntityBase):
@@ -112,12 +112,12 @@ class Address(EntityBase):
 
 @REGISTRY.structured(
     "Test.Keys.OrderLine",
-    (
-        FieldSpec("order_id", "orderId", "Edm.Guid"),
-        FieldSpec("line_number", "lineNumber", "Edm.Int32"),
-        FieldSpec("quantity", "quantity", "Edm.Int32"),
-        FieldSpec("product", "product", "Test.Keys.Product", navigation=True),
-    ),
+    """
+    order_id orderId Edm.Guid
+    line_number lineNumber Edm.Int32
+    quantity quantity Edm.Int32
+    product product Test.Keys.Product navigation
+    """,
 )
 @model
 class OrderLine(EntityBase):

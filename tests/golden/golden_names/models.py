@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from odatakit.expr import NONE
-from odatakit.serde import EntityBase, FieldSpec, model
+from odatakit.serde import EntityBase, model
 
 from ._registry import REGISTRY
 
@@ -20,17 +20,17 @@ if TYPE_CHECKING:
 
 @REGISTRY.structured(
     "Test.Names.Thing",
-    (
-        FieldSpec("id", "id", "Edm.String"),
-        FieldSpec("class_", "class", "Edm.String"),
-        FieldSpec("from_", "from", "Edm.DateTimeOffset"),
-        FieldSpec("import_", "import", "Edm.Boolean"),
-        FieldSpec("type", "type", "Edm.String"),
-        FieldSpec("additional_data_", "additional_data", "Edm.String"),
-        FieldSpec("foo_bar", "fooBar", "Edm.Int32"),
-        FieldSpec("foo_bar_2", "foo_bar", "Edm.Int32"),
-        FieldSpec("list", "list", "Test.Names.List", navigation=True),
-    ),
+    """
+    id id Edm.String
+    class_ class Edm.String
+    from_ from Edm.DateTimeOffset
+    import_ import Edm.Boolean
+    type type Edm.String
+    additional_data_ additional_data Edm.String
+    foo_bar fooBar Edm.Int32
+    foo_bar_2 foo_bar Edm.Int32
+    list list Test.Names.List navigation
+    """,
 )
 @model
 class Thing(EntityBase):
@@ -60,11 +60,11 @@ class Thing(EntityBase):
 
 @REGISTRY.structured(
     "Test.Names.List",
-    (
-        FieldSpec("id", "id", "Edm.String"),
-        FieldSpec("self_", "self", "Edm.String"),
-        FieldSpec("items", "items", "Test.Names.Thing", collection=True, navigation=True),
-    ),
+    """
+    id id Edm.String
+    self_ self Edm.String
+    items items Test.Names.Thing collection navigation
+    """,
 )
 @model
 class List(EntityBase):

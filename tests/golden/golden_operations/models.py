@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from odatakit.expr import NONE
-from odatakit.serde import ComplexBase, EntityBase, FieldSpec, model
+from odatakit.serde import ComplexBase, EntityBase, model
 
 from ._registry import REGISTRY
 
@@ -19,10 +19,10 @@ if TYPE_CHECKING:
 
 @REGISTRY.structured(
     "Test.Ops.Document",
-    (
-        FieldSpec("id", "id", "Edm.String"),
-        FieldSpec("title", "title", "Edm.String"),
-    ),
+    """
+    id id Edm.String
+    title title Edm.String
+    """,
 )
 @model
 class Document(EntityBase):
@@ -38,7 +38,9 @@ class Document(EntityBase):
 
 @REGISTRY.structured(
     "Test.Ops.Stats",
-    (FieldSpec("count", "count", "Edm.Int32"),),
+    """
+    count count Edm.Int32
+    """,
 )
 @model
 class Stats(ComplexBase):

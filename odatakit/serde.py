@@ -463,7 +463,9 @@ class Registry:
         self.nav_cache: dict[tuple[type | None, str, str], tuple[Any, type, str, Capabilities | None]] = {}
         #: Enum literals in filters: `Ns.Type'member'` (True) or the bare `'member'` string.
         self.qualified_enums = qualified_enums
-        self._modules = dict(modules)  # qualified name → module (relative to package)
+        # `modules` maps each module (relative to the package) to its types' qualified names,
+        # whitespace-separated: a generated table, compact for packages of thousands of types.
+        self._modules = {name: module for module, names in modules.items() for name in names.split()}
         self._aliases = dict(aliases or {})  # alias → namespace
         self._builders = dict(builders or {})  # qualified → (module, entity, collection)
         self._by_name: dict[str, TypeInfo] = {}

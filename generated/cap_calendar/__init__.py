@@ -10,29 +10,29 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .client import CalendarClient as CalendarClient
-    from .models import Attachments as Attachments
-    from .models import Attendee as Attendee
-    from .models import CalendarGroups as CalendarGroups
-    from .models import Calendars as Calendars
-    from .models import DateTimeTimeZone as DateTimeTimeZone
-    from .models import EmailAddress as EmailAddress
-    from .models import Events as Events
-    from .models import Me as Me
-    from .models import Users as Users
+    from .client import CalendarClient
+    from .models import (
+        Attachments,
+        Attendee,
+        CalendarGroups,
+        Calendars,
+        DateTimeTimeZone,
+        EmailAddress,
+        Events,
+        Me,
+        Users,
+    )
 
-_EXPORTS: dict[str, str] = {
-    "Attachments": "models",
-    "Attendee": "models",
-    "CalendarClient": "client",
-    "CalendarGroups": "models",
-    "Calendars": "models",
-    "DateTimeTimeZone": "models",
-    "EmailAddress": "models",
-    "Events": "models",
-    "Me": "models",
-    "Users": "models",
+# Module → the names it exports (re-exported through `__all__`).
+_MODULES: dict[str, str] = {
+    "client": """
+        CalendarClient
+    """,
+    "models": """
+        Attachments Attendee CalendarGroups Calendars DateTimeTimeZone EmailAddress Events Me Users
+    """,
 }
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names.split()}
 
 __all__ = [
     "Attachments",

@@ -5,15 +5,11 @@ from odatakit.serde import Registry
 REGISTRY = Registry(
     __name__.rpartition(".")[0],
     {
-        "CalendarService.Attendee": "models",
-        "CalendarService.DateTimeTimeZone": "models",
-        "CalendarService.EmailAddress": "models",
-        "CalendarService.attachments": "models",
-        "CalendarService.calendarGroups": "models",
-        "CalendarService.calendars": "models",
-        "CalendarService.events": "models",
-        "CalendarService.me": "models",
-        "CalendarService.users": "models",
+        "models": """
+            CalendarService.Attendee CalendarService.DateTimeTimeZone CalendarService.EmailAddress
+            CalendarService.attachments CalendarService.calendarGroups CalendarService.calendars
+            CalendarService.events CalendarService.me CalendarService.users
+        """,
     },
     aliases={
         "Common": "com.sap.vocabularies.Common.v1",

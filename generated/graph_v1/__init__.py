@@ -10,235 +10,152 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .client import GraphClient as GraphClient
-    from .models import ActivityDomain as ActivityDomain
-    from .models import AgentUser as AgentUser
-    from .models import AndroidMobileAppIdentifier as AndroidMobileAppIdentifier
-    from .models import AssignedLabel as AssignedLabel
-    from .models import AssignedLicense as AssignedLicense
-    from .models import AssignedPlan as AssignedPlan
-    from .models import Attachment as Attachment
-    from .models import AttachmentItem as AttachmentItem
-    from .models import AttachmentType as AttachmentType
-    from .models import Attendee as Attendee
-    from .models import AttendeeAvailability as AttendeeAvailability
-    from .models import AttendeeBase as AttendeeBase
-    from .models import AttendeeType as AttendeeType
-    from .models import AuthorizationInfo as AuthorizationInfo
-    from .models import AutomaticRepliesMailTips as AutomaticRepliesMailTips
-    from .models import AutomaticRepliesSetting as AutomaticRepliesSetting
-    from .models import AutomaticRepliesStatus as AutomaticRepliesStatus
-    from .models import BodyType as BodyType
-    from .models import Calendar as Calendar
-    from .models import CalendarColor as CalendarColor
-    from .models import CalendarGroup as CalendarGroup
-    from .models import CalendarRoleType as CalendarRoleType
-    from .models import ConvertIdResult as ConvertIdResult
-    from .models import CustomSecurityAttributeValue as CustomSecurityAttributeValue
-    from .models import CustomTimeZone as CustomTimeZone
-    from .models import DateTimeTimeZone as DateTimeTimeZone
-    from .models import DaylightTimeZoneOffset as DaylightTimeZoneOffset
-    from .models import DayOfWeek as DayOfWeek
-    from .models import DelegateMeetingMessageDeliveryOptions as DelegateMeetingMessageDeliveryOptions
-    from .models import DeviceAndAppManagementData as DeviceAndAppManagementData
-    from .models import DirectoryObject as DirectoryObject
-    from .models import EmailAddress as EmailAddress
-    from .models import EmployeeOrgData as EmployeeOrgData
-    from .models import Entity as Entity
-    from .models import Event as Event
-    from .models import EventType as EventType
-    from .models import ExchangeIdFormat as ExchangeIdFormat
-    from .models import ExtensionProperty as ExtensionProperty
-    from .models import ExternalAudienceScope as ExternalAudienceScope
-    from .models import FileAttachment as FileAttachment
-    from .models import FollowupFlag as FollowupFlag
-    from .models import FollowupFlagStatus as FollowupFlagStatus
-    from .models import FreeBusyError as FreeBusyError
-    from .models import FreeBusyStatus as FreeBusyStatus
-    from .models import GenericError as GenericError
-    from .models import Group as Group
-    from .models import GroupAccessType as GroupAccessType
-    from .models import Importance as Importance
-    from .models import InferenceClassificationType as InferenceClassificationType
-    from .models import InternetMessageHeader as InternetMessageHeader
-    from .models import IosMobileAppIdentifier as IosMobileAppIdentifier
-    from .models import ItemAttachment as ItemAttachment
-    from .models import ItemBody as ItemBody
-    from .models import LicenseAssignmentState as LicenseAssignmentState
-    from .models import LicenseProcessingState as LicenseProcessingState
-    from .models import LocaleInfo as LocaleInfo
-    from .models import Location as Location
-    from .models import LocationConstraint as LocationConstraint
-    from .models import LocationConstraintItem as LocationConstraintItem
-    from .models import LocationType as LocationType
-    from .models import LocationUniqueIdType as LocationUniqueIdType
-    from .models import MailboxSettings as MailboxSettings
-    from .models import MailTips as MailTips
-    from .models import MailTipsError as MailTipsError
-    from .models import MailTipsType as MailTipsType
-    from .models import ManagedAppDiagnosticStatus as ManagedAppDiagnosticStatus
-    from .models import ManagedAppPolicy as ManagedAppPolicy
-    from .models import ManagedMobileApp as ManagedMobileApp
-    from .models import MeetingTimeSuggestion as MeetingTimeSuggestion
-    from .models import MeetingTimeSuggestionsResult as MeetingTimeSuggestionsResult
-    from .models import Message as Message
-    from .models import MobileAppIdentifier as MobileAppIdentifier
-    from .models import ObjectIdentity as ObjectIdentity
-    from .models import OnlineMeetingInfo as OnlineMeetingInfo
-    from .models import OnlineMeetingProviderType as OnlineMeetingProviderType
-    from .models import OnPremisesExtensionAttributes as OnPremisesExtensionAttributes
-    from .models import OnPremisesProvisioningError as OnPremisesProvisioningError
-    from .models import OutlookGeoCoordinates as OutlookGeoCoordinates
-    from .models import OutlookItem as OutlookItem
-    from .models import PasswordProfile as PasswordProfile
-    from .models import PatternedRecurrence as PatternedRecurrence
-    from .models import Phone as Phone
-    from .models import PhoneType as PhoneType
-    from .models import PhysicalAddress as PhysicalAddress
-    from .models import ProvisionedPlan as ProvisionedPlan
-    from .models import Recipient as Recipient
-    from .models import RecipientScopeType as RecipientScopeType
-    from .models import RecurrencePattern as RecurrencePattern
-    from .models import RecurrencePatternType as RecurrencePatternType
-    from .models import RecurrenceRange as RecurrenceRange
-    from .models import RecurrenceRangeType as RecurrenceRangeType
-    from .models import ReferenceAttachment as ReferenceAttachment
-    from .models import Reminder as Reminder
-    from .models import ResourceSpecificPermissionGrant as ResourceSpecificPermissionGrant
-    from .models import ResponseStatus as ResponseStatus
-    from .models import ResponseType as ResponseType
-    from .models import ScheduleInformation as ScheduleInformation
-    from .models import ScheduleItem as ScheduleItem
-    from .models import Sensitivity as Sensitivity
-    from .models import ServiceProvisioningError as ServiceProvisioningError
-    from .models import ServiceProvisioningXmlError as ServiceProvisioningXmlError
-    from .models import SignInActivity as SignInActivity
-    from .models import StandardTimeZoneOffset as StandardTimeZoneOffset
-    from .models import TimeConstraint as TimeConstraint
-    from .models import TimeSlot as TimeSlot
-    from .models import TimeZoneBase as TimeZoneBase
-    from .models import UploadSession as UploadSession
-    from .models import User as User
-    from .models import UserPrint as UserPrint
-    from .models import UserPurpose as UserPurpose
-    from .models import WeekIndex as WeekIndex
-    from .models import WorkingHours as WorkingHours
+    from .client import GraphClient
+    from .models import (
+        ActivityDomain,
+        AgentUser,
+        AndroidMobileAppIdentifier,
+        AssignedLabel,
+        AssignedLicense,
+        AssignedPlan,
+        Attachment,
+        AttachmentItem,
+        AttachmentType,
+        Attendee,
+        AttendeeAvailability,
+        AttendeeBase,
+        AttendeeType,
+        AuthorizationInfo,
+        AutomaticRepliesMailTips,
+        AutomaticRepliesSetting,
+        AutomaticRepliesStatus,
+        BodyType,
+        Calendar,
+        CalendarColor,
+        CalendarGroup,
+        CalendarRoleType,
+        ConvertIdResult,
+        CustomSecurityAttributeValue,
+        CustomTimeZone,
+        DateTimeTimeZone,
+        DaylightTimeZoneOffset,
+        DayOfWeek,
+        DelegateMeetingMessageDeliveryOptions,
+        DeviceAndAppManagementData,
+        DirectoryObject,
+        EmailAddress,
+        EmployeeOrgData,
+        Entity,
+        Event,
+        EventType,
+        ExchangeIdFormat,
+        ExtensionProperty,
+        ExternalAudienceScope,
+        FileAttachment,
+        FollowupFlag,
+        FollowupFlagStatus,
+        FreeBusyError,
+        FreeBusyStatus,
+        GenericError,
+        Group,
+        GroupAccessType,
+        Importance,
+        InferenceClassificationType,
+        InternetMessageHeader,
+        IosMobileAppIdentifier,
+        ItemAttachment,
+        ItemBody,
+        LicenseAssignmentState,
+        LicenseProcessingState,
+        LocaleInfo,
+        Location,
+        LocationConstraint,
+        LocationConstraintItem,
+        LocationType,
+        LocationUniqueIdType,
+        MailboxSettings,
+        MailTips,
+        MailTipsError,
+        MailTipsType,
+        ManagedAppDiagnosticStatus,
+        ManagedAppPolicy,
+        ManagedMobileApp,
+        MeetingTimeSuggestion,
+        MeetingTimeSuggestionsResult,
+        Message,
+        MobileAppIdentifier,
+        ObjectIdentity,
+        OnlineMeetingInfo,
+        OnlineMeetingProviderType,
+        OnPremisesExtensionAttributes,
+        OnPremisesProvisioningError,
+        OutlookGeoCoordinates,
+        OutlookItem,
+        PasswordProfile,
+        PatternedRecurrence,
+        Phone,
+        PhoneType,
+        PhysicalAddress,
+        ProvisionedPlan,
+        Recipient,
+        RecipientScopeType,
+        RecurrencePattern,
+        RecurrencePatternType,
+        RecurrenceRange,
+        RecurrenceRangeType,
+        ReferenceAttachment,
+        Reminder,
+        ResourceSpecificPermissionGrant,
+        ResponseStatus,
+        ResponseType,
+        ScheduleInformation,
+        ScheduleItem,
+        Sensitivity,
+        ServiceProvisioningError,
+        ServiceProvisioningXmlError,
+        SignInActivity,
+        StandardTimeZoneOffset,
+        TimeConstraint,
+        TimeSlot,
+        TimeZoneBase,
+        UploadSession,
+        User,
+        UserPrint,
+        UserPurpose,
+        WeekIndex,
+        WorkingHours,
+    )
 
-_EXPORTS: dict[str, str] = {
-    "ActivityDomain": "models",
-    "AgentUser": "models",
-    "AndroidMobileAppIdentifier": "models",
-    "AssignedLabel": "models",
-    "AssignedLicense": "models",
-    "AssignedPlan": "models",
-    "Attachment": "models",
-    "AttachmentItem": "models",
-    "AttachmentType": "models",
-    "Attendee": "models",
-    "AttendeeAvailability": "models",
-    "AttendeeBase": "models",
-    "AttendeeType": "models",
-    "AuthorizationInfo": "models",
-    "AutomaticRepliesMailTips": "models",
-    "AutomaticRepliesSetting": "models",
-    "AutomaticRepliesStatus": "models",
-    "BodyType": "models",
-    "Calendar": "models",
-    "CalendarColor": "models",
-    "CalendarGroup": "models",
-    "CalendarRoleType": "models",
-    "ConvertIdResult": "models",
-    "CustomSecurityAttributeValue": "models",
-    "CustomTimeZone": "models",
-    "DateTimeTimeZone": "models",
-    "DayOfWeek": "models",
-    "DaylightTimeZoneOffset": "models",
-    "DelegateMeetingMessageDeliveryOptions": "models",
-    "DeviceAndAppManagementData": "models",
-    "DirectoryObject": "models",
-    "EmailAddress": "models",
-    "EmployeeOrgData": "models",
-    "Entity": "models",
-    "Event": "models",
-    "EventType": "models",
-    "ExchangeIdFormat": "models",
-    "ExtensionProperty": "models",
-    "ExternalAudienceScope": "models",
-    "FileAttachment": "models",
-    "FollowupFlag": "models",
-    "FollowupFlagStatus": "models",
-    "FreeBusyError": "models",
-    "FreeBusyStatus": "models",
-    "GenericError": "models",
-    "GraphClient": "client",
-    "Group": "models",
-    "GroupAccessType": "models",
-    "Importance": "models",
-    "InferenceClassificationType": "models",
-    "InternetMessageHeader": "models",
-    "IosMobileAppIdentifier": "models",
-    "ItemAttachment": "models",
-    "ItemBody": "models",
-    "LicenseAssignmentState": "models",
-    "LicenseProcessingState": "models",
-    "LocaleInfo": "models",
-    "Location": "models",
-    "LocationConstraint": "models",
-    "LocationConstraintItem": "models",
-    "LocationType": "models",
-    "LocationUniqueIdType": "models",
-    "MailTips": "models",
-    "MailTipsError": "models",
-    "MailTipsType": "models",
-    "MailboxSettings": "models",
-    "ManagedAppDiagnosticStatus": "models",
-    "ManagedAppPolicy": "models",
-    "ManagedMobileApp": "models",
-    "MeetingTimeSuggestion": "models",
-    "MeetingTimeSuggestionsResult": "models",
-    "Message": "models",
-    "MobileAppIdentifier": "models",
-    "ObjectIdentity": "models",
-    "OnPremisesExtensionAttributes": "models",
-    "OnPremisesProvisioningError": "models",
-    "OnlineMeetingInfo": "models",
-    "OnlineMeetingProviderType": "models",
-    "OutlookGeoCoordinates": "models",
-    "OutlookItem": "models",
-    "PasswordProfile": "models",
-    "PatternedRecurrence": "models",
-    "Phone": "models",
-    "PhoneType": "models",
-    "PhysicalAddress": "models",
-    "ProvisionedPlan": "models",
-    "Recipient": "models",
-    "RecipientScopeType": "models",
-    "RecurrencePattern": "models",
-    "RecurrencePatternType": "models",
-    "RecurrenceRange": "models",
-    "RecurrenceRangeType": "models",
-    "ReferenceAttachment": "models",
-    "Reminder": "models",
-    "ResourceSpecificPermissionGrant": "models",
-    "ResponseStatus": "models",
-    "ResponseType": "models",
-    "ScheduleInformation": "models",
-    "ScheduleItem": "models",
-    "Sensitivity": "models",
-    "ServiceProvisioningError": "models",
-    "ServiceProvisioningXmlError": "models",
-    "SignInActivity": "models",
-    "StandardTimeZoneOffset": "models",
-    "TimeConstraint": "models",
-    "TimeSlot": "models",
-    "TimeZoneBase": "models",
-    "UploadSession": "models",
-    "User": "models",
-    "UserPrint": "models",
-    "UserPurpose": "models",
-    "WeekIndex": "models",
-    "WorkingHours": "models",
+# Module → the names it exports (re-exported through `__all__`).
+_MODULES: dict[str, str] = {
+    "client": """
+        GraphClient
+    """,
+    "models": """
+        ActivityDomain AgentUser AndroidMobileAppIdentifier AssignedLabel AssignedLicense AssignedPlan
+        Attachment AttachmentItem AttachmentType Attendee AttendeeAvailability AttendeeBase AttendeeType
+        AuthorizationInfo AutomaticRepliesMailTips AutomaticRepliesSetting AutomaticRepliesStatus BodyType
+        Calendar CalendarColor CalendarGroup CalendarRoleType ConvertIdResult CustomSecurityAttributeValue
+        CustomTimeZone DateTimeTimeZone DayOfWeek DaylightTimeZoneOffset
+        DelegateMeetingMessageDeliveryOptions DeviceAndAppManagementData DirectoryObject EmailAddress
+        EmployeeOrgData Entity Event EventType ExchangeIdFormat ExtensionProperty ExternalAudienceScope
+        FileAttachment FollowupFlag FollowupFlagStatus FreeBusyError FreeBusyStatus GenericError Group
+        GroupAccessType Importance InferenceClassificationType InternetMessageHeader IosMobileAppIdentifier
+        ItemAttachment ItemBody LicenseAssignmentState LicenseProcessingState LocaleInfo Location
+        LocationConstraint LocationConstraintItem LocationType LocationUniqueIdType MailTips MailTipsError
+        MailTipsType MailboxSettings ManagedAppDiagnosticStatus ManagedAppPolicy ManagedMobileApp
+        MeetingTimeSuggestion MeetingTimeSuggestionsResult Message MobileAppIdentifier ObjectIdentity
+        OnPremisesExtensionAttributes OnPremisesProvisioningError OnlineMeetingInfo
+        OnlineMeetingProviderType OutlookGeoCoordinates OutlookItem PasswordProfile PatternedRecurrence
+        Phone PhoneType PhysicalAddress ProvisionedPlan Recipient RecipientScopeType RecurrencePattern
+        RecurrencePatternType RecurrenceRange RecurrenceRangeType ReferenceAttachment Reminder
+        ResourceSpecificPermissionGrant ResponseStatus ResponseType ScheduleInformation ScheduleItem
+        Sensitivity ServiceProvisioningError ServiceProvisioningXmlError SignInActivity
+        StandardTimeZoneOffset TimeConstraint TimeSlot TimeZoneBase UploadSession User UserPrint UserPurpose
+        WeekIndex WorkingHours
+    """,
 }
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names.split()}
 
 __all__ = [
     "ActivityDomain",

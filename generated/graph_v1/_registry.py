@@ -5,118 +5,53 @@ from odatakit.serde import Registry
 REGISTRY = Registry(
     __name__.rpartition(".")[0],
     {
-        "microsoft.graph.activityDomain": "models",
-        "microsoft.graph.agentUser": "models",
-        "microsoft.graph.androidMobileAppIdentifier": "models",
-        "microsoft.graph.assignedLabel": "models",
-        "microsoft.graph.assignedLicense": "models",
-        "microsoft.graph.assignedPlan": "models",
-        "microsoft.graph.attachment": "models",
-        "microsoft.graph.attachmentItem": "models",
-        "microsoft.graph.attachmentType": "models",
-        "microsoft.graph.attendee": "models",
-        "microsoft.graph.attendeeAvailability": "models",
-        "microsoft.graph.attendeeBase": "models",
-        "microsoft.graph.attendeeType": "models",
-        "microsoft.graph.authorizationInfo": "models",
-        "microsoft.graph.automaticRepliesMailTips": "models",
-        "microsoft.graph.automaticRepliesSetting": "models",
-        "microsoft.graph.automaticRepliesStatus": "models",
-        "microsoft.graph.bodyType": "models",
-        "microsoft.graph.calendar": "models",
-        "microsoft.graph.calendarColor": "models",
-        "microsoft.graph.calendarGroup": "models",
-        "microsoft.graph.calendarRoleType": "models",
-        "microsoft.graph.convertIdResult": "models",
-        "microsoft.graph.customSecurityAttributeValue": "models",
-        "microsoft.graph.customTimeZone": "models",
-        "microsoft.graph.dateTimeTimeZone": "models",
-        "microsoft.graph.dayOfWeek": "models",
-        "microsoft.graph.daylightTimeZoneOffset": "models",
-        "microsoft.graph.delegateMeetingMessageDeliveryOptions": "models",
-        "microsoft.graph.deviceAndAppManagementData": "models",
-        "microsoft.graph.directoryObject": "models",
-        "microsoft.graph.emailAddress": "models",
-        "microsoft.graph.employeeOrgData": "models",
-        "microsoft.graph.entity": "models",
-        "microsoft.graph.event": "models",
-        "microsoft.graph.eventType": "models",
-        "microsoft.graph.exchangeIdFormat": "models",
-        "microsoft.graph.extensionProperty": "models",
-        "microsoft.graph.externalAudienceScope": "models",
-        "microsoft.graph.fileAttachment": "models",
-        "microsoft.graph.followupFlag": "models",
-        "microsoft.graph.followupFlagStatus": "models",
-        "microsoft.graph.freeBusyError": "models",
-        "microsoft.graph.freeBusyStatus": "models",
-        "microsoft.graph.genericError": "models",
-        "microsoft.graph.group": "models",
-        "microsoft.graph.groupAccessType": "models",
-        "microsoft.graph.importance": "models",
-        "microsoft.graph.inferenceClassificationType": "models",
-        "microsoft.graph.internetMessageHeader": "models",
-        "microsoft.graph.iosMobileAppIdentifier": "models",
-        "microsoft.graph.itemAttachment": "models",
-        "microsoft.graph.itemBody": "models",
-        "microsoft.graph.licenseAssignmentState": "models",
-        "microsoft.graph.licenseProcessingState": "models",
-        "microsoft.graph.localeInfo": "models",
-        "microsoft.graph.location": "models",
-        "microsoft.graph.locationConstraint": "models",
-        "microsoft.graph.locationConstraintItem": "models",
-        "microsoft.graph.locationType": "models",
-        "microsoft.graph.locationUniqueIdType": "models",
-        "microsoft.graph.mailTips": "models",
-        "microsoft.graph.mailTipsError": "models",
-        "microsoft.graph.mailTipsType": "models",
-        "microsoft.graph.mailboxSettings": "models",
-        "microsoft.graph.managedAppDiagnosticStatus": "models",
-        "microsoft.graph.managedAppPolicy": "models",
-        "microsoft.graph.managedMobileApp": "models",
-        "microsoft.graph.meetingTimeSuggestion": "models",
-        "microsoft.graph.meetingTimeSuggestionsResult": "models",
-        "microsoft.graph.message": "models",
-        "microsoft.graph.mobileAppIdentifier": "models",
-        "microsoft.graph.objectIdentity": "models",
-        "microsoft.graph.onPremisesExtensionAttributes": "models",
-        "microsoft.graph.onPremisesProvisioningError": "models",
-        "microsoft.graph.onlineMeetingInfo": "models",
-        "microsoft.graph.onlineMeetingProviderType": "models",
-        "microsoft.graph.outlookGeoCoordinates": "models",
-        "microsoft.graph.outlookItem": "models",
-        "microsoft.graph.passwordProfile": "models",
-        "microsoft.graph.patternedRecurrence": "models",
-        "microsoft.graph.phone": "models",
-        "microsoft.graph.phoneType": "models",
-        "microsoft.graph.physicalAddress": "models",
-        "microsoft.graph.provisionedPlan": "models",
-        "microsoft.graph.recipient": "models",
-        "microsoft.graph.recipientScopeType": "models",
-        "microsoft.graph.recurrencePattern": "models",
-        "microsoft.graph.recurrencePatternType": "models",
-        "microsoft.graph.recurrenceRange": "models",
-        "microsoft.graph.recurrenceRangeType": "models",
-        "microsoft.graph.referenceAttachment": "models",
-        "microsoft.graph.reminder": "models",
-        "microsoft.graph.resourceSpecificPermissionGrant": "models",
-        "microsoft.graph.responseStatus": "models",
-        "microsoft.graph.responseType": "models",
-        "microsoft.graph.scheduleInformation": "models",
-        "microsoft.graph.scheduleItem": "models",
-        "microsoft.graph.sensitivity": "models",
-        "microsoft.graph.serviceProvisioningError": "models",
-        "microsoft.graph.serviceProvisioningXmlError": "models",
-        "microsoft.graph.signInActivity": "models",
-        "microsoft.graph.standardTimeZoneOffset": "models",
-        "microsoft.graph.timeConstraint": "models",
-        "microsoft.graph.timeSlot": "models",
-        "microsoft.graph.timeZoneBase": "models",
-        "microsoft.graph.uploadSession": "models",
-        "microsoft.graph.user": "models",
-        "microsoft.graph.userPrint": "models",
-        "microsoft.graph.userPurpose": "models",
-        "microsoft.graph.weekIndex": "models",
-        "microsoft.graph.workingHours": "models",
+        "models": """
+            microsoft.graph.activityDomain microsoft.graph.agentUser microsoft.graph.androidMobileAppIdentifier
+            microsoft.graph.assignedLabel microsoft.graph.assignedLicense microsoft.graph.assignedPlan
+            microsoft.graph.attachment microsoft.graph.attachmentItem microsoft.graph.attachmentType
+            microsoft.graph.attendee microsoft.graph.attendeeAvailability microsoft.graph.attendeeBase
+            microsoft.graph.attendeeType microsoft.graph.authorizationInfo
+            microsoft.graph.automaticRepliesMailTips microsoft.graph.automaticRepliesSetting
+            microsoft.graph.automaticRepliesStatus microsoft.graph.bodyType microsoft.graph.calendar
+            microsoft.graph.calendarColor microsoft.graph.calendarGroup microsoft.graph.calendarRoleType
+            microsoft.graph.convertIdResult microsoft.graph.customSecurityAttributeValue
+            microsoft.graph.customTimeZone microsoft.graph.dateTimeTimeZone microsoft.graph.dayOfWeek
+            microsoft.graph.daylightTimeZoneOffset microsoft.graph.delegateMeetingMessageDeliveryOptions
+            microsoft.graph.deviceAndAppManagementData microsoft.graph.directoryObject
+            microsoft.graph.emailAddress microsoft.graph.employeeOrgData microsoft.graph.entity
+            microsoft.graph.event microsoft.graph.eventType microsoft.graph.exchangeIdFormat
+            microsoft.graph.extensionProperty microsoft.graph.externalAudienceScope
+            microsoft.graph.fileAttachment microsoft.graph.followupFlag microsoft.graph.followupFlagStatus
+            microsoft.graph.freeBusyError microsoft.graph.freeBusyStatus microsoft.graph.genericError
+            microsoft.graph.group microsoft.graph.groupAccessType microsoft.graph.importance
+            microsoft.graph.inferenceClassificationType microsoft.graph.internetMessageHeader
+            microsoft.graph.iosMobileAppIdentifier microsoft.graph.itemAttachment microsoft.graph.itemBody
+            microsoft.graph.licenseAssignmentState microsoft.graph.licenseProcessingState
+            microsoft.graph.localeInfo microsoft.graph.location microsoft.graph.locationConstraint
+            microsoft.graph.locationConstraintItem microsoft.graph.locationType
+            microsoft.graph.locationUniqueIdType microsoft.graph.mailTips microsoft.graph.mailTipsError
+            microsoft.graph.mailTipsType microsoft.graph.mailboxSettings
+            microsoft.graph.managedAppDiagnosticStatus microsoft.graph.managedAppPolicy
+            microsoft.graph.managedMobileApp microsoft.graph.meetingTimeSuggestion
+            microsoft.graph.meetingTimeSuggestionsResult microsoft.graph.message
+            microsoft.graph.mobileAppIdentifier microsoft.graph.objectIdentity
+            microsoft.graph.onPremisesExtensionAttributes microsoft.graph.onPremisesProvisioningError
+            microsoft.graph.onlineMeetingInfo microsoft.graph.onlineMeetingProviderType
+            microsoft.graph.outlookGeoCoordinates microsoft.graph.outlookItem microsoft.graph.passwordProfile
+            microsoft.graph.patternedRecurrence microsoft.graph.phone microsoft.graph.phoneType
+            microsoft.graph.physicalAddress microsoft.graph.provisionedPlan microsoft.graph.recipient
+            microsoft.graph.recipientScopeType microsoft.graph.recurrencePattern
+            microsoft.graph.recurrencePatternType microsoft.graph.recurrenceRange
+            microsoft.graph.recurrenceRangeType microsoft.graph.referenceAttachment microsoft.graph.reminder
+            microsoft.graph.resourceSpecificPermissionGrant microsoft.graph.responseStatus
+            microsoft.graph.responseType microsoft.graph.scheduleInformation microsoft.graph.scheduleItem
+            microsoft.graph.sensitivity microsoft.graph.serviceProvisioningError
+            microsoft.graph.serviceProvisioningXmlError microsoft.graph.signInActivity
+            microsoft.graph.standardTimeZoneOffset microsoft.graph.timeConstraint microsoft.graph.timeSlot
+            microsoft.graph.timeZoneBase microsoft.graph.uploadSession microsoft.graph.user
+            microsoft.graph.userPrint microsoft.graph.userPurpose microsoft.graph.weekIndex
+            microsoft.graph.workingHours
+        """,
     },
     aliases={
         "customDataProvidedResourcePayloads": "microsoft.graph.customDataProvidedResourcePayloads",

@@ -10,85 +10,62 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .client import OutlookClient as OutlookClient
-    from .models import Attachment as Attachment
-    from .models import Attendee as Attendee
-    from .models import AttendeeType as AttendeeType
-    from .models import BodyType as BodyType
-    from .models import Calendar as Calendar
-    from .models import CalendarColor as CalendarColor
-    from .models import CalendarGroup as CalendarGroup
-    from .models import DateTimeTimeZone as DateTimeTimeZone
-    from .models import DayOfWeek as DayOfWeek
-    from .models import DirectoryObject as DirectoryObject
-    from .models import EmailAddress as EmailAddress
-    from .models import Entity as Entity
-    from .models import Event as Event
-    from .models import EventType as EventType
-    from .models import FileAttachment as FileAttachment
-    from .models import FreeBusyStatus as FreeBusyStatus
-    from .models import GeoCoordinates as GeoCoordinates
-    from .models import Importance as Importance
-    from .models import Item as Item
-    from .models import ItemAttachment as ItemAttachment
-    from .models import ItemBody as ItemBody
-    from .models import Location as Location
-    from .models import Message as Message
-    from .models import PatternedRecurrence as PatternedRecurrence
-    from .models import PhysicalAddress as PhysicalAddress
-    from .models import Recipient as Recipient
-    from .models import RecurrencePattern as RecurrencePattern
-    from .models import RecurrencePatternType as RecurrencePatternType
-    from .models import RecurrenceRange as RecurrenceRange
-    from .models import RecurrenceRangeType as RecurrenceRangeType
-    from .models import ReferenceAttachment as ReferenceAttachment
-    from .models import Reminder as Reminder
-    from .models import ResponseStatus as ResponseStatus
-    from .models import ResponseType as ResponseType
-    from .models import Sensitivity as Sensitivity
-    from .models import User as User
-    from .models import WeekIndex as WeekIndex
+    from .client import OutlookClient
+    from .models import (
+        Attachment,
+        Attendee,
+        AttendeeType,
+        BodyType,
+        Calendar,
+        CalendarColor,
+        CalendarGroup,
+        DateTimeTimeZone,
+        DayOfWeek,
+        DirectoryObject,
+        EmailAddress,
+        Entity,
+        Event,
+        EventType,
+        FileAttachment,
+        FreeBusyStatus,
+        GeoCoordinates,
+        Importance,
+        Item,
+        ItemAttachment,
+        ItemBody,
+        Location,
+        Message,
+        PatternedRecurrence,
+        PhysicalAddress,
+        Recipient,
+        RecurrencePattern,
+        RecurrencePatternType,
+        RecurrenceRange,
+        RecurrenceRangeType,
+        ReferenceAttachment,
+        Reminder,
+        ResponseStatus,
+        ResponseType,
+        Sensitivity,
+        User,
+        WeekIndex,
+    )
 
-_EXPORTS: dict[str, str] = {
-    "Attachment": "models",
-    "Attendee": "models",
-    "AttendeeType": "models",
-    "BodyType": "models",
-    "Calendar": "models",
-    "CalendarColor": "models",
-    "CalendarGroup": "models",
-    "DateTimeTimeZone": "models",
-    "DayOfWeek": "models",
-    "DirectoryObject": "models",
-    "EmailAddress": "models",
-    "Entity": "models",
-    "Event": "models",
-    "EventType": "models",
-    "FileAttachment": "models",
-    "FreeBusyStatus": "models",
-    "GeoCoordinates": "models",
-    "Importance": "models",
-    "Item": "models",
-    "ItemAttachment": "models",
-    "ItemBody": "models",
-    "Location": "models",
-    "Message": "models",
-    "OutlookClient": "client",
-    "PatternedRecurrence": "models",
-    "PhysicalAddress": "models",
-    "Recipient": "models",
-    "RecurrencePattern": "models",
-    "RecurrencePatternType": "models",
-    "RecurrenceRange": "models",
-    "RecurrenceRangeType": "models",
-    "ReferenceAttachment": "models",
-    "Reminder": "models",
-    "ResponseStatus": "models",
-    "ResponseType": "models",
-    "Sensitivity": "models",
-    "User": "models",
-    "WeekIndex": "models",
+# Module → the names it exports (re-exported through `__all__`).
+_MODULES: dict[str, str] = {
+    "client": """
+        OutlookClient
+    """,
+    "models": """
+        Attachment Attendee AttendeeType BodyType Calendar CalendarColor CalendarGroup DateTimeTimeZone
+        DayOfWeek DirectoryObject EmailAddress Entity Event EventType FileAttachment FreeBusyStatus
+        GeoCoordinates Importance Item ItemAttachment ItemBody Location Message PatternedRecurrence
+        PhysicalAddress Recipient RecurrencePattern RecurrencePatternType RecurrenceRange
+        RecurrenceRangeType ReferenceAttachment Reminder ResponseStatus ResponseType Sensitivity User
+        WeekIndex
+    """,
 }
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names.split()}
 
 __all__ = [
     "Attachment",

@@ -5,43 +5,27 @@ from odatakit.serde import Registry
 REGISTRY = Registry(
     __name__.rpartition(".")[0],
     {
-        "Microsoft.OutlookServices.Attachment": "models",
-        "Microsoft.OutlookServices.Attendee": "models",
-        "Microsoft.OutlookServices.AttendeeType": "models",
-        "Microsoft.OutlookServices.BodyType": "models",
-        "Microsoft.OutlookServices.Calendar": "models",
-        "Microsoft.OutlookServices.CalendarColor": "models",
-        "Microsoft.OutlookServices.CalendarGroup": "models",
-        "Microsoft.OutlookServices.DateTimeTimeZone": "models",
-        "Microsoft.OutlookServices.DayOfWeek": "models",
-        "Microsoft.OutlookServices.DirectoryObject": "models",
-        "Microsoft.OutlookServices.EmailAddress": "models",
-        "Microsoft.OutlookServices.Entity": "models",
-        "Microsoft.OutlookServices.Event": "models",
-        "Microsoft.OutlookServices.EventType": "models",
-        "Microsoft.OutlookServices.FileAttachment": "models",
-        "Microsoft.OutlookServices.FreeBusyStatus": "models",
-        "Microsoft.OutlookServices.GeoCoordinates": "models",
-        "Microsoft.OutlookServices.Importance": "models",
-        "Microsoft.OutlookServices.Item": "models",
-        "Microsoft.OutlookServices.ItemAttachment": "models",
-        "Microsoft.OutlookServices.ItemBody": "models",
-        "Microsoft.OutlookServices.Location": "models",
-        "Microsoft.OutlookServices.Message": "models",
-        "Microsoft.OutlookServices.PatternedRecurrence": "models",
-        "Microsoft.OutlookServices.PhysicalAddress": "models",
-        "Microsoft.OutlookServices.Recipient": "models",
-        "Microsoft.OutlookServices.RecurrencePattern": "models",
-        "Microsoft.OutlookServices.RecurrencePatternType": "models",
-        "Microsoft.OutlookServices.RecurrenceRange": "models",
-        "Microsoft.OutlookServices.RecurrenceRangeType": "models",
-        "Microsoft.OutlookServices.ReferenceAttachment": "models",
-        "Microsoft.OutlookServices.Reminder": "models",
-        "Microsoft.OutlookServices.ResponseStatus": "models",
-        "Microsoft.OutlookServices.ResponseType": "models",
-        "Microsoft.OutlookServices.Sensitivity": "models",
-        "Microsoft.OutlookServices.User": "models",
-        "Microsoft.OutlookServices.WeekIndex": "models",
+        "models": """
+            Microsoft.OutlookServices.Attachment Microsoft.OutlookServices.Attendee
+            Microsoft.OutlookServices.AttendeeType Microsoft.OutlookServices.BodyType
+            Microsoft.OutlookServices.Calendar Microsoft.OutlookServices.CalendarColor
+            Microsoft.OutlookServices.CalendarGroup Microsoft.OutlookServices.DateTimeTimeZone
+            Microsoft.OutlookServices.DayOfWeek Microsoft.OutlookServices.DirectoryObject
+            Microsoft.OutlookServices.EmailAddress Microsoft.OutlookServices.Entity
+            Microsoft.OutlookServices.Event Microsoft.OutlookServices.EventType
+            Microsoft.OutlookServices.FileAttachment Microsoft.OutlookServices.FreeBusyStatus
+            Microsoft.OutlookServices.GeoCoordinates Microsoft.OutlookServices.Importance
+            Microsoft.OutlookServices.Item Microsoft.OutlookServices.ItemAttachment
+            Microsoft.OutlookServices.ItemBody Microsoft.OutlookServices.Location
+            Microsoft.OutlookServices.Message Microsoft.OutlookServices.PatternedRecurrence
+            Microsoft.OutlookServices.PhysicalAddress Microsoft.OutlookServices.Recipient
+            Microsoft.OutlookServices.RecurrencePattern Microsoft.OutlookServices.RecurrencePatternType
+            Microsoft.OutlookServices.RecurrenceRange Microsoft.OutlookServices.RecurrenceRangeType
+            Microsoft.OutlookServices.ReferenceAttachment Microsoft.OutlookServices.Reminder
+            Microsoft.OutlookServices.ResponseStatus Microsoft.OutlookServices.ResponseType
+            Microsoft.OutlookServices.Sensitivity Microsoft.OutlookServices.User
+            Microsoft.OutlookServices.WeekIndex
+        """,
     },
     aliases={},
     builders={

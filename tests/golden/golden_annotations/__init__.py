@@ -10,17 +10,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .client import ServiceClient as ServiceClient
-    from .models import Note as Note
-    from .models import Person as Person
-    from .models import Priority as Priority
+    from .client import ServiceClient
+    from .models import Note, Person, Priority
 
-_EXPORTS: dict[str, str] = {
-    "Note": "models",
-    "Person": "models",
-    "Priority": "models",
-    "ServiceClient": "client",
+# Module → the names it exports (re-exported through `__all__`).
+_MODULES: dict[str, str] = {
+    "client": """
+        ServiceClient
+    """,
+    "models": """
+        Note Person Priority
+    """,
 }
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names.split()}
 
 __all__ = [
     "Note",

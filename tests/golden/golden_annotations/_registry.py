@@ -5,9 +5,9 @@ from odatakit.serde import Registry
 REGISTRY = Registry(
     __name__.rpartition(".")[0],
     {
-        "Test.Notes.Note": "models",
-        "Test.Notes.Person": "models",
-        "Test.Notes.Priority": "models",
+        "models": """
+            Test.Notes.Note Test.Notes.Person Test.Notes.Priority
+        """,
     },
     aliases={
         "Capabilities": "Org.OData.Capabilities.V1",

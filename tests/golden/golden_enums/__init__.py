@@ -10,23 +10,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .client import GoldenEnumsClient as GoldenEnumsClient
-    from .models import Color as Color
-    from .models import Empty as Empty
-    from .models import Importance as Importance
-    from .models import Level as Level
-    from .models import Permissions as Permissions
-    from .models import Settings as Settings
+    from .client import GoldenEnumsClient
+    from .models import Color, Empty, Importance, Level, Permissions, Settings
 
-_EXPORTS: dict[str, str] = {
-    "Color": "models",
-    "Empty": "models",
-    "GoldenEnumsClient": "client",
-    "Importance": "models",
-    "Level": "models",
-    "Permissions": "models",
-    "Settings": "models",
+# Module → the names it exports (re-exported through `__all__`).
+_MODULES: dict[str, str] = {
+    "client": """
+        GoldenEnumsClient
+    """,
+    "models": """
+        Color Empty Importance Level Permissions Settings
+    """,
 }
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names.split()}
 
 __all__ = [
     "Color",

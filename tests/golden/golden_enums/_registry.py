@@ -5,12 +5,10 @@ from odatakit.serde import Registry
 REGISTRY = Registry(
     __name__.rpartition(".")[0],
     {
-        "Test.Enums.Color": "models",
-        "Test.Enums.Empty": "models",
-        "Test.Enums.Importance": "models",
-        "Test.Enums.Level": "models",
-        "Test.Enums.Permissions": "models",
-        "Test.Enums.Settings": "models",
+        "models": """
+            Test.Enums.Color Test.Enums.Empty Test.Enums.Importance Test.Enums.Level Test.Enums.Permissions
+            Test.Enums.Settings
+        """,
     },
     aliases={
         "Core": "Org.OData.Core.V1",

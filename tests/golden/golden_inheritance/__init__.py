@@ -10,25 +10,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .client import LibraryClient as LibraryClient
-    from .models import Circle as Circle
-    from .models import Document as Document
-    from .models import Entity as Entity
-    from .models import Item as Item
-    from .models import LabeledCircle as LabeledCircle
-    from .models import Photo as Photo
-    from .models import Shape as Shape
+    from .client import LibraryClient
+    from .models import Circle, Document, Entity, Item, LabeledCircle, Photo, Shape
 
-_EXPORTS: dict[str, str] = {
-    "Circle": "models",
-    "Document": "models",
-    "Entity": "models",
-    "Item": "models",
-    "LabeledCircle": "models",
-    "LibraryClient": "client",
-    "Photo": "models",
-    "Shape": "models",
+# Module → the names it exports (re-exported through `__all__`).
+_MODULES: dict[str, str] = {
+    "client": """
+        LibraryClient
+    """,
+    "models": """
+        Circle Document Entity Item LabeledCircle Photo Shape
+    """,
 }
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names.split()}
 
 __all__ = [
     "Circle",

@@ -5,13 +5,10 @@ from odatakit.serde import Registry
 REGISTRY = Registry(
     __name__.rpartition(".")[0],
     {
-        "Test.Base.Circle": "models",
-        "Test.Base.Entity": "models",
-        "Test.Base.Shape": "models",
-        "Test.Media.Document": "models",
-        "Test.Media.Item": "models",
-        "Test.Media.LabeledCircle": "models",
-        "Test.Media.Photo": "models",
+        "models": """
+            Test.Base.Circle Test.Base.Entity Test.Base.Shape Test.Media.Document Test.Media.Item
+            Test.Media.LabeledCircle Test.Media.Photo
+        """,
     },
     aliases={
         "Core": "Org.OData.Core.V1",

@@ -10,21 +10,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .client import ShopClient as ShopClient
-    from .models import Address as Address
-    from .models import Customer as Customer
-    from .models import Order as Order
-    from .models import OrderLine as OrderLine
-    from .models import Product as Product
+    from .client import ShopClient
+    from .models import Address, Customer, Order, OrderLine, Product
 
-_EXPORTS: dict[str, str] = {
-    "Address": "models",
-    "Customer": "models",
-    "Order": "models",
-    "OrderLine": "models",
-    "Product": "models",
-    "ShopClient": "client",
+# Module → the names it exports (re-exported through `__all__`).
+_MODULES: dict[str, str] = {
+    "client": """
+        ShopClient
+    """,
+    "models": """
+        Address Customer Order OrderLine Product
+    """,
 }
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names.split()}
 
 __all__ = [
     "Address",

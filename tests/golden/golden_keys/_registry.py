@@ -5,11 +5,9 @@ from odatakit.serde import Registry
 REGISTRY = Registry(
     __name__.rpartition(".")[0],
     {
-        "Test.Keys.Address": "models",
-        "Test.Keys.Customer": "models",
-        "Test.Keys.Order": "models",
-        "Test.Keys.OrderLine": "models",
-        "Test.Keys.Product": "models",
+        "models": """
+            Test.Keys.Address Test.Keys.Customer Test.Keys.Order Test.Keys.OrderLine Test.Keys.Product
+        """,
     },
     aliases={
         "k": "Test.Keys",

@@ -10,15 +10,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .client import ContainerClient as ContainerClient
-    from .models import List as List
-    from .models import Thing as Thing
+    from .client import ContainerClient
+    from .models import List, Thing
 
-_EXPORTS: dict[str, str] = {
-    "ContainerClient": "client",
-    "List": "models",
-    "Thing": "models",
+# Module → the names it exports (re-exported through `__all__`).
+_MODULES: dict[str, str] = {
+    "client": """
+        ContainerClient
+    """,
+    "models": """
+        List Thing
+    """,
 }
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names.split()}
 
 __all__ = [
     "ContainerClient",

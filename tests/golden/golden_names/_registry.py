@@ -5,8 +5,9 @@ from odatakit.serde import Registry
 REGISTRY = Registry(
     __name__.rpartition(".")[0],
     {
-        "Test.Names.List": "models",
-        "Test.Names.Thing": "models",
+        "models": """
+            Test.Names.List Test.Names.Thing
+        """,
     },
     aliases={},
     builders={

@@ -10,15 +10,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .client import ApiClient as ApiClient
-    from .models import Document as Document
-    from .models import Stats as Stats
+    from .client import ApiClient
+    from .models import Document, Stats
 
-_EXPORTS: dict[str, str] = {
-    "ApiClient": "client",
-    "Document": "models",
-    "Stats": "models",
+# Module → the names it exports (re-exported through `__all__`).
+_MODULES: dict[str, str] = {
+    "client": """
+        ApiClient
+    """,
+    "models": """
+        Document Stats
+    """,
 }
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names.split()}
 
 __all__ = [
     "ApiClient",

@@ -5,8 +5,9 @@ from odatakit.serde import Registry
 REGISTRY = Registry(
     __name__.rpartition(".")[0],
     {
-        "Test.Ops.Document": "models",
-        "Test.Ops.Stats": "models",
+        "models": """
+            Test.Ops.Document Test.Ops.Stats
+        """,
     },
     aliases={
         "Core": "Org.OData.Core.V1",

@@ -4,7 +4,7 @@ The runtime's general converter (cattrs hooks over a per-class field table) stay
 hooks and as the fallback; these functions are its fast path. Each one reads every declared
 property with one `dict.get`, checks or converts the value inline (a class test for strings,
 numbers and booleans, a `_value2member_map_` lookup for enums, the `odatakit.edm` decoder for
-the rest), and fills the slots of an object made with `object.__new__`. A value the inline
+the rest), and fills the slots of a bare instance of a slot-only twin class. A value the inline
 test does not accept is handed to the same `odatakit.edm` decoder the general path uses, and
 any error makes the runtime retry the general path, which raises the error with its path.
 """

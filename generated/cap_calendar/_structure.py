@@ -16,9 +16,9 @@ from ._registry import REGISTRY
 from .models import Attachments, Attendee, CalendarGroups, Calendars, DateTimeTimeZone, EmailAddress, Events, Me, Users
 
 _D = REGISTRY.decoders
-_new = object.__new__
 _CLEAN = _serde.CLEAN
 _NO_NULLS = _serde.NO_NULLS
+_NO_EXTRA = _serde.NO_EXTRA
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
 _rest = _serde.finish_structuring
@@ -54,7 +54,7 @@ def _Users(d: dict[str, Any]) -> Users:
         r = REGISTRY.derived(d, t, Users)
         if r is not None:
             return r
-    o = _new(_R_Users)
+    o = _R_Users()
     c = 0
     v = g("id")
     if v is not None:
@@ -98,10 +98,10 @@ def _Users(d: dict[str, Any]) -> Users:
         v = _L([None if x is None else _Events(x) for x in v])
     o.events = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Users)
+        _rest(o, d, _W_Users, c)
     o._odata_changed = _CLEAN
     o.__class__ = Users
     return o
@@ -129,7 +129,7 @@ def _CalendarGroups(d: dict[str, Any]) -> CalendarGroups:
         r = REGISTRY.derived(d, t, CalendarGroups)
         if r is not None:
             return r
-    o = _new(_R_CalendarGroups)
+    o = _R_CalendarGroups()
     c = 0
     v = g("id")
     if v is not None:
@@ -169,10 +169,10 @@ def _CalendarGroups(d: dict[str, Any]) -> CalendarGroups:
         v = _L([None if x is None else _Calendars(x) for x in v])
     o.calendars = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_CalendarGroups)
+        _rest(o, d, _W_CalendarGroups, c)
     o._odata_changed = _CLEAN
     o.__class__ = CalendarGroups
     return o
@@ -203,7 +203,7 @@ def _Calendars(d: dict[str, Any]) -> Calendars:
         r = REGISTRY.derived(d, t, Calendars)
         if r is not None:
             return r
-    o = _new(_R_Calendars)
+    o = _R_Calendars()
     c = 0
     v = g("id")
     if v is not None:
@@ -258,10 +258,10 @@ def _Calendars(d: dict[str, Any]) -> Calendars:
         v = _L([None if x is None else _Events(x) for x in v])
     o.events = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Calendars)
+        _rest(o, d, _W_Calendars, c)
     o._odata_changed = _CLEAN
     o.__class__ = Calendars
     return o
@@ -326,7 +326,7 @@ def _Events(d: dict[str, Any]) -> Events:
         r = REGISTRY.derived(d, t, Events)
         if r is not None:
             return r
-    o = _new(_R_Events)
+    o = _R_Events()
     c = 0
     v = g("id")
     if v is not None:
@@ -557,10 +557,10 @@ def _Events(d: dict[str, Any]) -> Events:
         v = _L([None if x is None else _Attachments(x) for x in v])
     o.attachments = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Events)
+        _rest(o, d, _W_Events, c)
     o._odata_changed = _CLEAN
     o.__class__ = Events
     return o
@@ -590,7 +590,7 @@ def _Attachments(d: dict[str, Any]) -> Attachments:
         r = REGISTRY.derived(d, t, Attachments)
         if r is not None:
             return r
-    o = _new(_R_Attachments)
+    o = _R_Attachments()
     c = 0
     v = g("id")
     if v is not None:
@@ -638,10 +638,10 @@ def _Attachments(d: dict[str, Any]) -> Attachments:
         v = _Events(v)
     o.event = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Attachments)
+        _rest(o, d, _W_Attachments, c)
     o._odata_changed = _CLEAN
     o.__class__ = Attachments
     return o
@@ -669,7 +669,7 @@ def _Me(d: dict[str, Any]) -> Me:
         r = REGISTRY.derived(d, t, Me)
         if r is not None:
             return r
-    o = _new(_R_Me)
+    o = _R_Me()
     c = 0
     v = g("id")
     if v is not None:
@@ -713,10 +713,10 @@ def _Me(d: dict[str, Any]) -> Me:
         v = _L([None if x is None else _Events(x) for x in v])
     o.events = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Me)
+        _rest(o, d, _W_Me, c)
     o._odata_changed = _CLEAN
     o.__class__ = Me
     return o
@@ -739,7 +739,7 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
         r = REGISTRY.derived(d, t, Attendee)
         if r is not None:
             return r
-    o = _new(_R_Attendee)
+    o = _R_Attendee()
     c = 0
     v = g("type")
     if v is not None:
@@ -752,10 +752,10 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
         v = _EmailAddress(v)
     o.email_address = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Attendee)
+        _rest(o, d, _W_Attendee, c)
     o._odata_changed = _CLEAN
     o.__class__ = Attendee
     return o
@@ -778,7 +778,7 @@ def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
         r = REGISTRY.derived(d, t, EmailAddress)
         if r is not None:
             return r
-    o = _new(_R_EmailAddress)
+    o = _R_EmailAddress()
     c = 0
     v = g("name")
     if v is not None:
@@ -791,10 +791,10 @@ def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
         v = v if v.__class__ is str else _edm_String(v)
     o.address = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_EmailAddress)
+        _rest(o, d, _W_EmailAddress, c)
     o._odata_changed = _CLEAN
     o.__class__ = EmailAddress
     return o
@@ -817,7 +817,7 @@ def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
         r = REGISTRY.derived(d, t, DateTimeTimeZone)
         if r is not None:
             return r
-    o = _new(_R_DateTimeTimeZone)
+    o = _R_DateTimeTimeZone()
     c = 0
     v = g("dateTime")
     if v is not None:
@@ -830,10 +830,10 @@ def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
         v = v if v.__class__ is str else _edm_String(v)
     o.time_zone = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_DateTimeTimeZone)
+        _rest(o, d, _W_DateTimeTimeZone, c)
     o._odata_changed = _CLEAN
     o.__class__ = DateTimeTimeZone
     return o

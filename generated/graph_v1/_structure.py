@@ -126,9 +126,9 @@ from .models import (
 )
 
 _D = REGISTRY.decoders
-_new = object.__new__
 _CLEAN = _serde.CLEAN
 _NO_NULLS = _serde.NO_NULLS
+_NO_EXTRA = _serde.NO_EXTRA
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
 _rest = _serde.finish_structuring
@@ -181,13 +181,13 @@ def _MobileAppIdentifier(d: dict[str, Any]) -> MobileAppIdentifier:
         r = REGISTRY.derived(d, t, MobileAppIdentifier)
         if r is not None:
             return r
-    o = _new(_R_MobileAppIdentifier)
+    o = _R_MobileAppIdentifier()
     c = 0
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_MobileAppIdentifier)
+        _rest(o, d, _W_MobileAppIdentifier, c)
     o._odata_changed = _CLEAN
     o.__class__ = MobileAppIdentifier
     return o
@@ -205,7 +205,7 @@ def _AndroidMobileAppIdentifier(d: dict[str, Any]) -> AndroidMobileAppIdentifier
         r = REGISTRY.derived(d, t, AndroidMobileAppIdentifier)
         if r is not None:
             return r
-    o = _new(_R_AndroidMobileAppIdentifier)
+    o = _R_AndroidMobileAppIdentifier()
     c = 0
     v = g("packageId")
     if v is not None:
@@ -213,10 +213,10 @@ def _AndroidMobileAppIdentifier(d: dict[str, Any]) -> AndroidMobileAppIdentifier
         v = v if v.__class__ is str else _edm_String(v)
     o.package_id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AndroidMobileAppIdentifier)
+        _rest(o, d, _W_AndroidMobileAppIdentifier, c)
     o._odata_changed = _CLEAN
     o.__class__ = AndroidMobileAppIdentifier
     return o
@@ -239,7 +239,7 @@ def _AssignedLabel(d: dict[str, Any]) -> AssignedLabel:
         r = REGISTRY.derived(d, t, AssignedLabel)
         if r is not None:
             return r
-    o = _new(_R_AssignedLabel)
+    o = _R_AssignedLabel()
     c = 0
     v = g("displayName")
     if v is not None:
@@ -252,10 +252,10 @@ def _AssignedLabel(d: dict[str, Any]) -> AssignedLabel:
         v = v if v.__class__ is str else _edm_String(v)
     o.label_id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AssignedLabel)
+        _rest(o, d, _W_AssignedLabel, c)
     o._odata_changed = _CLEAN
     o.__class__ = AssignedLabel
     return o
@@ -278,7 +278,7 @@ def _AssignedLicense(d: dict[str, Any]) -> AssignedLicense:
         r = REGISTRY.derived(d, t, AssignedLicense)
         if r is not None:
             return r
-    o = _new(_R_AssignedLicense)
+    o = _R_AssignedLicense()
     c = 0
     v = g("disabledPlans")
     if v is not None:
@@ -293,10 +293,10 @@ def _AssignedLicense(d: dict[str, Any]) -> AssignedLicense:
         v = _edm_Guid(v)
     o.sku_id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AssignedLicense)
+        _rest(o, d, _W_AssignedLicense, c)
     o._odata_changed = _CLEAN
     o.__class__ = AssignedLicense
     return o
@@ -321,7 +321,7 @@ def _AssignedPlan(d: dict[str, Any]) -> AssignedPlan:
         r = REGISTRY.derived(d, t, AssignedPlan)
         if r is not None:
             return r
-    o = _new(_R_AssignedPlan)
+    o = _R_AssignedPlan()
     c = 0
     v = g("assignedDateTime")
     if v is not None:
@@ -344,10 +344,10 @@ def _AssignedPlan(d: dict[str, Any]) -> AssignedPlan:
         v = _edm_Guid(v)
     o.service_plan_id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AssignedPlan)
+        _rest(o, d, _W_AssignedPlan, c)
     o._odata_changed = _CLEAN
     o.__class__ = AssignedPlan
     return o
@@ -374,7 +374,7 @@ def _AttachmentItem(d: dict[str, Any]) -> AttachmentItem:
         r = REGISTRY.derived(d, t, AttachmentItem)
         if r is not None:
             return r
-    o = _new(_R_AttachmentItem)
+    o = _R_AttachmentItem()
     c = 0
     v = g("attachmentType")
     if v is not None:
@@ -407,10 +407,10 @@ def _AttachmentItem(d: dict[str, Any]) -> AttachmentItem:
         v = v if v.__class__ is int and -9223372036854775808 <= v <= 9223372036854775807 else _edm_Int64(v)
     o.size = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AttachmentItem)
+        _rest(o, d, _W_AttachmentItem, c)
     o._odata_changed = _CLEAN
     o.__class__ = AttachmentItem
     return o
@@ -428,7 +428,7 @@ def _Recipient(d: dict[str, Any]) -> Recipient:
         r = REGISTRY.derived(d, t, Recipient)
         if r is not None:
             return r
-    o = _new(_R_Recipient)
+    o = _R_Recipient()
     c = 0
     v = g("emailAddress")
     if v is not None:
@@ -436,10 +436,10 @@ def _Recipient(d: dict[str, Any]) -> Recipient:
         v = _EmailAddress(v)
     o.email_address = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Recipient)
+        _rest(o, d, _W_Recipient, c)
     o._odata_changed = _CLEAN
     o.__class__ = Recipient
     return o
@@ -462,7 +462,7 @@ def _AttendeeBase(d: dict[str, Any]) -> AttendeeBase:
         r = REGISTRY.derived(d, t, AttendeeBase)
         if r is not None:
             return r
-    o = _new(_R_AttendeeBase)
+    o = _R_AttendeeBase()
     c = 0
     v = g("emailAddress")
     if v is not None:
@@ -475,10 +475,10 @@ def _AttendeeBase(d: dict[str, Any]) -> AttendeeBase:
         v = _map_AttendeeType.get(v) or AttendeeType(v)
     o.type = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AttendeeBase)
+        _rest(o, d, _W_AttendeeBase, c)
     o._odata_changed = _CLEAN
     o.__class__ = AttendeeBase
     return o
@@ -503,7 +503,7 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
         r = REGISTRY.derived(d, t, Attendee)
         if r is not None:
             return r
-    o = _new(_R_Attendee)
+    o = _R_Attendee()
     c = 0
     v = g("emailAddress")
     if v is not None:
@@ -526,10 +526,10 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
         v = _ResponseStatus(v)
     o.status = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Attendee)
+        _rest(o, d, _W_Attendee, c)
     o._odata_changed = _CLEAN
     o.__class__ = Attendee
     return o
@@ -552,7 +552,7 @@ def _AttendeeAvailability(d: dict[str, Any]) -> AttendeeAvailability:
         r = REGISTRY.derived(d, t, AttendeeAvailability)
         if r is not None:
             return r
-    o = _new(_R_AttendeeAvailability)
+    o = _R_AttendeeAvailability()
     c = 0
     v = g("attendee")
     if v is not None:
@@ -565,10 +565,10 @@ def _AttendeeAvailability(d: dict[str, Any]) -> AttendeeAvailability:
         v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
     o.availability = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AttendeeAvailability)
+        _rest(o, d, _W_AttendeeAvailability, c)
     o._odata_changed = _CLEAN
     o.__class__ = AttendeeAvailability
     return o
@@ -586,7 +586,7 @@ def _AuthorizationInfo(d: dict[str, Any]) -> AuthorizationInfo:
         r = REGISTRY.derived(d, t, AuthorizationInfo)
         if r is not None:
             return r
-    o = _new(_R_AuthorizationInfo)
+    o = _R_AuthorizationInfo()
     c = 0
     v = g("certificateUserIds")
     if v is not None:
@@ -596,10 +596,10 @@ def _AuthorizationInfo(d: dict[str, Any]) -> AuthorizationInfo:
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.certificate_user_ids = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AuthorizationInfo)
+        _rest(o, d, _W_AuthorizationInfo, c)
     o._odata_changed = _CLEAN
     o.__class__ = AuthorizationInfo
     return o
@@ -624,7 +624,7 @@ def _AutomaticRepliesMailTips(d: dict[str, Any]) -> AutomaticRepliesMailTips:
         r = REGISTRY.derived(d, t, AutomaticRepliesMailTips)
         if r is not None:
             return r
-    o = _new(_R_AutomaticRepliesMailTips)
+    o = _R_AutomaticRepliesMailTips()
     c = 0
     v = g("message")
     if v is not None:
@@ -647,10 +647,10 @@ def _AutomaticRepliesMailTips(d: dict[str, Any]) -> AutomaticRepliesMailTips:
         v = _DateTimeTimeZone(v)
     o.scheduled_start_time = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AutomaticRepliesMailTips)
+        _rest(o, d, _W_AutomaticRepliesMailTips, c)
     o._odata_changed = _CLEAN
     o.__class__ = AutomaticRepliesMailTips
     return o
@@ -677,7 +677,7 @@ def _AutomaticRepliesSetting(d: dict[str, Any]) -> AutomaticRepliesSetting:
         r = REGISTRY.derived(d, t, AutomaticRepliesSetting)
         if r is not None:
             return r
-    o = _new(_R_AutomaticRepliesSetting)
+    o = _R_AutomaticRepliesSetting()
     c = 0
     v = g("externalAudience")
     if v is not None:
@@ -710,10 +710,10 @@ def _AutomaticRepliesSetting(d: dict[str, Any]) -> AutomaticRepliesSetting:
         v = _map_AutomaticRepliesStatus.get(v) or AutomaticRepliesStatus(v)
     o.status = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AutomaticRepliesSetting)
+        _rest(o, d, _W_AutomaticRepliesSetting, c)
     o._odata_changed = _CLEAN
     o.__class__ = AutomaticRepliesSetting
     return o
@@ -737,7 +737,7 @@ def _ConvertIdResult(d: dict[str, Any]) -> ConvertIdResult:
         r = REGISTRY.derived(d, t, ConvertIdResult)
         if r is not None:
             return r
-    o = _new(_R_ConvertIdResult)
+    o = _R_ConvertIdResult()
     c = 0
     v = g("errorDetails")
     if v is not None:
@@ -755,10 +755,10 @@ def _ConvertIdResult(d: dict[str, Any]) -> ConvertIdResult:
         v = v if v.__class__ is str else _edm_String(v)
     o.target_id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ConvertIdResult)
+        _rest(o, d, _W_ConvertIdResult, c)
     o._odata_changed = _CLEAN
     o.__class__ = ConvertIdResult
     return o
@@ -775,13 +775,13 @@ def _CustomSecurityAttributeValue(d: dict[str, Any]) -> CustomSecurityAttributeV
         r = REGISTRY.derived(d, t, CustomSecurityAttributeValue)
         if r is not None:
             return r
-    o = _new(_R_CustomSecurityAttributeValue)
+    o = _R_CustomSecurityAttributeValue()
     c = 0
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_CustomSecurityAttributeValue)
+        _rest(o, d, _W_CustomSecurityAttributeValue, c)
     o._odata_changed = _CLEAN
     o.__class__ = CustomSecurityAttributeValue
     return o
@@ -799,7 +799,7 @@ def _TimeZoneBase(d: dict[str, Any]) -> TimeZoneBase:
         r = REGISTRY.derived(d, t, TimeZoneBase)
         if r is not None:
             return r
-    o = _new(_R_TimeZoneBase)
+    o = _R_TimeZoneBase()
     c = 0
     v = g("name")
     if v is not None:
@@ -807,10 +807,10 @@ def _TimeZoneBase(d: dict[str, Any]) -> TimeZoneBase:
         v = v if v.__class__ is str else _edm_String(v)
     o.name = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_TimeZoneBase)
+        _rest(o, d, _W_TimeZoneBase, c)
     o._odata_changed = _CLEAN
     o.__class__ = TimeZoneBase
     return o
@@ -835,7 +835,7 @@ def _CustomTimeZone(d: dict[str, Any]) -> CustomTimeZone:
         r = REGISTRY.derived(d, t, CustomTimeZone)
         if r is not None:
             return r
-    o = _new(_R_CustomTimeZone)
+    o = _R_CustomTimeZone()
     c = 0
     v = g("name")
     if v is not None:
@@ -858,10 +858,10 @@ def _CustomTimeZone(d: dict[str, Any]) -> CustomTimeZone:
         v = _StandardTimeZoneOffset(v)
     o.standard_offset = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_CustomTimeZone)
+        _rest(o, d, _W_CustomTimeZone, c)
     o._odata_changed = _CLEAN
     o.__class__ = CustomTimeZone
     return o
@@ -884,7 +884,7 @@ def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
         r = REGISTRY.derived(d, t, DateTimeTimeZone)
         if r is not None:
             return r
-    o = _new(_R_DateTimeTimeZone)
+    o = _R_DateTimeTimeZone()
     c = 0
     v = g("dateTime")
     if v is not None:
@@ -897,10 +897,10 @@ def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
         v = v if v.__class__ is str else _edm_String(v)
     o.time_zone = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_DateTimeTimeZone)
+        _rest(o, d, _W_DateTimeTimeZone, c)
     o._odata_changed = _CLEAN
     o.__class__ = DateTimeTimeZone
     return o
@@ -926,7 +926,7 @@ def _StandardTimeZoneOffset(d: dict[str, Any]) -> StandardTimeZoneOffset:
         r = REGISTRY.derived(d, t, StandardTimeZoneOffset)
         if r is not None:
             return r
-    o = _new(_R_StandardTimeZoneOffset)
+    o = _R_StandardTimeZoneOffset()
     c = 0
     v = g("dayOccurrence")
     if v is not None:
@@ -954,10 +954,10 @@ def _StandardTimeZoneOffset(d: dict[str, Any]) -> StandardTimeZoneOffset:
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.year = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_StandardTimeZoneOffset)
+        _rest(o, d, _W_StandardTimeZoneOffset, c)
     o._odata_changed = _CLEAN
     o.__class__ = StandardTimeZoneOffset
     return o
@@ -984,7 +984,7 @@ def _DaylightTimeZoneOffset(d: dict[str, Any]) -> DaylightTimeZoneOffset:
         r = REGISTRY.derived(d, t, DaylightTimeZoneOffset)
         if r is not None:
             return r
-    o = _new(_R_DaylightTimeZoneOffset)
+    o = _R_DaylightTimeZoneOffset()
     c = 0
     v = g("dayOccurrence")
     if v is not None:
@@ -1017,10 +1017,10 @@ def _DaylightTimeZoneOffset(d: dict[str, Any]) -> DaylightTimeZoneOffset:
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.daylight_bias = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_DaylightTimeZoneOffset)
+        _rest(o, d, _W_DaylightTimeZoneOffset, c)
     o._odata_changed = _CLEAN
     o.__class__ = DaylightTimeZoneOffset
     return o
@@ -1038,17 +1038,17 @@ def _DeviceAndAppManagementData(d: dict[str, Any]) -> DeviceAndAppManagementData
         r = REGISTRY.derived(d, t, DeviceAndAppManagementData)
         if r is not None:
             return r
-    o = _new(_R_DeviceAndAppManagementData)
+    o = _R_DeviceAndAppManagementData()
     c = 0
     v = g("content")
     if v is not None:
         c += 1
     o.content = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_DeviceAndAppManagementData)
+        _rest(o, d, _W_DeviceAndAppManagementData, c)
     o._odata_changed = _CLEAN
     o.__class__ = DeviceAndAppManagementData
     return o
@@ -1071,7 +1071,7 @@ def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
         r = REGISTRY.derived(d, t, EmailAddress)
         if r is not None:
             return r
-    o = _new(_R_EmailAddress)
+    o = _R_EmailAddress()
     c = 0
     v = g("address")
     if v is not None:
@@ -1084,10 +1084,10 @@ def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
         v = v if v.__class__ is str else _edm_String(v)
     o.name = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_EmailAddress)
+        _rest(o, d, _W_EmailAddress, c)
     o._odata_changed = _CLEAN
     o.__class__ = EmailAddress
     return o
@@ -1110,7 +1110,7 @@ def _EmployeeOrgData(d: dict[str, Any]) -> EmployeeOrgData:
         r = REGISTRY.derived(d, t, EmployeeOrgData)
         if r is not None:
             return r
-    o = _new(_R_EmployeeOrgData)
+    o = _R_EmployeeOrgData()
     c = 0
     v = g("costCenter")
     if v is not None:
@@ -1123,10 +1123,10 @@ def _EmployeeOrgData(d: dict[str, Any]) -> EmployeeOrgData:
         v = v if v.__class__ is str else _edm_String(v)
     o.division = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_EmployeeOrgData)
+        _rest(o, d, _W_EmployeeOrgData, c)
     o._odata_changed = _CLEAN
     o.__class__ = EmployeeOrgData
     return o
@@ -1151,7 +1151,7 @@ def _FollowupFlag(d: dict[str, Any]) -> FollowupFlag:
         r = REGISTRY.derived(d, t, FollowupFlag)
         if r is not None:
             return r
-    o = _new(_R_FollowupFlag)
+    o = _R_FollowupFlag()
     c = 0
     v = g("completedDateTime")
     if v is not None:
@@ -1174,10 +1174,10 @@ def _FollowupFlag(d: dict[str, Any]) -> FollowupFlag:
         v = _DateTimeTimeZone(v)
     o.start_date_time = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_FollowupFlag)
+        _rest(o, d, _W_FollowupFlag, c)
     o._odata_changed = _CLEAN
     o.__class__ = FollowupFlag
     return o
@@ -1200,7 +1200,7 @@ def _FreeBusyError(d: dict[str, Any]) -> FreeBusyError:
         r = REGISTRY.derived(d, t, FreeBusyError)
         if r is not None:
             return r
-    o = _new(_R_FreeBusyError)
+    o = _R_FreeBusyError()
     c = 0
     v = g("message")
     if v is not None:
@@ -1213,10 +1213,10 @@ def _FreeBusyError(d: dict[str, Any]) -> FreeBusyError:
         v = v if v.__class__ is str else _edm_String(v)
     o.response_code = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_FreeBusyError)
+        _rest(o, d, _W_FreeBusyError, c)
     o._odata_changed = _CLEAN
     o.__class__ = FreeBusyError
     return o
@@ -1239,7 +1239,7 @@ def _GenericError(d: dict[str, Any]) -> GenericError:
         r = REGISTRY.derived(d, t, GenericError)
         if r is not None:
             return r
-    o = _new(_R_GenericError)
+    o = _R_GenericError()
     c = 0
     v = g("code")
     if v is not None:
@@ -1252,10 +1252,10 @@ def _GenericError(d: dict[str, Any]) -> GenericError:
         v = v if v.__class__ is str else _edm_String(v)
     o.message = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_GenericError)
+        _rest(o, d, _W_GenericError, c)
     o._odata_changed = _CLEAN
     o.__class__ = GenericError
     return o
@@ -1278,7 +1278,7 @@ def _InternetMessageHeader(d: dict[str, Any]) -> InternetMessageHeader:
         r = REGISTRY.derived(d, t, InternetMessageHeader)
         if r is not None:
             return r
-    o = _new(_R_InternetMessageHeader)
+    o = _R_InternetMessageHeader()
     c = 0
     v = g("name")
     if v is not None:
@@ -1291,10 +1291,10 @@ def _InternetMessageHeader(d: dict[str, Any]) -> InternetMessageHeader:
         v = v if v.__class__ is str else _edm_String(v)
     o.value = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_InternetMessageHeader)
+        _rest(o, d, _W_InternetMessageHeader, c)
     o._odata_changed = _CLEAN
     o.__class__ = InternetMessageHeader
     return o
@@ -1312,7 +1312,7 @@ def _IosMobileAppIdentifier(d: dict[str, Any]) -> IosMobileAppIdentifier:
         r = REGISTRY.derived(d, t, IosMobileAppIdentifier)
         if r is not None:
             return r
-    o = _new(_R_IosMobileAppIdentifier)
+    o = _R_IosMobileAppIdentifier()
     c = 0
     v = g("bundleId")
     if v is not None:
@@ -1320,10 +1320,10 @@ def _IosMobileAppIdentifier(d: dict[str, Any]) -> IosMobileAppIdentifier:
         v = v if v.__class__ is str else _edm_String(v)
     o.bundle_id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_IosMobileAppIdentifier)
+        _rest(o, d, _W_IosMobileAppIdentifier, c)
     o._odata_changed = _CLEAN
     o.__class__ = IosMobileAppIdentifier
     return o
@@ -1346,7 +1346,7 @@ def _ItemBody(d: dict[str, Any]) -> ItemBody:
         r = REGISTRY.derived(d, t, ItemBody)
         if r is not None:
             return r
-    o = _new(_R_ItemBody)
+    o = _R_ItemBody()
     c = 0
     v = g("content")
     if v is not None:
@@ -1359,10 +1359,10 @@ def _ItemBody(d: dict[str, Any]) -> ItemBody:
         v = _map_BodyType.get(v) or BodyType(v)
     o.content_type = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ItemBody)
+        _rest(o, d, _W_ItemBody, c)
     o._odata_changed = _CLEAN
     o.__class__ = ItemBody
     return o
@@ -1389,7 +1389,7 @@ def _LicenseAssignmentState(d: dict[str, Any]) -> LicenseAssignmentState:
         r = REGISTRY.derived(d, t, LicenseAssignmentState)
         if r is not None:
             return r
-    o = _new(_R_LicenseAssignmentState)
+    o = _R_LicenseAssignmentState()
     c = 0
     v = g("assignedByGroup")
     if v is not None:
@@ -1424,10 +1424,10 @@ def _LicenseAssignmentState(d: dict[str, Any]) -> LicenseAssignmentState:
         v = v if v.__class__ is str else _edm_String(v)
     o.state = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_LicenseAssignmentState)
+        _rest(o, d, _W_LicenseAssignmentState, c)
     o._odata_changed = _CLEAN
     o.__class__ = LicenseAssignmentState
     return o
@@ -1445,7 +1445,7 @@ def _LicenseProcessingState(d: dict[str, Any]) -> LicenseProcessingState:
         r = REGISTRY.derived(d, t, LicenseProcessingState)
         if r is not None:
             return r
-    o = _new(_R_LicenseProcessingState)
+    o = _R_LicenseProcessingState()
     c = 0
     v = g("state")
     if v is not None:
@@ -1453,10 +1453,10 @@ def _LicenseProcessingState(d: dict[str, Any]) -> LicenseProcessingState:
         v = v if v.__class__ is str else _edm_String(v)
     o.state = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_LicenseProcessingState)
+        _rest(o, d, _W_LicenseProcessingState, c)
     o._odata_changed = _CLEAN
     o.__class__ = LicenseProcessingState
     return o
@@ -1479,7 +1479,7 @@ def _LocaleInfo(d: dict[str, Any]) -> LocaleInfo:
         r = REGISTRY.derived(d, t, LocaleInfo)
         if r is not None:
             return r
-    o = _new(_R_LocaleInfo)
+    o = _R_LocaleInfo()
     c = 0
     v = g("displayName")
     if v is not None:
@@ -1492,10 +1492,10 @@ def _LocaleInfo(d: dict[str, Any]) -> LocaleInfo:
         v = v if v.__class__ is str else _edm_String(v)
     o.locale = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_LocaleInfo)
+        _rest(o, d, _W_LocaleInfo, c)
     o._odata_changed = _CLEAN
     o.__class__ = LocaleInfo
     return o
@@ -1524,7 +1524,7 @@ def _Location(d: dict[str, Any]) -> Location:
         r = REGISTRY.derived(d, t, Location)
         if r is not None:
             return r
-    o = _new(_R_Location)
+    o = _R_Location()
     c = 0
     v = g("address")
     if v is not None:
@@ -1567,10 +1567,10 @@ def _Location(d: dict[str, Any]) -> Location:
         v = _map_LocationUniqueIdType.get(v) or LocationUniqueIdType(v)
     o.unique_id_type = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Location)
+        _rest(o, d, _W_Location, c)
     o._odata_changed = _CLEAN
     o.__class__ = Location
     return o
@@ -1594,7 +1594,7 @@ def _LocationConstraint(d: dict[str, Any]) -> LocationConstraint:
         r = REGISTRY.derived(d, t, LocationConstraint)
         if r is not None:
             return r
-    o = _new(_R_LocationConstraint)
+    o = _R_LocationConstraint()
     c = 0
     v = g("isRequired")
     if v is not None:
@@ -1614,10 +1614,10 @@ def _LocationConstraint(d: dict[str, Any]) -> LocationConstraint:
         v = v if v is True or v is False else _edm_Boolean(v)
     o.suggest_location = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_LocationConstraint)
+        _rest(o, d, _W_LocationConstraint, c)
     o._odata_changed = _CLEAN
     o.__class__ = LocationConstraint
     return o
@@ -1647,7 +1647,7 @@ def _LocationConstraintItem(d: dict[str, Any]) -> LocationConstraintItem:
         r = REGISTRY.derived(d, t, LocationConstraintItem)
         if r is not None:
             return r
-    o = _new(_R_LocationConstraintItem)
+    o = _R_LocationConstraintItem()
     c = 0
     v = g("address")
     if v is not None:
@@ -1695,10 +1695,10 @@ def _LocationConstraintItem(d: dict[str, Any]) -> LocationConstraintItem:
         v = v if v is True or v is False else _edm_Boolean(v)
     o.resolve_availability = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_LocationConstraintItem)
+        _rest(o, d, _W_LocationConstraintItem, c)
     o._odata_changed = _CLEAN
     o.__class__ = LocationConstraintItem
     return o
@@ -1728,7 +1728,7 @@ def _MailboxSettings(d: dict[str, Any]) -> MailboxSettings:
         r = REGISTRY.derived(d, t, MailboxSettings)
         if r is not None:
             return r
-    o = _new(_R_MailboxSettings)
+    o = _R_MailboxSettings()
     c = 0
     v = g("archiveFolder")
     if v is not None:
@@ -1776,10 +1776,10 @@ def _MailboxSettings(d: dict[str, Any]) -> MailboxSettings:
         v = _WorkingHours(v)
     o.working_hours = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_MailboxSettings)
+        _rest(o, d, _W_MailboxSettings, c)
     o._odata_changed = _CLEAN
     o.__class__ = MailboxSettings
     return o
@@ -1812,7 +1812,7 @@ def _MailTips(d: dict[str, Any]) -> MailTips:
         r = REGISTRY.derived(d, t, MailTips)
         if r is not None:
             return r
-    o = _new(_R_MailTips)
+    o = _R_MailTips()
     c = 0
     v = g("automaticReplies")
     if v is not None:
@@ -1877,10 +1877,10 @@ def _MailTips(d: dict[str, Any]) -> MailTips:
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.total_member_count = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_MailTips)
+        _rest(o, d, _W_MailTips, c)
     o._odata_changed = _CLEAN
     o.__class__ = MailTips
     return o
@@ -1903,7 +1903,7 @@ def _MailTipsError(d: dict[str, Any]) -> MailTipsError:
         r = REGISTRY.derived(d, t, MailTipsError)
         if r is not None:
             return r
-    o = _new(_R_MailTipsError)
+    o = _R_MailTipsError()
     c = 0
     v = g("code")
     if v is not None:
@@ -1916,10 +1916,10 @@ def _MailTipsError(d: dict[str, Any]) -> MailTipsError:
         v = v if v.__class__ is str else _edm_String(v)
     o.message = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_MailTipsError)
+        _rest(o, d, _W_MailTipsError, c)
     o._odata_changed = _CLEAN
     o.__class__ = MailTipsError
     return o
@@ -1943,7 +1943,7 @@ def _ManagedAppDiagnosticStatus(d: dict[str, Any]) -> ManagedAppDiagnosticStatus
         r = REGISTRY.derived(d, t, ManagedAppDiagnosticStatus)
         if r is not None:
             return r
-    o = _new(_R_ManagedAppDiagnosticStatus)
+    o = _R_ManagedAppDiagnosticStatus()
     c = 0
     v = g("mitigationInstruction")
     if v is not None:
@@ -1961,10 +1961,10 @@ def _ManagedAppDiagnosticStatus(d: dict[str, Any]) -> ManagedAppDiagnosticStatus
         v = v if v.__class__ is str else _edm_String(v)
     o.validation_name = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ManagedAppDiagnosticStatus)
+        _rest(o, d, _W_ManagedAppDiagnosticStatus, c)
     o._odata_changed = _CLEAN
     o.__class__ = ManagedAppDiagnosticStatus
     return o
@@ -1992,7 +1992,7 @@ def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
         r = REGISTRY.derived(d, t, MeetingTimeSuggestion)
         if r is not None:
             return r
-    o = _new(_R_MeetingTimeSuggestion)
+    o = _R_MeetingTimeSuggestion()
     c = 0
     v = g("attendeeAvailability")
     if v is not None:
@@ -2034,10 +2034,10 @@ def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
         v = v if v.__class__ is str else _edm_String(v)
     o.suggestion_reason = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_MeetingTimeSuggestion)
+        _rest(o, d, _W_MeetingTimeSuggestion, c)
     o._odata_changed = _CLEAN
     o.__class__ = MeetingTimeSuggestion
     return o
@@ -2060,7 +2060,7 @@ def _MeetingTimeSuggestionsResult(d: dict[str, Any]) -> MeetingTimeSuggestionsRe
         r = REGISTRY.derived(d, t, MeetingTimeSuggestionsResult)
         if r is not None:
             return r
-    o = _new(_R_MeetingTimeSuggestionsResult)
+    o = _R_MeetingTimeSuggestionsResult()
     c = 0
     v = g("emptySuggestionsReason")
     if v is not None:
@@ -2075,10 +2075,10 @@ def _MeetingTimeSuggestionsResult(d: dict[str, Any]) -> MeetingTimeSuggestionsRe
         v = _L([None if x is None else _MeetingTimeSuggestion(x) for x in v])
     o.meeting_time_suggestions = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_MeetingTimeSuggestionsResult)
+        _rest(o, d, _W_MeetingTimeSuggestionsResult, c)
     o._odata_changed = _CLEAN
     o.__class__ = MeetingTimeSuggestionsResult
     return o
@@ -2102,7 +2102,7 @@ def _ObjectIdentity(d: dict[str, Any]) -> ObjectIdentity:
         r = REGISTRY.derived(d, t, ObjectIdentity)
         if r is not None:
             return r
-    o = _new(_R_ObjectIdentity)
+    o = _R_ObjectIdentity()
     c = 0
     v = g("issuer")
     if v is not None:
@@ -2120,10 +2120,10 @@ def _ObjectIdentity(d: dict[str, Any]) -> ObjectIdentity:
         v = v if v.__class__ is str else _edm_String(v)
     o.sign_in_type = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ObjectIdentity)
+        _rest(o, d, _W_ObjectIdentity, c)
     o._odata_changed = _CLEAN
     o.__class__ = ObjectIdentity
     return o
@@ -2150,7 +2150,7 @@ def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
         r = REGISTRY.derived(d, t, OnlineMeetingInfo)
         if r is not None:
             return r
-    o = _new(_R_OnlineMeetingInfo)
+    o = _R_OnlineMeetingInfo()
     c = 0
     v = g("conferenceId")
     if v is not None:
@@ -2187,10 +2187,10 @@ def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
         v = v if v.__class__ is str else _edm_String(v)
     o.toll_number = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_OnlineMeetingInfo)
+        _rest(o, d, _W_OnlineMeetingInfo, c)
     o._odata_changed = _CLEAN
     o.__class__ = OnlineMeetingInfo
     return o
@@ -2226,7 +2226,7 @@ def _OnPremisesExtensionAttributes(d: dict[str, Any]) -> OnPremisesExtensionAttr
         r = REGISTRY.derived(d, t, OnPremisesExtensionAttributes)
         if r is not None:
             return r
-    o = _new(_R_OnPremisesExtensionAttributes)
+    o = _R_OnPremisesExtensionAttributes()
     c = 0
     v = g("extensionAttribute1")
     if v is not None:
@@ -2304,10 +2304,10 @@ def _OnPremisesExtensionAttributes(d: dict[str, Any]) -> OnPremisesExtensionAttr
         v = v if v.__class__ is str else _edm_String(v)
     o.extension_attribute9 = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_OnPremisesExtensionAttributes)
+        _rest(o, d, _W_OnPremisesExtensionAttributes, c)
     o._odata_changed = _CLEAN
     o.__class__ = OnPremisesExtensionAttributes
     return o
@@ -2332,7 +2332,7 @@ def _OnPremisesProvisioningError(d: dict[str, Any]) -> OnPremisesProvisioningErr
         r = REGISTRY.derived(d, t, OnPremisesProvisioningError)
         if r is not None:
             return r
-    o = _new(_R_OnPremisesProvisioningError)
+    o = _R_OnPremisesProvisioningError()
     c = 0
     v = g("category")
     if v is not None:
@@ -2355,10 +2355,10 @@ def _OnPremisesProvisioningError(d: dict[str, Any]) -> OnPremisesProvisioningErr
         v = v if v.__class__ is str else _edm_String(v)
     o.value = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_OnPremisesProvisioningError)
+        _rest(o, d, _W_OnPremisesProvisioningError, c)
     o._odata_changed = _CLEAN
     o.__class__ = OnPremisesProvisioningError
     return o
@@ -2384,7 +2384,7 @@ def _OutlookGeoCoordinates(d: dict[str, Any]) -> OutlookGeoCoordinates:
         r = REGISTRY.derived(d, t, OutlookGeoCoordinates)
         if r is not None:
             return r
-    o = _new(_R_OutlookGeoCoordinates)
+    o = _R_OutlookGeoCoordinates()
     c = 0
     v = g("accuracy")
     if v is not None:
@@ -2412,10 +2412,10 @@ def _OutlookGeoCoordinates(d: dict[str, Any]) -> OutlookGeoCoordinates:
         v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
     o.longitude = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_OutlookGeoCoordinates)
+        _rest(o, d, _W_OutlookGeoCoordinates, c)
     o._odata_changed = _CLEAN
     o.__class__ = OutlookGeoCoordinates
     return o
@@ -2439,7 +2439,7 @@ def _PasswordProfile(d: dict[str, Any]) -> PasswordProfile:
         r = REGISTRY.derived(d, t, PasswordProfile)
         if r is not None:
             return r
-    o = _new(_R_PasswordProfile)
+    o = _R_PasswordProfile()
     c = 0
     v = g("forceChangePasswordNextSignIn")
     if v is not None:
@@ -2457,10 +2457,10 @@ def _PasswordProfile(d: dict[str, Any]) -> PasswordProfile:
         v = v if v.__class__ is str else _edm_String(v)
     o.password = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_PasswordProfile)
+        _rest(o, d, _W_PasswordProfile, c)
     o._odata_changed = _CLEAN
     o.__class__ = PasswordProfile
     return o
@@ -2483,7 +2483,7 @@ def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
         r = REGISTRY.derived(d, t, PatternedRecurrence)
         if r is not None:
             return r
-    o = _new(_R_PatternedRecurrence)
+    o = _R_PatternedRecurrence()
     c = 0
     v = g("pattern")
     if v is not None:
@@ -2496,10 +2496,10 @@ def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
         v = _RecurrenceRange(v)
     o.range = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_PatternedRecurrence)
+        _rest(o, d, _W_PatternedRecurrence, c)
     o._odata_changed = _CLEAN
     o.__class__ = PatternedRecurrence
     return o
@@ -2524,7 +2524,7 @@ def _Phone(d: dict[str, Any]) -> Phone:
         r = REGISTRY.derived(d, t, Phone)
         if r is not None:
             return r
-    o = _new(_R_Phone)
+    o = _R_Phone()
     c = 0
     v = g("language")
     if v is not None:
@@ -2547,10 +2547,10 @@ def _Phone(d: dict[str, Any]) -> Phone:
         v = _map_PhoneType.get(v) or PhoneType(v)
     o.type = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Phone)
+        _rest(o, d, _W_Phone, c)
     o._odata_changed = _CLEAN
     o.__class__ = Phone
     return o
@@ -2576,7 +2576,7 @@ def _PhysicalAddress(d: dict[str, Any]) -> PhysicalAddress:
         r = REGISTRY.derived(d, t, PhysicalAddress)
         if r is not None:
             return r
-    o = _new(_R_PhysicalAddress)
+    o = _R_PhysicalAddress()
     c = 0
     v = g("city")
     if v is not None:
@@ -2604,10 +2604,10 @@ def _PhysicalAddress(d: dict[str, Any]) -> PhysicalAddress:
         v = v if v.__class__ is str else _edm_String(v)
     o.street = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_PhysicalAddress)
+        _rest(o, d, _W_PhysicalAddress, c)
     o._odata_changed = _CLEAN
     o.__class__ = PhysicalAddress
     return o
@@ -2631,7 +2631,7 @@ def _ProvisionedPlan(d: dict[str, Any]) -> ProvisionedPlan:
         r = REGISTRY.derived(d, t, ProvisionedPlan)
         if r is not None:
             return r
-    o = _new(_R_ProvisionedPlan)
+    o = _R_ProvisionedPlan()
     c = 0
     v = g("capabilityStatus")
     if v is not None:
@@ -2649,10 +2649,10 @@ def _ProvisionedPlan(d: dict[str, Any]) -> ProvisionedPlan:
         v = v if v.__class__ is str else _edm_String(v)
     o.service = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ProvisionedPlan)
+        _rest(o, d, _W_ProvisionedPlan, c)
     o._odata_changed = _CLEAN
     o.__class__ = ProvisionedPlan
     return o
@@ -2680,7 +2680,7 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
         r = REGISTRY.derived(d, t, RecurrencePattern)
         if r is not None:
             return r
-    o = _new(_R_RecurrencePattern)
+    o = _R_RecurrencePattern()
     c = 0
     v = g("dayOfMonth")
     if v is not None:
@@ -2720,10 +2720,10 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
         v = _map_RecurrencePatternType.get(v) or RecurrencePatternType(v)
     o.type = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_RecurrencePattern)
+        _rest(o, d, _W_RecurrencePattern, c)
     o._odata_changed = _CLEAN
     o.__class__ = RecurrencePattern
     return o
@@ -2749,7 +2749,7 @@ def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
         r = REGISTRY.derived(d, t, RecurrenceRange)
         if r is not None:
             return r
-    o = _new(_R_RecurrenceRange)
+    o = _R_RecurrenceRange()
     c = 0
     v = g("endDate")
     if v is not None:
@@ -2777,10 +2777,10 @@ def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
         v = _map_RecurrenceRangeType.get(v) or RecurrenceRangeType(v)
     o.type = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_RecurrenceRange)
+        _rest(o, d, _W_RecurrenceRange, c)
     o._odata_changed = _CLEAN
     o.__class__ = RecurrenceRange
     return o
@@ -2809,7 +2809,7 @@ def _Reminder(d: dict[str, Any]) -> Reminder:
         r = REGISTRY.derived(d, t, Reminder)
         if r is not None:
             return r
-    o = _new(_R_Reminder)
+    o = _R_Reminder()
     c = 0
     v = g("changeKey")
     if v is not None:
@@ -2852,10 +2852,10 @@ def _Reminder(d: dict[str, Any]) -> Reminder:
         v = _DateTimeTimeZone(v)
     o.reminder_fire_time = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Reminder)
+        _rest(o, d, _W_Reminder, c)
     o._odata_changed = _CLEAN
     o.__class__ = Reminder
     return o
@@ -2878,7 +2878,7 @@ def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
         r = REGISTRY.derived(d, t, ResponseStatus)
         if r is not None:
             return r
-    o = _new(_R_ResponseStatus)
+    o = _R_ResponseStatus()
     c = 0
     v = g("response")
     if v is not None:
@@ -2891,10 +2891,10 @@ def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
         v = _edm_DateTimeOffset(v)
     o.time = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ResponseStatus)
+        _rest(o, d, _W_ResponseStatus, c)
     o._odata_changed = _CLEAN
     o.__class__ = ResponseStatus
     return o
@@ -2920,7 +2920,7 @@ def _ScheduleInformation(d: dict[str, Any]) -> ScheduleInformation:
         r = REGISTRY.derived(d, t, ScheduleInformation)
         if r is not None:
             return r
-    o = _new(_R_ScheduleInformation)
+    o = _R_ScheduleInformation()
     c = 0
     v = g("availabilityView")
     if v is not None:
@@ -2950,10 +2950,10 @@ def _ScheduleInformation(d: dict[str, Any]) -> ScheduleInformation:
         v = _WorkingHours(v)
     o.working_hours = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ScheduleInformation)
+        _rest(o, d, _W_ScheduleInformation, c)
     o._odata_changed = _CLEAN
     o.__class__ = ScheduleInformation
     return o
@@ -2980,7 +2980,7 @@ def _ScheduleItem(d: dict[str, Any]) -> ScheduleItem:
         r = REGISTRY.derived(d, t, ScheduleItem)
         if r is not None:
             return r
-    o = _new(_R_ScheduleItem)
+    o = _R_ScheduleItem()
     c = 0
     v = g("end")
     if v is not None:
@@ -3013,10 +3013,10 @@ def _ScheduleItem(d: dict[str, Any]) -> ScheduleItem:
         v = v if v.__class__ is str else _edm_String(v)
     o.subject = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ScheduleItem)
+        _rest(o, d, _W_ScheduleItem, c)
     o._odata_changed = _CLEAN
     o.__class__ = ScheduleItem
     return o
@@ -3040,7 +3040,7 @@ def _ServiceProvisioningError(d: dict[str, Any]) -> ServiceProvisioningError:
         r = REGISTRY.derived(d, t, ServiceProvisioningError)
         if r is not None:
             return r
-    o = _new(_R_ServiceProvisioningError)
+    o = _R_ServiceProvisioningError()
     c = 0
     v = g("createdDateTime")
     if v is not None:
@@ -3058,10 +3058,10 @@ def _ServiceProvisioningError(d: dict[str, Any]) -> ServiceProvisioningError:
         v = v if v.__class__ is str else _edm_String(v)
     o.service_instance = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ServiceProvisioningError)
+        _rest(o, d, _W_ServiceProvisioningError, c)
     o._odata_changed = _CLEAN
     o.__class__ = ServiceProvisioningError
     return o
@@ -3086,7 +3086,7 @@ def _ServiceProvisioningXmlError(d: dict[str, Any]) -> ServiceProvisioningXmlErr
         r = REGISTRY.derived(d, t, ServiceProvisioningXmlError)
         if r is not None:
             return r
-    o = _new(_R_ServiceProvisioningXmlError)
+    o = _R_ServiceProvisioningXmlError()
     c = 0
     v = g("createdDateTime")
     if v is not None:
@@ -3109,10 +3109,10 @@ def _ServiceProvisioningXmlError(d: dict[str, Any]) -> ServiceProvisioningXmlErr
         v = v if v.__class__ is str else _edm_String(v)
     o.error_detail = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ServiceProvisioningXmlError)
+        _rest(o, d, _W_ServiceProvisioningXmlError, c)
     o._odata_changed = _CLEAN
     o.__class__ = ServiceProvisioningXmlError
     return o
@@ -3139,7 +3139,7 @@ def _SignInActivity(d: dict[str, Any]) -> SignInActivity:
         r = REGISTRY.derived(d, t, SignInActivity)
         if r is not None:
             return r
-    o = _new(_R_SignInActivity)
+    o = _R_SignInActivity()
     c = 0
     v = g("lastNonInteractiveSignInDateTime")
     if v is not None:
@@ -3172,10 +3172,10 @@ def _SignInActivity(d: dict[str, Any]) -> SignInActivity:
         v = v if v.__class__ is str else _edm_String(v)
     o.last_successful_sign_in_request_id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_SignInActivity)
+        _rest(o, d, _W_SignInActivity, c)
     o._odata_changed = _CLEAN
     o.__class__ = SignInActivity
     return o
@@ -3198,7 +3198,7 @@ def _TimeConstraint(d: dict[str, Any]) -> TimeConstraint:
         r = REGISTRY.derived(d, t, TimeConstraint)
         if r is not None:
             return r
-    o = _new(_R_TimeConstraint)
+    o = _R_TimeConstraint()
     c = 0
     v = g("activityDomain")
     if v is not None:
@@ -3213,10 +3213,10 @@ def _TimeConstraint(d: dict[str, Any]) -> TimeConstraint:
         v = _L([None if x is None else _TimeSlot(x) for x in v])
     o.time_slots = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_TimeConstraint)
+        _rest(o, d, _W_TimeConstraint, c)
     o._odata_changed = _CLEAN
     o.__class__ = TimeConstraint
     return o
@@ -3239,7 +3239,7 @@ def _TimeSlot(d: dict[str, Any]) -> TimeSlot:
         r = REGISTRY.derived(d, t, TimeSlot)
         if r is not None:
             return r
-    o = _new(_R_TimeSlot)
+    o = _R_TimeSlot()
     c = 0
     v = g("end")
     if v is not None:
@@ -3252,10 +3252,10 @@ def _TimeSlot(d: dict[str, Any]) -> TimeSlot:
         v = _DateTimeTimeZone(v)
     o.start = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_TimeSlot)
+        _rest(o, d, _W_TimeSlot, c)
     o._odata_changed = _CLEAN
     o.__class__ = TimeSlot
     return o
@@ -3279,7 +3279,7 @@ def _UploadSession(d: dict[str, Any]) -> UploadSession:
         r = REGISTRY.derived(d, t, UploadSession)
         if r is not None:
             return r
-    o = _new(_R_UploadSession)
+    o = _R_UploadSession()
     c = 0
     v = g("expirationDateTime")
     if v is not None:
@@ -3299,10 +3299,10 @@ def _UploadSession(d: dict[str, Any]) -> UploadSession:
         v = v if v.__class__ is str else _edm_String(v)
     o.upload_url = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_UploadSession)
+        _rest(o, d, _W_UploadSession, c)
     o._odata_changed = _CLEAN
     o.__class__ = UploadSession
     return o
@@ -3319,13 +3319,13 @@ def _UserPrint(d: dict[str, Any]) -> UserPrint:
         r = REGISTRY.derived(d, t, UserPrint)
         if r is not None:
             return r
-    o = _new(_R_UserPrint)
+    o = _R_UserPrint()
     c = 0
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_UserPrint)
+        _rest(o, d, _W_UserPrint, c)
     o._odata_changed = _CLEAN
     o.__class__ = UserPrint
     return o
@@ -3350,7 +3350,7 @@ def _WorkingHours(d: dict[str, Any]) -> WorkingHours:
         r = REGISTRY.derived(d, t, WorkingHours)
         if r is not None:
             return r
-    o = _new(_R_WorkingHours)
+    o = _R_WorkingHours()
     c = 0
     v = g("daysOfWeek")
     if v is not None:
@@ -3375,10 +3375,10 @@ def _WorkingHours(d: dict[str, Any]) -> WorkingHours:
         v = _TimeZoneBase(v)
     o.time_zone = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_WorkingHours)
+        _rest(o, d, _W_WorkingHours, c)
     o._odata_changed = _CLEAN
     o.__class__ = WorkingHours
     return o
@@ -3396,7 +3396,7 @@ def _Entity(d: dict[str, Any]) -> Entity:
         r = REGISTRY.derived(d, t, Entity)
         if r is not None:
             return r
-    o = _new(_R_Entity)
+    o = _R_Entity()
     c = 0
     v = g("id")
     if v is not None:
@@ -3404,10 +3404,10 @@ def _Entity(d: dict[str, Any]) -> Entity:
         v = v if v.__class__ is str else _edm_String(v)
     o.id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Entity)
+        _rest(o, d, _W_Entity, c)
     o._odata_changed = _CLEAN
     o.__class__ = Entity
     return o
@@ -3430,7 +3430,7 @@ def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
         r = REGISTRY.derived(d, t, DirectoryObject)
         if r is not None:
             return r
-    o = _new(_R_DirectoryObject)
+    o = _R_DirectoryObject()
     c = 0
     v = g("id")
     if v is not None:
@@ -3443,10 +3443,10 @@ def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
         v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_DirectoryObject)
+        _rest(o, d, _W_DirectoryObject, c)
     o._odata_changed = _CLEAN
     o.__class__ = DirectoryObject
     return o
@@ -3565,7 +3565,7 @@ def _User(d: dict[str, Any]) -> User:
         r = REGISTRY.derived(d, t, User)
         if r is not None:
             return r
-    o = _new(_R_User)
+    o = _R_User()
     c = 0
     v = g("id")
     if v is not None:
@@ -4120,10 +4120,10 @@ def _User(d: dict[str, Any]) -> User:
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.transitive_member_of = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_User)
+        _rest(o, d, _W_User, c)
     o._odata_changed = _CLEAN
     o.__class__ = User
     return o
@@ -4242,7 +4242,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         r = REGISTRY.derived(d, t, AgentUser)
         if r is not None:
             return r
-    o = _new(_R_AgentUser)
+    o = _R_AgentUser()
     c = 0
     v = g("id")
     if v is not None:
@@ -4797,10 +4797,10 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.transitive_member_of = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AgentUser)
+        _rest(o, d, _W_AgentUser, c)
     o._odata_changed = _CLEAN
     o.__class__ = AgentUser
     return o
@@ -4827,7 +4827,7 @@ def _Attachment(d: dict[str, Any]) -> Attachment:
         r = REGISTRY.derived(d, t, Attachment)
         if r is not None:
             return r
-    o = _new(_R_Attachment)
+    o = _R_Attachment()
     c = 0
     v = g("id")
     if v is not None:
@@ -4860,10 +4860,10 @@ def _Attachment(d: dict[str, Any]) -> Attachment:
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Attachment)
+        _rest(o, d, _W_Attachment, c)
     o._odata_changed = _CLEAN
     o.__class__ = Attachment
     return o
@@ -4900,7 +4900,7 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         r = REGISTRY.derived(d, t, Calendar)
         if r is not None:
             return r
-    o = _new(_R_Calendar)
+    o = _R_Calendar()
     c = 0
     v = g("id")
     if v is not None:
@@ -4991,10 +4991,10 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         v = _L([None if x is None else _Event(x) for x in v])
     o.events = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Calendar)
+        _rest(o, d, _W_Calendar, c)
     o._odata_changed = _CLEAN
     o.__class__ = Calendar
     return o
@@ -5020,7 +5020,7 @@ def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
         r = REGISTRY.derived(d, t, CalendarGroup)
         if r is not None:
             return r
-    o = _new(_R_CalendarGroup)
+    o = _R_CalendarGroup()
     c = 0
     v = g("id")
     if v is not None:
@@ -5050,10 +5050,10 @@ def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
         v = _L([None if x is None else _Calendar(x) for x in v])
     o.calendars = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_CalendarGroup)
+        _rest(o, d, _W_CalendarGroup, c)
     o._odata_changed = _CLEAN
     o.__class__ = CalendarGroup
     return o
@@ -5079,7 +5079,7 @@ def _OutlookItem(d: dict[str, Any]) -> OutlookItem:
         r = REGISTRY.derived(d, t, OutlookItem)
         if r is not None:
             return r
-    o = _new(_R_OutlookItem)
+    o = _R_OutlookItem()
     c = 0
     v = g("id")
     if v is not None:
@@ -5109,10 +5109,10 @@ def _OutlookItem(d: dict[str, Any]) -> OutlookItem:
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_OutlookItem)
+        _rest(o, d, _W_OutlookItem, c)
     o._odata_changed = _CLEAN
     o.__class__ = OutlookItem
     return o
@@ -5179,7 +5179,7 @@ def _Event(d: dict[str, Any]) -> Event:
         r = REGISTRY.derived(d, t, Event)
         if r is not None:
             return r
-    o = _new(_R_Event)
+    o = _R_Event()
     c = 0
     v = g("id")
     if v is not None:
@@ -5426,10 +5426,10 @@ def _Event(d: dict[str, Any]) -> Event:
         v = _L([None if x is None else _Event(x) for x in v])
     o.instances = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Event)
+        _rest(o, d, _W_Event, c)
     o._odata_changed = _CLEAN
     o.__class__ = Event
     return o
@@ -5458,7 +5458,7 @@ def _ExtensionProperty(d: dict[str, Any]) -> ExtensionProperty:
         r = REGISTRY.derived(d, t, ExtensionProperty)
         if r is not None:
             return r
-    o = _new(_R_ExtensionProperty)
+    o = _R_ExtensionProperty()
     c = 0
     v = g("id")
     if v is not None:
@@ -5503,10 +5503,10 @@ def _ExtensionProperty(d: dict[str, Any]) -> ExtensionProperty:
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.target_objects = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ExtensionProperty)
+        _rest(o, d, _W_ExtensionProperty, c)
     o._odata_changed = _CLEAN
     o.__class__ = ExtensionProperty
     return o
@@ -5536,7 +5536,7 @@ def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
         r = REGISTRY.derived(d, t, FileAttachment)
         if r is not None:
             return r
-    o = _new(_R_FileAttachment)
+    o = _R_FileAttachment()
     c = 0
     v = g("id")
     if v is not None:
@@ -5584,10 +5584,10 @@ def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
         v = v if v.__class__ is str else _edm_String(v)
     o.content_location = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_FileAttachment)
+        _rest(o, d, _W_FileAttachment, c)
     o._odata_changed = _CLEAN
     o.__class__ = FileAttachment
     return o
@@ -5674,7 +5674,7 @@ def _Group(d: dict[str, Any]) -> Group:
         r = REGISTRY.derived(d, t, Group)
         if r is not None:
             return r
-    o = _new(_R_Group)
+    o = _R_Group()
     c = 0
     v = g("id")
     if v is not None:
@@ -6047,10 +6047,10 @@ def _Group(d: dict[str, Any]) -> Group:
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.transitive_members = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Group)
+        _rest(o, d, _W_Group, c)
     o._odata_changed = _CLEAN
     o.__class__ = Group
     return o
@@ -6078,7 +6078,7 @@ def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
         r = REGISTRY.derived(d, t, ItemAttachment)
         if r is not None:
             return r
-    o = _new(_R_ItemAttachment)
+    o = _R_ItemAttachment()
     c = 0
     v = g("id")
     if v is not None:
@@ -6116,10 +6116,10 @@ def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
         v = _OutlookItem(v)
     o.item = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ItemAttachment)
+        _rest(o, d, _W_ItemAttachment, c)
     o._odata_changed = _CLEAN
     o.__class__ = ItemAttachment
     return o
@@ -6146,7 +6146,7 @@ def _ManagedAppPolicy(d: dict[str, Any]) -> ManagedAppPolicy:
         r = REGISTRY.derived(d, t, ManagedAppPolicy)
         if r is not None:
             return r
-    o = _new(_R_ManagedAppPolicy)
+    o = _R_ManagedAppPolicy()
     c = 0
     v = g("id")
     if v is not None:
@@ -6179,10 +6179,10 @@ def _ManagedAppPolicy(d: dict[str, Any]) -> ManagedAppPolicy:
         v = v if v.__class__ is str else _edm_String(v)
     o.version = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ManagedAppPolicy)
+        _rest(o, d, _W_ManagedAppPolicy, c)
     o._odata_changed = _CLEAN
     o.__class__ = ManagedAppPolicy
     return o
@@ -6206,7 +6206,7 @@ def _ManagedMobileApp(d: dict[str, Any]) -> ManagedMobileApp:
         r = REGISTRY.derived(d, t, ManagedMobileApp)
         if r is not None:
             return r
-    o = _new(_R_ManagedMobileApp)
+    o = _R_ManagedMobileApp()
     c = 0
     v = g("id")
     if v is not None:
@@ -6224,10 +6224,10 @@ def _ManagedMobileApp(d: dict[str, Any]) -> ManagedMobileApp:
         v = v if v.__class__ is str else _edm_String(v)
     o.version = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ManagedMobileApp)
+        _rest(o, d, _W_ManagedMobileApp, c)
     o._odata_changed = _CLEAN
     o.__class__ = ManagedMobileApp
     return o
@@ -6280,7 +6280,7 @@ def _Message(d: dict[str, Any]) -> Message:
         r = REGISTRY.derived(d, t, Message)
         if r is not None:
             return r
-    o = _new(_R_Message)
+    o = _R_Message()
     c = 0
     v = g("id")
     if v is not None:
@@ -6457,10 +6457,10 @@ def _Message(d: dict[str, Any]) -> Message:
         v = _L([None if x is None else _Attachment(x) for x in v])
     o.attachments = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Message)
+        _rest(o, d, _W_Message, c)
     o._odata_changed = _CLEAN
     o.__class__ = Message
     return o
@@ -6487,7 +6487,7 @@ def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
         r = REGISTRY.derived(d, t, ReferenceAttachment)
         if r is not None:
             return r
-    o = _new(_R_ReferenceAttachment)
+    o = _R_ReferenceAttachment()
     c = 0
     v = g("id")
     if v is not None:
@@ -6520,10 +6520,10 @@ def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ReferenceAttachment)
+        _rest(o, d, _W_ReferenceAttachment, c)
     o._odata_changed = _CLEAN
     o.__class__ = ReferenceAttachment
     return o
@@ -6551,7 +6551,7 @@ def _ResourceSpecificPermissionGrant(d: dict[str, Any]) -> ResourceSpecificPermi
         r = REGISTRY.derived(d, t, ResourceSpecificPermissionGrant)
         if r is not None:
             return r
-    o = _new(_R_ResourceSpecificPermissionGrant)
+    o = _R_ResourceSpecificPermissionGrant()
     c = 0
     v = g("id")
     if v is not None:
@@ -6589,10 +6589,10 @@ def _ResourceSpecificPermissionGrant(d: dict[str, Any]) -> ResourceSpecificPermi
         v = v if v.__class__ is str else _edm_String(v)
     o.resource_app_id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ResourceSpecificPermissionGrant)
+        _rest(o, d, _W_ResourceSpecificPermissionGrant, c)
     o._odata_changed = _CLEAN
     o.__class__ = ResourceSpecificPermissionGrant
     return o

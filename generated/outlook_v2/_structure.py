@@ -54,9 +54,9 @@ from .models import (
 )
 
 _D = REGISTRY.decoders
-_new = object.__new__
 _CLEAN = _serde.CLEAN
 _NO_NULLS = _serde.NO_NULLS
+_NO_EXTRA = _serde.NO_EXTRA
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
 _rest = _serde.finish_structuring
@@ -94,7 +94,7 @@ def _Entity(d: dict[str, Any]) -> Entity:
         r = REGISTRY.derived(d, t, Entity)
         if r is not None:
             return r
-    o = _new(_R_Entity)
+    o = _R_Entity()
     c = 0
     v = g("Id")
     if v is not None:
@@ -102,10 +102,10 @@ def _Entity(d: dict[str, Any]) -> Entity:
         v = v if v.__class__ is str else _edm_String(v)
     o.id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Entity)
+        _rest(o, d, _W_Entity, c)
     o._odata_changed = _CLEAN
     o.__class__ = Entity
     return o
@@ -132,7 +132,7 @@ def _Attachment(d: dict[str, Any]) -> Attachment:
         r = REGISTRY.derived(d, t, Attachment)
         if r is not None:
             return r
-    o = _new(_R_Attachment)
+    o = _R_Attachment()
     c = 0
     v = g("Id")
     if v is not None:
@@ -165,10 +165,10 @@ def _Attachment(d: dict[str, Any]) -> Attachment:
         v = v if v is True or v is False else _edm_Boolean(v)
     o.is_inline = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Attachment)
+        _rest(o, d, _W_Attachment, c)
     o._odata_changed = _CLEAN
     o.__class__ = Attachment
     return o
@@ -194,7 +194,7 @@ def _Item(d: dict[str, Any]) -> Item:
         r = REGISTRY.derived(d, t, Item)
         if r is not None:
             return r
-    o = _new(_R_Item)
+    o = _R_Item()
     c = 0
     v = g("Id")
     if v is not None:
@@ -224,10 +224,10 @@ def _Item(d: dict[str, Any]) -> Item:
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.categories = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Item)
+        _rest(o, d, _W_Item, c)
     o._odata_changed = _CLEAN
     o.__class__ = Item
     return o
@@ -245,7 +245,7 @@ def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
         r = REGISTRY.derived(d, t, DirectoryObject)
         if r is not None:
             return r
-    o = _new(_R_DirectoryObject)
+    o = _R_DirectoryObject()
     c = 0
     v = g("Id")
     if v is not None:
@@ -253,10 +253,10 @@ def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
         v = v if v.__class__ is str else _edm_String(v)
     o.id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_DirectoryObject)
+        _rest(o, d, _W_DirectoryObject, c)
     o._odata_changed = _CLEAN
     o.__class__ = DirectoryObject
     return o
@@ -288,7 +288,7 @@ def _User(d: dict[str, Any]) -> User:
         r = REGISTRY.derived(d, t, User)
         if r is not None:
             return r
-    o = _new(_R_User)
+    o = _R_User()
     c = 0
     v = g("Id")
     if v is not None:
@@ -356,10 +356,10 @@ def _User(d: dict[str, Any]) -> User:
         v = _L([None if x is None else _Event(x) for x in v])
     o.events = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_User)
+        _rest(o, d, _W_User, c)
     o._odata_changed = _CLEAN
     o.__class__ = User
     return o
@@ -407,7 +407,7 @@ def _Message(d: dict[str, Any]) -> Message:
         r = REGISTRY.derived(d, t, Message)
         if r is not None:
             return r
-    o = _new(_R_Message)
+    o = _R_Message()
     c = 0
     v = g("Id")
     if v is not None:
@@ -557,10 +557,10 @@ def _Message(d: dict[str, Any]) -> Message:
         v = _L([None if x is None else _Attachment(x) for x in v])
     o.attachments = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Message)
+        _rest(o, d, _W_Message, c)
     o._odata_changed = _CLEAN
     o.__class__ = Message
     return o
@@ -583,7 +583,7 @@ def _ItemBody(d: dict[str, Any]) -> ItemBody:
         r = REGISTRY.derived(d, t, ItemBody)
         if r is not None:
             return r
-    o = _new(_R_ItemBody)
+    o = _R_ItemBody()
     c = 0
     v = g("ContentType")
     if v is not None:
@@ -596,10 +596,10 @@ def _ItemBody(d: dict[str, Any]) -> ItemBody:
         v = v if v.__class__ is str else _edm_String(v)
     o.content = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ItemBody)
+        _rest(o, d, _W_ItemBody, c)
     o._odata_changed = _CLEAN
     o.__class__ = ItemBody
     return o
@@ -617,7 +617,7 @@ def _Recipient(d: dict[str, Any]) -> Recipient:
         r = REGISTRY.derived(d, t, Recipient)
         if r is not None:
             return r
-    o = _new(_R_Recipient)
+    o = _R_Recipient()
     c = 0
     v = g("EmailAddress")
     if v is not None:
@@ -625,10 +625,10 @@ def _Recipient(d: dict[str, Any]) -> Recipient:
         v = _EmailAddress(v)
     o.email_address = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Recipient)
+        _rest(o, d, _W_Recipient, c)
     o._odata_changed = _CLEAN
     o.__class__ = Recipient
     return o
@@ -651,7 +651,7 @@ def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
         r = REGISTRY.derived(d, t, EmailAddress)
         if r is not None:
             return r
-    o = _new(_R_EmailAddress)
+    o = _R_EmailAddress()
     c = 0
     v = g("Name")
     if v is not None:
@@ -664,10 +664,10 @@ def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
         v = v if v.__class__ is str else _edm_String(v)
     o.address = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_EmailAddress)
+        _rest(o, d, _W_EmailAddress, c)
     o._odata_changed = _CLEAN
     o.__class__ = EmailAddress
     return o
@@ -697,7 +697,7 @@ def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
         r = REGISTRY.derived(d, t, FileAttachment)
         if r is not None:
             return r
-    o = _new(_R_FileAttachment)
+    o = _R_FileAttachment()
     c = 0
     v = g("Id")
     if v is not None:
@@ -745,10 +745,10 @@ def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
         v = _edm_Binary(v)
     o.content_bytes = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_FileAttachment)
+        _rest(o, d, _W_FileAttachment, c)
     o._odata_changed = _CLEAN
     o.__class__ = FileAttachment
     return o
@@ -776,7 +776,7 @@ def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
         r = REGISTRY.derived(d, t, ItemAttachment)
         if r is not None:
             return r
-    o = _new(_R_ItemAttachment)
+    o = _R_ItemAttachment()
     c = 0
     v = g("Id")
     if v is not None:
@@ -814,10 +814,10 @@ def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
         v = _Item(v)
     o.item = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ItemAttachment)
+        _rest(o, d, _W_ItemAttachment, c)
     o._odata_changed = _CLEAN
     o.__class__ = ItemAttachment
     return o
@@ -844,7 +844,7 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         r = REGISTRY.derived(d, t, Calendar)
         if r is not None:
             return r
-    o = _new(_R_Calendar)
+    o = _R_Calendar()
     c = 0
     v = g("Id")
     if v is not None:
@@ -881,10 +881,10 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         v = _L([None if x is None else _Event(x) for x in v])
     o.calendar_view = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Calendar)
+        _rest(o, d, _W_Calendar, c)
     o._odata_changed = _CLEAN
     o.__class__ = Calendar
     return o
@@ -910,7 +910,7 @@ def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
         r = REGISTRY.derived(d, t, CalendarGroup)
         if r is not None:
             return r
-    o = _new(_R_CalendarGroup)
+    o = _R_CalendarGroup()
     c = 0
     v = g("Id")
     if v is not None:
@@ -940,10 +940,10 @@ def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
         v = _L([None if x is None else _Calendar(x) for x in v])
     o.calendars = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_CalendarGroup)
+        _rest(o, d, _W_CalendarGroup, c)
     o._odata_changed = _CLEAN
     o.__class__ = CalendarGroup
     return o
@@ -999,7 +999,7 @@ def _Event(d: dict[str, Any]) -> Event:
         r = REGISTRY.derived(d, t, Event)
         if r is not None:
             return r
-    o = _new(_R_Event)
+    o = _R_Event()
     c = 0
     v = g("Id")
     if v is not None:
@@ -1185,10 +1185,10 @@ def _Event(d: dict[str, Any]) -> Event:
         v = _L([None if x is None else _Attachment(x) for x in v])
     o.attachments = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Event)
+        _rest(o, d, _W_Event, c)
     o._odata_changed = _CLEAN
     o.__class__ = Event
     return o
@@ -1211,7 +1211,7 @@ def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
         r = REGISTRY.derived(d, t, ResponseStatus)
         if r is not None:
             return r
-    o = _new(_R_ResponseStatus)
+    o = _R_ResponseStatus()
     c = 0
     v = g("Response")
     if v is not None:
@@ -1224,10 +1224,10 @@ def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
         v = _edm_DateTimeOffset(v)
     o.time = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ResponseStatus)
+        _rest(o, d, _W_ResponseStatus, c)
     o._odata_changed = _CLEAN
     o.__class__ = ResponseStatus
     return o
@@ -1250,7 +1250,7 @@ def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
         r = REGISTRY.derived(d, t, DateTimeTimeZone)
         if r is not None:
             return r
-    o = _new(_R_DateTimeTimeZone)
+    o = _R_DateTimeTimeZone()
     c = 0
     v = g("DateTime")
     if v is not None:
@@ -1263,10 +1263,10 @@ def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
         v = v if v.__class__ is str else _edm_String(v)
     o.time_zone = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_DateTimeTimeZone)
+        _rest(o, d, _W_DateTimeTimeZone, c)
     o._odata_changed = _CLEAN
     o.__class__ = DateTimeTimeZone
     return o
@@ -1290,7 +1290,7 @@ def _Location(d: dict[str, Any]) -> Location:
         r = REGISTRY.derived(d, t, Location)
         if r is not None:
             return r
-    o = _new(_R_Location)
+    o = _R_Location()
     c = 0
     v = g("DisplayName")
     if v is not None:
@@ -1308,10 +1308,10 @@ def _Location(d: dict[str, Any]) -> Location:
         v = _GeoCoordinates(v)
     o.coordinates = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Location)
+        _rest(o, d, _W_Location, c)
     o._odata_changed = _CLEAN
     o.__class__ = Location
     return o
@@ -1337,7 +1337,7 @@ def _PhysicalAddress(d: dict[str, Any]) -> PhysicalAddress:
         r = REGISTRY.derived(d, t, PhysicalAddress)
         if r is not None:
             return r
-    o = _new(_R_PhysicalAddress)
+    o = _R_PhysicalAddress()
     c = 0
     v = g("Street")
     if v is not None:
@@ -1365,10 +1365,10 @@ def _PhysicalAddress(d: dict[str, Any]) -> PhysicalAddress:
         v = v if v.__class__ is str else _edm_String(v)
     o.postal_code = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_PhysicalAddress)
+        _rest(o, d, _W_PhysicalAddress, c)
     o._odata_changed = _CLEAN
     o.__class__ = PhysicalAddress
     return o
@@ -1394,7 +1394,7 @@ def _GeoCoordinates(d: dict[str, Any]) -> GeoCoordinates:
         r = REGISTRY.derived(d, t, GeoCoordinates)
         if r is not None:
             return r
-    o = _new(_R_GeoCoordinates)
+    o = _R_GeoCoordinates()
     c = 0
     v = g("Altitude")
     if v is not None:
@@ -1422,10 +1422,10 @@ def _GeoCoordinates(d: dict[str, Any]) -> GeoCoordinates:
         v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
     o.altitude_accuracy = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_GeoCoordinates)
+        _rest(o, d, _W_GeoCoordinates, c)
     o._odata_changed = _CLEAN
     o.__class__ = GeoCoordinates
     return o
@@ -1449,7 +1449,7 @@ def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
         r = REGISTRY.derived(d, t, PatternedRecurrence)
         if r is not None:
             return r
-    o = _new(_R_PatternedRecurrence)
+    o = _R_PatternedRecurrence()
     c = 0
     v = g("Pattern")
     if v is not None:
@@ -1467,10 +1467,10 @@ def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
         v = v if v.__class__ is str else _edm_String(v)
     o.recurrence_time_zone = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_PatternedRecurrence)
+        _rest(o, d, _W_PatternedRecurrence, c)
     o._odata_changed = _CLEAN
     o.__class__ = PatternedRecurrence
     return o
@@ -1498,7 +1498,7 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
         r = REGISTRY.derived(d, t, RecurrencePattern)
         if r is not None:
             return r
-    o = _new(_R_RecurrencePattern)
+    o = _R_RecurrencePattern()
     c = 0
     v = g("Type")
     if v is not None:
@@ -1538,10 +1538,10 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
         v = _map_WeekIndex.get(v) or WeekIndex(v)
     o.index = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_RecurrencePattern)
+        _rest(o, d, _W_RecurrencePattern, c)
     o._odata_changed = _CLEAN
     o.__class__ = RecurrencePattern
     return o
@@ -1566,7 +1566,7 @@ def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
         r = REGISTRY.derived(d, t, RecurrenceRange)
         if r is not None:
             return r
-    o = _new(_R_RecurrenceRange)
+    o = _R_RecurrenceRange()
     c = 0
     v = g("Type")
     if v is not None:
@@ -1589,10 +1589,10 @@ def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.number_of_occurrences = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_RecurrenceRange)
+        _rest(o, d, _W_RecurrenceRange, c)
     o._odata_changed = _CLEAN
     o.__class__ = RecurrenceRange
     return o
@@ -1616,7 +1616,7 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
         r = REGISTRY.derived(d, t, Attendee)
         if r is not None:
             return r
-    o = _new(_R_Attendee)
+    o = _R_Attendee()
     c = 0
     v = g("EmailAddress")
     if v is not None:
@@ -1634,10 +1634,10 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
         v = _map_AttendeeType.get(v) or AttendeeType(v)
     o.type = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Attendee)
+        _rest(o, d, _W_Attendee, c)
     o._odata_changed = _CLEAN
     o.__class__ = Attendee
     return o
@@ -1664,7 +1664,7 @@ def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
         r = REGISTRY.derived(d, t, ReferenceAttachment)
         if r is not None:
             return r
-    o = _new(_R_ReferenceAttachment)
+    o = _R_ReferenceAttachment()
     c = 0
     v = g("Id")
     if v is not None:
@@ -1697,10 +1697,10 @@ def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
         v = v if v is True or v is False else _edm_Boolean(v)
     o.is_inline = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ReferenceAttachment)
+        _rest(o, d, _W_ReferenceAttachment, c)
     o._odata_changed = _CLEAN
     o.__class__ = ReferenceAttachment
     return o
@@ -1717,13 +1717,13 @@ def _Reminder(d: dict[str, Any]) -> Reminder:
         r = REGISTRY.derived(d, t, Reminder)
         if r is not None:
             return r
-    o = _new(_R_Reminder)
+    o = _R_Reminder()
     c = 0
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Reminder)
+        _rest(o, d, _W_Reminder, c)
     o._odata_changed = _CLEAN
     o.__class__ = Reminder
     return o

@@ -16,9 +16,9 @@ from ._registry import REGISTRY
 from .models import Note, Person, Priority
 
 _D = REGISTRY.decoders
-_new = object.__new__
 _CLEAN = _serde.CLEAN
 _NO_NULLS = _serde.NO_NULLS
+_NO_EXTRA = _serde.NO_EXTRA
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
 _rest = _serde.finish_structuring
@@ -49,7 +49,7 @@ def _Note(d: dict[str, Any]) -> Note:
         r = REGISTRY.derived(d, t, Note)
         if r is not None:
             return r
-    o = _new(_R_Note)
+    o = _R_Note()
     c = 0
     v = g("id")
     if v is not None:
@@ -82,10 +82,10 @@ def _Note(d: dict[str, Any]) -> Note:
         v = _Person(v)
     o.author = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Note)
+        _rest(o, d, _W_Note, c)
     o._odata_changed = _CLEAN
     o.__class__ = Note
     return o
@@ -108,7 +108,7 @@ def _Person(d: dict[str, Any]) -> Person:
         r = REGISTRY.derived(d, t, Person)
         if r is not None:
             return r
-    o = _new(_R_Person)
+    o = _R_Person()
     c = 0
     v = g("id")
     if v is not None:
@@ -121,10 +121,10 @@ def _Person(d: dict[str, Any]) -> Person:
         v = v if v.__class__ is str else _edm_String(v)
     o.name = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Person)
+        _rest(o, d, _W_Person, c)
     o._odata_changed = _CLEAN
     o.__class__ = Person
     return o

@@ -15,9 +15,9 @@ from ._registry import REGISTRY
 from .models import Color, Importance, Level, Permissions, Settings
 
 _D = REGISTRY.decoders
-_new = object.__new__
 _CLEAN = _serde.CLEAN
 _NO_NULLS = _serde.NO_NULLS
+_NO_EXTRA = _serde.NO_EXTRA
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
 _rest = _serde.finish_structuring
@@ -47,7 +47,7 @@ def _Settings(d: dict[str, Any]) -> Settings:
         r = REGISTRY.derived(d, t, Settings)
         if r is not None:
             return r
-    o = _new(_R_Settings)
+    o = _R_Settings()
     c = 0
     v = g("color")
     if v is not None:
@@ -77,10 +77,10 @@ def _Settings(d: dict[str, Any]) -> Settings:
         v = _map_Level.get(v) or Level(v)
     o.level = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Settings)
+        _rest(o, d, _W_Settings, c)
     o._odata_changed = _CLEAN
     o.__class__ = Settings
     return o

@@ -16,9 +16,9 @@ from ._registry import REGISTRY
 from .models import Circle, Document, Entity, Item, LabeledCircle, Photo, Shape
 
 _D = REGISTRY.decoders
-_new = object.__new__
 _CLEAN = _serde.CLEAN
 _NO_NULLS = _serde.NO_NULLS
+_NO_EXTRA = _serde.NO_EXTRA
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
 _rest = _serde.finish_structuring
@@ -41,7 +41,7 @@ def _Entity(d: dict[str, Any]) -> Entity:
         r = REGISTRY.derived(d, t, Entity)
         if r is not None:
             return r
-    o = _new(_R_Entity)
+    o = _R_Entity()
     c = 0
     v = g("id")
     if v is not None:
@@ -49,10 +49,10 @@ def _Entity(d: dict[str, Any]) -> Entity:
         v = v if v.__class__ is str else _edm_String(v)
     o.id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Entity)
+        _rest(o, d, _W_Entity, c)
     o._odata_changed = _CLEAN
     o.__class__ = Entity
     return o
@@ -70,7 +70,7 @@ def _Shape(d: dict[str, Any]) -> Shape:
         r = REGISTRY.derived(d, t, Shape)
         if r is not None:
             return r
-    o = _new(_R_Shape)
+    o = _R_Shape()
     c = 0
     v = g("name")
     if v is not None:
@@ -78,10 +78,10 @@ def _Shape(d: dict[str, Any]) -> Shape:
         v = v if v.__class__ is str else _edm_String(v)
     o.name = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Shape)
+        _rest(o, d, _W_Shape, c)
     o._odata_changed = _CLEAN
     o.__class__ = Shape
     return o
@@ -104,7 +104,7 @@ def _Circle(d: dict[str, Any]) -> Circle:
         r = REGISTRY.derived(d, t, Circle)
         if r is not None:
             return r
-    o = _new(_R_Circle)
+    o = _R_Circle()
     c = 0
     v = g("name")
     if v is not None:
@@ -117,10 +117,10 @@ def _Circle(d: dict[str, Any]) -> Circle:
         v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
     o.radius = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Circle)
+        _rest(o, d, _W_Circle, c)
     o._odata_changed = _CLEAN
     o.__class__ = Circle
     return o
@@ -145,7 +145,7 @@ def _Item(d: dict[str, Any]) -> Item:
         r = REGISTRY.derived(d, t, Item)
         if r is not None:
             return r
-    o = _new(_R_Item)
+    o = _R_Item()
     c = 0
     v = g("id")
     if v is not None:
@@ -170,10 +170,10 @@ def _Item(d: dict[str, Any]) -> Item:
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.tags = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Item)
+        _rest(o, d, _W_Item, c)
     o._odata_changed = _CLEAN
     o.__class__ = Item
     return o
@@ -200,7 +200,7 @@ def _Photo(d: dict[str, Any]) -> Photo:
         r = REGISTRY.derived(d, t, Photo)
         if r is not None:
             return r
-    o = _new(_R_Photo)
+    o = _R_Photo()
     c = 0
     v = g("id")
     if v is not None:
@@ -235,10 +235,10 @@ def _Photo(d: dict[str, Any]) -> Photo:
         v = _edm_DateTimeOffset(v)
     o.taken_at = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Photo)
+        _rest(o, d, _W_Photo, c)
     o._odata_changed = _CLEAN
     o.__class__ = Photo
     return o
@@ -265,7 +265,7 @@ def _Document(d: dict[str, Any]) -> Document:
         r = REGISTRY.derived(d, t, Document)
         if r is not None:
             return r
-    o = _new(_R_Document)
+    o = _R_Document()
     c = 0
     v = g("id")
     if v is not None:
@@ -302,10 +302,10 @@ def _Document(d: dict[str, Any]) -> Document:
         v = _L([None if x is None else _Shape(x) for x in v])
     o.outline = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Document)
+        _rest(o, d, _W_Document, c)
     o._odata_changed = _CLEAN
     o.__class__ = Document
     return o
@@ -329,7 +329,7 @@ def _LabeledCircle(d: dict[str, Any]) -> LabeledCircle:
         r = REGISTRY.derived(d, t, LabeledCircle)
         if r is not None:
             return r
-    o = _new(_R_LabeledCircle)
+    o = _R_LabeledCircle()
     c = 0
     v = g("name")
     if v is not None:
@@ -347,10 +347,10 @@ def _LabeledCircle(d: dict[str, Any]) -> LabeledCircle:
         v = v if v.__class__ is str else _edm_String(v)
     o.label = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_LabeledCircle)
+        _rest(o, d, _W_LabeledCircle, c)
     o._odata_changed = _CLEAN
     o.__class__ = LabeledCircle
     return o

@@ -16,9 +16,9 @@ from ._registry import REGISTRY
 from .models import Address, Customer, Order, OrderLine, Product
 
 _D = REGISTRY.decoders
-_new = object.__new__
 _CLEAN = _serde.CLEAN
 _NO_NULLS = _serde.NO_NULLS
+_NO_EXTRA = _serde.NO_EXTRA
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
 _rest = _serde.finish_structuring
@@ -49,7 +49,7 @@ def _Customer(d: dict[str, Any]) -> Customer:
         r = REGISTRY.derived(d, t, Customer)
         if r is not None:
             return r
-    o = _new(_R_Customer)
+    o = _R_Customer()
     c = 0
     v = g("id")
     if v is not None:
@@ -76,10 +76,10 @@ def _Customer(d: dict[str, Any]) -> Customer:
         v = _L([None if x is None else _Address(x) for x in v])
     o.addresses = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Customer)
+        _rest(o, d, _W_Customer, c)
     o._odata_changed = _CLEAN
     o.__class__ = Customer
     return o
@@ -102,7 +102,7 @@ def _Address(d: dict[str, Any]) -> Address:
         r = REGISTRY.derived(d, t, Address)
         if r is not None:
             return r
-    o = _new(_R_Address)
+    o = _R_Address()
     c = 0
     v = g("id")
     if v is not None:
@@ -115,10 +115,10 @@ def _Address(d: dict[str, Any]) -> Address:
         v = v if v.__class__ is str else _edm_String(v)
     o.city = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Address)
+        _rest(o, d, _W_Address, c)
     o._odata_changed = _CLEAN
     o.__class__ = Address
     return o
@@ -144,7 +144,7 @@ def _Order(d: dict[str, Any]) -> Order:
         r = REGISTRY.derived(d, t, Order)
         if r is not None:
             return r
-    o = _new(_R_Order)
+    o = _R_Order()
     c = 0
     v = g("id")
     if v is not None:
@@ -174,10 +174,10 @@ def _Order(d: dict[str, Any]) -> Order:
         v = _L([None if x is None else _OrderLine(x) for x in v])
     o.lines = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Order)
+        _rest(o, d, _W_Order, c)
     o._odata_changed = _CLEAN
     o.__class__ = Order
     return o
@@ -202,7 +202,7 @@ def _OrderLine(d: dict[str, Any]) -> OrderLine:
         r = REGISTRY.derived(d, t, OrderLine)
         if r is not None:
             return r
-    o = _new(_R_OrderLine)
+    o = _R_OrderLine()
     c = 0
     v = g("orderId")
     if v is not None:
@@ -225,10 +225,10 @@ def _OrderLine(d: dict[str, Any]) -> OrderLine:
         v = _Product(v)
     o.product = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_OrderLine)
+        _rest(o, d, _W_OrderLine, c)
     o._odata_changed = _CLEAN
     o.__class__ = OrderLine
     return o
@@ -251,7 +251,7 @@ def _Product(d: dict[str, Any]) -> Product:
         r = REGISTRY.derived(d, t, Product)
         if r is not None:
             return r
-    o = _new(_R_Product)
+    o = _R_Product()
     c = 0
     v = g("sku")
     if v is not None:
@@ -264,10 +264,10 @@ def _Product(d: dict[str, Any]) -> Product:
         v = v if v.__class__ is str else _edm_String(v)
     o.name = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Product)
+        _rest(o, d, _W_Product, c)
     o._odata_changed = _CLEAN
     o.__class__ = Product
     return o

@@ -16,9 +16,9 @@ from ._registry import REGISTRY
 from .models import List, Thing
 
 _D = REGISTRY.decoders
-_new = object.__new__
 _CLEAN = _serde.CLEAN
 _NO_NULLS = _serde.NO_NULLS
+_NO_EXTRA = _serde.NO_EXTRA
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
 _rest = _serde.finish_structuring
@@ -53,7 +53,7 @@ def _Thing(d: dict[str, Any]) -> Thing:
         r = REGISTRY.derived(d, t, Thing)
         if r is not None:
             return r
-    o = _new(_R_Thing)
+    o = _R_Thing()
     c = 0
     v = g("id")
     if v is not None:
@@ -101,10 +101,10 @@ def _Thing(d: dict[str, Any]) -> Thing:
         v = _List(v)
     o.list = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Thing)
+        _rest(o, d, _W_Thing, c)
     o._odata_changed = _CLEAN
     o.__class__ = Thing
     return o
@@ -128,7 +128,7 @@ def _List(d: dict[str, Any]) -> List:
         r = REGISTRY.derived(d, t, List)
         if r is not None:
             return r
-    o = _new(_R_List)
+    o = _R_List()
     c = 0
     v = g("id")
     if v is not None:
@@ -148,10 +148,10 @@ def _List(d: dict[str, Any]) -> List:
         v = _L([None if x is None else _Thing(x) for x in v])
     o.items = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_List)
+        _rest(o, d, _W_List, c)
     o._odata_changed = _CLEAN
     o.__class__ = List
     return o

@@ -8,6 +8,7 @@ must give exactly the general path's error.
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -179,6 +180,42 @@ def test_paused_gc_restores_the_collector() -> None:
         assert not gc.isenabled()  # a caller who paused it keeps it paused
     finally:
         gc.enable()
+
+
+def test_a_large_pause_moves_its_objects_to_the_oldest_generation() -> None:
+    class Node:
+        pass
+
+    cycle = Node()
+    cycle.me = cycle  # type: ignore[attr-defined]
+    dead = weakref.ref(cycle)
+    del cycle
+    with paused_gc():
+        page = [[] for _ in range(50_000)]
+    # No young collection is due over the page the pause made...
+    assert gc.isenabled() and gc.get_count()[0] < 1_000 and gc.get_freeze_count() == 0
+    assert gc.is_tracked(page[0])
+    # ...and garbage moved along with it is still found by a full collection.
+    assert dead() is not None
+    gc.collect()
+    assert dead() is None
+
+
+def test_a_small_pause_or_frozen_objects_leave_the_generations_alone() -> None:
+    gc.collect()
+    with paused_gc():
+        page = [[] for _ in range(100)]
+    assert gc.get_count()[0] >= len(page)
+    del page
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with paused_gc():
+            page = [[] for _ in range(50_000)]
+        # The application's frozen objects stay frozen (unfreezing would have emptied the count).
+        assert gc.get_freeze_count() > frozen // 2 > 0 and len(page) == 50_000
+    finally:
+        gc.unfreeze()
 
 
 def test_structure_many_gives_typed_items_in_order(pkg: ModuleType) -> None:

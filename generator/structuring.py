@@ -24,6 +24,14 @@ _INLINE: dict[str, str] = {
     "Edm.Double": "{x} if {x}.__class__ is float or {x}.__class__ is int else {dec}({x})",
     "Edm.Single": "{x} if {x}.__class__ is float or {x}.__class__ is int else {dec}({x})",
 }
+# The same tests turned around, for a property's own value: a statement `if <refused>: v = dec(v)`
+# stores nothing when the value passes (no `v = v`).
+_REFUSED: dict[str, str] = {
+    "Edm.String": "{x}.__class__ is not str",
+    "Edm.Boolean": "{x} is not True and {x} is not False",
+    "Edm.Double": "{x}.__class__ is not float and {x}.__class__ is not int",
+    "Edm.Single": "{x}.__class__ is not float and {x}.__class__ is not int",
+}
 # Types whose JSON value is kept as it is.
 _AS_IS = frozenset({"Edm.Untyped", "Edm.Stream", "Edm.PrimitiveType"})
 
@@ -91,12 +99,16 @@ def field_lines(
     field: FieldCode, function_of: Callable[[str], str], enum_class: Callable[[str], str]
 ) -> list[str]:
     """The statements (unindented) that read, convert and store one field."""
-    lines = [f"v = g({field.wire!r})", "if v is not None:", "    c += 1"]
+    # `d.get(...)` each time: binding `g = d.get` once costs more than it saves in most classes.
+    lines = [f"v = d.get({field.wire!r})", "if v is not None:", "    c += 1"]
     if field.collection:
         item = item_expression(field, function_of, enum_class, "x", none=True)
         # A string is iterable too: only a JSON array may become a list.
         lines += ["    if v.__class__ is not list:", "        _not_list(v)"]
         lines.append("    v = _L(v)" if item == "x" else f"    v = _L([{item} for x in v])")
+    elif field.kind == "edm" and field.type_name in _REFUSED:
+        refused = _REFUSED[field.type_name].format(x="v")
+        lines += [f"    if {refused}:", f"        v = {edm_decoder_name(field.type_name)}(v)"]
     else:
         scalar = item_expression(field, function_of, enum_class, "v", none=False)
         if scalar != "v":

@@ -41,37 +41,36 @@ _W_Settings: frozenset[str] = frozenset(
 
 def _Settings(d: dict[str, Any]) -> Settings:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Enums.Settings":
         r = REGISTRY.derived(d, t, Settings)
         if r is not None:
             return r
     o = _R_Settings()
     c = 0
-    v = g("color")
+    v = d.get("color")
     if v is not None:
         c += 1
         v = _map_Color.get(v) or Color(v)
     o.color = v
-    v = g("importance")
+    v = d.get("importance")
     if v is not None:
         c += 1
         v = _map_Importance.get(v) or Importance(v)
     o.importance = v
-    v = g("permissions")
+    v = d.get("permissions")
     if v is not None:
         c += 1
         v = _flags(Permissions, v)
     o.permissions = v
-    v = g("history")
+    v = d.get("history")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _flags(Permissions, x) for x in v])
     o.history = v
-    v = g("level")
+    v = d.get("level")
     if v is not None:
         c += 1
         v = _map_Level.get(v) or Level(v)

@@ -35,18 +35,18 @@ _W_Entity: frozenset[str] = frozenset(("id",))
 
 def _Entity(d: dict[str, Any]) -> Entity:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Base.Entity":
         r = REGISTRY.derived(d, t, Entity)
         if r is not None:
             return r
     o = _R_Entity()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -64,18 +64,18 @@ _W_Shape: frozenset[str] = frozenset(("name",))
 
 def _Shape(d: dict[str, Any]) -> Shape:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Base.Shape":
         r = REGISTRY.derived(d, t, Shape)
         if r is not None:
             return r
     o = _R_Shape()
     c = 0
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -98,23 +98,24 @@ _W_Circle: frozenset[str] = frozenset(
 
 def _Circle(d: dict[str, Any]) -> Circle:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Base.Circle":
         r = REGISTRY.derived(d, t, Circle)
         if r is not None:
             return r
     o = _R_Circle()
     c = 0
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("radius")
+    v = d.get("radius")
     if v is not None:
         c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+        if v.__class__ is not float and v.__class__ is not int:
+            v = _edm_Double(v)
     o.radius = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -139,30 +140,31 @@ _W_Item: frozenset[str] = frozenset(
 
 def _Item(d: dict[str, Any]) -> Item:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Media.Item":
         r = REGISTRY.derived(d, t, Item)
         if r is not None:
             return r
     o = _R_Item()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("title")
+    v = d.get("title")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.title = v
-    v = g("shape")
+    v = d.get("shape")
     if v is not None:
         c += 1
         v = _Shape(v)
     o.shape = v
-    v = g("tags")
+    v = d.get("tags")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -194,42 +196,43 @@ _W_Photo: frozenset[str] = frozenset(
 
 def _Photo(d: dict[str, Any]) -> Photo:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Media.Photo":
         r = REGISTRY.derived(d, t, Photo)
         if r is not None:
             return r
     o = _R_Photo()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("title")
+    v = d.get("title")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.title = v
-    v = g("shape")
+    v = d.get("shape")
     if v is not None:
         c += 1
         v = _Shape(v)
     o.shape = v
-    v = g("tags")
+    v = d.get("tags")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.tags = v
-    v = g("width")
+    v = d.get("width")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.width = v
-    v = g("takenAt")
+    v = d.get("takenAt")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
@@ -259,42 +262,43 @@ _W_Document: frozenset[str] = frozenset(
 
 def _Document(d: dict[str, Any]) -> Document:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Media.Document":
         r = REGISTRY.derived(d, t, Document)
         if r is not None:
             return r
     o = _R_Document()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("title")
+    v = d.get("title")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.title = v
-    v = g("shape")
+    v = d.get("shape")
     if v is not None:
         c += 1
         v = _Shape(v)
     o.shape = v
-    v = g("tags")
+    v = d.get("tags")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.tags = v
-    v = g("pages")
+    v = d.get("pages")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.pages = v
-    v = g("outline")
+    v = d.get("outline")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -323,28 +327,30 @@ _W_LabeledCircle: frozenset[str] = frozenset(
 
 def _LabeledCircle(d: dict[str, Any]) -> LabeledCircle:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Media.LabeledCircle":
         r = REGISTRY.derived(d, t, LabeledCircle)
         if r is not None:
             return r
     o = _R_LabeledCircle()
     c = 0
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("radius")
+    v = d.get("radius")
     if v is not None:
         c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+        if v.__class__ is not float and v.__class__ is not int:
+            v = _edm_Double(v)
     o.radius = v
-    v = g("label")
+    v = d.get("label")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.label = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA

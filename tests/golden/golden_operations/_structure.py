@@ -38,23 +38,24 @@ _W_Document: frozenset[str] = frozenset(
 
 def _Document(d: dict[str, Any]) -> Document:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Ops.Document":
         r = REGISTRY.derived(d, t, Document)
         if r is not None:
             return r
     o = _R_Document()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("title")
+    v = d.get("title")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.title = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -72,15 +73,14 @@ _W_Stats: frozenset[str] = frozenset(("count",))
 
 def _Stats(d: dict[str, Any]) -> Stats:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Ops.Stats":
         r = REGISTRY.derived(d, t, Stats)
         if r is not None:
             return r
     o = _R_Stats()
     c = 0
-    v = g("count")
+    v = d.get("count")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)

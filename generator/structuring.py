@@ -4,7 +4,7 @@ The runtime's general converter (cattrs hooks over a per-class field table) stay
 hooks and as the fallback; these functions are its fast path. Each one reads every declared
 property with one `dict.get`, checks or converts the value inline (a class test for strings,
 numbers and booleans, a `_value2member_map_` lookup for enums, the `odatakit.edm` decoder for
-the rest), and fills the slots of an object made with `object.__new__`. A value the inline
+the rest), and fills the slots of a bare instance of a slot-only twin class. A value the inline
 test does not accept is handed to the same `odatakit.edm` decoder the general path uses, and
 any error makes the runtime retry the general path, which raises the error with its path.
 """
@@ -23,6 +23,14 @@ _INLINE: dict[str, str] = {
     "Edm.Boolean": "{x} if {x} is True or {x} is False else {dec}({x})",
     "Edm.Double": "{x} if {x}.__class__ is float or {x}.__class__ is int else {dec}({x})",
     "Edm.Single": "{x} if {x}.__class__ is float or {x}.__class__ is int else {dec}({x})",
+}
+# The same tests turned around, for a property's own value: a statement `if <refused>: v = dec(v)`
+# stores nothing when the value passes (no `v = v`).
+_REFUSED: dict[str, str] = {
+    "Edm.String": "{x}.__class__ is not str",
+    "Edm.Boolean": "{x} is not True and {x} is not False",
+    "Edm.Double": "{x}.__class__ is not float and {x}.__class__ is not int",
+    "Edm.Single": "{x}.__class__ is not float and {x}.__class__ is not int",
 }
 # Types whose JSON value is kept as it is.
 _AS_IS = frozenset({"Edm.Untyped", "Edm.Stream", "Edm.PrimitiveType"})
@@ -91,12 +99,16 @@ def field_lines(
     field: FieldCode, function_of: Callable[[str], str], enum_class: Callable[[str], str]
 ) -> list[str]:
     """The statements (unindented) that read, convert and store one field."""
-    lines = [f"v = g({field.wire!r})", "if v is not None:", "    c += 1"]
+    # `d.get(...)` each time: binding `g = d.get` once costs more than it saves in most classes.
+    lines = [f"v = d.get({field.wire!r})", "if v is not None:", "    c += 1"]
     if field.collection:
         item = item_expression(field, function_of, enum_class, "x", none=True)
         # A string is iterable too: only a JSON array may become a list.
         lines += ["    if v.__class__ is not list:", "        _not_list(v)"]
         lines.append("    v = _L(v)" if item == "x" else f"    v = _L([{item} for x in v])")
+    elif field.kind == "edm" and field.type_name in _REFUSED:
+        refused = _REFUSED[field.type_name].format(x="v")
+        lines += [f"    if {refused}:", f"        v = {edm_decoder_name(field.type_name)}(v)"]
     else:
         scalar = item_expression(field, function_of, enum_class, "v", none=False)
         if scalar != "v":

@@ -189,6 +189,89 @@ def test_datetimeoffset_encoder_rejects_non_datetimes(value: Any) -> None:
         encoder("Edm.DateTimeOffset")(value)
 
 
+def _decode_by_subclass_parse(v: Any) -> tuple[str, Any]:
+    """The decoder as it was before its fast path: the subclass's own fromisoformat (reference)."""
+    try:
+        try:
+            result = DateTimeOffset.fromisoformat(v)
+        except (TypeError, ValueError) as exc:
+            result = edm._parse_datetimeoffset_slowly(v, exc)
+        if result.tzinfo is None:
+            result = edm._naive_as_utc(result, v)
+    except ValueError as exc:
+        return ("error", str(exc))
+    result._wire = v
+    return ("ok", result)
+
+
+def _same_datetimeoffset(a: Any, b: Any) -> None:
+    assert type(a) is type(b) is DateTimeOffset
+    assert a == b and a.replace(tzinfo=None) == b.replace(tzinfo=None)
+    assert a.tzinfo is b.tzinfo or a.tzinfo == b.tzinfo
+    assert (a.utcoffset(), a.fold, a._wire) == (b.utcoffset(), b.fold, b._wire)
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [
+        *GRAPH_TIMESTAMPS,
+        "2017-04-15T03:00:50.7579581Z",  # Graph's createdDateTime: 7 fraction digits
+        "2024-01-01T10:00:00.0000000",  # Graph's dateTime without an offset
+        "2017-04-15T12:00:00.1234567+14:00",
+        "2017-04-15T12:00:00-00:00",
+        "2017-04-15 12:00:00Z",
+        "20170415T120000Z",
+        "2017-04-15T12",
+        "",
+        "yesterday",
+        "2014-10-19",
+        "20141019",
+        "2014-W42-1",
+        "2014-10-19T24:00:00Z",
+        "2014-13-01T00:00:00Z",
+        "2017-04-15T12:00:00+25:00",
+        "2017-04-15T12:00:00Zjunk",
+        1413760427,
+        True,
+        None,
+        [],
+    ],
+)
+def test_datetimeoffset_fast_path_matches_the_subclass_parse(wire: Any) -> None:
+    # The decoder parses a plain datetime and rebuilds a DateTimeOffset from its pickle state;
+    # values, zones, kept wire text and errors must be those of DateTimeOffset.fromisoformat.
+    try:
+        got: tuple[str, Any] = ("ok", decoder("Edm.DateTimeOffset")(wire))
+    except ValueError as exc:
+        got = ("error", str(exc))
+    if wire is None:
+        assert got == ("ok", None)
+        return
+    expected = _decode_by_subclass_parse(wire)
+    assert got[0] == expected[0]
+    if expected[0] == "ok":
+        _same_datetimeoffset(got[1], expected[1])
+        assert encoder("Edm.DateTimeOffset")(got[1]) == wire
+    else:
+        assert got[1] == expected[1]
+
+
+@given(
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
+    st.text("0123456789", min_size=0, max_size=9),
+    st.sampled_from(["Z", "z", "+00:00", "-07:00", "+14:00", "+05:45", ""]),
+    st.sampled_from(["T", "t", " "]),
+)
+def test_any_wire_timestamp_decodes_as_the_subclass_parse_does(
+    moment: datetime, fraction: str, zone: str, sep: str
+) -> None:
+    wire = moment.isoformat(sep=sep, timespec="seconds") + (f".{fraction}" if fraction else "") + zone
+    got = decoder("Edm.DateTimeOffset")(wire)
+    expected = _decode_by_subclass_parse(wire)
+    assert expected[0] == "ok"
+    _same_datetimeoffset(got, expected[1])
+
+
 # -- Edm.Date and Edm.TimeOfDay ------------------------------------------------------------------
 
 

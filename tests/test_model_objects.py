@@ -7,7 +7,9 @@ value equality, an unhashable mutable object, a readable repr, and `replace`.
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -15,6 +17,7 @@ from types import ModuleType
 import pytest
 
 import odatakit
+from odatakit import serde
 from odatakit.serde import mark_changed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csdl"
@@ -139,3 +142,35 @@ def test_field_tables_read_one_field_per_line() -> None:
         field_table("a a Edm.String colection")
     with pytest.raises(ValueError, match="expected a Python name, a wire name and a type"):
         field_table("a Edm.String")
+
+
+def test_additional_data_is_a_dict_of_its_own_made_on_first_use(pkg: ModuleType) -> None:
+    # Objects without undeclared members share one empty placeholder until `additional_data` is
+    # first read; what users see is still a mutable dict per object that keeps their changes.
+    conv = pkg.StoreClient("https://svc.test").converter
+    first, second = (conv.structure({"id": str(i)}, pkg.Item) for i in range(2))
+    assert first._odata_extra is second._odata_extra is serde.NO_EXTRA  # nothing allocated yet
+    assert first == pkg.Item(id="0") == pkg.Item(id="0", additional_data={})
+    assert (first.odata_type, first.odata_etag) == (None, None)
+    assert first._odata_extra is serde.NO_EXTRA  # reading those made no dict either
+    extra = first.additional_data
+    assert type(extra) is dict and extra == {} and first.additional_data is extra
+    extra["@odata.etag"] = 'W/"1"'
+    assert first.odata_etag == 'W/"1"' and second.additional_data == {}
+    assert second.additional_data is not extra and serde.NO_EXTRA == {}
+    assert conv.unstructure(first) == {"@odata.etag": 'W/"1"', "id": "0"}
+    first.additional_data = {"k": 1}
+    assert first.additional_data == {"k": 1}
+    first.additional_data = None  # type: ignore[assignment]  # stored as given, not replaced by a dict
+    assert first.additional_data is None
+
+
+def test_copies_and_pickles_of_objects_without_extras(pkg: ModuleType) -> None:
+    conv = pkg.StoreClient("https://svc.test").converter
+    item = conv.structure({"id": "1", "shape": {"name": "s"}}, pkg.Item)
+    for clone in (copy.copy(item), copy.deepcopy(item), pickle.loads(pickle.dumps(item))):
+        assert clone == item
+        assert clone._odata_extra is serde.NO_EXTRA  # the placeholder stays the one shared instance
+        clone.additional_data["k"] = 1
+        assert item.additional_data == {} and clone.additional_data == {"k": 1}
+    assert pickle.loads(pickle.dumps(serde.NO_EXTRA)) is serde.NO_EXTRA

@@ -16,9 +16,9 @@ from ._registry import REGISTRY
 from .models import Attachments, Attendee, CalendarGroups, Calendars, DateTimeTimeZone, EmailAddress, Events, Me, Users
 
 _D = REGISTRY.decoders
-_new = object.__new__
 _CLEAN = _serde.CLEAN
 _NO_NULLS = _serde.NO_NULLS
+_NO_EXTRA = _serde.NO_EXTRA
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
 _rest = _serde.finish_structuring
@@ -48,49 +48,52 @@ _W_Users: frozenset[str] = frozenset(
 
 def _Users(d: dict[str, Any]) -> Users:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#CalendarService.users":
         r = REGISTRY.derived(d, t, Users)
         if r is not None:
             return r
-    o = _new(_R_Users)
+    o = _R_Users()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("displayName")
+    v = d.get("displayName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.display_name = v
-    v = g("mail")
+    v = d.get("mail")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.mail = v
-    v = g("userPrincipalName")
+    v = d.get("userPrincipalName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.user_principal_name = v
-    v = g("calendarGroups")
+    v = d.get("calendarGroups")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _CalendarGroups(x) for x in v])
     o.calendar_groups = v
-    v = g("calendars")
+    v = d.get("calendars")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Calendars(x) for x in v])
     o.calendars = v
-    v = g("events")
+    v = d.get("events")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -98,10 +101,10 @@ def _Users(d: dict[str, Any]) -> Users:
         v = _L([None if x is None else _Events(x) for x in v])
     o.events = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Users)
+        _rest(o, d, _W_Users, c)
     o._odata_changed = _CLEAN
     o.__class__ = Users
     return o
@@ -123,45 +126,48 @@ _W_CalendarGroups: frozenset[str] = frozenset(
 
 def _CalendarGroups(d: dict[str, Any]) -> CalendarGroups:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#CalendarService.calendarGroups":
         r = REGISTRY.derived(d, t, CalendarGroups)
         if r is not None:
             return r
-    o = _new(_R_CalendarGroups)
+    o = _R_CalendarGroups()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("classId")
+    v = d.get("classId")
     if v is not None:
         c += 1
         v = _edm_Guid(v)
     o.class_id = v
-    v = g("changeKey")
+    v = d.get("changeKey")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.change_key = v
-    v = g("owner_id")
+    v = d.get("owner_id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.owner_id = v
-    v = g("owner")
+    v = d.get("owner")
     if v is not None:
         c += 1
         v = _Users(v)
     o.owner = v
-    v = g("calendars")
+    v = d.get("calendars")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -169,10 +175,10 @@ def _CalendarGroups(d: dict[str, Any]) -> CalendarGroups:
         v = _L([None if x is None else _Calendars(x) for x in v])
     o.calendars = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_CalendarGroups)
+        _rest(o, d, _W_CalendarGroups, c)
     o._odata_changed = _CLEAN
     o.__class__ = CalendarGroups
     return o
@@ -197,60 +203,66 @@ _W_Calendars: frozenset[str] = frozenset(
 
 def _Calendars(d: dict[str, Any]) -> Calendars:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#CalendarService.calendars":
         r = REGISTRY.derived(d, t, Calendars)
         if r is not None:
             return r
-    o = _new(_R_Calendars)
+    o = _R_Calendars()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("color")
+    v = d.get("color")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.color = v
-    v = g("isDefaultCalendar")
+    v = d.get("isDefaultCalendar")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_default_calendar = v
-    v = g("canEdit")
+    v = d.get("canEdit")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.can_edit = v
-    v = g("owner_id")
+    v = d.get("owner_id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.owner_id = v
-    v = g("calendarGroup_id")
+    v = d.get("calendarGroup_id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.calendar_group_id = v
-    v = g("owner")
+    v = d.get("owner")
     if v is not None:
         c += 1
         v = _Users(v)
     o.owner = v
-    v = g("calendarGroup")
+    v = d.get("calendarGroup")
     if v is not None:
         c += 1
         v = _CalendarGroups(v)
     o.calendar_group = v
-    v = g("events")
+    v = d.get("events")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -258,10 +270,10 @@ def _Calendars(d: dict[str, Any]) -> Calendars:
         v = _L([None if x is None else _Events(x) for x in v])
     o.events = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Calendars)
+        _rest(o, d, _W_Calendars, c)
     o._odata_changed = _CLEAN
     o.__class__ = Calendars
     return o
@@ -320,236 +332,263 @@ _W_Events: frozenset[str] = frozenset(
 
 def _Events(d: dict[str, Any]) -> Events:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#CalendarService.events":
         r = REGISTRY.derived(d, t, Events)
         if r is not None:
             return r
-    o = _new(_R_Events)
+    o = _R_Events()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("changeKey")
+    v = d.get("changeKey")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.change_key = v
-    v = g("createdDateTime")
+    v = d.get("createdDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
-    v = g("lastModifiedDateTime")
+    v = d.get("lastModifiedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    v = g("subject")
+    v = d.get("subject")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.subject = v
-    v = g("bodyPreview")
+    v = d.get("bodyPreview")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.body_preview = v
-    v = g("importance")
+    v = d.get("importance")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.importance = v
-    v = g("isAllDay")
+    v = d.get("isAllDay")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_all_day = v
-    v = g("isCancelled")
+    v = d.get("isCancelled")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_cancelled = v
-    v = g("isReminderOn")
+    v = d.get("isReminderOn")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_reminder_on = v
-    v = g("reminderMinutesBeforeStart")
+    v = d.get("reminderMinutesBeforeStart")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.reminder_minutes_before_start = v
-    v = g("reminderSnoozedUntil_dateTime")
+    v = d.get("reminderSnoozedUntil_dateTime")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.reminder_snoozed_until_date_time = v
-    v = g("reminderSnoozedUntil_timeZone")
+    v = d.get("reminderSnoozedUntil_timeZone")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.reminder_snoozed_until_time_zone = v
-    v = g("start_dateTime")
+    v = d.get("start_dateTime")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.start_date_time = v
-    v = g("start_timeZone")
+    v = d.get("start_timeZone")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.start_time_zone = v
-    v = g("end_dateTime")
+    v = d.get("end_dateTime")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.end_date_time = v
-    v = g("end_timeZone")
+    v = d.get("end_timeZone")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.end_time_zone = v
-    v = g("showAs")
+    v = d.get("showAs")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.show_as = v
-    v = g("type")
+    v = d.get("type")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.type = v
-    v = g("categories")
+    v = d.get("categories")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.categories = v
-    v = g("location_displayName")
+    v = d.get("location_displayName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.location_display_name = v
-    v = g("location_locationType")
+    v = d.get("location_locationType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.location_location_type = v
-    v = g("attendees")
+    v = d.get("attendees")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Attendee(x) for x in v])
     o.attendees = v
-    v = g("recurrence_pattern_type")
+    v = d.get("recurrence_pattern_type")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.recurrence_pattern_type = v
-    v = g("recurrence_pattern_interval")
+    v = d.get("recurrence_pattern_interval")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.recurrence_pattern_interval = v
-    v = g("recurrence_pattern_daysOfWeek")
+    v = d.get("recurrence_pattern_daysOfWeek")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.recurrence_pattern_days_of_week = v
-    v = g("recurrence_pattern_dayOfMonth")
+    v = d.get("recurrence_pattern_dayOfMonth")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.recurrence_pattern_day_of_month = v
-    v = g("recurrence_pattern_month")
+    v = d.get("recurrence_pattern_month")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.recurrence_pattern_month = v
-    v = g("recurrence_pattern_firstDayOfWeek")
+    v = d.get("recurrence_pattern_firstDayOfWeek")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.recurrence_pattern_first_day_of_week = v
-    v = g("recurrence_pattern_index")
+    v = d.get("recurrence_pattern_index")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.recurrence_pattern_index = v
-    v = g("recurrence_range_type")
+    v = d.get("recurrence_range_type")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.recurrence_range_type = v
-    v = g("recurrence_range_startDate")
+    v = d.get("recurrence_range_startDate")
     if v is not None:
         c += 1
         v = _edm_Date(v)
     o.recurrence_range_start_date = v
-    v = g("recurrence_range_endDate")
+    v = d.get("recurrence_range_endDate")
     if v is not None:
         c += 1
         v = _edm_Date(v)
     o.recurrence_range_end_date = v
-    v = g("recurrence_range_numberOfOccurrences")
+    v = d.get("recurrence_range_numberOfOccurrences")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.recurrence_range_number_of_occurrences = v
-    v = g("recurrence_range_recurrenceTimeZone")
+    v = d.get("recurrence_range_recurrenceTimeZone")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.recurrence_range_recurrence_time_zone = v
-    v = g("responseStatus_response")
+    v = d.get("responseStatus_response")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.response_status_response = v
-    v = g("responseStatus_time")
+    v = d.get("responseStatus_time")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.response_status_time = v
-    v = g("responseComment")
+    v = d.get("responseComment")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.response_comment = v
-    v = g("responseSent")
+    v = d.get("responseSent")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.response_sent = v
-    v = g("owner_id")
+    v = d.get("owner_id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.owner_id = v
-    v = g("calendar_id")
+    v = d.get("calendar_id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.calendar_id = v
-    v = g("owner")
+    v = d.get("owner")
     if v is not None:
         c += 1
         v = _Users(v)
     o.owner = v
-    v = g("calendar")
+    v = d.get("calendar")
     if v is not None:
         c += 1
         v = _Calendars(v)
     o.calendar = v
-    v = g("attachments")
+    v = d.get("attachments")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -557,10 +596,10 @@ def _Events(d: dict[str, Any]) -> Events:
         v = _L([None if x is None else _Attachments(x) for x in v])
     o.attachments = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Events)
+        _rest(o, d, _W_Events, c)
     o._odata_changed = _CLEAN
     o.__class__ = Events
     return o
@@ -577,29 +616,29 @@ _W_Attendee: frozenset[str] = frozenset(
 
 def _Attendee(d: dict[str, Any]) -> Attendee:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#CalendarService.Attendee":
         r = REGISTRY.derived(d, t, Attendee)
         if r is not None:
             return r
-    o = _new(_R_Attendee)
+    o = _R_Attendee()
     c = 0
-    v = g("type")
+    v = d.get("type")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.type = v
-    v = g("emailAddress")
+    v = d.get("emailAddress")
     if v is not None:
         c += 1
         v = _EmailAddress(v)
     o.email_address = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Attendee)
+        _rest(o, d, _W_Attendee, c)
     o._odata_changed = _CLEAN
     o.__class__ = Attendee
     return o
@@ -616,29 +655,30 @@ _W_EmailAddress: frozenset[str] = frozenset(
 
 def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#CalendarService.EmailAddress":
         r = REGISTRY.derived(d, t, EmailAddress)
         if r is not None:
             return r
-    o = _new(_R_EmailAddress)
+    o = _R_EmailAddress()
     c = 0
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("address")
+    v = d.get("address")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.address = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_EmailAddress)
+        _rest(o, d, _W_EmailAddress, c)
     o._odata_changed = _CLEAN
     o.__class__ = EmailAddress
     return o
@@ -662,64 +702,68 @@ _W_Attachments: frozenset[str] = frozenset(
 
 def _Attachments(d: dict[str, Any]) -> Attachments:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#CalendarService.attachments":
         r = REGISTRY.derived(d, t, Attachments)
         if r is not None:
             return r
-    o = _new(_R_Attachments)
+    o = _R_Attachments()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("contentType")
+    v = d.get("contentType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.content_type = v
-    v = g("size")
+    v = d.get("size")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
-    v = g("isInline")
+    v = d.get("isInline")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_inline = v
-    v = g("lastModifiedDateTime")
+    v = d.get("lastModifiedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    v = g("contentBytes")
+    v = d.get("contentBytes")
     if v is not None:
         c += 1
         v = _edm_Binary(v)
     o.content_bytes = v
-    v = g("event_id")
+    v = d.get("event_id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.event_id = v
-    v = g("event")
+    v = d.get("event")
     if v is not None:
         c += 1
         v = _Events(v)
     o.event = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Attachments)
+        _rest(o, d, _W_Attachments, c)
     o._odata_changed = _CLEAN
     o.__class__ = Attachments
     return o
@@ -741,49 +785,52 @@ _W_Me: frozenset[str] = frozenset(
 
 def _Me(d: dict[str, Any]) -> Me:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#CalendarService.me":
         r = REGISTRY.derived(d, t, Me)
         if r is not None:
             return r
-    o = _new(_R_Me)
+    o = _R_Me()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("displayName")
+    v = d.get("displayName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.display_name = v
-    v = g("mail")
+    v = d.get("mail")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.mail = v
-    v = g("userPrincipalName")
+    v = d.get("userPrincipalName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.user_principal_name = v
-    v = g("calendarGroups")
+    v = d.get("calendarGroups")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _CalendarGroups(x) for x in v])
     o.calendar_groups = v
-    v = g("calendars")
+    v = d.get("calendars")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Calendars(x) for x in v])
     o.calendars = v
-    v = g("events")
+    v = d.get("events")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -791,10 +838,10 @@ def _Me(d: dict[str, Any]) -> Me:
         v = _L([None if x is None else _Events(x) for x in v])
     o.events = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Me)
+        _rest(o, d, _W_Me, c)
     o._odata_changed = _CLEAN
     o.__class__ = Me
     return o
@@ -811,29 +858,30 @@ _W_DateTimeTimeZone: frozenset[str] = frozenset(
 
 def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#CalendarService.DateTimeTimeZone":
         r = REGISTRY.derived(d, t, DateTimeTimeZone)
         if r is not None:
             return r
-    o = _new(_R_DateTimeTimeZone)
+    o = _R_DateTimeTimeZone()
     c = 0
-    v = g("dateTime")
+    v = d.get("dateTime")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.date_time = v
-    v = g("timeZone")
+    v = d.get("timeZone")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.time_zone = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_DateTimeTimeZone)
+        _rest(o, d, _W_DateTimeTimeZone, c)
     o._odata_changed = _CLEAN
     o.__class__ = DateTimeTimeZone
     return o

@@ -126,9 +126,9 @@ from .models import (
 )
 
 _D = REGISTRY.decoders
-_new = object.__new__
 _CLEAN = _serde.CLEAN
 _NO_NULLS = _serde.NO_NULLS
+_NO_EXTRA = _serde.NO_EXTRA
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
 _rest = _serde.finish_structuring
@@ -176,24 +176,24 @@ _W_Entity: frozenset[str] = frozenset(("id",))
 
 def _Entity(d: dict[str, Any]) -> Entity:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.entity":
         r = REGISTRY.derived(d, t, Entity)
         if r is not None:
             return r
-    o = _new(_R_Entity)
+    o = _R_Entity()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Entity)
+        _rest(o, d, _W_Entity, c)
     o._odata_changed = _CLEAN
     o.__class__ = Entity
     return o
@@ -210,29 +210,29 @@ _W_DirectoryObject: frozenset[str] = frozenset(
 
 def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.directoryObject":
         r = REGISTRY.derived(d, t, DirectoryObject)
         if r is not None:
             return r
-    o = _new(_R_DirectoryObject)
+    o = _R_DirectoryObject()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("deletedDateTime")
+    v = d.get("deletedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_DirectoryObject)
+        _rest(o, d, _W_DirectoryObject, c)
     o._odata_changed = _CLEAN
     o.__class__ = DirectoryObject
     return o
@@ -313,378 +313,410 @@ _W_Group: frozenset[str] = frozenset(
 
 def _Group(d: dict[str, Any]) -> Group:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.group":
         r = REGISTRY.derived(d, t, Group)
         if r is not None:
             return r
-    o = _new(_R_Group)
+    o = _R_Group()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("deletedDateTime")
+    v = d.get("deletedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
-    v = g("accessType")
+    v = d.get("accessType")
     if v is not None:
         c += 1
         v = _map_GroupAccessType.get(v) or GroupAccessType(v)
     o.access_type = v
-    v = g("allowExternalSenders")
+    v = d.get("allowExternalSenders")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.allow_external_senders = v
-    v = g("assignedLabels")
+    v = d.get("assignedLabels")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _AssignedLabel(x) for x in v])
     o.assigned_labels = v
-    v = g("assignedLicenses")
+    v = d.get("assignedLicenses")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _AssignedLicense(x) for x in v])
     o.assigned_licenses = v
-    v = g("autoSubscribeNewMembers")
+    v = d.get("autoSubscribeNewMembers")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.auto_subscribe_new_members = v
-    v = g("classification")
+    v = d.get("classification")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.classification = v
-    v = g("createdDateTime")
+    v = d.get("createdDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
-    v = g("description")
+    v = d.get("description")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.description = v
-    v = g("displayName")
+    v = d.get("displayName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.display_name = v
-    v = g("expirationDateTime")
+    v = d.get("expirationDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.expiration_date_time = v
-    v = g("groupTypes")
+    v = d.get("groupTypes")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.group_types = v
-    v = g("hasMembersWithLicenseErrors")
+    v = d.get("hasMembersWithLicenseErrors")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.has_members_with_license_errors = v
-    v = g("hideFromAddressLists")
+    v = d.get("hideFromAddressLists")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.hide_from_address_lists = v
-    v = g("hideFromOutlookClients")
+    v = d.get("hideFromOutlookClients")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.hide_from_outlook_clients = v
-    v = g("infoCatalogs")
+    v = d.get("infoCatalogs")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.info_catalogs = v
-    v = g("isArchived")
+    v = d.get("isArchived")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_archived = v
-    v = g("isAssignableToRole")
+    v = d.get("isAssignableToRole")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_assignable_to_role = v
-    v = g("isFavorite")
+    v = d.get("isFavorite")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_favorite = v
-    v = g("isManagementRestricted")
+    v = d.get("isManagementRestricted")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_management_restricted = v
-    v = g("isSubscribedByMail")
+    v = d.get("isSubscribedByMail")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_subscribed_by_mail = v
-    v = g("licenseProcessingState")
+    v = d.get("licenseProcessingState")
     if v is not None:
         c += 1
         v = _LicenseProcessingState(v)
     o.license_processing_state = v
-    v = g("mail")
+    v = d.get("mail")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.mail = v
-    v = g("mailEnabled")
+    v = d.get("mailEnabled")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.mail_enabled = v
-    v = g("mailNickname")
+    v = d.get("mailNickname")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.mail_nickname = v
-    v = g("membershipRule")
+    v = d.get("membershipRule")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.membership_rule = v
-    v = g("membershipRuleProcessingState")
+    v = d.get("membershipRuleProcessingState")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.membership_rule_processing_state = v
-    v = g("onPremisesDomainName")
+    v = d.get("onPremisesDomainName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.on_premises_domain_name = v
-    v = g("onPremisesExtensionAttributes")
+    v = d.get("onPremisesExtensionAttributes")
     if v is not None:
         c += 1
         v = _OnPremisesExtensionAttributes(v)
     o.on_premises_extension_attributes = v
-    v = g("onPremisesLastSyncDateTime")
+    v = d.get("onPremisesLastSyncDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.on_premises_last_sync_date_time = v
-    v = g("onPremisesNetBiosName")
+    v = d.get("onPremisesNetBiosName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.on_premises_net_bios_name = v
-    v = g("onPremisesProvisioningErrors")
+    v = d.get("onPremisesProvisioningErrors")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _OnPremisesProvisioningError(x) for x in v])
     o.on_premises_provisioning_errors = v
-    v = g("onPremisesSamAccountName")
+    v = d.get("onPremisesSamAccountName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.on_premises_sam_account_name = v
-    v = g("onPremisesSecurityIdentifier")
+    v = d.get("onPremisesSecurityIdentifier")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.on_premises_security_identifier = v
-    v = g("onPremisesSyncEnabled")
+    v = d.get("onPremisesSyncEnabled")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.on_premises_sync_enabled = v
-    v = g("organizationId")
+    v = d.get("organizationId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.organization_id = v
-    v = g("preferredDataLocation")
+    v = d.get("preferredDataLocation")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.preferred_data_location = v
-    v = g("preferredLanguage")
+    v = d.get("preferredLanguage")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.preferred_language = v
-    v = g("proxyAddresses")
+    v = d.get("proxyAddresses")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.proxy_addresses = v
-    v = g("renewedDateTime")
+    v = d.get("renewedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.renewed_date_time = v
-    v = g("resourceBehaviorOptions")
+    v = d.get("resourceBehaviorOptions")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.resource_behavior_options = v
-    v = g("resourceProvisioningOptions")
+    v = d.get("resourceProvisioningOptions")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.resource_provisioning_options = v
-    v = g("securityEnabled")
+    v = d.get("securityEnabled")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.security_enabled = v
-    v = g("securityIdentifier")
+    v = d.get("securityIdentifier")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.security_identifier = v
-    v = g("serviceProvisioningErrors")
+    v = d.get("serviceProvisioningErrors")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _ServiceProvisioningError(x) for x in v])
     o.service_provisioning_errors = v
-    v = g("theme")
+    v = d.get("theme")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.theme = v
-    v = g("uniqueName")
+    v = d.get("uniqueName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.unique_name = v
-    v = g("unseenConversationsCount")
+    v = d.get("unseenConversationsCount")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.unseen_conversations_count = v
-    v = g("unseenCount")
+    v = d.get("unseenCount")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.unseen_count = v
-    v = g("unseenMessagesCount")
+    v = d.get("unseenMessagesCount")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.unseen_messages_count = v
-    v = g("visibility")
+    v = d.get("visibility")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.visibility = v
-    v = g("welcomeMessageEnabled")
+    v = d.get("welcomeMessageEnabled")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.welcome_message_enabled = v
-    v = g("acceptedSenders")
+    v = d.get("acceptedSenders")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.accepted_senders = v
-    v = g("calendar")
+    v = d.get("calendar")
     if v is not None:
         c += 1
         v = _Calendar(v)
     o.calendar = v
-    v = g("calendarView")
+    v = d.get("calendarView")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.calendar_view = v
-    v = g("createdOnBehalfOf")
+    v = d.get("createdOnBehalfOf")
     if v is not None:
         c += 1
         v = _DirectoryObject(v)
     o.created_on_behalf_of = v
-    v = g("events")
+    v = d.get("events")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.events = v
-    v = g("memberOf")
+    v = d.get("memberOf")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.member_of = v
-    v = g("members")
+    v = d.get("members")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.members = v
-    v = g("membersWithLicenseErrors")
+    v = d.get("membersWithLicenseErrors")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.members_with_license_errors = v
-    v = g("owners")
+    v = d.get("owners")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.owners = v
-    v = g("permissionGrants")
+    v = d.get("permissionGrants")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _ResourceSpecificPermissionGrant(x) for x in v])
     o.permission_grants = v
-    v = g("rejectedSenders")
+    v = d.get("rejectedSenders")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.rejected_senders = v
-    v = g("transitiveMemberOf")
+    v = d.get("transitiveMemberOf")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.transitive_member_of = v
-    v = g("transitiveMembers")
+    v = d.get("transitiveMembers")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -692,10 +724,10 @@ def _Group(d: dict[str, Any]) -> Group:
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.transitive_members = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Group)
+        _rest(o, d, _W_Group, c)
     o._odata_changed = _CLEAN
     o.__class__ = Group
     return o
@@ -712,29 +744,30 @@ _W_AssignedLabel: frozenset[str] = frozenset(
 
 def _AssignedLabel(d: dict[str, Any]) -> AssignedLabel:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.assignedLabel":
         r = REGISTRY.derived(d, t, AssignedLabel)
         if r is not None:
             return r
-    o = _new(_R_AssignedLabel)
+    o = _R_AssignedLabel()
     c = 0
-    v = g("displayName")
+    v = d.get("displayName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.display_name = v
-    v = g("labelId")
+    v = d.get("labelId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.label_id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AssignedLabel)
+        _rest(o, d, _W_AssignedLabel, c)
     o._odata_changed = _CLEAN
     o.__class__ = AssignedLabel
     return o
@@ -751,31 +784,30 @@ _W_AssignedLicense: frozenset[str] = frozenset(
 
 def _AssignedLicense(d: dict[str, Any]) -> AssignedLicense:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.assignedLicense":
         r = REGISTRY.derived(d, t, AssignedLicense)
         if r is not None:
             return r
-    o = _new(_R_AssignedLicense)
+    o = _R_AssignedLicense()
     c = 0
-    v = g("disabledPlans")
+    v = d.get("disabledPlans")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([_edm_Guid(x) for x in v])
     o.disabled_plans = v
-    v = g("skuId")
+    v = d.get("skuId")
     if v is not None:
         c += 1
         v = _edm_Guid(v)
     o.sku_id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AssignedLicense)
+        _rest(o, d, _W_AssignedLicense, c)
     o._odata_changed = _CLEAN
     o.__class__ = AssignedLicense
     return o
@@ -787,24 +819,24 @@ _W_LicenseProcessingState: frozenset[str] = frozenset(("state",))
 
 def _LicenseProcessingState(d: dict[str, Any]) -> LicenseProcessingState:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.licenseProcessingState":
         r = REGISTRY.derived(d, t, LicenseProcessingState)
         if r is not None:
             return r
-    o = _new(_R_LicenseProcessingState)
+    o = _R_LicenseProcessingState()
     c = 0
-    v = g("state")
+    v = d.get("state")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.state = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_LicenseProcessingState)
+        _rest(o, d, _W_LicenseProcessingState, c)
     o._odata_changed = _CLEAN
     o.__class__ = LicenseProcessingState
     return o
@@ -834,94 +866,108 @@ _W_OnPremisesExtensionAttributes: frozenset[str] = frozenset(
 
 def _OnPremisesExtensionAttributes(d: dict[str, Any]) -> OnPremisesExtensionAttributes:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.onPremisesExtensionAttributes":
         r = REGISTRY.derived(d, t, OnPremisesExtensionAttributes)
         if r is not None:
             return r
-    o = _new(_R_OnPremisesExtensionAttributes)
+    o = _R_OnPremisesExtensionAttributes()
     c = 0
-    v = g("extensionAttribute1")
+    v = d.get("extensionAttribute1")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.extension_attribute1 = v
-    v = g("extensionAttribute10")
+    v = d.get("extensionAttribute10")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.extension_attribute10 = v
-    v = g("extensionAttribute11")
+    v = d.get("extensionAttribute11")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.extension_attribute11 = v
-    v = g("extensionAttribute12")
+    v = d.get("extensionAttribute12")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.extension_attribute12 = v
-    v = g("extensionAttribute13")
+    v = d.get("extensionAttribute13")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.extension_attribute13 = v
-    v = g("extensionAttribute14")
+    v = d.get("extensionAttribute14")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.extension_attribute14 = v
-    v = g("extensionAttribute15")
+    v = d.get("extensionAttribute15")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.extension_attribute15 = v
-    v = g("extensionAttribute2")
+    v = d.get("extensionAttribute2")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.extension_attribute2 = v
-    v = g("extensionAttribute3")
+    v = d.get("extensionAttribute3")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.extension_attribute3 = v
-    v = g("extensionAttribute4")
+    v = d.get("extensionAttribute4")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.extension_attribute4 = v
-    v = g("extensionAttribute5")
+    v = d.get("extensionAttribute5")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.extension_attribute5 = v
-    v = g("extensionAttribute6")
+    v = d.get("extensionAttribute6")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.extension_attribute6 = v
-    v = g("extensionAttribute7")
+    v = d.get("extensionAttribute7")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.extension_attribute7 = v
-    v = g("extensionAttribute8")
+    v = d.get("extensionAttribute8")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.extension_attribute8 = v
-    v = g("extensionAttribute9")
+    v = d.get("extensionAttribute9")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.extension_attribute9 = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_OnPremisesExtensionAttributes)
+        _rest(o, d, _W_OnPremisesExtensionAttributes, c)
     o._odata_changed = _CLEAN
     o.__class__ = OnPremisesExtensionAttributes
     return o
@@ -940,39 +986,41 @@ _W_OnPremisesProvisioningError: frozenset[str] = frozenset(
 
 def _OnPremisesProvisioningError(d: dict[str, Any]) -> OnPremisesProvisioningError:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.onPremisesProvisioningError":
         r = REGISTRY.derived(d, t, OnPremisesProvisioningError)
         if r is not None:
             return r
-    o = _new(_R_OnPremisesProvisioningError)
+    o = _R_OnPremisesProvisioningError()
     c = 0
-    v = g("category")
+    v = d.get("category")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.category = v
-    v = g("occurredDateTime")
+    v = d.get("occurredDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.occurred_date_time = v
-    v = g("propertyCausingError")
+    v = d.get("propertyCausingError")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.property_causing_error = v
-    v = g("value")
+    v = d.get("value")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.value = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_OnPremisesProvisioningError)
+        _rest(o, d, _W_OnPremisesProvisioningError, c)
     o._odata_changed = _CLEAN
     o.__class__ = OnPremisesProvisioningError
     return o
@@ -990,34 +1038,35 @@ _W_ServiceProvisioningError: frozenset[str] = frozenset(
 
 def _ServiceProvisioningError(d: dict[str, Any]) -> ServiceProvisioningError:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.serviceProvisioningError":
         r = REGISTRY.derived(d, t, ServiceProvisioningError)
         if r is not None:
             return r
-    o = _new(_R_ServiceProvisioningError)
+    o = _R_ServiceProvisioningError()
     c = 0
-    v = g("createdDateTime")
+    v = d.get("createdDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
-    v = g("isResolved")
+    v = d.get("isResolved")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_resolved = v
-    v = g("serviceInstance")
+    v = d.get("serviceInstance")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.service_instance = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ServiceProvisioningError)
+        _rest(o, d, _W_ServiceProvisioningError, c)
     o._odata_changed = _CLEAN
     o.__class__ = ServiceProvisioningError
     return o
@@ -1039,54 +1088,59 @@ _W_ResourceSpecificPermissionGrant: frozenset[str] = frozenset(
 
 def _ResourceSpecificPermissionGrant(d: dict[str, Any]) -> ResourceSpecificPermissionGrant:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.resourceSpecificPermissionGrant":
         r = REGISTRY.derived(d, t, ResourceSpecificPermissionGrant)
         if r is not None:
             return r
-    o = _new(_R_ResourceSpecificPermissionGrant)
+    o = _R_ResourceSpecificPermissionGrant()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("deletedDateTime")
+    v = d.get("deletedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
-    v = g("clientAppId")
+    v = d.get("clientAppId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.client_app_id = v
-    v = g("clientId")
+    v = d.get("clientId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.client_id = v
-    v = g("permission")
+    v = d.get("permission")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.permission = v
-    v = g("permissionType")
+    v = d.get("permissionType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.permission_type = v
-    v = g("resourceAppId")
+    v = d.get("resourceAppId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.resource_app_id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ResourceSpecificPermissionGrant)
+        _rest(o, d, _W_ResourceSpecificPermissionGrant, c)
     o._odata_changed = _CLEAN
     o.__class__ = ResourceSpecificPermissionGrant
     return o
@@ -1199,560 +1253,605 @@ _W_User: frozenset[str] = frozenset(
 
 def _User(d: dict[str, Any]) -> User:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.user":
         r = REGISTRY.derived(d, t, User)
         if r is not None:
             return r
-    o = _new(_R_User)
+    o = _R_User()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("deletedDateTime")
+    v = d.get("deletedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
-    v = g("aboutMe")
+    v = d.get("aboutMe")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.about_me = v
-    v = g("accountEnabled")
+    v = d.get("accountEnabled")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.account_enabled = v
-    v = g("ageGroup")
+    v = d.get("ageGroup")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.age_group = v
-    v = g("assignedLicenses")
+    v = d.get("assignedLicenses")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _AssignedLicense(x) for x in v])
     o.assigned_licenses = v
-    v = g("assignedPlans")
+    v = d.get("assignedPlans")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _AssignedPlan(x) for x in v])
     o.assigned_plans = v
-    v = g("authorizationInfo")
+    v = d.get("authorizationInfo")
     if v is not None:
         c += 1
         v = _AuthorizationInfo(v)
     o.authorization_info = v
-    v = g("birthday")
+    v = d.get("birthday")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.birthday = v
-    v = g("businessPhones")
+    v = d.get("businessPhones")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.business_phones = v
-    v = g("city")
+    v = d.get("city")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.city = v
-    v = g("companyName")
+    v = d.get("companyName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.company_name = v
-    v = g("consentProvidedForMinor")
+    v = d.get("consentProvidedForMinor")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.consent_provided_for_minor = v
-    v = g("country")
+    v = d.get("country")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.country = v
-    v = g("createdDateTime")
+    v = d.get("createdDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
-    v = g("creationType")
+    v = d.get("creationType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.creation_type = v
-    v = g("customSecurityAttributes")
+    v = d.get("customSecurityAttributes")
     if v is not None:
         c += 1
         v = _CustomSecurityAttributeValue(v)
     o.custom_security_attributes = v
-    v = g("department")
+    v = d.get("department")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.department = v
-    v = g("deviceEnrollmentLimit")
+    v = d.get("deviceEnrollmentLimit")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.device_enrollment_limit = v
-    v = g("displayName")
+    v = d.get("displayName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.display_name = v
-    v = g("employeeHireDate")
+    v = d.get("employeeHireDate")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.employee_hire_date = v
-    v = g("employeeId")
+    v = d.get("employeeId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.employee_id = v
-    v = g("employeeLeaveDateTime")
+    v = d.get("employeeLeaveDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.employee_leave_date_time = v
-    v = g("employeeOrgData")
+    v = d.get("employeeOrgData")
     if v is not None:
         c += 1
         v = _EmployeeOrgData(v)
     o.employee_org_data = v
-    v = g("employeeType")
+    v = d.get("employeeType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.employee_type = v
-    v = g("externalUserState")
+    v = d.get("externalUserState")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.external_user_state = v
-    v = g("externalUserStateChangeDateTime")
+    v = d.get("externalUserStateChangeDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.external_user_state_change_date_time = v
-    v = g("faxNumber")
+    v = d.get("faxNumber")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.fax_number = v
-    v = g("givenName")
+    v = d.get("givenName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.given_name = v
-    v = g("hireDate")
+    v = d.get("hireDate")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.hire_date = v
-    v = g("identities")
+    v = d.get("identities")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _ObjectIdentity(x) for x in v])
     o.identities = v
-    v = g("identityParentId")
+    v = d.get("identityParentId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.identity_parent_id = v
-    v = g("imAddresses")
+    v = d.get("imAddresses")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.im_addresses = v
-    v = g("interests")
+    v = d.get("interests")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.interests = v
-    v = g("isManagementRestricted")
+    v = d.get("isManagementRestricted")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_management_restricted = v
-    v = g("isResourceAccount")
+    v = d.get("isResourceAccount")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_resource_account = v
-    v = g("jobTitle")
+    v = d.get("jobTitle")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.job_title = v
-    v = g("lastPasswordChangeDateTime")
+    v = d.get("lastPasswordChangeDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_password_change_date_time = v
-    v = g("legalAgeGroupClassification")
+    v = d.get("legalAgeGroupClassification")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.legal_age_group_classification = v
-    v = g("licenseAssignmentStates")
+    v = d.get("licenseAssignmentStates")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _LicenseAssignmentState(x) for x in v])
     o.license_assignment_states = v
-    v = g("mail")
+    v = d.get("mail")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.mail = v
-    v = g("mailboxSettings")
+    v = d.get("mailboxSettings")
     if v is not None:
         c += 1
         v = _MailboxSettings(v)
     o.mailbox_settings = v
-    v = g("mailNickname")
+    v = d.get("mailNickname")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.mail_nickname = v
-    v = g("mobilePhone")
+    v = d.get("mobilePhone")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.mobile_phone = v
-    v = g("mySite")
+    v = d.get("mySite")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.my_site = v
-    v = g("officeLocation")
+    v = d.get("officeLocation")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.office_location = v
-    v = g("onPremisesDistinguishedName")
+    v = d.get("onPremisesDistinguishedName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.on_premises_distinguished_name = v
-    v = g("onPremisesDomainName")
+    v = d.get("onPremisesDomainName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.on_premises_domain_name = v
-    v = g("onPremisesExtensionAttributes")
+    v = d.get("onPremisesExtensionAttributes")
     if v is not None:
         c += 1
         v = _OnPremisesExtensionAttributes(v)
     o.on_premises_extension_attributes = v
-    v = g("onPremisesImmutableId")
+    v = d.get("onPremisesImmutableId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.on_premises_immutable_id = v
-    v = g("onPremisesLastSyncDateTime")
+    v = d.get("onPremisesLastSyncDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.on_premises_last_sync_date_time = v
-    v = g("onPremisesProvisioningErrors")
+    v = d.get("onPremisesProvisioningErrors")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _OnPremisesProvisioningError(x) for x in v])
     o.on_premises_provisioning_errors = v
-    v = g("onPremisesSamAccountName")
+    v = d.get("onPremisesSamAccountName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.on_premises_sam_account_name = v
-    v = g("onPremisesSecurityIdentifier")
+    v = d.get("onPremisesSecurityIdentifier")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.on_premises_security_identifier = v
-    v = g("onPremisesSyncEnabled")
+    v = d.get("onPremisesSyncEnabled")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.on_premises_sync_enabled = v
-    v = g("onPremisesUserPrincipalName")
+    v = d.get("onPremisesUserPrincipalName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.on_premises_user_principal_name = v
-    v = g("otherMails")
+    v = d.get("otherMails")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.other_mails = v
-    v = g("passwordPolicies")
+    v = d.get("passwordPolicies")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.password_policies = v
-    v = g("passwordProfile")
+    v = d.get("passwordProfile")
     if v is not None:
         c += 1
         v = _PasswordProfile(v)
     o.password_profile = v
-    v = g("pastProjects")
+    v = d.get("pastProjects")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.past_projects = v
-    v = g("postalCode")
+    v = d.get("postalCode")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.postal_code = v
-    v = g("preferredDataLocation")
+    v = d.get("preferredDataLocation")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.preferred_data_location = v
-    v = g("preferredLanguage")
+    v = d.get("preferredLanguage")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.preferred_language = v
-    v = g("preferredName")
+    v = d.get("preferredName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.preferred_name = v
-    v = g("print")
+    v = d.get("print")
     if v is not None:
         c += 1
         v = _UserPrint(v)
     o.print = v
-    v = g("provisionedPlans")
+    v = d.get("provisionedPlans")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _ProvisionedPlan(x) for x in v])
     o.provisioned_plans = v
-    v = g("proxyAddresses")
+    v = d.get("proxyAddresses")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.proxy_addresses = v
-    v = g("responsibilities")
+    v = d.get("responsibilities")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.responsibilities = v
-    v = g("schools")
+    v = d.get("schools")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.schools = v
-    v = g("securityIdentifier")
+    v = d.get("securityIdentifier")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.security_identifier = v
-    v = g("serviceProvisioningErrors")
+    v = d.get("serviceProvisioningErrors")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _ServiceProvisioningError(x) for x in v])
     o.service_provisioning_errors = v
-    v = g("showInAddressList")
+    v = d.get("showInAddressList")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.show_in_address_list = v
-    v = g("signInActivity")
+    v = d.get("signInActivity")
     if v is not None:
         c += 1
         v = _SignInActivity(v)
     o.sign_in_activity = v
-    v = g("signInSessionsValidFromDateTime")
+    v = d.get("signInSessionsValidFromDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.sign_in_sessions_valid_from_date_time = v
-    v = g("skills")
+    v = d.get("skills")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.skills = v
-    v = g("state")
+    v = d.get("state")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.state = v
-    v = g("streetAddress")
+    v = d.get("streetAddress")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.street_address = v
-    v = g("surname")
+    v = d.get("surname")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.surname = v
-    v = g("usageLocation")
+    v = d.get("usageLocation")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.usage_location = v
-    v = g("userPrincipalName")
+    v = d.get("userPrincipalName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.user_principal_name = v
-    v = g("userType")
+    v = d.get("userType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.user_type = v
-    v = g("calendar")
+    v = d.get("calendar")
     if v is not None:
         c += 1
         v = _Calendar(v)
     o.calendar = v
-    v = g("calendarGroups")
+    v = d.get("calendarGroups")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _CalendarGroup(x) for x in v])
     o.calendar_groups = v
-    v = g("calendars")
+    v = d.get("calendars")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Calendar(x) for x in v])
     o.calendars = v
-    v = g("calendarView")
+    v = d.get("calendarView")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.calendar_view = v
-    v = g("createdObjects")
+    v = d.get("createdObjects")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.created_objects = v
-    v = g("directReports")
+    v = d.get("directReports")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.direct_reports = v
-    v = g("events")
+    v = d.get("events")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.events = v
-    v = g("manager")
+    v = d.get("manager")
     if v is not None:
         c += 1
         v = _DirectoryObject(v)
     o.manager = v
-    v = g("memberOf")
+    v = d.get("memberOf")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.member_of = v
-    v = g("messages")
+    v = d.get("messages")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Message(x) for x in v])
     o.messages = v
-    v = g("ownedDevices")
+    v = d.get("ownedDevices")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.owned_devices = v
-    v = g("ownedObjects")
+    v = d.get("ownedObjects")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.owned_objects = v
-    v = g("permissionGrants")
+    v = d.get("permissionGrants")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _ResourceSpecificPermissionGrant(x) for x in v])
     o.permission_grants = v
-    v = g("registeredDevices")
+    v = d.get("registeredDevices")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.registered_devices = v
-    v = g("sponsorOf")
+    v = d.get("sponsorOf")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.sponsor_of = v
-    v = g("sponsors")
+    v = d.get("sponsors")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.sponsors = v
-    v = g("transitiveMemberOf")
+    v = d.get("transitiveMemberOf")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -1760,10 +1859,10 @@ def _User(d: dict[str, Any]) -> User:
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.transitive_member_of = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_User)
+        _rest(o, d, _W_User, c)
     o._odata_changed = _CLEAN
     o.__class__ = User
     return o
@@ -1782,39 +1881,40 @@ _W_AssignedPlan: frozenset[str] = frozenset(
 
 def _AssignedPlan(d: dict[str, Any]) -> AssignedPlan:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.assignedPlan":
         r = REGISTRY.derived(d, t, AssignedPlan)
         if r is not None:
             return r
-    o = _new(_R_AssignedPlan)
+    o = _R_AssignedPlan()
     c = 0
-    v = g("assignedDateTime")
+    v = d.get("assignedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.assigned_date_time = v
-    v = g("capabilityStatus")
+    v = d.get("capabilityStatus")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.capability_status = v
-    v = g("service")
+    v = d.get("service")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.service = v
-    v = g("servicePlanId")
+    v = d.get("servicePlanId")
     if v is not None:
         c += 1
         v = _edm_Guid(v)
     o.service_plan_id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AssignedPlan)
+        _rest(o, d, _W_AssignedPlan, c)
     o._odata_changed = _CLEAN
     o.__class__ = AssignedPlan
     return o
@@ -1826,15 +1926,14 @@ _W_AuthorizationInfo: frozenset[str] = frozenset(("certificateUserIds",))
 
 def _AuthorizationInfo(d: dict[str, Any]) -> AuthorizationInfo:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.authorizationInfo":
         r = REGISTRY.derived(d, t, AuthorizationInfo)
         if r is not None:
             return r
-    o = _new(_R_AuthorizationInfo)
+    o = _R_AuthorizationInfo()
     c = 0
-    v = g("certificateUserIds")
+    v = d.get("certificateUserIds")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -1842,10 +1941,10 @@ def _AuthorizationInfo(d: dict[str, Any]) -> AuthorizationInfo:
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.certificate_user_ids = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AuthorizationInfo)
+        _rest(o, d, _W_AuthorizationInfo, c)
     o._odata_changed = _CLEAN
     o.__class__ = AuthorizationInfo
     return o
@@ -1856,19 +1955,18 @@ _W_CustomSecurityAttributeValue: frozenset[str] = frozenset(())
 
 
 def _CustomSecurityAttributeValue(d: dict[str, Any]) -> CustomSecurityAttributeValue:
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.customSecurityAttributeValue":
         r = REGISTRY.derived(d, t, CustomSecurityAttributeValue)
         if r is not None:
             return r
-    o = _new(_R_CustomSecurityAttributeValue)
+    o = _R_CustomSecurityAttributeValue()
     c = 0
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_CustomSecurityAttributeValue)
+        _rest(o, d, _W_CustomSecurityAttributeValue, c)
     o._odata_changed = _CLEAN
     o.__class__ = CustomSecurityAttributeValue
     return o
@@ -1885,29 +1983,30 @@ _W_EmployeeOrgData: frozenset[str] = frozenset(
 
 def _EmployeeOrgData(d: dict[str, Any]) -> EmployeeOrgData:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.employeeOrgData":
         r = REGISTRY.derived(d, t, EmployeeOrgData)
         if r is not None:
             return r
-    o = _new(_R_EmployeeOrgData)
+    o = _R_EmployeeOrgData()
     c = 0
-    v = g("costCenter")
+    v = d.get("costCenter")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.cost_center = v
-    v = g("division")
+    v = d.get("division")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.division = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_EmployeeOrgData)
+        _rest(o, d, _W_EmployeeOrgData, c)
     o._odata_changed = _CLEAN
     o.__class__ = EmployeeOrgData
     return o
@@ -1925,34 +2024,36 @@ _W_ObjectIdentity: frozenset[str] = frozenset(
 
 def _ObjectIdentity(d: dict[str, Any]) -> ObjectIdentity:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.objectIdentity":
         r = REGISTRY.derived(d, t, ObjectIdentity)
         if r is not None:
             return r
-    o = _new(_R_ObjectIdentity)
+    o = _R_ObjectIdentity()
     c = 0
-    v = g("issuer")
+    v = d.get("issuer")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.issuer = v
-    v = g("issuerAssignedId")
+    v = d.get("issuerAssignedId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.issuer_assigned_id = v
-    v = g("signInType")
+    v = d.get("signInType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.sign_in_type = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ObjectIdentity)
+        _rest(o, d, _W_ObjectIdentity, c)
     o._odata_changed = _CLEAN
     o.__class__ = ObjectIdentity
     return o
@@ -1973,51 +2074,53 @@ _W_LicenseAssignmentState: frozenset[str] = frozenset(
 
 def _LicenseAssignmentState(d: dict[str, Any]) -> LicenseAssignmentState:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.licenseAssignmentState":
         r = REGISTRY.derived(d, t, LicenseAssignmentState)
         if r is not None:
             return r
-    o = _new(_R_LicenseAssignmentState)
+    o = _R_LicenseAssignmentState()
     c = 0
-    v = g("assignedByGroup")
+    v = d.get("assignedByGroup")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.assigned_by_group = v
-    v = g("disabledPlans")
+    v = d.get("disabledPlans")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([_edm_Guid(x) for x in v])
     o.disabled_plans = v
-    v = g("error")
+    v = d.get("error")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.error = v
-    v = g("lastUpdatedDateTime")
+    v = d.get("lastUpdatedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_updated_date_time = v
-    v = g("skuId")
+    v = d.get("skuId")
     if v is not None:
         c += 1
         v = _edm_Guid(v)
     o.sku_id = v
-    v = g("state")
+    v = d.get("state")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.state = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_LicenseAssignmentState)
+        _rest(o, d, _W_LicenseAssignmentState, c)
     o._odata_changed = _CLEAN
     o.__class__ = LicenseAssignmentState
     return o
@@ -2041,64 +2144,67 @@ _W_MailboxSettings: frozenset[str] = frozenset(
 
 def _MailboxSettings(d: dict[str, Any]) -> MailboxSettings:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.mailboxSettings":
         r = REGISTRY.derived(d, t, MailboxSettings)
         if r is not None:
             return r
-    o = _new(_R_MailboxSettings)
+    o = _R_MailboxSettings()
     c = 0
-    v = g("archiveFolder")
+    v = d.get("archiveFolder")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.archive_folder = v
-    v = g("automaticRepliesSetting")
+    v = d.get("automaticRepliesSetting")
     if v is not None:
         c += 1
         v = _AutomaticRepliesSetting(v)
     o.automatic_replies_setting = v
-    v = g("dateFormat")
+    v = d.get("dateFormat")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.date_format = v
-    v = g("delegateMeetingMessageDeliveryOptions")
+    v = d.get("delegateMeetingMessageDeliveryOptions")
     if v is not None:
         c += 1
         v = _map_DelegateMeetingMessageDeliveryOptions.get(v) or DelegateMeetingMessageDeliveryOptions(v)
     o.delegate_meeting_message_delivery_options = v
-    v = g("language")
+    v = d.get("language")
     if v is not None:
         c += 1
         v = _LocaleInfo(v)
     o.language = v
-    v = g("timeFormat")
+    v = d.get("timeFormat")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.time_format = v
-    v = g("timeZone")
+    v = d.get("timeZone")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.time_zone = v
-    v = g("userPurpose")
+    v = d.get("userPurpose")
     if v is not None:
         c += 1
         v = _map_UserPurpose.get(v) or UserPurpose(v)
     o.user_purpose = v
-    v = g("workingHours")
+    v = d.get("workingHours")
     if v is not None:
         c += 1
         v = _WorkingHours(v)
     o.working_hours = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_MailboxSettings)
+        _rest(o, d, _W_MailboxSettings, c)
     o._odata_changed = _CLEAN
     o.__class__ = MailboxSettings
     return o
@@ -2119,49 +2225,50 @@ _W_AutomaticRepliesSetting: frozenset[str] = frozenset(
 
 def _AutomaticRepliesSetting(d: dict[str, Any]) -> AutomaticRepliesSetting:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.automaticRepliesSetting":
         r = REGISTRY.derived(d, t, AutomaticRepliesSetting)
         if r is not None:
             return r
-    o = _new(_R_AutomaticRepliesSetting)
+    o = _R_AutomaticRepliesSetting()
     c = 0
-    v = g("externalAudience")
+    v = d.get("externalAudience")
     if v is not None:
         c += 1
         v = _map_ExternalAudienceScope.get(v) or ExternalAudienceScope(v)
     o.external_audience = v
-    v = g("externalReplyMessage")
+    v = d.get("externalReplyMessage")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.external_reply_message = v
-    v = g("internalReplyMessage")
+    v = d.get("internalReplyMessage")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.internal_reply_message = v
-    v = g("scheduledEndDateTime")
+    v = d.get("scheduledEndDateTime")
     if v is not None:
         c += 1
         v = _DateTimeTimeZone(v)
     o.scheduled_end_date_time = v
-    v = g("scheduledStartDateTime")
+    v = d.get("scheduledStartDateTime")
     if v is not None:
         c += 1
         v = _DateTimeTimeZone(v)
     o.scheduled_start_date_time = v
-    v = g("status")
+    v = d.get("status")
     if v is not None:
         c += 1
         v = _map_AutomaticRepliesStatus.get(v) or AutomaticRepliesStatus(v)
     o.status = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AutomaticRepliesSetting)
+        _rest(o, d, _W_AutomaticRepliesSetting, c)
     o._odata_changed = _CLEAN
     o.__class__ = AutomaticRepliesSetting
     return o
@@ -2178,29 +2285,30 @@ _W_DateTimeTimeZone: frozenset[str] = frozenset(
 
 def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.dateTimeTimeZone":
         r = REGISTRY.derived(d, t, DateTimeTimeZone)
         if r is not None:
             return r
-    o = _new(_R_DateTimeTimeZone)
+    o = _R_DateTimeTimeZone()
     c = 0
-    v = g("dateTime")
+    v = d.get("dateTime")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.date_time = v
-    v = g("timeZone")
+    v = d.get("timeZone")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.time_zone = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_DateTimeTimeZone)
+        _rest(o, d, _W_DateTimeTimeZone, c)
     o._odata_changed = _CLEAN
     o.__class__ = DateTimeTimeZone
     return o
@@ -2217,29 +2325,30 @@ _W_LocaleInfo: frozenset[str] = frozenset(
 
 def _LocaleInfo(d: dict[str, Any]) -> LocaleInfo:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.localeInfo":
         r = REGISTRY.derived(d, t, LocaleInfo)
         if r is not None:
             return r
-    o = _new(_R_LocaleInfo)
+    o = _R_LocaleInfo()
     c = 0
-    v = g("displayName")
+    v = d.get("displayName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.display_name = v
-    v = g("locale")
+    v = d.get("locale")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.locale = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_LocaleInfo)
+        _rest(o, d, _W_LocaleInfo, c)
     o._odata_changed = _CLEAN
     o.__class__ = LocaleInfo
     return o
@@ -2258,41 +2367,40 @@ _W_WorkingHours: frozenset[str] = frozenset(
 
 def _WorkingHours(d: dict[str, Any]) -> WorkingHours:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.workingHours":
         r = REGISTRY.derived(d, t, WorkingHours)
         if r is not None:
             return r
-    o = _new(_R_WorkingHours)
+    o = _R_WorkingHours()
     c = 0
-    v = g("daysOfWeek")
+    v = d.get("daysOfWeek")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)) for x in v])
     o.days_of_week = v
-    v = g("endTime")
+    v = d.get("endTime")
     if v is not None:
         c += 1
         v = _edm_TimeOfDay(v)
     o.end_time = v
-    v = g("startTime")
+    v = d.get("startTime")
     if v is not None:
         c += 1
         v = _edm_TimeOfDay(v)
     o.start_time = v
-    v = g("timeZone")
+    v = d.get("timeZone")
     if v is not None:
         c += 1
         v = _TimeZoneBase(v)
     o.time_zone = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_WorkingHours)
+        _rest(o, d, _W_WorkingHours, c)
     o._odata_changed = _CLEAN
     o.__class__ = WorkingHours
     return o
@@ -2304,24 +2412,24 @@ _W_TimeZoneBase: frozenset[str] = frozenset(("name",))
 
 def _TimeZoneBase(d: dict[str, Any]) -> TimeZoneBase:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.timeZoneBase":
         r = REGISTRY.derived(d, t, TimeZoneBase)
         if r is not None:
             return r
-    o = _new(_R_TimeZoneBase)
+    o = _R_TimeZoneBase()
     c = 0
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_TimeZoneBase)
+        _rest(o, d, _W_TimeZoneBase, c)
     o._odata_changed = _CLEAN
     o.__class__ = TimeZoneBase
     return o
@@ -2339,34 +2447,36 @@ _W_PasswordProfile: frozenset[str] = frozenset(
 
 def _PasswordProfile(d: dict[str, Any]) -> PasswordProfile:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.passwordProfile":
         r = REGISTRY.derived(d, t, PasswordProfile)
         if r is not None:
             return r
-    o = _new(_R_PasswordProfile)
+    o = _R_PasswordProfile()
     c = 0
-    v = g("forceChangePasswordNextSignIn")
+    v = d.get("forceChangePasswordNextSignIn")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.force_change_password_next_sign_in = v
-    v = g("forceChangePasswordNextSignInWithMfa")
+    v = d.get("forceChangePasswordNextSignInWithMfa")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.force_change_password_next_sign_in_with_mfa = v
-    v = g("password")
+    v = d.get("password")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.password = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_PasswordProfile)
+        _rest(o, d, _W_PasswordProfile, c)
     o._odata_changed = _CLEAN
     o.__class__ = PasswordProfile
     return o
@@ -2377,19 +2487,18 @@ _W_UserPrint: frozenset[str] = frozenset(())
 
 
 def _UserPrint(d: dict[str, Any]) -> UserPrint:
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.userPrint":
         r = REGISTRY.derived(d, t, UserPrint)
         if r is not None:
             return r
-    o = _new(_R_UserPrint)
+    o = _R_UserPrint()
     c = 0
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_UserPrint)
+        _rest(o, d, _W_UserPrint, c)
     o._odata_changed = _CLEAN
     o.__class__ = UserPrint
     return o
@@ -2407,34 +2516,36 @@ _W_ProvisionedPlan: frozenset[str] = frozenset(
 
 def _ProvisionedPlan(d: dict[str, Any]) -> ProvisionedPlan:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.provisionedPlan":
         r = REGISTRY.derived(d, t, ProvisionedPlan)
         if r is not None:
             return r
-    o = _new(_R_ProvisionedPlan)
+    o = _R_ProvisionedPlan()
     c = 0
-    v = g("capabilityStatus")
+    v = d.get("capabilityStatus")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.capability_status = v
-    v = g("provisioningStatus")
+    v = d.get("provisioningStatus")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.provisioning_status = v
-    v = g("service")
+    v = d.get("service")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.service = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ProvisionedPlan)
+        _rest(o, d, _W_ProvisionedPlan, c)
     o._odata_changed = _CLEAN
     o.__class__ = ProvisionedPlan
     return o
@@ -2455,49 +2566,51 @@ _W_SignInActivity: frozenset[str] = frozenset(
 
 def _SignInActivity(d: dict[str, Any]) -> SignInActivity:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.signInActivity":
         r = REGISTRY.derived(d, t, SignInActivity)
         if r is not None:
             return r
-    o = _new(_R_SignInActivity)
+    o = _R_SignInActivity()
     c = 0
-    v = g("lastNonInteractiveSignInDateTime")
+    v = d.get("lastNonInteractiveSignInDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_non_interactive_sign_in_date_time = v
-    v = g("lastNonInteractiveSignInRequestId")
+    v = d.get("lastNonInteractiveSignInRequestId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.last_non_interactive_sign_in_request_id = v
-    v = g("lastSignInDateTime")
+    v = d.get("lastSignInDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_sign_in_date_time = v
-    v = g("lastSignInRequestId")
+    v = d.get("lastSignInRequestId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.last_sign_in_request_id = v
-    v = g("lastSuccessfulSignInDateTime")
+    v = d.get("lastSuccessfulSignInDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_successful_sign_in_date_time = v
-    v = g("lastSuccessfulSignInRequestId")
+    v = d.get("lastSuccessfulSignInRequestId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.last_successful_sign_in_request_id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_SignInActivity)
+        _rest(o, d, _W_SignInActivity, c)
     o._odata_changed = _CLEAN
     o.__class__ = SignInActivity
     return o
@@ -2528,20 +2641,20 @@ _W_Calendar: frozenset[str] = frozenset(
 
 def _Calendar(d: dict[str, Any]) -> Calendar:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.calendar":
         r = REGISTRY.derived(d, t, Calendar)
         if r is not None:
             return r
-    o = _new(_R_Calendar)
+    o = _R_Calendar()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("allowedOnlineMeetingProviders")
+    v = d.get("allowedOnlineMeetingProviders")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -2550,74 +2663,83 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
             [None if x is None else (_map_OnlineMeetingProviderType.get(x) or OnlineMeetingProviderType(x)) for x in v]
         )
     o.allowed_online_meeting_providers = v
-    v = g("canEdit")
+    v = d.get("canEdit")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.can_edit = v
-    v = g("canShare")
+    v = d.get("canShare")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.can_share = v
-    v = g("canViewPrivateItems")
+    v = d.get("canViewPrivateItems")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.can_view_private_items = v
-    v = g("changeKey")
+    v = d.get("changeKey")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.change_key = v
-    v = g("color")
+    v = d.get("color")
     if v is not None:
         c += 1
         v = _map_CalendarColor.get(v) or CalendarColor(v)
     o.color = v
-    v = g("defaultOnlineMeetingProvider")
+    v = d.get("defaultOnlineMeetingProvider")
     if v is not None:
         c += 1
         v = _map_OnlineMeetingProviderType.get(v) or OnlineMeetingProviderType(v)
     o.default_online_meeting_provider = v
-    v = g("hexColor")
+    v = d.get("hexColor")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.hex_color = v
-    v = g("isDefaultCalendar")
+    v = d.get("isDefaultCalendar")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_default_calendar = v
-    v = g("isRemovable")
+    v = d.get("isRemovable")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_removable = v
-    v = g("isTallyingResponses")
+    v = d.get("isTallyingResponses")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_tallying_responses = v
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("owner")
+    v = d.get("owner")
     if v is not None:
         c += 1
         v = _EmailAddress(v)
     o.owner = v
-    v = g("calendarView")
+    v = d.get("calendarView")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.calendar_view = v
-    v = g("events")
+    v = d.get("events")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -2625,10 +2747,10 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         v = _L([None if x is None else _Event(x) for x in v])
     o.events = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Calendar)
+        _rest(o, d, _W_Calendar, c)
     o._odata_changed = _CLEAN
     o.__class__ = Calendar
     return o
@@ -2645,29 +2767,30 @@ _W_EmailAddress: frozenset[str] = frozenset(
 
 def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.emailAddress":
         r = REGISTRY.derived(d, t, EmailAddress)
         if r is not None:
             return r
-    o = _new(_R_EmailAddress)
+    o = _R_EmailAddress()
     c = 0
-    v = g("address")
+    v = d.get("address")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.address = v
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_EmailAddress)
+        _rest(o, d, _W_EmailAddress, c)
     o._odata_changed = _CLEAN
     o.__class__ = EmailAddress
     return o
@@ -2687,46 +2810,47 @@ _W_OutlookItem: frozenset[str] = frozenset(
 
 def _OutlookItem(d: dict[str, Any]) -> OutlookItem:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.outlookItem":
         r = REGISTRY.derived(d, t, OutlookItem)
         if r is not None:
             return r
-    o = _new(_R_OutlookItem)
+    o = _R_OutlookItem()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("categories")
+    v = d.get("categories")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.categories = v
-    v = g("changeKey")
+    v = d.get("changeKey")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.change_key = v
-    v = g("createdDateTime")
+    v = d.get("createdDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
-    v = g("lastModifiedDateTime")
+    v = d.get("lastModifiedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_OutlookItem)
+        _rest(o, d, _W_OutlookItem, c)
     o._odata_changed = _CLEAN
     o.__class__ = OutlookItem
     return o
@@ -2787,252 +2911,272 @@ _W_Event: frozenset[str] = frozenset(
 
 def _Event(d: dict[str, Any]) -> Event:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.event":
         r = REGISTRY.derived(d, t, Event)
         if r is not None:
             return r
-    o = _new(_R_Event)
+    o = _R_Event()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("categories")
+    v = d.get("categories")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.categories = v
-    v = g("changeKey")
+    v = d.get("changeKey")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.change_key = v
-    v = g("createdDateTime")
+    v = d.get("createdDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
-    v = g("lastModifiedDateTime")
+    v = d.get("lastModifiedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    v = g("allowNewTimeProposals")
+    v = d.get("allowNewTimeProposals")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.allow_new_time_proposals = v
-    v = g("attendees")
+    v = d.get("attendees")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Attendee(x) for x in v])
     o.attendees = v
-    v = g("body")
+    v = d.get("body")
     if v is not None:
         c += 1
         v = _ItemBody(v)
     o.body = v
-    v = g("bodyPreview")
+    v = d.get("bodyPreview")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.body_preview = v
-    v = g("cancelledOccurrences")
+    v = d.get("cancelledOccurrences")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.cancelled_occurrences = v
-    v = g("end")
+    v = d.get("end")
     if v is not None:
         c += 1
         v = _DateTimeTimeZone(v)
     o.end = v
-    v = g("hasAttachments")
+    v = d.get("hasAttachments")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.has_attachments = v
-    v = g("hideAttendees")
+    v = d.get("hideAttendees")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.hide_attendees = v
-    v = g("iCalUId")
+    v = d.get("iCalUId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.i_cal_u_id = v
-    v = g("importance")
+    v = d.get("importance")
     if v is not None:
         c += 1
         v = _map_Importance.get(v) or Importance(v)
     o.importance = v
-    v = g("isAllDay")
+    v = d.get("isAllDay")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_all_day = v
-    v = g("isCancelled")
+    v = d.get("isCancelled")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_cancelled = v
-    v = g("isDraft")
+    v = d.get("isDraft")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_draft = v
-    v = g("isOnlineMeeting")
+    v = d.get("isOnlineMeeting")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_online_meeting = v
-    v = g("isOrganizer")
+    v = d.get("isOrganizer")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_organizer = v
-    v = g("isReminderOn")
+    v = d.get("isReminderOn")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_reminder_on = v
-    v = g("location")
+    v = d.get("location")
     if v is not None:
         c += 1
         v = _Location(v)
     o.location = v
-    v = g("locations")
+    v = d.get("locations")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Location(x) for x in v])
     o.locations = v
-    v = g("onlineMeeting")
+    v = d.get("onlineMeeting")
     if v is not None:
         c += 1
         v = _OnlineMeetingInfo(v)
     o.online_meeting = v
-    v = g("onlineMeetingProvider")
+    v = d.get("onlineMeetingProvider")
     if v is not None:
         c += 1
         v = _map_OnlineMeetingProviderType.get(v) or OnlineMeetingProviderType(v)
     o.online_meeting_provider = v
-    v = g("onlineMeetingUrl")
+    v = d.get("onlineMeetingUrl")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.online_meeting_url = v
-    v = g("organizer")
+    v = d.get("organizer")
     if v is not None:
         c += 1
         v = _Recipient(v)
     o.organizer = v
-    v = g("originalEndTimeZone")
+    v = d.get("originalEndTimeZone")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.original_end_time_zone = v
-    v = g("originalStart")
+    v = d.get("originalStart")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.original_start = v
-    v = g("originalStartTimeZone")
+    v = d.get("originalStartTimeZone")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.original_start_time_zone = v
-    v = g("recurrence")
+    v = d.get("recurrence")
     if v is not None:
         c += 1
         v = _PatternedRecurrence(v)
     o.recurrence = v
-    v = g("reminderMinutesBeforeStart")
+    v = d.get("reminderMinutesBeforeStart")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.reminder_minutes_before_start = v
-    v = g("responseRequested")
+    v = d.get("responseRequested")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.response_requested = v
-    v = g("responseStatus")
+    v = d.get("responseStatus")
     if v is not None:
         c += 1
         v = _ResponseStatus(v)
     o.response_status = v
-    v = g("sensitivity")
+    v = d.get("sensitivity")
     if v is not None:
         c += 1
         v = _map_Sensitivity.get(v) or Sensitivity(v)
     o.sensitivity = v
-    v = g("seriesMasterId")
+    v = d.get("seriesMasterId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.series_master_id = v
-    v = g("showAs")
+    v = d.get("showAs")
     if v is not None:
         c += 1
         v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
     o.show_as = v
-    v = g("start")
+    v = d.get("start")
     if v is not None:
         c += 1
         v = _DateTimeTimeZone(v)
     o.start = v
-    v = g("subject")
+    v = d.get("subject")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.subject = v
-    v = g("transactionId")
+    v = d.get("transactionId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.transaction_id = v
-    v = g("type")
+    v = d.get("type")
     if v is not None:
         c += 1
         v = _map_EventType.get(v) or EventType(v)
     o.type = v
-    v = g("webLink")
+    v = d.get("webLink")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.web_link = v
-    v = g("attachments")
+    v = d.get("attachments")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Attachment(x) for x in v])
     o.attachments = v
-    v = g("calendar")
+    v = d.get("calendar")
     if v is not None:
         c += 1
         v = _Calendar(v)
     o.calendar = v
-    v = g("exceptionOccurrences")
+    v = d.get("exceptionOccurrences")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.exception_occurrences = v
-    v = g("instances")
+    v = d.get("instances")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -3040,10 +3184,10 @@ def _Event(d: dict[str, Any]) -> Event:
         v = _L([None if x is None else _Event(x) for x in v])
     o.instances = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Event)
+        _rest(o, d, _W_Event, c)
     o._odata_changed = _CLEAN
     o.__class__ = Event
     return o
@@ -3055,24 +3199,23 @@ _W_Recipient: frozenset[str] = frozenset(("emailAddress",))
 
 def _Recipient(d: dict[str, Any]) -> Recipient:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.recipient":
         r = REGISTRY.derived(d, t, Recipient)
         if r is not None:
             return r
-    o = _new(_R_Recipient)
+    o = _R_Recipient()
     c = 0
-    v = g("emailAddress")
+    v = d.get("emailAddress")
     if v is not None:
         c += 1
         v = _EmailAddress(v)
     o.email_address = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Recipient)
+        _rest(o, d, _W_Recipient, c)
     o._odata_changed = _CLEAN
     o.__class__ = Recipient
     return o
@@ -3089,29 +3232,28 @@ _W_AttendeeBase: frozenset[str] = frozenset(
 
 def _AttendeeBase(d: dict[str, Any]) -> AttendeeBase:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.attendeeBase":
         r = REGISTRY.derived(d, t, AttendeeBase)
         if r is not None:
             return r
-    o = _new(_R_AttendeeBase)
+    o = _R_AttendeeBase()
     c = 0
-    v = g("emailAddress")
+    v = d.get("emailAddress")
     if v is not None:
         c += 1
         v = _EmailAddress(v)
     o.email_address = v
-    v = g("type")
+    v = d.get("type")
     if v is not None:
         c += 1
         v = _map_AttendeeType.get(v) or AttendeeType(v)
     o.type = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AttendeeBase)
+        _rest(o, d, _W_AttendeeBase, c)
     o._odata_changed = _CLEAN
     o.__class__ = AttendeeBase
     return o
@@ -3130,39 +3272,38 @@ _W_Attendee: frozenset[str] = frozenset(
 
 def _Attendee(d: dict[str, Any]) -> Attendee:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.attendee":
         r = REGISTRY.derived(d, t, Attendee)
         if r is not None:
             return r
-    o = _new(_R_Attendee)
+    o = _R_Attendee()
     c = 0
-    v = g("emailAddress")
+    v = d.get("emailAddress")
     if v is not None:
         c += 1
         v = _EmailAddress(v)
     o.email_address = v
-    v = g("type")
+    v = d.get("type")
     if v is not None:
         c += 1
         v = _map_AttendeeType.get(v) or AttendeeType(v)
     o.type = v
-    v = g("proposedNewTime")
+    v = d.get("proposedNewTime")
     if v is not None:
         c += 1
         v = _TimeSlot(v)
     o.proposed_new_time = v
-    v = g("status")
+    v = d.get("status")
     if v is not None:
         c += 1
         v = _ResponseStatus(v)
     o.status = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Attendee)
+        _rest(o, d, _W_Attendee, c)
     o._odata_changed = _CLEAN
     o.__class__ = Attendee
     return o
@@ -3179,29 +3320,28 @@ _W_TimeSlot: frozenset[str] = frozenset(
 
 def _TimeSlot(d: dict[str, Any]) -> TimeSlot:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.timeSlot":
         r = REGISTRY.derived(d, t, TimeSlot)
         if r is not None:
             return r
-    o = _new(_R_TimeSlot)
+    o = _R_TimeSlot()
     c = 0
-    v = g("end")
+    v = d.get("end")
     if v is not None:
         c += 1
         v = _DateTimeTimeZone(v)
     o.end = v
-    v = g("start")
+    v = d.get("start")
     if v is not None:
         c += 1
         v = _DateTimeTimeZone(v)
     o.start = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_TimeSlot)
+        _rest(o, d, _W_TimeSlot, c)
     o._odata_changed = _CLEAN
     o.__class__ = TimeSlot
     return o
@@ -3218,29 +3358,28 @@ _W_ResponseStatus: frozenset[str] = frozenset(
 
 def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.responseStatus":
         r = REGISTRY.derived(d, t, ResponseStatus)
         if r is not None:
             return r
-    o = _new(_R_ResponseStatus)
+    o = _R_ResponseStatus()
     c = 0
-    v = g("response")
+    v = d.get("response")
     if v is not None:
         c += 1
         v = _map_ResponseType.get(v) or ResponseType(v)
     o.response = v
-    v = g("time")
+    v = d.get("time")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.time = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ResponseStatus)
+        _rest(o, d, _W_ResponseStatus, c)
     o._odata_changed = _CLEAN
     o.__class__ = ResponseStatus
     return o
@@ -3257,29 +3396,29 @@ _W_ItemBody: frozenset[str] = frozenset(
 
 def _ItemBody(d: dict[str, Any]) -> ItemBody:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.itemBody":
         r = REGISTRY.derived(d, t, ItemBody)
         if r is not None:
             return r
-    o = _new(_R_ItemBody)
+    o = _R_ItemBody()
     c = 0
-    v = g("content")
+    v = d.get("content")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.content = v
-    v = g("contentType")
+    v = d.get("contentType")
     if v is not None:
         c += 1
         v = _map_BodyType.get(v) or BodyType(v)
     o.content_type = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ItemBody)
+        _rest(o, d, _W_ItemBody, c)
     o._odata_changed = _CLEAN
     o.__class__ = ItemBody
     return o
@@ -3302,59 +3441,62 @@ _W_Location: frozenset[str] = frozenset(
 
 def _Location(d: dict[str, Any]) -> Location:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.location":
         r = REGISTRY.derived(d, t, Location)
         if r is not None:
             return r
-    o = _new(_R_Location)
+    o = _R_Location()
     c = 0
-    v = g("address")
+    v = d.get("address")
     if v is not None:
         c += 1
         v = _PhysicalAddress(v)
     o.address = v
-    v = g("coordinates")
+    v = d.get("coordinates")
     if v is not None:
         c += 1
         v = _OutlookGeoCoordinates(v)
     o.coordinates = v
-    v = g("displayName")
+    v = d.get("displayName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.display_name = v
-    v = g("locationEmailAddress")
+    v = d.get("locationEmailAddress")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.location_email_address = v
-    v = g("locationType")
+    v = d.get("locationType")
     if v is not None:
         c += 1
         v = _map_LocationType.get(v) or LocationType(v)
     o.location_type = v
-    v = g("locationUri")
+    v = d.get("locationUri")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.location_uri = v
-    v = g("uniqueId")
+    v = d.get("uniqueId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.unique_id = v
-    v = g("uniqueIdType")
+    v = d.get("uniqueIdType")
     if v is not None:
         c += 1
         v = _map_LocationUniqueIdType.get(v) or LocationUniqueIdType(v)
     o.unique_id_type = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Location)
+        _rest(o, d, _W_Location, c)
     o._odata_changed = _CLEAN
     o.__class__ = Location
     return o
@@ -3374,44 +3516,48 @@ _W_PhysicalAddress: frozenset[str] = frozenset(
 
 def _PhysicalAddress(d: dict[str, Any]) -> PhysicalAddress:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.physicalAddress":
         r = REGISTRY.derived(d, t, PhysicalAddress)
         if r is not None:
             return r
-    o = _new(_R_PhysicalAddress)
+    o = _R_PhysicalAddress()
     c = 0
-    v = g("city")
+    v = d.get("city")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.city = v
-    v = g("countryOrRegion")
+    v = d.get("countryOrRegion")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.country_or_region = v
-    v = g("postalCode")
+    v = d.get("postalCode")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.postal_code = v
-    v = g("state")
+    v = d.get("state")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.state = v
-    v = g("street")
+    v = d.get("street")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.street = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_PhysicalAddress)
+        _rest(o, d, _W_PhysicalAddress, c)
     o._odata_changed = _CLEAN
     o.__class__ = PhysicalAddress
     return o
@@ -3431,44 +3577,48 @@ _W_OutlookGeoCoordinates: frozenset[str] = frozenset(
 
 def _OutlookGeoCoordinates(d: dict[str, Any]) -> OutlookGeoCoordinates:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.outlookGeoCoordinates":
         r = REGISTRY.derived(d, t, OutlookGeoCoordinates)
         if r is not None:
             return r
-    o = _new(_R_OutlookGeoCoordinates)
+    o = _R_OutlookGeoCoordinates()
     c = 0
-    v = g("accuracy")
+    v = d.get("accuracy")
     if v is not None:
         c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+        if v.__class__ is not float and v.__class__ is not int:
+            v = _edm_Double(v)
     o.accuracy = v
-    v = g("altitude")
+    v = d.get("altitude")
     if v is not None:
         c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+        if v.__class__ is not float and v.__class__ is not int:
+            v = _edm_Double(v)
     o.altitude = v
-    v = g("altitudeAccuracy")
+    v = d.get("altitudeAccuracy")
     if v is not None:
         c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+        if v.__class__ is not float and v.__class__ is not int:
+            v = _edm_Double(v)
     o.altitude_accuracy = v
-    v = g("latitude")
+    v = d.get("latitude")
     if v is not None:
         c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+        if v.__class__ is not float and v.__class__ is not int:
+            v = _edm_Double(v)
     o.latitude = v
-    v = g("longitude")
+    v = d.get("longitude")
     if v is not None:
         c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+        if v.__class__ is not float and v.__class__ is not int:
+            v = _edm_Double(v)
     o.longitude = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_OutlookGeoCoordinates)
+        _rest(o, d, _W_OutlookGeoCoordinates, c)
     o._odata_changed = _CLEAN
     o.__class__ = OutlookGeoCoordinates
     return o
@@ -3489,53 +3639,56 @@ _W_OnlineMeetingInfo: frozenset[str] = frozenset(
 
 def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.onlineMeetingInfo":
         r = REGISTRY.derived(d, t, OnlineMeetingInfo)
         if r is not None:
             return r
-    o = _new(_R_OnlineMeetingInfo)
+    o = _R_OnlineMeetingInfo()
     c = 0
-    v = g("conferenceId")
+    v = d.get("conferenceId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.conference_id = v
-    v = g("joinUrl")
+    v = d.get("joinUrl")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.join_url = v
-    v = g("phones")
+    v = d.get("phones")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Phone(x) for x in v])
     o.phones = v
-    v = g("quickDial")
+    v = d.get("quickDial")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.quick_dial = v
-    v = g("tollFreeNumbers")
+    v = d.get("tollFreeNumbers")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.toll_free_numbers = v
-    v = g("tollNumber")
+    v = d.get("tollNumber")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.toll_number = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_OnlineMeetingInfo)
+        _rest(o, d, _W_OnlineMeetingInfo, c)
     o._odata_changed = _CLEAN
     o.__class__ = OnlineMeetingInfo
     return o
@@ -3554,39 +3707,41 @@ _W_Phone: frozenset[str] = frozenset(
 
 def _Phone(d: dict[str, Any]) -> Phone:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.phone":
         r = REGISTRY.derived(d, t, Phone)
         if r is not None:
             return r
-    o = _new(_R_Phone)
+    o = _R_Phone()
     c = 0
-    v = g("language")
+    v = d.get("language")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.language = v
-    v = g("number")
+    v = d.get("number")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.number = v
-    v = g("region")
+    v = d.get("region")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.region = v
-    v = g("type")
+    v = d.get("type")
     if v is not None:
         c += 1
         v = _map_PhoneType.get(v) or PhoneType(v)
     o.type = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Phone)
+        _rest(o, d, _W_Phone, c)
     o._odata_changed = _CLEAN
     o.__class__ = Phone
     return o
@@ -3603,29 +3758,28 @@ _W_PatternedRecurrence: frozenset[str] = frozenset(
 
 def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.patternedRecurrence":
         r = REGISTRY.derived(d, t, PatternedRecurrence)
         if r is not None:
             return r
-    o = _new(_R_PatternedRecurrence)
+    o = _R_PatternedRecurrence()
     c = 0
-    v = g("pattern")
+    v = d.get("pattern")
     if v is not None:
         c += 1
         v = _RecurrencePattern(v)
     o.pattern = v
-    v = g("range")
+    v = d.get("range")
     if v is not None:
         c += 1
         v = _RecurrenceRange(v)
     o.range = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_PatternedRecurrence)
+        _rest(o, d, _W_PatternedRecurrence, c)
     o._odata_changed = _CLEAN
     o.__class__ = PatternedRecurrence
     return o
@@ -3647,56 +3801,55 @@ _W_RecurrencePattern: frozenset[str] = frozenset(
 
 def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.recurrencePattern":
         r = REGISTRY.derived(d, t, RecurrencePattern)
         if r is not None:
             return r
-    o = _new(_R_RecurrencePattern)
+    o = _R_RecurrencePattern()
     c = 0
-    v = g("dayOfMonth")
+    v = d.get("dayOfMonth")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.day_of_month = v
-    v = g("daysOfWeek")
+    v = d.get("daysOfWeek")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)) for x in v])
     o.days_of_week = v
-    v = g("firstDayOfWeek")
+    v = d.get("firstDayOfWeek")
     if v is not None:
         c += 1
         v = _map_DayOfWeek.get(v) or DayOfWeek(v)
     o.first_day_of_week = v
-    v = g("index")
+    v = d.get("index")
     if v is not None:
         c += 1
         v = _map_WeekIndex.get(v) or WeekIndex(v)
     o.index = v
-    v = g("interval")
+    v = d.get("interval")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.interval = v
-    v = g("month")
+    v = d.get("month")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.month = v
-    v = g("type")
+    v = d.get("type")
     if v is not None:
         c += 1
         v = _map_RecurrencePatternType.get(v) or RecurrencePatternType(v)
     o.type = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_RecurrencePattern)
+        _rest(o, d, _W_RecurrencePattern, c)
     o._odata_changed = _CLEAN
     o.__class__ = RecurrencePattern
     return o
@@ -3716,44 +3869,44 @@ _W_RecurrenceRange: frozenset[str] = frozenset(
 
 def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.recurrenceRange":
         r = REGISTRY.derived(d, t, RecurrenceRange)
         if r is not None:
             return r
-    o = _new(_R_RecurrenceRange)
+    o = _R_RecurrenceRange()
     c = 0
-    v = g("endDate")
+    v = d.get("endDate")
     if v is not None:
         c += 1
         v = _edm_Date(v)
     o.end_date = v
-    v = g("numberOfOccurrences")
+    v = d.get("numberOfOccurrences")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.number_of_occurrences = v
-    v = g("recurrenceTimeZone")
+    v = d.get("recurrenceTimeZone")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.recurrence_time_zone = v
-    v = g("startDate")
+    v = d.get("startDate")
     if v is not None:
         c += 1
         v = _edm_Date(v)
     o.start_date = v
-    v = g("type")
+    v = d.get("type")
     if v is not None:
         c += 1
         v = _map_RecurrenceRangeType.get(v) or RecurrenceRangeType(v)
     o.type = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_RecurrenceRange)
+        _rest(o, d, _W_RecurrenceRange, c)
     o._odata_changed = _CLEAN
     o.__class__ = RecurrenceRange
     return o
@@ -3773,35 +3926,37 @@ _W_CalendarGroup: frozenset[str] = frozenset(
 
 def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.calendarGroup":
         r = REGISTRY.derived(d, t, CalendarGroup)
         if r is not None:
             return r
-    o = _new(_R_CalendarGroup)
+    o = _R_CalendarGroup()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("changeKey")
+    v = d.get("changeKey")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.change_key = v
-    v = g("classId")
+    v = d.get("classId")
     if v is not None:
         c += 1
         v = _edm_Guid(v)
     o.class_id = v
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("calendars")
+    v = d.get("calendars")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -3809,10 +3964,10 @@ def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
         v = _L([None if x is None else _Calendar(x) for x in v])
     o.calendars = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_CalendarGroup)
+        _rest(o, d, _W_CalendarGroup, c)
     o._odata_changed = _CLEAN
     o.__class__ = CalendarGroup
     return o
@@ -3859,182 +4014,194 @@ _W_Message: frozenset[str] = frozenset(
 
 def _Message(d: dict[str, Any]) -> Message:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.message":
         r = REGISTRY.derived(d, t, Message)
         if r is not None:
             return r
-    o = _new(_R_Message)
+    o = _R_Message()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("categories")
+    v = d.get("categories")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.categories = v
-    v = g("changeKey")
+    v = d.get("changeKey")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.change_key = v
-    v = g("createdDateTime")
+    v = d.get("createdDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
-    v = g("lastModifiedDateTime")
+    v = d.get("lastModifiedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    v = g("bccRecipients")
+    v = d.get("bccRecipients")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Recipient(x) for x in v])
     o.bcc_recipients = v
-    v = g("body")
+    v = d.get("body")
     if v is not None:
         c += 1
         v = _ItemBody(v)
     o.body = v
-    v = g("bodyPreview")
+    v = d.get("bodyPreview")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.body_preview = v
-    v = g("ccRecipients")
+    v = d.get("ccRecipients")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Recipient(x) for x in v])
     o.cc_recipients = v
-    v = g("conversationId")
+    v = d.get("conversationId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.conversation_id = v
-    v = g("conversationIndex")
+    v = d.get("conversationIndex")
     if v is not None:
         c += 1
         v = _edm_Binary(v)
     o.conversation_index = v
-    v = g("flag")
+    v = d.get("flag")
     if v is not None:
         c += 1
         v = _FollowupFlag(v)
     o.flag = v
-    v = g("from")
+    v = d.get("from")
     if v is not None:
         c += 1
         v = _Recipient(v)
     o.from_ = v
-    v = g("hasAttachments")
+    v = d.get("hasAttachments")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.has_attachments = v
-    v = g("importance")
+    v = d.get("importance")
     if v is not None:
         c += 1
         v = _map_Importance.get(v) or Importance(v)
     o.importance = v
-    v = g("inferenceClassification")
+    v = d.get("inferenceClassification")
     if v is not None:
         c += 1
         v = _map_InferenceClassificationType.get(v) or InferenceClassificationType(v)
     o.inference_classification = v
-    v = g("internetMessageHeaders")
+    v = d.get("internetMessageHeaders")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _InternetMessageHeader(x) for x in v])
     o.internet_message_headers = v
-    v = g("internetMessageId")
+    v = d.get("internetMessageId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.internet_message_id = v
-    v = g("isDeliveryReceiptRequested")
+    v = d.get("isDeliveryReceiptRequested")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_delivery_receipt_requested = v
-    v = g("isDraft")
+    v = d.get("isDraft")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_draft = v
-    v = g("isRead")
+    v = d.get("isRead")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_read = v
-    v = g("isReadReceiptRequested")
+    v = d.get("isReadReceiptRequested")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_read_receipt_requested = v
-    v = g("parentFolderId")
+    v = d.get("parentFolderId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.parent_folder_id = v
-    v = g("receivedDateTime")
+    v = d.get("receivedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.received_date_time = v
-    v = g("replyTo")
+    v = d.get("replyTo")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Recipient(x) for x in v])
     o.reply_to = v
-    v = g("sender")
+    v = d.get("sender")
     if v is not None:
         c += 1
         v = _Recipient(v)
     o.sender = v
-    v = g("sentDateTime")
+    v = d.get("sentDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.sent_date_time = v
-    v = g("subject")
+    v = d.get("subject")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.subject = v
-    v = g("toRecipients")
+    v = d.get("toRecipients")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Recipient(x) for x in v])
     o.to_recipients = v
-    v = g("uniqueBody")
+    v = d.get("uniqueBody")
     if v is not None:
         c += 1
         v = _ItemBody(v)
     o.unique_body = v
-    v = g("webLink")
+    v = d.get("webLink")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.web_link = v
-    v = g("attachments")
+    v = d.get("attachments")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -4042,10 +4209,10 @@ def _Message(d: dict[str, Any]) -> Message:
         v = _L([None if x is None else _Attachment(x) for x in v])
     o.attachments = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Message)
+        _rest(o, d, _W_Message, c)
     o._odata_changed = _CLEAN
     o.__class__ = Message
     return o
@@ -4064,39 +4231,38 @@ _W_FollowupFlag: frozenset[str] = frozenset(
 
 def _FollowupFlag(d: dict[str, Any]) -> FollowupFlag:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.followupFlag":
         r = REGISTRY.derived(d, t, FollowupFlag)
         if r is not None:
             return r
-    o = _new(_R_FollowupFlag)
+    o = _R_FollowupFlag()
     c = 0
-    v = g("completedDateTime")
+    v = d.get("completedDateTime")
     if v is not None:
         c += 1
         v = _DateTimeTimeZone(v)
     o.completed_date_time = v
-    v = g("dueDateTime")
+    v = d.get("dueDateTime")
     if v is not None:
         c += 1
         v = _DateTimeTimeZone(v)
     o.due_date_time = v
-    v = g("flagStatus")
+    v = d.get("flagStatus")
     if v is not None:
         c += 1
         v = _map_FollowupFlagStatus.get(v) or FollowupFlagStatus(v)
     o.flag_status = v
-    v = g("startDateTime")
+    v = d.get("startDateTime")
     if v is not None:
         c += 1
         v = _DateTimeTimeZone(v)
     o.start_date_time = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_FollowupFlag)
+        _rest(o, d, _W_FollowupFlag, c)
     o._odata_changed = _CLEAN
     o.__class__ = FollowupFlag
     return o
@@ -4113,29 +4279,30 @@ _W_InternetMessageHeader: frozenset[str] = frozenset(
 
 def _InternetMessageHeader(d: dict[str, Any]) -> InternetMessageHeader:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.internetMessageHeader":
         r = REGISTRY.derived(d, t, InternetMessageHeader)
         if r is not None:
             return r
-    o = _new(_R_InternetMessageHeader)
+    o = _R_InternetMessageHeader()
     c = 0
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("value")
+    v = d.get("value")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.value = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_InternetMessageHeader)
+        _rest(o, d, _W_InternetMessageHeader, c)
     o._odata_changed = _CLEAN
     o.__class__ = InternetMessageHeader
     return o
@@ -4156,49 +4323,52 @@ _W_Attachment: frozenset[str] = frozenset(
 
 def _Attachment(d: dict[str, Any]) -> Attachment:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.attachment":
         r = REGISTRY.derived(d, t, Attachment)
         if r is not None:
             return r
-    o = _new(_R_Attachment)
+    o = _R_Attachment()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("contentType")
+    v = d.get("contentType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.content_type = v
-    v = g("isInline")
+    v = d.get("isInline")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_inline = v
-    v = g("lastModifiedDateTime")
+    v = d.get("lastModifiedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("size")
+    v = d.get("size")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Attachment)
+        _rest(o, d, _W_Attachment, c)
     o._odata_changed = _CLEAN
     o.__class__ = Attachment
     return o
@@ -4219,49 +4389,52 @@ _W_ManagedAppPolicy: frozenset[str] = frozenset(
 
 def _ManagedAppPolicy(d: dict[str, Any]) -> ManagedAppPolicy:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.managedAppPolicy":
         r = REGISTRY.derived(d, t, ManagedAppPolicy)
         if r is not None:
             return r
-    o = _new(_R_ManagedAppPolicy)
+    o = _R_ManagedAppPolicy()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("createdDateTime")
+    v = d.get("createdDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
-    v = g("description")
+    v = d.get("description")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.description = v
-    v = g("displayName")
+    v = d.get("displayName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.display_name = v
-    v = g("lastModifiedDateTime")
+    v = d.get("lastModifiedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    v = g("version")
+    v = d.get("version")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.version = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ManagedAppPolicy)
+        _rest(o, d, _W_ManagedAppPolicy, c)
     o._odata_changed = _CLEAN
     o.__class__ = ManagedAppPolicy
     return o
@@ -4279,34 +4452,35 @@ _W_ManagedMobileApp: frozenset[str] = frozenset(
 
 def _ManagedMobileApp(d: dict[str, Any]) -> ManagedMobileApp:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.managedMobileApp":
         r = REGISTRY.derived(d, t, ManagedMobileApp)
         if r is not None:
             return r
-    o = _new(_R_ManagedMobileApp)
+    o = _R_ManagedMobileApp()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("mobileAppIdentifier")
+    v = d.get("mobileAppIdentifier")
     if v is not None:
         c += 1
         v = _MobileAppIdentifier(v)
     o.mobile_app_identifier = v
-    v = g("version")
+    v = d.get("version")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.version = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ManagedMobileApp)
+        _rest(o, d, _W_ManagedMobileApp, c)
     o._odata_changed = _CLEAN
     o.__class__ = ManagedMobileApp
     return o
@@ -4317,19 +4491,18 @@ _W_MobileAppIdentifier: frozenset[str] = frozenset(())
 
 
 def _MobileAppIdentifier(d: dict[str, Any]) -> MobileAppIdentifier:
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.mobileAppIdentifier":
         r = REGISTRY.derived(d, t, MobileAppIdentifier)
         if r is not None:
             return r
-    o = _new(_R_MobileAppIdentifier)
+    o = _R_MobileAppIdentifier()
     c = 0
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_MobileAppIdentifier)
+        _rest(o, d, _W_MobileAppIdentifier, c)
     o._odata_changed = _CLEAN
     o.__class__ = MobileAppIdentifier
     return o
@@ -4352,50 +4525,55 @@ _W_ExtensionProperty: frozenset[str] = frozenset(
 
 def _ExtensionProperty(d: dict[str, Any]) -> ExtensionProperty:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.extensionProperty":
         r = REGISTRY.derived(d, t, ExtensionProperty)
         if r is not None:
             return r
-    o = _new(_R_ExtensionProperty)
+    o = _R_ExtensionProperty()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("deletedDateTime")
+    v = d.get("deletedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
-    v = g("appDisplayName")
+    v = d.get("appDisplayName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.app_display_name = v
-    v = g("dataType")
+    v = d.get("dataType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.data_type = v
-    v = g("isMultiValued")
+    v = d.get("isMultiValued")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_multi_valued = v
-    v = g("isSyncedFromOnPremises")
+    v = d.get("isSyncedFromOnPremises")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_synced_from_on_premises = v
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("targetObjects")
+    v = d.get("targetObjects")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -4403,10 +4581,10 @@ def _ExtensionProperty(d: dict[str, Any]) -> ExtensionProperty:
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.target_objects = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ExtensionProperty)
+        _rest(o, d, _W_ExtensionProperty, c)
     o._odata_changed = _CLEAN
     o.__class__ = ExtensionProperty
     return o
@@ -4425,39 +4603,41 @@ _W_ServiceProvisioningXmlError: frozenset[str] = frozenset(
 
 def _ServiceProvisioningXmlError(d: dict[str, Any]) -> ServiceProvisioningXmlError:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.serviceProvisioningXmlError":
         r = REGISTRY.derived(d, t, ServiceProvisioningXmlError)
         if r is not None:
             return r
-    o = _new(_R_ServiceProvisioningXmlError)
+    o = _R_ServiceProvisioningXmlError()
     c = 0
-    v = g("createdDateTime")
+    v = d.get("createdDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
-    v = g("isResolved")
+    v = d.get("isResolved")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_resolved = v
-    v = g("serviceInstance")
+    v = d.get("serviceInstance")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.service_instance = v
-    v = g("errorDetail")
+    v = d.get("errorDetail")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.error_detail = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ServiceProvisioningXmlError)
+        _rest(o, d, _W_ServiceProvisioningXmlError, c)
     o._odata_changed = _CLEAN
     o.__class__ = ServiceProvisioningXmlError
     return o
@@ -4570,560 +4750,605 @@ _W_AgentUser: frozenset[str] = frozenset(
 
 def _AgentUser(d: dict[str, Any]) -> AgentUser:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.agentUser":
         r = REGISTRY.derived(d, t, AgentUser)
         if r is not None:
             return r
-    o = _new(_R_AgentUser)
+    o = _R_AgentUser()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("deletedDateTime")
+    v = d.get("deletedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
-    v = g("aboutMe")
+    v = d.get("aboutMe")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.about_me = v
-    v = g("accountEnabled")
+    v = d.get("accountEnabled")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.account_enabled = v
-    v = g("ageGroup")
+    v = d.get("ageGroup")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.age_group = v
-    v = g("assignedLicenses")
+    v = d.get("assignedLicenses")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _AssignedLicense(x) for x in v])
     o.assigned_licenses = v
-    v = g("assignedPlans")
+    v = d.get("assignedPlans")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _AssignedPlan(x) for x in v])
     o.assigned_plans = v
-    v = g("authorizationInfo")
+    v = d.get("authorizationInfo")
     if v is not None:
         c += 1
         v = _AuthorizationInfo(v)
     o.authorization_info = v
-    v = g("birthday")
+    v = d.get("birthday")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.birthday = v
-    v = g("businessPhones")
+    v = d.get("businessPhones")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.business_phones = v
-    v = g("city")
+    v = d.get("city")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.city = v
-    v = g("companyName")
+    v = d.get("companyName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.company_name = v
-    v = g("consentProvidedForMinor")
+    v = d.get("consentProvidedForMinor")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.consent_provided_for_minor = v
-    v = g("country")
+    v = d.get("country")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.country = v
-    v = g("createdDateTime")
+    v = d.get("createdDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
-    v = g("creationType")
+    v = d.get("creationType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.creation_type = v
-    v = g("customSecurityAttributes")
+    v = d.get("customSecurityAttributes")
     if v is not None:
         c += 1
         v = _CustomSecurityAttributeValue(v)
     o.custom_security_attributes = v
-    v = g("department")
+    v = d.get("department")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.department = v
-    v = g("deviceEnrollmentLimit")
+    v = d.get("deviceEnrollmentLimit")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.device_enrollment_limit = v
-    v = g("displayName")
+    v = d.get("displayName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.display_name = v
-    v = g("employeeHireDate")
+    v = d.get("employeeHireDate")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.employee_hire_date = v
-    v = g("employeeId")
+    v = d.get("employeeId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.employee_id = v
-    v = g("employeeLeaveDateTime")
+    v = d.get("employeeLeaveDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.employee_leave_date_time = v
-    v = g("employeeOrgData")
+    v = d.get("employeeOrgData")
     if v is not None:
         c += 1
         v = _EmployeeOrgData(v)
     o.employee_org_data = v
-    v = g("employeeType")
+    v = d.get("employeeType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.employee_type = v
-    v = g("externalUserState")
+    v = d.get("externalUserState")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.external_user_state = v
-    v = g("externalUserStateChangeDateTime")
+    v = d.get("externalUserStateChangeDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.external_user_state_change_date_time = v
-    v = g("faxNumber")
+    v = d.get("faxNumber")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.fax_number = v
-    v = g("givenName")
+    v = d.get("givenName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.given_name = v
-    v = g("hireDate")
+    v = d.get("hireDate")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.hire_date = v
-    v = g("identities")
+    v = d.get("identities")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _ObjectIdentity(x) for x in v])
     o.identities = v
-    v = g("identityParentId")
+    v = d.get("identityParentId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.identity_parent_id = v
-    v = g("imAddresses")
+    v = d.get("imAddresses")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.im_addresses = v
-    v = g("interests")
+    v = d.get("interests")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.interests = v
-    v = g("isManagementRestricted")
+    v = d.get("isManagementRestricted")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_management_restricted = v
-    v = g("isResourceAccount")
+    v = d.get("isResourceAccount")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_resource_account = v
-    v = g("jobTitle")
+    v = d.get("jobTitle")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.job_title = v
-    v = g("lastPasswordChangeDateTime")
+    v = d.get("lastPasswordChangeDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_password_change_date_time = v
-    v = g("legalAgeGroupClassification")
+    v = d.get("legalAgeGroupClassification")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.legal_age_group_classification = v
-    v = g("licenseAssignmentStates")
+    v = d.get("licenseAssignmentStates")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _LicenseAssignmentState(x) for x in v])
     o.license_assignment_states = v
-    v = g("mail")
+    v = d.get("mail")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.mail = v
-    v = g("mailboxSettings")
+    v = d.get("mailboxSettings")
     if v is not None:
         c += 1
         v = _MailboxSettings(v)
     o.mailbox_settings = v
-    v = g("mailNickname")
+    v = d.get("mailNickname")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.mail_nickname = v
-    v = g("mobilePhone")
+    v = d.get("mobilePhone")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.mobile_phone = v
-    v = g("mySite")
+    v = d.get("mySite")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.my_site = v
-    v = g("officeLocation")
+    v = d.get("officeLocation")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.office_location = v
-    v = g("onPremisesDistinguishedName")
+    v = d.get("onPremisesDistinguishedName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.on_premises_distinguished_name = v
-    v = g("onPremisesDomainName")
+    v = d.get("onPremisesDomainName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.on_premises_domain_name = v
-    v = g("onPremisesExtensionAttributes")
+    v = d.get("onPremisesExtensionAttributes")
     if v is not None:
         c += 1
         v = _OnPremisesExtensionAttributes(v)
     o.on_premises_extension_attributes = v
-    v = g("onPremisesImmutableId")
+    v = d.get("onPremisesImmutableId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.on_premises_immutable_id = v
-    v = g("onPremisesLastSyncDateTime")
+    v = d.get("onPremisesLastSyncDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.on_premises_last_sync_date_time = v
-    v = g("onPremisesProvisioningErrors")
+    v = d.get("onPremisesProvisioningErrors")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _OnPremisesProvisioningError(x) for x in v])
     o.on_premises_provisioning_errors = v
-    v = g("onPremisesSamAccountName")
+    v = d.get("onPremisesSamAccountName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.on_premises_sam_account_name = v
-    v = g("onPremisesSecurityIdentifier")
+    v = d.get("onPremisesSecurityIdentifier")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.on_premises_security_identifier = v
-    v = g("onPremisesSyncEnabled")
+    v = d.get("onPremisesSyncEnabled")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.on_premises_sync_enabled = v
-    v = g("onPremisesUserPrincipalName")
+    v = d.get("onPremisesUserPrincipalName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.on_premises_user_principal_name = v
-    v = g("otherMails")
+    v = d.get("otherMails")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.other_mails = v
-    v = g("passwordPolicies")
+    v = d.get("passwordPolicies")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.password_policies = v
-    v = g("passwordProfile")
+    v = d.get("passwordProfile")
     if v is not None:
         c += 1
         v = _PasswordProfile(v)
     o.password_profile = v
-    v = g("pastProjects")
+    v = d.get("pastProjects")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.past_projects = v
-    v = g("postalCode")
+    v = d.get("postalCode")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.postal_code = v
-    v = g("preferredDataLocation")
+    v = d.get("preferredDataLocation")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.preferred_data_location = v
-    v = g("preferredLanguage")
+    v = d.get("preferredLanguage")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.preferred_language = v
-    v = g("preferredName")
+    v = d.get("preferredName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.preferred_name = v
-    v = g("print")
+    v = d.get("print")
     if v is not None:
         c += 1
         v = _UserPrint(v)
     o.print = v
-    v = g("provisionedPlans")
+    v = d.get("provisionedPlans")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _ProvisionedPlan(x) for x in v])
     o.provisioned_plans = v
-    v = g("proxyAddresses")
+    v = d.get("proxyAddresses")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.proxy_addresses = v
-    v = g("responsibilities")
+    v = d.get("responsibilities")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.responsibilities = v
-    v = g("schools")
+    v = d.get("schools")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.schools = v
-    v = g("securityIdentifier")
+    v = d.get("securityIdentifier")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.security_identifier = v
-    v = g("serviceProvisioningErrors")
+    v = d.get("serviceProvisioningErrors")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _ServiceProvisioningError(x) for x in v])
     o.service_provisioning_errors = v
-    v = g("showInAddressList")
+    v = d.get("showInAddressList")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.show_in_address_list = v
-    v = g("signInActivity")
+    v = d.get("signInActivity")
     if v is not None:
         c += 1
         v = _SignInActivity(v)
     o.sign_in_activity = v
-    v = g("signInSessionsValidFromDateTime")
+    v = d.get("signInSessionsValidFromDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.sign_in_sessions_valid_from_date_time = v
-    v = g("skills")
+    v = d.get("skills")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.skills = v
-    v = g("state")
+    v = d.get("state")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.state = v
-    v = g("streetAddress")
+    v = d.get("streetAddress")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.street_address = v
-    v = g("surname")
+    v = d.get("surname")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.surname = v
-    v = g("usageLocation")
+    v = d.get("usageLocation")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.usage_location = v
-    v = g("userPrincipalName")
+    v = d.get("userPrincipalName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.user_principal_name = v
-    v = g("userType")
+    v = d.get("userType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.user_type = v
-    v = g("calendar")
+    v = d.get("calendar")
     if v is not None:
         c += 1
         v = _Calendar(v)
     o.calendar = v
-    v = g("calendarGroups")
+    v = d.get("calendarGroups")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _CalendarGroup(x) for x in v])
     o.calendar_groups = v
-    v = g("calendars")
+    v = d.get("calendars")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Calendar(x) for x in v])
     o.calendars = v
-    v = g("calendarView")
+    v = d.get("calendarView")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.calendar_view = v
-    v = g("createdObjects")
+    v = d.get("createdObjects")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.created_objects = v
-    v = g("directReports")
+    v = d.get("directReports")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.direct_reports = v
-    v = g("events")
+    v = d.get("events")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.events = v
-    v = g("manager")
+    v = d.get("manager")
     if v is not None:
         c += 1
         v = _DirectoryObject(v)
     o.manager = v
-    v = g("memberOf")
+    v = d.get("memberOf")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.member_of = v
-    v = g("messages")
+    v = d.get("messages")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Message(x) for x in v])
     o.messages = v
-    v = g("ownedDevices")
+    v = d.get("ownedDevices")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.owned_devices = v
-    v = g("ownedObjects")
+    v = d.get("ownedObjects")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.owned_objects = v
-    v = g("permissionGrants")
+    v = d.get("permissionGrants")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _ResourceSpecificPermissionGrant(x) for x in v])
     o.permission_grants = v
-    v = g("registeredDevices")
+    v = d.get("registeredDevices")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.registered_devices = v
-    v = g("sponsorOf")
+    v = d.get("sponsorOf")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.sponsor_of = v
-    v = g("sponsors")
+    v = d.get("sponsors")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.sponsors = v
-    v = g("transitiveMemberOf")
+    v = d.get("transitiveMemberOf")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -5131,10 +5356,10 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.transitive_member_of = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AgentUser)
+        _rest(o, d, _W_AgentUser, c)
     o._odata_changed = _CLEAN
     o.__class__ = AgentUser
     return o
@@ -5153,39 +5378,39 @@ _W_CustomTimeZone: frozenset[str] = frozenset(
 
 def _CustomTimeZone(d: dict[str, Any]) -> CustomTimeZone:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.customTimeZone":
         r = REGISTRY.derived(d, t, CustomTimeZone)
         if r is not None:
             return r
-    o = _new(_R_CustomTimeZone)
+    o = _R_CustomTimeZone()
     c = 0
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("bias")
+    v = d.get("bias")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.bias = v
-    v = g("daylightOffset")
+    v = d.get("daylightOffset")
     if v is not None:
         c += 1
         v = _DaylightTimeZoneOffset(v)
     o.daylight_offset = v
-    v = g("standardOffset")
+    v = d.get("standardOffset")
     if v is not None:
         c += 1
         v = _StandardTimeZoneOffset(v)
     o.standard_offset = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_CustomTimeZone)
+        _rest(o, d, _W_CustomTimeZone, c)
     o._odata_changed = _CLEAN
     o.__class__ = CustomTimeZone
     return o
@@ -5205,44 +5430,43 @@ _W_StandardTimeZoneOffset: frozenset[str] = frozenset(
 
 def _StandardTimeZoneOffset(d: dict[str, Any]) -> StandardTimeZoneOffset:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.standardTimeZoneOffset":
         r = REGISTRY.derived(d, t, StandardTimeZoneOffset)
         if r is not None:
             return r
-    o = _new(_R_StandardTimeZoneOffset)
+    o = _R_StandardTimeZoneOffset()
     c = 0
-    v = g("dayOccurrence")
+    v = d.get("dayOccurrence")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.day_occurrence = v
-    v = g("dayOfWeek")
+    v = d.get("dayOfWeek")
     if v is not None:
         c += 1
         v = _map_DayOfWeek.get(v) or DayOfWeek(v)
     o.day_of_week = v
-    v = g("month")
+    v = d.get("month")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.month = v
-    v = g("time")
+    v = d.get("time")
     if v is not None:
         c += 1
         v = _edm_TimeOfDay(v)
     o.time = v
-    v = g("year")
+    v = d.get("year")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.year = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_StandardTimeZoneOffset)
+        _rest(o, d, _W_StandardTimeZoneOffset, c)
     o._odata_changed = _CLEAN
     o.__class__ = StandardTimeZoneOffset
     return o
@@ -5263,49 +5487,48 @@ _W_DaylightTimeZoneOffset: frozenset[str] = frozenset(
 
 def _DaylightTimeZoneOffset(d: dict[str, Any]) -> DaylightTimeZoneOffset:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.daylightTimeZoneOffset":
         r = REGISTRY.derived(d, t, DaylightTimeZoneOffset)
         if r is not None:
             return r
-    o = _new(_R_DaylightTimeZoneOffset)
+    o = _R_DaylightTimeZoneOffset()
     c = 0
-    v = g("dayOccurrence")
+    v = d.get("dayOccurrence")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.day_occurrence = v
-    v = g("dayOfWeek")
+    v = d.get("dayOfWeek")
     if v is not None:
         c += 1
         v = _map_DayOfWeek.get(v) or DayOfWeek(v)
     o.day_of_week = v
-    v = g("month")
+    v = d.get("month")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.month = v
-    v = g("time")
+    v = d.get("time")
     if v is not None:
         c += 1
         v = _edm_TimeOfDay(v)
     o.time = v
-    v = g("year")
+    v = d.get("year")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.year = v
-    v = g("daylightBias")
+    v = d.get("daylightBias")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.daylight_bias = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_DaylightTimeZoneOffset)
+        _rest(o, d, _W_DaylightTimeZoneOffset, c)
     o._odata_changed = _CLEAN
     o.__class__ = DaylightTimeZoneOffset
     return o
@@ -5329,64 +5552,68 @@ _W_LocationConstraintItem: frozenset[str] = frozenset(
 
 def _LocationConstraintItem(d: dict[str, Any]) -> LocationConstraintItem:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.locationConstraintItem":
         r = REGISTRY.derived(d, t, LocationConstraintItem)
         if r is not None:
             return r
-    o = _new(_R_LocationConstraintItem)
+    o = _R_LocationConstraintItem()
     c = 0
-    v = g("address")
+    v = d.get("address")
     if v is not None:
         c += 1
         v = _PhysicalAddress(v)
     o.address = v
-    v = g("coordinates")
+    v = d.get("coordinates")
     if v is not None:
         c += 1
         v = _OutlookGeoCoordinates(v)
     o.coordinates = v
-    v = g("displayName")
+    v = d.get("displayName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.display_name = v
-    v = g("locationEmailAddress")
+    v = d.get("locationEmailAddress")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.location_email_address = v
-    v = g("locationType")
+    v = d.get("locationType")
     if v is not None:
         c += 1
         v = _map_LocationType.get(v) or LocationType(v)
     o.location_type = v
-    v = g("locationUri")
+    v = d.get("locationUri")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.location_uri = v
-    v = g("uniqueId")
+    v = d.get("uniqueId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.unique_id = v
-    v = g("uniqueIdType")
+    v = d.get("uniqueIdType")
     if v is not None:
         c += 1
         v = _map_LocationUniqueIdType.get(v) or LocationUniqueIdType(v)
     o.unique_id_type = v
-    v = g("resolveAvailability")
+    v = d.get("resolveAvailability")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.resolve_availability = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_LocationConstraintItem)
+        _rest(o, d, _W_LocationConstraintItem, c)
     o._odata_changed = _CLEAN
     o.__class__ = LocationConstraintItem
     return o
@@ -5410,64 +5637,69 @@ _W_FileAttachment: frozenset[str] = frozenset(
 
 def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.fileAttachment":
         r = REGISTRY.derived(d, t, FileAttachment)
         if r is not None:
             return r
-    o = _new(_R_FileAttachment)
+    o = _R_FileAttachment()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("contentType")
+    v = d.get("contentType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.content_type = v
-    v = g("isInline")
+    v = d.get("isInline")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_inline = v
-    v = g("lastModifiedDateTime")
+    v = d.get("lastModifiedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("size")
+    v = d.get("size")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
-    v = g("contentBytes")
+    v = d.get("contentBytes")
     if v is not None:
         c += 1
         v = _edm_Binary(v)
     o.content_bytes = v
-    v = g("contentId")
+    v = d.get("contentId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.content_id = v
-    v = g("contentLocation")
+    v = d.get("contentLocation")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.content_location = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_FileAttachment)
+        _rest(o, d, _W_FileAttachment, c)
     o._odata_changed = _CLEAN
     o.__class__ = FileAttachment
     return o
@@ -5489,54 +5721,57 @@ _W_ItemAttachment: frozenset[str] = frozenset(
 
 def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.itemAttachment":
         r = REGISTRY.derived(d, t, ItemAttachment)
         if r is not None:
             return r
-    o = _new(_R_ItemAttachment)
+    o = _R_ItemAttachment()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("contentType")
+    v = d.get("contentType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.content_type = v
-    v = g("isInline")
+    v = d.get("isInline")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_inline = v
-    v = g("lastModifiedDateTime")
+    v = d.get("lastModifiedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("size")
+    v = d.get("size")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
-    v = g("item")
+    v = d.get("item")
     if v is not None:
         c += 1
         v = _OutlookItem(v)
     o.item = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ItemAttachment)
+        _rest(o, d, _W_ItemAttachment, c)
     o._odata_changed = _CLEAN
     o.__class__ = ItemAttachment
     return o
@@ -5557,49 +5792,52 @@ _W_ReferenceAttachment: frozenset[str] = frozenset(
 
 def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.referenceAttachment":
         r = REGISTRY.derived(d, t, ReferenceAttachment)
         if r is not None:
             return r
-    o = _new(_R_ReferenceAttachment)
+    o = _R_ReferenceAttachment()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("contentType")
+    v = d.get("contentType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.content_type = v
-    v = g("isInline")
+    v = d.get("isInline")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_inline = v
-    v = g("lastModifiedDateTime")
+    v = d.get("lastModifiedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("size")
+    v = d.get("size")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ReferenceAttachment)
+        _rest(o, d, _W_ReferenceAttachment, c)
     o._odata_changed = _CLEAN
     o.__class__ = ReferenceAttachment
     return o
@@ -5611,24 +5849,24 @@ _W_AndroidMobileAppIdentifier: frozenset[str] = frozenset(("packageId",))
 
 def _AndroidMobileAppIdentifier(d: dict[str, Any]) -> AndroidMobileAppIdentifier:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.androidMobileAppIdentifier":
         r = REGISTRY.derived(d, t, AndroidMobileAppIdentifier)
         if r is not None:
             return r
-    o = _new(_R_AndroidMobileAppIdentifier)
+    o = _R_AndroidMobileAppIdentifier()
     c = 0
-    v = g("packageId")
+    v = d.get("packageId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.package_id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AndroidMobileAppIdentifier)
+        _rest(o, d, _W_AndroidMobileAppIdentifier, c)
     o._odata_changed = _CLEAN
     o.__class__ = AndroidMobileAppIdentifier
     return o
@@ -5640,24 +5878,24 @@ _W_IosMobileAppIdentifier: frozenset[str] = frozenset(("bundleId",))
 
 def _IosMobileAppIdentifier(d: dict[str, Any]) -> IosMobileAppIdentifier:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.iosMobileAppIdentifier":
         r = REGISTRY.derived(d, t, IosMobileAppIdentifier)
         if r is not None:
             return r
-    o = _new(_R_IosMobileAppIdentifier)
+    o = _R_IosMobileAppIdentifier()
     c = 0
-    v = g("bundleId")
+    v = d.get("bundleId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.bundle_id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_IosMobileAppIdentifier)
+        _rest(o, d, _W_IosMobileAppIdentifier, c)
     o._odata_changed = _CLEAN
     o.__class__ = IosMobileAppIdentifier
     return o
@@ -5678,49 +5916,52 @@ _W_AttachmentItem: frozenset[str] = frozenset(
 
 def _AttachmentItem(d: dict[str, Any]) -> AttachmentItem:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.attachmentItem":
         r = REGISTRY.derived(d, t, AttachmentItem)
         if r is not None:
             return r
-    o = _new(_R_AttachmentItem)
+    o = _R_AttachmentItem()
     c = 0
-    v = g("attachmentType")
+    v = d.get("attachmentType")
     if v is not None:
         c += 1
         v = _map_AttachmentType.get(v) or AttachmentType(v)
     o.attachment_type = v
-    v = g("contentId")
+    v = d.get("contentId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.content_id = v
-    v = g("contentType")
+    v = d.get("contentType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.content_type = v
-    v = g("isInline")
+    v = d.get("isInline")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_inline = v
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("size")
+    v = d.get("size")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -9223372036854775808 <= v <= 9223372036854775807 else _edm_Int64(v)
     o.size = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AttachmentItem)
+        _rest(o, d, _W_AttachmentItem, c)
     o._odata_changed = _CLEAN
     o.__class__ = AttachmentItem
     return o
@@ -5737,29 +5978,28 @@ _W_AttendeeAvailability: frozenset[str] = frozenset(
 
 def _AttendeeAvailability(d: dict[str, Any]) -> AttendeeAvailability:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.attendeeAvailability":
         r = REGISTRY.derived(d, t, AttendeeAvailability)
         if r is not None:
             return r
-    o = _new(_R_AttendeeAvailability)
+    o = _R_AttendeeAvailability()
     c = 0
-    v = g("attendee")
+    v = d.get("attendee")
     if v is not None:
         c += 1
         v = _AttendeeBase(v)
     o.attendee = v
-    v = g("availability")
+    v = d.get("availability")
     if v is not None:
         c += 1
         v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
     o.availability = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AttendeeAvailability)
+        _rest(o, d, _W_AttendeeAvailability, c)
     o._odata_changed = _CLEAN
     o.__class__ = AttendeeAvailability
     return o
@@ -5778,39 +6018,39 @@ _W_AutomaticRepliesMailTips: frozenset[str] = frozenset(
 
 def _AutomaticRepliesMailTips(d: dict[str, Any]) -> AutomaticRepliesMailTips:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.automaticRepliesMailTips":
         r = REGISTRY.derived(d, t, AutomaticRepliesMailTips)
         if r is not None:
             return r
-    o = _new(_R_AutomaticRepliesMailTips)
+    o = _R_AutomaticRepliesMailTips()
     c = 0
-    v = g("message")
+    v = d.get("message")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.message = v
-    v = g("messageLanguage")
+    v = d.get("messageLanguage")
     if v is not None:
         c += 1
         v = _LocaleInfo(v)
     o.message_language = v
-    v = g("scheduledEndTime")
+    v = d.get("scheduledEndTime")
     if v is not None:
         c += 1
         v = _DateTimeTimeZone(v)
     o.scheduled_end_time = v
-    v = g("scheduledStartTime")
+    v = d.get("scheduledStartTime")
     if v is not None:
         c += 1
         v = _DateTimeTimeZone(v)
     o.scheduled_start_time = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_AutomaticRepliesMailTips)
+        _rest(o, d, _W_AutomaticRepliesMailTips, c)
     o._odata_changed = _CLEAN
     o.__class__ = AutomaticRepliesMailTips
     return o
@@ -5828,34 +6068,35 @@ _W_ConvertIdResult: frozenset[str] = frozenset(
 
 def _ConvertIdResult(d: dict[str, Any]) -> ConvertIdResult:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.convertIdResult":
         r = REGISTRY.derived(d, t, ConvertIdResult)
         if r is not None:
             return r
-    o = _new(_R_ConvertIdResult)
+    o = _R_ConvertIdResult()
     c = 0
-    v = g("errorDetails")
+    v = d.get("errorDetails")
     if v is not None:
         c += 1
         v = _GenericError(v)
     o.error_details = v
-    v = g("sourceId")
+    v = d.get("sourceId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.source_id = v
-    v = g("targetId")
+    v = d.get("targetId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.target_id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ConvertIdResult)
+        _rest(o, d, _W_ConvertIdResult, c)
     o._odata_changed = _CLEAN
     o.__class__ = ConvertIdResult
     return o
@@ -5872,29 +6113,30 @@ _W_GenericError: frozenset[str] = frozenset(
 
 def _GenericError(d: dict[str, Any]) -> GenericError:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.genericError":
         r = REGISTRY.derived(d, t, GenericError)
         if r is not None:
             return r
-    o = _new(_R_GenericError)
+    o = _R_GenericError()
     c = 0
-    v = g("code")
+    v = d.get("code")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.code = v
-    v = g("message")
+    v = d.get("message")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.message = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_GenericError)
+        _rest(o, d, _W_GenericError, c)
     o._odata_changed = _CLEAN
     o.__class__ = GenericError
     return o
@@ -5906,23 +6148,22 @@ _W_DeviceAndAppManagementData: frozenset[str] = frozenset(("content",))
 
 def _DeviceAndAppManagementData(d: dict[str, Any]) -> DeviceAndAppManagementData:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.deviceAndAppManagementData":
         r = REGISTRY.derived(d, t, DeviceAndAppManagementData)
         if r is not None:
             return r
-    o = _new(_R_DeviceAndAppManagementData)
+    o = _R_DeviceAndAppManagementData()
     c = 0
-    v = g("content")
+    v = d.get("content")
     if v is not None:
         c += 1
     o.content = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_DeviceAndAppManagementData)
+        _rest(o, d, _W_DeviceAndAppManagementData, c)
     o._odata_changed = _CLEAN
     o.__class__ = DeviceAndAppManagementData
     return o
@@ -5939,29 +6180,30 @@ _W_FreeBusyError: frozenset[str] = frozenset(
 
 def _FreeBusyError(d: dict[str, Any]) -> FreeBusyError:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.freeBusyError":
         r = REGISTRY.derived(d, t, FreeBusyError)
         if r is not None:
             return r
-    o = _new(_R_FreeBusyError)
+    o = _R_FreeBusyError()
     c = 0
-    v = g("message")
+    v = d.get("message")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.message = v
-    v = g("responseCode")
+    v = d.get("responseCode")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.response_code = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_FreeBusyError)
+        _rest(o, d, _W_FreeBusyError, c)
     o._odata_changed = _CLEAN
     o.__class__ = FreeBusyError
     return o
@@ -5979,36 +6221,37 @@ _W_LocationConstraint: frozenset[str] = frozenset(
 
 def _LocationConstraint(d: dict[str, Any]) -> LocationConstraint:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.locationConstraint":
         r = REGISTRY.derived(d, t, LocationConstraint)
         if r is not None:
             return r
-    o = _new(_R_LocationConstraint)
+    o = _R_LocationConstraint()
     c = 0
-    v = g("isRequired")
+    v = d.get("isRequired")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_required = v
-    v = g("locations")
+    v = d.get("locations")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _LocationConstraintItem(x) for x in v])
     o.locations = v
-    v = g("suggestLocation")
+    v = d.get("suggestLocation")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.suggest_location = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_LocationConstraint)
+        _rest(o, d, _W_LocationConstraint, c)
     o._odata_changed = _CLEAN
     o.__class__ = LocationConstraint
     return o
@@ -6035,81 +6278,84 @@ _W_MailTips: frozenset[str] = frozenset(
 
 def _MailTips(d: dict[str, Any]) -> MailTips:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.mailTips":
         r = REGISTRY.derived(d, t, MailTips)
         if r is not None:
             return r
-    o = _new(_R_MailTips)
+    o = _R_MailTips()
     c = 0
-    v = g("automaticReplies")
+    v = d.get("automaticReplies")
     if v is not None:
         c += 1
         v = _AutomaticRepliesMailTips(v)
     o.automatic_replies = v
-    v = g("customMailTip")
+    v = d.get("customMailTip")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.custom_mail_tip = v
-    v = g("deliveryRestricted")
+    v = d.get("deliveryRestricted")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.delivery_restricted = v
-    v = g("emailAddress")
+    v = d.get("emailAddress")
     if v is not None:
         c += 1
         v = _EmailAddress(v)
     o.email_address = v
-    v = g("error")
+    v = d.get("error")
     if v is not None:
         c += 1
         v = _MailTipsError(v)
     o.error = v
-    v = g("externalMemberCount")
+    v = d.get("externalMemberCount")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.external_member_count = v
-    v = g("isModerated")
+    v = d.get("isModerated")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_moderated = v
-    v = g("mailboxFull")
+    v = d.get("mailboxFull")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.mailbox_full = v
-    v = g("maxMessageSize")
+    v = d.get("maxMessageSize")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.max_message_size = v
-    v = g("recipientScope")
+    v = d.get("recipientScope")
     if v is not None:
         c += 1
         v = _flags(RecipientScopeType, v)
     o.recipient_scope = v
-    v = g("recipientSuggestions")
+    v = d.get("recipientSuggestions")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Recipient(x) for x in v])
     o.recipient_suggestions = v
-    v = g("totalMemberCount")
+    v = d.get("totalMemberCount")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.total_member_count = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_MailTips)
+        _rest(o, d, _W_MailTips, c)
     o._odata_changed = _CLEAN
     o.__class__ = MailTips
     return o
@@ -6126,29 +6372,30 @@ _W_MailTipsError: frozenset[str] = frozenset(
 
 def _MailTipsError(d: dict[str, Any]) -> MailTipsError:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.mailTipsError":
         r = REGISTRY.derived(d, t, MailTipsError)
         if r is not None:
             return r
-    o = _new(_R_MailTipsError)
+    o = _R_MailTipsError()
     c = 0
-    v = g("code")
+    v = d.get("code")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.code = v
-    v = g("message")
+    v = d.get("message")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.message = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_MailTipsError)
+        _rest(o, d, _W_MailTipsError, c)
     o._odata_changed = _CLEAN
     o.__class__ = MailTipsError
     return o
@@ -6166,34 +6413,36 @@ _W_ManagedAppDiagnosticStatus: frozenset[str] = frozenset(
 
 def _ManagedAppDiagnosticStatus(d: dict[str, Any]) -> ManagedAppDiagnosticStatus:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.managedAppDiagnosticStatus":
         r = REGISTRY.derived(d, t, ManagedAppDiagnosticStatus)
         if r is not None:
             return r
-    o = _new(_R_ManagedAppDiagnosticStatus)
+    o = _R_ManagedAppDiagnosticStatus()
     c = 0
-    v = g("mitigationInstruction")
+    v = d.get("mitigationInstruction")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.mitigation_instruction = v
-    v = g("state")
+    v = d.get("state")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.state = v
-    v = g("validationName")
+    v = d.get("validationName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.validation_name = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ManagedAppDiagnosticStatus)
+        _rest(o, d, _W_ManagedAppDiagnosticStatus, c)
     o._odata_changed = _CLEAN
     o.__class__ = ManagedAppDiagnosticStatus
     return o
@@ -6215,58 +6464,59 @@ _W_MeetingTimeSuggestion: frozenset[str] = frozenset(
 
 def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.meetingTimeSuggestion":
         r = REGISTRY.derived(d, t, MeetingTimeSuggestion)
         if r is not None:
             return r
-    o = _new(_R_MeetingTimeSuggestion)
+    o = _R_MeetingTimeSuggestion()
     c = 0
-    v = g("attendeeAvailability")
+    v = d.get("attendeeAvailability")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _AttendeeAvailability(x) for x in v])
     o.attendee_availability = v
-    v = g("confidence")
+    v = d.get("confidence")
     if v is not None:
         c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+        if v.__class__ is not float and v.__class__ is not int:
+            v = _edm_Double(v)
     o.confidence = v
-    v = g("locations")
+    v = d.get("locations")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Location(x) for x in v])
     o.locations = v
-    v = g("meetingTimeSlot")
+    v = d.get("meetingTimeSlot")
     if v is not None:
         c += 1
         v = _TimeSlot(v)
     o.meeting_time_slot = v
-    v = g("order")
+    v = d.get("order")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.order = v
-    v = g("organizerAvailability")
+    v = d.get("organizerAvailability")
     if v is not None:
         c += 1
         v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
     o.organizer_availability = v
-    v = g("suggestionReason")
+    v = d.get("suggestionReason")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.suggestion_reason = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_MeetingTimeSuggestion)
+        _rest(o, d, _W_MeetingTimeSuggestion, c)
     o._odata_changed = _CLEAN
     o.__class__ = MeetingTimeSuggestion
     return o
@@ -6283,20 +6533,20 @@ _W_MeetingTimeSuggestionsResult: frozenset[str] = frozenset(
 
 def _MeetingTimeSuggestionsResult(d: dict[str, Any]) -> MeetingTimeSuggestionsResult:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.meetingTimeSuggestionsResult":
         r = REGISTRY.derived(d, t, MeetingTimeSuggestionsResult)
         if r is not None:
             return r
-    o = _new(_R_MeetingTimeSuggestionsResult)
+    o = _R_MeetingTimeSuggestionsResult()
     c = 0
-    v = g("emptySuggestionsReason")
+    v = d.get("emptySuggestionsReason")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.empty_suggestions_reason = v
-    v = g("meetingTimeSuggestions")
+    v = d.get("meetingTimeSuggestions")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -6304,10 +6554,10 @@ def _MeetingTimeSuggestionsResult(d: dict[str, Any]) -> MeetingTimeSuggestionsRe
         v = _L([None if x is None else _MeetingTimeSuggestion(x) for x in v])
     o.meeting_time_suggestions = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_MeetingTimeSuggestionsResult)
+        _rest(o, d, _W_MeetingTimeSuggestionsResult, c)
     o._odata_changed = _CLEAN
     o.__class__ = MeetingTimeSuggestionsResult
     return o
@@ -6330,59 +6580,62 @@ _W_Reminder: frozenset[str] = frozenset(
 
 def _Reminder(d: dict[str, Any]) -> Reminder:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.reminder":
         r = REGISTRY.derived(d, t, Reminder)
         if r is not None:
             return r
-    o = _new(_R_Reminder)
+    o = _R_Reminder()
     c = 0
-    v = g("changeKey")
+    v = d.get("changeKey")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.change_key = v
-    v = g("eventEndTime")
+    v = d.get("eventEndTime")
     if v is not None:
         c += 1
         v = _DateTimeTimeZone(v)
     o.event_end_time = v
-    v = g("eventId")
+    v = d.get("eventId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.event_id = v
-    v = g("eventLocation")
+    v = d.get("eventLocation")
     if v is not None:
         c += 1
         v = _Location(v)
     o.event_location = v
-    v = g("eventStartTime")
+    v = d.get("eventStartTime")
     if v is not None:
         c += 1
         v = _DateTimeTimeZone(v)
     o.event_start_time = v
-    v = g("eventSubject")
+    v = d.get("eventSubject")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.event_subject = v
-    v = g("eventWebLink")
+    v = d.get("eventWebLink")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.event_web_link = v
-    v = g("reminderFireTime")
+    v = d.get("reminderFireTime")
     if v is not None:
         c += 1
         v = _DateTimeTimeZone(v)
     o.reminder_fire_time = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Reminder)
+        _rest(o, d, _W_Reminder, c)
     o._odata_changed = _CLEAN
     o.__class__ = Reminder
     return o
@@ -6402,46 +6655,47 @@ _W_ScheduleInformation: frozenset[str] = frozenset(
 
 def _ScheduleInformation(d: dict[str, Any]) -> ScheduleInformation:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.scheduleInformation":
         r = REGISTRY.derived(d, t, ScheduleInformation)
         if r is not None:
             return r
-    o = _new(_R_ScheduleInformation)
+    o = _R_ScheduleInformation()
     c = 0
-    v = g("availabilityView")
+    v = d.get("availabilityView")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.availability_view = v
-    v = g("error")
+    v = d.get("error")
     if v is not None:
         c += 1
         v = _FreeBusyError(v)
     o.error = v
-    v = g("scheduleId")
+    v = d.get("scheduleId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.schedule_id = v
-    v = g("scheduleItems")
+    v = d.get("scheduleItems")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _ScheduleItem(x) for x in v])
     o.schedule_items = v
-    v = g("workingHours")
+    v = d.get("workingHours")
     if v is not None:
         c += 1
         v = _WorkingHours(v)
     o.working_hours = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ScheduleInformation)
+        _rest(o, d, _W_ScheduleInformation, c)
     o._odata_changed = _CLEAN
     o.__class__ = ScheduleInformation
     return o
@@ -6462,49 +6716,51 @@ _W_ScheduleItem: frozenset[str] = frozenset(
 
 def _ScheduleItem(d: dict[str, Any]) -> ScheduleItem:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.scheduleItem":
         r = REGISTRY.derived(d, t, ScheduleItem)
         if r is not None:
             return r
-    o = _new(_R_ScheduleItem)
+    o = _R_ScheduleItem()
     c = 0
-    v = g("end")
+    v = d.get("end")
     if v is not None:
         c += 1
         v = _DateTimeTimeZone(v)
     o.end = v
-    v = g("isPrivate")
+    v = d.get("isPrivate")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_private = v
-    v = g("location")
+    v = d.get("location")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.location = v
-    v = g("start")
+    v = d.get("start")
     if v is not None:
         c += 1
         v = _DateTimeTimeZone(v)
     o.start = v
-    v = g("status")
+    v = d.get("status")
     if v is not None:
         c += 1
         v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
     o.status = v
-    v = g("subject")
+    v = d.get("subject")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.subject = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ScheduleItem)
+        _rest(o, d, _W_ScheduleItem, c)
     o._odata_changed = _CLEAN
     o.__class__ = ScheduleItem
     return o
@@ -6521,20 +6777,19 @@ _W_TimeConstraint: frozenset[str] = frozenset(
 
 def _TimeConstraint(d: dict[str, Any]) -> TimeConstraint:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.timeConstraint":
         r = REGISTRY.derived(d, t, TimeConstraint)
         if r is not None:
             return r
-    o = _new(_R_TimeConstraint)
+    o = _R_TimeConstraint()
     c = 0
-    v = g("activityDomain")
+    v = d.get("activityDomain")
     if v is not None:
         c += 1
         v = _map_ActivityDomain.get(v) or ActivityDomain(v)
     o.activity_domain = v
-    v = g("timeSlots")
+    v = d.get("timeSlots")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -6542,10 +6797,10 @@ def _TimeConstraint(d: dict[str, Any]) -> TimeConstraint:
         v = _L([None if x is None else _TimeSlot(x) for x in v])
     o.time_slots = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_TimeConstraint)
+        _rest(o, d, _W_TimeConstraint, c)
     o._odata_changed = _CLEAN
     o.__class__ = TimeConstraint
     return o
@@ -6563,36 +6818,36 @@ _W_UploadSession: frozenset[str] = frozenset(
 
 def _UploadSession(d: dict[str, Any]) -> UploadSession:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.uploadSession":
         r = REGISTRY.derived(d, t, UploadSession)
         if r is not None:
             return r
-    o = _new(_R_UploadSession)
+    o = _R_UploadSession()
     c = 0
-    v = g("expirationDateTime")
+    v = d.get("expirationDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.expiration_date_time = v
-    v = g("nextExpectedRanges")
+    v = d.get("nextExpectedRanges")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.next_expected_ranges = v
-    v = g("uploadUrl")
+    v = d.get("uploadUrl")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.upload_url = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_UploadSession)
+        _rest(o, d, _W_UploadSession, c)
     o._odata_changed = _CLEAN
     o.__class__ = UploadSession
     return o

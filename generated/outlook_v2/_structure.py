@@ -54,9 +54,9 @@ from .models import (
 )
 
 _D = REGISTRY.decoders
-_new = object.__new__
 _CLEAN = _serde.CLEAN
 _NO_NULLS = _serde.NO_NULLS
+_NO_EXTRA = _serde.NO_EXTRA
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
 _rest = _serde.finish_structuring
@@ -88,24 +88,24 @@ _W_Entity: frozenset[str] = frozenset(("Id",))
 
 def _Entity(d: dict[str, Any]) -> Entity:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.Entity":
         r = REGISTRY.derived(d, t, Entity)
         if r is not None:
             return r
-    o = _new(_R_Entity)
+    o = _R_Entity()
     c = 0
-    v = g("Id")
+    v = d.get("Id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Entity)
+        _rest(o, d, _W_Entity, c)
     o._odata_changed = _CLEAN
     o.__class__ = Entity
     return o
@@ -117,24 +117,24 @@ _W_DirectoryObject: frozenset[str] = frozenset(("Id",))
 
 def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.DirectoryObject":
         r = REGISTRY.derived(d, t, DirectoryObject)
         if r is not None:
             return r
-    o = _new(_R_DirectoryObject)
+    o = _R_DirectoryObject()
     c = 0
-    v = g("Id")
+    v = d.get("Id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_DirectoryObject)
+        _rest(o, d, _W_DirectoryObject, c)
     o._odata_changed = _CLEAN
     o.__class__ = DirectoryObject
     return o
@@ -160,73 +160,76 @@ _W_User: frozenset[str] = frozenset(
 
 def _User(d: dict[str, Any]) -> User:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.User":
         r = REGISTRY.derived(d, t, User)
         if r is not None:
             return r
-    o = _new(_R_User)
+    o = _R_User()
     c = 0
-    v = g("Id")
+    v = d.get("Id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("EmailAddress")
+    v = d.get("EmailAddress")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.email_address = v
-    v = g("DisplayName")
+    v = d.get("DisplayName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.display_name = v
-    v = g("Alias")
+    v = d.get("Alias")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.alias = v
-    v = g("MailboxGuid")
+    v = d.get("MailboxGuid")
     if v is not None:
         c += 1
         v = _edm_Guid(v)
     o.mailbox_guid = v
-    v = g("Messages")
+    v = d.get("Messages")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Message(x) for x in v])
     o.messages = v
-    v = g("Calendar")
+    v = d.get("Calendar")
     if v is not None:
         c += 1
         v = _Calendar(v)
     o.calendar = v
-    v = g("Calendars")
+    v = d.get("Calendars")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Calendar(x) for x in v])
     o.calendars = v
-    v = g("CalendarGroups")
+    v = d.get("CalendarGroups")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _CalendarGroup(x) for x in v])
     o.calendar_groups = v
-    v = g("CalendarView")
+    v = d.get("CalendarView")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.calendar_view = v
-    v = g("Events")
+    v = d.get("Events")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -234,10 +237,10 @@ def _User(d: dict[str, Any]) -> User:
         v = _L([None if x is None else _Event(x) for x in v])
     o.events = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_User)
+        _rest(o, d, _W_User, c)
     o._odata_changed = _CLEAN
     o.__class__ = User
     return o
@@ -257,35 +260,36 @@ _W_Item: frozenset[str] = frozenset(
 
 def _Item(d: dict[str, Any]) -> Item:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.Item":
         r = REGISTRY.derived(d, t, Item)
         if r is not None:
             return r
-    o = _new(_R_Item)
+    o = _R_Item()
     c = 0
-    v = g("Id")
+    v = d.get("Id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("CreatedDateTime")
+    v = d.get("CreatedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
-    v = g("LastModifiedDateTime")
+    v = d.get("LastModifiedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    v = g("ChangeKey")
+    v = d.get("ChangeKey")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.change_key = v
-    v = g("Categories")
+    v = d.get("Categories")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -293,10 +297,10 @@ def _Item(d: dict[str, Any]) -> Item:
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.categories = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Item)
+        _rest(o, d, _W_Item, c)
     o._odata_changed = _CLEAN
     o.__class__ = Item
     return o
@@ -338,155 +342,166 @@ _W_Message: frozenset[str] = frozenset(
 
 def _Message(d: dict[str, Any]) -> Message:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.Message":
         r = REGISTRY.derived(d, t, Message)
         if r is not None:
             return r
-    o = _new(_R_Message)
+    o = _R_Message()
     c = 0
-    v = g("Id")
+    v = d.get("Id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("CreatedDateTime")
+    v = d.get("CreatedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
-    v = g("LastModifiedDateTime")
+    v = d.get("LastModifiedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    v = g("ChangeKey")
+    v = d.get("ChangeKey")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.change_key = v
-    v = g("Categories")
+    v = d.get("Categories")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.categories = v
-    v = g("ReceivedDateTime")
+    v = d.get("ReceivedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.received_date_time = v
-    v = g("SentDateTime")
+    v = d.get("SentDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.sent_date_time = v
-    v = g("HasAttachments")
+    v = d.get("HasAttachments")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.has_attachments = v
-    v = g("Subject")
+    v = d.get("Subject")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.subject = v
-    v = g("Body")
+    v = d.get("Body")
     if v is not None:
         c += 1
         v = _ItemBody(v)
     o.body = v
-    v = g("BodyPreview")
+    v = d.get("BodyPreview")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.body_preview = v
-    v = g("Importance")
+    v = d.get("Importance")
     if v is not None:
         c += 1
         v = _map_Importance.get(v) or Importance(v)
     o.importance = v
-    v = g("ParentFolderId")
+    v = d.get("ParentFolderId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.parent_folder_id = v
-    v = g("Sender")
+    v = d.get("Sender")
     if v is not None:
         c += 1
         v = _Recipient(v)
     o.sender = v
-    v = g("From")
+    v = d.get("From")
     if v is not None:
         c += 1
         v = _Recipient(v)
     o.from_ = v
-    v = g("ToRecipients")
+    v = d.get("ToRecipients")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Recipient(x) for x in v])
     o.to_recipients = v
-    v = g("CcRecipients")
+    v = d.get("CcRecipients")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Recipient(x) for x in v])
     o.cc_recipients = v
-    v = g("BccRecipients")
+    v = d.get("BccRecipients")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Recipient(x) for x in v])
     o.bcc_recipients = v
-    v = g("ReplyTo")
+    v = d.get("ReplyTo")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Recipient(x) for x in v])
     o.reply_to = v
-    v = g("ConversationId")
+    v = d.get("ConversationId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.conversation_id = v
-    v = g("UniqueBody")
+    v = d.get("UniqueBody")
     if v is not None:
         c += 1
         v = _ItemBody(v)
     o.unique_body = v
-    v = g("IsDeliveryReceiptRequested")
+    v = d.get("IsDeliveryReceiptRequested")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_delivery_receipt_requested = v
-    v = g("IsReadReceiptRequested")
+    v = d.get("IsReadReceiptRequested")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_read_receipt_requested = v
-    v = g("IsRead")
+    v = d.get("IsRead")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_read = v
-    v = g("IsDraft")
+    v = d.get("IsDraft")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_draft = v
-    v = g("WebLink")
+    v = d.get("WebLink")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.web_link = v
-    v = g("Attachments")
+    v = d.get("Attachments")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -494,10 +509,10 @@ def _Message(d: dict[str, Any]) -> Message:
         v = _L([None if x is None else _Attachment(x) for x in v])
     o.attachments = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Message)
+        _rest(o, d, _W_Message, c)
     o._odata_changed = _CLEAN
     o.__class__ = Message
     return o
@@ -514,29 +529,29 @@ _W_ItemBody: frozenset[str] = frozenset(
 
 def _ItemBody(d: dict[str, Any]) -> ItemBody:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.ItemBody":
         r = REGISTRY.derived(d, t, ItemBody)
         if r is not None:
             return r
-    o = _new(_R_ItemBody)
+    o = _R_ItemBody()
     c = 0
-    v = g("ContentType")
+    v = d.get("ContentType")
     if v is not None:
         c += 1
         v = _map_BodyType.get(v) or BodyType(v)
     o.content_type = v
-    v = g("Content")
+    v = d.get("Content")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.content = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ItemBody)
+        _rest(o, d, _W_ItemBody, c)
     o._odata_changed = _CLEAN
     o.__class__ = ItemBody
     return o
@@ -548,24 +563,23 @@ _W_Recipient: frozenset[str] = frozenset(("EmailAddress",))
 
 def _Recipient(d: dict[str, Any]) -> Recipient:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.Recipient":
         r = REGISTRY.derived(d, t, Recipient)
         if r is not None:
             return r
-    o = _new(_R_Recipient)
+    o = _R_Recipient()
     c = 0
-    v = g("EmailAddress")
+    v = d.get("EmailAddress")
     if v is not None:
         c += 1
         v = _EmailAddress(v)
     o.email_address = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Recipient)
+        _rest(o, d, _W_Recipient, c)
     o._odata_changed = _CLEAN
     o.__class__ = Recipient
     return o
@@ -582,29 +596,30 @@ _W_EmailAddress: frozenset[str] = frozenset(
 
 def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.EmailAddress":
         r = REGISTRY.derived(d, t, EmailAddress)
         if r is not None:
             return r
-    o = _new(_R_EmailAddress)
+    o = _R_EmailAddress()
     c = 0
-    v = g("Name")
+    v = d.get("Name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("Address")
+    v = d.get("Address")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.address = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_EmailAddress)
+        _rest(o, d, _W_EmailAddress, c)
     o._odata_changed = _CLEAN
     o.__class__ = EmailAddress
     return o
@@ -625,42 +640,44 @@ _W_Calendar: frozenset[str] = frozenset(
 
 def _Calendar(d: dict[str, Any]) -> Calendar:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.Calendar":
         r = REGISTRY.derived(d, t, Calendar)
         if r is not None:
             return r
-    o = _new(_R_Calendar)
+    o = _R_Calendar()
     c = 0
-    v = g("Id")
+    v = d.get("Id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("Name")
+    v = d.get("Name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("Color")
+    v = d.get("Color")
     if v is not None:
         c += 1
         v = _map_CalendarColor.get(v) or CalendarColor(v)
     o.color = v
-    v = g("ChangeKey")
+    v = d.get("ChangeKey")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.change_key = v
-    v = g("Events")
+    v = d.get("Events")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.events = v
-    v = g("CalendarView")
+    v = d.get("CalendarView")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -668,10 +685,10 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         v = _L([None if x is None else _Event(x) for x in v])
     o.calendar_view = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Calendar)
+        _rest(o, d, _W_Calendar, c)
     o._odata_changed = _CLEAN
     o.__class__ = Calendar
     return o
@@ -691,35 +708,37 @@ _W_CalendarGroup: frozenset[str] = frozenset(
 
 def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.CalendarGroup":
         r = REGISTRY.derived(d, t, CalendarGroup)
         if r is not None:
             return r
-    o = _new(_R_CalendarGroup)
+    o = _R_CalendarGroup()
     c = 0
-    v = g("Id")
+    v = d.get("Id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("Name")
+    v = d.get("Name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("ClassId")
+    v = d.get("ClassId")
     if v is not None:
         c += 1
         v = _edm_Guid(v)
     o.class_id = v
-    v = g("ChangeKey")
+    v = d.get("ChangeKey")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.change_key = v
-    v = g("Calendars")
+    v = d.get("Calendars")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -727,10 +746,10 @@ def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
         v = _L([None if x is None else _Calendar(x) for x in v])
     o.calendars = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_CalendarGroup)
+        _rest(o, d, _W_CalendarGroup, c)
     o._odata_changed = _CLEAN
     o.__class__ = CalendarGroup
     return o
@@ -780,191 +799,205 @@ _W_Event: frozenset[str] = frozenset(
 
 def _Event(d: dict[str, Any]) -> Event:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.Event":
         r = REGISTRY.derived(d, t, Event)
         if r is not None:
             return r
-    o = _new(_R_Event)
+    o = _R_Event()
     c = 0
-    v = g("Id")
+    v = d.get("Id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("CreatedDateTime")
+    v = d.get("CreatedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
-    v = g("LastModifiedDateTime")
+    v = d.get("LastModifiedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    v = g("ChangeKey")
+    v = d.get("ChangeKey")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.change_key = v
-    v = g("Categories")
+    v = d.get("Categories")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.categories = v
-    v = g("OriginalStartTimeZone")
+    v = d.get("OriginalStartTimeZone")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.original_start_time_zone = v
-    v = g("OriginalEndTimeZone")
+    v = d.get("OriginalEndTimeZone")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.original_end_time_zone = v
-    v = g("ResponseStatus")
+    v = d.get("ResponseStatus")
     if v is not None:
         c += 1
         v = _ResponseStatus(v)
     o.response_status = v
-    v = g("iCalUId")
+    v = d.get("iCalUId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.i_cal_u_id = v
-    v = g("HasAttachments")
+    v = d.get("HasAttachments")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.has_attachments = v
-    v = g("Subject")
+    v = d.get("Subject")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.subject = v
-    v = g("Body")
+    v = d.get("Body")
     if v is not None:
         c += 1
         v = _ItemBody(v)
     o.body = v
-    v = g("BodyPreview")
+    v = d.get("BodyPreview")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.body_preview = v
-    v = g("Importance")
+    v = d.get("Importance")
     if v is not None:
         c += 1
         v = _map_Importance.get(v) or Importance(v)
     o.importance = v
-    v = g("Sensitivity")
+    v = d.get("Sensitivity")
     if v is not None:
         c += 1
         v = _map_Sensitivity.get(v) or Sensitivity(v)
     o.sensitivity = v
-    v = g("Start")
+    v = d.get("Start")
     if v is not None:
         c += 1
         v = _DateTimeTimeZone(v)
     o.start = v
-    v = g("OriginalStart")
+    v = d.get("OriginalStart")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.original_start = v
-    v = g("End")
+    v = d.get("End")
     if v is not None:
         c += 1
         v = _DateTimeTimeZone(v)
     o.end = v
-    v = g("Location")
+    v = d.get("Location")
     if v is not None:
         c += 1
         v = _Location(v)
     o.location = v
-    v = g("IsAllDay")
+    v = d.get("IsAllDay")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_all_day = v
-    v = g("IsCancelled")
+    v = d.get("IsCancelled")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_cancelled = v
-    v = g("IsOrganizer")
+    v = d.get("IsOrganizer")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_organizer = v
-    v = g("Recurrence")
+    v = d.get("Recurrence")
     if v is not None:
         c += 1
         v = _PatternedRecurrence(v)
     o.recurrence = v
-    v = g("ResponseRequested")
+    v = d.get("ResponseRequested")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.response_requested = v
-    v = g("SeriesMasterId")
+    v = d.get("SeriesMasterId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.series_master_id = v
-    v = g("ShowAs")
+    v = d.get("ShowAs")
     if v is not None:
         c += 1
         v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
     o.show_as = v
-    v = g("Type")
+    v = d.get("Type")
     if v is not None:
         c += 1
         v = _map_EventType.get(v) or EventType(v)
     o.type = v
-    v = g("Attendees")
+    v = d.get("Attendees")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Attendee(x) for x in v])
     o.attendees = v
-    v = g("Organizer")
+    v = d.get("Organizer")
     if v is not None:
         c += 1
         v = _Recipient(v)
     o.organizer = v
-    v = g("WebLink")
+    v = d.get("WebLink")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.web_link = v
-    v = g("ReminderMinutesBeforeStart")
+    v = d.get("ReminderMinutesBeforeStart")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.reminder_minutes_before_start = v
-    v = g("IsReminderOn")
+    v = d.get("IsReminderOn")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_reminder_on = v
-    v = g("Calendar")
+    v = d.get("Calendar")
     if v is not None:
         c += 1
         v = _Calendar(v)
     o.calendar = v
-    v = g("Instances")
+    v = d.get("Instances")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.instances = v
-    v = g("Attachments")
+    v = d.get("Attachments")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -972,10 +1005,10 @@ def _Event(d: dict[str, Any]) -> Event:
         v = _L([None if x is None else _Attachment(x) for x in v])
     o.attachments = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Event)
+        _rest(o, d, _W_Event, c)
     o._odata_changed = _CLEAN
     o.__class__ = Event
     return o
@@ -992,29 +1025,28 @@ _W_ResponseStatus: frozenset[str] = frozenset(
 
 def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.ResponseStatus":
         r = REGISTRY.derived(d, t, ResponseStatus)
         if r is not None:
             return r
-    o = _new(_R_ResponseStatus)
+    o = _R_ResponseStatus()
     c = 0
-    v = g("Response")
+    v = d.get("Response")
     if v is not None:
         c += 1
         v = _map_ResponseType.get(v) or ResponseType(v)
     o.response = v
-    v = g("Time")
+    v = d.get("Time")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.time = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ResponseStatus)
+        _rest(o, d, _W_ResponseStatus, c)
     o._odata_changed = _CLEAN
     o.__class__ = ResponseStatus
     return o
@@ -1031,29 +1063,30 @@ _W_DateTimeTimeZone: frozenset[str] = frozenset(
 
 def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.DateTimeTimeZone":
         r = REGISTRY.derived(d, t, DateTimeTimeZone)
         if r is not None:
             return r
-    o = _new(_R_DateTimeTimeZone)
+    o = _R_DateTimeTimeZone()
     c = 0
-    v = g("DateTime")
+    v = d.get("DateTime")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.date_time = v
-    v = g("TimeZone")
+    v = d.get("TimeZone")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.time_zone = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_DateTimeTimeZone)
+        _rest(o, d, _W_DateTimeTimeZone, c)
     o._odata_changed = _CLEAN
     o.__class__ = DateTimeTimeZone
     return o
@@ -1071,34 +1104,34 @@ _W_Location: frozenset[str] = frozenset(
 
 def _Location(d: dict[str, Any]) -> Location:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.Location":
         r = REGISTRY.derived(d, t, Location)
         if r is not None:
             return r
-    o = _new(_R_Location)
+    o = _R_Location()
     c = 0
-    v = g("DisplayName")
+    v = d.get("DisplayName")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.display_name = v
-    v = g("Address")
+    v = d.get("Address")
     if v is not None:
         c += 1
         v = _PhysicalAddress(v)
     o.address = v
-    v = g("Coordinates")
+    v = d.get("Coordinates")
     if v is not None:
         c += 1
         v = _GeoCoordinates(v)
     o.coordinates = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Location)
+        _rest(o, d, _W_Location, c)
     o._odata_changed = _CLEAN
     o.__class__ = Location
     return o
@@ -1118,44 +1151,48 @@ _W_PhysicalAddress: frozenset[str] = frozenset(
 
 def _PhysicalAddress(d: dict[str, Any]) -> PhysicalAddress:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.PhysicalAddress":
         r = REGISTRY.derived(d, t, PhysicalAddress)
         if r is not None:
             return r
-    o = _new(_R_PhysicalAddress)
+    o = _R_PhysicalAddress()
     c = 0
-    v = g("Street")
+    v = d.get("Street")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.street = v
-    v = g("City")
+    v = d.get("City")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.city = v
-    v = g("State")
+    v = d.get("State")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.state = v
-    v = g("CountryOrRegion")
+    v = d.get("CountryOrRegion")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.country_or_region = v
-    v = g("PostalCode")
+    v = d.get("PostalCode")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.postal_code = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_PhysicalAddress)
+        _rest(o, d, _W_PhysicalAddress, c)
     o._odata_changed = _CLEAN
     o.__class__ = PhysicalAddress
     return o
@@ -1175,44 +1212,48 @@ _W_GeoCoordinates: frozenset[str] = frozenset(
 
 def _GeoCoordinates(d: dict[str, Any]) -> GeoCoordinates:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.GeoCoordinates":
         r = REGISTRY.derived(d, t, GeoCoordinates)
         if r is not None:
             return r
-    o = _new(_R_GeoCoordinates)
+    o = _R_GeoCoordinates()
     c = 0
-    v = g("Altitude")
+    v = d.get("Altitude")
     if v is not None:
         c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+        if v.__class__ is not float and v.__class__ is not int:
+            v = _edm_Double(v)
     o.altitude = v
-    v = g("Latitude")
+    v = d.get("Latitude")
     if v is not None:
         c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+        if v.__class__ is not float and v.__class__ is not int:
+            v = _edm_Double(v)
     o.latitude = v
-    v = g("Longitude")
+    v = d.get("Longitude")
     if v is not None:
         c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+        if v.__class__ is not float and v.__class__ is not int:
+            v = _edm_Double(v)
     o.longitude = v
-    v = g("Accuracy")
+    v = d.get("Accuracy")
     if v is not None:
         c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+        if v.__class__ is not float and v.__class__ is not int:
+            v = _edm_Double(v)
     o.accuracy = v
-    v = g("AltitudeAccuracy")
+    v = d.get("AltitudeAccuracy")
     if v is not None:
         c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+        if v.__class__ is not float and v.__class__ is not int:
+            v = _edm_Double(v)
     o.altitude_accuracy = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_GeoCoordinates)
+        _rest(o, d, _W_GeoCoordinates, c)
     o._odata_changed = _CLEAN
     o.__class__ = GeoCoordinates
     return o
@@ -1230,34 +1271,34 @@ _W_PatternedRecurrence: frozenset[str] = frozenset(
 
 def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.PatternedRecurrence":
         r = REGISTRY.derived(d, t, PatternedRecurrence)
         if r is not None:
             return r
-    o = _new(_R_PatternedRecurrence)
+    o = _R_PatternedRecurrence()
     c = 0
-    v = g("Pattern")
+    v = d.get("Pattern")
     if v is not None:
         c += 1
         v = _RecurrencePattern(v)
     o.pattern = v
-    v = g("Range")
+    v = d.get("Range")
     if v is not None:
         c += 1
         v = _RecurrenceRange(v)
     o.range = v
-    v = g("RecurrenceTimeZone")
+    v = d.get("RecurrenceTimeZone")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.recurrence_time_zone = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_PatternedRecurrence)
+        _rest(o, d, _W_PatternedRecurrence, c)
     o._odata_changed = _CLEAN
     o.__class__ = PatternedRecurrence
     return o
@@ -1279,56 +1320,55 @@ _W_RecurrencePattern: frozenset[str] = frozenset(
 
 def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.RecurrencePattern":
         r = REGISTRY.derived(d, t, RecurrencePattern)
         if r is not None:
             return r
-    o = _new(_R_RecurrencePattern)
+    o = _R_RecurrencePattern()
     c = 0
-    v = g("Type")
+    v = d.get("Type")
     if v is not None:
         c += 1
         v = _map_RecurrencePatternType.get(v) or RecurrencePatternType(v)
     o.type = v
-    v = g("Interval")
+    v = d.get("Interval")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.interval = v
-    v = g("Month")
+    v = d.get("Month")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.month = v
-    v = g("DayOfMonth")
+    v = d.get("DayOfMonth")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.day_of_month = v
-    v = g("DaysOfWeek")
+    v = d.get("DaysOfWeek")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)) for x in v])
     o.days_of_week = v
-    v = g("FirstDayOfWeek")
+    v = d.get("FirstDayOfWeek")
     if v is not None:
         c += 1
         v = _map_DayOfWeek.get(v) or DayOfWeek(v)
     o.first_day_of_week = v
-    v = g("Index")
+    v = d.get("Index")
     if v is not None:
         c += 1
         v = _map_WeekIndex.get(v) or WeekIndex(v)
     o.index = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_RecurrencePattern)
+        _rest(o, d, _W_RecurrencePattern, c)
     o._odata_changed = _CLEAN
     o.__class__ = RecurrencePattern
     return o
@@ -1347,39 +1387,40 @@ _W_RecurrenceRange: frozenset[str] = frozenset(
 
 def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.RecurrenceRange":
         r = REGISTRY.derived(d, t, RecurrenceRange)
         if r is not None:
             return r
-    o = _new(_R_RecurrenceRange)
+    o = _R_RecurrenceRange()
     c = 0
-    v = g("Type")
+    v = d.get("Type")
     if v is not None:
         c += 1
         v = _map_RecurrenceRangeType.get(v) or RecurrenceRangeType(v)
     o.type = v
-    v = g("StartDate")
+    v = d.get("StartDate")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.start_date = v
-    v = g("EndDate")
+    v = d.get("EndDate")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.end_date = v
-    v = g("NumberOfOccurrences")
+    v = d.get("NumberOfOccurrences")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.number_of_occurrences = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_RecurrenceRange)
+        _rest(o, d, _W_RecurrenceRange, c)
     o._odata_changed = _CLEAN
     o.__class__ = RecurrenceRange
     return o
@@ -1397,34 +1438,33 @@ _W_Attendee: frozenset[str] = frozenset(
 
 def _Attendee(d: dict[str, Any]) -> Attendee:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.Attendee":
         r = REGISTRY.derived(d, t, Attendee)
         if r is not None:
             return r
-    o = _new(_R_Attendee)
+    o = _R_Attendee()
     c = 0
-    v = g("EmailAddress")
+    v = d.get("EmailAddress")
     if v is not None:
         c += 1
         v = _EmailAddress(v)
     o.email_address = v
-    v = g("Status")
+    v = d.get("Status")
     if v is not None:
         c += 1
         v = _ResponseStatus(v)
     o.status = v
-    v = g("Type")
+    v = d.get("Type")
     if v is not None:
         c += 1
         v = _map_AttendeeType.get(v) or AttendeeType(v)
     o.type = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Attendee)
+        _rest(o, d, _W_Attendee, c)
     o._odata_changed = _CLEAN
     o.__class__ = Attendee
     return o
@@ -1445,49 +1485,52 @@ _W_Attachment: frozenset[str] = frozenset(
 
 def _Attachment(d: dict[str, Any]) -> Attachment:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.Attachment":
         r = REGISTRY.derived(d, t, Attachment)
         if r is not None:
             return r
-    o = _new(_R_Attachment)
+    o = _R_Attachment()
     c = 0
-    v = g("Id")
+    v = d.get("Id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("LastModifiedDateTime")
+    v = d.get("LastModifiedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    v = g("Name")
+    v = d.get("Name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("ContentType")
+    v = d.get("ContentType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.content_type = v
-    v = g("Size")
+    v = d.get("Size")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
-    v = g("IsInline")
+    v = d.get("IsInline")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_inline = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Attachment)
+        _rest(o, d, _W_Attachment, c)
     o._odata_changed = _CLEAN
     o.__class__ = Attachment
     return o
@@ -1511,64 +1554,69 @@ _W_FileAttachment: frozenset[str] = frozenset(
 
 def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.FileAttachment":
         r = REGISTRY.derived(d, t, FileAttachment)
         if r is not None:
             return r
-    o = _new(_R_FileAttachment)
+    o = _R_FileAttachment()
     c = 0
-    v = g("Id")
+    v = d.get("Id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("LastModifiedDateTime")
+    v = d.get("LastModifiedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    v = g("Name")
+    v = d.get("Name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("ContentType")
+    v = d.get("ContentType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.content_type = v
-    v = g("Size")
+    v = d.get("Size")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
-    v = g("IsInline")
+    v = d.get("IsInline")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_inline = v
-    v = g("ContentId")
+    v = d.get("ContentId")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.content_id = v
-    v = g("ContentLocation")
+    v = d.get("ContentLocation")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.content_location = v
-    v = g("ContentBytes")
+    v = d.get("ContentBytes")
     if v is not None:
         c += 1
         v = _edm_Binary(v)
     o.content_bytes = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_FileAttachment)
+        _rest(o, d, _W_FileAttachment, c)
     o._odata_changed = _CLEAN
     o.__class__ = FileAttachment
     return o
@@ -1590,54 +1638,57 @@ _W_ItemAttachment: frozenset[str] = frozenset(
 
 def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.ItemAttachment":
         r = REGISTRY.derived(d, t, ItemAttachment)
         if r is not None:
             return r
-    o = _new(_R_ItemAttachment)
+    o = _R_ItemAttachment()
     c = 0
-    v = g("Id")
+    v = d.get("Id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("LastModifiedDateTime")
+    v = d.get("LastModifiedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    v = g("Name")
+    v = d.get("Name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("ContentType")
+    v = d.get("ContentType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.content_type = v
-    v = g("Size")
+    v = d.get("Size")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
-    v = g("IsInline")
+    v = d.get("IsInline")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_inline = v
-    v = g("Item")
+    v = d.get("Item")
     if v is not None:
         c += 1
         v = _Item(v)
     o.item = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ItemAttachment)
+        _rest(o, d, _W_ItemAttachment, c)
     o._odata_changed = _CLEAN
     o.__class__ = ItemAttachment
     return o
@@ -1658,49 +1709,52 @@ _W_ReferenceAttachment: frozenset[str] = frozenset(
 
 def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.ReferenceAttachment":
         r = REGISTRY.derived(d, t, ReferenceAttachment)
         if r is not None:
             return r
-    o = _new(_R_ReferenceAttachment)
+    o = _R_ReferenceAttachment()
     c = 0
-    v = g("Id")
+    v = d.get("Id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("LastModifiedDateTime")
+    v = d.get("LastModifiedDateTime")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    v = g("Name")
+    v = d.get("Name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("ContentType")
+    v = d.get("ContentType")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.content_type = v
-    v = g("Size")
+    v = d.get("Size")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
-    v = g("IsInline")
+    v = d.get("IsInline")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.is_inline = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_ReferenceAttachment)
+        _rest(o, d, _W_ReferenceAttachment, c)
     o._odata_changed = _CLEAN
     o.__class__ = ReferenceAttachment
     return o
@@ -1711,19 +1765,18 @@ _W_Reminder: frozenset[str] = frozenset(())
 
 
 def _Reminder(d: dict[str, Any]) -> Reminder:
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.Reminder":
         r = REGISTRY.derived(d, t, Reminder)
         if r is not None:
             return r
-    o = _new(_R_Reminder)
+    o = _R_Reminder()
     c = 0
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Reminder)
+        _rest(o, d, _W_Reminder, c)
     o._odata_changed = _CLEAN
     o.__class__ = Reminder
     return o

@@ -16,9 +16,9 @@ from ._registry import REGISTRY
 from .models import Note, Person, Priority
 
 _D = REGISTRY.decoders
-_new = object.__new__
 _CLEAN = _serde.CLEAN
 _NO_NULLS = _serde.NO_NULLS
+_NO_EXTRA = _serde.NO_EXTRA
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
 _rest = _serde.finish_structuring
@@ -43,49 +43,51 @@ _W_Note: frozenset[str] = frozenset(
 
 def _Note(d: dict[str, Any]) -> Note:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Notes.Note":
         r = REGISTRY.derived(d, t, Note)
         if r is not None:
             return r
-    o = _new(_R_Note)
+    o = _R_Note()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("title")
+    v = d.get("title")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.title = v
-    v = g("body")
+    v = d.get("body")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.body = v
-    v = g("priority")
+    v = d.get("priority")
     if v is not None:
         c += 1
         v = _map_Priority.get(v) or Priority(v)
     o.priority = v
-    v = g("createdAt")
+    v = d.get("createdAt")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.created_at = v
-    v = g("author")
+    v = d.get("author")
     if v is not None:
         c += 1
         v = _Person(v)
     o.author = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Note)
+        _rest(o, d, _W_Note, c)
     o._odata_changed = _CLEAN
     o.__class__ = Note
     return o
@@ -102,29 +104,30 @@ _W_Person: frozenset[str] = frozenset(
 
 def _Person(d: dict[str, Any]) -> Person:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Notes.Person":
         r = REGISTRY.derived(d, t, Person)
         if r is not None:
             return r
-    o = _new(_R_Person)
+    o = _R_Person()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Person)
+        _rest(o, d, _W_Person, c)
     o._odata_changed = _CLEAN
     o.__class__ = Person
     return o

@@ -15,9 +15,9 @@ from ._registry import REGISTRY
 from .models import Color, Importance, Level, Permissions, Settings
 
 _D = REGISTRY.decoders
-_new = object.__new__
 _CLEAN = _serde.CLEAN
 _NO_NULLS = _serde.NO_NULLS
+_NO_EXTRA = _serde.NO_EXTRA
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
 _rest = _serde.finish_structuring
@@ -41,46 +41,45 @@ _W_Settings: frozenset[str] = frozenset(
 
 def _Settings(d: dict[str, Any]) -> Settings:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Enums.Settings":
         r = REGISTRY.derived(d, t, Settings)
         if r is not None:
             return r
-    o = _new(_R_Settings)
+    o = _R_Settings()
     c = 0
-    v = g("color")
+    v = d.get("color")
     if v is not None:
         c += 1
         v = _map_Color.get(v) or Color(v)
     o.color = v
-    v = g("importance")
+    v = d.get("importance")
     if v is not None:
         c += 1
         v = _map_Importance.get(v) or Importance(v)
     o.importance = v
-    v = g("permissions")
+    v = d.get("permissions")
     if v is not None:
         c += 1
         v = _flags(Permissions, v)
     o.permissions = v
-    v = g("history")
+    v = d.get("history")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _flags(Permissions, x) for x in v])
     o.history = v
-    v = g("level")
+    v = d.get("level")
     if v is not None:
         c += 1
         v = _map_Level.get(v) or Level(v)
     o.level = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Settings)
+        _rest(o, d, _W_Settings, c)
     o._odata_changed = _CLEAN
     o.__class__ = Settings
     return o

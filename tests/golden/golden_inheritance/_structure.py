@@ -16,9 +16,9 @@ from ._registry import REGISTRY
 from .models import Circle, Document, Entity, Item, LabeledCircle, Photo, Shape
 
 _D = REGISTRY.decoders
-_new = object.__new__
 _CLEAN = _serde.CLEAN
 _NO_NULLS = _serde.NO_NULLS
+_NO_EXTRA = _serde.NO_EXTRA
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
 _rest = _serde.finish_structuring
@@ -35,24 +35,24 @@ _W_Entity: frozenset[str] = frozenset(("id",))
 
 def _Entity(d: dict[str, Any]) -> Entity:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Base.Entity":
         r = REGISTRY.derived(d, t, Entity)
         if r is not None:
             return r
-    o = _new(_R_Entity)
+    o = _R_Entity()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Entity)
+        _rest(o, d, _W_Entity, c)
     o._odata_changed = _CLEAN
     o.__class__ = Entity
     return o
@@ -71,30 +71,31 @@ _W_Item: frozenset[str] = frozenset(
 
 def _Item(d: dict[str, Any]) -> Item:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Media.Item":
         r = REGISTRY.derived(d, t, Item)
         if r is not None:
             return r
-    o = _new(_R_Item)
+    o = _R_Item()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("title")
+    v = d.get("title")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.title = v
-    v = g("shape")
+    v = d.get("shape")
     if v is not None:
         c += 1
         v = _Shape(v)
     o.shape = v
-    v = g("tags")
+    v = d.get("tags")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -102,10 +103,10 @@ def _Item(d: dict[str, Any]) -> Item:
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.tags = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Item)
+        _rest(o, d, _W_Item, c)
     o._odata_changed = _CLEAN
     o.__class__ = Item
     return o
@@ -117,24 +118,24 @@ _W_Shape: frozenset[str] = frozenset(("name",))
 
 def _Shape(d: dict[str, Any]) -> Shape:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Base.Shape":
         r = REGISTRY.derived(d, t, Shape)
         if r is not None:
             return r
-    o = _new(_R_Shape)
+    o = _R_Shape()
     c = 0
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Shape)
+        _rest(o, d, _W_Shape, c)
     o._odata_changed = _CLEAN
     o.__class__ = Shape
     return o
@@ -155,51 +156,52 @@ _W_Photo: frozenset[str] = frozenset(
 
 def _Photo(d: dict[str, Any]) -> Photo:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Media.Photo":
         r = REGISTRY.derived(d, t, Photo)
         if r is not None:
             return r
-    o = _new(_R_Photo)
+    o = _R_Photo()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("title")
+    v = d.get("title")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.title = v
-    v = g("shape")
+    v = d.get("shape")
     if v is not None:
         c += 1
         v = _Shape(v)
     o.shape = v
-    v = g("tags")
+    v = d.get("tags")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.tags = v
-    v = g("width")
+    v = d.get("width")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.width = v
-    v = g("takenAt")
+    v = d.get("takenAt")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.taken_at = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Photo)
+        _rest(o, d, _W_Photo, c)
     o._odata_changed = _CLEAN
     o.__class__ = Photo
     return o
@@ -220,42 +222,43 @@ _W_Document: frozenset[str] = frozenset(
 
 def _Document(d: dict[str, Any]) -> Document:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Media.Document":
         r = REGISTRY.derived(d, t, Document)
         if r is not None:
             return r
-    o = _new(_R_Document)
+    o = _R_Document()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("title")
+    v = d.get("title")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.title = v
-    v = g("shape")
+    v = d.get("shape")
     if v is not None:
         c += 1
         v = _Shape(v)
     o.shape = v
-    v = g("tags")
+    v = d.get("tags")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
     o.tags = v
-    v = g("pages")
+    v = d.get("pages")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.pages = v
-    v = g("outline")
+    v = d.get("outline")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -263,10 +266,10 @@ def _Document(d: dict[str, Any]) -> Document:
         v = _L([None if x is None else _Shape(x) for x in v])
     o.outline = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Document)
+        _rest(o, d, _W_Document, c)
     o._odata_changed = _CLEAN
     o.__class__ = Document
     return o
@@ -283,29 +286,30 @@ _W_Circle: frozenset[str] = frozenset(
 
 def _Circle(d: dict[str, Any]) -> Circle:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Base.Circle":
         r = REGISTRY.derived(d, t, Circle)
         if r is not None:
             return r
-    o = _new(_R_Circle)
+    o = _R_Circle()
     c = 0
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("radius")
+    v = d.get("radius")
     if v is not None:
         c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+        if v.__class__ is not float and v.__class__ is not int:
+            v = _edm_Double(v)
     o.radius = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Circle)
+        _rest(o, d, _W_Circle, c)
     o._odata_changed = _CLEAN
     o.__class__ = Circle
     return o
@@ -323,34 +327,36 @@ _W_LabeledCircle: frozenset[str] = frozenset(
 
 def _LabeledCircle(d: dict[str, Any]) -> LabeledCircle:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Media.LabeledCircle":
         r = REGISTRY.derived(d, t, LabeledCircle)
         if r is not None:
             return r
-    o = _new(_R_LabeledCircle)
+    o = _R_LabeledCircle()
     c = 0
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("radius")
+    v = d.get("radius")
     if v is not None:
         c += 1
-        v = v if v.__class__ is float or v.__class__ is int else _edm_Double(v)
+        if v.__class__ is not float and v.__class__ is not int:
+            v = _edm_Double(v)
     o.radius = v
-    v = g("label")
+    v = d.get("label")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.label = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_LabeledCircle)
+        _rest(o, d, _W_LabeledCircle, c)
     o._odata_changed = _CLEAN
     o.__class__ = LabeledCircle
     return o

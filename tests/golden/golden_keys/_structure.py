@@ -16,9 +16,9 @@ from ._registry import REGISTRY
 from .models import Address, Customer, Order, OrderLine, Product
 
 _D = REGISTRY.decoders
-_new = object.__new__
 _CLEAN = _serde.CLEAN
 _NO_NULLS = _serde.NO_NULLS
+_NO_EXTRA = _serde.NO_EXTRA
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
 _rest = _serde.finish_structuring
@@ -43,32 +43,32 @@ _W_Customer: frozenset[str] = frozenset(
 
 def _Customer(d: dict[str, Any]) -> Customer:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Keys.Customer":
         r = REGISTRY.derived(d, t, Customer)
         if r is not None:
             return r
-    o = _new(_R_Customer)
+    o = _R_Customer()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -9223372036854775808 <= v <= 9223372036854775807 else _edm_Int64(v)
     o.id = v
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
-    v = g("orders")
+    v = d.get("orders")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
         v = _L([None if x is None else _Order(x) for x in v])
     o.orders = v
-    v = g("addresses")
+    v = d.get("addresses")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -76,10 +76,10 @@ def _Customer(d: dict[str, Any]) -> Customer:
         v = _L([None if x is None else _Address(x) for x in v])
     o.addresses = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Customer)
+        _rest(o, d, _W_Customer, c)
     o._odata_changed = _CLEAN
     o.__class__ = Customer
     return o
@@ -99,35 +99,34 @@ _W_Order: frozenset[str] = frozenset(
 
 def _Order(d: dict[str, Any]) -> Order:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Keys.Order":
         r = REGISTRY.derived(d, t, Order)
         if r is not None:
             return r
-    o = _new(_R_Order)
+    o = _R_Order()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
         v = _edm_Guid(v)
     o.id = v
-    v = g("customerId")
+    v = d.get("customerId")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -9223372036854775808 <= v <= 9223372036854775807 else _edm_Int64(v)
     o.customer_id = v
-    v = g("total")
+    v = d.get("total")
     if v is not None:
         c += 1
         v = _edm_Decimal(v)
     o.total = v
-    v = g("customer")
+    v = d.get("customer")
     if v is not None:
         c += 1
         v = _Customer(v)
     o.customer = v
-    v = g("lines")
+    v = d.get("lines")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -135,10 +134,10 @@ def _Order(d: dict[str, Any]) -> Order:
         v = _L([None if x is None else _OrderLine(x) for x in v])
     o.lines = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Order)
+        _rest(o, d, _W_Order, c)
     o._odata_changed = _CLEAN
     o.__class__ = Order
     return o
@@ -155,29 +154,30 @@ _W_Product: frozenset[str] = frozenset(
 
 def _Product(d: dict[str, Any]) -> Product:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Keys.Product":
         r = REGISTRY.derived(d, t, Product)
         if r is not None:
             return r
-    o = _new(_R_Product)
+    o = _R_Product()
     c = 0
-    v = g("sku")
+    v = d.get("sku")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.sku = v
-    v = g("name")
+    v = d.get("name")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.name = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Product)
+        _rest(o, d, _W_Product, c)
     o._odata_changed = _CLEAN
     o.__class__ = Product
     return o
@@ -194,29 +194,29 @@ _W_Address: frozenset[str] = frozenset(
 
 def _Address(d: dict[str, Any]) -> Address:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Keys.Address":
         r = REGISTRY.derived(d, t, Address)
         if r is not None:
             return r
-    o = _new(_R_Address)
+    o = _R_Address()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.id = v
-    v = g("city")
+    v = d.get("city")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.city = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Address)
+        _rest(o, d, _W_Address, c)
     o._odata_changed = _CLEAN
     o.__class__ = Address
     return o
@@ -235,39 +235,38 @@ _W_OrderLine: frozenset[str] = frozenset(
 
 def _OrderLine(d: dict[str, Any]) -> OrderLine:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Keys.OrderLine":
         r = REGISTRY.derived(d, t, OrderLine)
         if r is not None:
             return r
-    o = _new(_R_OrderLine)
+    o = _R_OrderLine()
     c = 0
-    v = g("orderId")
+    v = d.get("orderId")
     if v is not None:
         c += 1
         v = _edm_Guid(v)
     o.order_id = v
-    v = g("lineNumber")
+    v = d.get("lineNumber")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.line_number = v
-    v = g("quantity")
+    v = d.get("quantity")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.quantity = v
-    v = g("product")
+    v = d.get("product")
     if v is not None:
         c += 1
         v = _Product(v)
     o.product = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_OrderLine)
+        _rest(o, d, _W_OrderLine, c)
     o._odata_changed = _CLEAN
     o.__class__ = OrderLine
     return o

@@ -16,9 +16,9 @@ from ._registry import REGISTRY
 from .models import List, Thing
 
 _D = REGISTRY.decoders
-_new = object.__new__
 _CLEAN = _serde.CLEAN
 _NO_NULLS = _serde.NO_NULLS
+_NO_EXTRA = _serde.NO_EXTRA
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
 _rest = _serde.finish_structuring
@@ -47,64 +47,68 @@ _W_Thing: frozenset[str] = frozenset(
 
 def _Thing(d: dict[str, Any]) -> Thing:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Names.Thing":
         r = REGISTRY.derived(d, t, Thing)
         if r is not None:
             return r
-    o = _new(_R_Thing)
+    o = _R_Thing()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("class")
+    v = d.get("class")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.class_ = v
-    v = g("from")
+    v = d.get("from")
     if v is not None:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.from_ = v
-    v = g("import")
+    v = d.get("import")
     if v is not None:
         c += 1
-        v = v if v is True or v is False else _edm_Boolean(v)
+        if v is not True and v is not False:
+            v = _edm_Boolean(v)
     o.import_ = v
-    v = g("type")
+    v = d.get("type")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.type = v
-    v = g("additional_data")
+    v = d.get("additional_data")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.additional_data_ = v
-    v = g("fooBar")
+    v = d.get("fooBar")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.foo_bar = v
-    v = g("foo_bar")
+    v = d.get("foo_bar")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.foo_bar_2 = v
-    v = g("list")
+    v = d.get("list")
     if v is not None:
         c += 1
         v = _List(v)
     o.list = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Thing)
+        _rest(o, d, _W_Thing, c)
     o._odata_changed = _CLEAN
     o.__class__ = Thing
     return o
@@ -122,25 +126,26 @@ _W_List: frozenset[str] = frozenset(
 
 def _List(d: dict[str, Any]) -> List:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Names.List":
         r = REGISTRY.derived(d, t, List)
         if r is not None:
             return r
-    o = _new(_R_List)
+    o = _R_List()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("self")
+    v = d.get("self")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.self_ = v
-    v = g("items")
+    v = d.get("items")
     if v is not None:
         c += 1
         if v.__class__ is not list:
@@ -148,10 +153,10 @@ def _List(d: dict[str, Any]) -> List:
         v = _L([None if x is None else _Thing(x) for x in v])
     o.items = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_List)
+        _rest(o, d, _W_List, c)
     o._odata_changed = _CLEAN
     o.__class__ = List
     return o

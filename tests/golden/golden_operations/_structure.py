@@ -16,9 +16,9 @@ from ._registry import REGISTRY
 from .models import Document, Stats
 
 _D = REGISTRY.decoders
-_new = object.__new__
 _CLEAN = _serde.CLEAN
 _NO_NULLS = _serde.NO_NULLS
+_NO_EXTRA = _serde.NO_EXTRA
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
 _rest = _serde.finish_structuring
@@ -38,29 +38,30 @@ _W_Document: frozenset[str] = frozenset(
 
 def _Document(d: dict[str, Any]) -> Document:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Ops.Document":
         r = REGISTRY.derived(d, t, Document)
         if r is not None:
             return r
-    o = _new(_R_Document)
+    o = _R_Document()
     c = 0
-    v = g("id")
+    v = d.get("id")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.id = v
-    v = g("title")
+    v = d.get("title")
     if v is not None:
         c += 1
-        v = v if v.__class__ is str else _edm_String(v)
+        if v.__class__ is not str:
+            v = _edm_String(v)
     o.title = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Document)
+        _rest(o, d, _W_Document, c)
     o._odata_changed = _CLEAN
     o.__class__ = Document
     return o
@@ -72,24 +73,23 @@ _W_Stats: frozenset[str] = frozenset(("count",))
 
 def _Stats(d: dict[str, Any]) -> Stats:
     v: Any  # never narrowed: each property's value passes through it
-    g = d.get
-    t = g("@odata.type")
+    t = d.get("@odata.type")
     if t is not None and t != "#Test.Ops.Stats":
         r = REGISTRY.derived(d, t, Stats)
         if r is not None:
             return r
-    o = _new(_R_Stats)
+    o = _R_Stats()
     c = 0
-    v = g("count")
+    v = d.get("count")
     if v is not None:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.count = v
     if c == len(d):
-        o.additional_data = {}
+        o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
-        _rest(o, d, _W_Stats)
+        _rest(o, d, _W_Stats, c)
     o._odata_changed = _CLEAN
     o.__class__ = Stats
     return o

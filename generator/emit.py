@@ -477,9 +477,12 @@ class Emitter:
             return e.py_name
 
         rows = []
+        bases = {t.base for t in self.model.structured if t.base}
         for c in classes:
             lines = [line for f in c.fields for line in field_lines(f, function_of, enum_class)]
-            rows.append({"py_name": c.py_name, "qualified": c.qualified, "fields": c.fields, "lines": lines})
+            # A type nothing derives from is what it is, whatever `@odata.type` says.
+            rows.append({"py_name": c.py_name, "qualified": c.qualified, "lines": lines,
+                         "derived": c.qualified in bases})
         return self.env.get_template("_structure.py.jinja").render(
             models=models_mod,
             package=self.options.package,

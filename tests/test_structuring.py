@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from odatakit.serde import ODataObject, paused_gc
+from odatakit.serde import Converter, ODataObject, paused_gc
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csdl"
 
@@ -216,6 +216,24 @@ def test_a_small_pause_or_frozen_objects_leave_the_generations_alone() -> None:
         assert gc.get_freeze_count() > frozen // 2 > 0 and len(page) == 50_000
     finally:
         gc.unfreeze()
+
+
+def test_a_page_sized_pause_also_leaves_no_young_collection_due() -> None:
+    gc.collect()
+    threshold0 = gc.get_threshold()[0]
+    with paused_gc():
+        page = [[] for _ in range(threshold0 * 3)]  # a 50-event Graph page makes about 2,000
+    assert gc.get_count()[0] < threshold0 and gc.is_tracked(page[0])
+
+
+def test_odata_type_on_a_type_nothing_derives_from_changes_nothing(pkg: ModuleType) -> None:
+    conv = Converter(pkg._registry.REGISTRY)  # not the client's: another test adds a hook for Point
+    for odata_type in ("#q.Shape", "#q.Point", "#Unknown.Type"):
+        payload = {"@odata.type": odata_type, "x": 1.5}
+        fast = conv.structure(payload, pkg.Point)
+        _same(fast, conv.cattrs.structure(payload, pkg.Point), conv)
+        assert type(fast) is pkg.Point and fast.x == 1.5
+        assert fast.additional_data == {"@odata.type": odata_type}
 
 
 def test_structure_many_gives_typed_items_in_order(pkg: ModuleType) -> None:

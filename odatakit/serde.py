@@ -20,11 +20,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar, dataclass_transform
 
 import attrs
-import cattrs
 
 from . import edm
 from .capabilities import Capabilities
 from .expr import BoolExpr, isof_type, path_expr
+
+if TYPE_CHECKING:
+    from ._hooks import Hooks
 
 __all__ = [
     "ComplexBase",
@@ -675,39 +677,6 @@ class _Decoders(dict[str, Callable[[dict[str, Any]], Any]]):
         return self[qualified]
 
 
-class _Hooks(cattrs.Converter):
-    """A cattrs converter that notes when users register structure hooks of their own."""
-
-    #: Set by the first user hook: from then on the emitted fast path is bypassed, so user
-    #: hooks apply to nested values as well.
-    customised = False
-
-    def register_structure_hook(self, cl: Any, func: Any = None) -> Any:
-        self.customised = True
-        if isinstance(cl, type) and issubclass(cl, ODataObject):
-            # cattrs would resolve the class's annotations, which name the query-expression
-            # types imported for type checkers only; a predicate hook needs no annotations.
-            def register(hook: Any) -> Any:
-                self.register_structure_hook_func(lambda t: t is cl, hook)
-                return hook
-
-            if func is None:
-                return register
-            register(func)
-            return None
-        if func is None:
-            return super().register_structure_hook(cl)
-        return super().register_structure_hook(cl, func)
-
-    def register_structure_hook_func(self, *args: Any, **kwargs: Any) -> Any:
-        self.customised = True
-        return super().register_structure_hook_func(*args, **kwargs)
-
-    def register_structure_hook_factory(self, *args: Any, **kwargs: Any) -> Any:
-        self.customised = True
-        return super().register_structure_hook_factory(*args, **kwargs)
-
-
 # Errors that send a value from the emitted fast path to the general one, which either
 # structures it (a value the inline tests were too strict for) or raises with the property path.
 _FALLBACK = (TypeError, ValueError, AttributeError, KeyError, IndexError)
@@ -726,22 +695,39 @@ class Converter:
     def __init__(self, registry: Registry, *, ieee754_compatible: bool = False) -> None:
         self.registry = registry
         self.ieee754_compatible = ieee754_compatible
-        self.cattrs = _Hooks()
+        self._hooks: Hooks | None = None
         self._decoders: dict[type, _DecodePlan] = {}
         self._encoders: dict[type, list[tuple[Any, str, Callable[[Any], Any]]]] = {}
-        c = self.cattrs
-        c.register_structure_hook_func(_is_odata_object, self._structure_object)
-        c.register_unstructure_hook_func(_is_odata_object, self._unstructure_object)
-        c.register_structure_hook_func(_is_enum, self._structure_enum)
-        c.register_unstructure_hook_func(_is_enum, self._unstructure_enum)
-        c.customised = False
         # An empty table still fills itself on first use; None: the package has no emitted functions.
         self._fast = registry.decoders if isinstance(registry.decoders, _Decoders) else None
+
+    @property
+    def cattrs(self) -> Hooks:
+        """The cattrs converter of the general path, where users register hooks of their own.
+
+        Made on first use: the emitted functions structure everything else, and importing
+        cattrs costs more than the rest of reading a first page.
+        """
+        hooks = self._hooks
+        if hooks is None:
+            from ._hooks import Hooks
+
+            hooks = self._hooks = Hooks()
+            hooks.register_structure_hook_func(_is_odata_object, self._structure_object)
+            hooks.register_unstructure_hook_func(_is_odata_object, self._unstructure_object)
+            hooks.register_structure_hook_func(_is_enum, self._structure_enum)
+            hooks.register_unstructure_hook_func(_is_enum, self._unstructure_enum)
+            hooks.customised = False
+        return hooks
+
+    def _customised(self) -> bool:
+        """Whether a user hook is registered (the emitted fast path is then bypassed)."""
+        return self._hooks is not None and self._hooks.customised
 
     # -- public ------------------------------------------------------------------------------
     def structure(self, data: Any, cls: type[_O]) -> _O:
         """Turn a JSON object into an instance of `cls` (or of a derived class per `@odata.type`)."""
-        if self._fast is not None and data.__class__ is dict and not self.cattrs.customised:
+        if self._fast is not None and data.__class__ is dict and (self._hooks is None or not self._hooks.customised):
             try:
                 fast: _O = self._fast[cls.__odata_type__](data)
                 return fast
@@ -755,7 +741,7 @@ class Converter:
         structure = self.structure
         with paused_gc():
             fast = None
-            if self._fast is not None and not self.cattrs.customised:
+            if self._fast is not None and not self._customised():
                 # `structure`'s checks and lookup done once for the page, not per item.
                 with contextlib.suppress(KeyError):  # a class without an emitted function
                     fast = self._fast[cls.__odata_type__]

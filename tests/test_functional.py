@@ -274,21 +274,21 @@ def test_generated_package_import_leaves_out_lxml_and_jinja2(generated_packages:
 
 
 def test_reading_payloads_leaves_out_the_http_stack(generated_packages: Any) -> None:
-    """aiohttp, yarl and asyncio load with the first request or batch, not with the client."""
+    """aiohttp, yarl and asyncio load with the first request or batch, cattrs with the general path."""
     pkg = generated_packages(FIXTURES / "keys.xml", "fx_keys")
     folder = str(sys.modules[pkg.__name__].__path__[0]).rsplit("/", 1)[0]
-    stack = "('aiohttp', 'yarl', 'asyncio')"
+    stack = "('aiohttp', 'yarl', 'asyncio', 'cattrs')"
     code = (
         "import sys; import odatakit; from fx_keys import Customer, ShopClient; "
         "client = ShopClient('https://x', lambda: 'token'); "
         "c = client.converter.structure({'id': 1}, Customer); "
         "url = client.customers.filter(Customer.id == 1).url; "
         f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({stack}))); "
-        "odatakit.Batch; "
+        "odatakit.Batch; client.converter.cattrs; "
         f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({stack})))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True, text=True, check=True)
-    assert out.stdout.split("\n")[:2] == ["[]", "['asyncio']"]
+    assert out.stdout.split("\n")[:2] == ["[]", "['asyncio', 'cattrs']"]
 
 
 def test_package_import_is_lazy(generated_packages: Any) -> None:

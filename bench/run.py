@@ -130,14 +130,23 @@ def cold_rows(work: Path) -> list[Row]:
     page.write_bytes(page_bytes(50))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
-    def sample(code: str) -> float:
-        return median_seconds(lambda: subprocess.run([sys.executable, "-c", code, str(work / "whole"), str(page)],
-                                                     cwd=work, check=True, env=env, stdout=subprocess.DEVNULL), 7)
+    def run(code: str) -> float:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code, str(work / "whole"), str(page)],
+                       cwd=work, check=True, env=env, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - start
 
-    sample(COLD_HTTP_CODE)  # a first round to fill the OS file cache, not counted
-    cold, cold_http = sample(COLD_CODE), sample(COLD_HTTP_CODE)
-    imported, base = sample(IMPORT_CODE), sample(BASE_CODE)
-    rows = [("cold start: fresh process, import the whole-Graph client, first typed 50-event page (median of 7)",
+    def samples(*codes: str, runs: int = 11) -> list[float]:
+        # Interleaved, so that a slow spell of the machine weighs on every figure alike.
+        times: list[list[float]] = [[] for _ in codes]
+        for _ in range(runs):
+            for i, code in enumerate(codes):
+                times[i].append(run(code))
+        return [statistics.median(t) for t in times]
+
+    samples(COLD_HTTP_CODE, runs=2)  # fill the OS file cache, not counted
+    cold, cold_http, imported, base = samples(COLD_CODE, COLD_HTTP_CODE, IMPORT_CODE, BASE_CODE)
+    rows = [("cold start: fresh process, import the whole-Graph client, first typed 50-event page (median of 11)",
              f"{cold * 1000:.0f} ms", "aiohttp, yarl and asyncio load with the first request, not before"),
             ("cold start as above, with aiohttp, yarl and asyncio imported as a first request would",
              f"{cold_http * 1000:.0f} ms", ""),

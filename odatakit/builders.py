@@ -542,8 +542,8 @@ class CollectionRequest(RequestBase, Generic[T]):
         converter = self._client.converter
         item_type = self._type
 
-        def decode(value: Any) -> T:
-            result: T = converter.structure(value, item_type)
+        def decode(values: list[Any]) -> list[T]:
+            result: list[T] = converter.structure_many(values, item_type)
             return result
 
         return iterate_pages(

@@ -115,9 +115,12 @@ class Delta(Generic[T]):
         item_type = query._type
         key_names = tuple(w for w, _ in getattr(type(query), "KEY", ()))
 
-        def decode(entry: Any) -> Any:
+        def decode_one(entry: Any) -> Any:
             removed = _removed(entry, key_names) if isinstance(entry, Mapping) else None
             return removed if removed is not None else converter.structure(entry, item_type)
+
+        def decode(entries: list[Any]) -> list[Any]:
+            return [decode_one(entry) for entry in entries]
 
         async for page in iterate_pages(client, url, headers, decode):
             if self.tracked is None:

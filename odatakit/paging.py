@@ -42,12 +42,15 @@ async def iterate_pages(
     client: Client,
     url: str,
     headers: Mapping[str, str] | None,
-    decode: Callable[[Any], T],
+    decode: Callable[[list[Any]], list[T]],
     *,
     max_items: int | None = None,
     max_pages: int | None = None,
 ) -> AsyncIterator[Page[T]]:
-    """Yield the pages of `url`, following nextLinks, stopping after `max_items` items or `max_pages` pages."""
+    """Yield the pages of `url`, following nextLinks, stopping after `max_items` items or `max_pages` pages.
+
+    `decode` turns a page's `value` array into its items, with the collector paused (see `paused_gc`).
+    """
     if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0):
         raise TypeError(f"max_items={max_items!r}: expected an int >= 0")
     if max_pages is not None and (isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1):
@@ -74,7 +77,7 @@ async def iterate_pages(
         count = body.get("@odata.count")
         annotations = {k: v for k, v in body.items() if k.startswith("@") and k not in _LINKS}
         with paused_gc():
-            items = [decode(v) for v in values]
+            items = decode(values)
         page = Page(
             items,
             count if isinstance(count, int) and not isinstance(count, bool) else _int_or_none(count),

@@ -535,7 +535,10 @@ class CollectionRequest(RequestBase, Generic[T]):
     # -- running ---------------------------------------------------------------------------------
     async def get(self, *, max_items: int | None = None) -> list[T]:
         """Read every item (at most `max_items`), following `@odata.nextLink`."""
-        return [item async for item in self.iter(max_items=max_items)]
+        items: list[T] = []
+        async for page in self.pages(max_items=max_items):
+            items += page.items  # a page at a time: no async-generator step per item
+        return items
 
     def pages(self, *, max_items: int | None = None, max_pages: int | None = None) -> AsyncIterator[Page[T]]:
         """The responses one by one, with `@odata.count`, links and annotations: `async for page in q.pages()`."""

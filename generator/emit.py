@@ -122,6 +122,8 @@ class _Plan:
                 self.module_of[t.qualified] = models_mod
                 self.request_module_of[t.qualified] = requests_mod
         self.ops_by_binding = _group_operations(model.operations)
+        #: Qualified names of the types some other type derives from.
+        self.bases = {t.base for t in model.structured if t.base}
         self.qualified_by_py = {t.py_name: t.qualified for t in ordered}
 
     # -- types -------------------------------------------------------------------------------
@@ -477,7 +479,7 @@ class Emitter:
             return e.py_name
 
         rows = []
-        bases = {t.base for t in self.model.structured if t.base}
+        bases = self.plan.bases
         for c in classes:
             lines = [line for f in c.fields for line in field_lines(f, function_of, enum_class)]
             # A type nothing derives from is what it is, whatever `@odata.type` says.

@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import textwrap
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from .model import (
     Parameter,
     Property,
     StructuredType,
+    TypeDefinition,
     TypeRef,
     description_of,
 )
@@ -129,11 +130,7 @@ class _Plan:
     # -- types -------------------------------------------------------------------------------
     def resolve(self, ref: TypeRef) -> tuple[str, str]:
         """(type name for the field table, Python annotation of one item)."""
-        name = ref.name
-        seen: set[str] = set()
-        while name in self.typedefs and name not in seen:
-            seen.add(name)
-            name = self.typedefs[name].underlying.name
+        name = _underlying(ref.name, self.typedefs)
         if name.startswith("Edm."):
             if name in ("Edm.EntityType", "Edm.ComplexType", "Edm.AnyPath", "Edm.PropertyPath"):
                 return "Edm.Untyped", "Any"
@@ -217,6 +214,15 @@ def _tokens(annotation: str) -> list[str]:
     return annotation.replace("[", " ").replace("]", " ").replace("|", " ").replace(",", " ").split()
 
 
+def _underlying(name: str, typedefs: Mapping[str, TypeDefinition]) -> str:
+    """The type a (chain of) type definition(s) stands for; the name itself for any other type."""
+    seen: set[str] = set()
+    while name in typedefs and name not in seen:
+        seen.add(name)
+        name = typedefs[name].underlying.name
+    return name
+
+
 def _locality_order(model: Model) -> list[EnumType | StructuredType]:
     """Every type once, base types before derived ones, and each type near the types it needs.
 
@@ -228,20 +234,16 @@ def _locality_order(model: Model) -> list[EnumType | StructuredType]:
     sets and singletons, then navigation targets breadth first, then derived types, then
     whatever nothing reaches, in declaration order.
     """
-    structured = {t.qualified: t for t in model.structured}
-    enums = {e.qualified: e for e in model.enums}
-    typedefs = {d.qualified: d.underlying.name for d in model.type_definitions}
+    structured = model.structured_by_name()
+    enums = model.enums_by_name()
+    typedefs = model.type_definitions_by_name()
     derived: dict[str, list[str]] = {}
     for t in model.structured:
         if t.base:
             derived.setdefault(t.base, []).append(t.qualified)
 
     def underlying(name: str) -> str:
-        seen: set[str] = set()
-        while name in typedefs and name not in seen:
-            seen.add(name)
-            name = typedefs[name]
-        return name
+        return _underlying(name, typedefs)
 
     out: list[EnumType | StructuredType] = []
     placed: set[str] = set()
@@ -563,13 +565,14 @@ class Emitter:
             | ({"ODataEnum"} if any(not e.is_flags for e in enums) else set())
             | ({"model"} if classes else set())
         )
+        has_fields = any(r["fields"] for r in class_rows)
         return self.env.get_template("models.py.jinja").render(
             enums=enums,
             classes=class_rows,
             stdlib=stdlib,
             needs_any="Any" in used,
-            expr_names=sorted(expr_names | ({"Prop"} if any(r["fields"] for r in class_rows) else set())),
-            has_fields=any(r["fields"] for r in class_rows),
+            expr_names=sorted(expr_names | ({"Prop"} if has_fields else set())),
+            has_fields=has_fields,
             runtime_bases=runtime_bases,
             runtime_imports=sorted((m, sorted(n)) for m, n in runtime_imports.items()),
             checking_imports=sorted((m, sorted(n)) for m, n in checking_imports.items()),

@@ -17,15 +17,9 @@ import attrs
 
 from odatakit import edm
 
-# Inline tests: the expression keeps `x` when the test passes, else calls the Edm decoder.
-_INLINE: dict[str, str] = {
-    "Edm.String": "{x} if {x}.__class__ is str else {dec}({x})",
-    "Edm.Boolean": "{x} if {x} is True or {x} is False else {dec}({x})",
-    "Edm.Double": "{x} if {x}.__class__ is float or {x}.__class__ is int else {dec}({x})",
-    "Edm.Single": "{x} if {x}.__class__ is float or {x}.__class__ is int else {dec}({x})",
-}
-# The same tests turned around, for a property's own value: a statement `if <refused>: v = dec(v)`
-# stores nothing when the value passes (no `v = v`).
+# Values these Edm types' decoders would refuse or convert, by a class test done inline; a value
+# that passes is kept as it is. Items use `dec(x) if <refused> else x`; a property's own value
+# the statement `if <refused>: v = dec(v)`, which stores nothing when the value passes.
 _REFUSED: dict[str, str] = {
     "Edm.String": "{x}.__class__ is not str",
     "Edm.Boolean": "{x} is not True and {x} is not False",
@@ -77,9 +71,9 @@ def item_expression(
         if field.type_name in _AS_IS:
             return x
         dec = edm_decoder_name(field.type_name)
-        inline = _INLINE.get(field.type_name)
-        if inline is not None:
-            return inline.format(x=x, dec=dec)  # each Edm decoder gives None for None
+        refused = _REFUSED.get(field.type_name)
+        if refused is not None:  # each Edm decoder gives None for None
+            return f"{dec}({x}) if {refused.format(x=x)} else {x}"
         bounds = edm.INT_RANGES.get(field.type_name)
         if bounds is not None:
             low, high = bounds

@@ -353,7 +353,7 @@ def _Events(d: dict[str, Any]) -> Events:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.categories = v
     v = d.get("location_displayName")
     if v is not None:
@@ -390,7 +390,7 @@ def _Events(d: dict[str, Any]) -> Events:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.recurrence_pattern_days_of_week = v
     v = d.get("recurrence_pattern_dayOfMonth")
     if v is not None:

@@ -315,7 +315,7 @@ def _Group(d: dict[str, Any]) -> Group:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.group_types = v
     v = d.get("hasMembersWithLicenseErrors")
     if v is not None:
@@ -340,7 +340,7 @@ def _Group(d: dict[str, Any]) -> Group:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.info_catalogs = v
     v = d.get("isArchived")
     if v is not None:
@@ -477,7 +477,7 @@ def _Group(d: dict[str, Any]) -> Group:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.proxy_addresses = v
     v = d.get("renewedDateTime")
     if v is not None:
@@ -489,14 +489,14 @@ def _Group(d: dict[str, Any]) -> Group:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.resource_behavior_options = v
     v = d.get("resourceProvisioningOptions")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.resource_provisioning_options = v
     v = d.get("securityEnabled")
     if v is not None:
@@ -1048,7 +1048,7 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.business_phones = v
     v = d.get("city")
     if v is not None:
@@ -1180,14 +1180,14 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.im_addresses = v
     v = d.get("interests")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.interests = v
     v = d.get("isManagementRestricted")
     if v is not None:
@@ -1324,7 +1324,7 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.other_mails = v
     v = d.get("passwordPolicies")
     if v is not None:
@@ -1342,7 +1342,7 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.past_projects = v
     v = d.get("postalCode")
     if v is not None:
@@ -1385,21 +1385,21 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.proxy_addresses = v
     v = d.get("responsibilities")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.responsibilities = v
     v = d.get("schools")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.schools = v
     v = d.get("securityIdentifier")
     if v is not None:
@@ -1435,7 +1435,7 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.skills = v
     v = d.get("state")
     if v is not None:
@@ -1649,7 +1649,7 @@ def _AuthorizationInfo(d: dict[str, Any]) -> AuthorizationInfo:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.certificate_user_ids = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -2336,7 +2336,7 @@ def _OutlookItem(d: dict[str, Any]) -> OutlookItem:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.categories = v
     v = d.get("changeKey")
     if v is not None:
@@ -2382,7 +2382,7 @@ def _Event(d: dict[str, Any]) -> Event:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.categories = v
     v = d.get("changeKey")
     if v is not None:
@@ -2429,7 +2429,7 @@ def _Event(d: dict[str, Any]) -> Event:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.cancelled_occurrences = v
     v = d.get("end")
     if v is not None:
@@ -3021,7 +3021,7 @@ def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.toll_free_numbers = v
     v = d.get("tollNumber")
     if v is not None:
@@ -3268,7 +3268,7 @@ def _Message(d: dict[str, Any]) -> Message:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.categories = v
     v = d.get("changeKey")
     if v is not None:
@@ -3735,7 +3735,7 @@ def _ExtensionProperty(d: dict[str, Any]) -> ExtensionProperty:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.target_objects = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -3852,7 +3852,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.business_phones = v
     v = d.get("city")
     if v is not None:
@@ -3984,14 +3984,14 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.im_addresses = v
     v = d.get("interests")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.interests = v
     v = d.get("isManagementRestricted")
     if v is not None:
@@ -4128,7 +4128,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.other_mails = v
     v = d.get("passwordPolicies")
     if v is not None:
@@ -4146,7 +4146,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.past_projects = v
     v = d.get("postalCode")
     if v is not None:
@@ -4189,21 +4189,21 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.proxy_addresses = v
     v = d.get("responsibilities")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.responsibilities = v
     v = d.get("schools")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.schools = v
     v = d.get("securityIdentifier")
     if v is not None:
@@ -4239,7 +4239,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.skills = v
     v = d.get("state")
     if v is not None:
@@ -5525,7 +5525,7 @@ def _UploadSession(d: dict[str, Any]) -> UploadSession:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.next_expected_ranges = v
     v = d.get("uploadUrl")
     if v is not None:

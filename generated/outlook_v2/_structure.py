@@ -265,7 +265,7 @@ def _Item(d: dict[str, Any]) -> Item:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.categories = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -311,7 +311,7 @@ def _Message(d: dict[str, Any]) -> Message:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.categories = v
     v = d.get("ReceivedDateTime")
     if v is not None:
@@ -672,7 +672,7 @@ def _Event(d: dict[str, Any]) -> Event:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.categories = v
     v = d.get("OriginalStartTimeZone")
     if v is not None:

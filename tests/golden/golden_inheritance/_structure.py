@@ -93,7 +93,7 @@ def _Item(d: dict[str, Any]) -> Item:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.tags = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -162,7 +162,7 @@ def _Photo(d: dict[str, Any]) -> Photo:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.tags = v
     v = d.get("width")
     if v is not None:
@@ -213,7 +213,7 @@ def _Document(d: dict[str, Any]) -> Document:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([x if x.__class__ is str else _edm_String(x) for x in v])
+        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.tags = v
     v = d.get("pages")
     if v is not None:

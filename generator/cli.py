@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -35,17 +35,18 @@ from .spectables import read_page
 class Progress:
     """Stage messages on stderr, shown only once the work has taken more than a second."""
 
-    def __init__(self, stream: TextIO, quiet: bool = False) -> None:
+    def __init__(self, stream: TextIO, quiet: bool = False, clock: Callable[[], float] = time.perf_counter) -> None:
         self.stream = stream
         self.quiet = quiet
-        self.start = time.perf_counter()
+        self.clock = clock
+        self.start = clock()
         self._pending: list[str] = []
 
     def step(self, message: str) -> None:
         """Note a stage; print it (and any held back) once a second has passed."""
         if self.quiet:
             return
-        elapsed = time.perf_counter() - self.start
+        elapsed = self.clock() - self.start
         line = f"[{elapsed:5.1f}s] {message}"
         if elapsed < 1.0:
             self._pending.append(line)
@@ -58,7 +59,7 @@ class Progress:
     @property
     def seconds(self) -> float:
         """Time since the start."""
-        return time.perf_counter() - self.start
+        return self.clock() - self.start
 
 
 def _read(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +20,18 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 FIXTURES = ROOT / "tests" / "fixtures" / "csdl"
 GENERATED = ROOT / "generated"
+
+
+PROGRESS_LINE = re.compile(r"\[ *\d+\.\ds\] ")
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run the generator's CLI: exit code, stdout and stderr without the stage lines a slow machine prints."""
+    from generator.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, "".join(line for line in err.splitlines(keepends=True) if not PROGRESS_LINE.match(line))
 
 
 def shared_file(*parts: str) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import io
 import socket
 import threading
 from collections.abc import Iterator
@@ -10,15 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from generator import cli
 
 from .conftest import FIXTURES
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from .conftest import run_cli as run
 
 
 def test_generate_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -127,3 +123,23 @@ def test_url_that_never_answers_times_out(tmp_path: Path, capsys: pytest.Capture
                            "--package", "api", "--out", str(tmp_path), "--timeout", "0.5")
     assert code == 2
     assert err == f"error: http://127.0.0.1:{port}/$metadata: no answer within 0.5 s\n"
+
+
+def test_progress_holds_stages_back_for_a_second_then_prints_them_all() -> None:
+    clock = iter([10.0, 10.2, 10.7, 11.5, 12.3])
+    stream = io.StringIO()
+    progress = cli.Progress(stream, clock=lambda: next(clock))
+    progress.step("reading")
+    progress.step("pruning")
+    assert stream.getvalue() == ""  # a quick run prints no stages
+    progress.step("naming")
+    progress.step("writing")
+    assert stream.getvalue().splitlines() == [
+        "[  0.2s] reading", "[  0.7s] pruning", "[  1.5s] naming", "[  2.3s] writing"]
+
+
+def test_progress_quiet_prints_nothing() -> None:
+    stream = io.StringIO()
+    progress = cli.Progress(stream, quiet=True, clock=iter([0.0, 100.0]).__next__)
+    progress.step("reading")
+    assert stream.getvalue() == ""

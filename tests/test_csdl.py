@@ -822,11 +822,8 @@ def count_by_tag(path: Path) -> Counter[str]:
 
 @needs_shared
 def test_graph_clean_metadata() -> None:
-    started = time.perf_counter()
     diagnostics = Diagnostics()
     model = load_metadata(str(GRAPH_CLEAN), diagnostics=diagnostics)
-    seconds = time.perf_counter() - started
-    assert seconds < 3, f"reading Graph took {seconds:.2f} s"
 
     counts = count_by_tag(GRAPH_CLEAN)
     entity = [t for t in model.structured if t.kind == "entity"]

@@ -6,20 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
-
 from .conftest import ROOT, SHARED
+from .conftest import run_cli as run
 
 SCHEMAS = ROOT / "schemas"
 SEEDS = SHARED / "seeds"
 OUTLOOK = ("--metadata", str(SCHEMAS / "outlook_v2.xml"))
 GRAPH = ("--metadata", str(SCHEMAS / "graph_v1.xml"))
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_bundled_spec_tables_are_fully_served(capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from generator.cli import main
 from generator.csdl import parse_metadata
 from generator.model import Model
 from generator.prune import EDM, PatternError, PruneResult, closure, explain, prune_document, summary_lines
 
 from .conftest import ROOT, shared_file
+from .conftest import run_cli as run
 
 # A small calendar service with every shape the closure cares about: base types, derived
 # entity and complex types, a derived type declaring a navigation, a navigation to an
@@ -125,12 +124,6 @@ def cal_file(tmp_path: Path) -> Path:
 
 def cal(*names: str) -> set[str]:
     return {f"Cal.{n}" for n in names}
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # ---------------------------------------------------------------- URL paths on the small service
@@ -417,9 +410,7 @@ def graph() -> tuple[Path, Model]:
 
 def test_graph_me_events(graph: tuple[Path, Model]) -> None:
     path, model = graph
-    start = time.perf_counter()
     result = closure(model, ["/me/events/**"])
-    assert time.perf_counter() - start < 2
     g = "microsoft.graph."
     kept = set(result.kept)
     assert {g + n for n in ("user", "event", "calendar", "attachment", "fileAttachment", "itemAttachment",
@@ -495,7 +486,6 @@ def test_graph_name_include_and_explain(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_graph_generate_me_events_imports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = shared_file(*GRAPH)
-    start = time.perf_counter()
     code, out, err = run(capsys, "generate", "--metadata", str(path), "--include", "/me/events/**",
                          "--package", "me_events", "--out", str(tmp_path), "--key-as-segment",
                          "--explain", "microsoft.graph.emailAddress")
@@ -519,4 +509,3 @@ def test_graph_generate_me_events_imports(tmp_path: Path, capsys: pytest.Capture
                           timeout=60, env={"PYTHONPATH": f"{tmp_path}:{ROOT}"})
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) > 100
-    assert time.perf_counter() - start < 10

@@ -40,7 +40,15 @@ from .model import (
     description_of,
 )
 from .naming import builder_names, pascal
-from .structuring import ClassCode, FieldCode, edm_decoder_name, edm_types_used, field_lines, structure_module
+from .structuring import (
+    ClassCode,
+    FieldCode,
+    edm_decoder_name,
+    edm_types_used,
+    field_lines,
+    inlinable,
+    structure_module,
+)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -480,13 +488,19 @@ class Emitter:
                 enums.add(e.py_name)
             return e.py_name
 
-        rows = []
         bases = self.plan.bases
+        # Small classes of this module that nothing derives from are built inline (see `inlinable`).
+        leaves = {c.qualified: c for c in classes if c.qualified not in bases and inlinable(c)}
+
+        rows = []
         for c in classes:
-            lines = [line for f in c.fields for line in field_lines(f, function_of, enum_class)]
+            lines = [line for f in c.fields for line in field_lines(f, function_of, enum_class, leaves.get)]
             # A type nothing derives from is what it is, whatever `@odata.type` says.
             rows.append({"py_name": c.py_name, "qualified": c.qualified, "lines": lines,
-                         "derived": c.qualified in bases})
+                         "derived": c.qualified in bases,
+                         "inlines": any(f.kind == "object" and not f.collection and f.type_name in leaves
+                                        for f in c.fields),
+                         "entity": self.plan.structured[c.qualified].kind == "entity"})
         return self.env.get_template("_structure.py.jinja").render(
             models=models_mod,
             package=self.options.package,

@@ -23,13 +23,13 @@ from .http import (
     RedirectMiddleware,
     RetryMiddleware,
     RetryPolicy,
+    SameOrigin,
     Timeouts,
     TokenCache,
     TokenCredential,
     TokenProvider,
     Transport,
     chain,
-    origin_of,
 )
 from .literals import quote_segment
 from .serde import Converter, Registry, paused_gc
@@ -100,7 +100,8 @@ class _Shared:
         session: aiohttp.ClientSession | None,
         connector: Callable[[], aiohttp.BaseConnector] | None,
     ) -> None:
-        self.origin = origin_of(base_url)
+        self.same_origin = SameOrigin(base_url)
+        self.origin = self.same_origin.origin
         self.tokens = tokens
         self.session = session
         self.own_session = session is None
@@ -168,7 +169,7 @@ class Client:
         links: list[Middleware] = [LoggingMiddleware(), *options.outer, RetryMiddleware(), RedirectMiddleware()]
         links.append(PreferMiddleware())
         if shared.tokens is not None:
-            links.append(AuthMiddleware(shared.tokens, shared.origin))
+            links.append(AuthMiddleware(shared.tokens, shared.same_origin))
         links.extend(options.inner)
         self._handler = chain(links, Transport(shared.ensure_session))
         # Entity sets and singletons, built once per client: requests are immutable.
@@ -280,7 +281,7 @@ class Client:
         return f"{self.base_url}/{path}" if path else self.base_url + "/"
 
     def _same_origin(self, url: str) -> bool:
-        return origin_of(url) == self._shared.origin
+        return self._shared.same_origin(url)
 
     def batch(self, *, json: bool | None = None, limit: int | None = None) -> Batch:
         """A `$batch`: `async with client.batch() as b: item = b.add(client.me.events.top(3).get())`.

@@ -23,9 +23,9 @@ import base64
 import binascii
 import json
 import logging
+import os
 import random
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import urljoin, urlsplit
@@ -54,6 +54,7 @@ __all__ = [
     "RedirectMiddleware",
     "RetryMiddleware",
     "RetryPolicy",
+    "SameOrigin",
     "Timeouts",
     "TokenCache",
     "TokenCredential",
@@ -173,6 +174,25 @@ def origin_of(url: str) -> tuple[str, str]:
     return scheme, host
 
 
+class SameOrigin:
+    """Tells whether a URL has the origin of the URL it was made with.
+
+    URLs built from a client's base URL start with its `scheme://authority/` as written, which
+    settles most checks without parsing; any other URL is parsed and compared by `origin_of`.
+    """
+
+    __slots__ = ("origin", "prefix")
+
+    def __init__(self, url: str) -> None:
+        self.origin = origin_of(url)
+        parts = urlsplit(url)
+        self.prefix = f"{parts.scheme}://{parts.netloc}/"
+
+    def __call__(self, url: str) -> bool:
+        """Whether `url` has the same origin."""
+        return url.startswith(self.prefix) or origin_of(url) == self.origin
+
+
 def chain(middleware: Sequence[Middleware], transport: Handler) -> Handler:
     """Compose middleware (outermost first) around the transport."""
     handler = transport
@@ -194,6 +214,7 @@ class Transport:
 
     def __init__(self, session: Callable[[], aiohttp.ClientSession]) -> None:
         self._session = session
+        self._timeouts: dict[Timeouts, aiohttp.ClientTimeout] = {}  # one aiohttp object per setting
 
     async def __call__(self, request: HttpRequest) -> HttpResponse:
         """Send `request` and read the whole body; timeouts become `RequestTimeout`."""
@@ -209,7 +230,7 @@ class Transport:
                 target,
                 data=request.body,
                 headers=request.headers,
-                timeout=request.timeouts.aiohttp(),
+                timeout=self._timeouts.get(request.timeouts) or self._timeout(request.timeouts),
                 allow_redirects=False,
             ) as resp:
                 body = await resp.read()
@@ -218,8 +239,22 @@ class Transport:
             # asyncio.CancelledError is not caught here: a caller's `asyncio.timeout` stays theirs.
             raise RequestTimeout(request.method, request.url, request.timeouts.total) from exc
 
+    def _timeout(self, timeouts: Timeouts) -> aiohttp.ClientTimeout:
+        made = self._timeouts[timeouts] = timeouts.aiohttp()
+        return made
+
 
 # -- middleware ---------------------------------------------------------------------------------
+# The variant digit of an RFC 9562 UUID (10xx in binary) from any random hex digit.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
+def request_id() -> str:
+    """A random (version 4) UUID as text, as `str(uuid.uuid4())` gives it at a third of the cost."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+
+
 class LoggingMiddleware:
     """Give each request a `client-request-id` and log it with the service's `request-id`."""
 
@@ -228,7 +263,7 @@ class LoggingMiddleware:
 
     async def __call__(self, request: HttpRequest, call_next: Handler) -> HttpResponse:
         """Log the request and its outcome at DEBUG (failures at INFO)."""
-        rid = request.headers.setdefault("client-request-id", str(uuid.uuid4()))
+        rid = request.headers.setdefault("client-request-id", request_id())
         started = time.perf_counter()
         try:
             response = await call_next(request)
@@ -308,9 +343,11 @@ class RedirectMiddleware:
         """Follow up to `max_hops` redirects; a caller-set `Authorization` never leaves the origin."""
         response = await call_next(request)
         hops = 0
-        origin = origin_of(request.url)
+        origin = None
         while response.status in _REDIRECTS and hops < self.max_hops and "Location" in response.headers:
             hops += 1
+            if origin is None:
+                origin = origin_of(request.url)
             target = urljoin(response.url, response.headers["Location"])
             method, body = request.method, request.body
             if response.status == 303 or (response.status in (301, 302) and method == "POST"):
@@ -459,13 +496,17 @@ def jwt_expiry(token: str) -> float | None:
 class AuthMiddleware:
     """Add the bearer token to requests for the service's origin, and to no other."""
 
-    def __init__(self, tokens: TokenCache, origin: tuple[str, str]) -> None:
+    def __init__(self, tokens: TokenCache, origin: tuple[str, str] | SameOrigin) -> None:
         self.tokens = tokens
+        #: The service's (scheme, host[:port]), or a `SameOrigin` of its base URL.
         self.origin = origin
+        self._same: Callable[[str], bool] = (
+            origin if isinstance(origin, SameOrigin) else lambda url: origin_of(url) == origin
+        )
 
     async def __call__(self, request: HttpRequest, call_next: Handler) -> HttpResponse:
         """Authorise same-origin requests; on a 401 with a cached token, refresh it once."""
-        if origin_of(request.url) != self.origin:
+        if not self._same(request.url):
             # A nextLink, deltaLink or redirect naming another host gets no credentials.
             request.headers.pop("Authorization", None)
             return await call_next(request)

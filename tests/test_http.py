@@ -1307,3 +1307,15 @@ async def test_page_size_sends_prefer_on_every_page(shop: ModuleType, clock: Clo
                 )
     with pytest.raises(TypeError):
         client.customers.page_size(-1)
+
+
+def test_request_ids_are_random_version_4_uuids() -> None:
+    ids = [odatakit.http.request_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for rid in ids:
+        parsed = uuid.UUID(rid)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, rid)
+    # Every hex digit outside the version and variant bits varies.
+    free = [i for i in range(36) if i not in (8, 13, 14, 18, 19, 23)]
+    assert all(len({rid[i] for rid in ids}) == 16 for i in free)
+    assert {rid[19] for rid in ids} == set("89ab")

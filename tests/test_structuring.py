@@ -150,6 +150,45 @@ def test_errors_come_from_the_general_path_with_the_property_path(pkg: ModuleTyp
         conv.structure({"id": "a", "shape": {"center": {"x": []}}}, pkg.Item)
 
 
+def test_small_classes_are_built_inline_as_their_own_function_builds_them(pkg: ModuleType) -> None:
+    import importlib
+    import inspect
+
+    module = importlib.import_module(f"{pkg.__name__}._structure")
+    source = inspect.getsource(module._Shape)
+    # Point (three single values) is built in Shape's function; Shape's list of Points still calls.
+    assert "p = _R_Point()" in source and "_Point(v)" not in source and "_Point(x)" in source
+    conv = pkg.StoreClient("https://svc.test").converter
+    for center in ({"x": 1.5, "label": "c", "cast": "k"}, {"x": 2, "label": None, "@odata.type": "#q.Point",
+                                                            "other": [1]}, {}):
+        shape = module._Shape({"name": "s", "center": center})
+        alone = module._Point(center)
+        assert type(shape.center) is type(alone) is pkg.Point
+        assert shape.center == alone == conv.cattrs.structure(center, pkg.Point)
+        assert shape.center._odata_nulls == alone._odata_nulls
+        assert list(shape.center.additional_data.items()) == list(alone.additional_data.items())
+        assert shape.center.changed_fields == frozenset()
+        assert conv.unstructure(shape) == {"name": "s", "center": center}
+    # A center that is not a JSON object is refused here, and the general path names it.
+    with pytest.raises(AttributeError):
+        module._Shape({"center": "here"})
+    with pytest.raises(TypeError, match=r"^Shape\.center: "):
+        conv.structure({"center": "here"}, pkg.Shape)
+
+
+def test_a_lone_etag_is_kept_like_any_other_extra(pkg: ModuleType) -> None:
+    conv = pkg.StoreClient("https://svc.test").converter
+    fast = pkg._registry.REGISTRY.decoders["Query.Model.Item"]
+    for payload in ({"@odata.etag": 'W/"1"', "id": "a"}, {"id": "a", "@odata.etag": 'W/"2"', "name": None},
+                    {"@odata.etag": 'W/"3"', "id": "a", "@x.y": 1}, {"id": "a", "@odata.etag": None}):
+        item, general = fast(payload), conv.cattrs.structure(payload, pkg.Item)
+        _same(item, general, conv)
+        assert conv.unstructure(item) == payload
+    first, second = fast({"@odata.etag": 'W/"1"', "id": "a"}), fast({"@odata.etag": 'W/"1"', "id": "b"})
+    first.additional_data["@odata.etag"] = 'W/"9"'  # each object has its own
+    assert second.additional_data == {"@odata.etag": 'W/"1"'}
+
+
 def test_user_hooks_switch_the_fast_path_off_for_nested_values_too(pkg: ModuleType) -> None:
     conv = pkg.StoreClient("https://svc.test").converter
     payload = {"id": "a", "shape": {"name": "s", "center": {"x": 1}}}

@@ -3,7 +3,7 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`.
+types look at `@odata.type`, and entities keep a lone `@odata.etag` without a call.
 """
 
 from __future__ import annotations
@@ -86,8 +86,12 @@ def _Users(d: dict[str, Any]) -> Users:
             _not_list(v)
         v = _L([None if x is None else _Events(x) for x in v])
     o.events = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Users, c)
@@ -144,8 +148,12 @@ def _CalendarGroups(d: dict[str, Any]) -> CalendarGroups:
             _not_list(v)
         v = _L([None if x is None else _Calendars(x) for x in v])
     o.calendars = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, CalendarGroups, c)
@@ -220,8 +228,12 @@ def _Calendars(d: dict[str, Any]) -> Calendars:
             _not_list(v)
         v = _L([None if x is None else _Events(x) for x in v])
     o.events = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Calendars, c)
@@ -493,8 +505,12 @@ def _Events(d: dict[str, Any]) -> Events:
             _not_list(v)
         v = _L([None if x is None else _Attachments(x) for x in v])
     o.attachments = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Events, c)
@@ -508,6 +524,7 @@ _R_Attendee = REGISTRY.raw_class(Attendee)
 
 def _Attendee(d: dict[str, Any]) -> Attendee:
     v: Any
+    p: Any
     o = _R_Attendee()
     c = 0
     v = d.get("type")
@@ -519,9 +536,32 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
     v = d.get("emailAddress")
     if v is not None:
         c += 1
-        v = _EmailAddress(v)
+        w = v
+        p = _R_EmailAddress()
+        k = 0
+        v = w.get("name")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.name = v
+        v = w.get("address")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.address = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, EmailAddress, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = EmailAddress
+        v = p
     o.email_address = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -550,7 +590,8 @@ def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.address = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -617,8 +658,12 @@ def _Attachments(d: dict[str, Any]) -> Attachments:
         c += 1
         v = _Events(v)
     o.event = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Attachments, c)
@@ -679,8 +724,12 @@ def _Me(d: dict[str, Any]) -> Me:
             _not_list(v)
         v = _L([None if x is None else _Events(x) for x in v])
     o.events = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Me, c)
@@ -708,7 +757,8 @@ def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.time_zone = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:

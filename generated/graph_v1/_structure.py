@@ -3,7 +3,7 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`.
+types look at `@odata.type`, and entities keep a lone `@odata.etag` without a call.
 """
 
 from __future__ import annotations
@@ -190,8 +190,12 @@ def _Entity(d: dict[str, Any]) -> Entity:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.id = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Entity, c)
@@ -223,8 +227,12 @@ def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, DirectoryObject, c)
@@ -238,6 +246,7 @@ _R_Group = REGISTRY.raw_class(Group)
 
 def _Group(d: dict[str, Any]) -> Group:
     v: Any
+    p: Any
     o = _R_Group()
     c = 0
     v = d.get("id")
@@ -375,7 +384,23 @@ def _Group(d: dict[str, Any]) -> Group:
     v = d.get("licenseProcessingState")
     if v is not None:
         c += 1
-        v = _LicenseProcessingState(v)
+        w = v
+        p = _R_LicenseProcessingState()
+        k = 0
+        v = w.get("state")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.state = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, LicenseProcessingState, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = LicenseProcessingState
+        v = p
     o.license_processing_state = v
     v = d.get("mail")
     if v is not None:
@@ -643,8 +668,12 @@ def _Group(d: dict[str, Any]) -> Group:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.transitive_members = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Group, c)
@@ -672,7 +701,8 @@ def _AssignedLabel(d: dict[str, Any]) -> AssignedLabel:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.label_id = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -701,7 +731,8 @@ def _AssignedLicense(d: dict[str, Any]) -> AssignedLicense:
         c += 1
         v = _edm_Guid(v)
     o.sku_id = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -724,7 +755,8 @@ def _LicenseProcessingState(d: dict[str, Any]) -> LicenseProcessingState:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.state = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -831,7 +863,8 @@ def _OnPremisesExtensionAttributes(d: dict[str, Any]) -> OnPremisesExtensionAttr
         if v.__class__ is not str:
             v = _edm_String(v)
     o.extension_attribute9 = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -871,7 +904,8 @@ def _OnPremisesProvisioningError(d: dict[str, Any]) -> OnPremisesProvisioningErr
         if v.__class__ is not str:
             v = _edm_String(v)
     o.value = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -910,7 +944,8 @@ def _ServiceProvisioningError(d: dict[str, Any]) -> ServiceProvisioningError:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.service_instance = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -968,8 +1003,12 @@ def _ResourceSpecificPermissionGrant(d: dict[str, Any]) -> ResourceSpecificPermi
         if v.__class__ is not str:
             v = _edm_String(v)
     o.resource_app_id = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, ResourceSpecificPermissionGrant, c)
@@ -983,6 +1022,7 @@ _R_User = REGISTRY.raw_class(User)
 
 def _User(d: dict[str, Any]) -> User:
     v: Any
+    p: Any
     t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.user":
         r = REGISTRY.derived(d, t, User)
@@ -1126,7 +1166,29 @@ def _User(d: dict[str, Any]) -> User:
     v = d.get("employeeOrgData")
     if v is not None:
         c += 1
-        v = _EmployeeOrgData(v)
+        w = v
+        p = _R_EmployeeOrgData()
+        k = 0
+        v = w.get("costCenter")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.cost_center = v
+        v = w.get("division")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.division = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, EmployeeOrgData, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = EmployeeOrgData
+        v = p
     o.employee_org_data = v
     v = d.get("employeeType")
     if v is not None:
@@ -1335,7 +1397,35 @@ def _User(d: dict[str, Any]) -> User:
     v = d.get("passwordProfile")
     if v is not None:
         c += 1
-        v = _PasswordProfile(v)
+        w = v
+        p = _R_PasswordProfile()
+        k = 0
+        v = w.get("forceChangePasswordNextSignIn")
+        if v is not None:
+            k += 1
+            if v is not True and v is not False:
+                v = _edm_Boolean(v)
+        p.force_change_password_next_sign_in = v
+        v = w.get("forceChangePasswordNextSignInWithMfa")
+        if v is not None:
+            k += 1
+            if v is not True and v is not False:
+                v = _edm_Boolean(v)
+        p.force_change_password_next_sign_in_with_mfa = v
+        v = w.get("password")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.password = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, PasswordProfile, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = PasswordProfile
+        v = p
     o.password_profile = v
     v = d.get("pastProjects")
     if v is not None:
@@ -1588,8 +1678,12 @@ def _User(d: dict[str, Any]) -> User:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.transitive_member_of = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, User, c)
@@ -1627,7 +1721,8 @@ def _AssignedPlan(d: dict[str, Any]) -> AssignedPlan:
         c += 1
         v = _edm_Guid(v)
     o.service_plan_id = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1651,7 +1746,8 @@ def _AuthorizationInfo(d: dict[str, Any]) -> AuthorizationInfo:
             _not_list(v)
         v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.certificate_user_ids = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1667,7 +1763,8 @@ _R_CustomSecurityAttributeValue = REGISTRY.raw_class(CustomSecurityAttributeValu
 def _CustomSecurityAttributeValue(d: dict[str, Any]) -> CustomSecurityAttributeValue:
     o = _R_CustomSecurityAttributeValue()
     c = 0
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1696,7 +1793,8 @@ def _EmployeeOrgData(d: dict[str, Any]) -> EmployeeOrgData:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.division = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1731,7 +1829,8 @@ def _ObjectIdentity(d: dict[str, Any]) -> ObjectIdentity:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.sign_in_type = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1783,7 +1882,8 @@ def _LicenseAssignmentState(d: dict[str, Any]) -> LicenseAssignmentState:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.state = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1798,6 +1898,7 @@ _R_MailboxSettings = REGISTRY.raw_class(MailboxSettings)
 
 def _MailboxSettings(d: dict[str, Any]) -> MailboxSettings:
     v: Any
+    p: Any
     o = _R_MailboxSettings()
     c = 0
     v = d.get("archiveFolder")
@@ -1825,7 +1926,29 @@ def _MailboxSettings(d: dict[str, Any]) -> MailboxSettings:
     v = d.get("language")
     if v is not None:
         c += 1
-        v = _LocaleInfo(v)
+        w = v
+        p = _R_LocaleInfo()
+        k = 0
+        v = w.get("displayName")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.display_name = v
+        v = w.get("locale")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.locale = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, LocaleInfo, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = LocaleInfo
+        v = p
     o.language = v
     v = d.get("timeFormat")
     if v is not None:
@@ -1849,7 +1972,8 @@ def _MailboxSettings(d: dict[str, Any]) -> MailboxSettings:
         c += 1
         v = _WorkingHours(v)
     o.working_hours = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1864,6 +1988,7 @@ _R_AutomaticRepliesSetting = REGISTRY.raw_class(AutomaticRepliesSetting)
 
 def _AutomaticRepliesSetting(d: dict[str, Any]) -> AutomaticRepliesSetting:
     v: Any
+    p: Any
     o = _R_AutomaticRepliesSetting()
     c = 0
     v = d.get("externalAudience")
@@ -1886,19 +2011,64 @@ def _AutomaticRepliesSetting(d: dict[str, Any]) -> AutomaticRepliesSetting:
     v = d.get("scheduledEndDateTime")
     if v is not None:
         c += 1
-        v = _DateTimeTimeZone(v)
+        w = v
+        p = _R_DateTimeTimeZone()
+        k = 0
+        v = w.get("dateTime")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.date_time = v
+        v = w.get("timeZone")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.time_zone = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, DateTimeTimeZone, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = DateTimeTimeZone
+        v = p
     o.scheduled_end_date_time = v
     v = d.get("scheduledStartDateTime")
     if v is not None:
         c += 1
-        v = _DateTimeTimeZone(v)
+        w = v
+        p = _R_DateTimeTimeZone()
+        k = 0
+        v = w.get("dateTime")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.date_time = v
+        v = w.get("timeZone")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.time_zone = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, DateTimeTimeZone, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = DateTimeTimeZone
+        v = p
     o.scheduled_start_date_time = v
     v = d.get("status")
     if v is not None:
         c += 1
         v = _map_AutomaticRepliesStatus.get(v) or AutomaticRepliesStatus(v)
     o.status = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1927,7 +2097,8 @@ def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.time_zone = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1956,7 +2127,8 @@ def _LocaleInfo(d: dict[str, Any]) -> LocaleInfo:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.locale = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1995,7 +2167,8 @@ def _WorkingHours(d: dict[str, Any]) -> WorkingHours:
         c += 1
         v = _TimeZoneBase(v)
     o.time_zone = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2023,7 +2196,8 @@ def _TimeZoneBase(d: dict[str, Any]) -> TimeZoneBase:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.name = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2058,7 +2232,8 @@ def _PasswordProfile(d: dict[str, Any]) -> PasswordProfile:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.password = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2074,7 +2249,8 @@ _R_UserPrint = REGISTRY.raw_class(UserPrint)
 def _UserPrint(d: dict[str, Any]) -> UserPrint:
     o = _R_UserPrint()
     c = 0
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2109,7 +2285,8 @@ def _ProvisionedPlan(d: dict[str, Any]) -> ProvisionedPlan:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.service = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2159,7 +2336,8 @@ def _SignInActivity(d: dict[str, Any]) -> SignInActivity:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.last_successful_sign_in_request_id = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2174,6 +2352,7 @@ _R_Calendar = REGISTRY.raw_class(Calendar)
 
 def _Calendar(d: dict[str, Any]) -> Calendar:
     v: Any
+    p: Any
     o = _R_Calendar()
     c = 0
     v = d.get("id")
@@ -2258,7 +2437,29 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
     v = d.get("owner")
     if v is not None:
         c += 1
-        v = _EmailAddress(v)
+        w = v
+        p = _R_EmailAddress()
+        k = 0
+        v = w.get("address")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.address = v
+        v = w.get("name")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.name = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, EmailAddress, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = EmailAddress
+        v = p
     o.owner = v
     v = d.get("calendarView")
     if v is not None:
@@ -2274,8 +2475,12 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.events = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Calendar, c)
@@ -2303,7 +2508,8 @@ def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.name = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2354,8 +2560,12 @@ def _OutlookItem(d: dict[str, Any]) -> OutlookItem:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, OutlookItem, c)
@@ -2369,6 +2579,7 @@ _R_Event = REGISTRY.raw_class(Event)
 
 def _Event(d: dict[str, Any]) -> Event:
     v: Any
+    p: Any
     o = _R_Event()
     c = 0
     v = d.get("id")
@@ -2416,7 +2627,28 @@ def _Event(d: dict[str, Any]) -> Event:
     v = d.get("body")
     if v is not None:
         c += 1
-        v = _ItemBody(v)
+        w = v
+        p = _R_ItemBody()
+        k = 0
+        v = w.get("content")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.content = v
+        v = w.get("contentType")
+        if v is not None:
+            k += 1
+            v = _map_BodyType.get(v) or BodyType(v)
+        p.content_type = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, ItemBody, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = ItemBody
+        v = p
     o.body = v
     v = d.get("bodyPreview")
     if v is not None:
@@ -2434,7 +2666,29 @@ def _Event(d: dict[str, Any]) -> Event:
     v = d.get("end")
     if v is not None:
         c += 1
-        v = _DateTimeTimeZone(v)
+        w = v
+        p = _R_DateTimeTimeZone()
+        k = 0
+        v = w.get("dateTime")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.date_time = v
+        v = w.get("timeZone")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.time_zone = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, DateTimeTimeZone, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = DateTimeTimeZone
+        v = p
     o.end = v
     v = d.get("hasAttachments")
     if v is not None:
@@ -2564,7 +2818,27 @@ def _Event(d: dict[str, Any]) -> Event:
     v = d.get("responseStatus")
     if v is not None:
         c += 1
-        v = _ResponseStatus(v)
+        w = v
+        p = _R_ResponseStatus()
+        k = 0
+        v = w.get("response")
+        if v is not None:
+            k += 1
+            v = _map_ResponseType.get(v) or ResponseType(v)
+        p.response = v
+        v = w.get("time")
+        if v is not None:
+            k += 1
+            v = _edm_DateTimeOffset(v)
+        p.time = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, ResponseStatus, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = ResponseStatus
+        v = p
     o.response_status = v
     v = d.get("sensitivity")
     if v is not None:
@@ -2585,7 +2859,29 @@ def _Event(d: dict[str, Any]) -> Event:
     v = d.get("start")
     if v is not None:
         c += 1
-        v = _DateTimeTimeZone(v)
+        w = v
+        p = _R_DateTimeTimeZone()
+        k = 0
+        v = w.get("dateTime")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.date_time = v
+        v = w.get("timeZone")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.time_zone = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, DateTimeTimeZone, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = DateTimeTimeZone
+        v = p
     o.start = v
     v = d.get("subject")
     if v is not None:
@@ -2636,8 +2932,12 @@ def _Event(d: dict[str, Any]) -> Event:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.instances = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Event, c)
@@ -2651,6 +2951,7 @@ _R_Recipient = REGISTRY.raw_class(Recipient)
 
 def _Recipient(d: dict[str, Any]) -> Recipient:
     v: Any
+    p: Any
     t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.recipient":
         r = REGISTRY.derived(d, t, Recipient)
@@ -2661,9 +2962,32 @@ def _Recipient(d: dict[str, Any]) -> Recipient:
     v = d.get("emailAddress")
     if v is not None:
         c += 1
-        v = _EmailAddress(v)
+        w = v
+        p = _R_EmailAddress()
+        k = 0
+        v = w.get("address")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.address = v
+        v = w.get("name")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.name = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, EmailAddress, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = EmailAddress
+        v = p
     o.email_address = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2678,6 +3002,7 @@ _R_AttendeeBase = REGISTRY.raw_class(AttendeeBase)
 
 def _AttendeeBase(d: dict[str, Any]) -> AttendeeBase:
     v: Any
+    p: Any
     t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.attendeeBase":
         r = REGISTRY.derived(d, t, AttendeeBase)
@@ -2688,14 +3013,37 @@ def _AttendeeBase(d: dict[str, Any]) -> AttendeeBase:
     v = d.get("emailAddress")
     if v is not None:
         c += 1
-        v = _EmailAddress(v)
+        w = v
+        p = _R_EmailAddress()
+        k = 0
+        v = w.get("address")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.address = v
+        v = w.get("name")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.name = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, EmailAddress, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = EmailAddress
+        v = p
     o.email_address = v
     v = d.get("type")
     if v is not None:
         c += 1
         v = _map_AttendeeType.get(v) or AttendeeType(v)
     o.type = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2710,12 +3058,35 @@ _R_Attendee = REGISTRY.raw_class(Attendee)
 
 def _Attendee(d: dict[str, Any]) -> Attendee:
     v: Any
+    p: Any
     o = _R_Attendee()
     c = 0
     v = d.get("emailAddress")
     if v is not None:
         c += 1
-        v = _EmailAddress(v)
+        w = v
+        p = _R_EmailAddress()
+        k = 0
+        v = w.get("address")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.address = v
+        v = w.get("name")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.name = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, EmailAddress, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = EmailAddress
+        v = p
     o.email_address = v
     v = d.get("type")
     if v is not None:
@@ -2730,9 +3101,30 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
     v = d.get("status")
     if v is not None:
         c += 1
-        v = _ResponseStatus(v)
+        w = v
+        p = _R_ResponseStatus()
+        k = 0
+        v = w.get("response")
+        if v is not None:
+            k += 1
+            v = _map_ResponseType.get(v) or ResponseType(v)
+        p.response = v
+        v = w.get("time")
+        if v is not None:
+            k += 1
+            v = _edm_DateTimeOffset(v)
+        p.time = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, ResponseStatus, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = ResponseStatus
+        v = p
     o.status = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2747,19 +3139,65 @@ _R_TimeSlot = REGISTRY.raw_class(TimeSlot)
 
 def _TimeSlot(d: dict[str, Any]) -> TimeSlot:
     v: Any
+    p: Any
     o = _R_TimeSlot()
     c = 0
     v = d.get("end")
     if v is not None:
         c += 1
-        v = _DateTimeTimeZone(v)
+        w = v
+        p = _R_DateTimeTimeZone()
+        k = 0
+        v = w.get("dateTime")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.date_time = v
+        v = w.get("timeZone")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.time_zone = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, DateTimeTimeZone, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = DateTimeTimeZone
+        v = p
     o.end = v
     v = d.get("start")
     if v is not None:
         c += 1
-        v = _DateTimeTimeZone(v)
+        w = v
+        p = _R_DateTimeTimeZone()
+        k = 0
+        v = w.get("dateTime")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.date_time = v
+        v = w.get("timeZone")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.time_zone = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, DateTimeTimeZone, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = DateTimeTimeZone
+        v = p
     o.start = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2786,7 +3224,8 @@ def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.time = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2814,7 +3253,8 @@ def _ItemBody(d: dict[str, Any]) -> ItemBody:
         c += 1
         v = _map_BodyType.get(v) or BodyType(v)
     o.content_type = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2880,7 +3320,8 @@ def _Location(d: dict[str, Any]) -> Location:
         c += 1
         v = _map_LocationUniqueIdType.get(v) or LocationUniqueIdType(v)
     o.unique_id_type = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2927,7 +3368,8 @@ def _PhysicalAddress(d: dict[str, Any]) -> PhysicalAddress:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.street = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2974,7 +3416,8 @@ def _OutlookGeoCoordinates(d: dict[str, Any]) -> OutlookGeoCoordinates:
         if v.__class__ is not float and v.__class__ is not int:
             v = _edm_Double(v)
     o.longitude = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3029,7 +3472,8 @@ def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.toll_number = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3069,7 +3513,8 @@ def _Phone(d: dict[str, Any]) -> Phone:
         c += 1
         v = _map_PhoneType.get(v) or PhoneType(v)
     o.type = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3096,7 +3541,8 @@ def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
         c += 1
         v = _RecurrenceRange(v)
     o.range = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3150,7 +3596,8 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
         c += 1
         v = _map_RecurrencePatternType.get(v) or RecurrencePatternType(v)
     o.type = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3193,7 +3640,8 @@ def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
         c += 1
         v = _map_RecurrenceRangeType.get(v) or RecurrenceRangeType(v)
     o.type = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3240,8 +3688,12 @@ def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
             _not_list(v)
         v = _L([None if x is None else _Calendar(x) for x in v])
     o.calendars = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, CalendarGroup, c)
@@ -3255,6 +3707,7 @@ _R_Message = REGISTRY.raw_class(Message)
 
 def _Message(d: dict[str, Any]) -> Message:
     v: Any
+    p: Any
     o = _R_Message()
     c = 0
     v = d.get("id")
@@ -3296,7 +3749,28 @@ def _Message(d: dict[str, Any]) -> Message:
     v = d.get("body")
     if v is not None:
         c += 1
-        v = _ItemBody(v)
+        w = v
+        p = _R_ItemBody()
+        k = 0
+        v = w.get("content")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.content = v
+        v = w.get("contentType")
+        if v is not None:
+            k += 1
+            v = _map_BodyType.get(v) or BodyType(v)
+        p.content_type = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, ItemBody, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = ItemBody
+        v = p
     o.body = v
     v = d.get("bodyPreview")
     if v is not None:
@@ -3429,7 +3903,28 @@ def _Message(d: dict[str, Any]) -> Message:
     v = d.get("uniqueBody")
     if v is not None:
         c += 1
-        v = _ItemBody(v)
+        w = v
+        p = _R_ItemBody()
+        k = 0
+        v = w.get("content")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.content = v
+        v = w.get("contentType")
+        if v is not None:
+            k += 1
+            v = _map_BodyType.get(v) or BodyType(v)
+        p.content_type = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, ItemBody, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = ItemBody
+        v = p
     o.unique_body = v
     v = d.get("webLink")
     if v is not None:
@@ -3444,8 +3939,12 @@ def _Message(d: dict[str, Any]) -> Message:
             _not_list(v)
         v = _L([None if x is None else _Attachment(x) for x in v])
     o.attachments = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Message, c)
@@ -3459,17 +3958,62 @@ _R_FollowupFlag = REGISTRY.raw_class(FollowupFlag)
 
 def _FollowupFlag(d: dict[str, Any]) -> FollowupFlag:
     v: Any
+    p: Any
     o = _R_FollowupFlag()
     c = 0
     v = d.get("completedDateTime")
     if v is not None:
         c += 1
-        v = _DateTimeTimeZone(v)
+        w = v
+        p = _R_DateTimeTimeZone()
+        k = 0
+        v = w.get("dateTime")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.date_time = v
+        v = w.get("timeZone")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.time_zone = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, DateTimeTimeZone, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = DateTimeTimeZone
+        v = p
     o.completed_date_time = v
     v = d.get("dueDateTime")
     if v is not None:
         c += 1
-        v = _DateTimeTimeZone(v)
+        w = v
+        p = _R_DateTimeTimeZone()
+        k = 0
+        v = w.get("dateTime")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.date_time = v
+        v = w.get("timeZone")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.time_zone = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, DateTimeTimeZone, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = DateTimeTimeZone
+        v = p
     o.due_date_time = v
     v = d.get("flagStatus")
     if v is not None:
@@ -3479,9 +4023,32 @@ def _FollowupFlag(d: dict[str, Any]) -> FollowupFlag:
     v = d.get("startDateTime")
     if v is not None:
         c += 1
-        v = _DateTimeTimeZone(v)
+        w = v
+        p = _R_DateTimeTimeZone()
+        k = 0
+        v = w.get("dateTime")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.date_time = v
+        v = w.get("timeZone")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.time_zone = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, DateTimeTimeZone, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = DateTimeTimeZone
+        v = p
     o.start_date_time = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3510,7 +4077,8 @@ def _InternetMessageHeader(d: dict[str, Any]) -> InternetMessageHeader:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.value = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3566,8 +4134,12 @@ def _Attachment(d: dict[str, Any]) -> Attachment:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Attachment, c)
@@ -3617,8 +4189,12 @@ def _ManagedAppPolicy(d: dict[str, Any]) -> ManagedAppPolicy:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.version = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, ManagedAppPolicy, c)
@@ -3651,8 +4227,12 @@ def _ManagedMobileApp(d: dict[str, Any]) -> ManagedMobileApp:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.version = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, ManagedMobileApp, c)
@@ -3672,7 +4252,8 @@ def _MobileAppIdentifier(d: dict[str, Any]) -> MobileAppIdentifier:
             return r
     o = _R_MobileAppIdentifier()
     c = 0
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3737,8 +4318,12 @@ def _ExtensionProperty(d: dict[str, Any]) -> ExtensionProperty:
             _not_list(v)
         v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.target_objects = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, ExtensionProperty, c)
@@ -3777,7 +4362,8 @@ def _ServiceProvisioningXmlError(d: dict[str, Any]) -> ServiceProvisioningXmlErr
         if v.__class__ is not str:
             v = _edm_String(v)
     o.error_detail = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3792,6 +4378,7 @@ _R_AgentUser = REGISTRY.raw_class(AgentUser)
 
 def _AgentUser(d: dict[str, Any]) -> AgentUser:
     v: Any
+    p: Any
     o = _R_AgentUser()
     c = 0
     v = d.get("id")
@@ -3930,7 +4517,29 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     v = d.get("employeeOrgData")
     if v is not None:
         c += 1
-        v = _EmployeeOrgData(v)
+        w = v
+        p = _R_EmployeeOrgData()
+        k = 0
+        v = w.get("costCenter")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.cost_center = v
+        v = w.get("division")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.division = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, EmployeeOrgData, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = EmployeeOrgData
+        v = p
     o.employee_org_data = v
     v = d.get("employeeType")
     if v is not None:
@@ -4139,7 +4748,35 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     v = d.get("passwordProfile")
     if v is not None:
         c += 1
-        v = _PasswordProfile(v)
+        w = v
+        p = _R_PasswordProfile()
+        k = 0
+        v = w.get("forceChangePasswordNextSignIn")
+        if v is not None:
+            k += 1
+            if v is not True and v is not False:
+                v = _edm_Boolean(v)
+        p.force_change_password_next_sign_in = v
+        v = w.get("forceChangePasswordNextSignInWithMfa")
+        if v is not None:
+            k += 1
+            if v is not True and v is not False:
+                v = _edm_Boolean(v)
+        p.force_change_password_next_sign_in_with_mfa = v
+        v = w.get("password")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.password = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, PasswordProfile, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = PasswordProfile
+        v = p
     o.password_profile = v
     v = d.get("pastProjects")
     if v is not None:
@@ -4392,8 +5029,12 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.transitive_member_of = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, AgentUser, c)
@@ -4430,7 +5071,8 @@ def _CustomTimeZone(d: dict[str, Any]) -> CustomTimeZone:
         c += 1
         v = _StandardTimeZoneOffset(v)
     o.standard_offset = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -4477,7 +5119,8 @@ def _StandardTimeZoneOffset(d: dict[str, Any]) -> StandardTimeZoneOffset:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.year = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -4524,7 +5167,8 @@ def _DaylightTimeZoneOffset(d: dict[str, Any]) -> DaylightTimeZoneOffset:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.daylight_bias = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -4591,7 +5235,8 @@ def _LocationConstraintItem(d: dict[str, Any]) -> LocationConstraintItem:
         if v is not True and v is not False:
             v = _edm_Boolean(v)
     o.resolve_availability = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -4659,8 +5304,12 @@ def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.content_location = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, FileAttachment, c)
@@ -4715,8 +5364,12 @@ def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
         c += 1
         v = _OutlookItem(v)
     o.item = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, ItemAttachment, c)
@@ -4766,8 +5419,12 @@ def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, ReferenceAttachment, c)
@@ -4789,7 +5446,8 @@ def _AndroidMobileAppIdentifier(d: dict[str, Any]) -> AndroidMobileAppIdentifier
         if v.__class__ is not str:
             v = _edm_String(v)
     o.package_id = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -4812,7 +5470,8 @@ def _IosMobileAppIdentifier(d: dict[str, Any]) -> IosMobileAppIdentifier:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.bundle_id = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -4863,7 +5522,8 @@ def _AttachmentItem(d: dict[str, Any]) -> AttachmentItem:
         c += 1
         v = v if v.__class__ is int and -9223372036854775808 <= v <= 9223372036854775807 else _edm_Int64(v)
     o.size = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -4890,7 +5550,8 @@ def _AttendeeAvailability(d: dict[str, Any]) -> AttendeeAvailability:
         c += 1
         v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
     o.availability = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -4905,6 +5566,7 @@ _R_AutomaticRepliesMailTips = REGISTRY.raw_class(AutomaticRepliesMailTips)
 
 def _AutomaticRepliesMailTips(d: dict[str, Any]) -> AutomaticRepliesMailTips:
     v: Any
+    p: Any
     o = _R_AutomaticRepliesMailTips()
     c = 0
     v = d.get("message")
@@ -4916,19 +5578,86 @@ def _AutomaticRepliesMailTips(d: dict[str, Any]) -> AutomaticRepliesMailTips:
     v = d.get("messageLanguage")
     if v is not None:
         c += 1
-        v = _LocaleInfo(v)
+        w = v
+        p = _R_LocaleInfo()
+        k = 0
+        v = w.get("displayName")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.display_name = v
+        v = w.get("locale")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.locale = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, LocaleInfo, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = LocaleInfo
+        v = p
     o.message_language = v
     v = d.get("scheduledEndTime")
     if v is not None:
         c += 1
-        v = _DateTimeTimeZone(v)
+        w = v
+        p = _R_DateTimeTimeZone()
+        k = 0
+        v = w.get("dateTime")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.date_time = v
+        v = w.get("timeZone")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.time_zone = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, DateTimeTimeZone, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = DateTimeTimeZone
+        v = p
     o.scheduled_end_time = v
     v = d.get("scheduledStartTime")
     if v is not None:
         c += 1
-        v = _DateTimeTimeZone(v)
+        w = v
+        p = _R_DateTimeTimeZone()
+        k = 0
+        v = w.get("dateTime")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.date_time = v
+        v = w.get("timeZone")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.time_zone = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, DateTimeTimeZone, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = DateTimeTimeZone
+        v = p
     o.scheduled_start_time = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -4943,12 +5672,35 @@ _R_ConvertIdResult = REGISTRY.raw_class(ConvertIdResult)
 
 def _ConvertIdResult(d: dict[str, Any]) -> ConvertIdResult:
     v: Any
+    p: Any
     o = _R_ConvertIdResult()
     c = 0
     v = d.get("errorDetails")
     if v is not None:
         c += 1
-        v = _GenericError(v)
+        w = v
+        p = _R_GenericError()
+        k = 0
+        v = w.get("code")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.code = v
+        v = w.get("message")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.message = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, GenericError, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = GenericError
+        v = p
     o.error_details = v
     v = d.get("sourceId")
     if v is not None:
@@ -4962,7 +5714,8 @@ def _ConvertIdResult(d: dict[str, Any]) -> ConvertIdResult:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.target_id = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -4991,7 +5744,8 @@ def _GenericError(d: dict[str, Any]) -> GenericError:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.message = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5012,7 +5766,8 @@ def _DeviceAndAppManagementData(d: dict[str, Any]) -> DeviceAndAppManagementData
     if v is not None:
         c += 1
     o.content = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5041,7 +5796,8 @@ def _FreeBusyError(d: dict[str, Any]) -> FreeBusyError:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.response_code = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5077,7 +5833,8 @@ def _LocationConstraint(d: dict[str, Any]) -> LocationConstraint:
         if v is not True and v is not False:
             v = _edm_Boolean(v)
     o.suggest_location = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5092,6 +5849,7 @@ _R_MailTips = REGISTRY.raw_class(MailTips)
 
 def _MailTips(d: dict[str, Any]) -> MailTips:
     v: Any
+    p: Any
     o = _R_MailTips()
     c = 0
     v = d.get("automaticReplies")
@@ -5114,12 +5872,56 @@ def _MailTips(d: dict[str, Any]) -> MailTips:
     v = d.get("emailAddress")
     if v is not None:
         c += 1
-        v = _EmailAddress(v)
+        w = v
+        p = _R_EmailAddress()
+        k = 0
+        v = w.get("address")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.address = v
+        v = w.get("name")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.name = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, EmailAddress, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = EmailAddress
+        v = p
     o.email_address = v
     v = d.get("error")
     if v is not None:
         c += 1
-        v = _MailTipsError(v)
+        w = v
+        p = _R_MailTipsError()
+        k = 0
+        v = w.get("code")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.code = v
+        v = w.get("message")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.message = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, MailTipsError, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = MailTipsError
+        v = p
     o.error = v
     v = d.get("externalMemberCount")
     if v is not None:
@@ -5160,7 +5962,8 @@ def _MailTips(d: dict[str, Any]) -> MailTips:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.total_member_count = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5189,7 +5992,8 @@ def _MailTipsError(d: dict[str, Any]) -> MailTipsError:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.message = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5224,7 +6028,8 @@ def _ManagedAppDiagnosticStatus(d: dict[str, Any]) -> ManagedAppDiagnosticStatus
         if v.__class__ is not str:
             v = _edm_String(v)
     o.validation_name = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5282,7 +6087,8 @@ def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.suggestion_reason = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5312,7 +6118,8 @@ def _MeetingTimeSuggestionsResult(d: dict[str, Any]) -> MeetingTimeSuggestionsRe
             _not_list(v)
         v = _L([None if x is None else _MeetingTimeSuggestion(x) for x in v])
     o.meeting_time_suggestions = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5327,6 +6134,7 @@ _R_Reminder = REGISTRY.raw_class(Reminder)
 
 def _Reminder(d: dict[str, Any]) -> Reminder:
     v: Any
+    p: Any
     o = _R_Reminder()
     c = 0
     v = d.get("changeKey")
@@ -5338,7 +6146,29 @@ def _Reminder(d: dict[str, Any]) -> Reminder:
     v = d.get("eventEndTime")
     if v is not None:
         c += 1
-        v = _DateTimeTimeZone(v)
+        w = v
+        p = _R_DateTimeTimeZone()
+        k = 0
+        v = w.get("dateTime")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.date_time = v
+        v = w.get("timeZone")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.time_zone = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, DateTimeTimeZone, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = DateTimeTimeZone
+        v = p
     o.event_end_time = v
     v = d.get("eventId")
     if v is not None:
@@ -5354,7 +6184,29 @@ def _Reminder(d: dict[str, Any]) -> Reminder:
     v = d.get("eventStartTime")
     if v is not None:
         c += 1
-        v = _DateTimeTimeZone(v)
+        w = v
+        p = _R_DateTimeTimeZone()
+        k = 0
+        v = w.get("dateTime")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.date_time = v
+        v = w.get("timeZone")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.time_zone = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, DateTimeTimeZone, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = DateTimeTimeZone
+        v = p
     o.event_start_time = v
     v = d.get("eventSubject")
     if v is not None:
@@ -5371,9 +6223,32 @@ def _Reminder(d: dict[str, Any]) -> Reminder:
     v = d.get("reminderFireTime")
     if v is not None:
         c += 1
-        v = _DateTimeTimeZone(v)
+        w = v
+        p = _R_DateTimeTimeZone()
+        k = 0
+        v = w.get("dateTime")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.date_time = v
+        v = w.get("timeZone")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.time_zone = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, DateTimeTimeZone, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = DateTimeTimeZone
+        v = p
     o.reminder_fire_time = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5388,6 +6263,7 @@ _R_ScheduleInformation = REGISTRY.raw_class(ScheduleInformation)
 
 def _ScheduleInformation(d: dict[str, Any]) -> ScheduleInformation:
     v: Any
+    p: Any
     o = _R_ScheduleInformation()
     c = 0
     v = d.get("availabilityView")
@@ -5399,7 +6275,29 @@ def _ScheduleInformation(d: dict[str, Any]) -> ScheduleInformation:
     v = d.get("error")
     if v is not None:
         c += 1
-        v = _FreeBusyError(v)
+        w = v
+        p = _R_FreeBusyError()
+        k = 0
+        v = w.get("message")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.message = v
+        v = w.get("responseCode")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.response_code = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, FreeBusyError, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = FreeBusyError
+        v = p
     o.error = v
     v = d.get("scheduleId")
     if v is not None:
@@ -5419,7 +6317,8 @@ def _ScheduleInformation(d: dict[str, Any]) -> ScheduleInformation:
         c += 1
         v = _WorkingHours(v)
     o.working_hours = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5434,12 +6333,35 @@ _R_ScheduleItem = REGISTRY.raw_class(ScheduleItem)
 
 def _ScheduleItem(d: dict[str, Any]) -> ScheduleItem:
     v: Any
+    p: Any
     o = _R_ScheduleItem()
     c = 0
     v = d.get("end")
     if v is not None:
         c += 1
-        v = _DateTimeTimeZone(v)
+        w = v
+        p = _R_DateTimeTimeZone()
+        k = 0
+        v = w.get("dateTime")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.date_time = v
+        v = w.get("timeZone")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.time_zone = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, DateTimeTimeZone, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = DateTimeTimeZone
+        v = p
     o.end = v
     v = d.get("isPrivate")
     if v is not None:
@@ -5456,7 +6378,29 @@ def _ScheduleItem(d: dict[str, Any]) -> ScheduleItem:
     v = d.get("start")
     if v is not None:
         c += 1
-        v = _DateTimeTimeZone(v)
+        w = v
+        p = _R_DateTimeTimeZone()
+        k = 0
+        v = w.get("dateTime")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.date_time = v
+        v = w.get("timeZone")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.time_zone = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, DateTimeTimeZone, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = DateTimeTimeZone
+        v = p
     o.start = v
     v = d.get("status")
     if v is not None:
@@ -5469,7 +6413,8 @@ def _ScheduleItem(d: dict[str, Any]) -> ScheduleItem:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.subject = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5498,7 +6443,8 @@ def _TimeConstraint(d: dict[str, Any]) -> TimeConstraint:
             _not_list(v)
         v = _L([None if x is None else _TimeSlot(x) for x in v])
     o.time_slots = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5533,7 +6479,8 @@ def _UploadSession(d: dict[str, Any]) -> UploadSession:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.upload_url = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:

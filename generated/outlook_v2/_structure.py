@@ -3,7 +3,7 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`.
+types look at `@odata.type`, and entities keep a lone `@odata.etag` without a call.
 """
 
 from __future__ import annotations
@@ -102,8 +102,12 @@ def _Entity(d: dict[str, Any]) -> Entity:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.id = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Entity, c)
@@ -130,8 +134,12 @@ def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.id = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, DirectoryObject, c)
@@ -216,8 +224,12 @@ def _User(d: dict[str, Any]) -> User:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.events = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, User, c)
@@ -267,8 +279,12 @@ def _Item(d: dict[str, Any]) -> Item:
             _not_list(v)
         v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.categories = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Item, c)
@@ -282,6 +298,7 @@ _R_Message = REGISTRY.raw_class(Message)
 
 def _Message(d: dict[str, Any]) -> Message:
     v: Any
+    p: Any
     o = _R_Message()
     c = 0
     v = d.get("Id")
@@ -338,7 +355,28 @@ def _Message(d: dict[str, Any]) -> Message:
     v = d.get("Body")
     if v is not None:
         c += 1
-        v = _ItemBody(v)
+        w = v
+        p = _R_ItemBody()
+        k = 0
+        v = w.get("ContentType")
+        if v is not None:
+            k += 1
+            v = _map_BodyType.get(v) or BodyType(v)
+        p.content_type = v
+        v = w.get("Content")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.content = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, ItemBody, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = ItemBody
+        v = p
     o.body = v
     v = d.get("BodyPreview")
     if v is not None:
@@ -404,7 +442,28 @@ def _Message(d: dict[str, Any]) -> Message:
     v = d.get("UniqueBody")
     if v is not None:
         c += 1
-        v = _ItemBody(v)
+        w = v
+        p = _R_ItemBody()
+        k = 0
+        v = w.get("ContentType")
+        if v is not None:
+            k += 1
+            v = _map_BodyType.get(v) or BodyType(v)
+        p.content_type = v
+        v = w.get("Content")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.content = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, ItemBody, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = ItemBody
+        v = p
     o.unique_body = v
     v = d.get("IsDeliveryReceiptRequested")
     if v is not None:
@@ -443,8 +502,12 @@ def _Message(d: dict[str, Any]) -> Message:
             _not_list(v)
         v = _L([None if x is None else _Attachment(x) for x in v])
     o.attachments = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Message, c)
@@ -471,7 +534,8 @@ def _ItemBody(d: dict[str, Any]) -> ItemBody:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.content = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -486,6 +550,7 @@ _R_Recipient = REGISTRY.raw_class(Recipient)
 
 def _Recipient(d: dict[str, Any]) -> Recipient:
     v: Any
+    p: Any
     t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.Recipient":
         r = REGISTRY.derived(d, t, Recipient)
@@ -496,9 +561,32 @@ def _Recipient(d: dict[str, Any]) -> Recipient:
     v = d.get("EmailAddress")
     if v is not None:
         c += 1
-        v = _EmailAddress(v)
+        w = v
+        p = _R_EmailAddress()
+        k = 0
+        v = w.get("Name")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.name = v
+        v = w.get("Address")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.address = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, EmailAddress, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = EmailAddress
+        v = p
     o.email_address = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -527,7 +615,8 @@ def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.address = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -581,8 +670,12 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.calendar_view = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Calendar, c)
@@ -628,8 +721,12 @@ def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
             _not_list(v)
         v = _L([None if x is None else _Calendar(x) for x in v])
     o.calendars = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, CalendarGroup, c)
@@ -643,6 +740,7 @@ _R_Event = REGISTRY.raw_class(Event)
 
 def _Event(d: dict[str, Any]) -> Event:
     v: Any
+    p: Any
     o = _R_Event()
     c = 0
     v = d.get("Id")
@@ -689,7 +787,27 @@ def _Event(d: dict[str, Any]) -> Event:
     v = d.get("ResponseStatus")
     if v is not None:
         c += 1
-        v = _ResponseStatus(v)
+        w = v
+        p = _R_ResponseStatus()
+        k = 0
+        v = w.get("Response")
+        if v is not None:
+            k += 1
+            v = _map_ResponseType.get(v) or ResponseType(v)
+        p.response = v
+        v = w.get("Time")
+        if v is not None:
+            k += 1
+            v = _edm_DateTimeOffset(v)
+        p.time = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, ResponseStatus, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = ResponseStatus
+        v = p
     o.response_status = v
     v = d.get("iCalUId")
     if v is not None:
@@ -712,7 +830,28 @@ def _Event(d: dict[str, Any]) -> Event:
     v = d.get("Body")
     if v is not None:
         c += 1
-        v = _ItemBody(v)
+        w = v
+        p = _R_ItemBody()
+        k = 0
+        v = w.get("ContentType")
+        if v is not None:
+            k += 1
+            v = _map_BodyType.get(v) or BodyType(v)
+        p.content_type = v
+        v = w.get("Content")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.content = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, ItemBody, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = ItemBody
+        v = p
     o.body = v
     v = d.get("BodyPreview")
     if v is not None:
@@ -733,7 +872,29 @@ def _Event(d: dict[str, Any]) -> Event:
     v = d.get("Start")
     if v is not None:
         c += 1
-        v = _DateTimeTimeZone(v)
+        w = v
+        p = _R_DateTimeTimeZone()
+        k = 0
+        v = w.get("DateTime")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.date_time = v
+        v = w.get("TimeZone")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.time_zone = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, DateTimeTimeZone, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = DateTimeTimeZone
+        v = p
     o.start = v
     v = d.get("OriginalStart")
     if v is not None:
@@ -743,7 +904,29 @@ def _Event(d: dict[str, Any]) -> Event:
     v = d.get("End")
     if v is not None:
         c += 1
-        v = _DateTimeTimeZone(v)
+        w = v
+        p = _R_DateTimeTimeZone()
+        k = 0
+        v = w.get("DateTime")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.date_time = v
+        v = w.get("TimeZone")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.time_zone = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, DateTimeTimeZone, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = DateTimeTimeZone
+        v = p
     o.end = v
     v = d.get("Location")
     if v is not None:
@@ -843,8 +1026,12 @@ def _Event(d: dict[str, Any]) -> Event:
             _not_list(v)
         v = _L([None if x is None else _Attachment(x) for x in v])
     o.attachments = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Event, c)
@@ -870,7 +1057,8 @@ def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.time = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -899,7 +1087,8 @@ def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.time_zone = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -932,7 +1121,8 @@ def _Location(d: dict[str, Any]) -> Location:
         c += 1
         v = _GeoCoordinates(v)
     o.coordinates = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -979,7 +1169,8 @@ def _PhysicalAddress(d: dict[str, Any]) -> PhysicalAddress:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.postal_code = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1026,7 +1217,8 @@ def _GeoCoordinates(d: dict[str, Any]) -> GeoCoordinates:
         if v.__class__ is not float and v.__class__ is not int:
             v = _edm_Double(v)
     o.altitude_accuracy = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1041,6 +1233,7 @@ _R_PatternedRecurrence = REGISTRY.raw_class(PatternedRecurrence)
 
 def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
     v: Any
+    p: Any
     o = _R_PatternedRecurrence()
     c = 0
     v = d.get("Pattern")
@@ -1051,7 +1244,39 @@ def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
     v = d.get("Range")
     if v is not None:
         c += 1
-        v = _RecurrenceRange(v)
+        w = v
+        p = _R_RecurrenceRange()
+        k = 0
+        v = w.get("Type")
+        if v is not None:
+            k += 1
+            v = _map_RecurrenceRangeType.get(v) or RecurrenceRangeType(v)
+        p.type = v
+        v = w.get("StartDate")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.start_date = v
+        v = w.get("EndDate")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.end_date = v
+        v = w.get("NumberOfOccurrences")
+        if v is not None:
+            k += 1
+            v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+        p.number_of_occurrences = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, RecurrenceRange, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = RecurrenceRange
+        v = p
     o.range = v
     v = d.get("RecurrenceTimeZone")
     if v is not None:
@@ -1059,7 +1284,8 @@ def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.recurrence_time_zone = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1113,7 +1339,8 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
         c += 1
         v = _map_WeekIndex.get(v) or WeekIndex(v)
     o.index = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1152,7 +1379,8 @@ def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.number_of_occurrences = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1167,24 +1395,68 @@ _R_Attendee = REGISTRY.raw_class(Attendee)
 
 def _Attendee(d: dict[str, Any]) -> Attendee:
     v: Any
+    p: Any
     o = _R_Attendee()
     c = 0
     v = d.get("EmailAddress")
     if v is not None:
         c += 1
-        v = _EmailAddress(v)
+        w = v
+        p = _R_EmailAddress()
+        k = 0
+        v = w.get("Name")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.name = v
+        v = w.get("Address")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.address = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, EmailAddress, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = EmailAddress
+        v = p
     o.email_address = v
     v = d.get("Status")
     if v is not None:
         c += 1
-        v = _ResponseStatus(v)
+        w = v
+        p = _R_ResponseStatus()
+        k = 0
+        v = w.get("Response")
+        if v is not None:
+            k += 1
+            v = _map_ResponseType.get(v) or ResponseType(v)
+        p.response = v
+        v = w.get("Time")
+        if v is not None:
+            k += 1
+            v = _edm_DateTimeOffset(v)
+        p.time = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, ResponseStatus, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = ResponseStatus
+        v = p
     o.status = v
     v = d.get("Type")
     if v is not None:
         c += 1
         v = _map_AttendeeType.get(v) or AttendeeType(v)
     o.type = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1240,8 +1512,12 @@ def _Attachment(d: dict[str, Any]) -> Attachment:
         if v is not True and v is not False:
             v = _edm_Boolean(v)
     o.is_inline = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Attachment, c)
@@ -1308,8 +1584,12 @@ def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
         c += 1
         v = _edm_Binary(v)
     o.content_bytes = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, FileAttachment, c)
@@ -1364,8 +1644,12 @@ def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
         c += 1
         v = _Item(v)
     o.item = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, ItemAttachment, c)
@@ -1415,8 +1699,12 @@ def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
         if v is not True and v is not False:
             v = _edm_Boolean(v)
     o.is_inline = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, ReferenceAttachment, c)
@@ -1431,7 +1719,8 @@ _R_Reminder = REGISTRY.raw_class(Reminder)
 def _Reminder(d: dict[str, Any]) -> Reminder:
     o = _R_Reminder()
     c = 0
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:

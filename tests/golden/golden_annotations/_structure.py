@@ -3,7 +3,7 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`.
+types look at `@odata.type`, and entities keep a lone `@odata.etag` without a call.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ _R_Note = REGISTRY.raw_class(Note)
 
 def _Note(d: dict[str, Any]) -> Note:
     v: Any
+    p: Any
     o = _R_Note()
     c = 0
     v = d.get("id")
@@ -68,10 +69,36 @@ def _Note(d: dict[str, Any]) -> Note:
     v = d.get("author")
     if v is not None:
         c += 1
-        v = _Person(v)
+        w = v
+        p = _R_Person()
+        k = 0
+        v = w.get("id")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.id = v
+        v = w.get("name")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.name = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, Person, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = Person
+        v = p
     o.author = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Note, c)
@@ -99,8 +126,12 @@ def _Person(d: dict[str, Any]) -> Person:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.name = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Person, c)

@@ -3,7 +3,7 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`.
+types look at `@odata.type`, and entities keep a lone `@odata.etag` without a call.
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ def _Settings(d: dict[str, Any]) -> Settings:
         c += 1
         v = _map_Level.get(v) or Level(v)
     o.level = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:

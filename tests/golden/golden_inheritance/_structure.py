@@ -3,7 +3,7 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`.
+types look at `@odata.type`, and entities keep a lone `@odata.etag` without a call.
 """
 
 from __future__ import annotations
@@ -49,8 +49,12 @@ def _Entity(d: dict[str, Any]) -> Entity:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.id = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Entity, c)
@@ -95,8 +99,12 @@ def _Item(d: dict[str, Any]) -> Item:
             _not_list(v)
         v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.tags = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Item, c)
@@ -123,7 +131,8 @@ def _Shape(d: dict[str, Any]) -> Shape:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.name = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -174,8 +183,12 @@ def _Photo(d: dict[str, Any]) -> Photo:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.taken_at = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Photo, c)
@@ -227,8 +240,12 @@ def _Document(d: dict[str, Any]) -> Document:
             _not_list(v)
         v = _L([None if x is None else _Shape(x) for x in v])
     o.outline = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Document, c)
@@ -261,7 +278,8 @@ def _Circle(d: dict[str, Any]) -> Circle:
         if v.__class__ is not float and v.__class__ is not int:
             v = _edm_Double(v)
     o.radius = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -296,7 +314,8 @@ def _LabeledCircle(d: dict[str, Any]) -> LabeledCircle:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.label = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:

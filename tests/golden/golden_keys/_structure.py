@@ -3,7 +3,7 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`.
+types look at `@odata.type`, and entities keep a lone `@odata.etag` without a call.
 """
 
 from __future__ import annotations
@@ -64,8 +64,12 @@ def _Customer(d: dict[str, Any]) -> Customer:
             _not_list(v)
         v = _L([None if x is None else _Address(x) for x in v])
     o.addresses = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Customer, c)
@@ -108,8 +112,12 @@ def _Order(d: dict[str, Any]) -> Order:
             _not_list(v)
         v = _L([None if x is None else _OrderLine(x) for x in v])
     o.lines = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Order, c)
@@ -137,8 +145,12 @@ def _Product(d: dict[str, Any]) -> Product:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.name = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Product, c)
@@ -165,8 +177,12 @@ def _Address(d: dict[str, Any]) -> Address:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.city = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Address, c)
@@ -180,6 +196,7 @@ _R_OrderLine = REGISTRY.raw_class(OrderLine)
 
 def _OrderLine(d: dict[str, Any]) -> OrderLine:
     v: Any
+    p: Any
     o = _R_OrderLine()
     c = 0
     v = d.get("orderId")
@@ -200,10 +217,36 @@ def _OrderLine(d: dict[str, Any]) -> OrderLine:
     v = d.get("product")
     if v is not None:
         c += 1
-        v = _Product(v)
+        w = v
+        p = _R_Product()
+        k = 0
+        v = w.get("sku")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.sku = v
+        v = w.get("name")
+        if v is not None:
+            k += 1
+            if v.__class__ is not str:
+                v = _edm_String(v)
+        p.name = v
+        if k == len(w):
+            p._odata_extra = _NO_EXTRA
+            p._odata_nulls = _NO_NULLS
+        else:
+            _rest(p, w, Product, k)
+        p._odata_changed = _CLEAN
+        p.__class__ = Product
+        v = p
     o.product = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, OrderLine, c)

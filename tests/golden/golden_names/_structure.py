@@ -3,7 +3,7 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`.
+types look at `@odata.type`, and entities keep a lone `@odata.etag` without a call.
 """
 
 from __future__ import annotations
@@ -88,8 +88,12 @@ def _Thing(d: dict[str, Any]) -> Thing:
         c += 1
         v = _List(v)
     o.list = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Thing, c)
@@ -124,8 +128,12 @@ def _List(d: dict[str, Any]) -> List:
             _not_list(v)
         v = _L([None if x is None else _Thing(x) for x in v])
     o.items = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, List, c)

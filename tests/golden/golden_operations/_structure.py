@@ -3,7 +3,7 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`.
+types look at `@odata.type`, and entities keep a lone `@odata.etag` without a call.
 """
 
 from __future__ import annotations
@@ -48,8 +48,12 @@ def _Document(d: dict[str, Any]) -> Document:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.title = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
+        o._odata_nulls = _NO_NULLS
+    elif c + 1 == n and "@odata.etag" in d:
+        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
         _rest(o, d, Document, c)
@@ -70,7 +74,8 @@ def _Stats(d: dict[str, Any]) -> Stats:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.count = v
-    if c == len(d):
+    n = len(d)
+    if c == n:
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:

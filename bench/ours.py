@@ -104,23 +104,28 @@ async def _loop(worker: Callable[[], Any], seconds: float, concurrency: int) -> 
     return done / (time.perf_counter() - start)
 
 
-async def _throughput(url: str, seconds: float, concurrency: int) -> dict[str, Any]:
+async def _throughput(url: str, seconds: float, concurrency: int, rounds: int = 3) -> dict[str, Any]:
+    """Requests per second of the raw loop and of odatakit: `rounds` alternating runs each, medians.
+
+    Alternating runs share the machine's slow and fast moments, which one run each does not.
+    """
     import aiohttp
 
     sys.path.insert(0, str(ROOT / "generated"))
     from graph_v1 import GraphClient
 
     connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    raw_rps: list[float] = []
+    ours_rps: list[float] = []
+    async with aiohttp.ClientSession(connector=connector) as session, GraphClient(
+        f"{url}/v1.0", None, limit=concurrency
+    ) as client:
 
         async def raw() -> None:
             async with session.get(f"{url}/v1.0/me/events") as response:
                 body = json.loads(await response.read())
                 assert len(body["value"]) == 50
 
-        raw_rps = await _loop(raw, seconds, concurrency)
-
-    async with GraphClient(f"{url}/v1.0", None, limit=concurrency) as client:
         first = await client.me.events.get()
         assert len(first) == 50 and type(first[0]).__name__ == "Event"
 
@@ -128,9 +133,11 @@ async def _throughput(url: str, seconds: float, concurrency: int) -> dict[str, A
             events = await client.me.events.get()
             assert len(events) == 50
 
-        ours_rps = await _loop(ours, seconds, concurrency)
-    return {"raw_aiohttp_json_loads_rps": raw_rps, "odatakit_rps": ours_rps, "concurrency": concurrency,
-            "seconds": seconds}
+        for _ in range(rounds):
+            raw_rps.append(await _loop(raw, seconds / rounds, concurrency))
+            ours_rps.append(await _loop(ours, seconds / rounds, concurrency))
+    return {"raw_aiohttp_json_loads_rps": statistics.median(raw_rps), "odatakit_rps": statistics.median(ours_rps),
+            "raw_runs": raw_rps, "odatakit_runs": ours_rps, "concurrency": concurrency, "seconds": seconds}
 
 
 def main() -> None:
@@ -141,7 +148,7 @@ def main() -> None:
     elif what == "memory":
         result = memory(args[0])
     elif what == "throughput":
-        result = asyncio.run(_throughput(args[0], float(args[1]) if len(args) > 1 else 5.0, 32))
+        result = asyncio.run(_throughput(args[0], float(args[1]) if len(args) > 1 else 9.0, 32))
     else:
         raise SystemExit(f"unknown measurement {what!r}")
     print(json.dumps(result))

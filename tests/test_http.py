@@ -56,6 +56,7 @@ from odatakit.http import (
     HttpRequest,
     HttpResponse,
     RetryPolicy,
+    SameOrigin,
     jwt_expiry,
     merge_prefer,
     origin_of,
@@ -647,6 +648,27 @@ async def test_authorization_header_in_any_case_is_one_header(shop: ModuleType, 
             for url in (elsewhere, foreign):
                 [sent] = headers_of(m, "GET", url)
                 assert [k for k in sent if k.lower() == "authorization"] == []
+
+
+@pytest.mark.parametrize(
+    ("url", "same"),
+    [
+        ("https://svc.test/v1.0/me/events?$top=1", True),
+        ("https://svc.test/", True),
+        ("HTTPS://SVC.TEST/other", True),  # not the prefix as written: parsed
+        ("https://svc.test:443/x", True),
+        ("https://svc.test.evil.example/v1.0", False),
+        ("https://svc.test@evil.example/v1.0", False),
+        ("https://svc.test:8443/v1.0", False),
+        ("http://svc.test/v1.0", False),
+        ("https://evil.example/https://svc.test/", False),
+    ],
+)
+def test_same_origin_by_prefix_or_by_parsing(url: str, same: bool) -> None:
+    check = SameOrigin("https://svc.test/v1.0")
+    assert check.prefix == "https://svc.test/"
+    assert check(url) is same
+    assert check(url) == (origin_of(url) == origin_of("https://svc.test/v1.0"))
 
 
 def test_origin_of() -> None:

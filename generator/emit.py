@@ -43,6 +43,7 @@ from .naming import builder_names, pascal
 from .structuring import (
     ClassCode,
     FieldCode,
+    closing_lines,
     edm_decoder_name,
     edm_types_used,
     field_lines,
@@ -500,7 +501,7 @@ class Emitter:
                          "derived": c.qualified in bases,
                          "inlines": any(f.kind == "object" and not f.collection and f.type_name in leaves
                                         for f in c.fields),
-                         "entity": self.plan.structured[c.qualified].kind == "entity"})
+                         "closing": closing_lines(c.py_name, etag=self.plan.structured[c.qualified].kind == "entity")})
         return self.env.get_template("_structure.py.jinja").render(
             models=models_mod,
             package=self.options.package,

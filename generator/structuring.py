@@ -125,12 +125,8 @@ def field_lines(
         lines += ["    w = v", f"    p = _R_{leaf.py_name}()", "    k = 0"]
         for f in leaf.fields:
             lines += ["    " + line for line in field_lines(f, function_of, enum_class, names=("w", "p", "k"))]
-        lines += [
-            "    if k == len(w):", "        p._odata_extra = _NO_EXTRA", "        p._odata_nulls = _NO_NULLS",
-            "    else:", f"        _rest(p, w, {leaf.py_name}, k)",
-            "    p._odata_changed = _CLEAN", f"    p.__class__ = {leaf.py_name}", "    v = p",
-            f"{o}.{field.py_name} = v",
-        ]
+        lines += ["    " + line for line in closing_lines(leaf.py_name, ("w", "p", "k"))]
+        lines += ["    v = p", f"{o}.{field.py_name} = v"]
         return lines
     if field.collection:
         item = item_expression(field, function_of, enum_class, "x", none=True)
@@ -146,6 +142,20 @@ def field_lines(
             lines.append(f"    v = {scalar}")
     lines.append(f"{o}.{field.py_name} = v")
     return lines
+
+
+def closing_lines(py_name: str, names: tuple[str, str, str] = ("d", "o", "c"), etag: bool = False) -> list[str]:
+    """The statements (unindented) that finish an instance: extras and nulls, a clean change set, its class.
+
+    With `etag` (entities), a lone `@odata.etag` beside the declared members is kept without a call.
+    """
+    d, o, c = names
+    lines = [f"if {c} == len({d}):", f"    {o}._odata_extra = _NO_EXTRA", f"    {o}._odata_nulls = _NO_NULLS"]
+    if etag:
+        lines += [f'elif {c} + 1 == len({d}) and "@odata.etag" in {d}:',
+                  f'    {o}._odata_extra = {{"@odata.etag": {d}["@odata.etag"]}}', f"    {o}._odata_nulls = _NO_NULLS"]
+    return [*lines, "else:", f"    _rest({o}, {d}, {py_name}, {c})", f"{o}._odata_changed = _CLEAN",
+            f"{o}.__class__ = {py_name}"]
 
 
 def edm_types_used(classes: Iterable[ClassCode]) -> list[str]:

@@ -190,11 +190,10 @@ def _Entity(d: dict[str, Any]) -> Entity:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.id = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -227,11 +226,10 @@ def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -668,11 +666,10 @@ def _Group(d: dict[str, Any]) -> Group:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.transitive_members = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -701,8 +698,7 @@ def _AssignedLabel(d: dict[str, Any]) -> AssignedLabel:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.label_id = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -731,8 +727,7 @@ def _AssignedLicense(d: dict[str, Any]) -> AssignedLicense:
         c += 1
         v = _edm_Guid(v)
     o.sku_id = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -755,8 +750,7 @@ def _LicenseProcessingState(d: dict[str, Any]) -> LicenseProcessingState:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.state = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -863,8 +857,7 @@ def _OnPremisesExtensionAttributes(d: dict[str, Any]) -> OnPremisesExtensionAttr
         if v.__class__ is not str:
             v = _edm_String(v)
     o.extension_attribute9 = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -904,8 +897,7 @@ def _OnPremisesProvisioningError(d: dict[str, Any]) -> OnPremisesProvisioningErr
         if v.__class__ is not str:
             v = _edm_String(v)
     o.value = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -944,8 +936,7 @@ def _ServiceProvisioningError(d: dict[str, Any]) -> ServiceProvisioningError:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.service_instance = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1003,11 +994,10 @@ def _ResourceSpecificPermissionGrant(d: dict[str, Any]) -> ResourceSpecificPermi
         if v.__class__ is not str:
             v = _edm_String(v)
     o.resource_app_id = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -1678,11 +1668,10 @@ def _User(d: dict[str, Any]) -> User:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.transitive_member_of = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -1721,8 +1710,7 @@ def _AssignedPlan(d: dict[str, Any]) -> AssignedPlan:
         c += 1
         v = _edm_Guid(v)
     o.service_plan_id = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1746,8 +1734,7 @@ def _AuthorizationInfo(d: dict[str, Any]) -> AuthorizationInfo:
             _not_list(v)
         v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.certificate_user_ids = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1763,8 +1750,7 @@ _R_CustomSecurityAttributeValue = REGISTRY.raw_class(CustomSecurityAttributeValu
 def _CustomSecurityAttributeValue(d: dict[str, Any]) -> CustomSecurityAttributeValue:
     o = _R_CustomSecurityAttributeValue()
     c = 0
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1793,8 +1779,7 @@ def _EmployeeOrgData(d: dict[str, Any]) -> EmployeeOrgData:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.division = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1829,8 +1814,7 @@ def _ObjectIdentity(d: dict[str, Any]) -> ObjectIdentity:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.sign_in_type = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1882,8 +1866,7 @@ def _LicenseAssignmentState(d: dict[str, Any]) -> LicenseAssignmentState:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.state = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1972,8 +1955,7 @@ def _MailboxSettings(d: dict[str, Any]) -> MailboxSettings:
         c += 1
         v = _WorkingHours(v)
     o.working_hours = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2067,8 +2049,7 @@ def _AutomaticRepliesSetting(d: dict[str, Any]) -> AutomaticRepliesSetting:
         c += 1
         v = _map_AutomaticRepliesStatus.get(v) or AutomaticRepliesStatus(v)
     o.status = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2097,8 +2078,7 @@ def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.time_zone = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2127,8 +2107,7 @@ def _LocaleInfo(d: dict[str, Any]) -> LocaleInfo:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.locale = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2167,8 +2146,7 @@ def _WorkingHours(d: dict[str, Any]) -> WorkingHours:
         c += 1
         v = _TimeZoneBase(v)
     o.time_zone = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2196,8 +2174,7 @@ def _TimeZoneBase(d: dict[str, Any]) -> TimeZoneBase:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.name = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2232,8 +2209,7 @@ def _PasswordProfile(d: dict[str, Any]) -> PasswordProfile:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.password = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2249,8 +2225,7 @@ _R_UserPrint = REGISTRY.raw_class(UserPrint)
 def _UserPrint(d: dict[str, Any]) -> UserPrint:
     o = _R_UserPrint()
     c = 0
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2285,8 +2260,7 @@ def _ProvisionedPlan(d: dict[str, Any]) -> ProvisionedPlan:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.service = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2336,8 +2310,7 @@ def _SignInActivity(d: dict[str, Any]) -> SignInActivity:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.last_successful_sign_in_request_id = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2475,11 +2448,10 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.events = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -2508,8 +2480,7 @@ def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.name = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -2560,11 +2531,10 @@ def _OutlookItem(d: dict[str, Any]) -> OutlookItem:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -2932,11 +2902,10 @@ def _Event(d: dict[str, Any]) -> Event:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.instances = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -2986,8 +2955,7 @@ def _Recipient(d: dict[str, Any]) -> Recipient:
         p.__class__ = EmailAddress
         v = p
     o.email_address = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3042,8 +3010,7 @@ def _AttendeeBase(d: dict[str, Any]) -> AttendeeBase:
         c += 1
         v = _map_AttendeeType.get(v) or AttendeeType(v)
     o.type = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3123,8 +3090,7 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
         p.__class__ = ResponseStatus
         v = p
     o.status = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3196,8 +3162,7 @@ def _TimeSlot(d: dict[str, Any]) -> TimeSlot:
         p.__class__ = DateTimeTimeZone
         v = p
     o.start = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3224,8 +3189,7 @@ def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.time = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3253,8 +3217,7 @@ def _ItemBody(d: dict[str, Any]) -> ItemBody:
         c += 1
         v = _map_BodyType.get(v) or BodyType(v)
     o.content_type = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3320,8 +3283,7 @@ def _Location(d: dict[str, Any]) -> Location:
         c += 1
         v = _map_LocationUniqueIdType.get(v) or LocationUniqueIdType(v)
     o.unique_id_type = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3368,8 +3330,7 @@ def _PhysicalAddress(d: dict[str, Any]) -> PhysicalAddress:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.street = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3416,8 +3377,7 @@ def _OutlookGeoCoordinates(d: dict[str, Any]) -> OutlookGeoCoordinates:
         if v.__class__ is not float and v.__class__ is not int:
             v = _edm_Double(v)
     o.longitude = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3472,8 +3432,7 @@ def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.toll_number = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3513,8 +3472,7 @@ def _Phone(d: dict[str, Any]) -> Phone:
         c += 1
         v = _map_PhoneType.get(v) or PhoneType(v)
     o.type = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3541,8 +3499,7 @@ def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
         c += 1
         v = _RecurrenceRange(v)
     o.range = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3596,8 +3553,7 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
         c += 1
         v = _map_RecurrencePatternType.get(v) or RecurrencePatternType(v)
     o.type = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3640,8 +3596,7 @@ def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
         c += 1
         v = _map_RecurrenceRangeType.get(v) or RecurrenceRangeType(v)
     o.type = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -3688,11 +3643,10 @@ def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
             _not_list(v)
         v = _L([None if x is None else _Calendar(x) for x in v])
     o.calendars = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -3939,11 +3893,10 @@ def _Message(d: dict[str, Any]) -> Message:
             _not_list(v)
         v = _L([None if x is None else _Attachment(x) for x in v])
     o.attachments = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -4047,8 +4000,7 @@ def _FollowupFlag(d: dict[str, Any]) -> FollowupFlag:
         p.__class__ = DateTimeTimeZone
         v = p
     o.start_date_time = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -4077,8 +4029,7 @@ def _InternetMessageHeader(d: dict[str, Any]) -> InternetMessageHeader:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.value = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -4134,11 +4085,10 @@ def _Attachment(d: dict[str, Any]) -> Attachment:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -4189,11 +4139,10 @@ def _ManagedAppPolicy(d: dict[str, Any]) -> ManagedAppPolicy:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.version = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -4227,11 +4176,10 @@ def _ManagedMobileApp(d: dict[str, Any]) -> ManagedMobileApp:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.version = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -4252,8 +4200,7 @@ def _MobileAppIdentifier(d: dict[str, Any]) -> MobileAppIdentifier:
             return r
     o = _R_MobileAppIdentifier()
     c = 0
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -4318,11 +4265,10 @@ def _ExtensionProperty(d: dict[str, Any]) -> ExtensionProperty:
             _not_list(v)
         v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.target_objects = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -4362,8 +4308,7 @@ def _ServiceProvisioningXmlError(d: dict[str, Any]) -> ServiceProvisioningXmlErr
         if v.__class__ is not str:
             v = _edm_String(v)
     o.error_detail = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5029,11 +4974,10 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
             _not_list(v)
         v = _L([None if x is None else _DirectoryObject(x) for x in v])
     o.transitive_member_of = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -5071,8 +5015,7 @@ def _CustomTimeZone(d: dict[str, Any]) -> CustomTimeZone:
         c += 1
         v = _StandardTimeZoneOffset(v)
     o.standard_offset = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5119,8 +5062,7 @@ def _StandardTimeZoneOffset(d: dict[str, Any]) -> StandardTimeZoneOffset:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.year = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5167,8 +5109,7 @@ def _DaylightTimeZoneOffset(d: dict[str, Any]) -> DaylightTimeZoneOffset:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.daylight_bias = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5235,8 +5176,7 @@ def _LocationConstraintItem(d: dict[str, Any]) -> LocationConstraintItem:
         if v is not True and v is not False:
             v = _edm_Boolean(v)
     o.resolve_availability = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5304,11 +5244,10 @@ def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.content_location = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -5364,11 +5303,10 @@ def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
         c += 1
         v = _OutlookItem(v)
     o.item = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -5419,11 +5357,10 @@ def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -5446,8 +5383,7 @@ def _AndroidMobileAppIdentifier(d: dict[str, Any]) -> AndroidMobileAppIdentifier
         if v.__class__ is not str:
             v = _edm_String(v)
     o.package_id = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5470,8 +5406,7 @@ def _IosMobileAppIdentifier(d: dict[str, Any]) -> IosMobileAppIdentifier:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.bundle_id = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5522,8 +5457,7 @@ def _AttachmentItem(d: dict[str, Any]) -> AttachmentItem:
         c += 1
         v = v if v.__class__ is int and -9223372036854775808 <= v <= 9223372036854775807 else _edm_Int64(v)
     o.size = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5550,8 +5484,7 @@ def _AttendeeAvailability(d: dict[str, Any]) -> AttendeeAvailability:
         c += 1
         v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
     o.availability = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5656,8 +5589,7 @@ def _AutomaticRepliesMailTips(d: dict[str, Any]) -> AutomaticRepliesMailTips:
         p.__class__ = DateTimeTimeZone
         v = p
     o.scheduled_start_time = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5714,8 +5646,7 @@ def _ConvertIdResult(d: dict[str, Any]) -> ConvertIdResult:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.target_id = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5744,8 +5675,7 @@ def _GenericError(d: dict[str, Any]) -> GenericError:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.message = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5766,8 +5696,7 @@ def _DeviceAndAppManagementData(d: dict[str, Any]) -> DeviceAndAppManagementData
     if v is not None:
         c += 1
     o.content = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5796,8 +5725,7 @@ def _FreeBusyError(d: dict[str, Any]) -> FreeBusyError:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.response_code = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5833,8 +5761,7 @@ def _LocationConstraint(d: dict[str, Any]) -> LocationConstraint:
         if v is not True and v is not False:
             v = _edm_Boolean(v)
     o.suggest_location = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5962,8 +5889,7 @@ def _MailTips(d: dict[str, Any]) -> MailTips:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.total_member_count = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -5992,8 +5918,7 @@ def _MailTipsError(d: dict[str, Any]) -> MailTipsError:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.message = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -6028,8 +5953,7 @@ def _ManagedAppDiagnosticStatus(d: dict[str, Any]) -> ManagedAppDiagnosticStatus
         if v.__class__ is not str:
             v = _edm_String(v)
     o.validation_name = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -6087,8 +6011,7 @@ def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.suggestion_reason = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -6118,8 +6041,7 @@ def _MeetingTimeSuggestionsResult(d: dict[str, Any]) -> MeetingTimeSuggestionsRe
             _not_list(v)
         v = _L([None if x is None else _MeetingTimeSuggestion(x) for x in v])
     o.meeting_time_suggestions = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -6247,8 +6169,7 @@ def _Reminder(d: dict[str, Any]) -> Reminder:
         p.__class__ = DateTimeTimeZone
         v = p
     o.reminder_fire_time = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -6317,8 +6238,7 @@ def _ScheduleInformation(d: dict[str, Any]) -> ScheduleInformation:
         c += 1
         v = _WorkingHours(v)
     o.working_hours = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -6413,8 +6333,7 @@ def _ScheduleItem(d: dict[str, Any]) -> ScheduleItem:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.subject = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -6443,8 +6362,7 @@ def _TimeConstraint(d: dict[str, Any]) -> TimeConstraint:
             _not_list(v)
         v = _L([None if x is None else _TimeSlot(x) for x in v])
     o.time_slots = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -6479,8 +6397,7 @@ def _UploadSession(d: dict[str, Any]) -> UploadSession:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.upload_url = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:

@@ -102,11 +102,10 @@ def _Entity(d: dict[str, Any]) -> Entity:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.id = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -134,11 +133,10 @@ def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.id = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -224,11 +222,10 @@ def _User(d: dict[str, Any]) -> User:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.events = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -279,11 +276,10 @@ def _Item(d: dict[str, Any]) -> Item:
             _not_list(v)
         v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.categories = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -502,11 +498,10 @@ def _Message(d: dict[str, Any]) -> Message:
             _not_list(v)
         v = _L([None if x is None else _Attachment(x) for x in v])
     o.attachments = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -534,8 +529,7 @@ def _ItemBody(d: dict[str, Any]) -> ItemBody:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.content = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -585,8 +579,7 @@ def _Recipient(d: dict[str, Any]) -> Recipient:
         p.__class__ = EmailAddress
         v = p
     o.email_address = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -615,8 +608,7 @@ def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.address = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -670,11 +662,10 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
             _not_list(v)
         v = _L([None if x is None else _Event(x) for x in v])
     o.calendar_view = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -721,11 +712,10 @@ def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
             _not_list(v)
         v = _L([None if x is None else _Calendar(x) for x in v])
     o.calendars = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -1026,11 +1016,10 @@ def _Event(d: dict[str, Any]) -> Event:
             _not_list(v)
         v = _L([None if x is None else _Attachment(x) for x in v])
     o.attachments = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -1057,8 +1046,7 @@ def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.time = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1087,8 +1075,7 @@ def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.time_zone = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1121,8 +1108,7 @@ def _Location(d: dict[str, Any]) -> Location:
         c += 1
         v = _GeoCoordinates(v)
     o.coordinates = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1169,8 +1155,7 @@ def _PhysicalAddress(d: dict[str, Any]) -> PhysicalAddress:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.postal_code = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1217,8 +1202,7 @@ def _GeoCoordinates(d: dict[str, Any]) -> GeoCoordinates:
         if v.__class__ is not float and v.__class__ is not int:
             v = _edm_Double(v)
     o.altitude_accuracy = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1284,8 +1268,7 @@ def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.recurrence_time_zone = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1339,8 +1322,7 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
         c += 1
         v = _map_WeekIndex.get(v) or WeekIndex(v)
     o.index = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1379,8 +1361,7 @@ def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.number_of_occurrences = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1455,8 +1436,7 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
         c += 1
         v = _map_AttendeeType.get(v) or AttendeeType(v)
     o.type = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -1512,11 +1492,10 @@ def _Attachment(d: dict[str, Any]) -> Attachment:
         if v is not True and v is not False:
             v = _edm_Boolean(v)
     o.is_inline = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -1584,11 +1563,10 @@ def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
         c += 1
         v = _edm_Binary(v)
     o.content_bytes = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -1644,11 +1622,10 @@ def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
         c += 1
         v = _Item(v)
     o.item = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -1699,11 +1676,10 @@ def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
         if v is not True and v is not False:
             v = _edm_Boolean(v)
     o.is_inline = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -1719,8 +1695,7 @@ _R_Reminder = REGISTRY.raw_class(Reminder)
 def _Reminder(d: dict[str, Any]) -> Reminder:
     o = _R_Reminder()
     c = 0
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:

@@ -93,11 +93,10 @@ def _Note(d: dict[str, Any]) -> Note:
         p.__class__ = Person
         v = p
     o.author = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -126,11 +125,10 @@ def _Person(d: dict[str, Any]) -> Person:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.name = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:

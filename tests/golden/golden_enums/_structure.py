@@ -63,8 +63,7 @@ def _Settings(d: dict[str, Any]) -> Settings:
         c += 1
         v = _map_Level.get(v) or Level(v)
     o.level = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:

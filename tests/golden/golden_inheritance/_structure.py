@@ -49,11 +49,10 @@ def _Entity(d: dict[str, Any]) -> Entity:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.id = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -99,11 +98,10 @@ def _Item(d: dict[str, Any]) -> Item:
             _not_list(v)
         v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
     o.tags = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -131,8 +129,7 @@ def _Shape(d: dict[str, Any]) -> Shape:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.name = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -183,11 +180,10 @@ def _Photo(d: dict[str, Any]) -> Photo:
         c += 1
         v = _edm_DateTimeOffset(v)
     o.taken_at = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -240,11 +236,10 @@ def _Document(d: dict[str, Any]) -> Document:
             _not_list(v)
         v = _L([None if x is None else _Shape(x) for x in v])
     o.outline = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -278,8 +273,7 @@ def _Circle(d: dict[str, Any]) -> Circle:
         if v.__class__ is not float and v.__class__ is not int:
             v = _edm_Double(v)
     o.radius = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:
@@ -314,8 +308,7 @@ def _LabeledCircle(d: dict[str, Any]) -> LabeledCircle:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.label = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:

@@ -88,11 +88,10 @@ def _Thing(d: dict[str, Any]) -> Thing:
         c += 1
         v = _List(v)
     o.list = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -128,11 +127,10 @@ def _List(d: dict[str, Any]) -> List:
             _not_list(v)
         v = _L([None if x is None else _Thing(x) for x in v])
     o.items = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:

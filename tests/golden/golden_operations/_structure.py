@@ -48,11 +48,10 @@ def _Document(d: dict[str, Any]) -> Document:
         if v.__class__ is not str:
             v = _edm_String(v)
     o.title = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
-    elif c + 1 == n and "@odata.etag" in d:
+    elif c + 1 == len(d) and "@odata.etag" in d:
         o._odata_extra = {"@odata.etag": d["@odata.etag"]}
         o._odata_nulls = _NO_NULLS
     else:
@@ -74,8 +73,7 @@ def _Stats(d: dict[str, Any]) -> Stats:
         c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.count = v
-    n = len(d)
-    if c == n:
+    if c == len(d):
         o._odata_extra = _NO_EXTRA
         o._odata_nulls = _NO_NULLS
     else:

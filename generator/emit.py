@@ -49,6 +49,7 @@ from .structuring import (
     field_lines,
     inlinable,
     structure_module,
+    uses_item_list,
 )
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -499,6 +500,7 @@ class Emitter:
             # A type nothing derives from is what it is, whatever `@odata.type` says.
             rows.append({"py_name": c.py_name, "qualified": c.qualified, "lines": lines,
                          "derived": c.qualified in bases,
+                         "lists": any(uses_item_list(f) for f in c.fields),
                          "inlines": any(f.kind == "object" and not f.collection and f.type_name in leaves
                                         for f in c.fields),
                          "closing": closing_lines(c.py_name, etag=self.plan.structured[c.qualified].kind == "entity")})

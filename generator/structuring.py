@@ -129,10 +129,8 @@ def field_lines(
         lines += ["    v = p", f"{o}.{field.py_name} = v"]
         return lines
     if field.collection:
-        item = item_expression(field, function_of, enum_class, "x", none=True)
         # A string is iterable too: only a JSON array may become a list.
-        lines += ["    if v.__class__ is not list:", "        _not_list(v)"]
-        lines.append("    v = _L(v)" if item == "x" else f"    v = _L([{item} for x in v])")
+        lines += ["    if v.__class__ is not list:", "        _not_list(v)", *collection_lines(field, function_of, enum_class)]
     elif field.kind == "edm" and field.type_name in _REFUSED:
         refused = _REFUSED[field.type_name].format(x="v")
         lines += [f"    if {refused}:", f"        v = {edm_decoder_name(field.type_name)}(v)"]
@@ -142,6 +140,45 @@ def field_lines(
             lines.append(f"    v = {scalar}")
     lines.append(f"{o}.{field.py_name} = v")
     return lines
+
+
+def collection_lines(
+    field: FieldCode, function_of: Callable[[str], str], enum_class: Callable[[str], str]
+) -> list[str]:
+    """The statements (indented once) turning the JSON array in `v` into the field's tracked list.
+
+    No comprehension: on Python 3.11 each one is a function call, which costs more than the few
+    items a property's array usually holds. Items that an inline class test accepts are kept as
+    they are, so such an array is checked in a loop and copied once; any other item type is
+    converted one by one into `u`.
+    """
+    item = item_expression(field, function_of, enum_class, "x", none=True)
+    if item == "x":
+        return ["    v = _L(v)"]
+    refused = _refused_item(field)
+    if refused is not None:  # a refused item (None included) sends the whole array to its decoder
+        return ["    for x in v:", f"        if {refused}:", f"            v = [{item} for x in v]", "            break",
+                "    v = _L(v)"]
+    return ["    u = []", "    for x in v:", f"        u.append({item})", "    v = _L(u)"]
+
+
+def _refused_item(field: FieldCode) -> str | None:
+    """The inline test an item `x` of an Edm collection fails when its decoder must see it, if any."""
+    if field.kind != "edm":
+        return None
+    refused = _REFUSED.get(field.type_name)
+    if refused is not None:
+        return refused.format(x="x")
+    bounds = edm.INT_RANGES.get(field.type_name)
+    if bounds is not None:
+        return f"x.__class__ is not int or not {bounds[0]} <= x <= {bounds[1]}"
+    return None
+
+
+def uses_item_list(field: FieldCode) -> bool:
+    """Whether a field's statements (see `collection_lines`) fill the list `u`."""
+    kept_or_checked = field.kind == "edm" and (field.type_name in _AS_IS or _refused_item(field) is not None)
+    return field.collection and not kept_or_checked
 
 
 def closing_lines(py_name: str, names: tuple[str, str, str] = ("d", "o", "c"), etag: bool = False) -> list[str]:

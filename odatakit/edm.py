@@ -120,7 +120,22 @@ _dto_from_state: Callable[..., DateTimeOffset] = DateTimeOffset
 _LONG_FRACTION = re.compile(r"(\.[0-9]{6})[0-9]+", re.ASCII)
 
 
+# Decoded values by wire text. A DateTimeOffset is immutable, so one instance can serve every
+# property that carries the same text, and real pages repeat texts: Graph sends
+# 0001-01-01T00:00:00Z for each attendee who has not answered, and an event's instances share
+# their times. A hit costs a tenth of a parse. Cleared when full, which keeps it bounded.
+_DTO_SEEN: dict[str, DateTimeOffset] = {}
+_DTO_SEEN_MAX = 1024
+_dto_seen = _DTO_SEEN.get
+
+
 def _decode_datetimeoffset(v: Any) -> DateTimeOffset | None:
+    try:
+        known = _dto_seen(v)
+    except TypeError:  # unhashable: the parse below says what is wrong with it
+        known = None
+    if known is not None:
+        return known
     if v is None:
         return None
     try:
@@ -139,6 +154,10 @@ def _decode_datetimeoffset(v: Any) -> DateTimeOffset | None:
             _refuse_bare_date(v)
             result = _dto_from_state(state[0], UTC)
     result._wire = v
+    if v.__class__ is str:
+        if len(_DTO_SEEN) >= _DTO_SEEN_MAX:
+            _DTO_SEEN.clear()
+        _DTO_SEEN[v] = result
     return result
 
 

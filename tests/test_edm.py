@@ -183,6 +183,41 @@ def test_datetimeoffset_rejects(wire: Any) -> None:
     assert repr(wire) in str(info.value)
 
 
+def test_datetimeoffset_same_text_gives_the_same_instance() -> None:
+    dec = decoder("Edm.DateTimeOffset")
+    edm._DTO_SEEN.clear()
+    first = dec("0001-01-01T00:00:00Z")
+    again = dec("0001-01-01T00:00:00Z")
+    assert again is first
+    assert again == datetime(1, 1, 1, tzinfo=UTC) and again._wire == "0001-01-01T00:00:00Z"
+    # Equal values with other texts stay apart: each keeps its own wire.
+    other = dec("0001-01-01T00:00:00+00:00")
+    assert other == first and other is not first and other._wire == "0001-01-01T00:00:00+00:00"
+    naive = dec("2017-04-15T12:00:00")
+    assert dec("2017-04-15T12:00:00") is naive and naive.tzinfo is UTC
+    assert copy.deepcopy(first) is first and pickle.loads(pickle.dumps(first))._wire == first._wire
+
+
+def test_datetimeoffset_remembers_a_bounded_number_of_texts() -> None:
+    dec = decoder("Edm.DateTimeOffset")
+    edm._DTO_SEEN.clear()
+    texts = [f"2017-04-15T03:00:50.{i:07d}Z" for i in range(edm._DTO_SEEN_MAX + 10)]
+    values = [dec(t) for t in texts]
+    assert 0 < len(edm._DTO_SEEN) <= edm._DTO_SEEN_MAX
+    assert dec(texts[-1]) is values[-1]
+    assert [v._wire for v in values] == texts
+    assert values[7] == datetime(2017, 4, 15, 3, 0, 50, 0, tzinfo=UTC) and values[-1].microsecond == 103
+
+
+@pytest.mark.parametrize("wire", ["yesterday", "2014-10-19", 1413760427, True])
+def test_datetimeoffset_remembers_only_accepted_texts(wire: Any) -> None:
+    edm._DTO_SEEN.clear()
+    for _ in range(2):  # refused the second time too
+        with pytest.raises(ValueError, match=r"^Edm\.DateTimeOffset: "):
+            decoder("Edm.DateTimeOffset")(wire)
+    assert edm._DTO_SEEN == {}
+
+
 @pytest.mark.parametrize("value", ["2020-01-01T00:00:00Z", date(2020, 1, 1), 0])
 def test_datetimeoffset_encoder_rejects_non_datetimes(value: Any) -> None:
     with pytest.raises(ValueError, match=r"^Edm\.DateTimeOffset: expected a datetime"):

@@ -10,15 +10,17 @@ from __future__ import annotations
 import gc
 import weakref
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from uuid import UUID
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from odatakit.serde import Converter, ODataObject, paused_gc
+from odatakit.serde import Converter, ODataObject, TrackedList, paused_gc
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csdl"
 
@@ -31,6 +33,8 @@ def pkg(generated_packages: Callable[..., ModuleType]) -> ModuleType:
 # Valid and invalid JSON values per Edm type, as a service might send them.
 _VALID: dict[str, st.SearchStrategy[Any]] = {
     "Edm.String": st.text(max_size=5),
+    "Edm.Byte": st.integers(0, 255),
+    "Edm.Int16": st.integers(-(2**15), 2**15 - 1),
     "Edm.Int32": st.integers(-(2**31), 2**31 - 1),
     "Edm.Int64": st.one_of(st.integers(-(2**63), 2**63 - 1), st.integers(0, 10**6).map(str)),
     "Edm.Double": st.one_of(st.floats(allow_nan=False), st.integers(-5, 5), st.sampled_from(["INF", "-INF"])),
@@ -62,8 +66,9 @@ def _value(type_name: str, collection: bool, pkg: ModuleType, depth: int) -> st.
             one = st.just({})
         else:
             one = _payload(info.cls, pkg, depth + 1)
-    if collection:
-        return st.lists(st.one_of(one, st.none()), max_size=3)
+    if collection:  # at the top, an item may be refused too: the whole array then takes the slow way
+        item = st.one_of(one, st.none(), _INVALID) if depth == 0 else st.one_of(one, st.none())
+        return st.lists(item, max_size=3)
     return one
 
 
@@ -111,6 +116,67 @@ def test_fast_and_general_paths_agree_on_any_payload(pkg: ModuleType, data: st.D
     # A payload the general path takes is taken by the fast function itself, not by the fallback.
     fast = pkg._registry.REGISTRY.decoders["Query.Model.Item"](payload)
     _same(fast, general[1], conv)
+
+
+@pytest.fixture(scope="module")
+def lists_pkg(generated_packages: Callable[..., ModuleType]) -> ModuleType:
+    return generated_packages(FIXTURES / "collections.xml", "fx_structuring_lists")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(data=st.data())
+def test_fast_and_general_paths_agree_on_every_kind_of_collection(lists_pkg: ModuleType, data: st.DataObject) -> None:
+    conv = lists_pkg.StoreClient("https://svc.test").converter
+    payload = data.draw(_payload(lists_pkg.Holder, lists_pkg))
+    general = _outcome(lambda: conv.cattrs.structure(payload, lists_pkg.Holder))
+    public = _outcome(lambda: conv.structure(payload, lists_pkg.Holder))
+    assert public[0] == general[0]
+    if general[0] != "ok":
+        assert public[1] == general[1]
+        return
+    _same(public[1], general[1], conv)
+    fast = lists_pkg._registry.REGISTRY.decoders["Lists.Model.Holder"](payload)
+    _same(fast, general[1], conv)
+
+
+def test_collections_become_tracked_lists_item_by_item(lists_pkg: ModuleType) -> None:
+    fast = lists_pkg._registry.REGISTRY.decoders["Lists.Model.Holder"]
+    sent = {"id": "h", "names": ["a", None], "bytes": [0, 255], "counts": [-(2**31), None, 2**31 - 1],
+            "totals": [1, "9007199254740993"], "ratios": [1, 2.5, "INF"], "switches": [True, None, False],
+            "moments": ["2017-04-15T03:00:50.7579581Z"], "uids": ["01234567-89ab-cdef-0123-456789abcdef"],
+            "anything": [{"a": 1}, [2], None], "colors": ["green", None], "rights": ["read,write"],
+            "pairs": [{"left": 1, "flags": [True]}, None]}
+    h = fast(sent)
+    lists = [h.names, h.bytes, h.counts, h.totals, h.ratios, h.switches, h.moments, h.uids, h.anything,
+             h.colors, h.rights, h.pairs, h.pairs[0].flags]
+    assert all(type(v) is TrackedList and not v.dirty for v in lists)
+    assert h.names == ["a", None] and h.bytes == [0, 255] and h.counts == [-(2**31), None, 2**31 - 1]
+    assert h.totals == [1, 9007199254740993] and h.ratios == [1, 2.5, float("inf")]
+    assert h.switches == [True, None, False] and h.anything == [{"a": 1}, [2], None]
+    assert h.moments == [datetime(2017, 4, 15, 3, 0, 50, 757958, tzinfo=UTC)]
+    assert h.uids == [UUID("01234567-89ab-cdef-0123-456789abcdef")]
+    assert h.colors == [lists_pkg.Color.GREEN, None] and h.rights == [lists_pkg.Access.READ | lists_pkg.Access.WRITE]
+    assert h.pairs == [lists_pkg.Pair(left=1, flags=[True]), None]
+    # The array sent is not the list kept: editing one leaves the other alone.
+    assert h.names is not sent["names"] and h.anything is not sent["anything"]
+    h.names.append("b")
+    assert sent["names"] == ["a", None]
+
+
+@pytest.mark.parametrize(
+    ("wire", "value", "message"),
+    [("counts", [1, 2**31], "Edm.Int32"), ("bytes", [256], "Edm.Byte"), ("switches", [1], "Edm.Boolean"),
+     ("names", [1], "Edm.String"), ("ratios", [True], "Edm.Double"), ("colors", [[]], "Color"),
+     ("pairs", ["x"], "")],
+)
+def test_a_refused_item_fails_with_its_path(lists_pkg: ModuleType, wire: str, value: list[Any], message: str) -> None:
+    conv = lists_pkg.StoreClient("https://svc.test").converter
+    with pytest.raises((TypeError, ValueError)) as info:
+        conv.structure({"id": "h", wire: value}, lists_pkg.Holder)
+    general = _outcome(lambda: conv.cattrs.structure({"id": "h", wire: value}, lists_pkg.Holder))
+    assert (type(info.value).__name__, str(info.value)) == general
+    assert wire in str(info.value) and message in str(info.value)
 
 
 def test_fast_function_builds_derived_types_nested_nulls_and_extras(pkg: ModuleType) -> None:

@@ -39,6 +39,7 @@ _R_Users = REGISTRY.raw_class(Users)
 
 def _Users(d: dict[str, Any]) -> Users:
     v: Any
+    u: list[Any]
     o = _R_Users()
     c = 0
     v = d.get("id")
@@ -70,21 +71,30 @@ def _Users(d: dict[str, Any]) -> Users:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _CalendarGroups(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _CalendarGroups(x))
+        v = _L(u)
     o.calendar_groups = v
     v = d.get("calendars")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Calendars(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Calendars(x))
+        v = _L(u)
     o.calendars = v
     v = d.get("events")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Events(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Events(x))
+        v = _L(u)
     o.events = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -104,6 +114,7 @@ _R_CalendarGroups = REGISTRY.raw_class(CalendarGroups)
 
 def _CalendarGroups(d: dict[str, Any]) -> CalendarGroups:
     v: Any
+    u: list[Any]
     o = _R_CalendarGroups()
     c = 0
     v = d.get("id")
@@ -145,7 +156,10 @@ def _CalendarGroups(d: dict[str, Any]) -> CalendarGroups:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Calendars(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Calendars(x))
+        v = _L(u)
     o.calendars = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -165,6 +179,7 @@ _R_Calendars = REGISTRY.raw_class(Calendars)
 
 def _Calendars(d: dict[str, Any]) -> Calendars:
     v: Any
+    u: list[Any]
     o = _R_Calendars()
     c = 0
     v = d.get("id")
@@ -224,7 +239,10 @@ def _Calendars(d: dict[str, Any]) -> Calendars:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Events(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Events(x))
+        v = _L(u)
     o.events = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -244,6 +262,7 @@ _R_Events = REGISTRY.raw_class(Events)
 
 def _Events(d: dict[str, Any]) -> Events:
     v: Any
+    u: list[Any]
     o = _R_Events()
     c = 0
     v = d.get("id")
@@ -362,7 +381,11 @@ def _Events(d: dict[str, Any]) -> Events:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.categories = v
     v = d.get("location_displayName")
     if v is not None:
@@ -381,7 +404,10 @@ def _Events(d: dict[str, Any]) -> Events:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Attendee(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Attendee(x))
+        v = _L(u)
     o.attendees = v
     v = d.get("recurrence_pattern_type")
     if v is not None:
@@ -399,7 +425,11 @@ def _Events(d: dict[str, Any]) -> Events:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.recurrence_pattern_days_of_week = v
     v = d.get("recurrence_pattern_dayOfMonth")
     if v is not None:
@@ -500,7 +530,10 @@ def _Events(d: dict[str, Any]) -> Events:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Attachments(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Attachments(x))
+        v = _L(u)
     o.attachments = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -670,6 +703,7 @@ _R_Me = REGISTRY.raw_class(Me)
 
 def _Me(d: dict[str, Any]) -> Me:
     v: Any
+    u: list[Any]
     o = _R_Me()
     c = 0
     v = d.get("id")
@@ -701,21 +735,30 @@ def _Me(d: dict[str, Any]) -> Me:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _CalendarGroups(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _CalendarGroups(x))
+        v = _L(u)
     o.calendar_groups = v
     v = d.get("calendars")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Calendars(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Calendars(x))
+        v = _L(u)
     o.calendars = v
     v = d.get("events")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Events(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Events(x))
+        v = _L(u)
     o.events = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA

@@ -245,6 +245,7 @@ _R_Group = REGISTRY.raw_class(Group)
 def _Group(d: dict[str, Any]) -> Group:
     v: Any
     p: Any
+    u: list[Any]
     o = _R_Group()
     c = 0
     v = d.get("id")
@@ -274,14 +275,20 @@ def _Group(d: dict[str, Any]) -> Group:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _AssignedLabel(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _AssignedLabel(x))
+        v = _L(u)
     o.assigned_labels = v
     v = d.get("assignedLicenses")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _AssignedLicense(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _AssignedLicense(x))
+        v = _L(u)
     o.assigned_licenses = v
     v = d.get("autoSubscribeNewMembers")
     if v is not None:
@@ -322,7 +329,11 @@ def _Group(d: dict[str, Any]) -> Group:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.group_types = v
     v = d.get("hasMembersWithLicenseErrors")
     if v is not None:
@@ -347,7 +358,11 @@ def _Group(d: dict[str, Any]) -> Group:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.info_catalogs = v
     v = d.get("isArchived")
     if v is not None:
@@ -457,7 +472,10 @@ def _Group(d: dict[str, Any]) -> Group:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _OnPremisesProvisioningError(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _OnPremisesProvisioningError(x))
+        v = _L(u)
     o.on_premises_provisioning_errors = v
     v = d.get("onPremisesSamAccountName")
     if v is not None:
@@ -500,7 +518,11 @@ def _Group(d: dict[str, Any]) -> Group:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.proxy_addresses = v
     v = d.get("renewedDateTime")
     if v is not None:
@@ -512,14 +534,22 @@ def _Group(d: dict[str, Any]) -> Group:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.resource_behavior_options = v
     v = d.get("resourceProvisioningOptions")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.resource_provisioning_options = v
     v = d.get("securityEnabled")
     if v is not None:
@@ -538,7 +568,10 @@ def _Group(d: dict[str, Any]) -> Group:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _ServiceProvisioningError(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _ServiceProvisioningError(x))
+        v = _L(u)
     o.service_provisioning_errors = v
     v = d.get("theme")
     if v is not None:
@@ -584,7 +617,10 @@ def _Group(d: dict[str, Any]) -> Group:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.accepted_senders = v
     v = d.get("calendar")
     if v is not None:
@@ -596,7 +632,10 @@ def _Group(d: dict[str, Any]) -> Group:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Event(x))
+        v = _L(u)
     o.calendar_view = v
     v = d.get("createdOnBehalfOf")
     if v is not None:
@@ -608,63 +647,90 @@ def _Group(d: dict[str, Any]) -> Group:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Event(x))
+        v = _L(u)
     o.events = v
     v = d.get("memberOf")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.member_of = v
     v = d.get("members")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.members = v
     v = d.get("membersWithLicenseErrors")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.members_with_license_errors = v
     v = d.get("owners")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.owners = v
     v = d.get("permissionGrants")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _ResourceSpecificPermissionGrant(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _ResourceSpecificPermissionGrant(x))
+        v = _L(u)
     o.permission_grants = v
     v = d.get("rejectedSenders")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.rejected_senders = v
     v = d.get("transitiveMemberOf")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.transitive_member_of = v
     v = d.get("transitiveMembers")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.transitive_members = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -713,6 +779,7 @@ _R_AssignedLicense = REGISTRY.raw_class(AssignedLicense)
 
 def _AssignedLicense(d: dict[str, Any]) -> AssignedLicense:
     v: Any
+    u: list[Any]
     o = _R_AssignedLicense()
     c = 0
     v = d.get("disabledPlans")
@@ -720,7 +787,10 @@ def _AssignedLicense(d: dict[str, Any]) -> AssignedLicense:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_Guid(x) for x in v])
+        u = []
+        for x in v:
+            u.append(_edm_Guid(x))
+        v = _L(u)
     o.disabled_plans = v
     v = d.get("skuId")
     if v is not None:
@@ -1013,6 +1083,7 @@ _R_User = REGISTRY.raw_class(User)
 def _User(d: dict[str, Any]) -> User:
     v: Any
     p: Any
+    u: list[Any]
     t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.user":
         r = REGISTRY.derived(d, t, User)
@@ -1054,14 +1125,20 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _AssignedLicense(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _AssignedLicense(x))
+        v = _L(u)
     o.assigned_licenses = v
     v = d.get("assignedPlans")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _AssignedPlan(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _AssignedPlan(x))
+        v = _L(u)
     o.assigned_plans = v
     v = d.get("authorizationInfo")
     if v is not None:
@@ -1078,7 +1155,11 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.business_phones = v
     v = d.get("city")
     if v is not None:
@@ -1219,7 +1300,10 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _ObjectIdentity(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _ObjectIdentity(x))
+        v = _L(u)
     o.identities = v
     v = d.get("identityParentId")
     if v is not None:
@@ -1232,14 +1316,22 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.im_addresses = v
     v = d.get("interests")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.interests = v
     v = d.get("isManagementRestricted")
     if v is not None:
@@ -1275,7 +1367,10 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _LicenseAssignmentState(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _LicenseAssignmentState(x))
+        v = _L(u)
     o.license_assignment_states = v
     v = d.get("mail")
     if v is not None:
@@ -1345,7 +1440,10 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _OnPremisesProvisioningError(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _OnPremisesProvisioningError(x))
+        v = _L(u)
     o.on_premises_provisioning_errors = v
     v = d.get("onPremisesSamAccountName")
     if v is not None:
@@ -1376,7 +1474,11 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.other_mails = v
     v = d.get("passwordPolicies")
     if v is not None:
@@ -1422,7 +1524,11 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.past_projects = v
     v = d.get("postalCode")
     if v is not None:
@@ -1458,28 +1564,43 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _ProvisionedPlan(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _ProvisionedPlan(x))
+        v = _L(u)
     o.provisioned_plans = v
     v = d.get("proxyAddresses")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.proxy_addresses = v
     v = d.get("responsibilities")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.responsibilities = v
     v = d.get("schools")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.schools = v
     v = d.get("securityIdentifier")
     if v is not None:
@@ -1492,7 +1613,10 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _ServiceProvisioningError(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _ServiceProvisioningError(x))
+        v = _L(u)
     o.service_provisioning_errors = v
     v = d.get("showInAddressList")
     if v is not None:
@@ -1515,7 +1639,11 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.skills = v
     v = d.get("state")
     if v is not None:
@@ -1563,42 +1691,60 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _CalendarGroup(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _CalendarGroup(x))
+        v = _L(u)
     o.calendar_groups = v
     v = d.get("calendars")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Calendar(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Calendar(x))
+        v = _L(u)
     o.calendars = v
     v = d.get("calendarView")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Event(x))
+        v = _L(u)
     o.calendar_view = v
     v = d.get("createdObjects")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.created_objects = v
     v = d.get("directReports")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.direct_reports = v
     v = d.get("events")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Event(x))
+        v = _L(u)
     o.events = v
     v = d.get("manager")
     if v is not None:
@@ -1610,63 +1756,90 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.member_of = v
     v = d.get("messages")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Message(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Message(x))
+        v = _L(u)
     o.messages = v
     v = d.get("ownedDevices")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.owned_devices = v
     v = d.get("ownedObjects")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.owned_objects = v
     v = d.get("permissionGrants")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _ResourceSpecificPermissionGrant(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _ResourceSpecificPermissionGrant(x))
+        v = _L(u)
     o.permission_grants = v
     v = d.get("registeredDevices")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.registered_devices = v
     v = d.get("sponsorOf")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.sponsor_of = v
     v = d.get("sponsors")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.sponsors = v
     v = d.get("transitiveMemberOf")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.transitive_member_of = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -1732,7 +1905,11 @@ def _AuthorizationInfo(d: dict[str, Any]) -> AuthorizationInfo:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.certificate_user_ids = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -1829,6 +2006,7 @@ _R_LicenseAssignmentState = REGISTRY.raw_class(LicenseAssignmentState)
 
 def _LicenseAssignmentState(d: dict[str, Any]) -> LicenseAssignmentState:
     v: Any
+    u: list[Any]
     o = _R_LicenseAssignmentState()
     c = 0
     v = d.get("assignedByGroup")
@@ -1842,7 +2020,10 @@ def _LicenseAssignmentState(d: dict[str, Any]) -> LicenseAssignmentState:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_Guid(x) for x in v])
+        u = []
+        for x in v:
+            u.append(_edm_Guid(x))
+        v = _L(u)
     o.disabled_plans = v
     v = d.get("error")
     if v is not None:
@@ -2122,6 +2303,7 @@ _R_WorkingHours = REGISTRY.raw_class(WorkingHours)
 
 def _WorkingHours(d: dict[str, Any]) -> WorkingHours:
     v: Any
+    u: list[Any]
     o = _R_WorkingHours()
     c = 0
     v = d.get("daysOfWeek")
@@ -2129,7 +2311,10 @@ def _WorkingHours(d: dict[str, Any]) -> WorkingHours:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)))
+        v = _L(u)
     o.days_of_week = v
     v = d.get("endTime")
     if v is not None:
@@ -2326,6 +2511,7 @@ _R_Calendar = REGISTRY.raw_class(Calendar)
 def _Calendar(d: dict[str, Any]) -> Calendar:
     v: Any
     p: Any
+    u: list[Any]
     o = _R_Calendar()
     c = 0
     v = d.get("id")
@@ -2339,9 +2525,10 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L(
-            [None if x is None else (_map_OnlineMeetingProviderType.get(x) or OnlineMeetingProviderType(x)) for x in v]
-        )
+        u = []
+        for x in v:
+            u.append(None if x is None else (_map_OnlineMeetingProviderType.get(x) or OnlineMeetingProviderType(x)))
+        v = _L(u)
     o.allowed_online_meeting_providers = v
     v = d.get("canEdit")
     if v is not None:
@@ -2439,14 +2626,20 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Event(x))
+        v = _L(u)
     o.calendar_view = v
     v = d.get("events")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Event(x))
+        v = _L(u)
     o.events = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -2513,7 +2706,11 @@ def _OutlookItem(d: dict[str, Any]) -> OutlookItem:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.categories = v
     v = d.get("changeKey")
     if v is not None:
@@ -2550,6 +2747,7 @@ _R_Event = REGISTRY.raw_class(Event)
 def _Event(d: dict[str, Any]) -> Event:
     v: Any
     p: Any
+    u: list[Any]
     o = _R_Event()
     c = 0
     v = d.get("id")
@@ -2563,7 +2761,11 @@ def _Event(d: dict[str, Any]) -> Event:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.categories = v
     v = d.get("changeKey")
     if v is not None:
@@ -2592,7 +2794,10 @@ def _Event(d: dict[str, Any]) -> Event:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Attendee(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Attendee(x))
+        v = _L(u)
     o.attendees = v
     v = d.get("body")
     if v is not None:
@@ -2631,7 +2836,11 @@ def _Event(d: dict[str, Any]) -> Event:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.cancelled_occurrences = v
     v = d.get("end")
     if v is not None:
@@ -2729,7 +2938,10 @@ def _Event(d: dict[str, Any]) -> Event:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Location(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Location(x))
+        v = _L(u)
     o.locations = v
     v = d.get("onlineMeeting")
     if v is not None:
@@ -2881,7 +3093,10 @@ def _Event(d: dict[str, Any]) -> Event:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Attachment(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Attachment(x))
+        v = _L(u)
     o.attachments = v
     v = d.get("calendar")
     if v is not None:
@@ -2893,14 +3108,20 @@ def _Event(d: dict[str, Any]) -> Event:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Event(x))
+        v = _L(u)
     o.exception_occurrences = v
     v = d.get("instances")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Event(x))
+        v = _L(u)
     o.instances = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -3392,6 +3613,7 @@ _R_OnlineMeetingInfo = REGISTRY.raw_class(OnlineMeetingInfo)
 
 def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
     v: Any
+    u: list[Any]
     o = _R_OnlineMeetingInfo()
     c = 0
     v = d.get("conferenceId")
@@ -3411,7 +3633,10 @@ def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Phone(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Phone(x))
+        v = _L(u)
     o.phones = v
     v = d.get("quickDial")
     if v is not None:
@@ -3424,7 +3649,11 @@ def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.toll_free_numbers = v
     v = d.get("tollNumber")
     if v is not None:
@@ -3514,6 +3743,7 @@ _R_RecurrencePattern = REGISTRY.raw_class(RecurrencePattern)
 
 def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
     v: Any
+    u: list[Any]
     o = _R_RecurrencePattern()
     c = 0
     v = d.get("dayOfMonth")
@@ -3526,7 +3756,10 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)))
+        v = _L(u)
     o.days_of_week = v
     v = d.get("firstDayOfWeek")
     if v is not None:
@@ -3611,6 +3844,7 @@ _R_CalendarGroup = REGISTRY.raw_class(CalendarGroup)
 
 def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
     v: Any
+    u: list[Any]
     o = _R_CalendarGroup()
     c = 0
     v = d.get("id")
@@ -3641,7 +3875,10 @@ def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Calendar(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Calendar(x))
+        v = _L(u)
     o.calendars = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -3662,6 +3899,7 @@ _R_Message = REGISTRY.raw_class(Message)
 def _Message(d: dict[str, Any]) -> Message:
     v: Any
     p: Any
+    u: list[Any]
     o = _R_Message()
     c = 0
     v = d.get("id")
@@ -3675,7 +3913,11 @@ def _Message(d: dict[str, Any]) -> Message:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.categories = v
     v = d.get("changeKey")
     if v is not None:
@@ -3698,7 +3940,10 @@ def _Message(d: dict[str, Any]) -> Message:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Recipient(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Recipient(x))
+        v = _L(u)
     o.bcc_recipients = v
     v = d.get("body")
     if v is not None:
@@ -3737,7 +3982,10 @@ def _Message(d: dict[str, Any]) -> Message:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Recipient(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Recipient(x))
+        v = _L(u)
     o.cc_recipients = v
     v = d.get("conversationId")
     if v is not None:
@@ -3781,7 +4029,10 @@ def _Message(d: dict[str, Any]) -> Message:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _InternetMessageHeader(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _InternetMessageHeader(x))
+        v = _L(u)
     o.internet_message_headers = v
     v = d.get("internetMessageId")
     if v is not None:
@@ -3829,7 +4080,10 @@ def _Message(d: dict[str, Any]) -> Message:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Recipient(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Recipient(x))
+        v = _L(u)
     o.reply_to = v
     v = d.get("sender")
     if v is not None:
@@ -3852,7 +4106,10 @@ def _Message(d: dict[str, Any]) -> Message:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Recipient(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Recipient(x))
+        v = _L(u)
     o.to_recipients = v
     v = d.get("uniqueBody")
     if v is not None:
@@ -3891,7 +4148,10 @@ def _Message(d: dict[str, Any]) -> Message:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Attachment(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Attachment(x))
+        v = _L(u)
     o.attachments = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -4263,7 +4523,11 @@ def _ExtensionProperty(d: dict[str, Any]) -> ExtensionProperty:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.target_objects = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -4324,6 +4588,7 @@ _R_AgentUser = REGISTRY.raw_class(AgentUser)
 def _AgentUser(d: dict[str, Any]) -> AgentUser:
     v: Any
     p: Any
+    u: list[Any]
     o = _R_AgentUser()
     c = 0
     v = d.get("id")
@@ -4360,14 +4625,20 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _AssignedLicense(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _AssignedLicense(x))
+        v = _L(u)
     o.assigned_licenses = v
     v = d.get("assignedPlans")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _AssignedPlan(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _AssignedPlan(x))
+        v = _L(u)
     o.assigned_plans = v
     v = d.get("authorizationInfo")
     if v is not None:
@@ -4384,7 +4655,11 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.business_phones = v
     v = d.get("city")
     if v is not None:
@@ -4525,7 +4800,10 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _ObjectIdentity(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _ObjectIdentity(x))
+        v = _L(u)
     o.identities = v
     v = d.get("identityParentId")
     if v is not None:
@@ -4538,14 +4816,22 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.im_addresses = v
     v = d.get("interests")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.interests = v
     v = d.get("isManagementRestricted")
     if v is not None:
@@ -4581,7 +4867,10 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _LicenseAssignmentState(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _LicenseAssignmentState(x))
+        v = _L(u)
     o.license_assignment_states = v
     v = d.get("mail")
     if v is not None:
@@ -4651,7 +4940,10 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _OnPremisesProvisioningError(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _OnPremisesProvisioningError(x))
+        v = _L(u)
     o.on_premises_provisioning_errors = v
     v = d.get("onPremisesSamAccountName")
     if v is not None:
@@ -4682,7 +4974,11 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.other_mails = v
     v = d.get("passwordPolicies")
     if v is not None:
@@ -4728,7 +5024,11 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.past_projects = v
     v = d.get("postalCode")
     if v is not None:
@@ -4764,28 +5064,43 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _ProvisionedPlan(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _ProvisionedPlan(x))
+        v = _L(u)
     o.provisioned_plans = v
     v = d.get("proxyAddresses")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.proxy_addresses = v
     v = d.get("responsibilities")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.responsibilities = v
     v = d.get("schools")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.schools = v
     v = d.get("securityIdentifier")
     if v is not None:
@@ -4798,7 +5113,10 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _ServiceProvisioningError(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _ServiceProvisioningError(x))
+        v = _L(u)
     o.service_provisioning_errors = v
     v = d.get("showInAddressList")
     if v is not None:
@@ -4821,7 +5139,11 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.skills = v
     v = d.get("state")
     if v is not None:
@@ -4869,42 +5191,60 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _CalendarGroup(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _CalendarGroup(x))
+        v = _L(u)
     o.calendar_groups = v
     v = d.get("calendars")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Calendar(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Calendar(x))
+        v = _L(u)
     o.calendars = v
     v = d.get("calendarView")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Event(x))
+        v = _L(u)
     o.calendar_view = v
     v = d.get("createdObjects")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.created_objects = v
     v = d.get("directReports")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.direct_reports = v
     v = d.get("events")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Event(x))
+        v = _L(u)
     o.events = v
     v = d.get("manager")
     if v is not None:
@@ -4916,63 +5256,90 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.member_of = v
     v = d.get("messages")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Message(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Message(x))
+        v = _L(u)
     o.messages = v
     v = d.get("ownedDevices")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.owned_devices = v
     v = d.get("ownedObjects")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.owned_objects = v
     v = d.get("permissionGrants")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _ResourceSpecificPermissionGrant(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _ResourceSpecificPermissionGrant(x))
+        v = _L(u)
     o.permission_grants = v
     v = d.get("registeredDevices")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.registered_devices = v
     v = d.get("sponsorOf")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.sponsor_of = v
     v = d.get("sponsors")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.sponsors = v
     v = d.get("transitiveMemberOf")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _DirectoryObject(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _DirectoryObject(x))
+        v = _L(u)
     o.transitive_member_of = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -5740,6 +6107,7 @@ _R_LocationConstraint = REGISTRY.raw_class(LocationConstraint)
 
 def _LocationConstraint(d: dict[str, Any]) -> LocationConstraint:
     v: Any
+    u: list[Any]
     o = _R_LocationConstraint()
     c = 0
     v = d.get("isRequired")
@@ -5753,7 +6121,10 @@ def _LocationConstraint(d: dict[str, Any]) -> LocationConstraint:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _LocationConstraintItem(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _LocationConstraintItem(x))
+        v = _L(u)
     o.locations = v
     v = d.get("suggestLocation")
     if v is not None:
@@ -5777,6 +6148,7 @@ _R_MailTips = REGISTRY.raw_class(MailTips)
 def _MailTips(d: dict[str, Any]) -> MailTips:
     v: Any
     p: Any
+    u: list[Any]
     o = _R_MailTips()
     c = 0
     v = d.get("automaticReplies")
@@ -5882,7 +6254,10 @@ def _MailTips(d: dict[str, Any]) -> MailTips:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Recipient(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Recipient(x))
+        v = _L(u)
     o.recipient_suggestions = v
     v = d.get("totalMemberCount")
     if v is not None:
@@ -5968,6 +6343,7 @@ _R_MeetingTimeSuggestion = REGISTRY.raw_class(MeetingTimeSuggestion)
 
 def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
     v: Any
+    u: list[Any]
     o = _R_MeetingTimeSuggestion()
     c = 0
     v = d.get("attendeeAvailability")
@@ -5975,7 +6351,10 @@ def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _AttendeeAvailability(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _AttendeeAvailability(x))
+        v = _L(u)
     o.attendee_availability = v
     v = d.get("confidence")
     if v is not None:
@@ -5988,7 +6367,10 @@ def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Location(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Location(x))
+        v = _L(u)
     o.locations = v
     v = d.get("meetingTimeSlot")
     if v is not None:
@@ -6026,6 +6408,7 @@ _R_MeetingTimeSuggestionsResult = REGISTRY.raw_class(MeetingTimeSuggestionsResul
 
 def _MeetingTimeSuggestionsResult(d: dict[str, Any]) -> MeetingTimeSuggestionsResult:
     v: Any
+    u: list[Any]
     o = _R_MeetingTimeSuggestionsResult()
     c = 0
     v = d.get("emptySuggestionsReason")
@@ -6039,7 +6422,10 @@ def _MeetingTimeSuggestionsResult(d: dict[str, Any]) -> MeetingTimeSuggestionsRe
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _MeetingTimeSuggestion(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _MeetingTimeSuggestion(x))
+        v = _L(u)
     o.meeting_time_suggestions = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -6185,6 +6571,7 @@ _R_ScheduleInformation = REGISTRY.raw_class(ScheduleInformation)
 def _ScheduleInformation(d: dict[str, Any]) -> ScheduleInformation:
     v: Any
     p: Any
+    u: list[Any]
     o = _R_ScheduleInformation()
     c = 0
     v = d.get("availabilityView")
@@ -6231,7 +6618,10 @@ def _ScheduleInformation(d: dict[str, Any]) -> ScheduleInformation:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _ScheduleItem(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _ScheduleItem(x))
+        v = _L(u)
     o.schedule_items = v
     v = d.get("workingHours")
     if v is not None:
@@ -6348,6 +6738,7 @@ _R_TimeConstraint = REGISTRY.raw_class(TimeConstraint)
 
 def _TimeConstraint(d: dict[str, Any]) -> TimeConstraint:
     v: Any
+    u: list[Any]
     o = _R_TimeConstraint()
     c = 0
     v = d.get("activityDomain")
@@ -6360,7 +6751,10 @@ def _TimeConstraint(d: dict[str, Any]) -> TimeConstraint:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _TimeSlot(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _TimeSlot(x))
+        v = _L(u)
     o.time_slots = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -6389,7 +6783,11 @@ def _UploadSession(d: dict[str, Any]) -> UploadSession:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.next_expected_ranges = v
     v = d.get("uploadUrl")
     if v is not None:

@@ -151,6 +151,7 @@ _R_User = REGISTRY.raw_class(User)
 
 def _User(d: dict[str, Any]) -> User:
     v: Any
+    u: list[Any]
     o = _R_User()
     c = 0
     v = d.get("Id")
@@ -187,7 +188,10 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Message(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Message(x))
+        v = _L(u)
     o.messages = v
     v = d.get("Calendar")
     if v is not None:
@@ -199,28 +203,40 @@ def _User(d: dict[str, Any]) -> User:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Calendar(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Calendar(x))
+        v = _L(u)
     o.calendars = v
     v = d.get("CalendarGroups")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _CalendarGroup(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _CalendarGroup(x))
+        v = _L(u)
     o.calendar_groups = v
     v = d.get("CalendarView")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Event(x))
+        v = _L(u)
     o.calendar_view = v
     v = d.get("Events")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Event(x))
+        v = _L(u)
     o.events = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -274,7 +290,11 @@ def _Item(d: dict[str, Any]) -> Item:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.categories = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -295,6 +315,7 @@ _R_Message = REGISTRY.raw_class(Message)
 def _Message(d: dict[str, Any]) -> Message:
     v: Any
     p: Any
+    u: list[Any]
     o = _R_Message()
     c = 0
     v = d.get("Id")
@@ -324,7 +345,11 @@ def _Message(d: dict[str, Any]) -> Message:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.categories = v
     v = d.get("ReceivedDateTime")
     if v is not None:
@@ -406,28 +431,40 @@ def _Message(d: dict[str, Any]) -> Message:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Recipient(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Recipient(x))
+        v = _L(u)
     o.to_recipients = v
     v = d.get("CcRecipients")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Recipient(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Recipient(x))
+        v = _L(u)
     o.cc_recipients = v
     v = d.get("BccRecipients")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Recipient(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Recipient(x))
+        v = _L(u)
     o.bcc_recipients = v
     v = d.get("ReplyTo")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Recipient(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Recipient(x))
+        v = _L(u)
     o.reply_to = v
     v = d.get("ConversationId")
     if v is not None:
@@ -496,7 +533,10 @@ def _Message(d: dict[str, Any]) -> Message:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Attachment(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Attachment(x))
+        v = _L(u)
     o.attachments = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -623,6 +663,7 @@ _R_Calendar = REGISTRY.raw_class(Calendar)
 
 def _Calendar(d: dict[str, Any]) -> Calendar:
     v: Any
+    u: list[Any]
     o = _R_Calendar()
     c = 0
     v = d.get("Id")
@@ -653,14 +694,20 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Event(x))
+        v = _L(u)
     o.events = v
     v = d.get("CalendarView")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Event(x))
+        v = _L(u)
     o.calendar_view = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -680,6 +727,7 @@ _R_CalendarGroup = REGISTRY.raw_class(CalendarGroup)
 
 def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
     v: Any
+    u: list[Any]
     o = _R_CalendarGroup()
     c = 0
     v = d.get("Id")
@@ -710,7 +758,10 @@ def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Calendar(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Calendar(x))
+        v = _L(u)
     o.calendars = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -731,6 +782,7 @@ _R_Event = REGISTRY.raw_class(Event)
 def _Event(d: dict[str, Any]) -> Event:
     v: Any
     p: Any
+    u: list[Any]
     o = _R_Event()
     c = 0
     v = d.get("Id")
@@ -760,7 +812,11 @@ def _Event(d: dict[str, Any]) -> Event:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.categories = v
     v = d.get("OriginalStartTimeZone")
     if v is not None:
@@ -973,7 +1029,10 @@ def _Event(d: dict[str, Any]) -> Event:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Attendee(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Attendee(x))
+        v = _L(u)
     o.attendees = v
     v = d.get("Organizer")
     if v is not None:
@@ -1007,14 +1066,20 @@ def _Event(d: dict[str, Any]) -> Event:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Event(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Event(x))
+        v = _L(u)
     o.instances = v
     v = d.get("Attachments")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Attachment(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Attachment(x))
+        v = _L(u)
     o.attachments = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -1283,6 +1348,7 @@ _R_RecurrencePattern = REGISTRY.raw_class(RecurrencePattern)
 
 def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
     v: Any
+    u: list[Any]
     o = _R_RecurrencePattern()
     c = 0
     v = d.get("Type")
@@ -1310,7 +1376,10 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)))
+        v = _L(u)
     o.days_of_week = v
     v = d.get("FirstDayOfWeek")
     if v is not None:

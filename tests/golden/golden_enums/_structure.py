@@ -34,6 +34,7 @@ _R_Settings = REGISTRY.raw_class(Settings)
 
 def _Settings(d: dict[str, Any]) -> Settings:
     v: Any
+    u: list[Any]
     o = _R_Settings()
     c = 0
     v = d.get("color")
@@ -56,7 +57,10 @@ def _Settings(d: dict[str, Any]) -> Settings:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _flags(Permissions, x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _flags(Permissions, x))
+        v = _L(u)
     o.history = v
     v = d.get("level")
     if v is not None:

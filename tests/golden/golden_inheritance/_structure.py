@@ -96,7 +96,11 @@ def _Item(d: dict[str, Any]) -> Item:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.tags = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -168,7 +172,11 @@ def _Photo(d: dict[str, Any]) -> Photo:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.tags = v
     v = d.get("width")
     if v is not None:
@@ -198,6 +206,7 @@ _R_Document = REGISTRY.raw_class(Document)
 
 def _Document(d: dict[str, Any]) -> Document:
     v: Any
+    u: list[Any]
     o = _R_Document()
     c = 0
     v = d.get("id")
@@ -222,7 +231,11 @@ def _Document(d: dict[str, Any]) -> Document:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([_edm_String(x) if x.__class__ is not str else x for x in v])
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        v = _L(v)
     o.tags = v
     v = d.get("pages")
     if v is not None:
@@ -234,7 +247,10 @@ def _Document(d: dict[str, Any]) -> Document:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Shape(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Shape(x))
+        v = _L(u)
     o.outline = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA

@@ -37,6 +37,7 @@ _R_Customer = REGISTRY.raw_class(Customer)
 
 def _Customer(d: dict[str, Any]) -> Customer:
     v: Any
+    u: list[Any]
     o = _R_Customer()
     c = 0
     v = d.get("id")
@@ -55,14 +56,20 @@ def _Customer(d: dict[str, Any]) -> Customer:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Order(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Order(x))
+        v = _L(u)
     o.orders = v
     v = d.get("addresses")
     if v is not None:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Address(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Address(x))
+        v = _L(u)
     o.addresses = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA
@@ -82,6 +89,7 @@ _R_Order = REGISTRY.raw_class(Order)
 
 def _Order(d: dict[str, Any]) -> Order:
     v: Any
+    u: list[Any]
     o = _R_Order()
     c = 0
     v = d.get("id")
@@ -109,7 +117,10 @@ def _Order(d: dict[str, Any]) -> Order:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _OrderLine(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _OrderLine(x))
+        v = _L(u)
     o.lines = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA

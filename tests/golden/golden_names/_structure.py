@@ -106,6 +106,7 @@ _R_List = REGISTRY.raw_class(List)
 
 def _List(d: dict[str, Any]) -> List:
     v: Any
+    u: list[Any]
     o = _R_List()
     c = 0
     v = d.get("id")
@@ -125,7 +126,10 @@ def _List(d: dict[str, Any]) -> List:
         c += 1
         if v.__class__ is not list:
             _not_list(v)
-        v = _L([None if x is None else _Thing(x) for x in v])
+        u = []
+        for x in v:
+            u.append(None if x is None else _Thing(x))
+        v = _L(u)
     o.items = v
     if c == len(d):
         o._odata_extra = _NO_EXTRA

@@ -19,7 +19,7 @@ def event(i: int) -> dict[str, object]:
     """
     person = {"emailAddress": {"name": f"Person {i}", "address": f"p{i}@contoso.test"}}
     return {
-        "@odata.etag": f'W/"{i}"', "id": f"AAMkAGI2TG93AAA{i}=", "createdDateTime": f"2017-04-15T03:00:50.{i:07d}Z",
+        "@odata.etag": f'W/"{i}"', "id": f"AAMkAGI2TG93AAA{i}=", "createdDateTime": f"2017-04-15T03:00:50.{i % 10**6:06d}0Z",
         "lastModifiedDateTime": f"2017-04-15T03:00:51.{i:06d}Z", "subject": f"Meeting {i}", "importance": "normal",
         "isAllDay": False, "showAs": "busy", "categories": ["Red category", "Blue"],
         "body": {"contentType": "html", "content": "<html><body>Agenda</body></html>"},

@@ -122,8 +122,8 @@ _LONG_FRACTION = re.compile(r"(\.[0-9]{6})[0-9]+", re.ASCII)
 
 # Decoded values by wire text. A DateTimeOffset is immutable, so one instance can serve every
 # property that carries the same text, and real pages repeat texts: Graph sends
-# 0001-01-01T00:00:00Z for each attendee who has not answered, and an event's instances share
-# their times. A hit costs a tenth of a parse. Cleared when full, which keeps it bounded.
+# 0001-01-01T00:00:00Z for each attendee who has not answered. A hit costs about a tenth of a
+# parse. Cleared when full, which keeps it bounded.
 _DTO_SEEN: dict[str, DateTimeOffset] = {}
 _DTO_SEEN_MAX = 1024
 _dto_seen = _DTO_SEEN.get

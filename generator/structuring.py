@@ -153,13 +153,14 @@ def collection_lines(
     converted one by one into `u`.
     """
     item = item_expression(field, function_of, enum_class, "x", none=True)
-    if item == "x":
-        return ["    v = _L(v)"]
+    if uses_item_list(field):
+        return ["    u = []", "    for x in v:", f"        u.append({item})", "    v = _L(u)"]
     refused = _refused_item(field)
-    if refused is not None:  # a refused item (None included) sends the whole array to its decoder
-        return ["    for x in v:", f"        if {refused}:", f"            v = [{item} for x in v]", "            break",
-                "    v = _L(v)"]
-    return ["    u = []", "    for x in v:", f"        u.append({item})", "    v = _L(u)"]
+    if refused is None:  # kept as sent
+        return ["    v = _L(v)"]
+    # A refused item (None included) sends the whole array to its decoder.
+    return ["    for x in v:", f"        if {refused}:", f"            v = [{item} for x in v]", "            break",
+            "    v = _L(v)"]
 
 
 def _refused_item(field: FieldCode) -> str | None:
@@ -176,7 +177,10 @@ def _refused_item(field: FieldCode) -> str | None:
 
 
 def uses_item_list(field: FieldCode) -> bool:
-    """Whether a field's statements (see `collection_lines`) fill the list `u`."""
+    """Whether a collection's items are converted one by one into the list `u` (see `collection_lines`).
+
+    Not for arrays kept as sent (untyped items) or checked in a loop (items with an inline test).
+    """
     kept_or_checked = field.kind == "edm" and (field.type_name in _AS_IS or _refused_item(field) is not None)
     return field.collection and not kept_or_checked
 

@@ -102,8 +102,17 @@ class _NoExtra(dict[str, Any]):
 _NO_EXTRA: dict[str, Any] = _NoExtra()
 
 
+class _ModelType(type):
+    """The metaclass of generated classes: `Cls.prop` is the property's query expression.
+
+    Instances read and write their properties through the class's bare slots, the fastest
+    attribute access CPython has; the class-level meaning of each property name comes from a
+    `_ClassField` on this metaclass, which takes precedence over the slot for `Cls.prop` only.
+    """
+
+
 @model
-class ODataObject:
+class ODataObject(metaclass=_ModelType):
     """Base of every generated entity and complex class.
 
     Instances are built with keyword arguments, one per property (all optional, None by
@@ -150,6 +159,23 @@ class ODataObject:
         @additional_data.setter
         def additional_data(self, value: dict[str, Any]) -> None:
             _EXTRA.__set__(self, value)
+
+        # Hidden from type checkers, which would otherwise accept any attribute name on a model.
+        def __setattr__(self, name: str, value: Any) -> None:
+            _SETATTR(self, name, value)
+            try:
+                changed = self._odata_changed
+            except AttributeError:  # a bare instance (object.__new__, unpickling) has no tracking slot yet
+                return
+            if changed is None:  # built in Python: every property set counts, nothing to record
+                return
+            wire = (_WIRE_BY_NAME.get(self.__class__) or _wires_by_name(self.__class__)).get(name)
+            if wire is None:
+                return
+            if changed is _CLEAN:
+                _CHANGED.__set__(self, {wire})
+            else:
+                changed.add(wire)
 
     __odata_type__: ClassVar[str] = ""
 
@@ -273,8 +299,72 @@ def field_table(table: str) -> tuple[FieldSpec, ...]:
 _FLAG_WORDS = frozenset({"collection", "navigation", "enum"})
 
 
+_SETATTR = object.__setattr__
+
+
+#: Per class: Python name → wire name of every field, for `ODataObject.__setattr__`.
+_WIRE_BY_NAME: dict[type, dict[str, str]] = {}
+
+
+def _wires_by_name(cls: type) -> dict[str, str]:
+    layout = _LAYOUT.get(cls) or _layout_of(cls)
+    fields = _FIELDS_OF.get(cls) or next((f for k in cls.__mro__ if (f := _FIELDS_OF.get(k)) is not None), ())
+    found = _WIRE_BY_NAME[cls] = {name: wire for (name, _), (wire, _) in zip(layout, fields, strict=True)}
+    return found
+
+
+#: (class, Python name) → (field, registry) for every field a class declares itself.
+_DECLARED: dict[tuple[type, str], tuple[FieldSpec, Registry]] = {}
+#: (class, Python name) → the query expression `Cls.prop` gives, made on first use.
+_CLASS_EXPRS: dict[tuple[type, str], Any] = {}
+# Names `type` itself has (only `mro` looks like a property name): such fields keep a Python
+# descriptor on their class instead, as a metaclass attribute would hide the type's own.
+_TYPE_NAMES = frozenset(dir(type))
+
+
+class _ClassField:
+    """On `_ModelType`: `Cls.name` for every model class, a query expression where `name` is a field."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __get__(self, cls: type | None, meta: type | None = None) -> Any:
+        if cls is None:
+            return self
+        found = _CLASS_EXPRS.get((cls, self._name))
+        if found is None:
+            found = _class_attribute(cls, self._name)
+        return found
+
+    def __set__(self, cls: type, value: Any) -> None:
+        raise AttributeError(f"{cls.__name__}.{self._name}: a property's name; its class attribute cannot be set")
+
+    def __delete__(self, cls: type) -> None:
+        raise AttributeError(f"{cls.__name__}.{self._name}: a property's name; its class attribute cannot be deleted")
+
+
+def _class_attribute(cls: type, name: str) -> Any:
+    """What `cls.name` would be without the metaclass's `_ClassField`: the field's expression, or the attribute."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            declared = _DECLARED.get((klass, name))
+            if declared is not None:
+                spec, registry = declared
+                expr = _CLASS_EXPRS[cls, name] = path_expr(cls, (spec,), registry)
+                return expr
+            value = klass.__dict__[name]
+            get = getattr(type(value), "__get__", None)
+            return value if get is None else get(value, None, cls)
+    raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
+
+
 class _FieldDescriptor:
-    """Class access gives the property's query expression; instance access is the slot's value."""
+    """A field named like an attribute of `type` (`mro`): class access is the query expression.
+
+    Instance access is the slot's value; assignment is tracked by `ODataObject.__setattr__`.
+    """
 
     __slots__ = ("_slot", "_spec", "_registry", "_exprs")
 
@@ -295,16 +385,6 @@ class _FieldDescriptor:
 
     def __set__(self, obj: object, value: Any) -> None:
         self._slot.__set__(obj, value)
-        try:
-            changed = _CHANGED.__get__(obj)
-        except AttributeError:  # a bare instance (object.__new__, unpickling) has no tracking slot yet
-            return
-        if changed is None:
-            return
-        if changed is _CLEAN:
-            _CHANGED.__set__(obj, {self._spec.wire})
-        else:
-            changed.add(self._spec.wire)
 
     def __delete__(self, obj: object) -> None:
         self._slot.__delete__(obj)
@@ -557,8 +637,12 @@ class Registry:
                 slot = cls.__dict__.get(spec.py_name)
                 if slot is None:
                     slot = _raw_slot(cls, spec.py_name)
-                else:
+                elif spec.py_name in _TYPE_NAMES:
                     setattr(cls, spec.py_name, _FieldDescriptor(slot, spec, self))
+                else:
+                    _DECLARED[cls, spec.py_name] = (spec, self)
+                    if spec.py_name not in _ModelType.__dict__:
+                        setattr(_ModelType, spec.py_name, _ClassField(spec.py_name))
                 own_slots.append(slot)
             slots = inherited_slots + tuple(own_slots)
             _FIELDS_OF[cls] = tuple((spec.wire, slot.__get__) for spec, slot in zip(all_fields, slots, strict=True))
@@ -636,13 +720,16 @@ class Registry:
     def raw_class(self, cls: type[_O]) -> type[_O]:
         """A twin of `cls` whose attributes are its bare slots, for emitted structuring code.
 
-        Storing into a bare slot is one specialised bytecode; through the class's own field
-        descriptors (query expressions, change tracking) it is a Python call. The emitted code
-        fills an instance of the twin, then sets its `__class__` to `cls` (same layout).
+        Storing into a bare slot is one specialised bytecode; through the class's own
+        `__setattr__` (change tracking) it is a Python call. The emitted code fills an instance
+        of the twin, then sets its `__class__` to `cls` (same layout).
         """
         names = [spec.py_name for spec in self.info_of(cls).fields]
         # `object.__init__` makes `twin()` the cheapest way to a new instance (no arguments to check).
-        members: dict[str, Any] = {"__slots__": (), "__module__": cls.__module__, "__init__": object.__init__}
+        # `object.__setattr__` here makes stores skip the tracking of `ODataObject.__setattr__`.
+        members: dict[str, Any] = {
+            "__slots__": (), "__module__": cls.__module__, "__init__": object.__init__, "__setattr__": _SETATTR,
+        }
         for name in [*names, "_odata_extra", "_odata_nulls", "_odata_changed"]:
             members[name] = _raw_slot(cls, name)
         return type(f"_Raw{cls.__name__}", (cls,), members)

@@ -718,7 +718,7 @@ class Registry:
         return "_structure" + module.removeprefix("models")
 
     def raw_class(self, cls: type[_O]) -> type[_O]:
-        """A twin of `cls` whose attributes are its bare slots, for emitted structuring code.
+        """A twin of `cls` without its tracking `__setattr__`, for emitted structuring code.
 
         Storing into a bare slot is one specialised bytecode; through the class's own
         `__setattr__` (change tracking) it is a Python call. The emitted code fills an instance
@@ -730,6 +730,7 @@ class Registry:
         members: dict[str, Any] = {
             "__slots__": (), "__module__": cls.__module__, "__init__": object.__init__, "__setattr__": _SETATTR,
         }
+        # Bare slots under every name, including fields that keep a `_FieldDescriptor` (`mro`).
         for name in [*names, "_odata_extra", "_odata_nulls", "_odata_changed"]:
             members[name] = _raw_slot(cls, name)
         return type(f"_Raw{cls.__name__}", (cls,), members)

@@ -366,21 +366,17 @@ class _FieldDescriptor:
     Instance access is the slot's value; assignment is tracked by `ODataObject.__setattr__`.
     """
 
-    __slots__ = ("_slot", "_spec", "_registry", "_exprs")
+    __slots__ = ("_slot", "_name")
 
-    def __init__(self, slot: Any, spec: FieldSpec, registry: Registry) -> None:
+    def __init__(self, slot: Any, name: str) -> None:
         self._slot = slot
-        self._spec = spec
-        self._registry = registry
-        self._exprs: dict[type, Any] = {}  # per class the field is read from (derived classes too)
+        self._name = name
 
     def __get__(self, obj: object | None, owner: type | None = None) -> Any:
         if obj is None:
             assert owner is not None
-            found = self._exprs.get(owner)
-            if found is None:
-                found = self._exprs[owner] = path_expr(owner, (self._spec,), self._registry)
-            return found
+            found = _CLASS_EXPRS.get((owner, self._name))  # not `or`: an expression has no truth value
+            return _class_attribute(owner, self._name) if found is None else found
         return self._slot.__get__(obj, owner)
 
     def __set__(self, obj: object, value: Any) -> None:
@@ -637,11 +633,11 @@ class Registry:
                 slot = cls.__dict__.get(spec.py_name)
                 if slot is None:
                     slot = _raw_slot(cls, spec.py_name)
-                elif spec.py_name in _TYPE_NAMES:
-                    setattr(cls, spec.py_name, _FieldDescriptor(slot, spec, self))
                 else:
                     _DECLARED[cls, spec.py_name] = (spec, self)
-                    if spec.py_name not in _ModelType.__dict__:
+                    if spec.py_name in _TYPE_NAMES:
+                        setattr(cls, spec.py_name, _FieldDescriptor(slot, spec.py_name))
+                    elif spec.py_name not in _ModelType.__dict__:
                         setattr(_ModelType, spec.py_name, _ClassField(spec.py_name))
                 own_slots.append(slot)
             slots = inherited_slots + tuple(own_slots)

@@ -499,11 +499,12 @@ class Emitter:
             lines = [line for f in c.fields for line in field_lines(f, function_of, enum_class, leaves.get)]
             # A type nothing derives from is what it is, whatever `@odata.type` says.
             rows.append({"py_name": c.py_name, "qualified": c.qualified, "lines": lines,
+                         "uses_v": any(line.lstrip().startswith("v = ") for line in lines),
                          "derived": c.qualified in bases,
                          "lists": any(uses_item_list(f) for f in c.fields),
                          "inlines": any(f.kind == "object" and not f.collection and f.type_name in leaves
                                         for f in c.fields),
-                         "closing": closing_lines(c.py_name, etag=self.plan.structured[c.qualified].kind == "entity")})
+                         "closing": closing_lines()})
         return self.env.get_template("_structure.py.jinja").render(
             models=models_mod,
             package=self.options.package,

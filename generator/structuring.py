@@ -4,7 +4,7 @@ The runtime's general converter (cattrs hooks over a per-class field table) stay
 hooks and as the fallback; these functions are its fast path. Each one reads every declared
 property with one `dict.get`, checks or converts the value inline (a class test for strings,
 numbers and booleans, a `_value2member_map_` lookup for enums, the `odatakit.edm` decoder for
-the rest), and fills the slots of a bare instance of a slot-only twin class. A value the inline
+the rest), fills the slots of a bare instance and keeps the JSON object on it. A value the inline
 test does not accept is handed to the same `odatakit.edm` decoder the general path uses, and
 any error makes the runtime retry the general path, which raises the error with its path.
 """
@@ -108,38 +108,40 @@ def field_lines(
     function_of: Callable[[str], str],
     enum_class: Callable[[str], str],
     inline: Callable[[str], ClassCode | None] = lambda qualified: None,
-    names: tuple[str, str, str] = ("d", "o", "c"),
+    names: tuple[str, str] = ("d", "o"),
 ) -> list[str]:
     """The statements (unindented) that read, convert and store one field.
 
     `inline` gives the class of an object field to build in place (see `inlinable`), if any;
-    `names` are the variables of the JSON object, the instance and the count of members read.
+    `names` are the variables of the JSON object and of the instance.
     """
-    d, o, c = names
+    d, o = names
     # `d.get(...)` each time: binding `g = d.get` once costs more than it saves in most classes.
-    lines = [f"v = {d}.get({field.wire!r})", "if v is not None:", f"    {c} += 1"]
+    get = f"v = {d}.get({field.wire!r})"
     leaf = inline(field.type_name) if field.kind == "object" and not field.collection else None
     if leaf is not None:
         # A call costs about a fifth of building a small object: the leaf's own statements,
-        # on variables of their own (w: its JSON object, p: the instance, k: its count).
-        lines += ["    w = v", f"    p = _R_{leaf.py_name}()", "    k = 0"]
+        # on variables of their own (w: its JSON object, p: the instance).
+        lines = [get, "if v is not None:", "    w = v", f"    p = _new({leaf.py_name})"]
         for f in leaf.fields:
-            lines += ["    " + line for line in field_lines(f, function_of, enum_class, names=("w", "p", "k"))]
-        lines += ["    " + line for line in closing_lines(leaf.py_name, ("w", "p", "k"))]
-        lines += ["    v = p", f"{o}.{field.py_name} = v"]
-        return lines
+            lines += ["    " + line for line in field_lines(f, function_of, enum_class, names=("w", "p"))]
+        lines += ["    " + line for line in closing_lines(("w", "p"))]
+        return [*lines, "    v = p", f"{o}.{field.py_name} = v"]
     if field.collection:
         # A string is iterable too: only a JSON array may become a list.
-        lines += ["    if v.__class__ is not list:", "        _not_list(v)", *collection_lines(field, function_of, enum_class)]
+        body = ["if v.__class__ is not list:", "    _not_list(v)",
+                *(line[4:] for line in collection_lines(field, function_of, enum_class))]
     elif field.kind == "edm" and field.type_name in _REFUSED:
+        # One test for the common case, a value of the expected class or an absent one.
         refused = _REFUSED[field.type_name].format(x="v")
-        lines += [f"    if {refused}:", f"        v = {edm_decoder_name(field.type_name)}(v)"]
+        return [get, f"if v is not None and {refused}:", f"    v = {edm_decoder_name(field.type_name)}(v)",
+                f"{o}.{field.py_name} = v"]
     else:
         scalar = item_expression(field, function_of, enum_class, "v", none=False)
-        if scalar != "v":
-            lines.append(f"    v = {scalar}")
-    lines.append(f"{o}.{field.py_name} = v")
-    return lines
+        if scalar == "v":  # kept as sent
+            return [f"{o}.{field.py_name} = {d}.get({field.wire!r})"]
+        body = [f"v = {scalar}"]
+    return [get, "if v is not None:", *("    " + line for line in body), f"{o}.{field.py_name} = v"]
 
 
 def collection_lines(
@@ -185,18 +187,15 @@ def uses_item_list(field: FieldCode) -> bool:
     return field.collection and not kept_or_checked
 
 
-def closing_lines(py_name: str, names: tuple[str, str, str] = ("d", "o", "c"), etag: bool = False) -> list[str]:
-    """The statements (unindented) that finish an instance: extras and nulls, a clean change set, its class.
+def closing_lines(names: tuple[str, str] = ("d", "o")) -> list[str]:
+    """The statement (unindented) that finishes an instance: it keeps its JSON object.
 
-    With `etag` (entities), a lone `@odata.etag` beside the declared members is kept without a call.
+    That one reference stands for everything else a received object knows: its undeclared
+    members and explicit nulls, and the values its changes are measured against (`odatakit.serde`
+    works them out when asked).
     """
-    d, o, c = names
-    lines = [f"if {c} == len({d}):", f"    {o}._odata_extra = _NO_EXTRA", f"    {o}._odata_nulls = _NO_NULLS"]
-    if etag:
-        lines += [f'elif {c} + 1 == len({d}) and "@odata.etag" in {d}:',
-                  f'    {o}._odata_extra = {{"@odata.etag": {d}["@odata.etag"]}}', f"    {o}._odata_nulls = _NO_NULLS"]
-    return [*lines, "else:", f"    _rest({o}, {d}, {py_name}, {c})", f"{o}._odata_changed = _CLEAN",
-            f"{o}.__class__ = {py_name}"]
+    d, o = names
+    return [f"{o}._odata_wire = {d}"]
 
 
 def edm_types_used(classes: Iterable[ClassCode]) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import gc
 import importlib
 import reprlib
@@ -118,20 +119,28 @@ class ODataObject(metaclass=_ModelType):
     Instances are built with keyword arguments, one per property (all optional, None by
     default), compare equal when of the same class with equal properties and
     `additional_data`, and are unhashable, as they are mutable.
+
+    A received object keeps the JSON object it was read from. That one reference is all the
+    bookkeeping structuring does: what the object holds beyond its properties (undeclared
+    members, explicit nulls) is worked out from it when first asked for, and so are its
+    changes, by comparing each property with the value it was received with.
     """
 
-    __slots__ = ("_odata_extra", "_odata_nulls", "_odata_changed")
+    __slots__ = ("_odata_wire", "_odata_extra", "_odata_nulls", "_odata_marked")
 
     if TYPE_CHECKING:
         #: Properties the model does not declare and instance annotations, by wire name.
         additional_data: dict[str, Any] = attrs.field(factory=dict)
-        # The slot behind `additional_data`: `_NO_EXTRA` until the dict is first asked for.
+        # What changes are measured against: the JSON object received, a `_Snapshot` taken by
+        # `mark_clean`, or None for an object built in Python (every set property counts).
+        _odata_wire: Any = attrs.field(default=None, init=False)
+        # The slot behind `additional_data`: `_NO_EXTRA` until the dict is first asked for; unset
+        # in a received object until then (see `_unpack`).
         _odata_extra: dict[str, Any] = attrs.field(factory=dict, init=False)
-        # Wire names the server sent as an explicit null: written back as null.
+        # Wire names the server sent as an explicit null: written back as null. Unset like `_odata_extra`.
         _odata_nulls: frozenset[str] = attrs.field(factory=frozenset, init=False)
-        # Change tracking: None for objects built in Python (every set property counts), else the
-        # wire names assigned since the object was received (`_CLEAN` until the first assignment).
-        _odata_changed: set[str] | frozenset[str] | None = attrs.field(default=None, init=False)
+        # Wire names `mark_changed` counts as changed whatever their values; None or unset for none.
+        _odata_marked: set[str] | None = attrs.field(default=None, init=False)
     else:
 
         def __init__(self, **values: Any) -> None:
@@ -142,7 +151,7 @@ class ODataObject(metaclass=_ModelType):
             extra = pop("additional_data", _MISSING)
             _EXTRA.__set__(self, _NO_EXTRA if extra is _MISSING else extra)
             _NULLS.__set__(self, _NO_NULLS)
-            _CHANGED.__set__(self, None)
+            _WIRE.__set__(self, None)
             if values:
                 name = next(iter(values))
                 raise TypeError(f"{cls.__qualname__}.__init__() got an unexpected keyword argument {name!r}")
@@ -150,7 +159,7 @@ class ODataObject(metaclass=_ModelType):
         @property
         def additional_data(self) -> dict[str, Any]:
             """Properties the model does not declare and instance annotations, by wire name."""
-            extra: dict[str, Any] = _EXTRA.__get__(self)
+            extra = _extra_of(self)
             if extra is _NO_EXTRA:
                 extra = {}
                 _EXTRA.__set__(self, extra)
@@ -158,31 +167,15 @@ class ODataObject(metaclass=_ModelType):
 
         @additional_data.setter
         def additional_data(self, value: dict[str, Any]) -> None:
+            _nulls_of(self)  # worked out from the JSON object first, which the new value must not replace
             _EXTRA.__set__(self, value)
-
-        # Hidden from type checkers, which would otherwise accept any attribute name on a model.
-        def __setattr__(self, name: str, value: Any) -> None:
-            _SETATTR(self, name, value)
-            try:
-                changed = self._odata_changed
-            except AttributeError:  # a bare instance (object.__new__, unpickling) has no tracking slot yet
-                return
-            if changed is None:  # built in Python: every property set counts, nothing to record
-                return
-            wire = (_WIRE_BY_NAME.get(self.__class__) or _wires_by_name(self.__class__)).get(name)
-            if wire is None:
-                return
-            if changed is _CLEAN:
-                _CHANGED.__set__(self, {wire})
-            else:
-                changed.add(wire)
 
     __odata_type__: ClassVar[str] = ""
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        if _EXTRA.__get__(self) != _EXTRA.__get__(other):  # not the property: compare without creating dicts
+        if _extra_of(self) != _extra_of(other):  # not the property: compare without creating dicts
             return False
         cls = self.__class__
         for _name, slot in _LAYOUT.get(cls) or _layout_of(cls):
@@ -207,21 +200,22 @@ class ODataObject(metaclass=_ModelType):
     @property
     def odata_type(self) -> str | None:
         """The `@odata.type` the object was received with, if any."""
-        value = _EXTRA.__get__(self).get(ODATA_TYPE)
+        value = _extra_of(self).get(ODATA_TYPE)
         return value if isinstance(value, str) else None
 
     @property
     def odata_etag(self) -> str | None:
         """The `@odata.etag` the object was received with, if any."""
-        value = _EXTRA.__get__(self).get("@odata.etag")
+        value = _extra_of(self).get("@odata.etag")
         return value if isinstance(value, str) else None
 
 
     @property
     def changed_fields(self) -> frozenset[str]:
-        """Wire names of the properties assigned since the object was received (nested changes too).
+        """Wire names of the properties whose values differ from those received (nested changes too).
 
-        Objects built in Python rather than received are not tracked: every property set counts.
+        A property assigned a value equal to the one received is unchanged. Objects built in
+        Python rather than received are not tracked: every property set counts.
         """
         return frozenset(_changed_wires(self))
 
@@ -297,20 +291,6 @@ def field_table(table: str) -> tuple[FieldSpec, ...]:
 
 
 _FLAG_WORDS = frozenset({"collection", "navigation", "enum"})
-
-
-_SETATTR = object.__setattr__
-
-
-#: Per class: Python name → wire name of every field, for `ODataObject.__setattr__`.
-_WIRE_BY_NAME: dict[type, dict[str, str]] = {}
-
-
-def _wires_by_name(cls: type) -> dict[str, str]:
-    layout = _LAYOUT.get(cls) or _layout_of(cls)
-    fields = _FIELDS_OF.get(cls) or next((f for k in cls.__mro__ if (f := _FIELDS_OF.get(k)) is not None), ())
-    found = _WIRE_BY_NAME[cls] = {name: wire for (name, _), (wire, _) in zip(layout, fields, strict=True)}
-    return found
 
 
 #: (class, Python name) → (field, registry) for every field a class declares itself.
@@ -409,42 +389,68 @@ def _raw_slot(cls: type, name: str) -> Any:
     raise AttributeError(f"{cls.__name__} has no slot {name!r}")
 
 
+_WIRE: Any = ODataObject.__dict__["_odata_wire"]
 _EXTRA: Any = ODataObject.__dict__["_odata_extra"]
 _NULLS: Any = ODataObject.__dict__["_odata_nulls"]
-_CHANGED: Any = ODataObject.__dict__["_odata_changed"]
+_MARKED: Any = ODataObject.__dict__["_odata_marked"]
 _NO_NULLS: frozenset[str] = frozenset()
-# Shared by every received object until its first change, so tracking allocates nothing.
-_CLEAN: frozenset[str] = frozenset()
 
-# -- what the emitted structuring functions (`_structure*.py` of a package) use ----------------
-#: The change set of a received, unchanged object.
-CLEAN = _CLEAN
-#: The explicit nulls of an object that had none.
-NO_NULLS = _NO_NULLS
 #: The additional data of an object that had none (the `additional_data` property makes the dict).
 NO_EXTRA = _NO_EXTRA
-_ETAG = "@odata.etag"
+
+if TYPE_CHECKING:
+
+    def new(cls: type[_O]) -> _O:
+        """A bare instance of `cls`, for emitted structuring code, which fills every slot itself."""
+        ...
+
+else:
+    # A generated class's `__init__` takes keywords; the emitted code skips it.
+    new = object.__new__
 
 
-def finish_structuring(obj: Any, data: dict[str, Any], cls: type, found: int) -> None:
-    """Keep the undeclared members of `data` (in order) and its explicit nulls on `obj`, a `cls`.
+def _wire_of(obj: ODataObject) -> Any:
+    """What `obj`'s changes are measured against: its JSON object, a `_Snapshot`, or None if built in Python."""
+    try:
+        return _WIRE.__get__(obj)
+    except AttributeError:  # a bare instance (`object.__new__`) nobody filled in
+        return None
 
-    `found` counts the members of `data` that are declared and not null.
+
+def _extra_of(obj: ODataObject) -> dict[str, Any]:
+    """The `additional_data` slot, worked out from the JSON object on first use (may be the shared `_NO_EXTRA`)."""
+    try:
+        extra: dict[str, Any] = _EXTRA.__get__(obj)
+    except AttributeError:
+        return _unpack(obj)
+    return extra
+
+
+def _nulls_of(obj: ODataObject) -> frozenset[str]:
+    """The wire names `obj` was received with as explicit nulls."""
+    try:
+        nulls: frozenset[str] = _NULLS.__get__(obj)
+    except AttributeError:
+        _unpack(obj)
+        nulls = _NULLS.__get__(obj)
+    return nulls
+
+
+def _unpack(obj: ODataObject) -> dict[str, Any]:
+    """Keep the undeclared members (in order) and explicit nulls of a received object's JSON on it.
+
+    Structuring stores only the JSON object; most received objects are never asked for either.
     """
-    left = len(data) - found  # undeclared members and explicit nulls
-    # Every Graph entity comes with an `@odata.etag` and, most of the time, nothing else to keep:
-    # one lookup instead of two passes over the members. (No declared name has an "@".)
-    if left == 1 and _ETAG in data:
-        _EXTRA.__set__(obj, {_ETAG: data[_ETAG]})
-        _NULLS.__set__(obj, _NO_NULLS)
-        return
-    wires = _WIRES.get(cls) or _wires_of(cls)
-    extra = {k: v for k, v in data.items() if k not in wires}
-    _EXTRA.__set__(obj, extra if extra else _NO_EXTRA)
-    if len(extra) == left:
-        _NULLS.__set__(obj, _NO_NULLS)
+    data = _wire_of(obj)
+    if isinstance(data, dict):
+        wires = _WIRES.get(obj.__class__) or _wires_of(obj.__class__)
+        extra = {k: v for k, v in data.items() if k not in wires} or _NO_EXTRA
+        nulls = frozenset([k for k, v in data.items() if v is None and k in wires]) or _NO_NULLS
     else:
-        _NULLS.__set__(obj, frozenset(k for k, v in data.items() if v is None and k in wires))
+        extra, nulls = _NO_EXTRA, _NO_NULLS
+    _EXTRA.__set__(obj, extra)
+    _NULLS.__set__(obj, nulls)
+    return extra
 
 
 #: Per class: the wire names of its fields, made on first use (most objects need none).
@@ -452,8 +458,16 @@ _WIRES: dict[type, frozenset[str]] = {}
 
 
 def _wires_of(cls: type) -> frozenset[str]:
-    wires = _WIRES[cls] = frozenset(wire for wire, _ in _FIELDS_OF.get(cls, ()))
+    wires = _WIRES[cls] = frozenset(wire for wire, _ in _fields_of(cls))
     return wires
+
+
+def _fields_of(cls: type) -> tuple[tuple[str, Any], ...]:
+    """(wire name, slot getter) of every field of `cls`, or of its closest registered base (a user's subclass)."""
+    found = _FIELDS_OF.get(cls)
+    if found is None:
+        found = next((f for k in cls.__mro__ if (f := _FIELDS_OF.get(k)) is not None), ())
+    return found
 
 
 def not_list(value: Any) -> NoReturn:
@@ -512,36 +526,135 @@ for _name in (
     setattr(TrackedList, _name, _mutator(_name))
 
 
-def _is_dirty(value: Any) -> bool:
-    if isinstance(value, ODataObject):
-        return bool(_changed_wires(value))
-    if isinstance(value, list):
-        if isinstance(value, TrackedList) and value.dirty:
-            return True
-        return any(isinstance(v, ODataObject) and _is_dirty(v) for v in value)
-    return False
+class _Snapshot:
+    """The baseline `mark_clean` leaves: the property values of that moment (lists copied).
+
+    `wire` is the JSON object the object was received with, if any, which the object's parent
+    may still measure it against.
+    """
+
+    __slots__ = ("values", "wire")
+
+    def __init__(self, values: tuple[Any, ...], wire: dict[str, Any] | None) -> None:
+        self.values = values
+        self.wire = wire
+
+
+def _snapshot(obj: ODataObject) -> _Snapshot:
+    base = _wire_of(obj)
+    wire = base if isinstance(base, dict) else base.wire if isinstance(base, _Snapshot) else None
+    values = tuple(list(v) if isinstance(v, list) else v for v in (get(obj) for _, get in _fields_of(obj.__class__)))
+    return _Snapshot(values, wire)
+
+
+# How a property's current value is compared with its baseline (see `_differs`).
+_VALUE, _OBJECT, _OBJECTS = 0, 1, 2
+
+#: Per class: (wire name, slot getter, kind, decoder of a JSON value) of every field, made on first use.
+_DIFF_PLANS: dict[type, tuple[tuple[str, Any, int, Callable[[Any], Any] | None], ...]] = {}
+
+
+def _diff_plan(cls: type) -> tuple[tuple[str, Any, int, Callable[[Any], Any] | None], ...]:
+    declared = next((found for klass in cls.__mro__ if (found := _SPECS_OF.get(klass)) is not None), None)
+    plan: list[tuple[str, Any, int, Callable[[Any], Any] | None]] = []
+    if declared is not None:
+        specs, registry = declared
+        for spec, (wire, get) in zip(specs, _fields_of(cls), strict=True):
+            if spec.type.startswith("Edm."):
+                one: Callable[[Any], Any] = edm.decoder(spec.type)
+            else:
+                target = registry.info(spec.type).cls
+                if not issubclass(target, enum.Enum):
+                    plan.append((wire, get, _OBJECTS if spec.collection else _OBJECT, None))
+                    continue
+                one = functools.partial(decode_flags, target) if issubclass(target, enum.Flag) else target
+            plan.append((wire, get, _VALUE, _many(one) if spec.collection else one))
+    made = _DIFF_PLANS[cls] = tuple(plan)
+    return made
+
+
+def _many(one: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda values: [None if v is None else one(v) for v in values]
+
+
+def _same(value: Any, before: Any) -> bool:
+    # Identity first, as tuple comparison does (a NaN equals itself there).
+    return value is before or bool(value == before)
+
+
+def _same_object(value: Any, before: Any, snapshot: bool) -> bool:
+    """Whether `value` is still the object `before` stood for (the object itself, or its JSON) and unchanged."""
+    if value is None or before is None:
+        return value is before
+    if snapshot:
+        return value is before and not _is_dirty(value)
+    if not isinstance(value, ODataObject):
+        return False
+    base = _wire_of(value)
+    return (base is before or (isinstance(base, _Snapshot) and base.wire is before)) and not _is_dirty(value)
+
+
+def _differs(value: Any, before: Any, kind: int, decode: Callable[[Any], Any] | None, snapshot: bool) -> bool:
+    """Whether a property's value differs from its baseline: a JSON value, or a snapshot's value."""
+    if value is None or before is None:
+        return value is not before
+    if kind == _OBJECT:
+        return not _same_object(value, before, snapshot)
+    if kind == _OBJECTS:
+        return (
+            not isinstance(value, list)
+            or len(value) != len(before)
+            or not all(_same_object(v, b, snapshot) for v, b in zip(value, before, strict=True))
+        )
+    if snapshot:
+        return not _same(value, before)
+    assert decode is not None
+    try:
+        return not _same(value, decode(before))
+    except (TypeError, ValueError):  # a value only a user's hook could read: count it as changed
+        return True
+
+
+def _is_dirty(value: ODataObject) -> bool:
+    return bool(_changed_wires(value))
+
+
+def _marked_of(obj: ODataObject) -> set[str] | None:
+    try:
+        marked: set[str] | None = _MARKED.__get__(obj)
+    except AttributeError:
+        return None
+    return marked
 
 
 def _changed_wires(obj: ODataObject) -> set[str]:
-    """Wire names of `obj` to send in a PATCH: assigned, or holding a changed nested value."""
-    changed = _CHANGED.__get__(obj)
-    registry_fields = _FIELDS_OF.get(type(obj))
-    out = set(changed) if changed else set()
-    if changed is None:
+    """Wire names of `obj` to send in a PATCH: changed since received, or holding a changed nested value."""
+    cls = obj.__class__
+    base = _wire_of(obj)
+    if base is None:
         # Built in Python: every property set counts (as in a create).
-        return {wire for wire, get in (registry_fields or ()) if get(obj) is not None} | set(obj._odata_nulls)
-    for wire, get in registry_fields or ():
-        if wire not in out and _is_dirty(get(obj)):
-            out.add(wire)
+        return {wire for wire, get in _fields_of(cls) if get(obj) is not None} | set(_nulls_of(obj))
+    marked = _marked_of(obj)
+    out = set(marked) if marked else set()
+    plan = _DIFF_PLANS.get(cls) or _diff_plan(cls)
+    if isinstance(base, _Snapshot):
+        for (wire, get, kind, decode), before in zip(plan, base.values, strict=True):
+            if wire not in out and _differs(get(obj), before, kind, decode, True):
+                out.add(wire)
+    else:
+        for wire, get, kind, decode in plan:
+            if wire not in out and _differs(get(obj), base.get(wire), kind, decode, False):
+                out.add(wire)
     return out
 
 
 def mark_clean(obj: Any) -> None:
-    """Forget the changes of a received object and of the values nested in it (after an update)."""
+    """Take the current values of an object and of the values nested in it as unchanged (after an update)."""
     if isinstance(obj, ODataObject):
-        if _CHANGED.__get__(obj) is not _CLEAN:
-            _CHANGED.__set__(obj, _CLEAN)
-        for _wire, get in _FIELDS_OF.get(type(obj), ()):
+        _nulls_of(obj)  # worked out from the JSON object before the snapshot replaces it
+        _WIRE.__set__(obj, _snapshot(obj))
+        _MARKED.__set__(obj, None)
+        for _wire, get in _fields_of(obj.__class__):
             mark_clean(get(obj))
     elif isinstance(obj, list):
         if isinstance(obj, TrackedList):
@@ -552,19 +665,26 @@ def mark_clean(obj: Any) -> None:
 
 
 def mark_changed(obj: ODataObject, *wires: str) -> None:
-    """Count these properties (wire names; all set or null ones when none are named) as changed."""
-    fields = _FIELDS_OF.get(type(obj), ())
+    """Count these properties (wire names; all set or null ones when none are named) as changed.
+
+    An object built in Python is tracked from then on: only these properties and those that
+    change afterwards are sent in a PATCH.
+    """
+    fields = _fields_of(obj.__class__)
     known = {wire for wire, _ in fields}
     unknown = [w for w in wires if w not in known]
     if unknown:
         raise KeyError(f"{type(obj).__name__} has no properties {unknown} (wire names: {sorted(known)})")
-    chosen = set(wires) if wires else {wire for wire, get in fields if get(obj) is not None} | set(obj._odata_nulls)
-    current = _CHANGED.__get__(obj)
-    _CHANGED.__set__(obj, (set(current) if current else set()) | chosen)
+    chosen = set(wires) if wires else {wire for wire, get in fields if get(obj) is not None} | set(_nulls_of(obj))
+    if _wire_of(obj) is None:
+        _WIRE.__set__(obj, _snapshot(obj))
+    _MARKED.__set__(obj, (_marked_of(obj) or set()) | chosen)
 
 
 #: Per registered class: (wire name, slot getter) of every field, filled by `Registry.structured`.
 _FIELDS_OF: dict[type, tuple[tuple[str, Any], ...]] = {}
+#: Per registered class: its fields and their registry, for comparing values with their JSON.
+_SPECS_OF: dict[type, tuple[tuple[FieldSpec, ...], Registry]] = {}
 #: Per class: (Python name, raw slot) of every field, for `__init__`, `__eq__` and `__repr__`.
 _LAYOUT: dict[type, tuple[tuple[str, Any], ...]] = {}
 
@@ -642,6 +762,7 @@ class Registry:
                 own_slots.append(slot)
             slots = inherited_slots + tuple(own_slots)
             _FIELDS_OF[cls] = tuple((spec.wire, slot.__get__) for spec, slot in zip(all_fields, slots, strict=True))
+            _SPECS_OF[cls] = (all_fields, self)
             _LAYOUT[cls] = tuple((spec.py_name, slot) for spec, slot in zip(all_fields, slots, strict=True))
             self._store(TypeInfo(cls, qualified, all_fields, {f.wire: f for f in all_fields}, None, slots))
             return cls
@@ -712,24 +833,6 @@ class Registry:
         if module is None:
             raise KeyError(f"{qualified!r} is not a type of {self.package}")
         return "_structure" + module.removeprefix("models")
-
-    def raw_class(self, cls: type[_O]) -> type[_O]:
-        """A twin of `cls` without its tracking `__setattr__`, for emitted structuring code.
-
-        Storing into a bare slot is one specialised bytecode; through the class's own
-        `__setattr__` (change tracking) it is a Python call. The emitted code fills an instance
-        of the twin, then sets its `__class__` to `cls` (same layout).
-        """
-        names = [spec.py_name for spec in self.info_of(cls).fields]
-        # `object.__init__` makes `twin()` the cheapest way to a new instance (no arguments to check).
-        # `object.__setattr__` here makes stores skip the tracking of `ODataObject.__setattr__`.
-        members: dict[str, Any] = {
-            "__slots__": (), "__module__": cls.__module__, "__init__": object.__init__, "__setattr__": _SETATTR,
-        }
-        # Bare slots under every name, including fields that keep a `_FieldDescriptor` (`mro`).
-        for name in [*names, "_odata_extra", "_odata_nulls", "_odata_changed"]:
-            members[name] = _raw_slot(cls, name)
-        return type(f"_Raw{cls.__name__}", (cls,), members)
 
     def derived(self, data: dict[str, Any], odata_type: str, cls: type[_O]) -> _O | None:
         """`data` structured as the subclass of `cls` its `@odata.type` names, or None to use `cls`."""
@@ -893,9 +996,9 @@ class Converter:
         obj = object.__new__(cls)
         for set_slot, value in zip(setters, values, strict=True):
             set_slot(obj, value)
+        _WIRE.__set__(obj, data)
         _EXTRA.__set__(obj, extra if extra else _NO_EXTRA)
         _NULLS.__set__(obj, frozenset(nulls) if nulls else _NO_NULLS)
-        _CHANGED.__set__(obj, _CLEAN)
         return obj
 
     def _build_decoders(self, cls: type) -> _DecodePlan:
@@ -910,7 +1013,7 @@ class Converter:
         A changed complex or collection value is sent whole; an object built in Python rather than
         received sends every property it has.
         """
-        if _CHANGED.__get__(obj) is None:
+        if _wire_of(obj) is None:
             return self._unstructure_object(obj)
         wires = _changed_wires(obj)
         out: dict[str, Any] = {}
@@ -934,7 +1037,7 @@ class Converter:
     def _unstructure_object(self, obj: Any, declared: type | None = None) -> dict[str, Any]:
         cls = type(obj)
         encoders = self._encoders.get(cls) or self._encoders_for(cls)
-        extra: dict[str, Any] = _EXTRA.__get__(obj)  # not the property, which would create a dict
+        extra = _extra_of(obj)  # not the property, which would create a dict
         out: dict[str, Any] = {}
         # Control information first, as OData JSON requires for streaming readers.
         for key, value in extra.items():
@@ -942,7 +1045,7 @@ class Converter:
                 out[key] = value
         if declared is not None and cls is not declared and ODATA_TYPE not in out:
             out[ODATA_TYPE] = "#" + cls.__odata_type__
-        nulls = obj._odata_nulls
+        nulls = _nulls_of(obj)
         for get_slot, wire, encode in encoders:
             value = get_slot(obj)
             if value is not None:

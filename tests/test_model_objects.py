@@ -149,10 +149,10 @@ def test_additional_data_is_a_dict_of_its_own_made_on_first_use(pkg: ModuleType)
     # first read; what users see is still a mutable dict per object that keeps their changes.
     conv = pkg.StoreClient("https://svc.test").converter
     first, second = (conv.structure({"id": str(i)}, pkg.Item) for i in range(2))
-    assert first._odata_extra is second._odata_extra is serde.NO_EXTRA  # nothing allocated yet
+    assert serde._extra_of(first) is serde._extra_of(second) is serde.NO_EXTRA  # nothing allocated yet
     assert first == pkg.Item(id="0") == pkg.Item(id="0", additional_data={})
     assert (first.odata_type, first.odata_etag) == (None, None)
-    assert first._odata_extra is serde.NO_EXTRA  # reading those made no dict either
+    assert serde._extra_of(first) is serde.NO_EXTRA  # reading those made no dict either
     extra = first.additional_data
     assert type(extra) is dict and extra == {} and first.additional_data is extra
     extra["@odata.etag"] = 'W/"1"'
@@ -170,7 +170,7 @@ def test_copies_and_pickles_of_objects_without_extras(pkg: ModuleType) -> None:
     item = conv.structure({"id": "1", "shape": {"name": "s"}}, pkg.Item)
     for clone in (copy.copy(item), copy.deepcopy(item), pickle.loads(pickle.dumps(item))):
         assert clone == item
-        assert clone._odata_extra is serde.NO_EXTRA  # the placeholder stays the one shared instance
+        assert serde._extra_of(clone) is serde.NO_EXTRA  # the placeholder stays the one shared instance
         clone.additional_data["k"] = 1
         assert item.additional_data == {} and clone.additional_data == {"k": 1}
     assert pickle.loads(pickle.dumps(serde.NO_EXTRA)) is serde.NO_EXTRA

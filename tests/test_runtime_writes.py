@@ -85,8 +85,12 @@ async def test_changes_inside_a_collection_of_complex_values_send_the_collection
         assert client.converter.unstructure_changes(event) == {
             "attendees": [{"type": "required", "emailAddress": {"name": "Dana S.", "address": "dana@contoso.test"}}]
         }
-        event.categories.sort()
+        event.categories.sort()  # one item: the list still equals the one received
+        assert event.changed_fields == {"attendees"}
+        event.categories.insert(0, "Red")
         assert event.changed_fields == {"attendees", "categories"}
+        event.categories.remove("Red")  # back to what was received: not a change
+        assert event.changed_fields == {"attendees"}
 
 
 async def test_objects_built_in_python_send_every_set_property(bundled: None) -> None:

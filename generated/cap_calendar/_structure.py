@@ -3,7 +3,8 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`, and entities keep a lone `@odata.etag` without a call.
+types look at `@odata.type`. Each object keeps its JSON object, from which the runtime works
+out undeclared members, explicit nulls and changes when they are asked for.
 """
 
 from __future__ import annotations
@@ -18,12 +19,9 @@ from ._registry import REGISTRY
 from .models import Attachments, Attendee, CalendarGroups, Calendars, DateTimeTimeZone, EmailAddress, Events, Me, Users
 
 _D = REGISTRY.decoders
-_CLEAN = _serde.CLEAN
-_NO_NULLS = _serde.NO_NULLS
-_NO_EXTRA = _serde.NO_EXTRA
+_new = _serde.new
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
-_rest = _serde.finish_structuring
 _not_list = _serde.not_list
 _edm_Binary = _decoder("Edm.Binary")
 _edm_Boolean = _decoder("Edm.Boolean")
@@ -34,41 +32,28 @@ _edm_Int32 = _decoder("Edm.Int32")
 _edm_String = _decoder("Edm.String")
 
 
-_R_Users = REGISTRY.raw_class(Users)
-
-
 def _Users(d: dict[str, Any]) -> Users:
     v: Any
     u: list[Any]
-    o = _R_Users()
-    c = 0
+    o = _new(Users)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("displayName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.display_name = v
     v = d.get("mail")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.mail = v
     v = d.get("userPrincipalName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.user_principal_name = v
     v = d.get("calendarGroups")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -78,7 +63,6 @@ def _Users(d: dict[str, Any]) -> Users:
     o.calendar_groups = v
     v = d.get("calendars")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -88,7 +72,6 @@ def _Users(d: dict[str, Any]) -> Users:
     o.calendars = v
     v = d.get("events")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -96,64 +79,40 @@ def _Users(d: dict[str, Any]) -> Users:
             u.append(None if x is None else _Events(x))
         v = _L(u)
     o.events = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Users, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Users
+    o._odata_wire = d
     return o
-
-
-_R_CalendarGroups = REGISTRY.raw_class(CalendarGroups)
 
 
 def _CalendarGroups(d: dict[str, Any]) -> CalendarGroups:
     v: Any
     u: list[Any]
-    o = _R_CalendarGroups()
-    c = 0
+    o = _new(CalendarGroups)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("classId")
     if v is not None:
-        c += 1
         v = _edm_Guid(v)
     o.class_id = v
     v = d.get("changeKey")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.change_key = v
     v = d.get("owner_id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.owner_id = v
     v = d.get("owner")
     if v is not None:
-        c += 1
         v = _Users(v)
     o.owner = v
     v = d.get("calendars")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -161,82 +120,52 @@ def _CalendarGroups(d: dict[str, Any]) -> CalendarGroups:
             u.append(None if x is None else _Calendars(x))
         v = _L(u)
     o.calendars = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, CalendarGroups, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = CalendarGroups
+    o._odata_wire = d
     return o
-
-
-_R_Calendars = REGISTRY.raw_class(Calendars)
 
 
 def _Calendars(d: dict[str, Any]) -> Calendars:
     v: Any
     u: list[Any]
-    o = _R_Calendars()
-    c = 0
+    o = _new(Calendars)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("color")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.color = v
     v = d.get("isDefaultCalendar")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_default_calendar = v
     v = d.get("canEdit")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.can_edit = v
     v = d.get("owner_id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.owner_id = v
     v = d.get("calendarGroup_id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.calendar_group_id = v
     v = d.get("owner")
     if v is not None:
-        c += 1
         v = _Users(v)
     o.owner = v
     v = d.get("calendarGroup")
     if v is not None:
-        c += 1
         v = _CalendarGroups(v)
     o.calendar_group = v
     v = d.get("events")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -244,141 +173,92 @@ def _Calendars(d: dict[str, Any]) -> Calendars:
             u.append(None if x is None else _Events(x))
         v = _L(u)
     o.events = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Calendars, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Calendars
+    o._odata_wire = d
     return o
-
-
-_R_Events = REGISTRY.raw_class(Events)
 
 
 def _Events(d: dict[str, Any]) -> Events:
     v: Any
     u: list[Any]
-    o = _R_Events()
-    c = 0
+    o = _new(Events)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("changeKey")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.change_key = v
     v = d.get("createdDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("subject")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.subject = v
     v = d.get("bodyPreview")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.body_preview = v
     v = d.get("importance")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.importance = v
     v = d.get("isAllDay")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_all_day = v
     v = d.get("isCancelled")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_cancelled = v
     v = d.get("isReminderOn")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_reminder_on = v
     v = d.get("reminderMinutesBeforeStart")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.reminder_minutes_before_start = v
     v = d.get("reminderSnoozedUntil_dateTime")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.reminder_snoozed_until_date_time = v
     v = d.get("reminderSnoozedUntil_timeZone")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.reminder_snoozed_until_time_zone = v
     v = d.get("start_dateTime")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.start_date_time = v
     v = d.get("start_timeZone")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.start_time_zone = v
     v = d.get("end_dateTime")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.end_date_time = v
     v = d.get("end_timeZone")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.end_time_zone = v
     v = d.get("showAs")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.show_as = v
     v = d.get("type")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.type = v
     v = d.get("categories")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -388,20 +268,15 @@ def _Events(d: dict[str, Any]) -> Events:
         v = _L(v)
     o.categories = v
     v = d.get("location_displayName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.location_display_name = v
     v = d.get("location_locationType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.location_location_type = v
     v = d.get("attendees")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -410,19 +285,15 @@ def _Events(d: dict[str, Any]) -> Events:
         v = _L(u)
     o.attendees = v
     v = d.get("recurrence_pattern_type")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.recurrence_pattern_type = v
     v = d.get("recurrence_pattern_interval")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.recurrence_pattern_interval = v
     v = d.get("recurrence_pattern_daysOfWeek")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -433,101 +304,74 @@ def _Events(d: dict[str, Any]) -> Events:
     o.recurrence_pattern_days_of_week = v
     v = d.get("recurrence_pattern_dayOfMonth")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.recurrence_pattern_day_of_month = v
     v = d.get("recurrence_pattern_month")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.recurrence_pattern_month = v
     v = d.get("recurrence_pattern_firstDayOfWeek")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.recurrence_pattern_first_day_of_week = v
     v = d.get("recurrence_pattern_index")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.recurrence_pattern_index = v
     v = d.get("recurrence_range_type")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.recurrence_range_type = v
     v = d.get("recurrence_range_startDate")
     if v is not None:
-        c += 1
         v = _edm_Date(v)
     o.recurrence_range_start_date = v
     v = d.get("recurrence_range_endDate")
     if v is not None:
-        c += 1
         v = _edm_Date(v)
     o.recurrence_range_end_date = v
     v = d.get("recurrence_range_numberOfOccurrences")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.recurrence_range_number_of_occurrences = v
     v = d.get("recurrence_range_recurrenceTimeZone")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.recurrence_range_recurrence_time_zone = v
     v = d.get("responseStatus_response")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.response_status_response = v
     v = d.get("responseStatus_time")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.response_status_time = v
     v = d.get("responseComment")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.response_comment = v
     v = d.get("responseSent")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.response_sent = v
     v = d.get("owner_id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.owner_id = v
     v = d.get("calendar_id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.calendar_id = v
     v = d.get("owner")
     if v is not None:
-        c += 1
         v = _Users(v)
     o.owner = v
     v = d.get("calendar")
     if v is not None:
-        c += 1
         v = _Calendars(v)
     o.calendar = v
     v = d.get("attachments")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -535,204 +379,117 @@ def _Events(d: dict[str, Any]) -> Events:
             u.append(None if x is None else _Attachments(x))
         v = _L(u)
     o.attachments = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Events, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Events
+    o._odata_wire = d
     return o
-
-
-_R_Attendee = REGISTRY.raw_class(Attendee)
 
 
 def _Attendee(d: dict[str, Any]) -> Attendee:
     v: Any
     p: Any
-    o = _R_Attendee()
-    c = 0
+    o = _new(Attendee)
     v = d.get("type")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.type = v
     v = d.get("emailAddress")
     if v is not None:
-        c += 1
         w = v
-        p = _R_EmailAddress()
-        k = 0
+        p = _new(EmailAddress)
         v = w.get("name")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.name = v
         v = w.get("address")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.address = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, EmailAddress, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = EmailAddress
+        p._odata_wire = w
         v = p
     o.email_address = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Attendee, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Attendee
+    o._odata_wire = d
     return o
-
-
-_R_EmailAddress = REGISTRY.raw_class(EmailAddress)
 
 
 def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
     v: Any
-    o = _R_EmailAddress()
-    c = 0
+    o = _new(EmailAddress)
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("address")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.address = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, EmailAddress, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = EmailAddress
+    o._odata_wire = d
     return o
-
-
-_R_Attachments = REGISTRY.raw_class(Attachments)
 
 
 def _Attachments(d: dict[str, Any]) -> Attachments:
     v: Any
-    o = _R_Attachments()
-    c = 0
+    o = _new(Attachments)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("contentType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.content_type = v
     v = d.get("size")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
     v = d.get("isInline")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_inline = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("contentBytes")
     if v is not None:
-        c += 1
         v = _edm_Binary(v)
     o.content_bytes = v
     v = d.get("event_id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.event_id = v
     v = d.get("event")
     if v is not None:
-        c += 1
         v = _Events(v)
     o.event = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Attachments, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Attachments
+    o._odata_wire = d
     return o
-
-
-_R_Me = REGISTRY.raw_class(Me)
 
 
 def _Me(d: dict[str, Any]) -> Me:
     v: Any
     u: list[Any]
-    o = _R_Me()
-    c = 0
+    o = _new(Me)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("displayName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.display_name = v
     v = d.get("mail")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.mail = v
     v = d.get("userPrincipalName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.user_principal_name = v
     v = d.get("calendarGroups")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -742,7 +499,6 @@ def _Me(d: dict[str, Any]) -> Me:
     o.calendar_groups = v
     v = d.get("calendars")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -752,7 +508,6 @@ def _Me(d: dict[str, Any]) -> Me:
     o.calendars = v
     v = d.get("events")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -760,45 +515,22 @@ def _Me(d: dict[str, Any]) -> Me:
             u.append(None if x is None else _Events(x))
         v = _L(u)
     o.events = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Me, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Me
+    o._odata_wire = d
     return o
-
-
-_R_DateTimeTimeZone = REGISTRY.raw_class(DateTimeTimeZone)
 
 
 def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
     v: Any
-    o = _R_DateTimeTimeZone()
-    c = 0
+    o = _new(DateTimeTimeZone)
     v = d.get("dateTime")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.date_time = v
     v = d.get("timeZone")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.time_zone = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, DateTimeTimeZone, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = DateTimeTimeZone
+    o._odata_wire = d
     return o
 
 

@@ -3,7 +3,8 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`, and entities keep a lone `@odata.etag` without a call.
+types look at `@odata.type`. Each object keeps its JSON object, from which the runtime works
+out undeclared members, explicit nulls and changes when they are asked for.
 """
 
 from __future__ import annotations
@@ -128,12 +129,9 @@ from .models import (
 )
 
 _D = REGISTRY.decoders
-_CLEAN = _serde.CLEAN
-_NO_NULLS = _serde.NO_NULLS
-_NO_EXTRA = _serde.NO_EXTRA
+_new = _serde.new
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
-_rest = _serde.finish_structuring
 _not_list = _serde.not_list
 _edm_Binary = _decoder("Edm.Binary")
 _edm_Boolean = _decoder("Edm.Boolean")
@@ -172,9 +170,6 @@ _map_UserPurpose = UserPurpose._value2member_map_
 _map_WeekIndex = WeekIndex._value2member_map_
 
 
-_R_Entity = REGISTRY.raw_class(Entity)
-
-
 def _Entity(d: dict[str, Any]) -> Entity:
     v: Any
     t = d.get("@odata.type")
@@ -182,28 +177,13 @@ def _Entity(d: dict[str, Any]) -> Entity:
         r = REGISTRY.derived(d, t, Entity)
         if r is not None:
             return r
-    o = _R_Entity()
-    c = 0
+    o = _new(Entity)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Entity, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Entity
+    o._odata_wire = d
     return o
-
-
-_R_DirectoryObject = REGISTRY.raw_class(DirectoryObject)
 
 
 def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
@@ -213,66 +193,42 @@ def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
         r = REGISTRY.derived(d, t, DirectoryObject)
         if r is not None:
             return r
-    o = _R_DirectoryObject()
-    c = 0
+    o = _new(DirectoryObject)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("deletedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, DirectoryObject, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = DirectoryObject
+    o._odata_wire = d
     return o
-
-
-_R_Group = REGISTRY.raw_class(Group)
 
 
 def _Group(d: dict[str, Any]) -> Group:
     v: Any
     p: Any
     u: list[Any]
-    o = _R_Group()
-    c = 0
+    o = _new(Group)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("deletedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     v = d.get("accessType")
     if v is not None:
-        c += 1
         v = _map_GroupAccessType.get(v) or GroupAccessType(v)
     o.access_type = v
     v = d.get("allowExternalSenders")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.allow_external_senders = v
     v = d.get("assignedLabels")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -282,7 +238,6 @@ def _Group(d: dict[str, Any]) -> Group:
     o.assigned_labels = v
     v = d.get("assignedLicenses")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -291,42 +246,31 @@ def _Group(d: dict[str, Any]) -> Group:
         v = _L(u)
     o.assigned_licenses = v
     v = d.get("autoSubscribeNewMembers")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.auto_subscribe_new_members = v
     v = d.get("classification")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.classification = v
     v = d.get("createdDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("description")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.description = v
     v = d.get("displayName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.display_name = v
     v = d.get("expirationDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.expiration_date_time = v
     v = d.get("groupTypes")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -336,26 +280,19 @@ def _Group(d: dict[str, Any]) -> Group:
         v = _L(v)
     o.group_types = v
     v = d.get("hasMembersWithLicenseErrors")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.has_members_with_license_errors = v
     v = d.get("hideFromAddressLists")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.hide_from_address_lists = v
     v = d.get("hideFromOutlookClients")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.hide_from_outlook_clients = v
     v = d.get("infoCatalogs")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -365,111 +302,74 @@ def _Group(d: dict[str, Any]) -> Group:
         v = _L(v)
     o.info_catalogs = v
     v = d.get("isArchived")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_archived = v
     v = d.get("isAssignableToRole")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_assignable_to_role = v
     v = d.get("isFavorite")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_favorite = v
     v = d.get("isManagementRestricted")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_management_restricted = v
     v = d.get("isSubscribedByMail")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_subscribed_by_mail = v
     v = d.get("licenseProcessingState")
     if v is not None:
-        c += 1
         w = v
-        p = _R_LicenseProcessingState()
-        k = 0
+        p = _new(LicenseProcessingState)
         v = w.get("state")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.state = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, LicenseProcessingState, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = LicenseProcessingState
+        p._odata_wire = w
         v = p
     o.license_processing_state = v
     v = d.get("mail")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.mail = v
     v = d.get("mailEnabled")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.mail_enabled = v
     v = d.get("mailNickname")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.mail_nickname = v
     v = d.get("membershipRule")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.membership_rule = v
     v = d.get("membershipRuleProcessingState")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.membership_rule_processing_state = v
     v = d.get("onPremisesDomainName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.on_premises_domain_name = v
     v = d.get("onPremisesExtensionAttributes")
     if v is not None:
-        c += 1
         v = _OnPremisesExtensionAttributes(v)
     o.on_premises_extension_attributes = v
     v = d.get("onPremisesLastSyncDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.on_premises_last_sync_date_time = v
     v = d.get("onPremisesNetBiosName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.on_premises_net_bios_name = v
     v = d.get("onPremisesProvisioningErrors")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -478,44 +378,31 @@ def _Group(d: dict[str, Any]) -> Group:
         v = _L(u)
     o.on_premises_provisioning_errors = v
     v = d.get("onPremisesSamAccountName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.on_premises_sam_account_name = v
     v = d.get("onPremisesSecurityIdentifier")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.on_premises_security_identifier = v
     v = d.get("onPremisesSyncEnabled")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.on_premises_sync_enabled = v
     v = d.get("organizationId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.organization_id = v
     v = d.get("preferredDataLocation")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.preferred_data_location = v
     v = d.get("preferredLanguage")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.preferred_language = v
     v = d.get("proxyAddresses")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -526,12 +413,10 @@ def _Group(d: dict[str, Any]) -> Group:
     o.proxy_addresses = v
     v = d.get("renewedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.renewed_date_time = v
     v = d.get("resourceBehaviorOptions")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -542,7 +427,6 @@ def _Group(d: dict[str, Any]) -> Group:
     o.resource_behavior_options = v
     v = d.get("resourceProvisioningOptions")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -552,20 +436,15 @@ def _Group(d: dict[str, Any]) -> Group:
         v = _L(v)
     o.resource_provisioning_options = v
     v = d.get("securityEnabled")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.security_enabled = v
     v = d.get("securityIdentifier")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.security_identifier = v
     v = d.get("serviceProvisioningErrors")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -574,47 +453,35 @@ def _Group(d: dict[str, Any]) -> Group:
         v = _L(u)
     o.service_provisioning_errors = v
     v = d.get("theme")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.theme = v
     v = d.get("uniqueName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.unique_name = v
     v = d.get("unseenConversationsCount")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.unseen_conversations_count = v
     v = d.get("unseenCount")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.unseen_count = v
     v = d.get("unseenMessagesCount")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.unseen_messages_count = v
     v = d.get("visibility")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.visibility = v
     v = d.get("welcomeMessageEnabled")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.welcome_message_enabled = v
     v = d.get("acceptedSenders")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -624,12 +491,10 @@ def _Group(d: dict[str, Any]) -> Group:
     o.accepted_senders = v
     v = d.get("calendar")
     if v is not None:
-        c += 1
         v = _Calendar(v)
     o.calendar = v
     v = d.get("calendarView")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -639,12 +504,10 @@ def _Group(d: dict[str, Any]) -> Group:
     o.calendar_view = v
     v = d.get("createdOnBehalfOf")
     if v is not None:
-        c += 1
         v = _DirectoryObject(v)
     o.created_on_behalf_of = v
     v = d.get("events")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -654,7 +517,6 @@ def _Group(d: dict[str, Any]) -> Group:
     o.events = v
     v = d.get("memberOf")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -664,7 +526,6 @@ def _Group(d: dict[str, Any]) -> Group:
     o.member_of = v
     v = d.get("members")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -674,7 +535,6 @@ def _Group(d: dict[str, Any]) -> Group:
     o.members = v
     v = d.get("membersWithLicenseErrors")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -684,7 +544,6 @@ def _Group(d: dict[str, Any]) -> Group:
     o.members_with_license_errors = v
     v = d.get("owners")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -694,7 +553,6 @@ def _Group(d: dict[str, Any]) -> Group:
     o.owners = v
     v = d.get("permissionGrants")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -704,7 +562,6 @@ def _Group(d: dict[str, Any]) -> Group:
     o.permission_grants = v
     v = d.get("rejectedSenders")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -714,7 +571,6 @@ def _Group(d: dict[str, Any]) -> Group:
     o.rejected_senders = v
     v = d.get("transitiveMemberOf")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -724,7 +580,6 @@ def _Group(d: dict[str, Any]) -> Group:
     o.transitive_member_of = v
     v = d.get("transitiveMembers")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -732,59 +587,31 @@ def _Group(d: dict[str, Any]) -> Group:
             u.append(None if x is None else _DirectoryObject(x))
         v = _L(u)
     o.transitive_members = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Group, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Group
+    o._odata_wire = d
     return o
-
-
-_R_AssignedLabel = REGISTRY.raw_class(AssignedLabel)
 
 
 def _AssignedLabel(d: dict[str, Any]) -> AssignedLabel:
     v: Any
-    o = _R_AssignedLabel()
-    c = 0
+    o = _new(AssignedLabel)
     v = d.get("displayName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.display_name = v
     v = d.get("labelId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.label_id = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, AssignedLabel, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = AssignedLabel
+    o._odata_wire = d
     return o
-
-
-_R_AssignedLicense = REGISTRY.raw_class(AssignedLicense)
 
 
 def _AssignedLicense(d: dict[str, Any]) -> AssignedLicense:
     v: Any
     u: list[Any]
-    o = _R_AssignedLicense()
-    c = 0
+    o = _new(AssignedLicense)
     v = d.get("disabledPlans")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -794,190 +621,111 @@ def _AssignedLicense(d: dict[str, Any]) -> AssignedLicense:
     o.disabled_plans = v
     v = d.get("skuId")
     if v is not None:
-        c += 1
         v = _edm_Guid(v)
     o.sku_id = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, AssignedLicense, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = AssignedLicense
+    o._odata_wire = d
     return o
-
-
-_R_LicenseProcessingState = REGISTRY.raw_class(LicenseProcessingState)
 
 
 def _LicenseProcessingState(d: dict[str, Any]) -> LicenseProcessingState:
     v: Any
-    o = _R_LicenseProcessingState()
-    c = 0
+    o = _new(LicenseProcessingState)
     v = d.get("state")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.state = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, LicenseProcessingState, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = LicenseProcessingState
+    o._odata_wire = d
     return o
-
-
-_R_OnPremisesExtensionAttributes = REGISTRY.raw_class(OnPremisesExtensionAttributes)
 
 
 def _OnPremisesExtensionAttributes(d: dict[str, Any]) -> OnPremisesExtensionAttributes:
     v: Any
-    o = _R_OnPremisesExtensionAttributes()
-    c = 0
+    o = _new(OnPremisesExtensionAttributes)
     v = d.get("extensionAttribute1")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.extension_attribute1 = v
     v = d.get("extensionAttribute10")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.extension_attribute10 = v
     v = d.get("extensionAttribute11")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.extension_attribute11 = v
     v = d.get("extensionAttribute12")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.extension_attribute12 = v
     v = d.get("extensionAttribute13")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.extension_attribute13 = v
     v = d.get("extensionAttribute14")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.extension_attribute14 = v
     v = d.get("extensionAttribute15")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.extension_attribute15 = v
     v = d.get("extensionAttribute2")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.extension_attribute2 = v
     v = d.get("extensionAttribute3")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.extension_attribute3 = v
     v = d.get("extensionAttribute4")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.extension_attribute4 = v
     v = d.get("extensionAttribute5")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.extension_attribute5 = v
     v = d.get("extensionAttribute6")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.extension_attribute6 = v
     v = d.get("extensionAttribute7")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.extension_attribute7 = v
     v = d.get("extensionAttribute8")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.extension_attribute8 = v
     v = d.get("extensionAttribute9")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.extension_attribute9 = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, OnPremisesExtensionAttributes, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = OnPremisesExtensionAttributes
+    o._odata_wire = d
     return o
-
-
-_R_OnPremisesProvisioningError = REGISTRY.raw_class(OnPremisesProvisioningError)
 
 
 def _OnPremisesProvisioningError(d: dict[str, Any]) -> OnPremisesProvisioningError:
     v: Any
-    o = _R_OnPremisesProvisioningError()
-    c = 0
+    o = _new(OnPremisesProvisioningError)
     v = d.get("category")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.category = v
     v = d.get("occurredDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.occurred_date_time = v
     v = d.get("propertyCausingError")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.property_causing_error = v
     v = d.get("value")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.value = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, OnPremisesProvisioningError, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = OnPremisesProvisioningError
+    o._odata_wire = d
     return o
-
-
-_R_ServiceProvisioningError = REGISTRY.raw_class(ServiceProvisioningError)
 
 
 def _ServiceProvisioningError(d: dict[str, Any]) -> ServiceProvisioningError:
@@ -987,97 +735,56 @@ def _ServiceProvisioningError(d: dict[str, Any]) -> ServiceProvisioningError:
         r = REGISTRY.derived(d, t, ServiceProvisioningError)
         if r is not None:
             return r
-    o = _R_ServiceProvisioningError()
-    c = 0
+    o = _new(ServiceProvisioningError)
     v = d.get("createdDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("isResolved")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_resolved = v
     v = d.get("serviceInstance")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.service_instance = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ServiceProvisioningError, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ServiceProvisioningError
+    o._odata_wire = d
     return o
-
-
-_R_ResourceSpecificPermissionGrant = REGISTRY.raw_class(ResourceSpecificPermissionGrant)
 
 
 def _ResourceSpecificPermissionGrant(d: dict[str, Any]) -> ResourceSpecificPermissionGrant:
     v: Any
-    o = _R_ResourceSpecificPermissionGrant()
-    c = 0
+    o = _new(ResourceSpecificPermissionGrant)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("deletedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     v = d.get("clientAppId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.client_app_id = v
     v = d.get("clientId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.client_id = v
     v = d.get("permission")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.permission = v
     v = d.get("permissionType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.permission_type = v
     v = d.get("resourceAppId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.resource_app_id = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ResourceSpecificPermissionGrant, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ResourceSpecificPermissionGrant
+    o._odata_wire = d
     return o
-
-
-_R_User = REGISTRY.raw_class(User)
 
 
 def _User(d: dict[str, Any]) -> User:
@@ -1089,40 +796,29 @@ def _User(d: dict[str, Any]) -> User:
         r = REGISTRY.derived(d, t, User)
         if r is not None:
             return r
-    o = _R_User()
-    c = 0
+    o = _new(User)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("deletedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     v = d.get("aboutMe")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.about_me = v
     v = d.get("accountEnabled")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.account_enabled = v
     v = d.get("ageGroup")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.age_group = v
     v = d.get("assignedLicenses")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1132,7 +828,6 @@ def _User(d: dict[str, Any]) -> User:
     o.assigned_licenses = v
     v = d.get("assignedPlans")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1142,17 +837,14 @@ def _User(d: dict[str, Any]) -> User:
     o.assigned_plans = v
     v = d.get("authorizationInfo")
     if v is not None:
-        c += 1
         v = _AuthorizationInfo(v)
     o.authorization_info = v
     v = d.get("birthday")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.birthday = v
     v = d.get("businessPhones")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -1162,142 +854,98 @@ def _User(d: dict[str, Any]) -> User:
         v = _L(v)
     o.business_phones = v
     v = d.get("city")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.city = v
     v = d.get("companyName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.company_name = v
     v = d.get("consentProvidedForMinor")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.consent_provided_for_minor = v
     v = d.get("country")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.country = v
     v = d.get("createdDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("creationType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.creation_type = v
     v = d.get("customSecurityAttributes")
     if v is not None:
-        c += 1
         v = _CustomSecurityAttributeValue(v)
     o.custom_security_attributes = v
     v = d.get("department")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.department = v
     v = d.get("deviceEnrollmentLimit")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.device_enrollment_limit = v
     v = d.get("displayName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.display_name = v
     v = d.get("employeeHireDate")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.employee_hire_date = v
     v = d.get("employeeId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.employee_id = v
     v = d.get("employeeLeaveDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.employee_leave_date_time = v
     v = d.get("employeeOrgData")
     if v is not None:
-        c += 1
         w = v
-        p = _R_EmployeeOrgData()
-        k = 0
+        p = _new(EmployeeOrgData)
         v = w.get("costCenter")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.cost_center = v
         v = w.get("division")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.division = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, EmployeeOrgData, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = EmployeeOrgData
+        p._odata_wire = w
         v = p
     o.employee_org_data = v
     v = d.get("employeeType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.employee_type = v
     v = d.get("externalUserState")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.external_user_state = v
     v = d.get("externalUserStateChangeDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.external_user_state_change_date_time = v
     v = d.get("faxNumber")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.fax_number = v
     v = d.get("givenName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.given_name = v
     v = d.get("hireDate")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.hire_date = v
     v = d.get("identities")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1306,14 +954,11 @@ def _User(d: dict[str, Any]) -> User:
         v = _L(u)
     o.identities = v
     v = d.get("identityParentId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.identity_parent_id = v
     v = d.get("imAddresses")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -1324,7 +969,6 @@ def _User(d: dict[str, Any]) -> User:
     o.im_addresses = v
     v = d.get("interests")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -1334,37 +978,27 @@ def _User(d: dict[str, Any]) -> User:
         v = _L(v)
     o.interests = v
     v = d.get("isManagementRestricted")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_management_restricted = v
     v = d.get("isResourceAccount")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_resource_account = v
     v = d.get("jobTitle")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.job_title = v
     v = d.get("lastPasswordChangeDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_password_change_date_time = v
     v = d.get("legalAgeGroupClassification")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.legal_age_group_classification = v
     v = d.get("licenseAssignmentStates")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1373,71 +1007,51 @@ def _User(d: dict[str, Any]) -> User:
         v = _L(u)
     o.license_assignment_states = v
     v = d.get("mail")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.mail = v
     v = d.get("mailboxSettings")
     if v is not None:
-        c += 1
         v = _MailboxSettings(v)
     o.mailbox_settings = v
     v = d.get("mailNickname")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.mail_nickname = v
     v = d.get("mobilePhone")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.mobile_phone = v
     v = d.get("mySite")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.my_site = v
     v = d.get("officeLocation")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.office_location = v
     v = d.get("onPremisesDistinguishedName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.on_premises_distinguished_name = v
     v = d.get("onPremisesDomainName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.on_premises_domain_name = v
     v = d.get("onPremisesExtensionAttributes")
     if v is not None:
-        c += 1
         v = _OnPremisesExtensionAttributes(v)
     o.on_premises_extension_attributes = v
     v = d.get("onPremisesImmutableId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.on_premises_immutable_id = v
     v = d.get("onPremisesLastSyncDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.on_premises_last_sync_date_time = v
     v = d.get("onPremisesProvisioningErrors")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1446,32 +1060,23 @@ def _User(d: dict[str, Any]) -> User:
         v = _L(u)
     o.on_premises_provisioning_errors = v
     v = d.get("onPremisesSamAccountName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.on_premises_sam_account_name = v
     v = d.get("onPremisesSecurityIdentifier")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.on_premises_security_identifier = v
     v = d.get("onPremisesSyncEnabled")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.on_premises_sync_enabled = v
     v = d.get("onPremisesUserPrincipalName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.on_premises_user_principal_name = v
     v = d.get("otherMails")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -1481,47 +1086,30 @@ def _User(d: dict[str, Any]) -> User:
         v = _L(v)
     o.other_mails = v
     v = d.get("passwordPolicies")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.password_policies = v
     v = d.get("passwordProfile")
     if v is not None:
-        c += 1
         w = v
-        p = _R_PasswordProfile()
-        k = 0
+        p = _new(PasswordProfile)
         v = w.get("forceChangePasswordNextSignIn")
-        if v is not None:
-            k += 1
-            if v is not True and v is not False:
-                v = _edm_Boolean(v)
+        if v is not None and v is not True and v is not False:
+            v = _edm_Boolean(v)
         p.force_change_password_next_sign_in = v
         v = w.get("forceChangePasswordNextSignInWithMfa")
-        if v is not None:
-            k += 1
-            if v is not True and v is not False:
-                v = _edm_Boolean(v)
+        if v is not None and v is not True and v is not False:
+            v = _edm_Boolean(v)
         p.force_change_password_next_sign_in_with_mfa = v
         v = w.get("password")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.password = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, PasswordProfile, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = PasswordProfile
+        p._odata_wire = w
         v = p
     o.password_profile = v
     v = d.get("pastProjects")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -1531,37 +1119,27 @@ def _User(d: dict[str, Any]) -> User:
         v = _L(v)
     o.past_projects = v
     v = d.get("postalCode")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.postal_code = v
     v = d.get("preferredDataLocation")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.preferred_data_location = v
     v = d.get("preferredLanguage")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.preferred_language = v
     v = d.get("preferredName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.preferred_name = v
     v = d.get("print")
     if v is not None:
-        c += 1
         v = _UserPrint(v)
     o.print = v
     v = d.get("provisionedPlans")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1571,7 +1149,6 @@ def _User(d: dict[str, Any]) -> User:
     o.provisioned_plans = v
     v = d.get("proxyAddresses")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -1582,7 +1159,6 @@ def _User(d: dict[str, Any]) -> User:
     o.proxy_addresses = v
     v = d.get("responsibilities")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -1593,7 +1169,6 @@ def _User(d: dict[str, Any]) -> User:
     o.responsibilities = v
     v = d.get("schools")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -1603,14 +1178,11 @@ def _User(d: dict[str, Any]) -> User:
         v = _L(v)
     o.schools = v
     v = d.get("securityIdentifier")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.security_identifier = v
     v = d.get("serviceProvisioningErrors")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1619,24 +1191,19 @@ def _User(d: dict[str, Any]) -> User:
         v = _L(u)
     o.service_provisioning_errors = v
     v = d.get("showInAddressList")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.show_in_address_list = v
     v = d.get("signInActivity")
     if v is not None:
-        c += 1
         v = _SignInActivity(v)
     o.sign_in_activity = v
     v = d.get("signInSessionsValidFromDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.sign_in_sessions_valid_from_date_time = v
     v = d.get("skills")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -1646,49 +1213,35 @@ def _User(d: dict[str, Any]) -> User:
         v = _L(v)
     o.skills = v
     v = d.get("state")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.state = v
     v = d.get("streetAddress")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.street_address = v
     v = d.get("surname")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.surname = v
     v = d.get("usageLocation")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.usage_location = v
     v = d.get("userPrincipalName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.user_principal_name = v
     v = d.get("userType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.user_type = v
     v = d.get("calendar")
     if v is not None:
-        c += 1
         v = _Calendar(v)
     o.calendar = v
     v = d.get("calendarGroups")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1698,7 +1251,6 @@ def _User(d: dict[str, Any]) -> User:
     o.calendar_groups = v
     v = d.get("calendars")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1708,7 +1260,6 @@ def _User(d: dict[str, Any]) -> User:
     o.calendars = v
     v = d.get("calendarView")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1718,7 +1269,6 @@ def _User(d: dict[str, Any]) -> User:
     o.calendar_view = v
     v = d.get("createdObjects")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1728,7 +1278,6 @@ def _User(d: dict[str, Any]) -> User:
     o.created_objects = v
     v = d.get("directReports")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1738,7 +1287,6 @@ def _User(d: dict[str, Any]) -> User:
     o.direct_reports = v
     v = d.get("events")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1748,12 +1296,10 @@ def _User(d: dict[str, Any]) -> User:
     o.events = v
     v = d.get("manager")
     if v is not None:
-        c += 1
         v = _DirectoryObject(v)
     o.manager = v
     v = d.get("memberOf")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1763,7 +1309,6 @@ def _User(d: dict[str, Any]) -> User:
     o.member_of = v
     v = d.get("messages")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1773,7 +1318,6 @@ def _User(d: dict[str, Any]) -> User:
     o.messages = v
     v = d.get("ownedDevices")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1783,7 +1327,6 @@ def _User(d: dict[str, Any]) -> User:
     o.owned_devices = v
     v = d.get("ownedObjects")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1793,7 +1336,6 @@ def _User(d: dict[str, Any]) -> User:
     o.owned_objects = v
     v = d.get("permissionGrants")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1803,7 +1345,6 @@ def _User(d: dict[str, Any]) -> User:
     o.permission_grants = v
     v = d.get("registeredDevices")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1813,7 +1354,6 @@ def _User(d: dict[str, Any]) -> User:
     o.registered_devices = v
     v = d.get("sponsorOf")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1823,7 +1363,6 @@ def _User(d: dict[str, Any]) -> User:
     o.sponsor_of = v
     v = d.get("sponsors")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1833,7 +1372,6 @@ def _User(d: dict[str, Any]) -> User:
     o.sponsors = v
     v = d.get("transitiveMemberOf")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1841,68 +1379,38 @@ def _User(d: dict[str, Any]) -> User:
             u.append(None if x is None else _DirectoryObject(x))
         v = _L(u)
     o.transitive_member_of = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, User, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = User
+    o._odata_wire = d
     return o
-
-
-_R_AssignedPlan = REGISTRY.raw_class(AssignedPlan)
 
 
 def _AssignedPlan(d: dict[str, Any]) -> AssignedPlan:
     v: Any
-    o = _R_AssignedPlan()
-    c = 0
+    o = _new(AssignedPlan)
     v = d.get("assignedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.assigned_date_time = v
     v = d.get("capabilityStatus")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.capability_status = v
     v = d.get("service")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.service = v
     v = d.get("servicePlanId")
     if v is not None:
-        c += 1
         v = _edm_Guid(v)
     o.service_plan_id = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, AssignedPlan, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = AssignedPlan
+    o._odata_wire = d
     return o
-
-
-_R_AuthorizationInfo = REGISTRY.raw_class(AuthorizationInfo)
 
 
 def _AuthorizationInfo(d: dict[str, Any]) -> AuthorizationInfo:
     v: Any
-    o = _R_AuthorizationInfo()
-    c = 0
+    o = _new(AuthorizationInfo)
     v = d.get("certificateUserIds")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -1911,113 +1419,60 @@ def _AuthorizationInfo(d: dict[str, Any]) -> AuthorizationInfo:
                 break
         v = _L(v)
     o.certificate_user_ids = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, AuthorizationInfo, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = AuthorizationInfo
+    o._odata_wire = d
     return o
-
-
-_R_CustomSecurityAttributeValue = REGISTRY.raw_class(CustomSecurityAttributeValue)
 
 
 def _CustomSecurityAttributeValue(d: dict[str, Any]) -> CustomSecurityAttributeValue:
-    o = _R_CustomSecurityAttributeValue()
-    c = 0
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, CustomSecurityAttributeValue, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = CustomSecurityAttributeValue
+    o = _new(CustomSecurityAttributeValue)
+    o._odata_wire = d
     return o
-
-
-_R_EmployeeOrgData = REGISTRY.raw_class(EmployeeOrgData)
 
 
 def _EmployeeOrgData(d: dict[str, Any]) -> EmployeeOrgData:
     v: Any
-    o = _R_EmployeeOrgData()
-    c = 0
+    o = _new(EmployeeOrgData)
     v = d.get("costCenter")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.cost_center = v
     v = d.get("division")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.division = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, EmployeeOrgData, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = EmployeeOrgData
+    o._odata_wire = d
     return o
-
-
-_R_ObjectIdentity = REGISTRY.raw_class(ObjectIdentity)
 
 
 def _ObjectIdentity(d: dict[str, Any]) -> ObjectIdentity:
     v: Any
-    o = _R_ObjectIdentity()
-    c = 0
+    o = _new(ObjectIdentity)
     v = d.get("issuer")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.issuer = v
     v = d.get("issuerAssignedId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.issuer_assigned_id = v
     v = d.get("signInType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.sign_in_type = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ObjectIdentity, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ObjectIdentity
+    o._odata_wire = d
     return o
-
-
-_R_LicenseAssignmentState = REGISTRY.raw_class(LicenseAssignmentState)
 
 
 def _LicenseAssignmentState(d: dict[str, Any]) -> LicenseAssignmentState:
     v: Any
     u: list[Any]
-    o = _R_LicenseAssignmentState()
-    c = 0
+    o = _new(LicenseAssignmentState)
     v = d.get("assignedByGroup")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.assigned_by_group = v
     v = d.get("disabledPlans")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -2026,289 +1481,170 @@ def _LicenseAssignmentState(d: dict[str, Any]) -> LicenseAssignmentState:
         v = _L(u)
     o.disabled_plans = v
     v = d.get("error")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.error = v
     v = d.get("lastUpdatedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_updated_date_time = v
     v = d.get("skuId")
     if v is not None:
-        c += 1
         v = _edm_Guid(v)
     o.sku_id = v
     v = d.get("state")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.state = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, LicenseAssignmentState, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = LicenseAssignmentState
+    o._odata_wire = d
     return o
-
-
-_R_MailboxSettings = REGISTRY.raw_class(MailboxSettings)
 
 
 def _MailboxSettings(d: dict[str, Any]) -> MailboxSettings:
     v: Any
     p: Any
-    o = _R_MailboxSettings()
-    c = 0
+    o = _new(MailboxSettings)
     v = d.get("archiveFolder")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.archive_folder = v
     v = d.get("automaticRepliesSetting")
     if v is not None:
-        c += 1
         v = _AutomaticRepliesSetting(v)
     o.automatic_replies_setting = v
     v = d.get("dateFormat")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.date_format = v
     v = d.get("delegateMeetingMessageDeliveryOptions")
     if v is not None:
-        c += 1
         v = _map_DelegateMeetingMessageDeliveryOptions.get(v) or DelegateMeetingMessageDeliveryOptions(v)
     o.delegate_meeting_message_delivery_options = v
     v = d.get("language")
     if v is not None:
-        c += 1
         w = v
-        p = _R_LocaleInfo()
-        k = 0
+        p = _new(LocaleInfo)
         v = w.get("displayName")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.display_name = v
         v = w.get("locale")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.locale = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, LocaleInfo, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = LocaleInfo
+        p._odata_wire = w
         v = p
     o.language = v
     v = d.get("timeFormat")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.time_format = v
     v = d.get("timeZone")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.time_zone = v
     v = d.get("userPurpose")
     if v is not None:
-        c += 1
         v = _map_UserPurpose.get(v) or UserPurpose(v)
     o.user_purpose = v
     v = d.get("workingHours")
     if v is not None:
-        c += 1
         v = _WorkingHours(v)
     o.working_hours = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, MailboxSettings, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = MailboxSettings
+    o._odata_wire = d
     return o
-
-
-_R_AutomaticRepliesSetting = REGISTRY.raw_class(AutomaticRepliesSetting)
 
 
 def _AutomaticRepliesSetting(d: dict[str, Any]) -> AutomaticRepliesSetting:
     v: Any
     p: Any
-    o = _R_AutomaticRepliesSetting()
-    c = 0
+    o = _new(AutomaticRepliesSetting)
     v = d.get("externalAudience")
     if v is not None:
-        c += 1
         v = _map_ExternalAudienceScope.get(v) or ExternalAudienceScope(v)
     o.external_audience = v
     v = d.get("externalReplyMessage")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.external_reply_message = v
     v = d.get("internalReplyMessage")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.internal_reply_message = v
     v = d.get("scheduledEndDateTime")
     if v is not None:
-        c += 1
         w = v
-        p = _R_DateTimeTimeZone()
-        k = 0
+        p = _new(DateTimeTimeZone)
         v = w.get("dateTime")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.date_time = v
         v = w.get("timeZone")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.time_zone = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, DateTimeTimeZone, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = DateTimeTimeZone
+        p._odata_wire = w
         v = p
     o.scheduled_end_date_time = v
     v = d.get("scheduledStartDateTime")
     if v is not None:
-        c += 1
         w = v
-        p = _R_DateTimeTimeZone()
-        k = 0
+        p = _new(DateTimeTimeZone)
         v = w.get("dateTime")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.date_time = v
         v = w.get("timeZone")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.time_zone = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, DateTimeTimeZone, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = DateTimeTimeZone
+        p._odata_wire = w
         v = p
     o.scheduled_start_date_time = v
     v = d.get("status")
     if v is not None:
-        c += 1
         v = _map_AutomaticRepliesStatus.get(v) or AutomaticRepliesStatus(v)
     o.status = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, AutomaticRepliesSetting, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = AutomaticRepliesSetting
+    o._odata_wire = d
     return o
-
-
-_R_DateTimeTimeZone = REGISTRY.raw_class(DateTimeTimeZone)
 
 
 def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
     v: Any
-    o = _R_DateTimeTimeZone()
-    c = 0
+    o = _new(DateTimeTimeZone)
     v = d.get("dateTime")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.date_time = v
     v = d.get("timeZone")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.time_zone = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, DateTimeTimeZone, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = DateTimeTimeZone
+    o._odata_wire = d
     return o
-
-
-_R_LocaleInfo = REGISTRY.raw_class(LocaleInfo)
 
 
 def _LocaleInfo(d: dict[str, Any]) -> LocaleInfo:
     v: Any
-    o = _R_LocaleInfo()
-    c = 0
+    o = _new(LocaleInfo)
     v = d.get("displayName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.display_name = v
     v = d.get("locale")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.locale = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, LocaleInfo, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = LocaleInfo
+    o._odata_wire = d
     return o
-
-
-_R_WorkingHours = REGISTRY.raw_class(WorkingHours)
 
 
 def _WorkingHours(d: dict[str, Any]) -> WorkingHours:
     v: Any
     u: list[Any]
-    o = _R_WorkingHours()
-    c = 0
+    o = _new(WorkingHours)
     v = d.get("daysOfWeek")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -2318,30 +1654,18 @@ def _WorkingHours(d: dict[str, Any]) -> WorkingHours:
     o.days_of_week = v
     v = d.get("endTime")
     if v is not None:
-        c += 1
         v = _edm_TimeOfDay(v)
     o.end_time = v
     v = d.get("startTime")
     if v is not None:
-        c += 1
         v = _edm_TimeOfDay(v)
     o.start_time = v
     v = d.get("timeZone")
     if v is not None:
-        c += 1
         v = _TimeZoneBase(v)
     o.time_zone = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, WorkingHours, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = WorkingHours
+    o._odata_wire = d
     return o
-
-
-_R_TimeZoneBase = REGISTRY.raw_class(TimeZoneBase)
 
 
 def _TimeZoneBase(d: dict[str, Any]) -> TimeZoneBase:
@@ -2351,178 +1675,101 @@ def _TimeZoneBase(d: dict[str, Any]) -> TimeZoneBase:
         r = REGISTRY.derived(d, t, TimeZoneBase)
         if r is not None:
             return r
-    o = _R_TimeZoneBase()
-    c = 0
+    o = _new(TimeZoneBase)
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, TimeZoneBase, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = TimeZoneBase
+    o._odata_wire = d
     return o
-
-
-_R_PasswordProfile = REGISTRY.raw_class(PasswordProfile)
 
 
 def _PasswordProfile(d: dict[str, Any]) -> PasswordProfile:
     v: Any
-    o = _R_PasswordProfile()
-    c = 0
+    o = _new(PasswordProfile)
     v = d.get("forceChangePasswordNextSignIn")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.force_change_password_next_sign_in = v
     v = d.get("forceChangePasswordNextSignInWithMfa")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.force_change_password_next_sign_in_with_mfa = v
     v = d.get("password")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.password = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, PasswordProfile, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = PasswordProfile
+    o._odata_wire = d
     return o
-
-
-_R_UserPrint = REGISTRY.raw_class(UserPrint)
 
 
 def _UserPrint(d: dict[str, Any]) -> UserPrint:
-    o = _R_UserPrint()
-    c = 0
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, UserPrint, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = UserPrint
+    o = _new(UserPrint)
+    o._odata_wire = d
     return o
-
-
-_R_ProvisionedPlan = REGISTRY.raw_class(ProvisionedPlan)
 
 
 def _ProvisionedPlan(d: dict[str, Any]) -> ProvisionedPlan:
     v: Any
-    o = _R_ProvisionedPlan()
-    c = 0
+    o = _new(ProvisionedPlan)
     v = d.get("capabilityStatus")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.capability_status = v
     v = d.get("provisioningStatus")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.provisioning_status = v
     v = d.get("service")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.service = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ProvisionedPlan, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ProvisionedPlan
+    o._odata_wire = d
     return o
-
-
-_R_SignInActivity = REGISTRY.raw_class(SignInActivity)
 
 
 def _SignInActivity(d: dict[str, Any]) -> SignInActivity:
     v: Any
-    o = _R_SignInActivity()
-    c = 0
+    o = _new(SignInActivity)
     v = d.get("lastNonInteractiveSignInDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_non_interactive_sign_in_date_time = v
     v = d.get("lastNonInteractiveSignInRequestId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.last_non_interactive_sign_in_request_id = v
     v = d.get("lastSignInDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_sign_in_date_time = v
     v = d.get("lastSignInRequestId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.last_sign_in_request_id = v
     v = d.get("lastSuccessfulSignInDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_successful_sign_in_date_time = v
     v = d.get("lastSuccessfulSignInRequestId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.last_successful_sign_in_request_id = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, SignInActivity, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = SignInActivity
+    o._odata_wire = d
     return o
-
-
-_R_Calendar = REGISTRY.raw_class(Calendar)
 
 
 def _Calendar(d: dict[str, Any]) -> Calendar:
     v: Any
     p: Any
     u: list[Any]
-    o = _R_Calendar()
-    c = 0
+    o = _new(Calendar)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("allowedOnlineMeetingProviders")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -2531,99 +1778,66 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         v = _L(u)
     o.allowed_online_meeting_providers = v
     v = d.get("canEdit")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.can_edit = v
     v = d.get("canShare")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.can_share = v
     v = d.get("canViewPrivateItems")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.can_view_private_items = v
     v = d.get("changeKey")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.change_key = v
     v = d.get("color")
     if v is not None:
-        c += 1
         v = _map_CalendarColor.get(v) or CalendarColor(v)
     o.color = v
     v = d.get("defaultOnlineMeetingProvider")
     if v is not None:
-        c += 1
         v = _map_OnlineMeetingProviderType.get(v) or OnlineMeetingProviderType(v)
     o.default_online_meeting_provider = v
     v = d.get("hexColor")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.hex_color = v
     v = d.get("isDefaultCalendar")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_default_calendar = v
     v = d.get("isRemovable")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_removable = v
     v = d.get("isTallyingResponses")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_tallying_responses = v
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("owner")
     if v is not None:
-        c += 1
         w = v
-        p = _R_EmailAddress()
-        k = 0
+        p = _new(EmailAddress)
         v = w.get("address")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.address = v
         v = w.get("name")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.name = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, EmailAddress, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = EmailAddress
+        p._odata_wire = w
         v = p
     o.owner = v
     v = d.get("calendarView")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -2633,7 +1847,6 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
     o.calendar_view = v
     v = d.get("events")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -2641,49 +1854,23 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
             u.append(None if x is None else _Event(x))
         v = _L(u)
     o.events = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Calendar, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Calendar
+    o._odata_wire = d
     return o
-
-
-_R_EmailAddress = REGISTRY.raw_class(EmailAddress)
 
 
 def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
     v: Any
-    o = _R_EmailAddress()
-    c = 0
+    o = _new(EmailAddress)
     v = d.get("address")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.address = v
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, EmailAddress, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = EmailAddress
+    o._odata_wire = d
     return o
-
-
-_R_OutlookItem = REGISTRY.raw_class(OutlookItem)
 
 
 def _OutlookItem(d: dict[str, Any]) -> OutlookItem:
@@ -2693,17 +1880,13 @@ def _OutlookItem(d: dict[str, Any]) -> OutlookItem:
         r = REGISTRY.derived(d, t, OutlookItem)
         if r is not None:
             return r
-    o = _R_OutlookItem()
-    c = 0
+    o = _new(OutlookItem)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("categories")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -2713,52 +1896,32 @@ def _OutlookItem(d: dict[str, Any]) -> OutlookItem:
         v = _L(v)
     o.categories = v
     v = d.get("changeKey")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.change_key = v
     v = d.get("createdDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, OutlookItem, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = OutlookItem
+    o._odata_wire = d
     return o
-
-
-_R_Event = REGISTRY.raw_class(Event)
 
 
 def _Event(d: dict[str, Any]) -> Event:
     v: Any
     p: Any
     u: list[Any]
-    o = _R_Event()
-    c = 0
+    o = _new(Event)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("categories")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -2768,30 +1931,23 @@ def _Event(d: dict[str, Any]) -> Event:
         v = _L(v)
     o.categories = v
     v = d.get("changeKey")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.change_key = v
     v = d.get("createdDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("allowNewTimeProposals")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.allow_new_time_proposals = v
     v = d.get("attendees")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -2801,39 +1957,25 @@ def _Event(d: dict[str, Any]) -> Event:
     o.attendees = v
     v = d.get("body")
     if v is not None:
-        c += 1
         w = v
-        p = _R_ItemBody()
-        k = 0
+        p = _new(ItemBody)
         v = w.get("content")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.content = v
         v = w.get("contentType")
         if v is not None:
-            k += 1
             v = _map_BodyType.get(v) or BodyType(v)
         p.content_type = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, ItemBody, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = ItemBody
+        p._odata_wire = w
         v = p
     o.body = v
     v = d.get("bodyPreview")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.body_preview = v
     v = d.get("cancelledOccurrences")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -2844,98 +1986,65 @@ def _Event(d: dict[str, Any]) -> Event:
     o.cancelled_occurrences = v
     v = d.get("end")
     if v is not None:
-        c += 1
         w = v
-        p = _R_DateTimeTimeZone()
-        k = 0
+        p = _new(DateTimeTimeZone)
         v = w.get("dateTime")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.date_time = v
         v = w.get("timeZone")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.time_zone = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, DateTimeTimeZone, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = DateTimeTimeZone
+        p._odata_wire = w
         v = p
     o.end = v
     v = d.get("hasAttachments")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.has_attachments = v
     v = d.get("hideAttendees")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.hide_attendees = v
     v = d.get("iCalUId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.i_cal_u_id = v
     v = d.get("importance")
     if v is not None:
-        c += 1
         v = _map_Importance.get(v) or Importance(v)
     o.importance = v
     v = d.get("isAllDay")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_all_day = v
     v = d.get("isCancelled")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_cancelled = v
     v = d.get("isDraft")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_draft = v
     v = d.get("isOnlineMeeting")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_online_meeting = v
     v = d.get("isOrganizer")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_organizer = v
     v = d.get("isReminderOn")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_reminder_on = v
     v = d.get("location")
     if v is not None:
-        c += 1
         v = _Location(v)
     o.location = v
     v = d.get("locations")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -2945,152 +2054,104 @@ def _Event(d: dict[str, Any]) -> Event:
     o.locations = v
     v = d.get("onlineMeeting")
     if v is not None:
-        c += 1
         v = _OnlineMeetingInfo(v)
     o.online_meeting = v
     v = d.get("onlineMeetingProvider")
     if v is not None:
-        c += 1
         v = _map_OnlineMeetingProviderType.get(v) or OnlineMeetingProviderType(v)
     o.online_meeting_provider = v
     v = d.get("onlineMeetingUrl")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.online_meeting_url = v
     v = d.get("organizer")
     if v is not None:
-        c += 1
         v = _Recipient(v)
     o.organizer = v
     v = d.get("originalEndTimeZone")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.original_end_time_zone = v
     v = d.get("originalStart")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.original_start = v
     v = d.get("originalStartTimeZone")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.original_start_time_zone = v
     v = d.get("recurrence")
     if v is not None:
-        c += 1
         v = _PatternedRecurrence(v)
     o.recurrence = v
     v = d.get("reminderMinutesBeforeStart")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.reminder_minutes_before_start = v
     v = d.get("responseRequested")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.response_requested = v
     v = d.get("responseStatus")
     if v is not None:
-        c += 1
         w = v
-        p = _R_ResponseStatus()
-        k = 0
+        p = _new(ResponseStatus)
         v = w.get("response")
         if v is not None:
-            k += 1
             v = _map_ResponseType.get(v) or ResponseType(v)
         p.response = v
         v = w.get("time")
         if v is not None:
-            k += 1
             v = _edm_DateTimeOffset(v)
         p.time = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, ResponseStatus, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = ResponseStatus
+        p._odata_wire = w
         v = p
     o.response_status = v
     v = d.get("sensitivity")
     if v is not None:
-        c += 1
         v = _map_Sensitivity.get(v) or Sensitivity(v)
     o.sensitivity = v
     v = d.get("seriesMasterId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.series_master_id = v
     v = d.get("showAs")
     if v is not None:
-        c += 1
         v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
     o.show_as = v
     v = d.get("start")
     if v is not None:
-        c += 1
         w = v
-        p = _R_DateTimeTimeZone()
-        k = 0
+        p = _new(DateTimeTimeZone)
         v = w.get("dateTime")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.date_time = v
         v = w.get("timeZone")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.time_zone = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, DateTimeTimeZone, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = DateTimeTimeZone
+        p._odata_wire = w
         v = p
     o.start = v
     v = d.get("subject")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.subject = v
     v = d.get("transactionId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.transaction_id = v
     v = d.get("type")
     if v is not None:
-        c += 1
         v = _map_EventType.get(v) or EventType(v)
     o.type = v
     v = d.get("webLink")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.web_link = v
     v = d.get("attachments")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -3100,12 +2161,10 @@ def _Event(d: dict[str, Any]) -> Event:
     o.attachments = v
     v = d.get("calendar")
     if v is not None:
-        c += 1
         v = _Calendar(v)
     o.calendar = v
     v = d.get("exceptionOccurrences")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -3115,7 +2174,6 @@ def _Event(d: dict[str, Any]) -> Event:
     o.exception_occurrences = v
     v = d.get("instances")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -3123,20 +2181,8 @@ def _Event(d: dict[str, Any]) -> Event:
             u.append(None if x is None else _Event(x))
         v = _L(u)
     o.instances = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Event, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Event
+    o._odata_wire = d
     return o
-
-
-_R_Recipient = REGISTRY.raw_class(Recipient)
 
 
 def _Recipient(d: dict[str, Any]) -> Recipient:
@@ -3147,46 +2193,24 @@ def _Recipient(d: dict[str, Any]) -> Recipient:
         r = REGISTRY.derived(d, t, Recipient)
         if r is not None:
             return r
-    o = _R_Recipient()
-    c = 0
+    o = _new(Recipient)
     v = d.get("emailAddress")
     if v is not None:
-        c += 1
         w = v
-        p = _R_EmailAddress()
-        k = 0
+        p = _new(EmailAddress)
         v = w.get("address")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.address = v
         v = w.get("name")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.name = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, EmailAddress, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = EmailAddress
+        p._odata_wire = w
         v = p
     o.email_address = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Recipient, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Recipient
+    o._odata_wire = d
     return o
-
-
-_R_AttendeeBase = REGISTRY.raw_class(AttendeeBase)
 
 
 def _AttendeeBase(d: dict[str, Any]) -> AttendeeBase:
@@ -3197,258 +2221,142 @@ def _AttendeeBase(d: dict[str, Any]) -> AttendeeBase:
         r = REGISTRY.derived(d, t, AttendeeBase)
         if r is not None:
             return r
-    o = _R_AttendeeBase()
-    c = 0
+    o = _new(AttendeeBase)
     v = d.get("emailAddress")
     if v is not None:
-        c += 1
         w = v
-        p = _R_EmailAddress()
-        k = 0
+        p = _new(EmailAddress)
         v = w.get("address")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.address = v
         v = w.get("name")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.name = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, EmailAddress, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = EmailAddress
+        p._odata_wire = w
         v = p
     o.email_address = v
     v = d.get("type")
     if v is not None:
-        c += 1
         v = _map_AttendeeType.get(v) or AttendeeType(v)
     o.type = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, AttendeeBase, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = AttendeeBase
+    o._odata_wire = d
     return o
-
-
-_R_Attendee = REGISTRY.raw_class(Attendee)
 
 
 def _Attendee(d: dict[str, Any]) -> Attendee:
     v: Any
     p: Any
-    o = _R_Attendee()
-    c = 0
+    o = _new(Attendee)
     v = d.get("emailAddress")
     if v is not None:
-        c += 1
         w = v
-        p = _R_EmailAddress()
-        k = 0
+        p = _new(EmailAddress)
         v = w.get("address")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.address = v
         v = w.get("name")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.name = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, EmailAddress, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = EmailAddress
+        p._odata_wire = w
         v = p
     o.email_address = v
     v = d.get("type")
     if v is not None:
-        c += 1
         v = _map_AttendeeType.get(v) or AttendeeType(v)
     o.type = v
     v = d.get("proposedNewTime")
     if v is not None:
-        c += 1
         v = _TimeSlot(v)
     o.proposed_new_time = v
     v = d.get("status")
     if v is not None:
-        c += 1
         w = v
-        p = _R_ResponseStatus()
-        k = 0
+        p = _new(ResponseStatus)
         v = w.get("response")
         if v is not None:
-            k += 1
             v = _map_ResponseType.get(v) or ResponseType(v)
         p.response = v
         v = w.get("time")
         if v is not None:
-            k += 1
             v = _edm_DateTimeOffset(v)
         p.time = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, ResponseStatus, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = ResponseStatus
+        p._odata_wire = w
         v = p
     o.status = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Attendee, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Attendee
+    o._odata_wire = d
     return o
-
-
-_R_TimeSlot = REGISTRY.raw_class(TimeSlot)
 
 
 def _TimeSlot(d: dict[str, Any]) -> TimeSlot:
     v: Any
     p: Any
-    o = _R_TimeSlot()
-    c = 0
+    o = _new(TimeSlot)
     v = d.get("end")
     if v is not None:
-        c += 1
         w = v
-        p = _R_DateTimeTimeZone()
-        k = 0
+        p = _new(DateTimeTimeZone)
         v = w.get("dateTime")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.date_time = v
         v = w.get("timeZone")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.time_zone = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, DateTimeTimeZone, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = DateTimeTimeZone
+        p._odata_wire = w
         v = p
     o.end = v
     v = d.get("start")
     if v is not None:
-        c += 1
         w = v
-        p = _R_DateTimeTimeZone()
-        k = 0
+        p = _new(DateTimeTimeZone)
         v = w.get("dateTime")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.date_time = v
         v = w.get("timeZone")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.time_zone = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, DateTimeTimeZone, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = DateTimeTimeZone
+        p._odata_wire = w
         v = p
     o.start = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, TimeSlot, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = TimeSlot
+    o._odata_wire = d
     return o
-
-
-_R_ResponseStatus = REGISTRY.raw_class(ResponseStatus)
 
 
 def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
     v: Any
-    o = _R_ResponseStatus()
-    c = 0
+    o = _new(ResponseStatus)
     v = d.get("response")
     if v is not None:
-        c += 1
         v = _map_ResponseType.get(v) or ResponseType(v)
     o.response = v
     v = d.get("time")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.time = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ResponseStatus, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ResponseStatus
+    o._odata_wire = d
     return o
-
-
-_R_ItemBody = REGISTRY.raw_class(ItemBody)
 
 
 def _ItemBody(d: dict[str, Any]) -> ItemBody:
     v: Any
-    o = _R_ItemBody()
-    c = 0
+    o = _new(ItemBody)
     v = d.get("content")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.content = v
     v = d.get("contentType")
     if v is not None:
-        c += 1
         v = _map_BodyType.get(v) or BodyType(v)
     o.content_type = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ItemBody, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ItemBody
+    o._odata_wire = d
     return o
-
-
-_R_Location = REGISTRY.raw_class(Location)
 
 
 def _Location(d: dict[str, Any]) -> Location:
@@ -3458,179 +2366,111 @@ def _Location(d: dict[str, Any]) -> Location:
         r = REGISTRY.derived(d, t, Location)
         if r is not None:
             return r
-    o = _R_Location()
-    c = 0
+    o = _new(Location)
     v = d.get("address")
     if v is not None:
-        c += 1
         v = _PhysicalAddress(v)
     o.address = v
     v = d.get("coordinates")
     if v is not None:
-        c += 1
         v = _OutlookGeoCoordinates(v)
     o.coordinates = v
     v = d.get("displayName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.display_name = v
     v = d.get("locationEmailAddress")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.location_email_address = v
     v = d.get("locationType")
     if v is not None:
-        c += 1
         v = _map_LocationType.get(v) or LocationType(v)
     o.location_type = v
     v = d.get("locationUri")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.location_uri = v
     v = d.get("uniqueId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.unique_id = v
     v = d.get("uniqueIdType")
     if v is not None:
-        c += 1
         v = _map_LocationUniqueIdType.get(v) or LocationUniqueIdType(v)
     o.unique_id_type = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Location, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Location
+    o._odata_wire = d
     return o
-
-
-_R_PhysicalAddress = REGISTRY.raw_class(PhysicalAddress)
 
 
 def _PhysicalAddress(d: dict[str, Any]) -> PhysicalAddress:
     v: Any
-    o = _R_PhysicalAddress()
-    c = 0
+    o = _new(PhysicalAddress)
     v = d.get("city")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.city = v
     v = d.get("countryOrRegion")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.country_or_region = v
     v = d.get("postalCode")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.postal_code = v
     v = d.get("state")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.state = v
     v = d.get("street")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.street = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, PhysicalAddress, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = PhysicalAddress
+    o._odata_wire = d
     return o
-
-
-_R_OutlookGeoCoordinates = REGISTRY.raw_class(OutlookGeoCoordinates)
 
 
 def _OutlookGeoCoordinates(d: dict[str, Any]) -> OutlookGeoCoordinates:
     v: Any
-    o = _R_OutlookGeoCoordinates()
-    c = 0
+    o = _new(OutlookGeoCoordinates)
     v = d.get("accuracy")
-    if v is not None:
-        c += 1
-        if v.__class__ is not float and v.__class__ is not int:
-            v = _edm_Double(v)
+    if v is not None and v.__class__ is not float and v.__class__ is not int:
+        v = _edm_Double(v)
     o.accuracy = v
     v = d.get("altitude")
-    if v is not None:
-        c += 1
-        if v.__class__ is not float and v.__class__ is not int:
-            v = _edm_Double(v)
+    if v is not None and v.__class__ is not float and v.__class__ is not int:
+        v = _edm_Double(v)
     o.altitude = v
     v = d.get("altitudeAccuracy")
-    if v is not None:
-        c += 1
-        if v.__class__ is not float and v.__class__ is not int:
-            v = _edm_Double(v)
+    if v is not None and v.__class__ is not float and v.__class__ is not int:
+        v = _edm_Double(v)
     o.altitude_accuracy = v
     v = d.get("latitude")
-    if v is not None:
-        c += 1
-        if v.__class__ is not float and v.__class__ is not int:
-            v = _edm_Double(v)
+    if v is not None and v.__class__ is not float and v.__class__ is not int:
+        v = _edm_Double(v)
     o.latitude = v
     v = d.get("longitude")
-    if v is not None:
-        c += 1
-        if v.__class__ is not float and v.__class__ is not int:
-            v = _edm_Double(v)
+    if v is not None and v.__class__ is not float and v.__class__ is not int:
+        v = _edm_Double(v)
     o.longitude = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, OutlookGeoCoordinates, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = OutlookGeoCoordinates
+    o._odata_wire = d
     return o
-
-
-_R_OnlineMeetingInfo = REGISTRY.raw_class(OnlineMeetingInfo)
 
 
 def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
     v: Any
     u: list[Any]
-    o = _R_OnlineMeetingInfo()
-    c = 0
+    o = _new(OnlineMeetingInfo)
     v = d.get("conferenceId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.conference_id = v
     v = d.get("joinUrl")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.join_url = v
     v = d.get("phones")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -3639,14 +2479,11 @@ def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
         v = _L(u)
     o.phones = v
     v = d.get("quickDial")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.quick_dial = v
     v = d.get("tollFreeNumbers")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -3656,104 +2493,61 @@ def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
         v = _L(v)
     o.toll_free_numbers = v
     v = d.get("tollNumber")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.toll_number = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, OnlineMeetingInfo, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = OnlineMeetingInfo
+    o._odata_wire = d
     return o
-
-
-_R_Phone = REGISTRY.raw_class(Phone)
 
 
 def _Phone(d: dict[str, Any]) -> Phone:
     v: Any
-    o = _R_Phone()
-    c = 0
+    o = _new(Phone)
     v = d.get("language")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.language = v
     v = d.get("number")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.number = v
     v = d.get("region")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.region = v
     v = d.get("type")
     if v is not None:
-        c += 1
         v = _map_PhoneType.get(v) or PhoneType(v)
     o.type = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Phone, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Phone
+    o._odata_wire = d
     return o
-
-
-_R_PatternedRecurrence = REGISTRY.raw_class(PatternedRecurrence)
 
 
 def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
     v: Any
-    o = _R_PatternedRecurrence()
-    c = 0
+    o = _new(PatternedRecurrence)
     v = d.get("pattern")
     if v is not None:
-        c += 1
         v = _RecurrencePattern(v)
     o.pattern = v
     v = d.get("range")
     if v is not None:
-        c += 1
         v = _RecurrenceRange(v)
     o.range = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, PatternedRecurrence, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = PatternedRecurrence
+    o._odata_wire = d
     return o
-
-
-_R_RecurrencePattern = REGISTRY.raw_class(RecurrencePattern)
 
 
 def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
     v: Any
     u: list[Any]
-    o = _R_RecurrencePattern()
-    c = 0
+    o = _new(RecurrencePattern)
     v = d.get("dayOfMonth")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.day_of_month = v
     v = d.get("daysOfWeek")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -3763,116 +2557,77 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
     o.days_of_week = v
     v = d.get("firstDayOfWeek")
     if v is not None:
-        c += 1
         v = _map_DayOfWeek.get(v) or DayOfWeek(v)
     o.first_day_of_week = v
     v = d.get("index")
     if v is not None:
-        c += 1
         v = _map_WeekIndex.get(v) or WeekIndex(v)
     o.index = v
     v = d.get("interval")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.interval = v
     v = d.get("month")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.month = v
     v = d.get("type")
     if v is not None:
-        c += 1
         v = _map_RecurrencePatternType.get(v) or RecurrencePatternType(v)
     o.type = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, RecurrencePattern, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = RecurrencePattern
+    o._odata_wire = d
     return o
-
-
-_R_RecurrenceRange = REGISTRY.raw_class(RecurrenceRange)
 
 
 def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
     v: Any
-    o = _R_RecurrenceRange()
-    c = 0
+    o = _new(RecurrenceRange)
     v = d.get("endDate")
     if v is not None:
-        c += 1
         v = _edm_Date(v)
     o.end_date = v
     v = d.get("numberOfOccurrences")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.number_of_occurrences = v
     v = d.get("recurrenceTimeZone")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.recurrence_time_zone = v
     v = d.get("startDate")
     if v is not None:
-        c += 1
         v = _edm_Date(v)
     o.start_date = v
     v = d.get("type")
     if v is not None:
-        c += 1
         v = _map_RecurrenceRangeType.get(v) or RecurrenceRangeType(v)
     o.type = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, RecurrenceRange, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = RecurrenceRange
+    o._odata_wire = d
     return o
-
-
-_R_CalendarGroup = REGISTRY.raw_class(CalendarGroup)
 
 
 def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
     v: Any
     u: list[Any]
-    o = _R_CalendarGroup()
-    c = 0
+    o = _new(CalendarGroup)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("changeKey")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.change_key = v
     v = d.get("classId")
     if v is not None:
-        c += 1
         v = _edm_Guid(v)
     o.class_id = v
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("calendars")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -3880,37 +2635,21 @@ def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
             u.append(None if x is None else _Calendar(x))
         v = _L(u)
     o.calendars = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, CalendarGroup, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = CalendarGroup
+    o._odata_wire = d
     return o
-
-
-_R_Message = REGISTRY.raw_class(Message)
 
 
 def _Message(d: dict[str, Any]) -> Message:
     v: Any
     p: Any
     u: list[Any]
-    o = _R_Message()
-    c = 0
+    o = _new(Message)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("categories")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -3920,24 +2659,19 @@ def _Message(d: dict[str, Any]) -> Message:
         v = _L(v)
     o.categories = v
     v = d.get("changeKey")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.change_key = v
     v = d.get("createdDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("bccRecipients")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -3947,39 +2681,25 @@ def _Message(d: dict[str, Any]) -> Message:
     o.bcc_recipients = v
     v = d.get("body")
     if v is not None:
-        c += 1
         w = v
-        p = _R_ItemBody()
-        k = 0
+        p = _new(ItemBody)
         v = w.get("content")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.content = v
         v = w.get("contentType")
         if v is not None:
-            k += 1
             v = _map_BodyType.get(v) or BodyType(v)
         p.content_type = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, ItemBody, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = ItemBody
+        p._odata_wire = w
         v = p
     o.body = v
     v = d.get("bodyPreview")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.body_preview = v
     v = d.get("ccRecipients")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -3988,45 +2708,35 @@ def _Message(d: dict[str, Any]) -> Message:
         v = _L(u)
     o.cc_recipients = v
     v = d.get("conversationId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.conversation_id = v
     v = d.get("conversationIndex")
     if v is not None:
-        c += 1
         v = _edm_Binary(v)
     o.conversation_index = v
     v = d.get("flag")
     if v is not None:
-        c += 1
         v = _FollowupFlag(v)
     o.flag = v
     v = d.get("from")
     if v is not None:
-        c += 1
         v = _Recipient(v)
     o.from_ = v
     v = d.get("hasAttachments")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.has_attachments = v
     v = d.get("importance")
     if v is not None:
-        c += 1
         v = _map_Importance.get(v) or Importance(v)
     o.importance = v
     v = d.get("inferenceClassification")
     if v is not None:
-        c += 1
         v = _map_InferenceClassificationType.get(v) or InferenceClassificationType(v)
     o.inference_classification = v
     v = d.get("internetMessageHeaders")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -4035,49 +2745,35 @@ def _Message(d: dict[str, Any]) -> Message:
         v = _L(u)
     o.internet_message_headers = v
     v = d.get("internetMessageId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.internet_message_id = v
     v = d.get("isDeliveryReceiptRequested")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_delivery_receipt_requested = v
     v = d.get("isDraft")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_draft = v
     v = d.get("isRead")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_read = v
     v = d.get("isReadReceiptRequested")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_read_receipt_requested = v
     v = d.get("parentFolderId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.parent_folder_id = v
     v = d.get("receivedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.received_date_time = v
     v = d.get("replyTo")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -4087,23 +2783,18 @@ def _Message(d: dict[str, Any]) -> Message:
     o.reply_to = v
     v = d.get("sender")
     if v is not None:
-        c += 1
         v = _Recipient(v)
     o.sender = v
     v = d.get("sentDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.sent_date_time = v
     v = d.get("subject")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.subject = v
     v = d.get("toRecipients")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -4113,39 +2804,25 @@ def _Message(d: dict[str, Any]) -> Message:
     o.to_recipients = v
     v = d.get("uniqueBody")
     if v is not None:
-        c += 1
         w = v
-        p = _R_ItemBody()
-        k = 0
+        p = _new(ItemBody)
         v = w.get("content")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.content = v
         v = w.get("contentType")
         if v is not None:
-            k += 1
             v = _map_BodyType.get(v) or BodyType(v)
         p.content_type = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, ItemBody, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = ItemBody
+        p._odata_wire = w
         v = p
     o.unique_body = v
     v = d.get("webLink")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.web_link = v
     v = d.get("attachments")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -4153,153 +2830,80 @@ def _Message(d: dict[str, Any]) -> Message:
             u.append(None if x is None else _Attachment(x))
         v = _L(u)
     o.attachments = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Message, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Message
+    o._odata_wire = d
     return o
-
-
-_R_FollowupFlag = REGISTRY.raw_class(FollowupFlag)
 
 
 def _FollowupFlag(d: dict[str, Any]) -> FollowupFlag:
     v: Any
     p: Any
-    o = _R_FollowupFlag()
-    c = 0
+    o = _new(FollowupFlag)
     v = d.get("completedDateTime")
     if v is not None:
-        c += 1
         w = v
-        p = _R_DateTimeTimeZone()
-        k = 0
+        p = _new(DateTimeTimeZone)
         v = w.get("dateTime")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.date_time = v
         v = w.get("timeZone")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.time_zone = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, DateTimeTimeZone, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = DateTimeTimeZone
+        p._odata_wire = w
         v = p
     o.completed_date_time = v
     v = d.get("dueDateTime")
     if v is not None:
-        c += 1
         w = v
-        p = _R_DateTimeTimeZone()
-        k = 0
+        p = _new(DateTimeTimeZone)
         v = w.get("dateTime")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.date_time = v
         v = w.get("timeZone")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.time_zone = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, DateTimeTimeZone, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = DateTimeTimeZone
+        p._odata_wire = w
         v = p
     o.due_date_time = v
     v = d.get("flagStatus")
     if v is not None:
-        c += 1
         v = _map_FollowupFlagStatus.get(v) or FollowupFlagStatus(v)
     o.flag_status = v
     v = d.get("startDateTime")
     if v is not None:
-        c += 1
         w = v
-        p = _R_DateTimeTimeZone()
-        k = 0
+        p = _new(DateTimeTimeZone)
         v = w.get("dateTime")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.date_time = v
         v = w.get("timeZone")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.time_zone = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, DateTimeTimeZone, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = DateTimeTimeZone
+        p._odata_wire = w
         v = p
     o.start_date_time = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, FollowupFlag, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = FollowupFlag
+    o._odata_wire = d
     return o
-
-
-_R_InternetMessageHeader = REGISTRY.raw_class(InternetMessageHeader)
 
 
 def _InternetMessageHeader(d: dict[str, Any]) -> InternetMessageHeader:
     v: Any
-    o = _R_InternetMessageHeader()
-    c = 0
+    o = _new(InternetMessageHeader)
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("value")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.value = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, InternetMessageHeader, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = InternetMessageHeader
+    o._odata_wire = d
     return o
-
-
-_R_Attachment = REGISTRY.raw_class(Attachment)
 
 
 def _Attachment(d: dict[str, Any]) -> Attachment:
@@ -4309,147 +2913,83 @@ def _Attachment(d: dict[str, Any]) -> Attachment:
         r = REGISTRY.derived(d, t, Attachment)
         if r is not None:
             return r
-    o = _R_Attachment()
-    c = 0
+    o = _new(Attachment)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("contentType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.content_type = v
     v = d.get("isInline")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_inline = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("size")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Attachment, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Attachment
+    o._odata_wire = d
     return o
-
-
-_R_ManagedAppPolicy = REGISTRY.raw_class(ManagedAppPolicy)
 
 
 def _ManagedAppPolicy(d: dict[str, Any]) -> ManagedAppPolicy:
     v: Any
-    o = _R_ManagedAppPolicy()
-    c = 0
+    o = _new(ManagedAppPolicy)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("createdDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("description")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.description = v
     v = d.get("displayName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.display_name = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("version")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.version = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ManagedAppPolicy, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ManagedAppPolicy
+    o._odata_wire = d
     return o
-
-
-_R_ManagedMobileApp = REGISTRY.raw_class(ManagedMobileApp)
 
 
 def _ManagedMobileApp(d: dict[str, Any]) -> ManagedMobileApp:
     v: Any
-    o = _R_ManagedMobileApp()
-    c = 0
+    o = _new(ManagedMobileApp)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("mobileAppIdentifier")
     if v is not None:
-        c += 1
         v = _MobileAppIdentifier(v)
     o.mobile_app_identifier = v
     v = d.get("version")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.version = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ManagedMobileApp, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ManagedMobileApp
+    o._odata_wire = d
     return o
-
-
-_R_MobileAppIdentifier = REGISTRY.raw_class(MobileAppIdentifier)
 
 
 def _MobileAppIdentifier(d: dict[str, Any]) -> MobileAppIdentifier:
@@ -4458,69 +2998,44 @@ def _MobileAppIdentifier(d: dict[str, Any]) -> MobileAppIdentifier:
         r = REGISTRY.derived(d, t, MobileAppIdentifier)
         if r is not None:
             return r
-    o = _R_MobileAppIdentifier()
-    c = 0
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, MobileAppIdentifier, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = MobileAppIdentifier
+    o = _new(MobileAppIdentifier)
+    o._odata_wire = d
     return o
-
-
-_R_ExtensionProperty = REGISTRY.raw_class(ExtensionProperty)
 
 
 def _ExtensionProperty(d: dict[str, Any]) -> ExtensionProperty:
     v: Any
-    o = _R_ExtensionProperty()
-    c = 0
+    o = _new(ExtensionProperty)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("deletedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     v = d.get("appDisplayName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.app_display_name = v
     v = d.get("dataType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.data_type = v
     v = d.get("isMultiValued")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_multi_valued = v
     v = d.get("isSyncedFromOnPremises")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_synced_from_on_premises = v
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("targetObjects")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -4529,100 +3044,60 @@ def _ExtensionProperty(d: dict[str, Any]) -> ExtensionProperty:
                 break
         v = _L(v)
     o.target_objects = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ExtensionProperty, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ExtensionProperty
+    o._odata_wire = d
     return o
-
-
-_R_ServiceProvisioningXmlError = REGISTRY.raw_class(ServiceProvisioningXmlError)
 
 
 def _ServiceProvisioningXmlError(d: dict[str, Any]) -> ServiceProvisioningXmlError:
     v: Any
-    o = _R_ServiceProvisioningXmlError()
-    c = 0
+    o = _new(ServiceProvisioningXmlError)
     v = d.get("createdDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("isResolved")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_resolved = v
     v = d.get("serviceInstance")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.service_instance = v
     v = d.get("errorDetail")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.error_detail = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ServiceProvisioningXmlError, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ServiceProvisioningXmlError
+    o._odata_wire = d
     return o
-
-
-_R_AgentUser = REGISTRY.raw_class(AgentUser)
 
 
 def _AgentUser(d: dict[str, Any]) -> AgentUser:
     v: Any
     p: Any
     u: list[Any]
-    o = _R_AgentUser()
-    c = 0
+    o = _new(AgentUser)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("deletedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     v = d.get("aboutMe")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.about_me = v
     v = d.get("accountEnabled")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.account_enabled = v
     v = d.get("ageGroup")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.age_group = v
     v = d.get("assignedLicenses")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -4632,7 +3107,6 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.assigned_licenses = v
     v = d.get("assignedPlans")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -4642,17 +3116,14 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.assigned_plans = v
     v = d.get("authorizationInfo")
     if v is not None:
-        c += 1
         v = _AuthorizationInfo(v)
     o.authorization_info = v
     v = d.get("birthday")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.birthday = v
     v = d.get("businessPhones")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -4662,142 +3133,98 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         v = _L(v)
     o.business_phones = v
     v = d.get("city")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.city = v
     v = d.get("companyName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.company_name = v
     v = d.get("consentProvidedForMinor")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.consent_provided_for_minor = v
     v = d.get("country")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.country = v
     v = d.get("createdDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("creationType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.creation_type = v
     v = d.get("customSecurityAttributes")
     if v is not None:
-        c += 1
         v = _CustomSecurityAttributeValue(v)
     o.custom_security_attributes = v
     v = d.get("department")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.department = v
     v = d.get("deviceEnrollmentLimit")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.device_enrollment_limit = v
     v = d.get("displayName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.display_name = v
     v = d.get("employeeHireDate")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.employee_hire_date = v
     v = d.get("employeeId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.employee_id = v
     v = d.get("employeeLeaveDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.employee_leave_date_time = v
     v = d.get("employeeOrgData")
     if v is not None:
-        c += 1
         w = v
-        p = _R_EmployeeOrgData()
-        k = 0
+        p = _new(EmployeeOrgData)
         v = w.get("costCenter")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.cost_center = v
         v = w.get("division")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.division = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, EmployeeOrgData, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = EmployeeOrgData
+        p._odata_wire = w
         v = p
     o.employee_org_data = v
     v = d.get("employeeType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.employee_type = v
     v = d.get("externalUserState")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.external_user_state = v
     v = d.get("externalUserStateChangeDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.external_user_state_change_date_time = v
     v = d.get("faxNumber")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.fax_number = v
     v = d.get("givenName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.given_name = v
     v = d.get("hireDate")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.hire_date = v
     v = d.get("identities")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -4806,14 +3233,11 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         v = _L(u)
     o.identities = v
     v = d.get("identityParentId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.identity_parent_id = v
     v = d.get("imAddresses")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -4824,7 +3248,6 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.im_addresses = v
     v = d.get("interests")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -4834,37 +3257,27 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         v = _L(v)
     o.interests = v
     v = d.get("isManagementRestricted")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_management_restricted = v
     v = d.get("isResourceAccount")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_resource_account = v
     v = d.get("jobTitle")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.job_title = v
     v = d.get("lastPasswordChangeDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_password_change_date_time = v
     v = d.get("legalAgeGroupClassification")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.legal_age_group_classification = v
     v = d.get("licenseAssignmentStates")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -4873,71 +3286,51 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         v = _L(u)
     o.license_assignment_states = v
     v = d.get("mail")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.mail = v
     v = d.get("mailboxSettings")
     if v is not None:
-        c += 1
         v = _MailboxSettings(v)
     o.mailbox_settings = v
     v = d.get("mailNickname")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.mail_nickname = v
     v = d.get("mobilePhone")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.mobile_phone = v
     v = d.get("mySite")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.my_site = v
     v = d.get("officeLocation")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.office_location = v
     v = d.get("onPremisesDistinguishedName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.on_premises_distinguished_name = v
     v = d.get("onPremisesDomainName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.on_premises_domain_name = v
     v = d.get("onPremisesExtensionAttributes")
     if v is not None:
-        c += 1
         v = _OnPremisesExtensionAttributes(v)
     o.on_premises_extension_attributes = v
     v = d.get("onPremisesImmutableId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.on_premises_immutable_id = v
     v = d.get("onPremisesLastSyncDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.on_premises_last_sync_date_time = v
     v = d.get("onPremisesProvisioningErrors")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -4946,32 +3339,23 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         v = _L(u)
     o.on_premises_provisioning_errors = v
     v = d.get("onPremisesSamAccountName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.on_premises_sam_account_name = v
     v = d.get("onPremisesSecurityIdentifier")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.on_premises_security_identifier = v
     v = d.get("onPremisesSyncEnabled")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.on_premises_sync_enabled = v
     v = d.get("onPremisesUserPrincipalName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.on_premises_user_principal_name = v
     v = d.get("otherMails")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -4981,47 +3365,30 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         v = _L(v)
     o.other_mails = v
     v = d.get("passwordPolicies")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.password_policies = v
     v = d.get("passwordProfile")
     if v is not None:
-        c += 1
         w = v
-        p = _R_PasswordProfile()
-        k = 0
+        p = _new(PasswordProfile)
         v = w.get("forceChangePasswordNextSignIn")
-        if v is not None:
-            k += 1
-            if v is not True and v is not False:
-                v = _edm_Boolean(v)
+        if v is not None and v is not True and v is not False:
+            v = _edm_Boolean(v)
         p.force_change_password_next_sign_in = v
         v = w.get("forceChangePasswordNextSignInWithMfa")
-        if v is not None:
-            k += 1
-            if v is not True and v is not False:
-                v = _edm_Boolean(v)
+        if v is not None and v is not True and v is not False:
+            v = _edm_Boolean(v)
         p.force_change_password_next_sign_in_with_mfa = v
         v = w.get("password")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.password = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, PasswordProfile, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = PasswordProfile
+        p._odata_wire = w
         v = p
     o.password_profile = v
     v = d.get("pastProjects")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -5031,37 +3398,27 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         v = _L(v)
     o.past_projects = v
     v = d.get("postalCode")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.postal_code = v
     v = d.get("preferredDataLocation")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.preferred_data_location = v
     v = d.get("preferredLanguage")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.preferred_language = v
     v = d.get("preferredName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.preferred_name = v
     v = d.get("print")
     if v is not None:
-        c += 1
         v = _UserPrint(v)
     o.print = v
     v = d.get("provisionedPlans")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -5071,7 +3428,6 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.provisioned_plans = v
     v = d.get("proxyAddresses")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -5082,7 +3438,6 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.proxy_addresses = v
     v = d.get("responsibilities")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -5093,7 +3448,6 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.responsibilities = v
     v = d.get("schools")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -5103,14 +3457,11 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         v = _L(v)
     o.schools = v
     v = d.get("securityIdentifier")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.security_identifier = v
     v = d.get("serviceProvisioningErrors")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -5119,24 +3470,19 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         v = _L(u)
     o.service_provisioning_errors = v
     v = d.get("showInAddressList")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.show_in_address_list = v
     v = d.get("signInActivity")
     if v is not None:
-        c += 1
         v = _SignInActivity(v)
     o.sign_in_activity = v
     v = d.get("signInSessionsValidFromDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.sign_in_sessions_valid_from_date_time = v
     v = d.get("skills")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -5146,49 +3492,35 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         v = _L(v)
     o.skills = v
     v = d.get("state")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.state = v
     v = d.get("streetAddress")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.street_address = v
     v = d.get("surname")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.surname = v
     v = d.get("usageLocation")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.usage_location = v
     v = d.get("userPrincipalName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.user_principal_name = v
     v = d.get("userType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.user_type = v
     v = d.get("calendar")
     if v is not None:
-        c += 1
         v = _Calendar(v)
     o.calendar = v
     v = d.get("calendarGroups")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -5198,7 +3530,6 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.calendar_groups = v
     v = d.get("calendars")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -5208,7 +3539,6 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.calendars = v
     v = d.get("calendarView")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -5218,7 +3548,6 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.calendar_view = v
     v = d.get("createdObjects")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -5228,7 +3557,6 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.created_objects = v
     v = d.get("directReports")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -5238,7 +3566,6 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.direct_reports = v
     v = d.get("events")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -5248,12 +3575,10 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.events = v
     v = d.get("manager")
     if v is not None:
-        c += 1
         v = _DirectoryObject(v)
     o.manager = v
     v = d.get("memberOf")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -5263,7 +3588,6 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.member_of = v
     v = d.get("messages")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -5273,7 +3597,6 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.messages = v
     v = d.get("ownedDevices")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -5283,7 +3606,6 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.owned_devices = v
     v = d.get("ownedObjects")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -5293,7 +3615,6 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.owned_objects = v
     v = d.get("permissionGrants")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -5303,7 +3624,6 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.permission_grants = v
     v = d.get("registeredDevices")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -5313,7 +3633,6 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.registered_devices = v
     v = d.get("sponsorOf")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -5323,7 +3642,6 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.sponsor_of = v
     v = d.get("sponsors")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -5333,7 +3651,6 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.sponsors = v
     v = d.get("transitiveMemberOf")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -5341,58 +3658,31 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
             u.append(None if x is None else _DirectoryObject(x))
         v = _L(u)
     o.transitive_member_of = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, AgentUser, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = AgentUser
+    o._odata_wire = d
     return o
-
-
-_R_CustomTimeZone = REGISTRY.raw_class(CustomTimeZone)
 
 
 def _CustomTimeZone(d: dict[str, Any]) -> CustomTimeZone:
     v: Any
-    o = _R_CustomTimeZone()
-    c = 0
+    o = _new(CustomTimeZone)
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("bias")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.bias = v
     v = d.get("daylightOffset")
     if v is not None:
-        c += 1
         v = _DaylightTimeZoneOffset(v)
     o.daylight_offset = v
     v = d.get("standardOffset")
     if v is not None:
-        c += 1
         v = _StandardTimeZoneOffset(v)
     o.standard_offset = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, CustomTimeZone, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = CustomTimeZone
+    o._odata_wire = d
     return o
-
-
-_R_StandardTimeZoneOffset = REGISTRY.raw_class(StandardTimeZoneOffset)
 
 
 def _StandardTimeZoneOffset(d: dict[str, Any]) -> StandardTimeZoneOffset:
@@ -5402,723 +3692,417 @@ def _StandardTimeZoneOffset(d: dict[str, Any]) -> StandardTimeZoneOffset:
         r = REGISTRY.derived(d, t, StandardTimeZoneOffset)
         if r is not None:
             return r
-    o = _R_StandardTimeZoneOffset()
-    c = 0
+    o = _new(StandardTimeZoneOffset)
     v = d.get("dayOccurrence")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.day_occurrence = v
     v = d.get("dayOfWeek")
     if v is not None:
-        c += 1
         v = _map_DayOfWeek.get(v) or DayOfWeek(v)
     o.day_of_week = v
     v = d.get("month")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.month = v
     v = d.get("time")
     if v is not None:
-        c += 1
         v = _edm_TimeOfDay(v)
     o.time = v
     v = d.get("year")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.year = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, StandardTimeZoneOffset, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = StandardTimeZoneOffset
+    o._odata_wire = d
     return o
-
-
-_R_DaylightTimeZoneOffset = REGISTRY.raw_class(DaylightTimeZoneOffset)
 
 
 def _DaylightTimeZoneOffset(d: dict[str, Any]) -> DaylightTimeZoneOffset:
     v: Any
-    o = _R_DaylightTimeZoneOffset()
-    c = 0
+    o = _new(DaylightTimeZoneOffset)
     v = d.get("dayOccurrence")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.day_occurrence = v
     v = d.get("dayOfWeek")
     if v is not None:
-        c += 1
         v = _map_DayOfWeek.get(v) or DayOfWeek(v)
     o.day_of_week = v
     v = d.get("month")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.month = v
     v = d.get("time")
     if v is not None:
-        c += 1
         v = _edm_TimeOfDay(v)
     o.time = v
     v = d.get("year")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.year = v
     v = d.get("daylightBias")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.daylight_bias = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, DaylightTimeZoneOffset, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = DaylightTimeZoneOffset
+    o._odata_wire = d
     return o
-
-
-_R_LocationConstraintItem = REGISTRY.raw_class(LocationConstraintItem)
 
 
 def _LocationConstraintItem(d: dict[str, Any]) -> LocationConstraintItem:
     v: Any
-    o = _R_LocationConstraintItem()
-    c = 0
+    o = _new(LocationConstraintItem)
     v = d.get("address")
     if v is not None:
-        c += 1
         v = _PhysicalAddress(v)
     o.address = v
     v = d.get("coordinates")
     if v is not None:
-        c += 1
         v = _OutlookGeoCoordinates(v)
     o.coordinates = v
     v = d.get("displayName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.display_name = v
     v = d.get("locationEmailAddress")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.location_email_address = v
     v = d.get("locationType")
     if v is not None:
-        c += 1
         v = _map_LocationType.get(v) or LocationType(v)
     o.location_type = v
     v = d.get("locationUri")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.location_uri = v
     v = d.get("uniqueId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.unique_id = v
     v = d.get("uniqueIdType")
     if v is not None:
-        c += 1
         v = _map_LocationUniqueIdType.get(v) or LocationUniqueIdType(v)
     o.unique_id_type = v
     v = d.get("resolveAvailability")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.resolve_availability = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, LocationConstraintItem, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = LocationConstraintItem
+    o._odata_wire = d
     return o
-
-
-_R_FileAttachment = REGISTRY.raw_class(FileAttachment)
 
 
 def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
     v: Any
-    o = _R_FileAttachment()
-    c = 0
+    o = _new(FileAttachment)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("contentType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.content_type = v
     v = d.get("isInline")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_inline = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("size")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
     v = d.get("contentBytes")
     if v is not None:
-        c += 1
         v = _edm_Binary(v)
     o.content_bytes = v
     v = d.get("contentId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.content_id = v
     v = d.get("contentLocation")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.content_location = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, FileAttachment, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = FileAttachment
+    o._odata_wire = d
     return o
-
-
-_R_ItemAttachment = REGISTRY.raw_class(ItemAttachment)
 
 
 def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
     v: Any
-    o = _R_ItemAttachment()
-    c = 0
+    o = _new(ItemAttachment)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("contentType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.content_type = v
     v = d.get("isInline")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_inline = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("size")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
     v = d.get("item")
     if v is not None:
-        c += 1
         v = _OutlookItem(v)
     o.item = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ItemAttachment, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ItemAttachment
+    o._odata_wire = d
     return o
-
-
-_R_ReferenceAttachment = REGISTRY.raw_class(ReferenceAttachment)
 
 
 def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
     v: Any
-    o = _R_ReferenceAttachment()
-    c = 0
+    o = _new(ReferenceAttachment)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("contentType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.content_type = v
     v = d.get("isInline")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_inline = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("size")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ReferenceAttachment, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ReferenceAttachment
+    o._odata_wire = d
     return o
-
-
-_R_AndroidMobileAppIdentifier = REGISTRY.raw_class(AndroidMobileAppIdentifier)
 
 
 def _AndroidMobileAppIdentifier(d: dict[str, Any]) -> AndroidMobileAppIdentifier:
     v: Any
-    o = _R_AndroidMobileAppIdentifier()
-    c = 0
+    o = _new(AndroidMobileAppIdentifier)
     v = d.get("packageId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.package_id = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, AndroidMobileAppIdentifier, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = AndroidMobileAppIdentifier
+    o._odata_wire = d
     return o
-
-
-_R_IosMobileAppIdentifier = REGISTRY.raw_class(IosMobileAppIdentifier)
 
 
 def _IosMobileAppIdentifier(d: dict[str, Any]) -> IosMobileAppIdentifier:
     v: Any
-    o = _R_IosMobileAppIdentifier()
-    c = 0
+    o = _new(IosMobileAppIdentifier)
     v = d.get("bundleId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.bundle_id = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, IosMobileAppIdentifier, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = IosMobileAppIdentifier
+    o._odata_wire = d
     return o
-
-
-_R_AttachmentItem = REGISTRY.raw_class(AttachmentItem)
 
 
 def _AttachmentItem(d: dict[str, Any]) -> AttachmentItem:
     v: Any
-    o = _R_AttachmentItem()
-    c = 0
+    o = _new(AttachmentItem)
     v = d.get("attachmentType")
     if v is not None:
-        c += 1
         v = _map_AttachmentType.get(v) or AttachmentType(v)
     o.attachment_type = v
     v = d.get("contentId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.content_id = v
     v = d.get("contentType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.content_type = v
     v = d.get("isInline")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_inline = v
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("size")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -9223372036854775808 <= v <= 9223372036854775807 else _edm_Int64(v)
     o.size = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, AttachmentItem, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = AttachmentItem
+    o._odata_wire = d
     return o
-
-
-_R_AttendeeAvailability = REGISTRY.raw_class(AttendeeAvailability)
 
 
 def _AttendeeAvailability(d: dict[str, Any]) -> AttendeeAvailability:
     v: Any
-    o = _R_AttendeeAvailability()
-    c = 0
+    o = _new(AttendeeAvailability)
     v = d.get("attendee")
     if v is not None:
-        c += 1
         v = _AttendeeBase(v)
     o.attendee = v
     v = d.get("availability")
     if v is not None:
-        c += 1
         v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
     o.availability = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, AttendeeAvailability, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = AttendeeAvailability
+    o._odata_wire = d
     return o
-
-
-_R_AutomaticRepliesMailTips = REGISTRY.raw_class(AutomaticRepliesMailTips)
 
 
 def _AutomaticRepliesMailTips(d: dict[str, Any]) -> AutomaticRepliesMailTips:
     v: Any
     p: Any
-    o = _R_AutomaticRepliesMailTips()
-    c = 0
+    o = _new(AutomaticRepliesMailTips)
     v = d.get("message")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.message = v
     v = d.get("messageLanguage")
     if v is not None:
-        c += 1
         w = v
-        p = _R_LocaleInfo()
-        k = 0
+        p = _new(LocaleInfo)
         v = w.get("displayName")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.display_name = v
         v = w.get("locale")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.locale = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, LocaleInfo, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = LocaleInfo
+        p._odata_wire = w
         v = p
     o.message_language = v
     v = d.get("scheduledEndTime")
     if v is not None:
-        c += 1
         w = v
-        p = _R_DateTimeTimeZone()
-        k = 0
+        p = _new(DateTimeTimeZone)
         v = w.get("dateTime")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.date_time = v
         v = w.get("timeZone")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.time_zone = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, DateTimeTimeZone, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = DateTimeTimeZone
+        p._odata_wire = w
         v = p
     o.scheduled_end_time = v
     v = d.get("scheduledStartTime")
     if v is not None:
-        c += 1
         w = v
-        p = _R_DateTimeTimeZone()
-        k = 0
+        p = _new(DateTimeTimeZone)
         v = w.get("dateTime")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.date_time = v
         v = w.get("timeZone")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.time_zone = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, DateTimeTimeZone, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = DateTimeTimeZone
+        p._odata_wire = w
         v = p
     o.scheduled_start_time = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, AutomaticRepliesMailTips, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = AutomaticRepliesMailTips
+    o._odata_wire = d
     return o
-
-
-_R_ConvertIdResult = REGISTRY.raw_class(ConvertIdResult)
 
 
 def _ConvertIdResult(d: dict[str, Any]) -> ConvertIdResult:
     v: Any
     p: Any
-    o = _R_ConvertIdResult()
-    c = 0
+    o = _new(ConvertIdResult)
     v = d.get("errorDetails")
     if v is not None:
-        c += 1
         w = v
-        p = _R_GenericError()
-        k = 0
+        p = _new(GenericError)
         v = w.get("code")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.code = v
         v = w.get("message")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.message = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, GenericError, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = GenericError
+        p._odata_wire = w
         v = p
     o.error_details = v
     v = d.get("sourceId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.source_id = v
     v = d.get("targetId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.target_id = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ConvertIdResult, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ConvertIdResult
+    o._odata_wire = d
     return o
-
-
-_R_GenericError = REGISTRY.raw_class(GenericError)
 
 
 def _GenericError(d: dict[str, Any]) -> GenericError:
     v: Any
-    o = _R_GenericError()
-    c = 0
+    o = _new(GenericError)
     v = d.get("code")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.code = v
     v = d.get("message")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.message = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, GenericError, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = GenericError
+    o._odata_wire = d
     return o
-
-
-_R_DeviceAndAppManagementData = REGISTRY.raw_class(DeviceAndAppManagementData)
 
 
 def _DeviceAndAppManagementData(d: dict[str, Any]) -> DeviceAndAppManagementData:
-    v: Any
-    o = _R_DeviceAndAppManagementData()
-    c = 0
-    v = d.get("content")
-    if v is not None:
-        c += 1
-    o.content = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, DeviceAndAppManagementData, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = DeviceAndAppManagementData
+    o = _new(DeviceAndAppManagementData)
+    o.content = d.get("content")
+    o._odata_wire = d
     return o
-
-
-_R_FreeBusyError = REGISTRY.raw_class(FreeBusyError)
 
 
 def _FreeBusyError(d: dict[str, Any]) -> FreeBusyError:
     v: Any
-    o = _R_FreeBusyError()
-    c = 0
+    o = _new(FreeBusyError)
     v = d.get("message")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.message = v
     v = d.get("responseCode")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.response_code = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, FreeBusyError, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = FreeBusyError
+    o._odata_wire = d
     return o
-
-
-_R_LocationConstraint = REGISTRY.raw_class(LocationConstraint)
 
 
 def _LocationConstraint(d: dict[str, Any]) -> LocationConstraint:
     v: Any
     u: list[Any]
-    o = _R_LocationConstraint()
-    c = 0
+    o = _new(LocationConstraint)
     v = d.get("isRequired")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_required = v
     v = d.get("locations")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -6127,131 +4111,82 @@ def _LocationConstraint(d: dict[str, Any]) -> LocationConstraint:
         v = _L(u)
     o.locations = v
     v = d.get("suggestLocation")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.suggest_location = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, LocationConstraint, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = LocationConstraint
+    o._odata_wire = d
     return o
-
-
-_R_MailTips = REGISTRY.raw_class(MailTips)
 
 
 def _MailTips(d: dict[str, Any]) -> MailTips:
     v: Any
     p: Any
     u: list[Any]
-    o = _R_MailTips()
-    c = 0
+    o = _new(MailTips)
     v = d.get("automaticReplies")
     if v is not None:
-        c += 1
         v = _AutomaticRepliesMailTips(v)
     o.automatic_replies = v
     v = d.get("customMailTip")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.custom_mail_tip = v
     v = d.get("deliveryRestricted")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.delivery_restricted = v
     v = d.get("emailAddress")
     if v is not None:
-        c += 1
         w = v
-        p = _R_EmailAddress()
-        k = 0
+        p = _new(EmailAddress)
         v = w.get("address")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.address = v
         v = w.get("name")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.name = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, EmailAddress, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = EmailAddress
+        p._odata_wire = w
         v = p
     o.email_address = v
     v = d.get("error")
     if v is not None:
-        c += 1
         w = v
-        p = _R_MailTipsError()
-        k = 0
+        p = _new(MailTipsError)
         v = w.get("code")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.code = v
         v = w.get("message")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.message = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, MailTipsError, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = MailTipsError
+        p._odata_wire = w
         v = p
     o.error = v
     v = d.get("externalMemberCount")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.external_member_count = v
     v = d.get("isModerated")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_moderated = v
     v = d.get("mailboxFull")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.mailbox_full = v
     v = d.get("maxMessageSize")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.max_message_size = v
     v = d.get("recipientScope")
     if v is not None:
-        c += 1
         v = _flags(RecipientScopeType, v)
     o.recipient_scope = v
     v = d.get("recipientSuggestions")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -6261,94 +4196,52 @@ def _MailTips(d: dict[str, Any]) -> MailTips:
     o.recipient_suggestions = v
     v = d.get("totalMemberCount")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.total_member_count = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, MailTips, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = MailTips
+    o._odata_wire = d
     return o
-
-
-_R_MailTipsError = REGISTRY.raw_class(MailTipsError)
 
 
 def _MailTipsError(d: dict[str, Any]) -> MailTipsError:
     v: Any
-    o = _R_MailTipsError()
-    c = 0
+    o = _new(MailTipsError)
     v = d.get("code")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.code = v
     v = d.get("message")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.message = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, MailTipsError, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = MailTipsError
+    o._odata_wire = d
     return o
-
-
-_R_ManagedAppDiagnosticStatus = REGISTRY.raw_class(ManagedAppDiagnosticStatus)
 
 
 def _ManagedAppDiagnosticStatus(d: dict[str, Any]) -> ManagedAppDiagnosticStatus:
     v: Any
-    o = _R_ManagedAppDiagnosticStatus()
-    c = 0
+    o = _new(ManagedAppDiagnosticStatus)
     v = d.get("mitigationInstruction")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.mitigation_instruction = v
     v = d.get("state")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.state = v
     v = d.get("validationName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.validation_name = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ManagedAppDiagnosticStatus, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ManagedAppDiagnosticStatus
+    o._odata_wire = d
     return o
-
-
-_R_MeetingTimeSuggestion = REGISTRY.raw_class(MeetingTimeSuggestion)
 
 
 def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
     v: Any
     u: list[Any]
-    o = _R_MeetingTimeSuggestion()
-    c = 0
+    o = _new(MeetingTimeSuggestion)
     v = d.get("attendeeAvailability")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -6357,14 +4250,11 @@ def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
         v = _L(u)
     o.attendee_availability = v
     v = d.get("confidence")
-    if v is not None:
-        c += 1
-        if v.__class__ is not float and v.__class__ is not int:
-            v = _edm_Double(v)
+    if v is not None and v.__class__ is not float and v.__class__ is not int:
+        v = _edm_Double(v)
     o.confidence = v
     v = d.get("locations")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -6374,52 +4264,34 @@ def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
     o.locations = v
     v = d.get("meetingTimeSlot")
     if v is not None:
-        c += 1
         v = _TimeSlot(v)
     o.meeting_time_slot = v
     v = d.get("order")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.order = v
     v = d.get("organizerAvailability")
     if v is not None:
-        c += 1
         v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
     o.organizer_availability = v
     v = d.get("suggestionReason")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.suggestion_reason = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, MeetingTimeSuggestion, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = MeetingTimeSuggestion
+    o._odata_wire = d
     return o
-
-
-_R_MeetingTimeSuggestionsResult = REGISTRY.raw_class(MeetingTimeSuggestionsResult)
 
 
 def _MeetingTimeSuggestionsResult(d: dict[str, Any]) -> MeetingTimeSuggestionsResult:
     v: Any
     u: list[Any]
-    o = _R_MeetingTimeSuggestionsResult()
-    c = 0
+    o = _new(MeetingTimeSuggestionsResult)
     v = d.get("emptySuggestionsReason")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.empty_suggestions_reason = v
     v = d.get("meetingTimeSuggestions")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -6427,195 +4299,113 @@ def _MeetingTimeSuggestionsResult(d: dict[str, Any]) -> MeetingTimeSuggestionsRe
             u.append(None if x is None else _MeetingTimeSuggestion(x))
         v = _L(u)
     o.meeting_time_suggestions = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, MeetingTimeSuggestionsResult, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = MeetingTimeSuggestionsResult
+    o._odata_wire = d
     return o
-
-
-_R_Reminder = REGISTRY.raw_class(Reminder)
 
 
 def _Reminder(d: dict[str, Any]) -> Reminder:
     v: Any
     p: Any
-    o = _R_Reminder()
-    c = 0
+    o = _new(Reminder)
     v = d.get("changeKey")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.change_key = v
     v = d.get("eventEndTime")
     if v is not None:
-        c += 1
         w = v
-        p = _R_DateTimeTimeZone()
-        k = 0
+        p = _new(DateTimeTimeZone)
         v = w.get("dateTime")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.date_time = v
         v = w.get("timeZone")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.time_zone = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, DateTimeTimeZone, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = DateTimeTimeZone
+        p._odata_wire = w
         v = p
     o.event_end_time = v
     v = d.get("eventId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.event_id = v
     v = d.get("eventLocation")
     if v is not None:
-        c += 1
         v = _Location(v)
     o.event_location = v
     v = d.get("eventStartTime")
     if v is not None:
-        c += 1
         w = v
-        p = _R_DateTimeTimeZone()
-        k = 0
+        p = _new(DateTimeTimeZone)
         v = w.get("dateTime")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.date_time = v
         v = w.get("timeZone")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.time_zone = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, DateTimeTimeZone, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = DateTimeTimeZone
+        p._odata_wire = w
         v = p
     o.event_start_time = v
     v = d.get("eventSubject")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.event_subject = v
     v = d.get("eventWebLink")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.event_web_link = v
     v = d.get("reminderFireTime")
     if v is not None:
-        c += 1
         w = v
-        p = _R_DateTimeTimeZone()
-        k = 0
+        p = _new(DateTimeTimeZone)
         v = w.get("dateTime")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.date_time = v
         v = w.get("timeZone")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.time_zone = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, DateTimeTimeZone, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = DateTimeTimeZone
+        p._odata_wire = w
         v = p
     o.reminder_fire_time = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Reminder, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Reminder
+    o._odata_wire = d
     return o
-
-
-_R_ScheduleInformation = REGISTRY.raw_class(ScheduleInformation)
 
 
 def _ScheduleInformation(d: dict[str, Any]) -> ScheduleInformation:
     v: Any
     p: Any
     u: list[Any]
-    o = _R_ScheduleInformation()
-    c = 0
+    o = _new(ScheduleInformation)
     v = d.get("availabilityView")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.availability_view = v
     v = d.get("error")
     if v is not None:
-        c += 1
         w = v
-        p = _R_FreeBusyError()
-        k = 0
+        p = _new(FreeBusyError)
         v = w.get("message")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.message = v
         v = w.get("responseCode")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.response_code = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, FreeBusyError, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = FreeBusyError
+        p._odata_wire = w
         v = p
     o.error = v
     v = d.get("scheduleId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.schedule_id = v
     v = d.get("scheduleItems")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -6625,130 +4415,76 @@ def _ScheduleInformation(d: dict[str, Any]) -> ScheduleInformation:
     o.schedule_items = v
     v = d.get("workingHours")
     if v is not None:
-        c += 1
         v = _WorkingHours(v)
     o.working_hours = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ScheduleInformation, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ScheduleInformation
+    o._odata_wire = d
     return o
-
-
-_R_ScheduleItem = REGISTRY.raw_class(ScheduleItem)
 
 
 def _ScheduleItem(d: dict[str, Any]) -> ScheduleItem:
     v: Any
     p: Any
-    o = _R_ScheduleItem()
-    c = 0
+    o = _new(ScheduleItem)
     v = d.get("end")
     if v is not None:
-        c += 1
         w = v
-        p = _R_DateTimeTimeZone()
-        k = 0
+        p = _new(DateTimeTimeZone)
         v = w.get("dateTime")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.date_time = v
         v = w.get("timeZone")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.time_zone = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, DateTimeTimeZone, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = DateTimeTimeZone
+        p._odata_wire = w
         v = p
     o.end = v
     v = d.get("isPrivate")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_private = v
     v = d.get("location")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.location = v
     v = d.get("start")
     if v is not None:
-        c += 1
         w = v
-        p = _R_DateTimeTimeZone()
-        k = 0
+        p = _new(DateTimeTimeZone)
         v = w.get("dateTime")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.date_time = v
         v = w.get("timeZone")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.time_zone = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, DateTimeTimeZone, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = DateTimeTimeZone
+        p._odata_wire = w
         v = p
     o.start = v
     v = d.get("status")
     if v is not None:
-        c += 1
         v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
     o.status = v
     v = d.get("subject")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.subject = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ScheduleItem, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ScheduleItem
+    o._odata_wire = d
     return o
-
-
-_R_TimeConstraint = REGISTRY.raw_class(TimeConstraint)
 
 
 def _TimeConstraint(d: dict[str, Any]) -> TimeConstraint:
     v: Any
     u: list[Any]
-    o = _R_TimeConstraint()
-    c = 0
+    o = _new(TimeConstraint)
     v = d.get("activityDomain")
     if v is not None:
-        c += 1
         v = _map_ActivityDomain.get(v) or ActivityDomain(v)
     o.activity_domain = v
     v = d.get("timeSlots")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -6756,31 +4492,19 @@ def _TimeConstraint(d: dict[str, Any]) -> TimeConstraint:
             u.append(None if x is None else _TimeSlot(x))
         v = _L(u)
     o.time_slots = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, TimeConstraint, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = TimeConstraint
+    o._odata_wire = d
     return o
-
-
-_R_UploadSession = REGISTRY.raw_class(UploadSession)
 
 
 def _UploadSession(d: dict[str, Any]) -> UploadSession:
     v: Any
-    o = _R_UploadSession()
-    c = 0
+    o = _new(UploadSession)
     v = d.get("expirationDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.expiration_date_time = v
     v = d.get("nextExpectedRanges")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -6790,18 +4514,10 @@ def _UploadSession(d: dict[str, Any]) -> UploadSession:
         v = _L(v)
     o.next_expected_ranges = v
     v = d.get("uploadUrl")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.upload_url = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, UploadSession, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = UploadSession
+    o._odata_wire = d
     return o
 
 

@@ -3,7 +3,8 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`, and entities keep a lone `@odata.etag` without a call.
+types look at `@odata.type`. Each object keeps its JSON object, from which the runtime works
+out undeclared members, explicit nulls and changes when they are asked for.
 """
 
 from __future__ import annotations
@@ -56,12 +57,9 @@ from .models import (
 )
 
 _D = REGISTRY.decoders
-_CLEAN = _serde.CLEAN
-_NO_NULLS = _serde.NO_NULLS
-_NO_EXTRA = _serde.NO_EXTRA
+_new = _serde.new
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
-_rest = _serde.finish_structuring
 _not_list = _serde.not_list
 _edm_Binary = _decoder("Edm.Binary")
 _edm_Boolean = _decoder("Edm.Boolean")
@@ -84,9 +82,6 @@ _map_Sensitivity = Sensitivity._value2member_map_
 _map_WeekIndex = WeekIndex._value2member_map_
 
 
-_R_Entity = REGISTRY.raw_class(Entity)
-
-
 def _Entity(d: dict[str, Any]) -> Entity:
     v: Any
     t = d.get("@odata.type")
@@ -94,28 +89,13 @@ def _Entity(d: dict[str, Any]) -> Entity:
         r = REGISTRY.derived(d, t, Entity)
         if r is not None:
             return r
-    o = _R_Entity()
-    c = 0
+    o = _new(Entity)
     v = d.get("Id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Entity, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Entity
+    o._odata_wire = d
     return o
-
-
-_R_DirectoryObject = REGISTRY.raw_class(DirectoryObject)
 
 
 def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
@@ -125,67 +105,41 @@ def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
         r = REGISTRY.derived(d, t, DirectoryObject)
         if r is not None:
             return r
-    o = _R_DirectoryObject()
-    c = 0
+    o = _new(DirectoryObject)
     v = d.get("Id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, DirectoryObject, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = DirectoryObject
+    o._odata_wire = d
     return o
-
-
-_R_User = REGISTRY.raw_class(User)
 
 
 def _User(d: dict[str, Any]) -> User:
     v: Any
     u: list[Any]
-    o = _R_User()
-    c = 0
+    o = _new(User)
     v = d.get("Id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("EmailAddress")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.email_address = v
     v = d.get("DisplayName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.display_name = v
     v = d.get("Alias")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.alias = v
     v = d.get("MailboxGuid")
     if v is not None:
-        c += 1
         v = _edm_Guid(v)
     o.mailbox_guid = v
     v = d.get("Messages")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -195,12 +149,10 @@ def _User(d: dict[str, Any]) -> User:
     o.messages = v
     v = d.get("Calendar")
     if v is not None:
-        c += 1
         v = _Calendar(v)
     o.calendar = v
     v = d.get("Calendars")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -210,7 +162,6 @@ def _User(d: dict[str, Any]) -> User:
     o.calendars = v
     v = d.get("CalendarGroups")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -220,7 +171,6 @@ def _User(d: dict[str, Any]) -> User:
     o.calendar_groups = v
     v = d.get("CalendarView")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -230,7 +180,6 @@ def _User(d: dict[str, Any]) -> User:
     o.calendar_view = v
     v = d.get("Events")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -238,20 +187,8 @@ def _User(d: dict[str, Any]) -> User:
             u.append(None if x is None else _Event(x))
         v = _L(u)
     o.events = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, User, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = User
+    o._odata_wire = d
     return o
-
-
-_R_Item = REGISTRY.raw_class(Item)
 
 
 def _Item(d: dict[str, Any]) -> Item:
@@ -261,33 +198,25 @@ def _Item(d: dict[str, Any]) -> Item:
         r = REGISTRY.derived(d, t, Item)
         if r is not None:
             return r
-    o = _R_Item()
-    c = 0
+    o = _new(Item)
     v = d.get("Id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("CreatedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("ChangeKey")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.change_key = v
     v = d.get("Categories")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -296,53 +225,33 @@ def _Item(d: dict[str, Any]) -> Item:
                 break
         v = _L(v)
     o.categories = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Item, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Item
+    o._odata_wire = d
     return o
-
-
-_R_Message = REGISTRY.raw_class(Message)
 
 
 def _Message(d: dict[str, Any]) -> Message:
     v: Any
     p: Any
     u: list[Any]
-    o = _R_Message()
-    c = 0
+    o = _new(Message)
     v = d.get("Id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("CreatedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("ChangeKey")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.change_key = v
     v = d.get("Categories")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -353,82 +262,57 @@ def _Message(d: dict[str, Any]) -> Message:
     o.categories = v
     v = d.get("ReceivedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.received_date_time = v
     v = d.get("SentDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.sent_date_time = v
     v = d.get("HasAttachments")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.has_attachments = v
     v = d.get("Subject")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.subject = v
     v = d.get("Body")
     if v is not None:
-        c += 1
         w = v
-        p = _R_ItemBody()
-        k = 0
+        p = _new(ItemBody)
         v = w.get("ContentType")
         if v is not None:
-            k += 1
             v = _map_BodyType.get(v) or BodyType(v)
         p.content_type = v
         v = w.get("Content")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.content = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, ItemBody, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = ItemBody
+        p._odata_wire = w
         v = p
     o.body = v
     v = d.get("BodyPreview")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.body_preview = v
     v = d.get("Importance")
     if v is not None:
-        c += 1
         v = _map_Importance.get(v) or Importance(v)
     o.importance = v
     v = d.get("ParentFolderId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.parent_folder_id = v
     v = d.get("Sender")
     if v is not None:
-        c += 1
         v = _Recipient(v)
     o.sender = v
     v = d.get("From")
     if v is not None:
-        c += 1
         v = _Recipient(v)
     o.from_ = v
     v = d.get("ToRecipients")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -438,7 +322,6 @@ def _Message(d: dict[str, Any]) -> Message:
     o.to_recipients = v
     v = d.get("CcRecipients")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -448,7 +331,6 @@ def _Message(d: dict[str, Any]) -> Message:
     o.cc_recipients = v
     v = d.get("BccRecipients")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -458,7 +340,6 @@ def _Message(d: dict[str, Any]) -> Message:
     o.bcc_recipients = v
     v = d.get("ReplyTo")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -467,70 +348,46 @@ def _Message(d: dict[str, Any]) -> Message:
         v = _L(u)
     o.reply_to = v
     v = d.get("ConversationId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.conversation_id = v
     v = d.get("UniqueBody")
     if v is not None:
-        c += 1
         w = v
-        p = _R_ItemBody()
-        k = 0
+        p = _new(ItemBody)
         v = w.get("ContentType")
         if v is not None:
-            k += 1
             v = _map_BodyType.get(v) or BodyType(v)
         p.content_type = v
         v = w.get("Content")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.content = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, ItemBody, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = ItemBody
+        p._odata_wire = w
         v = p
     o.unique_body = v
     v = d.get("IsDeliveryReceiptRequested")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_delivery_receipt_requested = v
     v = d.get("IsReadReceiptRequested")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_read_receipt_requested = v
     v = d.get("IsRead")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_read = v
     v = d.get("IsDraft")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_draft = v
     v = d.get("WebLink")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.web_link = v
     v = d.get("Attachments")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -538,48 +395,23 @@ def _Message(d: dict[str, Any]) -> Message:
             u.append(None if x is None else _Attachment(x))
         v = _L(u)
     o.attachments = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Message, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Message
+    o._odata_wire = d
     return o
-
-
-_R_ItemBody = REGISTRY.raw_class(ItemBody)
 
 
 def _ItemBody(d: dict[str, Any]) -> ItemBody:
     v: Any
-    o = _R_ItemBody()
-    c = 0
+    o = _new(ItemBody)
     v = d.get("ContentType")
     if v is not None:
-        c += 1
         v = _map_BodyType.get(v) or BodyType(v)
     o.content_type = v
     v = d.get("Content")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.content = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ItemBody, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ItemBody
+    o._odata_wire = d
     return o
-
-
-_R_Recipient = REGISTRY.raw_class(Recipient)
 
 
 def _Recipient(d: dict[str, Any]) -> Recipient:
@@ -590,108 +422,63 @@ def _Recipient(d: dict[str, Any]) -> Recipient:
         r = REGISTRY.derived(d, t, Recipient)
         if r is not None:
             return r
-    o = _R_Recipient()
-    c = 0
+    o = _new(Recipient)
     v = d.get("EmailAddress")
     if v is not None:
-        c += 1
         w = v
-        p = _R_EmailAddress()
-        k = 0
+        p = _new(EmailAddress)
         v = w.get("Name")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.name = v
         v = w.get("Address")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.address = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, EmailAddress, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = EmailAddress
+        p._odata_wire = w
         v = p
     o.email_address = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Recipient, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Recipient
+    o._odata_wire = d
     return o
-
-
-_R_EmailAddress = REGISTRY.raw_class(EmailAddress)
 
 
 def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
     v: Any
-    o = _R_EmailAddress()
-    c = 0
+    o = _new(EmailAddress)
     v = d.get("Name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("Address")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.address = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, EmailAddress, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = EmailAddress
+    o._odata_wire = d
     return o
-
-
-_R_Calendar = REGISTRY.raw_class(Calendar)
 
 
 def _Calendar(d: dict[str, Any]) -> Calendar:
     v: Any
     u: list[Any]
-    o = _R_Calendar()
-    c = 0
+    o = _new(Calendar)
     v = d.get("Id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("Name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("Color")
     if v is not None:
-        c += 1
         v = _map_CalendarColor.get(v) or CalendarColor(v)
     o.color = v
     v = d.get("ChangeKey")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.change_key = v
     v = d.get("Events")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -701,7 +488,6 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
     o.events = v
     v = d.get("CalendarView")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -709,53 +495,32 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
             u.append(None if x is None else _Event(x))
         v = _L(u)
     o.calendar_view = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Calendar, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Calendar
+    o._odata_wire = d
     return o
-
-
-_R_CalendarGroup = REGISTRY.raw_class(CalendarGroup)
 
 
 def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
     v: Any
     u: list[Any]
-    o = _R_CalendarGroup()
-    c = 0
+    o = _new(CalendarGroup)
     v = d.get("Id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("Name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("ClassId")
     if v is not None:
-        c += 1
         v = _edm_Guid(v)
     o.class_id = v
     v = d.get("ChangeKey")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.change_key = v
     v = d.get("Calendars")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -763,53 +528,33 @@ def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
             u.append(None if x is None else _Calendar(x))
         v = _L(u)
     o.calendars = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, CalendarGroup, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = CalendarGroup
+    o._odata_wire = d
     return o
-
-
-_R_Event = REGISTRY.raw_class(Event)
 
 
 def _Event(d: dict[str, Any]) -> Event:
     v: Any
     p: Any
     u: list[Any]
-    o = _R_Event()
-    c = 0
+    o = _new(Event)
     v = d.get("Id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("CreatedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("ChangeKey")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.change_key = v
     v = d.get("Categories")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -819,214 +564,139 @@ def _Event(d: dict[str, Any]) -> Event:
         v = _L(v)
     o.categories = v
     v = d.get("OriginalStartTimeZone")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.original_start_time_zone = v
     v = d.get("OriginalEndTimeZone")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.original_end_time_zone = v
     v = d.get("ResponseStatus")
     if v is not None:
-        c += 1
         w = v
-        p = _R_ResponseStatus()
-        k = 0
+        p = _new(ResponseStatus)
         v = w.get("Response")
         if v is not None:
-            k += 1
             v = _map_ResponseType.get(v) or ResponseType(v)
         p.response = v
         v = w.get("Time")
         if v is not None:
-            k += 1
             v = _edm_DateTimeOffset(v)
         p.time = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, ResponseStatus, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = ResponseStatus
+        p._odata_wire = w
         v = p
     o.response_status = v
     v = d.get("iCalUId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.i_cal_u_id = v
     v = d.get("HasAttachments")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.has_attachments = v
     v = d.get("Subject")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.subject = v
     v = d.get("Body")
     if v is not None:
-        c += 1
         w = v
-        p = _R_ItemBody()
-        k = 0
+        p = _new(ItemBody)
         v = w.get("ContentType")
         if v is not None:
-            k += 1
             v = _map_BodyType.get(v) or BodyType(v)
         p.content_type = v
         v = w.get("Content")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.content = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, ItemBody, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = ItemBody
+        p._odata_wire = w
         v = p
     o.body = v
     v = d.get("BodyPreview")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.body_preview = v
     v = d.get("Importance")
     if v is not None:
-        c += 1
         v = _map_Importance.get(v) or Importance(v)
     o.importance = v
     v = d.get("Sensitivity")
     if v is not None:
-        c += 1
         v = _map_Sensitivity.get(v) or Sensitivity(v)
     o.sensitivity = v
     v = d.get("Start")
     if v is not None:
-        c += 1
         w = v
-        p = _R_DateTimeTimeZone()
-        k = 0
+        p = _new(DateTimeTimeZone)
         v = w.get("DateTime")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.date_time = v
         v = w.get("TimeZone")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.time_zone = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, DateTimeTimeZone, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = DateTimeTimeZone
+        p._odata_wire = w
         v = p
     o.start = v
     v = d.get("OriginalStart")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.original_start = v
     v = d.get("End")
     if v is not None:
-        c += 1
         w = v
-        p = _R_DateTimeTimeZone()
-        k = 0
+        p = _new(DateTimeTimeZone)
         v = w.get("DateTime")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.date_time = v
         v = w.get("TimeZone")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.time_zone = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, DateTimeTimeZone, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = DateTimeTimeZone
+        p._odata_wire = w
         v = p
     o.end = v
     v = d.get("Location")
     if v is not None:
-        c += 1
         v = _Location(v)
     o.location = v
     v = d.get("IsAllDay")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_all_day = v
     v = d.get("IsCancelled")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_cancelled = v
     v = d.get("IsOrganizer")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_organizer = v
     v = d.get("Recurrence")
     if v is not None:
-        c += 1
         v = _PatternedRecurrence(v)
     o.recurrence = v
     v = d.get("ResponseRequested")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.response_requested = v
     v = d.get("SeriesMasterId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.series_master_id = v
     v = d.get("ShowAs")
     if v is not None:
-        c += 1
         v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
     o.show_as = v
     v = d.get("Type")
     if v is not None:
-        c += 1
         v = _map_EventType.get(v) or EventType(v)
     o.type = v
     v = d.get("Attendees")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1036,34 +706,26 @@ def _Event(d: dict[str, Any]) -> Event:
     o.attendees = v
     v = d.get("Organizer")
     if v is not None:
-        c += 1
         v = _Recipient(v)
     o.organizer = v
     v = d.get("WebLink")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.web_link = v
     v = d.get("ReminderMinutesBeforeStart")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.reminder_minutes_before_start = v
     v = d.get("IsReminderOn")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_reminder_on = v
     v = d.get("Calendar")
     if v is not None:
-        c += 1
         v = _Calendar(v)
     o.calendar = v
     v = d.get("Instances")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1073,7 +735,6 @@ def _Event(d: dict[str, Any]) -> Event:
     o.instances = v
     v = d.get("Attachments")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1081,299 +742,174 @@ def _Event(d: dict[str, Any]) -> Event:
             u.append(None if x is None else _Attachment(x))
         v = _L(u)
     o.attachments = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Event, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Event
+    o._odata_wire = d
     return o
-
-
-_R_ResponseStatus = REGISTRY.raw_class(ResponseStatus)
 
 
 def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
     v: Any
-    o = _R_ResponseStatus()
-    c = 0
+    o = _new(ResponseStatus)
     v = d.get("Response")
     if v is not None:
-        c += 1
         v = _map_ResponseType.get(v) or ResponseType(v)
     o.response = v
     v = d.get("Time")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.time = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ResponseStatus, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ResponseStatus
+    o._odata_wire = d
     return o
-
-
-_R_DateTimeTimeZone = REGISTRY.raw_class(DateTimeTimeZone)
 
 
 def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
     v: Any
-    o = _R_DateTimeTimeZone()
-    c = 0
+    o = _new(DateTimeTimeZone)
     v = d.get("DateTime")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.date_time = v
     v = d.get("TimeZone")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.time_zone = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, DateTimeTimeZone, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = DateTimeTimeZone
+    o._odata_wire = d
     return o
-
-
-_R_Location = REGISTRY.raw_class(Location)
 
 
 def _Location(d: dict[str, Any]) -> Location:
     v: Any
-    o = _R_Location()
-    c = 0
+    o = _new(Location)
     v = d.get("DisplayName")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.display_name = v
     v = d.get("Address")
     if v is not None:
-        c += 1
         v = _PhysicalAddress(v)
     o.address = v
     v = d.get("Coordinates")
     if v is not None:
-        c += 1
         v = _GeoCoordinates(v)
     o.coordinates = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Location, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Location
+    o._odata_wire = d
     return o
-
-
-_R_PhysicalAddress = REGISTRY.raw_class(PhysicalAddress)
 
 
 def _PhysicalAddress(d: dict[str, Any]) -> PhysicalAddress:
     v: Any
-    o = _R_PhysicalAddress()
-    c = 0
+    o = _new(PhysicalAddress)
     v = d.get("Street")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.street = v
     v = d.get("City")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.city = v
     v = d.get("State")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.state = v
     v = d.get("CountryOrRegion")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.country_or_region = v
     v = d.get("PostalCode")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.postal_code = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, PhysicalAddress, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = PhysicalAddress
+    o._odata_wire = d
     return o
-
-
-_R_GeoCoordinates = REGISTRY.raw_class(GeoCoordinates)
 
 
 def _GeoCoordinates(d: dict[str, Any]) -> GeoCoordinates:
     v: Any
-    o = _R_GeoCoordinates()
-    c = 0
+    o = _new(GeoCoordinates)
     v = d.get("Altitude")
-    if v is not None:
-        c += 1
-        if v.__class__ is not float and v.__class__ is not int:
-            v = _edm_Double(v)
+    if v is not None and v.__class__ is not float and v.__class__ is not int:
+        v = _edm_Double(v)
     o.altitude = v
     v = d.get("Latitude")
-    if v is not None:
-        c += 1
-        if v.__class__ is not float and v.__class__ is not int:
-            v = _edm_Double(v)
+    if v is not None and v.__class__ is not float and v.__class__ is not int:
+        v = _edm_Double(v)
     o.latitude = v
     v = d.get("Longitude")
-    if v is not None:
-        c += 1
-        if v.__class__ is not float and v.__class__ is not int:
-            v = _edm_Double(v)
+    if v is not None and v.__class__ is not float and v.__class__ is not int:
+        v = _edm_Double(v)
     o.longitude = v
     v = d.get("Accuracy")
-    if v is not None:
-        c += 1
-        if v.__class__ is not float and v.__class__ is not int:
-            v = _edm_Double(v)
+    if v is not None and v.__class__ is not float and v.__class__ is not int:
+        v = _edm_Double(v)
     o.accuracy = v
     v = d.get("AltitudeAccuracy")
-    if v is not None:
-        c += 1
-        if v.__class__ is not float and v.__class__ is not int:
-            v = _edm_Double(v)
+    if v is not None and v.__class__ is not float and v.__class__ is not int:
+        v = _edm_Double(v)
     o.altitude_accuracy = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, GeoCoordinates, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = GeoCoordinates
+    o._odata_wire = d
     return o
-
-
-_R_PatternedRecurrence = REGISTRY.raw_class(PatternedRecurrence)
 
 
 def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
     v: Any
     p: Any
-    o = _R_PatternedRecurrence()
-    c = 0
+    o = _new(PatternedRecurrence)
     v = d.get("Pattern")
     if v is not None:
-        c += 1
         v = _RecurrencePattern(v)
     o.pattern = v
     v = d.get("Range")
     if v is not None:
-        c += 1
         w = v
-        p = _R_RecurrenceRange()
-        k = 0
+        p = _new(RecurrenceRange)
         v = w.get("Type")
         if v is not None:
-            k += 1
             v = _map_RecurrenceRangeType.get(v) or RecurrenceRangeType(v)
         p.type = v
         v = w.get("StartDate")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.start_date = v
         v = w.get("EndDate")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.end_date = v
         v = w.get("NumberOfOccurrences")
         if v is not None:
-            k += 1
             v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
         p.number_of_occurrences = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, RecurrenceRange, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = RecurrenceRange
+        p._odata_wire = w
         v = p
     o.range = v
     v = d.get("RecurrenceTimeZone")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.recurrence_time_zone = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, PatternedRecurrence, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = PatternedRecurrence
+    o._odata_wire = d
     return o
-
-
-_R_RecurrencePattern = REGISTRY.raw_class(RecurrencePattern)
 
 
 def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
     v: Any
     u: list[Any]
-    o = _R_RecurrencePattern()
-    c = 0
+    o = _new(RecurrencePattern)
     v = d.get("Type")
     if v is not None:
-        c += 1
         v = _map_RecurrencePatternType.get(v) or RecurrencePatternType(v)
     o.type = v
     v = d.get("Interval")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.interval = v
     v = d.get("Month")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.month = v
     v = d.get("DayOfMonth")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.day_of_month = v
     v = d.get("DaysOfWeek")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -1383,139 +919,79 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
     o.days_of_week = v
     v = d.get("FirstDayOfWeek")
     if v is not None:
-        c += 1
         v = _map_DayOfWeek.get(v) or DayOfWeek(v)
     o.first_day_of_week = v
     v = d.get("Index")
     if v is not None:
-        c += 1
         v = _map_WeekIndex.get(v) or WeekIndex(v)
     o.index = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, RecurrencePattern, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = RecurrencePattern
+    o._odata_wire = d
     return o
-
-
-_R_RecurrenceRange = REGISTRY.raw_class(RecurrenceRange)
 
 
 def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
     v: Any
-    o = _R_RecurrenceRange()
-    c = 0
+    o = _new(RecurrenceRange)
     v = d.get("Type")
     if v is not None:
-        c += 1
         v = _map_RecurrenceRangeType.get(v) or RecurrenceRangeType(v)
     o.type = v
     v = d.get("StartDate")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.start_date = v
     v = d.get("EndDate")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.end_date = v
     v = d.get("NumberOfOccurrences")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.number_of_occurrences = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, RecurrenceRange, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = RecurrenceRange
+    o._odata_wire = d
     return o
-
-
-_R_Attendee = REGISTRY.raw_class(Attendee)
 
 
 def _Attendee(d: dict[str, Any]) -> Attendee:
     v: Any
     p: Any
-    o = _R_Attendee()
-    c = 0
+    o = _new(Attendee)
     v = d.get("EmailAddress")
     if v is not None:
-        c += 1
         w = v
-        p = _R_EmailAddress()
-        k = 0
+        p = _new(EmailAddress)
         v = w.get("Name")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.name = v
         v = w.get("Address")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.address = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, EmailAddress, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = EmailAddress
+        p._odata_wire = w
         v = p
     o.email_address = v
     v = d.get("Status")
     if v is not None:
-        c += 1
         w = v
-        p = _R_ResponseStatus()
-        k = 0
+        p = _new(ResponseStatus)
         v = w.get("Response")
         if v is not None:
-            k += 1
             v = _map_ResponseType.get(v) or ResponseType(v)
         p.response = v
         v = w.get("Time")
         if v is not None:
-            k += 1
             v = _edm_DateTimeOffset(v)
         p.time = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, ResponseStatus, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = ResponseStatus
+        p._odata_wire = w
         v = p
     o.status = v
     v = d.get("Type")
     if v is not None:
-        c += 1
         v = _map_AttendeeType.get(v) or AttendeeType(v)
     o.type = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Attendee, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Attendee
+    o._odata_wire = d
     return o
-
-
-_R_Attachment = REGISTRY.raw_class(Attachment)
 
 
 def _Attachment(d: dict[str, Any]) -> Attachment:
@@ -1525,252 +1001,147 @@ def _Attachment(d: dict[str, Any]) -> Attachment:
         r = REGISTRY.derived(d, t, Attachment)
         if r is not None:
             return r
-    o = _R_Attachment()
-    c = 0
+    o = _new(Attachment)
     v = d.get("Id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("Name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("ContentType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.content_type = v
     v = d.get("Size")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
     v = d.get("IsInline")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_inline = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Attachment, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Attachment
+    o._odata_wire = d
     return o
-
-
-_R_FileAttachment = REGISTRY.raw_class(FileAttachment)
 
 
 def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
     v: Any
-    o = _R_FileAttachment()
-    c = 0
+    o = _new(FileAttachment)
     v = d.get("Id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("Name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("ContentType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.content_type = v
     v = d.get("Size")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
     v = d.get("IsInline")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_inline = v
     v = d.get("ContentId")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.content_id = v
     v = d.get("ContentLocation")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.content_location = v
     v = d.get("ContentBytes")
     if v is not None:
-        c += 1
         v = _edm_Binary(v)
     o.content_bytes = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, FileAttachment, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = FileAttachment
+    o._odata_wire = d
     return o
-
-
-_R_ItemAttachment = REGISTRY.raw_class(ItemAttachment)
 
 
 def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
     v: Any
-    o = _R_ItemAttachment()
-    c = 0
+    o = _new(ItemAttachment)
     v = d.get("Id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("Name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("ContentType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.content_type = v
     v = d.get("Size")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
     v = d.get("IsInline")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_inline = v
     v = d.get("Item")
     if v is not None:
-        c += 1
         v = _Item(v)
     o.item = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ItemAttachment, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ItemAttachment
+    o._odata_wire = d
     return o
-
-
-_R_ReferenceAttachment = REGISTRY.raw_class(ReferenceAttachment)
 
 
 def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
     v: Any
-    o = _R_ReferenceAttachment()
-    c = 0
+    o = _new(ReferenceAttachment)
     v = d.get("Id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("Name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("ContentType")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.content_type = v
     v = d.get("Size")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
     v = d.get("IsInline")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.is_inline = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, ReferenceAttachment, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = ReferenceAttachment
+    o._odata_wire = d
     return o
 
 
-_R_Reminder = REGISTRY.raw_class(Reminder)
-
-
 def _Reminder(d: dict[str, Any]) -> Reminder:
-    o = _R_Reminder()
-    c = 0
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Reminder, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Reminder
+    o = _new(Reminder)
+    o._odata_wire = d
     return o
 
 

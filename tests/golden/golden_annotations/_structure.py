@@ -3,7 +3,8 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`, and entities keep a lone `@odata.etag` without a call.
+types look at `@odata.type`. Each object keeps its JSON object, from which the runtime works
+out undeclared members, explicit nulls and changes when they are asked for.
 """
 
 from __future__ import annotations
@@ -18,123 +19,70 @@ from ._registry import REGISTRY
 from .models import Note, Person, Priority
 
 _D = REGISTRY.decoders
-_CLEAN = _serde.CLEAN
-_NO_NULLS = _serde.NO_NULLS
-_NO_EXTRA = _serde.NO_EXTRA
+_new = _serde.new
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
-_rest = _serde.finish_structuring
 _not_list = _serde.not_list
 _edm_DateTimeOffset = _decoder("Edm.DateTimeOffset")
 _edm_String = _decoder("Edm.String")
 _map_Priority = Priority._value2member_map_
 
 
-_R_Note = REGISTRY.raw_class(Note)
-
-
 def _Note(d: dict[str, Any]) -> Note:
     v: Any
     p: Any
-    o = _R_Note()
-    c = 0
+    o = _new(Note)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("title")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.title = v
     v = d.get("body")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.body = v
     v = d.get("priority")
     if v is not None:
-        c += 1
         v = _map_Priority.get(v) or Priority(v)
     o.priority = v
     v = d.get("createdAt")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.created_at = v
     v = d.get("author")
     if v is not None:
-        c += 1
         w = v
-        p = _R_Person()
-        k = 0
+        p = _new(Person)
         v = w.get("id")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.id = v
         v = w.get("name")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.name = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, Person, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = Person
+        p._odata_wire = w
         v = p
     o.author = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Note, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Note
+    o._odata_wire = d
     return o
-
-
-_R_Person = REGISTRY.raw_class(Person)
 
 
 def _Person(d: dict[str, Any]) -> Person:
     v: Any
-    o = _R_Person()
-    c = 0
+    o = _new(Person)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Person, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Person
+    o._odata_wire = d
     return o
 
 

@@ -3,7 +3,8 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`, and entities keep a lone `@odata.etag` without a call.
+types look at `@odata.type`. Each object keeps its JSON object, from which the runtime works
+out undeclared members, explicit nulls and changes when they are asked for.
 """
 
 from __future__ import annotations
@@ -17,44 +18,33 @@ from ._registry import REGISTRY
 from .models import Color, Importance, Level, Permissions, Settings
 
 _D = REGISTRY.decoders
-_CLEAN = _serde.CLEAN
-_NO_NULLS = _serde.NO_NULLS
-_NO_EXTRA = _serde.NO_EXTRA
+_new = _serde.new
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
-_rest = _serde.finish_structuring
 _not_list = _serde.not_list
 _map_Color = Color._value2member_map_
 _map_Importance = Importance._value2member_map_
 _map_Level = Level._value2member_map_
 
 
-_R_Settings = REGISTRY.raw_class(Settings)
-
-
 def _Settings(d: dict[str, Any]) -> Settings:
     v: Any
     u: list[Any]
-    o = _R_Settings()
-    c = 0
+    o = _new(Settings)
     v = d.get("color")
     if v is not None:
-        c += 1
         v = _map_Color.get(v) or Color(v)
     o.color = v
     v = d.get("importance")
     if v is not None:
-        c += 1
         v = _map_Importance.get(v) or Importance(v)
     o.importance = v
     v = d.get("permissions")
     if v is not None:
-        c += 1
         v = _flags(Permissions, v)
     o.permissions = v
     v = d.get("history")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -64,16 +54,9 @@ def _Settings(d: dict[str, Any]) -> Settings:
     o.history = v
     v = d.get("level")
     if v is not None:
-        c += 1
         v = _map_Level.get(v) or Level(v)
     o.level = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Settings, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Settings
+    o._odata_wire = d
     return o
 
 

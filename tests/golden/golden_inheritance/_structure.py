@@ -3,7 +3,8 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`, and entities keep a lone `@odata.etag` without a call.
+types look at `@odata.type`. Each object keeps its JSON object, from which the runtime works
+out undeclared members, explicit nulls and changes when they are asked for.
 """
 
 from __future__ import annotations
@@ -18,20 +19,14 @@ from ._registry import REGISTRY
 from .models import Circle, Document, Entity, Item, LabeledCircle, Photo, Shape
 
 _D = REGISTRY.decoders
-_CLEAN = _serde.CLEAN
-_NO_NULLS = _serde.NO_NULLS
-_NO_EXTRA = _serde.NO_EXTRA
+_new = _serde.new
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
-_rest = _serde.finish_structuring
 _not_list = _serde.not_list
 _edm_DateTimeOffset = _decoder("Edm.DateTimeOffset")
 _edm_Double = _decoder("Edm.Double")
 _edm_Int32 = _decoder("Edm.Int32")
 _edm_String = _decoder("Edm.String")
-
-
-_R_Entity = REGISTRY.raw_class(Entity)
 
 
 def _Entity(d: dict[str, Any]) -> Entity:
@@ -41,28 +36,13 @@ def _Entity(d: dict[str, Any]) -> Entity:
         r = REGISTRY.derived(d, t, Entity)
         if r is not None:
             return r
-    o = _R_Entity()
-    c = 0
+    o = _new(Entity)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Entity, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Entity
+    o._odata_wire = d
     return o
-
-
-_R_Item = REGISTRY.raw_class(Item)
 
 
 def _Item(d: dict[str, Any]) -> Item:
@@ -72,28 +52,21 @@ def _Item(d: dict[str, Any]) -> Item:
         r = REGISTRY.derived(d, t, Item)
         if r is not None:
             return r
-    o = _R_Item()
-    c = 0
+    o = _new(Item)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("title")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.title = v
     v = d.get("shape")
     if v is not None:
-        c += 1
         v = _Shape(v)
     o.shape = v
     v = d.get("tags")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -102,20 +75,8 @@ def _Item(d: dict[str, Any]) -> Item:
                 break
         v = _L(v)
     o.tags = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Item, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Item
+    o._odata_wire = d
     return o
-
-
-_R_Shape = REGISTRY.raw_class(Shape)
 
 
 def _Shape(d: dict[str, Any]) -> Shape:
@@ -125,51 +86,32 @@ def _Shape(d: dict[str, Any]) -> Shape:
         r = REGISTRY.derived(d, t, Shape)
         if r is not None:
             return r
-    o = _R_Shape()
-    c = 0
+    o = _new(Shape)
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Shape, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Shape
+    o._odata_wire = d
     return o
-
-
-_R_Photo = REGISTRY.raw_class(Photo)
 
 
 def _Photo(d: dict[str, Any]) -> Photo:
     v: Any
-    o = _R_Photo()
-    c = 0
+    o = _new(Photo)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("title")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.title = v
     v = d.get("shape")
     if v is not None:
-        c += 1
         v = _Shape(v)
     o.shape = v
     v = d.get("tags")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -180,55 +122,34 @@ def _Photo(d: dict[str, Any]) -> Photo:
     o.tags = v
     v = d.get("width")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.width = v
     v = d.get("takenAt")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.taken_at = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Photo, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Photo
+    o._odata_wire = d
     return o
-
-
-_R_Document = REGISTRY.raw_class(Document)
 
 
 def _Document(d: dict[str, Any]) -> Document:
     v: Any
     u: list[Any]
-    o = _R_Document()
-    c = 0
+    o = _new(Document)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("title")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.title = v
     v = d.get("shape")
     if v is not None:
-        c += 1
         v = _Shape(v)
     o.shape = v
     v = d.get("tags")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         for x in v:
@@ -239,12 +160,10 @@ def _Document(d: dict[str, Any]) -> Document:
     o.tags = v
     v = d.get("pages")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.pages = v
     v = d.get("outline")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -252,20 +171,8 @@ def _Document(d: dict[str, Any]) -> Document:
             u.append(None if x is None else _Shape(x))
         v = _L(u)
     o.outline = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Document, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Document
+    o._odata_wire = d
     return o
-
-
-_R_Circle = REGISTRY.raw_class(Circle)
 
 
 def _Circle(d: dict[str, Any]) -> Circle:
@@ -275,62 +182,35 @@ def _Circle(d: dict[str, Any]) -> Circle:
         r = REGISTRY.derived(d, t, Circle)
         if r is not None:
             return r
-    o = _R_Circle()
-    c = 0
+    o = _new(Circle)
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("radius")
-    if v is not None:
-        c += 1
-        if v.__class__ is not float and v.__class__ is not int:
-            v = _edm_Double(v)
+    if v is not None and v.__class__ is not float and v.__class__ is not int:
+        v = _edm_Double(v)
     o.radius = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Circle, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Circle
+    o._odata_wire = d
     return o
-
-
-_R_LabeledCircle = REGISTRY.raw_class(LabeledCircle)
 
 
 def _LabeledCircle(d: dict[str, Any]) -> LabeledCircle:
     v: Any
-    o = _R_LabeledCircle()
-    c = 0
+    o = _new(LabeledCircle)
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("radius")
-    if v is not None:
-        c += 1
-        if v.__class__ is not float and v.__class__ is not int:
-            v = _edm_Double(v)
+    if v is not None and v.__class__ is not float and v.__class__ is not int:
+        v = _edm_Double(v)
     o.radius = v
     v = d.get("label")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.label = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, LabeledCircle, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = LabeledCircle
+    o._odata_wire = d
     return o
 
 

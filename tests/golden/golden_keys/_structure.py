@@ -3,7 +3,8 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`, and entities keep a lone `@odata.etag` without a call.
+types look at `@odata.type`. Each object keeps its JSON object, from which the runtime works
+out undeclared members, explicit nulls and changes when they are asked for.
 """
 
 from __future__ import annotations
@@ -18,12 +19,9 @@ from ._registry import REGISTRY
 from .models import Address, Customer, Order, OrderLine, Product
 
 _D = REGISTRY.decoders
-_CLEAN = _serde.CLEAN
-_NO_NULLS = _serde.NO_NULLS
-_NO_EXTRA = _serde.NO_EXTRA
+_new = _serde.new
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
-_rest = _serde.finish_structuring
 _not_list = _serde.not_list
 _edm_Decimal = _decoder("Edm.Decimal")
 _edm_Guid = _decoder("Edm.Guid")
@@ -32,28 +30,20 @@ _edm_Int64 = _decoder("Edm.Int64")
 _edm_String = _decoder("Edm.String")
 
 
-_R_Customer = REGISTRY.raw_class(Customer)
-
-
 def _Customer(d: dict[str, Any]) -> Customer:
     v: Any
     u: list[Any]
-    o = _R_Customer()
-    c = 0
+    o = _new(Customer)
     v = d.get("id")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -9223372036854775808 <= v <= 9223372036854775807 else _edm_Int64(v)
     o.id = v
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
     v = d.get("orders")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -63,7 +53,6 @@ def _Customer(d: dict[str, Any]) -> Customer:
     o.orders = v
     v = d.get("addresses")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -71,50 +60,32 @@ def _Customer(d: dict[str, Any]) -> Customer:
             u.append(None if x is None else _Address(x))
         v = _L(u)
     o.addresses = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Customer, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Customer
+    o._odata_wire = d
     return o
-
-
-_R_Order = REGISTRY.raw_class(Order)
 
 
 def _Order(d: dict[str, Any]) -> Order:
     v: Any
     u: list[Any]
-    o = _R_Order()
-    c = 0
+    o = _new(Order)
     v = d.get("id")
     if v is not None:
-        c += 1
         v = _edm_Guid(v)
     o.id = v
     v = d.get("customerId")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -9223372036854775808 <= v <= 9223372036854775807 else _edm_Int64(v)
     o.customer_id = v
     v = d.get("total")
     if v is not None:
-        c += 1
         v = _edm_Decimal(v)
     o.total = v
     v = d.get("customer")
     if v is not None:
-        c += 1
         v = _Customer(v)
     o.customer = v
     v = d.get("lines")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -122,142 +93,72 @@ def _Order(d: dict[str, Any]) -> Order:
             u.append(None if x is None else _OrderLine(x))
         v = _L(u)
     o.lines = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Order, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Order
+    o._odata_wire = d
     return o
-
-
-_R_Product = REGISTRY.raw_class(Product)
 
 
 def _Product(d: dict[str, Any]) -> Product:
     v: Any
-    o = _R_Product()
-    c = 0
+    o = _new(Product)
     v = d.get("sku")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.sku = v
     v = d.get("name")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.name = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Product, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Product
+    o._odata_wire = d
     return o
-
-
-_R_Address = REGISTRY.raw_class(Address)
 
 
 def _Address(d: dict[str, Any]) -> Address:
     v: Any
-    o = _R_Address()
-    c = 0
+    o = _new(Address)
     v = d.get("id")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.id = v
     v = d.get("city")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.city = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Address, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Address
+    o._odata_wire = d
     return o
-
-
-_R_OrderLine = REGISTRY.raw_class(OrderLine)
 
 
 def _OrderLine(d: dict[str, Any]) -> OrderLine:
     v: Any
     p: Any
-    o = _R_OrderLine()
-    c = 0
+    o = _new(OrderLine)
     v = d.get("orderId")
     if v is not None:
-        c += 1
         v = _edm_Guid(v)
     o.order_id = v
     v = d.get("lineNumber")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.line_number = v
     v = d.get("quantity")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.quantity = v
     v = d.get("product")
     if v is not None:
-        c += 1
         w = v
-        p = _R_Product()
-        k = 0
+        p = _new(Product)
         v = w.get("sku")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.sku = v
         v = w.get("name")
-        if v is not None:
-            k += 1
-            if v.__class__ is not str:
-                v = _edm_String(v)
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
         p.name = v
-        if k == len(w):
-            p._odata_extra = _NO_EXTRA
-            p._odata_nulls = _NO_NULLS
-        else:
-            _rest(p, w, Product, k)
-        p._odata_changed = _CLEAN
-        p.__class__ = Product
+        p._odata_wire = w
         v = p
     o.product = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, OrderLine, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = OrderLine
+    o._odata_wire = d
     return o
 
 

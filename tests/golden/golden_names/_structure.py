@@ -3,7 +3,8 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`, and entities keep a lone `@odata.etag` without a call.
+types look at `@odata.type`. Each object keeps its JSON object, from which the runtime works
+out undeclared members, explicit nulls and changes when they are asked for.
 """
 
 from __future__ import annotations
@@ -18,12 +19,9 @@ from ._registry import REGISTRY
 from .models import List, Thing
 
 _D = REGISTRY.decoders
-_CLEAN = _serde.CLEAN
-_NO_NULLS = _serde.NO_NULLS
-_NO_EXTRA = _serde.NO_EXTRA
+_new = _serde.new
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
-_rest = _serde.finish_structuring
 _not_list = _serde.not_list
 _edm_Boolean = _decoder("Edm.Boolean")
 _edm_DateTimeOffset = _decoder("Edm.DateTimeOffset")
@@ -31,99 +29,63 @@ _edm_Int32 = _decoder("Edm.Int32")
 _edm_String = _decoder("Edm.String")
 
 
-_R_Thing = REGISTRY.raw_class(Thing)
-
-
 def _Thing(d: dict[str, Any]) -> Thing:
     v: Any
-    o = _R_Thing()
-    c = 0
+    o = _new(Thing)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("class")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.class_ = v
     v = d.get("from")
     if v is not None:
-        c += 1
         v = _edm_DateTimeOffset(v)
     o.from_ = v
     v = d.get("import")
-    if v is not None:
-        c += 1
-        if v is not True and v is not False:
-            v = _edm_Boolean(v)
+    if v is not None and v is not True and v is not False:
+        v = _edm_Boolean(v)
     o.import_ = v
     v = d.get("type")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.type = v
     v = d.get("additional_data")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.additional_data_ = v
     v = d.get("fooBar")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.foo_bar = v
     v = d.get("foo_bar")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.foo_bar_2 = v
     v = d.get("list")
     if v is not None:
-        c += 1
         v = _List(v)
     o.list = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Thing, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Thing
+    o._odata_wire = d
     return o
-
-
-_R_List = REGISTRY.raw_class(List)
 
 
 def _List(d: dict[str, Any]) -> List:
     v: Any
     u: list[Any]
-    o = _R_List()
-    c = 0
+    o = _new(List)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("self")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.self_ = v
     v = d.get("items")
     if v is not None:
-        c += 1
         if v.__class__ is not list:
             _not_list(v)
         u = []
@@ -131,16 +93,7 @@ def _List(d: dict[str, Any]) -> List:
             u.append(None if x is None else _Thing(x))
         v = _L(u)
     o.items = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, List, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = List
+    o._odata_wire = d
     return o
 
 

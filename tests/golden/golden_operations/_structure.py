@@ -3,7 +3,8 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`, and entities keep a lone `@odata.etag` without a call.
+types look at `@odata.type`. Each object keeps its JSON object, from which the runtime works
+out undeclared members, explicit nulls and changes when they are asked for.
 """
 
 from __future__ import annotations
@@ -18,68 +19,37 @@ from ._registry import REGISTRY
 from .models import Document, Stats
 
 _D = REGISTRY.decoders
-_CLEAN = _serde.CLEAN
-_NO_NULLS = _serde.NO_NULLS
-_NO_EXTRA = _serde.NO_EXTRA
+_new = _serde.new
 _L = _serde.TrackedList
 _flags = _serde.decode_flags
-_rest = _serde.finish_structuring
 _not_list = _serde.not_list
 _edm_Int32 = _decoder("Edm.Int32")
 _edm_String = _decoder("Edm.String")
 
 
-_R_Document = REGISTRY.raw_class(Document)
-
-
 def _Document(d: dict[str, Any]) -> Document:
     v: Any
-    o = _R_Document()
-    c = 0
+    o = _new(Document)
     v = d.get("id")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.id = v
     v = d.get("title")
-    if v is not None:
-        c += 1
-        if v.__class__ is not str:
-            v = _edm_String(v)
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
     o.title = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    elif c + 1 == len(d) and "@odata.etag" in d:
-        o._odata_extra = {"@odata.etag": d["@odata.etag"]}
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Document, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Document
+    o._odata_wire = d
     return o
-
-
-_R_Stats = REGISTRY.raw_class(Stats)
 
 
 def _Stats(d: dict[str, Any]) -> Stats:
     v: Any
-    o = _R_Stats()
-    c = 0
+    o = _new(Stats)
     v = d.get("count")
     if v is not None:
-        c += 1
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.count = v
-    if c == len(d):
-        o._odata_extra = _NO_EXTRA
-        o._odata_nulls = _NO_NULLS
-    else:
-        _rest(o, d, Stats, c)
-    o._odata_changed = _CLEAN
-    o.__class__ = Stats
+    o._odata_wire = d
     return o
 
 

@@ -147,22 +147,22 @@ def field_lines(
 def collection_lines(
     field: FieldCode, function_of: Callable[[str], str], enum_class: Callable[[str], str]
 ) -> list[str]:
-    """The statements (indented once) turning the JSON array in `v` into the field's tracked list.
+    """The statements (indented once) turning the JSON array in `v` into the field's list.
 
     No comprehension: on Python 3.11 each one is a function call, which costs more than the few
     items a property's array usually holds. Items that an inline class test accepts are kept as
-    they are, so such an array is checked in a loop and copied once; any other item type is
-    converted one by one into `u`.
+    they are, so such an array is checked in a loop and copied once (the JSON array stays as
+    received, to find changes against); any other item type is converted one by one into `u`.
     """
     item = item_expression(field, function_of, enum_class, "x", none=True)
     if uses_item_list(field):
-        return ["    u = []", "    for x in v:", f"        u.append({item})", "    v = _L(u)"]
+        return ["    u = []", "    for x in v:", f"        u.append({item})", "    v = u"]
     refused = _refused_item(field)
     if refused is None:  # kept as sent
-        return ["    v = _L(v)"]
-    # A refused item (None included) sends the whole array to its decoder.
+        return ["    v = v.copy()"]
+    # A refused item (None included) sends the whole array to its decoder, which makes a new list.
     return ["    for x in v:", f"        if {refused}:", f"            v = [{item} for x in v]", "            break",
-            "    v = _L(v)"]
+            "    else:", "        v = v.copy()"]
 
 
 def _refused_item(field: FieldCode) -> str | None:

@@ -38,7 +38,6 @@ __all__ = [
     "ODataFlag",
     "ODataObject",
     "Registry",
-    "TrackedList",
     "field_table",
     "mark_changed",
     "mark_clean",
@@ -492,40 +491,6 @@ def decode_flags(cls: type[_F], data: Any) -> _F:
     return result
 
 
-class TrackedList(list[Any]):
-    """The list of a collection property in a received object: remembers in-place changes."""
-
-    __slots__ = ("_dirty",)
-
-    @property
-    def dirty(self) -> bool:
-        """Whether the list was changed in place since it was received."""
-        return getattr(self, "_dirty", False)
-
-    def mark_clean(self) -> None:
-        """Forget the in-place changes (after they were sent)."""
-        self._dirty = False
-
-
-def _mutator(name: str) -> Any:
-    base = getattr(list, name)
-
-    def method(self: TrackedList, *args: Any) -> Any:
-        self._dirty = True
-        return base(self, *args)
-
-    method.__name__ = name
-    method.__doc__ = base.__doc__
-    return method
-
-
-for _name in (
-    "append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse",
-    "__setitem__", "__delitem__", "__iadd__", "__imul__",
-):  # fmt: skip
-    setattr(TrackedList, _name, _mutator(_name))
-
-
 class _Snapshot:
     """The baseline `mark_clean` leaves: the property values of that moment (lists copied).
 
@@ -657,8 +622,6 @@ def mark_clean(obj: Any) -> None:
         for _wire, get in _fields_of(obj.__class__):
             mark_clean(get(obj))
     elif isinstance(obj, list):
-        if isinstance(obj, TrackedList):
-            obj.mark_clean()
         for value in obj:
             if isinstance(value, ODataObject):
                 mark_clean(value)
@@ -1078,10 +1041,10 @@ class Converter:
         one = self._decoder_one(type_name)
         if collection:
 
-            def many(values: Any) -> TrackedList:
+            def many(values: Any) -> list[Any]:
                 if not isinstance(values, list):  # a string is iterable too
                     not_list(values)
-                return TrackedList([None if v is None else one(v) for v in values])
+                return [None if v is None else one(v) for v in values]
 
             return many
         return one

@@ -20,7 +20,6 @@ from .models import Attachments, Attendee, CalendarGroups, Calendars, DateTimeTi
 
 _D = REGISTRY.decoders
 _new = _serde.new
-_L = _serde.TrackedList
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
 _edm_Binary = _decoder("Edm.Binary")
@@ -59,7 +58,7 @@ def _Users(d: dict[str, Any]) -> Users:
         u = []
         for x in v:
             u.append(None if x is None else _CalendarGroups(x))
-        v = _L(u)
+        v = u
     o.calendar_groups = v
     v = d.get("calendars")
     if v is not None:
@@ -68,7 +67,7 @@ def _Users(d: dict[str, Any]) -> Users:
         u = []
         for x in v:
             u.append(None if x is None else _Calendars(x))
-        v = _L(u)
+        v = u
     o.calendars = v
     v = d.get("events")
     if v is not None:
@@ -77,7 +76,7 @@ def _Users(d: dict[str, Any]) -> Users:
         u = []
         for x in v:
             u.append(None if x is None else _Events(x))
-        v = _L(u)
+        v = u
     o.events = v
     o._odata_wire = d
     return o
@@ -118,7 +117,7 @@ def _CalendarGroups(d: dict[str, Any]) -> CalendarGroups:
         u = []
         for x in v:
             u.append(None if x is None else _Calendars(x))
-        v = _L(u)
+        v = u
     o.calendars = v
     o._odata_wire = d
     return o
@@ -171,7 +170,7 @@ def _Calendars(d: dict[str, Any]) -> Calendars:
         u = []
         for x in v:
             u.append(None if x is None else _Events(x))
-        v = _L(u)
+        v = u
     o.events = v
     o._odata_wire = d
     return o
@@ -265,7 +264,8 @@ def _Events(d: dict[str, Any]) -> Events:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.categories = v
     v = d.get("location_displayName")
     if v is not None and v.__class__ is not str:
@@ -282,7 +282,7 @@ def _Events(d: dict[str, Any]) -> Events:
         u = []
         for x in v:
             u.append(None if x is None else _Attendee(x))
-        v = _L(u)
+        v = u
     o.attendees = v
     v = d.get("recurrence_pattern_type")
     if v is not None and v.__class__ is not str:
@@ -300,7 +300,8 @@ def _Events(d: dict[str, Any]) -> Events:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.recurrence_pattern_days_of_week = v
     v = d.get("recurrence_pattern_dayOfMonth")
     if v is not None:
@@ -377,7 +378,7 @@ def _Events(d: dict[str, Any]) -> Events:
         u = []
         for x in v:
             u.append(None if x is None else _Attachments(x))
-        v = _L(u)
+        v = u
     o.attachments = v
     o._odata_wire = d
     return o
@@ -495,7 +496,7 @@ def _Me(d: dict[str, Any]) -> Me:
         u = []
         for x in v:
             u.append(None if x is None else _CalendarGroups(x))
-        v = _L(u)
+        v = u
     o.calendar_groups = v
     v = d.get("calendars")
     if v is not None:
@@ -504,7 +505,7 @@ def _Me(d: dict[str, Any]) -> Me:
         u = []
         for x in v:
             u.append(None if x is None else _Calendars(x))
-        v = _L(u)
+        v = u
     o.calendars = v
     v = d.get("events")
     if v is not None:
@@ -513,7 +514,7 @@ def _Me(d: dict[str, Any]) -> Me:
         u = []
         for x in v:
             u.append(None if x is None else _Events(x))
-        v = _L(u)
+        v = u
     o.events = v
     o._odata_wire = d
     return o

@@ -130,7 +130,6 @@ from .models import (
 
 _D = REGISTRY.decoders
 _new = _serde.new
-_L = _serde.TrackedList
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
 _edm_Binary = _decoder("Edm.Binary")
@@ -234,7 +233,7 @@ def _Group(d: dict[str, Any]) -> Group:
         u = []
         for x in v:
             u.append(None if x is None else _AssignedLabel(x))
-        v = _L(u)
+        v = u
     o.assigned_labels = v
     v = d.get("assignedLicenses")
     if v is not None:
@@ -243,7 +242,7 @@ def _Group(d: dict[str, Any]) -> Group:
         u = []
         for x in v:
             u.append(None if x is None else _AssignedLicense(x))
-        v = _L(u)
+        v = u
     o.assigned_licenses = v
     v = d.get("autoSubscribeNewMembers")
     if v is not None and v is not True and v is not False:
@@ -277,7 +276,8 @@ def _Group(d: dict[str, Any]) -> Group:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.group_types = v
     v = d.get("hasMembersWithLicenseErrors")
     if v is not None and v is not True and v is not False:
@@ -299,7 +299,8 @@ def _Group(d: dict[str, Any]) -> Group:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.info_catalogs = v
     v = d.get("isArchived")
     if v is not None and v is not True and v is not False:
@@ -375,7 +376,7 @@ def _Group(d: dict[str, Any]) -> Group:
         u = []
         for x in v:
             u.append(None if x is None else _OnPremisesProvisioningError(x))
-        v = _L(u)
+        v = u
     o.on_premises_provisioning_errors = v
     v = d.get("onPremisesSamAccountName")
     if v is not None and v.__class__ is not str:
@@ -409,7 +410,8 @@ def _Group(d: dict[str, Any]) -> Group:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.proxy_addresses = v
     v = d.get("renewedDateTime")
     if v is not None:
@@ -423,7 +425,8 @@ def _Group(d: dict[str, Any]) -> Group:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.resource_behavior_options = v
     v = d.get("resourceProvisioningOptions")
     if v is not None:
@@ -433,7 +436,8 @@ def _Group(d: dict[str, Any]) -> Group:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.resource_provisioning_options = v
     v = d.get("securityEnabled")
     if v is not None and v is not True and v is not False:
@@ -450,7 +454,7 @@ def _Group(d: dict[str, Any]) -> Group:
         u = []
         for x in v:
             u.append(None if x is None else _ServiceProvisioningError(x))
-        v = _L(u)
+        v = u
     o.service_provisioning_errors = v
     v = d.get("theme")
     if v is not None and v.__class__ is not str:
@@ -487,7 +491,7 @@ def _Group(d: dict[str, Any]) -> Group:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.accepted_senders = v
     v = d.get("calendar")
     if v is not None:
@@ -500,7 +504,7 @@ def _Group(d: dict[str, Any]) -> Group:
         u = []
         for x in v:
             u.append(None if x is None else _Event(x))
-        v = _L(u)
+        v = u
     o.calendar_view = v
     v = d.get("createdOnBehalfOf")
     if v is not None:
@@ -513,7 +517,7 @@ def _Group(d: dict[str, Any]) -> Group:
         u = []
         for x in v:
             u.append(None if x is None else _Event(x))
-        v = _L(u)
+        v = u
     o.events = v
     v = d.get("memberOf")
     if v is not None:
@@ -522,7 +526,7 @@ def _Group(d: dict[str, Any]) -> Group:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.member_of = v
     v = d.get("members")
     if v is not None:
@@ -531,7 +535,7 @@ def _Group(d: dict[str, Any]) -> Group:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.members = v
     v = d.get("membersWithLicenseErrors")
     if v is not None:
@@ -540,7 +544,7 @@ def _Group(d: dict[str, Any]) -> Group:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.members_with_license_errors = v
     v = d.get("owners")
     if v is not None:
@@ -549,7 +553,7 @@ def _Group(d: dict[str, Any]) -> Group:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.owners = v
     v = d.get("permissionGrants")
     if v is not None:
@@ -558,7 +562,7 @@ def _Group(d: dict[str, Any]) -> Group:
         u = []
         for x in v:
             u.append(None if x is None else _ResourceSpecificPermissionGrant(x))
-        v = _L(u)
+        v = u
     o.permission_grants = v
     v = d.get("rejectedSenders")
     if v is not None:
@@ -567,7 +571,7 @@ def _Group(d: dict[str, Any]) -> Group:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.rejected_senders = v
     v = d.get("transitiveMemberOf")
     if v is not None:
@@ -576,7 +580,7 @@ def _Group(d: dict[str, Any]) -> Group:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.transitive_member_of = v
     v = d.get("transitiveMembers")
     if v is not None:
@@ -585,7 +589,7 @@ def _Group(d: dict[str, Any]) -> Group:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.transitive_members = v
     o._odata_wire = d
     return o
@@ -617,7 +621,7 @@ def _AssignedLicense(d: dict[str, Any]) -> AssignedLicense:
         u = []
         for x in v:
             u.append(_edm_Guid(x))
-        v = _L(u)
+        v = u
     o.disabled_plans = v
     v = d.get("skuId")
     if v is not None:
@@ -824,7 +828,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _AssignedLicense(x))
-        v = _L(u)
+        v = u
     o.assigned_licenses = v
     v = d.get("assignedPlans")
     if v is not None:
@@ -833,7 +837,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _AssignedPlan(x))
-        v = _L(u)
+        v = u
     o.assigned_plans = v
     v = d.get("authorizationInfo")
     if v is not None:
@@ -851,7 +855,8 @@ def _User(d: dict[str, Any]) -> User:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.business_phones = v
     v = d.get("city")
     if v is not None and v.__class__ is not str:
@@ -951,7 +956,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _ObjectIdentity(x))
-        v = _L(u)
+        v = u
     o.identities = v
     v = d.get("identityParentId")
     if v is not None and v.__class__ is not str:
@@ -965,7 +970,8 @@ def _User(d: dict[str, Any]) -> User:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.im_addresses = v
     v = d.get("interests")
     if v is not None:
@@ -975,7 +981,8 @@ def _User(d: dict[str, Any]) -> User:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.interests = v
     v = d.get("isManagementRestricted")
     if v is not None and v is not True and v is not False:
@@ -1004,7 +1011,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _LicenseAssignmentState(x))
-        v = _L(u)
+        v = u
     o.license_assignment_states = v
     v = d.get("mail")
     if v is not None and v.__class__ is not str:
@@ -1057,7 +1064,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _OnPremisesProvisioningError(x))
-        v = _L(u)
+        v = u
     o.on_premises_provisioning_errors = v
     v = d.get("onPremisesSamAccountName")
     if v is not None and v.__class__ is not str:
@@ -1083,7 +1090,8 @@ def _User(d: dict[str, Any]) -> User:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.other_mails = v
     v = d.get("passwordPolicies")
     if v is not None and v.__class__ is not str:
@@ -1116,7 +1124,8 @@ def _User(d: dict[str, Any]) -> User:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.past_projects = v
     v = d.get("postalCode")
     if v is not None and v.__class__ is not str:
@@ -1145,7 +1154,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _ProvisionedPlan(x))
-        v = _L(u)
+        v = u
     o.provisioned_plans = v
     v = d.get("proxyAddresses")
     if v is not None:
@@ -1155,7 +1164,8 @@ def _User(d: dict[str, Any]) -> User:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.proxy_addresses = v
     v = d.get("responsibilities")
     if v is not None:
@@ -1165,7 +1175,8 @@ def _User(d: dict[str, Any]) -> User:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.responsibilities = v
     v = d.get("schools")
     if v is not None:
@@ -1175,7 +1186,8 @@ def _User(d: dict[str, Any]) -> User:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.schools = v
     v = d.get("securityIdentifier")
     if v is not None and v.__class__ is not str:
@@ -1188,7 +1200,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _ServiceProvisioningError(x))
-        v = _L(u)
+        v = u
     o.service_provisioning_errors = v
     v = d.get("showInAddressList")
     if v is not None and v is not True and v is not False:
@@ -1210,7 +1222,8 @@ def _User(d: dict[str, Any]) -> User:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.skills = v
     v = d.get("state")
     if v is not None and v.__class__ is not str:
@@ -1247,7 +1260,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _CalendarGroup(x))
-        v = _L(u)
+        v = u
     o.calendar_groups = v
     v = d.get("calendars")
     if v is not None:
@@ -1256,7 +1269,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _Calendar(x))
-        v = _L(u)
+        v = u
     o.calendars = v
     v = d.get("calendarView")
     if v is not None:
@@ -1265,7 +1278,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _Event(x))
-        v = _L(u)
+        v = u
     o.calendar_view = v
     v = d.get("createdObjects")
     if v is not None:
@@ -1274,7 +1287,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.created_objects = v
     v = d.get("directReports")
     if v is not None:
@@ -1283,7 +1296,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.direct_reports = v
     v = d.get("events")
     if v is not None:
@@ -1292,7 +1305,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _Event(x))
-        v = _L(u)
+        v = u
     o.events = v
     v = d.get("manager")
     if v is not None:
@@ -1305,7 +1318,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.member_of = v
     v = d.get("messages")
     if v is not None:
@@ -1314,7 +1327,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _Message(x))
-        v = _L(u)
+        v = u
     o.messages = v
     v = d.get("ownedDevices")
     if v is not None:
@@ -1323,7 +1336,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.owned_devices = v
     v = d.get("ownedObjects")
     if v is not None:
@@ -1332,7 +1345,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.owned_objects = v
     v = d.get("permissionGrants")
     if v is not None:
@@ -1341,7 +1354,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _ResourceSpecificPermissionGrant(x))
-        v = _L(u)
+        v = u
     o.permission_grants = v
     v = d.get("registeredDevices")
     if v is not None:
@@ -1350,7 +1363,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.registered_devices = v
     v = d.get("sponsorOf")
     if v is not None:
@@ -1359,7 +1372,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.sponsor_of = v
     v = d.get("sponsors")
     if v is not None:
@@ -1368,7 +1381,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.sponsors = v
     v = d.get("transitiveMemberOf")
     if v is not None:
@@ -1377,7 +1390,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.transitive_member_of = v
     o._odata_wire = d
     return o
@@ -1417,7 +1430,8 @@ def _AuthorizationInfo(d: dict[str, Any]) -> AuthorizationInfo:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.certificate_user_ids = v
     o._odata_wire = d
     return o
@@ -1478,7 +1492,7 @@ def _LicenseAssignmentState(d: dict[str, Any]) -> LicenseAssignmentState:
         u = []
         for x in v:
             u.append(_edm_Guid(x))
-        v = _L(u)
+        v = u
     o.disabled_plans = v
     v = d.get("error")
     if v is not None and v.__class__ is not str:
@@ -1650,7 +1664,7 @@ def _WorkingHours(d: dict[str, Any]) -> WorkingHours:
         u = []
         for x in v:
             u.append(None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)))
-        v = _L(u)
+        v = u
     o.days_of_week = v
     v = d.get("endTime")
     if v is not None:
@@ -1775,7 +1789,7 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         u = []
         for x in v:
             u.append(None if x is None else (_map_OnlineMeetingProviderType.get(x) or OnlineMeetingProviderType(x)))
-        v = _L(u)
+        v = u
     o.allowed_online_meeting_providers = v
     v = d.get("canEdit")
     if v is not None and v is not True and v is not False:
@@ -1843,7 +1857,7 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         u = []
         for x in v:
             u.append(None if x is None else _Event(x))
-        v = _L(u)
+        v = u
     o.calendar_view = v
     v = d.get("events")
     if v is not None:
@@ -1852,7 +1866,7 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         u = []
         for x in v:
             u.append(None if x is None else _Event(x))
-        v = _L(u)
+        v = u
     o.events = v
     o._odata_wire = d
     return o
@@ -1893,7 +1907,8 @@ def _OutlookItem(d: dict[str, Any]) -> OutlookItem:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.categories = v
     v = d.get("changeKey")
     if v is not None and v.__class__ is not str:
@@ -1928,7 +1943,8 @@ def _Event(d: dict[str, Any]) -> Event:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.categories = v
     v = d.get("changeKey")
     if v is not None and v.__class__ is not str:
@@ -1953,7 +1969,7 @@ def _Event(d: dict[str, Any]) -> Event:
         u = []
         for x in v:
             u.append(None if x is None else _Attendee(x))
-        v = _L(u)
+        v = u
     o.attendees = v
     v = d.get("body")
     if v is not None:
@@ -1982,7 +1998,8 @@ def _Event(d: dict[str, Any]) -> Event:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.cancelled_occurrences = v
     v = d.get("end")
     if v is not None:
@@ -2050,7 +2067,7 @@ def _Event(d: dict[str, Any]) -> Event:
         u = []
         for x in v:
             u.append(None if x is None else _Location(x))
-        v = _L(u)
+        v = u
     o.locations = v
     v = d.get("onlineMeeting")
     if v is not None:
@@ -2157,7 +2174,7 @@ def _Event(d: dict[str, Any]) -> Event:
         u = []
         for x in v:
             u.append(None if x is None else _Attachment(x))
-        v = _L(u)
+        v = u
     o.attachments = v
     v = d.get("calendar")
     if v is not None:
@@ -2170,7 +2187,7 @@ def _Event(d: dict[str, Any]) -> Event:
         u = []
         for x in v:
             u.append(None if x is None else _Event(x))
-        v = _L(u)
+        v = u
     o.exception_occurrences = v
     v = d.get("instances")
     if v is not None:
@@ -2179,7 +2196,7 @@ def _Event(d: dict[str, Any]) -> Event:
         u = []
         for x in v:
             u.append(None if x is None else _Event(x))
-        v = _L(u)
+        v = u
     o.instances = v
     o._odata_wire = d
     return o
@@ -2476,7 +2493,7 @@ def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
         u = []
         for x in v:
             u.append(None if x is None else _Phone(x))
-        v = _L(u)
+        v = u
     o.phones = v
     v = d.get("quickDial")
     if v is not None and v.__class__ is not str:
@@ -2490,7 +2507,8 @@ def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.toll_free_numbers = v
     v = d.get("tollNumber")
     if v is not None and v.__class__ is not str:
@@ -2553,7 +2571,7 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
         u = []
         for x in v:
             u.append(None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)))
-        v = _L(u)
+        v = u
     o.days_of_week = v
     v = d.get("firstDayOfWeek")
     if v is not None:
@@ -2633,7 +2651,7 @@ def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
         u = []
         for x in v:
             u.append(None if x is None else _Calendar(x))
-        v = _L(u)
+        v = u
     o.calendars = v
     o._odata_wire = d
     return o
@@ -2656,7 +2674,8 @@ def _Message(d: dict[str, Any]) -> Message:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.categories = v
     v = d.get("changeKey")
     if v is not None and v.__class__ is not str:
@@ -2677,7 +2696,7 @@ def _Message(d: dict[str, Any]) -> Message:
         u = []
         for x in v:
             u.append(None if x is None else _Recipient(x))
-        v = _L(u)
+        v = u
     o.bcc_recipients = v
     v = d.get("body")
     if v is not None:
@@ -2705,7 +2724,7 @@ def _Message(d: dict[str, Any]) -> Message:
         u = []
         for x in v:
             u.append(None if x is None else _Recipient(x))
-        v = _L(u)
+        v = u
     o.cc_recipients = v
     v = d.get("conversationId")
     if v is not None and v.__class__ is not str:
@@ -2742,7 +2761,7 @@ def _Message(d: dict[str, Any]) -> Message:
         u = []
         for x in v:
             u.append(None if x is None else _InternetMessageHeader(x))
-        v = _L(u)
+        v = u
     o.internet_message_headers = v
     v = d.get("internetMessageId")
     if v is not None and v.__class__ is not str:
@@ -2779,7 +2798,7 @@ def _Message(d: dict[str, Any]) -> Message:
         u = []
         for x in v:
             u.append(None if x is None else _Recipient(x))
-        v = _L(u)
+        v = u
     o.reply_to = v
     v = d.get("sender")
     if v is not None:
@@ -2800,7 +2819,7 @@ def _Message(d: dict[str, Any]) -> Message:
         u = []
         for x in v:
             u.append(None if x is None else _Recipient(x))
-        v = _L(u)
+        v = u
     o.to_recipients = v
     v = d.get("uniqueBody")
     if v is not None:
@@ -2828,7 +2847,7 @@ def _Message(d: dict[str, Any]) -> Message:
         u = []
         for x in v:
             u.append(None if x is None else _Attachment(x))
-        v = _L(u)
+        v = u
     o.attachments = v
     o._odata_wire = d
     return o
@@ -3042,7 +3061,8 @@ def _ExtensionProperty(d: dict[str, Any]) -> ExtensionProperty:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.target_objects = v
     o._odata_wire = d
     return o
@@ -3103,7 +3123,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _AssignedLicense(x))
-        v = _L(u)
+        v = u
     o.assigned_licenses = v
     v = d.get("assignedPlans")
     if v is not None:
@@ -3112,7 +3132,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _AssignedPlan(x))
-        v = _L(u)
+        v = u
     o.assigned_plans = v
     v = d.get("authorizationInfo")
     if v is not None:
@@ -3130,7 +3150,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.business_phones = v
     v = d.get("city")
     if v is not None and v.__class__ is not str:
@@ -3230,7 +3251,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _ObjectIdentity(x))
-        v = _L(u)
+        v = u
     o.identities = v
     v = d.get("identityParentId")
     if v is not None and v.__class__ is not str:
@@ -3244,7 +3265,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.im_addresses = v
     v = d.get("interests")
     if v is not None:
@@ -3254,7 +3276,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.interests = v
     v = d.get("isManagementRestricted")
     if v is not None and v is not True and v is not False:
@@ -3283,7 +3306,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _LicenseAssignmentState(x))
-        v = _L(u)
+        v = u
     o.license_assignment_states = v
     v = d.get("mail")
     if v is not None and v.__class__ is not str:
@@ -3336,7 +3359,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _OnPremisesProvisioningError(x))
-        v = _L(u)
+        v = u
     o.on_premises_provisioning_errors = v
     v = d.get("onPremisesSamAccountName")
     if v is not None and v.__class__ is not str:
@@ -3362,7 +3385,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.other_mails = v
     v = d.get("passwordPolicies")
     if v is not None and v.__class__ is not str:
@@ -3395,7 +3419,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.past_projects = v
     v = d.get("postalCode")
     if v is not None and v.__class__ is not str:
@@ -3424,7 +3449,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _ProvisionedPlan(x))
-        v = _L(u)
+        v = u
     o.provisioned_plans = v
     v = d.get("proxyAddresses")
     if v is not None:
@@ -3434,7 +3459,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.proxy_addresses = v
     v = d.get("responsibilities")
     if v is not None:
@@ -3444,7 +3470,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.responsibilities = v
     v = d.get("schools")
     if v is not None:
@@ -3454,7 +3481,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.schools = v
     v = d.get("securityIdentifier")
     if v is not None and v.__class__ is not str:
@@ -3467,7 +3495,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _ServiceProvisioningError(x))
-        v = _L(u)
+        v = u
     o.service_provisioning_errors = v
     v = d.get("showInAddressList")
     if v is not None and v is not True and v is not False:
@@ -3489,7 +3517,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.skills = v
     v = d.get("state")
     if v is not None and v.__class__ is not str:
@@ -3526,7 +3555,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _CalendarGroup(x))
-        v = _L(u)
+        v = u
     o.calendar_groups = v
     v = d.get("calendars")
     if v is not None:
@@ -3535,7 +3564,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _Calendar(x))
-        v = _L(u)
+        v = u
     o.calendars = v
     v = d.get("calendarView")
     if v is not None:
@@ -3544,7 +3573,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _Event(x))
-        v = _L(u)
+        v = u
     o.calendar_view = v
     v = d.get("createdObjects")
     if v is not None:
@@ -3553,7 +3582,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.created_objects = v
     v = d.get("directReports")
     if v is not None:
@@ -3562,7 +3591,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.direct_reports = v
     v = d.get("events")
     if v is not None:
@@ -3571,7 +3600,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _Event(x))
-        v = _L(u)
+        v = u
     o.events = v
     v = d.get("manager")
     if v is not None:
@@ -3584,7 +3613,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.member_of = v
     v = d.get("messages")
     if v is not None:
@@ -3593,7 +3622,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _Message(x))
-        v = _L(u)
+        v = u
     o.messages = v
     v = d.get("ownedDevices")
     if v is not None:
@@ -3602,7 +3631,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.owned_devices = v
     v = d.get("ownedObjects")
     if v is not None:
@@ -3611,7 +3640,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.owned_objects = v
     v = d.get("permissionGrants")
     if v is not None:
@@ -3620,7 +3649,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _ResourceSpecificPermissionGrant(x))
-        v = _L(u)
+        v = u
     o.permission_grants = v
     v = d.get("registeredDevices")
     if v is not None:
@@ -3629,7 +3658,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.registered_devices = v
     v = d.get("sponsorOf")
     if v is not None:
@@ -3638,7 +3667,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.sponsor_of = v
     v = d.get("sponsors")
     if v is not None:
@@ -3647,7 +3676,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.sponsors = v
     v = d.get("transitiveMemberOf")
     if v is not None:
@@ -3656,7 +3685,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         u = []
         for x in v:
             u.append(None if x is None else _DirectoryObject(x))
-        v = _L(u)
+        v = u
     o.transitive_member_of = v
     o._odata_wire = d
     return o
@@ -4108,7 +4137,7 @@ def _LocationConstraint(d: dict[str, Any]) -> LocationConstraint:
         u = []
         for x in v:
             u.append(None if x is None else _LocationConstraintItem(x))
-        v = _L(u)
+        v = u
     o.locations = v
     v = d.get("suggestLocation")
     if v is not None and v is not True and v is not False:
@@ -4192,7 +4221,7 @@ def _MailTips(d: dict[str, Any]) -> MailTips:
         u = []
         for x in v:
             u.append(None if x is None else _Recipient(x))
-        v = _L(u)
+        v = u
     o.recipient_suggestions = v
     v = d.get("totalMemberCount")
     if v is not None:
@@ -4247,7 +4276,7 @@ def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
         u = []
         for x in v:
             u.append(None if x is None else _AttendeeAvailability(x))
-        v = _L(u)
+        v = u
     o.attendee_availability = v
     v = d.get("confidence")
     if v is not None and v.__class__ is not float and v.__class__ is not int:
@@ -4260,7 +4289,7 @@ def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
         u = []
         for x in v:
             u.append(None if x is None else _Location(x))
-        v = _L(u)
+        v = u
     o.locations = v
     v = d.get("meetingTimeSlot")
     if v is not None:
@@ -4297,7 +4326,7 @@ def _MeetingTimeSuggestionsResult(d: dict[str, Any]) -> MeetingTimeSuggestionsRe
         u = []
         for x in v:
             u.append(None if x is None else _MeetingTimeSuggestion(x))
-        v = _L(u)
+        v = u
     o.meeting_time_suggestions = v
     o._odata_wire = d
     return o
@@ -4411,7 +4440,7 @@ def _ScheduleInformation(d: dict[str, Any]) -> ScheduleInformation:
         u = []
         for x in v:
             u.append(None if x is None else _ScheduleItem(x))
-        v = _L(u)
+        v = u
     o.schedule_items = v
     v = d.get("workingHours")
     if v is not None:
@@ -4490,7 +4519,7 @@ def _TimeConstraint(d: dict[str, Any]) -> TimeConstraint:
         u = []
         for x in v:
             u.append(None if x is None else _TimeSlot(x))
-        v = _L(u)
+        v = u
     o.time_slots = v
     o._odata_wire = d
     return o
@@ -4511,7 +4540,8 @@ def _UploadSession(d: dict[str, Any]) -> UploadSession:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.next_expected_ranges = v
     v = d.get("uploadUrl")
     if v is not None and v.__class__ is not str:

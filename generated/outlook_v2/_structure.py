@@ -58,7 +58,6 @@ from .models import (
 
 _D = REGISTRY.decoders
 _new = _serde.new
-_L = _serde.TrackedList
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
 _edm_Binary = _decoder("Edm.Binary")
@@ -145,7 +144,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _Message(x))
-        v = _L(u)
+        v = u
     o.messages = v
     v = d.get("Calendar")
     if v is not None:
@@ -158,7 +157,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _Calendar(x))
-        v = _L(u)
+        v = u
     o.calendars = v
     v = d.get("CalendarGroups")
     if v is not None:
@@ -167,7 +166,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _CalendarGroup(x))
-        v = _L(u)
+        v = u
     o.calendar_groups = v
     v = d.get("CalendarView")
     if v is not None:
@@ -176,7 +175,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _Event(x))
-        v = _L(u)
+        v = u
     o.calendar_view = v
     v = d.get("Events")
     if v is not None:
@@ -185,7 +184,7 @@ def _User(d: dict[str, Any]) -> User:
         u = []
         for x in v:
             u.append(None if x is None else _Event(x))
-        v = _L(u)
+        v = u
     o.events = v
     o._odata_wire = d
     return o
@@ -223,7 +222,8 @@ def _Item(d: dict[str, Any]) -> Item:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.categories = v
     o._odata_wire = d
     return o
@@ -258,7 +258,8 @@ def _Message(d: dict[str, Any]) -> Message:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.categories = v
     v = d.get("ReceivedDateTime")
     if v is not None:
@@ -318,7 +319,7 @@ def _Message(d: dict[str, Any]) -> Message:
         u = []
         for x in v:
             u.append(None if x is None else _Recipient(x))
-        v = _L(u)
+        v = u
     o.to_recipients = v
     v = d.get("CcRecipients")
     if v is not None:
@@ -327,7 +328,7 @@ def _Message(d: dict[str, Any]) -> Message:
         u = []
         for x in v:
             u.append(None if x is None else _Recipient(x))
-        v = _L(u)
+        v = u
     o.cc_recipients = v
     v = d.get("BccRecipients")
     if v is not None:
@@ -336,7 +337,7 @@ def _Message(d: dict[str, Any]) -> Message:
         u = []
         for x in v:
             u.append(None if x is None else _Recipient(x))
-        v = _L(u)
+        v = u
     o.bcc_recipients = v
     v = d.get("ReplyTo")
     if v is not None:
@@ -345,7 +346,7 @@ def _Message(d: dict[str, Any]) -> Message:
         u = []
         for x in v:
             u.append(None if x is None else _Recipient(x))
-        v = _L(u)
+        v = u
     o.reply_to = v
     v = d.get("ConversationId")
     if v is not None and v.__class__ is not str:
@@ -393,7 +394,7 @@ def _Message(d: dict[str, Any]) -> Message:
         u = []
         for x in v:
             u.append(None if x is None else _Attachment(x))
-        v = _L(u)
+        v = u
     o.attachments = v
     o._odata_wire = d
     return o
@@ -484,7 +485,7 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         u = []
         for x in v:
             u.append(None if x is None else _Event(x))
-        v = _L(u)
+        v = u
     o.events = v
     v = d.get("CalendarView")
     if v is not None:
@@ -493,7 +494,7 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         u = []
         for x in v:
             u.append(None if x is None else _Event(x))
-        v = _L(u)
+        v = u
     o.calendar_view = v
     o._odata_wire = d
     return o
@@ -526,7 +527,7 @@ def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
         u = []
         for x in v:
             u.append(None if x is None else _Calendar(x))
-        v = _L(u)
+        v = u
     o.calendars = v
     o._odata_wire = d
     return o
@@ -561,7 +562,8 @@ def _Event(d: dict[str, Any]) -> Event:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.categories = v
     v = d.get("OriginalStartTimeZone")
     if v is not None and v.__class__ is not str:
@@ -702,7 +704,7 @@ def _Event(d: dict[str, Any]) -> Event:
         u = []
         for x in v:
             u.append(None if x is None else _Attendee(x))
-        v = _L(u)
+        v = u
     o.attendees = v
     v = d.get("Organizer")
     if v is not None:
@@ -731,7 +733,7 @@ def _Event(d: dict[str, Any]) -> Event:
         u = []
         for x in v:
             u.append(None if x is None else _Event(x))
-        v = _L(u)
+        v = u
     o.instances = v
     v = d.get("Attachments")
     if v is not None:
@@ -740,7 +742,7 @@ def _Event(d: dict[str, Any]) -> Event:
         u = []
         for x in v:
             u.append(None if x is None else _Attachment(x))
-        v = _L(u)
+        v = u
     o.attachments = v
     o._odata_wire = d
     return o
@@ -915,7 +917,7 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
         u = []
         for x in v:
             u.append(None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)))
-        v = _L(u)
+        v = u
     o.days_of_week = v
     v = d.get("FirstDayOfWeek")
     if v is not None:

@@ -19,7 +19,6 @@ from .models import Color, Importance, Level, Permissions, Settings
 
 _D = REGISTRY.decoders
 _new = _serde.new
-_L = _serde.TrackedList
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
 _map_Color = Color._value2member_map_
@@ -50,7 +49,7 @@ def _Settings(d: dict[str, Any]) -> Settings:
         u = []
         for x in v:
             u.append(None if x is None else _flags(Permissions, x))
-        v = _L(u)
+        v = u
     o.history = v
     v = d.get("level")
     if v is not None:

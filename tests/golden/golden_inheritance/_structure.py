@@ -20,7 +20,6 @@ from .models import Circle, Document, Entity, Item, LabeledCircle, Photo, Shape
 
 _D = REGISTRY.decoders
 _new = _serde.new
-_L = _serde.TrackedList
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
 _edm_DateTimeOffset = _decoder("Edm.DateTimeOffset")
@@ -73,7 +72,8 @@ def _Item(d: dict[str, Any]) -> Item:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.tags = v
     o._odata_wire = d
     return o
@@ -118,7 +118,8 @@ def _Photo(d: dict[str, Any]) -> Photo:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.tags = v
     v = d.get("width")
     if v is not None:
@@ -156,7 +157,8 @@ def _Document(d: dict[str, Any]) -> Document:
             if x.__class__ is not str:
                 v = [_edm_String(x) if x.__class__ is not str else x for x in v]
                 break
-        v = _L(v)
+        else:
+            v = v.copy()
     o.tags = v
     v = d.get("pages")
     if v is not None:
@@ -169,7 +171,7 @@ def _Document(d: dict[str, Any]) -> Document:
         u = []
         for x in v:
             u.append(None if x is None else _Shape(x))
-        v = _L(u)
+        v = u
     o.outline = v
     o._odata_wire = d
     return o

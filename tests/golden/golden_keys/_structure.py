@@ -20,7 +20,6 @@ from .models import Address, Customer, Order, OrderLine, Product
 
 _D = REGISTRY.decoders
 _new = _serde.new
-_L = _serde.TrackedList
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
 _edm_Decimal = _decoder("Edm.Decimal")
@@ -49,7 +48,7 @@ def _Customer(d: dict[str, Any]) -> Customer:
         u = []
         for x in v:
             u.append(None if x is None else _Order(x))
-        v = _L(u)
+        v = u
     o.orders = v
     v = d.get("addresses")
     if v is not None:
@@ -58,7 +57,7 @@ def _Customer(d: dict[str, Any]) -> Customer:
         u = []
         for x in v:
             u.append(None if x is None else _Address(x))
-        v = _L(u)
+        v = u
     o.addresses = v
     o._odata_wire = d
     return o
@@ -91,7 +90,7 @@ def _Order(d: dict[str, Any]) -> Order:
         u = []
         for x in v:
             u.append(None if x is None else _OrderLine(x))
-        v = _L(u)
+        v = u
     o.lines = v
     o._odata_wire = d
     return o

@@ -20,7 +20,6 @@ from .models import List, Thing
 
 _D = REGISTRY.decoders
 _new = _serde.new
-_L = _serde.TrackedList
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
 _edm_Boolean = _decoder("Edm.Boolean")
@@ -91,7 +90,7 @@ def _List(d: dict[str, Any]) -> List:
         u = []
         for x in v:
             u.append(None if x is None else _Thing(x))
-        v = _L(u)
+        v = u
     o.items = v
     o._odata_wire = d
     return o

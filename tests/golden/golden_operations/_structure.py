@@ -20,7 +20,6 @@ from .models import Document, Stats
 
 _D = REGISTRY.decoders
 _new = _serde.new
-_L = _serde.TrackedList
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
 _edm_Int32 = _decoder("Edm.Int32")

@@ -551,10 +551,10 @@ def _same_object(value: Any, before: Any, snapshot: bool) -> bool:
     """Whether `value` is still the object `before` stood for (the object itself, or its JSON) and unchanged."""
     if value is None or before is None:
         return value is before
+    if not isinstance(value, ODataObject):  # something else assigned in its place
+        return False
     if snapshot:
         return value is before and not _is_dirty(value)
-    if not isinstance(value, ODataObject):
-        return False
     base = _wire_of(value)
     return (base is before or (isinstance(base, _Snapshot) and base.wire is before)) and not _is_dirty(value)
 
@@ -568,6 +568,7 @@ def _differs(value: Any, before: Any, kind: int, decode: Callable[[Any], Any] | 
     if kind == _OBJECTS:
         return (
             not isinstance(value, list)
+            or not isinstance(before, list)
             or len(value) != len(before)
             or not all(_same_object(v, b, snapshot) for v, b in zip(value, before, strict=True))
         )
@@ -876,7 +877,11 @@ class Converter:
 
     # -- public ------------------------------------------------------------------------------
     def structure(self, data: Any, cls: type[_O]) -> _O:
-        """Turn a JSON object into an instance of `cls` (or of a derived class per `@odata.type`)."""
+        """Turn a JSON object into an instance of `cls` (or of a derived class per `@odata.type`).
+
+        The object keeps `data` (and each nested object its part of it): its additional data,
+        explicit nulls and changes are worked out from it later, so `data` must not change afterwards.
+        """
         if self._fast is not None and data.__class__ is dict and (self._hooks is None or not self._hooks.customised):
             try:
                 fast: _O = self._fast[cls.__odata_type__](data)

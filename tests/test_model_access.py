@@ -1,8 +1,8 @@
 """How a property name resolves on a generated class and on its instances.
 
 Instances read and write through the class's bare slots (a C-level access, no Python call on a
-read); `Cls.prop` is the property's query expression, supplied by the metaclass; assignments
-to received objects are recorded by `ODataObject.__setattr__`. These tests pin each path,
+read); `Cls.prop` is the property's query expression, supplied by the metaclass; writes are
+bare slot stores too, and changes are found by comparison (tests/test_change_tracking.py). These tests pin each path,
 including the corner cases of names shared with other classes and with `type` itself.
 """
 

@@ -78,6 +78,10 @@ def item_expression(
         if bounds is not None:
             low, high = bounds
             return f"{x} if {x}.__class__ is int and {low} <= {x} <= {high} else {dec}({x})"
+        if field.type_name == "Edm.DateTimeOffset":
+            # Pages repeat timestamps: a text decoded before costs a dict lookup, not a call. An
+            # unhashable value raises here, which sends the object to the general path.
+            return f"_dto_seen({x}) or {dec}({x})"
         return f"{dec}({x})"
     if field.kind == "enum":
         cls = enum_class(field.type_name)

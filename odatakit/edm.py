@@ -29,6 +29,7 @@ __all__ = [
     "TimeOfDay",
     "decoder",
     "encoder",
+    "seen_datetimeoffset",
 ]
 
 # Default for encoders built without an explicit `ieee754_compatible`; it is read when
@@ -127,6 +128,8 @@ _LONG_FRACTION = re.compile(r"(\.[0-9]{6})[0-9]+", re.ASCII)
 _DTO_SEEN: dict[str, DateTimeOffset] = {}
 _DTO_SEEN_MAX = 1024
 _dto_seen = _DTO_SEEN.get
+#: `_DTO_SEEN.get`, for emitted structuring code: a value decoded before, without a call (None if not).
+seen_datetimeoffset: Callable[[str], DateTimeOffset | None] = _dto_seen
 
 
 def _decode_datetimeoffset(v: Any) -> DateTimeOffset | None:

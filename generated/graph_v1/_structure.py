@@ -14,6 +14,7 @@ from typing import Any
 
 from odatakit import serde as _serde
 from odatakit.edm import decoder as _decoder
+from odatakit.edm import seen_datetimeoffset as _dto_seen
 
 from ._registry import REGISTRY
 from .models import (
@@ -199,7 +200,7 @@ def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
     o.id = v
     v = d.get("deletedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     o._odata_wire = d
     return o
@@ -216,7 +217,7 @@ def _Group(d: dict[str, Any]) -> Group:
     o.id = v
     v = d.get("deletedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     v = d.get("accessType")
     if v is not None:
@@ -254,7 +255,7 @@ def _Group(d: dict[str, Any]) -> Group:
     o.classification = v
     v = d.get("createdDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("description")
     if v is not None and v.__class__ is not str:
@@ -266,7 +267,7 @@ def _Group(d: dict[str, Any]) -> Group:
     o.display_name = v
     v = d.get("expirationDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.expiration_date_time = v
     v = d.get("groupTypes")
     if v is not None:
@@ -363,7 +364,7 @@ def _Group(d: dict[str, Any]) -> Group:
     o.on_premises_extension_attributes = v
     v = d.get("onPremisesLastSyncDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.on_premises_last_sync_date_time = v
     v = d.get("onPremisesNetBiosName")
     if v is not None and v.__class__ is not str:
@@ -415,7 +416,7 @@ def _Group(d: dict[str, Any]) -> Group:
     o.proxy_addresses = v
     v = d.get("renewedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.renewed_date_time = v
     v = d.get("resourceBehaviorOptions")
     if v is not None:
@@ -718,7 +719,7 @@ def _OnPremisesProvisioningError(d: dict[str, Any]) -> OnPremisesProvisioningErr
     o.category = v
     v = d.get("occurredDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.occurred_date_time = v
     v = d.get("propertyCausingError")
     if v is not None and v.__class__ is not str:
@@ -742,7 +743,7 @@ def _ServiceProvisioningError(d: dict[str, Any]) -> ServiceProvisioningError:
     o = _new(ServiceProvisioningError)
     v = d.get("createdDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("isResolved")
     if v is not None and v is not True and v is not False:
@@ -765,7 +766,7 @@ def _ResourceSpecificPermissionGrant(d: dict[str, Any]) -> ResourceSpecificPermi
     o.id = v
     v = d.get("deletedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     v = d.get("clientAppId")
     if v is not None and v.__class__ is not str:
@@ -807,7 +808,7 @@ def _User(d: dict[str, Any]) -> User:
     o.id = v
     v = d.get("deletedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     v = d.get("aboutMe")
     if v is not None and v.__class__ is not str:
@@ -845,7 +846,7 @@ def _User(d: dict[str, Any]) -> User:
     o.authorization_info = v
     v = d.get("birthday")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.birthday = v
     v = d.get("businessPhones")
     if v is not None:
@@ -876,7 +877,7 @@ def _User(d: dict[str, Any]) -> User:
     o.country = v
     v = d.get("createdDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("creationType")
     if v is not None and v.__class__ is not str:
@@ -900,7 +901,7 @@ def _User(d: dict[str, Any]) -> User:
     o.display_name = v
     v = d.get("employeeHireDate")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.employee_hire_date = v
     v = d.get("employeeId")
     if v is not None and v.__class__ is not str:
@@ -908,7 +909,7 @@ def _User(d: dict[str, Any]) -> User:
     o.employee_id = v
     v = d.get("employeeLeaveDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.employee_leave_date_time = v
     v = d.get("employeeOrgData")
     if v is not None:
@@ -935,7 +936,7 @@ def _User(d: dict[str, Any]) -> User:
     o.external_user_state = v
     v = d.get("externalUserStateChangeDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.external_user_state_change_date_time = v
     v = d.get("faxNumber")
     if v is not None and v.__class__ is not str:
@@ -947,7 +948,7 @@ def _User(d: dict[str, Any]) -> User:
     o.given_name = v
     v = d.get("hireDate")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.hire_date = v
     v = d.get("identities")
     if v is not None:
@@ -998,7 +999,7 @@ def _User(d: dict[str, Any]) -> User:
     o.job_title = v
     v = d.get("lastPasswordChangeDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_password_change_date_time = v
     v = d.get("legalAgeGroupClassification")
     if v is not None and v.__class__ is not str:
@@ -1055,7 +1056,7 @@ def _User(d: dict[str, Any]) -> User:
     o.on_premises_immutable_id = v
     v = d.get("onPremisesLastSyncDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.on_premises_last_sync_date_time = v
     v = d.get("onPremisesProvisioningErrors")
     if v is not None:
@@ -1212,7 +1213,7 @@ def _User(d: dict[str, Any]) -> User:
     o.sign_in_activity = v
     v = d.get("signInSessionsValidFromDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.sign_in_sessions_valid_from_date_time = v
     v = d.get("skills")
     if v is not None:
@@ -1401,7 +1402,7 @@ def _AssignedPlan(d: dict[str, Any]) -> AssignedPlan:
     o = _new(AssignedPlan)
     v = d.get("assignedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.assigned_date_time = v
     v = d.get("capabilityStatus")
     if v is not None and v.__class__ is not str:
@@ -1500,7 +1501,7 @@ def _LicenseAssignmentState(d: dict[str, Any]) -> LicenseAssignmentState:
     o.error = v
     v = d.get("lastUpdatedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_updated_date_time = v
     v = d.get("skuId")
     if v is not None:
@@ -1747,7 +1748,7 @@ def _SignInActivity(d: dict[str, Any]) -> SignInActivity:
     o = _new(SignInActivity)
     v = d.get("lastNonInteractiveSignInDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_non_interactive_sign_in_date_time = v
     v = d.get("lastNonInteractiveSignInRequestId")
     if v is not None and v.__class__ is not str:
@@ -1755,7 +1756,7 @@ def _SignInActivity(d: dict[str, Any]) -> SignInActivity:
     o.last_non_interactive_sign_in_request_id = v
     v = d.get("lastSignInDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_sign_in_date_time = v
     v = d.get("lastSignInRequestId")
     if v is not None and v.__class__ is not str:
@@ -1763,7 +1764,7 @@ def _SignInActivity(d: dict[str, Any]) -> SignInActivity:
     o.last_sign_in_request_id = v
     v = d.get("lastSuccessfulSignInDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_successful_sign_in_date_time = v
     v = d.get("lastSuccessfulSignInRequestId")
     if v is not None and v.__class__ is not str:
@@ -1916,11 +1917,11 @@ def _OutlookItem(d: dict[str, Any]) -> OutlookItem:
     o.change_key = v
     v = d.get("createdDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     o._odata_wire = d
     return o
@@ -1952,11 +1953,11 @@ def _Event(d: dict[str, Any]) -> Event:
     o.change_key = v
     v = d.get("createdDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("allowNewTimeProposals")
     if v is not None and v is not True and v is not False:
@@ -2091,7 +2092,7 @@ def _Event(d: dict[str, Any]) -> Event:
     o.original_end_time_zone = v
     v = d.get("originalStart")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.original_start = v
     v = d.get("originalStartTimeZone")
     if v is not None and v.__class__ is not str:
@@ -2119,7 +2120,7 @@ def _Event(d: dict[str, Any]) -> Event:
         p.response = v
         v = w.get("time")
         if v is not None:
-            v = _edm_DateTimeOffset(v)
+            v = _dto_seen(v) or _edm_DateTimeOffset(v)
         p.time = v
         p._odata_wire = w
         v = p
@@ -2299,7 +2300,7 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
         p.response = v
         v = w.get("time")
         if v is not None:
-            v = _edm_DateTimeOffset(v)
+            v = _dto_seen(v) or _edm_DateTimeOffset(v)
         p.time = v
         p._odata_wire = w
         v = p
@@ -2355,7 +2356,7 @@ def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
     o.response = v
     v = d.get("time")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.time = v
     o._odata_wire = d
     return o
@@ -2683,11 +2684,11 @@ def _Message(d: dict[str, Any]) -> Message:
     o.change_key = v
     v = d.get("createdDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("bccRecipients")
     if v is not None:
@@ -2789,7 +2790,7 @@ def _Message(d: dict[str, Any]) -> Message:
     o.parent_folder_id = v
     v = d.get("receivedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.received_date_time = v
     v = d.get("replyTo")
     if v is not None:
@@ -2806,7 +2807,7 @@ def _Message(d: dict[str, Any]) -> Message:
     o.sender = v
     v = d.get("sentDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.sent_date_time = v
     v = d.get("subject")
     if v is not None and v.__class__ is not str:
@@ -2947,7 +2948,7 @@ def _Attachment(d: dict[str, Any]) -> Attachment:
     o.is_inline = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("name")
     if v is not None and v.__class__ is not str:
@@ -2970,7 +2971,7 @@ def _ManagedAppPolicy(d: dict[str, Any]) -> ManagedAppPolicy:
     o.id = v
     v = d.get("createdDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("description")
     if v is not None and v.__class__ is not str:
@@ -2982,7 +2983,7 @@ def _ManagedAppPolicy(d: dict[str, Any]) -> ManagedAppPolicy:
     o.display_name = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("version")
     if v is not None and v.__class__ is not str:
@@ -3031,7 +3032,7 @@ def _ExtensionProperty(d: dict[str, Any]) -> ExtensionProperty:
     o.id = v
     v = d.get("deletedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     v = d.get("appDisplayName")
     if v is not None and v.__class__ is not str:
@@ -3073,7 +3074,7 @@ def _ServiceProvisioningXmlError(d: dict[str, Any]) -> ServiceProvisioningXmlErr
     o = _new(ServiceProvisioningXmlError)
     v = d.get("createdDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("isResolved")
     if v is not None and v is not True and v is not False:
@@ -3102,7 +3103,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.id = v
     v = d.get("deletedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     v = d.get("aboutMe")
     if v is not None and v.__class__ is not str:
@@ -3140,7 +3141,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.authorization_info = v
     v = d.get("birthday")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.birthday = v
     v = d.get("businessPhones")
     if v is not None:
@@ -3171,7 +3172,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.country = v
     v = d.get("createdDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("creationType")
     if v is not None and v.__class__ is not str:
@@ -3195,7 +3196,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.display_name = v
     v = d.get("employeeHireDate")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.employee_hire_date = v
     v = d.get("employeeId")
     if v is not None and v.__class__ is not str:
@@ -3203,7 +3204,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.employee_id = v
     v = d.get("employeeLeaveDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.employee_leave_date_time = v
     v = d.get("employeeOrgData")
     if v is not None:
@@ -3230,7 +3231,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.external_user_state = v
     v = d.get("externalUserStateChangeDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.external_user_state_change_date_time = v
     v = d.get("faxNumber")
     if v is not None and v.__class__ is not str:
@@ -3242,7 +3243,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.given_name = v
     v = d.get("hireDate")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.hire_date = v
     v = d.get("identities")
     if v is not None:
@@ -3293,7 +3294,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.job_title = v
     v = d.get("lastPasswordChangeDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_password_change_date_time = v
     v = d.get("legalAgeGroupClassification")
     if v is not None and v.__class__ is not str:
@@ -3350,7 +3351,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.on_premises_immutable_id = v
     v = d.get("onPremisesLastSyncDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.on_premises_last_sync_date_time = v
     v = d.get("onPremisesProvisioningErrors")
     if v is not None:
@@ -3507,7 +3508,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.sign_in_activity = v
     v = d.get("signInSessionsValidFromDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.sign_in_sessions_valid_from_date_time = v
     v = d.get("skills")
     if v is not None:
@@ -3837,7 +3838,7 @@ def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
     o.is_inline = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("name")
     if v is not None and v.__class__ is not str:
@@ -3880,7 +3881,7 @@ def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
     o.is_inline = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("name")
     if v is not None and v.__class__ is not str:
@@ -3915,7 +3916,7 @@ def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
     o.is_inline = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("name")
     if v is not None and v.__class__ is not str:
@@ -4530,7 +4531,7 @@ def _UploadSession(d: dict[str, Any]) -> UploadSession:
     o = _new(UploadSession)
     v = d.get("expirationDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.expiration_date_time = v
     v = d.get("nextExpectedRanges")
     if v is not None:

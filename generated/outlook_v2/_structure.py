@@ -14,6 +14,7 @@ from typing import Any
 
 from odatakit import serde as _serde
 from odatakit.edm import decoder as _decoder
+from odatakit.edm import seen_datetimeoffset as _dto_seen
 
 from ._registry import REGISTRY
 from .models import (
@@ -204,11 +205,11 @@ def _Item(d: dict[str, Any]) -> Item:
     o.id = v
     v = d.get("CreatedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("ChangeKey")
     if v is not None and v.__class__ is not str:
@@ -240,11 +241,11 @@ def _Message(d: dict[str, Any]) -> Message:
     o.id = v
     v = d.get("CreatedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("ChangeKey")
     if v is not None and v.__class__ is not str:
@@ -263,11 +264,11 @@ def _Message(d: dict[str, Any]) -> Message:
     o.categories = v
     v = d.get("ReceivedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.received_date_time = v
     v = d.get("SentDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.sent_date_time = v
     v = d.get("HasAttachments")
     if v is not None and v is not True and v is not False:
@@ -544,11 +545,11 @@ def _Event(d: dict[str, Any]) -> Event:
     o.id = v
     v = d.get("CreatedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("ChangeKey")
     if v is not None and v.__class__ is not str:
@@ -583,7 +584,7 @@ def _Event(d: dict[str, Any]) -> Event:
         p.response = v
         v = w.get("Time")
         if v is not None:
-            v = _edm_DateTimeOffset(v)
+            v = _dto_seen(v) or _edm_DateTimeOffset(v)
         p.time = v
         p._odata_wire = w
         v = p
@@ -644,7 +645,7 @@ def _Event(d: dict[str, Any]) -> Event:
     o.start = v
     v = d.get("OriginalStart")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.original_start = v
     v = d.get("End")
     if v is not None:
@@ -757,7 +758,7 @@ def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
     o.response = v
     v = d.get("Time")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.time = v
     o._odata_wire = d
     return o
@@ -983,7 +984,7 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
         p.response = v
         v = w.get("Time")
         if v is not None:
-            v = _edm_DateTimeOffset(v)
+            v = _dto_seen(v) or _edm_DateTimeOffset(v)
         p.time = v
         p._odata_wire = w
         v = p
@@ -1010,7 +1011,7 @@ def _Attachment(d: dict[str, Any]) -> Attachment:
     o.id = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("Name")
     if v is not None and v.__class__ is not str:
@@ -1041,7 +1042,7 @@ def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
     o.id = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("Name")
     if v is not None and v.__class__ is not str:
@@ -1084,7 +1085,7 @@ def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
     o.id = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("Name")
     if v is not None and v.__class__ is not str:
@@ -1119,7 +1120,7 @@ def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
     o.id = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("Name")
     if v is not None and v.__class__ is not str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from odatakit import serde as _serde
 from odatakit.edm import decoder as _decoder
+from odatakit.edm import seen_datetimeoffset as _dto_seen
 
 from ._registry import REGISTRY
 from .models import Note, Person, Priority
@@ -49,7 +50,7 @@ def _Note(d: dict[str, Any]) -> Note:
     o.priority = v
     v = d.get("createdAt")
     if v is not None:
-        v = _edm_DateTimeOffset(v)
+        v = _dto_seen(v) or _edm_DateTimeOffset(v)
     o.created_at = v
     v = d.get("author")
     if v is not None:

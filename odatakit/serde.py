@@ -525,21 +525,36 @@ def _diff_plan(cls: type) -> tuple[tuple[str, Any, int, Callable[[Any], Any] | N
     if declared is not None:
         specs, registry = declared
         for spec, (wire, get) in zip(specs, _fields_of(cls), strict=True):
-            if spec.type.startswith("Edm."):
-                one: Callable[[Any], Any] = edm.decoder(spec.type)
+            one = _value_decoder(registry, spec.type)
+            if one is None:
+                plan.append((wire, get, _OBJECTS if spec.collection else _OBJECT, None))
             else:
-                target = registry.info(spec.type).cls
-                if not issubclass(target, enum.Enum):
-                    plan.append((wire, get, _OBJECTS if spec.collection else _OBJECT, None))
-                    continue
-                one = functools.partial(decode_flags, target) if issubclass(target, enum.Flag) else target
-            plan.append((wire, get, _VALUE, _many(one) if spec.collection else one))
+                plan.append((wire, get, _VALUE, _many(one) if spec.collection else one))
     made = _DIFF_PLANS[cls] = tuple(plan)
     return made
 
 
-def _many(one: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda values: [None if v is None else one(v) for v in values]
+def _value_decoder(registry: Registry, type_name: str) -> Callable[[Any], Any] | None:
+    """The decoder of a JSON value of an Edm or enum type; None for a structured type."""
+    if type_name.startswith("Edm."):
+        return edm.decoder(type_name)
+    cls = registry.info(type_name).cls
+    if issubclass(cls, enum.Flag):
+        return functools.partial(decode_flags, cls)
+    if issubclass(cls, enum.Enum):
+        return cls
+    return None
+
+
+def _many(one: Callable[[Any], Any]) -> Callable[[Any], list[Any]]:
+    """The decoder of a JSON array whose items `one` decodes (null items stay None)."""
+
+    def many(values: Any) -> list[Any]:
+        if not isinstance(values, list):  # a string is iterable too
+            not_list(values)
+        return [None if v is None else one(v) for v in values]
+
+    return many
 
 
 def _same(value: Any, before: Any) -> bool:
@@ -1044,25 +1059,13 @@ class Converter:
     # -- per-type codecs -----------------------------------------------------------------------
     def _decoder(self, type_name: str, collection: bool) -> Callable[[Any], Any]:
         one = self._decoder_one(type_name)
-        if collection:
-
-            def many(values: Any) -> list[Any]:
-                if not isinstance(values, list):  # a string is iterable too
-                    not_list(values)
-                return [None if v is None else one(v) for v in values]
-
-            return many
-        return one
+        return _many(one) if collection else one
 
     def _decoder_one(self, type_name: str) -> Callable[[Any], Any]:
-        if type_name.startswith("Edm."):
-            return edm.decoder(type_name)
-        info = self.registry.info(type_name)
-        cls = info.cls
-        if issubclass(cls, enum.Enum):
-            if issubclass(cls, enum.Flag):
-                return lambda v: decode_flags(cls, v)
-            return cls
+        found = _value_decoder(self.registry, type_name)
+        if found is not None:
+            return found
+        cls = self.registry.info(type_name).cls
         structure = self.cattrs.structure
         return lambda v: structure(v, cls)
 

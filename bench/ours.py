@@ -4,7 +4,7 @@ Runs under the project's venv with `generated/` importable (the bundled `graph_v
 
     python bench/ours.py structure PAGE_FILE        # 10,000 events: json.loads, orjson, odatakit
     python bench/ours.py memory PAGE_FILE           # RSS of the typed page (bench/rss.py's method)
-    python bench/ours.py throughput URL [SECONDS]   # bench/server.py: raw aiohttp loop vs odatakit
+    python bench/ours.py throughput URL [SECONDS]   # bench/server.py: raw aiohttp loop vs odatakit (5 rounds)
 
 The odatakit figures go through the runtime's own code: `decode_response` (orjson, the collector
 paused) and `Converter.structure_many` (emitted structuring functions, the collector paused), the
@@ -111,7 +111,7 @@ async def _loop(worker: Callable[[], Any], seconds: float, concurrency: int) -> 
     return done / (time.perf_counter() - start)
 
 
-async def _throughput(url: str, seconds: float, concurrency: int, rounds: int = 3) -> dict[str, Any]:
+async def _throughput(url: str, seconds: float, concurrency: int, rounds: int = 5) -> dict[str, Any]:
     """Requests per second of the raw loop and of odatakit: `rounds` alternating runs each, medians.
 
     Alternating runs share the machine's slow and fast moments, which one run each does not.
@@ -155,7 +155,7 @@ def main() -> None:
     elif what == "memory":
         result = memory(args[0])
     elif what == "throughput":
-        result = asyncio.run(_throughput(args[0], float(args[1]) if len(args) > 1 else 9.0, 32))
+        result = asyncio.run(_throughput(args[0], float(args[1]) if len(args) > 1 else 10.0, 32))
     else:
         raise SystemExit(f"unknown measurement {what!r}")
     print(json.dumps(result))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from binascii import a2b_base64, b2a_base64
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from math import isnan
@@ -22,6 +22,7 @@ from uuid import UUID
 __all__ = [
     "IEEE754_COMPATIBLE",
     "PY_TYPES",
+    "SEEN_DATETIMEOFFSETS",
     "Binary",
     "DateTimeOffset",
     "Duration",
@@ -29,7 +30,6 @@ __all__ = [
     "TimeOfDay",
     "decoder",
     "encoder",
-    "seen_datetimeoffset",
 ]
 
 # Default for encoders built without an explicit `ieee754_compatible`; it is read when
@@ -128,8 +128,9 @@ _LONG_FRACTION = re.compile(r"(\.[0-9]{6})[0-9]+", re.ASCII)
 _DTO_SEEN: dict[str, DateTimeOffset] = {}
 _DTO_SEEN_MAX = 1024
 _dto_seen = _DTO_SEEN.get
-#: `_DTO_SEEN.get`, for emitted structuring code: a value decoded before, without a call (None if not).
-seen_datetimeoffset: Callable[[str], DateTimeOffset | None] = _dto_seen
+#: The values decoded so far by wire text, for emitted structuring code: a hit costs a subscript, not a call.
+#: Read-only for them; the decoder alone fills (and clears) it.
+SEEN_DATETIMEOFFSETS: Mapping[str, DateTimeOffset] = _DTO_SEEN
 
 
 def _decode_datetimeoffset(v: Any) -> DateTimeOffset | None:

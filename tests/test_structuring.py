@@ -209,6 +209,11 @@ def test_errors_come_from_the_general_path_with_the_property_path(pkg: ModuleTyp
         conv.structure({"id": "a", "tags": "abc"}, pkg.Item)
     with pytest.raises(ValueError, match=r"^Item\.quantity: Edm\.Int32: out of range"):
         conv.structure({"id": "a", "quantity": 2**40}, pkg.Item)
+    # An unknown enum value is a pseudo member, through the emitted lookup's miss as through the general path.
+    fast = pkg._registry.REGISTRY.decoders["Query.Model.Item"]
+    assert fast({"id": "a", "color": "purple"}).color is pkg.Color("purple")
+    with pytest.raises(ValueError, match=r"^Item\.color: "):
+        conv.structure({"id": "a", "color": ["red"]}, pkg.Item)
     # An unhashable timestamp fails the emitted cache lookup; the general path names it.
     with pytest.raises(ValueError, match=r"^Item\.when: Edm\.DateTimeOffset: "):
         conv.structure({"id": "a", "when": ["2017-04-15T03:00:50Z"]}, pkg.Item)

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from odatakit import serde as _serde
+from odatakit.edm import SEEN_DATETIMEOFFSETS as _DTO_SEEN
 from odatakit.edm import decoder as _decoder
-from odatakit.edm import seen_datetimeoffset as _dto_seen
 
 from ._registry import REGISTRY
 from .models import Attachments, Attendee, CalendarGroups, Calendars, DateTimeTimeZone, EmailAddress, Events, Me, Users
@@ -191,11 +191,17 @@ def _Events(d: dict[str, Any]) -> Events:
     o.change_key = v
     v = d.get("createdDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("subject")
     if v is not None and v.__class__ is not str:
@@ -346,7 +352,10 @@ def _Events(d: dict[str, Any]) -> Events:
     o.response_status_response = v
     v = d.get("responseStatus_time")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.response_status_time = v
     v = d.get("responseComment")
     if v is not None and v.__class__ is not str:
@@ -452,7 +461,10 @@ def _Attachments(d: dict[str, Any]) -> Attachments:
     o.is_inline = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("contentBytes")
     if v is not None:

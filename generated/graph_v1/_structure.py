@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from odatakit import serde as _serde
+from odatakit.edm import SEEN_DATETIMEOFFSETS as _DTO_SEEN
 from odatakit.edm import decoder as _decoder
-from odatakit.edm import seen_datetimeoffset as _dto_seen
 
 from ._registry import REGISTRY
 from .models import (
@@ -200,7 +200,10 @@ def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
     o.id = v
     v = d.get("deletedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     o._odata_wire = d
     return o
@@ -217,11 +220,17 @@ def _Group(d: dict[str, Any]) -> Group:
     o.id = v
     v = d.get("deletedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     v = d.get("accessType")
     if v is not None:
-        v = _map_GroupAccessType.get(v) or GroupAccessType(v)
+        try:
+            v = _map_GroupAccessType[v]
+        except KeyError:
+            v = GroupAccessType(v)
     o.access_type = v
     v = d.get("allowExternalSenders")
     if v is not None and v is not True and v is not False:
@@ -255,7 +264,10 @@ def _Group(d: dict[str, Any]) -> Group:
     o.classification = v
     v = d.get("createdDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("description")
     if v is not None and v.__class__ is not str:
@@ -267,7 +279,10 @@ def _Group(d: dict[str, Any]) -> Group:
     o.display_name = v
     v = d.get("expirationDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.expiration_date_time = v
     v = d.get("groupTypes")
     if v is not None:
@@ -364,7 +379,10 @@ def _Group(d: dict[str, Any]) -> Group:
     o.on_premises_extension_attributes = v
     v = d.get("onPremisesLastSyncDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.on_premises_last_sync_date_time = v
     v = d.get("onPremisesNetBiosName")
     if v is not None and v.__class__ is not str:
@@ -416,7 +434,10 @@ def _Group(d: dict[str, Any]) -> Group:
     o.proxy_addresses = v
     v = d.get("renewedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.renewed_date_time = v
     v = d.get("resourceBehaviorOptions")
     if v is not None:
@@ -719,7 +740,10 @@ def _OnPremisesProvisioningError(d: dict[str, Any]) -> OnPremisesProvisioningErr
     o.category = v
     v = d.get("occurredDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.occurred_date_time = v
     v = d.get("propertyCausingError")
     if v is not None and v.__class__ is not str:
@@ -743,7 +767,10 @@ def _ServiceProvisioningError(d: dict[str, Any]) -> ServiceProvisioningError:
     o = _new(ServiceProvisioningError)
     v = d.get("createdDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("isResolved")
     if v is not None and v is not True and v is not False:
@@ -766,7 +793,10 @@ def _ResourceSpecificPermissionGrant(d: dict[str, Any]) -> ResourceSpecificPermi
     o.id = v
     v = d.get("deletedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     v = d.get("clientAppId")
     if v is not None and v.__class__ is not str:
@@ -808,7 +838,10 @@ def _User(d: dict[str, Any]) -> User:
     o.id = v
     v = d.get("deletedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     v = d.get("aboutMe")
     if v is not None and v.__class__ is not str:
@@ -846,7 +879,10 @@ def _User(d: dict[str, Any]) -> User:
     o.authorization_info = v
     v = d.get("birthday")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.birthday = v
     v = d.get("businessPhones")
     if v is not None:
@@ -877,7 +913,10 @@ def _User(d: dict[str, Any]) -> User:
     o.country = v
     v = d.get("createdDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("creationType")
     if v is not None and v.__class__ is not str:
@@ -901,7 +940,10 @@ def _User(d: dict[str, Any]) -> User:
     o.display_name = v
     v = d.get("employeeHireDate")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.employee_hire_date = v
     v = d.get("employeeId")
     if v is not None and v.__class__ is not str:
@@ -909,7 +951,10 @@ def _User(d: dict[str, Any]) -> User:
     o.employee_id = v
     v = d.get("employeeLeaveDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.employee_leave_date_time = v
     v = d.get("employeeOrgData")
     if v is not None:
@@ -936,7 +981,10 @@ def _User(d: dict[str, Any]) -> User:
     o.external_user_state = v
     v = d.get("externalUserStateChangeDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.external_user_state_change_date_time = v
     v = d.get("faxNumber")
     if v is not None and v.__class__ is not str:
@@ -948,7 +996,10 @@ def _User(d: dict[str, Any]) -> User:
     o.given_name = v
     v = d.get("hireDate")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.hire_date = v
     v = d.get("identities")
     if v is not None:
@@ -999,7 +1050,10 @@ def _User(d: dict[str, Any]) -> User:
     o.job_title = v
     v = d.get("lastPasswordChangeDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_password_change_date_time = v
     v = d.get("legalAgeGroupClassification")
     if v is not None and v.__class__ is not str:
@@ -1056,7 +1110,10 @@ def _User(d: dict[str, Any]) -> User:
     o.on_premises_immutable_id = v
     v = d.get("onPremisesLastSyncDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.on_premises_last_sync_date_time = v
     v = d.get("onPremisesProvisioningErrors")
     if v is not None:
@@ -1213,7 +1270,10 @@ def _User(d: dict[str, Any]) -> User:
     o.sign_in_activity = v
     v = d.get("signInSessionsValidFromDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.sign_in_sessions_valid_from_date_time = v
     v = d.get("skills")
     if v is not None:
@@ -1402,7 +1462,10 @@ def _AssignedPlan(d: dict[str, Any]) -> AssignedPlan:
     o = _new(AssignedPlan)
     v = d.get("assignedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.assigned_date_time = v
     v = d.get("capabilityStatus")
     if v is not None and v.__class__ is not str:
@@ -1501,7 +1564,10 @@ def _LicenseAssignmentState(d: dict[str, Any]) -> LicenseAssignmentState:
     o.error = v
     v = d.get("lastUpdatedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_updated_date_time = v
     v = d.get("skuId")
     if v is not None:
@@ -1533,7 +1599,10 @@ def _MailboxSettings(d: dict[str, Any]) -> MailboxSettings:
     o.date_format = v
     v = d.get("delegateMeetingMessageDeliveryOptions")
     if v is not None:
-        v = _map_DelegateMeetingMessageDeliveryOptions.get(v) or DelegateMeetingMessageDeliveryOptions(v)
+        try:
+            v = _map_DelegateMeetingMessageDeliveryOptions[v]
+        except KeyError:
+            v = DelegateMeetingMessageDeliveryOptions(v)
     o.delegate_meeting_message_delivery_options = v
     v = d.get("language")
     if v is not None:
@@ -1560,7 +1629,10 @@ def _MailboxSettings(d: dict[str, Any]) -> MailboxSettings:
     o.time_zone = v
     v = d.get("userPurpose")
     if v is not None:
-        v = _map_UserPurpose.get(v) or UserPurpose(v)
+        try:
+            v = _map_UserPurpose[v]
+        except KeyError:
+            v = UserPurpose(v)
     o.user_purpose = v
     v = d.get("workingHours")
     if v is not None:
@@ -1576,7 +1648,10 @@ def _AutomaticRepliesSetting(d: dict[str, Any]) -> AutomaticRepliesSetting:
     o = _new(AutomaticRepliesSetting)
     v = d.get("externalAudience")
     if v is not None:
-        v = _map_ExternalAudienceScope.get(v) or ExternalAudienceScope(v)
+        try:
+            v = _map_ExternalAudienceScope[v]
+        except KeyError:
+            v = ExternalAudienceScope(v)
     o.external_audience = v
     v = d.get("externalReplyMessage")
     if v is not None and v.__class__ is not str:
@@ -1618,7 +1693,10 @@ def _AutomaticRepliesSetting(d: dict[str, Any]) -> AutomaticRepliesSetting:
     o.scheduled_start_date_time = v
     v = d.get("status")
     if v is not None:
-        v = _map_AutomaticRepliesStatus.get(v) or AutomaticRepliesStatus(v)
+        try:
+            v = _map_AutomaticRepliesStatus[v]
+        except KeyError:
+            v = AutomaticRepliesStatus(v)
     o.status = v
     o._odata_wire = d
     return o
@@ -1748,7 +1826,10 @@ def _SignInActivity(d: dict[str, Any]) -> SignInActivity:
     o = _new(SignInActivity)
     v = d.get("lastNonInteractiveSignInDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_non_interactive_sign_in_date_time = v
     v = d.get("lastNonInteractiveSignInRequestId")
     if v is not None and v.__class__ is not str:
@@ -1756,7 +1837,10 @@ def _SignInActivity(d: dict[str, Any]) -> SignInActivity:
     o.last_non_interactive_sign_in_request_id = v
     v = d.get("lastSignInDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_sign_in_date_time = v
     v = d.get("lastSignInRequestId")
     if v is not None and v.__class__ is not str:
@@ -1764,7 +1848,10 @@ def _SignInActivity(d: dict[str, Any]) -> SignInActivity:
     o.last_sign_in_request_id = v
     v = d.get("lastSuccessfulSignInDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_successful_sign_in_date_time = v
     v = d.get("lastSuccessfulSignInRequestId")
     if v is not None and v.__class__ is not str:
@@ -1810,11 +1897,17 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
     o.change_key = v
     v = d.get("color")
     if v is not None:
-        v = _map_CalendarColor.get(v) or CalendarColor(v)
+        try:
+            v = _map_CalendarColor[v]
+        except KeyError:
+            v = CalendarColor(v)
     o.color = v
     v = d.get("defaultOnlineMeetingProvider")
     if v is not None:
-        v = _map_OnlineMeetingProviderType.get(v) or OnlineMeetingProviderType(v)
+        try:
+            v = _map_OnlineMeetingProviderType[v]
+        except KeyError:
+            v = OnlineMeetingProviderType(v)
     o.default_online_meeting_provider = v
     v = d.get("hexColor")
     if v is not None and v.__class__ is not str:
@@ -1917,11 +2010,17 @@ def _OutlookItem(d: dict[str, Any]) -> OutlookItem:
     o.change_key = v
     v = d.get("createdDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     o._odata_wire = d
     return o
@@ -1953,11 +2052,17 @@ def _Event(d: dict[str, Any]) -> Event:
     o.change_key = v
     v = d.get("createdDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("allowNewTimeProposals")
     if v is not None and v is not True and v is not False:
@@ -1982,7 +2087,10 @@ def _Event(d: dict[str, Any]) -> Event:
         p.content = v
         v = w.get("contentType")
         if v is not None:
-            v = _map_BodyType.get(v) or BodyType(v)
+            try:
+                v = _map_BodyType[v]
+            except KeyError:
+                v = BodyType(v)
         p.content_type = v
         p._odata_wire = w
         v = p
@@ -2031,7 +2139,10 @@ def _Event(d: dict[str, Any]) -> Event:
     o.i_cal_u_id = v
     v = d.get("importance")
     if v is not None:
-        v = _map_Importance.get(v) or Importance(v)
+        try:
+            v = _map_Importance[v]
+        except KeyError:
+            v = Importance(v)
     o.importance = v
     v = d.get("isAllDay")
     if v is not None and v is not True and v is not False:
@@ -2076,7 +2187,10 @@ def _Event(d: dict[str, Any]) -> Event:
     o.online_meeting = v
     v = d.get("onlineMeetingProvider")
     if v is not None:
-        v = _map_OnlineMeetingProviderType.get(v) or OnlineMeetingProviderType(v)
+        try:
+            v = _map_OnlineMeetingProviderType[v]
+        except KeyError:
+            v = OnlineMeetingProviderType(v)
     o.online_meeting_provider = v
     v = d.get("onlineMeetingUrl")
     if v is not None and v.__class__ is not str:
@@ -2092,7 +2206,10 @@ def _Event(d: dict[str, Any]) -> Event:
     o.original_end_time_zone = v
     v = d.get("originalStart")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.original_start = v
     v = d.get("originalStartTimeZone")
     if v is not None and v.__class__ is not str:
@@ -2116,18 +2233,27 @@ def _Event(d: dict[str, Any]) -> Event:
         p = _new(ResponseStatus)
         v = w.get("response")
         if v is not None:
-            v = _map_ResponseType.get(v) or ResponseType(v)
+            try:
+                v = _map_ResponseType[v]
+            except KeyError:
+                v = ResponseType(v)
         p.response = v
         v = w.get("time")
         if v is not None:
-            v = _dto_seen(v) or _edm_DateTimeOffset(v)
+            try:
+                v = _DTO_SEEN[v]
+            except KeyError:
+                v = _edm_DateTimeOffset(v)
         p.time = v
         p._odata_wire = w
         v = p
     o.response_status = v
     v = d.get("sensitivity")
     if v is not None:
-        v = _map_Sensitivity.get(v) or Sensitivity(v)
+        try:
+            v = _map_Sensitivity[v]
+        except KeyError:
+            v = Sensitivity(v)
     o.sensitivity = v
     v = d.get("seriesMasterId")
     if v is not None and v.__class__ is not str:
@@ -2135,7 +2261,10 @@ def _Event(d: dict[str, Any]) -> Event:
     o.series_master_id = v
     v = d.get("showAs")
     if v is not None:
-        v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
+        try:
+            v = _map_FreeBusyStatus[v]
+        except KeyError:
+            v = FreeBusyStatus(v)
     o.show_as = v
     v = d.get("start")
     if v is not None:
@@ -2162,7 +2291,10 @@ def _Event(d: dict[str, Any]) -> Event:
     o.transaction_id = v
     v = d.get("type")
     if v is not None:
-        v = _map_EventType.get(v) or EventType(v)
+        try:
+            v = _map_EventType[v]
+        except KeyError:
+            v = EventType(v)
     o.type = v
     v = d.get("webLink")
     if v is not None and v.__class__ is not str:
@@ -2257,7 +2389,10 @@ def _AttendeeBase(d: dict[str, Any]) -> AttendeeBase:
     o.email_address = v
     v = d.get("type")
     if v is not None:
-        v = _map_AttendeeType.get(v) or AttendeeType(v)
+        try:
+            v = _map_AttendeeType[v]
+        except KeyError:
+            v = AttendeeType(v)
     o.type = v
     o._odata_wire = d
     return o
@@ -2284,7 +2419,10 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
     o.email_address = v
     v = d.get("type")
     if v is not None:
-        v = _map_AttendeeType.get(v) or AttendeeType(v)
+        try:
+            v = _map_AttendeeType[v]
+        except KeyError:
+            v = AttendeeType(v)
     o.type = v
     v = d.get("proposedNewTime")
     if v is not None:
@@ -2296,11 +2434,17 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
         p = _new(ResponseStatus)
         v = w.get("response")
         if v is not None:
-            v = _map_ResponseType.get(v) or ResponseType(v)
+            try:
+                v = _map_ResponseType[v]
+            except KeyError:
+                v = ResponseType(v)
         p.response = v
         v = w.get("time")
         if v is not None:
-            v = _dto_seen(v) or _edm_DateTimeOffset(v)
+            try:
+                v = _DTO_SEEN[v]
+            except KeyError:
+                v = _edm_DateTimeOffset(v)
         p.time = v
         p._odata_wire = w
         v = p
@@ -2352,11 +2496,17 @@ def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
     o = _new(ResponseStatus)
     v = d.get("response")
     if v is not None:
-        v = _map_ResponseType.get(v) or ResponseType(v)
+        try:
+            v = _map_ResponseType[v]
+        except KeyError:
+            v = ResponseType(v)
     o.response = v
     v = d.get("time")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.time = v
     o._odata_wire = d
     return o
@@ -2371,7 +2521,10 @@ def _ItemBody(d: dict[str, Any]) -> ItemBody:
     o.content = v
     v = d.get("contentType")
     if v is not None:
-        v = _map_BodyType.get(v) or BodyType(v)
+        try:
+            v = _map_BodyType[v]
+        except KeyError:
+            v = BodyType(v)
     o.content_type = v
     o._odata_wire = d
     return o
@@ -2403,7 +2556,10 @@ def _Location(d: dict[str, Any]) -> Location:
     o.location_email_address = v
     v = d.get("locationType")
     if v is not None:
-        v = _map_LocationType.get(v) or LocationType(v)
+        try:
+            v = _map_LocationType[v]
+        except KeyError:
+            v = LocationType(v)
     o.location_type = v
     v = d.get("locationUri")
     if v is not None and v.__class__ is not str:
@@ -2415,7 +2571,10 @@ def _Location(d: dict[str, Any]) -> Location:
     o.unique_id = v
     v = d.get("uniqueIdType")
     if v is not None:
-        v = _map_LocationUniqueIdType.get(v) or LocationUniqueIdType(v)
+        try:
+            v = _map_LocationUniqueIdType[v]
+        except KeyError:
+            v = LocationUniqueIdType(v)
     o.unique_id_type = v
     o._odata_wire = d
     return o
@@ -2536,7 +2695,10 @@ def _Phone(d: dict[str, Any]) -> Phone:
     o.region = v
     v = d.get("type")
     if v is not None:
-        v = _map_PhoneType.get(v) or PhoneType(v)
+        try:
+            v = _map_PhoneType[v]
+        except KeyError:
+            v = PhoneType(v)
     o.type = v
     o._odata_wire = d
     return o
@@ -2576,11 +2738,17 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
     o.days_of_week = v
     v = d.get("firstDayOfWeek")
     if v is not None:
-        v = _map_DayOfWeek.get(v) or DayOfWeek(v)
+        try:
+            v = _map_DayOfWeek[v]
+        except KeyError:
+            v = DayOfWeek(v)
     o.first_day_of_week = v
     v = d.get("index")
     if v is not None:
-        v = _map_WeekIndex.get(v) or WeekIndex(v)
+        try:
+            v = _map_WeekIndex[v]
+        except KeyError:
+            v = WeekIndex(v)
     o.index = v
     v = d.get("interval")
     if v is not None:
@@ -2592,7 +2760,10 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
     o.month = v
     v = d.get("type")
     if v is not None:
-        v = _map_RecurrencePatternType.get(v) or RecurrencePatternType(v)
+        try:
+            v = _map_RecurrencePatternType[v]
+        except KeyError:
+            v = RecurrencePatternType(v)
     o.type = v
     o._odata_wire = d
     return o
@@ -2619,7 +2790,10 @@ def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
     o.start_date = v
     v = d.get("type")
     if v is not None:
-        v = _map_RecurrenceRangeType.get(v) or RecurrenceRangeType(v)
+        try:
+            v = _map_RecurrenceRangeType[v]
+        except KeyError:
+            v = RecurrenceRangeType(v)
     o.type = v
     o._odata_wire = d
     return o
@@ -2684,11 +2858,17 @@ def _Message(d: dict[str, Any]) -> Message:
     o.change_key = v
     v = d.get("createdDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("bccRecipients")
     if v is not None:
@@ -2709,7 +2889,10 @@ def _Message(d: dict[str, Any]) -> Message:
         p.content = v
         v = w.get("contentType")
         if v is not None:
-            v = _map_BodyType.get(v) or BodyType(v)
+            try:
+                v = _map_BodyType[v]
+            except KeyError:
+                v = BodyType(v)
         p.content_type = v
         p._odata_wire = w
         v = p
@@ -2749,11 +2932,17 @@ def _Message(d: dict[str, Any]) -> Message:
     o.has_attachments = v
     v = d.get("importance")
     if v is not None:
-        v = _map_Importance.get(v) or Importance(v)
+        try:
+            v = _map_Importance[v]
+        except KeyError:
+            v = Importance(v)
     o.importance = v
     v = d.get("inferenceClassification")
     if v is not None:
-        v = _map_InferenceClassificationType.get(v) or InferenceClassificationType(v)
+        try:
+            v = _map_InferenceClassificationType[v]
+        except KeyError:
+            v = InferenceClassificationType(v)
     o.inference_classification = v
     v = d.get("internetMessageHeaders")
     if v is not None:
@@ -2790,7 +2979,10 @@ def _Message(d: dict[str, Any]) -> Message:
     o.parent_folder_id = v
     v = d.get("receivedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.received_date_time = v
     v = d.get("replyTo")
     if v is not None:
@@ -2807,7 +2999,10 @@ def _Message(d: dict[str, Any]) -> Message:
     o.sender = v
     v = d.get("sentDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.sent_date_time = v
     v = d.get("subject")
     if v is not None and v.__class__ is not str:
@@ -2832,7 +3027,10 @@ def _Message(d: dict[str, Any]) -> Message:
         p.content = v
         v = w.get("contentType")
         if v is not None:
-            v = _map_BodyType.get(v) or BodyType(v)
+            try:
+                v = _map_BodyType[v]
+            except KeyError:
+                v = BodyType(v)
         p.content_type = v
         p._odata_wire = w
         v = p
@@ -2890,7 +3088,10 @@ def _FollowupFlag(d: dict[str, Any]) -> FollowupFlag:
     o.due_date_time = v
     v = d.get("flagStatus")
     if v is not None:
-        v = _map_FollowupFlagStatus.get(v) or FollowupFlagStatus(v)
+        try:
+            v = _map_FollowupFlagStatus[v]
+        except KeyError:
+            v = FollowupFlagStatus(v)
     o.flag_status = v
     v = d.get("startDateTime")
     if v is not None:
@@ -2948,7 +3149,10 @@ def _Attachment(d: dict[str, Any]) -> Attachment:
     o.is_inline = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("name")
     if v is not None and v.__class__ is not str:
@@ -2971,7 +3175,10 @@ def _ManagedAppPolicy(d: dict[str, Any]) -> ManagedAppPolicy:
     o.id = v
     v = d.get("createdDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("description")
     if v is not None and v.__class__ is not str:
@@ -2983,7 +3190,10 @@ def _ManagedAppPolicy(d: dict[str, Any]) -> ManagedAppPolicy:
     o.display_name = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("version")
     if v is not None and v.__class__ is not str:
@@ -3032,7 +3242,10 @@ def _ExtensionProperty(d: dict[str, Any]) -> ExtensionProperty:
     o.id = v
     v = d.get("deletedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     v = d.get("appDisplayName")
     if v is not None and v.__class__ is not str:
@@ -3074,7 +3287,10 @@ def _ServiceProvisioningXmlError(d: dict[str, Any]) -> ServiceProvisioningXmlErr
     o = _new(ServiceProvisioningXmlError)
     v = d.get("createdDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("isResolved")
     if v is not None and v is not True and v is not False:
@@ -3103,7 +3319,10 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.id = v
     v = d.get("deletedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
     v = d.get("aboutMe")
     if v is not None and v.__class__ is not str:
@@ -3141,7 +3360,10 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.authorization_info = v
     v = d.get("birthday")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.birthday = v
     v = d.get("businessPhones")
     if v is not None:
@@ -3172,7 +3394,10 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.country = v
     v = d.get("createdDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("creationType")
     if v is not None and v.__class__ is not str:
@@ -3196,7 +3421,10 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.display_name = v
     v = d.get("employeeHireDate")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.employee_hire_date = v
     v = d.get("employeeId")
     if v is not None and v.__class__ is not str:
@@ -3204,7 +3432,10 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.employee_id = v
     v = d.get("employeeLeaveDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.employee_leave_date_time = v
     v = d.get("employeeOrgData")
     if v is not None:
@@ -3231,7 +3462,10 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.external_user_state = v
     v = d.get("externalUserStateChangeDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.external_user_state_change_date_time = v
     v = d.get("faxNumber")
     if v is not None and v.__class__ is not str:
@@ -3243,7 +3477,10 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.given_name = v
     v = d.get("hireDate")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.hire_date = v
     v = d.get("identities")
     if v is not None:
@@ -3294,7 +3531,10 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.job_title = v
     v = d.get("lastPasswordChangeDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_password_change_date_time = v
     v = d.get("legalAgeGroupClassification")
     if v is not None and v.__class__ is not str:
@@ -3351,7 +3591,10 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.on_premises_immutable_id = v
     v = d.get("onPremisesLastSyncDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.on_premises_last_sync_date_time = v
     v = d.get("onPremisesProvisioningErrors")
     if v is not None:
@@ -3508,7 +3751,10 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.sign_in_activity = v
     v = d.get("signInSessionsValidFromDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.sign_in_sessions_valid_from_date_time = v
     v = d.get("skills")
     if v is not None:
@@ -3729,7 +3975,10 @@ def _StandardTimeZoneOffset(d: dict[str, Any]) -> StandardTimeZoneOffset:
     o.day_occurrence = v
     v = d.get("dayOfWeek")
     if v is not None:
-        v = _map_DayOfWeek.get(v) or DayOfWeek(v)
+        try:
+            v = _map_DayOfWeek[v]
+        except KeyError:
+            v = DayOfWeek(v)
     o.day_of_week = v
     v = d.get("month")
     if v is not None:
@@ -3756,7 +4005,10 @@ def _DaylightTimeZoneOffset(d: dict[str, Any]) -> DaylightTimeZoneOffset:
     o.day_occurrence = v
     v = d.get("dayOfWeek")
     if v is not None:
-        v = _map_DayOfWeek.get(v) or DayOfWeek(v)
+        try:
+            v = _map_DayOfWeek[v]
+        except KeyError:
+            v = DayOfWeek(v)
     o.day_of_week = v
     v = d.get("month")
     if v is not None:
@@ -3799,7 +4051,10 @@ def _LocationConstraintItem(d: dict[str, Any]) -> LocationConstraintItem:
     o.location_email_address = v
     v = d.get("locationType")
     if v is not None:
-        v = _map_LocationType.get(v) or LocationType(v)
+        try:
+            v = _map_LocationType[v]
+        except KeyError:
+            v = LocationType(v)
     o.location_type = v
     v = d.get("locationUri")
     if v is not None and v.__class__ is not str:
@@ -3811,7 +4066,10 @@ def _LocationConstraintItem(d: dict[str, Any]) -> LocationConstraintItem:
     o.unique_id = v
     v = d.get("uniqueIdType")
     if v is not None:
-        v = _map_LocationUniqueIdType.get(v) or LocationUniqueIdType(v)
+        try:
+            v = _map_LocationUniqueIdType[v]
+        except KeyError:
+            v = LocationUniqueIdType(v)
     o.unique_id_type = v
     v = d.get("resolveAvailability")
     if v is not None and v is not True and v is not False:
@@ -3838,7 +4096,10 @@ def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
     o.is_inline = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("name")
     if v is not None and v.__class__ is not str:
@@ -3881,7 +4142,10 @@ def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
     o.is_inline = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("name")
     if v is not None and v.__class__ is not str:
@@ -3916,7 +4180,10 @@ def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
     o.is_inline = v
     v = d.get("lastModifiedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("name")
     if v is not None and v.__class__ is not str:
@@ -3957,7 +4224,10 @@ def _AttachmentItem(d: dict[str, Any]) -> AttachmentItem:
     o = _new(AttachmentItem)
     v = d.get("attachmentType")
     if v is not None:
-        v = _map_AttachmentType.get(v) or AttachmentType(v)
+        try:
+            v = _map_AttachmentType[v]
+        except KeyError:
+            v = AttachmentType(v)
     o.attachment_type = v
     v = d.get("contentId")
     if v is not None and v.__class__ is not str:
@@ -3992,7 +4262,10 @@ def _AttendeeAvailability(d: dict[str, Any]) -> AttendeeAvailability:
     o.attendee = v
     v = d.get("availability")
     if v is not None:
-        v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
+        try:
+            v = _map_FreeBusyStatus[v]
+        except KeyError:
+            v = FreeBusyStatus(v)
     o.availability = v
     o._odata_wire = d
     return o
@@ -4302,7 +4575,10 @@ def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
     o.order = v
     v = d.get("organizerAvailability")
     if v is not None:
-        v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
+        try:
+            v = _map_FreeBusyStatus[v]
+        except KeyError:
+            v = FreeBusyStatus(v)
     o.organizer_availability = v
     v = d.get("suggestionReason")
     if v is not None and v.__class__ is not str:
@@ -4495,7 +4771,10 @@ def _ScheduleItem(d: dict[str, Any]) -> ScheduleItem:
     o.start = v
     v = d.get("status")
     if v is not None:
-        v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
+        try:
+            v = _map_FreeBusyStatus[v]
+        except KeyError:
+            v = FreeBusyStatus(v)
     o.status = v
     v = d.get("subject")
     if v is not None and v.__class__ is not str:
@@ -4511,7 +4790,10 @@ def _TimeConstraint(d: dict[str, Any]) -> TimeConstraint:
     o = _new(TimeConstraint)
     v = d.get("activityDomain")
     if v is not None:
-        v = _map_ActivityDomain.get(v) or ActivityDomain(v)
+        try:
+            v = _map_ActivityDomain[v]
+        except KeyError:
+            v = ActivityDomain(v)
     o.activity_domain = v
     v = d.get("timeSlots")
     if v is not None:
@@ -4531,7 +4813,10 @@ def _UploadSession(d: dict[str, Any]) -> UploadSession:
     o = _new(UploadSession)
     v = d.get("expirationDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.expiration_date_time = v
     v = d.get("nextExpectedRanges")
     if v is not None:

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from odatakit import serde as _serde
+from odatakit.edm import SEEN_DATETIMEOFFSETS as _DTO_SEEN
 from odatakit.edm import decoder as _decoder
-from odatakit.edm import seen_datetimeoffset as _dto_seen
 
 from ._registry import REGISTRY
 from .models import (
@@ -205,11 +205,17 @@ def _Item(d: dict[str, Any]) -> Item:
     o.id = v
     v = d.get("CreatedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("ChangeKey")
     if v is not None and v.__class__ is not str:
@@ -241,11 +247,17 @@ def _Message(d: dict[str, Any]) -> Message:
     o.id = v
     v = d.get("CreatedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("ChangeKey")
     if v is not None and v.__class__ is not str:
@@ -264,11 +276,17 @@ def _Message(d: dict[str, Any]) -> Message:
     o.categories = v
     v = d.get("ReceivedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.received_date_time = v
     v = d.get("SentDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.sent_date_time = v
     v = d.get("HasAttachments")
     if v is not None and v is not True and v is not False:
@@ -284,7 +302,10 @@ def _Message(d: dict[str, Any]) -> Message:
         p = _new(ItemBody)
         v = w.get("ContentType")
         if v is not None:
-            v = _map_BodyType.get(v) or BodyType(v)
+            try:
+                v = _map_BodyType[v]
+            except KeyError:
+                v = BodyType(v)
         p.content_type = v
         v = w.get("Content")
         if v is not None and v.__class__ is not str:
@@ -299,7 +320,10 @@ def _Message(d: dict[str, Any]) -> Message:
     o.body_preview = v
     v = d.get("Importance")
     if v is not None:
-        v = _map_Importance.get(v) or Importance(v)
+        try:
+            v = _map_Importance[v]
+        except KeyError:
+            v = Importance(v)
     o.importance = v
     v = d.get("ParentFolderId")
     if v is not None and v.__class__ is not str:
@@ -359,7 +383,10 @@ def _Message(d: dict[str, Any]) -> Message:
         p = _new(ItemBody)
         v = w.get("ContentType")
         if v is not None:
-            v = _map_BodyType.get(v) or BodyType(v)
+            try:
+                v = _map_BodyType[v]
+            except KeyError:
+                v = BodyType(v)
         p.content_type = v
         v = w.get("Content")
         if v is not None and v.__class__ is not str:
@@ -406,7 +433,10 @@ def _ItemBody(d: dict[str, Any]) -> ItemBody:
     o = _new(ItemBody)
     v = d.get("ContentType")
     if v is not None:
-        v = _map_BodyType.get(v) or BodyType(v)
+        try:
+            v = _map_BodyType[v]
+        except KeyError:
+            v = BodyType(v)
     o.content_type = v
     v = d.get("Content")
     if v is not None and v.__class__ is not str:
@@ -473,7 +503,10 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
     o.name = v
     v = d.get("Color")
     if v is not None:
-        v = _map_CalendarColor.get(v) or CalendarColor(v)
+        try:
+            v = _map_CalendarColor[v]
+        except KeyError:
+            v = CalendarColor(v)
     o.color = v
     v = d.get("ChangeKey")
     if v is not None and v.__class__ is not str:
@@ -545,11 +578,17 @@ def _Event(d: dict[str, Any]) -> Event:
     o.id = v
     v = d.get("CreatedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.created_date_time = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("ChangeKey")
     if v is not None and v.__class__ is not str:
@@ -580,11 +619,17 @@ def _Event(d: dict[str, Any]) -> Event:
         p = _new(ResponseStatus)
         v = w.get("Response")
         if v is not None:
-            v = _map_ResponseType.get(v) or ResponseType(v)
+            try:
+                v = _map_ResponseType[v]
+            except KeyError:
+                v = ResponseType(v)
         p.response = v
         v = w.get("Time")
         if v is not None:
-            v = _dto_seen(v) or _edm_DateTimeOffset(v)
+            try:
+                v = _DTO_SEEN[v]
+            except KeyError:
+                v = _edm_DateTimeOffset(v)
         p.time = v
         p._odata_wire = w
         v = p
@@ -607,7 +652,10 @@ def _Event(d: dict[str, Any]) -> Event:
         p = _new(ItemBody)
         v = w.get("ContentType")
         if v is not None:
-            v = _map_BodyType.get(v) or BodyType(v)
+            try:
+                v = _map_BodyType[v]
+            except KeyError:
+                v = BodyType(v)
         p.content_type = v
         v = w.get("Content")
         if v is not None and v.__class__ is not str:
@@ -622,11 +670,17 @@ def _Event(d: dict[str, Any]) -> Event:
     o.body_preview = v
     v = d.get("Importance")
     if v is not None:
-        v = _map_Importance.get(v) or Importance(v)
+        try:
+            v = _map_Importance[v]
+        except KeyError:
+            v = Importance(v)
     o.importance = v
     v = d.get("Sensitivity")
     if v is not None:
-        v = _map_Sensitivity.get(v) or Sensitivity(v)
+        try:
+            v = _map_Sensitivity[v]
+        except KeyError:
+            v = Sensitivity(v)
     o.sensitivity = v
     v = d.get("Start")
     if v is not None:
@@ -645,7 +699,10 @@ def _Event(d: dict[str, Any]) -> Event:
     o.start = v
     v = d.get("OriginalStart")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.original_start = v
     v = d.get("End")
     if v is not None:
@@ -692,11 +749,17 @@ def _Event(d: dict[str, Any]) -> Event:
     o.series_master_id = v
     v = d.get("ShowAs")
     if v is not None:
-        v = _map_FreeBusyStatus.get(v) or FreeBusyStatus(v)
+        try:
+            v = _map_FreeBusyStatus[v]
+        except KeyError:
+            v = FreeBusyStatus(v)
     o.show_as = v
     v = d.get("Type")
     if v is not None:
-        v = _map_EventType.get(v) or EventType(v)
+        try:
+            v = _map_EventType[v]
+        except KeyError:
+            v = EventType(v)
     o.type = v
     v = d.get("Attendees")
     if v is not None:
@@ -754,11 +817,17 @@ def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
     o = _new(ResponseStatus)
     v = d.get("Response")
     if v is not None:
-        v = _map_ResponseType.get(v) or ResponseType(v)
+        try:
+            v = _map_ResponseType[v]
+        except KeyError:
+            v = ResponseType(v)
     o.response = v
     v = d.get("Time")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.time = v
     o._odata_wire = d
     return o
@@ -866,7 +935,10 @@ def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
         p = _new(RecurrenceRange)
         v = w.get("Type")
         if v is not None:
-            v = _map_RecurrenceRangeType.get(v) or RecurrenceRangeType(v)
+            try:
+                v = _map_RecurrenceRangeType[v]
+            except KeyError:
+                v = RecurrenceRangeType(v)
         p.type = v
         v = w.get("StartDate")
         if v is not None and v.__class__ is not str:
@@ -897,7 +969,10 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
     o = _new(RecurrencePattern)
     v = d.get("Type")
     if v is not None:
-        v = _map_RecurrencePatternType.get(v) or RecurrencePatternType(v)
+        try:
+            v = _map_RecurrencePatternType[v]
+        except KeyError:
+            v = RecurrencePatternType(v)
     o.type = v
     v = d.get("Interval")
     if v is not None:
@@ -922,11 +997,17 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
     o.days_of_week = v
     v = d.get("FirstDayOfWeek")
     if v is not None:
-        v = _map_DayOfWeek.get(v) or DayOfWeek(v)
+        try:
+            v = _map_DayOfWeek[v]
+        except KeyError:
+            v = DayOfWeek(v)
     o.first_day_of_week = v
     v = d.get("Index")
     if v is not None:
-        v = _map_WeekIndex.get(v) or WeekIndex(v)
+        try:
+            v = _map_WeekIndex[v]
+        except KeyError:
+            v = WeekIndex(v)
     o.index = v
     o._odata_wire = d
     return o
@@ -937,7 +1018,10 @@ def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
     o = _new(RecurrenceRange)
     v = d.get("Type")
     if v is not None:
-        v = _map_RecurrenceRangeType.get(v) or RecurrenceRangeType(v)
+        try:
+            v = _map_RecurrenceRangeType[v]
+        except KeyError:
+            v = RecurrenceRangeType(v)
     o.type = v
     v = d.get("StartDate")
     if v is not None and v.__class__ is not str:
@@ -980,18 +1064,27 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
         p = _new(ResponseStatus)
         v = w.get("Response")
         if v is not None:
-            v = _map_ResponseType.get(v) or ResponseType(v)
+            try:
+                v = _map_ResponseType[v]
+            except KeyError:
+                v = ResponseType(v)
         p.response = v
         v = w.get("Time")
         if v is not None:
-            v = _dto_seen(v) or _edm_DateTimeOffset(v)
+            try:
+                v = _DTO_SEEN[v]
+            except KeyError:
+                v = _edm_DateTimeOffset(v)
         p.time = v
         p._odata_wire = w
         v = p
     o.status = v
     v = d.get("Type")
     if v is not None:
-        v = _map_AttendeeType.get(v) or AttendeeType(v)
+        try:
+            v = _map_AttendeeType[v]
+        except KeyError:
+            v = AttendeeType(v)
     o.type = v
     o._odata_wire = d
     return o
@@ -1011,7 +1104,10 @@ def _Attachment(d: dict[str, Any]) -> Attachment:
     o.id = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("Name")
     if v is not None and v.__class__ is not str:
@@ -1042,7 +1138,10 @@ def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
     o.id = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("Name")
     if v is not None and v.__class__ is not str:
@@ -1085,7 +1184,10 @@ def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
     o.id = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("Name")
     if v is not None and v.__class__ is not str:
@@ -1120,7 +1222,10 @@ def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
     o.id = v
     v = d.get("LastModifiedDateTime")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
     v = d.get("Name")
     if v is not None and v.__class__ is not str:

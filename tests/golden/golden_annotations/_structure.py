@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from odatakit import serde as _serde
+from odatakit.edm import SEEN_DATETIMEOFFSETS as _DTO_SEEN
 from odatakit.edm import decoder as _decoder
-from odatakit.edm import seen_datetimeoffset as _dto_seen
 
 from ._registry import REGISTRY
 from .models import Note, Person, Priority
@@ -46,11 +46,17 @@ def _Note(d: dict[str, Any]) -> Note:
     o.body = v
     v = d.get("priority")
     if v is not None:
-        v = _map_Priority.get(v) or Priority(v)
+        try:
+            v = _map_Priority[v]
+        except KeyError:
+            v = Priority(v)
     o.priority = v
     v = d.get("createdAt")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.created_at = v
     v = d.get("author")
     if v is not None:

@@ -32,11 +32,17 @@ def _Settings(d: dict[str, Any]) -> Settings:
     o = _new(Settings)
     v = d.get("color")
     if v is not None:
-        v = _map_Color.get(v) or Color(v)
+        try:
+            v = _map_Color[v]
+        except KeyError:
+            v = Color(v)
     o.color = v
     v = d.get("importance")
     if v is not None:
-        v = _map_Importance.get(v) or Importance(v)
+        try:
+            v = _map_Importance[v]
+        except KeyError:
+            v = Importance(v)
     o.importance = v
     v = d.get("permissions")
     if v is not None:
@@ -53,7 +59,10 @@ def _Settings(d: dict[str, Any]) -> Settings:
     o.history = v
     v = d.get("level")
     if v is not None:
-        v = _map_Level.get(v) or Level(v)
+        try:
+            v = _map_Level[v]
+        except KeyError:
+            v = Level(v)
     o.level = v
     o._odata_wire = d
     return o

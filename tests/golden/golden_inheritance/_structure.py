@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from odatakit import serde as _serde
+from odatakit.edm import SEEN_DATETIMEOFFSETS as _DTO_SEEN
 from odatakit.edm import decoder as _decoder
-from odatakit.edm import seen_datetimeoffset as _dto_seen
 
 from ._registry import REGISTRY
 from .models import Circle, Document, Entity, Item, LabeledCircle, Photo, Shape
@@ -128,7 +128,10 @@ def _Photo(d: dict[str, Any]) -> Photo:
     o.width = v
     v = d.get("takenAt")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.taken_at = v
     o._odata_wire = d
     return o

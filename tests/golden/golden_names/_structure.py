@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from odatakit import serde as _serde
+from odatakit.edm import SEEN_DATETIMEOFFSETS as _DTO_SEEN
 from odatakit.edm import decoder as _decoder
-from odatakit.edm import seen_datetimeoffset as _dto_seen
 
 from ._registry import REGISTRY
 from .models import List, Thing
@@ -42,7 +42,10 @@ def _Thing(d: dict[str, Any]) -> Thing:
     o.class_ = v
     v = d.get("from")
     if v is not None:
-        v = _dto_seen(v) or _edm_DateTimeOffset(v)
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
     o.from_ = v
     v = d.get("import")
     if v is not None and v is not True and v is not False:

@@ -394,3 +394,24 @@ def test_structure_many_falls_back_per_item_like_structure(pkg: ModuleType) -> N
         assert (type(many_error.value), str(many_error.value)) == (type(one_error.value), str(one_error.value))
     # A class the package emitted no function for goes through `structure` item by item.
     assert conv.structure_many(iter([]), ODataObject) == []
+
+
+def test_the_timestamp_table_is_imported_only_where_a_single_timestamp_reads_it(
+    pkg: ModuleType, lists_pkg: ModuleType
+) -> None:
+    import importlib
+    import inspect
+    import subprocess
+    import sys
+
+    lists = importlib.import_module(f"{lists_pkg.__name__}._structure")
+    items = importlib.import_module(f"{pkg.__name__}._structure")
+    # collections.xml has a collection of timestamps only; query.xml a single one (`when`).
+    assert "_DTO_SEEN" not in inspect.getsource(lists)
+    assert "v = _DTO_SEEN[v]" in inspect.getsource(items)
+    for module in (lists, items):
+        ruff = subprocess.run(
+            [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "F", "--no-cache", module.__file__ or ""],
+            capture_output=True, text=True, check=False,
+        )
+        assert ruff.returncode == 0, ruff.stdout + ruff.stderr

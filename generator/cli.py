@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,6 +31,7 @@ from .prune import (
     summary_lines,
     write_pruned,
 )
+from .pysource import GeneratorBug
 from .specmodel import SpecError, SpecOperation
 from .spectables import read_page
 
@@ -324,12 +328,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the process is so that `finally` blocks (staging folders) run."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: exit 0 on success, 2 on bad input with a one-line error."""
+    """Entry point: 0 on success, 1 on drift (check), 2 on bad input, 3 on a bug of odatakit, 130/143 when stopped.
+
+    Every failure is one line on stderr, never a traceback (set ODATAKIT_DEBUG=1 to see one).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "prune" and not args.explain and not args.include:
         parser.error("prune needs at least one --include")
+    previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() else None
     try:
         code: int = args.func(args)
         return code
@@ -339,6 +355,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("odatakit: interrupted", file=sys.stderr)
+        return 130
+    except _Terminated:
+        print("odatakit: terminated", file=sys.stderr)
+        return 143
+    except Exception as exc:  # the promise is one line, never a traceback
+        if os.environ.get("ODATAKIT_DEBUG"):
+            raise
+        kind = "" if isinstance(exc, GeneratorBug) else f"{type(exc).__name__}: "
+        text = " ".join(str(exc).split())
+        print(f"odatakit: internal error: {kind}{text} (a bug in odatakit: please report it with the input; "
+              "ODATAKIT_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 3
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 __all__ = ["build_parser", "main"]

@@ -14,14 +14,12 @@ import re
 import shutil
 import subprocess
 import tempfile
-import textwrap
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
-import jinja2
 
 from odatakit import edm
 
@@ -39,7 +37,18 @@ from .model import (
     TypeRef,
     description_of,
 )
-from .naming import builder_names, pascal
+from .naming import builder_names, keyword_names, pascal, structure_function
+from .pysource import (
+    GeneratorBug,
+    Source,
+    annotation,
+    code,
+    docstring,
+    identifier,
+    literal,
+    template_environment,
+    token_block,
+)
 from .structuring import (
     ClassCode,
     FieldCode,
@@ -55,13 +64,13 @@ from .structuring import (
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 _STDLIB_TYPES = {
-    "datetime": "from datetime import datetime",
-    "date": "from datetime import date",
-    "time": "from datetime import time",
-    "timedelta": "from datetime import timedelta",
-    "Decimal": "from decimal import Decimal",
-    "UUID": "from uuid import UUID",
-    "ZoneInfo": "from zoneinfo import ZoneInfo",
+    "datetime": code("from datetime import datetime"),
+    "date": code("from datetime import date"),
+    "time": code("from datetime import time"),
+    "timedelta": code("from datetime import timedelta"),
+    "Decimal": code("from decimal import Decimal"),
+    "UUID": code("from uuid import UUID"),
+    "ZoneInfo": code("from zoneinfo import ZoneInfo"),
 }
 
 # Preferences whose value the runtime converts: name → (keyword annotation, converter in odatakit.timezones).
@@ -152,16 +161,16 @@ class _Plan:
         # A type of a namespace that is only referenced: kept as plain JSON.
         return "Edm.Untyped", "Any"
 
-    def annotation(self, ref: TypeRef, optional: bool = True) -> str:
+    def annotation(self, ref: TypeRef, optional: bool = True) -> Source:
         """The Python annotation of a property or parameter."""
         _, py = self.resolve(ref)
         if ref.collection:
             py = f"list[{py}]"
         if optional and py != "Any":
             py = f"{py} | None"
-        return py
+        return annotation(py)
 
-    def expr_annotation(self, ref: TypeRef, navigation: bool) -> str:
+    def expr_annotation(self, ref: TypeRef, navigation: bool) -> Source:
         """The query-expression class a property is at class level (`StringExpr`, `ComplexExpr[X]`...)."""
         type_name, py = self.resolve(ref)
         if type_name.startswith("Edm."):
@@ -169,16 +178,16 @@ class _Plan:
         elif type_name in self.enums:
             item = f"EnumExpr[{py}]"
         elif navigation:
-            return f"NavCollectionExpr[{py}]" if ref.collection else f"EntityExpr[{py}]"
+            return annotation(f"NavCollectionExpr[{py}]" if ref.collection else f"EntityExpr[{py}]")
         else:
             item = f"ComplexExpr[{py}]"
-        return f"CollectionExpr[{item}]" if ref.collection else item
+        return annotation(f"CollectionExpr[{item}]" if ref.collection else item)
 
-    def base_of(self, t: StructuredType) -> str:
+    def base_of(self, t: StructuredType) -> Source:
         """The Python base class of a generated data class."""
         if t.base and t.base in self.structured:
-            return self.structured[t.base].py_name
-        return "EntityBase" if t.kind == "entity" else "ComplexBase"
+            return identifier(self.structured[t.base].py_name)
+        return identifier("EntityBase" if t.kind == "entity" else "ComplexBase")
 
 
 _EXPR_CLASSES = {
@@ -208,11 +217,11 @@ _SHADOWABLE = {
 }
 
 
-_ALIAS_IMPORTS = {"builtins": "import builtins", "_datetime": "import datetime as _datetime"}
+_ALIAS_IMPORTS = {"builtins": code("import builtins"), "_datetime": code("import datetime as _datetime")}
 
 
-def _unshadow(annotation: str, hidden: set[str]) -> str:
-    return re.sub(r"(?<![.\w])(\w+)\b", lambda m: _SHADOWABLE[m[1]] if m[1] in hidden else m[1], annotation)
+def _unshadow(text: str, hidden: set[str]) -> Source:
+    return annotation(re.sub(r"(?<![.\w])(\w+)\b", lambda m: _SHADOWABLE[m[1]] if m[1] in hidden else m[1], text))
 
 
 def _natural(name: str) -> list[str | int]:
@@ -305,22 +314,6 @@ def _group_operations(operations: Iterable[Operation]) -> dict[tuple[str, bool],
     return {k: list(v.values()) for k, v in grouped.items()}
 
 
-def _doc(text: str | None, fallback: str, indent: int) -> str:
-    """A docstring body: wrapped, escaped, one line when it fits."""
-    body = (text or fallback).strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    width = max(40, 88 - indent - 6)
-    paragraphs = [textwrap.fill(" ".join(p.split()), width) for p in body.split("\n\n") if p.strip()]
-    joined = "\n\n".join(paragraphs) or fallback
-    if joined.endswith('"'):
-        joined = joined[:-1] + '\\"'  # `..."""` would end the docstring one quote early
-    pad = " " * indent
-    lines = joined.split("\n")
-    if len(lines) == 1:
-        return f'{pad}"""{lines[0]}"""'
-    inner = "\n".join((pad + line) if line else "" for line in lines)
-    return f'{pad}"""{lines[0]}\n{inner[len(pad) + len(lines[0]) + 1:]}\n{pad}"""'
-
-
 def _with_spec(text: str | None, records: list[dict[str, Any]], fallback: str) -> str | None:
     """A description (or `fallback`) followed by what the API reference says, one paragraph per request."""
     if not records:
@@ -347,19 +340,21 @@ def _preference_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             typed = _TYPED_PREFERENCES.get(p["name"].lower())
             if typed is not None:
                 rows.setdefault(p["keyword"], {"keyword": p["keyword"], "name": p["name"], "annotation": typed[0],
-                                               "default": "None", "flag": False, "convert": typed[1]})
+                                               "default": None, "flag": False, "convert": identifier(typed[1])})
                 continue
             if value is None:
-                annotation, default = "bool", "False"
+                kind, default = "bool", False
             elif value.startswith('"'):
-                annotation, default = "str | None", "None"
+                kind, default = "str | None", None
             elif value.isdigit():
-                annotation, default = "int | None", "None"
+                kind, default = "int | None", None
             else:
-                annotation, default = "str | int | None", "None"
-            rows.setdefault(p["keyword"], {"keyword": p["keyword"], "name": p["name"], "annotation": annotation,
+                kind, default = "str | int | None", None
+            rows.setdefault(p["keyword"], {"keyword": p["keyword"], "name": p["name"], "annotation": kind,
                                            "default": default, "flag": value is None, "convert": None})
-    return [rows[k] for k in sorted(rows)]
+    keywords = keyword_names(sorted(rows))
+    return [{**rows[k], "keyword": keywords[k], "annotation": annotation(rows[k]["annotation"]),
+             "default": literal(rows[k]["default"])} for k in sorted(rows)]
 
 
 @attrs.frozen
@@ -400,19 +395,12 @@ class Emitter:
         self.model = model
         self.options = options
         self.plan = _Plan(model, options)
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-            autoescape=False,
-            keep_trailing_newline=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            undefined=jinja2.StrictUndefined,
-        )
-        self.env.filters["doc"] = _doc
-        self.env.filters["pyrepr"] = _pyrepr
+        self.env = template_environment(TEMPLATES)
+        self.env.filters["doc"] = docstring
         self.env.filters["describe"] = description_of
         self.env.filters["edm_decoder_name"] = edm_decoder_name
         self.env.filters["natural_sort"] = lambda names: sorted(names, key=_natural)
+        self.env.filters["names_block"] = lambda names, indent: token_block([names], indent, indent - 4, width=100)
         # Spec records of the navigations that reach each (entity type, collection?): their
         # `Prefer` preferences become the typed `prefer()` of that builder.
         self.reached: dict[tuple[str, bool], list[dict[str, Any]]] = {}
@@ -422,13 +410,27 @@ class Emitter:
                 if records:
                     self.reached.setdefault((n.type.name, n.type.collection), []).extend(records)
 
+    def origin_of(self, name: str) -> str | None:
+        """Where in the input the generated class or function `name` comes from, if it is a type's."""
+        types: list[StructuredType | EnumType] = [*self.model.structured, *self.model.enums]
+        for t in types:
+            if name in (t.py_name, "_" + t.py_name) or name in self.plan.builders.get(t.qualified, ("", "")):
+                location = getattr(t, "location", None)
+                return f"{location} ({t.qualified})" if location else t.qualified
+        return None
+
     @property
-    def client_class(self) -> str:
+    def package(self) -> Source:
+        """The package's name, checked as a Python name."""
+        return identifier(self.options.package)
+
+    @property
+    def client_class(self) -> Source:
         """The generated client's class name."""
         if self.options.client_class:
-            return self.options.client_class
+            return identifier(self.options.client_class)
         container = self.model.container
-        return pascal(container.name if container else self.options.package) + "Client"
+        return identifier(pascal(container.name if container else self.options.package) + "Client")
 
     def render(self, progress: Callable[[str], None] | None = None) -> dict[str, str]:
         """All files of the package: relative path → text."""
@@ -447,7 +449,7 @@ class Emitter:
         files["_registry.py"] = self._render_registry()
         if self.capabilities:
             files["_capabilities.py"] = self.env.get_template("_capabilities.py.jinja").render(
-                package=self.options.package, table=self.capabilities
+                package=self.package, table=self.capabilities
             )
         files["client.py"] = self._render_client()
         files["__init__.py"] = self._render_init()
@@ -475,20 +477,21 @@ class Emitter:
     def _render_structure(self, models_mod: str, module: str, chunk: list[EnumType | StructuredType]) -> str:
         classes = [self._class_code(t) for t in chunk if isinstance(t, StructuredType)]
         own = {c.qualified for c in classes}
-        imports: dict[str, set[str]] = {models_mod: {c.py_name for c in classes}}
-        enums: set[str] = set()
+        imports: dict[str, set[Source]] = {models_mod: {identifier(c.py_name) for c in classes}}
+        enums: set[Source] = set()
 
-        def function_of(qualified: str) -> str:
+        def function_of(qualified: str) -> Source:
             if qualified in own:
-                return "_" + self.plan.structured[qualified].py_name
-            return f"_D[{qualified!r}]"
+                return structure_function(self.plan.structured[qualified].py_name)
+            return code("_decoders[{}]", literal(qualified))
 
-        def enum_class(qualified: str) -> str:
+        def enum_class(qualified: str) -> Source:
             e = self.plan.enums[qualified]
-            imports.setdefault(self.plan.module_of[qualified], set()).add(e.py_name)
+            name = identifier(e.py_name)
+            imports.setdefault(self.plan.module_of[qualified], set()).add(name)
             if not e.is_flags:
-                enums.add(e.py_name)
-            return e.py_name
+                enums.add(name)
+            return name
 
         bases = self.plan.bases
         # Small classes of this module that nothing derives from are built inline (see `inlinable`).
@@ -498,7 +501,8 @@ class Emitter:
         for c in classes:
             lines = [line for f in c.fields for line in field_lines(f, function_of, enum_class, leaves.get)]
             # A type nothing derives from is what it is, whatever `@odata.type` says.
-            rows.append({"py_name": c.py_name, "qualified": c.qualified, "lines": lines,
+            rows.append({"py_name": identifier(c.py_name), "function": structure_function(c.py_name),
+                         "qualified": c.qualified, "lines": lines,
                          "uses_v": any(line.lstrip().startswith("v = ") for line in lines),
                          "derived": c.qualified in bases,
                          "lists": any(uses_item_list(f) for f in c.fields),
@@ -506,10 +510,10 @@ class Emitter:
                                         for f in c.fields),
                          "closing": closing_lines()})
         return self.env.get_template("_structure.py.jinja").render(
-            models=models_mod,
-            package=self.options.package,
+            models=identifier(models_mod),
+            package=self.package,
             classes=rows,
-            imports=sorted((m, sorted(n)) for m, n in imports.items()),
+            imports=sorted((identifier(m), sorted(n)) for m, n in imports.items()),
             edm_types=edm_types_used(classes),
             enum_maps=sorted(enums),
         )
@@ -523,7 +527,7 @@ class Emitter:
             navigation = isinstance(member, NavigationProperty)
             rows.append(
                 {
-                    "py_name": member.py_name,
+                    "py_name": identifier(member.py_name),
                     "wire": member.name,
                     "type": type_name,
                     "collection": member.type.collection,
@@ -566,6 +570,7 @@ class Emitter:
                     "t": t,
                     "base": base,
                     "fields": fields,
+                    "table": token_block(([f["py_name"], f["wire"], f["type"], *_field_flags(f)] for f in fields), 4, 4),
                     "doc": description_of(t.annotations),
                     "kind_text": "entity type" if t.kind == "entity" else "complex type",
                 }
@@ -577,7 +582,7 @@ class Emitter:
                 del checking_imports[mod]
         stdlib = [line for name, line in _ALIAS_IMPORTS.items() if name in used]
         stdlib += sorted(_STDLIB_TYPES[name] for name in used if name in _STDLIB_TYPES)
-        runtime_bases = sorted(
+        runtime_bases = _idents(
             {r["base"] for r in class_rows if r["base"] in ("EntityBase", "ComplexBase")}
             | ({"ODataFlag"} if any(e.is_flags for e in enums) else set())
             | ({"ODataEnum"} if any(not e.is_flags for e in enums) else set())
@@ -589,12 +594,12 @@ class Emitter:
             classes=class_rows,
             stdlib=stdlib,
             needs_any="Any" in used,
-            expr_names=sorted(expr_names | ({"Prop"} if has_fields else set())),
+            expr_names=_idents(expr_names | ({"Prop"} if has_fields else set())),
             has_fields=has_fields,
             runtime_bases=runtime_bases,
-            runtime_imports=sorted((m, sorted(n)) for m, n in runtime_imports.items()),
-            checking_imports=sorted((m, sorted(n)) for m, n in checking_imports.items()),
-            package=self.options.package,
+            runtime_imports=_import_rows(runtime_imports),
+            checking_imports=_import_rows(checking_imports),
+            package=self.package,
         )
 
     def _note_annotation(
@@ -621,7 +626,7 @@ class Emitter:
             type_name, _ = self.plan.resolve(p.type)
             params.append(
                 {
-                    "py_name": p.py_name,
+                    "py_name": identifier(p.py_name),
                     "wire": p.name,
                     "type": type_name,
                     "collection": p.type.collection,
@@ -631,7 +636,7 @@ class Emitter:
             )
         if merged.return_type is None:
             returns = None
-            return_annotation = "None"
+            return_annotation = annotation("None")
         else:
             type_name, _ = self.plan.resolve(merged.return_type)
             returns = (type_name, merged.return_type.collection)
@@ -643,11 +648,11 @@ class Emitter:
             # A function returning entities or complex values is composable: it returns a
             # query (awaitable, so `await f(...)` still gives the list).
             query_item = self.plan.structured[returns[0]].py_name
-            return_annotation = f"CollectionRequest[{query_item}]"
+            return_annotation = annotation(f"CollectionRequest[{query_item}]")
         return {
             "kind": merged.kind,
             "qualified": merged.qualified,
-            "py_name": merged.py_name,
+            "py_name": identifier(merged.py_name),
             "params": params,
             "returns": returns,
             "return_annotation": return_annotation,
@@ -680,7 +685,7 @@ class Emitter:
         rows = []
         for t in entities:
             entity_builder, collection_builder = self.plan.builders[t.qualified]
-            base_entity, base_collection = "EntityRequest", "CollectionRequest"
+            base_entity, base_collection = identifier("EntityRequest"), identifier("CollectionRequest")
             if t.base and t.base in self.plan.builders:
                 base_entity, base_collection = self.plan.builders[t.base]
                 base_mod = self.plan.request_module_of[t.base]
@@ -693,18 +698,18 @@ class Emitter:
                 target_entity, target_collection = self.plan.builders[n.type.name]
                 target = self.plan.structured[n.type.name]
                 builder = target_collection if n.type.collection else target_entity
-                annotation = f"{builder}[{target.py_name}]"
+                nav_annotation = annotation(f"{builder}[{target.py_name}]")
                 self._note_builder(n.type.name, builder, module, checking)
                 self._note_annotation(target.py_name, "", used, checking)
                 records = spec_of(n.annotations)
                 query = self._query_rows(records, used)
                 navs.append(
                     {
-                        "py_name": n.py_name,
+                        "py_name": identifier(n.py_name),
                         "wire": n.name,
                         "target": n.type.name,
                         "collection": n.type.collection,
-                        "annotation": annotation,
+                        "annotation": nav_annotation,
                         "doc": _with_spec(description_of(n.annotations), records, f"The {n.name} navigation"
                                           + (" (contained)." if n.contains_target else ".")),
                         "contained": n.contains_target,
@@ -720,13 +725,13 @@ class Emitter:
             full_key = tuple((name, self._key_type(t, name)) for name in self.model.key_of(t.qualified))
             # Only the type that declares the key sets KEY; derived builders inherit it.
             key = full_key if not t.base or not self.model.key_of(t.base) else None
-            key_annotation = None
+            key_annotation = annotation("Any")
             if full_key:
                 py_types = [edm.PY_TYPES.get(k[1], "str") for k in full_key]
                 for py in py_types:
                     if py in _STDLIB_TYPES:
                         used.add(py)
-                key_annotation = py_types[0] if len(py_types) == 1 else f"tuple[{', '.join(py_types)}]"
+                key_annotation = annotation(py_types[0] if len(py_types) == 1 else f"tuple[{', '.join(py_types)}]")
             prefer_single = _preference_rows(self.reached.get((t.qualified, False), []))
             prefer_collection = _preference_rows(self.reached.get((t.qualified, True), []))
             for p in prefer_single + prefer_collection:
@@ -764,11 +769,11 @@ class Emitter:
         return self.env.get_template("requests.py.jinja").render(
             rows=rows,
             stdlib=stdlib,
-            converters=sorted(converters),
+            converters=_idents(converters),
             needs_any="Any" in used,
-            runtime_imports=sorted((m, sorted(n)) for m, n in runtime.items()),
-            checking_imports=sorted((m, sorted(n)) for m, n in checking.items()),
-            package=self.options.package,
+            runtime_imports=_import_rows(runtime),
+            checking_imports=_import_rows(checking),
+            package=self.package,
         )
 
     def _query_rows(self, records: list[dict[str, Any]], used: set[str]) -> list[dict[str, Any]]:
@@ -776,12 +781,15 @@ class Emitter:
         rows: dict[str, dict[str, Any]] = {}
         for r in records:
             for q in r.get("query", []):
-                annotation = py_annotation(q["type"])
-                if annotation in _STDLIB_TYPES:
-                    used.add(annotation)
-                row = rows.setdefault(q["name"], {"wire": q["name"], "py_name": q["py_name"],
-                                                  "annotation": annotation, "required": bool(q["required"])})
+                py = py_annotation(q["type"])
+                if py in _STDLIB_TYPES:
+                    used.add(py)
+                row = rows.setdefault(q["name"], {"wire": q["name"], "annotation": annotation(py),
+                                                  "required": bool(q["required"])})
                 row["required"] = row["required"] and bool(q["required"])
+        keywords = keyword_names(rows)
+        for wire, row in rows.items():
+            row["py_name"] = keywords[wire]
         # Required keywords first, each group in the pages' order.
         return sorted(rows.values(), key=lambda row: not row["required"])
 
@@ -815,11 +823,11 @@ class Emitter:
                 self._note_annotation(target.py_name, "", used, checking)
                 sets.append(
                     {
-                        "py_name": s.py_name,
+                        "py_name": identifier(s.py_name),
                         "wire": s.name,
                         "target": s.entity_type,
                         "collection": not s.singleton,
-                        "annotation": f"{builder}[{target.py_name}]",
+                        "annotation": annotation(f"{builder}[{target.py_name}]"),
                         "doc": description_of(s.annotations),
                         "singleton": s.singleton,
                     }
@@ -847,37 +855,61 @@ class Emitter:
             any_query=any(op.get("query_item") for op in imports),
             stdlib=stdlib,
             needs_any="Any" in used,
-            checking_imports=sorted((m, sorted(n)) for m, n in checking.items()),
+            checking_imports=_import_rows(checking),
             options=self.options,
             json_batch=(self.options.batch_format or ("json" if self.model.version == "4.01" else "multipart"))
             == "json",
-            package=self.options.package,
+            package=self.package,
         )
 
     def _render_registry(self) -> str:
-        modules = sorted(self.plan.module_of.items())
+        by_module: dict[str, list[str]] = {}
+        for qualified, module in sorted(self.plan.module_of.items()):
+            by_module.setdefault(module, []).append(qualified)
         builders = sorted(
             (q, self.plan.request_module_of[q], names[0], names[1]) for q, names in self.plan.builders.items()
         )
         aliases = sorted(self.model.aliases)
         return self.env.get_template("_registry.py.jinja").render(
-            modules=modules,
+            modules=sorted(by_module.items()),
             builders=builders,
             aliases=aliases,
-            package=self.options.package,
+            package=self.package,
             options=self.options,
             capabilities=bool(self.capabilities),
         )
 
     def _render_init(self) -> str:
-        exports: list[tuple[str, str]] = [(self.client_class, "client")]
+        exports: list[tuple[Source, str]] = [(self.client_class, "client")]
         for t in list(self.model.enums) + list(self.model.structured):
-            exports.append((t.py_name, self.plan.module_of[t.qualified]))
+            exports.append((identifier(t.py_name), self.plan.module_of[t.qualified]))
         exports.sort(key=lambda e: _natural(e[0]))
+        by_module: dict[str, list[Source]] = {}
+        for name, module in exports:
+            by_module.setdefault(module, []).append(name)
         title = self.model.container.namespace if self.model.container else self.options.package
         return self.env.get_template("__init__.py.jinja").render(
-            exports=exports, package=self.options.package, title=title, source=_display_source(self.model.source)
+            exports_by_module=sorted((identifier(m), names) for m, names in by_module.items()),
+            export_names=[name for name, _ in exports],
+            package=self.package,
+            title=title,
+            source=_display_source(self.model.source),
         )
+
+
+def _field_flags(row: Mapping[str, Any]) -> list[str]:
+    """The words after a field's type in a generated field table (see `odatakit.serde.field_table`)."""
+    return [word for word in ("collection", "navigation", "enum") if row[word]]
+
+
+def _idents(names: Iterable[str]) -> list[Source]:
+    """Python names the generator chose (runtime and generated imports), checked and sorted."""
+    return sorted(identifier(n) for n in names)
+
+
+def _import_rows(imports: Mapping[str, Iterable[str]]) -> list[tuple[Source, list[Source]]]:
+    """`from .module import names` rows, sorted, every name checked."""
+    return sorted((identifier(m), _idents(names)) for m, names in imports.items())
 
 
 def _signature(row: dict[str, Any]) -> tuple[Any, ...]:
@@ -889,16 +921,6 @@ def _display_source(source: str) -> str:
     if source.startswith(("http://", "https://")):
         return source
     return os.path.basename(source)
-
-
-def _pyrepr(value: Any) -> str:
-    """A Python literal with double quotes, as the formatter writes them."""
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, tuple):
-        inner = ", ".join(_pyrepr(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    return repr(value)
 
 
 RUFF_SETTINGS = ("--isolated", "--target-version", "py311", "--line-length", "120")
@@ -917,7 +939,68 @@ def format_tree(folder: Path) -> None:
         raise RuntimeError("the generator needs ruff to format its output: pip install 'odatakit[generator]'") from exc
     ruff = os.fsdecode(find_ruff_bin())
     for args in (["check", "--select", "I,F401", "--fix", "--quiet", "--exit-zero", "--no-cache"], ["format", "--quiet", "--no-cache"]):
-        subprocess.run([ruff, *args, *RUFF_SETTINGS, "."], cwd=folder, check=True)
+        done = subprocess.run([ruff, *args, *RUFF_SETTINGS, "."], cwd=folder, capture_output=True, text=True)
+        if done.returncode != 0:
+            said = " ".join((done.stderr or done.stdout).split())[:500]
+            raise GeneratorBug(f"ruff {args[0]} failed on the generated files (exit {done.returncode}): {said}")
+
+
+def check_syntax(files: Mapping[str, str], where: Callable[[str], str | None] = lambda name: None) -> None:
+    """Compile every emitted Python file; a failure is a `GeneratorBug` naming the file, line and input.
+
+    `where` maps the class or function the failing line belongs to to the place in the input
+    that produced it, if known.
+    """
+    for rel, text in sorted(files.items()):
+        if not rel.endswith(".py"):
+            continue
+        try:
+            compile(text, rel, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as exc:
+            line = getattr(exc, "lineno", None) or 0
+            owner = _enclosing_definition(text, line)
+            origin = where(owner) if owner else None
+            message = getattr(exc, "msg", None) or str(exc)
+            raise GeneratorBug(
+                f"the generated {rel}:{line} does not compile ({message})"
+                + (f" in {owner}, made from {origin}" if origin else f" in {owner}" if owner else "")
+                + ": this is a bug in odatakit, please report it with the input"
+            ) from None
+
+
+def _enclosing_definition(text: str, line: int) -> str | None:
+    """The name of the last class or function defined at or before `line` (1-based) of `text`."""
+    for source_line in reversed(text.split("\n")[:line]):
+        m = re.match(r"\s*(?:async\s+)?(?:class|def)\s+(\w+)", source_line)
+        if m:
+            return m.group(1)
+    return None
+
+
+def remove_stale_staging(out_dir: Path, package: str) -> list[Path]:
+    """Remove staging folders of `package` left in `out_dir` by runs that were killed (their process is gone)."""
+    removed = []
+    for folder in out_dir.glob(f".{package}.*"):
+        parts = folder.name[len(package) + 2 :].split(".")
+        if not folder.is_dir() or not parts[0].isdigit() or len(parts) != 2:
+            continue
+        if _alive(int(parts[0])):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but another user's
+        return True
+    return True
 
 
 def write_package(
@@ -926,7 +1009,9 @@ def write_package(
     """Write the files into `out_dir/package` atomically: a temporary folder, then a swap."""
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / package
-    staging = Path(tempfile.mkdtemp(prefix=f".{package}.", dir=out_dir))
+    remove_stale_staging(out_dir, package)
+    # The process id in the name tells a later run whether the folder's writer is still alive.
+    staging = Path(tempfile.mkdtemp(prefix=f".{package}.{os.getpid()}.", dir=out_dir))
     staging.chmod(0o755)  # mkdtemp makes it private; the package is an ordinary folder
     try:
         written = []
@@ -957,7 +1042,9 @@ def emit(
     model: Model, options: EmitOptions, out_dir: Path, progress: Callable[[str], None] | None = None
 ) -> EmitResult:
     """Render and write a package for a named model."""
-    files = Emitter(model, options).render(progress)
+    emitter = Emitter(model, options)
+    files = emitter.render(progress)
+    check_syntax(files, emitter.origin_of)
     written = write_package(files, out_dir, options.package, progress)
     return EmitResult(
         files=tuple(str(p) for p in written),

@@ -23,7 +23,7 @@ import attrs
 
 from .errors import Diagnostics
 from .model import Annotation, EntitySet, Model, NavigationProperty, Operation, Parameter, StructuredType, TypeRef
-from .naming import snake
+from .naming import keyword_names, preference_keyword, snake
 from .specmodel import SpecError, SpecOperation, SpecParam
 from .spectables import split_url
 
@@ -273,9 +273,11 @@ def _finish(index: _Index, op: SpecOperation, steps: list[Step], client: str) ->
 
 
 def _step_text(step: Step, op: SpecOperation) -> str:
-    required = [p for p in _query_params(op) if p.required]
+    params = _query_params(op)
+    required = [p for p in params if p.required]
     if required:
-        return step.py + "(" + ", ".join(f"{snake(p.name)}=..." for p in required) + ")"
+        names = keyword_names(p.name for p in params)
+        return step.py + "(" + ", ".join(f"{names[p.name]}=..." for p in required) + ")"
     return step.py
 
 
@@ -283,7 +285,8 @@ def _options(op: SpecOperation) -> str:
     text = "".join(f".{name[1:].lower()}(...)" for name, _ in op.query if name.lower() in _TOKEN_OPTIONS)
     prefs = _preferences(op)
     if prefs:
-        text += ".prefer(" + ", ".join(f"{kw}=..." for kw, _, _ in prefs) + ")"
+        names = keyword_names(kw for kw, _, _ in prefs)
+        text += ".prefer(" + ", ".join(f"{names[kw]}=..." for kw, _, _ in prefs) + ")"
     return text
 
 
@@ -322,7 +325,7 @@ def _preferences(op: SpecOperation) -> list[tuple[str, str, str | None]]:
             if m is None or "." not in m.group("name"):
                 continue
             name = m.group("name")
-            keyword = snake(name.rpartition(".")[2].replace("-", "_"))
+            keyword = preference_keyword(name)
             out.setdefault(keyword, (keyword, name, m.group("value")))
     return sorted(out.values())
 
@@ -339,7 +342,7 @@ def spec_records(resolution: Resolution) -> dict[str, Any]:
         "scopes": list(op.scopes),
         "status": op.status,
         "query": [
-            {"name": p.name, "type": p.type or "Edm.String", "required": bool(p.required), "py_name": snake(p.name)}
+            {"name": p.name, "type": p.type or "Edm.String", "required": bool(p.required)}
             for p in _query_params(op)
         ],
         "prefer": [{"keyword": k, "name": n, "value": v} for k, n, v in _preferences(op)],

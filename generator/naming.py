@@ -19,8 +19,16 @@ Rules (stable: the same model always gives the same names):
   fewest dot-separated parts (then the first declared) keeps the plain name; the others
   are prefixed with the PascalCase last part of their namespace (``microsoft.graph.security.alert``
   → ``SecurityAlert``), then numbered if that still collides.
+* Navigation properties and bound operations share a request builder, and a builder inherits
+  its base type's members: an operation named like a navigation of its binding type or of a
+  base type takes the suffix, and so does a navigation named like an operation bound to a
+  base type, so neither hides the other.
+* Names are ASCII: a wire name in other scripts (``名前``) keeps its wire name and gets a
+  Python name from its ASCII parts, or ``x`` (then numbered).
 
-The wire name is always kept next to the Python name in the model.
+Every name is checked (`generator.pysource.identifier`) and returned as `Source`, the only
+form in which a name may reach generated code. The wire name is always kept next to the
+Python name in the model.
 """
 
 from __future__ import annotations
@@ -32,11 +40,23 @@ from collections.abc import Iterable
 
 import attrs
 
+from odatakit.builders import CollectionRequest, EntityRequest
+from odatakit.client import Client
+from odatakit.serde import ComplexBase, EntityBase
+
 from .model import EnumType, Model, NavigationProperty, Operation, Parameter, Property
+from .pysource import Source, identifier
+
+
+def _public(*classes: type) -> set[str]:
+    return {name for cls in classes for name in dir(cls) if not name.startswith("_")}
+
 
 # Attributes every generated data class inherits from the runtime base class, and `self`,
 # which the base class's keyword-only `__init__` takes as its first parameter.
-RESERVED_ATTRIBUTES = frozenset({"additional_data", "odata_type", "odata_etag", "changed_fields", "self", "isof"})
+RESERVED_ATTRIBUTES = frozenset(
+    {"additional_data", "odata_type", "odata_etag", "changed_fields", "self", "isof"} | _public(EntityBase, ComplexBase)
+)
 
 # Methods and attributes of the runtime request builders (entity, collection, client).
 RESERVED_BUILDER = frozenset(
@@ -45,8 +65,9 @@ RESERVED_BUILDER = frozenset(
         "params", "first", "count_only", "pages", "create", "update", "replace", "delete",
         "url", "path", "cast", "key", "client", "with_headers", "with_timeout", "with_retry",
         "close", "batch", "request", "session", "options", "max_items", "root", "converter",
-        "send", "url_for", "base_url",
+        "send", "url_for", "base_url", "prefer",
     }
+    | _public(EntityRequest, CollectionRequest)
 )
 
 # Methods and attributes of the runtime client (entity sets and imports live beside them).
@@ -55,6 +76,7 @@ RESERVED_CLIENT = frozenset(
         "close", "with_headers", "with_timeout", "with_retry", "batch", "send", "root", "url_for",
         "base_url", "converter", "REGISTRY", "CONFIG",
     }
+    | _public(Client)
 )
 
 # Names the generated modules import or define at module level.
@@ -123,24 +145,27 @@ class _Scope:
     def __init__(self, taken: Iterable[str] = ()) -> None:
         self.taken: set[str] = set(taken)
 
-    def claim(self, name: str) -> str:
+    def claim(self, name: str) -> Source:
+        """`name`, or `name_2`, `name_3`... whichever is free; checked as a Python name."""
+        if keyword.iskeyword(name):
+            name += "_"
         if name not in self.taken:
             self.taken.add(name)
-            return name
+            return identifier(name)
         n = 2
         while f"{name}_{n}" in self.taken:
             n += 1
         unique = f"{name}_{n}"
         self.taken.add(unique)
-        return unique
+        return identifier(unique)
 
 
-def attribute_name(wire: str, scope: _Scope) -> str:
+def attribute_name(wire: str, scope: _Scope) -> Source:
     """The snake_case attribute name for a wire name, unique in `scope`."""
     return scope.claim(_suffix_reserved(snake(wire), RESERVED_ATTRIBUTES))
 
 
-def _type_names(model: Model) -> dict[str, str]:
+def _type_names(model: Model) -> dict[str, Source]:
     """Class names for all types (structured, enum, type definitions) by qualified name."""
     entries: list[tuple[str, str]] = []  # (namespace, name) in declaration order
     for t in model.structured:
@@ -152,7 +177,7 @@ def _type_names(model: Model) -> dict[str, str]:
     # Shorter namespaces first, so the main namespace keeps the plain names.
     order = sorted(range(len(entries)), key=lambda i: (entries[i][0].count("."), i))
     scope = _Scope(RESERVED_MODULE)
-    names: dict[str, str] = {}
+    names: dict[str, Source] = {}
     for i in order:
         ns, name = entries[i]
         base = _suffix_reserved(pascal(name), RESERVED_MODULE)
@@ -162,14 +187,14 @@ def _type_names(model: Model) -> dict[str, str]:
     return names
 
 
-def builder_names(model: Model) -> dict[str, tuple[str, str]]:
+def builder_names(model: Model) -> dict[str, tuple[Source, Source]]:
     """Request builder class names (entity, collection) by qualified name, for a named model."""
     # Request modules import the data classes, so a builder must not take the name of a type
     # (Graph has both `accessPackageAssignment` and `accessPackageAssignmentRequest`).
     type_names = {t.py_name for t in model.structured} | {e.py_name for e in model.enums}
     type_names |= {d.py_name for d in model.type_definitions}
     scope = _Scope(RESERVED_MODULE | {n for n in type_names if n})
-    out: dict[str, tuple[str, str]] = {}
+    out: dict[str, tuple[Source, Source]] = {}
     for t in model.structured:
         if t.kind != "entity":
             continue
@@ -178,34 +203,89 @@ def builder_names(model: Model) -> dict[str, tuple[str, str]]:
     return out
 
 
+def structure_function(class_name: str) -> Source:
+    """The emitted structuring function of a class (`Event` → `_Event`).
+
+    Class names start with an upper-case letter, so these never meet the structuring
+    modules' own globals, which start with `_` and a lower-case letter.
+    """
+    if not class_name[:1].isupper():
+        raise ValueError(f"{class_name!r} is not a class name made by naming.py")
+    return identifier("_" + class_name)
+
+
+#: Names the bodies of generated methods use besides their parameters (see templates/).
+BODY_NAMES = frozenset(
+    {"self", "cast", "result", "request", "options", "invoke", "function_query", "prefer_timezone", "Any"}
+)
+
+
+def keyword_names(wires: Iterable[str]) -> dict[str, Source]:
+    """snake_case keyword arguments for wire names (query options, parameters), unique among themselves."""
+    scope = _Scope(BODY_NAMES)
+    out: dict[str, Source] = {}
+    for wire in wires:
+        if wire not in out:
+            out[wire] = scope.claim(_suffix_reserved(snake(wire), BODY_NAMES))
+    return out
+
+
+def preference_keyword(name: str) -> str:
+    """The keyword of `prefer()` for a preference (`outlook.body-content-type` → `body_content_type`).
+
+    Not yet unique nor checked: `keyword_names` makes the final names of one method.
+    """
+    return snake(name.rpartition(".")[2].replace("-", "_"))
+
+
+_Member = tuple[str, str]  # ("nav" | "op", wire name) a builder member stands for
+
+
 def assign_names(model: Model) -> Model:
     """Return the model with every `py_name` filled in."""
     type_names = _type_names(model)
     by_name = model.structured_by_name()
+    bound: dict[tuple[str, bool], list[int]] = {}
+    for i, op in enumerate(model.operations):
+        if op.binding is not None:
+            bound.setdefault((op.binding.type.name, op.binding.type.collection), []).append(i)
+    op_names: dict[int, Source] = {}
 
-    # Structural and navigation properties: unique along the inheritance chain.
+    # Properties and navigations: unique along the inheritance chain. Builders: navigations and
+    # bound operations of the type and its bases, each kept apart from the other kind.
     attr_scopes: dict[str, _Scope] = {}
+    builders: dict[tuple[str, bool], dict[str, _Member]] = {}
     renamed_props: dict[str, tuple[tuple[Property, ...], tuple[NavigationProperty, ...]]] = {}
 
-    def scope_for(qualified: str) -> _Scope:
+    def name_type(qualified: str) -> _Scope:
         if qualified in attr_scopes:
             return attr_scopes[qualified]
         t = by_name[qualified]
-        parent = scope_for(t.base) if t.base and t.base in by_name else None
+        base = t.base if t.base and t.base in by_name else None
+        parent = name_type(base) if base else None
         scope = _Scope(parent.taken if parent else RESERVED_ATTRIBUTES)
+        single = dict(builders[base, False]) if base else {}
+        many = dict(builders[base, True]) if base else {}
         props = tuple(attrs.evolve(p, py_name=attribute_name(p.name, scope)) for p in t.properties)
-        navs = tuple(
-            attrs.evolve(
-                n, py_name=scope.claim(_suffix_reserved(snake(n.name), RESERVED_ATTRIBUTES | RESERVED_BUILDER))
-            )
-            for n in t.navigation
-        )
-        renamed_props[qualified] = (props, navs)
+        inherited_ops = {name for name, (kind, _) in single.items() if kind == "op"}
+        navs = []
+        for n in t.navigation:
+            wanted = _suffix_reserved(snake(n.name), RESERVED_ATTRIBUTES | RESERVED_BUILDER)
+            py = scope.claim(wanted) if wanted not in inherited_ops else _Scope(scope.taken | inherited_ops).claim(wanted)
+            scope.taken.add(py)
+            single[py] = ("nav", n.name)
+            navs.append(attrs.evolve(n, py_name=py))
+        for collection, members in ((False, single), (True, many)):
+            for i in bound.get((qualified, collection), ()):
+                op = model.operations[i]
+                op_names[i] = _claim_member(members, _suffix_reserved(snake(op.name), RESERVED_BUILDER), op.name)
+        renamed_props[qualified] = (props, tuple(navs))
         attr_scopes[qualified] = scope
+        builders[qualified, False], builders[qualified, True] = single, many
         return scope
 
     for t in model.structured:
-        scope_for(t.qualified)
+        name_type(t.qualified)
 
     structured = tuple(
         attrs.evolve(
@@ -221,10 +301,7 @@ def assign_names(model: Model) -> Model:
     type_defs = tuple(
         attrs.evolve(d, py_name=type_names[d.qualified]) for d in model.type_definitions
     )
-
-    # Bound operations are methods of builders: they share the builder namespace with
-    # navigation properties, so a clash takes the suffix rather than hiding a navigation.
-    operations = tuple(_name_operation(op) for op in model.operations)
+    operations = tuple(_name_operation(op, op_names.get(i)) for i, op in enumerate(model.operations))
 
     container = model.container
     if container is not None:
@@ -249,25 +326,33 @@ def assign_names(model: Model) -> Model:
     )
 
 
+def _claim_member(members: dict[str, _Member], wanted: str, wire: str) -> Source:
+    """A builder method name for operation `wire`: overloads and overrides share one, anything else is avoided."""
+    name, n = wanted, 1
+    while name in members and members[name] != ("op", wire):
+        n += 1
+        name = f"{wanted}_{n}"
+    members[name] = ("op", wire)
+    return identifier(name)
+
+
 def _name_enum(e: EnumType, py_name: str) -> EnumType:
     scope = _Scope({"MRO"})
     members = tuple(attrs.evolve(m, py_name=scope.claim(upper_snake(m.name).lstrip("_") or "X")) for m in e.members)
     return attrs.evolve(e, py_name=py_name, members=members)
 
 
-def _name_operation(op: Operation) -> Operation:
-    scope = _Scope({"self"})
+def _name_operation(op: Operation, py_name: Source | None) -> Operation:
+    scope = _Scope(BODY_NAMES)
     params: list[Parameter] = []
     for i, p in enumerate(op.parameters):
         if op.bound and i == 0:
-            params.append(attrs.evolve(p, py_name=snake(p.name)))
+            params.append(attrs.evolve(p, py_name=_Scope().claim(snake(p.name))))
             continue
-        params.append(attrs.evolve(p, py_name=scope.claim(_suffix_reserved(snake(p.name), {"self"}))))
-    return attrs.evolve(
-        op,
-        py_name=_suffix_reserved(snake(op.name), RESERVED_BUILDER),
-        parameters=tuple(params),
-    )
+        params.append(attrs.evolve(p, py_name=scope.claim(_suffix_reserved(snake(p.name), BODY_NAMES))))
+    if py_name is None:  # unbound (its imports are named on the client), or bound to a type not in the model
+        py_name = identifier(_suffix_reserved(snake(op.name), RESERVED_BUILDER))
+    return attrs.evolve(op, py_name=py_name, parameters=tuple(params))
 
 
 __all__ = [
@@ -277,8 +362,12 @@ __all__ = [
     "RESERVED_MODULE",
     "assign_names",
     "attribute_name",
+    "BODY_NAMES",
     "builder_names",
+    "keyword_names",
     "pascal",
+    "preference_keyword",
     "snake",
+    "structure_function",
     "upper_snake",
 ]

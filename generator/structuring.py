@@ -17,6 +17,8 @@ import attrs
 
 from odatakit import edm
 
+from .pysource import Source, code, identifier, literal
+
 # Values these Edm types' decoders would refuse or convert, by a class test done inline; a value
 # that passes is kept as it is. Items use `dec(x) if <refused> else x`; a property's own value
 # the statement `if <refused>: v = dec(v)`, which stores nothing when the value passes.
@@ -55,38 +57,42 @@ def structure_module(models_module: str) -> str:
     return "_structure" + models_module.removeprefix("models")
 
 
-def edm_decoder_name(type_name: str) -> str:
+def edm_decoder_name(type_name: str) -> Source:
     """The module-level name the emitted code binds an Edm decoder to (`_edm_String`)."""
-    return "_edm_" + type_name.removeprefix("Edm.")
+    return identifier("_edm_" + type_name.removeprefix("Edm."))
 
 
-def item_expression(
-    field: FieldCode, function_of: Callable[[str], str], enum_class: Callable[[str], str], x: str, none: bool
-) -> str:
+# Every piece of emitted structuring code is `Source`: names from `generator.naming` (checked by
+# `identifier`), wire names as `literal`s, and this module's own text; variables are single letters.
+_Fn = Callable[[str], Source]
+
+
+def item_expression(field: FieldCode, function_of: _Fn, enum_class: _Fn, x: str, none: bool) -> Source:
     """The expression turning the JSON value in variable `x` into the field's Python value.
 
     With `none`, `x` may be None (an item of a collection); otherwise the caller tested it.
     """
+    v = identifier(x)
     if field.kind == "edm":
         if field.type_name in _AS_IS:
-            return x
+            return v
         dec = edm_decoder_name(field.type_name)
         refused = _REFUSED.get(field.type_name)
         if refused is not None:  # each Edm decoder gives None for None
-            return f"{dec}({x}) if {refused.format(x=x)} else {x}"
+            return code("{}({}) if " + refused.format(x="{}") + " else {}", dec, v, *[v] * refused.count("{x}"), v)
         bounds = edm.INT_RANGES.get(field.type_name)
         if bounds is not None:
             low, high = bounds
-            return f"{x} if {x}.__class__ is int and {low} <= {x} <= {high} else {dec}({x})"
-        return f"{dec}({x})"
+            return code("{} if {}.__class__ is int and {} <= {} <= {} else {}({})", v, v, low, v, high, dec, v)
+        return code("{}({})", dec, v)
     if field.kind == "enum":
         cls = enum_class(field.type_name)
-        text = f"(_map_{cls}.get({x}) or {cls}({x}))" if none else f"_map_{cls}.get({x}) or {cls}({x})"
+        text = code("(_map_{}.get({}) or {}({}))" if none else "_map_{}.get({}) or {}({})", cls, v, cls, v)
     elif field.kind == "flags":
-        text = f"_flags({enum_class(field.type_name)}, {x})"
+        text = code("_flags({}, {})", enum_class(field.type_name), v)
     else:
-        text = f"{function_of(field.type_name)}({x})"
-    return f"None if {x} is None else {text}" if none else text
+        text = code("{}({})", function_of(field.type_name), v)
+    return code("None if {} is None else {}", v, text) if none else text
 
 
 #: Most fields a class may have to be built inline in the functions of the classes using it.
@@ -105,57 +111,68 @@ def inlinable(c: ClassCode) -> bool:
 
 def field_lines(
     field: FieldCode,
-    function_of: Callable[[str], str],
-    enum_class: Callable[[str], str],
+    function_of: _Fn,
+    enum_class: _Fn,
     inline: Callable[[str], ClassCode | None] = lambda qualified: None,
     names: tuple[str, str] = ("d", "o"),
-) -> list[str]:
+) -> list[Source]:
     """The statements (unindented) that read, convert and store one field.
 
     `inline` gives the class of an object field to build in place (see `inlinable`), if any;
     `names` are the variables of the JSON object and of the instance.
     """
-    d, o = names
+    d, o = identifier(names[0]), identifier(names[1])
+    attr, wire = identifier(field.py_name), literal(field.wire)
+    store = code("{}.{} = v", o, attr)
     # `d.get(...)` each time: binding `g = d.get` once costs more than it saves in most classes.
-    get = f"v = {d}.get({field.wire!r})"
+    get = code("v = {}.get({})", d, wire)
     leaf = inline(field.type_name) if field.kind == "object" and not field.collection else None
     if leaf is not None:
         # A call costs about a fifth of building a small object: the leaf's own statements,
         # on variables of their own (w: its JSON object, p: the instance).
-        lines = [get, "if v is not None:", "    w = v", f"    p = _new({leaf.py_name})"]
+        lines = [get, code("if v is not None:"), code("    w = v"), code("    p = _new({})", identifier(leaf.py_name))]
         for f in leaf.fields:
-            lines += ["    " + line for line in field_lines(f, function_of, enum_class, names=("w", "p"))]
-        lines += ["    " + line for line in closing_lines(("w", "p"))]
-        return [*lines, "    v = p", f"{o}.{field.py_name} = v"]
+            lines += [_indent(line) for line in field_lines(f, function_of, enum_class, names=("w", "p"))]
+        lines += [_indent(line) for line in closing_lines(("w", "p"))]
+        return [*lines, code("    v = p"), store]
     if field.collection:
         # A string is iterable too: only a JSON array may become a list.
-        body = ["if v.__class__ is not list:", "    _not_list(v)",
-                *(line[4:] for line in collection_lines(field, function_of, enum_class))]
+        body = [code("if v.__class__ is not list:"), code("    _not_list(v)"),
+                *(_dedent(line) for line in collection_lines(field, function_of, enum_class))]
     elif field.kind == "edm" and field.type_name in _REFUSED:
         # One test for the common case, a value of the expected class or an absent one.
         refused = _REFUSED[field.type_name].format(x="v")
-        return [get, f"if v is not None and {refused}:", f"    v = {edm_decoder_name(field.type_name)}(v)",
-                f"{o}.{field.py_name} = v"]
+        return [get, code("if v is not None and " + refused + ":"),
+                code("    v = {}(v)", edm_decoder_name(field.type_name)), store]
     elif field.kind == "enum" or field.type_name == "Edm.DateTimeOffset":
         # A subscript in a `try` (free on 3.11 unless it raises) is cheaper than `.get()`: an enum's
         # member by value, or a timestamp decoded before (pages repeat them). A miss calls the
         # decoder; an unhashable value raises TypeError, which sends the object to the general path.
-        table, decode = (
-            (f"_map_{enum_class(field.type_name)}", enum_class(field.type_name)) if field.kind == "enum"
-            else ("_DTO_SEEN", edm_decoder_name(field.type_name))
-        )
-        body = ["try:", f"    v = {table}[v]", "except KeyError:", f"    v = {decode}(v)"]
+        if field.kind == "enum":
+            cls = enum_class(field.type_name)
+            table, decode = code("_map_{}", cls), cls
+        else:
+            table, decode = code("_DTO_SEEN"), edm_decoder_name(field.type_name)
+        body = [code("try:"), code("    v = {}[v]", table), code("except KeyError:"), code("    v = {}(v)", decode)]
     else:
         scalar = item_expression(field, function_of, enum_class, "v", none=False)
         if scalar == "v":  # kept as sent
-            return [f"{o}.{field.py_name} = {d}.get({field.wire!r})"]
-        body = [f"v = {scalar}"]
-    return [get, "if v is not None:", *("    " + line for line in body), f"{o}.{field.py_name} = v"]
+            return [code("{}.{} = {}.get({})", o, attr, d, wire)]
+        body = [code("v = {}", scalar)]
+    return [get, code("if v is not None:"), *(_indent(line) for line in body), store]
 
 
-def collection_lines(
-    field: FieldCode, function_of: Callable[[str], str], enum_class: Callable[[str], str]
-) -> list[str]:
+def _indent(line: Source) -> Source:
+    return code("    {}", line)
+
+
+def _dedent(line: Source) -> Source:
+    if not line.startswith("    "):
+        raise ValueError(f"{line!r} is not indented")
+    return Source(line[4:])  # whole statements lose their indent: still what they were made for
+
+
+def collection_lines(field: FieldCode, function_of: _Fn, enum_class: _Fn) -> list[Source]:
     """The statements (indented once) turning the JSON array in `v` into the field's list.
 
     No comprehension: on Python 3.11 each one is a function call, which costs more than the few
@@ -165,13 +182,13 @@ def collection_lines(
     """
     item = item_expression(field, function_of, enum_class, "x", none=True)
     if uses_item_list(field):
-        return ["    u = []", "    for x in v:", f"        u.append({item})", "    v = u"]
+        return [code("    u = []"), code("    for x in v:"), code("        u.append({})", item), code("    v = u")]
     refused = _refused_item(field)
     if refused is None:  # kept as sent
-        return ["    v = v.copy()"]
+        return [code("    v = v.copy()")]
     # A refused item (None included) sends the whole array to its decoder, which makes a new list.
-    return ["    for x in v:", f"        if {refused}:", f"            v = [{item} for x in v]", "            break",
-            "    else:", "        v = v.copy()"]
+    return [code("    for x in v:"), code("        if " + refused + ":"), code("            v = [{} for x in v]", item),
+            code("            break"), code("    else:"), code("        v = v.copy()")]
 
 
 def _refused_item(field: FieldCode) -> str | None:
@@ -196,7 +213,7 @@ def uses_item_list(field: FieldCode) -> bool:
     return field.collection and not kept_or_checked
 
 
-def closing_lines(names: tuple[str, str] = ("d", "o")) -> list[str]:
+def closing_lines(names: tuple[str, str] = ("d", "o")) -> list[Source]:
     """The statement (unindented) that finishes an instance: it keeps its JSON object.
 
     That one reference stands for everything else a received object knows: its undeclared
@@ -204,7 +221,7 @@ def closing_lines(names: tuple[str, str] = ("d", "o")) -> list[str]:
     works them out when asked).
     """
     d, o = names
-    return [f"{o}._odata_wire = {d}"]
+    return [code("{}._odata_wire = {}", identifier(o), identifier(d))]
 
 
 def edm_types_used(classes: Iterable[ClassCode]) -> list[str]:

@@ -17,7 +17,7 @@ from odatakit import serde as _serde
 from ._registry import REGISTRY
 from .models import Color, Importance, Level, Permissions, Settings
 
-_D = REGISTRY.decoders
+_decoders = REGISTRY.decoders
 _new = _serde.new
 _flags = _serde.decode_flags
 _not_list = _serde.not_list

@@ -134,6 +134,9 @@ def _docstring_body(text: str) -> str:
             out.append("\\\\")
         elif c == "\n" or c.isprintable():
             out.append(c)
+        elif "\ud800" <= c <= "\udfff":
+            # A class's docstring must encode as UTF-8: a lone surrogate is shown as its escape text.
+            out.append(f"\\\\u{ord(c):04x}")
         else:
             out.append(_escape_char(c))
     if live_quote:  # `..."` before the closing quotes would end the docstring one quote early

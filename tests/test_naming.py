@@ -84,3 +84,49 @@ def test_operation_parameters_and_reserved_builder_names() -> None:
     for op in model.operations:
         assert op.py_name == snake(op.name) or op.py_name.endswith("_")
     assert all(p.py_name for op in by_name.values() for p in op.parameters)
+
+
+_CLASH = b"""<?xml version="1.0"?>
+<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices>
+<Schema Namespace="C" xmlns="http://docs.oasis-open.org/odata/ns/edm">
+  <EntityType Name="Base"><Key><PropertyRef Name="id"/></Key><Property Name="id" Type="Edm.String" Nullable="false"/>
+    <NavigationProperty Name="members" Type="Collection(C.Base)"/></EntityType>
+  <EntityType Name="Derived" BaseType="C.Base">
+    <NavigationProperty Name="restore" Type="C.Base"/>
+    <NavigationProperty Name="checkIn" Type="C.Base"/>
+  </EntityType>
+  <Action Name="restore" IsBound="true"><Parameter Name="b" Type="C.Base"/></Action>
+  <Action Name="members" IsBound="true"><Parameter Name="b" Type="C.Derived"/></Action>
+  <Action Name="checkIn" IsBound="true"><Parameter Name="b" Type="C.Derived"/>
+    <Parameter Name="self" Type="Edm.String"/><Parameter Name="cast" Type="Edm.String"/>
+    <Parameter Name="from" Type="Edm.String"/></Action>
+  <Action Name="restore" IsBound="true"><Parameter Name="b" Type="C.Derived"/></Action>
+  <EntityContainer Name="Svc"><EntitySet Name="bases" EntityType="C.Base"/></EntityContainer>
+</Schema></edmx:DataServices></edmx:Edmx>"""
+
+
+def test_navigations_and_bound_operations_never_hide_each_other() -> None:
+    model = assign_names(parse_metadata(_CLASH, "clash.xml"))
+    derived = model.structured_by_name()["C.Derived"]
+    navs = {n.name: n.py_name for n in derived.navigation}
+    ops = {(op.name, op.binding.type.name if op.binding else ""): op for op in model.operations}
+    # A navigation of a derived type named like an action bound to its base type takes the suffix.
+    assert navs["restore"] == "restore_2"
+    assert ops["restore", "C.Base"].py_name == "restore"
+    # The derived type's own overload of that action overrides it under the same name.
+    assert ops["restore", "C.Derived"].py_name == "restore"
+    # An action bound to a derived type named like a navigation of the base (or of itself) takes it.
+    assert ops["members", "C.Derived"].py_name == "members_2"
+    assert navs["checkIn"] == "check_in"
+    assert ops["checkIn", "C.Derived"].py_name == "check_in_2"
+    # Parameters named like what generated method bodies use get a trailing underscore.
+    assert [p.py_name for p in ops["checkIn", "C.Derived"].call_parameters] == ["self_", "cast_", "from_"]
+
+
+def test_every_name_is_checked_source() -> None:
+    from generator.pysource import Source
+
+    model = assign_names(parse_metadata((FIXTURES / "names.xml").read_bytes(), "names.xml"))
+    names = [t.py_name for t in model.structured] + [m.py_name for e in model.enums for m in e.members]
+    names += [p.py_name for t in model.structured for p in [*t.properties, *t.navigation]]
+    assert names and all(isinstance(n, Source) and n.isidentifier() for n in names)

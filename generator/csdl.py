@@ -21,6 +21,16 @@ import attrs
 from lxml import etree
 
 from .errors import Diagnostics, MetadataError
+from .identifiers import (
+    NAMESPACE_RULE,
+    QUALIFIED_RULE,
+    SIMPLE_IDENTIFIER_RULE,
+    bidi_characters,
+    describe_characters,
+    identifier_flaw,
+    namespace_ok,
+    qualified_ok,
+)
 from .model import (
     Annotation,
     AnnotationValue,
@@ -390,6 +400,85 @@ class _Reader:
     def location(self, el: etree._Element) -> SourceLocation:
         return SourceLocation(self.source, _line(el) or 0, _local(el))
 
+    # ------------------------------------------------------------------ name rules
+    # Every name the document declares or refers to is checked when it is read, against the
+    # CSDL rules (generator.identifiers), so that nothing later (naming, templates, messages)
+    # ever sees a name with a quote, a newline or a bidirectional override in it.  Messages
+    # show names with repr(), which escapes every control and formatting character.
+
+    def refuse_bidi(self, attr: str, value: str, el: etree._Element) -> None:
+        bidi = bidi_characters(value)
+        if bidi:
+            self.error(
+                f"{attr} {value!r} holds the bidirectional formatting character(s) {describe_characters(bidi)}, "
+                "which make a name display differently from what it is; odatakit refuses them in names",
+                el,
+            )
+
+    def simple_identifier(self, el: etree._Element, attr: str, value: str, *, tolerate: str = "") -> str:
+        """Check a value against the CSDL SimpleIdentifier rule and return it.
+
+        Characters in `tolerate` (after the first character) only warn: real services
+        ship such names (Microsoft Graph's InnerError has a property "request-id").
+        """
+        flaw = identifier_flaw(value)
+        if flaw is None:
+            return value
+        self.refuse_bidi(attr, value, el)
+        message = f"{attr} {value!r} is not a CSDL SimpleIdentifier ({SIMPLE_IDENTIFIER_RULE})"
+        if not flaw.shape and flaw.chars <= frozenset(tolerate):
+            shown = describe_characters("".join(sorted(flaw.chars)))
+            self.warn(f"{message}; kept as written ({shown} tolerated here: real services use it)", el)
+            return value
+        self.error(message, el)
+
+    def declared_name(self, el: etree._Element, *, tolerate: str = "") -> str:
+        """The Name a declaration gives, checked against the SimpleIdentifier rule."""
+        # The raw value: required() strips blanks, which are themselves a violation.
+        value = el.get("Name") or ""
+        if not value.strip():
+            self.required(el, "Name")
+        return self.simple_identifier(el, "Name", value, tolerate=tolerate)
+
+    def namespace_name(self, el: etree._Element, attr: str = "Namespace") -> str:
+        """A namespace attribute (Schema, edmx:Include), checked against the CSDL namespace rule."""
+        self.required(el, attr)
+        value = el.get(attr) or ""
+        if not namespace_ok(value):
+            self.refuse_bidi(attr, value, el)
+            self.error(f"{attr} {value!r} is not a CSDL namespace ({NAMESPACE_RULE})", el)
+        return value
+
+    def type_name(self, el: etree._Element, attr: str, *, collection: bool = True) -> str:
+        """A type or element reference (`Type`, `BaseType`, ...), checked to be a qualified name."""
+        value = el.get(attr) or ""
+        if not value.strip():
+            self.required(el, attr)
+        inner = value[11:-1] if collection and value.startswith("Collection(") and value.endswith(")") else value
+        if not qualified_ok(inner):
+            self.refuse_bidi(attr, value, el)
+            rule = f"{QUALIFIED_RULE}, or Collection({QUALIFIED_RULE})" if collection else QUALIFIED_RULE
+            self.error(f"{attr} {value!r} is not a CSDL qualified name ({rule})", el)
+        return value
+
+    def property_path(self, el: etree._Element) -> str:
+        """A PropertyRef Name: SimpleIdentifiers separated by '/' (a path into complex properties)."""
+        self.required(el, "Name")
+        value = el.get("Name") or ""
+        for segment in value.split("/"):
+            flaw = identifier_flaw(segment)
+            if flaw is None:
+                continue
+            self.refuse_bidi("Name", value, el)
+            # The segments name properties, which may carry the same tolerated characters.
+            if flaw.shape or not flaw.chars <= frozenset("-"):
+                self.error(
+                    f"Name {value!r} is not a CSDL property path (SimpleIdentifiers separated by '/': "
+                    f"{SIMPLE_IDENTIFIER_RULE})",
+                    el,
+                )
+        return value
+
     # ------------------------------------------------------------------ names
 
     def qualify(self, name: str) -> str:
@@ -470,13 +559,13 @@ class _Reader:
         # Aliases are document-wide: collect them all before reading any type name.
         for schema in schemas:
             self.check_attributes(schema, "Schema")
-            namespace = self.required(schema, "Namespace")
+            namespace = self.namespace_name(schema)
             if namespace not in self.defined_ns:
                 self.defined_ns.add(namespace)
                 self.namespaces.append(namespace)
             alias = schema.get("Alias")
-            if alias:
-                self.add_alias(alias.strip(), namespace, schema)
+            if alias is not None:
+                self.add_alias(self.simple_identifier(schema, "Alias", alias), namespace, schema)
         for schema in schemas:
             self.read_schema(schema)
 
@@ -504,11 +593,13 @@ class _Reader:
         for child in _children(el):
             if child.tag == _EDMX + "Include":
                 self.check_attributes(child, "Include")
-                namespace = child.get("Namespace")
-                if not namespace:
+                if not child.get("Namespace"):
                     self.warn("edmx:Include without Namespace ignored", child)
                     continue
-                alias = child.get("Alias") or None
+                namespace = self.namespace_name(child)
+                alias = child.get("Alias")
+                if alias is not None:
+                    alias = self.simple_identifier(child, "Alias", alias)
                 includes.append((namespace, alias))
                 self.referenced_ns.add(namespace)
                 if alias:
@@ -551,7 +642,7 @@ class _Reader:
                 self.unknown_element(child, "Schema")
 
     def declare(self, el: etree._Element, namespace: str) -> tuple[str, str]:
-        name = self.required(el, "Name")
+        name = self.declared_name(el)
         qualified = f"{namespace}.{name}"
         previous = self.schema_names.get(qualified)
         if previous is not None:
@@ -578,9 +669,9 @@ class _Reader:
             self.extra.setdefault(target, []).append(annotation)
 
     def type_ref(self, el: etree._Element, attr: str = "Type") -> TypeRef:
-        raw = self.required(el, attr)
+        raw = self.type_name(el, attr)
         collection = raw.startswith("Collection(") and raw.endswith(")")
-        name = self.qualify(raw[11:-1].strip() if collection else raw)
+        name = self.qualify(raw[11:-1] if collection else raw)
         precision: int | None = None
         text = el.get("Precision")
         if text is not None:
@@ -620,12 +711,12 @@ class _Reader:
         tag = "EntityType" if kind == "entity" else "ComplexType"
         self.check_attributes(el, tag)
         name, qualified = self.declare(el, namespace)
-        base = el.get("BaseType")
+        base = self.type_name(el, "BaseType", collection=False) if el.get("BaseType") is not None else None
         draft = _StructDraft(
             kind=kind,
             namespace=namespace,
             name=name,
-            base=self.qualify(base.strip()) if base else None,
+            base=self.qualify(base) if base else None,
             abstract=self.boolean(el, "Abstract", False),
             open=self.boolean(el, "OpenType", False),
             has_stream=self.boolean(el, "HasStream", False) if kind == "entity" else False,
@@ -644,7 +735,10 @@ class _Reader:
                 for ref in _children(child):
                     if ref.tag == _EDM + "PropertyRef":
                         self.check_attributes(ref, "PropertyRef")
-                        draft.key.append((self.required(ref, "Name"), ref))
+                        key_alias = ref.get("Alias")
+                        if key_alias is not None:
+                            self.simple_identifier(ref, "Alias", key_alias)
+                        draft.key.append((self.property_path(ref), ref))
                     elif ref.tag != _EDM + "Annotation":
                         self.unknown_element(ref, "Key")
             elif ctag == _EDM + "Annotation":
@@ -653,7 +747,7 @@ class _Reader:
                 self.unknown_element(child, tag)
 
     def member_name(self, el: etree._Element, draft: _StructDraft) -> str:
-        name = self.required(el, "Name")
+        name = self.declared_name(el, tolerate="-")
         previous = draft.member_elements.get(name)
         if previous is not None:
             self.error(
@@ -709,7 +803,10 @@ class _Reader:
     def read_enum(self, el: etree._Element, namespace: str) -> None:
         self.check_attributes(el, "EnumType")
         name, qualified = self.declare(el, namespace)
-        underlying = self.qualify((el.get("UnderlyingType") or "Edm.Int32").strip())
+        given = el.get("UnderlyingType")
+        underlying = self.qualify(
+            self.type_name(el, "UnderlyingType", collection=False) if given is not None else "Edm.Int32"
+        )
         if underlying not in _ENUM_UNDERLYING:
             self.warn(f"UnderlyingType {underlying!r} is not an integer type", el)
         members: list[EnumMember] = []
@@ -717,7 +814,7 @@ class _Reader:
         for child in _children(el):
             if child.tag == _EDM + "Member":
                 self.check_attributes(child, "Member")
-                member = self.required(child, "Name")
+                member = self.declared_name(child, tolerate="-")
                 if member in seen:
                     self.error(
                         f"duplicate member {member!r} in enum {qualified} "
@@ -769,7 +866,7 @@ class _Reader:
 
     def read_term(self, el: etree._Element, namespace: str) -> None:
         self.check_attributes(el, "Term")
-        name = self.required(el, "Name")
+        name = self.declared_name(el)
         qualified = f"{namespace}.{name}"
         if qualified in self.terms or qualified in self.schema_names or qualified in self.ops_by_name:
             # Terms are not generated into code, so a clash is not worth stopping for (the
@@ -790,7 +887,7 @@ class _Reader:
     def read_operation(self, el: etree._Element, namespace: str, kind: OperationKind) -> None:
         tag = "Action" if kind == "action" else "Function"
         self.check_attributes(el, tag)
-        name = self.required(el, "Name")
+        name = self.declared_name(el)
         qualified = f"{namespace}.{name}"
         if qualified in self.schema_names and qualified not in self.ops_by_name:
             self.warn_operation_clash(name, namespace, el)
@@ -808,7 +905,7 @@ class _Reader:
             ctag = child.tag
             if ctag == _EDM + "Parameter":
                 self.check_attributes(child, "Parameter")
-                pname = self.required(child, "Name")
+                pname = self.declared_name(child, tolerate="-")
                 if pname in parameter_names:
                     self.error(f"duplicate parameter {pname!r} in {qualified}", child)
                 parameter_names.add(pname)
@@ -879,7 +976,9 @@ class _Reader:
                 self.unknown_element(child, "EntityContainer")
                 continue
             self.check_attributes(child, local)
-            cname = self.required(child, "Name")
+            # An entity set or singleton name is a URL path segment: a '/' in it (a prefixed set,
+            # as in a Northwind copy) only warns, like the '-' of member names.
+            cname = self.declared_name(child, tolerate="-/" if local in ("EntitySet", "Singleton") else "-")
             previous = self.container_children.get(cname)
             if previous is not None:
                 self.error(
@@ -895,7 +994,9 @@ class _Reader:
                     self.unknown_element(sub, local)
             if local in ("EntitySet", "Singleton"):
                 singleton = local == "Singleton"
-                entity_type = self.qualify(self.required(child, "Type" if singleton else "EntityType"))
+                entity_type = self.qualify(
+                    self.type_name(child, "Type" if singleton else "EntityType", collection=False)
+                )
                 ref = TypeRef(name=entity_type)
                 self.use_type(ref, child, f"{'singleton' if singleton else 'entity set'} {cname!r}", need_entity=True)
                 bindings: list[NavigationBinding] = []
@@ -913,7 +1014,9 @@ class _Reader:
                 )
             else:
                 kind: OperationKind = "action" if local == "ActionImport" else "function"
-                operation = self.qualify(self.required(child, "Action" if kind == "action" else "Function"))
+                operation = self.qualify(
+                    self.type_name(child, "Action" if kind == "action" else "Function", collection=False)
+                )
                 entity_set = child.get("EntitySet")
                 item = OperationImport(
                     kind=kind,
@@ -934,6 +1037,7 @@ class _Reader:
         for use in self.type_uses:
             self.check_type_use(use)
         self.check_bases()
+        self.check_derived_keys()
         self.check_members_and_keys()
 
     def check_type_use(self, use: _TypeUse) -> None:
@@ -983,6 +1087,16 @@ class _Reader:
             if base is None:
                 if draft.base in self.enums or draft.base in self.type_definitions or draft.base.startswith("Edm."):
                     self.error(f"BaseType {draft.base!r} of {draft.qualified} is not a structured type", el)
+                namespace = self.namespace_of(draft.base)
+                if namespace in self.referenced_ns and namespace not in self.defined_ns:
+                    # A property may keep a type it cannot see, but a class cannot derive from
+                    # one: the generated package would have no base class to inherit.
+                    self.error(
+                        f"BaseType {draft.base!r} of {draft.qualified} is in namespace {namespace!r}, which this "
+                        f"document only references (edmx:Reference Uri={self.reference_uri(namespace)!r}); "
+                        "odatakit needs a base type defined in the document it reads: copy the referenced Schema into it",
+                        el,
+                    )
                 self.check_undefined(draft.base, el, f"BaseType of {draft.qualified}")
                 continue
             if base.kind != draft.kind:
@@ -1003,6 +1117,43 @@ class _Reader:
                 node = self.structured.get(current)
                 current = node.base if node is not None else None
             acyclic.update(path)
+
+    def reference_uri(self, namespace: str) -> str:
+        """The Uri of the edmx:Reference that includes a namespace ("" when none says)."""
+        for reference in self.references:
+            if any(included == namespace for included, _ in reference.includes):
+                return reference.uri
+        return ""
+
+    @staticmethod
+    def key_element(property_ref: etree._Element) -> etree._Element:
+        """The <Key> of a PropertyRef: keys are kept as their PropertyRefs."""
+        parent = property_ref.getparent()
+        return parent if parent is not None else property_ref
+
+    def check_derived_keys(self) -> None:
+        # CSDL: "A key MAY be specified if the entity type does not specify a base type that
+        # already has a key declared" (odata.net rejects it too).  A derived type of a
+        # key-less (abstract) base may declare the key.  Runs after check_bases, so every
+        # chain ends inside the document and has no cycle.
+        for draft in self.structured.values():
+            if draft.base is None or not draft.key:
+                continue
+            base: str | None = draft.base
+            while base is not None:
+                ancestor = self.structured.get(base)
+                if ancestor is None:
+                    break
+                if ancestor.key:
+                    ref = draft.key[0][1]
+                    first = ancestor.key[0][1]
+                    self.error(
+                        f"entity type {draft.qualified} declares a Key, but its base type {ancestor.qualified} "
+                        f"already declares one (line {_line(self.key_element(first))}); a derived type "
+                        "inherits its key and must not declare another",
+                        self.key_element(ref),
+                    )
+                base = ancestor.base
 
     def check_members_and_keys(self) -> None:
         # Every type's members including inherited ones (name -> declaring type), built

@@ -308,12 +308,23 @@ class Model:
         return {t.qualified: t for t in self.type_definitions}
 
     def base_chain(self, qualified: str) -> list[StructuredType]:
-        """The type and its ancestors, nearest first."""
+        """The type and its ancestors in this model, nearest first ([] for a type it lacks)."""
         chains: dict[str, list[StructuredType]] = self._cache.setdefault("chains", {})
         chain = chains.get(qualified)
         if chain is None:
-            t = self.structured_by_name()[qualified]
-            chain = [t, *(self.base_chain(t.base) if t.base else [])]
+            # The reader refuses bases it cannot see and cycles, but a model built or evolved
+            # elsewhere may have either: the chain stops there rather than raise or loop.
+            by_name = self.structured_by_name()
+            chain = []
+            seen: set[str] = set()
+            current: str | None = qualified
+            while current is not None and current not in seen:
+                t = by_name.get(current)
+                if t is None:
+                    break
+                seen.add(current)
+                chain.append(t)
+                current = t.base
             chains[qualified] = chain
         return chain
 

@@ -56,8 +56,11 @@ What the reader decides, and why:
   "HTTP 202", API-explorer ``statusCode``), from the syntax block to the end of its version
   section or the next syntax block.
 
-Problems are warnings in a :class:`~generator.errors.Diagnostics` with page and line; only a
-page that cannot be read at all (missing, not UTF-8, empty) raises :class:`SpecError`.
+Problems are warnings in a :class:`~generator.errors.Diagnostics` with page and line; a page
+that cannot be read at all (missing, not UTF-8, empty) or that hands on a name no wire name may
+be (a quote, a backslash, a control or formatting character, whitespace in a request line's
+query option or a ``name=value`` preference; see ``_Reader._table_name_ok`` and the two checks
+after it) raises :class:`SpecError`.
 Every vocabulary (EN/FR/JA) is in :mod:`generator.specvocab`.
 """
 
@@ -75,6 +78,7 @@ import attrs
 
 from generator import specvocab as vocab
 from generator.errors import Diagnostics
+from generator.identifiers import wire_name_flaw
 
 # The conventions shared with the sample extractor: request and status lines, fences,
 # comments, version sections and sample labels.
@@ -969,11 +973,67 @@ class _Reader:
         """Build a template from a syntax request line."""
         method, raw = request
         url = _parse_url(raw)
-        return _Template(index + 1, method, raw, url, _slots(url), headers)
+        url.query = [(name, value) for name, value in url.query if self._query_name_ok(index, name)]
+        slots = [slot for slot in _slots(url) if slot.location != "query" or self._query_name_ok(index, slot.name)]
+        return _Template(index + 1, method, raw, url, slots, headers)
 
     def _sample(self, index: int, method: str | None, url: str, headers: list[SpecHeader]) -> _SampleRequest:
         """Build a sample request found at a line index."""
         return _SampleRequest(index + 1, method, url, headers, None, self.title_of[index], self.vsection_of[index])
+
+    # --- names ---------------------------------------------------------------------------
+    # The names a page hands on (query options, preferences, parameters) become wire names,
+    # Python names and docstrings of generated code, so they are checked here, where page and
+    # line are known (generator.identifiers.wire_name_flaw says what a name may hold).  A name
+    # holding a quote, a backslash, a control or formatting character, or over 128 characters
+    # long is refused wherever it is.  Otherwise tables are prose: a row whose first cell is not
+    # a name (a permissions table's "Delegated (work or school account)", a list of URL values)
+    # is skipped with a warning.  Request lines are code: a query option name with whitespace,
+    # or empty, is refused; one holding other characters (the "?requiresReview:{Boolean}"
+    # typo of a real page) is dropped with a warning.
+
+    def _table_name_ok(self, index: int, name: str) -> bool:
+        """Whether a table row's name can be a parameter name; raises for a hostile one."""
+        flaw = wire_name_flaw(name)
+        if flaw is None:
+            return True
+        if flaw.hostile:
+            raise SpecError(
+                f"table row name {name!r} is not a parameter name: {flaw.detail}", page=self.page, line=index + 1
+            )
+        self.warn(index, f"table row name {name!r} is not a parameter name ({flaw.detail}); row skipped")
+        return False
+
+    def _query_name_ok(self, index: int, name: str) -> bool:
+        """Whether a request line's query option name can be one; raises for a hostile or blank one."""
+        if re.fullmatch(r"\{[^{}]*\}", name):
+            return True  # "?{query}": the placeholder stands for options; its slot is checked
+        flaw = wire_name_flaw(name)
+        if flaw is None:
+            return True
+        if flaw.hostile or flaw.blank:
+            raise SpecError(f"query option name {name!r} is not a name: {flaw.detail}", page=self.page, line=index + 1)
+        self.warn(index, f"query option name {name!r} is not a name ({flaw.detail}); option dropped")
+        return False
+
+    def _check_preferences(self, headers: Iterable[SpecHeader], params: Iterable[SpecParam], line: int) -> None:
+        """Refuse a `Prefer` preference name that is hostile, or blank where written ``name=value``."""
+        values: list[tuple[str | None, int]] = [(h.value, h.line) for h in headers if h.name.lower() == "prefer"]
+        values += [(p.default, p.line) for p in params if p.location == "header" and p.name.lower() == "prefer"]
+        for value, where in values:
+            for part in (value or "").split(","):
+                part = part.strip()
+                if not part or part.startswith("{"):
+                    continue  # no preference, or a placeholder standing for one
+                name = part.partition("=")[0].strip()
+                flaw = wire_name_flaw(name)
+                # Prose without "=" ("Time zone") names no preference: merge finds none in it.
+                if flaw is not None and (flaw.hostile or (flaw.blank and "=" in part)):
+                    raise SpecError(
+                        f"Prefer preference name {name!r} is not a name: {flaw.detail}",
+                        page=self.page,
+                        line=where or line,
+                    )
 
     # --- tables --------------------------------------------------------------------------
 
@@ -1134,6 +1194,8 @@ class _Reader:
             if ":" in name:
                 name, _, header_value = name.partition(":")
                 name, header_value = name.strip(), header_value.strip()
+            if not self._table_name_ok(row_index, name):
+                continue
             parsed.append(
                 _Row(
                     line=row_index + 1,
@@ -1774,6 +1836,8 @@ class _Reader:
     def _freeze(self, op: _Op, context: _Context) -> SpecOperation:
         """The finished, immutable operation."""
         params, table_headers = self._params(op, context)
+        headers = self._headers(op, table_headers, context)
+        self._check_preferences(headers, params, op.template.line)
         service = next((name for host, name in vocab.SERVICE_HOSTS.items() if op.host.endswith("//" + host)), None)
         return SpecOperation(
             page=self.page,
@@ -1786,7 +1850,7 @@ class _Reader:
             path=op.template.url.path,
             query=tuple(op.template.url.query),
             params=tuple(params),
-            headers=self._headers(op, table_headers, context),
+            headers=headers,
             scopes=self._scopes(op, context.scopes),
             status=self._status(op),
             title=op.group.title.text if op.group.title else self._page_title(),

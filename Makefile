@@ -24,7 +24,7 @@ GRAPH_TYPES := --include 'microsoft.graph.event' --include 'microsoft.graph.cale
 	--include 'microsoft.graph.user' --include 'microsoft.graph.group' --include 'microsoft.graph.reminder' \
 	--exclude 'microsoft.graph.security.*' --exclude 'microsoft.graph.callRecords.*'
 
-.PHONY: setup generate check-generated schemas test lint demo bench bench-setup clean
+.PHONY: setup generate check-generated schemas test lint demo bench bench-setup fuzz clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,11 @@ lint: setup
 
 test: setup check-generated lint
 	$(PY) -m pytest -q
+
+# Mutation fuzzing of read → merge → emit → compile (tests/fuzzing.py); FUZZ_EXAMPLES and FUZZ_SEED vary it.
+FUZZ_EXAMPLES ?= 3000
+fuzz: setup
+	$(PY) -m tests.fuzzing --examples $(FUZZ_EXAMPLES) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 demo: setup generate
 	$(PY) examples/demo.py

@@ -19,7 +19,7 @@ from odatakit.edm import decoder as _decoder
 from ._registry import REGISTRY
 from .models import Attachments, Attendee, CalendarGroups, Calendars, DateTimeTimeZone, EmailAddress, Events, Me, Users
 
-_D = REGISTRY.decoders
+_decoders = REGISTRY.decoders
 _new = _serde.new
 _flags = _serde.decode_flags
 _not_list = _serde.not_list

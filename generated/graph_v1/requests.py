@@ -940,8 +940,8 @@ class CalendarRequest(EntityRequest_2[_T]):
         /me/calendarGroups/{calendar_group_id}/calendars/{calendar_id}/events
         (graph_v1.spec.md:44), success 201; scopes: Calendars.ReadWrite.
 
-        API reference: Create an event in a user's calendar: POST /users/{user_id}
-        /calendarGroups/{calendar_group_id}/calendars/{calendar_id}/events
+        API reference: Create an event in a user's calendar: POST
+        /users/{user_id}/calendarGroups/{calendar_group_id}/calendars/{calendar_id}/events
         (graph_v1.spec.md:45), success 201; scopes: Calendars.ReadWrite.
 
         API reference: Create an event in a group's calendar: POST
@@ -970,8 +970,8 @@ class CalendarRequest(EntityRequest_2[_T]):
         (graph_v1.spec.md:289), success 200; scopes: Calendars.ReadBasic,
         Calendars.Read, Calendars.ReadWrite.
 
-        API reference: List events in a user's calendar: GET /users/{user_id}/cale
-        ndarGroups/{calendar_group_id}/calendars/{calendar_id}/events
+        API reference: List events in a user's calendar: GET
+        /users/{user_id}/calendarGroups/{calendar_group_id}/calendars/{calendar_id}/events
         (graph_v1.spec.md:290), success 200; scopes: Calendars.ReadBasic,
         Calendars.Read, Calendars.ReadWrite.
 

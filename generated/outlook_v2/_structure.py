@@ -57,7 +57,7 @@ from .models import (
     WeekIndex,
 )
 
-_D = REGISTRY.decoders
+_decoders = REGISTRY.decoders
 _new = _serde.new
 _flags = _serde.decode_flags
 _not_list = _serde.not_list

@@ -165,9 +165,10 @@ class UserRequest(DirectoryObjectRequest[_T]):
     ) -> CollectionRequest[Reminder]:
         """Call the function Microsoft.OutlookServices.ReminderView.
 
-        API reference: Get reminders (REST): GET /me/ReminderView(StartDateTime='{
-        start_datetime}',EndDateTime='{end_datetime}') (outlook_v2.spec.md:1274);
-        scopes: https://outlook.office.com/calendars.read, wl.calendars,
+        API reference: Get reminders (REST): GET
+        /me/ReminderView(StartDateTime='{start_datetime}',EndDateTime='{end_datetime}')
+        (outlook_v2.spec.md:1274); scopes:
+        https://outlook.office.com/calendars.read, wl.calendars,
         wl.contacts_calendars.
         """
         return self._function(

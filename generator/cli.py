@@ -14,9 +14,10 @@ from typing import TextIO
 
 from . import __version__
 from .csdl import parse_metadata
-from .csdl import read_source as _fetch
 from .emit import EmitOptions, emit
 from .errors import Diagnostics, MetadataError
+from .fetch import HEADERS_ENV, request_headers
+from .fetch import read_source as _fetch
 from .lock import check_lock, lock_path, write_lock
 from .merge import MergeResult, merge
 from .model import Model
@@ -72,12 +73,13 @@ def _read(
     """Read the metadata and its overlays; `inputs` receives each source's bytes (for the lock file)."""
     source = args.metadata
     progress.step(f"reading {source}")
-    data = _fetch(source, timeout=args.timeout)
+    headers = request_headers(args.header)
+    data = _fetch(source, timeout=args.timeout, headers=headers)
     if inputs is not None:
         inputs[source] = data
     for overlay in args.overlay or ():
         progress.step(f"merging overlay {overlay}")
-        extra = _fetch(overlay, timeout=args.timeout)
+        extra = _fetch(overlay, timeout=args.timeout, headers=headers)
         if inputs is not None:
             inputs[overlay] = extra
         data = merge_overlay(data, extra, source, overlay)
@@ -110,9 +112,12 @@ def _check_generated(args: argparse.Namespace) -> int:
     """`generate --check`: compare the lock in --out with these options and the inputs; write nothing."""
     path = lock_path(Path(args.out), args.package)
     given = [args.metadata, *(args.overlay or ()), *(args.spec or ())]
-    drifts = check_lock(
-        path, __version__, _locked_options(args), fetch=lambda url: _fetch(url, timeout=args.timeout), inputs=given
-    )
+    headers = request_headers(args.header)
+
+    def fetch(url: str) -> bytes:
+        return _fetch(url, timeout=args.timeout, headers=headers)
+
+    drifts = check_lock(path, __version__, _locked_options(args), fetch=fetch, inputs=given)
     return _report(path, drifts)
 
 
@@ -127,8 +132,9 @@ def _report(path: Path, drifts: Sequence[object]) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """Report drift of generated packages from their lock files."""
     status = 0
+    headers = request_headers(args.header) if args.fetch else []
     for lock in args.lock:
-        fetch = (lambda url: _fetch(url, timeout=args.timeout)) if args.fetch else None
+        fetch = (lambda url: _fetch(url, timeout=args.timeout, headers=headers)) if args.fetch else None
         status = max(status, _report(Path(lock), check_lock(Path(lock), __version__, None, fetch=fetch)))
     return status
 
@@ -268,6 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"odatakit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    def header(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--header", action="append", metavar="'NAME: VALUE'",
+                       help=f"request header for URL inputs (repeatable; never sent to another host a redirect "
+                            f"names, never written to the lock; {HEADERS_ENV} holds more, one per line)")
+
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--metadata", required=True, help="$metadata file or http(s) URL")
         p.add_argument("--include", action="append",
@@ -276,7 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="qualified type name or glob to drop, or URL path whose navigation to cut (repeatable)")
         p.add_argument("--overlay", action="append", help="CSDL document whose additions are merged in first")
         p.add_argument("--quiet", action="store_true", help="print nothing but errors")
-        p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a $metadata URL (default 30)")
+        p.add_argument("--timeout", type=float, default=30.0,
+                       help="seconds a $metadata URL may take in all, redirects included (default 30)")
+        header(p)
 
     gen = sub.add_parser("generate", help="write a package from $metadata")
     common(gen)
@@ -303,7 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
     chk = sub.add_parser("check", help="report drift of generated packages from their lock files")
     chk.add_argument("lock", nargs="+", help="<out>/<package>.lock.json written by generate")
     chk.add_argument("--fetch", action="store_true", help="also fetch URL inputs and compare them")
-    chk.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a URL input (default 30)")
+    chk.add_argument("--timeout", type=float, default=30.0,
+                     help="seconds a URL input may take in all, redirects included (default 30)")
+    header(chk)
     chk.set_defaults(func=cmd_check)
 
     def specs(p: argparse.ArgumentParser, required: bool) -> None:

@@ -10,17 +10,15 @@ the full namespace.  Declaration order is kept everywhere so the output is deter
 from __future__ import annotations
 
 import re
-import urllib.error
-import urllib.parse
-import urllib.request
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import attrs
 from lxml import etree
 
 from .errors import Diagnostics, MetadataError
+from .fetch import MAX_BYTES, document_kind, read_source
 from .identifiers import (
     NAMESPACE_RULE,
     QUALIFIED_RULE,
@@ -168,72 +166,87 @@ _Key = tuple[Any, ...]
 
 
 def load_metadata(
-    source: str, *, max_bytes: int = 64 * 1024 * 1024, timeout: float = 30.0, diagnostics: Diagnostics | None = None
+    source: str,
+    *,
+    max_bytes: int = MAX_BYTES,
+    timeout: float = 30.0,
+    diagnostics: Diagnostics | None = None,
+    headers: Sequence[tuple[str, str]] = (),
 ) -> Model:
     """Read a `$metadata` document from a file path or an http(s) URL into a model."""
-    scheme = urllib.parse.urlsplit(source).scheme.lower()
-    if scheme in ("http", "https"):
-        data = _read_url(source, max_bytes, timeout)
-    else:
-        data = _read_file(source, max_bytes)
-    return parse_metadata(data, source, diagnostics=diagnostics)
+    # Passed on without a name here, the bytes can be freed once parsed (see parse_metadata).
+    return parse_metadata(
+        read_source(source, max_bytes=max_bytes, timeout=timeout, headers=headers), source, diagnostics=diagnostics
+    )
 
 
 def parse_metadata(data: bytes, source: str, *, diagnostics: Diagnostics | None = None) -> Model:
     """Read a `$metadata` document given as bytes; `source` names it in messages."""
-    root = _parse_xml(data, source)
-    return _Reader(source, diagnostics if diagnostics is not None else Diagnostics()).read(root)
+    diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    root, dropped = _parse_xml(data, source)
+    # When this is the last reference, the document's bytes go before the model is built.
+    del data
+    model = _Reader(source, diagnostics).read(root)
+    # After the reader's own warnings: these stand for many elements, wherever they were.
+    for message, line, element in dropped:
+        diagnostics.warn(message, source=source, line=line, element=element)
+    return model
 
 
-# --------------------------------------------------------------------------- reading bytes
-
-
-def _read_file(path: str, max_bytes: int) -> bytes:
-    try:
-        with Path(path).open("rb") as f:
-            data = f.read(max_bytes + 1)
-    except OSError as e:
-        raise MetadataError(f"cannot read the file: {e.strerror or e}", source=path) from None
-    if len(data) > max_bytes:
-        raise MetadataError(f"document is larger than {max_bytes} bytes", source=path)
-    return data
-
-
-def _read_url(url: str, max_bytes: int, timeout: float) -> bytes:
-    request = urllib.request.Request(url, headers={"Accept": "application/xml", "User-Agent": "odatakit"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            status = response.status
-            if status != 200:
-                raise MetadataError(f"HTTP status {status} (expected 200)", source=url)
-            length = response.headers.get("Content-Length")
-            if length is not None and length.isdigit() and int(length) > max_bytes:
-                raise MetadataError(f"document is larger than {max_bytes} bytes ({length})", source=url)
-            buffer = bytearray()
-            # Read in chunks so a server that lies about (or omits) its length cannot make
-            # us hold more than max_bytes.
-            while chunk := response.read(65536):
-                buffer += chunk
-                if len(buffer) > max_bytes:
-                    raise MetadataError(f"document is larger than {max_bytes} bytes", source=url)
-            return bytes(buffer)
-    except urllib.error.HTTPError as e:
-        raise MetadataError(f"HTTP status {e.code} {e.reason} (expected 200)", source=url) from None
-    except urllib.error.URLError as e:
-        reason = e.reason
-        if isinstance(reason, TimeoutError):
-            raise MetadataError(f"no answer within {timeout:g} s", source=url) from None
-        raise MetadataError(f"cannot fetch the document: {reason}", source=url) from None
-    except TimeoutError:
-        raise MetadataError(f"no answer within {timeout:g} s", source=url) from None
-    except OSError as e:
-        raise MetadataError(f"cannot fetch the document: {e}", source=url) from None
-
+# --------------------------------------------------------------------------- parsing
 
 _DTD_MESSAGE = "DTDs are not allowed (possible XXE or entity expansion attack)"
+_FEED = 1 << 20
+# Unknown elements and attributes left in the tree for the reader to warn about, in document
+# order; past these, they are dropped while parsing and summed up in one warning per kind.
+_UNKNOWN_KEPT = 100
+_ANNOTATION = _EDM + "Annotation"
 
 
-def _parse_xml(data: bytes, source: str) -> etree._Element:
+def _allowed(*names: str) -> frozenset[str]:
+    return frozenset({_EDM + n for n in names} | {_ANNOTATION})
+
+
+# The children CSDL allows in each element the reader walks.  An element outside this table
+# allows Annotation children only; inside an Annotation every element is kept, since the reader
+# reads any element there as an expression.  The reader reads nothing else (it warns and skips).
+_SCHEMA_CHILDREN = ("EntityType", "ComplexType", "EnumType", "Action", "Function", "TypeDefinition", "Term")
+_CHILDREN: dict[str, frozenset[str]] = {
+    _EDMX + "Edmx": frozenset({_EDMX + "Reference", _EDMX + "DataServices"}),
+    _EDMX + "Reference": frozenset({_EDMX + "Include", _EDMX + "IncludeAnnotations", _ANNOTATION}),
+    _EDMX + "DataServices": frozenset({_EDM + "Schema"}),
+    _EDM + "Schema": _allowed(*_SCHEMA_CHILDREN, "EntityContainer", "Annotations"),
+    _EDM + "EntityType": _allowed("Key", "Property", "NavigationProperty"),
+    _EDM + "ComplexType": _allowed("Property", "NavigationProperty"),
+    _EDM + "Key": _allowed("PropertyRef"),
+    _EDM + "NavigationProperty": _allowed("ReferentialConstraint", "OnDelete"),
+    _EDM + "EnumType": _allowed("Member"),
+    _EDM + "Action": _allowed("Parameter", "ReturnType"),
+    _EDM + "Function": _allowed("Parameter", "ReturnType"),
+    _EDM + "EntityContainer": _allowed("EntitySet", "Singleton", "ActionImport", "FunctionImport"),
+    _EDM + "EntitySet": _allowed("NavigationPropertyBinding"),
+    _EDM + "Singleton": _allowed("NavigationPropertyBinding"),
+}
+_ANNOTATIONS_ONLY = frozenset({_ANNOTATION})
+_KNOWN_ATTRS_BY_TAG = {ns + name: known for name, known in _KNOWN_ATTRS.items() for ns in (_EDM, _EDMX)}
+# Markers on the parser's stack, besides the children an element allows: inside an Annotation
+# (keep all), an unknown element kept for its warning (its content dropped), a dropped one.
+# Distinct objects compared with `is` (no tag has these names; frozenset() would be one object).
+_ALL = frozenset({"<all>"})
+_HOLLOW = frozenset({"<hollow>"})
+_DROPPED = frozenset({"<dropped>"})
+
+
+def _parse_xml(data: bytes, source: str) -> tuple[etree._Element, list[tuple[str, int | None, str]]]:
+    """The document's tree, without what the reader never reads, and warnings for what was dropped unread."""
+    if not data or data.isspace():
+        raise MetadataError("the document is empty", source=source)
+    kind = document_kind(data)
+    if kind is not None:
+        raise MetadataError(
+            f"the document is {kind}, not an OData CSDL XML document ($metadata, which starts with <edmx:Edmx>)",
+            source=source,
+        )
     # A DOCTYPE can only come before the root element: look there before lxml sees the
     # bytes at all, so an entity bomb is never handed to the parser.
     start = _ROOT_START.search(data)
@@ -243,23 +256,130 @@ def _parse_xml(data: bytes, source: str) -> etree._Element:
         if at >= 0:
             line = prolog.count(b"\n", 0, at) + 1
             raise MetadataError(_DTD_MESSAGE, source=source, line=line, element="!DOCTYPE")
-    parser = etree.XMLParser(
+    # Streamed: what the reader never reads (vendor elements, unknown attributes) is dropped as
+    # it is parsed, so it costs neither tree nodes nor a warning each.  Blank text between
+    # elements is dropped too (it doubles the tree); text inside an element is kept.
+    parser = etree.XMLPullParser(
+        events=("start", "end"),
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
         huge_tree=False,
         remove_comments=True,
+        remove_pis=True,
+        remove_blank_text=True,
     )
+    pruner = _Pruner(source)
     try:
-        root = etree.fromstring(data, parser)
+        for at in range(0, len(data), _FEED):
+            parser.feed(data[at : at + _FEED])
+            pruner.take(_elements(parser))
+        root = parser.close()
+        pruner.take(_elements(parser))
     except etree.XMLSyntaxError as e:
         raise MetadataError(f"malformed XML: {e.msg}", source=source, line=e.lineno or None) from None
+    pruner.flush()
+    _refuse_dtd(root, source)
+    return root, pruner.warnings()
+
+
+def _elements(parser: etree.XMLPullParser) -> Iterator[tuple[str, etree._Element]]:
+    # Only "start" and "end" events were asked for: each comes with an element.
+    return cast(Iterator[tuple[str, etree._Element]], parser.read_events())
+
+
+def _refuse_dtd(root: etree._Element, source: str) -> None:
     docinfo = root.getroottree().docinfo
     # The byte scan misses other encodings (UTF-16): check what the parser saw as well.
     if getattr(docinfo, "doctype", "") or docinfo.internalDTD is not None:
         raise MetadataError(_DTD_MESSAGE, source=source, element="!DOCTYPE")
-    return root
+
+
+class _Pruner:
+    """Takes the parser's events and drops what the reader would skip, counting it by kind."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.stack: list[tuple[frozenset[str], str]] = []
+        self.kept = 0
+        # Dropped elements that have ended, removed at the next event: libxml2 may still append
+        # text to the last child of the open element, so that child is never unlinked at once.
+        self.pending: list[etree._Element] = []
+        self.dropped: dict[tuple[str, str], list[Any]] = {}
+
+    def take(self, events: Iterator[tuple[str, etree._Element]]) -> None:
+        stack = self.stack
+        for event, el in events:
+            if self.pending:
+                self.flush()
+            if event == "end":
+                if stack.pop()[0] is _DROPPED:
+                    self.pending.append(el)
+                continue
+            if not stack:
+                _refuse_dtd(el, self.source)
+                stack.append((_CHILDREN.get(el.tag, _ANNOTATIONS_ONLY), el.tag))
+                continue
+            allowed, parent = stack[-1]
+            if allowed is _ALL or allowed is _DROPPED or allowed is _HOLLOW:
+                stack.append((_DROPPED if allowed is not _ALL else _ALL, ""))
+                continue
+            tag = el.tag
+            if tag in allowed or (parent == _EDMX + "DataServices" and _local(el) == "Schema"):
+                # A Schema in another namespace stays: the reader says it is not OData V4.
+                stack.append((_ALL if tag == _ANNOTATION else _CHILDREN.get(tag, _ANNOTATIONS_ONLY), tag))
+                known = _KNOWN_ATTRS_BY_TAG.get(tag)
+                if known is not None:
+                    self.attributes(el, known)
+            elif self.kept < _UNKNOWN_KEPT:
+                self.kept += 1
+                el.attrib.clear()
+                stack.append((_HOLLOW, tag))
+            else:
+                self.note("element", parent, el, "")
+                stack.append((_DROPPED, tag))
+
+    def attributes(self, el: etree._Element, known: frozenset[str]) -> None:
+        for name in cast(list[str], el.keys()):
+            if name in known:
+                continue
+            if name.startswith("{"):
+                # Vendor attributes: the reader reads none, so they go without a warning.
+                del el.attrib[name]
+            elif self.kept < _UNKNOWN_KEPT:
+                self.kept += 1
+            else:
+                del el.attrib[name]
+                self.note("attribute", _local(el), el, name)
+
+    def note(self, what: str, where: str, el: etree._Element, name: str) -> None:
+        seen = self.dropped.get((what, where))
+        if seen is None:
+            self.dropped[(what, where)] = [1, _line(el), _local(el), name]
+        else:
+            seen[0] += 1
+
+    def flush(self) -> None:
+        for el in self.pending:
+            parent = el.getparent()
+            if parent is not None:
+                parent.remove(el)
+        self.pending.clear()
+
+    def warnings(self) -> list[tuple[str, int | None, str]]:
+        """One warning per kind of dropped element or attribute, in the order of their first lines."""
+        out = []
+        for (what, where), (count, line, element, name) in sorted(self.dropped.items(), key=lambda i: i[1][1] or 0):
+            if what == "element":
+                shown = "edmx:Reference" if where == _EDMX + "Reference" else where.rpartition("}")[2]
+                message = f"unknown element in <{shown}> ignored"
+            else:
+                message = f"unknown attribute {name!r} ignored"
+            if count > 1:
+                message += f" (and {count - 1} more like it, not listed)"
+            out.append((message, line, element))
+        return out
 
 
 # --------------------------------------------------------------------------- helpers
@@ -1527,10 +1647,3 @@ class _Reader:
     def annotated(self, item: Any, key: _Key) -> Any:
         anns = self.annotations.get(key)
         return attrs.evolve(item, annotations=tuple(anns)) if anns else item
-
-
-def read_source(source: str, *, max_bytes: int = 64 * 1024 * 1024, timeout: float = 30.0) -> bytes:
-    """The bytes of a file or http(s) URL, with the reader's size cap and error messages."""
-    if urllib.parse.urlsplit(source).scheme.lower() in ("http", "https"):
-        return _read_url(source, max_bytes, timeout)
-    return _read_file(source, max_bytes)

@@ -6,6 +6,7 @@ Both say where the problem is, in one line: ``<source>:<line>: <Element>: messag
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 __all__ = ["Diagnostic", "Diagnostics", "MetadataError", "format_location"]
@@ -15,6 +16,10 @@ def _one_line(text: str) -> str:
     # Messages often embed text from the document or from lxml; a multi-line message would
     # break the "one problem per line" contract that tools and tests rely on.
     return " ".join(text.split())
+
+
+# What varies between warnings of one kind: quoted names and values, and numbers.
+_VARYING = re.compile(r"'[^']*'|\"[^\"]*\"|\d+")
 
 
 def format_location(source: str, line: int | None, element: str | None, message: str) -> str:
@@ -52,19 +57,46 @@ class Diagnostic(NamedTuple):
 
 
 class Diagnostics:
-    """Warnings collected while reading: the reader goes on after each of them."""
+    """Warnings collected while reading: the reader goes on after each of them.
 
-    def __init__(self) -> None:
+    A broken or hostile document can cause a warning per element, millions of them: only the
+    first `per_kind` warnings of each kind (same source, same message once quoted names and
+    numbers are set aside) and `most` warnings in all are kept.  The rest are counted, `count`
+    is the total, and `format_lines` ends with one line per kind saying how many were not kept.
+    """
+
+    def __init__(self, *, per_kind: int = 100, most: int = 10_000) -> None:
         self.warnings: list[Diagnostic] = []
+        self.count = 0
+        self.per_kind = per_kind
+        self.most = most
+        self._kept: dict[tuple[str, str], int] = {}
+        # Keys are kept kinds, or (source, "") for warnings beyond `most` of kinds never kept,
+        # so this stays as small as the kept list however many kinds a document invents.
+        self._unkept: dict[tuple[str, str], int] = {}
 
     def warn(self, message: str, *, source: str, line: int | None = None, element: str | None = None) -> None:
-        """Record one warning."""
-        self.warnings.append(Diagnostic(source, line, element, _one_line(message)))
+        """Record one warning (or only count it, past the limits)."""
+        self.count += 1
+        text = _one_line(message)
+        kind = (source, _VARYING.sub("…", text))
+        kept = self._kept.get(kind, 0)
+        if kept < self.per_kind and len(self.warnings) < self.most:
+            self._kept[kind] = kept + 1
+            self.warnings.append(Diagnostic(source, line, element, text))
+            return
+        if kind not in self._kept:
+            kind = (source, "")
+        self._unkept[kind] = self._unkept.get(kind, 0) + 1
 
     def format_lines(self) -> list[str]:
-        """Every warning formatted as one line, in the order they were found."""
-        return [str(w) for w in self.warnings]
+        """Every kept warning as one line, in the order they were found, then one line per kind not all kept."""
+        lines = [str(w) for w in self.warnings]
+        for (source, kind), n in self._unkept.items():
+            more = f"... and {n} more warning{'s' if n != 1 else ''}"
+            lines.append(format_location(source, None, None, f"{more} like: {kind}" if kind else more))
+        return lines
 
     def format(self) -> str:
-        """Every warning, one per line."""
+        """Every kept warning, one per line, and the counts of those not kept."""
         return "\n".join(self.format_lines())

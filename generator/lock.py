@@ -10,7 +10,9 @@ document, overlays, spec pages) and of every file it wrote. `odatakit check LOCK
 - files of the package edited, added or removed by hand.
 
 Paths of inputs are stored relative to the lock file, URLs as they are, so a committed lock
-names no machine path and `check` works from any working directory.
+names no machine path and `check` works from any working directory.  Request headers
+(`--header`, `ODATAKIT_HEADERS`) are never recorded: they may hold secrets, and `check
+--fetch` takes them again.
 """
 
 from __future__ import annotations

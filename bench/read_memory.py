@@ -1,0 +1,144 @@
+"""Resident memory of reading a large `$metadata` document, as a multiple of the document's size.
+
+Builds two synthetic documents of about `--mb` MB in a temporary folder and reads each with
+`generator.csdl.load_metadata` in a fresh interpreter (ru_maxrss never goes down, so one process
+per document):
+
+- `unknown-elements`: a small valid schema buried in vendor and misspelled elements (in Edmx,
+  DataServices, Schema, EntityType, EntityContainer), the shape a hostile or broken server can send;
+- `graph-copies`: Microsoft Graph's v1.0 $metadata (from ../shared) repeated with its namespaces
+  and aliases renamed, so every copy is real-looking CSDL the reader keeps.
+
+Each row prints the input in MB, the peak RSS (ru_maxrss) minus the interpreter's just before
+reading (modules already imported) in MB, and their ratio. Documents are built in a subprocess of
+their own: Linux carries ru_maxrss across exec, so a parent holding 60 MB would raise every
+child's baseline.  Run: `.venv/bin/python bench/read_memory.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MB = 1_000_000
+GRAPH = Path("external") / "msgraph-metadata" / "v1.0-cleanMetadata.xml"
+
+_EDMX_OPEN = (
+    '<?xml version="1.0" encoding="utf-8"?>\n'
+    '<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx" xmlns:x="urn:vendor">\n'
+)
+
+
+def unknown_elements(size: int) -> bytes:
+    """A valid one-schema document padded to `size` bytes with elements the reader does not know."""
+    vendor = '<x:Vendor a="1"><x:Inner/></x:Vendor><Foo/>\n'
+    types = 200
+    per_block = max(1, (size // (types + 4)) // len(vendor))
+    block = vendor * per_block
+    parts = [_EDMX_OPEN, block, "<edmx:DataServices>\n", block]
+    parts.append('<Schema Namespace="Bench" xmlns="http://docs.oasis-open.org/odata/ns/edm">\n' + block)
+    for i in range(types):
+        parts.append(
+            f'<EntityType Name="T{i}"><Key><PropertyRef Name="id"/></Key>'
+            f'<Property Name="id" Type="Edm.String" Nullable="false"/>\n{block}</EntityType>\n'
+        )
+    parts.append(f'<EntityContainer Name="C"><EntitySet Name="t0" EntityType="Bench.T0"/>\n{block}</EntityContainer>')
+    parts.append("</Schema>\n</edmx:DataServices>\n</edmx:Edmx>\n")
+    return "".join(parts).encode()
+
+
+def graph_copies(graph: Path, size: int) -> bytes:
+    """Graph's schemas repeated (namespaces and aliases renamed per copy) up to about `size` bytes."""
+    text = graph.read_text(encoding="utf-8-sig")
+    start = text.index("<Schema ")
+    end = text.rindex("</edmx:DataServices>")
+    head, schemas, tail = text[:start], text[start:end], text[end:]
+    aliases = sorted(set(re.findall(r'<Schema [^>]*Alias="([^"]+)"', schemas)))
+    alias_use = re.compile(r"\b(" + "|".join(map(re.escape, aliases)) + r")\.")
+    copies = [schemas]
+    total = len(text)
+    n = 1
+    while total + len(schemas) <= size:
+        copy = re.sub(r"\bmicrosoft\.graph\b", f"microsoft.graph{n}", schemas)
+        copy = alias_use.sub(lambda m, n=n: f"{m.group(1)}{n}.", copy)  # type: ignore[misc]
+        copy = re.sub(r'(<Schema [^>]*Alias=")([^"]+)"', lambda m, n=n: f'{m.group(1)}{m.group(2)}{n}"', copy)  # type: ignore[misc]
+        copies.append(copy)
+        total += len(copy)
+        n += 1
+    return (head + "".join(copies) + tail).encode()
+
+
+def child(path: str) -> None:
+    """Read one document in this (fresh) process and print the figures as JSON."""
+    from generator.csdl import load_metadata
+    from generator.errors import Diagnostics
+
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    diagnostics = Diagnostics()
+    started = time.perf_counter()
+    model = load_metadata(path, diagnostics=diagnostics)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # `count` is every warning; before warnings were capped there was only the list.
+    warnings = getattr(diagnostics, "count", len(diagnostics.warnings))
+    print(json.dumps({
+        "baseline": baseline, "peak": peak, "seconds": seconds, "types": len(model.structured),
+        "warnings": warnings, "lines": len(diagnostics.format_lines()),
+    }))  # fmt: skip
+
+
+def main() -> int:
+    """Build the documents, read each in a subprocess, print a table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--mb", type=float, default=60.0, help="size of each synthetic document in MB (default 60)")
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared data folder")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--build", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    size = int(args.mb * MB)
+    graph = args.shared / GRAPH
+    if args.child:
+        child(args.child)
+        return 0
+    if args.build:
+        name, out = args.build
+        Path(out).write_bytes(unknown_elements(size) if name == "unknown-elements" else graph_copies(graph, size))
+        return 0
+    names = ["unknown-elements"]
+    if graph.is_file():
+        names.append("graph-copies")
+    else:
+        print(f"skipping graph-copies: {graph} is absent", file=sys.stderr)
+    print(f"{'document':<18} {'input MB':>9} {'peak-base MB':>13} {'ratio':>6} {'seconds':>8} {'warnings':>9}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            path = Path(tmp) / f"{name}.xml"
+            build = [sys.executable, __file__, "--mb", str(args.mb), "--shared", str(args.shared)]
+            subprocess.run([*build, "--build", name, str(path)], check=True)
+            mb_in = path.stat().st_size / MB
+            run = subprocess.run(
+                [sys.executable, __file__, "--child", str(path)], cwd=ROOT, capture_output=True, text=True
+            )
+            if run.returncode != 0:
+                print(f"{name:<18} {mb_in:9.1f}  failed: {run.stderr.strip().splitlines()[-1:]}")
+                continue
+            r = json.loads(run.stdout)
+            used = (r["peak"] - r["baseline"]) / MB
+            print(
+                f"{name:<18} {mb_in:9.1f} {used:13.0f} {used / mb_in:6.1f} {r['seconds']:8.1f} "
+                f"{r['warnings']:>9} ({r['lines']} lines)"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main())

@@ -16,7 +16,7 @@ from . import __version__
 from .csdl import parse_metadata
 from .emit import EmitOptions, emit
 from .errors import Diagnostics, MetadataError
-from .fetch import HEADERS_ENV, request_headers
+from .fetch import HEADERS_ENV, request_headers, same_origin
 from .fetch import read_source as _fetch
 from .lock import check_lock, lock_path, write_lock
 from .merge import MergeResult, merge
@@ -79,7 +79,8 @@ def _read(
         inputs[source] = data
     for overlay in args.overlay or ():
         progress.step(f"merging overlay {overlay}")
-        extra = _fetch(overlay, timeout=args.timeout, headers=headers)
+        # The headers are the --metadata service's credentials: an overlay elsewhere does not get them.
+        extra = _fetch(overlay, timeout=args.timeout, headers=headers if same_origin(overlay, source) else [])
         if inputs is not None:
             inputs[overlay] = extra
         data = merge_overlay(data, extra, source, overlay)
@@ -184,7 +185,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         print(
             f"{args.package}: {len(model.structured)} structured + {len(model.enums)} enum types, "
             f"{len(model.operations)} operations, {len(result.files)} files in "
-            f"{Path(args.out) / args.package}, {progress.seconds:.2f} s, {len(diagnostics.warnings)} warnings"
+            f"{Path(args.out) / args.package}, {progress.seconds:.2f} s, {diagnostics.count} warnings"
         )
     return 0
 

@@ -359,6 +359,16 @@ def _origin_of(parts: urllib.parse.SplitResult, url: str) -> tuple[str, str, int
     return scheme, host, port
 
 
+def same_origin(url: str, other: str) -> bool:
+    """Whether two http(s) URLs have the same scheme, host and port (False for files and bad URLs)."""
+    if not (is_url(url) and is_url(other)):
+        return False
+    try:
+        return _origin_of(urllib.parse.urlsplit(url), url) == _origin_of(urllib.parse.urlsplit(other), other)
+    except (MetadataError, ValueError):
+        return False
+
+
 def _via(current: str, url: str) -> str:
     return f" (redirected to {_shown(current)})" if current != url else ""
 

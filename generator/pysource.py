@@ -116,7 +116,7 @@ def _literal(value: Any) -> str:
     raise GeneratorBug(f"no literal for a value of type {type(value).__name__}")
 
 
-def _docstring_body(text: str) -> str:
+def _docstring_body(text: str, docstring: bool = True) -> str:
     """Escape text for the inside of a `\"\"\"` string: no two live quotes in a row, none at the end."""
     out: list[str] = []
     live_quote = False  # whether the last character written is an unescaped `"`
@@ -134,7 +134,7 @@ def _docstring_body(text: str) -> str:
             out.append("\\\\")
         elif c == "\n" or c.isprintable():
             out.append(c)
-        elif "\ud800" <= c <= "\udfff":
+        elif docstring and "\ud800" <= c <= "\udfff":
             # A class's docstring must encode as UTF-8: a lone surrogate is shown as its escape text.
             out.append(f"\\\\u{ord(c):04x}")
         else:
@@ -184,7 +184,7 @@ def token_block(tokens: Iterable[Iterable[str]], indent: int, closing: int, widt
     else:
         lines = textwrap.wrap(" ".join(w for words in rows for w in words), width, break_long_words=False,
                               break_on_hyphens=False) or [""]
-    body = "\n".join(pad + _docstring_body(line) for line in lines)
+    body = "\n".join(pad + _docstring_body(line, docstring=False) for line in lines)
     return Source(f'"""\n{body}\n{" " * closing}"""')
 
 

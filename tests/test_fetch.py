@@ -15,7 +15,7 @@ import pytest
 from generator.errors import MetadataError
 from generator.fetch import HEADERS_ENV, read_source, read_url, request_headers
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, ROOT
 from .conftest import run_cli as run
 
 METADATA = (FIXTURES / "operations.xml").read_bytes()
@@ -433,3 +433,20 @@ def test_an_html_answer_through_the_cli_is_one_line(
     assert err.count("\n") == 1
     assert err.startswith(f"error: {server.url}/service/: the answer is an HTML page (Content-Type text/html)")
     assert f"'{server.url}/service/$metadata'" in err
+
+
+def test_overlays_get_the_headers_only_from_the_metadata_origin(
+    server: Server, other: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = (ROOT / "schemas" / "outlook_v2.xml").read_bytes()
+    overlay = (ROOT / "schemas" / "outlook_v2.overlay.xml").read_bytes()
+    server.routes["/svc/$metadata"] = lambda h: answer(h, 200, base)
+    server.routes["/svc/overlay.xml"] = lambda h: answer(h, 200, overlay)
+    other.routes["/overlay.xml"] = lambda h: answer(h, 200, overlay)
+    for overlay_url in (server.url + "/svc/overlay.xml", other.url + "/overlay.xml"):
+        code, _, err = run(capsys, "prune", "--metadata", server.url + "/svc/$metadata", "--overlay", overlay_url,
+                           "--include", "Microsoft.OutlookServices.Event", "--out", str(tmp_path / "p.xml"),
+                           "--header", f"Authorization: {SECRET}", "--quiet")  # fmt: skip
+        assert code == 0, err
+    assert [h.get("authorization") for h in server.headers_of("/svc/overlay.xml")] == [SECRET]
+    assert [h.get("authorization") for h in other.headers_of("/overlay.xml")] == [None]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -24,6 +23,7 @@ import attrs
 from odatakit import edm
 
 from .capabilities import capability_table
+from .layout import annotated, call, collection, literal_display, tidy_imports, wrap_long_lines
 from .merge import py_annotation, spec_of
 from .model import (
     EnumType,
@@ -61,7 +61,8 @@ from .structuring import (
     uses_item_list,
 )
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# Installed: odatakit_generator/templates; in a checkout: templates/ next to generator/.
+TEMPLATES = _t if (_t := Path(__file__).resolve().parent / "templates").is_dir() else _t.parent.parent / "templates"
 
 _STDLIB_TYPES = {
     "datetime": code("from datetime import datetime"),
@@ -449,10 +450,13 @@ class Emitter:
         files["_registry.py"] = self._render_registry()
         if self.capabilities:
             files["_capabilities.py"] = self.env.get_template("_capabilities.py.jinja").render(
-                package=self.package, table=self.capabilities
+                package=self.package,
+                table=literal_display(self.capabilities, 0, "CAPABILITIES: dict[str, dict[str, Any]] = "),
             )
         files["client.py"] = self._render_client()
         files["__init__.py"] = self._render_init()
+        # Templates offer every import a module may need; each module keeps what it uses.
+        files = {rel: wrap_long_lines(tidy_imports(text)) for rel, text in files.items()}
         files["py.typed"] = ""
         return files
 
@@ -544,6 +548,8 @@ class Emitter:
         if shadowing:
             for r in rows:
                 r["annotation"] = _unshadow(r["annotation"], shadowing)
+        for r in rows:
+            r["declaration"] = annotated(8, r["py_name"], [r["annotation"], r["expr"]], "NONE")
         return rows
 
     def _render_models(self, module: str, chunk: list[EnumType | StructuredType]) -> str:
@@ -571,6 +577,8 @@ class Emitter:
                     "base": base,
                     "fields": fields,
                     "table": token_block(([f["py_name"], f["wire"], f["type"], *_field_flags(f)] for f in fields), 4, 4),
+                    "slots": collection(8, "__slots__ = (", [literal(n) for n in sorted((f["py_name"] for f in fields),
+                                                                                      key=_natural)], ")", tuple_=True),
                     "doc": description_of(t.annotations),
                     "kind_text": "entity type" if t.kind == "entity" else "complex type",
                 }
@@ -621,7 +629,7 @@ class Emitter:
 
     # -- request builders --------------------------------------------------------------------
     def _operation_row(self, merged: _MergedOperation) -> dict[str, Any]:
-        params = []
+        params: list[dict[str, Any]] = []
         for p, required in merged.params:
             type_name, _ = self.plan.resolve(p.type)
             params.append(
@@ -649,7 +657,11 @@ class Emitter:
             # query (awaitable, so `await f(...)` still gives the list).
             query_item = self.plan.structured[returns[0]].py_name
             return_annotation = annotation(f"CollectionRequest[{query_item}]")
+        tuples = [code("({}, {}, {}, {})", literal(p["wire"]), p["py_name"], literal(p["type"]), bool(p["collection"]))
+                  for p in params]
         return {
+            # Several parameters one a line (their trailing comma keeps them so); one or none on a line.
+            "param_tuples": collection(12, "(", tuples, "),", tuple_=True, exploded=True),
             "kind": merged.kind,
             "qualified": merged.qualified,
             "py_name": identifier(merged.py_name),
@@ -703,8 +715,11 @@ class Emitter:
                 self._note_annotation(target.py_name, "", used, checking)
                 records = spec_of(n.annotations)
                 query = self._query_rows(records, used)
+                nav = code("self._nav({}, {}, {})", literal(n.name), literal(n.type.name), n.type.collection)
                 navs.append(
                     {
+                        "return": call(8, "return cast(", [literal(nav_annotation), nav]),
+                        "assign": call(8, "request = cast(", [literal(nav_annotation), nav]),
                         "py_name": identifier(n.py_name),
                         "wire": n.name,
                         "target": n.type.name,
@@ -821,8 +836,11 @@ class Emitter:
                 builder = entity_builder if s.singleton else collection_builder
                 self._note_builder(s.entity_type, builder, "", checking)
                 self._note_annotation(target.py_name, "", used, checking)
+                set_annotation = annotation(f"{builder}[{target.py_name}]")
+                root = code("self.root({}, {}, {})", literal(s.name), literal(s.entity_type), not s.singleton)
                 sets.append(
                     {
+                        "return": call(8, "return cast(", [literal(set_annotation), root]),
                         "py_name": identifier(s.py_name),
                         "wire": s.name,
                         "target": s.entity_type,
@@ -866,9 +884,12 @@ class Emitter:
         by_module: dict[str, list[str]] = {}
         for qualified, module in sorted(self.plan.module_of.items()):
             by_module.setdefault(module, []).append(qualified)
-        builders = sorted(
-            (q, self.plan.request_module_of[q], names[0], names[1]) for q, names in self.plan.builders.items()
-        )
+        builders = [
+            collection(8, f"{literal(q)}: (", [literal(module), literal(entity), literal(many)], "),")
+            for q, module, entity, many in sorted(
+                (q, self.plan.request_module_of[q], names[0], names[1]) for q, names in self.plan.builders.items()
+            )
+        ]
         aliases = sorted(self.model.aliases)
         return self.env.get_template("_registry.py.jinja").render(
             modules=sorted(by_module.items()),
@@ -921,28 +942,6 @@ def _display_source(source: str) -> str:
     if source.startswith(("http://", "https://")):
         return source
     return os.path.basename(source)
-
-
-RUFF_SETTINGS = ("--isolated", "--target-version", "py311", "--line-length", "120")
-
-
-def format_tree(folder: Path) -> None:
-    """Sort imports and format the emitted files with ruff (its formatter, not ours).
-
-    Runs isolated from any project configuration and inside the folder itself, so that the
-    result depends only on the files and the pinned ruff version: `make check-generated`
-    stays byte-exact wherever it runs.
-    """
-    try:
-        from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
-    except ImportError as exc:  # pragma: no cover - ruff is a dependency of the generator
-        raise RuntimeError("the generator needs ruff to format its output: pip install 'odatakit[generator]'") from exc
-    ruff = os.fsdecode(find_ruff_bin())
-    for args in (["check", "--select", "I,F401", "--fix", "--quiet", "--exit-zero", "--no-cache"], ["format", "--quiet", "--no-cache"]):
-        done = subprocess.run([ruff, *args, *RUFF_SETTINGS, "."], cwd=folder, capture_output=True, text=True)
-        if done.returncode != 0:
-            said = " ".join((done.stderr or done.stdout).split())[:500]
-            raise GeneratorBug(f"ruff {args[0]} failed on the generated files (exit {done.returncode}): {said}")
 
 
 def check_syntax(files: Mapping[str, str], where: Callable[[str], str | None] = lambda name: None) -> None:
@@ -1020,9 +1019,6 @@ def write_package(
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8", newline="\n")
             written.append(target / rel)
-        if progress is not None:
-            progress(f"formatting {len(files)} files with ruff")
-        format_tree(staging)
         backup = None
         if target.exists():
             backup = out_dir / f".{package}.old"

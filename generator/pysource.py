@@ -76,6 +76,8 @@ def _escape_char(c: str) -> str:
 
 def _escape(text: str, quote: str = '"') -> str:
     """Backslashes, `quote` and every non-printable character as escapes (printable text kept as is)."""
+    if text.isprintable() and "\\" not in text and (not quote or quote not in text):
+        return text
     out = []
     for c in text:
         if c == "\\":
@@ -118,6 +120,8 @@ def _literal(value: Any) -> str:
 
 def _docstring_body(text: str, docstring: bool = True) -> str:
     """Escape text for the inside of a `\"\"\"` string: no two live quotes in a row, none at the end."""
+    if '"' not in text and "\\" not in text and text.replace("\n", "").isprintable():
+        return text
     out: list[str] = []
     live_quote = False  # whether the last character written is an unescaped `"`
     for c in text:

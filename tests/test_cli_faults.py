@@ -57,11 +57,15 @@ def test_an_unexpected_exception_is_one_line_exit_3(
 def test_interrupt_leaves_no_staging_folder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def interrupted(folder: Path) -> None:
-        assert list(folder.glob("*.py"))  # the files were being written when the interrupt came
-        raise KeyboardInterrupt
+    rename = Path.rename
 
-    monkeypatch.setattr(emit, "format_tree", interrupted)
+    def interrupted(self: Path, target: Path) -> Path:
+        if self.name.startswith(".shop."):
+            assert list(self.glob("*.py"))  # the files were written when the interrupt came
+            raise KeyboardInterrupt
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", interrupted)
     code, out, err = run_cli(capsys, "generate", "--metadata", str(FIXTURES / "keys.xml"), "--package", "shop",
                              "--out", str(tmp_path))
     assert (code, out, err) == (130, "", "odatakit: interrupted\n")

@@ -13,5 +13,5 @@ CAPABILITIES: dict[str, dict[str, Any]] = {
         },
         "SearchRestrictions": {"Searchable": True},
         "TopSupported": False,
-    }
+    },
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urlsplit
 
@@ -124,6 +124,12 @@ class _Shared:
 class Client:
     """Base of generated clients: `async with Client(base_url, token_provider) as client`.
 
+    `token_provider` is a bearer token string, an async callable returning a token (or an
+    object with `.token` and `expires_on`), or a credential with `get_token(*scopes)` such as
+    azure-identity's; a credential is asked for `scopes`, the generated ones unless given here.
+    A provider of another shape, or a credential with no scopes, is refused here, not at the
+    first request.
+
     Configuration is immutable: `with_headers`, `with_timeout`, `with_retry` and
     `with_middleware` return a new client that shares this one's session and token cache
     (the session closes when the last `async with` block of any of them exits, or on `close()`).
@@ -145,6 +151,7 @@ class Client:
         limit: int = 100,
         limit_per_host: int = 0,
         strict: bool = True,
+        scopes: Sequence[str] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         parts = urlsplit(self.base_url)
@@ -152,7 +159,9 @@ class Client:
             raise ValueError(f"base_url {base_url!r}: expected an absolute http(s) URL")
         #: Refuse queries the service's Capabilities annotations rule out (False: warn instead).
         self.strict = strict
-        tokens = TokenCache(token_provider, self.CONFIG.scopes) if token_provider is not None else None
+        # Scopes given here win over the generated ones (national clouds, narrower scopes).
+        asked = tuple(scopes) if scopes is not None else self.CONFIG.scopes
+        tokens = TokenCache(token_provider, asked) if token_provider is not None else None
 
         def connector() -> aiohttp.BaseConnector:
             import aiohttp

@@ -417,7 +417,9 @@ class TokenCredential(Protocol):
         ...
 
 
-TokenProvider = Callable[[], Awaitable[Any]] | TokenCredential
+#: A bearer token as it is (static), an async callable returning one (or an object with
+#: `.token`), or a credential with `get_token(*scopes)` such as azure-identity's.
+TokenProvider = str | Callable[[], Awaitable[Any]] | TokenCredential
 
 #: Refresh a cached token this many seconds before it expires.
 REFRESH_MARGIN = 120.0
@@ -431,8 +433,21 @@ class TokenCache:
     """
 
     def __init__(self, provider: TokenProvider, scopes: Sequence[str] = ()) -> None:
-        self.provider = provider
         self.scopes = tuple(scopes)
+        if isinstance(provider, str):
+            _check_token(provider, "the token string")
+        elif isinstance(provider, TokenCredential):
+            if not self.scopes:
+                raise ValueError(
+                    f"{type(provider).__name__} needs the scopes to ask a token for: pass scopes=[...] to the client "
+                    "(for Microsoft Graph, ['https://graph.microsoft.com/.default'])"
+                )
+        elif not callable(provider):
+            raise TypeError(
+                f"token_provider: got {type(provider).__name__}; expected a token string, an async callable "
+                "returning one, or a credential with get_token(*scopes) such as azure-identity's"
+            )
+        self.provider = provider
         self._token: str | None = None
         self._expires = 0.0
         self._lock: asyncio.Lock | None = None  # made by the first refresh, which runs in a loop
@@ -460,6 +475,8 @@ class TokenCache:
 
     async def _fetch(self) -> tuple[str, float | None]:
         provider = self.provider
+        if isinstance(provider, str):
+            return provider, jwt_expiry(provider)
         if isinstance(provider, TokenCredential):
             result: Any = await provider.get_token(*self.scopes)
         else:
@@ -474,9 +491,18 @@ class TokenCache:
             expires = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
         else:
             raise TypeError(f"token provider returned {type(result).__name__}: expected str or an object with .token")
-        if not token:
-            raise ValueError("token provider returned an empty token")
+        _check_token(token, "the token provider's token")
         return token, expires if expires is not None else jwt_expiry(token)
+
+
+def _check_token(token: str, what: str) -> None:
+    """Refuse a token that cannot go into an `Authorization: Bearer` header as it is."""
+    if not token:
+        raise ValueError(f"{what} is empty")
+    if token.lower().startswith("bearer "):
+        raise ValueError(f"{what} starts with 'Bearer ': give the token alone (odatakit adds the scheme)")
+    if any(c.isspace() or not c.isprintable() for c in token):
+        raise ValueError(f"{what} holds whitespace or control characters, which a header cannot carry")
 
 
 def jwt_expiry(token: str) -> float | None:

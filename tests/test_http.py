@@ -437,6 +437,63 @@ async def test_get_token_credential_gets_the_config_scopes(shop: ModuleType, clo
     assert credential.asked == [("api://svc/.default", "offline_access")]
 
 
+async def test_scopes_given_to_the_client_win_over_the_generated_ones(shop: ModuleType, clock: Clock) -> None:
+    class Credential:
+        def __init__(self) -> None:
+            self.asked: list[tuple[str, ...]] = []
+
+        async def get_token(self, *scopes: str) -> AccessToken:
+            self.asked.append(scopes)
+            return AccessToken("cred", int(clock.now + 3600))
+
+    class ScopedClient(shop.ShopClient):  # type: ignore[misc,name-defined]
+        CONFIG = attrs.evolve(shop.ShopClient.CONFIG, scopes=("https://graph.microsoft.com/.default",))
+
+    credential = Credential()
+    async with ScopedClient(BASE, credential, scopes=["https://graph.microsoft.us/.default"]) as client:
+        with aioresponses() as m:
+            m.get(ONE, payload=CUSTOMER)
+            await client.customers[42].get()
+            assert auth_of(m, "GET", ONE) == ["Bearer cred"]
+    assert credential.asked == [("https://graph.microsoft.us/.default",)]
+
+
+async def test_a_token_string_is_a_static_bearer_token(shop: ModuleType) -> None:
+    async with shop.ShopClient(BASE, "eyJ0eXAi.static.token") as client:
+        with aioresponses() as m:
+            m.get(ONE, payload=CUSTOMER, repeat=True)
+            await client.customers[42].get()
+            await client.customers[42].get()
+            assert auth_of(m, "GET", ONE) == ["Bearer eyJ0eXAi.static.token"] * 2
+
+
+@pytest.mark.parametrize(
+    ("provider", "error", "message"),
+    [
+        (42, TypeError, "token_provider: got int; expected a token string, an async callable returning one, or a "
+                        "credential with get_token(*scopes) such as azure-identity's"),
+        ("", ValueError, "the token string is empty"),
+        ("Bearer abc", ValueError, "the token string starts with 'Bearer ': give the token alone"),
+        ("abc\r\nX-Evil: 1", ValueError, "the token string holds whitespace or control characters"),
+    ],
+)
+def test_a_provider_of_the_wrong_shape_is_refused_when_the_client_is_made(
+    shop: ModuleType, provider: object, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as caught:
+        shop.ShopClient(BASE, provider)
+    assert str(caught.value).startswith(message)
+
+
+def test_a_credential_without_scopes_is_refused_when_the_client_is_made(shop: ModuleType) -> None:
+    class Credential:
+        async def get_token(self, *scopes: str) -> AccessToken:
+            raise AssertionError("never asked")
+
+    with pytest.raises(ValueError, match=r"^Credential needs the scopes to ask a token for: pass scopes=\[\.\.\.\]"):
+        shop.ShopClient(BASE, Credential())
+
+
 async def test_token_refreshed_within_the_margin(shop: ModuleType, clock: Clock) -> None:
     assert REFRESH_MARGIN == 120.0
     provider = make_provider(clock, 3600)
@@ -528,7 +585,7 @@ async def test_bad_provider_results(shop: ModuleType) -> None:
             ):
                 await client.customers[42].get()
         async with shop.ShopClient(BASE, returns_empty) as client:
-            with pytest.raises(ValueError, match="^token provider returned an empty token$"):
+            with pytest.raises(ValueError, match="^the token provider's token is empty$"):
                 await client.customers[42].get()
         assert total_requests(m) == 0
 

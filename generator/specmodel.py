@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import attrs
 
-from generator.errors import format_location
+from .errors import format_location
 
 __all__ = ["SpecError", "SpecHeader", "SpecOperation", "SpecParam", "SpecSample", "Location"]
 

@@ -76,13 +76,13 @@ from typing import Any
 
 import attrs
 
-from generator import specvocab as vocab
-from generator.errors import Diagnostics
-from generator.identifiers import wire_name_flaw
+from . import specvocab as vocab
+from .errors import Diagnostics
+from .identifiers import wire_name_flaw
 
 # The conventions shared with the sample extractor: request and status lines, fences,
 # comments, version sections and sample labels.
-from generator.samples import (
+from .samples import (
     _COMMENT_START,
     _DEFAULT_VERSION_MARKER,
     _FENCE,
@@ -95,7 +95,7 @@ from generator.samples import (
     _normalise_version,
     extract_samples,
 )
-from generator.specmodel import Location, SpecError, SpecHeader, SpecOperation, SpecParam, SpecSample
+from .specmodel import Location, SpecError, SpecHeader, SpecOperation, SpecParam, SpecSample
 
 __all__ = ["read_page", "read_pages", "split_url"]
 

@@ -24,7 +24,7 @@ GRAPH_TYPES := --include 'microsoft.graph.event' --include 'microsoft.graph.cale
 	--include 'microsoft.graph.user' --include 'microsoft.graph.group' --include 'microsoft.graph.reminder' \
 	--exclude 'microsoft.graph.security.*' --exclude 'microsoft.graph.callRecords.*'
 
-.PHONY: setup generate check-generated schemas test lint demo bench bench-setup fuzz clean
+.PHONY: setup generate check-generated schemas test lint demo bench bench-setup fuzz install-check clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,12 @@ lint: setup
 
 test: setup check-generated lint
 	$(PY) -m pytest -q
+
+# `pip install odatakit` as a user gets it: builds the sdist and the wheel from it, installs the wheel with
+# [generator] and alone into fresh venvs outside the checkout, and uses both from another folder
+# (tests/install_check.py; about 20 s once pip's cache holds the downloads). INSTALL_PYTHON=python3.13 tries another.
+install-check: setup
+	$(PY) tests/install_check.py $(if $(INSTALL_PYTHON),--python $(INSTALL_PYTHON))
 
 # Mutation fuzzing of read → merge → emit → compile (tests/fuzzing.py); FUZZ_EXAMPLES and FUZZ_SEED vary it.
 FUZZ_EXAMPLES ?= 3000

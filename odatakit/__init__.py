@@ -89,6 +89,7 @@ __all__ = [
     "replace",
 ]
 
+# The one version of the distribution (pyproject.toml reads it; the generator and its lock files use it).
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:

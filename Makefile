@@ -24,7 +24,7 @@ GRAPH_TYPES := --include 'microsoft.graph.event' --include 'microsoft.graph.cale
 	--include 'microsoft.graph.user' --include 'microsoft.graph.group' --include 'microsoft.graph.reminder' \
 	--exclude 'microsoft.graph.security.*' --exclude 'microsoft.graph.callRecords.*'
 
-.PHONY: setup generate check-generated schemas test lint demo bench bench-setup fuzz install-check clean
+.PHONY: setup generate check-generated schemas test lint docs demo bench bench-setup fuzz install-check clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -76,7 +76,7 @@ lint: setup
 	MYPYPATH=generated:bench/peers:bench:. $(VENV)/bin/mypy --strict bench/run.py bench/ours.py bench/events.py bench/rss.py bench/sizes.py bench/server.py examples/demo.py servers/cap_launcher.py
 	cd generated && MYPYPATH=.. ../$(VENV)/bin/mypy --strict --cache-dir ../.mypy_cache -p outlook_v2 -p graph_v1 -p cap_calendar
 
-test: setup check-generated lint
+test: setup check-generated lint docs
 	$(PY) -m pytest -q
 
 # `pip install odatakit` as a user gets it: builds the sdist and the wheel from it, installs the wheel with
@@ -84,6 +84,17 @@ test: setup check-generated lint
 # (tests/install_check.py; about 20 s once pip's cache holds the downloads). INSTALL_PYTHON=python3.13 tries another.
 install-check: setup
 	$(PY) tests/install_check.py $(if $(INSTALL_PYTHON),--python $(INSTALL_PYTHON))
+
+# The documentation site (mkdocs.yml, docs/) into site/; --strict makes every warning (a broken link
+# or anchor, a page left out of the nav, an API name mkdocstrings cannot find) an error. Its tools
+# are pinned in docs/requirements.txt, installed into the venv once (not in pyproject.toml: only
+# the site needs them). tests/test_docs.py runs the samples.
+$(VENV)/.docs-installed: $(VENV)/.installed docs/requirements.txt
+	$(PY) -m pip install -q -r docs/requirements.txt
+	touch $@
+
+docs: $(VENV)/.docs-installed
+	$(PY) -m mkdocs build --strict --quiet
 
 # Mutation fuzzing of read → merge → emit → compile (tests/fuzzing.py); FUZZ_EXAMPLES and FUZZ_SEED vary it.
 FUZZ_EXAMPLES ?= 3000
@@ -105,4 +116,4 @@ bench: setup bench-setup
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache site

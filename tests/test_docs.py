@@ -99,9 +99,7 @@ def python_samples(page: Path) -> list[Sample]:
 
 
 def shell_samples(page: Path) -> list[Sample]:
-    return [
-        s for s in samples(page) if s.lang in ("sh", "bash", "shell", "console") and s.mark in ("run", "pending")
-    ]
+    return [s for s in samples(page) if s.lang in ("sh", "bash", "shell", "console") and s.mark in ("run", "pending")]
 
 
 # -- features described before they exist -----------------------------------------------------------------
@@ -184,6 +182,31 @@ def test_the_docs_have_samples_to_run() -> None:
     readme = samples(ROOT / "README.md")
     assert readme[0].lang == "sh" and readme[0].code.startswith("make demo") and "\nmake test" in readme[0].code
     assert any(s.mark == "run" and "odatakit generate --metadata schemas/" in s.code for s in readme)
+
+
+_LINK = re.compile(r"\]\((?P<target>[^)#\s]+)(?:#[^)]*)?\)")
+
+
+def test_readme_links_point_at_files() -> None:
+    """README.md is not part of the site (whose links mkdocs --strict checks): check its own."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = [m["target"] for m in _LINK.finditer(text) if "://" not in m["target"]]
+    assert targets, "no relative links found"
+    assert [t for t in targets if not (ROOT / t).exists()] == []
+
+
+def test_the_reference_lists_every_public_name() -> None:
+    import odatakit
+    from odatakit.errors import ODataError
+
+    page = (ROOT / "docs" / "reference" / "odatakit.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"`(\w+)`", page))
+    errors = {
+        n
+        for n in odatakit.__all__
+        if isinstance(getattr(odatakit, n), type) and issubclass(getattr(odatakit, n), ODataError)
+    }
+    assert sorted(set(odatakit.__all__) - listed - errors) == []
 
 
 # -- Python samples --------------------------------------------------------------------------------------

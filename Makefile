@@ -8,10 +8,10 @@ SHARED ?= ../shared
 GEN := $(PY) -m generator.cli
 
 # The bundled packages: how each is generated from its input in schemas/.
-OUTLOOK_V2 := --metadata schemas/outlook_v2.xml --spec schemas/outlook_v2.spec.md --package outlook_v2 --client-class OutlookClient \
-	--key-as-segment --unqualified-operations --batch-format json --scope https://outlook.office.com/.default
-GRAPH_V1 := --metadata schemas/graph_v1.xml --spec schemas/graph_v1.spec.md --package graph_v1 --client-class GraphClient \
-	--key-as-segment --unqualified-operations --unqualified-enums --batch-format json --scope https://graph.microsoft.com/.default
+# The presets (generator/presets.py) carry each service's conventions: keys as segments, unqualified
+# operations (and enums, for Graph), JSON $batch, the OAuth scope and the client class.
+OUTLOOK_V2 := --metadata schemas/outlook_v2.xml --spec schemas/outlook_v2.spec.md --package outlook_v2 --preset outlook
+GRAPH_V1 := --metadata schemas/graph_v1.xml --spec schemas/graph_v1.spec.md --package graph_v1 --preset graph
 # The SAP CAP calendar server's own $metadata (servers/cap), which `make demo` runs.
 CAP_CALENDAR := --metadata schemas/cap_calendar.xml --package cap_calendar --client-class CalendarClient
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import keyword
 import os
 import signal
 import sys
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from . import __version__
 from .csdl import parse_metadata
@@ -22,6 +22,9 @@ from .lock import check_lock, lock_path, write_lock
 from .merge import MergeResult, merge
 from .model import Model
 from .naming import assign_names
+from .presets import PRESETS, Preset
+from .presets import resolve as resolve_preset
+from .progress import Progress
 from .prune import (
     PatternError,
     PruneResult,
@@ -35,36 +38,6 @@ from .prune import (
 from .pysource import GeneratorBug
 from .specmodel import SpecError, SpecOperation
 from .spectables import read_page
-
-
-class Progress:
-    """Stage messages on stderr, shown only once the work has taken more than a second."""
-
-    def __init__(self, stream: TextIO, quiet: bool = False, clock: Callable[[], float] = time.perf_counter) -> None:
-        self.stream = stream
-        self.quiet = quiet
-        self.clock = clock
-        self.start = clock()
-        self._pending: list[str] = []
-
-    def step(self, message: str) -> None:
-        """Note a stage; print it (and any held back) once a second has passed."""
-        if self.quiet:
-            return
-        elapsed = self.clock() - self.start
-        line = f"[{elapsed:5.1f}s] {message}"
-        if elapsed < 1.0:
-            self._pending.append(line)
-            return
-        for held in self._pending:
-            print(held, file=self.stream)
-        self._pending.clear()
-        print(line, file=self.stream, flush=True)
-
-    @property
-    def seconds(self) -> float:
-        """Time since the start."""
-        return self.clock() - self.start
 
 
 def _read(
@@ -98,8 +71,8 @@ def _print_warnings(diagnostics: Diagnostics, stream: TextIO, limit: int = 20) -
 
 # Generate options that shape the output, as the lock records them.
 _LOCKED_OPTIONS = (
-    "package", "client_class", "chunk_size", "key_as_segment", "unqualified_operations", "unqualified_enums",
-    "scope", "batch_format", "batch_limit", "include", "exclude", "api_version", "strict",
+    "package", "preset", "client_class", "chunk_size", "key_as_segment", "unqualified_operations",
+    "unqualified_enums", "scope", "batch_format", "batch_limit", "include", "exclude", "api_version", "strict",
 )  # fmt: skip
 
 
@@ -165,29 +138,41 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.spec:
         merged = _merge_specs(args, model, progress, diagnostics)
         model = merged.model
-    options = EmitOptions(
-        package=args.package,
-        client_class=args.client_class,
-        chunk_size=args.chunk_size,
-        key_as_segment=args.key_as_segment,
-        qualified_operations=not args.unqualified_operations,
-        qualified_enums=not args.unqualified_enums,
-        scopes=tuple(args.scope or ()),
-        batch_format=args.batch_format,
-        batch_limit=args.batch_limit,
-    )
-    result = emit(model, options, Path(args.out), progress.step)
+    preset, why = resolve_preset(args.preset, model)
+    options = _emit_options(args, preset)
+    result = emit(model, options, Path(args.out), progress)
     for page in args.spec or ():
         inputs[page] = Path(page).read_bytes()
     write_lock(Path(args.out), args.package, __version__, inputs, _locked_options(args))
+    progress.close()
     if not args.quiet:
         _print_warnings(diagnostics, sys.stderr, 10**9 if args.all_warnings else 20)
         print(
             f"{args.package}: {len(model.structured)} structured + {len(model.enums)} enum types, "
             f"{len(model.operations)} operations, {len(result.files)} files in "
             f"{Path(args.out) / args.package}, {progress.seconds:.2f} s, {diagnostics.count} warnings"
+            + ("" if preset.name == "none" else f"; preset {preset.name} ({why})")
         )
     return 0
+
+
+def _emit_options(args: argparse.Namespace, preset: Preset) -> EmitOptions:
+    """The emitter's options: each given option, else the preset's."""
+
+    def given(value: object, default: object) -> Any:
+        return default if value is None else value
+
+    return EmitOptions(
+        package=args.package,
+        client_class=given(args.client_class, preset.client_class),
+        chunk_size=args.chunk_size,
+        key_as_segment=given(args.key_as_segment, preset.key_as_segment),
+        qualified_operations=not given(args.unqualified_operations, not preset.qualified_operations),
+        qualified_enums=not given(args.unqualified_enums, not preset.qualified_enums),
+        scopes=tuple(given(args.scope, preset.scopes)),
+        batch_format=given(args.batch_format, preset.batch_format),
+        batch_limit=args.batch_limit,
+    )
 
 
 def _spec_operations(args: argparse.Namespace, progress: Progress, diagnostics: Diagnostics) -> list[SpecOperation]:
@@ -269,6 +254,48 @@ def _print_summary(result: PruneResult, stream: TextIO) -> None:
     print("\n".join(summary_lines(result)), file=stream)
 
 
+_GENERATE_EXAMPLES = """\
+examples:
+  # a service's $metadata (quote the URL: the shell would eat $metadata)
+  odatakit generate --metadata 'https://services.odata.org/V4/TripPinServiceRW/$metadata' \\
+      --package trippin --out src
+  # Microsoft Graph: the graph preset is detected from the namespace; keep the calendar only
+  odatakit generate --metadata v1.0.xml --package graph_cal --out src \\
+      --include '/me/events/**' --include '/me/calendars/**'
+  # a service that wants credentials for its $metadata (ODATAKIT_HEADERS keeps them out of history)
+  ODATAKIT_HEADERS='Authorization: Bearer ...' odatakit generate --metadata 'https://host/sap/opu/odata4/x/$metadata' \\
+      --package x --out src
+"""
+
+# Modules a generated package must not shadow: the runtime, the generator and their dependencies.
+_TAKEN_NAMES = frozenset({
+    "odatakit", "odatakit_generator", "generator", "aiohttp", "attrs", "attr", "cattrs", "cattr", "orjson",
+    "tzlocal", "yarl", "multidict", "aiosignal", "frozenlist", "propcache", "aiohappyeyeballs", "idna",
+    "typing_extensions", "jinja2", "markupsafe", "lxml", "tqdm",
+})  # fmt: skip
+
+
+def _package_name(text: str) -> str:
+    """`--package`: a Python identifier that is no keyword and shadows no standard or dependency module."""
+    if not text.isidentifier() or not text.isascii():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Python package name (letters, digits and _, "
+                                         "not starting with a digit: my_service, not my-service or my.service)")
+    if keyword.iskeyword(text) or keyword.issoftkeyword(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is a Python keyword")
+    if text in sys.stdlib_module_names:
+        raise argparse.ArgumentTypeError(f"{text!r} would shadow the standard library's {text} module")
+    if text.lower() in _TAKEN_NAMES:
+        raise argparse.ArgumentTypeError(f"{text!r} would shadow {text}, which odatakit needs")
+    return text
+
+
+def _class_name(text: str) -> str:
+    """`--client-class`: a Python identifier that is no keyword."""
+    if not text.isidentifier() or not text.isascii() or keyword.iskeyword(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a usable Python class name")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `odatakit` command."""
     parser = argparse.ArgumentParser(prog="odatakit", description="Typed async Python clients from OData $metadata.")
@@ -292,18 +319,29 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds a $metadata URL may take in all, redirects included (default 30)")
         header(p)
 
-    gen = sub.add_parser("generate", help="write a package from $metadata")
+    gen = sub.add_parser(
+        "generate", help="write a package from $metadata", epilog=_GENERATE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
     common(gen)
-    gen.add_argument("--package", required=True, help="Python package name to write")
+    gen.add_argument("--package", required=True, type=_package_name,
+                     help="name of the Python package to write (an identifier that shadows no other module)")
     gen.add_argument("--out", required=True, help="folder that receives the package")
-    gen.add_argument("--client-class", help="name of the client class (default: <Container>Client)")
+    gen.add_argument("--preset", choices=("auto", *PRESETS), default="auto",
+                     help="service conventions: graph, outlook, none, or auto (default: from the document's "
+                          "namespaces); any option below wins over the preset")
+    gen.add_argument("--client-class", type=_class_name,
+                     help="name of the client class (default: the preset's, else <Container>Client)")
     gen.add_argument(
         "--chunk-size", type=int, default=None,
         help="types per module (default: one module for up to 200 types, else 25 per module)",
     )  # fmt: skip
-    gen.add_argument("--key-as-segment", action="store_true", help="single keys as /set/key (Graph, Outlook)")
-    gen.add_argument("--unqualified-operations", action="store_true", help="call bound operations without namespace")
-    gen.add_argument("--unqualified-enums", action="store_true", help="enum literals as 'member' (Graph)")
+    gen.add_argument("--key-as-segment", action=argparse.BooleanOptionalAction,
+                     help="single keys as /set/key (Graph, Outlook)")
+    gen.add_argument("--unqualified-operations", action=argparse.BooleanOptionalAction,
+                     help="call bound operations without their namespace (Graph, Outlook)")
+    gen.add_argument("--unqualified-enums", action=argparse.BooleanOptionalAction,
+                     help="enum literals as 'member' (Graph)")
     gen.add_argument("--scope", action="append", help="OAuth scope for get_token credentials (repeatable)")
     gen.add_argument("--batch-format", choices=("json", "multipart"),
                      help="$batch format (default: json for Version 4.01 documents, multipart for 4.0)")

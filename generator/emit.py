@@ -38,6 +38,7 @@ from .model import (
     description_of,
 )
 from .naming import builder_names, keyword_names, pascal, structure_function
+from .progress import ProgressLike
 from .pysource import (
     GeneratorBug,
     Source,
@@ -433,13 +434,15 @@ class Emitter:
         container = self.model.container
         return identifier(pascal(container.name if container else self.options.package) + "Client")
 
-    def render(self, progress: Callable[[str], None] | None = None) -> dict[str, str]:
+    def render(self, progress: ProgressLike | None = None) -> dict[str, str]:
         """All files of the package: relative path → text."""
         files: dict[str, str] = {}
         total = len(self.plan.chunks)
         for i, (models_mod, requests_mod, chunk) in enumerate(self.plan.chunks, 1):
             if progress is not None:
-                progress(f"rendering {models_mod}.py and {requests_mod}.py ({i}/{total})")
+                if i == 1:
+                    progress.step("rendering modules")
+                progress.advance(i - 1, total)
             files[f"{models_mod}.py"] = self._render_models(models_mod, chunk)
             if total == 1 or any(isinstance(t, StructuredType) and t.kind == "entity" for t in chunk):
                 files[f"{requests_mod}.py"] = self._render_requests(requests_mod, chunk)
@@ -1003,7 +1006,7 @@ def _alive(pid: int) -> bool:
 
 
 def write_package(
-    files: dict[str, str], out_dir: Path, package: str, progress: Callable[[str], None] | None = None
+    files: dict[str, str], out_dir: Path, package: str, progress: ProgressLike | None = None
 ) -> list[Path]:
     """Write the files into `out_dir/package` atomically: a temporary folder, then a swap."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -1013,6 +1016,8 @@ def write_package(
     staging = Path(tempfile.mkdtemp(prefix=f".{package}.{os.getpid()}.", dir=out_dir))
     staging.chmod(0o755)  # mkdtemp makes it private; the package is an ordinary folder
     try:
+        if progress is not None:
+            progress.step(f"writing {len(files)} files")
         written = []
         for rel, text in sorted(files.items()):
             path = staging / rel
@@ -1035,11 +1040,13 @@ def write_package(
 
 
 def emit(
-    model: Model, options: EmitOptions, out_dir: Path, progress: Callable[[str], None] | None = None
+    model: Model, options: EmitOptions, out_dir: Path, progress: ProgressLike | None = None
 ) -> EmitResult:
     """Render and write a package for a named model."""
     emitter = Emitter(model, options)
     files = emitter.render(progress)
+    if progress is not None:
+        progress.step("compiling")
     check_syntax(files, emitter.origin_of)
     written = write_package(files, out_dir, options.package, progress)
     return EmitResult(

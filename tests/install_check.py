@@ -188,7 +188,7 @@ def inspect_wheel(wheel: Path, version: str) -> None:
     check(runtime == ["aiohttp", "attrs", "cattrs", "orjson", "tzlocal"], f"runtime requirements: {runtime}")
     check("aiohttp>=3.9" in requires, f"aiohttp requirement: {[r for r in requires if r.startswith('aiohttp')]}")
     extra = sorted(r.split(">")[0].split("=")[0].lower() for r in requires if 'extra == "generator"' in r)
-    check(extra == ["jinja2", "lxml"], f"generator extra: {extra}")
+    check(extra == ["jinja2", "lxml", "tqdm"], f"generator extra: {extra}")
     check("odatakit = odatakit._cli:main" in entry_points, f"console script: {entry_points}")
     step(f"wheel ok: top-level {tops}, {len(packaged)} templates, runtime needs {runtime}, extra [generator] {extra}")
 

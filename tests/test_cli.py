@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import cli
+from generator.progress import Progress
 
 from .conftest import FIXTURES
 from .conftest import run_cli as run
@@ -125,21 +125,28 @@ def test_url_that_never_answers_times_out(tmp_path: Path, capsys: pytest.Capture
     assert err == f"error: http://127.0.0.1:{port}/$metadata: no answer within 0.5 s\n"
 
 
-def test_progress_holds_stages_back_for_a_second_then_prints_them_all() -> None:
-    clock = iter([10.0, 10.2, 10.7, 11.5, 12.3])
+def test_progress_prints_nothing_when_stderr_is_no_terminal() -> None:
     stream = io.StringIO()
-    progress = cli.Progress(stream, clock=lambda: next(clock))
+    progress = Progress(stream, terminal=False, delay=0)
     progress.step("reading")
-    progress.step("pruning")
-    assert stream.getvalue() == ""  # a quick run prints no stages
-    progress.step("naming")
-    progress.step("writing")
-    assert stream.getvalue().splitlines() == [
-        "[  0.2s] reading", "[  0.7s] pruning", "[  1.5s] naming", "[  2.3s] writing"]
+    progress.advance(3, 5)
+    progress.close()
+    assert stream.getvalue() == ""
 
 
-def test_progress_quiet_prints_nothing() -> None:
+def test_progress_draws_a_bar_on_a_terminal() -> None:
     stream = io.StringIO()
-    progress = cli.Progress(stream, quiet=True, clock=iter([0.0, 100.0]).__next__)
+    progress = Progress(stream, terminal=True, delay=0)
+    progress.step("rendering modules")
+    progress.advance(3, 5)
+    drawn = stream.getvalue()
+    progress.close()
+    assert "rendering modules" in drawn and "3/5" in drawn
+
+
+def test_progress_quiet_draws_nothing_even_on_a_terminal() -> None:
+    stream = io.StringIO()
+    progress = Progress(stream, quiet=True, terminal=True, delay=0)
     progress.step("reading")
+    progress.advance(1, 2)
     assert stream.getvalue() == ""

@@ -68,7 +68,7 @@ def test_generate_check_compares_options_and_inputs(made: Path, capsys: pytest.C
     assert out.splitlines() == [
         f"{made / 'out' / 'shop.lock.json'}: options: inputs: locked ['../in/keys.xml'], "
         "given ['../in/keys.xml', '../in/keys.xml']",
-        f"{made / 'out' / 'shop.lock.json'}: options: key_as_segment: locked True, given False",
+        f"{made / 'out' / 'shop.lock.json'}: options: key_as_segment: locked True, given None",
     ]
     # --check writes nothing.
     assert json.loads((made / "out" / "shop.lock.json").read_text())["options"]["key_as_segment"] is True

@@ -502,7 +502,7 @@ def test_graph_generate_me_events_imports(tmp_path: Path, capsys: pytest.Capture
     script = (
         "import me_events as m\n"
         "for name in m.__all__: getattr(m, name)\n"
-        "from me_events import Event, FileAttachment, GraphServiceClient\n"
+        "from me_events import Event, FileAttachment, GraphClient\n"
         "print(len(m.__all__))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,

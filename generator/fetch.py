@@ -421,8 +421,8 @@ def _check_kind(body: bytes, content_type: str | None, current: str, url: str) -
     if kind is None:
         return
     message = (
-        f"the answer is {kind} (Content-Type {_shown(content_type or 'not given', 80)}), "
-        "not an OData CSDL XML document" + _via(current, url)
+        f"the server answered {kind} (Content-Type {_shown(content_type or 'not given', 80)}), "
+        "not CSDL XML: check the URL" + _via(current, url)
     )
     parts = urllib.parse.urlsplit(current)
     if kind == "JSON":
@@ -430,7 +430,7 @@ def _check_kind(body: bytes, content_type: str | None, current: str, url: str) -
     elif not parts.path.endswith("$metadata"):
         base = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
         message += (
-            f"; is the URL of the $metadata document '{base}/$metadata'? Quote it in the shell "
+            f"; is the $metadata document at '{base}/$metadata'? In a shell, quote it "
             "('...$metadata'): unquoted, $metadata is replaced by an empty variable"
         )
     else:

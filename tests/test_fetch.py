@@ -260,9 +260,9 @@ def test_an_html_page_says_so_and_hints_at_quoting_metadata(server: Server) -> N
     server.routes["/service/"] = lambda h: answer(h, 200, page, {"Content-Type": "text/html; charset=utf-8"})
     url = server.url + "/service/"
     assert error_of(lambda: read_url(url, timeout=5)) == (
-        f"{url}: the answer is an HTML page (Content-Type text/html; charset=utf-8), not an OData CSDL XML "
-        f"document; is the URL of the $metadata document '{server.url}/service/$metadata'? Quote it in the "
-        "shell ('...$metadata'): unquoted, $metadata is replaced by an empty variable"
+        f"{url}: the server answered an HTML page (Content-Type text/html; charset=utf-8), not CSDL XML: check "
+        f"the URL; is the $metadata document at '{server.url}/service/$metadata'? In a shell, quote it "
+        "('...$metadata'): unquoted, $metadata is replaced by an empty variable"
     )
 
 
@@ -271,7 +271,7 @@ def test_an_html_sign_in_page_at_metadata_hints_at_credentials(server: Server) -
                                                        {"Content-Type": "text/html"})  # fmt: skip
     url = server.url + "/svc/$metadata"
     assert error_of(lambda: read_url(url, timeout=5)) == (
-        f"{url}: the answer is an HTML page (Content-Type text/html), not an OData CSDL XML document; "
+        f"{url}: the server answered an HTML page (Content-Type text/html), not CSDL XML: check the URL; "
         f"a sign-in page? Give credentials with --header or {HEADERS_ENV}"
     )
 
@@ -281,7 +281,7 @@ def test_json_metadata_is_named(server: Server) -> None:
                                                                 {"Content-Type": "application/json"})  # fmt: skip
     url = server.url + "/$metadata?$format=json"
     assert error_of(lambda: read_url(url, timeout=5)) == (
-        f"{url}: the answer is JSON (Content-Type application/json), not an OData CSDL XML document; "
+        f"{url}: the server answered JSON (Content-Type application/json), not CSDL XML: check the URL; "
         "odatakit reads the XML $metadata: leave out $format=json"
     )
 
@@ -431,7 +431,7 @@ def test_an_html_answer_through_the_cli_is_one_line(
                          "--out", str(tmp_path))  # fmt: skip
     assert (code, out) == (2, "")
     assert err.count("\n") == 1
-    assert err.startswith(f"error: {server.url}/service/: the answer is an HTML page (Content-Type text/html)")
+    assert err.startswith(f"error: {server.url}/service/: the server answered an HTML page (Content-Type text/html)")
     assert f"'{server.url}/service/$metadata'" in err
 
 

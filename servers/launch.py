@@ -46,13 +46,18 @@ def metadata_ready(url: str) -> bool:
         return False
 
 
-def generate_client(url: str, out: Path, *, package: str, client_class: str) -> Path:
-    """Generate a client package from the live `$metadata` of `url` into `out` with the project's CLI."""
+def generate_client(url: str, out: Path, *, package: str, client_class: str, preset: str = "none") -> Path:
+    """Generate a client package from the live `$metadata` of `url` into `out` with the project's CLI.
+
+    The test servers speak plain OData V4 (keys in parentheses, qualified operations), whatever
+    namespace their models borrow: no service preset unless asked.
+    """
     command = [
         sys.executable, "-m", "generator.cli", "generate",
         "--metadata", f"{url}/$metadata",
         "--package", package,
         "--client-class", client_class,
+        "--preset", preset,
         "--out", str(out),
         "--quiet",
     ]  # fmt: skip

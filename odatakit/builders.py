@@ -9,16 +9,17 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import AsyncIterator, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 from urllib.parse import quote, unquote
 
 from . import capabilities as caps
 from .capabilities import Capabilities
+from .errors import MalformedResponse
 from .expr import BoolExpr, Expr, OrderKey
 from .http import merge_prefer
 from .literals import format_key, literal, quote_segment
-from .paging import Page, iterate_pages
+from .paging import Items, Pages, iterate_pages
 from .query import (
     check_count,
     check_roots,
@@ -31,7 +32,7 @@ from .query import (
     search_text,
     select_text,
 )
-from .serde import ODataObject, mark_clean
+from .serde import Converter, ODataObject, mark_clean
 
 if TYPE_CHECKING:
     from .client import Client, Response
@@ -316,7 +317,21 @@ async def invoke(
     body: Any = response.body
     if collection or type_name.startswith("Edm.") or _is_enum(client, type_name):
         body = body.get("value") if isinstance(body, dict) else body
-    return converter.structure_value(body, type_name, collection)
+    return _fitted(client, response, "POST" if kind == "action" else "GET", path or segment,
+                   lambda c: c.structure_value(body, type_name, collection))
+
+
+_R = TypeVar("_R")
+
+
+def _fitted(client: Client, response: Response, method: str, path: str, decode: Callable[[Converter], _R]) -> _R:
+    """`decode(converter)`, or `MalformedResponse` when the body does not fit the model (a list for an entity,
+    a bad date, a number for an enum...): callers catching `ODataError` catch every failure a service causes."""
+    try:
+        return decode(client.converter)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        raise MalformedResponse(response.status, f"the body does not fit the model: {exc}", method=method,
+                                url=client.url_for(path), headers=response.headers) from exc
 
 
 def _is_enum(client: Client, type_name: str) -> bool:
@@ -340,8 +355,7 @@ class EntityRequest(RequestBase, Generic[T]):
     async def get(self) -> T:
         """Read the entity (with the `$select` / `$expand` given)."""
         response = await self._client.send("GET", self.url, headers=self._headers())
-        result: T = self._client.converter.structure(response.body, self._type)
-        return result
+        return _fitted(self._client, response, "GET", self.url, lambda c: c.structure(response.body, self._type))
 
     async def update(self, entity: T, *, if_match: bool | str = False) -> T:
         """PATCH the properties changed on `entity` since it was read (all set ones if built in Python).
@@ -355,14 +369,14 @@ class EntityRequest(RequestBase, Generic[T]):
         body = converter.unstructure_changes(entity)
         headers = self._write_headers(entity, if_match)
         response = await self._client.send("PATCH", self.url, json_body=body, headers=headers)
-        return self._written(entity, response)
+        return self._written(entity, response, "PATCH")
 
     async def replace(self, entity: T, *, if_match: bool | str = False) -> T:
         """PUT the whole entity: properties left unset are reset to their defaults by the service."""
         body = self._client.converter.unstructure(entity)
         headers = self._write_headers(entity, if_match)
         response = await self._client.send("PUT", self.url, json_body=body, headers=headers)
-        return self._written(entity, response)
+        return self._written(entity, response, "PUT")
 
     async def delete(self, *, if_match: str | ODataObject | None = None) -> None:
         """Delete the entity; `if_match` (an ETag, `*`, or the entity as read) guards against lost updates."""
@@ -379,10 +393,9 @@ class EntityRequest(RequestBase, Generic[T]):
         etag = _etag(entity) if if_match is True else _etag(if_match)
         return {**(self._headers() or {}), "If-Match": etag}
 
-    def _written(self, entity: T, response: Response) -> T:
+    def _written(self, entity: T, response: Response, method: str) -> T:
         if isinstance(response.body, dict) and response.body:
-            result: T = self._client.converter.structure(response.body, self._type)
-            return result
+            return _fitted(self._client, response, method, self.url, lambda c: c.structure(response.body, self._type))
         mark_clean(entity)
         etag = response.headers.get("ETag")
         if etag:
@@ -540,8 +553,12 @@ class CollectionRequest(RequestBase, Generic[T]):
             items += page.items  # a page at a time: no async-generator step per item
         return items
 
-    def pages(self, *, max_items: int | None = None, max_pages: int | None = None) -> AsyncIterator[Page[T]]:
-        """The responses one by one, with `@odata.count`, links and annotations: `async for page in q.pages()`."""
+    def pages(self, *, max_items: int | None = None, max_pages: int | None = None) -> Pages[T]:
+        """The responses one by one, with `@odata.count`, links and annotations: `async for page in q.pages()`.
+
+        The iterator's `checkpoint` (and `resume_link` on an error that ends it) is where
+        `resume(link)` goes on from; see `odatakit.paging` for what is guaranteed.
+        """
         converter = self._client.converter
         item_type = self._type
 
@@ -553,14 +570,23 @@ class CollectionRequest(RequestBase, Generic[T]):
             self._client, self._ready(), self._headers(), decode, max_items=max_items, max_pages=max_pages
         )
 
-    async def iter(self, *, max_items: int | None = None) -> AsyncIterator[T]:
-        """The items one by one across pages, stopping after `max_items`."""
-        async for page in self.pages(max_items=max_items):
-            for item in page.items:
-                yield item
+    def iter(self, *, max_items: int | None = None) -> Items[T]:
+        """The items one by one across pages, stopping after `max_items`; its `checkpoint` is where to resume."""
+        return Items(self.pages(max_items=max_items))
 
-    def __aiter__(self) -> AsyncIterator[T]:
+    def __aiter__(self) -> Items[T]:
         return self.iter()
+
+    def resume(self, link: str) -> Self:
+        """This collection read from `link` on: a `checkpoint` or an error's `resume_link` (the query is in the link)."""
+        if not isinstance(link, str) or not link.lower().startswith(("http://", "https://")):
+            raise TypeError(f"resume({link!r}): expected the absolute link of a checkpoint")
+        copy = self._copy(_NO_OPTIONS)
+        copy._path = link
+        copy._filter = None
+        # The link already holds what the annotations checked; its path is not the collection's.
+        copy._caps = None
+        return copy
 
     async def first(self) -> T | None:
         """The first item (`$top=1`), or None."""
@@ -594,8 +620,7 @@ class CollectionRequest(RequestBase, Generic[T]):
         request = self.preference("return", "minimal") if minimal else self
         response = await self._client.send("POST", self.url, json_body=body, headers=request._headers())
         if isinstance(response.body, dict) and response.body:
-            result: T = self._client.converter.structure(response.body, self._type)
-            return result
+            return _fitted(self._client, response, "POST", self.url, lambda c: c.structure(response.body, self._type))
         location = response.headers.get("OData-EntityId") or response.headers.get("Location")
         if location:
             entity.additional_data["@odata.id"] = location
@@ -603,6 +628,16 @@ class CollectionRequest(RequestBase, Generic[T]):
 
 
 def _token(token: Any, what: str) -> str:
+    """A skip or delta token for the query, kept byte for byte where the query allows its characters.
+
+    Tokens come from the service's own links (`delta.token`, a nextLink's `$skiptoken`): what a
+    query value may hold as it is (`+`, `/`, `=`, an existing `%XX`) is sent as the service wrote it;
+    only what would end or break the value (`&`, `#`, spaces, a stray `%`...) is percent-encoded.
+    """
     if not isinstance(token, str) or not token:
         raise TypeError(f"{what}({token!r}): expected a non-empty str")
-    return quote(token, safe="")
+    return _TOKEN_UNSAFE.sub(lambda m: quote(m.group(), safe=""), token)
+
+
+# Characters a query value takes as they are (RFC 3986 pchar, '/' and '?', without '&'), and %XX.
+_TOKEN_UNSAFE = re.compile(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$'()*+,;=:@/?%]")

@@ -11,7 +11,7 @@ import attrs
 import orjson
 
 from ._context import BATCH_SLOT
-from .errors import MalformedResponse, error_from_response
+from .errors import MalformedResponse, ODataError, error_from_response
 from .http import (
     IDEMPOTENT,
     AuthMiddleware,
@@ -215,10 +215,17 @@ class Client:
         max_delay: float | None = None,
         backoff: float | None = None,
         retry_non_idempotent: bool | None = None,
+        connection_errors: bool | None = None,
+        timeouts: bool | None = None,
+        page_attempts: int | None = None,
     ) -> Self:
-        """A client with another retry policy (`max_attempts=1` turns retries off)."""
+        """A client with another retry policy (`max_attempts=1` turns retries off; see `RetryPolicy`)."""
         base = policy or self.options.retry
         changes: dict[str, Any] = {}
+        for name, value in (("connection_errors", connection_errors), ("timeouts", timeouts),
+                            ("page_attempts", page_attempts)):
+            if value is not None:
+                changes[name] = value
         if max_attempts is not None:
             changes["max_attempts"] = max_attempts
         if max_delay is not None:
@@ -285,7 +292,7 @@ class Client:
 
     def url_for(self, path: str) -> str:
         """The absolute URL of a service-relative path."""
-        if path.startswith(("http://", "https://")):
+        if path[:8].lower().startswith(("http://", "https://")):
             return path
         return f"{self.base_url}/{path}" if path else self.base_url + "/"
 
@@ -344,6 +351,16 @@ class Client:
         request = HttpRequest(method, url, merged, data, options.timeouts, options.retry, prefer)
         response = await self._handler(request)
         ok = expect(response.status) if expect is not None else 200 <= response.status < 300
+        if not ok and response.status in (301, 302, 303, 307, 308) and "Location" in response.headers:
+            raise ODataError(
+                response.status,
+                f"redirected to {response.headers['Location']}, which was not followed: another origin (a request "
+                "body is never sent there) or too many redirects",
+                method=method,
+                url=url,
+                request_id=response.request_id,
+                headers=response.headers,
+            )
         if not ok:
             raise error_from_response(
                 response.status,
@@ -397,12 +414,18 @@ def _loads_leniently(body: bytes, status: int, headers: Mapping[str, str], metho
     # all of which some services send; its errors also say less.
     try:
         return json.loads(body)
+    except RecursionError:
+        # orjson stops at 1024 levels; the stdlib recurses until Python's own limit.
+        raise MalformedResponse(status, "JSON nested too deeply to read", method=method, url=url,
+                                headers=headers) from None
     except ValueError as exc:
         snippet = body[:200].decode("utf-8", "replace")
-        raise MalformedResponse(
+        error = MalformedResponse(
             status,
             f"expected JSON ({exc}); got {len(body)} bytes: {snippet}",
             method=method,
             url=url,
             headers=headers,
-        ) from None
+        )
+        error.retryable = True
+        raise error from None

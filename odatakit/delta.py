@@ -15,13 +15,19 @@ Deleted items arrive as `Removed` (from OData 4.01 `@removed`, Graph's `@removed
 id, or an OData 4.0 / Outlook `$deletedEntity` entry). A service that does not apply the
 preference (no `Preference-Applied: odata.track-changes` and no deltaLink) still gives the
 full listing; `delta.tracked` is then False and `delta.token` None.
+
+A round that fails part way (after the retries of `odatakit.paging`) keeps its progress:
+iterating the same `Delta` again goes on from `delta.checkpoint`, the skiptoken link of the
+first page not fully delivered, so every change of the round is delivered once (the page
+being read when a caller stops comes again). `delta.token` is set only by the deltaLink that
+ends the round, and is kept byte for byte as the service wrote it.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import attrs
 
@@ -49,9 +55,14 @@ class Removed:
 
 
 def delta_token(link: str) -> str | None:
-    """The `$deltatoken` (or `$skiptoken`) value of a delta link, if it has one."""
-    for name, value in parse_qsl(urlsplit(link).query, keep_blank_values=True):
-        if name.lower() in ("$deltatoken", "deltatoken"):
+    """The `$deltatoken` value of a delta link as the link writes it (byte for byte), if it has one.
+
+    Not form-decoded: a `+` stays a `+` (form decoding would make it a space, and the next round
+    would send `%20`); the builder sends the token back exactly as it is here.
+    """
+    for part in urlsplit(link).query.split("&"):
+        name, _, value = part.partition("=")
+        if unquote(name).lower() in ("$deltatoken", "deltatoken"):
             return value
     return None
 
@@ -90,6 +101,8 @@ class Delta(Generic[T]):
         self.delta_link: str | None = None
         #: Whether the service applied `odata.track-changes` (None until the first response).
         self.tracked: bool | None = None
+        #: The link to go on from after a failure: the first page of the round not fully delivered.
+        self.checkpoint: str | None = None
         self._done = False
 
     @property
@@ -100,12 +113,13 @@ class Delta(Generic[T]):
     async def __aiter__(self) -> AsyncIterator[T | Removed]:
         if self._done:
             raise RuntimeError("a Delta round is iterated once; start the next with track_changes(token=delta.token)")
-        self._done = True
         query = self._query
         client = query._client
         headers = dict(query._headers() or {})
         headers["Prefer"] = merge_prefer([headers.get("Prefer", ""), "odata.track-changes"])
-        if self._start_link is not None:
+        if self.checkpoint is not None:
+            url = self.checkpoint  # a round that failed part way goes on where it stopped
+        elif self._start_link is not None:
             url = self._start_link
         elif self._start_token is not None:
             url = query.deltatoken(self._start_token)._ready()
@@ -122,15 +136,21 @@ class Delta(Generic[T]):
         def decode(entries: list[Any]) -> list[Any]:
             return [decode_one(entry) for entry in entries]
 
-        async for page in iterate_pages(client, url, headers, decode):
+        pages = iterate_pages(client, url, headers, decode)
+        self.checkpoint = pages.checkpoint
+        async for page in pages:
             if self.tracked is None:
                 applied = page.headers.get("Preference-Applied", "")
                 self.tracked = "odata.track-changes" in applied.lower()
             for item in page.items:
                 yield item
+            # Only once the whole page is delivered does the round move past it.
+            self.checkpoint = pages.checkpoint
             if page.delta_link is not None:
                 self.tracked = True
                 self.delta_link = page.delta_link
+        self.checkpoint = None
+        self._done = True
 
     async def collect(self) -> list[T | Removed]:
         """Run the round and return its changes."""

@@ -10,9 +10,13 @@ callers catch what they can handle (`except NotFound:`) without comparing number
     ├── NotFound (404)           ├── ServerError (5xx)
     ├── Conflict (409)           │   └── ServiceUnavailable (503), GatewayTimeout (504)
     ├── FailedDependency (424: a batch item whose dependency failed)
-    └── MalformedResponse (a 2xx whose body is not the JSON expected)
+    ├── MalformedResponse (a 2xx whose body is not the JSON or the shape expected, a link loop)
+    ├── ConnectionFailed (the connection failed or dropped, after the retries)
+    └── RequestTimeout (past the timeout, after the retries; also a `TimeoutError`)
 
-`RequestTimeout` is raised when a request runs past its timeout (it is a `TimeoutError`).
+Catching `ODataError` catches every failure a service can cause. An error raised while a
+collection or a delta round is iterated carries `resume_link`: the link of the first page
+not fully delivered, from which `query.resume(link)` (or iterating the round again) goes on.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 __all__ = [
     "BadRequest",
     "Conflict",
+    "ConnectionFailed",
     "FailedDependency",
     "Forbidden",
     "GatewayTimeout",
@@ -71,10 +76,14 @@ class ODataError(Exception):
         self.url = url
         #: The response headers (`Retry-After`, `ETag`...), empty when unknown.
         self.headers: Mapping[str, str] = headers or {}
+        #: Set when the error ends an iteration: the link to resume it from (see `query.resume`).
+        self.resume_link: str | None = None
         where = f"{method} {url}: " if method and url else ""
         coded = f" {code}" if code else ""
         rid = f" (request-id {request_id})" if request_id else ""
-        super().__init__(f"{where}HTTP {status}{coded}: {message}{rid}")
+        # Status 0: no HTTP answer at all (a failed connection, a timeout).
+        status_text = f"HTTP {status}{coded}: " if status else ""
+        super().__init__(f"{where}{status_text}{message}{rid}")
 
 
 class BadRequest(ODataError):
@@ -133,16 +142,25 @@ class GatewayTimeout(ServerError):
 class MalformedResponse(ODataError):
     """A successful status with a body that is not the JSON the request expects (truncated, HTML...)."""
 
+    #: Whether asking again may help: the body was not JSON at all (cut off, garbled), rather than
+    #: JSON of the wrong shape, which the same request would only get again.
+    retryable = False
 
-class RequestTimeout(TimeoutError):
-    """The request ran past its timeout (see `Client.with_timeout`)."""
+
+class ConnectionFailed(ODataError):
+    """The connection could not be made, or broke before the whole response arrived (after the retries)."""
+
+    def __init__(self, method: str, url: str, reason: str) -> None:
+        super().__init__(0, f"connection failed: {reason}", method=method, url=url)
+
+
+class RequestTimeout(ODataError, TimeoutError):
+    """The request ran past its timeout (see `Client.with_timeout`); a `TimeoutError` too."""
 
     def __init__(self, method: str, url: str, timeout: float | None) -> None:
-        self.method = method
-        self.url = url
         self.timeout = timeout
         limit = f" after {timeout:g} s" if timeout else ""
-        super().__init__(f"{method} {url}: timed out{limit}")
+        super().__init__(0, f"timed out{limit}", method=method, url=url)
 
 
 _BY_STATUS: dict[int, type[ODataError]] = {
@@ -173,7 +191,8 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    # RFC 9110: delta-seconds is ASCII digits only (`str.isdigit` also takes "²" and other scripts' digits).
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         import email.utils  # rarely needed (an HTTP-date Retry-After), and slow to import
@@ -200,7 +219,7 @@ def error_from_response(
     payload: Any = None
     try:
         payload = json.loads(body) if body else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than anything worth reading
         payload = None
     err = payload.get("error") if isinstance(payload, dict) else None
     if isinstance(err, dict):

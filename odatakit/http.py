@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 # than the rest of the runtime and a generated package, and code that only reads payloads
 # (a command-line tool, a webhook handler) never needs them.
 
-from .errors import RequestTimeout, retry_after_seconds
+from .errors import ConnectionFailed, MalformedResponse, RequestTimeout, retry_after_seconds
 
 __all__ = [
     "AuthMiddleware",
@@ -102,8 +102,13 @@ class RetryPolicy:
     max_backoff: float = 30.0
     statuses: frozenset[int] = frozenset({429, 503, 504})
     methods: frozenset[str] = IDEMPOTENT
-    #: Also retry when the connection drops before a response arrives.
+    #: Also retry when the connection fails, drops, or breaks off mid-body (`ConnectionFailed`).
     connection_errors: bool = True
+    #: Also retry a request that ran past its timeout (`RequestTimeout`).
+    timeouts: bool = True
+    #: When iterating pages (or a delta round), fetch a page again this many times after its request
+    #: failed for good (retries included) or its body was malformed, before the iteration ends.
+    page_attempts: int = attrs.field(default=3, validator=attrs.validators.ge(0))
 
     def allows(self, method: str) -> bool:
         """Whether requests with `method` may be sent again."""
@@ -209,15 +214,25 @@ def _link(mw: Middleware, call_next: Handler) -> Handler:
 
 
 # -- the transport ------------------------------------------------------------------------------
-class Transport:
-    """The innermost handler: one aiohttp request on the client's session."""
+#: Most bytes a response body may have once decompressed (a gzip bomb ends here, not in memory).
+MAX_BODY = 256 * 1024 * 1024
 
-    def __init__(self, session: Callable[[], aiohttp.ClientSession]) -> None:
+
+class Transport:
+    """The innermost handler: one aiohttp request on the client's session.
+
+    Failures become typed errors: a timeout `RequestTimeout`, a connection that fails or breaks off
+    mid-body `ConnectionFailed`, a body over `max_body` bytes (decompressed) `MalformedResponse`.
+    """
+
+    def __init__(self, session: Callable[[], aiohttp.ClientSession], max_body: int | None = None) -> None:
         self._session = session
         self._timeouts: dict[Timeouts, aiohttp.ClientTimeout] = {}  # one aiohttp object per setting
+        #: None: the module's `MAX_BODY` when the request is made.
+        self.max_body = max_body
 
     async def __call__(self, request: HttpRequest) -> HttpResponse:
-        """Send `request` and read the whole body; timeouts become `RequestTimeout`."""
+        """Send `request` and read the whole body."""
         import aiohttp
         import yarl
 
@@ -233,11 +248,36 @@ class Transport:
                 timeout=self._timeouts.get(request.timeouts) or self._timeout(request.timeouts),
                 allow_redirects=False,
             ) as resp:
-                body = await resp.read()
+                limit = self.max_body or MAX_BODY
+                length = resp.content_length
+                if length is not None and length > limit:
+                    raise self._too_large(request, resp.status, resp.headers, limit)
+                if length is not None and "Content-Encoding" not in resp.headers:
+                    body = await resp.read()  # the size is known and nothing expands it
+                else:
+                    body = await self._read_bounded(request, resp, limit)
                 return HttpResponse(resp.status, resp.headers, body, request.url, request)
         except (aiohttp.ServerTimeoutError, TimeoutError) as exc:
             # asyncio.CancelledError is not caught here: a caller's `asyncio.timeout` stays theirs.
             raise RequestTimeout(request.method, request.url, request.timeouts.total) from exc
+        except aiohttp.ClientPayloadError as exc:
+            raise ConnectionFailed(request.method, request.url, f"the response broke off: {_reason(exc)}") from exc
+        except aiohttp.ClientError as exc:
+            raise ConnectionFailed(request.method, request.url, _reason(exc)) from exc
+
+    async def _read_bounded(self, request: HttpRequest, resp: aiohttp.ClientResponse, limit: int) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(1 << 16):
+            size += len(chunk)
+            if size > limit:
+                raise self._too_large(request, resp.status, resp.headers, limit)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, request: HttpRequest, status: int, headers: Mapping[str, str], limit: int) -> MalformedResponse:
+        return MalformedResponse(status, f"the body is larger than {limit} bytes (decompressed)",
+                                 method=request.method, url=request.url, headers=headers)
 
     def _timeout(self, timeouts: Timeouts) -> aiohttp.ClientTimeout:
         made = self._timeouts[timeouts] = timeouts.aiohttp()
@@ -294,12 +334,10 @@ async def sleep(seconds: float) -> None:
 
 
 class RetryMiddleware:
-    """Send again on 429, 503, 504 and dropped connections, as the request's `RetryPolicy` allows."""
+    """Send again on 429, 503, 504, failed or broken connections and timeouts, as the `RetryPolicy` allows."""
 
     async def __call__(self, request: HttpRequest, call_next: Handler) -> HttpResponse:
         """Retry until success, a final failure, or the policy's attempts or delay run out."""
-        import aiohttp
-
         policy = request.retry
         if not policy.allows(request.method):
             return await call_next(request)
@@ -309,8 +347,9 @@ class RetryMiddleware:
             request.context["attempt"] = attempt
             try:
                 response = await call_next(request)
-            except aiohttp.ClientConnectionError as exc:
-                if not policy.connection_errors or attempt >= policy.max_attempts:
+            except (ConnectionFailed, RequestTimeout) as exc:
+                allowed = policy.connection_errors if isinstance(exc, ConnectionFailed) else policy.timeouts
+                if not allowed or attempt >= policy.max_attempts:
                     raise
                 wait = policy.delay(attempt, None)
                 if slept + wait > policy.max_delay:
@@ -356,6 +395,9 @@ class RedirectMiddleware:
             if body is None:
                 headers.pop("Content-Type", None)
             if origin_of(target) != origin:
+                if body is not None:
+                    # A body (a $batch with its items' headers, an entity) is never replayed to another origin.
+                    return response
                 headers.pop("Authorization", None)
             request = attrs.evolve(request, method=method, url=target, headers=headers, body=body)
             response = await call_next(request)
@@ -547,3 +589,9 @@ class AuthMiddleware:
             request.headers["Authorization"] = f"Bearer {token}"
             response = await call_next(request)
         return response
+
+
+def _reason(exc: BaseException) -> str:
+    """An aiohttp error as a short reason (its class when it says nothing)."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

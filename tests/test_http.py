@@ -36,6 +36,7 @@ import odatakit.http
 from odatakit.errors import (
     BadRequest,
     Conflict,
+    ConnectionFailed,
     Forbidden,
     GatewayTimeout,
     MalformedResponse,
@@ -333,8 +334,10 @@ async def test_post_is_not_retried_by_default(shop: ModuleType, delays: list[flo
                 await client.customers.create(shop.Customer(name="New"))
             assert len(calls(m, "POST", ALL)) == 1
             m.patch(ONE, exception=aiohttp.ServerDisconnectedError())
-            with pytest.raises(aiohttp.ServerDisconnectedError):
+            with pytest.raises(ConnectionFailed) as dropped:
                 await client.customers[42].update(shop.Customer(name="New"))
+            assert str(dropped.value) == f"PATCH {ONE}: connection failed: ServerDisconnectedError: Server disconnected"
+            assert isinstance(dropped.value.__cause__, aiohttp.ServerDisconnectedError)
             assert len(calls(m, "PATCH", ONE)) == 1
     assert delays == []
 
@@ -371,7 +374,7 @@ async def test_max_attempts_1_disables_retries(shop: ModuleType, delays: list[fl
                 await c.customers[42].get()
             with pytest.raises(TooManyRequests):
                 await c.customers.get()
-            with pytest.raises(aiohttp.ServerDisconnectedError):
+            with pytest.raises(ConnectionFailed):
                 await c.customers[7].get()
             assert total_requests(m) == 3
     assert delays == []
@@ -386,10 +389,14 @@ async def test_dropped_connection_is_retried_for_get(shop: ModuleType, delays: l
             assert len(calls(m, "GET", ONE)) == 2
             # Dropped every time: the last error is raised after max_attempts.
             m.get(f"{BASE}/customers(7)", exception=aiohttp.ServerDisconnectedError(), repeat=True)
-            with pytest.raises(aiohttp.ServerDisconnectedError):
+            with pytest.raises(ConnectionFailed):
                 await client.customers[7].get()
             assert len(calls(m, "GET", f"{BASE}/customers(7)")) == 4
-    assert len(delays) == 4 and 0.25 <= delays[0] <= 0.5
+            # A body that breaks off is retried the same way.
+            m.get(f"{BASE}/customers(8)", exception=aiohttp.ClientPayloadError("Response payload is not completed"))
+            m.get(f"{BASE}/customers(8)", payload=CUSTOMER)
+            assert (await client.customers[8].get()).id == 42
+    assert len(delays) == 5 and 0.25 <= delays[0] <= 0.5
 
 
 async def test_connection_errors_not_retried_when_the_policy_says_so(shop: ModuleType, delays: list[float]) -> None:
@@ -397,7 +404,7 @@ async def test_connection_errors_not_retried_when_the_policy_says_so(shop: Modul
         c = client.with_retry(RetryPolicy(connection_errors=False))
         with aioresponses() as m:
             m.get(ONE, exception=aiohttp.ServerDisconnectedError(), repeat=True)
-            with pytest.raises(aiohttp.ServerDisconnectedError):
+            with pytest.raises(ConnectionFailed):
                 await c.customers[42].get()
             assert len(calls(m, "GET", ONE)) == 1
     assert delays == []
@@ -823,7 +830,8 @@ async def test_redirect_loop_is_an_error_not_a_success(shop: ModuleType) -> None
             with pytest.raises(ODataError) as no_location:
                 await client.customers.get()
     assert type(info.value) is ODataError
-    assert str(info.value) == f"GET {ONE}: HTTP 302: (empty body)"
+    assert str(info.value) == (f"GET {ONE}: HTTP 302: redirected to {ONE}, which was not followed: another origin "
+                               "(a request body is never sent there) or too many redirects")
     assert str(no_location.value) == f"GET {ALL}: HTTP 302: (empty body)"
 
 
@@ -880,7 +888,9 @@ def test_error_class_fallbacks() -> None:
     assert error_class(599) is ServerError
     assert issubclass(ServiceUnavailable, ServerError) and issubclass(GatewayTimeout, ServerError)
     assert issubclass(MalformedResponse, ODataError)
-    assert issubclass(RequestTimeout, TimeoutError) and not issubclass(RequestTimeout, ODataError)
+    # Every failure a service can cause is an ODataError; a timeout is a TimeoutError too.
+    assert issubclass(RequestTimeout, TimeoutError) and issubclass(RequestTimeout, ODataError)
+    assert issubclass(ConnectionFailed, ODataError)
 
 
 async def test_request_id_falls_back_to_x_ms_request_id(shop: ModuleType) -> None:
@@ -1020,12 +1030,16 @@ async def test_with_timeout_raises_request_timeout(shop: ModuleType, server: Ser
         fast = client.with_timeout(total=0.05)
         with pytest.raises(RequestTimeout) as info:  # the server would answer only after 5 s
             await fast.customers[42].get()
+        hits = server.hits["/odata/customers(42)"]
+        with pytest.raises(RequestTimeout):
+            await fast.with_retry(timeouts=False).customers[42].get()
+        assert server.hits["/odata/customers(42)"] == hits + 1
     url = f"{server.base}/customers(42)"
     assert isinstance(info.value, TimeoutError)
     assert (info.value.method, info.value.url, info.value.timeout) == ("GET", url, 0.05)
     assert str(info.value) == f"GET {url}: timed out after 0.05 s"
-    assert server.hits["/odata/customers(42)"] == 1  # a timeout is not retried
-    assert delays == []
+    assert hits == 4  # a GET that timed out is sent again, up to max_attempts
+    assert len(delays) == 3
 
 
 async def test_callers_asyncio_timeout_stays_the_callers(shop: ModuleType, server: Server) -> None:

@@ -345,7 +345,10 @@ def test_paging_counting_search_and_custom_options(q: ModuleType) -> None:
         "&startDateTime=2024-01-01T00:00:00Z&flag=true&n=3"
     )
     assert str(items(q).skiptoken("abc=/+").deltatoken("d1")) == "items?$skiptoken=abc=/+&$deltatoken=d1"
-    assert items(q).skiptoken("abc=/+").url == "items?$skiptoken=abc%3D%2F%2B"
+    # Tokens go back byte for byte where a query value allows their characters (`+` is no space);
+    # only what would end or break the value is encoded.
+    assert items(q).skiptoken("abc=/+").url == "items?$skiptoken=abc=/+"
+    assert items(q).skiptoken("a b&c#d%").url == "items?$skiptoken=a%20b%26c%23d%25"
     assert items(q).params({"odd name": "a&b"}).url == "items?odd%20name=a%26b"
 
 

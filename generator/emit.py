@@ -58,6 +58,8 @@ from .structuring import (
     edm_types_used,
     field_lines,
     inlinable,
+    keeps_any_json,
+    plain_json_types,
     structure_module,
     uses_item_list,
 )
@@ -147,6 +149,8 @@ class _Plan:
         #: Qualified names of the types some other type derives from.
         self.bases = {t.base for t in model.structured if t.base}
         self.qualified_by_py = {t.py_name: t.qualified for t in ordered}
+        #: Complex types typed `Any` wherever they are used (see `plain_json_types`).
+        self.plain_json = plain_json_types(model)
 
     # -- types -------------------------------------------------------------------------------
     def resolve(self, ref: TypeRef) -> tuple[str, str]:
@@ -157,6 +161,8 @@ class _Plan:
                 return "Edm.Untyped", "Any"
             return name, edm.PY_TYPES.get(name, "Any")
         if name in self.structured:
+            if name in self.plain_json:
+                return "Edm.Untyped", "Any"
             return name, self.structured[name].py_name
         if name in self.enums:
             return name, self.enums[name].py_name
@@ -479,7 +485,8 @@ class Emitter:
                     if type_name not in edm.PY_TYPES:
                         type_name = "Edm.Untyped"  # the general path reports an unknown Edm type
                 fields.append(FieldCode(member.py_name, member.name, type_name, member.type.collection, kind))
-        return ClassCode(t.py_name, t.qualified, tuple(fields))
+        open_type = any(a.open for a in self.model.base_chain(t.qualified))
+        return ClassCode(t.py_name, t.qualified, tuple(fields), keeps_any_json(t.kind, open_type, len(fields)))
 
     def _render_structure(self, models_mod: str, module: str, chunk: list[EnumType | StructuredType]) -> str:
         classes = [self._class_code(t) for t in chunk if isinstance(t, StructuredType)]
@@ -509,7 +516,7 @@ class Emitter:
             lines = [line for f in c.fields for line in field_lines(f, function_of, enum_class, leaves.get)]
             # A type nothing derives from is what it is, whatever `@odata.type` says.
             rows.append({"py_name": identifier(c.py_name), "function": structure_function(c.py_name),
-                         "qualified": c.qualified, "lines": lines,
+                         "qualified": c.qualified, "lines": lines, "any_json": c.any_json,
                          "uses_v": any(line.lstrip().startswith("v = ") for line in lines),
                          "derived": c.qualified in bases,
                          "lists": any(uses_item_list(f) for f in c.fields),
@@ -523,6 +530,7 @@ class Emitter:
             imports=sorted((identifier(m), sorted(n)) for m, n in imports.items()),
             edm_types=edm_types_used(classes),
             enum_maps=sorted(enums),
+            non_object=any(c.any_json for c in classes),
         )
 
     # -- models ------------------------------------------------------------------------------
@@ -584,6 +592,8 @@ class Emitter:
                                                                                       key=_natural)], ")", tuple_=True),
                     "doc": description_of(t.annotations),
                     "kind_text": "entity type" if t.kind == "entity" else "complex type",
+                    # The runtime keeps a non-object value an open complex type receives.
+                    "open_type": t.open and t.kind == "complex",
                 }
             )
         runtime_names = {n for names in runtime_imports.values() for n in names}

@@ -12,12 +12,16 @@ any error makes the runtime retry the general path, which raises the error with 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 import attrs
 
 from odatakit import edm
 
 from .pysource import Source, code, identifier, literal
+
+if TYPE_CHECKING:
+    from .model import Model
 
 # Values these Edm types' decoders would refuse or convert, by a class test done inline; a value
 # that passes is kept as it is. Items use `dec(x) if <refused> else x`; a property's own value
@@ -50,6 +54,41 @@ class ClassCode:
     py_name: str
     qualified: str
     fields: tuple[FieldCode, ...]
+    #: Whether an instance may stand for a JSON value that is not an object (see `keeps_any_json`).
+    any_json: bool = False
+
+
+def plain_json_types(model: Model) -> frozenset[str]:
+    """The complex types that stand for plain JSON: closed, without properties (own or inherited), not derived from.
+
+    Such a type says nothing about its values, and services use it for any JSON (Graph's
+    `microsoft.graph.Json` holds `[[1, "a"]]`), so its properties, parameters and results are
+    typed `Any` and hold the JSON value as received. An open type stays a class (its values are
+    objects whose members go to `additional_data`), and so does a type others derive from (its
+    values are read as the derived class their `@odata.type` names).
+    """
+    bases = {t.base for t in model.structured if t.base}
+    out = set()
+    for t in model.structured:
+        chain = model.base_chain(t.qualified)
+        # A base the model lacks (a namespace only referenced) may declare properties.
+        complete = not chain or chain[-1].base is None
+        if t.kind == "complex" and t.qualified not in bases and complete and not any(
+            a.open or a.properties or a.navigation for a in chain
+        ):
+            out.add(t.qualified)
+    return frozenset(out)
+
+
+def keeps_any_json(kind: str, open_type: bool, fields: int) -> bool:
+    """Whether a structured type's instances keep whatever JSON value arrives, not only objects.
+
+    True for open complex types (their own or a base's `OpenType`) and for complex types with no
+    properties at all, which some services use for any JSON (Graph's `microsoft.graph.Json`): such an
+    instance received as an array, a string, a number or a boolean keeps it and writes it back.
+    Entities are always JSON objects.
+    """
+    return kind == "complex" and (open_type or fields == 0)
 
 
 def structure_module(models_module: str) -> str:
@@ -130,11 +169,15 @@ def field_lines(
     if leaf is not None:
         # A call costs about a fifth of building a small object: the leaf's own statements,
         # on variables of their own (w: its JSON object, p: the instance).
-        lines = [get, code("if v is not None:"), code("    w = v"), code("    p = _new({})", identifier(leaf.py_name))]
+        test = code("if v.__class__ is dict:") if leaf.any_json else code("if v is not None:")
+        lines = [get, test, code("    w = v"), code("    p = _new({})", identifier(leaf.py_name))]
         for f in leaf.fields:
             lines += [_indent(line) for line in field_lines(f, function_of, enum_class, names=("w", "p"))]
         lines += [_indent(line) for line in closing_lines(("w", "p"))]
-        return [*lines, code("    v = p"), store]
+        lines.append(code("    v = p"))
+        if leaf.any_json:
+            lines += [code("elif v is not None:"), code("    v = _non_object({}, v)", identifier(leaf.py_name))]
+        return [*lines, store]
     if field.collection:
         # A string is iterable too: only a JSON array may become a list.
         body = [code("if v.__class__ is not list:"), code("    _not_list(v)"),

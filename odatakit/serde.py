@@ -4,9 +4,10 @@ Generated packages declare slotted classes and register them here with a field t
 (Python name, wire name, Edm or qualified type, collection?).  The converter turns OData
 JSON into those classes and back, losing nothing: unknown properties and instance
 annotations (``@odata.type``, ``@odata.etag``, ``prop@odata.navigationLink``...) are kept
-in ``additional_data``, properties the server sent as ``null`` stay ``null``, and values
+in ``additional_data``, properties the server sent as ``null`` stay ``null``, values
 that Python cannot hold exactly (7-digit fractions, non-canonical durations) keep their
-wire text (see :mod:`odatakit.edm`).
+wire text (see :mod:`odatakit.edm`), flags keep the member names the server sent, and an
+open or empty complex type received as an array, a string or a number keeps it (`non_object`).
 """
 
 from __future__ import annotations
@@ -68,9 +69,14 @@ def model(cls: _C) -> _C:
 def replace(obj: _O, **changes: Any) -> _O:
     """A new object of the same class with the same properties except `changes` (by Python name).
 
-    The copy is shallow and counts as built in Python: every property set is sent on create.
+    The copy is shallow and counts as built in Python: every property set is sent on create. An
+    instance standing for a non-object JSON value (`non_object`) copied without changes stands for it too.
     """
     cls = obj.__class__
+    if not changes and cls in _ANY_JSON:
+        value = _non_object_value(obj)
+        if value is not _OBJECT_FORM:
+            return non_object(cls, value)
     values = {name: slot.__get__(obj) for name, slot in _LAYOUT.get(cls) or _layout_of(cls)}
     values["additional_data"] = obj.additional_data
     values.update(changes)
@@ -182,6 +188,8 @@ class ODataObject(metaclass=_ModelType):
             # Identity first, as tuple comparison does (a NaN equals itself there).
             if mine is not theirs and mine != theirs:
                 return False
+        if cls in _ANY_JSON:
+            return _same(_non_object_value(self), _non_object_value(other))
         return True
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
@@ -189,8 +197,13 @@ class ODataObject(metaclass=_ModelType):
     @reprlib.recursive_repr()
     def __repr__(self) -> str:
         cls = self.__class__
+        shown = cls.__qualname__.rsplit(">.", 1)[-1]  # no `<locals>.` of a function's class
+        if cls in _ANY_JSON:
+            value = _non_object_value(self)
+            if value is not _OBJECT_FORM:
+                return f"{shown}(<JSON {value!r}>)"
         fields = ", ".join(f"{name}={slot.__get__(self)!r}" for name, slot in _LAYOUT.get(cls) or _layout_of(cls))
-        return f"{cls.__qualname__.rsplit('>.', 1)[-1]}({fields})"  # no `<locals>.` of a function's class
+        return f"{shown}({fields})"
 
     def __replace__(self, **changes: Any) -> Any:
         """`copy.replace` (Python 3.13+): see `replace`."""
@@ -377,6 +390,7 @@ class TypeInfo:
     # The raw slot descriptors of `fields`, in the same order: the converter reads and
     # writes through them, skipping `__init__` and the class-level field descriptors.
     slots: tuple[Any, ...] = ()
+    open: bool = False  # an open type (`OpenType`, its own or a base's)
 
 
 def _raw_slot(cls: type, name: str) -> Any:
@@ -478,7 +492,9 @@ def decode_flags(cls: type[_F], data: Any) -> _F:
     """A flag enum from its wire form: comma-separated member names."""
     if not isinstance(data, str):
         raise ValueError(f"{cls.__name__}: expected a comma-separated string, got {data!r}")
-    by_wire = {w: name for name, w in getattr(cls, "__odata_wire__", {}).items()}
+    by_wire = _BY_WIRE.get(cls)
+    if by_wire is None:
+        by_wire = _BY_WIRE[cls] = {w: name for name, w in getattr(cls, "__odata_wire__", {}).items()}
     result = cls(0)
     for part in data.split(","):
         part = part.strip()
@@ -491,25 +507,98 @@ def decode_flags(cls: type[_F], data: Any) -> _F:
     return result
 
 
+#: Per flag enum: wire name → member name, made on first use.
+_BY_WIRE: dict[type, dict[str, str]] = {}
+
+
+def _keep_flag_spelling(
+    obj: ODataObject, out: dict[str, Any], fields: tuple[tuple[Any, str, bool, Callable[[Any], Any]], ...]
+) -> None:
+    """Write each flags value still equal to the one received as the service spelled it ("write,read", "all")."""
+    received = _received(obj)
+    if not isinstance(received, dict):
+        return
+    for get, wire, collection, decode in fields:
+        sent, value = received.get(wire), get(obj)
+        if sent is None or value is None or wire not in out:
+            continue
+        if not collection:
+            if _decodes_to(decode, sent, value):
+                out[wire] = sent
+        elif isinstance(sent, list) and isinstance(value, list) and len(sent) == len(value):
+            out[wire] = [
+                s if x is not None and _decodes_to(decode, s, x) else e
+                for s, x, e in zip(sent, value, out[wire], strict=True)
+            ]
+
+
+def _decodes_to(decode: Callable[[Any], Any], sent: Any, value: Any) -> bool:
+    try:
+        return bool(decode(sent) == value)
+    except (TypeError, ValueError):
+        return False
+
+
 class _Snapshot:
     """The baseline `mark_clean` leaves: the property values of that moment (lists copied).
 
-    `wire` is the JSON object the object was received with, if any, which the object's parent
-    may still measure it against.
+    `wire` is the JSON value the object was received with, if any (an object, or what an open or
+    empty complex type received instead), which the object's parent may still measure it against.
     """
 
     __slots__ = ("values", "wire")
 
-    def __init__(self, values: tuple[Any, ...], wire: dict[str, Any] | None) -> None:
+    def __init__(self, values: tuple[Any, ...], wire: Any) -> None:
         self.values = values
         self.wire = wire
 
 
 def _snapshot(obj: ODataObject) -> _Snapshot:
-    base = _wire_of(obj)
-    wire = base if isinstance(base, dict) else base.wire if isinstance(base, _Snapshot) else None
     values = tuple(list(v) if isinstance(v, list) else v for v in (get(obj) for _, get in _fields_of(obj.__class__)))
-    return _Snapshot(values, wire)
+    return _Snapshot(values, _received(obj))
+
+
+def _received(obj: ODataObject) -> Any:
+    """The JSON value `obj` was received with (through a `mark_clean` snapshot too), or None if built in Python."""
+    base = _wire_of(obj)
+    return base.wire if base.__class__ is _Snapshot else base
+
+
+class _ObjectForm:
+    """What `_non_object_value` gives for an object written back as a JSON object."""
+
+
+_OBJECT_FORM: Any = _ObjectForm()
+#: Classes whose instances may stand for any JSON value: open complex types, complex types without properties.
+_ANY_JSON: set[type] = set()
+
+
+def non_object(cls: type[_O], value: Any) -> _O:
+    """An instance of an open or empty complex class received as a JSON value other than an object.
+
+    It keeps `value` (an array, a string, a number, a boolean) and is written back as that value
+    for as long as nothing is set on it; its properties are None and its `additional_data` empty.
+    """
+    obj: _O = object.__new__(cls)
+    for _name, slot in _LAYOUT.get(cls) or _layout_of(cls):
+        slot.__set__(obj, None)
+    _WIRE.__set__(obj, value)
+    _EXTRA.__set__(obj, _NO_EXTRA)
+    _NULLS.__set__(obj, _NO_NULLS)
+    return obj
+
+
+def _non_object_value(obj: ODataObject) -> Any:
+    """The non-object JSON value `obj` stands for (see `non_object`), or `_OBJECT_FORM`.
+
+    An object that received one is written back as an object once anything is set on it.
+    """
+    value = _received(obj)
+    if value is None or isinstance(value, dict):
+        return _OBJECT_FORM
+    if _extra_of(obj) or _nulls_of(obj) or any(get(obj) is not None for _, get in _fields_of(obj.__class__)):
+        return _OBJECT_FORM
+    return value
 
 
 # How a property's current value is compared with its baseline (see `_differs`).
@@ -623,8 +712,10 @@ def _changed_wires(obj: ODataObject) -> set[str]:
             if wire not in out and _differs(get(obj), before, kind, decode, True):
                 out.add(wire)
     else:
+        # Received as a value other than an object (`non_object`): any property set is a change.
+        received = base if isinstance(base, dict) else _NO_EXTRA
         for wire, get, kind, decode in plan:
-            if wire not in out and _differs(get(obj), base.get(wire), kind, decode, False):
+            if wire not in out and _differs(get(obj), received.get(wire), kind, decode, False):
                 out.add(wire)
     return out
 
@@ -709,21 +800,26 @@ class Registry:
         self._names: dict[str, str] = {}  # qualified → class name, filled by the decorators
 
     # -- registration (called by generated modules at import) -----------------------------
-    def structured(self, qualified: str, fields: str | Iterable[FieldSpec]) -> Callable[[_C], _C]:
+    def structured(
+        self, qualified: str, fields: str | Iterable[FieldSpec], *, open_type: bool = False
+    ) -> Callable[[_C], _C]:
         """Class decorator: register an entity or complex class and its own fields.
 
         Generated code passes the fields as a table, one per line: Python name, wire name,
         type, then any of the words ``collection``, ``navigation``, ``enum`` (see `field_table`).
+        `open_type` marks an open type (derived classes inherit it).
         """
         own = field_table(fields) if isinstance(fields, str) else tuple(fields)
 
         def register(cls: _C) -> _C:
             inherited: tuple[FieldSpec, ...] = ()
             inherited_slots: tuple[Any, ...] = ()
+            is_open = open_type
             for base in cls.__mro__[1:]:
                 info = self._by_class.get(base)
                 if info is not None:
                     inherited, inherited_slots = info.fields, info.slots
+                    is_open = is_open or info.open
                     break
             all_fields = inherited + own
             setattr(cls, "__odata_type__", qualified)  # noqa: B010 - a dunder mypy cannot see on _C
@@ -743,7 +839,9 @@ class Registry:
             _FIELDS_OF[cls] = tuple((spec.wire, slot.__get__) for spec, slot in zip(all_fields, slots, strict=True))
             _SPECS_OF[cls] = (all_fields, self)
             _LAYOUT[cls] = tuple((spec.py_name, slot) for spec, slot in zip(all_fields, slots, strict=True))
-            self._store(TypeInfo(cls, qualified, all_fields, {f.wire: f for f in all_fields}, None, slots))
+            if issubclass(cls, ComplexBase) and (is_open or not all_fields):
+                _ANY_JSON.add(cls)
+            self._store(TypeInfo(cls, qualified, all_fields, {f.wire: f for f in all_fields}, None, slots, is_open))
             return cls
 
         return register
@@ -864,6 +962,8 @@ class Converter:
         self._hooks: Hooks | None = None
         self._decoders: dict[type, _DecodePlan] = {}
         self._encoders: dict[type, list[tuple[Any, str, Callable[[Any], Any]]]] = {}
+        # Per class, beside its encoders: (slot getter, wire name, collection?, decoder) of each flags field.
+        self._flag_fields: dict[type, tuple[tuple[Any, str, bool, Callable[[Any], Any]], ...]] = {}
         # An empty table still fills itself on first use; None: the package has no emitted functions.
         self._fast = registry.decoders if isinstance(registry.decoders, _Decoders) else None
 
@@ -948,6 +1048,8 @@ class Converter:
     # -- objects -------------------------------------------------------------------------------
     def _structure_object(self, data: Any, cls: type[Any]) -> Any:
         if not isinstance(data, dict):
+            if cls in _ANY_JSON and data is not None:
+                return non_object(cls, data)
             raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
         odata_type = data.get(ODATA_TYPE)
         if isinstance(odata_type, str):
@@ -997,13 +1099,18 @@ class Converter:
         received sends every property it has.
         """
         if _wire_of(obj) is None:
-            return self._unstructure_object(obj)
+            body: dict[str, Any] = self._unstructure_object(obj)  # never a non-object value: nothing was received
+            return body
         wires = _changed_wires(obj)
         out: dict[str, Any] = {}
-        for get_slot, wire, encode in self._encoders_for(type(obj)):
+        cls = type(obj)
+        for get_slot, wire, encode in self._encoders_for(cls):
             if wire in wires:
                 value = get_slot(obj)
                 out[wire] = None if value is None else encode(value)
+        flags = self._flag_fields[cls]
+        if flags and out:
+            _keep_flag_spelling(obj, out, flags)
         return out
 
     def _encoders_for(self, cls: type) -> list[tuple[Any, str, Callable[[Any], Any]]]:
@@ -1015,11 +1122,26 @@ class Converter:
                 for f, slot in zip(info.fields, info.slots, strict=True)
             ]
             self._encoders[cls] = encoders
+            self._flag_fields[cls] = tuple(
+                (slot.__get__, f.wire, f.collection, functools.partial(decode_flags, flags))
+                for f, slot in zip(info.fields, info.slots, strict=True)
+                if (flags := self._flags_class(f.type)) is not None
+            )
         return encoders
 
-    def _unstructure_object(self, obj: Any, declared: type | None = None) -> dict[str, Any]:
+    def _flags_class(self, type_name: str) -> type[enum.Flag] | None:
+        if type_name.startswith("Edm."):
+            return None
+        cls = self.registry.info(type_name).cls
+        return cls if issubclass(cls, enum.Flag) else None
+
+    def _unstructure_object(self, obj: Any, declared: type | None = None) -> Any:
         cls = type(obj)
         encoders = self._encoders.get(cls) or self._encoders_for(cls)
+        if cls in _ANY_JSON:
+            value = _non_object_value(obj)
+            if value is not _OBJECT_FORM:
+                return value
         extra = _extra_of(obj)  # not the property, which would create a dict
         out: dict[str, Any] = {}
         # Control information first, as OData JSON requires for streaming readers.
@@ -1038,6 +1160,9 @@ class Converter:
         for key, value in extra.items():
             if not key.startswith("@"):
                 out[key] = value
+        flags = self._flag_fields[cls]
+        if flags:
+            _keep_flag_spelling(obj, out, flags)
         return out
 
     # -- enums ---------------------------------------------------------------------------------
@@ -1054,6 +1179,10 @@ class Converter:
     def _encode_flags(self, value: Any) -> str:
         info = self.registry.info_of(type(value))
         names = info.wire_names or {}
+        # A declared member by its own name: the zero member ("none") too, which has no bits to list.
+        name = names.get(value._name_)
+        if name is not None:
+            return name
         return ",".join(names[m.name] for m in type(value) if m.value and m in value)
 
     # -- per-type codecs -----------------------------------------------------------------------

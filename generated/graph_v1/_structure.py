@@ -133,6 +133,7 @@ _decoders = REGISTRY.decoders
 _new = _serde.new
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
+_non_object = _serde.non_object
 _edm_Binary = _decoder("Edm.Binary")
 _edm_Boolean = _decoder("Edm.Boolean")
 _edm_Date = _decoder("Edm.Date")
@@ -1201,10 +1202,7 @@ def _User(d: dict[str, Any]) -> User:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.preferred_name = v
-    v = d.get("print")
-    if v is not None:
-        v = _UserPrint(v)
-    o.print = v
+    o.print = d.get("print")
     v = d.get("provisionedPlans")
     if v is not None:
         if v.__class__ is not list:
@@ -1501,7 +1499,9 @@ def _AuthorizationInfo(d: dict[str, Any]) -> AuthorizationInfo:
     return o
 
 
-def _CustomSecurityAttributeValue(d: dict[str, Any]) -> CustomSecurityAttributeValue:
+def _CustomSecurityAttributeValue(d: Any) -> CustomSecurityAttributeValue:
+    if d.__class__ is not dict:
+        return _non_object(CustomSecurityAttributeValue, d)
     o = _new(CustomSecurityAttributeValue)
     o._odata_wire = d
     return o
@@ -1796,7 +1796,9 @@ def _PasswordProfile(d: dict[str, Any]) -> PasswordProfile:
     return o
 
 
-def _UserPrint(d: dict[str, Any]) -> UserPrint:
+def _UserPrint(d: Any) -> UserPrint:
+    if d.__class__ is not dict:
+        return _non_object(UserPrint, d)
     o = _new(UserPrint)
     o._odata_wire = d
     return o
@@ -3222,7 +3224,9 @@ def _ManagedMobileApp(d: dict[str, Any]) -> ManagedMobileApp:
     return o
 
 
-def _MobileAppIdentifier(d: dict[str, Any]) -> MobileAppIdentifier:
+def _MobileAppIdentifier(d: Any) -> MobileAppIdentifier:
+    if d.__class__ is not dict:
+        return _non_object(MobileAppIdentifier, d)
     t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.mobileAppIdentifier":
         r = REGISTRY.derived(d, t, MobileAppIdentifier)
@@ -3682,10 +3686,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.preferred_name = v
-    v = d.get("print")
-    if v is not None:
-        v = _UserPrint(v)
-    o.print = v
+    o.print = d.get("print")
     v = d.get("provisionedPlans")
     if v is not None:
         if v.__class__ is not list:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _datetime
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from odatakit.expr import NONE
@@ -1015,7 +1015,7 @@ class ResourceSpecificPermissionGrant(DirectoryObject):
     preferred_data_location preferredDataLocation Edm.String
     preferred_language preferredLanguage Edm.String
     preferred_name preferredName Edm.String
-    print print microsoft.graph.userPrint
+    print print Edm.Untyped
     provisioned_plans provisionedPlans microsoft.graph.provisionedPlan collection
     proxy_addresses proxyAddresses Edm.String collection
     responsibilities responsibilities Edm.String collection
@@ -1191,7 +1191,7 @@ class User(DirectoryObject):
 
         preferred_name: Prop[str | None, StringExpr] = NONE
 
-        print: Prop[UserPrint | None, ComplexExpr[UserPrint]] = NONE
+        print: Prop[Any, Expr] = NONE
 
         provisioned_plans: Prop[list[ProvisionedPlan] | None, CollectionExpr[ComplexExpr[ProvisionedPlan]]] = NONE
 
@@ -1407,6 +1407,7 @@ class AuthorizationInfo(ComplexBase):
 @REGISTRY.structured(
     "microsoft.graph.customSecurityAttributeValue",
     "",
+    open_type=True,
 )
 @model
 class CustomSecurityAttributeValue(ComplexBase):

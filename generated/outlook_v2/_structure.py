@@ -61,6 +61,7 @@ _decoders = REGISTRY.decoders
 _new = _serde.new
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
+_non_object = _serde.non_object
 _edm_Binary = _decoder("Edm.Binary")
 _edm_Boolean = _decoder("Edm.Boolean")
 _edm_DateTimeOffset = _decoder("Edm.DateTimeOffset")
@@ -1247,7 +1248,9 @@ def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
     return o
 
 
-def _Reminder(d: dict[str, Any]) -> Reminder:
+def _Reminder(d: Any) -> Reminder:
+    if d.__class__ is not dict:
+        return _non_object(Reminder, d)
     o = _new(Reminder)
     o._odata_wire = d
     return o

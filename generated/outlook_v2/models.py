@@ -933,6 +933,7 @@ class ReferenceAttachment(Attachment):
 @REGISTRY.structured(
     "Microsoft.OutlookServices.Reminder",
     "",
+    open_type=True,
 )
 @model
 class Reminder(ComplexBase):

@@ -23,6 +23,7 @@ _decoders = REGISTRY.decoders
 _new = _serde.new
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
+_non_object = _serde.non_object
 _edm_DateTimeOffset = _decoder("Edm.DateTimeOffset")
 _edm_Double = _decoder("Edm.Double")
 _edm_Int32 = _decoder("Edm.Int32")
@@ -201,7 +202,9 @@ def _Circle(d: dict[str, Any]) -> Circle:
     return o
 
 
-def _LabeledCircle(d: dict[str, Any]) -> LabeledCircle:
+def _LabeledCircle(d: Any) -> LabeledCircle:
+    if d.__class__ is not dict:
+        return _non_object(LabeledCircle, d)
     v: Any
     o = _new(LabeledCircle)
     v = d.get("name")

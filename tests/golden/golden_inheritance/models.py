@@ -131,6 +131,7 @@ class Circle(Shape):
     """
     label label Edm.String
     """,
+    open_type=True,
 )
 @model
 class LabeledCircle(Circle):

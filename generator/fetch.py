@@ -74,12 +74,30 @@ def read_source(
 ) -> bytes:
     """The bytes of a file or http(s) URL, with the size cap, the deadline and one-line errors."""
     if is_url(source):
-        return read_url(source, max_bytes=max_bytes, timeout=timeout, headers=headers)
-    scheme = urllib.parse.urlsplit(source).scheme
-    # One letter is a Windows drive ("C:\\..."); anything longer with "://" is a URL we do not fetch.
-    if len(scheme) > 1 and "://" in source:
-        raise MetadataError(f"only http and https URLs are fetched, not {scheme}:", source=source)
-    return read_file(source, max_bytes)
+        data = read_url(source, max_bytes=max_bytes, timeout=timeout, headers=headers)
+    else:
+        scheme = urllib.parse.urlsplit(source).scheme
+        # One letter is a Windows drive ("C:\\..."); anything longer with "://" is a URL we do not fetch.
+        if len(scheme) > 1 and "://" in source:
+            raise MetadataError(f"only http and https URLs are fetched, not {scheme}:", source=source)
+        data = read_file(source, max_bytes)
+    refuse_odata_v2(data, source)
+    return data
+
+
+# The EDMX 1.0 namespace and the data service version attribute only OData V1-V3 documents have.
+_V2_MARKERS = (b"schemas.microsoft.com/ado/2007/06/edmx", b"DataServiceVersion")
+
+
+def refuse_odata_v2(data: bytes, source: str) -> None:
+    """Refuse an OData V2 (or V1, V3) `$metadata`: EDMX 1.0, `m:DataServiceVersion`."""
+    head = data[:4096]
+    if any(marker in head for marker in _V2_MARKERS):
+        raise MetadataError(
+            "OData V2 is not supported: this is an EDMX 1.0 $metadata (OData V2 or V3); odatakit reads OData V4 "
+            '(edmx:Edmx Version="4.0" or "4.01"); many services (SAP Gateway, Dynamics) also offer a V4 endpoint',
+            source=source,
+        )
 
 
 def read_file(path: str, max_bytes: int = MAX_BYTES) -> bytes:

@@ -102,3 +102,17 @@ def test_generate_help_shows_worked_examples(capsys: pytest.CaptureFixture[str])
     assert "examples:" in out
     assert "odatakit generate --metadata 'https://services.odata.org/V4/TripPinServiceRW/$metadata'" in out
     assert "--preset {auto,graph,outlook,none}" in out
+
+
+def test_an_odata_v2_document_says_odata_v2_is_not_supported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    v2 = tmp_path / "v2.xml"
+    v2.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<edmx:Edmx Version="1.0" xmlns:edmx="http://schemas.microsoft.com/ado/2007/06/edmx">\n'
+        '  <edmx:DataServices m:DataServiceVersion="2.0" '
+        'xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata"/>\n</edmx:Edmx>\n'
+    )
+    code, out, err = run_cli(capsys, "generate", "--metadata", str(v2), "--package", "p", "--out", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {v2}: OData V2 is not supported: this is an EDMX 1.0 $metadata")
+    assert len(err.strip().splitlines()) == 1

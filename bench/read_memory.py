@@ -1,13 +1,15 @@
 """Resident memory of reading a large `$metadata` document, as a multiple of the document's size.
 
-Builds two synthetic documents of about `--mb` MB in a temporary folder and reads each with
+Builds three synthetic documents of about `--mb` MB in a temporary folder and reads each with
 `generator.csdl.load_metadata` in a fresh interpreter (ru_maxrss never goes down, so one process
 per document):
 
 - `unknown-elements`: a small valid schema buried in vendor and misspelled elements (in Edmx,
   DataServices, Schema, EntityType, EntityContainer), the shape a hostile or broken server can send;
 - `graph-copies`: Microsoft Graph's v1.0 $metadata (from ../shared) repeated with its namespaces
-  and aliases renamed, so every copy is real-looking CSDL the reader keeps.
+  and aliases renamed, so every copy is real-looking CSDL the reader keeps;
+- `tiny-types`: nothing but small complex types of one string property each, so nearly every
+  byte becomes a model object (the model itself is then most of the cost, not the reader).
 
 Each row prints the input in MB, the peak RSS (ru_maxrss) minus the interpreter's just before
 reading (modules already imported) in MB, and their ratio. Documents are built in a subprocess of
@@ -52,6 +54,26 @@ def unknown_elements(size: int) -> bytes:
         )
     parts.append(f'<EntityContainer Name="C"><EntitySet Name="t0" EntityType="Bench.T0"/>\n{block}</EntityContainer>')
     parts.append("</Schema>\n</edmx:DataServices>\n</edmx:Edmx>\n")
+    return "".join(parts).encode()
+
+
+def tiny_types(size: int) -> bytes:
+    """One schema of `<ComplexType Name="Tn"><Property Name="p" Type="Edm.String"/></ComplexType>` up to `size` bytes."""
+    head = (
+        _EDMX_OPEN + '<edmx:DataServices>\n<Schema Namespace="Bench" xmlns="http://docs.oasis-open.org/odata/ns/edm">\n'
+    )
+    tail = "</Schema>\n</edmx:DataServices>\n</edmx:Edmx>\n"
+    parts = [head]
+    total = len(head) + len(tail)
+    i = 0
+    while True:
+        part = f'<ComplexType Name="T{i}"><Property Name="p" Type="Edm.String"/></ComplexType>\n'
+        if total + len(part) > size:
+            break
+        parts.append(part)
+        total += len(part)
+        i += 1
+    parts.append(tail)
     return "".join(parts).encode()
 
 
@@ -110,13 +132,19 @@ def main() -> int:
         return 0
     if args.build:
         name, out = args.build
-        Path(out).write_bytes(unknown_elements(size) if name == "unknown-elements" else graph_copies(graph, size))
+        builders = {
+            "unknown-elements": lambda: unknown_elements(size),
+            "graph-copies": lambda: graph_copies(graph, size),
+            "tiny-types": lambda: tiny_types(size),
+        }
+        Path(out).write_bytes(builders[name]())
         return 0
     names = ["unknown-elements"]
     if graph.is_file():
         names.append("graph-copies")
     else:
         print(f"skipping graph-copies: {graph} is absent", file=sys.stderr)
+    names.append("tiny-types")
     print(f"{'document':<18} {'input MB':>9} {'peak-base MB':>13} {'ratio':>6} {'seconds':>8} {'warnings':>9}")
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:

@@ -10,7 +10,9 @@ the full namespace.  Declaration order is kept everywhere so the output is deter
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+import sys
+from array import array
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, cast
 
@@ -183,20 +185,20 @@ def load_metadata(
 def parse_metadata(data: bytes, source: str, *, diagnostics: Diagnostics | None = None) -> Model:
     """Read a `$metadata` document given as bytes; `source` names it in messages."""
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
-    root, dropped = _parse_xml(data, source)
-    # When this is the last reference, the document's bytes go before the model is built.
+    _refuse_unparsable(data, source)
+    document = _Document(data, source, diagnostics)
+    # When this is the last reference, the document's bytes go once no pass needs them.
     del data
-    model = _Reader(source, diagnostics).read(root)
-    # After the reader's own warnings: these stand for many elements, wherever they were.
-    for message, line, element in dropped:
-        diagnostics.warn(message, source=source, line=line, element=element)
-    return model
+    return document.read()
 
 
 # --------------------------------------------------------------------------- parsing
 
 _DTD_MESSAGE = "DTDs are not allowed (possible XXE or entity expansion attack)"
-_FEED = 1 << 20
+# Fed in small pieces, so that the parser's events (a tuple and an element each) are taken soon
+# after they are made: a megabyte's worth outlived the young garbage-collector generations and
+# made it walk the whole heap (growing with the model) ever more often.
+_FEED = 1 << 16
 # Unknown elements and attributes left in the tree for the reader to warn about, in document
 # order; past these, they are dropped while parsing and summed up in one warning per kind.
 _UNKNOWN_KEPT = 100
@@ -235,10 +237,13 @@ _KNOWN_ATTRS_BY_TAG = {ns + name: known for name, known in _KNOWN_ATTRS.items() 
 _ALL = frozenset({"<all>"})
 _HOLLOW = frozenset({"<hollow>"})
 _DROPPED = frozenset({"<dropped>"})
+# What an element on the parser's stack is to the reader: the first edmx:DataServices, a CSDL
+# Schema in it, a child of such a Schema (read and freed at its end), or anything else.
+_OTHER, _DATA_SERVICES, _SCHEMA, _CONTENT = range(4)
 
 
-def _parse_xml(data: bytes, source: str) -> tuple[etree._Element, list[tuple[str, int | None, str]]]:
-    """The document's tree, without what the reader never reads, and warnings for what was dropped unread."""
+def _refuse_unparsable(data: bytes, source: str) -> None:
+    """Refuse what is no XML document at all, or one with a DTD, before lxml sees the bytes."""
     if not data or data.isspace():
         raise MetadataError("the document is empty", source=source)
     kind = document_kind(data)
@@ -256,6 +261,10 @@ def _parse_xml(data: bytes, source: str) -> tuple[etree._Element, list[tuple[str
         if at >= 0:
             line = prolog.count(b"\n", 0, at) + 1
             raise MetadataError(_DTD_MESSAGE, source=source, line=line, element="!DOCTYPE")
+
+
+def _parse_xml(data: bytes, source: str, pruner: _Pruner) -> etree._Element:
+    """The document's tree, streamed through `pruner`, which drops what the reader never reads."""
     # Streamed: what the reader never reads (vendor elements, unknown attributes) is dropped as
     # it is parsed, so it costs neither tree nodes nor a warning each.  Blank text between
     # elements is dropped too (it doubles the tree); text inside an element is kept.
@@ -270,7 +279,6 @@ def _parse_xml(data: bytes, source: str) -> tuple[etree._Element, list[tuple[str
         remove_pis=True,
         remove_blank_text=True,
     )
-    pruner = _Pruner(source)
     try:
         for at in range(0, len(data), _FEED):
             parser.feed(data[at : at + _FEED])
@@ -281,7 +289,7 @@ def _parse_xml(data: bytes, source: str) -> tuple[etree._Element, list[tuple[str
         raise MetadataError(f"malformed XML: {e.msg}", source=source, line=e.lineno or None) from None
     pruner.flush()
     _refuse_dtd(root, source)
-    return root, pruner.warnings()
+    return root
 
 
 def _elements(parser: etree.XMLPullParser) -> Iterator[tuple[str, etree._Element]]:
@@ -296,17 +304,146 @@ def _refuse_dtd(root: etree._Element, source: str) -> None:
         raise MetadataError(_DTD_MESSAGE, source=source, element="!DOCTYPE")
 
 
-class _Pruner:
-    """Takes the parser's events and drops what the reader would skip, counting it by kind."""
+_ALIAS_TAG = re.compile(rb"<(?:[^\s<>/:]+:)?(Schema|Include)\s")
+_ALIAS_ATTR = re.compile(rb"""\s(Namespace|Alias)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
+# Past this many "Alias" strings the scan stops: real documents declare a few aliases, and a
+# wrong or missing guess costs a second pass, never a wrong model.
+_ALIAS_SCAN_MOST = 10_000
 
-    def __init__(self, source: str) -> None:
+
+def _predict_aliases(data: bytes) -> dict[str, str]:
+    """The aliases the document declares, by a scan of its bytes, includes first as the reader registers them.
+
+    A Schema's children are read before later Schemas are parsed, yet may use their aliases
+    (Graph's first schema uses `self.`, declared by the ninth).  Only a guess: the reader checks
+    every alias it looked up against the ones it registers (`_Reader.confirm_aliases`).
+    """
+    found: list[tuple[bool, str, str]] = []
+    at = data.find(b"Alias")
+    for _ in range(_ALIAS_SCAN_MOST):
+        if at < 0:
+            break
+        start = data.rfind(b"<", max(0, at - 4096), at)
+        end = data.find(b">", at, at + 4096)
+        tag = _ALIAS_TAG.match(data, start) if start >= 0 and end >= 0 else None
+        if tag is not None:
+            attrs = {name: one or other for name, one, other in _ALIAS_ATTR.findall(data, start, end)}
+            if b"Alias" in attrs and b"Namespace" in attrs:
+                alias, namespace = (
+                    attrs[b"Alias"].decode(errors="replace"),
+                    attrs[b"Namespace"].decode(errors="replace"),
+                )
+                found.append((tag.group(1) == b"Include", alias, namespace))
+        at = data.find(b"Alias", end if tag is not None else at + 5)
+    predicted: dict[str, str] = {}
+    for include in (True, False):
+        for is_include, alias, namespace in found:
+            if is_include == include:
+                predicted.setdefault(alias, namespace)
+    return predicted
+
+
+class _Restart(Exception):
+    """The single pass cannot give what `_Reader.read` gives: the document is read in two."""
+
+
+class _Document:
+    """Reads the children of each Schema while the document is parsed, and frees each once read.
+
+    `_Reader.read` reads a whole tree in this order: the root, then its children, the children
+    of DataServices and the Schemas' attributes (the prelude), then the Schemas' children (the
+    content), then the checks and the Annotations blocks.  Parsing gives the content before the
+    prelude is complete (a later Schema, a Reference after DataServices), so the single pass
+    reads the prelude last, from the skeleton the parse leaves (Schemas emptied of children),
+    which gives what `read` gives when the aliases the content looked up were predicted right
+    and the prelude says nothing or the content said nothing.  Otherwise the warnings are taken
+    back and the content is read in a second pass, after the prelude.
+    """
+
+    def __init__(self, data: bytes, source: str, diagnostics: Diagnostics) -> None:
+        self.data = data
         self.source = source
-        self.stack: list[tuple[frozenset[str], str]] = []
+        self.diag = diagnostics
+        self.reader = _Reader(source, diagnostics, predicted=_predict_aliases(data))
+        self.root_failed: MetadataError | None = None
+        self.content_failed: MetadataError | None = None
+        self.said_at_root = 0  # the warnings the diagnostics held once the root was read
+
+    def read(self) -> Model:
+        mark = self.diag.checkpoint()
+        pruner = _Pruner(self.source, self.first_root, self.first_content)
+        try:
+            root = _parse_xml(self.data, self.source, pruner)
+        except MetadataError:
+            # The document does not parse: `read` would have said nothing before this.
+            self.diag.rewind(mark)
+            raise
+        reader = self.reader
+        try:
+            if self.root_failed is not None:
+                raise self.root_failed
+            if self.diag.count > self.said_at_root:
+                # The content has spoken: the prelude, whose warnings come first, must not.
+                reader.silent = True
+            reader.prelude(root)
+            reader.silent = False
+            reader.confirm_aliases()
+            if self.content_failed is not None:
+                raise self.content_failed
+        except _Restart:
+            self.diag.rewind(mark)
+            reader = self.reader = _Reader(self.source, self.diag)
+            reader.read_root(root)
+            reader.prelude(root)
+            _parse_xml(self.data, self.source, _Pruner(self.source, None, reader.read_schema_child))
+        self.data = b""
+        model = reader.finish()
+        # After the reader's own warnings: these stand for many elements, wherever they were.
+        for message, line, element in pruner.warnings():
+            self.diag.warn(message, source=self.source, line=line, element=element)
+        return model
+
+    def first_root(self, root: etree._Element) -> None:
+        try:
+            self.reader.read_root(root)
+        except MetadataError as e:
+            # Raised once the document has parsed: a malformed document says so first.
+            self.root_failed = e
+        self.said_at_root = self.diag.count
+
+    def first_content(self, el: etree._Element, namespace: str) -> None:
+        if self.root_failed is not None or self.content_failed is not None:
+            return
+        try:
+            self.reader.read_schema_child(el, namespace)
+        except MetadataError as e:
+            # The prelude may hold an error that comes first; the rest of the content is not read.
+            self.content_failed = e
+
+
+class _Pruner:
+    """Takes the parser's events and drops what the reader would skip, counting it by kind.
+
+    The children of the Schemas are handed to `content` when they end, and freed after.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        root: Callable[[etree._Element], None] | None,
+        content: Callable[[etree._Element, str], None],
+    ) -> None:
+        self.source = source
+        self.root = root
+        self.content = content
+        self.stack: list[tuple[frozenset[str], str, int]] = []
         self.kept = 0
         # Dropped elements that have ended, removed at the next event: libxml2 may still append
         # text to the last child of the open element, so that child is never unlinked at once.
         self.pending: list[etree._Element] = []
         self.dropped: dict[tuple[str, str], list[Any]] = {}
+        self.data_services = False
+        self.namespace = ""
 
     def take(self, events: Iterator[tuple[str, etree._Element]]) -> None:
         stack = self.stack
@@ -314,31 +451,53 @@ class _Pruner:
             if self.pending:
                 self.flush()
             if event == "end":
-                if stack.pop()[0] is _DROPPED:
+                allowed, _, role = stack.pop()
+                if allowed is _DROPPED:
+                    self.pending.append(el)
+                elif role == _CONTENT:
+                    self.content(el, self.namespace)
+                    # Emptied first: lxml unlinks a large subtree in quadratic time, its children
+                    # in linear time.  Not clear(): the tail stays, as libxml2 may still extend it.
+                    del el[:]
                     self.pending.append(el)
                 continue
             if not stack:
                 _refuse_dtd(el, self.source)
-                stack.append((_CHILDREN.get(el.tag, _ANNOTATIONS_ONLY), el.tag))
+                stack.append((_CHILDREN.get(el.tag, _ANNOTATIONS_ONLY), el.tag, _OTHER))
+                if self.root is not None:
+                    self.root(el)
                 continue
-            allowed, parent = stack[-1]
+            allowed, parent, role = stack[-1]
             if allowed is _ALL or allowed is _DROPPED or allowed is _HOLLOW:
-                stack.append((_DROPPED if allowed is not _ALL else _ALL, ""))
+                stack.append((_DROPPED if allowed is not _ALL else _ALL, "", _OTHER))
                 continue
             tag = el.tag
             if tag in allowed or (parent == _EDMX + "DataServices" and _local(el) == "Schema"):
                 # A Schema in another namespace stays: the reader says it is not OData V4.
-                stack.append((_ALL if tag == _ANNOTATION else _CHILDREN.get(tag, _ANNOTATIONS_ONLY), tag))
+                if role == _SCHEMA:
+                    child = _CONTENT
+                elif role == _DATA_SERVICES and tag == _EDM + "Schema":
+                    child = _SCHEMA
+                    # As `_Reader.read_schema` has it, once the prelude has checked it.
+                    self.namespace = (el.get("Namespace") or "").strip()
+                elif tag == _EDMX + "DataServices" and len(stack) == 1 and not self.data_services:
+                    # Only the first: the reader refuses a second one.
+                    self.data_services = True
+                    child = _DATA_SERVICES
+                else:
+                    child = _OTHER
+                stack.append((_ALL if tag == _ANNOTATION else _CHILDREN.get(tag, _ANNOTATIONS_ONLY), tag, child))
                 known = _KNOWN_ATTRS_BY_TAG.get(tag)
                 if known is not None:
                     self.attributes(el, known)
             elif self.kept < _UNKNOWN_KEPT:
                 self.kept += 1
                 el.attrib.clear()
-                stack.append((_HOLLOW, tag))
+                # An unknown child of a Schema is content too: the reader warns about it there.
+                stack.append((_HOLLOW, tag, _CONTENT if role == _SCHEMA else _OTHER))
             else:
                 self.note("element", parent, el, "")
-                stack.append((_DROPPED, tag))
+                stack.append((_DROPPED, tag, _OTHER))
 
     def attributes(self, el: etree._Element, known: frozenset[str]) -> None:
         for name in cast(list[str], el.keys()):
@@ -394,6 +553,15 @@ def _line(el: etree._Element) -> int | None:
     return line if isinstance(line, int) else None
 
 
+# Where an element was, for a message about it after it is freed: its line and local tag name.
+_Where = tuple[int | None, str]
+
+
+def _where(el: etree._Element) -> _Where:
+    # Interned: a document has a few tag names and many elements kept by location.
+    return _line(el), sys.intern(_local(el))
+
+
 def _attributes(el: etree._Element) -> list[str]:
     return [name for name in el.attrib if isinstance(name, str)]
 
@@ -407,45 +575,76 @@ def _split_params(signature: str) -> list[str]:
     return [p for p in signature.split(",") if p] if signature else []
 
 
-@dataclass
+@dataclass(slots=True)
 class _StructDraft:
     kind: StructuredKind
     namespace: str
     name: str
+    qualified: str
     base: str | None
     abstract: bool
     open: bool
     has_stream: bool
     location: SourceLocation
-    key: list[tuple[str, etree._Element]] = field(default_factory=list)
-    properties: list[Property] = field(default_factory=list)
-    navigation: list[NavigationProperty] = field(default_factory=list)
-    member_elements: dict[str, etree._Element] = field(default_factory=dict)
-    base_element: etree._Element | None = None
+    base_where: _Where | None
+    # Where its members' lines start in _Reader.member_lines, in declaration order.
+    member_start: int
+    # PropertyRef names and locations; the location of the Key holding the first of them.
+    key: list[tuple[str, _Where]] | None = None
+    key_where: _Where | None = None
+    properties: list[Property] | tuple[Property, ...] = field(default_factory=list)
+    navigation: list[NavigationProperty] | None = None
+    # Member name -> location: while the type is read, then only once asked for (members_of).
+    members: dict[str, _Where] | None = field(default_factory=dict)
 
-    @property
-    def qualified(self) -> str:
-        return f"{self.namespace}.{self.name}"
 
-
-@dataclass
+@dataclass(slots=True)
 class _OpDraft:
     operation: Operation
     signature: list[str]  # parameter type names as written in annotation targets
     parameter_names: set[str]
 
 
-@dataclass
-class _TypeUse:
-    name: str
-    element: etree._Element
-    what: str
+@dataclass(frozen=True, slots=True)
+class _UseKind:
+    """What refers to a type, as its messages say it: `template` takes the name and the owner."""
+
+    template: str
     need_entity: bool = False
     warn_referenced: bool = True
 
 
+_PROPERTY_USE = _UseKind("property {0!r} of {1}")
+_NAVIGATION_USE = _UseKind("navigation property {0!r} of {1}", need_entity=True)
+_TYPE_DEFINITION_USE = _UseKind("type definition {0!r}")
+# Vocabularies routinely type terms with types of other vocabularies: no warning.
+_TERM_USE = _UseKind("term {0!r}", warn_referenced=False)
+_PARAMETER_USE = _UseKind("parameter {0!r} of {1}")
+_RETURN_USE = _UseKind("return type of {1}")
+_ENTITY_SET_USE = _UseKind("entity set {0!r}", need_entity=True)
+_SINGLETON_USE = _UseKind("singleton {0!r}", need_entity=True)
+
+# A type reference checked once every type is known: the kind, name and owner of the referring
+# element (its message is only built when there is something to say), the type, where it was.
+_TypeUse = tuple[_UseKind, str, str, str, _Where]
+
+# An Annotations block, kept for after the checks as read: its location, Target, Qualifier,
+# and its children, each an Annotation (None when ignored) with the warnings reading it gave
+# and the error that stopped it, or the location of an unknown element.
+_Said = list[tuple[str, _Where | None]]
+_BlockItem = tuple[Annotation | None, _Said | None, MetadataError | None] | _Where
+
+
+@dataclass(slots=True)
+class _Block:
+    where: _Where
+    target: str | None
+    qualifier: str | None
+    items: list[_BlockItem]
+
+
 class _Reader:
-    def __init__(self, source: str, diagnostics: Diagnostics) -> None:
+    def __init__(self, source: str, diagnostics: Diagnostics, *, predicted: dict[str, str] | None = None) -> None:
         self.source = source
         self.diag = diagnostics
         self.version = "4.0"
@@ -456,8 +655,13 @@ class _Reader:
         self.referenced_ns: set[str] = set()
         self.references: list[Reference] = []
         self.qualify_cache: dict[str, str] = {}
+        # What `qualify` resolves with: the aliases registered, or those predicted for a content
+        # read before the prelude (then every prefix looked up is kept, for confirm_aliases).
+        self.resolving = predicted if predicted is not None else self.aliases
+        self.looked_up: set[str] = set()
 
-        self.schema_names: dict[str, etree._Element] = {}
+        # Qualified name -> line, of the declarations that keep no location of their own.
+        self.schema_names: dict[str, int | None] = {}
         self.structured: dict[str, _StructDraft] = {}
         self.enums: dict[str, EnumType] = {}
         self.type_definitions: dict[str, TypeDefinition] = {}
@@ -466,26 +670,49 @@ class _Reader:
         self.ops_by_name: dict[str, list[int]] = {}
         self.container: Container | None = None
         self.container_qualified: str | None = None
-        self.container_children: dict[str, etree._Element] = {}
+        self.container_children: dict[str, int | None] = {}  # name -> line
         self.type_uses: list[_TypeUse] = []
-        self.import_elements: list[tuple[OperationImport, etree._Element]] = []
+        # Each member's line, times two, plus one for a navigation property: a type's members
+        # take a few bytes here, not a dict (a document may hold a million one-property types).
+        self.member_lines = array("q")
+        self.import_elements: list[tuple[OperationImport, _Where]] = []
+        # The facets of a Type as written -> its TypeRef, when reading them said nothing: shared,
+        # since a document writes the same few types (with the same facets) over and over.
+        self.type_refs: dict[tuple[str | None, ...], TypeRef] = {}
 
         self.annotations: dict[_Key, list[Annotation]] = {}
         self.extra: dict[str, list[Annotation]] = {}
-        self.external: list[tuple[etree._Element, str | None]] = []
+        self.external: list[_Block] = []
+
+        # Warnings given so far (to the diagnostics or the sink), to tell whether reading an
+        # element said anything; while `sink` is a list, warnings go there, to be given later (an
+        # Annotations block's, after its target's); while `silent`, any warning or error means
+        # _Restart.
+        self.said = 0
+        self.sink: _Said | None = None
+        self.silent = False
 
     # ------------------------------------------------------------------ diagnostics
 
-    def error(self, message: str, el: etree._Element | None = None) -> NoReturn:
+    def error(self, message: str, el: etree._Element | _Where | None = None) -> NoReturn:
+        if self.silent:
+            raise _Restart
         if el is None:
             raise MetadataError(message, source=self.source)
-        raise MetadataError(message, source=self.source, line=_line(el), element=_local(el))
+        line, element = el if isinstance(el, tuple) else _where(el)
+        raise MetadataError(message, source=self.source, line=line, element=element)
 
-    def warn(self, message: str, el: etree._Element | None = None) -> None:
-        if el is None:
+    def warn(self, message: str, el: etree._Element | _Where | None = None) -> None:
+        if self.silent:
+            raise _Restart
+        self.said += 1
+        where = None if el is None else el if isinstance(el, tuple) else (_line(el), _local(el))
+        if self.sink is not None:
+            self.sink.append((message, where))
+        elif where is None:
             self.diag.warn(message, source=self.source)
         else:
-            self.diag.warn(message, source=self.source, line=_line(el), element=_local(el))
+            self.diag.warn(message, source=self.source, line=where[0], element=where[1])
 
     def check_attributes(self, el: etree._Element, name: str) -> None:
         known = _KNOWN_ATTRS.get(name)
@@ -496,7 +723,7 @@ class _Reader:
             if attr not in known and not attr.startswith("{"):
                 self.warn(f"unknown attribute {attr!r} ignored", el)
 
-    def unknown_element(self, el: etree._Element, parent: str) -> None:
+    def unknown_element(self, el: etree._Element | _Where, parent: str) -> None:
         self.warn(f"unknown element in <{parent}> ignored", el)
 
     def required(self, el: etree._Element, attr: str) -> str:
@@ -518,7 +745,8 @@ class _Reader:
         return default
 
     def location(self, el: etree._Element) -> SourceLocation:
-        return SourceLocation(self.source, _line(el) or 0, _local(el))
+        line, element = _where(el)
+        return SourceLocation(self.source, line or 0, element)
 
     # ------------------------------------------------------------------ name rules
     # Every name the document declares or refers to is checked when it is read, against the
@@ -610,10 +838,21 @@ class _Reader:
             result = f"Collection({self.qualify(name[11:-1].strip())})"
         else:
             prefix, dot, last = name.rpartition(".")
-            ns = self.aliases.get(prefix) if dot else None
+            ns = None
+            if dot:
+                ns = self.resolving.get(prefix)
+                self.looked_up.add(prefix)
             result = f"{ns}.{last}" if ns is not None else name
         self.qualify_cache[name] = result
         return result
+
+    def confirm_aliases(self) -> None:
+        """After the prelude: a content read with predicted aliases stands if each one looked up was right."""
+        predicted = self.resolving
+        if predicted is not self.aliases:
+            if any(predicted.get(prefix) != self.aliases.get(prefix) for prefix in self.looked_up):
+                raise _Restart
+            self.resolving = self.aliases
 
     def qualify_path(self, path: str) -> str:
         """Resolve aliases in every qualified segment of a path, target or term cast."""
@@ -634,8 +873,18 @@ class _Reader:
         return " ".join(out)
 
     # ------------------------------------------------------------------ document
+    # The order of reading is that of the messages: the root, the prelude, each Schema's
+    # children in document order, then finish().  _Document reads the same parts while parsing.
 
     def read(self, root: etree._Element) -> Model:
+        """Read a whole tree (the reference order, which the streaming _Document keeps to)."""
+        self.read_root(root)
+        for schema in self.prelude(root):
+            self.read_schema(schema)
+        return self.finish()
+
+    def read_root(self, root: etree._Element) -> None:
+        """The root element alone (its attributes; not its children)."""
         if root.tag != _EDMX + "Edmx":
             self.error(
                 f"not an OData CSDL document: the root element is {root.tag!r}, expected edmx:Edmx "
@@ -651,6 +900,8 @@ class _Reader:
         else:
             self.version = version.strip()
 
+    def prelude(self, root: etree._Element) -> list[etree._Element]:
+        """Edmx's children, DataServices' children and the Schemas' attributes: the Schemas to read."""
         data_services: etree._Element | None = None
         for child in _children(root):
             if child.tag == _EDMX + "Reference":
@@ -686,13 +937,15 @@ class _Reader:
             alias = schema.get("Alias")
             if alias is not None:
                 self.add_alias(self.simple_identifier(schema, "Alias", alias), namespace, schema)
-        for schema in schemas:
-            self.read_schema(schema)
+        return schemas
 
+    def finish(self) -> Model:
+        """Once every Schema's children are read: the checks, the Annotations blocks, the model."""
         self.check_types()
         self.check_imports()
-        for block, qualifier in self.external:
-            self.read_annotations_block(block, qualifier)
+        for block in self.external:
+            self.read_annotations_block(block)
+        self.external = []
         return self.build()
 
     def add_alias(self, alias: str, namespace: str, el: etree._Element) -> None:
@@ -736,43 +989,62 @@ class _Reader:
     def read_schema(self, schema: etree._Element) -> None:
         namespace = self.required(schema, "Namespace")
         for child in _children(schema):
-            tag = child.tag
-            if tag == _EDM + "EntityType":
-                self.read_structured(child, namespace, "entity")
-            elif tag == _EDM + "ComplexType":
-                self.read_structured(child, namespace, "complex")
-            elif tag == _EDM + "EnumType":
-                self.read_enum(child, namespace)
-            elif tag == _EDM + "Action":
-                self.read_operation(child, namespace, "action")
-            elif tag == _EDM + "Function":
-                self.read_operation(child, namespace, "function")
-            elif tag == _EDM + "TypeDefinition":
-                self.read_type_definition(child, namespace)
-            elif tag == _EDM + "Term":
-                self.read_term(child, namespace)
-            elif tag == _EDM + "EntityContainer":
-                self.read_container(child, namespace)
-            elif tag == _EDM + "Annotations":
-                self.check_attributes(child, "Annotations")
-                self.external.append((child, child.get("Qualifier")))
-            elif tag == _EDM + "Annotation":
-                self.add_inline(None, child, target=namespace)
-            else:
-                self.unknown_element(child, "Schema")
+            self.read_schema_child(child, namespace)
+
+    def read_schema_child(self, child: etree._Element, namespace: str) -> None:
+        """One child of a Schema: after this the reader keeps nothing of the element but locations."""
+        tag = child.tag
+        if tag == _EDM + "EntityType":
+            self.read_structured(child, namespace, "entity")
+        elif tag == _EDM + "ComplexType":
+            self.read_structured(child, namespace, "complex")
+        elif tag == _EDM + "EnumType":
+            self.read_enum(child, namespace)
+        elif tag == _EDM + "Action":
+            self.read_operation(child, namespace, "action")
+        elif tag == _EDM + "Function":
+            self.read_operation(child, namespace, "function")
+        elif tag == _EDM + "TypeDefinition":
+            self.read_type_definition(child, namespace)
+        elif tag == _EDM + "Term":
+            self.read_term(child, namespace)
+        elif tag == _EDM + "EntityContainer":
+            self.read_container(child, namespace)
+        elif tag == _EDM + "Annotations":
+            self.check_attributes(child, "Annotations")
+            self.external.append(self.take_annotations_block(child))
+        elif tag == _EDM + "Annotation":
+            self.add_inline(None, child, target=namespace)
+        else:
+            self.unknown_element(child, "Schema")
 
     def declare(self, el: etree._Element, namespace: str) -> tuple[str, str]:
         name = self.declared_name(el)
         qualified = f"{namespace}.{name}"
-        previous = self.schema_names.get(qualified)
-        if previous is not None:
+        if self.declared(qualified):
             self.error(
-                f"duplicate name {name!r} in schema {namespace!r} (first declared on line {_line(previous)})", el
+                f"duplicate name {name!r} in schema {namespace!r} "
+                f"(first declared on line {self.declared_line(qualified)})",
+                el,
             )
         if qualified in self.ops_by_name:
             self.warn_operation_clash(name, namespace, el)
-        self.schema_names[qualified] = el
+        if el.tag not in (_EDM + "EntityType", _EDM + "ComplexType", _EDM + "EnumType"):
+            self.schema_names[qualified] = _line(el)
         return name, qualified
+
+    def declared(self, qualified: str) -> bool:
+        """Whether a type, enum, type definition or entity container has this name."""
+        return qualified in self.structured or qualified in self.enums or qualified in self.schema_names
+
+    def declared_line(self, qualified: str) -> int | None:
+        draft = self.structured.get(qualified)
+        if draft is not None:
+            return draft.location.line
+        enum = self.enums.get(qualified)
+        if enum is not None and enum.location is not None:
+            return enum.location.line
+        return self.schema_names.get(qualified)
 
     def warn_operation_clash(self, name: str, namespace: str, el: etree._Element) -> None:
         # Not allowed by the specification, but Graph has both a complex type and a bound
@@ -789,6 +1061,24 @@ class _Reader:
             self.extra.setdefault(target, []).append(annotation)
 
     def type_ref(self, el: etree._Element, attr: str = "Type") -> TypeRef:
+        written = (
+            el.get(attr),
+            el.get("Nullable"),
+            el.get("MaxLength"),
+            el.get("Precision"),
+            el.get("Scale"),
+            el.get("SRID"),
+        )
+        ref = self.type_refs.get(written)
+        if ref is None:
+            said = self.said
+            ref = self.new_type_ref(el, attr)
+            # Only what reads silently is shared: the next element written alike must warn too.
+            if self.said == said:
+                self.type_refs[written] = ref
+        return ref
+
+    def new_type_ref(self, el: etree._Element, attr: str) -> TypeRef:
         raw = self.type_name(el, attr)
         collection = raw.startswith("Collection(") and raw.endswith(")")
         name = self.qualify(raw[11:-1] if collection else raw)
@@ -824,8 +1114,11 @@ class _Reader:
             srid=srid,
         )
 
-    def use_type(self, ref: TypeRef, el: etree._Element, what: str, **kwargs: bool) -> None:
-        self.type_uses.append(_TypeUse(ref.name, el, what, **kwargs))
+    def use_type(self, name: str, el: etree._Element, kind: _UseKind, subject: str, owner: str = "") -> None:
+        """Keep a type reference for check_types, unless it names a primitive type that fits."""
+        if name in EDM_TYPES and (not kind.need_entity or name == "Edm.EntityType"):
+            return
+        self.type_uses.append((kind, subject, owner, name, _where(el)))
 
     def read_structured(self, el: etree._Element, namespace: str, kind: StructuredKind) -> None:
         tag = "EntityType" if kind == "entity" else "ComplexType"
@@ -836,12 +1129,14 @@ class _Reader:
             kind=kind,
             namespace=namespace,
             name=name,
+            qualified=qualified,
             base=self.qualify(base) if base else None,
             abstract=self.boolean(el, "Abstract", False),
             open=self.boolean(el, "OpenType", False),
             has_stream=self.boolean(el, "HasStream", False) if kind == "entity" else False,
             location=self.location(el),
-            base_element=el if base else None,
+            base_where=_where(el) if base else None,
+            member_start=len(self.member_lines),
         )
         self.structured[qualified] = draft
         for child in _children(el):
@@ -858,30 +1153,54 @@ class _Reader:
                         key_alias = ref.get("Alias")
                         if key_alias is not None:
                             self.simple_identifier(ref, "Alias", key_alias)
-                        draft.key.append((self.property_path(ref), ref))
+                        path = self.property_path(ref)
+                        if draft.key is None:
+                            draft.key = []
+                            draft.key_where = _where(child)
+                        draft.key.append((path, _where(ref)))
                     elif ref.tag != _EDM + "Annotation":
                         self.unknown_element(ref, "Key")
             elif ctag == _EDM + "Annotation":
                 self.add_inline(("Q", qualified), child)
             else:
                 self.unknown_element(child, tag)
+        draft.members = None
+        draft.properties = tuple(draft.properties)
 
     def member_name(self, el: etree._Element, draft: _StructDraft) -> str:
         name = self.declared_name(el, tolerate="-")
-        previous = draft.member_elements.get(name)
+        members = draft.members
+        assert members is not None
+        previous = members.get(name)
         if previous is not None:
-            self.error(
-                f"duplicate property {name!r} in {draft.qualified} (first declared on line {_line(previous)})", el
-            )
-        draft.member_elements[name] = el
+            self.error(f"duplicate property {name!r} in {draft.qualified} (first declared on line {previous[0]})", el)
+        where = members[name] = _where(el)
+        self.member_lines.append((where[0] or 0) * 2 + (where[1] == "NavigationProperty"))
         return name
+
+    def members_of(self, draft: _StructDraft) -> dict[str, _Where]:
+        """A type's members and where each was, in declaration order."""
+        members = draft.members
+        if members is None:
+            properties, navigation = iter(draft.properties), iter(draft.navigation or ())
+            count = len(draft.properties) + len(draft.navigation or ())
+            members = {}
+            for value in self.member_lines[draft.member_start : draft.member_start + count]:
+                if value & 1:
+                    members[next(navigation).name] = (value >> 1 or None, "NavigationProperty")
+                else:
+                    members[next(properties).name] = (value >> 1 or None, "Property")
+            draft.members = members
+        return members
 
     def read_property(self, el: etree._Element, draft: _StructDraft) -> None:
         self.check_attributes(el, "Property")
         name = self.member_name(el, draft)
         ref = self.type_ref(el)
-        self.use_type(ref, el, f"property {name!r} of {draft.qualified}")
-        draft.properties.append(Property(name=name, type=ref, default=el.get("DefaultValue")))
+        self.use_type(ref.name, el, _PROPERTY_USE, name, draft.qualified)
+        properties = draft.properties
+        assert isinstance(properties, list), "a type's properties become a tuple once it is read"
+        properties.append(Property(name=name, type=ref, default=el.get("DefaultValue")))
         for child in _children(el):
             if child.tag == _EDM + "Annotation":
                 self.add_inline(("Q", draft.qualified, name), child)
@@ -892,7 +1211,7 @@ class _Reader:
         self.check_attributes(el, "NavigationProperty")
         name = self.member_name(el, draft)
         ref = self.type_ref(el)
-        self.use_type(ref, el, f"navigation property {name!r} of {draft.qualified}", need_entity=True)
+        self.use_type(ref.name, el, _NAVIGATION_USE, name, draft.qualified)
         constraints: list[ReferentialConstraint] = []
         for child in _children(el):
             if child.tag == _EDM + "ReferentialConstraint":
@@ -910,6 +1229,8 @@ class _Reader:
             else:
                 self.unknown_element(child, "NavigationProperty")
         partner = el.get("Partner")
+        if draft.navigation is None:
+            draft.navigation = []
         draft.navigation.append(
             NavigationProperty(
                 name=name,
@@ -976,7 +1297,7 @@ class _Reader:
         ref = self.type_ref(el, "UnderlyingType")
         if not ref.is_primitive or ref.collection:
             self.warn(f"UnderlyingType {ref.name!r} of a type definition should be a primitive type", el)
-        self.use_type(ref, el, f"type definition {name!r}")
+        self.use_type(ref.name, el, _TYPE_DEFINITION_USE, name)
         for child in _children(el):
             if child.tag == _EDM + "Annotation":
                 self.add_inline(("Q", qualified), child)
@@ -988,14 +1309,13 @@ class _Reader:
         self.check_attributes(el, "Term")
         name = self.declared_name(el)
         qualified = f"{namespace}.{name}"
-        if qualified in self.terms or qualified in self.schema_names or qualified in self.ops_by_name:
+        if qualified in self.terms or self.declared(qualified) or qualified in self.ops_by_name:
             # Terms are not generated into code, so a clash is not worth stopping for (the
             # 2023 Graph file declares microsoft.graph.conflictBehavior twice).
             self.warn(f"duplicate name {name!r} in schema {namespace!r}; term ignored", el)
             return
         ref = self.type_ref(el)
-        # Vocabularies routinely type terms with types of other vocabularies: no warning.
-        self.use_type(ref, el, f"term {name!r}", warn_referenced=False)
+        self.use_type(ref.name, el, _TERM_USE, name)
         for child in _children(el):
             if child.tag == _EDM + "Annotation":
                 self.add_inline(("Q", qualified), child)
@@ -1009,7 +1329,7 @@ class _Reader:
         self.check_attributes(el, tag)
         name = self.declared_name(el)
         qualified = f"{namespace}.{name}"
-        if qualified in self.schema_names and qualified not in self.ops_by_name:
+        if self.declared(qualified) and qualified not in self.ops_by_name:
             self.warn_operation_clash(name, namespace, el)
         overloads = self.ops_by_name.setdefault(qualified, [])
         if overloads and all(self.operations[i].operation.kind != kind for i in overloads):
@@ -1030,7 +1350,7 @@ class _Reader:
                     self.error(f"duplicate parameter {pname!r} in {qualified}", child)
                 parameter_names.add(pname)
                 ref = self.type_ref(child)
-                self.use_type(ref, child, f"parameter {pname!r} of {qualified}")
+                self.use_type(ref.name, child, _PARAMETER_USE, pname, qualified)
                 parameters.append(Parameter(name=pname, type=ref))
                 for sub in _children(child):
                     if sub.tag == _EDM + "Annotation":
@@ -1042,7 +1362,7 @@ class _Reader:
                 if return_type is not None:
                     self.error(f"{qualified} has more than one ReturnType", child)
                 return_type = self.type_ref(child)
-                self.use_type(return_type, child, f"return type of {qualified}")
+                self.use_type(return_type.name, child, _RETURN_USE, "", qualified)
             elif ctag == _EDM + "Annotation":
                 self.add_inline(("O", index), child)
             else:
@@ -1099,14 +1419,13 @@ class _Reader:
             # An entity set or singleton name is a URL path segment: a '/' in it (a prefixed set,
             # as in a Northwind copy) only warns, like the '-' of member names.
             cname = self.declared_name(child, tolerate="-/" if local in ("EntitySet", "Singleton") else "-")
-            previous = self.container_children.get(cname)
-            if previous is not None:
+            if cname in self.container_children:
                 self.error(
                     f"duplicate name {cname!r} in entity container {qualified} "
-                    f"(first declared on line {_line(previous)})",
+                    f"(first declared on line {self.container_children[cname]})",
                     child,
                 )
-            self.container_children[cname] = child
+            self.container_children[cname] = _line(child)
             for sub in _children(child):
                 if sub.tag == _EDM + "Annotation":
                     self.add_inline(("Q", qualified, cname), sub)
@@ -1117,8 +1436,7 @@ class _Reader:
                 entity_type = self.qualify(
                     self.type_name(child, "Type" if singleton else "EntityType", collection=False)
                 )
-                ref = TypeRef(name=entity_type)
-                self.use_type(ref, child, f"{'singleton' if singleton else 'entity set'} {cname!r}", need_entity=True)
+                self.use_type(entity_type, child, _SINGLETON_USE if singleton else _ENTITY_SET_USE, cname)
                 bindings: list[NavigationBinding] = []
                 for sub in _children(child):
                     if sub.tag == _EDM + "NavigationPropertyBinding":
@@ -1145,7 +1463,7 @@ class _Reader:
                     entity_set=self.qualify_path(entity_set) if entity_set else None,
                 )
                 imports.append(item)
-                self.import_elements.append((item, child))
+                self.import_elements.append((item, _where(child)))
         self.container = Container(namespace=namespace, name=name, entity_sets=tuple(sets), imports=tuple(imports))
 
     # ------------------------------------------------------------------ checks
@@ -1161,25 +1479,30 @@ class _Reader:
         self.check_members_and_keys()
 
     def check_type_use(self, use: _TypeUse) -> None:
-        name = use.name
+        kind, subject, owner, name, where = use
         if name.startswith("Edm."):
             if name not in EDM_TYPES:
-                self.error(f"{use.what} has unknown primitive type {name!r}", use.element)
-            if use.need_entity and name != "Edm.EntityType":
-                self.error(f"{use.what} must have an entity type, not {name!r}", use.element)
+                self.error(f"{kind.template.format(subject, owner)} has unknown primitive type {name!r}", where)
+            if kind.need_entity and name != "Edm.EntityType":
+                self.error(f"{kind.template.format(subject, owner)} must have an entity type, not {name!r}", where)
             return
         draft = self.structured.get(name)
         if draft is not None:
-            if use.need_entity and draft.kind != "entity":
-                self.error(f"{use.what} must have an entity type, but {name!r} is a complex type", use.element)
+            if kind.need_entity and draft.kind != "entity":
+                self.error(
+                    f"{kind.template.format(subject, owner)} must have an entity type, but {name!r} is a complex type",
+                    where,
+                )
             return
         if name in self.enums or name in self.type_definitions:
-            if use.need_entity:
-                self.error(f"{use.what} must have an entity type, but {name!r} is not one", use.element)
+            if kind.need_entity:
+                self.error(
+                    f"{kind.template.format(subject, owner)} must have an entity type, but {name!r} is not one", where
+                )
             return
-        self.check_undefined(name, use.element, use.what, use.warn_referenced)
+        self.check_undefined(name, where, kind.template.format(subject, owner), kind.warn_referenced)
 
-    def check_undefined(self, name: str, el: etree._Element, what: str, warn_referenced: bool = True) -> None:
+    def check_undefined(self, name: str, el: _Where, what: str, warn_referenced: bool = True) -> None:
         namespace = self.namespace_of(name)
         if namespace in self.defined_ns:
             self.error(f"{what} refers to undefined type {name!r}", el)
@@ -1201,7 +1524,7 @@ class _Reader:
         for draft in self.structured.values():
             if draft.base is None:
                 continue
-            el = draft.base_element
+            el = draft.base_where
             assert el is not None
             base = self.structured.get(draft.base)
             if base is None:
@@ -1230,7 +1553,7 @@ class _Reader:
             while current is not None and current not in acyclic:
                 if current in on_path:
                     cycle = path[path.index(current) :] + [current]
-                    el = self.structured[current].base_element
+                    el = self.structured[current].base_where
                     self.error(f"BaseType cycle: {' -> '.join(cycle)}", el)
                 path.append(current)
                 on_path.add(current)
@@ -1244,12 +1567,6 @@ class _Reader:
             if any(included == namespace for included, _ in reference.includes):
                 return reference.uri
         return ""
-
-    @staticmethod
-    def key_element(property_ref: etree._Element) -> etree._Element:
-        """The <Key> of a PropertyRef: keys are kept as their PropertyRefs."""
-        parent = property_ref.getparent()
-        return parent if parent is not None else property_ref
 
     def check_derived_keys(self) -> None:
         # CSDL: "A key MAY be specified if the entity type does not specify a base type that
@@ -1265,13 +1582,12 @@ class _Reader:
                 if ancestor is None:
                     break
                 if ancestor.key:
-                    ref = draft.key[0][1]
-                    first = ancestor.key[0][1]
+                    assert ancestor.key_where is not None
                     self.error(
                         f"entity type {draft.qualified} declares a Key, but its base type {ancestor.qualified} "
-                        f"already declares one (line {_line(self.key_element(first))}); a derived type "
+                        f"already declares one (line {ancestor.key_where[0]}); a derived type "
                         "inherits its key and must not declare another",
-                        self.key_element(ref),
+                        draft.key_where,
                     )
                 base = ancestor.base
 
@@ -1280,6 +1596,9 @@ class _Reader:
         # root first and shared with the derived types, so deep hierarchies stay linear.
         # `complete` is False when an ancestor lives outside this document.
         memo: dict[str, tuple[dict[str, str], bool]] = {}
+        # Only the bases' members are kept for their derived types: one dict per type would
+        # cost as much as the model in a document of many small types.
+        bases = {draft.base for draft in self.structured.values() if draft.base is not None}
 
         def all_members(qualified: str) -> tuple[dict[str, str], bool]:
             chain: list[_StructDraft] = []
@@ -1291,30 +1610,34 @@ class _Reader:
                     break
                 chain.append(draft)
                 current = draft.base
+            found: tuple[dict[str, str], bool] = ({}, True)
             for draft in reversed(chain):
                 inherited, complete = memo[draft.base] if draft.base else ({}, True)
                 members = dict(inherited)
-                for name, el in draft.member_elements.items():
+                for name, el in self.members_of(draft).items():
                     owner = inherited.get(name)
                     if owner is not None:
                         self.error(
                             f"property {name!r} of {draft.qualified} is already declared in base type {owner}", el
                         )
                     members[name] = draft.qualified
-                memo[draft.qualified] = (members, complete)
-            return memo[qualified]
+                found = (members, complete)
+                if draft.qualified in bases:
+                    memo[draft.qualified] = found
+            return memo.get(qualified, found)
 
         for qualified, draft in self.structured.items():
+            if draft.base is None and not draft.key and qualified not in bases:
+                continue  # nothing inherited, nothing to check
             members, complete = all_members(qualified)
-            for name, el in draft.key:
+            for name, el in draft.key or ():
                 first = name.split("/", 1)[0]
                 owner = members.get(first)
                 if owner is None:
                     if complete:
                         self.error(f"key property {name!r} is not a property of {qualified}", el)
                     continue
-                declared = self.structured[owner].member_elements[first]
-                if declared.tag == _EDM + "NavigationProperty":
+                if self.members_of(self.structured[owner])[first][1] == "NavigationProperty":
                     self.error(f"key property {name!r} of {qualified} is a navigation property", el)
 
     def check_imports(self) -> None:
@@ -1451,19 +1774,50 @@ class _Reader:
             suffix = f"#{annotation.qualifier}" if annotation.qualifier else ""
             result[f"{member}@{annotation.term}{suffix}"] = annotation.value
 
-    def read_annotations_block(self, block: etree._Element, qualifier: str | None) -> None:
+    def take_annotations_block(self, block: etree._Element) -> _Block:
+        """An Annotations block as read_annotations_block needs it once every type is known.
+
+        Its annotations are read now, while the element exists; what reading them says is kept
+        to be said in its place, after the warnings about the target.
+        """
         raw = block.get("Target")
+        qualifier = block.get("Qualifier")
+        items: list[_BlockItem] = []
+        if raw and raw.strip():
+            for child in _children(block):
+                if child.tag != _EDM + "Annotation":
+                    items.append(_where(child))
+                    continue
+                said: _Said = []
+                self.sink = said
+                try:
+                    annotation = self.annotation(child, qualifier)
+                except MetadataError as e:
+                    # Raised in its place; nothing after it is read, as reading stops there.
+                    items.append((None, said, e))
+                    break
+                finally:
+                    self.sink = None
+                items.append((annotation, said or None, None))
+        return _Block(_where(block), raw, qualifier, items)
+
+    def read_annotations_block(self, block: _Block) -> None:
+        raw = block.target
         if not raw or not raw.strip():
-            self.warn("Annotations without Target ignored", block)
+            self.warn("Annotations without Target ignored", block.where)
             return
         # Targets are written with and without blanks after commas (Graph): normalise.
         target = self.qualify_path("".join(raw.split()))
-        keys = self.target_keys(target, block)
-        for child in _children(block):
-            if child.tag != _EDM + "Annotation":
-                self.unknown_element(child, "Annotations")
+        keys = self.target_keys(target, block.where)
+        for item in block.items:
+            if len(item) == 2:
+                self.unknown_element(item, "Annotations")
                 continue
-            annotation = self.annotation(child, qualifier)
+            annotation, said, failed = item
+            for message, where in said or ():
+                self.warn(message, where)
+            if failed is not None:
+                raise failed
             if annotation is None:
                 continue
             if keys:
@@ -1472,7 +1826,7 @@ class _Reader:
             else:
                 self.extra.setdefault(target, []).append(annotation)
 
-    def target_keys(self, target: str, el: etree._Element) -> list[_Key]:
+    def target_keys(self, target: str, el: _Where) -> list[_Key]:
         """The model elements a target names; empty when the target must go to extra_annotations."""
         signature: list[str] | None = None
         paren = target.find("(")
@@ -1507,7 +1861,7 @@ class _Reader:
             if len(segments) > 1:
                 return []
             draft = self.structured[head]
-            if segments[0] in draft.member_elements:
+            if segments[0] in self.members_of(draft):
                 return [("Q", head, segments[0])]
             if not self.inherits_member(draft, segments[0]):
                 self.warn(f"annotation target {target!r} does not exist", el)
@@ -1540,13 +1894,13 @@ class _Reader:
             parent = self.structured.get(base)
             if parent is None:
                 return True  # a base we do not know may well have it
-            if name in parent.member_elements:
+            if name in self.members_of(parent):
                 return True
             base = parent.base
         return False
 
     def operation_keys(
-        self, head: str, signature: list[str] | None, segments: list[str], target: str, el: etree._Element
+        self, head: str, signature: list[str] | None, segments: list[str], target: str, el: _Where
     ) -> list[_Key]:
         indexes = self.ops_by_name.get(head)
         if indexes is None:
@@ -1586,9 +1940,12 @@ class _Reader:
 
     def build(self) -> Model:
         structured = []
-        for qualified, draft in self.structured.items():
+        # Each draft goes as its type is built, so that the two never all exist at once.
+        drafts, self.structured = self.structured, {}
+        for qualified in list(drafts):
+            draft = drafts.pop(qualified)
             properties = tuple(self.annotated(p, ("Q", qualified, p.name)) for p in draft.properties)
-            navigation = tuple(self.annotated(n, ("Q", qualified, n.name)) for n in draft.navigation)
+            navigation = tuple(self.annotated(n, ("Q", qualified, n.name)) for n in draft.navigation or ())
             structured.append(
                 StructuredType(
                     kind=draft.kind,
@@ -1598,7 +1955,7 @@ class _Reader:
                     abstract=draft.abstract,
                     open=draft.open,
                     has_stream=draft.has_stream,
-                    key=tuple(name for name, _ in draft.key),
+                    key=tuple(name for name, _ in draft.key or ()),
                     properties=properties,
                     navigation=navigation,
                     annotations=self.annotations_of(("Q", qualified)),

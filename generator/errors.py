@@ -89,6 +89,17 @@ class Diagnostics:
             kind = (source, "")
         self._unkept[kind] = self._unkept.get(kind, 0) + 1
 
+    def checkpoint(self) -> tuple[int, int, dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+        """The state to `rewind` to, for a reader that may take back what it said."""
+        return len(self.warnings), self.count, dict(self._kept), dict(self._unkept)
+
+    def rewind(self, checkpoint: tuple[int, int, dict[tuple[str, str], int], dict[tuple[str, str], int]]) -> None:
+        """Forget every warning recorded since `checkpoint` was taken."""
+        kept, self.count, self._kept, self._unkept = checkpoint
+        del self.warnings[kept:]
+        # A later rewind to the same checkpoint must find it as it was.
+        self._kept, self._unkept = dict(self._kept), dict(self._unkept)
+
     def format_lines(self) -> list[str]:
         """Every kept warning as one line, in the order they were found, then one line per kind not all kept."""
         lines = [str(w) for w in self.warnings]

@@ -24,7 +24,7 @@ GRAPH_TYPES := --include 'microsoft.graph.event' --include 'microsoft.graph.cale
 	--include 'microsoft.graph.user' --include 'microsoft.graph.group' --include 'microsoft.graph.reminder' \
 	--exclude 'microsoft.graph.security.*' --exclude 'microsoft.graph.callRecords.*'
 
-.PHONY: setup generate check-generated schemas test lint docs demo bench bench-setup fuzz install-check clean
+.PHONY: setup generate check-generated schemas test lint docs demo bench bench-setup fuzz install-check reliability clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -100,6 +100,11 @@ docs: $(VENV)/.docs-installed
 FUZZ_EXAMPLES ?= 3000
 fuzz: setup
 	$(PY) -m tests.fuzzing --examples $(FUZZ_EXAMPLES) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+
+# The runtime under faults at full size (tests/reliability/: paging, delta, a burst, random cancellation,
+# hostile answers): prints the figures and writes docs/reliability.md. `make test` runs the small sizes.
+reliability: setup
+	$(PY) -m tests.reliability --full
 
 demo: setup generate
 	$(PY) examples/demo.py

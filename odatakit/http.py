@@ -222,7 +222,8 @@ class Transport:
     """The innermost handler: one aiohttp request on the client's session.
 
     Failures become typed errors: a timeout `RequestTimeout`, a connection that fails or breaks off
-    mid-body `ConnectionFailed`, a body over `max_body` bytes (decompressed) `MalformedResponse`.
+    mid-body `ConnectionFailed`, a body over `max_body` bytes (decompressed) or one that cannot be
+    decompressed (not in its `Content-Encoding`, or past aiohttp's own limit) `MalformedResponse`.
     """
 
     def __init__(self, session: Callable[[], aiohttp.ClientSession], max_body: int | None = None) -> None:
@@ -252,10 +253,20 @@ class Transport:
                 length = resp.content_length
                 if length is not None and length > limit:
                     raise self._too_large(request, resp.status, resp.headers, limit)
-                if length is not None and "Content-Encoding" not in resp.headers:
-                    body = await resp.read()  # the size is known and nothing expands it
-                else:
-                    body = await self._read_bounded(request, resp, limit)
+                try:
+                    if length is not None and "Content-Encoding" not in resp.headers:
+                        body = await resp.read()  # the size is known and nothing expands it
+                    else:
+                        body = await self._read_bounded(request, resp, limit)
+                except aiohttp.ClientPayloadError as exc:
+                    undecodable = _undecodable(exc)
+                    if undecodable is None:
+                        raise  # the connection broke off: below
+                    reason, retryable = undecodable
+                    error = MalformedResponse(resp.status, f"the body cannot be decompressed: {reason}",
+                                              method=request.method, url=request.url, headers=resp.headers)
+                    error.retryable = retryable
+                    raise error from exc
                 return HttpResponse(resp.status, resp.headers, body, request.url, request)
         except (aiohttp.ServerTimeoutError, TimeoutError) as exc:
             # asyncio.CancelledError is not caught here: a caller's `asyncio.timeout` stays theirs.
@@ -589,6 +600,27 @@ class AuthMiddleware:
             request.headers["Authorization"] = f"Bearer {token}"
             response = await call_next(request)
         return response
+
+
+def _undecodable(exc: BaseException) -> tuple[str, bool] | None:
+    """Why aiohttp could not decompress a body, and whether asking again may help; None for a broken connection.
+
+    aiohttp raises `ClientPayloadError` for both, with the decoder's error as the cause: data that
+    expands past its own limit (32 MiB per chunk in aiohttp 3.13: a decompression bomb, not worth
+    asking for again) or that is not in the declared `Content-Encoding` (garbled, like a body that
+    is not JSON: worth asking again).
+    """
+    from aiohttp import http_exceptions
+
+    cause = exc.__cause__
+    too_large = getattr(http_exceptions, "DecompressSizeError", None)  # aiohttp 3.13 on
+    if too_large is not None and isinstance(cause, too_large):
+        retryable = False
+    elif isinstance(cause, http_exceptions.ContentEncodingError):
+        retryable = True
+    else:
+        return None
+    return " ".join(str(getattr(cause, "message", "") or cause).split()), retryable
 
 
 def _reason(exc: BaseException) -> str:

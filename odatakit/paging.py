@@ -27,7 +27,15 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import attrs
 
-from .errors import ConnectionFailed, MalformedResponse, ODataError, RequestTimeout, ServerError, TooManyRequests
+from .errors import (
+    ConnectionFailed,
+    MalformedResponse,
+    ODataError,
+    RequestTimeout,
+    ServerError,
+    TooManyRequests,
+    retry_after_seconds,
+)
 from .serde import paused_gc
 
 if TYPE_CHECKING:
@@ -153,6 +161,7 @@ class Pages(Generic[T]):
         # `max_attempts=1` turns every retry off, pages included.
         attempts = policy.page_attempts if policy.allows("GET") else 0
         attempt = 0
+        slept = 0.0
         while True:
             try:
                 return await self._fetch(link)
@@ -160,8 +169,12 @@ class Pages(Generic[T]):
                 attempt += 1
                 if attempt > attempts or (isinstance(exc, MalformedResponse) and not exc.retryable):
                     raise
-                asked = exc.retry_after if isinstance(exc, TooManyRequests) else None
-            await sleep(policy.delay(attempt, asked))
+                wait = policy.delay(attempt, retry_after_seconds(exc.headers.get("Retry-After")))
+                # As for a request's retries: a wait past `max_delay` (a Retry-After of a day) ends them.
+                if slept + wait > policy.max_delay:
+                    raise
+            await sleep(wait)
+            slept += wait
 
     async def _fetch(self, link: str) -> Page[T]:
         client = self._client

@@ -30,6 +30,7 @@ from .http import (
     TokenProvider,
     Transport,
     chain,
+    foreign_headers,
 )
 from .literals import quote_segment
 from .serde import Converter, Registry, paused_gc
@@ -328,6 +329,9 @@ class Client:
                         merged["Authorization"] = value
                 else:
                     merged[name] = value
+        if foreign:
+            # A link naming another host gets no credential under any name (an API key header...).
+            merged = foreign_headers(merged)
         return merged, prefer
 
     async def request(

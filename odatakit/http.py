@@ -59,6 +59,8 @@ __all__ = [
     "TokenCache",
     "TokenCredential",
     "TokenProvider",
+    "PORTABLE_HEADERS",
+    "foreign_headers",
     "merge_prefer",
     "origin_of",
 ]
@@ -95,7 +97,8 @@ class RetryPolicy:
 
     #: Attempts in all, the first one included (1: never retry).
     max_attempts: int = attrs.field(default=4, validator=attrs.validators.ge(1))
-    #: Seconds slept across all retries of one request; a longer Retry-After ends the retries.
+    #: Seconds slept across all retries of one request (and, apart, of one page fetched again);
+    #: a longer Retry-After ends the retries.
     max_delay: float = 60.0
     #: First backoff delay when the service names none; doubled per attempt, up to `max_backoff`.
     backoff: float = 0.5
@@ -382,6 +385,19 @@ class RetryMiddleware:
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
+#: Headers that say how to talk, not who is talking: the only ones a request to another origin
+#: (a redirect, a nextLink or deltaLink naming another host) keeps. Credentials under any name
+#: (`Authorization`, an API key header set with `with_headers`) stay with the service's origin.
+PORTABLE_HEADERS = frozenset({
+    "accept", "accept-encoding", "accept-language", "content-type", "prefer", "odata-version", "odata-maxversion",
+    "client-request-id", "user-agent", "if-match", "if-none-match",
+})  # fmt: skip
+
+
+def foreign_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers a request keeps when it goes to another origin (see `PORTABLE_HEADERS`)."""
+    return {name: value for name, value in headers.items() if name.lower() in PORTABLE_HEADERS}
+
 
 class RedirectMiddleware:
     """Follow redirects here rather than in aiohttp, so each hop passes the auth origin check again."""
@@ -409,7 +425,7 @@ class RedirectMiddleware:
                 if body is not None:
                     # A body (a $batch with its items' headers, an entity) is never replayed to another origin.
                     return response
-                headers.pop("Authorization", None)
+                headers = foreign_headers(headers)
             request = attrs.evolve(request, method=method, url=target, headers=headers, body=body)
             response = await call_next(request)
         return response

@@ -295,3 +295,19 @@ def test_service_answers_are_json_serialisable() -> None:
     server = FaultServer()
     server.add_collection("c", 3)
     assert json.loads(json.dumps(server.collections["c"])) == server.collections["c"]
+
+
+async def test_no_credential_under_any_name_goes_to_another_origin(shop: ModuleType) -> None:
+    async with shop.ShopClient("https://svc.test/odata", "token") as client:
+        keyed = client.with_headers({"X-Api-Key": "k-123", "ConsistencyLevel": "eventual"})
+        with aioresponses() as m:
+            m.get("https://svc.test/odata/customers",
+                  payload={"value": [{"id": 1}], "@odata.nextLink": "https://other.test/page2"})
+            m.get("https://other.test/page2", status=302, headers={"Location": "https://third.test/page2"})
+            m.get("https://third.test/page2", payload={"value": [{"id": 2}]})
+            assert ids([c async for c in keyed.customers]) == [1, 2]
+            sent = {str(url): dict(calls[0].kwargs["headers"]) for (_, url), calls in m.requests.items()}
+    assert sent["https://svc.test/odata/customers"]["X-Api-Key"] == "k-123"
+    for url in ("https://other.test/page2", "https://third.test/page2"):
+        assert not {"Authorization", "X-Api-Key", "ConsistencyLevel"} & set(sent[url]), sent[url]
+        assert sent[url]["Accept"] == "application/json"

@@ -196,6 +196,8 @@ per RFC 3986 against the response's context URL, and the scheme is case-insensit
 redirected to another origin are followed without them. A request with a body (a `$batch` with
 its items' headers, a POST, PATCH or PUT) redirected to another origin is not followed at all:
 it fails with an `ODataError` carrying the 3xx status, and the other origin receives nothing.
-Only `Authorization` is held back: other headers given to `with_headers` (an API key under
-another name) go wherever the request goes.
+No other credential goes there either: a request to another origin keeps only the headers
+that say how to talk (`Accept`, `Prefer`, `Content-Type`, `OData-Version`, `client-request-id`,
+`User-Agent`, `If-Match`...: `odatakit.http.PORTABLE_HEADERS`), so an API key set under another
+name with `with_headers` stays with the service's origin too.
 """

@@ -1,6 +1,6 @@
 """Resident memory of reading a large `$metadata` document, as a multiple of the document's size.
 
-Builds three synthetic documents of about `--mb` MB in a temporary folder and reads each with
+Builds eight synthetic documents of about `--mb` MB in a temporary folder and reads each with
 `generator.csdl.load_metadata` in a fresh interpreter (ru_maxrss never goes down, so one process
 per document):
 
@@ -9,7 +9,12 @@ per document):
 - `graph-copies`: Microsoft Graph's v1.0 $metadata (from ../shared) repeated with its namespaces
   and aliases renamed, so every copy is real-looking CSDL the reader keeps;
 - `tiny-types`: nothing but small complex types of one string property each, so nearly every
-  byte becomes a model object (the model itself is then most of the cost, not the reader).
+  byte becomes a model object (the model itself is then most of the cost, not the reader);
+- five documents that put nearly all their bytes in one element or one list, where a reader that
+  frees only whole Schema children holds everything at once: `big-enum` (one EnumType of
+  members), `big-container` (one EntityContainer of entity sets), `big-complex` (one
+  ComplexType of properties), `many-references` (edmx:References, each including a namespace)
+  and `many-schemas` (empty Schemas).
 
 Each row prints the input in MB, the peak RSS (ru_maxrss) minus the interpreter's just before
 reading (modules already imported) in MB, and their ratio. Documents are built in a subprocess of
@@ -27,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,15 +65,21 @@ def unknown_elements(size: int) -> bytes:
 
 def tiny_types(size: int) -> bytes:
     """One schema of `<ComplexType Name="Tn"><Property Name="p" Type="Edm.String"/></ComplexType>` up to `size` bytes."""
-    head = (
-        _EDMX_OPEN + '<edmx:DataServices>\n<Schema Namespace="Bench" xmlns="http://docs.oasis-open.org/odata/ns/edm">\n'
+    return _repeated(
+        _EDMX_OPEN + _SCHEMA_OPEN,
+        lambda i: f'<ComplexType Name="T{i}"><Property Name="p" Type="Edm.String"/></ComplexType>\n',
+        _SCHEMA_CLOSE,
+        size,
     )
-    tail = "</Schema>\n</edmx:DataServices>\n</edmx:Edmx>\n"
+
+
+def _repeated(head: str, item: Callable[[int], str], tail: str, size: int) -> bytes:
+    """`head`, then `item(0)`, `item(1)`, ... as many as fit in `size` bytes with `tail`."""
     parts = [head]
     total = len(head) + len(tail)
     i = 0
     while True:
-        part = f'<ComplexType Name="T{i}"><Property Name="p" Type="Edm.String"/></ComplexType>\n'
+        part = item(i)
         if total + len(part) > size:
             break
         parts.append(part)
@@ -75,6 +87,64 @@ def tiny_types(size: int) -> bytes:
         i += 1
     parts.append(tail)
     return "".join(parts).encode()
+
+
+_SCHEMA_OPEN = '<edmx:DataServices>\n<Schema Namespace="Bench" xmlns="http://docs.oasis-open.org/odata/ns/edm">\n'
+_SCHEMA_CLOSE = "</Schema>\n</edmx:DataServices>\n</edmx:Edmx>\n"
+_ENTITY = (
+    '<EntityType Name="T"><Key><PropertyRef Name="id"/></Key>'
+    '<Property Name="id" Type="Edm.String" Nullable="false"/></EntityType>\n'
+)
+
+
+def big_enum(size: int) -> bytes:
+    """One EnumType whose members fill `size` bytes."""
+    return _repeated(
+        _EDMX_OPEN + _SCHEMA_OPEN + '<EnumType Name="E">\n',
+        lambda i: f'<Member Name="m{i}" Value="{i}"/>\n',
+        "</EnumType>\n" + _SCHEMA_CLOSE,
+        size,
+    )
+
+
+def big_container(size: int) -> bytes:
+    """One EntityContainer whose entity sets fill `size` bytes."""
+    return _repeated(
+        _EDMX_OPEN + _SCHEMA_OPEN + _ENTITY + '<EntityContainer Name="C">\n',
+        lambda i: f'<EntitySet Name="s{i}" EntityType="Bench.T"/>\n',
+        "</EntityContainer>\n" + _SCHEMA_CLOSE,
+        size,
+    )
+
+
+def big_complex(size: int) -> bytes:
+    """One ComplexType whose properties fill `size` bytes."""
+    return _repeated(
+        _EDMX_OPEN + _SCHEMA_OPEN + '<ComplexType Name="C">\n',
+        lambda i: f'<Property Name="p{i}" Type="Edm.String"/>\n',
+        "</ComplexType>\n" + _SCHEMA_CLOSE,
+        size,
+    )
+
+
+def many_references(size: int) -> bytes:
+    """edmx:References, each including one namespace, then a small schema."""
+    return _repeated(
+        _EDMX_OPEN,
+        lambda i: f'<edmx:Reference Uri="r{i}.xml"><edmx:Include Namespace="R{i}"/></edmx:Reference>\n',
+        _SCHEMA_OPEN + _ENTITY + _SCHEMA_CLOSE,
+        size,
+    )
+
+
+def many_schemas(size: int) -> bytes:
+    """Empty Schemas, each with a namespace of its own."""
+    return _repeated(
+        _EDMX_OPEN + "<edmx:DataServices>\n",
+        lambda i: f'<Schema Namespace="S{i}" xmlns="http://docs.oasis-open.org/odata/ns/edm"/>\n',
+        "</edmx:DataServices>\n</edmx:Edmx>\n",
+        size,
+    )
 
 
 def graph_copies(graph: Path, size: int) -> bytes:
@@ -122,6 +192,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--mb", type=float, default=60.0, help="size of each synthetic document in MB (default 60)")
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared data folder")
+    parser.add_argument("documents", nargs="*", help="read only these documents (default: all)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--build", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -136,6 +207,11 @@ def main() -> int:
             "unknown-elements": lambda: unknown_elements(size),
             "graph-copies": lambda: graph_copies(graph, size),
             "tiny-types": lambda: tiny_types(size),
+            "big-enum": lambda: big_enum(size),
+            "big-container": lambda: big_container(size),
+            "big-complex": lambda: big_complex(size),
+            "many-references": lambda: many_references(size),
+            "many-schemas": lambda: many_schemas(size),
         }
         Path(out).write_bytes(builders[name]())
         return 0
@@ -144,7 +220,9 @@ def main() -> int:
         names.append("graph-copies")
     else:
         print(f"skipping graph-copies: {graph} is absent", file=sys.stderr)
-    names.append("tiny-types")
+    names += ["tiny-types", "big-enum", "big-container", "big-complex", "many-references", "many-schemas"]
+    if args.documents:
+        names = [name for name in names if name in args.documents]
     print(f"{'document':<18} {'input MB':>9} {'peak-base MB':>13} {'ratio':>6} {'seconds':>8} {'warnings':>9}")
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:

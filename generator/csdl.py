@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, cast
 
@@ -237,9 +237,24 @@ _KNOWN_ATTRS_BY_TAG = {ns + name: known for name, known in _KNOWN_ATTRS.items() 
 _ALL = frozenset({"<all>"})
 _HOLLOW = frozenset({"<hollow>"})
 _DROPPED = frozenset({"<dropped>"})
-# What an element on the parser's stack is to the reader: the first edmx:DataServices, a CSDL
-# Schema in it, a child of such a Schema (read and freed at its end), or anything else.
-_OTHER, _DATA_SERVICES, _SCHEMA, _CONTENT = range(4)
+_CONTAINER_CHILDREN = frozenset(_EDM + n for n in ("EntitySet", "Singleton", "ActionImport", "FunctionImport"))
+# The parts of `_Reader.read`'s reading order, in that order: the root's attributes, its children
+# (edmx:Reference, edmx:DataServices, unknown elements), DataServices' children, the Schemas'
+# attributes, the Schemas' children (the content), the checks once everything is read.
+_R_ROOT, _R_EDMX, _R_DATA_SERVICES, _R_SCHEMA, _R_CONTENT, _R_FINISH = range(6)
+_NOT_FAILED = _R_FINISH + 1
+_ALL_RANKS = frozenset(range(_R_FINISH))
+_PRELUDE = frozenset(range(_R_CONTENT))
+_CONTENT_ONLY = frozenset({_R_CONTENT})
+# Warnings of the parts before the content a pass holds back (see _Reader.held); past these,
+# the parts are read one pass each.
+_HELD_MOST = 10_000
+# One pass per part, as `_Reader.read` reads a whole tree.
+_RANK_PASSES = (frozenset({_R_ROOT, _R_EDMX}), frozenset({_R_DATA_SERVICES}), frozenset({_R_SCHEMA}), _CONTENT_ONLY)
+# Children read and ended are unlinked from their (open) parent this many at a time: one at a
+# time would cost a Python call for each of Graph's 40,000 elements, most of which belong to
+# elements with fewer children than this, freed whole with them.
+_BATCH = 64
 
 
 def _refuse_unparsable(data: bytes, source: str) -> None:
@@ -344,58 +359,53 @@ def _predict_aliases(data: bytes) -> dict[str, str]:
 
 
 class _Restart(Exception):
-    """The single pass cannot give what `_Reader.read` gives: the document is read in two."""
+    """The pass cannot give what `_Reader.read` gives: the document is read again, part by part."""
 
 
 class _Document:
-    """Reads the children of each Schema while the document is parsed, and frees each once read.
+    """Reads a document while it is parsed and frees each element once read (see _Frame).
 
-    `_Reader.read` reads a whole tree in this order: the root, then its children, the children
-    of DataServices and the Schemas' attributes (the prelude), then the Schemas' children (the
-    content), then the checks and the Annotations blocks.  Parsing gives the content before the
-    prelude is complete (a later Schema, a Reference after DataServices), so the single pass
-    reads the prelude last, from the skeleton the parse leaves (Schemas emptied of children),
-    which gives what `read` gives when the aliases the content looked up were predicted right
-    and the prelude says nothing or the content said nothing.  Otherwise the warnings are taken
-    back and the content is read in a second pass, after the prelude.
+    `_Reader.read` reads a whole tree part by part, each part in document order: the root, its
+    children, DataServices' children, the Schemas' attributes, then the Schemas' children (the
+    content).  Parsing gives the parts mixed (a Schema's content before a later Schema, a
+    Reference after DataServices), so the first pass reads them in document order with the
+    aliases the content looks up predicted from the bytes, which gives what `read` gives as long
+    as whatever it says comes part after part (`_Reader.warn` checks; what DataServices' children
+    and the Schemas' attributes say is held back for that, see `_Reader.held`) and the aliases it
+    used were predicted right.  Otherwise its warnings are taken back and the document is read
+    again: the parts before the content in one pass (one pass each when even they cannot be read
+    in document order: an include's alias a Schema took first, too much held back), then the
+    content.
     """
 
     def __init__(self, data: bytes, source: str, diagnostics: Diagnostics) -> None:
         self.data = data
         self.source = source
         self.diag = diagnostics
-        self.reader = _Reader(source, diagnostics, predicted=_predict_aliases(data))
-        self.root_failed: MetadataError | None = None
-        self.content_failed: MetadataError | None = None
-        self.said_at_root = 0  # the warnings the diagnostics held once the root was read
 
     def read(self) -> Model:
         mark = self.diag.checkpoint()
-        pruner = _Pruner(self.source, self.first_root, self.first_content)
         try:
-            root = _parse_xml(self.data, self.source, pruner)
-        except MetadataError:
-            # The document does not parse: `read` would have said nothing before this.
-            self.diag.rewind(mark)
-            raise
-        reader = self.reader
-        try:
-            if self.root_failed is not None:
-                raise self.root_failed
-            if self.diag.count > self.said_at_root:
-                # The content has spoken: the prelude, whose warnings come first, must not.
-                reader.silent = True
-            reader.prelude(root)
-            reader.silent = False
-            reader.confirm_aliases()
-            if self.content_failed is not None:
-                raise self.content_failed
+            reader = _Reader(self.source, self.diag, predicted=_predict_aliases(self.data))
+            pruner = self.parse(reader, _ALL_RANKS, mark)
+            if reader.failed_rank >= _R_CONTENT:
+                # The content read with predicted aliases: what it said stands if they were right.
+                reader.confirm_aliases()
+            reader.raise_failure()
         except _Restart:
             self.diag.rewind(mark)
-            reader = self.reader = _Reader(self.source, self.diag)
-            reader.read_root(root)
-            reader.prelude(root)
-            _parse_xml(self.data, self.source, _Pruner(self.source, None, reader.read_schema_child))
+            reader = _Reader(self.source, self.diag)
+            try:
+                self.parse(reader, _PRELUDE, mark)
+            except _Restart:
+                self.diag.rewind(mark)
+                reader = _Reader(self.source, self.diag)
+                for ranks in _RANK_PASSES[:-1]:
+                    self.parse(reader, ranks, mark)
+                    reader.raise_failure()
+            reader.raise_failure()
+            pruner = self.parse(reader, _CONTENT_ONLY, mark)
+            reader.raise_failure()
         self.data = b""
         model = reader.finish()
         # After the reader's own warnings: these stand for many elements, wherever they were.
@@ -403,101 +413,120 @@ class _Document:
             self.diag.warn(message, source=self.source, line=line, element=element)
         return model
 
-    def first_root(self, root: etree._Element) -> None:
+    def parse(
+        self, reader: _Reader, ranks: frozenset[int], mark: tuple[int, int, dict[Any, int], dict[Any, int]]
+    ) -> _Pruner:
+        """One pass over the document, reading the parts in `ranks`."""
+        reader.ranks = ranks
+        # A pass reading the parts before the content in document order holds back some of what
+        # they say (see _Reader.held); one part at a time, it is in order as it comes.
+        reader.held = [] if ranks in (_ALL_RANKS, _PRELUDE) else None
+        pruner = _Pruner(self.source, reader)
         try:
-            self.reader.read_root(root)
-        except MetadataError as e:
-            # Raised once the document has parsed: a malformed document says so first.
-            self.root_failed = e
-        self.said_at_root = self.diag.count
-
-    def first_content(self, el: etree._Element, namespace: str) -> None:
-        if self.root_failed is not None or self.content_failed is not None:
-            return
-        try:
-            self.reader.read_schema_child(el, namespace)
-        except MetadataError as e:
-            # The prelude may hold an error that comes first; the rest of the content is not read.
-            self.content_failed = e
+            _parse_xml(self.data, self.source, pruner)
+        except MetadataError:
+            # The document does not parse: `read` would have said nothing before this.
+            self.diag.rewind(mark)
+            raise
+        return pruner
 
 
 class _Pruner:
-    """Takes the parser's events and drops what the reader would skip, counting it by kind.
+    """Takes the parser's events: drops what the reader would skip, hands the rest to its frames.
 
-    The children of the Schemas are handed to `content` when they end, and freed after.
+    What is dropped is counted by kind (`warnings`); every element a frame has read is freed.
     """
 
-    def __init__(
-        self,
-        source: str,
-        root: Callable[[etree._Element], None] | None,
-        content: Callable[[etree._Element, str], None],
-    ) -> None:
+    def __init__(self, source: str, reader: _Reader) -> None:
         self.source = source
-        self.root = root
-        self.content = content
-        self.stack: list[tuple[frozenset[str], str, int]] = []
+        self.reader = reader
+        # Per open element: the children it allows (or a marker), its tag, the frame reading it
+        # (None while it is held whole for the frame of an enclosing element), and how many of its
+        # children have ended and are still linked to it (for a held one: 1 if it has any).
+        self.stack: list[list[Any]] = []
         self.kept = 0
         # Dropped elements that have ended, removed at the next event: libxml2 may still append
         # text to the last child of the open element, so that child is never unlinked at once.
         self.pending: list[etree._Element] = []
         self.dropped: dict[tuple[str, str], list[Any]] = {}
-        self.data_services = False
-        self.namespace = ""
 
     def take(self, events: Iterator[tuple[str, etree._Element]]) -> None:
         stack = self.stack
+        reader = self.reader
         for event, el in events:
             if self.pending:
                 self.flush()
             if event == "end":
-                allowed, _, role = stack.pop()
+                allowed, _, frame, children = stack.pop()
                 if allowed is _DROPPED:
                     self.pending.append(el)
-                elif role == _CONTENT:
-                    self.content(el, self.namespace)
+                    continue
+                if not stack:
+                    reader.end_frame(frame, el)
+                    continue
+                up = stack[-1]
+                parent = up[2]
+                if parent is None:
+                    up[3] = 1
+                    continue
+                if frame is None:
+                    if parent is not _SKIP and parent.rank < reader.failed_rank:
+                        reader.rank = parent.rank
+                        try:
+                            parent.child(el)
+                        except MetadataError as e:
+                            reader.fail(e)
+                elif frame is not _SKIP:
+                    reader.end_frame(frame, el)
+                if children:
                     # Emptied first: lxml unlinks a large subtree in quadratic time, its children
                     # in linear time.  Not clear(): the tail stays, as libxml2 may still extend it.
                     del el[:]
-                    self.pending.append(el)
+                ended = up[3] + 1
+                if ended == _BATCH:
+                    # All but this one, the last child, which libxml2 may still extend.
+                    del cast(etree._Element, el.getparent())[: ended - 1]
+                    ended = 1
+                up[3] = ended
                 continue
             if not stack:
                 _refuse_dtd(el, self.source)
-                stack.append((_CHILDREN.get(el.tag, _ANNOTATIONS_ONLY), el.tag, _OTHER))
-                if self.root is not None:
-                    self.root(el)
+                stack.append([_CHILDREN.get(el.tag, _ANNOTATIONS_ONLY), el.tag, reader.start_root(el), 0])
                 continue
-            allowed, parent, role = stack[-1]
+            allowed, parent_tag, parent, _ = stack[-1]
             if allowed is _ALL or allowed is _DROPPED or allowed is _HOLLOW:
-                stack.append((_DROPPED if allowed is not _ALL else _ALL, "", _OTHER))
+                # Inside an Annotation, read whole with it (or skipped with it).
+                stack.append([_ALL, "", parent, 0] if allowed is _ALL else [_DROPPED, "", None, 0])
                 continue
             tag = el.tag
-            if tag in allowed or (parent == _EDMX + "DataServices" and _local(el) == "Schema"):
+            if tag in allowed or (parent_tag == _EDMX + "DataServices" and _local(el) == "Schema"):
                 # A Schema in another namespace stays: the reader says it is not OData V4.
-                if role == _SCHEMA:
-                    child = _CONTENT
-                elif role == _DATA_SERVICES and tag == _EDM + "Schema":
-                    child = _SCHEMA
-                    # As `_Reader.read_schema` has it, once the prelude has checked it.
-                    self.namespace = (el.get("Namespace") or "").strip()
-                elif tag == _EDMX + "DataServices" and len(stack) == 1 and not self.data_services:
-                    # Only the first: the reader refuses a second one.
-                    self.data_services = True
-                    child = _DATA_SERVICES
-                else:
-                    child = _OTHER
-                stack.append((_ALL if tag == _ANNOTATION else _CHILDREN.get(tag, _ANNOTATIONS_ONLY), tag, child))
                 known = _KNOWN_ATTRS_BY_TAG.get(tag)
                 if known is not None:
                     self.attributes(el, known)
+                child = _ALL if tag == _ANNOTATION else _CHILDREN.get(tag, _ANNOTATIONS_ONLY)
+                stack.append([child, tag, self.open(parent, el), 0])
             elif self.kept < _UNKNOWN_KEPT:
                 self.kept += 1
                 el.attrib.clear()
-                # An unknown child of a Schema is content too: the reader warns about it there.
-                stack.append((_HOLLOW, tag, _CONTENT if role == _SCHEMA else _OTHER))
+                stack.append([_HOLLOW, tag, self.open(parent, el), 0])
             else:
-                self.note("element", parent, el, "")
-                stack.append((_DROPPED, tag, _OTHER))
+                self.note("element", parent_tag, el, "")
+                stack.append([_DROPPED, tag, None, 0])
+
+    def open(self, parent: _Frame | None, el: etree._Element) -> _Frame | None:
+        """The frame that reads `el` (None: held whole for `parent`), as `parent` says."""
+        if parent is None or parent is _SKIP:
+            return parent
+        reader = self.reader
+        if parent.rank >= reader.failed_rank:
+            return _SKIP
+        reader.rank = parent.rank
+        try:
+            return parent.open(el)
+        except MetadataError as e:
+            reader.fail(e)
+            return _SKIP
 
     def attributes(self, el: etree._Element, known: frozenset[str]) -> None:
         for name in cast(list[str], el.keys()):
@@ -579,7 +608,8 @@ def _split_params(signature: str) -> list[str]:
 class _StructDraft:
     kind: StructuredKind
     namespace: str
-    name: str
+    # Its name is the end of `qualified`, taken when the type is built: a document of a million
+    # small types holds one string less each while it is read.
     qualified: str
     base: str | None
     abstract: bool
@@ -594,8 +624,8 @@ class _StructDraft:
     key_where: _Where | None = None
     properties: list[Property] | tuple[Property, ...] = field(default_factory=list)
     navigation: list[NavigationProperty] | None = None
-    # Member name -> location: while the type is read, then only once asked for (members_of).
-    members: dict[str, _Where] | None = field(default_factory=dict)
+    # Its members and where each was, once asked for after the type is read (members_of).
+    members: dict[str, _Where] | None = None
 
 
 @dataclass(slots=True)
@@ -628,11 +658,15 @@ _SINGLETON_USE = _UseKind("singleton {0!r}", need_entity=True)
 # element (its message is only built when there is something to say), the type, where it was.
 _TypeUse = tuple[_UseKind, str, str, str, _Where]
 
-# An Annotations block, kept for after the checks as read: its location, Target, Qualifier,
-# and its children, each an Annotation (None when ignored) with the warnings reading it gave
-# and the error that stopped it, or the location of an unknown element.
+# An annotation read before its messages are due: the annotation alone when reading it said
+# nothing, else the annotation (None when ignored), what reading it said and the error that
+# stopped it.  A NavigationPropertyBinding likewise.
 _Said = list[tuple[str, _Where | None]]
-_BlockItem = tuple[Annotation | None, _Said | None, MetadataError | None] | _Where
+_Taken = Annotation | tuple[Annotation | None, _Said | None, MetadataError | None]
+_TakenBinding = NavigationBinding | tuple[NavigationBinding | None, _Said, MetadataError | None]
+# An Annotations block, kept for after the checks as read: its location, Target, Qualifier,
+# and its children, each an annotation taken or the location of an unknown element.
+_BlockItem = _Taken | _Where
 
 
 @dataclass(slots=True)
@@ -649,7 +683,9 @@ class _Reader:
         self.diag = diagnostics
         self.version = "4.0"
         self.aliases: dict[str, str] = {}
-        self.alias_list: list[tuple[str, str]] = []
+        # The same by who declared them: `read` registers every edmx:Include's before any Schema's.
+        self.include_aliases: dict[str, str] = {}
+        self.schema_aliases: dict[str, str] = {}
         self.namespaces: list[str] = []
         self.defined_ns: set[str] = set()
         self.referenced_ns: set[str] = set()
@@ -686,16 +722,28 @@ class _Reader:
 
         # Warnings given so far (to the diagnostics or the sink), to tell whether reading an
         # element said anything; while `sink` is a list, warnings go there, to be given later (an
-        # Annotations block's, after its target's); while `silent`, any warning or error means
-        # _Restart.
+        # Annotations block's, after its target's).
         self.said = 0
         self.sink: _Said | None = None
-        self.silent = False
+        # The parts of the reading order (_R_*) this pass reads, the part being read, the last
+        # part that said something, and the first error met with its part: raised once the pass
+        # is over, since a part before it in the reading order may come later in the document.
+        self.ranks = _ALL_RANKS
+        self.rank = _R_ROOT
+        self.said_rank = _R_ROOT
+        self.failed: MetadataError | None = None
+        self.failed_rank = _NOT_FAILED
+        # While a list: the warnings of DataServices' children and of the Schemas' attributes,
+        # held back to be said part after part at the end of the pass (or before the content
+        # first says something): a Reference after DataServices, whose warnings come before
+        # theirs, may still come, and so may an unknown element after a Schema.
+        self.held: list[tuple[int, str, _Where | None]] | None = None
 
     # ------------------------------------------------------------------ diagnostics
 
     def error(self, message: str, el: etree._Element | _Where | None = None) -> NoReturn:
-        if self.silent:
+        if self.rank < self.said_rank:
+            # Reading in document order met an error after what a later part said: see _Document.
             raise _Restart
         if el is None:
             raise MetadataError(message, source=self.source)
@@ -703,13 +751,29 @@ class _Reader:
         raise MetadataError(message, source=self.source, line=line, element=element)
 
     def warn(self, message: str, el: etree._Element | _Where | None = None) -> None:
-        if self.silent:
-            raise _Restart
         self.said += 1
         where = None if el is None else el if isinstance(el, tuple) else (_line(el), _local(el))
         if self.sink is not None:
             self.sink.append((message, where))
-        elif where is None:
+            return
+        rank = self.rank
+        held = self.held
+        if held is not None and _R_DATA_SERVICES <= rank < _R_CONTENT:
+            # Too late once the content has spoken (this comes before it), or too much to hold.
+            if self.said_rank >= _R_CONTENT or len(held) >= _HELD_MOST:
+                raise _Restart
+            held.append((rank, message, where))
+            return
+        if held and rank >= _R_CONTENT:
+            self.say_held(_R_CONTENT)
+        if rank < self.said_rank:
+            # A warning `read` gives before what a later part of the reading order said already.
+            raise _Restart
+        self.said_rank = rank
+        self.tell(message, where)
+
+    def tell(self, message: str, where: _Where | None) -> None:
+        if where is None:
             self.diag.warn(message, source=self.source)
         else:
             self.diag.warn(message, source=self.source, line=where[0], element=where[1])
@@ -873,15 +937,79 @@ class _Reader:
         return " ".join(out)
 
     # ------------------------------------------------------------------ document
-    # The order of reading is that of the messages: the root, the prelude, each Schema's
-    # children in document order, then finish().  _Document reads the same parts while parsing.
+    # The order of reading is that of the messages: the root, its children, DataServices'
+    # children, the Schemas' attributes, the Schemas' children (each part in document order),
+    # then finish().  The frames (see _Frame) read each part; `ranks` says which parts a pass reads.
 
     def read(self, root: etree._Element) -> Model:
         """Read a whole tree (the reference order, which the streaming _Document keeps to)."""
-        self.read_root(root)
-        for schema in self.prelude(root):
-            self.read_schema(schema)
+        for ranks in _RANK_PASSES:
+            self.ranks = ranks
+            frame = self.start_root(root)
+            self.walk(frame, root)
+            self.end_frame(frame, root)
+            self.raise_failure()
         return self.finish()
+
+    def walk(self, frame: _Frame, el: etree._Element) -> None:
+        """Hand the children of a whole tree's element to `frame`, as the pruner does while parsing."""
+        for child in _children(el):
+            if frame.rank >= self.failed_rank:
+                return
+            self.rank = frame.rank
+            try:
+                sub = frame.open(child)
+                if sub is None:
+                    frame.child(child)
+            except MetadataError as e:
+                self.fail(e)
+                continue
+            if sub is not None and sub is not _SKIP:
+                self.walk(sub, child)
+                self.end_frame(sub, child)
+
+    def at(self, rank: int) -> bool:
+        """Whether this pass reads the part `rank` (now being read), and no error came before it."""
+        self.rank = rank
+        return rank in self.ranks and rank < self.failed_rank
+
+    def fail(self, error: MetadataError) -> None:
+        """Keep the first error in reading order; the parts from its rank on are read no further."""
+        self.failed = error
+        self.failed_rank = self.rank
+
+    def say_held(self, rank: int) -> None:
+        """Say the warnings held back of the parts up to `rank`, part after part; forget the rest."""
+        assert self.held is not None
+        for said, message, where in sorted(self.held, key=lambda h: h[0]):
+            if said <= rank:
+                self.said_rank = max(self.said_rank, said)
+                self.tell(message, where)
+        self.held.clear()
+
+    def raise_failure(self) -> None:
+        """At the end of a pass: say what was held back, then raise its first error."""
+        if self.held:
+            # Parts after the error's are not read before it: what they said is not said.
+            self.say_held(self.failed_rank)
+        if self.failed is not None:
+            raise self.failed
+
+    def start_root(self, root: etree._Element) -> _Frame:
+        if self.at(_R_ROOT):
+            try:
+                self.read_root(root)
+            except MetadataError as e:
+                self.fail(e)
+        return _RootFrame(self)
+
+    def end_frame(self, frame: _Frame, el: etree._Element) -> None:
+        if frame.rank < self.failed_rank:
+            self.rank = frame.rank
+            try:
+                frame.end(el)
+            except MetadataError as e:
+                self.fail(e)
 
     def read_root(self, root: etree._Element) -> None:
         """The root element alone (its attributes; not its children)."""
@@ -900,47 +1028,20 @@ class _Reader:
         else:
             self.version = version.strip()
 
-    def prelude(self, root: etree._Element) -> list[etree._Element]:
-        """Edmx's children, DataServices' children and the Schemas' attributes: the Schemas to read."""
-        data_services: etree._Element | None = None
-        for child in _children(root):
-            if child.tag == _EDMX + "Reference":
-                self.read_reference(child)
-            elif child.tag == _EDMX + "DataServices":
-                if data_services is not None:
-                    self.error("more than one edmx:DataServices element", child)
-                data_services = child
-            else:
-                self.unknown_element(child, "Edmx")
-        if data_services is None:
-            self.error("not an OData CSDL document: no edmx:DataServices element", root)
-
-        schemas: list[etree._Element] = []
-        for child in _children(data_services):
-            if child.tag == _EDM + "Schema":
-                schemas.append(child)
-            elif _local(child) == "Schema":
-                self.error(
-                    f"Schema in namespace {etree.QName(child).namespace!r} is not OData V4 CSDL (expected {EDM_NS})",
-                    child,
-                )
-            else:
-                self.unknown_element(child, "DataServices")
-
-        # Aliases are document-wide: collect them all before reading any type name.
-        for schema in schemas:
-            self.check_attributes(schema, "Schema")
-            namespace = self.namespace_name(schema)
-            if namespace not in self.defined_ns:
-                self.defined_ns.add(namespace)
-                self.namespaces.append(namespace)
-            alias = schema.get("Alias")
-            if alias is not None:
-                self.add_alias(self.simple_identifier(schema, "Alias", alias), namespace, schema)
-        return schemas
+    def read_schema_attributes(self, schema: etree._Element) -> None:
+        # Aliases are document-wide: all are registered before any type name is read.
+        self.check_attributes(schema, "Schema")
+        namespace = self.namespace_name(schema)
+        if namespace not in self.defined_ns:
+            self.defined_ns.add(namespace)
+            self.namespaces.append(namespace)
+        alias = schema.get("Alias")
+        if alias is not None:
+            self.add_alias(self.simple_identifier(schema, "Alias", alias), namespace, schema, include=False)
 
     def finish(self) -> Model:
         """Once every Schema's children are read: the checks, the Annotations blocks, the model."""
+        self.rank = _R_FINISH
         self.check_types()
         self.check_imports()
         for block in self.external:
@@ -948,75 +1049,33 @@ class _Reader:
         self.external = []
         return self.build()
 
-    def add_alias(self, alias: str, namespace: str, el: etree._Element) -> None:
+    def add_alias(self, alias: str, namespace: str, el: etree._Element, *, include: bool) -> None:
+        if include and alias in self.schema_aliases:
+            # `read` registers every edmx:Include before any Schema: this one came after one.
+            raise _Restart
         known = self.aliases.get(alias)
         if known is not None and known != namespace:
             self.warn(f"alias {alias!r} already names namespace {known!r}; ignored for {namespace!r}", el)
             return
         if known is None:
             self.aliases[alias] = namespace
-            self.alias_list.append((alias, namespace))
+            (self.include_aliases if include else self.schema_aliases)[alias] = namespace
 
-    def read_reference(self, el: etree._Element) -> None:
-        self.check_attributes(el, "Reference")
-        uri = el.get("Uri")
-        if not uri:
-            self.warn("edmx:Reference without Uri", el)
-        includes: list[tuple[str, str | None]] = []
-        for child in _children(el):
-            if child.tag == _EDMX + "Include":
-                self.check_attributes(child, "Include")
-                if not child.get("Namespace"):
-                    self.warn("edmx:Include without Namespace ignored", child)
-                    continue
-                namespace = self.namespace_name(child)
-                alias = child.get("Alias")
-                if alias is not None:
-                    alias = self.simple_identifier(child, "Alias", alias)
-                includes.append((namespace, alias))
-                self.referenced_ns.add(namespace)
-                if alias:
-                    self.add_alias(alias, namespace, child)
-            elif child.tag == _EDMX + "IncludeAnnotations":
-                self.check_attributes(child, "IncludeAnnotations")
-            elif child.tag != _EDM + "Annotation":
-                # Annotations on a reference have no place in the model.
-                self.unknown_element(child, "edmx:Reference")
-        self.references.append(Reference(uri=uri or "", includes=tuple(includes)))
+    def read_include(self, el: etree._Element, includes: list[tuple[str, str | None]]) -> None:
+        self.check_attributes(el, "Include")
+        if not el.get("Namespace"):
+            self.warn("edmx:Include without Namespace ignored", el)
+            return
+        namespace = self.namespace_name(el)
+        alias = el.get("Alias")
+        if alias is not None:
+            alias = self.simple_identifier(el, "Alias", alias)
+        includes.append((namespace, alias))
+        self.referenced_ns.add(namespace)
+        if alias:
+            self.add_alias(alias, namespace, el, include=True)
 
     # ------------------------------------------------------------------ schema
-
-    def read_schema(self, schema: etree._Element) -> None:
-        namespace = self.required(schema, "Namespace")
-        for child in _children(schema):
-            self.read_schema_child(child, namespace)
-
-    def read_schema_child(self, child: etree._Element, namespace: str) -> None:
-        """One child of a Schema: after this the reader keeps nothing of the element but locations."""
-        tag = child.tag
-        if tag == _EDM + "EntityType":
-            self.read_structured(child, namespace, "entity")
-        elif tag == _EDM + "ComplexType":
-            self.read_structured(child, namespace, "complex")
-        elif tag == _EDM + "EnumType":
-            self.read_enum(child, namespace)
-        elif tag == _EDM + "Action":
-            self.read_operation(child, namespace, "action")
-        elif tag == _EDM + "Function":
-            self.read_operation(child, namespace, "function")
-        elif tag == _EDM + "TypeDefinition":
-            self.read_type_definition(child, namespace)
-        elif tag == _EDM + "Term":
-            self.read_term(child, namespace)
-        elif tag == _EDM + "EntityContainer":
-            self.read_container(child, namespace)
-        elif tag == _EDM + "Annotations":
-            self.check_attributes(child, "Annotations")
-            self.external.append(self.take_annotations_block(child))
-        elif tag == _EDM + "Annotation":
-            self.add_inline(None, child, target=namespace)
-        else:
-            self.unknown_element(child, "Schema")
 
     def declare(self, el: etree._Element, namespace: str) -> tuple[str, str]:
         name = self.declared_name(el)
@@ -1059,6 +1118,29 @@ class _Reader:
             self.annotations.setdefault(key, []).append(annotation)
         elif target is not None:
             self.extra.setdefault(target, []).append(annotation)
+
+    def take_annotation(self, el: etree._Element, qualifier: str | None = None) -> _Taken:
+        """An annotation read now, with what reading it says kept to be said later (see _Taken)."""
+        said: _Said = []
+        self.sink = said
+        try:
+            annotation = self.annotation(el, qualifier)
+        except MetadataError as e:
+            return None, said, e
+        finally:
+            self.sink = None
+        return annotation if not said and annotation is not None else (annotation, said or None, None)
+
+    def say(self, taken: _Taken) -> Annotation | None:
+        """Say what taking an annotation kept (raise its error) and give the annotation."""
+        if isinstance(taken, Annotation):
+            return taken
+        annotation, said, failed = taken
+        for message, where in said or ():
+            self.warn(message, where)
+        if failed is not None:
+            raise failed
+        return annotation
 
     def type_ref(self, el: etree._Element, attr: str = "Type") -> TypeRef:
         written = (
@@ -1115,20 +1197,27 @@ class _Reader:
         )
 
     def use_type(self, name: str, el: etree._Element, kind: _UseKind, subject: str, owner: str = "") -> None:
-        """Keep a type reference for check_types, unless it names a primitive type that fits."""
+        """Keep a type reference for check_types, unless it names a type known to fit already."""
         if name in EDM_TYPES and (not kind.need_entity or name == "Edm.EntityType"):
             return
+        if not name.startswith("Edm."):
+            # check_type_use would say nothing of a type declared already: types stay as declared.
+            draft = self.structured.get(name)
+            if draft is not None:
+                if draft.kind == "entity" or not kind.need_entity:
+                    return
+            elif not kind.need_entity and (name in self.enums or name in self.type_definitions):
+                return
         self.type_uses.append((kind, subject, owner, name, _where(el)))
 
-    def read_structured(self, el: etree._Element, namespace: str, kind: StructuredKind) -> None:
+    def open_structured(self, el: etree._Element, namespace: str, kind: StructuredKind) -> _Frame:
         tag = "EntityType" if kind == "entity" else "ComplexType"
         self.check_attributes(el, tag)
-        name, qualified = self.declare(el, namespace)
+        _, qualified = self.declare(el, namespace)
         base = self.type_name(el, "BaseType", collection=False) if el.get("BaseType") is not None else None
         draft = _StructDraft(
             kind=kind,
             namespace=namespace,
-            name=name,
             qualified=qualified,
             base=self.qualify(base) if base else None,
             abstract=self.boolean(el, "Abstract", False),
@@ -1139,109 +1228,53 @@ class _Reader:
             member_start=len(self.member_lines),
         )
         self.structured[qualified] = draft
-        for child in _children(el):
-            ctag = child.tag
-            if ctag == _EDM + "Property":
-                self.read_property(child, draft)
-            elif ctag == _EDM + "NavigationProperty":
-                self.read_navigation(child, draft)
-            elif ctag == _EDM + "Key" and kind == "entity":
-                self.check_attributes(child, "Key")
-                for ref in _children(child):
-                    if ref.tag == _EDM + "PropertyRef":
-                        self.check_attributes(ref, "PropertyRef")
-                        key_alias = ref.get("Alias")
-                        if key_alias is not None:
-                            self.simple_identifier(ref, "Alias", key_alias)
-                        path = self.property_path(ref)
-                        if draft.key is None:
-                            draft.key = []
-                            draft.key_where = _where(child)
-                        draft.key.append((path, _where(ref)))
-                    elif ref.tag != _EDM + "Annotation":
-                        self.unknown_element(ref, "Key")
-            elif ctag == _EDM + "Annotation":
-                self.add_inline(("Q", qualified), child)
-            else:
-                self.unknown_element(child, tag)
-        draft.members = None
-        draft.properties = tuple(draft.properties)
+        return _StructFrame(self, draft, tag)
 
-    def member_name(self, el: etree._Element, draft: _StructDraft) -> str:
+    def member_name(self, el: etree._Element, draft: _StructDraft, names: set[str]) -> str:
         name = self.declared_name(el, tolerate="-")
-        members = draft.members
-        assert members is not None
-        previous = members.get(name)
-        if previous is not None:
-            self.error(f"duplicate property {name!r} in {draft.qualified} (first declared on line {previous[0]})", el)
-        where = members[name] = _where(el)
-        self.member_lines.append((where[0] or 0) * 2 + (where[1] == "NavigationProperty"))
+        if name in names:
+            first = self.member_wheres(draft)[name][0]
+            self.error(f"duplicate property {name!r} in {draft.qualified} (first declared on line {first})", el)
+        names.add(name)
+        self.member_lines.append((_line(el) or 0) * 2 + (el.tag == _EDM + "NavigationProperty"))
         return name
 
     def members_of(self, draft: _StructDraft) -> dict[str, _Where]:
-        """A type's members and where each was, in declaration order."""
+        """A type's members and where each was, in declaration order (once the type is read)."""
         members = draft.members
         if members is None:
-            properties, navigation = iter(draft.properties), iter(draft.navigation or ())
-            count = len(draft.properties) + len(draft.navigation or ())
-            members = {}
-            for value in self.member_lines[draft.member_start : draft.member_start + count]:
-                if value & 1:
-                    members[next(navigation).name] = (value >> 1 or None, "NavigationProperty")
-                else:
-                    members[next(properties).name] = (value >> 1 or None, "Property")
-            draft.members = members
+            members = draft.members = self.member_wheres(draft)
         return members
 
-    def read_property(self, el: etree._Element, draft: _StructDraft) -> None:
+    def member_wheres(self, draft: _StructDraft) -> dict[str, _Where]:
+        properties, navigation = iter(draft.properties), iter(draft.navigation or ())
+        count = len(draft.properties) + len(draft.navigation or ())
+        members: dict[str, _Where] = {}
+        for value in self.member_lines[draft.member_start : draft.member_start + count]:
+            if value & 1:
+                members[next(navigation).name] = (value >> 1 or None, "NavigationProperty")
+            else:
+                members[next(properties).name] = (value >> 1 or None, "Property")
+        return members
+
+    def open_property(self, el: etree._Element, draft: _StructDraft, names: set[str]) -> _Frame:
         self.check_attributes(el, "Property")
-        name = self.member_name(el, draft)
+        name = self.member_name(el, draft, names)
         ref = self.type_ref(el)
         self.use_type(ref.name, el, _PROPERTY_USE, name, draft.qualified)
         properties = draft.properties
         assert isinstance(properties, list), "a type's properties become a tuple once it is read"
         properties.append(Property(name=name, type=ref, default=el.get("DefaultValue")))
-        for child in _children(el):
-            if child.tag == _EDM + "Annotation":
-                self.add_inline(("Q", draft.qualified, name), child)
-            else:
-                self.unknown_element(child, "Property")
+        return _Annotated(self, ("Q", draft.qualified, name), "Property")
 
-    def read_navigation(self, el: etree._Element, draft: _StructDraft) -> None:
+    def open_navigation(self, el: etree._Element, draft: _StructDraft, names: set[str]) -> _Frame:
         self.check_attributes(el, "NavigationProperty")
-        name = self.member_name(el, draft)
+        name = self.member_name(el, draft, names)
         ref = self.type_ref(el)
         self.use_type(ref.name, el, _NAVIGATION_USE, name, draft.qualified)
-        constraints: list[ReferentialConstraint] = []
-        for child in _children(el):
-            if child.tag == _EDM + "ReferentialConstraint":
-                self.check_attributes(child, "ReferentialConstraint")
-                constraints.append(
-                    ReferentialConstraint(
-                        property=self.required(child, "Property"),
-                        referenced_property=self.required(child, "ReferencedProperty"),
-                    )
-                )
-            elif child.tag == _EDM + "OnDelete":
-                self.check_attributes(child, "OnDelete")
-            elif child.tag == _EDM + "Annotation":
-                self.add_inline(("Q", draft.qualified, name), child)
-            else:
-                self.unknown_element(child, "NavigationProperty")
-        partner = el.get("Partner")
-        if draft.navigation is None:
-            draft.navigation = []
-        draft.navigation.append(
-            NavigationProperty(
-                name=name,
-                type=ref,
-                partner=partner.strip() if partner else None,
-                contains_target=self.boolean(el, "ContainsTarget", False),
-                referential_constraints=tuple(constraints),
-            )
-        )
+        return _NavigationFrame(self, draft, name, ref)
 
-    def read_enum(self, el: etree._Element, namespace: str) -> None:
+    def open_enum(self, el: etree._Element, namespace: str) -> _Frame:
         self.check_attributes(el, "EnumType")
         name, qualified = self.declare(el, namespace)
         given = el.get("UnderlyingType")
@@ -1250,62 +1283,18 @@ class _Reader:
         )
         if underlying not in _ENUM_UNDERLYING:
             self.warn(f"UnderlyingType {underlying!r} is not an integer type", el)
-        members: list[EnumMember] = []
-        seen: dict[str, etree._Element] = {}
-        for child in _children(el):
-            if child.tag == _EDM + "Member":
-                self.check_attributes(child, "Member")
-                member = self.declared_name(child, tolerate="-")
-                if member in seen:
-                    self.error(
-                        f"duplicate member {member!r} in enum {qualified} "
-                        f"(first declared on line {_line(seen[member])})",
-                        child,
-                    )
-                seen[member] = child
-                value = len(members)  # implicit values follow declaration order
-                text = child.get("Value")
-                if text is not None:
-                    if _INTEGER.fullmatch(text.strip()):
-                        value = int(text)
-                    else:
-                        self.warn(f"Value={text!r} is not an integer; using {value}", child)
-                members.append(EnumMember(name=member, value=value))
-                for sub in _children(child):
-                    if sub.tag == _EDM + "Annotation":
-                        self.add_inline(("Q", qualified, member), sub)
-                    else:
-                        self.unknown_element(sub, "Member")
-            elif child.tag == _EDM + "Annotation":
-                self.add_inline(("Q", qualified), child)
-            else:
-                self.unknown_element(child, "EnumType")
-        if not members:
-            self.warn(f"enum type {qualified} has no members", el)
-        self.enums[qualified] = EnumType(
-            namespace=namespace,
-            name=name,
-            underlying=underlying,
-            is_flags=self.boolean(el, "IsFlags", False),
-            members=tuple(members),
-            location=self.location(el),
-        )
+        return _EnumFrame(self, namespace, name, qualified, underlying)
 
-    def read_type_definition(self, el: etree._Element, namespace: str) -> None:
+    def open_type_definition(self, el: etree._Element, namespace: str) -> _Frame:
         self.check_attributes(el, "TypeDefinition")
         name, qualified = self.declare(el, namespace)
         ref = self.type_ref(el, "UnderlyingType")
         if not ref.is_primitive or ref.collection:
             self.warn(f"UnderlyingType {ref.name!r} of a type definition should be a primitive type", el)
         self.use_type(ref.name, el, _TYPE_DEFINITION_USE, name)
-        for child in _children(el):
-            if child.tag == _EDM + "Annotation":
-                self.add_inline(("Q", qualified), child)
-            else:
-                self.unknown_element(child, "TypeDefinition")
-        self.type_definitions[qualified] = TypeDefinition(namespace=namespace, name=name, underlying=ref)
+        return _TypeDefinitionFrame(self, TypeDefinition(namespace=namespace, name=name, underlying=ref))
 
-    def read_term(self, el: etree._Element, namespace: str) -> None:
+    def open_term(self, el: etree._Element, namespace: str) -> _Frame:
         self.check_attributes(el, "Term")
         name = self.declared_name(el)
         qualified = f"{namespace}.{name}"
@@ -1313,18 +1302,12 @@ class _Reader:
             # Terms are not generated into code, so a clash is not worth stopping for (the
             # 2023 Graph file declares microsoft.graph.conflictBehavior twice).
             self.warn(f"duplicate name {name!r} in schema {namespace!r}; term ignored", el)
-            return
+            return _SKIP
         ref = self.type_ref(el)
         self.use_type(ref.name, el, _TERM_USE, name)
-        for child in _children(el):
-            if child.tag == _EDM + "Annotation":
-                self.add_inline(("Q", qualified), child)
-            else:
-                self.unknown_element(child, "Term")
-        applies_to = tuple((el.get("AppliesTo") or "").split())
-        self.terms[qualified] = Term(namespace=namespace, name=name, type=ref, applies_to=applies_to)
+        return _TermFrame(self, namespace, name, ref)
 
-    def read_operation(self, el: etree._Element, namespace: str, kind: OperationKind) -> None:
+    def open_operation(self, el: etree._Element, namespace: str, kind: OperationKind) -> _Frame:
         tag = "Action" if kind == "action" else "Function"
         self.check_attributes(el, tag)
         name = self.declared_name(el)
@@ -1337,134 +1320,48 @@ class _Reader:
             self.warn(f"{name!r} is declared both as an action and as a function in {namespace!r}", el)
         index = len(self.operations)
         overloads.append(index)
+        return _OperationFrame(self, kind, tag, namespace, name, index)
 
-        parameters: list[Parameter] = []
-        parameter_names: set[str] = set()
-        return_type: TypeRef | None = None
-        for child in _children(el):
-            ctag = child.tag
-            if ctag == _EDM + "Parameter":
-                self.check_attributes(child, "Parameter")
-                pname = self.declared_name(child, tolerate="-")
-                if pname in parameter_names:
-                    self.error(f"duplicate parameter {pname!r} in {qualified}", child)
-                parameter_names.add(pname)
-                ref = self.type_ref(child)
-                self.use_type(ref.name, child, _PARAMETER_USE, pname, qualified)
-                parameters.append(Parameter(name=pname, type=ref))
-                for sub in _children(child):
-                    if sub.tag == _EDM + "Annotation":
-                        self.add_inline(("P", index, pname), sub)
-                    else:
-                        self.unknown_element(sub, "Parameter")
-            elif ctag == _EDM + "ReturnType":
-                self.check_attributes(child, "ReturnType")
-                if return_type is not None:
-                    self.error(f"{qualified} has more than one ReturnType", child)
-                return_type = self.type_ref(child)
-                self.use_type(return_type.name, child, _RETURN_USE, "", qualified)
-            elif ctag == _EDM + "Annotation":
-                self.add_inline(("O", index), child)
-            else:
-                self.unknown_element(child, tag)
-
-        signature = [f"Collection({p.type.name})" if p.type.collection else p.type.name for p in parameters]
-        bound = self.boolean(el, "IsBound", False)
-        if bound and not parameters:
-            self.error(f"bound {kind} {qualified} has no binding parameter", el)
-        if kind == "function" and return_type is None:
-            self.warn(f"function {qualified} has no ReturnType", el)
-        # Annotations of the return type have no place on Operation: keep them by target.
-        for child in _children(el):
-            if child.tag == _EDM + "ReturnType":
-                target = f"{qualified}({','.join(signature)})/$ReturnType"
-                for sub in _children(child):
-                    if sub.tag == _EDM + "Annotation":
-                        self.add_inline(None, sub, target=target)
-                    else:
-                        self.unknown_element(sub, "ReturnType")
-        entity_set_path = el.get("EntitySetPath")
-        operation = Operation(
-            kind=kind,
-            namespace=namespace,
-            name=name,
-            bound=bound,
-            parameters=tuple(parameters),
-            return_type=return_type,
-            entity_set_path=self.qualify_path(entity_set_path) if entity_set_path else None,
-            is_composable=self.boolean(el, "IsComposable", False) if kind == "function" else False,
-            location=self.location(el),
-        )
-        self.operations.append(_OpDraft(operation, signature, parameter_names))
-
-    def read_container(self, el: etree._Element, namespace: str) -> None:
+    def open_container(self, el: etree._Element, namespace: str) -> _Frame:
         self.check_attributes(el, "EntityContainer")
         name, qualified = self.declare(el, namespace)
         if self.container is not None:
             self.warn(f"a document has one entity container; {qualified} ignored", el)
-            return
+            return _SKIP
         self.container_qualified = qualified
-        sets: list[EntitySet] = []
-        imports: list[OperationImport] = []
-        for child in _children(el):
-            ctag = child.tag
-            local = _local(child)
-            if ctag == _EDM + "Annotation":
-                self.add_inline(("Q", qualified), child)
-                continue
-            if ctag not in (_EDM + "EntitySet", _EDM + "Singleton", _EDM + "ActionImport", _EDM + "FunctionImport"):
-                self.unknown_element(child, "EntityContainer")
-                continue
-            self.check_attributes(child, local)
-            # An entity set or singleton name is a URL path segment: a '/' in it (a prefixed set,
-            # as in a Northwind copy) only warns, like the '-' of member names.
-            cname = self.declared_name(child, tolerate="-/" if local in ("EntitySet", "Singleton") else "-")
-            if cname in self.container_children:
-                self.error(
-                    f"duplicate name {cname!r} in entity container {qualified} "
-                    f"(first declared on line {self.container_children[cname]})",
-                    child,
-                )
-            self.container_children[cname] = _line(child)
-            for sub in _children(child):
-                if sub.tag == _EDM + "Annotation":
-                    self.add_inline(("Q", qualified, cname), sub)
-                elif sub.tag != _EDM + "NavigationPropertyBinding" or local in ("ActionImport", "FunctionImport"):
-                    self.unknown_element(sub, local)
-            if local in ("EntitySet", "Singleton"):
-                singleton = local == "Singleton"
-                entity_type = self.qualify(
-                    self.type_name(child, "Type" if singleton else "EntityType", collection=False)
-                )
-                self.use_type(entity_type, child, _SINGLETON_USE if singleton else _ENTITY_SET_USE, cname)
-                bindings: list[NavigationBinding] = []
-                for sub in _children(child):
-                    if sub.tag == _EDM + "NavigationPropertyBinding":
-                        self.check_attributes(sub, "NavigationPropertyBinding")
-                        bindings.append(
-                            NavigationBinding(
-                                path=self.qualify_path(self.required(sub, "Path")),
-                                target=self.qualify_path(self.required(sub, "Target")),
-                            )
-                        )
-                sets.append(
-                    EntitySet(name=cname, entity_type=entity_type, singleton=singleton, bindings=tuple(bindings))
-                )
-            else:
-                kind: OperationKind = "action" if local == "ActionImport" else "function"
-                operation = self.qualify(
-                    self.type_name(child, "Action" if kind == "action" else "Function", collection=False)
-                )
-                entity_set = child.get("EntitySet")
-                item = OperationImport(
-                    kind=kind,
-                    name=cname,
-                    operation=operation,
-                    entity_set=self.qualify_path(entity_set) if entity_set else None,
-                )
-                imports.append(item)
-                self.import_elements.append((item, _where(child)))
-        self.container = Container(namespace=namespace, name=name, entity_sets=tuple(sets), imports=tuple(imports))
+        return _ContainerFrame(self, namespace, name, qualified)
+
+    def open_container_child(self, el: etree._Element, container: _ContainerFrame) -> _Frame:
+        local = _local(el)
+        self.check_attributes(el, local)
+        # An entity set or singleton name is a URL path segment: a '/' in it (a prefixed set,
+        # as in a Northwind copy) only warns, like the '-' of member names.
+        is_set = local in ("EntitySet", "Singleton")
+        name = self.declared_name(el, tolerate="-/" if is_set else "-")
+        if name in self.container_children:
+            self.error(
+                f"duplicate name {name!r} in entity container {container.qualified} "
+                f"(first declared on line {self.container_children[name]})",
+                el,
+            )
+        self.container_children[name] = _line(el)
+        return _SetFrame(self, container, local, name) if is_set else _ImportFrame(self, container, local, name)
+
+    def take_binding(self, el: etree._Element) -> _TakenBinding:
+        """A NavigationPropertyBinding read now, what reading it says kept for later (see _SetFrame)."""
+        said: _Said = []
+        self.sink = said
+        try:
+            self.check_attributes(el, "NavigationPropertyBinding")
+            binding = NavigationBinding(
+                path=self.qualify_path(self.required(el, "Path")),
+                target=self.qualify_path(self.required(el, "Target")),
+            )
+        except MetadataError as e:
+            return None, said, e
+        finally:
+            self.sink = None
+        return binding if not said else (binding, said, None)
 
     # ------------------------------------------------------------------ checks
 
@@ -1774,33 +1671,6 @@ class _Reader:
             suffix = f"#{annotation.qualifier}" if annotation.qualifier else ""
             result[f"{member}@{annotation.term}{suffix}"] = annotation.value
 
-    def take_annotations_block(self, block: etree._Element) -> _Block:
-        """An Annotations block as read_annotations_block needs it once every type is known.
-
-        Its annotations are read now, while the element exists; what reading them says is kept
-        to be said in its place, after the warnings about the target.
-        """
-        raw = block.get("Target")
-        qualifier = block.get("Qualifier")
-        items: list[_BlockItem] = []
-        if raw and raw.strip():
-            for child in _children(block):
-                if child.tag != _EDM + "Annotation":
-                    items.append(_where(child))
-                    continue
-                said: _Said = []
-                self.sink = said
-                try:
-                    annotation = self.annotation(child, qualifier)
-                except MetadataError as e:
-                    # Raised in its place; nothing after it is read, as reading stops there.
-                    items.append((None, said, e))
-                    break
-                finally:
-                    self.sink = None
-                items.append((annotation, said or None, None))
-        return _Block(_where(block), raw, qualifier, items)
-
     def read_annotations_block(self, block: _Block) -> None:
         raw = block.target
         if not raw or not raw.strip():
@@ -1810,14 +1680,10 @@ class _Reader:
         target = self.qualify_path("".join(raw.split()))
         keys = self.target_keys(target, block.where)
         for item in block.items:
-            if len(item) == 2:
+            if isinstance(item, tuple) and len(item) == 2:
                 self.unknown_element(item, "Annotations")
                 continue
-            annotation, said, failed = item
-            for message, where in said or ():
-                self.warn(message, where)
-            if failed is not None:
-                raise failed
+            annotation = self.say(item)
             if annotation is None:
                 continue
             if keys:
@@ -1950,7 +1816,7 @@ class _Reader:
                 StructuredType(
                     kind=draft.kind,
                     namespace=draft.namespace,
-                    name=draft.name,
+                    name=draft.qualified[len(draft.namespace) + 1 :],
                     base=draft.base,
                     abstract=draft.abstract,
                     open=draft.open,
@@ -1990,7 +1856,7 @@ class _Reader:
             source=self.source,
             version=self.version,
             namespaces=tuple(self.namespaces),
-            aliases=tuple(self.alias_list),
+            aliases=(*self.include_aliases.items(), *self.schema_aliases.items()),
             references=tuple(self.references),
             structured=tuple(structured),
             enums=tuple(enums),
@@ -2004,3 +1870,582 @@ class _Reader:
     def annotated(self, item: Any, key: _Key) -> Any:
         anns = self.annotations.get(key)
         return attrs.evolve(item, annotations=tuple(anns)) if anns else item
+
+
+# --------------------------------------------------------------------------- frames
+
+
+class _Frame:
+    """Reads one element from its start to its end, its children one at a time.
+
+    `open` is given each child as it starts (attributes, no children yet) and returns the frame
+    that reads it, `_SKIP` for a child read whole already or not read at all, or None to be given
+    the child whole, once it ends, in `child`.  `end` is given the element after all its children.
+    The pruner frees every child once it is read, so a large element (an enum of a million
+    members) never exists whole; `_Reader.walk` drives the same frames over a whole tree.
+    `rank` is the part of the reading order (_R_*) of what the frame reads.
+    """
+
+    __slots__ = ("r",)
+    rank = _R_CONTENT
+
+    def __init__(self, reader: _Reader) -> None:
+        self.r = reader
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        return None
+
+    def child(self, el: etree._Element) -> None:
+        return None
+
+    def end(self, el: etree._Element) -> None:
+        return None
+
+
+_SKIP = _Frame(cast(_Reader, None))
+
+
+class _RootFrame(_Frame):
+    __slots__ = ("data_services",)
+    rank = _R_EDMX
+
+    def __init__(self, reader: _Reader) -> None:
+        self.r = reader
+        self.data_services = False
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        r = self.r
+        tag = el.tag
+        if tag == _EDMX + "Reference":
+            return _ReferenceFrame(r, el) if r.at(_R_EDMX) else _SKIP
+        if tag == _EDMX + "DataServices":
+            if not self.data_services:
+                self.data_services = True
+                return _DataServicesFrame(r)
+            if r.at(_R_EDMX):
+                r.error("more than one edmx:DataServices element", el)
+            return _SKIP
+        return None
+
+    def child(self, el: etree._Element) -> None:
+        if self.r.at(_R_EDMX):
+            self.r.unknown_element(el, "Edmx")
+
+    def end(self, el: etree._Element) -> None:
+        if not self.data_services and self.r.at(_R_EDMX):
+            self.r.error("not an OData CSDL document: no edmx:DataServices element", el)
+
+
+class _ReferenceFrame(_Frame):
+    __slots__ = ("uri", "includes")
+    rank = _R_EDMX
+
+    def __init__(self, reader: _Reader, el: etree._Element) -> None:
+        self.r = reader
+        reader.check_attributes(el, "Reference")
+        self.uri = el.get("Uri")
+        if not self.uri:
+            reader.warn("edmx:Reference without Uri", el)
+        self.includes: list[tuple[str, str | None]] = []
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        tag = el.tag
+        if tag == _EDMX + "Include":
+            self.r.read_include(el, self.includes)
+        elif tag == _EDMX + "IncludeAnnotations":
+            self.r.check_attributes(el, "IncludeAnnotations")
+        elif tag != _ANNOTATION:  # annotations on a reference have no place in the model
+            return None
+        return _SKIP
+
+    def child(self, el: etree._Element) -> None:
+        self.r.unknown_element(el, "edmx:Reference")
+
+    def end(self, el: etree._Element) -> None:
+        self.r.references.append(Reference(uri=self.uri or "", includes=tuple(self.includes)))
+
+
+class _DataServicesFrame(_Frame):
+    __slots__ = ()
+    rank = _R_DATA_SERVICES
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        r = self.r
+        if el.tag == _EDM + "Schema":
+            if r.at(_R_SCHEMA):
+                r.read_schema_attributes(el)
+            # The Namespace as checked with the attributes, in the pass that read them.
+            return _SchemaFrame(r, (el.get("Namespace") or "").strip()) if r.at(_R_CONTENT) else _SKIP
+        if _local(el) == "Schema":
+            if r.at(_R_DATA_SERVICES):
+                r.error(
+                    f"Schema in namespace {etree.QName(el).namespace!r} is not OData V4 CSDL (expected {EDM_NS})", el
+                )
+            return _SKIP
+        return None
+
+    def child(self, el: etree._Element) -> None:
+        if self.r.at(_R_DATA_SERVICES):
+            self.r.unknown_element(el, "DataServices")
+
+
+class _SchemaFrame(_Frame):
+    __slots__ = ("namespace",)
+
+    def __init__(self, reader: _Reader, namespace: str) -> None:
+        self.r = reader
+        self.namespace = namespace
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        r = self.r
+        tag = el.tag
+        if tag == _EDM + "EntityType":
+            return r.open_structured(el, self.namespace, "entity")
+        if tag == _EDM + "ComplexType":
+            return r.open_structured(el, self.namespace, "complex")
+        if tag == _EDM + "EnumType":
+            return r.open_enum(el, self.namespace)
+        if tag == _EDM + "Action":
+            return r.open_operation(el, self.namespace, "action")
+        if tag == _EDM + "Function":
+            return r.open_operation(el, self.namespace, "function")
+        if tag == _EDM + "TypeDefinition":
+            return r.open_type_definition(el, self.namespace)
+        if tag == _EDM + "Term":
+            return r.open_term(el, self.namespace)
+        if tag == _EDM + "EntityContainer":
+            return r.open_container(el, self.namespace)
+        if tag == _EDM + "Annotations":
+            r.check_attributes(el, "Annotations")
+            return _BlockFrame(r, el)
+        return None
+
+    def child(self, el: etree._Element) -> None:
+        if el.tag == _ANNOTATION:
+            self.r.add_inline(None, el, target=self.namespace)
+        else:
+            self.r.unknown_element(el, "Schema")
+
+
+class _Annotated(_Frame):
+    """An element whose children are annotations of `key`; any other child is unknown in <`name`>."""
+
+    __slots__ = ("key", "name")
+
+    def __init__(self, reader: _Reader, key: _Key, name: str) -> None:
+        self.r = reader
+        self.key = key
+        self.name = name
+
+    def child(self, el: etree._Element) -> None:
+        if el.tag == _ANNOTATION:
+            self.r.add_inline(self.key, el)
+        else:
+            self.r.unknown_element(el, self.name)
+
+
+class _StructFrame(_Frame):
+    __slots__ = ("draft", "tag", "names")
+
+    def __init__(self, reader: _Reader, draft: _StructDraft, tag: str) -> None:
+        self.r = reader
+        self.draft = draft
+        self.tag = tag
+        # Its members' names, for duplicates: the draft keeps none (a million types cost less).
+        self.names: set[str] = set()
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        tag = el.tag
+        if tag == _EDM + "Property":
+            return self.r.open_property(el, self.draft, self.names)
+        if tag == _EDM + "NavigationProperty":
+            return self.r.open_navigation(el, self.draft, self.names)
+        if tag == _EDM + "Key" and self.draft.kind == "entity":
+            self.r.check_attributes(el, "Key")
+            return _KeyFrame(self.r, self.draft, _where(el))
+        return None
+
+    def child(self, el: etree._Element) -> None:
+        if el.tag == _ANNOTATION:
+            self.r.add_inline(("Q", self.draft.qualified), el)
+        else:
+            self.r.unknown_element(el, self.tag)
+
+    def end(self, el: etree._Element) -> None:
+        draft = self.draft
+        draft.properties = tuple(draft.properties)
+
+
+class _KeyFrame(_Frame):
+    __slots__ = ("draft", "where")
+
+    def __init__(self, reader: _Reader, draft: _StructDraft, where: _Where) -> None:
+        self.r = reader
+        self.draft = draft
+        self.where = where
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        if el.tag == _EDM + "PropertyRef":
+            r = self.r
+            r.check_attributes(el, "PropertyRef")
+            key_alias = el.get("Alias")
+            if key_alias is not None:
+                r.simple_identifier(el, "Alias", key_alias)
+            path = r.property_path(el)
+            draft = self.draft
+            if draft.key is None:
+                draft.key = []
+                draft.key_where = self.where
+            draft.key.append((path, _where(el)))
+        elif el.tag != _ANNOTATION:
+            return None
+        return _SKIP
+
+    def child(self, el: etree._Element) -> None:
+        self.r.unknown_element(el, "Key")
+
+
+class _NavigationFrame(_Frame):
+    __slots__ = ("draft", "name", "ref", "constraints")
+
+    def __init__(self, reader: _Reader, draft: _StructDraft, name: str, ref: TypeRef) -> None:
+        self.r = reader
+        self.draft = draft
+        self.name = name
+        self.ref = ref
+        self.constraints: list[ReferentialConstraint] = []
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        r = self.r
+        if el.tag == _EDM + "ReferentialConstraint":
+            r.check_attributes(el, "ReferentialConstraint")
+            self.constraints.append(
+                ReferentialConstraint(
+                    property=r.required(el, "Property"), referenced_property=r.required(el, "ReferencedProperty")
+                )
+            )
+        elif el.tag == _EDM + "OnDelete":
+            r.check_attributes(el, "OnDelete")
+        else:
+            return None
+        return _SKIP
+
+    def child(self, el: etree._Element) -> None:
+        if el.tag == _ANNOTATION:
+            self.r.add_inline(("Q", self.draft.qualified, self.name), el)
+        else:
+            self.r.unknown_element(el, "NavigationProperty")
+
+    def end(self, el: etree._Element) -> None:
+        draft = self.draft
+        partner = el.get("Partner")
+        if draft.navigation is None:
+            draft.navigation = []
+        draft.navigation.append(
+            NavigationProperty(
+                name=self.name,
+                type=self.ref,
+                partner=partner.strip() if partner else None,
+                contains_target=self.r.boolean(el, "ContainsTarget", False),
+                referential_constraints=tuple(self.constraints),
+            )
+        )
+
+
+class _EnumFrame(_Frame):
+    __slots__ = ("namespace", "name", "qualified", "underlying", "members", "lines")
+
+    def __init__(self, reader: _Reader, namespace: str, name: str, qualified: str, underlying: str) -> None:
+        self.r = reader
+        self.namespace = namespace
+        self.name = name
+        self.qualified = qualified
+        self.underlying = underlying
+        # By name, in declaration order; their lines (0 for none) only for a duplicate's message.
+        self.members: dict[str, EnumMember] = {}
+        self.lines = array("q")
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        if el.tag != _EDM + "Member":
+            return None
+        r = self.r
+        r.check_attributes(el, "Member")
+        member = r.declared_name(el, tolerate="-")
+        members = self.members
+        if member in members:
+            first = self.lines[list(members).index(member)] or None
+            r.error(f"duplicate member {member!r} in enum {self.qualified} (first declared on line {first})", el)
+        value = len(members)  # implicit values follow declaration order
+        text = el.get("Value")
+        if text is not None:
+            if _INTEGER.fullmatch(text.strip()):
+                value = int(text)
+            else:
+                r.warn(f"Value={text!r} is not an integer; using {value}", el)
+        members[member] = EnumMember(name=member, value=value)
+        self.lines.append(_line(el) or 0)
+        return _Annotated(r, ("Q", self.qualified, member), "Member")
+
+    def child(self, el: etree._Element) -> None:
+        if el.tag == _ANNOTATION:
+            self.r.add_inline(("Q", self.qualified), el)
+        else:
+            self.r.unknown_element(el, "EnumType")
+
+    def end(self, el: etree._Element) -> None:
+        r = self.r
+        if not self.members:
+            r.warn(f"enum type {self.qualified} has no members", el)
+        r.enums[self.qualified] = EnumType(
+            namespace=self.namespace,
+            name=self.name,
+            underlying=self.underlying,
+            is_flags=r.boolean(el, "IsFlags", False),
+            members=tuple(self.members.values()),
+            location=r.location(el),
+        )
+
+
+class _TypeDefinitionFrame(_Annotated):
+    __slots__ = ("definition",)
+
+    def __init__(self, reader: _Reader, definition: TypeDefinition) -> None:
+        super().__init__(reader, ("Q", definition.qualified), "TypeDefinition")
+        self.definition = definition
+
+    def end(self, el: etree._Element) -> None:
+        self.r.type_definitions[self.definition.qualified] = self.definition
+
+
+class _TermFrame(_Annotated):
+    __slots__ = ("namespace", "term", "ref")
+
+    def __init__(self, reader: _Reader, namespace: str, name: str, ref: TypeRef) -> None:
+        super().__init__(reader, ("Q", f"{namespace}.{name}"), "Term")
+        self.namespace = namespace
+        self.term = name
+        self.ref = ref
+
+    def end(self, el: etree._Element) -> None:
+        applies_to = tuple((el.get("AppliesTo") or "").split())
+        self.r.terms[self.key[1]] = Term(namespace=self.namespace, name=self.term, type=self.ref, applies_to=applies_to)
+
+
+class _OperationFrame(_Frame):
+    __slots__ = ("kind", "tag", "namespace", "name", "index", "parameters", "names", "return_type", "returns")
+
+    def __init__(self, reader: _Reader, kind: OperationKind, tag: str, namespace: str, name: str, index: int) -> None:
+        self.r = reader
+        self.kind = kind
+        self.tag = tag
+        self.namespace = namespace
+        self.name = name
+        self.index = index
+        self.parameters: list[Parameter] = []
+        self.names: set[str] = set()
+        self.return_type: TypeRef | None = None
+        # The ReturnType's annotations, said after the operation's own messages (see end).
+        self.returns: list[_Taken | _Where] | None = None
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        r = self.r
+        tag = el.tag
+        qualified = f"{self.namespace}.{self.name}"
+        if tag == _EDM + "Parameter":
+            r.check_attributes(el, "Parameter")
+            name = r.declared_name(el, tolerate="-")
+            if name in self.names:
+                r.error(f"duplicate parameter {name!r} in {qualified}", el)
+            self.names.add(name)
+            ref = r.type_ref(el)
+            r.use_type(ref.name, el, _PARAMETER_USE, name, qualified)
+            self.parameters.append(Parameter(name=name, type=ref))
+            return _Annotated(r, ("P", self.index, name), "Parameter")
+        if tag == _EDM + "ReturnType":
+            r.check_attributes(el, "ReturnType")
+            if self.return_type is not None:
+                r.error(f"{qualified} has more than one ReturnType", el)
+            self.return_type = r.type_ref(el)
+            r.use_type(self.return_type.name, el, _RETURN_USE, "", qualified)
+            self.returns = []
+            return _ReturnTypeFrame(r, self.returns)
+        return None
+
+    def child(self, el: etree._Element) -> None:
+        if el.tag == _ANNOTATION:
+            self.r.add_inline(("O", self.index), el)
+        else:
+            self.r.unknown_element(el, self.tag)
+
+    def end(self, el: etree._Element) -> None:
+        r = self.r
+        kind = self.kind
+        qualified = f"{self.namespace}.{self.name}"
+        parameters = self.parameters
+        signature = [f"Collection({p.type.name})" if p.type.collection else p.type.name for p in parameters]
+        bound = r.boolean(el, "IsBound", False)
+        if bound and not parameters:
+            r.error(f"bound {kind} {qualified} has no binding parameter", el)
+        if kind == "function" and self.return_type is None:
+            r.warn(f"function {qualified} has no ReturnType", el)
+        if self.returns is not None:
+            # Annotations of the return type have no place on Operation: keep them by target.
+            target = f"{qualified}({','.join(signature)})/$ReturnType"
+            for item in self.returns:
+                if isinstance(item, tuple) and len(item) == 2:
+                    r.unknown_element(item, "ReturnType")
+                    continue
+                annotation = r.say(item)
+                if annotation is not None:
+                    r.extra.setdefault(target, []).append(annotation)
+        entity_set_path = el.get("EntitySetPath")
+        operation = Operation(
+            kind=kind,
+            namespace=self.namespace,
+            name=self.name,
+            bound=bound,
+            parameters=tuple(parameters),
+            return_type=self.return_type,
+            entity_set_path=r.qualify_path(entity_set_path) if entity_set_path else None,
+            is_composable=r.boolean(el, "IsComposable", False) if kind == "function" else False,
+            location=r.location(el),
+        )
+        r.operations.append(_OpDraft(operation, signature, self.names))
+
+
+class _ReturnTypeFrame(_Frame):
+    """Reads a ReturnType's annotations for its operation's end, which says what reading them said."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, reader: _Reader, items: list[_Taken | _Where]) -> None:
+        self.r = reader
+        self.items = items
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        # Nothing after an annotation that failed is read: its error stops the reading there.
+        items = self.items
+        return _SKIP if items and isinstance(items[-1], tuple) and len(items[-1]) == 3 and items[-1][2] else None
+
+    def child(self, el: etree._Element) -> None:
+        self.items.append(self.r.take_annotation(el) if el.tag == _ANNOTATION else _where(el))
+
+
+class _ContainerFrame(_Frame):
+    __slots__ = ("namespace", "name", "qualified", "sets", "imports")
+
+    def __init__(self, reader: _Reader, namespace: str, name: str, qualified: str) -> None:
+        self.r = reader
+        self.namespace = namespace
+        self.name = name
+        self.qualified = qualified
+        self.sets: list[EntitySet] = []
+        self.imports: list[OperationImport] = []
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        if el.tag in _CONTAINER_CHILDREN:
+            return self.r.open_container_child(el, self)
+        return None
+
+    def child(self, el: etree._Element) -> None:
+        if el.tag == _ANNOTATION:
+            self.r.add_inline(("Q", self.qualified), el)
+        else:
+            self.r.unknown_element(el, "EntityContainer")
+
+    def end(self, el: etree._Element) -> None:
+        self.r.container = Container(
+            namespace=self.namespace, name=self.name, entity_sets=tuple(self.sets), imports=tuple(self.imports)
+        )
+
+
+class _SetFrame(_Annotated):
+    """An EntitySet or Singleton: its bindings are read as they come and said after its annotations."""
+
+    __slots__ = ("container", "bindings")
+
+    def __init__(self, reader: _Reader, container: _ContainerFrame, local: str, name: str) -> None:
+        super().__init__(reader, ("Q", container.qualified, name), local)
+        self.container = container
+        self.bindings: list[_TakenBinding] = []
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        if el.tag != _EDM + "NavigationPropertyBinding":
+            return None
+        bindings = self.bindings
+        # Nothing after a binding that failed is read: its error stops the reading there.
+        if not bindings or not isinstance(bindings[-1], tuple) or bindings[-1][2] is None:
+            bindings.append(self.r.take_binding(el))
+        return _SKIP
+
+    def end(self, el: etree._Element) -> None:
+        r = self.r
+        singleton = self.name == "Singleton"
+        name = self.key[2]
+        entity_type = r.qualify(r.type_name(el, "Type" if singleton else "EntityType", collection=False))
+        r.use_type(entity_type, el, _SINGLETON_USE if singleton else _ENTITY_SET_USE, name)
+        bindings: list[NavigationBinding] = []
+        for item in self.bindings:
+            if isinstance(item, tuple):
+                binding, said, failed = item
+                for message, where in said:
+                    r.warn(message, where)
+                if failed is not None:
+                    raise failed
+                item = cast(NavigationBinding, binding)
+            bindings.append(item)
+        self.container.sets.append(
+            EntitySet(name=name, entity_type=entity_type, singleton=singleton, bindings=tuple(bindings))
+        )
+
+
+class _ImportFrame(_Annotated):
+    __slots__ = ("container",)
+
+    def __init__(self, reader: _Reader, container: _ContainerFrame, local: str, name: str) -> None:
+        super().__init__(reader, ("Q", container.qualified, name), local)
+        self.container = container
+
+    def end(self, el: etree._Element) -> None:
+        r = self.r
+        kind: OperationKind = "action" if self.name == "ActionImport" else "function"
+        operation = r.qualify(r.type_name(el, "Action" if kind == "action" else "Function", collection=False))
+        entity_set = el.get("EntitySet")
+        item = OperationImport(
+            kind=kind,
+            name=self.key[2],
+            operation=operation,
+            entity_set=r.qualify_path(entity_set) if entity_set else None,
+        )
+        self.container.imports.append(item)
+        r.import_elements.append((item, _where(el)))
+
+
+class _BlockFrame(_Frame):
+    """An Annotations block: its annotations are read as they come, and said once all is read (see _Block)."""
+
+    __slots__ = ("block", "reading")
+
+    def __init__(self, reader: _Reader, el: etree._Element) -> None:
+        self.r = reader
+        target = el.get("Target")
+        self.block = _Block(_where(el), target, el.get("Qualifier"), [])
+        # Without a Target the block says so once all is read, and nothing else.
+        self.reading = bool(target and target.strip())
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        return None if self.reading else _SKIP
+
+    def child(self, el: etree._Element) -> None:
+        items = self.block.items
+        if el.tag != _ANNOTATION:
+            items.append(_where(el))
+            return
+        taken = self.r.take_annotation(el, self.block.qualifier)
+        items.append(taken)
+        if isinstance(taken, tuple) and taken[2] is not None:
+            # Raised in its place; nothing after it is read, as reading stops there.
+            self.reading = False
+
+    def end(self, el: etree._Element) -> None:
+        self.r.external.append(self.block)

@@ -1,9 +1,12 @@
 """Reading while parsing (generator/csdl.py `_Document`) gives what reading a whole tree gives.
 
-The Schemas' children are read as they are parsed and freed, before the rest of the document
-(later Schemas, their aliases, elements after DataServices) is known.  These documents put
-what would come out differently exactly there; each is compared with `_Reader.read` on a
-plain lxml tree: the same model, or the same error, after the same warnings.
+Every element is read as it is parsed (a type's members one by one, each Reference and Schema
+as it comes) and freed, before the rest of the document (later Schemas, their aliases,
+elements after DataServices) is known.  These documents put what would come out differently
+exactly there; each is compared with `_Reader.read` on a plain lxml tree: the same model, or
+the same error, after the same warnings.  How many passes each takes is checked too: one when
+what is said comes in the reading order's parts (the prelude's held back until the content
+speaks), else the parts before the content are read again, then the content.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ def document(*parts: str, data_services: str = "<edmx:DataServices>\n", after: s
 
 @pytest.fixture
 def passes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """How many times each document was parsed (1: read while parsing; 2: read again after the prelude)."""
+    """How many times each document was parsed (1: read while parsing; more: read again, see _Document)."""
     counted: list[int] = []
     parse = csdl._parse_xml
 
@@ -68,7 +71,8 @@ def passes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
 
 
 CASES = {
-    # Read in one pass: the second schema's alias is predicted, the prelude says nothing.
+    # Read in one pass: the second schema's alias is predicted, the prelude says nothing or what
+    # it says is held back until the end.
     "alias-of-a-later-schema": (document(FIRST, SECOND), 1),
     "include-after-data-services": (
         document(FIRST.replace("Core.", "Later."), SECOND, after=CORE.replace('"Core"', '"Later"')),
@@ -78,28 +82,31 @@ CASES = {
         document(SECOND, SECOND.replace('"B"', '"B2"').replace('Alias="b"', 'Alias="b" Extra="1"'), after="<Foo/>"),
         1,
     ),
-    # Both have spoken: the prelude's warnings come first, so the content is read again.
-    "unknown-element-after-data-services": (document(FIRST, SECOND, after="<Foo/>"), 2),
-    "unknown-attribute-on-a-later-schema": (document(FIRST, SECOND.replace('Alias="b"', 'Alias="b" Extra="1"')), 2),
-    "unknown-element-among-schemas": (document(FIRST, "<x:Between/><Foo/>", SECOND), 2),
-    "reference-after-data-services-warns": (document(FIRST, SECOND, after='<edmx:Reference Uri=""/>'), 2),
-    "alias-taken-twice": (document(FIRST, SECOND, SECOND.replace('"B"', '"B2"')), 2),
+    # The prelude speaks after the content did: its warnings come first, so the document is read
+    # again, the prelude in one pass and the content in another.
+    "unknown-element-after-data-services": (document(FIRST, SECOND, after="<Foo/>"), 3),
+    "unknown-attribute-on-a-later-schema": (document(FIRST, SECOND.replace('Alias="b"', 'Alias="b" Extra="1"')), 3),
+    "unknown-element-among-schemas": (document(FIRST, "<x:Between/><Foo/>", SECOND), 3),
+    "reference-after-data-services-warns": (document(FIRST, SECOND, after='<edmx:Reference Uri=""/>'), 3),
+    "alias-taken-twice": (document(FIRST, SECOND, SECOND.replace('"B"', '"B2"')), 3),
+    # An include after DataServices takes an alias a Schema took first: the prelude cannot be read
+    # in document order, so it is read part by part (three passes), then the content.
     "include-alias-taken-by-a-schema": (
         document(FIRST, SECOND, after=CORE.replace('"Org.OData.Core.V1" Alias="Core"', '"Other" Alias="b"')),
-        2,
+        6,
     ),
     "missing-version": (document(FIRST, SECOND).replace(b' Version="4.0"', b""), 1),
     # An alias the byte scan cannot see (a character reference) is looked up before it is known.
     "alias-written-with-a-character-reference": (
         document(FIRST, SECOND.replace('Alias="b"', 'Alias="&#98;"')),
-        2,
+        3,
     ),
-    "alias-in-utf16": (document(FIRST, SECOND).decode().replace("utf-8", "utf-16").encode("utf-16"), 2),
+    "alias-in-utf16": (document(FIRST, SECOND).decode().replace("utf-8", "utf-16").encode("utf-16"), 3),
     # Errors: the first the reference order meets, after the warnings it gives before it (a
-    # prelude error is raised before the content would be read again).
+    # prelude error is raised once the prelude is read again, before the content would be).
     "content-error-then-prelude-error": (
         document(FIRST.replace('<Property Name="q"', '<Property Name="p"'), SECOND.replace('"B"', '"B!"')),
-        1,
+        2,
     ),
     "content-error-then-second-data-services": (
         document(
@@ -107,7 +114,7 @@ CASES = {
             SECOND,
             after="<edmx:DataServices></edmx:DataServices>",
         ),
-        1,
+        2,
     ),
     "silent-content-error-then-prelude-error": (
         document(SECOND.replace("<Member", '<Member Name="m"/><Member'), SECOND.replace('Namespace="B"', "")),
@@ -117,7 +124,7 @@ CASES = {
         document(FIRST.replace('<Property Name="q"', '<Property Name="p"'), SECOND),
         1,
     ),
-    "schema-in-another-namespace-after-content": (document(FIRST, SECOND.replace(EDM, 'xmlns="urn:v3"')), 1),
+    "schema-in-another-namespace-after-content": (document(FIRST, SECOND.replace(EDM, 'xmlns="urn:v3"')), 2),
     "no-data-services": ((OPEN + CORE + "</edmx:Edmx>\n").encode(), 1),
     "root-not-edmx": (b'<Edmx xmlns="urn:other"><DataServices/></Edmx>', 1),
     # Names declared by one kind and used by another, members of bases, keys.
@@ -248,3 +255,114 @@ def test_alias_prediction() -> None:
     # Includes come first, as the reader registers them: the Schema's "b" loses.
     assert csdl._predict_aliases(data) == {"Core": "Org.OData.Core.V1", "b": "Org.OData.Core.V1", "a": "A"}
     assert csdl._predict_aliases(b"Alias" * 100_000) == {}
+
+
+# Documents whose bytes nearly all sit in one element or one list (tests/../bench/read_memory.py
+# reads the same shapes at 60 MB): the tree never holds more than a batch of read children per
+# open element, whatever the size.
+BIG = 2000
+SCHEMA = f'<Schema Namespace="B" {EDM}>\n'
+ENTITY = (
+    '<EntityType Name="T"><Key><PropertyRef Name="id"/></Key><Property Name="id" Type="Edm.String"/></EntityType>\n'
+)
+LARGE = {
+    "one-enum": SCHEMA
+    + '<EnumType Name="E">'
+    + "".join(f'<Member Name="m{i}"><Annotation Term="Core.Description" String="{i}"/></Member>' for i in range(BIG))
+    + "</EnumType></Schema>",
+    "one-container": SCHEMA
+    + ENTITY
+    + '<EntityContainer Name="C">'
+    + "".join(
+        f'<EntitySet Name="s{i}" EntityType="B.T"><NavigationPropertyBinding Path="a" Target="s0"/></EntitySet>'
+        for i in range(BIG)
+    )
+    + "</EntityContainer></Schema>",
+    "one-complex-type": SCHEMA
+    + '<ComplexType Name="C">'
+    + "".join(f'<Property Name="p{i}" Type="Edm.String"/>' for i in range(BIG))
+    + "</ComplexType></Schema>",
+    "one-function": SCHEMA
+    + '<Function Name="f"><ReturnType Type="Edm.String">'
+    + "".join(f'<Annotation Term="Core.Description" String="{i}"/>' for i in range(BIG))
+    + "</ReturnType>"
+    + "".join(f'<Parameter Name="p{i}" Type="Edm.String"/>' for i in range(BIG))
+    + "</Function></Schema>",
+    "one-annotations-block": SCHEMA
+    + ENTITY
+    + '<Annotations Target="B.T">'
+    + "".join(f'<Annotation Term="Core.Description" Qualifier="q{i}" String="{i}"/>' for i in range(BIG))
+    + "</Annotations></Schema>",
+    "many-schemas": "".join(f'<Schema Namespace="S{i}" {EDM}/>' for i in range(BIG)),
+}
+
+
+@pytest.mark.parametrize("name", [*LARGE, "many-references"])
+def test_large_elements_are_freed_as_their_children_are_read(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if name == "many-references":
+        refs = "".join(
+            f'<edmx:Reference Uri="r{i}"><edmx:Include Namespace="R{i}"/></edmx:Reference>' for i in range(BIG)
+        )
+        data = document(SCHEMA + ENTITY + "</Schema>").replace(CORE.encode(), CORE.encode() + refs.encode())
+    else:
+        data = document(LARGE[name])
+    sizes: list[int] = []
+    elements = csdl._elements
+
+    def measured(parser: object) -> Iterator[tuple[str, object]]:
+        for event, el in elements(parser):  # type: ignore[arg-type]
+            yield event, el
+            # Once the pruner has taken the event: every element still in the tree.
+            sizes.append(sum(1 for _ in el.getroottree().iter()))
+
+    monkeypatch.setattr(csdl, "_elements", measured)
+    # Fed in small pieces, so that the tree holds few elements parsed but not yet taken.
+    monkeypatch.setattr(csdl, "_FEED", 256)
+    assert pruned(data) == plain(data)
+    assert max(sizes) < 2 * csdl._BATCH + 10 < BIG
+
+
+def test_messages_inside_large_elements_keep_their_order() -> None:
+    # Each message where reading a whole tree said it (pinned): an enum's IsFlags after its
+    # members, a return type's annotations after the function's parameters, an entity set's
+    # bindings after its annotations, a duplicate member named past the first batch of members.
+    members = "".join(f'<Member Name="m{i}"/>\n' for i in range(100))
+    data = document(
+        SCHEMA
+        + '<EnumType Name="E" IsFlags="nah">\n'
+        + members
+        + '<Member Name="x" Value="y"/></EnumType>\n'
+        + '<EnumType Name="Empty" IsFlags="nah"><Foo/></EnumType>\n'
+        + '<EntityType Name="T"><Key><PropertyRef Name="id"/></Key><Property Name="id" Type="Edm.String" Nullable="false"/>\n'
+        + '<NavigationProperty Name="n" Type="B.T" ContainsTarget="maybe"><Annotation Term="Core.Description" Int="x"/>'
+        + '<OnDelete Action="Cascade" Odd="1"/></NavigationProperty></EntityType>\n'
+        + '<Function Name="f" IsComposable="q"><ReturnType Type="B.T"><Annotation Term="Core.Description" Int="r"/><Foo/>'
+        + '</ReturnType><Parameter Name="p" Type="Edm.String" Precision="z"><Bar/></Parameter></Function>\n'
+        + '<EntityContainer Name="C">'
+        + '<EntitySet Name="ts" EntityType="B.T"><NavigationPropertyBinding Path="n" Target="ts" Odd="1"/>'
+        + '<Annotation Term="Core.Description" Bool="maybe"/><Foo/><NavigationPropertyBinding Path="n" Target="ts" Odd="2"/>'
+        + "</EntitySet></EntityContainer>\n</Schema>\n"
+    )
+    assert pruned(data)[1] == [
+        "doc.xml:107: <Member>: Value='y' is not an integer; using 100",
+        "doc.xml:6: <EnumType>: attribute IsFlags='nah' is not a boolean; using false",
+        "doc.xml:108: <Foo>: unknown element in <EnumType> ignored",
+        "doc.xml:108: <EnumType>: enum type B.Empty has no members",
+        "doc.xml:108: <EnumType>: attribute IsFlags='nah' is not a boolean; using false",
+        "doc.xml:110: <Annotation>: Int value 'x' is not an integer; kept as text",
+        "doc.xml:110: <OnDelete>: unknown attribute 'Odd' ignored",
+        "doc.xml:110: <NavigationProperty>: attribute ContainsTarget='maybe' is not a boolean; using false",
+        "doc.xml:111: <Parameter>: Precision='z' is not an integer; ignored",
+        "doc.xml:111: <Bar>: unknown element in <Parameter> ignored",
+        "doc.xml:111: <Annotation>: Int value 'r' is not an integer; kept as text",
+        "doc.xml:111: <Foo>: unknown element in <ReturnType> ignored",
+        "doc.xml:111: <Function>: attribute IsComposable='q' is not a boolean; using false",
+        "doc.xml:112: <Annotation>: Bool value 'maybe' is not true or false; kept as text",
+        "doc.xml:112: <Foo>: unknown element in <EntitySet> ignored",
+        "doc.xml:112: <NavigationPropertyBinding>: unknown attribute 'Odd' ignored",
+        "doc.xml:112: <NavigationPropertyBinding>: unknown attribute 'Odd' ignored",
+    ]
+    duplicate = document(SCHEMA + '<EnumType Name="E">\n' + members + '<Member Name="m7"/></EnumType>\n</Schema>\n')
+    assert (
+        pruned(duplicate)[0] == "doc.xml:107: <Member>: duplicate member 'm7' in enum B.E (first declared on line 14)"
+    )

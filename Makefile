@@ -73,7 +73,7 @@ schemas: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy --strict odatakit generator
-	MYPYPATH=generated:bench/peers:bench:. $(VENV)/bin/mypy --strict bench/run.py bench/ours.py bench/events.py bench/rss.py bench/sizes.py bench/server.py examples/demo.py servers/cap_launcher.py
+	MYPYPATH=generated:bench/peers:bench:. $(VENV)/bin/mypy --strict bench/run.py bench/ours.py bench/events.py bench/rss.py bench/sizes.py bench/server.py bench/decode.py bench/memory.py bench/query_floor.py examples/demo.py servers/cap_launcher.py
 	cd generated && MYPYPATH=.. ../$(VENV)/bin/mypy --strict --cache-dir ../.mypy_cache -p outlook_v2 -p graph_v1 -p cap_calendar
 
 test: setup check-generated lint docs

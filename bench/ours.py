@@ -1,25 +1,22 @@
-"""odatakit's side of `make bench`, one measurement per fresh process; prints one JSON object.
+"""odatakit's in-process measurements for `make bench`, each in a fresh process; prints one JSON object.
 
-Runs under the project's venv with `generated/` importable (the bundled `graph_v1` package):
+Runs under the project's venv with `generated/` importable (the bundled `graph_v1` package), and goes
+through odatakit's public calls only, so it keeps measuring the same thing while the runtime changes:
 
-    python bench/ours.py structure PAGE_FILE        # 10,000 events: json.loads, orjson, odatakit
-    python bench/ours.py memory PAGE_FILE           # RSS of the typed page (bench/rss.py's method)
-    python bench/ours.py throughput URL [SECONDS]   # bench/server.py: raw aiohttp loop vs odatakit (5 rounds)
+    python bench/ours.py query                      # the typical query's URL: odatakit's builder vs the floor
+    python bench/ours.py throughput URL SECONDS ROUNDS  # bench/server.py: raw aiohttp + orjson, + json.loads, odatakit
 
-The odatakit figures go through the runtime's own code: `decode_response` (orjson, the collector
-paused) and `Converter.structure_many` (emitted structuring functions, the collector paused), the
-same calls a page of `client.me.events` makes.
+Each contender and its floors share the process and the collector's settings (its default), and take
+turns round by round, the order rotating, so a slow spell of this shared machine lands on all of them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
-import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,76 +24,69 @@ import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-RUNS = 7
+sys.path.insert(0, str(ROOT / "generated"))
+ROUNDS = 7
+# A round's calls of one contender last about this long: long enough for the clock, short enough
+# that rounds interleave finely.
+ROUND_SECONDS = 0.15
 
 
-def median_seconds(fn: Callable[[], object], runs: int = RUNS) -> float:
-    """Median wall time of `runs` calls (the result of each is dropped before the next)."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-        del result
-    return statistics.median(times)
+def rotated(items: list[str], turn: int) -> list[str]:
+    """`items` starting at position `turn`: no contender always runs first."""
+    turn %= len(items)
+    return items[turn:] + items[:turn]
 
 
-def _typed_page(data: bytes) -> list[Any]:
-    from graph_v1 import Event
-
-    from odatakit.client import decode_response
-
-    body = decode_response(200, {}, data, "GET", "https://graph.test/v1.0/me/events").body
-    events: list[Any] = _converter().structure_many(body["value"], Event)
-    return events
-
-
-@functools.cache
-def _converter() -> Any:
-    from graph_v1 import GraphClient
-
-    return GraphClient("https://graph.test/v1.0").converter
-
-
-def structure(page_file: str) -> dict[str, Any]:
-    """Medians for bytes → objects: the json.loads floor, orjson, odatakit's typed page."""
-    sys.path.insert(0, str(ROOT / "generated"))
-    data = Path(page_file).read_bytes()
-    events = _typed_page(data)  # imports and first-use work happen outside the timings
-    last = events[-1]
-    assert type(last).__name__ == "Event" and len(last.attendees) == 3 and last.subject == f"Meeting {len(events) - 1}"
-    assert last.start.date_time == "2017-04-15T12:00:00.0000000" and last.importance.value == "normal"
-    # Rounds alternate the three decoders, so a slow minute on a shared machine lands on all
-    # three rather than on whichever ran through it.
-    rounds: list[tuple[float, float, float]] = []
-    for _ in range(RUNS):
-        rounds.append((median_seconds(lambda: json.loads(data), 1), median_seconds(lambda: orjson.loads(data), 1),
-                       median_seconds(lambda: _typed_page(data), 1)))
-    return {
-        "events": len(events),
-        "json_loads_s": statistics.median(r[0] for r in rounds),
-        "orjson_s": statistics.median(r[1] for r in rounds),
-        "odatakit_s": statistics.median(r[2] for r in rounds),
-        "odatakit_ratios": [round(r[2] / r[0], 2) for r in rounds],
-    }
+def per_call_rounds(contenders: dict[str, Callable[[], object]]) -> dict[str, list[float]]:
+    """Microseconds per call of each contender, one figure per round, contenders taking turns."""
+    numbers = {}
+    for name, fn in contenders.items():
+        n = 1  # calibrate (doubles as the warm-up): calls that take about ROUND_SECONDS
+        while True:
+            start = time.perf_counter()
+            for _ in range(n):
+                fn()
+            elapsed = time.perf_counter() - start
+            if elapsed >= ROUND_SECONDS / 4:
+                break
+            n *= 2
+        numbers[name] = max(1, round(n * ROUND_SECONDS / elapsed))
+    out: dict[str, list[float]] = {name: [] for name in contenders}
+    for turn in range(ROUNDS):
+        for name in rotated(list(contenders), turn):
+            fn, number = contenders[name], numbers[name]
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            out[name].append((time.perf_counter() - start) / number * 1e6)
+    return out
 
 
-def memory(page_file: str) -> dict[str, Any]:
-    """RSS growth while the typed 10,000-event page is alive (fresh process, bench/rss.py)."""
-    sys.path.insert(0, str(ROOT / "generated"))
-    from rss import measure
+def query() -> dict[str, Any]:
+    """The typical query → absolute URL: odatakit's builder against the floor of query_floor.py."""
+    from graph_v1 import Attachment, Event, GraphClient, Importance
+    from query_floor import SERVICE, floor_url
 
-    data = Path(page_file).read_bytes()
-    _typed_page(page_small(data))  # imports and first use outside the measurement
-    return measure(_typed_page, data)
+    client = GraphClient(SERVICE, None)
+
+    def build() -> str:
+        return (
+            client.me.events.select(Event.subject, Event.start, Event.end, Event.organizer)
+            .filter(Event.subject.startswith("All") & (Event.importance == Importance.HIGH) & (Event.is_all_day == False))  # noqa: E712
+            .expand(Event.attachments.select(Attachment.name))
+            .order_by(Event.start.date_time.desc())
+            .top(10)
+            .absolute_url
+        )
+
+    url = build()
+    if url != floor_url():
+        raise SystemExit(f"the floor builds another URL:\n  odatakit {url}\n  floor    {floor_url()}")
+    return {"url": url, "us": per_call_rounds({"odatakit": build, "floor": floor_url})}
 
 
-def page_small(data: bytes) -> bytes:
-    """The first event of a page as a page of its own."""
-    return json.dumps({"value": json.loads(data)["value"][:1]}).encode()
-
-
-async def _loop(worker: Callable[[], Any], seconds: float, concurrency: int) -> float:
+async def _loop(worker: Callable[[], Awaitable[None]], seconds: float, concurrency: int) -> float:
+    """Requests a second of `concurrency` tasks looping on `worker` for `seconds`."""
     done = 0
     deadline = time.perf_counter() + seconds
 
@@ -111,51 +101,52 @@ async def _loop(worker: Callable[[], Any], seconds: float, concurrency: int) -> 
     return done / (time.perf_counter() - start)
 
 
-async def _throughput(url: str, seconds: float, concurrency: int, rounds: int = 5) -> dict[str, Any]:
-    """Requests per second of the raw loop and of odatakit: `rounds` alternating runs each, medians.
-
-    Alternating runs share the machine's slow and fast moments, which one run each does not.
-    """
+async def _throughput(url: str, seconds: float, concurrency: int, rounds: int) -> dict[str, Any]:
+    """Requests a second of the two raw loops and of odatakit: `rounds` turns each, `seconds` in all each."""
     import aiohttp
-
-    sys.path.insert(0, str(ROOT / "generated"))
-    from graph_v1 import GraphClient
+    from graph_v1 import Event, GraphClient
 
     connector = aiohttp.TCPConnector(limit=concurrency)
-    raw_rps: list[float] = []
-    ours_rps: list[float] = []
+    events_url = f"{url}/v1.0/me/events"
     async with aiohttp.ClientSession(connector=connector) as session, GraphClient(
         f"{url}/v1.0", None, limit=concurrency
     ) as client:
 
-        async def raw() -> None:
-            async with session.get(f"{url}/v1.0/me/events") as response:
+        async def raw_orjson() -> None:
+            async with session.get(events_url) as response:
+                response.raise_for_status()
+                body = orjson.loads(await response.read())
+            assert len(body["value"]) == 50
+
+        async def raw_json() -> None:
+            async with session.get(events_url) as response:
+                response.raise_for_status()
                 body = json.loads(await response.read())
-                assert len(body["value"]) == 50
+            assert len(body["value"]) == 50
 
-        first = await client.me.events.get()
-        assert len(first) == 50 and type(first[0]).__name__ == "Event"
-
-        async def ours() -> None:
+        async def odatakit() -> None:
             events = await client.me.events.get()
             assert len(events) == 50
 
-        for _ in range(rounds):
-            raw_rps.append(await _loop(raw, seconds / rounds, concurrency))
-            ours_rps.append(await _loop(ours, seconds / rounds, concurrency))
-    return {"raw_aiohttp_json_loads_rps": statistics.median(raw_rps), "odatakit_rps": statistics.median(ours_rps),
-            "raw_runs": raw_rps, "odatakit_runs": ours_rps, "concurrency": concurrency, "seconds": seconds}
+        first = await client.me.events.get()  # connection, first use: outside the timings
+        assert len(first) == 50 and type(first[-1]) is Event and len(first[-1].attendees or ()) == 3
+        del first
+        await raw_orjson()
+        contenders = {"raw_orjson": raw_orjson, "raw_json": raw_json, "odatakit": odatakit}
+        rps: dict[str, list[float]] = {name: [] for name in contenders}
+        for turn in range(rounds):
+            for name in rotated(list(contenders), turn):
+                rps[name].append(await _loop(contenders[name], seconds / rounds, concurrency))
+    return {"rps": rps, "concurrency": concurrency, "seconds": seconds}
 
 
 def main() -> None:
     """Run the measurement named by the first argument and print its JSON."""
     what, *args = sys.argv[1:]
-    if what == "structure":
-        result = structure(args[0])
-    elif what == "memory":
-        result = memory(args[0])
+    if what == "query":
+        result = query()
     elif what == "throughput":
-        result = asyncio.run(_throughput(args[0], float(args[1]) if len(args) > 1 else 10.0, 32))
+        result = asyncio.run(_throughput(args[0], float(args[1]), 32, int(args[2])))
     else:
         raise SystemExit(f"unknown measurement {what!r}")
     print(json.dumps(result))

@@ -1,12 +1,13 @@
 """Resident-memory cost of decoding one payload in the current process, read from the kernel (Linux).
 
 Standard library only, so odatakit (the project's venv) and the peers (.bench-venv) are measured the same
-way: import everything first, read the payload, then call `measure`. It takes the process's peak RSS so far
-(getrusage ru_maxrss, KiB on Linux) and current RSS (/proc/self/statm) before decoding, decodes once while
-keeping the result alive, and reads both again. `delta_mib` is the peak after decoding minus the RSS before
-it: the memory the decode needed at its worst, transient garbage included. `retained_mib` is the RSS the
-process still holds afterwards: the live result plus freed memory the allocator has not handed back to the
-OS, so an upper bound on the result's own size. Meaningful once per fresh process: ru_maxrss never goes down.
+way: import and warm up everything first, read the payload, then call `measure`. It collects garbage, reads
+the current RSS (/proc/self/statm) and the peak so far (getrusage ru_maxrss, KiB on Linux), decodes once, reads
+the peak, collects garbage again with the result alive and reads the RSS. `retained_mib` is RSS after minus
+before: the live result, plus whatever freed memory the allocator keeps rather than hands back (an upper bound
+on the result's own size, the same bound for every contender). `peak_mib` is the peak after decoding minus the
+RSS before: what the decode needed at its worst, transient garbage included. Meaningful once per fresh
+process: ru_maxrss never goes down.
 """
 
 from __future__ import annotations
@@ -32,20 +33,19 @@ def peak_rss() -> int:
 
 
 def measure(decode: Callable[[bytes], object], data: bytes) -> dict[str, float | bool]:
-    """Peak and retained RSS, in MiB, of one `decode(data)` whose result stays alive until read."""
+    """Retained and peak RSS, in MiB, of one `decode(data)` whose result stays alive until both are read."""
     gc.collect()
     rss_before = current_rss()
     peak_before = peak_rss()
     result = decode(data)
+    peak_after = max(peak_rss(), current_rss())  # the kernel's high-water mark can lag the last few pages
+    gc.collect()
     rss_after = current_rss()
-    peak_after = max(peak_rss(), rss_after)  # the kernel's high-water mark can lag the last few pages
     del result  # alive through both readings
     return {
         "rss_before_mib": round(rss_before / MIB, 1),
-        "peak_before_mib": round(peak_before / MIB, 1),
-        "peak_rss_mib": round(peak_after / MIB, 1),
-        "delta_mib": round((peak_after - rss_before) / MIB, 1),
         "retained_mib": round((rss_after - rss_before) / MIB, 1),
-        # False: the process had peaked higher before decoding, so delta_mib is only an upper bound.
+        "peak_mib": round((peak_after - rss_before) / MIB, 1),
+        # False: the process had peaked higher before decoding, so peak_mib is only an upper bound.
         "peak_raised": peak_after > peak_before,
     }

@@ -1,18 +1,21 @@
-"""Time building one typical Graph query URL with peer libraries; print one JSON object.
+"""Time building one typical Graph query URL with msgraph-sdk, and the floor; print one JSON object.
 
 Runs under .bench-venv (see bench/peers/requirements.txt), never the project's venv, so the peers'
-dependency trees cannot disturb odatakit's. Nothing here sends a request.
+dependency trees cannot disturb odatakit's. Nothing here sends a request. The floor
+(bench/query_floor.py, the one bench/ours.py times next to odatakit) takes turns with msgraph-sdk's
+request builder, round by round. `--pyodata` also says why pyodata gives no figure (it loads the
+whole Graph twice: slow, so not part of `make bench`).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import logging
 import platform
-import statistics
+import sys
 import time
-import urllib.parse
 from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
@@ -20,25 +23,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 GRAPH = ROOT.parent / "shared" / "external" / "msgraph-metadata" / "v1.0-cleanMetadata.xml"
 SUBSET = ROOT / "schemas" / "graph_v1.xml"
-SERVICE = "https://graph.microsoft.com/v1.0"
+sys.path.insert(0, str(ROOT / "bench"))
+from query_floor import EXPAND as EXPAND_TEXT  # noqa: E402
+from query_floor import FILTER, SERVICE, floor_url  # noqa: E402
+from query_floor import ORDERBY as ORDERBY_TEXT  # noqa: E402
+from query_floor import SELECT as SELECT_TEXT  # noqa: E402
+from query_floor import TOP as TOP_TEXT  # noqa: E402
 
-SELECT = ["subject", "start", "end", "organizer"]
-FILTER = "startswith(subject,'All') and importance eq 'high' and isAllDay eq false"
-EXPAND = ["attachments($select=name)"]
-ORDERBY = ["start/dateTime desc"]
-TOP = 10
+# msgraph-sdk takes the options as lists and an int.
+SELECT = SELECT_TEXT.split(",")
+EXPAND = [EXPAND_TEXT]
+ORDERBY = [ORDERBY_TEXT]
+TOP = int(TOP_TEXT)
 
 REPEATS = 7
-TARGET_SECONDS = 0.2
+TARGET_SECONDS = 0.15
 PEERS = [
     "msgraph-sdk", "msgraph-core", "microsoft-kiota-abstractions", "microsoft-kiota-http", "azure-identity",
     "httpx", "pyodata", "requests", "lxml",
 ]
 
 
-def per_call_us(fn: Callable[[], object]) -> tuple[float, int]:
-    """Median microseconds per call over REPEATS runs of N calls, N sized so a run takes ~TARGET_SECONDS."""
-    # Calibrate on a run long enough for the clock to be trustworthy; it doubles as the warm-up.
+def calls_per_round(fn: Callable[[], object]) -> int:
+    """How many calls of `fn` take about TARGET_SECONDS (the calibration doubles as the warm-up)."""
     n = 1
     while True:
         start = time.perf_counter()
@@ -46,23 +53,23 @@ def per_call_us(fn: Callable[[], object]) -> tuple[float, int]:
             fn()
         elapsed = time.perf_counter() - start
         if elapsed >= TARGET_SECONDS / 4:
-            break
+            return max(1, round(n * TARGET_SECONDS / elapsed))
         n *= 2
-    number = max(1, round(n * TARGET_SECONDS / elapsed))
-    runs = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs) / number * 1e6, number
 
 
-def floor_url() -> str:
-    """The lower bound: a dict of the five options percent-encoded onto the path."""
-    options = {"$select": ",".join(SELECT), "$filter": FILTER, "$expand": ",".join(EXPAND),
-               "$orderby": ",".join(ORDERBY), "$top": TOP}
-    return f"{SERVICE}/me/events?" + urllib.parse.urlencode(options, quote_via=urllib.parse.quote)
+def per_call_rounds(contenders: dict[str, Callable[[], object]]) -> dict[str, list[float]]:
+    """Microseconds per call of each contender, one figure per round, contenders taking turns."""
+    numbers = {name: calls_per_round(fn) for name, fn in contenders.items()}
+    names = list(contenders)
+    out: dict[str, list[float]] = {name: [] for name in names}
+    for turn in range(REPEATS):
+        for name in names[turn % len(names):] + names[:turn % len(names)]:
+            fn, number = contenders[name], numbers[name]
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            out[name].append((time.perf_counter() - start) / number * 1e6)
+    return out
 
 
 def msgraph_sdk() -> Callable[[], str]:
@@ -157,22 +164,20 @@ def pyodata_note() -> str:
 
 def main() -> None:
     """Print one JSON object with the timings, the URLs produced and the versions."""
-    floor_us, floor_n = per_call_us(floor_url)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--pyodata", action="store_true", help="also load Graph's metadata with pyodata")
+    args = parser.parse_args()
     build = msgraph_sdk()
     sdk_url = build()
-    sdk_us, sdk_n = per_call_us(build)
+    rounds = per_call_rounds({"floor": floor_url, "msgraph_sdk": build})
     print(json.dumps({
         "query": "GET /me/events $select $filter $expand $orderby $top",
-        "method": f"median of {REPEATS} runs of N builds, N sized for ~{TARGET_SECONDS} s a run; us per build",
-        "floor_us": round(floor_us, 3),
-        "floor_n": floor_n,
+        "method": f"{REPEATS} rounds, the two taking turns, each N builds sized for ~{TARGET_SECONDS} s; us per build",
+        "us": rounds,
         "floor_url": floor_url(),
-        "msgraph_sdk_us": round(sdk_us, 3),
-        "msgraph_sdk_n": sdk_n,
         "msgraph_sdk_url": sdk_url,
         "msgraph_sdk_url_on_wire": asyncio.run(msgraph_sdk_on_wire()),
-        "pyodata_us": None,
-        "pyodata_note": pyodata_note(),
+        "pyodata_note": pyodata_note() if args.pyodata else None,
         "versions": {name: version(name) for name in PEERS},
         "python": f"{platform.python_implementation()} {platform.python_version()}",
     }))

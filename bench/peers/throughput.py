@@ -8,7 +8,8 @@ Runs under .bench-venv. Start bench/server.py under the project's venv first, th
 A real GraphServiceClient sends: msgraph-core's default middleware pipeline (retry, redirect, URL replace,
 parameter-name decoding, user agent, headers inspection, telemetry) over httpx, an anonymous authentication
 provider, the base URL pointing at the server. CONCURRENCY workers each loop on `await client.me.events.get()`
-(every 50-event page fully structured into typed Events) until SECONDS have passed; requests in flight then
+(every 50-event page fully structured into typed Events; the server answers with 64 distinct pages in
+turn) until SECONDS have passed; requests in flight then
 finish and count. The rate is requests completed over the wall time from the first send to the last answer.
 """
 
@@ -46,8 +47,8 @@ async def first_page(client: GraphServiceClient) -> None:
     page = await client.me.events.get()
     assert page is not None and page.value is not None and len(page.value) == PAGE_SIZE
     last = page.value[-1]
-    assert isinstance(last, Event) and last.subject == f"Meeting {PAGE_SIZE - 1}"
-    assert last.start is not None and last.start.date_time == "2017-04-15T12:00:00.0000000"
+    assert isinstance(last, Event) and last.subject is not None and last.subject.startswith(f"Meeting {PAGE_SIZE - 1} ")
+    assert last.start is not None and last.start.date_time is not None
     assert last.attendees is not None and len(last.attendees) == 3
 
 

@@ -1,6 +1,6 @@
 """Resident memory of reading a large `$metadata` document, as a multiple of the document's size.
 
-Builds eight synthetic documents of about `--mb` MB in a temporary folder and reads each with
+Builds fourteen synthetic documents of about `--mb` MB in a temporary folder and reads each with
 `generator.csdl.load_metadata` in a fresh interpreter (ru_maxrss never goes down, so one process
 per document):
 
@@ -14,12 +14,21 @@ per document):
   frees only whole Schema children holds everything at once: `big-enum` (one EnumType of
   members), `big-container` (one EntityContainer of entity sets), `big-complex` (one
   ComplexType of properties), `many-references` (edmx:References, each including a namespace)
-  and `many-schemas` (empty Schemas).
+  and `many-schemas` (empty Schemas);
+- six documents that put nearly all their bytes in annotations, which the reader reads while they
+  are parsed, expression by expression: `big-annotation` (an Annotations block holding one
+  Annotation of a Collection of strings), `inline-annotation` (the same Collection in an
+  Annotation of a Property), `big-record` (a Record of PropertyValues), `nested-collections` (a
+  Collection of Collections of ten strings), `many-annotations` (an Annotations block of small
+  Annotations) and `big-apply` (an Apply of string operands).  The value of such an annotation
+  is one Python list or dict holding a string per item, which is most of what these cost.
 
 Each row prints the input in MB, the peak RSS (ru_maxrss) minus the interpreter's just before
-reading (modules already imported) in MB, and their ratio. Documents are built in a subprocess of
-their own: Linux carries ru_maxrss across exec, so a parent holding 60 MB would raise every
-child's baseline.  Run: `.venv/bin/python bench/read_memory.py`.
+reading (modules already imported) in MB, their ratio, the size of the model's own Python objects
+in MB (what any reader must end up holding), the seconds reading took, and the warnings.
+Documents are built in a subprocess of their own: Linux carries ru_maxrss across exec, so a parent
+holding 60 MB would raise every child's baseline.  Run: `.venv/bin/python bench/read_memory.py`
+(all documents) or name some: `.venv/bin/python bench/read_memory.py --mb 20 big-annotation big-record`.
 """
 
 from __future__ import annotations
@@ -147,6 +156,75 @@ def many_schemas(size: int) -> bytes:
     )
 
 
+_ANNOTATED_OPEN = (
+    _EDMX_OPEN
+    + _SCHEMA_OPEN
+    + '<ComplexType Name="T"><Property Name="p" Type="Edm.String"/></ComplexType>\n<Annotations Target="Bench.T">\n'
+)
+_ANNOTATED_CLOSE = "</Annotations>\n" + _SCHEMA_CLOSE
+
+
+def big_annotation(size: int) -> bytes:
+    """One Annotation (in an Annotations block) whose Collection of strings fills `size` bytes."""
+    return _repeated(
+        _ANNOTATED_OPEN + '<Annotation Term="Bench.X"><Collection>\n',
+        lambda i: f"<String>item{i}</String>\n",
+        "</Collection></Annotation>\n" + _ANNOTATED_CLOSE,
+        size,
+    )
+
+
+def inline_annotation(size: int) -> bytes:
+    """One Annotation of a Property, its Collection of strings filling `size` bytes."""
+    return _repeated(
+        _EDMX_OPEN + _SCHEMA_OPEN + '<ComplexType Name="T"><Property Name="p" Type="Edm.String">'
+        '<Annotation Term="Bench.X"><Collection>\n',
+        lambda i: f"<String>item{i}</String>\n",
+        "</Collection></Annotation></Property></ComplexType>\n" + _SCHEMA_CLOSE,
+        size,
+    )
+
+
+def big_record(size: int) -> bytes:
+    """One Annotation whose Record of PropertyValues fills `size` bytes."""
+    return _repeated(
+        _ANNOTATED_OPEN + '<Annotation Term="Bench.X"><Record>\n',
+        lambda i: f'<PropertyValue Property="p{i}" String="v{i}"/>\n',
+        "</Record></Annotation>\n" + _ANNOTATED_CLOSE,
+        size,
+    )
+
+
+def nested_collections(size: int) -> bytes:
+    """One Annotation whose Collection of Collections (ten strings each) fills `size` bytes."""
+    return _repeated(
+        _ANNOTATED_OPEN + '<Annotation Term="Bench.X"><Collection>\n',
+        lambda i: "<Collection>" + "".join(f"<String>{i}.{j}</String>" for j in range(10)) + "</Collection>\n",
+        "</Collection></Annotation>\n" + _ANNOTATED_CLOSE,
+        size,
+    )
+
+
+def many_annotations(size: int) -> bytes:
+    """One Annotations block whose small Annotations fill `size` bytes."""
+    return _repeated(
+        _ANNOTATED_OPEN,
+        lambda i: f'<Annotation Term="Bench.X" Qualifier="q{i}" String="v{i}"/>\n',
+        _ANNOTATED_CLOSE,
+        size,
+    )
+
+
+def big_apply(size: int) -> bytes:
+    """One Annotation whose Apply (odata.concat) of string operands fills `size` bytes."""
+    return _repeated(
+        _ANNOTATED_OPEN + '<Annotation Term="Bench.X"><Apply Function="odata.concat">\n',
+        lambda i: f"<String>item{i}</String>\n",
+        "</Apply></Annotation>\n" + _ANNOTATED_CLOSE,
+        size,
+    )
+
+
 def graph_copies(graph: Path, size: int) -> bytes:
     """Graph's schemas repeated (namespaces and aliases renamed per copy) up to about `size` bytes."""
     text = graph.read_text(encoding="utf-8-sig")
@@ -168,6 +246,39 @@ def graph_copies(graph: Path, size: int) -> bytes:
     return (head + "".join(copies) + tail).encode()
 
 
+ANNOTATION_DOCUMENTS = [
+    "big-annotation",
+    "inline-annotation",
+    "big-record",
+    "nested-collections",
+    "many-annotations",
+    "big-apply",
+]
+
+
+def model_size(model: object) -> int:
+    """Bytes of the model's own Python objects (sys.getsizeof of each, shared ones counted once)."""
+    import attrs
+
+    seen: set[int] = set()
+    todo = [model]
+    total = 0
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        total += sys.getsizeof(obj)
+        if isinstance(obj, (tuple, list, set, frozenset)):
+            todo.extend(obj)
+        elif isinstance(obj, dict):
+            todo.extend(obj.keys())
+            todo.extend(obj.values())
+        elif attrs.has(type(obj)):
+            todo.extend(getattr(obj, f.name) for f in attrs.fields(type(obj)))
+    return total
+
+
 def child(path: str) -> None:
     """Read one document in this (fresh) process and print the figures as JSON."""
     from generator.csdl import load_metadata
@@ -182,7 +293,8 @@ def child(path: str) -> None:
     # `count` is every warning; before warnings were capped there was only the list.
     warnings = getattr(diagnostics, "count", len(diagnostics.warnings))
     print(json.dumps({
-        "baseline": baseline, "peak": peak, "seconds": seconds, "types": len(model.structured),
+        "baseline": baseline, "peak": peak, "seconds": seconds, "model": model_size(model),
+        "types": len(model.structured),
         "warnings": warnings, "lines": len(diagnostics.format_lines()),
     }))  # fmt: skip
 
@@ -212,6 +324,12 @@ def main() -> int:
             "big-complex": lambda: big_complex(size),
             "many-references": lambda: many_references(size),
             "many-schemas": lambda: many_schemas(size),
+            "big-annotation": lambda: big_annotation(size),
+            "inline-annotation": lambda: inline_annotation(size),
+            "big-record": lambda: big_record(size),
+            "nested-collections": lambda: nested_collections(size),
+            "many-annotations": lambda: many_annotations(size),
+            "big-apply": lambda: big_apply(size),
         }
         Path(out).write_bytes(builders[name]())
         return 0
@@ -221,9 +339,13 @@ def main() -> int:
     else:
         print(f"skipping graph-copies: {graph} is absent", file=sys.stderr)
     names += ["tiny-types", "big-enum", "big-container", "big-complex", "many-references", "many-schemas"]
+    names += ANNOTATION_DOCUMENTS
     if args.documents:
         names = [name for name in names if name in args.documents]
-    print(f"{'document':<18} {'input MB':>9} {'peak-base MB':>13} {'ratio':>6} {'seconds':>8} {'warnings':>9}")
+    print(
+        f"{'document':<18} {'input MB':>9} {'peak-base MB':>13} {'ratio':>6} {'model MB':>9} {'seconds':>8} "
+        f"{'warnings':>9}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             path = Path(tmp) / f"{name}.xml"
@@ -239,7 +361,7 @@ def main() -> int:
             r = json.loads(run.stdout)
             used = (r["peak"] - r["baseline"]) / MB
             print(
-                f"{name:<18} {mb_in:9.1f} {used:13.0f} {used / mb_in:6.1f} {r['seconds']:8.1f} "
+                f"{name:<18} {mb_in:9.1f} {used:13.0f} {used / mb_in:6.1f} {r['model'] / MB:9.0f} {r['seconds']:8.1f} "
                 f"{r['warnings']:>9} ({r['lines']} lines)"
             )
     return 0

@@ -441,8 +441,8 @@ class _Pruner:
         self.source = source
         self.reader = reader
         # Per open element: the children it allows (or a marker), its tag, the frame reading it
-        # (None while it is held whole for the frame of an enclosing element), and how many of its
-        # children have ended and are still linked to it (for a held one: 1 if it has any).
+        # (None: the frame of its parent reads it at its end, the element alone), and how many of
+        # its children have ended and are still linked to it.
         self.stack: list[list[Any]] = []
         self.kept = 0
         # Dropped elements that have ended, removed at the next event: libxml2 may still append
@@ -465,12 +465,10 @@ class _Pruner:
                     reader.end_frame(frame, el)
                     continue
                 up = stack[-1]
-                parent = up[2]
-                if parent is None:
-                    up[3] = 1
-                    continue
                 if frame is None:
-                    if parent is not _SKIP and parent.rank < reader.failed_rank:
+                    # Only a frame's child has none (see open): that frame reads it now.
+                    parent = up[2]
+                    if parent.rank < reader.failed_rank:
                         reader.rank = parent.rank
                         try:
                             parent.child(el)
@@ -479,8 +477,12 @@ class _Pruner:
                 elif frame is not _SKIP:
                     reader.end_frame(frame, el)
                 if children:
-                    # Emptied first: lxml unlinks a large subtree in quadratic time, its children
-                    # in linear time.  Not clear(): the tail stays, as libxml2 may still extend it.
+                    # Emptied first, so that no element unlinked ever has more than a batch of
+                    # (emptied) children: lxml moves an unlinked subtree that a proxy still refers
+                    # to (read_events keeps up to 1,024 events already taken) into the document,
+                    # in time quadratic in its namespaced elements (_fixCNs caches the namespace
+                    # it replaces under its replacement: each element misses and adds an entry).
+                    # Not clear(): the tail stays, as libxml2 may still extend it.
                     del el[:]
                 ended = up[3] + 1
                 if ended == _BATCH:
@@ -494,9 +496,12 @@ class _Pruner:
                 stack.append([_CHILDREN.get(el.tag, _ANNOTATIONS_ONLY), el.tag, reader.start_root(el), 0])
                 continue
             allowed, parent_tag, parent, _ = stack[-1]
-            if allowed is _ALL or allowed is _DROPPED or allowed is _HOLLOW:
-                # Inside an Annotation, read whole with it (or skipped with it).
-                stack.append([_ALL, "", parent, 0] if allowed is _ALL else [_DROPPED, "", None, 0])
+            if allowed is _ALL:
+                # Inside an Annotation: every element is kept, for the frames reading expressions.
+                stack.append([_ALL, "", self.open(parent, el), 0])
+                continue
+            if allowed is _DROPPED or allowed is _HOLLOW:
+                stack.append([_DROPPED, "", None, 0])
                 continue
             tag = el.tag
             if tag in allowed or (parent_tag == _EDMX + "DataServices" and _local(el) == "Schema"):
@@ -515,9 +520,13 @@ class _Pruner:
                 stack.append([_DROPPED, tag, None, 0])
 
     def open(self, parent: _Frame | None, el: etree._Element) -> _Frame | None:
-        """The frame that reads `el` (None: held whole for `parent`), as `parent` says."""
+        """The frame that reads `el` (None: `parent` reads it at its end), as `parent` says.
+
+        Inside an element `parent` reads at its end (or skips), nothing is read: each element is
+        freed once it ends, like every other (see take).
+        """
         if parent is None or parent is _SKIP:
-            return parent
+            return _SKIP
         reader = self.reader
         if parent.rank >= reader.failed_rank:
             return _SKIP
@@ -660,7 +669,8 @@ _TypeUse = tuple[_UseKind, str, str, str, _Where]
 
 # An annotation read before its messages are due: the annotation alone when reading it said
 # nothing, else the annotation (None when ignored), what reading it said and the error that
-# stopped it.  A NavigationPropertyBinding likewise.
+# stopped it (reading an annotation only warns: always None).  A NavigationPropertyBinding
+# likewise, whose reading may stop at an error.
 _Said = list[tuple[str, _Where | None]]
 _Taken = Annotation | tuple[Annotation | None, _Said | None, MetadataError | None]
 _TakenBinding = NavigationBinding | tuple[NavigationBinding | None, _Said, MetadataError | None]
@@ -1110,27 +1120,6 @@ class _Reader:
         # function named microsoft.graph.image; they live apart in the model.
         self.warn(f"{name!r} names both an operation and another element of schema {namespace!r}", el)
 
-    def add_inline(self, key: _Key | None, el: etree._Element, *, target: str | None = None) -> None:
-        annotation = self.annotation(el)
-        if annotation is None:
-            return
-        if key is not None:
-            self.annotations.setdefault(key, []).append(annotation)
-        elif target is not None:
-            self.extra.setdefault(target, []).append(annotation)
-
-    def take_annotation(self, el: etree._Element, qualifier: str | None = None) -> _Taken:
-        """An annotation read now, with what reading it says kept to be said later (see _Taken)."""
-        said: _Said = []
-        self.sink = said
-        try:
-            annotation = self.annotation(el, qualifier)
-        except MetadataError as e:
-            return None, said, e
-        finally:
-            self.sink = None
-        return annotation if not said and annotation is not None else (annotation, said or None, None)
-
     def say(self, taken: _Taken) -> Annotation | None:
         """Say what taking an annotation kept (raise its error) and give the annotation."""
         if isinstance(taken, Annotation):
@@ -1552,28 +1541,6 @@ class _Reader:
 
     # ------------------------------------------------------------------ annotations
 
-    def annotation(self, el: etree._Element, default_qualifier: str | None = None) -> Annotation | None:
-        self.check_attributes(el, "Annotation")
-        term = el.get("Term")
-        if not term or not term.strip():
-            self.warn("Annotation without Term ignored", el)
-            return None
-        qualifier = el.get("Qualifier") or default_qualifier
-        return Annotation(term=self.qualify(term.strip()), value=self.value_of(el, True), qualifier=qualifier)
-
-    def value_of(self, el: etree._Element, empty: AnnotationValue) -> AnnotationValue:
-        """The value of an Annotation or PropertyValue: a constant attribute or a child expression."""
-        for attr in _attributes(el):
-            if attr in _CONSTANT_ATTRS:
-                return self.constant(attr, el.get(attr) or "", el)
-        expressions = [c for c in _children(el) if c.tag != _EDM + "Annotation"]
-        if not expressions:
-            # Per the specification an Annotation without a value means Bool true.
-            return empty
-        if len(expressions) > 1:
-            self.warn("more than one expression; only the first is used", expressions[1])
-        return self.expression(expressions[0])
-
     def constant(self, kind: str, text: str, el: etree._Element) -> AnnotationValue:
         if kind == "String":
             return text
@@ -1608,68 +1575,19 @@ class _Reader:
             return {"$UrlRef": text}
         return text
 
-    def expression(self, el: etree._Element) -> AnnotationValue:
-        kind = _local(el) if el.tag.startswith(_EDM) else el.tag
-        if kind in _CONSTANT_ATTRS and kind != "UrlRef":
-            return self.constant(kind, el.text or "", el)
+    def leaf(self, el: etree._Element) -> AnnotationValue:
+        """The value of an expression read from the element alone (see _LEAF_EXPRESSIONS)."""
+        kind = _kind(el)
         if kind == "Null":
             return None
-        if kind == "Collection":
-            return [self.expression(c) for c in _children(el) if c.tag != _EDM + "Annotation"]
-        if kind == "Record":
-            return self.record(el)
         if kind == "LabeledElementReference":
             return {"$LabeledElementReference": self.qualify_path((el.text or "").strip())}
-        # Dynamic expressions: kept in the shape of CSDL JSON ({"$If": [...]}, {"$Apply": [...],
-        # "$Function": ...}); the generator does not evaluate them, later stages may show them.
-        operands = [c for c in _children(el) if c.tag != _EDM + "Annotation"]
-        result: dict[str, AnnotationValue] = {}
-        if kind in _UNARY_EXPRESSIONS:
-            inline = [a for a in _attributes(el) if a in _CONSTANT_ATTRS]
-            if inline:
-                result[f"${kind}"] = self.constant(inline[0], el.get(inline[0]) or "", el)
-            elif operands:
-                result[f"${kind}"] = self.expression(operands[0])
-            else:
-                result[f"${kind}"] = (el.text or "").strip() or None
-        elif operands:
-            result[f"${kind}"] = [self.expression(c) for c in operands]
-        else:
-            result[f"${kind}"] = (el.text or "").strip() or None
-        for attr in _attributes(el):
-            if attr in _CONSTANT_ATTRS or attr.startswith("{"):
-                continue
-            value = el.get(attr) or ""
-            result[f"${attr}"] = self.qualify(value) if attr == "Type" else value
-        return result
+        return self.constant(kind, el.text or "", el)
 
-    def record(self, el: etree._Element) -> dict[str, AnnotationValue]:
-        result: dict[str, AnnotationValue] = {}
-        record_type = el.get("Type")
-        if record_type:
-            result["@type"] = self.qualify(record_type.strip())
-        for child in _children(el):
-            if child.tag == _EDM + "PropertyValue":
-                name = child.get("Property")
-                if not name:
-                    self.warn("PropertyValue without Property ignored", child)
-                    continue
-                result[name] = self.value_of(child, None)
-                # Annotations of a member follow the CSDL JSON convention "Member@Term#Qualifier".
-                for sub in _children(child):
-                    if sub.tag == _EDM + "Annotation":
-                        self.record_annotation(result, name, sub)
-            elif child.tag == _EDM + "Annotation":
-                self.record_annotation(result, "", child)
-            else:
-                self.unknown_element(child, "Record")
-        return result
-
-    def record_annotation(self, result: dict[str, AnnotationValue], member: str, el: etree._Element) -> None:
-        annotation = self.annotation(el)
-        if annotation is not None:
-            suffix = f"#{annotation.qualifier}" if annotation.qualifier else ""
-            result[f"{member}@{annotation.term}{suffix}"] = annotation.value
+    def say_later(self, said: _Said) -> None:
+        """Say what reading an expression kept for later (see _ValueFrame), where the reading now is."""
+        for message, where in said:
+            self.warn(message, where)
 
     def read_annotations_block(self, block: _Block) -> None:
         raw = block.target
@@ -1879,10 +1797,12 @@ class _Frame:
     """Reads one element from its start to its end, its children one at a time.
 
     `open` is given each child as it starts (attributes, no children yet) and returns the frame
-    that reads it, `_SKIP` for a child read whole already or not read at all, or None to be given
-    the child whole, once it ends, in `child`.  `end` is given the element after all its children.
-    The pruner frees every child once it is read, so a large element (an enum of a million
-    members) never exists whole; `_Reader.walk` drives the same frames over a whole tree.
+    that reads it, `_SKIP` for a child read already or not read at all, or None to be given the
+    child, once it ends, in `child`, which reads the element alone (its attributes, its text),
+    never its children.  `end` is given the element after all its children.  The pruner frees
+    every child once it is read, so a large element (an enum of a million members, an annotation
+    of a million values) never exists whole; `_Reader.walk` drives the same frames over a whole
+    tree.
     `rank` is the part of the reading order (_R_*) of what the frame reads.
     """
 
@@ -2018,13 +1938,12 @@ class _SchemaFrame(_Frame):
         if tag == _EDM + "Annotations":
             r.check_attributes(el, "Annotations")
             return _BlockFrame(r, el)
+        if tag == _ANNOTATION:
+            return _InlineAnnotation(r, el, None, self.namespace)
         return None
 
     def child(self, el: etree._Element) -> None:
-        if el.tag == _ANNOTATION:
-            self.r.add_inline(None, el, target=self.namespace)
-        else:
-            self.r.unknown_element(el, "Schema")
+        self.r.unknown_element(el, "Schema")
 
 
 class _Annotated(_Frame):
@@ -2037,11 +1956,11 @@ class _Annotated(_Frame):
         self.key = key
         self.name = name
 
+    def open(self, el: etree._Element) -> _Frame | None:
+        return _InlineAnnotation(self.r, el, self.key) if el.tag == _ANNOTATION else None
+
     def child(self, el: etree._Element) -> None:
-        if el.tag == _ANNOTATION:
-            self.r.add_inline(self.key, el)
-        else:
-            self.r.unknown_element(el, self.name)
+        self.r.unknown_element(el, self.name)
 
 
 class _StructFrame(_Frame):
@@ -2063,13 +1982,12 @@ class _StructFrame(_Frame):
         if tag == _EDM + "Key" and self.draft.kind == "entity":
             self.r.check_attributes(el, "Key")
             return _KeyFrame(self.r, self.draft, _where(el))
+        if tag == _ANNOTATION:
+            return _InlineAnnotation(self.r, el, ("Q", self.draft.qualified))
         return None
 
     def child(self, el: etree._Element) -> None:
-        if el.tag == _ANNOTATION:
-            self.r.add_inline(("Q", self.draft.qualified), el)
-        else:
-            self.r.unknown_element(el, self.tag)
+        self.r.unknown_element(el, self.tag)
 
     def end(self, el: etree._Element) -> None:
         draft = self.draft
@@ -2126,15 +2044,14 @@ class _NavigationFrame(_Frame):
             )
         elif el.tag == _EDM + "OnDelete":
             r.check_attributes(el, "OnDelete")
+        elif el.tag == _ANNOTATION:
+            return _InlineAnnotation(r, el, ("Q", self.draft.qualified, self.name))
         else:
             return None
         return _SKIP
 
     def child(self, el: etree._Element) -> None:
-        if el.tag == _ANNOTATION:
-            self.r.add_inline(("Q", self.draft.qualified, self.name), el)
-        else:
-            self.r.unknown_element(el, "NavigationProperty")
+        self.r.unknown_element(el, "NavigationProperty")
 
     def end(self, el: etree._Element) -> None:
         draft = self.draft
@@ -2167,7 +2084,7 @@ class _EnumFrame(_Frame):
 
     def open(self, el: etree._Element) -> _Frame | None:
         if el.tag != _EDM + "Member":
-            return None
+            return _InlineAnnotation(self.r, el, ("Q", self.qualified)) if el.tag == _ANNOTATION else None
         r = self.r
         r.check_attributes(el, "Member")
         member = r.declared_name(el, tolerate="-")
@@ -2187,10 +2104,7 @@ class _EnumFrame(_Frame):
         return _Annotated(r, ("Q", self.qualified, member), "Member")
 
     def child(self, el: etree._Element) -> None:
-        if el.tag == _ANNOTATION:
-            self.r.add_inline(("Q", self.qualified), el)
-        else:
-            self.r.unknown_element(el, "EnumType")
+        self.r.unknown_element(el, "EnumType")
 
     def end(self, el: etree._Element) -> None:
         r = self.r
@@ -2269,13 +2183,12 @@ class _OperationFrame(_Frame):
             r.use_type(self.return_type.name, el, _RETURN_USE, "", qualified)
             self.returns = []
             return _ReturnTypeFrame(r, self.returns)
+        if tag == _ANNOTATION:
+            return _InlineAnnotation(r, el, ("O", self.index))
         return None
 
     def child(self, el: etree._Element) -> None:
-        if el.tag == _ANNOTATION:
-            self.r.add_inline(("O", self.index), el)
-        else:
-            self.r.unknown_element(el, self.tag)
+        self.r.unknown_element(el, self.tag)
 
     def end(self, el: etree._Element) -> None:
         r = self.r
@@ -2323,12 +2236,10 @@ class _ReturnTypeFrame(_Frame):
         self.items = items
 
     def open(self, el: etree._Element) -> _Frame | None:
-        # Nothing after an annotation that failed is read: its error stops the reading there.
-        items = self.items
-        return _SKIP if items and isinstance(items[-1], tuple) and len(items[-1]) == 3 and items[-1][2] else None
+        return _TakenAnnotation(self.r, el, None, self.items) if el.tag == _ANNOTATION else None
 
     def child(self, el: etree._Element) -> None:
-        self.items.append(self.r.take_annotation(el) if el.tag == _ANNOTATION else _where(el))
+        self.items.append(_where(el))
 
 
 class _ContainerFrame(_Frame):
@@ -2345,13 +2256,12 @@ class _ContainerFrame(_Frame):
     def open(self, el: etree._Element) -> _Frame | None:
         if el.tag in _CONTAINER_CHILDREN:
             return self.r.open_container_child(el, self)
+        if el.tag == _ANNOTATION:
+            return _InlineAnnotation(self.r, el, ("Q", self.qualified))
         return None
 
     def child(self, el: etree._Element) -> None:
-        if el.tag == _ANNOTATION:
-            self.r.add_inline(("Q", self.qualified), el)
-        else:
-            self.r.unknown_element(el, "EntityContainer")
+        self.r.unknown_element(el, "EntityContainer")
 
     def end(self, el: etree._Element) -> None:
         self.r.container = Container(
@@ -2371,7 +2281,7 @@ class _SetFrame(_Annotated):
 
     def open(self, el: etree._Element) -> _Frame | None:
         if el.tag != _EDM + "NavigationPropertyBinding":
-            return None
+            return super().open(el)
         bindings = self.bindings
         # Nothing after a binding that failed is read: its error stops the reading there.
         if not bindings or not isinstance(bindings[-1], tuple) or bindings[-1][2] is None:
@@ -2434,18 +2344,337 @@ class _BlockFrame(_Frame):
         self.reading = bool(target and target.strip())
 
     def open(self, el: etree._Element) -> _Frame | None:
-        return None if self.reading else _SKIP
+        if not self.reading:
+            return _SKIP
+        if el.tag == _ANNOTATION:
+            return _TakenAnnotation(self.r, el, self.block.qualifier, self.block.items)
+        return None
 
     def child(self, el: etree._Element) -> None:
-        items = self.block.items
-        if el.tag != _ANNOTATION:
-            items.append(_where(el))
-            return
-        taken = self.r.take_annotation(el, self.block.qualifier)
-        items.append(taken)
-        if isinstance(taken, tuple) and taken[2] is not None:
-            # Raised in its place; nothing after it is read, as reading stops there.
-            self.reading = False
+        self.block.items.append(_where(el))
 
     def end(self, el: etree._Element) -> None:
         self.r.external.append(self.block)
+
+
+# --------------------------------------------------------------------------- annotation frames
+# An annotation is read while it is parsed, expression by expression, and each element is freed
+# once read, so that one holding a Collection of a million values never exists whole.  What reading
+# it says comes in the order of reading it whole: an Annotation or PropertyValue says "more than
+# one expression" before what its first expression says, and a PropertyValue's own annotations
+# speak after its value; what comes before its place waits in a list (the reader's sink, see
+# _Reader.warn) and is said there.  So a first expression of a million bad values keeps its
+# million warnings until the next expression or the end of its Annotation, as an Annotations
+# block keeps what its annotations say until its target is known.
+
+# Expressions read from the element alone (`_Reader.leaf`): their children are never read.
+_LEAF_EXPRESSIONS = (_CONSTANT_ATTRS - {"UrlRef"}) | {"Null", "LabeledElementReference"}
+_EDM_LENGTH = len(_EDM)
+
+
+def _kind(el: etree._Element) -> str:
+    """The kind of an expression: its local name in the CSDL namespace, else its whole tag."""
+    tag: str = el.tag
+    return tag[_EDM_LENGTH:] if tag.startswith(_EDM) else tag
+
+
+def _annotate(result: dict[str, AnnotationValue], member: str, annotation: Annotation | None) -> None:
+    # Annotations in a Record follow the CSDL JSON convention "Member@Term#Qualifier".
+    if annotation is not None:
+        suffix = f"#{annotation.qualifier}" if annotation.qualifier else ""
+        result[f"{member}@{annotation.term}{suffix}"] = annotation.value
+
+
+class _Expressions(_Frame):
+    """A frame whose children are expressions: `take` is given the value of each one read."""
+
+    __slots__ = ()
+
+    def expression(self, el: etree._Element) -> _Frame | None:
+        kind = _kind(el)
+        if kind in _LEAF_EXPRESSIONS:
+            return None
+        if kind == "Collection":
+            return _CollectionFrame(self.r, self)
+        if kind == "Record":
+            return _RecordFrame(self.r, self, el)
+        return _DynamicFrame(self.r, self, el, kind)
+
+    def child(self, el: etree._Element) -> None:
+        self.take(self.r.leaf(el))
+
+    def take(self, value: AnnotationValue) -> None:
+        raise NotImplementedError
+
+
+class _ValueFrame(_Expressions):
+    """An Annotation's or a PropertyValue's value: a constant attribute, else its first child expression.
+
+    What the first expression says waits until the next expression starts (which is skipped,
+    after "more than one expression", said first) or the element ends.
+    """
+
+    __slots__ = ("value", "state", "pending", "outer")
+
+    def start(self, el: etree._Element, empty: AnnotationValue) -> None:
+        # state: -1 a constant attribute is the value (no child expression is read), else how many
+        # child expressions have started, up to 2.
+        self.pending: _Said | None = None
+        self.outer: _Said | None = None
+        for attr in _attributes(el):
+            if attr in _CONSTANT_ATTRS:
+                self.value = self.r.constant(attr, el.get(attr) or "", el)
+                self.state = -1
+                return
+        # What no value means: for an Annotation, Bool true (per the specification).
+        self.value = empty
+        self.state = 0
+
+    def open_expression(self, el: etree._Element) -> _Frame | None:
+        state = self.state
+        if state == 0:
+            self.state = 1
+            r = self.r
+            self.outer = r.sink
+            r.sink = self.pending = []
+            return self.expression(el)
+        if state == 1:
+            self.state = 2
+            self.r.warn("more than one expression; only the first is used", el)
+            self.say_pending()
+        return _SKIP
+
+    def take(self, value: AnnotationValue) -> None:
+        self.value = value
+        self.r.sink = self.outer
+
+    def say_pending(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending:
+            self.r.say_later(pending)
+
+    def end_value(self) -> None:
+        if self.state == 1:
+            self.say_pending()
+
+
+class _AnnotationFrame(_ValueFrame):
+    """An Annotation: `done` is given it once read (None when it is ignored)."""
+
+    __slots__ = ("term", "qualifier")
+
+    def __init__(self, reader: _Reader, el: etree._Element, qualifier: str | None) -> None:
+        self.r = reader
+        reader.check_attributes(el, "Annotation")
+        term = el.get("Term")
+        self.qualifier = el.get("Qualifier") or qualifier
+        if not term or not term.strip():
+            reader.warn("Annotation without Term ignored", el)
+            self.term: str | None = None
+            self.state = -1
+            return
+        self.term = reader.qualify(term.strip())
+        self.start(el, True)
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        # Annotations of an annotation have no place in the model.
+        return _SKIP if el.tag == _ANNOTATION else self.open_expression(el)
+
+    def end(self, el: etree._Element) -> None:
+        if self.term is None:
+            self.done(None)
+            return
+        self.end_value()
+        self.done(Annotation(term=self.term, value=self.value, qualifier=self.qualifier))
+
+    def done(self, annotation: Annotation | None) -> None:
+        raise NotImplementedError
+
+
+class _InlineAnnotation(_AnnotationFrame):
+    """An annotation of the model element `key` names, or with no key, one kept for `target`."""
+
+    __slots__ = ("key", "target")
+
+    def __init__(self, reader: _Reader, el: etree._Element, key: _Key | None, target: str | None = None) -> None:
+        self.key = key
+        self.target = target
+        super().__init__(reader, el, None)
+
+    def done(self, annotation: Annotation | None) -> None:
+        if annotation is None:
+            return
+        if self.key is not None:
+            self.r.annotations.setdefault(self.key, []).append(annotation)
+        elif self.target is not None:
+            self.r.extra.setdefault(self.target, []).append(annotation)
+
+
+class _TakenAnnotation(_AnnotationFrame):
+    """An annotation read now, with what reading it says kept in `items` to be said later (see _Taken)."""
+
+    __slots__ = ("items", "said", "before")
+
+    def __init__(self, reader: _Reader, el: etree._Element, qualifier: str | None, items: list[Any]) -> None:
+        self.items = items
+        self.said: _Said = []
+        self.before = reader.sink
+        reader.sink = self.said
+        super().__init__(reader, el, qualifier)
+
+    def done(self, annotation: Annotation | None) -> None:
+        self.r.sink = self.before
+        said = self.said
+        self.items.append(annotation if not said and annotation is not None else (annotation, said or None, None))
+
+
+class _MemberAnnotation(_AnnotationFrame):
+    """An annotation in a Record, of the Record itself or of one of its PropertyValues (`up`)."""
+
+    __slots__ = ("up",)
+
+    def __init__(self, reader: _Reader, el: etree._Element, up: _RecordFrame | _PropertyValueFrame) -> None:
+        self.up = up
+        super().__init__(reader, el, None)
+
+    def done(self, annotation: Annotation | None) -> None:
+        self.up.annotated(annotation)
+
+
+class _CollectionFrame(_Expressions):
+    __slots__ = ("up", "items")
+
+    def __init__(self, reader: _Reader, up: _Expressions) -> None:
+        self.r = reader
+        self.up = up
+        self.items: list[AnnotationValue] = []
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        return _SKIP if el.tag == _ANNOTATION else self.expression(el)
+
+    def take(self, value: AnnotationValue) -> None:
+        self.items.append(value)
+
+    def end(self, el: etree._Element) -> None:
+        self.up.take(self.items)
+
+
+class _RecordFrame(_Frame):
+    __slots__ = ("up", "result")
+
+    def __init__(self, reader: _Reader, up: _Expressions, el: etree._Element) -> None:
+        self.r = reader
+        self.up = up
+        self.result: dict[str, AnnotationValue] = {}
+        record_type = el.get("Type")
+        if record_type:
+            self.result["@type"] = reader.qualify(record_type.strip())
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        r = self.r
+        tag = el.tag
+        if tag == _EDM + "PropertyValue":
+            name = el.get("Property")
+            if not name:
+                r.warn("PropertyValue without Property ignored", el)
+                return _SKIP
+            return _PropertyValueFrame(r, self.result, name, el)
+        if tag == _ANNOTATION:
+            return _MemberAnnotation(r, el, self)
+        r.unknown_element(el, "Record")
+        return _SKIP
+
+    def annotated(self, annotation: Annotation | None) -> None:
+        _annotate(self.result, "", annotation)
+
+    def end(self, el: etree._Element) -> None:
+        self.up.take(self.result)
+
+
+class _PropertyValueFrame(_ValueFrame):
+    """A member of a Record: its value, then its own annotations, which speak after the value."""
+
+    __slots__ = ("result", "name", "annotations", "notes", "before")
+
+    def __init__(self, reader: _Reader, result: dict[str, AnnotationValue], name: str, el: etree._Element) -> None:
+        self.r = reader
+        self.result = result
+        self.name = name
+        self.annotations: list[Annotation | None] = []
+        self.notes: _Said = []
+        self.before: _Said | None = None
+        self.start(el, None)
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        if el.tag == _ANNOTATION:
+            r = self.r
+            self.before = r.sink
+            r.sink = self.notes
+            return _MemberAnnotation(r, el, self)
+        return self.open_expression(el)
+
+    def annotated(self, annotation: Annotation | None) -> None:
+        self.r.sink = self.before
+        self.annotations.append(annotation)
+
+    def end(self, el: etree._Element) -> None:
+        self.end_value()
+        result = self.result
+        name = self.name
+        result[name] = self.value
+        for annotation in self.annotations:
+            _annotate(result, name, annotation)
+        if self.notes:
+            self.r.say_later(self.notes)
+
+
+class _DynamicFrame(_Expressions):
+    """A dynamic expression, kept in the shape of CSDL JSON ({"$If": [...]}, {"$Apply": [...], "$Function": ...}).
+
+    The generator does not evaluate them; later stages may show them.  A unary one (Not, Cast, ...)
+    takes a constant attribute or its first operand; the others a list of their operands; with
+    none, their text.
+    """
+
+    __slots__ = ("up", "kind", "unary", "operands", "value")
+
+    def __init__(self, reader: _Reader, up: _Expressions, el: etree._Element, kind: str) -> None:
+        self.r = reader
+        self.up = up
+        self.kind = kind
+        self.unary = kind in _UNARY_EXPRESSIONS
+        # None once a constant attribute gave the value.
+        self.operands: list[AnnotationValue] | None = []
+        self.value: AnnotationValue = None
+        if self.unary:
+            for attr in _attributes(el):
+                if attr in _CONSTANT_ATTRS:
+                    self.value = reader.constant(attr, el.get(attr) or "", el)
+                    self.operands = None
+                    break
+
+    def open(self, el: etree._Element) -> _Frame | None:
+        operands = self.operands
+        if el.tag == _ANNOTATION or operands is None or (self.unary and operands):
+            return _SKIP
+        return self.expression(el)
+
+    def take(self, value: AnnotationValue) -> None:
+        assert self.operands is not None
+        self.operands.append(value)
+
+    def end(self, el: etree._Element) -> None:
+        operands = self.operands
+        if operands is None:
+            value = self.value
+        elif operands:
+            value = operands[0] if self.unary else operands
+        else:
+            value = (el.text or "").strip() or None
+        result: dict[str, AnnotationValue] = {f"${self.kind}": value}
+        for attr in _attributes(el):
+            if attr in _CONSTANT_ATTRS or attr.startswith("{"):
+                continue
+            text = el.get(attr) or ""
+            result[f"${attr}"] = self.r.qualify(text) if attr == "Type" else text
+        self.up.take(result)

@@ -11,13 +11,16 @@ speaks), else the parts before the content are read again, then the content.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
+from types import FrameType
 
 import pytest
 
 import generator.csdl as csdl
 from generator.csdl import parse_metadata
 from generator.errors import Diagnostics, MetadataError
+from generator.model import Model
 
 from .conftest import shared_file
 from .test_parse_pruning import plain, pruned
@@ -297,6 +300,57 @@ LARGE = {
 }
 
 
+def _annotated(annotation: str) -> str:
+    return SCHEMA + ENTITY + f'<Annotations Target="B.T">{annotation}</Annotations></Schema>'
+
+
+def _strings(n: int) -> str:
+    return "".join(f"<String>s{i}</String>" for i in range(n))
+
+
+# Annotations that hold nearly all of a document (bench/read_memory.py reads the same shapes at
+# 60 MB), by their number of items: read expression by expression while they are parsed.
+ANNOTATIONS: dict[str, Callable[[int], str]] = {
+    "one-annotation-in-a-block": lambda n: _annotated(
+        f'<Annotation Term="Core.Description"><Collection>{_strings(n)}</Collection></Annotation>'
+    ),
+    "one-inline-annotation": lambda n: (
+        SCHEMA
+        + '<ComplexType Name="C"><Property Name="p" Type="Edm.String"><Annotation Term="Core.Description">'
+        + f"<Collection>{_strings(n)}</Collection></Annotation></Property></ComplexType></Schema>"
+    ),
+    "one-record": lambda n: _annotated(
+        '<Annotation Term="Core.Example"><Record>'
+        + "".join(
+            f'<PropertyValue Property="p{i}"><Annotation Term="Core.Description" String="d"/><Int>{i}</Int>'
+            "</PropertyValue>"
+            for i in range(n)
+        )
+        + "</Record></Annotation>"
+    ),
+    "nested-collections": lambda n: _annotated(
+        '<Annotation Term="Core.Example"><Collection>'
+        + "".join(f"<Collection>{_strings(10)}</Collection>" for _ in range(n // 10))
+        + "</Collection></Annotation>"
+    ),
+    "many-annotations-in-a-block": lambda n: _annotated(
+        "".join(
+            f'<Annotation Term="Core.Description" Qualifier="q{i}"><String>{i}</String></Annotation>' for i in range(n)
+        )
+    ),
+    "one-apply": lambda n: _annotated(
+        f'<Annotation Term="Core.Example"><Apply Function="odata.concat">{_strings(n)}</Apply></Annotation>'
+    ),
+    # Read by no frame, and freed all the same: a second expression, an annotation of an annotation.
+    "one-skipped-expression": lambda n: _annotated(
+        '<Annotation Term="Core.Description"><String>first</String>'
+        f'<Collection>{_strings(n)}</Collection><Annotation Term="Core.Example"><Collection>{_strings(n)}'
+        "</Collection></Annotation></Annotation>"
+    ),
+}
+LARGE.update({name: shape(BIG) for name, shape in ANNOTATIONS.items()})
+
+
 @pytest.mark.parametrize("name", [*LARGE, "many-references"])
 def test_large_elements_are_freed_as_their_children_are_read(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     if name == "many-references":
@@ -366,3 +420,129 @@ def test_messages_inside_large_elements_keep_their_order() -> None:
     assert (
         pruned(duplicate)[0] == "doc.xml:107: <Member>: duplicate member 'm7' in enum B.E (first declared on line 14)"
     )
+
+
+def test_reading_large_annotations_takes_work_linear_in_their_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Reading an annotation whole unlinked its large subtree at its end, which lxml does in time
+    # quadratic in its elements when a proxy still refers to one of them (the parser's events
+    # do): 600,000 items took 94 s.  Without timing anything: the elements still in the tree at
+    # any time (so the most an unlink can walk) stay under a bound that does not grow with the
+    # items, and the Python calls made grow no more than 4x for 4x the items.
+    def work(shape: Callable[[int], str], items: int) -> tuple[int, int]:
+        data = document(shape(items))
+        calls = 0
+
+        def count(frame: FrameType, event: str, arg: object) -> None:
+            nonlocal calls
+            calls += 1
+
+        sys.setprofile(count)
+        try:
+            model, warnings = pruned(data)
+        finally:
+            sys.setprofile(None)
+        assert isinstance(model, Model)
+        largest = 0
+        elements = csdl._elements
+
+        def measured(parser: object) -> Iterator[tuple[str, object]]:
+            nonlocal largest
+            for event, el in elements(parser):  # type: ignore[arg-type]
+                yield event, el
+                largest = max(largest, sum(1 for _ in el.getroottree().iter()))
+
+        with monkeypatch.context() as patch:
+            patch.setattr(csdl, "_elements", measured)
+            patch.setattr(csdl, "_FEED", 256)
+            assert pruned(data) == (model, warnings)
+        return calls, largest
+
+    for name, shape in ANNOTATIONS.items():
+        calls, largest = work(shape, 500)
+        calls_4x, largest_4x = work(shape, 2000)
+        assert calls_4x <= 4 * calls, name
+        assert max(largest, largest_4x) < 2 * csdl._BATCH + 10 < 500, name
+
+
+def test_messages_inside_annotations_keep_their_order() -> None:
+    # Pinned as reading each annotation whole said them: an Annotation's or PropertyValue's "more
+    # than one expression" before what its first expression says (here past a batch of items), a
+    # PropertyValue's own annotations after its value, nothing of what is not read (a second
+    # expression, a value beside a constant attribute, an annotation without Term, an annotation
+    # of an annotation), an Annotations block's after its target is known.
+    bad = "".join(f"<Int>x{i}</Int>" for i in range(70))
+    data = document(
+        SCHEMA
+        + '<ComplexType Name="C"><Property Name="p" Type="Edm.String">\n'
+        + f'<Annotation Term="Core.Description"><Collection>{bad}</Collection>\n<Bool>maybe</Bool><Int>z</Int>'
+        + '<Annotation Term="Core.Example" Int="no"/></Annotation>\n'
+        + '<Annotation Term="Core.Example"><Record Type="Core.R"><Annotation Term="Core.A" Int="r"/>\n'
+        + '<PropertyValue Property="p"><Annotation Term="Core.B" Bool="no"/><Float>f</Float>\n<Int>y</Int>'
+        + '<Annotation Term="Core.C" Qualifier="q"><Bool>nah</Bool></Annotation></PropertyValue>\n'
+        + '<PropertyValue Int="2"><Int>w</Int></PropertyValue><Foo><Int>v</Int></Foo>\n'
+        + '<PropertyValue Property="k" Decimal="d"><Int>u</Int><Annotation Term="Core.D" Int="t"/></PropertyValue>'
+        + "</Record></Annotation>\n"
+        + '<Annotation String="s"><Int>gone</Int></Annotation>\n'
+        + '<Annotation Term="Core.E"><Apply Function="odata.concat"><Annotation Term="Core.F" Int="n"/><Int>a1</Int>'
+        + '<Not Bool="maybe"><Int>b1</Int></Not><Not><Int>c1</Int><Int>c2</Int></Not><Cast Type="Edm.String">text</Cast>'
+        + "<LabeledElementReference>B.L</LabeledElementReference><Null/></Apply></Annotation>\n"
+        + "</Property></ComplexType>\n"
+        + '<Annotations Target="B.C/p"><Annotation Term="Core.G"><Collection><Record><PropertyValue Property="x">'
+        + "<Int>bx</Int><Int>by</Int></PropertyValue></Record><Int>bz</Int></Collection><Collection/></Annotation>"
+        + "</Annotations>\n</Schema>\n"
+    )
+    model, warnings = pruned(data)
+    assert (model, warnings) == plain(data)
+    assert warnings == [
+        "doc.xml:8: <Bool>: more than one expression; only the first is used",
+        *(f"doc.xml:7: <Int>: Int value 'x{i}' is not an integer; kept as text" for i in range(70)),
+        "doc.xml:9: <Annotation>: Int value 'r' is not an integer; kept as text",
+        "doc.xml:11: <Int>: more than one expression; only the first is used",
+        "doc.xml:10: <Float>: Float value 'f' is not a number; kept as text",
+        "doc.xml:10: <Annotation>: Bool value 'no' is not true or false; kept as text",
+        "doc.xml:11: <Bool>: Bool value 'nah' is not true or false; kept as text",
+        "doc.xml:12: <PropertyValue>: PropertyValue without Property ignored",
+        "doc.xml:12: <Foo>: unknown element in <Record> ignored",
+        "doc.xml:13: <PropertyValue>: Decimal value 'd' is not a number; kept as text",
+        "doc.xml:13: <Annotation>: Int value 't' is not an integer; kept as text",
+        "doc.xml:14: <Annotation>: Annotation without Term ignored",
+        "doc.xml:15: <Int>: Int value 'a1' is not an integer; kept as text",
+        "doc.xml:15: <Not>: Bool value 'maybe' is not true or false; kept as text",
+        "doc.xml:15: <Int>: Int value 'c1' is not an integer; kept as text",
+        "doc.xml:17: <Collection>: more than one expression; only the first is used",
+        "doc.xml:17: <Int>: more than one expression; only the first is used",
+        "doc.xml:17: <Int>: Int value 'bx' is not an integer; kept as text",
+        "doc.xml:17: <Int>: Int value 'bz' is not an integer; kept as text",
+    ]
+    assert isinstance(model, Model)
+    values = [(a.term.rpartition(".")[2], a.value) for a in model.structured[0].properties[0].annotations]
+    assert values == [
+        ("Description", [f"x{i}" for i in range(70)]),
+        (
+            "Example",
+            {
+                "@type": "Org.OData.Core.V1.R",
+                "@Org.OData.Core.V1.A": "r",
+                "p": "f",
+                "p@Org.OData.Core.V1.B": "no",
+                "p@Org.OData.Core.V1.C#q": "nah",
+                "k": "d",
+                "k@Org.OData.Core.V1.D": "t",
+            },
+        ),
+        (
+            "E",
+            {
+                "$Apply": [
+                    "a1",
+                    {"$Not": "maybe"},
+                    {"$Not": "c1"},
+                    {"$Cast": "text", "$Type": "Edm.String"},
+                    {"$LabeledElementReference": "B.L"},
+                    None,
+                ],
+                "$Function": "odata.concat",
+            },
+        ),
+        ("G", [{"x": "bx"}, "bz"]),
+    ]

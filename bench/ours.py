@@ -4,7 +4,7 @@ Runs under the project's venv with `generated/` importable (the bundled `graph_v
 through odatakit's public calls only, so it keeps measuring the same thing while the runtime changes:
 
     python bench/ours.py query                      # the typical query's URL: odatakit's builder vs the floor
-    python bench/ours.py throughput URL SECONDS ROUNDS  # bench/server.py: raw aiohttp + orjson, + json.loads, odatakit
+    python bench/ours.py throughput URL SECONDS ROUNDS  # bench/server.py: raw aiohttp + orjson, + json.loads, odatakit (both retain modes)
 
 Each contender and its floors share the process and the collector's settings (its default), and take
 turns round by round, the order rotating, so a slow spell of this shared machine lands on all of them.
@@ -102,7 +102,7 @@ async def _loop(worker: Callable[[], Awaitable[None]], seconds: float, concurren
 
 
 async def _throughput(url: str, seconds: float, concurrency: int, rounds: int) -> dict[str, Any]:
-    """Requests a second of the two raw loops and of odatakit: `rounds` turns each, `seconds` in all each."""
+    """Requests a second of the two raw loops and of odatakit (`retain="json"` and `"body"`): `rounds` turns each."""
     import aiohttp
     from graph_v1 import Event, GraphClient
 
@@ -110,7 +110,7 @@ async def _throughput(url: str, seconds: float, concurrency: int, rounds: int) -
     events_url = f"{url}/v1.0/me/events"
     async with aiohttp.ClientSession(connector=connector) as session, GraphClient(
         f"{url}/v1.0", None, limit=concurrency
-    ) as client:
+    ) as client, GraphClient(f"{url}/v1.0", None, limit=concurrency, retain="body") as lean:
 
         async def raw_orjson() -> None:
             async with session.get(events_url) as response:
@@ -128,11 +128,17 @@ async def _throughput(url: str, seconds: float, concurrency: int, rounds: int) -
             events = await client.me.events.get()
             assert len(events) == 50
 
+        async def odatakit_body() -> None:
+            events = await lean.me.events.get()
+            assert len(events) == 50
+
+        await lean.me.events.get()
         first = await client.me.events.get()  # connection, first use: outside the timings
         assert len(first) == 50 and type(first[-1]) is Event and len(first[-1].attendees or ()) == 3
         del first
         await raw_orjson()
-        contenders = {"raw_orjson": raw_orjson, "raw_json": raw_json, "odatakit": odatakit}
+        contenders = {"raw_orjson": raw_orjson, "raw_json": raw_json, "odatakit": odatakit,
+                      "odatakit_body": odatakit_body}
         rps: dict[str, list[float]] = {name: [] for name in contenders}
         for turn in range(rounds):
             for name in rotated(list(contenders), turn):

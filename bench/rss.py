@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import os
 import resource
+import tracemalloc
 from collections.abc import Callable
 
 MIB = 1024 * 1024
@@ -49,3 +50,24 @@ def measure(decode: Callable[[bytes], object], data: bytes) -> dict[str, float |
         # False: the process had peaked higher before decoding, so peak_mib is only an upper bound.
         "peak_raised": peak_after > peak_before,
     }
+
+
+def live(decode: Callable[[bytes], object], data: bytes) -> float:
+    """MiB of Python heap one `decode(data)` leaves alive, garbage collected, counted by tracemalloc.
+
+    What the result itself holds, without what the allocator keeps of freed memory (which `measure`'s
+    RSS figure includes). The payload is copied inside the count, so a result that keeps the body's
+    bytes is charged for them, as a client page that keeps its response body would be.
+    """
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fresh = bytes(bytearray(data))
+        result = decode(fresh)
+        del fresh
+        gc.collect()
+        current = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    del result
+    return round(current / MIB, 1)

@@ -364,9 +364,10 @@ def size_rows(work: Path, have_peers: bool) -> list[Row]:
 
 # -- decoding ------------------------------------------------------------------------------------
 
-NAMES = {"json": "json.loads", "orjson": "orjson.loads", "odatakit": "odatakit", "msgspec": "msgspec",
+NAMES = {"json": "json.loads", "orjson": "orjson.loads", "odatakit": "odatakit", "odatakit-body": "odatakit",
+         "msgspec": "msgspec",
          "pydantic": "pydantic"}
-DECODERS = [("ours", "json"), ("ours", "orjson"), ("ours", "odatakit"),
+DECODERS = [("ours", "json"), ("ours", "orjson"), ("ours", "odatakit"), ("ours", "odatakit-body"),
             ("peers", "json"), ("peers", "msgspec"), ("peers", "pydantic")]
 
 
@@ -405,7 +406,7 @@ def decode_rows(work: Path, have_peers: bool) -> tuple[list[Row], float]:
                 note += f" (rounds {span(ratios(seconds, base[venv]), digits=2)}x)"
             elif venv == "peers":
                 note = f"{med(seconds) / med(base['ours']):.2f}x json.loads in odatakit's venv"
-            if kind == "odatakit":
+            if kind.startswith("odatakit"):
                 if "peers" in base:
                     msgspec = times(f"{gc_mode}/peers/msgspec")
                     note += f"; {med(seconds) / med(msgspec):.1f}x msgspec"
@@ -413,6 +414,8 @@ def decode_rows(work: Path, have_peers: bool) -> tuple[list[Row], float]:
                     target = verdict(med(seconds) / med(base["ours"]) <= 1.2, "≤ 1.2x json.loads")
             what = {"json": "json.loads → dicts", "orjson": "orjson.loads → dicts",
                     "odatakit": "odatakit: `decode_response` + `Converter.structure_many` → typed Events",
+                    "odatakit-body": "odatakit with `retain=\"body\"`: the same calls, the objects keeping the "
+                                     "body's bytes",
                     "msgspec": "msgspec: Decoder(page of Structs).decode → typed Structs",
                     "pydantic": "pydantic v2: TypeAdapter(page model).validate_json → typed models"}[kind]
             rows.append(Row(f"decode 10,000 events, {collector}: {what} ({process}, fresh process)",
@@ -422,12 +425,14 @@ def decode_rows(work: Path, have_peers: bool) -> tuple[list[Row], float]:
     dicts_gc = times("default/ours/json", "next_gc_s")
     rows.append(Row("next full `gc.collect()` with the 10,000 json.loads dicts alive (odatakit's venv)",
                     f"{med(dicts_gc) * 1000:.0f} ms", span(dicts_gc, 1000, unit=" ms"), "1.0x"))
-    typed_gc = times("default/ours/odatakit", "next_gc_s")
-    rows.append(Row("next full `gc.collect()` with odatakit's 10,000 typed Events alive (they keep their JSON "
-                    "objects)", f"{med(typed_gc) * 1000:.0f} ms", span(typed_gc, 1000, unit=" ms"),
-                    f"{med(typed_gc) / med(dicts_gc):.2f}x with the dicts alive (rounds "
-                    f"{span(ratios(typed_gc, dicts_gc), digits=2)}x)",
-                    verdict(med(typed_gc) <= med(dicts_gc), "no worse than with the dicts")))
+    for kind, keeps in (("odatakit", "they keep their JSON objects"),
+                        ("odatakit-body", "`retain=\"body\"`: they keep the body's bytes")):
+        typed_gc = times(f"default/ours/{kind}", "next_gc_s")
+        rows.append(Row(f"next full `gc.collect()` with odatakit's 10,000 typed Events alive ({keeps})",
+                        f"{med(typed_gc) * 1000:.0f} ms", span(typed_gc, 1000, unit=" ms"),
+                        f"{med(typed_gc) / med(dicts_gc):.2f}x with the dicts alive (rounds "
+                        f"{span(ratios(typed_gc, dicts_gc), digits=2)}x)",
+                        verdict(med(typed_gc) <= med(dicts_gc), "no worse than with the dicts")))
     if have_peers:
         their_dicts = times("default/peers/json", "next_gc_s")
         for kind in ("msgspec", "pydantic"):
@@ -436,17 +441,19 @@ def decode_rows(work: Path, have_peers: bool) -> tuple[list[Row], float]:
                             f"{med(theirs) * 1000:.0f} ms", span(theirs, 1000, unit=" ms"),
                             f"{med(theirs) / med(their_dicts):.2f}x with its venv's dicts alive "
                             f"({med(their_dicts) * 1000:.0f} ms)"))
-    events = times("default/ours/odatakit", "first_events_s")
-    nested = times("default/ours/odatakit", "first_nested_s")
-    again = times("default/ours/odatakit", "again_s")
-    both = [a + b for a, b in zip(events, nested, strict=True)]
-    rows.append(Row("first access of `additional_data` on the 10,000 typed Events (undeclared members and explicit "
-                    "nulls are worked out then)", f"{med(events) * 1000:.0f} ms", span(events, 1000, unit=" ms"),
-                    f"{med(events) / med(base['ours']):.2f}x json.loads"))
-    rows.append(Row("first access of `additional_data` on every object of the typed page (the Events and the 15 "
-                    "objects nested in each)", f"{med(both) * 1000:.0f} ms", span(both, 1000, unit=" ms"),
-                    f"{med(both) / med(base['ours']):.2f}x json.loads; asking all of them again: "
-                    f"{med(again) * 1000:.0f} ms"))
+    for kind, mode in (("odatakit", ""), ("odatakit-body", ", `retain=\"body\"`: the body is parsed again")):
+        events = times(f"default/ours/{kind}", "first_events_s")
+        nested = times(f"default/ours/{kind}", "first_nested_s")
+        again = times(f"default/ours/{kind}", "again_s")
+        both = [a + b for a, b in zip(events, nested, strict=True)]
+        rows.append(Row(f"first access of `additional_data` on the 10,000 typed Events (undeclared members and "
+                        f"explicit nulls are worked out then{mode})", f"{med(events) * 1000:.0f} ms",
+                        span(events, 1000, unit=" ms"), f"{med(events) / med(base['ours']):.2f}x json.loads"))
+        rows.append(Row(f"first access of `additional_data` on every object of the typed page (the Events and the "
+                        f"15 objects nested in each{mode})", f"{med(both) * 1000:.0f} ms",
+                        span(both, 1000, unit=" ms"),
+                        f"{med(both) / med(base['ours']):.2f}x json.loads; asking all of them again: "
+                        f"{med(again) * 1000:.0f} ms"))
     return rows, med(times("default/ours/odatakit")) / DECODE_EVENTS
 
 
@@ -518,12 +525,12 @@ def cpu_seconds(pid: int) -> float:
 
 def throughput_rows(url: str, server_pid: int, have_peers: bool) -> list[Row]:
     """Requests a second against the local server, concurrency 32, 64 distinct pages."""
-    say(f"throughput: raw loops and odatakit, taking turns (about {THROUGHPUT_SECONDS * 3 + 5:.0f} s)")
+    say(f"throughput: raw loops and odatakit, taking turns (about {THROUGHPUT_SECONDS * 4 + 5:.0f} s)")
     cpu, start = cpu_seconds(server_pid), time.perf_counter()
     mine = script("ours", "ours.py", "throughput", url, str(THROUGHPUT_SECONDS), str(THROUGHPUT_ROUNDS))["rps"]
     # A server that used a whole core would cap the fastest loop, and flatter whoever is slower.
     busy = (cpu_seconds(server_pid) - cpu) / (time.perf_counter() - start)
-    raw, raw_json, ours = mine["raw_orjson"], mine["raw_json"], mine["odatakit"]
+    raw, raw_json, ours, lean = mine["raw_orjson"], mine["raw_json"], mine["odatakit"], mine["odatakit_body"]
     rows = [
         Row(f"throughput floor: raw aiohttp loop + orjson (50-event pages, {SERVED_PAGES} distinct, concurrency 32)",
             f"{med(raw):,.0f} req/s", span(raw, unit=" req/s"),
@@ -535,6 +542,9 @@ def throughput_rows(url: str, server_pid: int, have_peers: bool) -> list[Row]:
             f"{med(ours) / med(raw):.2f}x the orjson loop (rounds {span(ratios(ours, raw), digits=2)}x); "
             f"{med(ours) / med(raw_json):.2f}x the json.loads loop",
             verdict(med(ours) / med(raw) >= 0.8, "≥ 0.8x the orjson loop")),
+        Row("throughput, odatakit with `retain=\"body\"`", f"{med(lean):,.0f} req/s", span(lean, unit=" req/s"),
+            f"{med(lean) / med(raw):.2f}x the orjson loop (rounds {span(ratios(lean, raw), digits=2)}x)",
+            verdict(med(lean) / med(raw) >= 0.8, "≥ 0.8x the orjson loop")),
     ]
     if have_peers:
         say("throughput with msgraph-sdk (about 10 s)")
@@ -553,33 +563,38 @@ def throughput_rows(url: str, server_pid: int, have_peers: bool) -> list[Row]:
 def memory_rows(work: Path, have_peers: bool) -> list[Row]:
     """RSS retained by a live decoded page, one fresh process per contender per round, same script in both venvs."""
     page, small = write_pages(work, (DECODE_EVENTS, 100), (MSGRAPH_EVENTS, 600))
-    kinds = [("ours", "json"), ("ours", "orjson"), ("ours", "odatakit")]
+    kinds = [("ours", "json"), ("ours", "orjson"), ("ours", "odatakit"), ("ours", "odatakit-body")]
     if have_peers:
         kinds += [("peers", "json"), ("peers", "msgspec"), ("peers", "pydantic")]
     got = alternate({f"{venv}/{kind}": runs(venv, "memory.py", kind, str(page)) for venv, kind in kinds},
                     MEMORY_ROUNDS, "memory")
 
-    def mib(key: str, results: dict[str, list[dict[str, Any]]] = got) -> list[float]:
-        return [float(r["retained_mib"]) for r in results[key]]
+    def mib(key: str, results: dict[str, list[dict[str, Any]]] = got, field: str = "retained_mib") -> list[float]:
+        return [float(r[field]) for r in results[key]]
 
     rows = []
-    for venv, kind in kinds:
-        values = mib(f"{venv}/{kind}")
-        dicts = mib(f"{venv}/json")
-        process = "odatakit's venv" if venv == "ours" else "peers' venv"
-        what = {"json": "json.loads dicts", "orjson": "orjson.loads dicts", "odatakit": "odatakit typed Events",
-                "msgspec": "msgspec Structs", "pydantic": "pydantic models"}[kind]
-        note = f"{med(values) / med(dicts):.2f}x the dicts"
-        target = ""
-        if kind == "odatakit":
-            note += " (objects keep their JSON objects)"
-            target = verdict(med(values) <= med(dicts), "≤ 1.0x the dicts")
-        elif venv == "peers" and kind == "json":
-            note = f"{med(values) / med(mib('ours/json')):.2f}x the dicts in odatakit's venv"
-        rows.append(Row(f"memory retained by a live 10,000-event page: {what} ({process}; RSS after minus before, "
-                        "garbage collected, fresh process)", f"{med(values):.1f} MiB", span(values, digits=1,
-                                                                                            unit=" MiB"),
-                        note, target))
+    for field, how in (("live_mib", "Python heap it keeps alive, by tracemalloc, the body's bytes included where "
+                                    "kept"),
+                       ("retained_mib", "RSS after minus before: the heap plus freed memory the allocator keeps")):
+        for venv, kind in kinds:
+            values = mib(f"{venv}/{kind}", field=field)
+            dicts = mib(f"{venv}/json", field=field)
+            process = "odatakit's venv" if venv == "ours" else "peers' venv"
+            what = {"json": "json.loads dicts", "orjson": "orjson.loads dicts", "odatakit": "odatakit typed Events",
+                    "odatakit-body": "odatakit typed Events, `retain=\"body\"`",
+                    "msgspec": "msgspec Structs", "pydantic": "pydantic models"}[kind]
+            note = f"{med(values) / med(dicts):.2f}x the dicts"
+            target = ""
+            if kind.startswith("odatakit"):
+                note += (" (objects keep the response body, not its JSON objects)" if kind == "odatakit-body"
+                         else " (objects keep their JSON objects)")
+                if field == "live_mib":
+                    target = verdict(med(values) <= med(dicts), "≤ 1.0x the dicts")
+            elif venv == "peers" and kind == "json":
+                note = f"{med(values) / med(mib('ours/json', field=field)):.2f}x the dicts in odatakit's venv"
+            rows.append(Row(f"memory of a live 10,000-event page: {what} ({process}; {how}; garbage collected, "
+                            "fresh process)", f"{med(values):.1f} MiB", span(values, digits=1, unit=" MiB"),
+                            note, target))
     if have_peers:
         sdk = alternate({kind: runs("peers", "memory.py", kind, str(small)) for kind in ("json", "msgraph-sdk")}, 2,
                         "memory, msgraph-sdk")

@@ -466,8 +466,10 @@ def _sole_lines(text: str, indent: int) -> list[str]:
             lines = [f"{pad}{if_parts[0]}", f"{pad}if {else_parts[0]}"]
             last = f"{pad}else {else_parts[1]}"
             orelse = else_parts[1]
-            if _fits(last) or _unparen(orelse) == orelse:
+            if _fits(last):
                 return [*lines, last]
+            if _unparen(orelse) == orelse:  # e.g. a call, split at its own brackets
+                return [*lines, *_expr_lines(orelse, indent, "else ", "")]
             # A parenthesized `else (a or b)` keeps its parentheses and splits inside them.
             inner = _unparen(orelse)
             inner_pad = " " * (indent + 4)

@@ -130,7 +130,9 @@ def item_expression(field: FieldCode, function_of: _Fn, enum_class: _Fn, x: str,
     elif field.kind == "flags":
         text = code("_flags({}, {})", enum_class(field.type_name), v)
     else:
-        text = code("{}({})", function_of(field.type_name), v)
+        # Nested objects share the top object's `b` (see `odatakit.serde._Received`); an item of an
+        # array also gets its place there (`n`), by which its JSON is found again if the list changes.
+        text = code("{}({}, b, n)" if none else "{}({}, b)", function_of(field.type_name), v)
     return code("None if {} is None else {}", v, text) if none else text
 
 
@@ -225,7 +227,8 @@ def collection_lines(field: FieldCode, function_of: _Fn, enum_class: _Fn) -> lis
     """
     item = item_expression(field, function_of, enum_class, "x", none=True)
     if uses_item_list(field):
-        return [code("    u = []"), code("    for x in v:"), code("        u.append({})", item), code("    v = u")]
+        loop = code("    for n, x in enumerate(v):") if field.kind == "object" else code("    for x in v:")
+        return [code("    u = []"), loop, code("        u.append({})", item), code("    v = u")]
     refused = _refused_item(field)
     if refused is None:  # kept as sent
         return [code("    v = v.copy()")]
@@ -257,14 +260,21 @@ def uses_item_list(field: FieldCode) -> bool:
 
 
 def closing_lines(names: tuple[str, str] = ("d", "o")) -> list[Source]:
-    """The statement (unindented) that finishes an instance: it keeps its JSON object.
+    """The statements (unindented) that finish an instance: it keeps where its JSON is.
 
     That one reference stands for everything else a received object knows: its undeclared
     members and explicit nulls, and the values its changes are measured against (`odatakit.serde`
-    works them out when asked).
+    works them out when asked). It is `b`, the response body its top object was read from (shared
+    by the whole tree), or the JSON object itself when there is no body to read again. A function's
+    own instance also keeps its place in the array it was read from (`i`, None when not in one);
+    small classes built inline are never items of an array.
     """
-    d, o = names
-    return [code("{}._odata_wire = {}", identifier(o), identifier(d))]
+    d, o = identifier(names[0]), identifier(names[1])
+    lines = [code("{}._odata_wire = b or {}", o, d)]
+    if names == ("d", "o"):
+        # A test is cheaper than a store, and most objects are not items of an array.
+        lines += [code("if i is not None:"), code("    {}._odata_pos = i", o)]
+    return lines
 
 
 def edm_types_used(classes: Iterable[ClassCode]) -> list[str]:

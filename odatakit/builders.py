@@ -32,7 +32,7 @@ from .query import (
     search_text,
     select_text,
 )
-from .serde import Converter, ODataObject, mark_clean
+from .serde import Converter, ODataObject, ResponseSource, mark_clean
 
 if TYPE_CHECKING:
     from .client import Client, Response
@@ -355,7 +355,8 @@ class EntityRequest(RequestBase, Generic[T]):
     async def get(self) -> T:
         """Read the entity (with the `$select` / `$expand` given)."""
         response = await self._client.send("GET", self.url, headers=self._headers())
-        return _fitted(self._client, response, "GET", self.url, lambda c: c.structure(response.body, self._type))
+        return _fitted(self._client, response, "GET", self.url,
+                       lambda c: c.structure(response.body, self._type, source=response.source()))
 
     async def update(self, entity: T, *, if_match: bool | str = False) -> T:
         """PATCH the properties changed on `entity` since it was read (all set ones if built in Python).
@@ -395,7 +396,8 @@ class EntityRequest(RequestBase, Generic[T]):
 
     def _written(self, entity: T, response: Response, method: str) -> T:
         if isinstance(response.body, dict) and response.body:
-            return _fitted(self._client, response, method, self.url, lambda c: c.structure(response.body, self._type))
+            return _fitted(self._client, response, method, self.url,
+                           lambda c: c.structure(response.body, self._type, source=response.source()))
         mark_clean(entity)
         etag = response.headers.get("ETag")
         if etag:
@@ -562,8 +564,8 @@ class CollectionRequest(RequestBase, Generic[T]):
         converter = self._client.converter
         item_type = self._type
 
-        def decode(values: list[Any]) -> list[T]:
-            result: list[T] = converter.structure_many(values, item_type)
+        def decode(values: list[Any], source: ResponseSource | None) -> list[T]:
+            result: list[T] = converter.structure_many(values, item_type, source=source)
             return result
 
         return iterate_pages(
@@ -620,7 +622,8 @@ class CollectionRequest(RequestBase, Generic[T]):
         request = self.preference("return", "minimal") if minimal else self
         response = await self._client.send("POST", self.url, json_body=body, headers=request._headers())
         if isinstance(response.body, dict) and response.body:
-            return _fitted(self._client, response, "POST", self.url, lambda c: c.structure(response.body, self._type))
+            return _fitted(self._client, response, "POST", self.url,
+                           lambda c: c.structure(response.body, self._type, source=response.source()))
         location = response.headers.get("OData-EntityId") or response.headers.get("Location")
         if location:
             entity.additional_data["@odata.id"] = location

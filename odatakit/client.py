@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 from urllib.parse import urlsplit
 
 import attrs
@@ -33,7 +33,7 @@ from .http import (
     foreign_headers,
 )
 from .literals import quote_segment
-from .serde import Converter, Registry, paused_gc
+from .serde import Converter, Registry, ResponseSource, paused_gc
 
 if TYPE_CHECKING:
     import aiohttp
@@ -78,6 +78,12 @@ class Response:
     status: int
     headers: Mapping[str, str]
     body: Any
+    #: The body's bytes, from which typed objects read their JSON again when they need it (empty if unknown).
+    raw: bytes = b""
+
+    def source(self, key: str | None = None) -> ResponseSource | None:
+        """The body as objects structured from it keep it (`key`: the name of its array of items)."""
+        return ResponseSource(self.raw, key) if self.raw else None
 
 
 @attrs.frozen
@@ -131,6 +137,10 @@ class Client:
     A provider of another shape, or a credential with no scopes, is refused here, not at the
     first request.
 
+    `retain="body"` makes received objects keep the response body's bytes instead of their JSON
+    objects: a live page holds less than its dicts would and full collections walk less, while
+    decoding and the first use of extras or changes cost more (docs/performance.md has figures).
+
     Configuration is immutable: `with_headers`, `with_timeout`, `with_retry` and
     `with_middleware` return a new client that shares this one's session and token cache
     (the session closes when the last `async with` block of any of them exits, or on `close()`).
@@ -153,6 +163,7 @@ class Client:
         limit_per_host: int = 0,
         strict: bool = True,
         scopes: Sequence[str] | None = None,
+        retain: Literal["json", "body"] = "json",
     ) -> None:
         self.base_url = base_url.rstrip("/")
         parts = urlsplit(self.base_url)
@@ -160,6 +171,10 @@ class Client:
             raise ValueError(f"base_url {base_url!r}: expected an absolute http(s) URL")
         #: Refuse queries the service's Capabilities annotations rule out (False: warn instead).
         self.strict = strict
+        if retain not in ("json", "body"):
+            raise ValueError(f"retain={retain!r}: expected 'json' or 'body'")
+        #: What received objects keep to work out their extras and changes later (see docs/internals.md).
+        self.retain = retain
         # Scopes given here win over the generated ones (national clouds, narrower scopes).
         asked = tuple(scopes) if scopes is not None else self.CONFIG.scopes
         tokens = TokenCache(token_provider, asked) if token_provider is not None else None
@@ -189,6 +204,7 @@ class Client:
         copy = object.__new__(type(self))
         copy.base_url = self.base_url
         copy.strict = self.strict
+        copy.retain = self.retain
         copy._shared = self._shared
         copy._init_options(attrs.evolve(self.options, **changes))
         return copy
@@ -398,11 +414,17 @@ class Client:
             data = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
             all_headers["Content-Type"] = "application/json"
         response = await self.request(method, path, data=data, headers=all_headers)
-        return decode_response(response.status, response.headers, response.body, method, response.url)
+        return decode_response(response.status, response.headers, response.body, method, response.url,
+                               keep_body=self.retain == "body")
 
 
-def decode_response(status: int, headers: Mapping[str, str], body: bytes, method: str, url: str) -> Response:
-    """A successful response with its JSON body decoded; `MalformedResponse` when it is not JSON."""
+def decode_response(
+    status: int, headers: Mapping[str, str], body: bytes, method: str, url: str, *, keep_body: bool = False
+) -> Response:
+    """A successful response with its JSON body decoded; `MalformedResponse` when it is not JSON.
+
+    With `keep_body`, objects structured from it keep the body's bytes instead of their JSON objects.
+    """
     if not body.strip():
         return Response(status, headers, None)
     try:
@@ -410,7 +432,7 @@ def decode_response(status: int, headers: Mapping[str, str], body: bytes, method
             decoded = orjson.loads(body)
     except orjson.JSONDecodeError:
         decoded = _loads_leniently(body, status, headers, method, url)
-    return Response(status, headers, decoded)
+    return Response(status, headers, decoded, body if keep_body else b"")
 
 
 def _loads_leniently(body: bytes, status: int, headers: Mapping[str, str], method: str, url: str) -> Any:

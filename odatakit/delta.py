@@ -33,6 +33,7 @@ import attrs
 
 from .http import merge_prefer
 from .paging import iterate_pages
+from .serde import ResponseSource
 
 if TYPE_CHECKING:
     from .builders import CollectionRequest
@@ -129,12 +130,13 @@ class Delta(Generic[T]):
         item_type = query._type
         key_names = tuple(w for w, _ in getattr(type(query), "KEY", ()))
 
-        def decode_one(entry: Any) -> Any:
-            removed = _removed(entry, key_names) if isinstance(entry, Mapping) else None
-            return removed if removed is not None else converter.structure(entry, item_type)
-
-        def decode(entries: list[Any]) -> list[Any]:
-            return [decode_one(entry) for entry in entries]
+        def decode(entries: list[Any], source: ResponseSource | None) -> list[Any]:
+            out = []
+            for index, entry in enumerate(entries):
+                removed = _removed(entry, key_names) if isinstance(entry, Mapping) else None
+                out.append(removed if removed is not None
+                           else converter.structure(entry, item_type, source=source, index=index))
+            return out
 
         pages = iterate_pages(client, url, headers, decode)
         self.checkpoint = pages.checkpoint

@@ -36,7 +36,7 @@ from .errors import (
     TooManyRequests,
     retry_after_seconds,
 )
-from .serde import paused_gc
+from .serde import ResponseSource, paused_gc
 
 if TYPE_CHECKING:
     from .client import Client
@@ -105,7 +105,7 @@ class Pages(Generic[T]):
         client: Client,
         url: str,
         headers: Mapping[str, str] | None,
-        decode: Callable[[list[Any]], list[T]],
+        decode: Callable[[list[Any], ResponseSource | None], list[T]],
         *,
         max_items: int | None = None,
         max_pages: int | None = None,
@@ -212,7 +212,7 @@ class Pages(Generic[T]):
         annotations = {k: v for k, v in body.items() if k.startswith("@") and k not in _LINKS}
         try:
             with paused_gc():
-                items = self._decode(values)
+                items = self._decode(values, response.source("value"))
         except _DECODE_ERRORS as exc:
             raise MalformedResponse(response.status, f"an item does not fit the model: {exc}", method="GET",
                                     url=link, headers=response.headers) from exc
@@ -266,14 +266,15 @@ def iterate_pages(
     client: Client,
     url: str,
     headers: Mapping[str, str] | None,
-    decode: Callable[[list[Any]], list[T]],
+    decode: Callable[[list[Any], ResponseSource | None], list[T]],
     *,
     max_items: int | None = None,
     max_pages: int | None = None,
 ) -> Pages[T]:
     """The pages of `url`, following nextLinks, stopping after `max_items` items or `max_pages` pages.
 
-    `decode` turns a page's `value` array into its items, with the collector paused (see `paused_gc`).
+    `decode` turns a page's `value` array into its items, with the collector paused (see `paused_gc`);
+    it is given the response body, which typed objects may keep (see `odatakit.serde.ResponseSource`).
     """
     return Pages(client, url, headers, decode, max_items=max_items, max_pages=max_pages)
 

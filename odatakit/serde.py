@@ -20,6 +20,7 @@ import importlib
 import reprlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar, dataclass_transform
+from weakref import ref as _weakref
 
 import attrs
 
@@ -125,13 +126,16 @@ class ODataObject(metaclass=_ModelType):
     default), compare equal when of the same class with equal properties and
     `additional_data`, and are unhashable, as they are mutable.
 
-    A received object keeps the JSON object it was read from. That one reference is all the
-    bookkeeping structuring does: what the object holds beyond its properties (undeclared
-    members, explicit nulls) is worked out from it when first asked for, and so are its
-    changes, by comparing each property with the value it was received with.
+    A received object can always give back the JSON object it was read from: what it holds
+    beyond its properties (undeclared members, explicit nulls) is worked out from that JSON when
+    first asked for, and so are its changes, by comparing each property with the value it was
+    received with. Objects read from a response body hold only a reference to the body's bytes
+    (shared by the whole page, see `ResponseSource`): the JSON is read again from them the first
+    time one of the page's objects needs it, so a page nobody asks that of costs no more memory
+    than its typed objects and the bytes.
     """
 
-    __slots__ = ("_odata_wire", "_odata_extra", "_odata_nulls", "_odata_marked")
+    __slots__ = ("_odata_wire", "_odata_extra", "_odata_nulls", "_odata_marked", "_odata_pos", "__weakref__")
 
     if TYPE_CHECKING:
         #: Properties the model does not declare and instance annotations, by wire name.
@@ -146,6 +150,8 @@ class ODataObject(metaclass=_ModelType):
         _odata_nulls: frozenset[str] = attrs.field(factory=frozenset, init=False)
         # Wire names `mark_changed` counts as changed whatever their values; None or unset for none.
         _odata_marked: set[str] | None = attrs.field(default=None, init=False)
+        # Its place in the JSON array it was read from (None when not an item of one; unset when built in Python).
+        _odata_pos: int | None = attrs.field(default=None, init=False)
     else:
 
         def __init__(self, **values: Any) -> None:
@@ -221,6 +227,11 @@ class ODataObject(metaclass=_ModelType):
         value = _extra_of(self).get("@odata.etag")
         return value if isinstance(value, str) else None
 
+
+    def __getstate__(self) -> Any:
+        # Copies and pickles carry the JSON itself, not the reference to a response body.
+        _wire_of(self)
+        return object.__getstate__(self)
 
     @property
     def changed_fields(self) -> frozenset[str]:
@@ -406,6 +417,7 @@ _WIRE: Any = ODataObject.__dict__["_odata_wire"]
 _EXTRA: Any = ODataObject.__dict__["_odata_extra"]
 _NULLS: Any = ODataObject.__dict__["_odata_nulls"]
 _MARKED: Any = ODataObject.__dict__["_odata_marked"]
+_POS: Any = ODataObject.__dict__["_odata_pos"]
 _NO_NULLS: frozenset[str] = frozenset()
 
 #: The additional data of an object that had none (the `additional_data` property makes the dict).
@@ -425,9 +437,140 @@ else:
 def _wire_of(obj: ODataObject) -> Any:
     """What `obj`'s changes are measured against: its JSON object, a `_Snapshot`, or None if built in Python."""
     try:
-        return _WIRE.__get__(obj)
+        base = _WIRE.__get__(obj)
     except AttributeError:  # a bare instance (`object.__new__`) nobody filled in
         return None
+    if base.__class__ is _Received:
+        return _resolve(obj, base)
+    return base
+
+
+class ResponseSource:
+    """A response body's bytes, from which the JSON of the objects read from it is read again when needed.
+
+    `key` names the array of items (`"value"` for a page), or is None for a body that is one object.
+    The body is parsed again at most once, the first time one of its objects needs its JSON.
+    """
+
+    __slots__ = ("data", "key", "_parsed")
+
+    def __init__(self, data: bytes, key: str | None = None) -> None:
+        self.data = data
+        self.key = key
+        self._parsed: Any = None
+
+    def item(self, index: int | None) -> Any:
+        """The JSON value of the item at `index` (the whole body when `index` is None)."""
+        parsed = self._parsed
+        if parsed is None:
+            with paused_gc():
+                parsed = self._parsed = _parse_json(self.data)
+            self.data = b""  # the parsed body stands for the bytes from now on
+        if index is None:
+            return parsed
+        items = parsed.get(self.key) if isinstance(parsed, dict) and self.key is not None else None
+        return items[index] if isinstance(items, list) and 0 <= index < len(items) else None
+
+
+def _parse_json(data: bytes) -> Any:
+    import orjson
+
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        import json  # what orjson refuses and the first read took (NaN, integers beyond 64 bits)
+
+        return json.loads(data)
+
+
+class _Received:
+    """What a received object, and every object nested in it, holds until its JSON is needed.
+
+    One per item of a response: the body it came from, its place there, and a weak reference to
+    the item's top object, from which the JSON of the nested objects is found by walking both.
+    """
+
+    __slots__ = ("source", "index", "top")
+
+    def __init__(self, source: ResponseSource, index: int | None) -> None:
+        self.source = source
+        self.index = index
+        self.top: Callable[[], Any] | None = None
+
+
+def _resolve(obj: ODataObject, received: _Received) -> Any:
+    """Put on `obj` (and on the objects of its tree) the JSON it was read from; return it."""
+    data = received.source.item(received.index)
+    ref = getattr(received, "top", None)  # unset until its top object is built
+    top = ref() if ref is not None else None
+    if top is not None and _WIRE.__get__(top) is received:
+        _distribute(top, data, received)
+    base = _WIRE.__get__(obj)
+    if base is received:
+        # Not reached from its top object: moved into another object, or kept after its top was
+        # dropped. Its JSON is the one in its item whose values its own still match.
+        base = _find(obj, data)
+        _WIRE.__set__(obj, base)
+    return base
+
+
+def _distribute(obj: ODataObject, data: Any, received: _Received) -> None:
+    _WIRE.__set__(obj, data)
+    if not isinstance(data, dict):
+        return
+    cls = obj.__class__
+    for wire, get, kind, _decode in _DIFF_PLANS.get(cls) or _diff_plan(cls):
+        if kind == _VALUE:
+            continue
+        value = get(obj)
+        if value is None:
+            continue
+        sub = data.get(wire)
+        if kind == _OBJECT:
+            if isinstance(value, ODataObject) and _raw_wire(value) is received:
+                _distribute(value, sub, received)
+        elif isinstance(value, list) and isinstance(sub, list):
+            for item in value:
+                if isinstance(item, ODataObject) and _raw_wire(item) is received:
+                    # Its place in the array it was read from: the list may have been reordered since.
+                    pos = _pos_of(item)
+                    if pos is not None and 0 <= pos < len(sub):
+                        _distribute(item, sub[pos], received)
+
+
+def _raw_wire(obj: ODataObject) -> Any:
+    try:
+        return _WIRE.__get__(obj)
+    except AttributeError:
+        return None
+
+
+def _pos_of(obj: ODataObject) -> int | None:
+    try:
+        pos: int | None = _POS.__get__(obj)
+    except AttributeError:
+        return None
+    return pos
+
+
+def _find(obj: ODataObject, data: Any) -> Any:
+    """The JSON object in `data` (a received item) whose values `obj`'s own values match, or None."""
+    cls = obj.__class__
+    plan = _DIFF_PLANS.get(cls) or _diff_plan(cls)
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(reversed(value))
+        elif isinstance(value, dict):
+            if any(wire in value for wire, _, _, _ in plan) and all(
+                not _differs(get(obj), value.get(wire), kind, decode, False)
+                for wire, get, kind, decode in plan
+                if kind == _VALUE
+            ):
+                return value
+            stack.extend(reversed(list(value.values())))
+    return None
 
 
 def _extra_of(obj: ODataObject) -> dict[str, Any]:
@@ -783,7 +926,7 @@ class Registry:
         self.package = package
         #: Qualified name → the emitted structuring function (`_structure*.py`), imported on first use;
         #: empty for packages emitted without them.
-        self.decoders: dict[str, Callable[[dict[str, Any]], Any]] = _Decoders(self) if structuring else {}
+        self.decoders: dict[str, Callable[..., Any]] = _Decoders(self) if structuring else {}
         self._capabilities_module = capabilities  # module holding CAPABILITIES, imported on first use
         self._capabilities: Mapping[str, Mapping[str, Any]] | None = None
         #: (parent type or None, parent capability path, navigation) → (builder, item class, path, capabilities)
@@ -911,12 +1054,17 @@ class Registry:
             raise KeyError(f"{qualified!r} is not a type of {self.package}")
         return "_structure" + module.removeprefix("models")
 
-    def derived(self, data: dict[str, Any], odata_type: str, cls: type[_O]) -> _O | None:
-        """`data` structured as the subclass of `cls` its `@odata.type` names, or None to use `cls`."""
+    def derived(
+        self, data: dict[str, Any], odata_type: str, cls: type[_O], received: Any = None, pos: int | None = None
+    ) -> _O | None:
+        """`data` structured as the subclass of `cls` its `@odata.type` names, or None to use `cls`.
+
+        `received` and `pos` are what the emitted function of `cls` was given (see `Converter.structure`).
+        """
         found = self.find(odata_type)
         if found is None or found.cls is cls or not issubclass(found.cls, cls):
             return None
-        result: _O = self.decoders[found.qualified](data)
+        result: _O = self.decoders[found.qualified](data, received, pos)
         return result
 
     def builder(self, qualified: str, collection: bool) -> type:
@@ -927,14 +1075,14 @@ class Registry:
         return cls
 
 
-class _Decoders(dict[str, Callable[[dict[str, Any]], Any]]):
+class _Decoders(dict[str, Callable[..., Any]]):
     """The emitted structuring functions by qualified name, each module imported on first use."""
 
     def __init__(self, registry: Registry) -> None:
         super().__init__()
         self._registry = registry
 
-    def __missing__(self, qualified: str) -> Callable[[dict[str, Any]], Any]:
+    def __missing__(self, qualified: str) -> Callable[..., Any]:
         registry = self._registry
         module = importlib.import_module(f"{registry.package}.{registry.structure_module(qualified)}")
         self.update(module.DECODERS)
@@ -991,23 +1139,34 @@ class Converter:
         return self._hooks is not None and self._hooks.customised
 
     # -- public ------------------------------------------------------------------------------
-    def structure(self, data: Any, cls: type[_O]) -> _O:
+    def structure(
+        self, data: Any, cls: type[_O], *, source: ResponseSource | None = None, index: int | None = None
+    ) -> _O:
         """Turn a JSON object into an instance of `cls` (or of a derived class per `@odata.type`).
 
-        The object keeps `data` (and each nested object its part of it): its additional data,
-        explicit nulls and changes are worked out from it later, so `data` must not change afterwards.
+        Its additional data, explicit nulls and changes are worked out later from the JSON it was
+        read from: the object keeps `data` (each nested object its part of it), so `data` must not
+        change afterwards; or, given the `source` `data` was parsed from (`index`: its place in the
+        source's array of items), only a reference to the source, which is read again when needed.
         """
         if self._fast is not None and data.__class__ is dict and (self._hooks is None or not self._hooks.customised):
+            received = _Received(source, index) if source is not None else None
             try:
-                fast: _O = self._fast[cls.__odata_type__](data)
-                return fast
+                fast: _O = self._fast[cls.__odata_type__](data, received)
             except _FALLBACK:
                 pass
+            else:
+                if received is not None:
+                    received.top = _weakref(fast)
+                return fast
         result: _O = self.cattrs.structure(data, cls)
         return result
 
-    def structure_many(self, values: Iterable[Any], cls: type[_O]) -> list[_O]:
-        """Structure the items of a page, with the garbage collector paused (see `paused_gc`)."""
+    def structure_many(self, values: Iterable[Any], cls: type[_O], *, source: ResponseSource | None = None) -> list[_O]:
+        """Structure the items of a page, with the garbage collector paused (see `paused_gc`).
+
+        `source`: the body `values` is the array of items of (see `structure`).
+        """
         structure = self.structure
         with paused_gc():
             fast = None
@@ -1019,13 +1178,24 @@ class Converter:
                 return [structure(v, cls) for v in values]
             out: list[_O] = []
             append = out.append
-            for v in values:
+            new = object.__new__
+            received = None
+            for i, v in enumerate(values):
                 if v.__class__ is dict:
+                    if source is not None:
+                        # Without `__init__`: a call per item costs more than the three stores.
+                        received = new(_Received)
+                        received.source = source
+                        received.index = i
                     try:
-                        append(fast(v))
-                        continue
+                        o = fast(v, received)
                     except _FALLBACK:
                         pass
+                    else:
+                        if received is not None:
+                            received.top = _weakref(o)
+                        append(o)
+                        continue
                 append(self.cattrs.structure(v, cls))
             return out
 

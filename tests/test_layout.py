@@ -139,6 +139,7 @@ def test_tidy_imports_drops_an_empty_type_checking_block_and_its_import() -> Non
         "    def __getitem__(self, key: tuple[" + "str, " * 20 + "int]) -> " + "E" * 20 + "[_T]:",
         "class " + "C" * 70 + "(" + "B" * 50 + "[_T]):",
         '            u.append(None if x is None else _decoders["' + "q" * 80 + '"](x))',
+        '            u.append(None if x is None else _decoders["' + "q" * 80 + '"](x, b, n))',
         "            u.append(None if x is None else (_map_" + "M" * 40 + ".get(x) or " + "M" * 40 + "(x)))",
         "            v = [x if x.__class__ is int and -9223372036854775808 <= x <= 9223372036854775807 else _edm_Int64(x)"
         " for x in v]",

@@ -3,8 +3,9 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`. Each object keeps its JSON object, from which the runtime works
-out undeclared members, explicit nulls and changes when they are asked for.
+types look at `@odata.type`. Each object keeps where its JSON is (`b`: the response body shared
+by its tree, or else its JSON object), from which the runtime works out undeclared members,
+explicit nulls and changes when they are asked for.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ _edm_Int32 = _decoder("Edm.Int32")
 _edm_String = _decoder("Edm.String")
 
 
-def _Users(d: dict[str, Any]) -> Users:
+def _Users(d: dict[str, Any], b: Any = None, i: int | None = None) -> Users:
     v: Any
     u: list[Any]
     o = _new(Users)
@@ -57,8 +58,8 @@ def _Users(d: dict[str, Any]) -> Users:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _CalendarGroups(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _CalendarGroups(x, b, n))
         v = u
     o.calendar_groups = v
     v = d.get("calendars")
@@ -66,8 +67,8 @@ def _Users(d: dict[str, Any]) -> Users:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Calendars(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Calendars(x, b, n))
         v = u
     o.calendars = v
     v = d.get("events")
@@ -75,15 +76,17 @@ def _Users(d: dict[str, Any]) -> Users:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Events(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Events(x, b, n))
         v = u
     o.events = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _CalendarGroups(d: dict[str, Any]) -> CalendarGroups:
+def _CalendarGroups(d: dict[str, Any], b: Any = None, i: int | None = None) -> CalendarGroups:
     v: Any
     u: list[Any]
     o = _new(CalendarGroups)
@@ -109,22 +112,24 @@ def _CalendarGroups(d: dict[str, Any]) -> CalendarGroups:
     o.owner_id = v
     v = d.get("owner")
     if v is not None:
-        v = _Users(v)
+        v = _Users(v, b)
     o.owner = v
     v = d.get("calendars")
     if v is not None:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Calendars(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Calendars(x, b, n))
         v = u
     o.calendars = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Calendars(d: dict[str, Any]) -> Calendars:
+def _Calendars(d: dict[str, Any], b: Any = None, i: int | None = None) -> Calendars:
     v: Any
     u: list[Any]
     o = _new(Calendars)
@@ -158,26 +163,28 @@ def _Calendars(d: dict[str, Any]) -> Calendars:
     o.calendar_group_id = v
     v = d.get("owner")
     if v is not None:
-        v = _Users(v)
+        v = _Users(v, b)
     o.owner = v
     v = d.get("calendarGroup")
     if v is not None:
-        v = _CalendarGroups(v)
+        v = _CalendarGroups(v, b)
     o.calendar_group = v
     v = d.get("events")
     if v is not None:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Events(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Events(x, b, n))
         v = u
     o.events = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Events(d: dict[str, Any]) -> Events:
+def _Events(d: dict[str, Any], b: Any = None, i: int | None = None) -> Events:
     v: Any
     u: list[Any]
     o = _new(Events)
@@ -287,8 +294,8 @@ def _Events(d: dict[str, Any]) -> Events:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Attendee(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Attendee(x, b, n))
         v = u
     o.attendees = v
     v = d.get("recurrence_pattern_type")
@@ -375,26 +382,28 @@ def _Events(d: dict[str, Any]) -> Events:
     o.calendar_id = v
     v = d.get("owner")
     if v is not None:
-        v = _Users(v)
+        v = _Users(v, b)
     o.owner = v
     v = d.get("calendar")
     if v is not None:
-        v = _Calendars(v)
+        v = _Calendars(v, b)
     o.calendar = v
     v = d.get("attachments")
     if v is not None:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Attachments(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Attachments(x, b, n))
         v = u
     o.attachments = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Attendee(d: dict[str, Any]) -> Attendee:
+def _Attendee(d: dict[str, Any], b: Any = None, i: int | None = None) -> Attendee:
     v: Any
     p: Any
     o = _new(Attendee)
@@ -414,14 +423,16 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.address = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.email_address = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
+def _EmailAddress(d: dict[str, Any], b: Any = None, i: int | None = None) -> EmailAddress:
     v: Any
     o = _new(EmailAddress)
     v = d.get("name")
@@ -432,11 +443,13 @@ def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.address = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Attachments(d: dict[str, Any]) -> Attachments:
+def _Attachments(d: dict[str, Any], b: Any = None, i: int | None = None) -> Attachments:
     v: Any
     o = _new(Attachments)
     v = d.get("id")
@@ -476,13 +489,15 @@ def _Attachments(d: dict[str, Any]) -> Attachments:
     o.event_id = v
     v = d.get("event")
     if v is not None:
-        v = _Events(v)
+        v = _Events(v, b)
     o.event = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Me(d: dict[str, Any]) -> Me:
+def _Me(d: dict[str, Any], b: Any = None, i: int | None = None) -> Me:
     v: Any
     u: list[Any]
     o = _new(Me)
@@ -507,8 +522,8 @@ def _Me(d: dict[str, Any]) -> Me:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _CalendarGroups(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _CalendarGroups(x, b, n))
         v = u
     o.calendar_groups = v
     v = d.get("calendars")
@@ -516,8 +531,8 @@ def _Me(d: dict[str, Any]) -> Me:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Calendars(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Calendars(x, b, n))
         v = u
     o.calendars = v
     v = d.get("events")
@@ -525,15 +540,17 @@ def _Me(d: dict[str, Any]) -> Me:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Events(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Events(x, b, n))
         v = u
     o.events = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
+def _DateTimeTimeZone(d: dict[str, Any], b: Any = None, i: int | None = None) -> DateTimeTimeZone:
     v: Any
     o = _new(DateTimeTimeZone)
     v = d.get("dateTime")
@@ -544,11 +561,13 @@ def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.time_zone = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+DECODERS: dict[str, Callable[..., Any]] = {
     "CalendarService.users": _Users,
     "CalendarService.calendarGroups": _CalendarGroups,
     "CalendarService.calendars": _Calendars,

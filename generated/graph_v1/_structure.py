@@ -3,8 +3,9 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`. Each object keeps its JSON object, from which the runtime works
-out undeclared members, explicit nulls and changes when they are asked for.
+types look at `@odata.type`. Each object keeps where its JSON is (`b`: the response body shared
+by its tree, or else its JSON object), from which the runtime works out undeclared members,
+explicit nulls and changes when they are asked for.
 """
 
 from __future__ import annotations
@@ -171,11 +172,11 @@ _map_UserPurpose = UserPurpose._value2member_map_
 _map_WeekIndex = WeekIndex._value2member_map_
 
 
-def _Entity(d: dict[str, Any]) -> Entity:
+def _Entity(d: dict[str, Any], b: Any = None, i: int | None = None) -> Entity:
     v: Any
     t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.entity":
-        r = REGISTRY.derived(d, t, Entity)
+        r = REGISTRY.derived(d, t, Entity, b, i)
         if r is not None:
             return r
     o = _new(Entity)
@@ -183,15 +184,17 @@ def _Entity(d: dict[str, Any]) -> Entity:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.id = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
+def _DirectoryObject(d: dict[str, Any], b: Any = None, i: int | None = None) -> DirectoryObject:
     v: Any
     t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.directoryObject":
-        r = REGISTRY.derived(d, t, DirectoryObject)
+        r = REGISTRY.derived(d, t, DirectoryObject, b, i)
         if r is not None:
             return r
     o = _new(DirectoryObject)
@@ -206,11 +209,13 @@ def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
         except KeyError:
             v = _edm_DateTimeOffset(v)
     o.deleted_date_time = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Group(d: dict[str, Any]) -> Group:
+def _Group(d: dict[str, Any], b: Any = None, i: int | None = None) -> Group:
     v: Any
     p: Any
     u: list[Any]
@@ -242,8 +247,8 @@ def _Group(d: dict[str, Any]) -> Group:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _AssignedLabel(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _AssignedLabel(x, b, n))
         v = u
     o.assigned_labels = v
     v = d.get("assignedLicenses")
@@ -251,8 +256,8 @@ def _Group(d: dict[str, Any]) -> Group:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _AssignedLicense(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _AssignedLicense(x, b, n))
         v = u
     o.assigned_licenses = v
     v = d.get("autoSubscribeNewMembers")
@@ -347,7 +352,7 @@ def _Group(d: dict[str, Any]) -> Group:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.state = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.license_processing_state = v
     v = d.get("mail")
@@ -376,7 +381,7 @@ def _Group(d: dict[str, Any]) -> Group:
     o.on_premises_domain_name = v
     v = d.get("onPremisesExtensionAttributes")
     if v is not None:
-        v = _OnPremisesExtensionAttributes(v)
+        v = _OnPremisesExtensionAttributes(v, b)
     o.on_premises_extension_attributes = v
     v = d.get("onPremisesLastSyncDateTime")
     if v is not None:
@@ -394,8 +399,8 @@ def _Group(d: dict[str, Any]) -> Group:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _OnPremisesProvisioningError(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _OnPremisesProvisioningError(x, b, n))
         v = u
     o.on_premises_provisioning_errors = v
     v = d.get("onPremisesSamAccountName")
@@ -475,8 +480,8 @@ def _Group(d: dict[str, Any]) -> Group:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _ServiceProvisioningError(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _ServiceProvisioningError(x, b, n))
         v = u
     o.service_provisioning_errors = v
     v = d.get("theme")
@@ -512,34 +517,34 @@ def _Group(d: dict[str, Any]) -> Group:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.accepted_senders = v
     v = d.get("calendar")
     if v is not None:
-        v = _Calendar(v)
+        v = _Calendar(v, b)
     o.calendar = v
     v = d.get("calendarView")
     if v is not None:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Event(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Event(x, b, n))
         v = u
     o.calendar_view = v
     v = d.get("createdOnBehalfOf")
     if v is not None:
-        v = _DirectoryObject(v)
+        v = _DirectoryObject(v, b)
     o.created_on_behalf_of = v
     v = d.get("events")
     if v is not None:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Event(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Event(x, b, n))
         v = u
     o.events = v
     v = d.get("memberOf")
@@ -547,8 +552,8 @@ def _Group(d: dict[str, Any]) -> Group:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.member_of = v
     v = d.get("members")
@@ -556,8 +561,8 @@ def _Group(d: dict[str, Any]) -> Group:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.members = v
     v = d.get("membersWithLicenseErrors")
@@ -565,8 +570,8 @@ def _Group(d: dict[str, Any]) -> Group:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.members_with_license_errors = v
     v = d.get("owners")
@@ -574,8 +579,8 @@ def _Group(d: dict[str, Any]) -> Group:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.owners = v
     v = d.get("permissionGrants")
@@ -583,8 +588,8 @@ def _Group(d: dict[str, Any]) -> Group:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _ResourceSpecificPermissionGrant(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _ResourceSpecificPermissionGrant(x, b, n))
         v = u
     o.permission_grants = v
     v = d.get("rejectedSenders")
@@ -592,8 +597,8 @@ def _Group(d: dict[str, Any]) -> Group:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.rejected_senders = v
     v = d.get("transitiveMemberOf")
@@ -601,8 +606,8 @@ def _Group(d: dict[str, Any]) -> Group:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.transitive_member_of = v
     v = d.get("transitiveMembers")
@@ -610,15 +615,17 @@ def _Group(d: dict[str, Any]) -> Group:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.transitive_members = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _AssignedLabel(d: dict[str, Any]) -> AssignedLabel:
+def _AssignedLabel(d: dict[str, Any], b: Any = None, i: int | None = None) -> AssignedLabel:
     v: Any
     o = _new(AssignedLabel)
     v = d.get("displayName")
@@ -629,11 +636,13 @@ def _AssignedLabel(d: dict[str, Any]) -> AssignedLabel:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.label_id = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _AssignedLicense(d: dict[str, Any]) -> AssignedLicense:
+def _AssignedLicense(d: dict[str, Any], b: Any = None, i: int | None = None) -> AssignedLicense:
     v: Any
     u: list[Any]
     o = _new(AssignedLicense)
@@ -650,22 +659,28 @@ def _AssignedLicense(d: dict[str, Any]) -> AssignedLicense:
     if v is not None:
         v = _edm_Guid(v)
     o.sku_id = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _LicenseProcessingState(d: dict[str, Any]) -> LicenseProcessingState:
+def _LicenseProcessingState(d: dict[str, Any], b: Any = None, i: int | None = None) -> LicenseProcessingState:
     v: Any
     o = _new(LicenseProcessingState)
     v = d.get("state")
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.state = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _OnPremisesExtensionAttributes(d: dict[str, Any]) -> OnPremisesExtensionAttributes:
+def _OnPremisesExtensionAttributes(
+    d: dict[str, Any], b: Any = None, i: int | None = None
+) -> OnPremisesExtensionAttributes:
     v: Any
     o = _new(OnPremisesExtensionAttributes)
     v = d.get("extensionAttribute1")
@@ -728,11 +743,13 @@ def _OnPremisesExtensionAttributes(d: dict[str, Any]) -> OnPremisesExtensionAttr
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.extension_attribute9 = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _OnPremisesProvisioningError(d: dict[str, Any]) -> OnPremisesProvisioningError:
+def _OnPremisesProvisioningError(d: dict[str, Any], b: Any = None, i: int | None = None) -> OnPremisesProvisioningError:
     v: Any
     o = _new(OnPremisesProvisioningError)
     v = d.get("category")
@@ -754,15 +771,17 @@ def _OnPremisesProvisioningError(d: dict[str, Any]) -> OnPremisesProvisioningErr
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.value = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ServiceProvisioningError(d: dict[str, Any]) -> ServiceProvisioningError:
+def _ServiceProvisioningError(d: dict[str, Any], b: Any = None, i: int | None = None) -> ServiceProvisioningError:
     v: Any
     t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.serviceProvisioningError":
-        r = REGISTRY.derived(d, t, ServiceProvisioningError)
+        r = REGISTRY.derived(d, t, ServiceProvisioningError, b, i)
         if r is not None:
             return r
     o = _new(ServiceProvisioningError)
@@ -781,11 +800,15 @@ def _ServiceProvisioningError(d: dict[str, Any]) -> ServiceProvisioningError:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.service_instance = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ResourceSpecificPermissionGrant(d: dict[str, Any]) -> ResourceSpecificPermissionGrant:
+def _ResourceSpecificPermissionGrant(
+    d: dict[str, Any], b: Any = None, i: int | None = None
+) -> ResourceSpecificPermissionGrant:
     v: Any
     o = _new(ResourceSpecificPermissionGrant)
     v = d.get("id")
@@ -819,17 +842,19 @@ def _ResourceSpecificPermissionGrant(d: dict[str, Any]) -> ResourceSpecificPermi
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.resource_app_id = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _User(d: dict[str, Any]) -> User:
+def _User(d: dict[str, Any], b: Any = None, i: int | None = None) -> User:
     v: Any
     p: Any
     u: list[Any]
     t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.user":
-        r = REGISTRY.derived(d, t, User)
+        r = REGISTRY.derived(d, t, User, b, i)
         if r is not None:
             return r
     o = _new(User)
@@ -861,8 +886,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _AssignedLicense(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _AssignedLicense(x, b, n))
         v = u
     o.assigned_licenses = v
     v = d.get("assignedPlans")
@@ -870,13 +895,13 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _AssignedPlan(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _AssignedPlan(x, b, n))
         v = u
     o.assigned_plans = v
     v = d.get("authorizationInfo")
     if v is not None:
-        v = _AuthorizationInfo(v)
+        v = _AuthorizationInfo(v, b)
     o.authorization_info = v
     v = d.get("birthday")
     if v is not None:
@@ -925,7 +950,7 @@ def _User(d: dict[str, Any]) -> User:
     o.creation_type = v
     v = d.get("customSecurityAttributes")
     if v is not None:
-        v = _CustomSecurityAttributeValue(v)
+        v = _CustomSecurityAttributeValue(v, b)
     o.custom_security_attributes = v
     v = d.get("department")
     if v is not None and v.__class__ is not str:
@@ -969,7 +994,7 @@ def _User(d: dict[str, Any]) -> User:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.division = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.employee_org_data = v
     v = d.get("employeeType")
@@ -1007,8 +1032,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _ObjectIdentity(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _ObjectIdentity(x, b, n))
         v = u
     o.identities = v
     v = d.get("identityParentId")
@@ -1065,8 +1090,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _LicenseAssignmentState(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _LicenseAssignmentState(x, b, n))
         v = u
     o.license_assignment_states = v
     v = d.get("mail")
@@ -1075,7 +1100,7 @@ def _User(d: dict[str, Any]) -> User:
     o.mail = v
     v = d.get("mailboxSettings")
     if v is not None:
-        v = _MailboxSettings(v)
+        v = _MailboxSettings(v, b)
     o.mailbox_settings = v
     v = d.get("mailNickname")
     if v is not None and v.__class__ is not str:
@@ -1103,7 +1128,7 @@ def _User(d: dict[str, Any]) -> User:
     o.on_premises_domain_name = v
     v = d.get("onPremisesExtensionAttributes")
     if v is not None:
-        v = _OnPremisesExtensionAttributes(v)
+        v = _OnPremisesExtensionAttributes(v, b)
     o.on_premises_extension_attributes = v
     v = d.get("onPremisesImmutableId")
     if v is not None and v.__class__ is not str:
@@ -1121,8 +1146,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _OnPremisesProvisioningError(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _OnPremisesProvisioningError(x, b, n))
         v = u
     o.on_premises_provisioning_errors = v
     v = d.get("onPremisesSamAccountName")
@@ -1172,7 +1197,7 @@ def _User(d: dict[str, Any]) -> User:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.password = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.password_profile = v
     v = d.get("pastProjects")
@@ -1208,8 +1233,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _ProvisionedPlan(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _ProvisionedPlan(x, b, n))
         v = u
     o.provisioned_plans = v
     v = d.get("proxyAddresses")
@@ -1254,8 +1279,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _ServiceProvisioningError(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _ServiceProvisioningError(x, b, n))
         v = u
     o.service_provisioning_errors = v
     v = d.get("showInAddressList")
@@ -1264,7 +1289,7 @@ def _User(d: dict[str, Any]) -> User:
     o.show_in_address_list = v
     v = d.get("signInActivity")
     if v is not None:
-        v = _SignInActivity(v)
+        v = _SignInActivity(v, b)
     o.sign_in_activity = v
     v = d.get("signInSessionsValidFromDateTime")
     if v is not None:
@@ -1310,15 +1335,15 @@ def _User(d: dict[str, Any]) -> User:
     o.user_type = v
     v = d.get("calendar")
     if v is not None:
-        v = _Calendar(v)
+        v = _Calendar(v, b)
     o.calendar = v
     v = d.get("calendarGroups")
     if v is not None:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _CalendarGroup(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _CalendarGroup(x, b, n))
         v = u
     o.calendar_groups = v
     v = d.get("calendars")
@@ -1326,8 +1351,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Calendar(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Calendar(x, b, n))
         v = u
     o.calendars = v
     v = d.get("calendarView")
@@ -1335,8 +1360,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Event(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Event(x, b, n))
         v = u
     o.calendar_view = v
     v = d.get("createdObjects")
@@ -1344,8 +1369,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.created_objects = v
     v = d.get("directReports")
@@ -1353,8 +1378,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.direct_reports = v
     v = d.get("events")
@@ -1362,21 +1387,21 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Event(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Event(x, b, n))
         v = u
     o.events = v
     v = d.get("manager")
     if v is not None:
-        v = _DirectoryObject(v)
+        v = _DirectoryObject(v, b)
     o.manager = v
     v = d.get("memberOf")
     if v is not None:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.member_of = v
     v = d.get("messages")
@@ -1384,8 +1409,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Message(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Message(x, b, n))
         v = u
     o.messages = v
     v = d.get("ownedDevices")
@@ -1393,8 +1418,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.owned_devices = v
     v = d.get("ownedObjects")
@@ -1402,8 +1427,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.owned_objects = v
     v = d.get("permissionGrants")
@@ -1411,8 +1436,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _ResourceSpecificPermissionGrant(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _ResourceSpecificPermissionGrant(x, b, n))
         v = u
     o.permission_grants = v
     v = d.get("registeredDevices")
@@ -1420,8 +1445,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.registered_devices = v
     v = d.get("sponsorOf")
@@ -1429,8 +1454,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.sponsor_of = v
     v = d.get("sponsors")
@@ -1438,8 +1463,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.sponsors = v
     v = d.get("transitiveMemberOf")
@@ -1447,15 +1472,17 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.transitive_member_of = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _AssignedPlan(d: dict[str, Any]) -> AssignedPlan:
+def _AssignedPlan(d: dict[str, Any], b: Any = None, i: int | None = None) -> AssignedPlan:
     v: Any
     o = _new(AssignedPlan)
     v = d.get("assignedDateTime")
@@ -1477,11 +1504,13 @@ def _AssignedPlan(d: dict[str, Any]) -> AssignedPlan:
     if v is not None:
         v = _edm_Guid(v)
     o.service_plan_id = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _AuthorizationInfo(d: dict[str, Any]) -> AuthorizationInfo:
+def _AuthorizationInfo(d: dict[str, Any], b: Any = None, i: int | None = None) -> AuthorizationInfo:
     v: Any
     o = _new(AuthorizationInfo)
     v = d.get("certificateUserIds")
@@ -1495,19 +1524,23 @@ def _AuthorizationInfo(d: dict[str, Any]) -> AuthorizationInfo:
         else:
             v = v.copy()
     o.certificate_user_ids = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _CustomSecurityAttributeValue(d: Any) -> CustomSecurityAttributeValue:
+def _CustomSecurityAttributeValue(d: Any, b: Any = None, i: int | None = None) -> CustomSecurityAttributeValue:
     if d.__class__ is not dict:
         return _non_object(CustomSecurityAttributeValue, d)
     o = _new(CustomSecurityAttributeValue)
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _EmployeeOrgData(d: dict[str, Any]) -> EmployeeOrgData:
+def _EmployeeOrgData(d: dict[str, Any], b: Any = None, i: int | None = None) -> EmployeeOrgData:
     v: Any
     o = _new(EmployeeOrgData)
     v = d.get("costCenter")
@@ -1518,11 +1551,13 @@ def _EmployeeOrgData(d: dict[str, Any]) -> EmployeeOrgData:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.division = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ObjectIdentity(d: dict[str, Any]) -> ObjectIdentity:
+def _ObjectIdentity(d: dict[str, Any], b: Any = None, i: int | None = None) -> ObjectIdentity:
     v: Any
     o = _new(ObjectIdentity)
     v = d.get("issuer")
@@ -1537,11 +1572,13 @@ def _ObjectIdentity(d: dict[str, Any]) -> ObjectIdentity:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.sign_in_type = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _LicenseAssignmentState(d: dict[str, Any]) -> LicenseAssignmentState:
+def _LicenseAssignmentState(d: dict[str, Any], b: Any = None, i: int | None = None) -> LicenseAssignmentState:
     v: Any
     u: list[Any]
     o = _new(LicenseAssignmentState)
@@ -1577,11 +1614,13 @@ def _LicenseAssignmentState(d: dict[str, Any]) -> LicenseAssignmentState:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.state = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _MailboxSettings(d: dict[str, Any]) -> MailboxSettings:
+def _MailboxSettings(d: dict[str, Any], b: Any = None, i: int | None = None) -> MailboxSettings:
     v: Any
     p: Any
     o = _new(MailboxSettings)
@@ -1591,7 +1630,7 @@ def _MailboxSettings(d: dict[str, Any]) -> MailboxSettings:
     o.archive_folder = v
     v = d.get("automaticRepliesSetting")
     if v is not None:
-        v = _AutomaticRepliesSetting(v)
+        v = _AutomaticRepliesSetting(v, b)
     o.automatic_replies_setting = v
     v = d.get("dateFormat")
     if v is not None and v.__class__ is not str:
@@ -1616,7 +1655,7 @@ def _MailboxSettings(d: dict[str, Any]) -> MailboxSettings:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.locale = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.language = v
     v = d.get("timeFormat")
@@ -1636,13 +1675,15 @@ def _MailboxSettings(d: dict[str, Any]) -> MailboxSettings:
     o.user_purpose = v
     v = d.get("workingHours")
     if v is not None:
-        v = _WorkingHours(v)
+        v = _WorkingHours(v, b)
     o.working_hours = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _AutomaticRepliesSetting(d: dict[str, Any]) -> AutomaticRepliesSetting:
+def _AutomaticRepliesSetting(d: dict[str, Any], b: Any = None, i: int | None = None) -> AutomaticRepliesSetting:
     v: Any
     p: Any
     o = _new(AutomaticRepliesSetting)
@@ -1673,7 +1714,7 @@ def _AutomaticRepliesSetting(d: dict[str, Any]) -> AutomaticRepliesSetting:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.time_zone = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.scheduled_end_date_time = v
     v = d.get("scheduledStartDateTime")
@@ -1688,7 +1729,7 @@ def _AutomaticRepliesSetting(d: dict[str, Any]) -> AutomaticRepliesSetting:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.time_zone = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.scheduled_start_date_time = v
     v = d.get("status")
@@ -1698,11 +1739,13 @@ def _AutomaticRepliesSetting(d: dict[str, Any]) -> AutomaticRepliesSetting:
         except KeyError:
             v = AutomaticRepliesStatus(v)
     o.status = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
+def _DateTimeTimeZone(d: dict[str, Any], b: Any = None, i: int | None = None) -> DateTimeTimeZone:
     v: Any
     o = _new(DateTimeTimeZone)
     v = d.get("dateTime")
@@ -1713,11 +1756,13 @@ def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.time_zone = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _LocaleInfo(d: dict[str, Any]) -> LocaleInfo:
+def _LocaleInfo(d: dict[str, Any], b: Any = None, i: int | None = None) -> LocaleInfo:
     v: Any
     o = _new(LocaleInfo)
     v = d.get("displayName")
@@ -1728,11 +1773,13 @@ def _LocaleInfo(d: dict[str, Any]) -> LocaleInfo:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.locale = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _WorkingHours(d: dict[str, Any]) -> WorkingHours:
+def _WorkingHours(d: dict[str, Any], b: Any = None, i: int | None = None) -> WorkingHours:
     v: Any
     u: list[Any]
     o = _new(WorkingHours)
@@ -1755,17 +1802,19 @@ def _WorkingHours(d: dict[str, Any]) -> WorkingHours:
     o.start_time = v
     v = d.get("timeZone")
     if v is not None:
-        v = _TimeZoneBase(v)
+        v = _TimeZoneBase(v, b)
     o.time_zone = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _TimeZoneBase(d: dict[str, Any]) -> TimeZoneBase:
+def _TimeZoneBase(d: dict[str, Any], b: Any = None, i: int | None = None) -> TimeZoneBase:
     v: Any
     t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.timeZoneBase":
-        r = REGISTRY.derived(d, t, TimeZoneBase)
+        r = REGISTRY.derived(d, t, TimeZoneBase, b, i)
         if r is not None:
             return r
     o = _new(TimeZoneBase)
@@ -1773,11 +1822,13 @@ def _TimeZoneBase(d: dict[str, Any]) -> TimeZoneBase:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.name = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _PasswordProfile(d: dict[str, Any]) -> PasswordProfile:
+def _PasswordProfile(d: dict[str, Any], b: Any = None, i: int | None = None) -> PasswordProfile:
     v: Any
     o = _new(PasswordProfile)
     v = d.get("forceChangePasswordNextSignIn")
@@ -1792,19 +1843,23 @@ def _PasswordProfile(d: dict[str, Any]) -> PasswordProfile:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.password = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _UserPrint(d: Any) -> UserPrint:
+def _UserPrint(d: Any, b: Any = None, i: int | None = None) -> UserPrint:
     if d.__class__ is not dict:
         return _non_object(UserPrint, d)
     o = _new(UserPrint)
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ProvisionedPlan(d: dict[str, Any]) -> ProvisionedPlan:
+def _ProvisionedPlan(d: dict[str, Any], b: Any = None, i: int | None = None) -> ProvisionedPlan:
     v: Any
     o = _new(ProvisionedPlan)
     v = d.get("capabilityStatus")
@@ -1819,11 +1874,13 @@ def _ProvisionedPlan(d: dict[str, Any]) -> ProvisionedPlan:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.service = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _SignInActivity(d: dict[str, Any]) -> SignInActivity:
+def _SignInActivity(d: dict[str, Any], b: Any = None, i: int | None = None) -> SignInActivity:
     v: Any
     o = _new(SignInActivity)
     v = d.get("lastNonInteractiveSignInDateTime")
@@ -1859,11 +1916,13 @@ def _SignInActivity(d: dict[str, Any]) -> SignInActivity:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.last_successful_sign_in_request_id = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Calendar(d: dict[str, Any]) -> Calendar:
+def _Calendar(d: dict[str, Any], b: Any = None, i: int | None = None) -> Calendar:
     v: Any
     p: Any
     u: list[Any]
@@ -1943,7 +2002,7 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.name = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.owner = v
     v = d.get("calendarView")
@@ -1951,8 +2010,8 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Event(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Event(x, b, n))
         v = u
     o.calendar_view = v
     v = d.get("events")
@@ -1960,15 +2019,17 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Event(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Event(x, b, n))
         v = u
     o.events = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
+def _EmailAddress(d: dict[str, Any], b: Any = None, i: int | None = None) -> EmailAddress:
     v: Any
     o = _new(EmailAddress)
     v = d.get("address")
@@ -1979,15 +2040,17 @@ def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.name = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _OutlookItem(d: dict[str, Any]) -> OutlookItem:
+def _OutlookItem(d: dict[str, Any], b: Any = None, i: int | None = None) -> OutlookItem:
     v: Any
     t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.outlookItem":
-        r = REGISTRY.derived(d, t, OutlookItem)
+        r = REGISTRY.derived(d, t, OutlookItem, b, i)
         if r is not None:
             return r
     o = _new(OutlookItem)
@@ -2024,11 +2087,13 @@ def _OutlookItem(d: dict[str, Any]) -> OutlookItem:
         except KeyError:
             v = _edm_DateTimeOffset(v)
     o.last_modified_date_time = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Event(d: dict[str, Any]) -> Event:
+def _Event(d: dict[str, Any], b: Any = None, i: int | None = None) -> Event:
     v: Any
     p: Any
     u: list[Any]
@@ -2075,8 +2140,8 @@ def _Event(d: dict[str, Any]) -> Event:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Attendee(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Attendee(x, b, n))
         v = u
     o.attendees = v
     v = d.get("body")
@@ -2094,7 +2159,7 @@ def _Event(d: dict[str, Any]) -> Event:
             except KeyError:
                 v = BodyType(v)
         p.content_type = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.body = v
     v = d.get("bodyPreview")
@@ -2124,7 +2189,7 @@ def _Event(d: dict[str, Any]) -> Event:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.time_zone = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.end = v
     v = d.get("hasAttachments")
@@ -2172,20 +2237,20 @@ def _Event(d: dict[str, Any]) -> Event:
     o.is_reminder_on = v
     v = d.get("location")
     if v is not None:
-        v = _Location(v)
+        v = _Location(v, b)
     o.location = v
     v = d.get("locations")
     if v is not None:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Location(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Location(x, b, n))
         v = u
     o.locations = v
     v = d.get("onlineMeeting")
     if v is not None:
-        v = _OnlineMeetingInfo(v)
+        v = _OnlineMeetingInfo(v, b)
     o.online_meeting = v
     v = d.get("onlineMeetingProvider")
     if v is not None:
@@ -2200,7 +2265,7 @@ def _Event(d: dict[str, Any]) -> Event:
     o.online_meeting_url = v
     v = d.get("organizer")
     if v is not None:
-        v = _Recipient(v)
+        v = _Recipient(v, b)
     o.organizer = v
     v = d.get("originalEndTimeZone")
     if v is not None and v.__class__ is not str:
@@ -2219,7 +2284,7 @@ def _Event(d: dict[str, Any]) -> Event:
     o.original_start_time_zone = v
     v = d.get("recurrence")
     if v is not None:
-        v = _PatternedRecurrence(v)
+        v = _PatternedRecurrence(v, b)
     o.recurrence = v
     v = d.get("reminderMinutesBeforeStart")
     if v is not None:
@@ -2247,7 +2312,7 @@ def _Event(d: dict[str, Any]) -> Event:
             except KeyError:
                 v = _edm_DateTimeOffset(v)
         p.time = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.response_status = v
     v = d.get("sensitivity")
@@ -2280,7 +2345,7 @@ def _Event(d: dict[str, Any]) -> Event:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.time_zone = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.start = v
     v = d.get("subject")
@@ -2307,21 +2372,21 @@ def _Event(d: dict[str, Any]) -> Event:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Attachment(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Attachment(x, b, n))
         v = u
     o.attachments = v
     v = d.get("calendar")
     if v is not None:
-        v = _Calendar(v)
+        v = _Calendar(v, b)
     o.calendar = v
     v = d.get("exceptionOccurrences")
     if v is not None:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Event(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Event(x, b, n))
         v = u
     o.exception_occurrences = v
     v = d.get("instances")
@@ -2329,20 +2394,22 @@ def _Event(d: dict[str, Any]) -> Event:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Event(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Event(x, b, n))
         v = u
     o.instances = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Recipient(d: dict[str, Any]) -> Recipient:
+def _Recipient(d: dict[str, Any], b: Any = None, i: int | None = None) -> Recipient:
     v: Any
     p: Any
     t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.recipient":
-        r = REGISTRY.derived(d, t, Recipient)
+        r = REGISTRY.derived(d, t, Recipient, b, i)
         if r is not None:
             return r
     o = _new(Recipient)
@@ -2358,19 +2425,21 @@ def _Recipient(d: dict[str, Any]) -> Recipient:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.name = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.email_address = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _AttendeeBase(d: dict[str, Any]) -> AttendeeBase:
+def _AttendeeBase(d: dict[str, Any], b: Any = None, i: int | None = None) -> AttendeeBase:
     v: Any
     p: Any
     t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.attendeeBase":
-        r = REGISTRY.derived(d, t, AttendeeBase)
+        r = REGISTRY.derived(d, t, AttendeeBase, b, i)
         if r is not None:
             return r
     o = _new(AttendeeBase)
@@ -2386,7 +2455,7 @@ def _AttendeeBase(d: dict[str, Any]) -> AttendeeBase:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.name = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.email_address = v
     v = d.get("type")
@@ -2396,11 +2465,13 @@ def _AttendeeBase(d: dict[str, Any]) -> AttendeeBase:
         except KeyError:
             v = AttendeeType(v)
     o.type = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Attendee(d: dict[str, Any]) -> Attendee:
+def _Attendee(d: dict[str, Any], b: Any = None, i: int | None = None) -> Attendee:
     v: Any
     p: Any
     o = _new(Attendee)
@@ -2416,7 +2487,7 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.name = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.email_address = v
     v = d.get("type")
@@ -2428,7 +2499,7 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
     o.type = v
     v = d.get("proposedNewTime")
     if v is not None:
-        v = _TimeSlot(v)
+        v = _TimeSlot(v, b)
     o.proposed_new_time = v
     v = d.get("status")
     if v is not None:
@@ -2448,14 +2519,16 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
             except KeyError:
                 v = _edm_DateTimeOffset(v)
         p.time = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.status = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _TimeSlot(d: dict[str, Any]) -> TimeSlot:
+def _TimeSlot(d: dict[str, Any], b: Any = None, i: int | None = None) -> TimeSlot:
     v: Any
     p: Any
     o = _new(TimeSlot)
@@ -2471,7 +2544,7 @@ def _TimeSlot(d: dict[str, Any]) -> TimeSlot:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.time_zone = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.end = v
     v = d.get("start")
@@ -2486,14 +2559,16 @@ def _TimeSlot(d: dict[str, Any]) -> TimeSlot:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.time_zone = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.start = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
+def _ResponseStatus(d: dict[str, Any], b: Any = None, i: int | None = None) -> ResponseStatus:
     v: Any
     o = _new(ResponseStatus)
     v = d.get("response")
@@ -2510,11 +2585,13 @@ def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
         except KeyError:
             v = _edm_DateTimeOffset(v)
     o.time = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ItemBody(d: dict[str, Any]) -> ItemBody:
+def _ItemBody(d: dict[str, Any], b: Any = None, i: int | None = None) -> ItemBody:
     v: Any
     o = _new(ItemBody)
     v = d.get("content")
@@ -2528,25 +2605,27 @@ def _ItemBody(d: dict[str, Any]) -> ItemBody:
         except KeyError:
             v = BodyType(v)
     o.content_type = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Location(d: dict[str, Any]) -> Location:
+def _Location(d: dict[str, Any], b: Any = None, i: int | None = None) -> Location:
     v: Any
     t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.location":
-        r = REGISTRY.derived(d, t, Location)
+        r = REGISTRY.derived(d, t, Location, b, i)
         if r is not None:
             return r
     o = _new(Location)
     v = d.get("address")
     if v is not None:
-        v = _PhysicalAddress(v)
+        v = _PhysicalAddress(v, b)
     o.address = v
     v = d.get("coordinates")
     if v is not None:
-        v = _OutlookGeoCoordinates(v)
+        v = _OutlookGeoCoordinates(v, b)
     o.coordinates = v
     v = d.get("displayName")
     if v is not None and v.__class__ is not str:
@@ -2578,11 +2657,13 @@ def _Location(d: dict[str, Any]) -> Location:
         except KeyError:
             v = LocationUniqueIdType(v)
     o.unique_id_type = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _PhysicalAddress(d: dict[str, Any]) -> PhysicalAddress:
+def _PhysicalAddress(d: dict[str, Any], b: Any = None, i: int | None = None) -> PhysicalAddress:
     v: Any
     o = _new(PhysicalAddress)
     v = d.get("city")
@@ -2605,11 +2686,13 @@ def _PhysicalAddress(d: dict[str, Any]) -> PhysicalAddress:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.street = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _OutlookGeoCoordinates(d: dict[str, Any]) -> OutlookGeoCoordinates:
+def _OutlookGeoCoordinates(d: dict[str, Any], b: Any = None, i: int | None = None) -> OutlookGeoCoordinates:
     v: Any
     o = _new(OutlookGeoCoordinates)
     v = d.get("accuracy")
@@ -2632,11 +2715,13 @@ def _OutlookGeoCoordinates(d: dict[str, Any]) -> OutlookGeoCoordinates:
     if v is not None and v.__class__ is not float and v.__class__ is not int:
         v = _edm_Double(v)
     o.longitude = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
+def _OnlineMeetingInfo(d: dict[str, Any], b: Any = None, i: int | None = None) -> OnlineMeetingInfo:
     v: Any
     u: list[Any]
     o = _new(OnlineMeetingInfo)
@@ -2653,8 +2738,8 @@ def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Phone(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Phone(x, b, n))
         v = u
     o.phones = v
     v = d.get("quickDial")
@@ -2676,11 +2761,13 @@ def _OnlineMeetingInfo(d: dict[str, Any]) -> OnlineMeetingInfo:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.toll_number = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Phone(d: dict[str, Any]) -> Phone:
+def _Phone(d: dict[str, Any], b: Any = None, i: int | None = None) -> Phone:
     v: Any
     o = _new(Phone)
     v = d.get("language")
@@ -2702,26 +2789,30 @@ def _Phone(d: dict[str, Any]) -> Phone:
         except KeyError:
             v = PhoneType(v)
     o.type = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
+def _PatternedRecurrence(d: dict[str, Any], b: Any = None, i: int | None = None) -> PatternedRecurrence:
     v: Any
     o = _new(PatternedRecurrence)
     v = d.get("pattern")
     if v is not None:
-        v = _RecurrencePattern(v)
+        v = _RecurrencePattern(v, b)
     o.pattern = v
     v = d.get("range")
     if v is not None:
-        v = _RecurrenceRange(v)
+        v = _RecurrenceRange(v, b)
     o.range = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
+def _RecurrencePattern(d: dict[str, Any], b: Any = None, i: int | None = None) -> RecurrencePattern:
     v: Any
     u: list[Any]
     o = _new(RecurrencePattern)
@@ -2767,11 +2858,13 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
         except KeyError:
             v = RecurrencePatternType(v)
     o.type = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
+def _RecurrenceRange(d: dict[str, Any], b: Any = None, i: int | None = None) -> RecurrenceRange:
     v: Any
     o = _new(RecurrenceRange)
     v = d.get("endDate")
@@ -2797,11 +2890,13 @@ def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
         except KeyError:
             v = RecurrenceRangeType(v)
     o.type = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
+def _CalendarGroup(d: dict[str, Any], b: Any = None, i: int | None = None) -> CalendarGroup:
     v: Any
     u: list[Any]
     o = _new(CalendarGroup)
@@ -2826,15 +2921,17 @@ def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Calendar(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Calendar(x, b, n))
         v = u
     o.calendars = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Message(d: dict[str, Any]) -> Message:
+def _Message(d: dict[str, Any], b: Any = None, i: int | None = None) -> Message:
     v: Any
     p: Any
     u: list[Any]
@@ -2877,8 +2974,8 @@ def _Message(d: dict[str, Any]) -> Message:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Recipient(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Recipient(x, b, n))
         v = u
     o.bcc_recipients = v
     v = d.get("body")
@@ -2896,7 +2993,7 @@ def _Message(d: dict[str, Any]) -> Message:
             except KeyError:
                 v = BodyType(v)
         p.content_type = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.body = v
     v = d.get("bodyPreview")
@@ -2908,8 +3005,8 @@ def _Message(d: dict[str, Any]) -> Message:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Recipient(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Recipient(x, b, n))
         v = u
     o.cc_recipients = v
     v = d.get("conversationId")
@@ -2922,11 +3019,11 @@ def _Message(d: dict[str, Any]) -> Message:
     o.conversation_index = v
     v = d.get("flag")
     if v is not None:
-        v = _FollowupFlag(v)
+        v = _FollowupFlag(v, b)
     o.flag = v
     v = d.get("from")
     if v is not None:
-        v = _Recipient(v)
+        v = _Recipient(v, b)
     o.from_ = v
     v = d.get("hasAttachments")
     if v is not None and v is not True and v is not False:
@@ -2951,8 +3048,8 @@ def _Message(d: dict[str, Any]) -> Message:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _InternetMessageHeader(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _InternetMessageHeader(x, b, n))
         v = u
     o.internet_message_headers = v
     v = d.get("internetMessageId")
@@ -2991,13 +3088,13 @@ def _Message(d: dict[str, Any]) -> Message:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Recipient(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Recipient(x, b, n))
         v = u
     o.reply_to = v
     v = d.get("sender")
     if v is not None:
-        v = _Recipient(v)
+        v = _Recipient(v, b)
     o.sender = v
     v = d.get("sentDateTime")
     if v is not None:
@@ -3015,8 +3112,8 @@ def _Message(d: dict[str, Any]) -> Message:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Recipient(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Recipient(x, b, n))
         v = u
     o.to_recipients = v
     v = d.get("uniqueBody")
@@ -3034,7 +3131,7 @@ def _Message(d: dict[str, Any]) -> Message:
             except KeyError:
                 v = BodyType(v)
         p.content_type = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.unique_body = v
     v = d.get("webLink")
@@ -3046,15 +3143,17 @@ def _Message(d: dict[str, Any]) -> Message:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Attachment(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Attachment(x, b, n))
         v = u
     o.attachments = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _FollowupFlag(d: dict[str, Any]) -> FollowupFlag:
+def _FollowupFlag(d: dict[str, Any], b: Any = None, i: int | None = None) -> FollowupFlag:
     v: Any
     p: Any
     o = _new(FollowupFlag)
@@ -3070,7 +3169,7 @@ def _FollowupFlag(d: dict[str, Any]) -> FollowupFlag:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.time_zone = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.completed_date_time = v
     v = d.get("dueDateTime")
@@ -3085,7 +3184,7 @@ def _FollowupFlag(d: dict[str, Any]) -> FollowupFlag:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.time_zone = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.due_date_time = v
     v = d.get("flagStatus")
@@ -3107,14 +3206,16 @@ def _FollowupFlag(d: dict[str, Any]) -> FollowupFlag:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.time_zone = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.start_date_time = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _InternetMessageHeader(d: dict[str, Any]) -> InternetMessageHeader:
+def _InternetMessageHeader(d: dict[str, Any], b: Any = None, i: int | None = None) -> InternetMessageHeader:
     v: Any
     o = _new(InternetMessageHeader)
     v = d.get("name")
@@ -3125,15 +3226,17 @@ def _InternetMessageHeader(d: dict[str, Any]) -> InternetMessageHeader:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.value = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Attachment(d: dict[str, Any]) -> Attachment:
+def _Attachment(d: dict[str, Any], b: Any = None, i: int | None = None) -> Attachment:
     v: Any
     t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.attachment":
-        r = REGISTRY.derived(d, t, Attachment)
+        r = REGISTRY.derived(d, t, Attachment, b, i)
         if r is not None:
             return r
     o = _new(Attachment)
@@ -3164,11 +3267,13 @@ def _Attachment(d: dict[str, Any]) -> Attachment:
     if v is not None:
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ManagedAppPolicy(d: dict[str, Any]) -> ManagedAppPolicy:
+def _ManagedAppPolicy(d: dict[str, Any], b: Any = None, i: int | None = None) -> ManagedAppPolicy:
     v: Any
     o = _new(ManagedAppPolicy)
     v = d.get("id")
@@ -3201,11 +3306,13 @@ def _ManagedAppPolicy(d: dict[str, Any]) -> ManagedAppPolicy:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.version = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ManagedMobileApp(d: dict[str, Any]) -> ManagedMobileApp:
+def _ManagedMobileApp(d: dict[str, Any], b: Any = None, i: int | None = None) -> ManagedMobileApp:
     v: Any
     o = _new(ManagedMobileApp)
     v = d.get("id")
@@ -3214,30 +3321,34 @@ def _ManagedMobileApp(d: dict[str, Any]) -> ManagedMobileApp:
     o.id = v
     v = d.get("mobileAppIdentifier")
     if v is not None:
-        v = _MobileAppIdentifier(v)
+        v = _MobileAppIdentifier(v, b)
     o.mobile_app_identifier = v
     v = d.get("version")
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.version = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _MobileAppIdentifier(d: Any) -> MobileAppIdentifier:
+def _MobileAppIdentifier(d: Any, b: Any = None, i: int | None = None) -> MobileAppIdentifier:
     if d.__class__ is not dict:
         return _non_object(MobileAppIdentifier, d)
     t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.mobileAppIdentifier":
-        r = REGISTRY.derived(d, t, MobileAppIdentifier)
+        r = REGISTRY.derived(d, t, MobileAppIdentifier, b, i)
         if r is not None:
             return r
     o = _new(MobileAppIdentifier)
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ExtensionProperty(d: dict[str, Any]) -> ExtensionProperty:
+def _ExtensionProperty(d: dict[str, Any], b: Any = None, i: int | None = None) -> ExtensionProperty:
     v: Any
     o = _new(ExtensionProperty)
     v = d.get("id")
@@ -3282,11 +3393,13 @@ def _ExtensionProperty(d: dict[str, Any]) -> ExtensionProperty:
         else:
             v = v.copy()
     o.target_objects = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ServiceProvisioningXmlError(d: dict[str, Any]) -> ServiceProvisioningXmlError:
+def _ServiceProvisioningXmlError(d: dict[str, Any], b: Any = None, i: int | None = None) -> ServiceProvisioningXmlError:
     v: Any
     o = _new(ServiceProvisioningXmlError)
     v = d.get("createdDateTime")
@@ -3308,11 +3421,13 @@ def _ServiceProvisioningXmlError(d: dict[str, Any]) -> ServiceProvisioningXmlErr
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.error_detail = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _AgentUser(d: dict[str, Any]) -> AgentUser:
+def _AgentUser(d: dict[str, Any], b: Any = None, i: int | None = None) -> AgentUser:
     v: Any
     p: Any
     u: list[Any]
@@ -3345,8 +3460,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _AssignedLicense(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _AssignedLicense(x, b, n))
         v = u
     o.assigned_licenses = v
     v = d.get("assignedPlans")
@@ -3354,13 +3469,13 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _AssignedPlan(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _AssignedPlan(x, b, n))
         v = u
     o.assigned_plans = v
     v = d.get("authorizationInfo")
     if v is not None:
-        v = _AuthorizationInfo(v)
+        v = _AuthorizationInfo(v, b)
     o.authorization_info = v
     v = d.get("birthday")
     if v is not None:
@@ -3409,7 +3524,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.creation_type = v
     v = d.get("customSecurityAttributes")
     if v is not None:
-        v = _CustomSecurityAttributeValue(v)
+        v = _CustomSecurityAttributeValue(v, b)
     o.custom_security_attributes = v
     v = d.get("department")
     if v is not None and v.__class__ is not str:
@@ -3453,7 +3568,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.division = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.employee_org_data = v
     v = d.get("employeeType")
@@ -3491,8 +3606,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _ObjectIdentity(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _ObjectIdentity(x, b, n))
         v = u
     o.identities = v
     v = d.get("identityParentId")
@@ -3549,8 +3664,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _LicenseAssignmentState(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _LicenseAssignmentState(x, b, n))
         v = u
     o.license_assignment_states = v
     v = d.get("mail")
@@ -3559,7 +3674,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.mail = v
     v = d.get("mailboxSettings")
     if v is not None:
-        v = _MailboxSettings(v)
+        v = _MailboxSettings(v, b)
     o.mailbox_settings = v
     v = d.get("mailNickname")
     if v is not None and v.__class__ is not str:
@@ -3587,7 +3702,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.on_premises_domain_name = v
     v = d.get("onPremisesExtensionAttributes")
     if v is not None:
-        v = _OnPremisesExtensionAttributes(v)
+        v = _OnPremisesExtensionAttributes(v, b)
     o.on_premises_extension_attributes = v
     v = d.get("onPremisesImmutableId")
     if v is not None and v.__class__ is not str:
@@ -3605,8 +3720,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _OnPremisesProvisioningError(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _OnPremisesProvisioningError(x, b, n))
         v = u
     o.on_premises_provisioning_errors = v
     v = d.get("onPremisesSamAccountName")
@@ -3656,7 +3771,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.password = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.password_profile = v
     v = d.get("pastProjects")
@@ -3692,8 +3807,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _ProvisionedPlan(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _ProvisionedPlan(x, b, n))
         v = u
     o.provisioned_plans = v
     v = d.get("proxyAddresses")
@@ -3738,8 +3853,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _ServiceProvisioningError(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _ServiceProvisioningError(x, b, n))
         v = u
     o.service_provisioning_errors = v
     v = d.get("showInAddressList")
@@ -3748,7 +3863,7 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.show_in_address_list = v
     v = d.get("signInActivity")
     if v is not None:
-        v = _SignInActivity(v)
+        v = _SignInActivity(v, b)
     o.sign_in_activity = v
     v = d.get("signInSessionsValidFromDateTime")
     if v is not None:
@@ -3794,15 +3909,15 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
     o.user_type = v
     v = d.get("calendar")
     if v is not None:
-        v = _Calendar(v)
+        v = _Calendar(v, b)
     o.calendar = v
     v = d.get("calendarGroups")
     if v is not None:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _CalendarGroup(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _CalendarGroup(x, b, n))
         v = u
     o.calendar_groups = v
     v = d.get("calendars")
@@ -3810,8 +3925,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Calendar(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Calendar(x, b, n))
         v = u
     o.calendars = v
     v = d.get("calendarView")
@@ -3819,8 +3934,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Event(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Event(x, b, n))
         v = u
     o.calendar_view = v
     v = d.get("createdObjects")
@@ -3828,8 +3943,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.created_objects = v
     v = d.get("directReports")
@@ -3837,8 +3952,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.direct_reports = v
     v = d.get("events")
@@ -3846,21 +3961,21 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Event(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Event(x, b, n))
         v = u
     o.events = v
     v = d.get("manager")
     if v is not None:
-        v = _DirectoryObject(v)
+        v = _DirectoryObject(v, b)
     o.manager = v
     v = d.get("memberOf")
     if v is not None:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.member_of = v
     v = d.get("messages")
@@ -3868,8 +3983,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Message(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Message(x, b, n))
         v = u
     o.messages = v
     v = d.get("ownedDevices")
@@ -3877,8 +3992,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.owned_devices = v
     v = d.get("ownedObjects")
@@ -3886,8 +4001,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.owned_objects = v
     v = d.get("permissionGrants")
@@ -3895,8 +4010,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _ResourceSpecificPermissionGrant(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _ResourceSpecificPermissionGrant(x, b, n))
         v = u
     o.permission_grants = v
     v = d.get("registeredDevices")
@@ -3904,8 +4019,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.registered_devices = v
     v = d.get("sponsorOf")
@@ -3913,8 +4028,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.sponsor_of = v
     v = d.get("sponsors")
@@ -3922,8 +4037,8 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.sponsors = v
     v = d.get("transitiveMemberOf")
@@ -3931,15 +4046,17 @@ def _AgentUser(d: dict[str, Any]) -> AgentUser:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _DirectoryObject(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _DirectoryObject(x, b, n))
         v = u
     o.transitive_member_of = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _CustomTimeZone(d: dict[str, Any]) -> CustomTimeZone:
+def _CustomTimeZone(d: dict[str, Any], b: Any = None, i: int | None = None) -> CustomTimeZone:
     v: Any
     o = _new(CustomTimeZone)
     v = d.get("name")
@@ -3952,21 +4069,23 @@ def _CustomTimeZone(d: dict[str, Any]) -> CustomTimeZone:
     o.bias = v
     v = d.get("daylightOffset")
     if v is not None:
-        v = _DaylightTimeZoneOffset(v)
+        v = _DaylightTimeZoneOffset(v, b)
     o.daylight_offset = v
     v = d.get("standardOffset")
     if v is not None:
-        v = _StandardTimeZoneOffset(v)
+        v = _StandardTimeZoneOffset(v, b)
     o.standard_offset = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _StandardTimeZoneOffset(d: dict[str, Any]) -> StandardTimeZoneOffset:
+def _StandardTimeZoneOffset(d: dict[str, Any], b: Any = None, i: int | None = None) -> StandardTimeZoneOffset:
     v: Any
     t = d.get("@odata.type")
     if t is not None and t != "#microsoft.graph.standardTimeZoneOffset":
-        r = REGISTRY.derived(d, t, StandardTimeZoneOffset)
+        r = REGISTRY.derived(d, t, StandardTimeZoneOffset, b, i)
         if r is not None:
             return r
     o = _new(StandardTimeZoneOffset)
@@ -3993,11 +4112,13 @@ def _StandardTimeZoneOffset(d: dict[str, Any]) -> StandardTimeZoneOffset:
     if v is not None:
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.year = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _DaylightTimeZoneOffset(d: dict[str, Any]) -> DaylightTimeZoneOffset:
+def _DaylightTimeZoneOffset(d: dict[str, Any], b: Any = None, i: int | None = None) -> DaylightTimeZoneOffset:
     v: Any
     o = _new(DaylightTimeZoneOffset)
     v = d.get("dayOccurrence")
@@ -4027,20 +4148,22 @@ def _DaylightTimeZoneOffset(d: dict[str, Any]) -> DaylightTimeZoneOffset:
     if v is not None:
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.daylight_bias = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _LocationConstraintItem(d: dict[str, Any]) -> LocationConstraintItem:
+def _LocationConstraintItem(d: dict[str, Any], b: Any = None, i: int | None = None) -> LocationConstraintItem:
     v: Any
     o = _new(LocationConstraintItem)
     v = d.get("address")
     if v is not None:
-        v = _PhysicalAddress(v)
+        v = _PhysicalAddress(v, b)
     o.address = v
     v = d.get("coordinates")
     if v is not None:
-        v = _OutlookGeoCoordinates(v)
+        v = _OutlookGeoCoordinates(v, b)
     o.coordinates = v
     v = d.get("displayName")
     if v is not None and v.__class__ is not str:
@@ -4076,11 +4199,13 @@ def _LocationConstraintItem(d: dict[str, Any]) -> LocationConstraintItem:
     if v is not None and v is not True and v is not False:
         v = _edm_Boolean(v)
     o.resolve_availability = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
+def _FileAttachment(d: dict[str, Any], b: Any = None, i: int | None = None) -> FileAttachment:
     v: Any
     o = _new(FileAttachment)
     v = d.get("id")
@@ -4122,11 +4247,13 @@ def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.content_location = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
+def _ItemAttachment(d: dict[str, Any], b: Any = None, i: int | None = None) -> ItemAttachment:
     v: Any
     o = _new(ItemAttachment)
     v = d.get("id")
@@ -4158,13 +4285,15 @@ def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
     o.size = v
     v = d.get("item")
     if v is not None:
-        v = _OutlookItem(v)
+        v = _OutlookItem(v, b)
     o.item = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
+def _ReferenceAttachment(d: dict[str, Any], b: Any = None, i: int | None = None) -> ReferenceAttachment:
     v: Any
     o = _new(ReferenceAttachment)
     v = d.get("id")
@@ -4194,33 +4323,39 @@ def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
     if v is not None:
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.size = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _AndroidMobileAppIdentifier(d: dict[str, Any]) -> AndroidMobileAppIdentifier:
+def _AndroidMobileAppIdentifier(d: dict[str, Any], b: Any = None, i: int | None = None) -> AndroidMobileAppIdentifier:
     v: Any
     o = _new(AndroidMobileAppIdentifier)
     v = d.get("packageId")
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.package_id = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _IosMobileAppIdentifier(d: dict[str, Any]) -> IosMobileAppIdentifier:
+def _IosMobileAppIdentifier(d: dict[str, Any], b: Any = None, i: int | None = None) -> IosMobileAppIdentifier:
     v: Any
     o = _new(IosMobileAppIdentifier)
     v = d.get("bundleId")
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.bundle_id = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _AttachmentItem(d: dict[str, Any]) -> AttachmentItem:
+def _AttachmentItem(d: dict[str, Any], b: Any = None, i: int | None = None) -> AttachmentItem:
     v: Any
     o = _new(AttachmentItem)
     v = d.get("attachmentType")
@@ -4250,16 +4385,18 @@ def _AttachmentItem(d: dict[str, Any]) -> AttachmentItem:
     if v is not None:
         v = v if v.__class__ is int and -9223372036854775808 <= v <= 9223372036854775807 else _edm_Int64(v)
     o.size = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _AttendeeAvailability(d: dict[str, Any]) -> AttendeeAvailability:
+def _AttendeeAvailability(d: dict[str, Any], b: Any = None, i: int | None = None) -> AttendeeAvailability:
     v: Any
     o = _new(AttendeeAvailability)
     v = d.get("attendee")
     if v is not None:
-        v = _AttendeeBase(v)
+        v = _AttendeeBase(v, b)
     o.attendee = v
     v = d.get("availability")
     if v is not None:
@@ -4268,11 +4405,13 @@ def _AttendeeAvailability(d: dict[str, Any]) -> AttendeeAvailability:
         except KeyError:
             v = FreeBusyStatus(v)
     o.availability = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _AutomaticRepliesMailTips(d: dict[str, Any]) -> AutomaticRepliesMailTips:
+def _AutomaticRepliesMailTips(d: dict[str, Any], b: Any = None, i: int | None = None) -> AutomaticRepliesMailTips:
     v: Any
     p: Any
     o = _new(AutomaticRepliesMailTips)
@@ -4292,7 +4431,7 @@ def _AutomaticRepliesMailTips(d: dict[str, Any]) -> AutomaticRepliesMailTips:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.locale = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.message_language = v
     v = d.get("scheduledEndTime")
@@ -4307,7 +4446,7 @@ def _AutomaticRepliesMailTips(d: dict[str, Any]) -> AutomaticRepliesMailTips:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.time_zone = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.scheduled_end_time = v
     v = d.get("scheduledStartTime")
@@ -4322,14 +4461,16 @@ def _AutomaticRepliesMailTips(d: dict[str, Any]) -> AutomaticRepliesMailTips:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.time_zone = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.scheduled_start_time = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ConvertIdResult(d: dict[str, Any]) -> ConvertIdResult:
+def _ConvertIdResult(d: dict[str, Any], b: Any = None, i: int | None = None) -> ConvertIdResult:
     v: Any
     p: Any
     o = _new(ConvertIdResult)
@@ -4345,7 +4486,7 @@ def _ConvertIdResult(d: dict[str, Any]) -> ConvertIdResult:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.message = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.error_details = v
     v = d.get("sourceId")
@@ -4356,11 +4497,13 @@ def _ConvertIdResult(d: dict[str, Any]) -> ConvertIdResult:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.target_id = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _GenericError(d: dict[str, Any]) -> GenericError:
+def _GenericError(d: dict[str, Any], b: Any = None, i: int | None = None) -> GenericError:
     v: Any
     o = _new(GenericError)
     v = d.get("code")
@@ -4371,18 +4514,22 @@ def _GenericError(d: dict[str, Any]) -> GenericError:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.message = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _DeviceAndAppManagementData(d: dict[str, Any]) -> DeviceAndAppManagementData:
+def _DeviceAndAppManagementData(d: dict[str, Any], b: Any = None, i: int | None = None) -> DeviceAndAppManagementData:
     o = _new(DeviceAndAppManagementData)
     o.content = d.get("content")
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _FreeBusyError(d: dict[str, Any]) -> FreeBusyError:
+def _FreeBusyError(d: dict[str, Any], b: Any = None, i: int | None = None) -> FreeBusyError:
     v: Any
     o = _new(FreeBusyError)
     v = d.get("message")
@@ -4393,11 +4540,13 @@ def _FreeBusyError(d: dict[str, Any]) -> FreeBusyError:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.response_code = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _LocationConstraint(d: dict[str, Any]) -> LocationConstraint:
+def _LocationConstraint(d: dict[str, Any], b: Any = None, i: int | None = None) -> LocationConstraint:
     v: Any
     u: list[Any]
     o = _new(LocationConstraint)
@@ -4410,26 +4559,28 @@ def _LocationConstraint(d: dict[str, Any]) -> LocationConstraint:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _LocationConstraintItem(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _LocationConstraintItem(x, b, n))
         v = u
     o.locations = v
     v = d.get("suggestLocation")
     if v is not None and v is not True and v is not False:
         v = _edm_Boolean(v)
     o.suggest_location = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _MailTips(d: dict[str, Any]) -> MailTips:
+def _MailTips(d: dict[str, Any], b: Any = None, i: int | None = None) -> MailTips:
     v: Any
     p: Any
     u: list[Any]
     o = _new(MailTips)
     v = d.get("automaticReplies")
     if v is not None:
-        v = _AutomaticRepliesMailTips(v)
+        v = _AutomaticRepliesMailTips(v, b)
     o.automatic_replies = v
     v = d.get("customMailTip")
     if v is not None and v.__class__ is not str:
@@ -4451,7 +4602,7 @@ def _MailTips(d: dict[str, Any]) -> MailTips:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.name = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.email_address = v
     v = d.get("error")
@@ -4466,7 +4617,7 @@ def _MailTips(d: dict[str, Any]) -> MailTips:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.message = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.error = v
     v = d.get("externalMemberCount")
@@ -4494,19 +4645,21 @@ def _MailTips(d: dict[str, Any]) -> MailTips:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Recipient(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Recipient(x, b, n))
         v = u
     o.recipient_suggestions = v
     v = d.get("totalMemberCount")
     if v is not None:
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.total_member_count = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _MailTipsError(d: dict[str, Any]) -> MailTipsError:
+def _MailTipsError(d: dict[str, Any], b: Any = None, i: int | None = None) -> MailTipsError:
     v: Any
     o = _new(MailTipsError)
     v = d.get("code")
@@ -4517,11 +4670,13 @@ def _MailTipsError(d: dict[str, Any]) -> MailTipsError:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.message = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ManagedAppDiagnosticStatus(d: dict[str, Any]) -> ManagedAppDiagnosticStatus:
+def _ManagedAppDiagnosticStatus(d: dict[str, Any], b: Any = None, i: int | None = None) -> ManagedAppDiagnosticStatus:
     v: Any
     o = _new(ManagedAppDiagnosticStatus)
     v = d.get("mitigationInstruction")
@@ -4536,11 +4691,13 @@ def _ManagedAppDiagnosticStatus(d: dict[str, Any]) -> ManagedAppDiagnosticStatus
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.validation_name = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
+def _MeetingTimeSuggestion(d: dict[str, Any], b: Any = None, i: int | None = None) -> MeetingTimeSuggestion:
     v: Any
     u: list[Any]
     o = _new(MeetingTimeSuggestion)
@@ -4549,8 +4706,8 @@ def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _AttendeeAvailability(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _AttendeeAvailability(x, b, n))
         v = u
     o.attendee_availability = v
     v = d.get("confidence")
@@ -4562,13 +4719,13 @@ def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Location(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Location(x, b, n))
         v = u
     o.locations = v
     v = d.get("meetingTimeSlot")
     if v is not None:
-        v = _TimeSlot(v)
+        v = _TimeSlot(v, b)
     o.meeting_time_slot = v
     v = d.get("order")
     if v is not None:
@@ -4585,11 +4742,15 @@ def _MeetingTimeSuggestion(d: dict[str, Any]) -> MeetingTimeSuggestion:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.suggestion_reason = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _MeetingTimeSuggestionsResult(d: dict[str, Any]) -> MeetingTimeSuggestionsResult:
+def _MeetingTimeSuggestionsResult(
+    d: dict[str, Any], b: Any = None, i: int | None = None
+) -> MeetingTimeSuggestionsResult:
     v: Any
     u: list[Any]
     o = _new(MeetingTimeSuggestionsResult)
@@ -4602,15 +4763,17 @@ def _MeetingTimeSuggestionsResult(d: dict[str, Any]) -> MeetingTimeSuggestionsRe
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _MeetingTimeSuggestion(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _MeetingTimeSuggestion(x, b, n))
         v = u
     o.meeting_time_suggestions = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Reminder(d: dict[str, Any]) -> Reminder:
+def _Reminder(d: dict[str, Any], b: Any = None, i: int | None = None) -> Reminder:
     v: Any
     p: Any
     o = _new(Reminder)
@@ -4630,7 +4793,7 @@ def _Reminder(d: dict[str, Any]) -> Reminder:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.time_zone = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.event_end_time = v
     v = d.get("eventId")
@@ -4639,7 +4802,7 @@ def _Reminder(d: dict[str, Any]) -> Reminder:
     o.event_id = v
     v = d.get("eventLocation")
     if v is not None:
-        v = _Location(v)
+        v = _Location(v, b)
     o.event_location = v
     v = d.get("eventStartTime")
     if v is not None:
@@ -4653,7 +4816,7 @@ def _Reminder(d: dict[str, Any]) -> Reminder:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.time_zone = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.event_start_time = v
     v = d.get("eventSubject")
@@ -4676,14 +4839,16 @@ def _Reminder(d: dict[str, Any]) -> Reminder:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.time_zone = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.reminder_fire_time = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ScheduleInformation(d: dict[str, Any]) -> ScheduleInformation:
+def _ScheduleInformation(d: dict[str, Any], b: Any = None, i: int | None = None) -> ScheduleInformation:
     v: Any
     p: Any
     u: list[Any]
@@ -4704,7 +4869,7 @@ def _ScheduleInformation(d: dict[str, Any]) -> ScheduleInformation:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.response_code = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.error = v
     v = d.get("scheduleId")
@@ -4716,19 +4881,21 @@ def _ScheduleInformation(d: dict[str, Any]) -> ScheduleInformation:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _ScheduleItem(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _ScheduleItem(x, b, n))
         v = u
     o.schedule_items = v
     v = d.get("workingHours")
     if v is not None:
-        v = _WorkingHours(v)
+        v = _WorkingHours(v, b)
     o.working_hours = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ScheduleItem(d: dict[str, Any]) -> ScheduleItem:
+def _ScheduleItem(d: dict[str, Any], b: Any = None, i: int | None = None) -> ScheduleItem:
     v: Any
     p: Any
     o = _new(ScheduleItem)
@@ -4744,7 +4911,7 @@ def _ScheduleItem(d: dict[str, Any]) -> ScheduleItem:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.time_zone = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.end = v
     v = d.get("isPrivate")
@@ -4767,7 +4934,7 @@ def _ScheduleItem(d: dict[str, Any]) -> ScheduleItem:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.time_zone = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.start = v
     v = d.get("status")
@@ -4781,11 +4948,13 @@ def _ScheduleItem(d: dict[str, Any]) -> ScheduleItem:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.subject = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _TimeConstraint(d: dict[str, Any]) -> TimeConstraint:
+def _TimeConstraint(d: dict[str, Any], b: Any = None, i: int | None = None) -> TimeConstraint:
     v: Any
     u: list[Any]
     o = _new(TimeConstraint)
@@ -4801,15 +4970,17 @@ def _TimeConstraint(d: dict[str, Any]) -> TimeConstraint:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _TimeSlot(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _TimeSlot(x, b, n))
         v = u
     o.time_slots = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _UploadSession(d: dict[str, Any]) -> UploadSession:
+def _UploadSession(d: dict[str, Any], b: Any = None, i: int | None = None) -> UploadSession:
     v: Any
     o = _new(UploadSession)
     v = d.get("expirationDateTime")
@@ -4834,11 +5005,13 @@ def _UploadSession(d: dict[str, Any]) -> UploadSession:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.upload_url = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+DECODERS: dict[str, Callable[..., Any]] = {
     "microsoft.graph.entity": _Entity,
     "microsoft.graph.directoryObject": _DirectoryObject,
     "microsoft.graph.group": _Group,

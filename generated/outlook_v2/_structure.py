@@ -3,8 +3,9 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`. Each object keeps its JSON object, from which the runtime works
-out undeclared members, explicit nulls and changes when they are asked for.
+types look at `@odata.type`. Each object keeps where its JSON is (`b`: the response body shared
+by its tree, or else its JSON object), from which the runtime works out undeclared members,
+explicit nulls and changes when they are asked for.
 """
 
 from __future__ import annotations
@@ -83,11 +84,11 @@ _map_Sensitivity = Sensitivity._value2member_map_
 _map_WeekIndex = WeekIndex._value2member_map_
 
 
-def _Entity(d: dict[str, Any]) -> Entity:
+def _Entity(d: dict[str, Any], b: Any = None, i: int | None = None) -> Entity:
     v: Any
     t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.Entity":
-        r = REGISTRY.derived(d, t, Entity)
+        r = REGISTRY.derived(d, t, Entity, b, i)
         if r is not None:
             return r
     o = _new(Entity)
@@ -95,15 +96,17 @@ def _Entity(d: dict[str, Any]) -> Entity:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.id = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
+def _DirectoryObject(d: dict[str, Any], b: Any = None, i: int | None = None) -> DirectoryObject:
     v: Any
     t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.DirectoryObject":
-        r = REGISTRY.derived(d, t, DirectoryObject)
+        r = REGISTRY.derived(d, t, DirectoryObject, b, i)
         if r is not None:
             return r
     o = _new(DirectoryObject)
@@ -111,11 +114,13 @@ def _DirectoryObject(d: dict[str, Any]) -> DirectoryObject:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.id = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _User(d: dict[str, Any]) -> User:
+def _User(d: dict[str, Any], b: Any = None, i: int | None = None) -> User:
     v: Any
     u: list[Any]
     o = _new(User)
@@ -144,21 +149,21 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Message(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Message(x, b, n))
         v = u
     o.messages = v
     v = d.get("Calendar")
     if v is not None:
-        v = _Calendar(v)
+        v = _Calendar(v, b)
     o.calendar = v
     v = d.get("Calendars")
     if v is not None:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Calendar(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Calendar(x, b, n))
         v = u
     o.calendars = v
     v = d.get("CalendarGroups")
@@ -166,8 +171,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _CalendarGroup(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _CalendarGroup(x, b, n))
         v = u
     o.calendar_groups = v
     v = d.get("CalendarView")
@@ -175,8 +180,8 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Event(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Event(x, b, n))
         v = u
     o.calendar_view = v
     v = d.get("Events")
@@ -184,19 +189,21 @@ def _User(d: dict[str, Any]) -> User:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Event(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Event(x, b, n))
         v = u
     o.events = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Item(d: dict[str, Any]) -> Item:
+def _Item(d: dict[str, Any], b: Any = None, i: int | None = None) -> Item:
     v: Any
     t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.Item":
-        r = REGISTRY.derived(d, t, Item)
+        r = REGISTRY.derived(d, t, Item, b, i)
         if r is not None:
             return r
     o = _new(Item)
@@ -233,11 +240,13 @@ def _Item(d: dict[str, Any]) -> Item:
         else:
             v = v.copy()
     o.categories = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Message(d: dict[str, Any]) -> Message:
+def _Message(d: dict[str, Any], b: Any = None, i: int | None = None) -> Message:
     v: Any
     p: Any
     u: list[Any]
@@ -312,7 +321,7 @@ def _Message(d: dict[str, Any]) -> Message:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.content = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.body = v
     v = d.get("BodyPreview")
@@ -332,19 +341,19 @@ def _Message(d: dict[str, Any]) -> Message:
     o.parent_folder_id = v
     v = d.get("Sender")
     if v is not None:
-        v = _Recipient(v)
+        v = _Recipient(v, b)
     o.sender = v
     v = d.get("From")
     if v is not None:
-        v = _Recipient(v)
+        v = _Recipient(v, b)
     o.from_ = v
     v = d.get("ToRecipients")
     if v is not None:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Recipient(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Recipient(x, b, n))
         v = u
     o.to_recipients = v
     v = d.get("CcRecipients")
@@ -352,8 +361,8 @@ def _Message(d: dict[str, Any]) -> Message:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Recipient(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Recipient(x, b, n))
         v = u
     o.cc_recipients = v
     v = d.get("BccRecipients")
@@ -361,8 +370,8 @@ def _Message(d: dict[str, Any]) -> Message:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Recipient(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Recipient(x, b, n))
         v = u
     o.bcc_recipients = v
     v = d.get("ReplyTo")
@@ -370,8 +379,8 @@ def _Message(d: dict[str, Any]) -> Message:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Recipient(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Recipient(x, b, n))
         v = u
     o.reply_to = v
     v = d.get("ConversationId")
@@ -393,7 +402,7 @@ def _Message(d: dict[str, Any]) -> Message:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.content = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.unique_body = v
     v = d.get("IsDeliveryReceiptRequested")
@@ -421,15 +430,17 @@ def _Message(d: dict[str, Any]) -> Message:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Attachment(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Attachment(x, b, n))
         v = u
     o.attachments = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ItemBody(d: dict[str, Any]) -> ItemBody:
+def _ItemBody(d: dict[str, Any], b: Any = None, i: int | None = None) -> ItemBody:
     v: Any
     o = _new(ItemBody)
     v = d.get("ContentType")
@@ -443,16 +454,18 @@ def _ItemBody(d: dict[str, Any]) -> ItemBody:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.content = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Recipient(d: dict[str, Any]) -> Recipient:
+def _Recipient(d: dict[str, Any], b: Any = None, i: int | None = None) -> Recipient:
     v: Any
     p: Any
     t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.Recipient":
-        r = REGISTRY.derived(d, t, Recipient)
+        r = REGISTRY.derived(d, t, Recipient, b, i)
         if r is not None:
             return r
     o = _new(Recipient)
@@ -468,14 +481,16 @@ def _Recipient(d: dict[str, Any]) -> Recipient:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.address = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.email_address = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
+def _EmailAddress(d: dict[str, Any], b: Any = None, i: int | None = None) -> EmailAddress:
     v: Any
     o = _new(EmailAddress)
     v = d.get("Name")
@@ -486,11 +501,13 @@ def _EmailAddress(d: dict[str, Any]) -> EmailAddress:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.address = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Calendar(d: dict[str, Any]) -> Calendar:
+def _Calendar(d: dict[str, Any], b: Any = None, i: int | None = None) -> Calendar:
     v: Any
     u: list[Any]
     o = _new(Calendar)
@@ -518,8 +535,8 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Event(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Event(x, b, n))
         v = u
     o.events = v
     v = d.get("CalendarView")
@@ -527,15 +544,17 @@ def _Calendar(d: dict[str, Any]) -> Calendar:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Event(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Event(x, b, n))
         v = u
     o.calendar_view = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
+def _CalendarGroup(d: dict[str, Any], b: Any = None, i: int | None = None) -> CalendarGroup:
     v: Any
     u: list[Any]
     o = _new(CalendarGroup)
@@ -560,15 +579,17 @@ def _CalendarGroup(d: dict[str, Any]) -> CalendarGroup:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Calendar(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Calendar(x, b, n))
         v = u
     o.calendars = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Event(d: dict[str, Any]) -> Event:
+def _Event(d: dict[str, Any], b: Any = None, i: int | None = None) -> Event:
     v: Any
     p: Any
     u: list[Any]
@@ -632,7 +653,7 @@ def _Event(d: dict[str, Any]) -> Event:
             except KeyError:
                 v = _edm_DateTimeOffset(v)
         p.time = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.response_status = v
     v = d.get("iCalUId")
@@ -662,7 +683,7 @@ def _Event(d: dict[str, Any]) -> Event:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.content = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.body = v
     v = d.get("BodyPreview")
@@ -695,7 +716,7 @@ def _Event(d: dict[str, Any]) -> Event:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.time_zone = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.start = v
     v = d.get("OriginalStart")
@@ -717,12 +738,12 @@ def _Event(d: dict[str, Any]) -> Event:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.time_zone = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.end = v
     v = d.get("Location")
     if v is not None:
-        v = _Location(v)
+        v = _Location(v, b)
     o.location = v
     v = d.get("IsAllDay")
     if v is not None and v is not True and v is not False:
@@ -738,7 +759,7 @@ def _Event(d: dict[str, Any]) -> Event:
     o.is_organizer = v
     v = d.get("Recurrence")
     if v is not None:
-        v = _PatternedRecurrence(v)
+        v = _PatternedRecurrence(v, b)
     o.recurrence = v
     v = d.get("ResponseRequested")
     if v is not None and v is not True and v is not False:
@@ -767,13 +788,13 @@ def _Event(d: dict[str, Any]) -> Event:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Attendee(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Attendee(x, b, n))
         v = u
     o.attendees = v
     v = d.get("Organizer")
     if v is not None:
-        v = _Recipient(v)
+        v = _Recipient(v, b)
     o.organizer = v
     v = d.get("WebLink")
     if v is not None and v.__class__ is not str:
@@ -789,15 +810,15 @@ def _Event(d: dict[str, Any]) -> Event:
     o.is_reminder_on = v
     v = d.get("Calendar")
     if v is not None:
-        v = _Calendar(v)
+        v = _Calendar(v, b)
     o.calendar = v
     v = d.get("Instances")
     if v is not None:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Event(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Event(x, b, n))
         v = u
     o.instances = v
     v = d.get("Attachments")
@@ -805,15 +826,17 @@ def _Event(d: dict[str, Any]) -> Event:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Attachment(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Attachment(x, b, n))
         v = u
     o.attachments = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
+def _ResponseStatus(d: dict[str, Any], b: Any = None, i: int | None = None) -> ResponseStatus:
     v: Any
     o = _new(ResponseStatus)
     v = d.get("Response")
@@ -830,11 +853,13 @@ def _ResponseStatus(d: dict[str, Any]) -> ResponseStatus:
         except KeyError:
             v = _edm_DateTimeOffset(v)
     o.time = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
+def _DateTimeTimeZone(d: dict[str, Any], b: Any = None, i: int | None = None) -> DateTimeTimeZone:
     v: Any
     o = _new(DateTimeTimeZone)
     v = d.get("DateTime")
@@ -845,11 +870,13 @@ def _DateTimeTimeZone(d: dict[str, Any]) -> DateTimeTimeZone:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.time_zone = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Location(d: dict[str, Any]) -> Location:
+def _Location(d: dict[str, Any], b: Any = None, i: int | None = None) -> Location:
     v: Any
     o = _new(Location)
     v = d.get("DisplayName")
@@ -858,17 +885,19 @@ def _Location(d: dict[str, Any]) -> Location:
     o.display_name = v
     v = d.get("Address")
     if v is not None:
-        v = _PhysicalAddress(v)
+        v = _PhysicalAddress(v, b)
     o.address = v
     v = d.get("Coordinates")
     if v is not None:
-        v = _GeoCoordinates(v)
+        v = _GeoCoordinates(v, b)
     o.coordinates = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _PhysicalAddress(d: dict[str, Any]) -> PhysicalAddress:
+def _PhysicalAddress(d: dict[str, Any], b: Any = None, i: int | None = None) -> PhysicalAddress:
     v: Any
     o = _new(PhysicalAddress)
     v = d.get("Street")
@@ -891,11 +920,13 @@ def _PhysicalAddress(d: dict[str, Any]) -> PhysicalAddress:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.postal_code = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _GeoCoordinates(d: dict[str, Any]) -> GeoCoordinates:
+def _GeoCoordinates(d: dict[str, Any], b: Any = None, i: int | None = None) -> GeoCoordinates:
     v: Any
     o = _new(GeoCoordinates)
     v = d.get("Altitude")
@@ -918,17 +949,19 @@ def _GeoCoordinates(d: dict[str, Any]) -> GeoCoordinates:
     if v is not None and v.__class__ is not float and v.__class__ is not int:
         v = _edm_Double(v)
     o.altitude_accuracy = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
+def _PatternedRecurrence(d: dict[str, Any], b: Any = None, i: int | None = None) -> PatternedRecurrence:
     v: Any
     p: Any
     o = _new(PatternedRecurrence)
     v = d.get("Pattern")
     if v is not None:
-        v = _RecurrencePattern(v)
+        v = _RecurrencePattern(v, b)
     o.pattern = v
     v = d.get("Range")
     if v is not None:
@@ -953,18 +986,20 @@ def _PatternedRecurrence(d: dict[str, Any]) -> PatternedRecurrence:
         if v is not None:
             v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
         p.number_of_occurrences = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.range = v
     v = d.get("RecurrenceTimeZone")
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.recurrence_time_zone = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
+def _RecurrencePattern(d: dict[str, Any], b: Any = None, i: int | None = None) -> RecurrencePattern:
     v: Any
     u: list[Any]
     o = _new(RecurrencePattern)
@@ -1010,11 +1045,13 @@ def _RecurrencePattern(d: dict[str, Any]) -> RecurrencePattern:
         except KeyError:
             v = WeekIndex(v)
     o.index = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
+def _RecurrenceRange(d: dict[str, Any], b: Any = None, i: int | None = None) -> RecurrenceRange:
     v: Any
     o = _new(RecurrenceRange)
     v = d.get("Type")
@@ -1036,11 +1073,13 @@ def _RecurrenceRange(d: dict[str, Any]) -> RecurrenceRange:
     if v is not None:
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.number_of_occurrences = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Attendee(d: dict[str, Any]) -> Attendee:
+def _Attendee(d: dict[str, Any], b: Any = None, i: int | None = None) -> Attendee:
     v: Any
     p: Any
     o = _new(Attendee)
@@ -1056,7 +1095,7 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.address = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.email_address = v
     v = d.get("Status")
@@ -1077,7 +1116,7 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
             except KeyError:
                 v = _edm_DateTimeOffset(v)
         p.time = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.status = v
     v = d.get("Type")
@@ -1087,15 +1126,17 @@ def _Attendee(d: dict[str, Any]) -> Attendee:
         except KeyError:
             v = AttendeeType(v)
     o.type = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Attachment(d: dict[str, Any]) -> Attachment:
+def _Attachment(d: dict[str, Any], b: Any = None, i: int | None = None) -> Attachment:
     v: Any
     t = d.get("@odata.type")
     if t is not None and t != "#Microsoft.OutlookServices.Attachment":
-        r = REGISTRY.derived(d, t, Attachment)
+        r = REGISTRY.derived(d, t, Attachment, b, i)
         if r is not None:
             return r
     o = _new(Attachment)
@@ -1126,11 +1167,13 @@ def _Attachment(d: dict[str, Any]) -> Attachment:
     if v is not None and v is not True and v is not False:
         v = _edm_Boolean(v)
     o.is_inline = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
+def _FileAttachment(d: dict[str, Any], b: Any = None, i: int | None = None) -> FileAttachment:
     v: Any
     o = _new(FileAttachment)
     v = d.get("Id")
@@ -1172,11 +1215,13 @@ def _FileAttachment(d: dict[str, Any]) -> FileAttachment:
     if v is not None:
         v = _edm_Binary(v)
     o.content_bytes = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
+def _ItemAttachment(d: dict[str, Any], b: Any = None, i: int | None = None) -> ItemAttachment:
     v: Any
     o = _new(ItemAttachment)
     v = d.get("Id")
@@ -1208,13 +1253,15 @@ def _ItemAttachment(d: dict[str, Any]) -> ItemAttachment:
     o.is_inline = v
     v = d.get("Item")
     if v is not None:
-        v = _Item(v)
+        v = _Item(v, b)
     o.item = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
+def _ReferenceAttachment(d: dict[str, Any], b: Any = None, i: int | None = None) -> ReferenceAttachment:
     v: Any
     o = _new(ReferenceAttachment)
     v = d.get("Id")
@@ -1244,19 +1291,23 @@ def _ReferenceAttachment(d: dict[str, Any]) -> ReferenceAttachment:
     if v is not None and v is not True and v is not False:
         v = _edm_Boolean(v)
     o.is_inline = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Reminder(d: Any) -> Reminder:
+def _Reminder(d: Any, b: Any = None, i: int | None = None) -> Reminder:
     if d.__class__ is not dict:
         return _non_object(Reminder, d)
     o = _new(Reminder)
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+DECODERS: dict[str, Callable[..., Any]] = {
     "Microsoft.OutlookServices.Entity": _Entity,
     "Microsoft.OutlookServices.DirectoryObject": _DirectoryObject,
     "Microsoft.OutlookServices.User": _User,

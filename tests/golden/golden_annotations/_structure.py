@@ -3,8 +3,9 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`. Each object keeps its JSON object, from which the runtime works
-out undeclared members, explicit nulls and changes when they are asked for.
+types look at `@odata.type`. Each object keeps where its JSON is (`b`: the response body shared
+by its tree, or else its JSON object), from which the runtime works out undeclared members,
+explicit nulls and changes when they are asked for.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ _edm_String = _decoder("Edm.String")
 _map_Priority = Priority._value2member_map_
 
 
-def _Note(d: dict[str, Any]) -> Note:
+def _Note(d: dict[str, Any], b: Any = None, i: int | None = None) -> Note:
     v: Any
     p: Any
     o = _new(Note)
@@ -70,14 +71,16 @@ def _Note(d: dict[str, Any]) -> Note:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.name = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.author = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Person(d: dict[str, Any]) -> Person:
+def _Person(d: dict[str, Any], b: Any = None, i: int | None = None) -> Person:
     v: Any
     o = _new(Person)
     v = d.get("id")
@@ -88,11 +91,13 @@ def _Person(d: dict[str, Any]) -> Person:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.name = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+DECODERS: dict[str, Callable[..., Any]] = {
     "Test.Notes.Note": _Note,
     "Test.Notes.Person": _Person,
 }

@@ -3,8 +3,9 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`. Each object keeps its JSON object, from which the runtime works
-out undeclared members, explicit nulls and changes when they are asked for.
+types look at `@odata.type`. Each object keeps where its JSON is (`b`: the response body shared
+by its tree, or else its JSON object), from which the runtime works out undeclared members,
+explicit nulls and changes when they are asked for.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ _map_Importance = Importance._value2member_map_
 _map_Level = Level._value2member_map_
 
 
-def _Settings(d: dict[str, Any]) -> Settings:
+def _Settings(d: dict[str, Any], b: Any = None, i: int | None = None) -> Settings:
     v: Any
     u: list[Any]
     o = _new(Settings)
@@ -64,10 +65,12 @@ def _Settings(d: dict[str, Any]) -> Settings:
         except KeyError:
             v = Level(v)
     o.level = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+DECODERS: dict[str, Callable[..., Any]] = {
     "Test.Enums.Settings": _Settings,
 }

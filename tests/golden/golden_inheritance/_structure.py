@@ -3,8 +3,9 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`. Each object keeps its JSON object, from which the runtime works
-out undeclared members, explicit nulls and changes when they are asked for.
+types look at `@odata.type`. Each object keeps where its JSON is (`b`: the response body shared
+by its tree, or else its JSON object), from which the runtime works out undeclared members,
+explicit nulls and changes when they are asked for.
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ _edm_Int32 = _decoder("Edm.Int32")
 _edm_String = _decoder("Edm.String")
 
 
-def _Entity(d: dict[str, Any]) -> Entity:
+def _Entity(d: dict[str, Any], b: Any = None, i: int | None = None) -> Entity:
     v: Any
     t = d.get("@odata.type")
     if t is not None and t != "#Test.Base.Entity":
-        r = REGISTRY.derived(d, t, Entity)
+        r = REGISTRY.derived(d, t, Entity, b, i)
         if r is not None:
             return r
     o = _new(Entity)
@@ -42,15 +43,17 @@ def _Entity(d: dict[str, Any]) -> Entity:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.id = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Item(d: dict[str, Any]) -> Item:
+def _Item(d: dict[str, Any], b: Any = None, i: int | None = None) -> Item:
     v: Any
     t = d.get("@odata.type")
     if t is not None and t != "#Test.Media.Item":
-        r = REGISTRY.derived(d, t, Item)
+        r = REGISTRY.derived(d, t, Item, b, i)
         if r is not None:
             return r
     o = _new(Item)
@@ -64,7 +67,7 @@ def _Item(d: dict[str, Any]) -> Item:
     o.title = v
     v = d.get("shape")
     if v is not None:
-        v = _Shape(v)
+        v = _Shape(v, b)
     o.shape = v
     v = d.get("tags")
     if v is not None:
@@ -77,15 +80,17 @@ def _Item(d: dict[str, Any]) -> Item:
         else:
             v = v.copy()
     o.tags = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Shape(d: dict[str, Any]) -> Shape:
+def _Shape(d: dict[str, Any], b: Any = None, i: int | None = None) -> Shape:
     v: Any
     t = d.get("@odata.type")
     if t is not None and t != "#Test.Base.Shape":
-        r = REGISTRY.derived(d, t, Shape)
+        r = REGISTRY.derived(d, t, Shape, b, i)
         if r is not None:
             return r
     o = _new(Shape)
@@ -93,11 +98,13 @@ def _Shape(d: dict[str, Any]) -> Shape:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.name = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Photo(d: dict[str, Any]) -> Photo:
+def _Photo(d: dict[str, Any], b: Any = None, i: int | None = None) -> Photo:
     v: Any
     o = _new(Photo)
     v = d.get("id")
@@ -110,7 +117,7 @@ def _Photo(d: dict[str, Any]) -> Photo:
     o.title = v
     v = d.get("shape")
     if v is not None:
-        v = _Shape(v)
+        v = _Shape(v, b)
     o.shape = v
     v = d.get("tags")
     if v is not None:
@@ -134,11 +141,13 @@ def _Photo(d: dict[str, Any]) -> Photo:
         except KeyError:
             v = _edm_DateTimeOffset(v)
     o.taken_at = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Document(d: dict[str, Any]) -> Document:
+def _Document(d: dict[str, Any], b: Any = None, i: int | None = None) -> Document:
     v: Any
     u: list[Any]
     o = _new(Document)
@@ -152,7 +161,7 @@ def _Document(d: dict[str, Any]) -> Document:
     o.title = v
     v = d.get("shape")
     if v is not None:
-        v = _Shape(v)
+        v = _Shape(v, b)
     o.shape = v
     v = d.get("tags")
     if v is not None:
@@ -174,19 +183,21 @@ def _Document(d: dict[str, Any]) -> Document:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Shape(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Shape(x, b, n))
         v = u
     o.outline = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Circle(d: dict[str, Any]) -> Circle:
+def _Circle(d: dict[str, Any], b: Any = None, i: int | None = None) -> Circle:
     v: Any
     t = d.get("@odata.type")
     if t is not None and t != "#Test.Base.Circle":
-        r = REGISTRY.derived(d, t, Circle)
+        r = REGISTRY.derived(d, t, Circle, b, i)
         if r is not None:
             return r
     o = _new(Circle)
@@ -198,11 +209,13 @@ def _Circle(d: dict[str, Any]) -> Circle:
     if v is not None and v.__class__ is not float and v.__class__ is not int:
         v = _edm_Double(v)
     o.radius = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _LabeledCircle(d: Any) -> LabeledCircle:
+def _LabeledCircle(d: Any, b: Any = None, i: int | None = None) -> LabeledCircle:
     if d.__class__ is not dict:
         return _non_object(LabeledCircle, d)
     v: Any
@@ -219,11 +232,13 @@ def _LabeledCircle(d: Any) -> LabeledCircle:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.label = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+DECODERS: dict[str, Callable[..., Any]] = {
     "Test.Base.Entity": _Entity,
     "Test.Media.Item": _Item,
     "Test.Base.Shape": _Shape,

@@ -3,8 +3,9 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`. Each object keeps its JSON object, from which the runtime works
-out undeclared members, explicit nulls and changes when they are asked for.
+types look at `@odata.type`. Each object keeps where its JSON is (`b`: the response body shared
+by its tree, or else its JSON object), from which the runtime works out undeclared members,
+explicit nulls and changes when they are asked for.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ _edm_Int64 = _decoder("Edm.Int64")
 _edm_String = _decoder("Edm.String")
 
 
-def _Customer(d: dict[str, Any]) -> Customer:
+def _Customer(d: dict[str, Any], b: Any = None, i: int | None = None) -> Customer:
     v: Any
     u: list[Any]
     o = _new(Customer)
@@ -46,8 +47,8 @@ def _Customer(d: dict[str, Any]) -> Customer:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Order(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Order(x, b, n))
         v = u
     o.orders = v
     v = d.get("addresses")
@@ -55,15 +56,17 @@ def _Customer(d: dict[str, Any]) -> Customer:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Address(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Address(x, b, n))
         v = u
     o.addresses = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Order(d: dict[str, Any]) -> Order:
+def _Order(d: dict[str, Any], b: Any = None, i: int | None = None) -> Order:
     v: Any
     u: list[Any]
     o = _new(Order)
@@ -81,22 +84,24 @@ def _Order(d: dict[str, Any]) -> Order:
     o.total = v
     v = d.get("customer")
     if v is not None:
-        v = _Customer(v)
+        v = _Customer(v, b)
     o.customer = v
     v = d.get("lines")
     if v is not None:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _OrderLine(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _OrderLine(x, b, n))
         v = u
     o.lines = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Product(d: dict[str, Any]) -> Product:
+def _Product(d: dict[str, Any], b: Any = None, i: int | None = None) -> Product:
     v: Any
     o = _new(Product)
     v = d.get("sku")
@@ -107,11 +112,13 @@ def _Product(d: dict[str, Any]) -> Product:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.name = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Address(d: dict[str, Any]) -> Address:
+def _Address(d: dict[str, Any], b: Any = None, i: int | None = None) -> Address:
     v: Any
     o = _new(Address)
     v = d.get("id")
@@ -122,11 +129,13 @@ def _Address(d: dict[str, Any]) -> Address:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.city = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _OrderLine(d: dict[str, Any]) -> OrderLine:
+def _OrderLine(d: dict[str, Any], b: Any = None, i: int | None = None) -> OrderLine:
     v: Any
     p: Any
     o = _new(OrderLine)
@@ -154,14 +163,16 @@ def _OrderLine(d: dict[str, Any]) -> OrderLine:
         if v is not None and v.__class__ is not str:
             v = _edm_String(v)
         p.name = v
-        p._odata_wire = w
+        p._odata_wire = b or w
         v = p
     o.product = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+DECODERS: dict[str, Callable[..., Any]] = {
     "Test.Keys.Customer": _Customer,
     "Test.Keys.Order": _Order,
     "Test.Keys.Product": _Product,

@@ -3,8 +3,9 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`. Each object keeps its JSON object, from which the runtime works
-out undeclared members, explicit nulls and changes when they are asked for.
+types look at `@odata.type`. Each object keeps where its JSON is (`b`: the response body shared
+by its tree, or else its JSON object), from which the runtime works out undeclared members,
+explicit nulls and changes when they are asked for.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ _edm_Int32 = _decoder("Edm.Int32")
 _edm_String = _decoder("Edm.String")
 
 
-def _Thing(d: dict[str, Any]) -> Thing:
+def _Thing(d: dict[str, Any], b: Any = None, i: int | None = None) -> Thing:
     v: Any
     o = _new(Thing)
     v = d.get("id")
@@ -69,13 +70,15 @@ def _Thing(d: dict[str, Any]) -> Thing:
     o.foo_bar_2 = v
     v = d.get("list")
     if v is not None:
-        v = _List(v)
+        v = _List(v, b)
     o.list = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _List(d: dict[str, Any]) -> List:
+def _List(d: dict[str, Any], b: Any = None, i: int | None = None) -> List:
     v: Any
     u: list[Any]
     o = _new(List)
@@ -92,15 +95,17 @@ def _List(d: dict[str, Any]) -> List:
         if v.__class__ is not list:
             _not_list(v)
         u = []
-        for x in v:
-            u.append(None if x is None else _Thing(x))
+        for n, x in enumerate(v):
+            u.append(None if x is None else _Thing(x, b, n))
         v = u
     o.items = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+DECODERS: dict[str, Callable[..., Any]] = {
     "Test.Names.Thing": _Thing,
     "Test.Names.List": _List,
 }

@@ -3,8 +3,9 @@
 The fast path of `odatakit.serde.Converter.structure`, which falls back to its general path
 for any value these functions do not accept (see `generator/structuring.py`). Each property's
 value passes through `v`, typed `Any` as it is never narrowed; only classes with derived
-types look at `@odata.type`. Each object keeps its JSON object, from which the runtime works
-out undeclared members, explicit nulls and changes when they are asked for.
+types look at `@odata.type`. Each object keeps where its JSON is (`b`: the response body shared
+by its tree, or else its JSON object), from which the runtime works out undeclared members,
+explicit nulls and changes when they are asked for.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ _edm_Int32 = _decoder("Edm.Int32")
 _edm_String = _decoder("Edm.String")
 
 
-def _Document(d: dict[str, Any]) -> Document:
+def _Document(d: dict[str, Any], b: Any = None, i: int | None = None) -> Document:
     v: Any
     o = _new(Document)
     v = d.get("id")
@@ -37,22 +38,26 @@ def _Document(d: dict[str, Any]) -> Document:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.title = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-def _Stats(d: dict[str, Any]) -> Stats:
+def _Stats(d: dict[str, Any], b: Any = None, i: int | None = None) -> Stats:
     v: Any
     o = _new(Stats)
     v = d.get("count")
     if v is not None:
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
     o.count = v
-    o._odata_wire = d
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
     return o
 
 
-DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+DECODERS: dict[str, Callable[..., Any]] = {
     "Test.Ops.Document": _Document,
     "Test.Ops.Stats": _Stats,
 }

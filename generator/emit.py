@@ -389,8 +389,10 @@ def _merge_overloads(overloads: list[Operation]) -> _MergedOperation:
         (p, counts[p.name] == len(overloads) and not p.type.nullable and not p.optional and first.kind == "function")
         for p in names.values()
     )
+    # An action among the overloads (Graph's `browse` is both) makes one awaited call; each overload keeps its kind.
+    kind = "action" if any(op.kind == "action" for op in overloads) else first.kind
     return _MergedOperation(
-        first.kind, first.qualified, first.py_name, params, first.return_type,
+        kind, first.qualified, first.py_name, params, first.return_type,
         _with_spec(description_of(first.annotations), spec_of(first.annotations),
                    f"Call the {first.kind} {first.qualified}.")
     )
@@ -683,7 +685,33 @@ class Emitter:
             "return_annotation": return_annotation,
             "query_item": query_item,
             "doc": merged.description,
+            "overloads": [],
         }
+
+    def _overload_stubs(self, row: dict[str, Any], overloads: list[Operation]) -> None:
+        """For overloads with different parameter names, `@overload` signatures, one per overload, so that mypy rejects parameters of two overloads mixed.
+
+        In its own overload a parameter is required unless it is optional (`Core.OptionalParameter`, or
+        nullable in an action); the runtime picks the overload by the parameters given (see `odatakit.builders`).
+        """
+        # A document may declare one overload twice (an overlay repeating it): the first counts.
+        distinct: dict[frozenset[str], Operation] = {}
+        for op in overloads:
+            distinct.setdefault(frozenset(p.name for p in op.call_parameters), op)
+        if len(distinct) < 2:
+            return
+        stubs, spec = [], []
+        for op in distinct.values():
+            params = []
+            for p in op.call_parameters:
+                required = not p.optional and (op.kind == "function" or not p.type.nullable)
+                params.append({"py_name": identifier(p.py_name), "required": required,
+                               "annotation": self.plan.annotation(p.type, optional=p.type.nullable or not required)})
+            stubs.append({"params": params, "return_annotation": row["return_annotation"]})
+            spec.append((op.kind, tuple(p.name for p in op.call_parameters),
+                         tuple(p.name for p, s in zip(op.call_parameters, params, strict=True) if s["required"])))
+        row["overloads"] = stubs
+        row["overload_spec"] = literal(tuple(spec))
 
     def _operation_rows(self, t: StructuredType, collection: bool) -> list[dict[str, Any]]:
         """Rows for the operations bound to `t`, marking overrides that change the signature."""
@@ -691,10 +719,12 @@ class Emitter:
         for ancestor in reversed(self.model.base_chain(t.qualified)[1:]):
             for overloads in self.plan.ops_by_binding.get((ancestor.qualified, collection), []):
                 row = self._operation_row(_merge_overloads(overloads))
+                self._overload_stubs(row, overloads)
                 inherited[row["py_name"]] = _signature(row)
         rows = []
         for overloads in self.plan.ops_by_binding.get((t.qualified, collection), []):
             row = self._operation_row(_merge_overloads(overloads))
+            self._overload_stubs(row, overloads)
             # A more specific binding (delta() on users vs on directoryObjects) narrows or
             # changes the signature; mypy must be told that this override is intended.
             row["override"] = row["py_name"] in inherited and inherited[row["py_name"]] != _signature(row)
@@ -947,7 +977,8 @@ def _import_rows(imports: Mapping[str, Iterable[str]]) -> list[tuple[Source, lis
 
 
 def _signature(row: dict[str, Any]) -> tuple[Any, ...]:
-    return (tuple((p["py_name"], p["annotation"], p["required"]) for p in row["params"]), row["return_annotation"])
+    stubs = tuple(_signature(stub) for stub in row.get("overloads", ()))
+    return (tuple((p["py_name"], p["annotation"], p["required"]) for p in row["params"]), row["return_annotation"], stubs)
 
 
 def _display_source(source: str) -> str:

@@ -27,7 +27,7 @@ from .naming import keyword_names, preference_keyword, snake
 from .specmodel import SpecError, SpecOperation, SpecParam
 from .spectables import split_url
 
-__all__ = ["SPEC_TERM", "MergeResult", "Resolution", "Step", "merge", "resolve", "spec_records"]
+__all__ = ["SPEC_TERM", "MergeResult", "Resolution", "Step", "merge", "overload_key", "resolve", "spec_records"]
 
 #: The annotation term that carries spec facts on navigation properties and operations.
 SPEC_TERM = "odatakit.Spec"
@@ -64,6 +64,8 @@ class Step:
     collection: bool
     nav: tuple[str, str] | None = None  # (declaring type, navigation name) for navigation steps
     operation: str | None = None  # qualified name for operation steps
+    #: The overload the step calls: bound to the nearest type of the path's binding chain.
+    overload: Operation | None = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen
@@ -118,12 +120,15 @@ class _Index:
                     return t, n
         return None
 
-    def operation(self, type_name: str, collection: bool, name: str) -> Operation | None:
+    def operation(self, type_name: str, collection: bool, name: str, given: set[str] | None = None
+                  ) -> Operation | None:
+        """The overload a path segment calls: bound to the most derived type of the chain that has the name,
+        then the one whose parameters are exactly `given` (lower case), else the one with the fewest."""
         short = name.rpartition(".")[2].lower()
         for t in self._chain(type_name):
             found = self.ops.get((t.qualified, collection), {}).get(short)
             if found:
-                return found[0]
+                return _pick_overload(found, given or set())
         return None
 
     def cast(self, type_name: str, segment: str) -> StructuredType | None:
@@ -134,6 +139,23 @@ class _Index:
 
     def _chain(self, type_name: str) -> list[StructuredType]:
         return self.model.base_chain(type_name) if type_name in self.types else []
+
+
+def _pick_overload(overloads: list[Operation], given: set[str]) -> Operation:
+    """The overload with exactly the `given` parameters (lower case), else the first of the fewest that has them."""
+    names = [{p.name.lower() for p in o.call_parameters} for o in overloads]
+    for o, have in zip(overloads, names, strict=True):
+        if have == given:
+            return o
+    fits = [(len(have), i) for i, have in enumerate(names) if given <= have] or [(len(names[0]), 0)]
+    return overloads[min(fits)[1]]
+
+
+def overload_key(op: Operation) -> tuple[str, str, bool, tuple[str, ...]]:
+    """What tells overloads apart: name, binding type, collection, and the set of parameter names."""
+    binding = op.binding
+    names = tuple(sorted(p.name for p in op.call_parameters))
+    return (op.qualified, binding.type.name if binding else "", bool(binding and binding.type.collection), names)
 
 
 def _segments(path: str) -> list[str]:
@@ -182,7 +204,7 @@ def _resolve_from(index: _Index, op: SpecOperation, root: EntitySet, segments: l
     steps = [Step("root", segments[0], f".{root.py_name}", root.entity_type, not root.singleton)]
     type_name: str | None = root.entity_type
     collection = not root.singleton
-    for seg in segments[1:]:
+    for at, seg in enumerate(segments[1:], 2):
         if type_name is None:
             return Resolution(op, tuple(steps), reason=f"{seg!r} follows an operation result")
         if _PLACEHOLDER.match(seg) or (collection and not _is_name(index, type_name, seg)):
@@ -214,18 +236,28 @@ def _resolve_from(index: _Index, op: SpecOperation, root: EntitySet, segments: l
             steps.append(Step("cast", seg, f".cast({cast.py_name})", cast.qualified, collection))
             type_name = cast.qualified
             continue
-        operation = index.operation(type_name, collection, name)
+        operation = index.operation(type_name, collection, name, _given(op, call, at == len(segments)))
         if operation is not None:
             ret = operation.return_type
             kind: StepKind = "action" if operation.kind == "action" else "function"
             steps.append(Step(kind, seg, f".{operation.py_name}", ret.name if ret else None,
-                              bool(ret and ret.collection), operation=operation.qualified))
+                              bool(ret and ret.collection), operation=operation.qualified, overload=operation))
             type_name = ret.name if ret is not None and ret.name in index.types else None
             collection = bool(ret and ret.collection)
             continue
         what = "a collection of" if collection else "an entity of type"
         return Resolution(op, tuple(steps), reason=f"{seg!r}: no navigation, cast or bound operation on {what} {type_name}")
     return _finish(index, op, steps, client)
+
+
+def _given(op: SpecOperation, call: re.Match[str] | None, last: bool) -> set[str] | None:
+    """Parameter names a segment passes (`range(address='A1')`), or on the last segment its query's names."""
+    if call is not None:
+        args = call.group("args")
+        return {a.partition("=")[0].strip().lower() for a in args.split(",") if "=" in a}
+    if last:
+        return {name.lower() for name, _ in op.query if not name.startswith("$")}
+    return None
 
 
 def _is_name(index: _Index, type_name: str, seg: str) -> bool:
@@ -295,7 +327,7 @@ _TOKEN_OPTIONS = ("$deltatoken", "$skiptoken")
 
 
 def _call_args(index: _Index, op: SpecOperation, step: Step) -> str:
-    operation = index.by_qualified.get(step.operation or "")
+    operation = step.overload
     names = [p.py_name for p in operation.call_parameters] if operation is not None else []
     return "(" + ", ".join(f"{n}=..." for n in names) + ")"
 
@@ -362,7 +394,7 @@ def _conflicts(index: _Index, res: Resolution, diagnostics: Diagnostics, strict:
     last = res.steps[-1] if res.steps else None
     if last is None or last.operation is None:
         return
-    operation = index.by_qualified.get(last.operation)
+    operation = last.overload
     if operation is None:
         return
     params = {p.name.lower(): p for p in operation.call_parameters}
@@ -465,13 +497,15 @@ def merge(
 def _annotate(model: Model, resolutions: Sequence[Resolution]) -> Model:
     """Attach `odatakit.Spec` records to the navigations and operations that serve spec operations."""
     by_nav: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    by_op: dict[str, list[dict[str, Any]]] = {}
+    # By overload: what a page says of `delta` on events is not said of `delta` on users.
+    by_op: dict[tuple[str, str, bool, tuple[str, ...]], list[dict[str, Any]]] = {}
     seen: set[tuple[str, str]] = set()
-    required_params: dict[str, set[str]] = {}
+    required_params: dict[tuple[str, str, bool, tuple[str, ...]], set[str]] = {}
     for res in resolutions:
-        if res.served and res.steps[-1].kind == "function" and res.steps[-1].operation:
+        overload = res.steps[-1].overload if res.steps else None
+        if res.served and res.steps[-1].kind == "function" and overload is not None:
             names = {p.name.lower() for p in res.op.params if p.required and p.location in ("path", "query", "body")}
-            required_params.setdefault(res.steps[-1].operation, set()).update(names)
+            required_params.setdefault(overload_key(overload), set()).update(names)
         if not res.served:
             continue
         record = spec_records(res)
@@ -482,8 +516,8 @@ def _annotate(model: Model, resolutions: Sequence[Resolution]) -> Model:
         seen.add(record_key)
         last_nav = next((s for s in reversed(res.steps) if s.kind == "nav"), None)
         last = res.steps[-1]
-        if last.operation is not None:
-            by_op.setdefault(last.operation, []).append(record)
+        if last.overload is not None:
+            by_op.setdefault(overload_key(last.overload), []).append(record)
         elif last_nav is not None and last_nav.nav is not None and last_nav is last:
             by_nav.setdefault(last_nav.nav, []).append(record)
         # Required query options belong to the navigation they follow, wherever the path ends.
@@ -499,10 +533,11 @@ def _annotate(model: Model, resolutions: Sequence[Resolution]) -> Model:
             for n in t.navigation
         )
         structured.append(attrs.evolve(t, navigation=navs) if navs != t.navigation else t)
+    keys = [overload_key(o) for o in model.operations]
     operations = tuple(
-        _required(attrs.evolve(o, annotations=(*o.annotations, Annotation(SPEC_TERM, by_op[o.qualified])))
-                  if o.qualified in by_op else o, required_params.get(o.qualified, set()))
-        for o in model.operations
+        _required(attrs.evolve(o, annotations=(*o.annotations, Annotation(SPEC_TERM, by_op[k])))
+                  if k in by_op else o, required_params.get(k, set()))
+        for o, k in zip(model.operations, keys, strict=True)
     )
     return attrs.evolve(model, structured=tuple(structured), operations=operations)
 

@@ -301,7 +301,18 @@ def assign_names(model: Model) -> Model:
     type_defs = tuple(
         attrs.evolve(d, py_name=type_names[d.qualified]) for d in model.type_definitions
     )
-    operations = tuple(_name_operation(op, op_names.get(i)) for i, op in enumerate(model.operations))
+    # Overloads of one name and binding make one method: a wire name is one keyword in all of them.
+    overloads: dict[tuple[str, str, bool], list[str]] = {}
+    for op in model.operations:
+        binding = op.binding
+        key = (op.qualified, binding.type.name if binding else "", bool(binding and binding.type.collection))
+        overloads.setdefault(key, []).extend(p.name for p in op.call_parameters)
+    keywords = {key: keyword_names(wires) for key, wires in overloads.items()}
+    operations = tuple(
+        _name_operation(op, op_names.get(i), keywords[op.qualified, b.type.name if (b := op.binding) else "",
+                                                        bool(b and b.type.collection)])
+        for i, op in enumerate(model.operations)
+    )
 
     container = model.container
     if container is not None:
@@ -342,14 +353,13 @@ def _name_enum(e: EnumType, py_name: str) -> EnumType:
     return attrs.evolve(e, py_name=py_name, members=members)
 
 
-def _name_operation(op: Operation, py_name: Source | None) -> Operation:
-    scope = _Scope(BODY_NAMES)
+def _name_operation(op: Operation, py_name: Source | None, keywords: dict[str, Source]) -> Operation:
     params: list[Parameter] = []
     for i, p in enumerate(op.parameters):
         if op.bound and i == 0:
             params.append(attrs.evolve(p, py_name=_Scope().claim(snake(p.name))))
             continue
-        params.append(attrs.evolve(p, py_name=scope.claim(_suffix_reserved(snake(p.name), BODY_NAMES))))
+        params.append(attrs.evolve(p, py_name=keywords[p.name]))
     if py_name is None:  # unbound (its imports are named on the client), or bound to a type not in the model
         py_name = identifier(_suffix_reserved(snake(op.name), RESERVED_BUILDER))
     return attrs.evolve(op, py_name=py_name, parameters=tuple(params))

@@ -38,7 +38,9 @@ if TYPE_CHECKING:
     from .client import Client, Response
     from .delta import Delta
 
-__all__ = ["CollectionRequest", "EntityRequest", "Param", "RequestBase", "function_query", "invoke"]
+__all__ = [
+    "CollectionRequest", "EntityRequest", "Overload", "Param", "RequestBase", "choose_overload", "function_query", "invoke",
+]
 
 T = TypeVar("T", bound=ODataObject)
 D = TypeVar("D", bound=ODataObject)
@@ -46,6 +48,8 @@ E = TypeVar("E", bound="EntityRequest[Any]")
 
 # (wire name, value, type name, collection?)
 Param = tuple[str, Any, str, bool]
+# One overload of an operation name on one binding: (kind, its parameters' wire names, the required ones).
+Overload = tuple[str, tuple[str, ...], tuple[str, ...]]
 
 
 class RequestBase:
@@ -151,8 +155,12 @@ class RequestBase:
         navs[wire] = request
         return request
 
-    def _function(self, qualified: str, params: tuple[Param, ...], item_type: str) -> CollectionRequest[Any]:
+    def _function(
+        self, qualified: str, params: tuple[Param, ...], item_type: str, overloads: tuple[Overload, ...] = ()
+    ) -> CollectionRequest[Any]:
         """A bound function returning a collection, as a query (generated function methods call this)."""
+        if overloads:
+            choose_overload(qualified, params, overloads)
         return function_query(self._client, self._path, qualified, params, item_type, headers=self._hdrs)
 
     def _strict(self) -> bool:
@@ -164,7 +172,10 @@ class RequestBase:
         qualified: str,
         params: tuple[Param, ...],
         returns: tuple[str, bool] | None,
+        overloads: tuple[Overload, ...] = (),
     ) -> Any:
+        if overloads:
+            kind = choose_overload(qualified, params, overloads)
         return await invoke(self._client, self._path, kind, qualified, params, returns, headers=self._headers())
 
     def preference(self, name: str, value: str | int | None = None) -> Self:
@@ -257,6 +268,24 @@ def function_call(
 
 # Literal characters that stay readable in an alias value; `&`, `+`, `#`, `%` and `=` never do.
 _ALIAS_SAFE = "'(),:$*!;/"
+
+
+def choose_overload(qualified: str, params: tuple[Param, ...], overloads: tuple[Overload, ...]) -> str:
+    """The kind of the overload the given parameters (those not None) call; `TypeError` when none takes them.
+
+    The overload whose parameters are exactly those given, else the first that takes them all and
+    needs no other: OData tells overloads of one binding apart by their set of parameter names.
+    """
+    given = {wire for wire, value, _, _ in params if value is not None}
+    for kind, names, _ in overloads:
+        if given == set(names):
+            return kind
+    for kind, names, required in overloads:
+        if given.issuperset(required) and given.issubset(names):
+            return kind
+    takes = "; ".join("(" + ", ".join(names) + ")" for _, names, _ in overloads)
+    raise TypeError(f"{qualified.rpartition('.')[2]}(): no overload takes the parameters ({', '.join(sorted(given))}); "
+                    f"its overloads take {takes}")
 
 
 def _segment(client: Client, qualified: str, import_name: str | None) -> str:

@@ -343,6 +343,10 @@ class FakeService:
         if segments and segments[-1] == "delta()":
             return self.delta(svc, "/".join(segments[:-1]), url, query, prefer)
         path = "/".join(segments)
+        export = re.fullmatch(r"me/exportDeviceAndAppManagementData\((?:skip=(\d+),top=(\d+))?\)", path)
+        if export and method == "GET":
+            where = f"{export[1]}-{export[2]}" if export[1] else "all"
+            return Reply(200, {svc.n("content"): f"https://export.contoso.com/{where}"})
         if path in svc.singletons and method == "GET":
             return Reply(200, self.shape(svc, svc.singletons[path], query, prefer, path))
         if self.is_collection(svc, path):

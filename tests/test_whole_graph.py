@@ -51,9 +51,11 @@ def test_package_and_user_code_pass_mypy_strict(whole_graph: Path) -> None:
 def test_mypy_rejects_wrong_user_code(whole_graph: Path) -> None:
     result = _mypy(whole_graph, "misuse.py")
     lines = {int(m[1]) for m in re.finditer(r"^misuse\.py:(\d+): error:", result.stdout, re.M)}
-    assert lines == {11, 12, 13}, result.stdout
+    assert lines == {11, 12, 13, 15}, result.stdout
     assert 'Incompatible types in assignment (expression has type "Event", variable has type "DriveItem")' in result.stdout
     assert 'Argument 1 to "filter" of "CollectionRequest" has incompatible type "bool"; expected "BoolExpr"' in result.stdout
+    assert 'All overload variants of "get_email_activity_user_detail" of "ReportRootRequest" require at least one' \
+        in result.stdout
 
 
 def test_package_passes_ruff(whole_graph: Path) -> None:

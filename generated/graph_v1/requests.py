@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING, Self, TypeVar, cast
+from typing import overload as _overload
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -819,6 +820,19 @@ class UserRequest(DirectoryObjectRequest[_T]):
             None,
         )
 
+    @_overload
+    async def export_device_and_app_management_data(
+        self,
+    ) -> DeviceAndAppManagementData | None: ...
+
+    @_overload
+    async def export_device_and_app_management_data(
+        self,
+        *,
+        skip: int,
+        top: int,
+    ) -> DeviceAndAppManagementData | None: ...
+
     async def export_device_and_app_management_data(
         self,
         *,
@@ -834,6 +848,7 @@ class UserRequest(DirectoryObjectRequest[_T]):
                 ("top", top, "Edm.Int32", False),
             ),
             ("microsoft.graph.deviceAndAppManagementData", False),
+            (("function", (), ()), ("function", ("skip", "top"), ("skip", "top"))),
         )
         return cast("DeviceAndAppManagementData | None", result)
 

@@ -22,6 +22,7 @@ OUTLOOK_TYPES := --include 'Microsoft.OutlookServices.Event' --include 'Microsof
 GRAPH_TYPES := --include 'microsoft.graph.event' --include 'microsoft.graph.calendar' \
 	--include 'microsoft.graph.calendarGroup' --include 'microsoft.graph.attachment' \
 	--include 'microsoft.graph.user' --include 'microsoft.graph.group' --include 'microsoft.graph.reminder' \
+	--include 'microsoft.graph.profilePhoto' \
 	--exclude 'microsoft.graph.security.*' --exclude 'microsoft.graph.callRecords.*'
 
 .PHONY: setup generate check-generated schemas test lint docs demo bench bench-setup fuzz install-check reliability clean

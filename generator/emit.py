@@ -810,6 +810,11 @@ class Emitter:
                     "base_entity": base_entity,
                     "base_collection": base_collection,
                     "navs": navs,
+                    "streams": [
+                        {"py_name": identifier(py), "segment": segment,
+                         "doc": "The media stream ($value)." if segment == "$value" else f"The {segment} stream."}
+                        for py, segment in t.streams
+                    ],
                     "ops_single": ops_single,
                     "ops_collection": ops_collection,
                     "key": key,

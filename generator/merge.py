@@ -32,7 +32,7 @@ __all__ = ["SPEC_TERM", "MergeResult", "Resolution", "Step", "merge", "overload_
 #: The annotation term that carries spec facts on navigation properties and operations.
 SPEC_TERM = "odatakit.Spec"
 
-StepKind = Literal["root", "key", "nav", "cast", "action", "function", "count", "value"]
+StepKind = Literal["root", "key", "nav", "cast", "action", "function", "count", "value", "stream"]
 
 _PLACEHOLDER = re.compile(r"^\{[^{}]+\}$")
 _CALL = re.compile(r"^(?P<name>[^()]+)\((?P<args>.*)\)$")
@@ -103,6 +103,9 @@ class _Index:
         if model.container is not None:
             for s in model.container.entity_sets:
                 self.roots.setdefault(s.name.lower(), s)
+        #: Entity types the pages read or write `$value` of that are not media entities but have
+        #: media entities among their derived types (Graph's attachment): `merge` makes them media.
+        self.media_wanted: set[str] = set()
         self.ops: dict[tuple[str, bool], dict[str, list[Operation]]] = {}
         self.by_qualified: dict[str, Operation] = {}
         for op in model.operations:
@@ -129,6 +132,14 @@ class _Index:
             found = self.ops.get((t.qualified, collection), {}).get(short)
             if found:
                 return _pick_overload(found, given or set())
+        return None
+
+    def stream(self, type_name: str, segment: str) -> str | None:
+        """The builder's stream accessor for `$value` (a media entity) or a stream property, if any."""
+        for t in self._chain(type_name):
+            for py, wire in t.streams:
+                if wire == segment if segment == "$value" else wire.lower() == segment.lower():
+                    return py
         return None
 
     def cast(self, type_name: str, segment: str) -> StructuredType | None:
@@ -218,10 +229,17 @@ def _resolve_from(index: _Index, op: SpecOperation, root: EntitySet, segments: l
             steps.append(Step("count", seg, ".count_only()", None, False))
             type_name = None
             continue
-        if seg.lower() == "$value":
-            steps.append(Step("value", seg, ".value()", None, False))
+        stream = index.stream(type_name, "$value" if seg.lower() == "$value" else seg) if not collection else None
+        if stream is not None:
+            steps.append(Step("stream", seg, f".{stream}", None, False))
             type_name = None
             continue
+        if seg.lower() == "$value":
+            if not collection and any(d.has_stream for d in index.model.derived_of(type_name)):
+                index.media_wanted.add(type_name)
+            what = "a collection of" if collection else "the entity type"
+            return Resolution(op, tuple(steps), reason=f"$value on {what} {type_name}, which is not a media entity "
+                                                       "(HasStream)")
         call = _CALL.match(seg)
         name = call.group("name") if call else seg
         found = index.nav(type_name, name) if not collection and not call else None
@@ -275,7 +293,7 @@ def _finish(index: _Index, op: SpecOperation, steps: list[Step], client: str) ->
     last = steps[-1]
     method = op.method.upper()
     navs = [i for i, s in enumerate(steps) if s.kind == "nav"]
-    query_at = navs[-1] if navs else -1
+    query_at = navs[-1] if navs and last.kind != "stream" else -1
     texts = [_step_text(s, op) if i == query_at else s.py for i, s in enumerate(steps)]
     path_text = client + "".join(texts[:-1])
     tail = texts[-1]
@@ -285,6 +303,14 @@ def _finish(index: _Index, op: SpecOperation, steps: list[Step], client: str) ->
             return Resolution(op, tuple(steps), reason=f"{method} on the {last.kind} {last.operation}: expected {expected}")
         return Resolution(op, tuple(steps), call=path_text + tail + _call_args(index, op, last))
     expr = path_text + tail
+    if last.kind == "stream":
+        verb = _STREAM_VERBS.get(method)
+        if verb is None:
+            return Resolution(op, tuple(steps), reason=f"{method} on the stream {last.segment}: expected GET, PUT or PATCH")
+        params = _query_params(op)
+        names = keyword_names(p.name for p in params)
+        options = f".params({', '.join(f'{names[p.name]}=...' for p in params)})" if params else ""
+        return Resolution(op, tuple(steps), call=expr + options + verb)
     if last.kind in ("count", "value"):
         if method != "GET":
             return Resolution(op, tuple(steps), reason=f"{method} on {last.segment}")
@@ -302,6 +328,10 @@ def _finish(index: _Index, op: SpecOperation, steps: list[Step], client: str) ->
         what = "a collection" if collection else "an entity"
         return Resolution(op, tuple(steps), reason=f"{method} on {what} is not generated")
     return Resolution(op, tuple(steps), call=expr + _options(op) + verb)
+
+
+# What each method does to a stream (a media entity's `$value`, a stream property).
+_STREAM_VERBS = {"GET": ".read()", "PUT": ".put(data, content_type=...)", "PATCH": ".patch(data, content_type=...)"}
 
 
 def _step_text(step: Step, op: SpecOperation) -> str:
@@ -468,18 +498,25 @@ def merge(
     index = _Index(model)
     resolutions = [_resolve(index, op, client) for op in ops]
     added: list[Operation] = []
+    media = sorted(index.media_wanted)
     for res in resolutions:
         if res.served:
             continue
         action = _spec_only_action(index, res)
         if action is not None and all(a.qualified != action.qualified for a in added):
             added.append(action)
-    if added:
+    if added or media:
         from .naming import assign_names
 
-        model = assign_names(attrs.evolve(model, operations=(*model.operations, *added)))
+        structured = tuple(attrs.evolve(t, has_stream=True) if t.qualified in media else t for t in model.structured)
+        model = assign_names(attrs.evolve(model, operations=(*model.operations, *added), structured=structured))
         index = _Index(model)
         resolutions = [_resolve(index, op, client) for op in ops]
+        for name in media:
+            page = next(r.op for r in resolutions if r.served and name in {s.type for s in r.steps})
+            diagnostics.warn(f"{name}: not a media entity in the metadata, but the pages read or write its $value "
+                             "(and types derived from it are media entities): given a stream accessor",
+                             source=page.page, line=page.line)
         first_use: dict[str, SpecOperation] = {}
         for r in resolutions:
             if r.served and r.steps[-1].operation is not None:
@@ -520,8 +557,9 @@ def _annotate(model: Model, resolutions: Sequence[Resolution]) -> Model:
             by_op.setdefault(overload_key(last.overload), []).append(record)
         elif last_nav is not None and last_nav.nav is not None and last_nav is last:
             by_nav.setdefault(last_nav.nav, []).append(record)
-        # Required query options belong to the navigation they follow, wherever the path ends.
-        elif last_nav is not None and last_nav.nav is not None and record["query"]:
+        # Required query options belong to the navigation they follow, wherever the path ends
+        # (but a stream's are its own: `content.params(format=...)`).
+        elif last_nav is not None and last_nav.nav is not None and record["query"] and last.kind != "stream":
             by_nav.setdefault(last_nav.nav, []).append(record)
     if not by_nav and not by_op:
         return model

@@ -109,6 +109,9 @@ class StructuredType:
     navigation: tuple[NavigationProperty, ...] = ()
     annotations: tuple[Annotation, ...] = ()
     location: SourceLocation | None = attrs.field(default=None, eq=False)
+    #: The stream accessors this type's request builder declares, named by `naming.assign_names`:
+    #: (Python name, path segment): `$value` for a media entity, a wire name for an `Edm.Stream` property.
+    streams: tuple[tuple[str, str], ...] = ()
 
     @property
     def qualified(self) -> str:

@@ -23,6 +23,10 @@ Rules (stable: the same model always gives the same names):
   its base type's members: an operation named like a navigation of its binding type or of a
   base type takes the suffix, and so does a navigation named like an operation bound to a
   base type, so neither hides the other.
+* A media entity's builder gets ``content`` (its ``$value``) and an ``Edm.Stream`` property its
+  own name as stream accessors, named after the operations so that adding them renames nothing
+  that existed; they avoid inherited members, and navigations and operations of derived types
+  avoid them in turn.
 * Names are ASCII: a wire name in other scripts (``名前``) keeps its wire name and gets a
   Python name from its ASCII parts, or ``x`` (then numbered).
 
@@ -44,7 +48,7 @@ from odatakit.builders import CollectionRequest, EntityRequest
 from odatakit.client import Client
 from odatakit.serde import ComplexBase, EntityBase
 
-from .model import EnumType, Model, NavigationProperty, Operation, Parameter, Property
+from .model import EnumType, Model, NavigationProperty, Operation, Parameter, Property, StructuredType
 from .pysource import Source, identifier
 
 
@@ -256,6 +260,7 @@ def assign_names(model: Model) -> Model:
     attr_scopes: dict[str, _Scope] = {}
     builders: dict[tuple[str, bool], dict[str, _Member]] = {}
     renamed_props: dict[str, tuple[tuple[Property, ...], tuple[NavigationProperty, ...]]] = {}
+    streams: dict[str, tuple[tuple[str, str], ...]] = {}
 
     def name_type(qualified: str) -> _Scope:
         if qualified in attr_scopes:
@@ -267,7 +272,7 @@ def assign_names(model: Model) -> Model:
         single = dict(builders[base, False]) if base else {}
         many = dict(builders[base, True]) if base else {}
         props = tuple(attrs.evolve(p, py_name=attribute_name(p.name, scope)) for p in t.properties)
-        inherited_ops = {name for name, (kind, _) in single.items() if kind == "op"}
+        inherited_ops = {name for name, (kind, _) in single.items() if kind in ("op", "stream")}
         navs = []
         for n in t.navigation:
             wanted = _suffix_reserved(snake(n.name), RESERVED_ATTRIBUTES | RESERVED_BUILDER)
@@ -279,6 +284,7 @@ def assign_names(model: Model) -> Model:
             for i in bound.get((qualified, collection), ()):
                 op = model.operations[i]
                 op_names[i] = _claim_member(members, _suffix_reserved(snake(op.name), RESERVED_BUILDER), op.name)
+        streams[qualified] = _name_streams(t, props, any(a.has_stream for a in model.base_chain(qualified)[1:]), single)
         renamed_props[qualified] = (props, tuple(navs))
         attr_scopes[qualified] = scope
         builders[qualified, False], builders[qualified, True] = single, many
@@ -293,6 +299,7 @@ def assign_names(model: Model) -> Model:
             py_name=type_names[t.qualified],
             properties=renamed_props[t.qualified][0],
             navigation=renamed_props[t.qualified][1],
+            streams=streams[t.qualified] if t.kind == "entity" else (),
         )
         for t in model.structured
     )
@@ -335,6 +342,24 @@ def assign_names(model: Model) -> Model:
         operations=operations,
         container=container,
     )
+
+
+def _name_streams(
+    t: StructuredType, props: tuple[Property, ...], inherits_media: bool, members: dict[str, _Member]
+) -> tuple[tuple[str, str], ...]:
+    """The stream accessors `t`'s builder declares: `content` for `$value` (unless inherited), then stream properties."""
+    wanted = [("content", "$value")] if t.has_stream and not inherits_media else []
+    wanted += [(p.py_name, p.name) for p in props if p.type.name == "Edm.Stream" and not p.type.collection]
+    out = []
+    for name, segment in wanted:
+        base = _suffix_reserved(name, RESERVED_BUILDER)
+        py, n = base, 1
+        while py in members:
+            n += 1
+            py = f"{base}_{n}"
+        members[py] = ("stream", segment)
+        out.append((str(identifier(py)), segment))
+    return tuple(out)
 
 
 def _claim_member(members: dict[str, _Member], wanted: str, wire: str) -> Source:

@@ -37,6 +37,7 @@ from .serde import Converter, ODataObject, ResponseSource, mark_clean
 if TYPE_CHECKING:
     from .client import Client, Response
     from .delta import Delta
+    from .streams import StreamRequest
 
 __all__ = [
     "CollectionRequest", "EntityRequest", "Overload", "Param", "RequestBase", "choose_overload", "function_query", "invoke",
@@ -414,6 +415,12 @@ class EntityRequest(RequestBase, Generic[T]):
         if if_match is not None:
             headers["If-Match"] = _etag(if_match)
         await self._client.send("DELETE", self._path, headers=headers or None)
+
+    def _stream(self, segment: str) -> StreamRequest[T]:
+        """The media stream (`$value`) or a stream property of this entity (generated accessors call this)."""
+        from .streams import StreamRequest  # on first use: most programs never stream
+
+        return StreamRequest(self._client, f"{self._path}/{quote_segment(segment)}", self._type, self._hdrs)
 
     def _write_headers(self, entity: ODataObject, if_match: bool | str) -> dict[str, str] | None:
         if not isinstance(entity, self._type):

@@ -15,6 +15,7 @@ from .errors import MalformedResponse, ODataError, error_from_response
 from .http import (
     IDEMPOTENT,
     AuthMiddleware,
+    Handler,
     HttpRequest,
     HttpResponse,
     LoggingMiddleware,
@@ -197,6 +198,9 @@ class Client:
             links.append(AuthMiddleware(shared.tokens, shared.same_origin))
         links.extend(options.inner)
         self._handler = chain(links, Transport(shared.ensure_session))
+        #: The middleware, kept for the streaming transport of `odatakit.streams` (built on first use).
+        self._links = tuple(links)
+        self._stream_handler: Handler | None = None
         # Entity sets and singletons, built once per client: requests are immutable.
         self._roots: dict[str, Any] = {}
 
@@ -371,25 +375,8 @@ class Client:
         request = HttpRequest(method, url, merged, data, options.timeouts, options.retry, prefer)
         response = await self._handler(request)
         ok = expect(response.status) if expect is not None else 200 <= response.status < 300
-        if not ok and response.status in (301, 302, 303, 307, 308) and "Location" in response.headers:
-            raise ODataError(
-                response.status,
-                f"redirected to {response.headers['Location']}, which was not followed: another origin (a request "
-                "body is never sent there) or too many redirects",
-                method=method,
-                url=url,
-                request_id=response.request_id,
-                headers=response.headers,
-            )
         if not ok:
-            raise error_from_response(
-                response.status,
-                response.body,
-                method=method,
-                url=url,
-                request_id=response.request_id,
-                headers=response.headers,
-            )
+            raise failure(response, method, url)
         return response
 
     async def send(
@@ -416,6 +403,28 @@ class Client:
         response = await self.request(method, path, data=data, headers=all_headers)
         return decode_response(response.status, response.headers, response.body, method, response.url,
                                keep_body=self.retain == "body")
+
+
+def failure(response: HttpResponse, method: str, url: str) -> ODataError:
+    """The error for a response that is not a success: the OData error it carries, or a redirect not followed."""
+    if response.status in (301, 302, 303, 307, 308) and "Location" in response.headers:
+        return ODataError(
+            response.status,
+            f"redirected to {response.headers['Location']}, which was not followed: another origin (a request "
+            "body is never sent there) or too many redirects",
+            method=method,
+            url=url,
+            request_id=response.request_id,
+            headers=response.headers,
+        )
+    return error_from_response(
+        response.status,
+        response.body,
+        method=method,
+        url=url,
+        request_id=response.request_id,
+        headers=response.headers,
+    )
 
 
 def decode_response(

@@ -45,6 +45,7 @@ from .errors import ConnectionFailed, MalformedResponse, RequestTimeout, retry_a
 
 __all__ = [
     "AuthMiddleware",
+    "BodySource",
     "Handler",
     "HttpRequest",
     "HttpResponse",
@@ -126,6 +127,23 @@ class RetryPolicy:
         return cap / 2 + random.uniform(0, cap / 2)
 
 
+class BodySource(Protocol):
+    """A request body sent in chunks rather than held as bytes (see `odatakit.streams.Upload`)."""
+
+    #: Whether the body can be sent again (a file can be read again; an async iterator only once):
+    #: a body that cannot is neither retried nor sent again to a redirect's target.
+    replayable: bool
+
+    def open(self) -> Any:
+        """What aiohttp sends for one attempt: a file object (closed after it) or an async iterable."""
+        ...
+
+
+def replayable(body: bytes | BodySource | None) -> bool:
+    """Whether a request body can be sent again (bytes, none, or a source that says so)."""
+    return body is None or body.__class__ is bytes or bool(getattr(body, "replayable", True))
+
+
 @attrs.define
 class HttpRequest:
     """One request as the middleware sees it (middleware may change it before passing it on)."""
@@ -134,7 +152,8 @@ class HttpRequest:
     #: Absolute and already percent-encoded: sent as it is.
     url: str
     headers: dict[str, str]
-    body: bytes | None = None
+    #: Bytes, or a `BodySource` for a streamed upload (only `odatakit.streams` sends those).
+    body: bytes | BodySource | None = None
     timeouts: Timeouts = Timeouts()
     retry: RetryPolicy = RetryPolicy()
     #: `Prefer` header values to merge, outermost (client) first.
@@ -353,7 +372,7 @@ class RetryMiddleware:
     async def __call__(self, request: HttpRequest, call_next: Handler) -> HttpResponse:
         """Retry until success, a final failure, or the policy's attempts or delay run out."""
         policy = request.retry
-        if not policy.allows(request.method):
+        if not policy.allows(request.method) or not replayable(request.body):
             return await call_next(request)
         slept = 0.0
         attempt = 1
@@ -418,6 +437,8 @@ class RedirectMiddleware:
             method, body = request.method, request.body
             if response.status == 303 or (response.status in (301, 302) and method == "POST"):
                 method, body = ("GET" if method != "HEAD" else "HEAD"), None
+            elif not replayable(body):
+                return response  # an upload read from an async iterator cannot be sent a second time
             headers = dict(request.headers)
             if body is None:
                 headers.pop("Content-Type", None)

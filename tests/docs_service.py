@@ -291,6 +291,8 @@ class FakeService:
         self.graph.clouds = ("https://graph.microsoft.us/v1.0", "https://microsoftgraph.chinacloudapi.cn/v1.0")
         self.outlook = Service(OUTLOOK, "Id", pascal=True)
         self.requests: list[tuple[str, str]] = []
+        #: Media and stream bodies by service-relative path (`me/photo/$value`): (media type, bytes).
+        self.media: dict[str, tuple[str, bytes]] = {"me/photo/$value": ("image/jpeg", JPEG)}
         seed(self.graph)
         seed(self.outlook)
 
@@ -305,9 +307,13 @@ class FakeService:
         """The function aioresponses calls for a `method` request: (url, **request kwargs) -> CallbackResult."""
         from aioresponses import CallbackResult
 
-        def answer(url: Any, **kwargs: Any) -> Any:
+        async def answer(url: Any, **kwargs: Any) -> Any:
             headers = {k.lower(): v for k, v in dict(kwargs.get("headers") or {}).items()}
-            reply = self.handle(method, str(url), headers, kwargs.get("data"))
+            data = await _bytes(kwargs.get("data"))
+            media = self.media_reply(method, str(url), headers, data)
+            if media is not None:
+                return media
+            reply = self.handle(method, str(url), headers, data)
             content_type = "text/plain" if reply.text is not None else "application/json"
             return CallbackResult(
                 method=method,
@@ -318,6 +324,25 @@ class FakeService:
             )
 
         return answer
+
+    def media_reply(self, method: str, url: str, headers: dict[str, str], data: Any) -> Any:
+        """Read or replace a media body (`.../$value`, `.../content`); None for any other request."""
+        from aioresponses import CallbackResult
+
+        path = urlsplit(url).path[len(urlsplit(GRAPH).path) :].strip("/")
+        if not url.startswith(GRAPH) or not path.endswith(("/$value", "/content")):
+            return None
+        self.requests.append((method, url))
+        if not headers.get("authorization", "").startswith("Bearer "):
+            return CallbackResult(status=401, body=error(401, "InvalidAuthenticationToken", "no token").payload())
+        if method == "GET":
+            if path not in self.media:
+                reply = error(404, "ImageNotFound", "The photo wasn't found.")
+                return CallbackResult(status=404, body=reply.payload(), headers=reply.headers)
+            media_type, body = self.media[path]
+            return CallbackResult(status=200, body=body, content_type=media_type)
+        self.media[path] = (headers.get("content-type", "application/octet-stream"), data or b"")
+        return CallbackResult(method=method, status=200 if method == "PUT" else 204, body=b"")
 
     def handle(self, method: str, url: str, headers: dict[str, str], data: Any) -> Reply:
         self.requests.append((method, url))
@@ -535,6 +560,19 @@ class FakeService:
                 item["headers"] = {"Content-Type": "application/json", **reply.headers}
             responses.append(item)
         return Reply(200, {"responses": responses})
+
+
+async def _bytes(data: Any) -> Any:
+    """A request body as aioresponses hands it over (bytes, a file being sent, an async iterator) as bytes."""
+    if hasattr(data, "read"):
+        return data.read()
+    if hasattr(data, "__aiter__"):
+        return b"".join([chunk async for chunk in data])
+    return data
+
+
+# The start of a JPEG file: enough for the samples to check what they read.
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4
 
 
 class _Refused(Exception):

@@ -16,7 +16,7 @@ import pytest
 from .conftest import FIXTURES, ROOT, generate
 
 GOLDEN = ROOT / "tests" / "golden"
-FIXTURE_NAMES = ["inheritance", "enums", "keys", "operations", "names", "annotations"]
+FIXTURE_NAMES = ["inheritance", "enums", "keys", "operations", "names", "annotations", "streams"]
 
 
 def _files(folder: Path) -> dict[str, str]:

@@ -97,6 +97,7 @@ if TYPE_CHECKING:
         Phone,
         PhoneType,
         PhysicalAddress,
+        ProfilePhoto,
         ProvisionedPlan,
         Recipient,
         RecipientScopeType,
@@ -148,10 +149,10 @@ _MODULES: dict[str, str] = {
         MeetingTimeSuggestion MeetingTimeSuggestionsResult Message MobileAppIdentifier ObjectIdentity
         OnPremisesExtensionAttributes OnPremisesProvisioningError OnlineMeetingInfo
         OnlineMeetingProviderType OutlookGeoCoordinates OutlookItem PasswordProfile PatternedRecurrence
-        Phone PhoneType PhysicalAddress ProvisionedPlan Recipient RecipientScopeType RecurrencePattern
-        RecurrencePatternType RecurrenceRange RecurrenceRangeType ReferenceAttachment Reminder
-        ResourceSpecificPermissionGrant ResponseStatus ResponseType ScheduleInformation ScheduleItem
-        Sensitivity ServiceProvisioningError ServiceProvisioningXmlError SignInActivity
+        Phone PhoneType PhysicalAddress ProfilePhoto ProvisionedPlan Recipient RecipientScopeType
+        RecurrencePattern RecurrencePatternType RecurrenceRange RecurrenceRangeType ReferenceAttachment
+        Reminder ResourceSpecificPermissionGrant ResponseStatus ResponseType ScheduleInformation
+        ScheduleItem Sensitivity ServiceProvisioningError ServiceProvisioningXmlError SignInActivity
         StandardTimeZoneOffset TimeConstraint TimeSlot TimeZoneBase UploadSession User UserPrint UserPurpose
         WeekIndex WorkingHours
     """,
@@ -244,6 +245,7 @@ __all__ = [
     "Phone",
     "PhoneType",
     "PhysicalAddress",
+    "ProfilePhoto",
     "ProvisionedPlan",
     "Recipient",
     "RecipientScopeType",

@@ -63,6 +63,17 @@ CAPABILITIES: dict[str, dict[str, Any]] = {
         "ExpandRestrictions": {"Expandable": False},
         "SearchRestrictions": {"Searchable": False},
     },
+    "microsoft.graph.group/photo": {
+        "target": "microsoft.graph.group/photo",
+        "ExpandRestrictions": {"Expandable": False},
+        "SearchRestrictions": {"Searchable": False},
+    },
+    "microsoft.graph.group/photos": {
+        "target": "microsoft.graph.group/photos",
+        "CountRestrictions": {"Countable": False},
+        "ExpandRestrictions": {"Expandable": False},
+        "SearchRestrictions": {"Searchable": False},
+    },
     "microsoft.graph.group/rejectedSenders": {
         "target": "microsoft.graph.group/rejectedSenders",
         "ExpandRestrictions": {"Expandable": False},
@@ -108,6 +119,17 @@ CAPABILITIES: dict[str, dict[str, Any]] = {
     "microsoft.graph.user/messages": {
         "target": "microsoft.graph.user/messages",
         "ExpandRestrictions": {"Expandable": True},
+    },
+    "microsoft.graph.user/photo": {
+        "target": "microsoft.graph.user/photo",
+        "ExpandRestrictions": {"Expandable": False},
+        "SearchRestrictions": {"Searchable": False},
+    },
+    "microsoft.graph.user/photos": {
+        "target": "microsoft.graph.user/photos",
+        "CountRestrictions": {"Countable": False},
+        "ExpandRestrictions": {"Expandable": False},
+        "SearchRestrictions": {"Searchable": False},
     },
     "users": {"target": "microsoft.graph.GraphService/users", "SkipSupported": False},
 }

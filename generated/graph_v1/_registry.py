@@ -39,8 +39,8 @@ REGISTRY = Registry(
             microsoft.graph.onlineMeetingInfo microsoft.graph.onlineMeetingProviderType
             microsoft.graph.outlookGeoCoordinates microsoft.graph.outlookItem microsoft.graph.passwordProfile
             microsoft.graph.patternedRecurrence microsoft.graph.phone microsoft.graph.phoneType
-            microsoft.graph.physicalAddress microsoft.graph.provisionedPlan microsoft.graph.recipient
-            microsoft.graph.recipientScopeType microsoft.graph.recurrencePattern
+            microsoft.graph.physicalAddress microsoft.graph.profilePhoto microsoft.graph.provisionedPlan
+            microsoft.graph.recipient microsoft.graph.recipientScopeType microsoft.graph.recurrencePattern
             microsoft.graph.recurrencePatternType microsoft.graph.recurrenceRange
             microsoft.graph.recurrenceRangeType microsoft.graph.referenceAttachment microsoft.graph.reminder
             microsoft.graph.resourceSpecificPermissionGrant microsoft.graph.responseStatus
@@ -88,6 +88,7 @@ REGISTRY = Registry(
         ),
         "microsoft.graph.message": ("requests", "MessageRequest", "MessageCollectionRequest"),
         "microsoft.graph.outlookItem": ("requests", "OutlookItemRequest", "OutlookItemCollectionRequest"),
+        "microsoft.graph.profilePhoto": ("requests", "ProfilePhotoRequest", "ProfilePhotoCollectionRequest"),
         "microsoft.graph.referenceAttachment": (
             "requests",
             "ReferenceAttachmentRequest",

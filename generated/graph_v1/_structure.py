@@ -100,6 +100,7 @@ from .models import (
     Phone,
     PhoneType,
     PhysicalAddress,
+    ProfilePhoto,
     ProvisionedPlan,
     Recipient,
     RecipientScopeType,
@@ -592,6 +593,34 @@ def _Group(d: dict[str, Any], b: Any = None, i: int | None = None) -> Group:
             u.append(None if x is None else _ResourceSpecificPermissionGrant(x, b, n))
         v = u
     o.permission_grants = v
+    v = d.get("photo")
+    if v is not None:
+        w = v
+        p = _new(ProfilePhoto)
+        v = w.get("id")
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
+        p.id = v
+        v = w.get("height")
+        if v is not None:
+            v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+        p.height = v
+        v = w.get("width")
+        if v is not None:
+            v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+        p.width = v
+        p._odata_wire = b or w
+        v = p
+    o.photo = v
+    v = d.get("photos")
+    if v is not None:
+        if v.__class__ is not list:
+            _not_list(v)
+        u = []
+        for n, x in enumerate(v):
+            u.append(None if x is None else _ProfilePhoto(x, b, n))
+        v = u
+    o.photos = v
     v = d.get("rejectedSenders")
     if v is not None:
         if v.__class__ is not list:
@@ -1440,6 +1469,34 @@ def _User(d: dict[str, Any], b: Any = None, i: int | None = None) -> User:
             u.append(None if x is None else _ResourceSpecificPermissionGrant(x, b, n))
         v = u
     o.permission_grants = v
+    v = d.get("photo")
+    if v is not None:
+        w = v
+        p = _new(ProfilePhoto)
+        v = w.get("id")
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
+        p.id = v
+        v = w.get("height")
+        if v is not None:
+            v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+        p.height = v
+        v = w.get("width")
+        if v is not None:
+            v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+        p.width = v
+        p._odata_wire = b or w
+        v = p
+    o.photo = v
+    v = d.get("photos")
+    if v is not None:
+        if v.__class__ is not list:
+            _not_list(v)
+        u = []
+        for n, x in enumerate(v):
+            u.append(None if x is None else _ProfilePhoto(x, b, n))
+        v = u
+    o.photos = v
     v = d.get("registeredDevices")
     if v is not None:
         if v.__class__ is not list:
@@ -2896,6 +2953,27 @@ def _RecurrenceRange(d: dict[str, Any], b: Any = None, i: int | None = None) -> 
     return o
 
 
+def _ProfilePhoto(d: dict[str, Any], b: Any = None, i: int | None = None) -> ProfilePhoto:
+    v: Any
+    o = _new(ProfilePhoto)
+    v = d.get("id")
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
+    o.id = v
+    v = d.get("height")
+    if v is not None:
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.height = v
+    v = d.get("width")
+    if v is not None:
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.width = v
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
+    return o
+
+
 def _CalendarGroup(d: dict[str, Any], b: Any = None, i: int | None = None) -> CalendarGroup:
     v: Any
     u: list[Any]
@@ -4014,6 +4092,34 @@ def _AgentUser(d: dict[str, Any], b: Any = None, i: int | None = None) -> AgentU
             u.append(None if x is None else _ResourceSpecificPermissionGrant(x, b, n))
         v = u
     o.permission_grants = v
+    v = d.get("photo")
+    if v is not None:
+        w = v
+        p = _new(ProfilePhoto)
+        v = w.get("id")
+        if v is not None and v.__class__ is not str:
+            v = _edm_String(v)
+        p.id = v
+        v = w.get("height")
+        if v is not None:
+            v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+        p.height = v
+        v = w.get("width")
+        if v is not None:
+            v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+        p.width = v
+        p._odata_wire = b or w
+        v = p
+    o.photo = v
+    v = d.get("photos")
+    if v is not None:
+        if v.__class__ is not list:
+            _not_list(v)
+        u = []
+        for n, x in enumerate(v):
+            u.append(None if x is None else _ProfilePhoto(x, b, n))
+        v = u
+    o.photos = v
     v = d.get("registeredDevices")
     if v is not None:
         if v.__class__ is not list:
@@ -5057,6 +5163,7 @@ DECODERS: dict[str, Callable[..., Any]] = {
     "microsoft.graph.patternedRecurrence": _PatternedRecurrence,
     "microsoft.graph.recurrencePattern": _RecurrencePattern,
     "microsoft.graph.recurrenceRange": _RecurrenceRange,
+    "microsoft.graph.profilePhoto": _ProfilePhoto,
     "microsoft.graph.calendarGroup": _CalendarGroup,
     "microsoft.graph.message": _Message,
     "microsoft.graph.followupFlag": _FollowupFlag,

@@ -533,6 +533,8 @@ class DirectoryObject(Entity):
     members_with_license_errors membersWithLicenseErrors microsoft.graph.directoryObject collection navigation
     owners owners microsoft.graph.directoryObject collection navigation
     permission_grants permissionGrants microsoft.graph.resourceSpecificPermissionGrant collection navigation
+    photo photo microsoft.graph.profilePhoto navigation
+    photos photos microsoft.graph.profilePhoto collection navigation
     rejected_senders rejectedSenders microsoft.graph.directoryObject collection navigation
     transitive_member_of transitiveMemberOf microsoft.graph.directoryObject collection navigation
     transitive_members transitiveMembers microsoft.graph.directoryObject collection navigation
@@ -673,6 +675,10 @@ class Group(DirectoryObject):
             list[ResourceSpecificPermissionGrant] | None, NavCollectionExpr[ResourceSpecificPermissionGrant]
         ] = NONE
 
+        photo: Prop[ProfilePhoto | None, EntityExpr[ProfilePhoto]] = NONE
+
+        photos: Prop[list[ProfilePhoto] | None, NavCollectionExpr[ProfilePhoto]] = NONE
+
         rejected_senders: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
         transitive_member_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
@@ -725,6 +731,8 @@ class Group(DirectoryObject):
             "organization_id",
             "owners",
             "permission_grants",
+            "photo",
+            "photos",
             "preferred_data_location",
             "preferred_language",
             "proxy_addresses",
@@ -1045,6 +1053,8 @@ class ResourceSpecificPermissionGrant(DirectoryObject):
     owned_devices ownedDevices microsoft.graph.directoryObject collection navigation
     owned_objects ownedObjects microsoft.graph.directoryObject collection navigation
     permission_grants permissionGrants microsoft.graph.resourceSpecificPermissionGrant collection navigation
+    photo photo microsoft.graph.profilePhoto navigation
+    photos photos microsoft.graph.profilePhoto collection navigation
     registered_devices registeredDevices microsoft.graph.directoryObject collection navigation
     sponsor_of sponsorOf microsoft.graph.directoryObject collection navigation
     sponsors sponsors microsoft.graph.directoryObject collection navigation
@@ -1255,6 +1265,10 @@ class User(DirectoryObject):
             list[ResourceSpecificPermissionGrant] | None, NavCollectionExpr[ResourceSpecificPermissionGrant]
         ] = NONE
 
+        photo: Prop[ProfilePhoto | None, EntityExpr[ProfilePhoto]] = NONE
+
+        photos: Prop[list[ProfilePhoto] | None, NavCollectionExpr[ProfilePhoto]] = NONE
+
         registered_devices: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
 
         sponsor_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
@@ -1335,6 +1349,8 @@ class User(DirectoryObject):
             "password_profile",
             "past_projects",
             "permission_grants",
+            "photo",
+            "photos",
             "postal_code",
             "preferred_data_location",
             "preferred_language",
@@ -2395,6 +2411,25 @@ class RecurrenceRange(ComplexBase):
         type: Prop[RecurrenceRangeType | None, EnumExpr[RecurrenceRangeType]] = NONE
     else:
         __slots__ = ("end_date", "number_of_occurrences", "recurrence_time_zone", "start_date", "type")
+
+
+@REGISTRY.structured(
+    "microsoft.graph.profilePhoto",
+    """
+    height height Edm.Int32
+    width width Edm.Int32
+    """,
+)
+@model
+class ProfilePhoto(Entity):
+    """The microsoft.graph.profilePhoto entity type."""
+
+    if TYPE_CHECKING:
+        height: Prop[int | None, NumberExpr] = NONE
+
+        width: Prop[int | None, NumberExpr] = NONE
+    else:
+        __slots__ = ("height", "width")
 
 
 @REGISTRY.structured(

@@ -13,6 +13,8 @@ from odatakit.serde import ODataObject
 from odatakit.timezones import prefer_timezone
 
 if TYPE_CHECKING:
+    from odatakit.streams import StreamRequest
+
     from .models import (
         AssignedLicense,
         Attachment,
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
         MeetingTimeSuggestionsResult,
         Message,
         OutlookItem,
+        ProfilePhoto,
         Recipient,
         Reminder,
         ResourceSpecificPermissionGrant,
@@ -298,6 +301,18 @@ class GroupRequest(DirectoryObjectRequest[_T]):
         return cast(
             "ResourceSpecificPermissionGrantCollectionRequest[ResourceSpecificPermissionGrant]",
             self._nav("permissionGrants", "microsoft.graph.resourceSpecificPermissionGrant", True),
+        )
+
+    @property
+    def photo(self) -> ProfilePhotoRequest[ProfilePhoto]:
+        """The photo navigation (contained)."""
+        return cast("ProfilePhotoRequest[ProfilePhoto]", self._nav("photo", "microsoft.graph.profilePhoto", False))
+
+    @property
+    def photos(self) -> ProfilePhotoCollectionRequest[ProfilePhoto]:
+        """The photos navigation (contained)."""
+        return cast(
+            "ProfilePhotoCollectionRequest[ProfilePhoto]", self._nav("photos", "microsoft.graph.profilePhoto", True)
         )
 
     @property
@@ -594,6 +609,18 @@ class UserRequest(DirectoryObjectRequest[_T]):
         return cast(
             "ResourceSpecificPermissionGrantCollectionRequest[ResourceSpecificPermissionGrant]",
             self._nav("permissionGrants", "microsoft.graph.resourceSpecificPermissionGrant", True),
+        )
+
+    @property
+    def photo(self) -> ProfilePhotoRequest[ProfilePhoto]:
+        """The photo navigation (contained)."""
+        return cast("ProfilePhotoRequest[ProfilePhoto]", self._nav("photo", "microsoft.graph.profilePhoto", False))
+
+    @property
+    def photos(self) -> ProfilePhotoCollectionRequest[ProfilePhoto]:
+        """The photos navigation (contained)."""
+        return cast(
+            "ProfilePhotoCollectionRequest[ProfilePhoto]", self._nav("photos", "microsoft.graph.profilePhoto", True)
         )
 
     @property
@@ -1249,6 +1276,27 @@ class EventCollectionRequest(OutlookItemCollectionRequest[_T]):
         )
 
 
+class ProfilePhotoRequest(EntityRequest_2[_T]):
+    """Requests to one microsoft.graph.profilePhoto."""
+
+    __slots__ = ()
+
+    @property
+    def content(self) -> StreamRequest[_T]:
+        """The media stream ($value)."""
+        return self._stream("$value")
+
+
+class ProfilePhotoCollectionRequest(EntityCollectionRequest[_T]):
+    """Requests to a collection of microsoft.graph.profilePhoto."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> ProfilePhotoRequest[_T]:
+        """The item with this key."""
+        return self._by_key(ProfilePhotoRequest, key)
+
+
 class CalendarGroupRequest(EntityRequest_2[_T]):
     """Requests to one microsoft.graph.calendarGroup."""
 
@@ -1281,6 +1329,11 @@ class MessageRequest(OutlookItemRequest[_T]):
         return cast(
             "AttachmentCollectionRequest[Attachment]", self._nav("attachments", "microsoft.graph.attachment", True)
         )
+
+    @property
+    def content(self) -> StreamRequest[_T]:
+        """The media stream ($value)."""
+        return self._stream("$value")
 
     async def copy(
         self,
@@ -1573,6 +1626,11 @@ class FileAttachmentRequest(AttachmentRequest[_T]):
     """Requests to one microsoft.graph.fileAttachment."""
 
     __slots__ = ()
+
+    @property
+    def content(self) -> StreamRequest[_T]:
+        """The media stream ($value)."""
+        return self._stream("$value")
 
 
 class FileAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):

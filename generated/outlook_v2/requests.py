@@ -11,6 +11,8 @@ from odatakit.serde import ODataObject
 from odatakit.timezones import prefer_timezone
 
 if TYPE_CHECKING:
+    from odatakit.streams import StreamRequest
+
     from .models import Attachment, Calendar, CalendarGroup, DateTimeTimeZone, Event, Item, Message, Recipient, Reminder
 
 _T = TypeVar("_T", bound=ODataObject)
@@ -646,6 +648,11 @@ class FileAttachmentRequest(AttachmentRequest[_T]):
     """Requests to one Microsoft.OutlookServices.FileAttachment."""
 
     __slots__ = ()
+
+    @property
+    def content(self) -> StreamRequest[_T]:
+        """The media stream ($value)."""
+        return self._stream("$value")
 
 
 class FileAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):

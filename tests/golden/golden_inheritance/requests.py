@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from odatakit.builders import CollectionRequest, EntityRequest
 from odatakit.serde import ODataObject
+
+if TYPE_CHECKING:
+    from odatakit.streams import StreamRequest
 
 _T = TypeVar("_T", bound=ODataObject)
 
@@ -47,6 +50,11 @@ class PhotoRequest(ItemRequest[_T]):
     """Requests to one Test.Media.Photo."""
 
     __slots__ = ()
+
+    @property
+    def content(self) -> StreamRequest[_T]:
+        """The media stream ($value)."""
+        return self._stream("$value")
 
 
 class PhotoCollectionRequest(ItemCollectionRequest[_T]):

@@ -409,7 +409,7 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 #: (`Authorization`, an API key header set with `with_headers`) stay with the service's origin.
 PORTABLE_HEADERS = frozenset({
     "accept", "accept-encoding", "accept-language", "content-type", "prefer", "odata-version", "odata-maxversion",
-    "client-request-id", "user-agent", "if-match", "if-none-match",
+    "client-request-id", "user-agent", "if-match", "if-none-match", "content-range",
 })  # fmt: skip
 
 

@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo
 
 GRAPH = "https://graph.microsoft.com/v1.0"
 OUTLOOK = "https://outlook.office.com/api/v2.0"
+#: Where Graph's upload sessions take the bytes: another origin, authorised by the URL itself.
+UPLOADS = "https://uploads.graph.test"
 
 ACTIONS = {"accept", "decline", "tentativelyaccept", "cancel", "snoozereminder", "dismissreminder", "forward"}
 ANSWERS = {"accept": "accepted", "decline": "declined", "tentativelyaccept": "tentativelyAccepted"}
@@ -293,6 +295,8 @@ class FakeService:
         self.requests: list[tuple[str, str]] = []
         #: Media and stream bodies by service-relative path (`me/photo/$value`): (media type, bytes).
         self.media: dict[str, tuple[str, bytes]] = {"me/photo/$value": ("image/jpeg", JPEG)}
+        #: Upload sessions by upload URL: [bytes received, None].
+        self.uploads: dict[str, list[Any]] = {}
         seed(self.graph)
         seed(self.outlook)
 
@@ -310,7 +314,7 @@ class FakeService:
         async def answer(url: Any, **kwargs: Any) -> Any:
             headers = {k.lower(): v for k, v in dict(kwargs.get("headers") or {}).items()}
             data = await _bytes(kwargs.get("data"))
-            media = self.media_reply(method, str(url), headers, data)
+            media = self.media_reply(method, str(url), headers, data) or self.upload_reply(method, str(url), headers, data)
             if media is not None:
                 return media
             reply = self.handle(method, str(url), headers, data)
@@ -343,6 +347,41 @@ class FakeService:
             return CallbackResult(status=200, body=body, content_type=media_type)
         self.media[path] = (headers.get("content-type", "application/octet-stream"), data or b"")
         return CallbackResult(method=method, status=200 if method == "PUT" else 204, body=b"")
+
+    def upload_reply(self, method: str, url: str, headers: dict[str, str], data: Any) -> Any:
+        """Graph's upload sessions: `createUploadSession` on attachments, then the upload host; None otherwise."""
+        from aioresponses import CallbackResult
+
+        def answer(status: int, body: Any = None) -> Any:
+            return CallbackResult(method=method, status=status, body=json.dumps(body) if body is not None else "",
+                                  content_type="application/json")
+
+        if url.startswith(GRAPH) and url.endswith("/attachments/createUploadSession") and method == "POST":
+            self.requests.append((method, url))
+            session = f"{UPLOADS}/up/{len(self.uploads) + 1}?sig=Zm9v"
+            self.uploads[session] = [0, None]
+            return answer(201, {"uploadUrl": session, "expirationDateTime": "2026-12-01T00:00:00Z",
+                                "nextExpectedRanges": ["0-"]})
+        if not url.startswith(UPLOADS):
+            return None
+        self.requests.append((method, url))
+        if "authorization" in headers:  # as Graph's upload hosts: the URL is the authorisation
+            return answer(401, {"error": {"code": "unauthenticated", "message": "no Authorization here"}})
+        received = self.uploads.get(url)
+        if received is None:
+            return answer(404, {"error": {"code": "itemNotFound", "message": "The upload session expired."}})
+        if method == "GET":
+            return answer(200, {"nextExpectedRanges": [f"{received[0]}-"]})
+        if method == "DELETE":
+            del self.uploads[url]
+            return answer(204)
+        first, last, total = (int(n) for n in re.findall(r"\d+", headers.get("content-range", "")))
+        if first != received[0] or len(data) != last - first + 1:
+            return answer(416, {"error": {"code": "invalidRange", "message": "unexpected range"}})
+        received[0] = last + 1
+        if received[0] < total:
+            return answer(202, {"nextExpectedRanges": [f"{received[0]}-"]})
+        return answer(201)
 
     def handle(self, method: str, url: str, headers: dict[str, str], data: Any) -> Reply:
         self.requests.append((method, url))

@@ -53,6 +53,7 @@ def _Users(d: dict[str, Any], b: Any = None, i: int | None = None) -> Users:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.user_principal_name = v
+    o.photo = d.get("photo")
     v = d.get("calendarGroups")
     if v is not None:
         if v.__class__ is not list:
@@ -483,6 +484,7 @@ def _Attachments(d: dict[str, Any], b: Any = None, i: int | None = None) -> Atta
     if v is not None:
         v = _edm_Binary(v)
     o.content_bytes = v
+    o.content = d.get("content")
     v = d.get("event_id")
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
@@ -517,6 +519,7 @@ def _Me(d: dict[str, Any], b: Any = None, i: int | None = None) -> Me:
     if v is not None and v.__class__ is not str:
         v = _edm_String(v)
     o.user_principal_name = v
+    o.photo = d.get("photo")
     v = d.get("calendarGroups")
     if v is not None:
         if v.__class__ is not list:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         DateExpr,
         DateTimeExpr,
         EntityExpr,
+        Expr,
         GuidExpr,
         NavCollectionExpr,
         NumberExpr,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     display_name displayName Edm.String
     mail mail Edm.String
     user_principal_name userPrincipalName Edm.String
+    photo photo Edm.Stream
     calendar_groups calendarGroups CalendarService.calendarGroups collection navigation
     calendars calendars CalendarService.calendars collection navigation
     events events CalendarService.events collection navigation
@@ -57,13 +59,24 @@ class Users(EntityBase):
 
         user_principal_name: Prop[str | None, StringExpr] = NONE
 
+        photo: Prop[str | None, Expr] = NONE
+
         calendar_groups: Prop[list[CalendarGroups] | None, NavCollectionExpr[CalendarGroups]] = NONE
 
         calendars: Prop[list[Calendars] | None, NavCollectionExpr[Calendars]] = NONE
 
         events: Prop[list[Events] | None, NavCollectionExpr[Events]] = NONE
     else:
-        __slots__ = ("calendar_groups", "calendars", "display_name", "events", "id", "mail", "user_principal_name")
+        __slots__ = (
+            "calendar_groups",
+            "calendars",
+            "display_name",
+            "events",
+            "id",
+            "mail",
+            "photo",
+            "user_principal_name",
+        )
 
 
 @REGISTRY.structured(
@@ -392,6 +405,7 @@ class EmailAddress(ComplexBase):
     is_inline isInline Edm.Boolean
     last_modified_date_time lastModifiedDateTime Edm.DateTimeOffset
     content_bytes contentBytes Edm.Binary
+    content content Edm.Stream
     event_id event_id Edm.String
     event event CalendarService.events navigation
     """,
@@ -415,11 +429,14 @@ class Attachments(EntityBase):
 
         content_bytes: Prop[bytes | None, BinaryExpr] = NONE
 
+        content: Prop[str | None, Expr] = NONE
+
         event_id: Prop[str | None, StringExpr] = NONE
 
         event: Prop[Events | None, EntityExpr[Events]] = NONE
     else:
         __slots__ = (
+            "content",
             "content_bytes",
             "content_type",
             "event",
@@ -439,6 +456,7 @@ class Attachments(EntityBase):
     display_name displayName Edm.String
     mail mail Edm.String
     user_principal_name userPrincipalName Edm.String
+    photo photo Edm.Stream
     calendar_groups calendarGroups CalendarService.calendarGroups collection navigation
     calendars calendars CalendarService.calendars collection navigation
     events events CalendarService.events collection navigation
@@ -457,13 +475,24 @@ class Me(EntityBase):
 
         user_principal_name: Prop[str | None, StringExpr] = NONE
 
+        photo: Prop[str | None, Expr] = NONE
+
         calendar_groups: Prop[list[CalendarGroups] | None, NavCollectionExpr[CalendarGroups]] = NONE
 
         calendars: Prop[list[Calendars] | None, NavCollectionExpr[Calendars]] = NONE
 
         events: Prop[list[Events] | None, NavCollectionExpr[Events]] = NONE
     else:
-        __slots__ = ("calendar_groups", "calendars", "display_name", "events", "id", "mail", "user_principal_name")
+        __slots__ = (
+            "calendar_groups",
+            "calendars",
+            "display_name",
+            "events",
+            "id",
+            "mail",
+            "photo",
+            "user_principal_name",
+        )
 
 
 @REGISTRY.structured(

@@ -9,6 +9,8 @@ from odatakit.builders import CollectionRequest, EntityRequest
 from odatakit.serde import ODataObject
 
 if TYPE_CHECKING:
+    from odatakit.streams import StreamRequest
+
     from .models import Attachments, CalendarGroups, Calendars, DateTimeTimeZone, Events, Users
 
 _T = TypeVar("_T", bound=ODataObject)
@@ -36,6 +38,11 @@ class UsersRequest(EntityRequest[_T]):
     def events(self) -> EventsCollectionRequest[Events]:
         """The events navigation."""
         return cast("EventsCollectionRequest[Events]", self._nav("events", "CalendarService.events", True))
+
+    @property
+    def photo(self) -> StreamRequest[_T]:
+        """The photo stream."""
+        return self._stream("photo")
 
     def calendar_view(
         self,
@@ -274,6 +281,11 @@ class AttachmentsRequest(EntityRequest[_T]):
         """The event navigation."""
         return cast("EventsRequest[Events]", self._nav("event", "CalendarService.events", False))
 
+    @property
+    def content(self) -> StreamRequest[_T]:
+        """The content stream."""
+        return self._stream("content")
+
 
 class AttachmentsCollectionRequest(CollectionRequest[_T]):
     """Requests to a collection of CalendarService.attachments."""
@@ -308,6 +320,11 @@ class MeRequest(EntityRequest[_T]):
     def events(self) -> EventsCollectionRequest[Events]:
         """The events navigation."""
         return cast("EventsCollectionRequest[Events]", self._nav("events", "CalendarService.events", True))
+
+    @property
+    def photo(self) -> StreamRequest[_T]:
+        """The photo stream."""
+        return self._stream("photo")
 
     def calendar_view(
         self,

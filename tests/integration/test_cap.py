@@ -6,7 +6,8 @@ logical, string, date and `in` operators, lambdas over navigation and over primi
 collections), `$expand` with nested options, `$top`/`$skip`, multi-key `$orderby`, `$count` and
 `/$count`, `$search`, server-driven paging (5 per page), keys containing `/ + = '`, the `me`
 singleton and navigation chains, POST/PATCH/DELETE, bound actions, the calendarView function,
-`Prefer: outlook.timezone` and OData errors.
+`Prefer: outlook.timezone`, OData errors and stream properties (`@Core.MediaType`: a user's photo,
+an attachment's content, read and written through the generated accessors).
 
 CAP names entity types after their entity sets, so the classes are `Events`, `Users`...; it
 flattens structured properties (`start_dateTime`, Python `start_date_time`). The seed data is
@@ -899,3 +900,69 @@ async def test_batch_item_pages_on_after_the_batch(rec: Recorder, pkg: ModuleTyp
         ("GET", "/me/events?%24select=subject&%24orderby=start_dateTime&%24skiptoken=10"),
         ("GET", "/me/events?%24select=subject&%24orderby=start_dateTime&%24skiptoken=15"),
     ]
+
+
+# -- stream properties (@Core.MediaType) ------------------------------------------------------------
+# CAP serves a `LargeBinary` with `@Core.MediaType` as an `Edm.Stream` property: a user's `photo`
+# (image/jpeg) and an attachment's `content`, of the media type in its `contentType` (a PUT's
+# `Content-Type` sets it). Every byte goes over HTTP through the generated accessors.
+
+
+def stream_pattern(size: int) -> bytes:
+    block = bytes(range(256)) * 256
+    return (block * (size // len(block) + 1))[:size]
+
+
+async def test_stream_accessors_are_generated_for_stream_properties(rec: Recorder) -> None:
+    from odatakit.streams import StreamRequest
+
+    client = rec.client
+    assert isinstance(client.me.photo, StreamRequest) and client.me.photo.url == "me/photo"
+    assert client.users["megan"].photo.url == "users('megan')/photo"
+    assert client.attachments["att-01"].content.url == "attachments('att-01')/content"
+
+
+async def test_a_photo_put_as_bytes_reads_back(fresh: Recorder) -> None:
+    client = fresh.client
+    assert await client.users["megan"].photo.read() == b""  # none yet: CAP answers 204
+    photo = b"\xff\xd8\xff\xe0" + stream_pattern(100_000)
+    assert await client.me.photo.put(photo, content_type="image/jpeg") is None
+    assert await client.me.photo.read() == photo
+    put, get = fresh.log[-2:]
+    assert (put.method, put.status, put.request_headers["Content-Type"]) == ("PUT", 204, "image/jpeg")
+    assert (get.method, get.status, get.request_headers["Accept"]) == ("GET", 200, "*/*")
+    assert {k.lower(): v for k, v in get.response_headers.items()}["content-type"] == "image/jpeg"
+
+
+async def test_an_attachment_goes_up_in_chunks_and_comes_down_streamed(fresh: Recorder, tmp_path: Any) -> None:
+    import hashlib
+
+    client = fresh.client
+    data = stream_pattern(3 * 1024 * 1024 + 123)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(data), 256 * 1024):
+            yield data[start : start + 256 * 1024]
+
+    await client.attachments["att-01"].content.put(chunks(), content_type="application/zip")
+    assert (fresh.log[-1].method, fresh.log[-1].status) == ("PUT", 204)
+    digest, size = hashlib.sha256(), 0
+    async for chunk in client.attachments["att-01"].content.stream():
+        digest.update(chunk)
+        size += len(chunk)
+    assert (size, digest.hexdigest()) == (len(data), hashlib.sha256(data).hexdigest())
+    assert (await client.attachments["att-01"].get()).content_type == "application/zip"
+
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data[::-1])
+    await client.attachments["att-02"].content.put(path, content_type="application/pdf")
+    assert await client.attachments["att-02"].content.save(tmp_path / "back.pdf") == len(data)
+    assert (tmp_path / "back.pdf").read_bytes() == data[::-1]
+
+
+async def test_the_stream_of_a_missing_entity_is_not_found(rec: Recorder) -> None:
+    from odatakit import NotFound
+
+    with pytest.raises(NotFound) as info:
+        await rec.client.attachments["no-such-attachment"].content.read()
+    assert (info.value.status, info.value.method) == (404, "GET")

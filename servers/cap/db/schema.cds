@@ -14,6 +14,9 @@ entity Users {
       displayName       : String(200);
       mail              : String(200);
       userPrincipalName : String(200);
+      // The profile photo: a stream property (GET/PUT .../photo), always a JPEG.
+      @Core.MediaType: 'image/jpeg'
+      photo             : LargeBinary;
       calendarGroups    : Composition of many CalendarGroups on calendarGroups.owner = $self;
       calendars         : Composition of many Calendars on calendars.owner = $self;
       events            : Association to many Events on events.owner = $self;
@@ -80,5 +83,8 @@ entity Attachments {
       isInline             : Boolean default false;
       lastModifiedDateTime : Timestamp;
       contentBytes         : Binary(5000);
+      // The attachment's bytes as a stream property (GET/PUT .../content), of the media type in contentType.
+      @Core.MediaType: contentType
+      content              : LargeBinary;
       event                : Association to Events;
 }

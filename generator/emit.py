@@ -939,9 +939,15 @@ class Emitter:
             )
         ]
         aliases = sorted(self.model.aliases)
+        # An entity's canonical URL (the `@odata.id` of a reference) names the first set of its type.
+        first_sets: dict[str, str] = {}
+        for s in self.model.container.entity_sets if self.model.container else ():
+            if not s.singleton and s.entity_type in self.plan.builders:
+                first_sets.setdefault(s.entity_type, s.name)
         return self.env.get_template("_registry.py.jinja").render(
             modules=sorted(by_module.items()),
             builders=builders,
+            entity_sets=[Source(f"        {literal(q)}: {literal(name)},") for q, name in sorted(first_sets.items())],
             aliases=aliases,
             package=self.package,
             options=self.options,

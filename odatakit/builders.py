@@ -20,6 +20,7 @@ from .expr import BoolExpr, Expr, OrderKey
 from .http import merge_prefer
 from .literals import format_key, literal, quote_segment
 from .paging import Items, Pages, iterate_pages
+from .props import PropertyPaths
 from .query import (
     check_count,
     check_roots,
@@ -37,6 +38,7 @@ from .serde import Converter, ODataObject, ResponseSource, mark_clean
 if TYPE_CHECKING:
     from .client import Client, Response
     from .delta import Delta
+    from .refs import Reference, References
     from .streams import StreamRequest
 
 __all__ = [
@@ -377,10 +379,34 @@ def _function_literal(encoded: Any, value: Any, type_name: str, collection: bool
     return literal(value, type_name, qualified_enums=qualified_enums)
 
 
-class EntityRequest(RequestBase, Generic[T]):
+class EntityRequest(RequestBase, PropertyPaths, Generic[T]):
     """One entity: `client.me`, `client.me.events["id"]`."""
 
     __slots__ = ()
+
+    @property
+    def ref(self) -> Reference:
+        """The reference to this entity (`.../$ref`): `manager.ref.set(user)`, `members["id"].ref.delete()`."""
+        from .refs import Reference
+
+        return Reference(self)
+
+    def cast(self, derived: type[D]) -> EntityRequest[D]:
+        """This entity as a derived type (`.../Ns.User`): its requests, and `get()` typed as `derived`."""
+        if not isinstance(derived, type) or not issubclass(derived, self._type):
+            got = derived.__name__ if isinstance(derived, type) else repr(derived)
+            raise TypeError(f"cast({got}): not a type derived from {self._type.__name__}")
+        qualified = derived.__odata_type__
+        try:
+            builder = self._client.REGISTRY.builder(qualified, False)
+        except KeyError:
+            builder = EntityRequest
+        copy: EntityRequest[D] = builder(self._client, f"{self._path}/{quote_segment(qualified)}", derived,
+                                         self._cpath, self._caps)
+        copy._opts = self._opts
+        copy._hdrs = self._hdrs
+        copy._prefer = self._prefer
+        return copy
 
     async def get(self) -> T:
         """Read the entity (with the `$select` / `$expand` given)."""
@@ -459,6 +485,13 @@ class CollectionRequest(RequestBase, Generic[T]):
 
     #: The key properties of the item type: (wire name, Edm type).
     KEY: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    @property
+    def ref(self) -> References:
+        """The references of this navigation (`.../$ref`): `members.ref.add(user)`, `.remove(...)`, `.get()`."""
+        from .refs import References
+
+        return References(self)
 
     def _key_path(self, key: Any) -> str:
         values = key if isinstance(key, tuple) else (key,)

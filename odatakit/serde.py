@@ -922,8 +922,11 @@ class Registry:
         qualified_enums: bool = True,
         capabilities: str | None = None,
         structuring: bool = False,
+        entity_sets: Mapping[str, str] | None = None,
     ) -> None:
         self.package = package
+        #: Entity type → the first entity set of that type: where an entity's canonical URL (`@odata.id`) points.
+        self.entity_sets: Mapping[str, str] = entity_sets or {}
         #: Qualified name → the emitted structuring function (`_structure*.py`), imported on first use;
         #: empty for packages emitted without them.
         self.decoders: dict[str, Callable[..., Any]] = _Decoders(self) if structuring else {}

@@ -24,5 +24,12 @@ REGISTRY = Registry(
         "CalendarService.me": ("requests", "MeRequest", "MeCollectionRequest"),
         "CalendarService.users": ("requests", "UsersRequest", "UsersCollectionRequest"),
     },
+    entity_sets={
+        "CalendarService.attachments": "attachments",
+        "CalendarService.calendarGroups": "calendarGroups",
+        "CalendarService.calendars": "calendars",
+        "CalendarService.events": "events",
+        "CalendarService.users": "users",
+    },
     structuring=True,
 )

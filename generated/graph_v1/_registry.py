@@ -101,6 +101,12 @@ REGISTRY = Registry(
         ),
         "microsoft.graph.user": ("requests", "UserRequest", "UserCollectionRequest"),
     },
+    entity_sets={
+        "microsoft.graph.directoryObject": "directoryObjects",
+        "microsoft.graph.group": "groups",
+        "microsoft.graph.resourceSpecificPermissionGrant": "permissionGrants",
+        "microsoft.graph.user": "users",
+    },
     qualified_enums=False,
     capabilities="_capabilities",
     structuring=True,

@@ -62,6 +62,9 @@ REGISTRY = Registry(
         ),
         "Microsoft.OutlookServices.User": ("requests", "UserRequest", "UserCollectionRequest"),
     },
+    entity_sets={
+        "Microsoft.OutlookServices.User": "Users",
+    },
     capabilities="_capabilities",
     structuring=True,
 )

@@ -18,6 +18,10 @@ REGISTRY = Registry(
         "Test.Notes.Note": ("requests", "NoteRequest", "NoteCollectionRequest"),
         "Test.Notes.Person": ("requests", "PersonRequest", "PersonCollectionRequest"),
     },
+    entity_sets={
+        "Test.Notes.Note": "notes",
+        "Test.Notes.Person": "people",
+    },
     capabilities="_capabilities",
     structuring=True,
 )

@@ -21,5 +21,9 @@ REGISTRY = Registry(
         "Test.Media.Item": ("requests", "ItemRequest", "ItemCollectionRequest"),
         "Test.Media.Photo": ("requests", "PhotoRequest", "PhotoCollectionRequest"),
     },
+    entity_sets={
+        "Test.Media.Item": "items",
+        "Test.Media.Photo": "photos",
+    },
     structuring=True,
 )

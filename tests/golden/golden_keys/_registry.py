@@ -19,5 +19,10 @@ REGISTRY = Registry(
         "Test.Keys.OrderLine": ("requests", "OrderLineRequest", "OrderLineCollectionRequest"),
         "Test.Keys.Product": ("requests", "ProductRequest", "ProductCollectionRequest"),
     },
+    entity_sets={
+        "Test.Keys.Customer": "customers",
+        "Test.Keys.Order": "orders",
+        "Test.Keys.Product": "products",
+    },
     structuring=True,
 )

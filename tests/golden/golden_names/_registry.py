@@ -14,5 +14,9 @@ REGISTRY = Registry(
         "Test.Names.List": ("requests", "ListRequest", "ListCollectionRequest"),
         "Test.Names.Thing": ("requests", "ThingRequest", "ThingCollectionRequest"),
     },
+    entity_sets={
+        "Test.Names.List": "lists",
+        "Test.Names.Thing": "things",
+    },
     structuring=True,
 )

@@ -16,5 +16,8 @@ REGISTRY = Registry(
     builders={
         "Test.Ops.Document": ("requests", "DocumentRequest", "DocumentCollectionRequest"),
     },
+    entity_sets={
+        "Test.Ops.Document": "documents",
+    },
     structuring=True,
 )

@@ -18,5 +18,9 @@ REGISTRY = Registry(
         "Test.Streams.Photo": ("requests", "PhotoRequest", "PhotoCollectionRequest"),
         "Test.Streams.ProfilePhoto": ("requests", "ProfilePhotoRequest", "ProfilePhotoCollectionRequest"),
     },
+    entity_sets={
+        "Test.Streams.Document": "documents",
+        "Test.Streams.Note": "notes",
+    },
     structuring=True,
 )

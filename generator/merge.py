@@ -22,7 +22,17 @@ from typing import Any, Literal
 import attrs
 
 from .errors import Diagnostics
-from .model import Annotation, EntitySet, Model, NavigationProperty, Operation, Parameter, StructuredType, TypeRef
+from .model import (
+    Annotation,
+    EntitySet,
+    Model,
+    NavigationProperty,
+    Operation,
+    Parameter,
+    Property,
+    StructuredType,
+    TypeRef,
+)
 from .naming import keyword_names, preference_keyword, snake
 from .specmodel import SpecError, SpecOperation, SpecParam
 from .spectables import split_url
@@ -32,7 +42,7 @@ __all__ = ["SPEC_TERM", "MergeResult", "Resolution", "Step", "merge", "overload_
 #: The annotation term that carries spec facts on navigation properties and operations.
 SPEC_TERM = "odatakit.Spec"
 
-StepKind = Literal["root", "key", "nav", "cast", "action", "function", "count", "value", "stream"]
+StepKind = Literal["root", "key", "nav", "cast", "action", "function", "count", "value", "stream", "ref", "prop"]
 
 _PLACEHOLDER = re.compile(r"^\{[^{}]+\}$")
 _CALL = re.compile(r"^(?P<name>[^()]+)\((?P<args>.*)\)$")
@@ -142,6 +152,14 @@ class _Index:
                     return py
         return None
 
+    def prop(self, type_name: str, segment: str) -> Property | None:
+        """A structural property (not a stream: those are media, not values) of the type or its bases."""
+        for t in self._chain(type_name):
+            for p in t.properties:
+                if p.name.lower() == segment.lower() and p.type.name != "Edm.Stream":
+                    return p
+        return None
+
     def cast(self, type_name: str, segment: str) -> StructuredType | None:
         for t in self.model.derived_of(type_name) if type_name in self.types else []:
             if t.qualified.lower() == segment.lower():
@@ -215,9 +233,27 @@ def _resolve_from(index: _Index, op: SpecOperation, root: EntitySet, segments: l
     steps = [Step("root", segments[0], f".{root.py_name}", root.entity_type, not root.singleton)]
     type_name: str | None = root.entity_type
     collection = not root.singleton
+    field = ""  # the typed field of the property path being followed (`User.mailbox_settings`)
     for at, seg in enumerate(segments[1:], 2):
+        if steps[-1].kind == "ref":
+            return Resolution(op, tuple(steps), reason=f"{seg!r} follows $ref")
+        if field:
+            member = index.prop(type_name, seg) if type_name in index.types and not collection else None
+            if member is not None:
+                field += f".{member.py_name}"
+                type_name, collection = member.type.name, member.type.collection
+                steps.append(Step("prop", seg, f".prop({field})", type_name, collection))
+                continue
+            if seg.lower() == "$value" and not collection and type_name not in index.types:
+                steps.append(Step("value", seg, ".value()", None, False))
+                type_name = None
+                continue
+            return Resolution(op, tuple(steps), reason=f"{seg!r}: no member of the property {steps[-1].segment!r}")
         if type_name is None:
             return Resolution(op, tuple(steps), reason=f"{seg!r} follows an operation result")
+        if seg.lower() == "$ref":
+            steps.append(Step("ref", seg, ".ref", type_name, collection))
+            continue
         if _PLACEHOLDER.match(seg) or (collection and not _is_name(index, type_name, seg)):
             if not collection:
                 return Resolution(op, tuple(steps), reason=f"key {seg!r} after a single entity")
@@ -248,6 +284,12 @@ def _resolve_from(index: _Index, op: SpecOperation, root: EntitySet, segments: l
             steps.append(Step("nav", seg, f".{nav.py_name}", nav.type.name, nav.type.collection,
                               nav=(owner.qualified, nav.name)))
             type_name, collection = nav.type.name, nav.type.collection
+            continue
+        prop = index.prop(type_name, name) if not collection and not call else None
+        if prop is not None:
+            field = f"{index.types[type_name].py_name}.{prop.py_name}"
+            type_name, collection = prop.type.name, prop.type.collection
+            steps.append(Step("prop", seg, f".prop({field})", type_name, collection))
             continue
         cast = index.cast(type_name, name) if not call else None
         if cast is not None:
@@ -294,7 +336,12 @@ def _finish(index: _Index, op: SpecOperation, steps: list[Step], client: str) ->
     method = op.method.upper()
     navs = [i for i, s in enumerate(steps) if s.kind == "nav"]
     query_at = navs[-1] if navs and last.kind != "stream" else -1
-    texts = [_step_text(s, op) if i == query_at else s.py for i, s in enumerate(steps)]
+    # A property path is one `.prop(...)` call: only its last segment's step is written.
+    texts = [
+        "" if s.kind == "prop" and i + 1 < len(steps) and steps[i + 1].kind == "prop"
+        else _step_text(s, op) if i == query_at else s.py
+        for i, s in enumerate(steps)
+    ]
     path_text = client + "".join(texts[:-1])
     tail = texts[-1]
     if last.kind in ("action", "function"):
@@ -311,6 +358,8 @@ def _finish(index: _Index, op: SpecOperation, steps: list[Step], client: str) ->
         names = keyword_names(p.name for p in params)
         options = f".params({', '.join(f'{names[p.name]}=...' for p in params)})" if params else ""
         return Resolution(op, tuple(steps), call=expr + options + verb)
+    if last.kind in ("ref", "prop"):
+        return _finish_path(index, op, steps, expr)
     if last.kind in ("count", "value"):
         if method != "GET":
             return Resolution(op, tuple(steps), reason=f"{method} on {last.segment}")
@@ -321,9 +370,12 @@ def _finish(index: _Index, op: SpecOperation, steps: list[Step], client: str) ->
         (True, "POST"): ".create(...)",
         (False, "GET"): ".get()",
         (False, "PATCH"): ".update(...)",
+        (False, "PUT"): ".replace(...)",
         (False, "DELETE"): ".delete()",
     }
     verb = verbs.get((collection, method))
+    if (collection, method, last.kind) == (False, "POST", "nav"):
+        verb = ".create(...)"  # a single-valued navigation: create (or replace) its entity
     if verb is None:
         what = "a collection" if collection else "an entity"
         return Resolution(op, tuple(steps), reason=f"{method} on {what} is not generated")
@@ -332,6 +384,31 @@ def _finish(index: _Index, op: SpecOperation, steps: list[Step], client: str) ->
 
 # What each method does to a stream (a media entity's `$value`, a stream property).
 _STREAM_VERBS = {"GET": ".read()", "PUT": ".put(data, content_type=...)", "PATCH": ".patch(data, content_type=...)"}
+
+
+def _finish_path(index: _Index, op: SpecOperation, steps: list[Step], expr: str) -> Resolution:
+    """The call on a `$ref` or a property path: its verbs are those of `odatakit.refs` and `odatakit.props`."""
+    last, method = steps[-1], op.method.upper()
+    if last.kind == "ref":
+        navigated = any(s.kind == "nav" for s in steps)
+        by_id = any(name.lower() == "$id" for name, _ in op.query)
+        ref_verbs = {
+            (True, "GET"): ".get()", (True, "POST"): ".add(...)", (False, "GET"): ".get()",
+            (False, "PUT"): ".set(...)", (False, "DELETE"): ".delete()",
+        }
+        verb = ".remove(...)" if (last.collection, method) == (True, "DELETE") and by_id else ref_verbs.get(
+            (last.collection, method))
+        if verb is None or (not navigated and method != "GET"):
+            what = "a navigation's references" if navigated else "references outside a navigation"
+            return Resolution(op, tuple(steps), reason=f"{method} on {what} ({last.segment}) is not generated")
+        return Resolution(op, tuple(steps), call=expr + verb)
+    verbs = {"GET": ".get()", "PUT": ".replace(...)"}
+    if last.type in index.types and not last.collection:
+        verbs["PATCH"] = ".update(...)"
+    verb = verbs.get(method)
+    if verb is None:
+        return Resolution(op, tuple(steps), reason=f"{method} on the property {last.segment!r} is not generated")
+    return Resolution(op, tuple(steps), call=expr + verb)
 
 
 def _step_text(step: Step, op: SpecOperation) -> str:

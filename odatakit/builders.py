@@ -435,6 +435,15 @@ class EntityRequest(RequestBase, PropertyPaths, Generic[T]):
         response = await self._client.send("PUT", self.url, json_body=body, headers=headers)
         return self._written(entity, response, "PUT")
 
+    async def create(self, entity: T) -> T:
+        """POST `entity` to a single-valued navigation (`.../schema`): the service creates it or replaces the one there."""
+        if "/" not in self._cpath:
+            raise TypeError(f"create(): {self.path} is not a single-valued navigation property")
+        body = self._client.converter.unstructure(entity)
+        headers = self._write_headers(entity, False)
+        response = await self._client.send("POST", self._path, json_body=body, headers=headers)
+        return self._written(entity, response, "POST")
+
     async def delete(self, *, if_match: str | ODataObject | None = None) -> None:
         """Delete the entity; `if_match` (an ETag, `*`, or the entity as read) guards against lost updates."""
         headers = dict(self._headers() or {})

@@ -257,6 +257,8 @@ class Service:
         self.changed: dict[str, int] = {}
         self.removed: dict[str, list[tuple[int, str]]] = {}
         self.ids = 0
+        #: `$ref` links by navigation path (`groups/g1/members`): the entity-ids linked.
+        self.refs: dict[str, list[str]] = {}
 
     # names differ between Graph (camelCase) and Outlook (PascalCase)
     def n(self, name: str) -> str:
@@ -413,6 +415,11 @@ class FakeService:
             return Reply(200, {svc.n("content"): f"https://export.contoso.com/{where}"})
         if path in svc.singletons and method == "GET":
             return Reply(200, self.shape(svc, svc.singletons[path], query, prefer, path))
+        names = path.removesuffix("/$value").split("/")
+        for at in range(len(names) - 1, 0, -1):
+            held = self.holder(svc, "/".join(names[:at]))
+            if held is not None and names[at] in held:
+                return self.property(held, method, names[at:], path.endswith("/$value"), body)
         if self.is_collection(svc, path):
             if method == "GET":
                 return self.list(svc, path, url, query, prefer)
@@ -437,6 +444,8 @@ class FakeService:
                 entity[svc.n("responseStatus")] = {svc.n("response"): answer, svc.n("time"): _now()}
                 svc.touch(entity)
             return Reply(202)
+        if last == "$ref":
+            return self.references(svc, method, parent, query, body)
         entity = svc.find(parent, last)
         if entity is None:
             return error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
@@ -458,6 +467,41 @@ class FakeService:
             entity.update({**(body or {}), **kept})
         svc.touch(entity)
         return Reply(200, self.shape(svc, entity, query, prefer, parent), {"ETag": entity["@odata.etag"]})
+
+    def references(self, svc: Service, method: str, nav: str, query: dict[str, str], body: Any) -> Reply:
+        """`$ref` on a navigation (`groups/g/members/$ref`), on one item of it, or on a single-valued one."""
+        parent, _, key = nav.rpartition("/")
+        if method == "DELETE" and parent in svc.refs:
+            svc.refs[parent] = [i for i in svc.refs[parent] if i.rpartition("/")[2] != key]
+            return Reply(204)
+        linked = svc.refs.setdefault(nav, [])
+        if method == "GET":
+            return Reply(200, {"value": [{"@odata.id": i} for i in linked]})
+        if method in ("POST", "PUT"):
+            linked[:] = [*linked, body["@odata.id"]] if method == "POST" else [body["@odata.id"]]
+        elif "$id" in query:
+            linked.remove(query["$id"])
+        else:
+            linked.clear()
+        return Reply(204)
+
+    def holder(self, svc: Service, path: str) -> dict[str, Any] | None:
+        """The entity at `path` (a singleton or an item of a collection), or None."""
+        parent, _, key = path.rpartition("/")
+        return svc.singletons.get(path) or (svc.find(parent, key) if parent else None)
+
+    def property(self, entity: dict[str, Any], method: str, names: list[str], raw: bool, body: Any) -> Reply:
+        """A structural property as a resource (`me/mailboxSettings/timeZone`, `me/events/{id}/subject/$value`)."""
+        for name in names[:-1]:
+            entity = entity[name]
+        if method == "PATCH":
+            _merge(entity.setdefault(names[-1], {}), body or {})
+        elif method == "PUT":
+            entity[names[-1]] = body if not isinstance(body, dict) or "value" not in body else body["value"]
+        value = entity.get(names[-1])
+        if raw:
+            return Reply(200, text=str(value))
+        return Reply(200, value if isinstance(value, dict) else {"value": value})
 
     @staticmethod
     def check_etag(entity: dict[str, Any], headers: dict[str, str]) -> Reply | None:
@@ -678,6 +722,7 @@ def seed(svc: Service) -> None:
         svc.key: "48d31887-5fad-4d73-a9f5-3c356e68a038",
         n("displayName"): "Adele Vance",
         n("mail"): "adele@contoso.com",
+        n("mailboxSettings"): {n("timeZone"): "UTC", n("language"): {n("locale"): "en-US"}},
     }
     day0 = datetime(2026, 11, 23, 9, 0)
     for i, (subject, importance) in enumerate(SUBJECTS):

@@ -53,7 +53,7 @@ def test_unserved_operations_fail_with_require_full(tmp_path: Path, capsys: pyte
     page = tmp_path / "page.md"
     page.write_text(
         "### Get things\n\n```no-highlight\nGET https://outlook.office.com/api/v2.0/me/things\n```\n\n"
-        "### Replace an event\n\n```no-highlight\nPUT https://outlook.office.com/api/v2.0/me/events/{event_id}\n```\n\n"
+        "### Post to an event\n\n```no-highlight\nPOST https://outlook.office.com/api/v2.0/me/events/{event_id}\n```\n\n"
         "|**Parameter**|**Type**|**Description**|\n|:-----|:-----|:-----|\n|_URL parameters_|\n"
         "|event_id|string|The event. Required.|\n",
         encoding="utf-8",
@@ -64,7 +64,7 @@ def test_unserved_operations_fail_with_require_full(tmp_path: Path, capsys: pyte
     assert lines[-1] == "0 of 2 spec operations served"
     assert any("GET /me/things" in line and "NOT SERVED: 'things': no navigation, cast or bound operation on an "
                "entity of type Microsoft.OutlookServices.User" in line and "page.md:" in line for line in lines)
-    assert any("PUT /me/events/{event_id}" in line and "NOT SERVED: PUT on an entity is not generated" in line
+    assert any("POST /me/events/{event_id}" in line and "NOT SERVED: POST on an entity is not generated" in line
                for line in lines)
     # Without --require-full the table is printed and the exit code is 0.
     assert run(capsys, "inspect", *OUTLOOK, "--spec", str(page), "--quiet")[0] == 0
@@ -78,3 +78,17 @@ def test_bad_pages_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFix
     assert err == "error: empty.md: page is empty\n"
     code, _, err = run(capsys, "inspect", *OUTLOOK, "--spec", str(tmp_path / "missing.md"))
     assert code == 2 and "missing.md" in err and err.count("\n") == 1
+
+
+def test_references_properties_and_replace_are_printed_as_calls(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# Requests\n\n## HTTP request\n\n```http\nPOST /groups/{id}/members/$ref\n"
+        "DELETE /groups/{id}/members/{id}/$ref\nPATCH /me/mailboxSettings\nPUT /me/events/{id}\n```\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "inspect", *GRAPH, "--spec", str(page), "--require-full")
+    assert code == 0 and out.splitlines()[-1] == "4 of 4 spec operations served", out
+    for call in ("client.groups[id].members.ref.add(...)", "client.groups[id].members[id].ref.delete()",
+                 "client.me.prop(User.mailbox_settings).update(...)", "client.me.events[id].replace(...)"):
+        assert call in out

@@ -87,7 +87,7 @@ def test_unserved_operations_say_why(model: Model) -> None:
     reasons = {o.path: resolve(model, o).reason for o in (
         op("GET", "/me/nothing"),
         op("GET", "/nowhere/events"),
-        op("PUT", "/me/events/{id}"),
+        op("POST", "/me/events/{id}"),
         op("GET", "/me/events/{id}/accept"),
         op("GET", "/me/events/{a}/{b}"),
         op("GET", ""),
@@ -96,7 +96,7 @@ def test_unserved_operations_say_why(model: Model) -> None:
         "/me/nothing": "'nothing': no navigation, cast or bound operation on an entity of type "
                        "Microsoft.OutlookServices.User",
         "/nowhere/events": "no entity set or singleton named 'nowhere'",
-        "/me/events/{id}": "PUT on an entity is not generated",
+        "/me/events/{id}": "POST on an entity is not generated",
         "/me/events/{id}/accept": "GET on the action Microsoft.OutlookServices.Accept: expected POST",
         "/me/events/{a}/{b}": "key '{b}' after a single entity",
         "": "the request line has no resource path",

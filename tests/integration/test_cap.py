@@ -966,3 +966,31 @@ async def test_the_stream_of_a_missing_entity_is_not_found(rec: Recorder) -> Non
     with pytest.raises(NotFound) as info:
         await rec.client.attachments["no-such-attachment"].content.read()
     assert (info.value.status, info.value.method) == (404, "GET")
+
+
+# -- properties as resources ----------------------------------------------------------------------
+
+
+async def test_property_values_raw_values_and_collections(rec: Recorder, pkg: ModuleType) -> None:
+    Events = pkg.Events
+    special = rec.client.events[SPECIAL_ID]
+    assert await special.prop(Events.subject).get() == "Lunch with O'Neil"
+    assert await special.prop(Events.subject).value() == "Lunch with O'Neil"
+    assert await rec.client.events["evt-05"].prop(Events.categories).get() == ["Engineering", "Personal"]
+    assert await rec.client.events["evt-05"].prop(Events.reminder_minutes_before_start).get() == 15
+    assert await rec.client.events["evt-01"].prop(Events.attendees).get() == [
+        pkg.Attendee(type="required", email_address=pkg.EmailAddress(name="Megan Bowen", address="MeganB@contoso.com")),
+        pkg.Attendee(type="optional", email_address=pkg.EmailAddress(name="Alex Wilber", address="AlexW@contoso.com")),
+    ]
+    assert rec.urls() == [
+        "events('AAMkAD/Lunch+O''Neil==')/subject", "events('AAMkAD/Lunch+O''Neil==')/subject/$value",
+        "events('evt-05')/categories", "events('evt-05')/reminderMinutesBeforeStart", "events('evt-01')/attendees",
+    ]  # fmt: skip
+    assert rec.log[1].request_headers["Accept"] == "text/plain"
+
+
+async def test_put_a_primitive_property(fresh: Recorder, pkg: ModuleType) -> None:
+    holidays = fresh.client.calendars["adele-holidays"]
+    await holidays.prop(pkg.Calendars.name).replace("Holidays")
+    assert (await holidays.get()).name == "Holidays"
+    assert [(e.method, e.status) for e in fresh.log] == [("PUT", 200), ("GET", 200)]

@@ -506,3 +506,45 @@ async def test_batch_reads_and_writes_with_typed_results(rec: Recorder, pkg: Mod
     assert info.value.status == 404
     again = await rec.client.events[f"new-batch-{suffix}"].get()
     assert again.subject == created.subject
+
+
+# -- references and property paths ---------------------------------------------------------------------------
+
+
+async def test_references_add_list_and_remove(rec: Recorder, pkg: ModuleType) -> None:
+    team = rec.client.calendars["cal-team"].events
+    root = rec.client.base_url
+    seeded = [f"{root}/events('{i}')" for i in ("ev14", "ev18", "ev20", "ev24")]
+    assert await team.ref.get() == seeded
+    await team.ref.add(rec.client.events["ev02"])
+    assert await team.ref.get() == [*seeded, f"{root}/events('ev02')"]
+    assert ids(await team.get()) == ["ev14", "ev18", "ev20", "ev24", "ev02"]
+    await team.ref.remove("ev02")  # a key of the navigation's type: `$id` names events('ev02')
+    assert await team.ref.get() == seeded
+    assert [(e.method, e.status) for e in rec.log] == [
+        ("GET", 200), ("POST", 204), ("GET", 200), ("GET", 200), ("DELETE", 204), ("GET", 200),
+    ]
+    assert unquote(rec.log[4].url) == f"{root}/calendars('cal-team')/events/$ref?$id={root}/events('ev02')"
+
+
+async def test_complex_and_primitive_properties_as_resources(rec: Recorder, pkg: ModuleType) -> None:
+    Event = pkg.Event
+    event = rec.client.events["new-prop"]
+    await rec.client.events.create(new_event(pkg, "new-prop"))
+    start = await event.prop(Event.start).get()
+    assert isinstance(start, pkg.DateTimeTimeZone) and start.additional_data == {}
+    start.time_zone = "Pacific Standard Time"
+    await event.prop(Event.start).update(start)
+    assert (await event.prop(Event.start).get()) == pkg.DateTimeTimeZone(
+        date_time="2024-06-03T09:00:00.0000000", time_zone="Pacific Standard Time"
+    )
+    assert await event.prop(Event.start.time_zone).get() == "Pacific Standard Time"
+    subject = (await event.get()).subject
+    assert subject and await event.prop(Event.subject).value() == subject
+    attendees = await rec.client.events["ev02"].prop(Event.attendees).get()
+    assert [a.email_address.address for a in attendees][:1] == ["adele@contoso.com"]
+    assert all(isinstance(a, pkg.Attendee) for a in attendees)
+    patch = rec.log[2]
+    assert (patch.method, patch.status, unquote(patch.url)) == (
+        "PATCH", 204, f"{rec.client.base_url}/events('new-prop')/start",
+    )  # fmt: skip

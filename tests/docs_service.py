@@ -338,6 +338,8 @@ class FakeService:
         path = urlsplit(url).path[len(urlsplit(GRAPH).path) :].strip("/")
         if not url.startswith(GRAPH) or not path.endswith(("/$value", "/content")):
             return None
+        if self.property_at(self.graph, unquote(path)) is not None:
+            return None  # a structural property's raw value, not a media body
         self.requests.append((method, url))
         if not headers.get("authorization", "").startswith("Bearer "):
             return CallbackResult(status=401, body=error(401, "InvalidAuthenticationToken", "no token").payload())
@@ -415,11 +417,9 @@ class FakeService:
             return Reply(200, {svc.n("content"): f"https://export.contoso.com/{where}"})
         if path in svc.singletons and method == "GET":
             return Reply(200, self.shape(svc, svc.singletons[path], query, prefer, path))
-        names = path.removesuffix("/$value").split("/")
-        for at in range(len(names) - 1, 0, -1):
-            held = self.holder(svc, "/".join(names[:at]))
-            if held is not None and names[at] in held:
-                return self.property(held, method, names[at:], path.endswith("/$value"), body)
+        found = self.property_at(svc, path)
+        if found is not None:
+            return self.property(found[0], method, found[1], path.endswith("/$value"), body)
         if self.is_collection(svc, path):
             if method == "GET":
                 return self.list(svc, path, url, query, prefer)
@@ -484,6 +484,15 @@ class FakeService:
         else:
             linked.clear()
         return Reply(204)
+
+    def property_at(self, svc: Service, path: str) -> tuple[dict[str, Any], list[str]] | None:
+        """The entity holding the structural property at `path` (`/$value` aside), and the names down to it."""
+        names = path.removesuffix("/$value").split("/")
+        for at in range(len(names) - 1, 0, -1):
+            held = self.holder(svc, "/".join(names[:at]))
+            if held is not None and names[at] in held:
+                return held, names[at:]
+        return None
 
     def holder(self, svc: Service, path: str) -> dict[str, Any] | None:
         """The entity at `path` (a singleton or an item of a collection), or None."""

@@ -939,11 +939,7 @@ class Emitter:
             )
         ]
         aliases = sorted(self.model.aliases)
-        # An entity's canonical URL (the `@odata.id` of a reference) names the first set of its type.
-        first_sets: dict[str, str] = {}
-        for s in self.model.container.entity_sets if self.model.container else ():
-            if not s.singleton and s.entity_type in self.plan.builders:
-                first_sets.setdefault(s.entity_type, s.name)
+        first_sets = canonical_paths(self.model, self.plan.builders)
         return self.env.get_template("_registry.py.jinja").render(
             modules=sorted(by_module.items()),
             builders=builders,
@@ -1106,3 +1102,34 @@ def emit(
         types=len(model.structured) + len(model.enums),
         operations=len(model.operations),
     )
+
+
+def canonical_paths(model: Model, entity_types: Mapping[str, Any]) -> dict[str, str]:
+    """Where an entity's canonical URL (the `@odata.id` of a reference) puts its key, by entity type.
+
+    The first entity set of the type; else the first collection contained under a singleton
+    through single-valued containment navigations (Graph's `education/classes`). Singletons
+    standing for an entity of a set (`me`) are left out: what they contain belongs to that entity.
+    """
+    found: dict[str, str] = {}
+    container = model.container
+    if container is None:
+        return found
+    for s in container.entity_sets:
+        if not s.singleton and s.entity_type in entity_types:
+            found.setdefault(s.entity_type, s.name)
+    in_sets = {s.entity_type for s in container.entity_sets if not s.singleton}
+    frontier = [(s.name, s.entity_type) for s in container.entity_sets if s.singleton and s.entity_type not in in_sets]
+    for _ in range(3):
+        deeper: list[tuple[str, str]] = []
+        for path, type_name in frontier:
+            for t in model.base_chain(type_name):
+                for n in t.navigation:
+                    if not n.contains_target:
+                        continue
+                    if not n.type.collection:
+                        deeper.append((f"{path}/{n.name}", n.type.name))
+                    elif n.type.name in entity_types:
+                        found.setdefault(n.type.name, f"{path}/{n.name}")
+        frontier = deeper
+    return found

@@ -67,15 +67,16 @@ def _collection_builder(client: Client, cls: type) -> Any:
 
 
 def _canonical(client: Client, cls: type, key: Any, what: str) -> str:
-    """`{service root}/{entity set}/{key}`, the set being the first one of the type or of its closest base."""
+    """`{service root}/{entity set}/{key}`: the type's (or its closest base's) set or containment path, as emitted."""
     registry = client.REGISTRY
     for klass in cls.__mro__:
         qualified: str = getattr(klass, "__odata_type__", "")
         entity_set = registry.entity_sets.get(qualified)
         if entity_set is not None:
-            request = registry.builder(qualified, True)(client, quote_segment(entity_set), klass)
+            path = "/".join(quote_segment(part) for part in entity_set.split("/"))
+            request = registry.builder(qualified, True)(client, path, klass)
             return client.url_for(request._key_path(key))
-    raise TypeError(f"{what}: no entity set holds {cls.__name__}; pass the entity's URL")
+    raise TypeError(f"{what}: no entity set holds {cls.__name__}; pass the entity's request or URL")
 
 
 def _navigation(request: RequestBase, what: str) -> None:

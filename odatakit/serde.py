@@ -925,7 +925,8 @@ class Registry:
         entity_sets: Mapping[str, str] | None = None,
     ) -> None:
         self.package = package
-        #: Entity type → the first entity set of that type: where an entity's canonical URL (`@odata.id`) points.
+        #: Entity type → its first entity set (or the containment path of its entities, `education/classes`):
+        #: where an entity's canonical URL (`@odata.id`) puts its key.
         self.entity_sets: Mapping[str, str] = entity_sets or {}
         #: Qualified name → the emitted structuring function (`_structure*.py`), imported on first use;
         #: empty for packages emitted without them.

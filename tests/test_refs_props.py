@@ -12,6 +12,9 @@ from typing import Any
 import pytest
 from aioresponses import aioresponses
 
+from generator.csdl import load_metadata
+from generator.errors import Diagnostics
+from generator.naming import assign_names
 from odatakit import MalformedResponse
 
 G = "https://graph.microsoft.com/v1.0"
@@ -328,3 +331,37 @@ def test_unserved_property_and_reference_lines_say_why(graph_model: Any) -> None
         "'x' follows $ref",
         "POST on an entity is not generated",
     ]
+
+
+def test_canonical_paths_of_contained_entity_types() -> None:
+    from generator.emit import canonical_paths
+
+    from .conftest import FIXTURES
+
+    model = assign_names(load_metadata(str(FIXTURES / "contained_refs.xml"), diagnostics=Diagnostics()))
+    types = {t.qualified: None for t in model.structured}
+    # `people` is a set; classes live under `school/district` (single-valued, contained); events live
+    # under `me`, which stands for one of `people`: no path without that person's key.
+    assert canonical_paths(model, types) == {
+        "Test.Refs.person": "people", "Test.Refs.schoolClass": "school/district/classes",
+    }  # fmt: skip
+
+
+async def test_a_key_of_a_contained_type_names_its_containment_path(generated_packages: Any) -> None:
+    from .conftest import FIXTURES
+
+    pkg = generated_packages(FIXTURES / "contained_refs.xml", "fx_contained_refs", key_as_segment=True)
+    root = "https://school.test/api"
+    async with pkg.ServiceClient(root, "t") as client:
+        with aioresponses() as m:
+            m.post(f"{root}/people/p1/events/$ref", status=204)
+            await client.people["p1"].events.ref.add(client.me.events["e1"])
+            m.post(f"{root}/school/district/classes/c1/members/$ref", status=204)
+            await client.school.district.classes["c1"].members.ref.add("p 2")
+            sent = _sent(m)
+            with pytest.raises(TypeError, match="the key 'e1': no entity set holds Event; pass the entity's request"):
+                await client.school.district.classes["c1"].highlights.ref.add("e1")
+    assert [s[2] for s in sent] == [{"@odata.id": f"{root}/me/events/e1"}, {"@odata.id": f"{root}/people/p%202"}]
+    from odatakit.refs import entity_id
+
+    assert entity_id(client, "c 1", pkg.SchoolClass) == f"{root}/school/district/classes/c%201"

@@ -815,6 +815,7 @@ class Emitter:
                          "doc": "The media stream ($value)." if segment == "$value" else f"The {segment} stream."}
                         for py, segment in t.streams
                     ],
+                    "path_method": identifier(t.path_method) if t.path_method else None,
                     "ops_single": ops_single,
                     "ops_collection": ops_collection,
                     "key": key,

@@ -42,7 +42,7 @@ __all__ = ["SPEC_TERM", "MergeResult", "Resolution", "Step", "merge", "overload_
 #: The annotation term that carries spec facts on navigation properties and operations.
 SPEC_TERM = "odatakit.Spec"
 
-StepKind = Literal["root", "key", "nav", "cast", "action", "function", "count", "value", "stream", "ref", "prop"]
+StepKind = Literal["root", "key", "nav", "cast", "action", "function", "count", "value", "stream", "ref", "prop", "path"]
 
 _PLACEHOLDER = re.compile(r"^\{[^{}]+\}$")
 _CALL = re.compile(r"^(?P<name>[^()]+)\((?P<args>.*)\)$")
@@ -116,6 +116,8 @@ class _Index:
         #: Entity types the pages read or write `$value` of that are not media entities but have
         #: media entities among their derived types (Graph's attachment): `merge` makes them media.
         self.media_wanted: set[str] = set()
+        #: Entity types the pages address items below by path (`root:/{item-path}:`), without a method yet.
+        self.paths_wanted: set[str] = set()
         self.ops: dict[tuple[str, bool], dict[str, list[Operation]]] = {}
         self.by_qualified: dict[str, Operation] = {}
         for op in model.operations:
@@ -160,6 +162,10 @@ class _Index:
                     return p
         return None
 
+    def path_method(self, type_name: str) -> str:
+        """The builder's path-addressing method (`item_at_path`), or "" when the type has none."""
+        return next((t.path_method for t in self._chain(type_name) if t.path_method), "")
+
     def cast(self, type_name: str, segment: str) -> StructuredType | None:
         for t in self.model.derived_of(type_name) if type_name in self.types else []:
             if t.qualified.lower() == segment.lower():
@@ -190,7 +196,23 @@ def overload_key(op: Operation) -> tuple[str, str, bool, tuple[str, ...]]:
 def _segments(path: str) -> list[str]:
     # The reader's splitter: keys written `events('{id}')` become `events/{id}`, and
     # placeholders with alternatives (`{id | userPrincipalName}`) keep the first.
-    return split_url(path)[1]
+    return _path_addressed(split_url(path)[1])
+
+
+def _path_addressed(segments: list[str]) -> list[str]:
+    """`root:`, `{item-path}:`, `content` → `root`, `:/{item-path}`, `content`: a path below an item is one segment."""
+    out: list[str] = []
+    i = 0
+    while i < len(segments):
+        seg = segments[i]
+        if len(seg) > 1 and seg.endswith(":") and not seg.startswith(":/") and i + 1 < len(segments):
+            end = next((j for j in range(i + 1, len(segments)) if segments[j].endswith(":")), len(segments) - 1)
+            out += [seg[:-1], ":/" + "/".join(segments[i + 1 : end + 1]).removesuffix(":")]
+            i = end + 1
+            continue
+        out.append(seg)
+        i += 1
+    return out
 
 
 def _placeholder_name(segment: str) -> str:
@@ -251,6 +273,11 @@ def _resolve_from(index: _Index, op: SpecOperation, root: EntitySet, segments: l
             return Resolution(op, tuple(steps), reason=f"{seg!r}: no member of the property {steps[-1].segment!r}")
         if type_name is None:
             return Resolution(op, tuple(steps), reason=f"{seg!r} follows an operation result")
+        if seg.startswith(":/"):
+            failed = _path_step(index, seg, type_name, collection, steps)
+            if failed:
+                return Resolution(op, tuple(steps), reason=failed)
+            continue
         if seg.lower() == "$ref":
             steps.append(Step("ref", seg, ".ref", type_name, collection))
             continue
@@ -308,6 +335,21 @@ def _resolve_from(index: _Index, op: SpecOperation, root: EntitySet, segments: l
         what = "a collection of" if collection else "an entity of type"
         return Resolution(op, tuple(steps), reason=f"{seg!r}: no navigation, cast or bound operation on {what} {type_name}")
     return _finish(index, op, steps, client)
+
+
+def _path_step(index: _Index, seg: str, type_name: str, collection: bool, steps: list[Step]) -> str | None:
+    """Append the step of a path below an item (`:/{item-path}`), or say why there is none."""
+    if collection:
+        return f"path {seg[1:]!r} after a collection of {type_name}"
+    method = index.path_method(type_name)
+    if not method:
+        # `merge` gives the type its method and resolves again.
+        index.paths_wanted.add(type_name)
+        return f"path {seg[1:]!r} below an entity of type {type_name}, which has no path-addressing method"
+    item = seg[2:]
+    arg = _placeholder_name(item) if _PLACEHOLDER.match(item) else repr(item)
+    steps.append(Step("path", seg, f".{method}({arg})", type_name, False))
+    return None
 
 
 def _given(op: SpecOperation, call: re.Match[str] | None, last: bool) -> set[str] | None:
@@ -576,16 +618,18 @@ def merge(
     resolutions = [_resolve(index, op, client) for op in ops]
     added: list[Operation] = []
     media = sorted(index.media_wanted)
+    paths = index.paths_wanted
     for res in resolutions:
         if res.served:
             continue
         action = _spec_only_action(index, res)
         if action is not None and all(a.qualified != action.qualified for a in added):
             added.append(action)
-    if added or media:
+    if added or media or paths:
         from .naming import assign_names
 
         structured = tuple(attrs.evolve(t, has_stream=True) if t.qualified in media else t for t in model.structured)
+        structured = tuple(attrs.evolve(t, path_addressing=True) if t.qualified in paths else t for t in structured)
         model = assign_names(attrs.evolve(model, operations=(*model.operations, *added), structured=structured))
         index = _Index(model)
         resolutions = [_resolve(index, op, client) for op in ops]

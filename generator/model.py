@@ -112,6 +112,10 @@ class StructuredType:
     #: The stream accessors this type's request builder declares, named by `naming.assign_names`:
     #: (Python name, path segment): `$value` for a media entity, a wire name for an `Edm.Stream` property.
     streams: tuple[tuple[str, str], ...] = ()
+    #: The pages address items below entities of this type by path (`.../root:/{item-path}:`), a
+    #: convention of the service outside OData: the builder gets `path_method`, named by `naming`.
+    path_addressing: bool = False
+    path_method: str = ""
 
     @property
     def qualified(self) -> str:

@@ -27,6 +27,8 @@ Rules (stable: the same model always gives the same names):
   own name as stream accessors, named after the operations so that adding them renames nothing
   that existed; they avoid inherited members, and navigations and operations of derived types
   avoid them in turn.
+* A type whose items the pages address by path (`root:/{item-path}:`) gets ``item_at_path``
+  on its builder, named last in the same way.
 * Names are ASCII: a wire name in other scripts (``名前``) keeps its wire name and gets a
   Python name from its ASCII parts, or ``x`` (then numbered).
 
@@ -261,6 +263,7 @@ def assign_names(model: Model) -> Model:
     builders: dict[tuple[str, bool], dict[str, _Member]] = {}
     renamed_props: dict[str, tuple[tuple[Property, ...], tuple[NavigationProperty, ...]]] = {}
     streams: dict[str, tuple[tuple[str, str], ...]] = {}
+    path_methods: dict[str, str] = {}
 
     def name_type(qualified: str) -> _Scope:
         if qualified in attr_scopes:
@@ -272,7 +275,7 @@ def assign_names(model: Model) -> Model:
         single = dict(builders[base, False]) if base else {}
         many = dict(builders[base, True]) if base else {}
         props = tuple(attrs.evolve(p, py_name=attribute_name(p.name, scope)) for p in t.properties)
-        inherited_ops = {name for name, (kind, _) in single.items() if kind in ("op", "stream")}
+        inherited_ops = {name for name, (kind, _) in single.items() if kind in ("op", "stream", "path")}
         navs = []
         for n in t.navigation:
             wanted = _suffix_reserved(snake(n.name), RESERVED_ATTRIBUTES | RESERVED_BUILDER)
@@ -285,6 +288,8 @@ def assign_names(model: Model) -> Model:
                 op = model.operations[i]
                 op_names[i] = _claim_member(members, _suffix_reserved(snake(op.name), RESERVED_BUILDER), op.name)
         streams[qualified] = _name_streams(t, props, any(a.has_stream for a in model.base_chain(qualified)[1:]), single)
+        if t.path_addressing and not any(a.path_addressing for a in model.base_chain(qualified)[1:]):
+            path_methods[qualified] = _claim_path_method(single)
         renamed_props[qualified] = (props, tuple(navs))
         attr_scopes[qualified] = scope
         builders[qualified, False], builders[qualified, True] = single, many
@@ -300,6 +305,7 @@ def assign_names(model: Model) -> Model:
             properties=renamed_props[t.qualified][0],
             navigation=renamed_props[t.qualified][1],
             streams=streams[t.qualified] if t.kind == "entity" else (),
+            path_method=path_methods.get(t.qualified, ""),
         )
         for t in model.structured
     )
@@ -360,6 +366,16 @@ def _name_streams(
         members[py] = ("stream", segment)
         out.append((str(identifier(py)), segment))
     return tuple(out)
+
+
+def _claim_path_method(members: dict[str, _Member]) -> str:
+    """`item_at_path`, the path-addressing method, avoiding the builder's other members (named first)."""
+    py, n = "item_at_path", 1
+    while py in members:
+        n += 1
+        py = f"item_at_path_{n}"
+    members[py] = ("path", ":")
+    return str(identifier(py))
 
 
 def _claim_member(members: dict[str, _Member], wanted: str, wire: str) -> Source:

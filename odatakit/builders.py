@@ -18,7 +18,7 @@ from .capabilities import Capabilities
 from .errors import MalformedResponse
 from .expr import BoolExpr, Expr, OrderKey
 from .http import merge_prefer
-from .literals import format_key, literal, quote_segment
+from .literals import format_key, literal, quote_item_path, quote_segment
 from .paging import Items, Pages, iterate_pages
 from .props import PropertyPaths
 from .query import (
@@ -450,6 +450,13 @@ class EntityRequest(RequestBase, PropertyPaths, Generic[T]):
         if if_match is not None:
             headers["If-Match"] = _etag(if_match)
         await self._client.send("DELETE", self._path, headers=headers or None)
+
+    def _at_path(self, path: str) -> Self:
+        """The item at `path` below this one, `.../root:/Docs/a%20b.txt:` (generated path-addressing methods call this)."""
+        request = type(self)(self._client, f"{self._path}:/{quote_item_path(path)}:", self._type, self._cpath, None)
+        if self._hdrs:
+            request._hdrs = self._hdrs
+        return request
 
     def _stream(self, segment: str) -> StreamRequest[T]:
         """The media stream (`$value`) or a stream property of this entity (generated accessors call this)."""

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from . import edm
 
-__all__ = ["format_key", "literal", "quote_segment"]
+__all__ = ["format_key", "literal", "quote_item_path", "quote_segment"]
 
 # Characters OData and RFC 3986 allow unencoded in a path segment and that no server reads
 # differently; `+` is left out on purpose because some servers decode it as a space.
@@ -26,6 +26,23 @@ def quote_segment(text: str) -> str:
         # str.translate is several times faster than quote() for the common ASCII case.
         return text.translate(_SEGMENT_TABLE)
     return quote(text, safe=_SEGMENT_SAFE)
+
+
+def quote_item_path(path: str) -> str:
+    """`Docs/a b.txt` → `Docs/a%20b.txt`: each segment of a path-addressed item percent-encoded, `/` kept between them.
+
+    Everything but unreserved characters is encoded, `:` included: a bare `:` would end the path.
+    Empty segments, `.` and `..` are refused: a server would resolve them to another item.
+    """
+    if not isinstance(path, str):
+        raise TypeError(f"item path {path!r}: expected str")
+    segments = path.split("/")
+    for segment in segments:
+        if segment in ("", ".", ".."):
+            what = "an empty segment" if not segment else f"a {segment!r} segment"
+            raise ValueError(f"item path {path!r}: {what} (write the path relative to the item, "
+                             "without a leading, trailing or doubled '/')")
+    return "/".join(quote(segment, safe="") for segment in segments)
 
 
 def ascii_table(safe: str) -> dict[int, str]:

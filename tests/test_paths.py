@@ -171,9 +171,9 @@ def test_inspect_prints_the_call_that_serves_each_path_line(capsys: pytest.Captu
         "POST /me/root:/{item-path}:/createUploadSession":
             "client.me.root_.item_at_path(item_path).create_upload_session()",
         "GET /drives:/{path}:/children": "NOT SERVED: path '/{path}' after a collection of Test.Files.drive",
-        "PUT /me/root:/{item-path}": "NOT SERVED: PUT on an entity is not generated",
+        "PUT /me/root:/{item-path}": "client.me.root_.item_at_path(item_path).replace(...)",
     }
-    assert out.splitlines()[-1] == "8 of 10 spec operations served"
+    assert out.splitlines()[-1] == "9 of 10 spec operations served"
 
 
 def test_inspect_serves_the_graph_drive_item_and_site_path_lines(capsys: pytest.CaptureFixture[str]) -> None:
@@ -185,14 +185,14 @@ def test_inspect_serves_the_graph_drive_item_and_site_path_lines(capsys: pytest.
     assert code == 0
     path_lines = [line for line in out.splitlines() if ":/{" in line or "root:/" in line]
     served = [line for line in path_lines if "NOT SERVED" not in line]
-    assert len(path_lines) == 18 and len(served) == 16, "\n".join(path_lines)
+    assert len(path_lines) == 18 and len(served) == 17, "\n".join(path_lines)
     assert any("GET /me/drive/root:/{item-path}:/content" in line
                and "client.me.drive.root_.item_at_path(item_path).content.read()" in line for line in served)
     assert any("GET /sites/{hostname}:/{relative-path}" in line
                and "client.sites[hostname].item_at_path(relative_path).get()" in line for line in served)
-    # What is left: a page's typo (`/drive/...`) and a PUT on an entity.
+    # What is left: a page's typo (`/drive/...`).
     assert {line.split("NOT SERVED: ")[1].strip().rsplit("  ", 1)[0].strip() for line in path_lines
-            if "NOT SERVED" in line} == {"no entity set or singleton named 'drive'", "PUT on an entity is not generated"}
+            if "NOT SERVED" in line} == {"no entity set or singleton named 'drive'"}
 
 
 def test_a_page_path_is_untrusted_input_and_never_reaches_generated_code(tmp_path: Path) -> None:

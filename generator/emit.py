@@ -24,7 +24,7 @@ from odatakit import edm
 
 from .capabilities import capability_table
 from .layout import annotated, call, collection, literal_display, tidy_imports, wrap_long_lines
-from .merge import py_annotation, spec_of
+from .merge import HEADERS_TERM, py_annotation, spec_of
 from .model import (
     EnumType,
     Model,
@@ -46,6 +46,7 @@ from .pysource import (
     code,
     docstring,
     identifier,
+    join,
     literal,
     template_environment,
     token_block,
@@ -363,6 +364,30 @@ def _preference_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     keywords = keyword_names(sorted(rows))
     return [{**rows[k], "keyword": keywords[k], "annotation": annotation(rows[k]["annotation"]),
              "default": literal(rows[k]["default"])} for k in sorted(rows)]
+
+
+def _header_rows(model: Model, t: StructuredType, side: str) -> tuple[list[dict[str, Any]], bool]:
+    """Keyword arguments of a typed `headers()` on one side ("entity", "collection") of `t`'s builders, and whether
+    a base builder has one too (the derived method takes the bases' keywords as well, and replaces theirs)."""
+
+    def own(a: StructuredType) -> list[dict[str, Any]]:
+        return [row for ann in a.annotations if ann.term == HEADERS_TERM for row in ann.value[side].values()]
+
+    chain = model.base_chain(t.qualified)
+    if not own(t):
+        return [], False
+    rows: dict[str, set[str]] = {}
+    for a in chain:
+        for row in own(a):
+            rows.setdefault(row["name"], set()).update(row["values"])
+    keywords = keyword_names(sorted(rows))
+    out = []
+    for name in sorted(rows):
+        values = sorted(rows[name])
+        typed = (code("Literal[{}] | None", join([literal(v) for v in values], ", ")) if values
+                 else annotation("str | None"))
+        out.append({"keyword": keywords[name], "name": name, "annotation": typed, "literal": bool(values)})
+    return out, any(own(a) for a in chain[1:])
 
 
 @attrs.frozen
@@ -737,6 +762,7 @@ class Emitter:
         checking: dict[str, set[str]] = {}
         runtime: dict[str, set[str]] = {}
         converters: set[str] = set()  # of odatakit.timezones, for typed preferences
+        needs_literal = False
         rows = []
         for t in entities:
             entity_builder, collection_builder = self.plan.builders[t.qualified]
@@ -790,6 +816,9 @@ class Emitter:
                     if py in _STDLIB_TYPES:
                         used.add(py)
                 key_annotation = annotation(py_types[0] if len(py_types) == 1 else f"tuple[{', '.join(py_types)}]")
+            headers_single = _header_rows(self.model, t, "entity")
+            headers_collection = _header_rows(self.model, t, "collection")
+            needs_literal = needs_literal or any(h["literal"] for h in headers_single[0] + headers_collection[0])
             prefer_single = _preference_rows(self.reached.get((t.qualified, False), []))
             prefer_collection = _preference_rows(self.reached.get((t.qualified, True), []))
             for p in prefer_single + prefer_collection:
@@ -798,6 +827,7 @@ class Emitter:
                     converters.add(p["convert"])
             rows.append(
                 {
+                    "headers": (headers_single, headers_collection),
                     "prefer_single": prefer_single,
                     "prefer_collection": prefer_collection,
                     "prefer_override": (
@@ -835,6 +865,7 @@ class Emitter:
             stdlib=stdlib,
             converters=_idents(converters),
             needs_any="Any" in used,
+            needs_literal=needs_literal,
             runtime_imports=_import_rows(runtime),
             checking_imports=_import_rows(checking),
             package=self.package,

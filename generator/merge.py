@@ -37,10 +37,12 @@ from .naming import keyword_names, preference_keyword, snake
 from .specmodel import SpecError, SpecOperation, SpecParam
 from .spectables import split_url
 
-__all__ = ["SPEC_TERM", "MergeResult", "Resolution", "Step", "merge", "overload_key", "resolve", "spec_records"]
+__all__ = ["HEADERS_TERM", "SPEC_TERM", "MergeResult", "Resolution", "Step", "merge", "overload_key", "resolve", "spec_records"]
 
 #: The annotation term that carries spec facts on navigation properties and operations.
 SPEC_TERM = "odatakit.Spec"
+#: The annotation term on an entity type that lists the request headers its builders take (`headers()`).
+HEADERS_TERM = "odatakit.SpecHeaders"
 
 StepKind = Literal["root", "key", "nav", "cast", "action", "function", "count", "value", "stream", "ref", "prop", "path"]
 
@@ -386,11 +388,12 @@ def _finish(index: _Index, op: SpecOperation, steps: list[Step], client: str) ->
     ]
     path_text = client + "".join(texts[:-1])
     tail = texts[-1]
+    headers = _header_text(op)
     if last.kind in ("action", "function"):
         expected = "POST" if last.kind == "action" else "GET"
         if method != expected:
             return Resolution(op, tuple(steps), reason=f"{method} on the {last.kind} {last.operation}: expected {expected}")
-        return Resolution(op, tuple(steps), call=path_text + tail + _call_args(index, op, last))
+        return Resolution(op, tuple(steps), call=path_text + headers + tail + _call_args(index, op, last))
     expr = path_text + tail
     if last.kind == "stream":
         verb = _STREAM_VERBS.get(method)
@@ -405,7 +408,7 @@ def _finish(index: _Index, op: SpecOperation, steps: list[Step], client: str) ->
     if last.kind in ("count", "value"):
         if method != "GET":
             return Resolution(op, tuple(steps), reason=f"{method} on {last.segment}")
-        return Resolution(op, tuple(steps), call=expr)
+        return Resolution(op, tuple(steps), call=path_text + headers + tail)
     collection = last.collection
     verbs = {
         (True, "GET"): ".get()",
@@ -421,7 +424,7 @@ def _finish(index: _Index, op: SpecOperation, steps: list[Step], client: str) ->
     if verb is None:
         what = "a collection" if collection else "an entity"
         return Resolution(op, tuple(steps), reason=f"{method} on {what} is not generated")
-    return Resolution(op, tuple(steps), call=expr + _options(op) + verb)
+    return Resolution(op, tuple(steps), call=expr + _options(op) + headers + verb)
 
 
 # What each method does to a stream (a media entity's `$value`, a stream property).
@@ -471,6 +474,15 @@ def _options(op: SpecOperation) -> str:
     return text
 
 
+def _header_text(op: SpecOperation) -> str:
+    """`.headers(consistency_level=...)` and `.if_match(...)` for the request headers the page lists as required."""
+    required = [kw for kw, _, _, needed in _headers(op) if needed]
+    text = ".headers(" + ", ".join(f"{kw}=..." for kw in keyword_names(required).values()) + ")" if required else ""
+    if any(p.location == "header" and p.name.lower() == "if-match" and p.required for p in op.params):
+        text += ".if_match(...)"
+    return text
+
+
 # System query options that the request line itself carries, and the query method that sets each.
 _TOKEN_OPTIONS = ("$deltatoken", "$skiptoken")
 
@@ -511,6 +523,36 @@ def _preferences(op: SpecOperation) -> list[tuple[str, str, str | None]]:
     return sorted(out.values())
 
 
+# Request headers that stay out of `headers()`: the client sets them, or they have a call of their own
+# (`prefer()`, `if_match()`, `with_headers()` for the rest).
+_OWN_HEADERS = frozenset({
+    "accept", "accept-encoding", "authorization", "connection", "content-encoding", "content-length",
+    "content-range", "content-type", "cookie", "expect", "host", "if-match", "prefer", "range",
+    "transfer-encoding", "user-agent",
+})
+_HEADER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+# A documented value: `ConsistencyLevel: eventual` in a sample, "eventual. This header..." in a table.
+_HEADER_VALUE = re.compile(r"[a-z][a-z0-9-]*")
+
+
+def _headers(op: SpecOperation) -> list[tuple[str, str, tuple[str, ...], bool]]:
+    """(keyword, header name, documented values, required?) for each request header the page lists for `headers()`."""
+    out: dict[str, tuple[str, str, tuple[str, ...], bool]] = {}
+    for p in op.params:
+        name = p.name
+        # A lower-case word without a hyphen is a table row read as a header, not a header name.
+        if (p.location != "header" or name.lower() in _OWN_HEADERS or not _HEADER_NAME.fullmatch(name)
+                or (name.islower() and "-" not in name)):
+            continue
+        values = [h.value.strip() for h in op.headers if h.name.lower() == name.lower()]
+        lead = re.match(r"([a-z][a-z0-9-]*)\.(?:\s|$)", p.description)
+        values += [lead.group(1)] if lead else []
+        documented = tuple(sorted({v for v in values if _HEADER_VALUE.fullmatch(v)}))
+        keyword = snake(name.replace("-", "_"))
+        out.setdefault(keyword, (keyword, name, documented, bool(p.required)))
+    return sorted(out.values())
+
+
 def spec_records(resolution: Resolution) -> dict[str, Any]:
     """The `odatakit.Spec` record of one served operation."""
     op = resolution.op
@@ -527,6 +569,7 @@ def spec_records(resolution: Resolution) -> dict[str, Any]:
             for p in _query_params(op)
         ],
         "prefer": [{"keyword": k, "name": n, "value": v} for k, n, v in _preferences(op)],
+        "headers": [{"keyword": k, "name": n, "values": list(v), "required": r} for k, n, v, r in _headers(op)],
     }
 
 
@@ -658,6 +701,7 @@ def _annotate(model: Model, resolutions: Sequence[Resolution]) -> Model:
     # By overload: what a page says of `delta` on events is not said of `delta` on users.
     by_op: dict[tuple[str, str, bool, tuple[str, ...]], list[dict[str, Any]]] = {}
     seen: set[tuple[str, str]] = set()
+    by_builder: dict[str, dict[str, Any]] = {}
     required_params: dict[tuple[str, str, bool, tuple[str, ...]], set[str]] = {}
     for res in resolutions:
         overload = res.steps[-1].overload if res.steps else None
@@ -672,6 +716,7 @@ def _annotate(model: Model, resolutions: Sequence[Resolution]) -> Model:
         if record_key in seen:
             continue
         seen.add(record_key)
+        _note_headers(res, record, by_builder)
         last_nav = next((s for s in reversed(res.steps) if s.kind == "nav"), None)
         last = res.steps[-1]
         if last.overload is not None:
@@ -682,10 +727,12 @@ def _annotate(model: Model, resolutions: Sequence[Resolution]) -> Model:
         # (but a stream's are its own: `content.params(format=...)`).
         elif last_nav is not None and last_nav.nav is not None and record["query"] and last.kind != "stream":
             by_nav.setdefault(last_nav.nav, []).append(record)
-    if not by_nav and not by_op:
+    if not by_nav and not by_op and not by_builder:
         return model
     structured = []
     for t in model.structured:
+        if t.qualified in by_builder:
+            t = attrs.evolve(t, annotations=(*t.annotations, Annotation(HEADERS_TERM, by_builder[t.qualified])))
         navs = tuple(
             attrs.evolve(n, annotations=(*n.annotations, Annotation(SPEC_TERM, by_nav[(t.qualified, n.name)])))
             if (t.qualified, n.name) in by_nav else n
@@ -699,6 +746,21 @@ def _annotate(model: Model, resolutions: Sequence[Resolution]) -> Model:
         for o, k in zip(model.operations, keys, strict=True)
     )
     return attrs.evolve(model, structured=tuple(structured), operations=operations)
+
+
+def _note_headers(res: Resolution, record: dict[str, Any], by_builder: dict[str, dict[str, Any]]) -> None:
+    """Record the headers a served line lists on the builder its call sends from (the step before an operation)."""
+    last = res.steps[-1]
+    if not record["headers"] or last.kind == "stream":
+        return
+    builder = res.steps[-2] if last.kind in ("action", "function", "count") else last
+    if builder.type is None:
+        return
+    rows = by_builder.setdefault(builder.type, {"entity": {}, "collection": {}})["collection" if builder.collection
+                                                                              else "entity"]
+    for h in record["headers"]:
+        row = rows.setdefault(h["name"].lower(), {"name": h["name"], "keyword": h["keyword"], "values": []})
+        row["values"] = sorted({*row["values"], *h["values"]})
 
 
 def _required(op: Operation, names: set[str]) -> Operation:

@@ -71,7 +71,7 @@ RESERVED_BUILDER = frozenset(
         "params", "first", "count_only", "pages", "create", "update", "replace", "delete",
         "url", "path", "cast", "key", "client", "with_headers", "with_timeout", "with_retry",
         "close", "batch", "request", "session", "options", "max_items", "root", "converter",
-        "send", "url_for", "base_url", "prefer",
+        "send", "url_for", "base_url", "prefer", "headers",
     }
     | _public(EntityRequest, CollectionRequest)
 )
@@ -94,7 +94,7 @@ RESERVED_MODULE = frozenset(
         # What generated modules import from the runtime, and their own module globals.
         "EntityRequest", "CollectionRequest", "ODataObject", "EntityBase", "ComplexBase",
         "ODataEnum", "ODataFlag", "FieldSpec", "Registry", "REGISTRY", "ServiceConfig",
-        "invoke", "cast", "TypeVar", "Sequence", "model", "NONE", "Prop", "ZoneInfo", "prefer_timezone",
+        "invoke", "cast", "TypeVar", "Literal", "Sequence", "model", "NONE", "Prop", "ZoneInfo", "prefer_timezone",
         # The expression classes generated annotations name.
         "Expr", "BoolExpr", "StringExpr", "NumberExpr", "DateTimeExpr", "DateExpr", "TimeExpr",
         "DurationExpr", "GuidExpr", "BinaryExpr", "EnumExpr", "ComplexExpr", "EntityExpr",

@@ -34,6 +34,7 @@ PART_HEADINGS: dict[str, tuple[str, ...]] = {
     "permissions": ("permissions", "autorisations", "アクセス許可", "アクセス許可の範囲"),
     "headers": (
         "request headers",
+        "optional request headers",
         "en-têtes de demande",
         "en-têtes de requête",
         "en-têtes de la demande",

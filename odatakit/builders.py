@@ -219,6 +219,11 @@ class RequestBase:
         copy._navs = None
         return copy
 
+    def _documented_headers(self, headers: Mapping[str, str | None]) -> Self:
+        """The request with those of `headers` that are not None (generated `headers()` methods call this)."""
+        given = {name: value for name, value in headers.items() if value is not None}
+        return self.with_headers(given) if given else self
+
     def if_match(self, etag: str | ODataObject) -> Self:
         """Send `If-Match` (an ETag, `*`, or an entity whose `@odata.etag` to use): for actions on ETag'd entities."""
         return self.with_headers({"If-Match": _etag(etag)})

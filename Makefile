@@ -25,7 +25,7 @@ GRAPH_TYPES := --include 'microsoft.graph.event' --include 'microsoft.graph.cale
 	--include 'microsoft.graph.profilePhoto' \
 	--exclude 'microsoft.graph.security.*' --exclude 'microsoft.graph.callRecords.*'
 
-.PHONY: setup generate check-generated schemas test lint docs demo bench bench-setup fuzz install-check reliability clean
+.PHONY: setup generate check-generated schemas test lint docs demo bench bench-setup fuzz install-check reliability replay clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -106,6 +106,12 @@ fuzz: setup
 # hostile answers): prints the figures and writes docs/reliability.md. `make test` runs the small sizes.
 reliability: setup
 	$(PY) -m tests.reliability --full
+
+# The Graph v1.0 API reference replayed (tests/graph_replay*.py): each request line's call as `inspect` prints it,
+# evaluated on the whole-Graph package and compared with the page; prints the counts by outcome and writes
+# docs/replay.md and docs/replay-exceptions.md (about 25 s; needs ../shared). tests/test_graph_replay.py ratchets the counts.
+replay: setup
+	$(PY) -m tests.graph_replay_run
 
 demo: setup generate
 	$(PY) examples/demo.py

@@ -30,17 +30,21 @@ from __future__ import annotations
 import ast
 import asyncio
 import importlib
+import inspect
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from generator.csdl import load_metadata
 from generator.emit import EmitOptions, emit
@@ -164,9 +168,6 @@ class Unreplayable(Exception):
     """A sample carries what the call cannot (the message says what)."""
 
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
-
-
 class Binder:
     """Values for a call's placeholders and `...` arguments."""
 
@@ -190,8 +191,6 @@ class Binder:
         alternatives = [a.strip() for a in _split_top(text, "|") if a.strip() != "None"]
         if "ZoneInfo" in alternatives:
             # A time zone given as `str | ZoneInfo`: any string would not do.
-            from zoneinfo import ZoneInfo
-
             return ZoneInfo("UTC")
         text = alternatives[0] if alternatives else "str"
         for wrapper in ("list[", "Sequence[", "Iterable[", "tuple["):
@@ -206,14 +205,14 @@ class Binder:
             "bool": lambda: True,
             "int": lambda: 1,
             "float": lambda: 1.5,
-            "Decimal": lambda: __import__("decimal").Decimal("1.5"),
+            "Decimal": lambda: Decimal("1.5"),
             "bytes": lambda: b"v",
             "datetime": lambda: datetime(2021, 7, 1, 8, 0, tzinfo=UTC),
             "date": lambda: date(2021, 7, 1),
             "time": lambda: dtime(8, 0),
             "timedelta": lambda: timedelta(hours=1),
             "Any": lambda: {},
-            "UUID": lambda: __import__("uuid").UUID(int=1),
+            "UUID": lambda: UUID(int=1),
         }
         short = text.rpartition(".")[2]
         if short in simple:
@@ -250,8 +249,6 @@ def _split_top(text: str, separator: str) -> list[str]:
 
 
 def _annotations(method: Any) -> dict[str, Any]:
-    import inspect
-
     try:
         signature = inspect.signature(method)
     except (TypeError, ValueError):
@@ -352,8 +349,6 @@ def _is_ellipsis(node: ast.expr) -> bool:
 
 
 def _annotation_text(annotation: Any) -> str:
-    import inspect
-
     if annotation is inspect.Parameter.empty:
         return "Any"
     return annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
@@ -511,7 +506,7 @@ def request_text(op: SpecOperation) -> str:
     return f"{op.method} {op.path}{query}"
 
 
-async def replay_line(client: Any, recorder: Recorder, package: Any, res: Resolution, index: Any) -> Outcome:
+async def replay_line(client: Any, recorder: Recorder, package: Any, res: Resolution, index: Index) -> Outcome:
     """Evaluate the call `inspect` printed for one request line and classify what it sent."""
     op = res.op
     where, request = op.where(), request_text(op)
@@ -519,6 +514,11 @@ async def replay_line(client: Any, recorder: Recorder, package: Any, res: Resolu
         kind, outcome = classify_unserved(index, res)
         return Outcome(where, request, None, outcome, kind, res.reason or "")
     assert res.call is not None
+    added = next((s.operation for s in res.steps if s.operation in index.added), None)
+    if added is not None:
+        # merge() made this action from the page's body parameters: the metadata lacks it.
+        return Outcome(where, request, res.call, "mismatch", "an action the metadata lacks (generated from the page)",
+                       f"{added}: not in the metadata")
     page_segments = split_url(op.path)[1]
     keys = _key_values(res, page_segments)
     recorder.requests.clear()
@@ -539,7 +539,9 @@ async def replay_line(client: Any, recorder: Recorder, package: Any, res: Resolu
     method_ok = sent.method.upper() == op.method.upper()
     differs = compare_path(expected, segments, exact_values=False)
     if method_ok and differs is None:
-        return Outcome(where, request, res.call, "served-exact")
+        bare = any(s.endswith("()") and s[:-2].lower() == e.lower() for e, s in zip(expected, segments, strict=True))
+        # Kept apart so the figure with parentheses required can be told: the pages write `delta`, not `delta()`.
+        return Outcome(where, request, res.call, "served-exact", "a function without parentheses on the page" if bare else "")
     detail = f"sent {sent.method} /{'/'.join(segments)}" + ("" if method_ok else f" (page: {op.method})")
     detail += f"; {differs}" if differs else ""
     return Outcome(where, request, res.call, "served-wrong", wrong_kind(expected, segments, method_ok), detail)
@@ -570,8 +572,9 @@ def _missing_kind(message: str) -> str:
 class Index:
     """What the metadata has, for telling a page/metadata mismatch from a shape not generated."""
 
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, added: Iterable[str] = ()) -> None:
         self.model = model
+        self.added = frozenset(added)  # operations merge() generated from the pages alone
         self.types = model.structured_by_name()
         container = model.container
         self.roots = {s.name.lower() for s in container.entity_sets} if container else set()

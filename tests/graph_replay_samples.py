@@ -102,8 +102,6 @@ class SampleBinder(Binder):
                         except ValueError:
                             raise Unreplayable(f"{wire}={value!r} is not a date and time") from None
                     return value
-            if attr in ("deltatoken", "skiptoken"):
-                pass
         if name is None and attr in ("deltatoken", "skiptoken"):
             token = self.query.get(f"${attr}")
             if token is not None:

@@ -213,6 +213,7 @@ class Binder:
             "timedelta": lambda: timedelta(hours=1),
             "Any": lambda: {},
             "UUID": lambda: UUID(int=1),
+            "UploadData": lambda: b"v",
         }
         short = text.rpartition(".")[2]
         if short in simple:
@@ -307,6 +308,10 @@ class Evaluator:
             return self._call(node)
         raise CallMissing(f"cannot evaluate {ast.unparse(node)!r}")
 
+    def _placeholder(self, node: ast.expr) -> bool:
+        """A bare name the package does not define stands for the caller's value (`put(data, ...)`), as `...` does."""
+        return isinstance(node, ast.Name) and node.id != "client" and not hasattr(self.binder.package, node.id)
+
     def _call(self, node: ast.Call) -> Any:
         func = node.func
         if not isinstance(func, ast.Attribute):
@@ -326,7 +331,7 @@ class Evaluator:
         for i, arg in enumerate(node.args):
             if i >= len(positional):
                 raise CallMissing(f"{type(receiver).__name__}.{func.attr}() takes no argument {i + 1}")
-            if not _is_ellipsis(arg):
+            if not _is_ellipsis(arg) and not self._placeholder(arg):
                 args.append(self._eval(arg))
                 continue
             args.append(self.binder.argument(method, receiver, None, _annotation_text(positional[i].annotation)))

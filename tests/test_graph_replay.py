@@ -41,7 +41,8 @@ PAGES = (
     "event-get.md",  # prefer() printed on a single entity, which has none
     "application-delta.md",  # delta() where the page writes delta
     "administrativeunit-delete-members.md",  # $ref
-    "driveitem-get-content.md",  # a stream property; path-based addressing
+    "driveitem-get-content.md",  # a stream property read; path-based addressing
+    "driveitem-put-content.md",  # a stream property written: put(data, ...), `data` the caller's
     "group-list-photos.md",  # a page naming what the metadata lacks
 )
 
@@ -60,8 +61,10 @@ LINES: dict[str, tuple[str, str]] = {
     "application-delta.md:33": ("served-exact", "a function without parentheses on the page"),
     "intune-auditing-auditevent-getauditactivitytypes.md:33": ("served-wrong", "function arguments the page leaves out"),
     **{f"administrativeunit-delete-members.md:{n}": ("not-served", "$ref segment") for n in (29, 48)},
-    **{f"driveitem-get-content.md:{n}": ("not-served", "segment is a stream property") for n in (31, 32, 34, 35, 36)},
+    **{f"driveitem-get-content.md:{n}": EXACT for n in (31, 32, 34, 35, 36)},
     "driveitem-get-content.md:33": ("not-served", "path-based addressing (':')"),
+    **{f"driveitem-put-content.md:{n}": EXACT for n in (34, 35, 36, 37, 38)},
+    **{f"driveitem-put-content.md:{n}": ("not-served", "path-based addressing (':')") for n in (46, 47, 48, 49, 50)},
     "group-list-photos.md:28": EXACT,
     "group-list-photos.md:29": ("mismatch", "a segment the metadata lacks"),
 }
@@ -74,10 +77,10 @@ SAMPLES: dict[str, tuple[str, str]] = {
 # The whole reference today (make replay): counts that may only improve. Raise the minimums (and lower
 # the maximums) when a change improves them.
 TOTAL_LINES = 4314
-MIN_SERVED_EXACT = 3538
+MIN_SERVED_EXACT = 3596
 MAX_SERVED_WRONG = 7
-MAX_CALL_MISSING = 171
-MIN_SAMPLES_EXACT = 591
+MAX_CALL_MISSING = 151
+MIN_SAMPLES_EXACT = 597
 
 
 def _need_shared() -> None:

@@ -40,7 +40,7 @@ PAGES = (
     "intune-auditing-auditevent-getauditactivitytypes.md",  # known wrong: the page leaves out the function's argument
     "event-get.md",  # prefer() printed on a single entity, which has none
     "application-delta.md",  # delta() where the page writes delta
-    "administrativeunit-delete-members.md",  # $ref
+    "administrativeunit-delete-members.md",  # $ref: ref.delete()
     "driveitem-get-content.md",  # a stream property read; path-based addressing
     "driveitem-put-content.md",  # a stream property written: put(data, ...), `data` the caller's
     "group-list-photos.md",  # a page naming what the metadata lacks
@@ -60,7 +60,7 @@ LINES: dict[str, tuple[str, str]] = {
     **{f"event-get.md:{n}": ("call-missing", "no attribute prefer") for n in (55, 56, 57, 59, 60, 61, 63, 64, 66, 67)},
     "application-delta.md:33": ("served-exact", "a function without parentheses on the page"),
     "intune-auditing-auditevent-getauditactivitytypes.md:33": ("served-wrong", "function arguments the page leaves out"),
-    **{f"administrativeunit-delete-members.md:{n}": ("not-served", "$ref segment") for n in (29, 48)},
+    **{f"administrativeunit-delete-members.md:{n}": EXACT for n in (29, 48)},
     **{f"driveitem-get-content.md:{n}": EXACT for n in (31, 32, 34, 35, 36)},
     "driveitem-get-content.md:33": ("not-served", "path-based addressing (':')"),
     **{f"driveitem-put-content.md:{n}": EXACT for n in (34, 35, 36, 37, 38)},
@@ -77,10 +77,10 @@ SAMPLES: dict[str, tuple[str, str]] = {
 # The whole reference today (make replay): counts that may only improve. Raise the minimums (and lower
 # the maximums) when a change improves them.
 TOTAL_LINES = 4314
-MIN_SERVED_EXACT = 3596
+MIN_SERVED_EXACT = 3666
 MAX_SERVED_WRONG = 7
-MAX_CALL_MISSING = 151
-MIN_SAMPLES_EXACT = 597
+MAX_CALL_MISSING = 140
+MIN_SAMPLES_EXACT = 609
 
 
 def _need_shared() -> None:

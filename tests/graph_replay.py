@@ -214,13 +214,15 @@ class Binder:
             "Any": lambda: {},
             "UUID": lambda: UUID(int=1),
             "UploadData": lambda: b"v",
+            # A reference's target (odatakit.refs.Target): an entity-id, the form any target type takes.
+            "Target": lambda: f"{BASE}/directoryObjects/v",
         }
         short = text.rpartition(".")[2]
         if short in simple:
             return simple[short]()
         if short in ("T", "_T") or len(short) == 1:
             # The builder's own item type (create(entity: T), update(entity: T)).
-            cls = getattr(receiver, "_type", None)
+            cls = item_class(receiver)
             if cls is None:
                 raise Unreplayable(f"no type for {text}")
             return cls()
@@ -231,6 +233,15 @@ class Binder:
         if members:
             return next(iter(members.values()))
         return cls()
+
+
+def item_class(receiver: Any) -> Any:
+    """The class a request reads and writes: its item type, or a complex property's class (`prop(...)`)."""
+    cls = getattr(receiver, "_type", None)
+    spec = getattr(receiver, "_spec", None)
+    if cls is None and spec is not None:
+        cls = receiver._client.REGISTRY.info(spec.type).cls
+    return cls
 
 
 def _split_top(text: str, separator: str) -> list[str]:

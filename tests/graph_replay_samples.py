@@ -34,6 +34,7 @@ from .graph_replay import (
     compare_path,
     expected_segments,
     instant,
+    item_class,
     send,
     sent_path,
     short,
@@ -69,7 +70,7 @@ class SampleBinder(Binder):
             if not isinstance(body, dict):
                 raise Unreplayable("the sample's body is not a JSON object")
             try:
-                entity = self.client.converter.structure(body, receiver._type)
+                entity = self.client.converter.structure(body, item_class(receiver))
             except (ValueError, TypeError) as exc:
                 raise Unreplayable(f"the model refuses the body: {short(exc)[:120]}") from None
             if attr == "update":
@@ -102,6 +103,11 @@ class SampleBinder(Binder):
                         except ValueError:
                             raise Unreplayable(f"{wire}={value!r} is not a date and time") from None
                     return value
+        if name is None and annotation.endswith("Target") and isinstance(self.sample.body, dict):
+            # A reference's target: the sample's `@odata.id`.
+            target = self.sample.body.get("@odata.id")
+            if isinstance(target, str) and target:
+                return target
         if name is None and attr in ("deltatoken", "skiptoken"):
             token = self.query.get(f"${attr}")
             if token is not None:

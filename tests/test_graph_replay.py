@@ -77,10 +77,10 @@ SAMPLES: dict[str, tuple[str, str]] = {
 # The whole reference today (make replay): counts that may only improve. Raise the minimums (and lower
 # the maximums) when a change improves them.
 TOTAL_LINES = 4314
-MIN_SERVED_EXACT = 3666
+MIN_SERVED_EXACT = 3704
 MAX_SERVED_WRONG = 7
 MAX_CALL_MISSING = 140
-MIN_SAMPLES_EXACT = 609
+MIN_SAMPLES_EXACT = 616
 
 
 def _need_shared() -> None:

@@ -171,9 +171,10 @@ class Unreplayable(Exception):
 class Binder:
     """Values for a call's placeholders and `...` arguments."""
 
-    def __init__(self, package: Any, keys: list[str]) -> None:
+    def __init__(self, package: Any, keys: list[str], named: dict[str, str] | None = None) -> None:
         self.package = package
         self.keys = keys  # one value per key subscript, in order
+        self.named = named or {}  # values of the bare names a path step passes (`item_at_path(item_path)`)
 
     def key(self, index: int) -> str:
         """The value of the index-th key subscript."""
@@ -193,6 +194,9 @@ class Binder:
             # A time zone given as `str | ZoneInfo`: any string would not do.
             return ZoneInfo("UTC")
         text = alternatives[0] if alternatives else "str"
+        if text.startswith("Literal[") and text.endswith("]"):
+            # A header's fixed values (`consistency_level: Literal['eventual']`): the first one.
+            return ast.literal_eval(_split_top(text[8:-1], ",")[0].strip())
         for wrapper in ("list[", "Sequence[", "Iterable[", "tuple["):
             if text.startswith(wrapper) and text.endswith("]"):
                 inner = _split_top(text[len(wrapper):-1], ",")[0]
@@ -342,6 +346,9 @@ class Evaluator:
         for i, arg in enumerate(node.args):
             if i >= len(positional):
                 raise CallMissing(f"{type(receiver).__name__}.{func.attr}() takes no argument {i + 1}")
+            if isinstance(arg, ast.Name) and arg.id in self.binder.named:
+                args.append(self.binder.named[arg.id])
+                continue
             if not _is_ellipsis(arg) and not self._placeholder(arg):
                 args.append(self._eval(arg))
                 continue
@@ -462,15 +469,28 @@ def instant(text: str) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def expected_segments(res: Resolution, page_segments: list[str], keys: list[str]) -> list[str]:
-    """The page's segments with each key placeholder replaced by the value bound to it (a context root by its name)."""
+_INNER = re.compile(r"\{([^{}]*)\}")
+
+
+def expected_segments(res: Resolution, page_segments: list[str], slots: list[str],
+                      templates: list[str] | None = None) -> list[str]:
+    """The page's segments with each key or path placeholder replaced by the value bound to it (`{hostname}:` →
+    `hostname.1:`), a context root by its name; `templates` give the placeholders' places when the page's
+    segments are a sample's."""
     out: list[str] = []
     k = 0
     for i, seg in enumerate(page_segments):
         step = res.steps[i] if i < len(res.steps) else None
-        if step is not None and step.kind == "key":
-            out.append(keys[k] if k < len(keys) else seg)
+        if step is not None and step.kind in ("key", "path"):
+            template = templates[i] if templates is not None else seg
+            value = slots[k] if k < len(slots) else None
             k += 1
+            if value is None:
+                out.append(seg)
+            elif (m := _INNER.search(template)) is not None:
+                out.append(template[:m.start()] + value + template[m.end():])
+            else:
+                out.append(value)
         elif i == 0 and step is not None and _PLACEHOLDER.match(seg):
             out.append(step.segment)
         else:
@@ -496,6 +516,8 @@ def wrong_kind(expected: list[str], sent: list[str], method_ok: bool) -> str:
     for e, s in zip(expected, sent, strict=True):
         if e.lower() == s.lower():
             continue
+        if "{" in s and "{" not in e:
+            return "a placeholder sent as literal text"
         fe, fs = FUNCTION.match(e), FUNCTION.match(s)
         if fe and fs and fe.group("name").lower() == fs.group("name").lower():
             return "function parameters differ"
@@ -506,14 +528,34 @@ def wrong_kind(expected: list[str], sent: list[str], method_ok: bool) -> str:
 
 
 # --- one request line ------------------------------------------------------------------------------------
-def _key_values(res: Resolution, page_segments: list[str]) -> list[str]:
-    """A distinct value for each key placeholder, made from its name (`{event-id}` → `event-id.1`)."""
+def slot_values(res: Resolution, page_segments: list[str]) -> list[str]:
+    """A distinct value for each key or path placeholder, in step order, made from its name (`{event-id}` →
+    `event-id.1`); a literal key is itself."""
     values: list[str] = []
     for step, seg in zip(res.steps, page_segments, strict=False):
-        if step.kind == "key":
-            inner = seg.strip("{}") if _PLACEHOLDER.match(seg) else seg
-            values.append(f"{inner}.{len(values) + 1}" if _PLACEHOLDER.match(seg) else seg)
+        if step.kind in ("key", "path"):
+            m = _INNER.search(seg)
+            values.append(f"{m.group(1)}.{len(values) + 1}" if m else seg)
     return values
+
+
+def binders(package: Any, res: Resolution, slots: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The key subscripts' values, and the values of the bare names path steps pass (`item_at_path(item_path)`)."""
+    keys: list[str] = []
+    named: dict[str, str] = {}
+    path_steps = [s for s in res.steps if s.kind in ("key", "path")]
+    for step, value in zip(path_steps, slots, strict=False):
+        if step.kind == "key":
+            keys.append(value)
+            continue
+        try:
+            call = ast.parse(step.py.lstrip("."), mode="eval").body
+        except SyntaxError:
+            continue
+        names = [a.id for a in call.args if isinstance(a, ast.Name)] if isinstance(call, ast.Call) else []
+        if names:
+            named[names[0]] = value
+    return keys, named
 
 
 def request_text(op: SpecOperation) -> str:
@@ -536,11 +578,12 @@ async def replay_line(client: Any, recorder: Recorder, package: Any, res: Resolu
         return Outcome(where, request, res.call, "mismatch", "an action the metadata lacks (generated from the page)",
                        f"{added}: not in the metadata")
     page_segments = split_url(op.path)[1]
-    keys = _key_values(res, page_segments)
+    slots = slot_values(res, page_segments)
+    keys, named = binders(package, res, slots)
     recorder.requests.clear()
     recorder.collection = bool(res.steps and res.steps[-1].collection)
     try:
-        value = Evaluator(client, Binder(package, keys)).run(res.call)
+        value = Evaluator(client, Binder(package, keys, named)).run(res.call)
         await send(value)
     except CallMissing as exc:
         return Outcome(where, request, res.call, "call-missing", _missing_kind(str(exc)), str(exc))
@@ -551,7 +594,7 @@ async def replay_line(client: Any, recorder: Recorder, package: Any, res: Resolu
         return Outcome(where, request, res.call, "replay-error", "nothing sent", "")
     sent = recorder.requests[0]
     segments, _ = sent_path(sent.url)
-    expected = expected_segments(res, page_segments, keys)
+    expected = expected_segments(res, page_segments, slots)
     method_ok = sent.method.upper() == op.method.upper()
     differs = compare_path(expected, segments, exact_values=False)
     if method_ok and differs is None:

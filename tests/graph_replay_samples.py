@@ -31,6 +31,7 @@ from .graph_replay import (
     Recorder,
     Unreplayable,
     arguments,
+    binders,
     compare_path,
     expected_segments,
     instant,
@@ -43,16 +44,27 @@ from .graph_replay import (
 
 
 # --- request samples ----------------------------------------------------------------------------------
-def _sample_keys(res: Resolution, sample_segments: list[str]) -> list[str]:
-    return [seg for step, seg in zip(res.steps, sample_segments, strict=False) if step.kind == "key"]
+def _sample_slots(res: Resolution, sample_segments: list[str], template: list[str]) -> list[str]:
+    """Each key or path step's value in the sample: its segment less the template's text around the placeholder."""
+    out: list[str] = []
+    for step, seg, written in zip(res.steps, sample_segments, template, strict=False):
+        if step.kind not in ("key", "path"):
+            continue
+        pattern = "".join("(.+)" if part.startswith("{") else re.escape(part) for part in _PARTS.split(written) if part)
+        m = re.fullmatch(pattern, seg) if "{" in written else None
+        out.append(m.group(1) if m else seg)
+    return out
+
+
+_PARTS = re.compile(r"(\{[^{}]*\})")
 
 
 class SampleBinder(Binder):
     """Values from a request sample: keys from its URL, operation parameters from its segment or body."""
 
-    def __init__(self, package: Any, keys: list[str], res: Resolution, sample: SpecSample, segments: list[str],
-                 query: list[tuple[str, str]], model: Model, client: Any) -> None:
-        super().__init__(package, keys)
+    def __init__(self, package: Any, keys: list[str], named: dict[str, str], res: Resolution, sample: SpecSample,
+                 segments: list[str], query: list[tuple[str, str]], model: Model, client: Any) -> None:
+        super().__init__(package, keys, named)
         self.res = res
         self.sample = sample
         self.segments = segments
@@ -216,8 +228,9 @@ async def replay_sample(client: Any, recorder: Recorder, package: Any, model: Mo
     if len(segments) != len(template):
         return Outcome(where, request, res.call, "not-replayable", "the sample's path does not fit the line",
                        f"{len(segments)} segments for {len(template)}")
-    keys = _sample_keys(res, segments)
-    binder = SampleBinder(package, keys, res, sample, segments, query, model, client)
+    slots = _sample_slots(res, segments, template)
+    keys, named = binders(package, res, slots)
+    binder = SampleBinder(package, keys, named, res, sample, segments, query, model, client)
 
     applied: list[bool] = []
 
@@ -249,7 +262,7 @@ async def replay_sample(client: Any, recorder: Recorder, package: Any, model: Mo
         return Outcome(where, request, res.call, "not-replayable", "nothing sent")
     sent = recorder.requests[0]
     sent_segments, sent_query = sent_path(sent.url)
-    expected = expected_segments(res, segments, keys)
+    expected = expected_segments(res, segments, slots, template)
     method = (sample.method or op.method).upper()
     differs = compare_path(expected, sent_segments, exact_values=True)
     if sent.method.upper() != method or differs:

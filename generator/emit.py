@@ -9,6 +9,7 @@ Within that constraint each type sits next to the types it needs (`_locality_ord
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import shutil
@@ -1093,9 +1094,17 @@ def write_package(
     target = out_dir / package
     remove_stale_staging(out_dir, package)
     # The process id in the name tells a later run whether the folder's writer is still alive.
-    staging = Path(tempfile.mkdtemp(prefix=f".{package}.{os.getpid()}.", dir=out_dir))
-    staging.chmod(0o755)  # mkdtemp makes it private; the package is an ordinary folder
+    prefix = f".{package}.{os.getpid()}."
     try:
+        staging = Path(tempfile.mkdtemp(prefix=prefix, dir=out_dir))
+    except BaseException:
+        # A signal can land after mkdtemp made the folder and before it said which: this
+        # process's staging folders are all that bear its id.
+        for left in out_dir.glob(glob.escape(prefix) + "*"):
+            shutil.rmtree(left, ignore_errors=True)
+        raise
+    try:
+        staging.chmod(0o755)  # mkdtemp makes it private; the package is an ordinary folder
         if progress is not None:
             progress.step(f"writing {len(files)} files")
         written = []

@@ -91,6 +91,21 @@ def test_sigterm_removes_the_staging_folder(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_signal_inside_mkdtemp_leaves_no_staging_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The window the SIGTERM test can only hit by chance: the folder made, its name not yet returned.
+    made = emit.tempfile.mkdtemp
+
+    def interrupted(**kwargs: str) -> str:
+        made(**kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(emit.tempfile, "mkdtemp", interrupted)
+    (tmp_path / f".shopping.{os.getpid()}.x").mkdir()  # another package's, made by this process: kept
+    with pytest.raises(KeyboardInterrupt):
+        emit.write_package({"a.py": ""}, tmp_path, "shop")
+    assert [p.name for p in tmp_path.iterdir()] == [f".shopping.{os.getpid()}.x"]
+
+
 def test_staging_folders_of_killed_runs_are_removed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     stale = tmp_path / f".shop.{int(dead.stdout)}.abc123"

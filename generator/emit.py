@@ -25,7 +25,7 @@ from odatakit import edm
 
 from .capabilities import capability_table
 from .layout import annotated, call, collection, literal_display, tidy_imports, wrap_long_lines
-from .merge import HEADERS_TERM, py_annotation, spec_of
+from .merge import HEADERS_TERM, composed_result, py_annotation, spec_of
 from .model import (
     EnumType,
     Model,
@@ -712,10 +712,29 @@ class Emitter:
             "query_item": query_item,
             "doc": merged.description,
             "overloads": [],
+            "compose": None,
         }
 
+    def _bound_row(self, overloads: list[Operation]) -> dict[str, Any]:
+        """The method of the overloads of one name bound to one type."""
+        row = self._operation_row(_merge_overloads(overloads))
+        ref = composed_result(overloads, self.model, self.plan.plain_json)
+        if ref is not None:
+            # A composable function returns the request builder of its result (see `odatakit.builders.compose`).
+            names = self.plan.builders.get(ref.name)
+            builder = (names[1] if ref.collection else names[0]) if names else (
+                "CollectionRequest" if ref.collection else "EntityRequest")
+            row["builder_of"] = (ref.name, builder) if names else None
+            row["return_annotation"] = annotation(f"{builder}[{self.plan.structured[ref.name].py_name}]")
+            row["compose"] = (literal(ref.name), literal(ref.collection))
+            row["query_item"] = None
+        self._overload_stubs(row, overloads)
+        return row
+
     def _overload_stubs(self, row: dict[str, Any], overloads: list[Operation]) -> None:
-        """For overloads with different parameter names, `@overload` signatures, one per overload, so that mypy rejects parameters of two overloads mixed.
+        """For overloads with different parameter names, `@overload` signatures, one per overload.
+
+        mypy then rejects parameters of two overloads mixed.
 
         In its own overload a parameter is required unless it is optional (`Core.OptionalParameter`, or
         nullable in an action); the runtime picks the overload by the parameters given (see `odatakit.builders`).
@@ -744,13 +763,11 @@ class Emitter:
         inherited: dict[str, tuple[Any, ...]] = {}
         for ancestor in reversed(self.model.base_chain(t.qualified)[1:]):
             for overloads in self.plan.ops_by_binding.get((ancestor.qualified, collection), []):
-                row = self._operation_row(_merge_overloads(overloads))
-                self._overload_stubs(row, overloads)
+                row = self._bound_row(overloads)
                 inherited[row["py_name"]] = _signature(row)
         rows = []
         for overloads in self.plan.ops_by_binding.get((t.qualified, collection), []):
-            row = self._operation_row(_merge_overloads(overloads))
-            self._overload_stubs(row, overloads)
+            row = self._bound_row(overloads)
             # A more specific binding (delta() on users vs on directoryObjects) narrows or
             # changes the signature; mypy must be told that this override is intended.
             row["override"] = row["py_name"] in inherited and inherited[row["py_name"]] != _signature(row)
@@ -804,6 +821,8 @@ class Emitter:
             ops_single = self._operation_rows(t, False)
             ops_collection = self._operation_rows(t, True)
             for op in ops_single + ops_collection:
+                if op.get("builder_of"):
+                    self._note_builder(op["builder_of"][0], op["builder_of"][1], module, checking)
                 for p in op["params"]:
                     self._note_annotation(p["annotation"], "", used, checking)
                 self._note_annotation(op["return_annotation"], "", used, checking)

@@ -36,8 +36,12 @@ from .model import (
 from .naming import keyword_names, preference_keyword, snake
 from .specmodel import SpecError, SpecOperation, SpecParam
 from .spectables import split_url
+from .structuring import plain_json_types
 
-__all__ = ["HEADERS_TERM", "SPEC_TERM", "MergeResult", "Resolution", "Step", "merge", "overload_key", "resolve", "spec_records"]
+__all__ = [
+    "HEADERS_TERM", "SPEC_TERM", "MergeResult", "Resolution", "Step", "composed_result", "merge", "overload_key",
+    "resolve", "spec_records",
+]
 
 #: The annotation term that carries spec facts on navigation properties and operations.
 SPEC_TERM = "odatakit.Spec"
@@ -78,6 +82,8 @@ class Step:
     operation: str | None = None  # qualified name for operation steps
     #: The overload the step calls: bound to the nearest type of the path's binding chain.
     overload: Operation | None = attrs.field(default=None, eq=False, repr=False)
+    #: A composable function call: the generated method returns a request builder for its result.
+    composed: bool = False
 
 
 @attrs.frozen
@@ -122,6 +128,7 @@ class _Index:
         self.paths_wanted: set[str] = set()
         self.ops: dict[tuple[str, bool], dict[str, list[Operation]]] = {}
         self.by_qualified: dict[str, Operation] = {}
+        self._plain_json: frozenset[str] | None = None
         for op in model.operations:
             self.by_qualified.setdefault(op.qualified, op)
             binding = op.binding
@@ -141,12 +148,24 @@ class _Index:
                   ) -> Operation | None:
         """The overload a path segment calls: bound to the most derived type of the chain that has the name,
         then the one whose parameters are exactly `given` (lower case), else the one with the fewest."""
+        found = self.overloads(type_name, collection, name)
+        return _pick_overload(found, given or set()) if found else None
+
+    def overloads(self, type_name: str, collection: bool, name: str) -> list[Operation]:
+        """The overloads of `name` bound to the most derived type of the chain that has it (one generated method)."""
         short = name.rpartition(".")[2].lower()
         for t in self._chain(type_name):
             found = self.ops.get((t.qualified, collection), {}).get(short)
             if found:
-                return _pick_overload(found, given or set())
-        return None
+                return found
+        return []
+
+    @property
+    def plain_json(self) -> frozenset[str]:
+        """The complex types generated code types `Any` (see `generator.structuring.plain_json_types`)."""
+        if self._plain_json is None:
+            self._plain_json = plain_json_types(self.model)
+        return self._plain_json
 
     def stream(self, type_name: str, segment: str) -> str | None:
         """The builder's stream accessor for `$value` (a media entity) or a stream property, if any."""
@@ -186,6 +205,21 @@ def _pick_overload(overloads: list[Operation], given: set[str]) -> Operation:
             return o
     fits = [(len(have), i) for i, have in enumerate(names) if given <= have] or [(len(names[0]), 0)]
     return overloads[min(fits)[1]]
+
+
+def composed_result(overloads: Sequence[Operation], model: Model, plain_json: frozenset[str]) -> TypeRef | None:
+    """The result type a call of these overloads (one name on one binding) is a request builder for, or None.
+
+    Composable functions (`IsComposable`) returning entities or complex values are: every overload
+    composable and none an action, the result a structured type that is not plain JSON. Any other
+    operation is an awaited call, as before composition was generated.
+    """
+    ret = overloads[0].return_type if overloads else None
+    if ret is None or not all(o.kind == "function" and o.is_composable for o in overloads):
+        return None
+    if ret.name not in model.structured_by_name() or ret.name in plain_json:
+        return None
+    return ret
 
 
 def overload_key(op: Operation) -> tuple[str, str, bool, tuple[str, ...]]:
@@ -325,13 +359,17 @@ def _resolve_from(index: _Index, op: SpecOperation, root: EntitySet, segments: l
             steps.append(Step("cast", seg, f".cast({cast.py_name})", cast.qualified, collection))
             type_name = cast.qualified
             continue
-        operation = index.operation(type_name, collection, name, _given(op, call, at == len(segments)))
-        if operation is not None:
+        group = index.overloads(type_name, collection, name)
+        if group:
+            operation = _pick_overload(group, _given(op, call, at == len(segments)) or set())
             ret = operation.return_type
             kind: StepKind = "action" if operation.kind == "action" else "function"
+            composed = composed_result(group, index.model, index.plain_json) is not None
             steps.append(Step(kind, seg, f".{operation.py_name}", ret.name if ret else None,
-                              bool(ret and ret.collection), operation=operation.qualified, overload=operation))
-            type_name = ret.name if ret is not None and ret.name in index.types else None
+                              bool(ret and ret.collection), operation=operation.qualified, overload=operation,
+                              composed=composed))
+            # Only a composable function's result is a builder that further segments go on from.
+            type_name = ret.name if ret is not None and composed else None
             collection = bool(ret and ret.collection)
             continue
         what = "a collection of" if collection else "an entity of type"
@@ -383,13 +421,15 @@ def _finish(index: _Index, op: SpecOperation, steps: list[Step], client: str) ->
     # A property path is one `.prop(...)` call: only its last segment's step is written.
     texts = [
         "" if s.kind == "prop" and i + 1 < len(steps) and steps[i + 1].kind == "prop"
-        else _step_text(s, op) if i == query_at else s.py
+        else _step_text(s, op) if i == query_at
+        else s.py + _call_args(index, op, s) if s.composed
+        else s.py
         for i, s in enumerate(steps)
     ]
     path_text = client + "".join(texts[:-1])
     tail = texts[-1]
     headers = _header_text(op)
-    if last.kind in ("action", "function"):
+    if last.kind in ("action", "function") and not last.composed:
         expected = "POST" if last.kind == "action" else "GET"
         if method != expected:
             return Resolution(op, tuple(steps), reason=f"{method} on the {last.kind} {last.operation}: expected {expected}")
@@ -405,6 +445,8 @@ def _finish(index: _Index, op: SpecOperation, steps: list[Step], client: str) ->
         return Resolution(op, tuple(steps), call=expr + options + verb)
     if last.kind in ("ref", "prop"):
         return _finish_path(index, op, steps, expr)
+    if last.composed and method not in ("GET", "PATCH"):
+        return Resolution(op, tuple(steps), reason=f"{method} on the function {last.operation}: expected GET or PATCH")
     if last.kind in ("count", "value"):
         if method != "GET":
             return Resolution(op, tuple(steps), reason=f"{method} on {last.segment}")
@@ -621,6 +663,8 @@ def _spec_only_action(index: _Index, res: Resolution) -> Operation | None:
     name = segments[-1]
     if last.type is None or last.type not in index.types or not re.fullmatch(r"[A-Za-z_]\w*", name):
         return None
+    if last.kind in ("action", "function") and not last.composed:
+        return None
     namespace = index.types[last.type].namespace
     binding = Parameter("bindingParameter", TypeRef(last.type, collection=last.collection, nullable=False))
     params = [binding]
@@ -753,7 +797,8 @@ def _note_headers(res: Resolution, record: dict[str, Any], by_builder: dict[str,
     last = res.steps[-1]
     if not record["headers"] or last.kind == "stream":
         return
-    builder = res.steps[-2] if last.kind in ("action", "function", "count") else last
+    # A composable function's call is itself the builder the headers go on.
+    builder = res.steps[-2] if last.kind in ("action", "function", "count") and not last.composed else last
     if builder.type is None:
         return
     rows = by_builder.setdefault(builder.type, {"entity": {}, "collection": {}})["collection" if builder.collection

@@ -42,7 +42,8 @@ if TYPE_CHECKING:
     from .streams import StreamRequest
 
 __all__ = [
-    "CollectionRequest", "EntityRequest", "Overload", "Param", "RequestBase", "choose_overload", "function_query", "invoke",
+    "CollectionRequest", "EntityRequest", "Overload", "Param", "RequestBase", "choose_overload", "compose",
+    "function_query", "invoke",
 ]
 
 T = TypeVar("T", bound=ODataObject)
@@ -82,8 +83,9 @@ class RequestBase:
         # annotations that apply to it.
         self._cpath = cpath
         self._caps = caps
-        # For function calls: (bound path, function segment, parameters), to rebuild the path.
-        self._call: tuple[str, str, tuple[Param, ...]] | None = None
+        # For function calls: (bound path, function segment, parameters, the bound path's parameter
+        # aliases), to rebuild the path.
+        self._call: tuple[str, str, tuple[Param, ...], dict[str, str]] | None = None
         # Navigation requests from this one (they do not depend on its query options).
         self._navs: dict[str, Any] | None = None
         # `Prefer` preferences by name ("outlook.timezone" → 'outlook.timezone="UTC"').
@@ -155,6 +157,9 @@ class RequestBase:
         request = builder(self._client, f"{self._path}/{quote_segment(wire)}", item, cpath, capabilities)
         if self._hdrs:
             request._hdrs = self._hdrs
+        if self._opts:
+            # Past a composable function called with parameter aliases, the path still names them.
+            request._opts = self._aliases()
         navs[wire] = request
         return request
 
@@ -164,7 +169,27 @@ class RequestBase:
         """A bound function returning a collection, as a query (generated function methods call this)."""
         if overloads:
             choose_overload(qualified, params, overloads)
-        return function_query(self._client, self._path, qualified, params, item_type, headers=self._hdrs)
+        return function_query(self._client, self._path, qualified, params, item_type, headers=self._hdrs,
+                              aliases=self._aliases())
+
+    def _compose(
+        self,
+        qualified: str,
+        params: tuple[Param, ...],
+        type_name: str,
+        collection: bool,
+        overloads: tuple[Overload, ...] = (),
+    ) -> Any:
+        """A composable function call, as a request for its result (generated methods call this)."""
+        if overloads:
+            choose_overload(qualified, params, overloads)
+        return compose(self._client, self._path, qualified, params, type_name, collection, headers=self._hdrs,
+                       aliases=self._aliases())
+
+    def _aliases(self) -> dict[str, str]:
+        """The parameter aliases the path uses (`@p1`...), which every request built from it must send."""
+        opts = self._opts
+        return {k: v for k, v in opts.items() if k[0] == "@"} if opts else _NO_OPTIONS
 
     def _strict(self) -> bool:
         return self._client.strict
@@ -179,7 +204,8 @@ class RequestBase:
     ) -> Any:
         if overloads:
             kind = choose_overload(qualified, params, overloads)
-        return await invoke(self._client, self._path, kind, qualified, params, returns, headers=self._headers())
+        return await invoke(self._client, self._path, kind, qualified, params, returns, headers=self._headers(),
+                            aliases=self._aliases())
 
     def preference(self, name: str, value: str | int | None = None) -> Self:
         """Add a `Prefer` preference (`odata.maxpagesize`, 5); one per name, all sent in one header."""
@@ -244,6 +270,18 @@ class RequestBase:
             caps.check_expand(self._caps, names, levels, self._strict())
         return self._with("$expand", text)
 
+    def parameter_aliases(self, aliases: bool = True) -> Self:
+        """For a function call: pass its parameters as `@p1` aliases (True) or inline (False)."""
+        if self._call is None:
+            raise TypeError(f"parameter_aliases(): {self.path} is not a function call")
+        bound, segment, params, outer = self._call
+        call, alias_opts = function_call(self._client, bound, segment, params, aliases, len(outer) + 1)
+        opts = {k: v for k, v in self._opts.items() if k[0] != "@"}
+        copy = self._copy({**opts, **outer, **alias_opts})
+        copy._path = call
+        copy._navs = None  # they hold the other path
+        return copy
+
     def params(self, _options: Mapping[str, Any] | None = None, /, **custom: Any) -> Self:
         """Custom query options (`startDateTime=...`); a mapping takes names that are not identifiers."""
         return self._copy({**self._opts, **custom_text({**(_options or {}), **custom})})
@@ -256,9 +294,12 @@ _TOKEN = re.compile(r"[\w.-]+")
 
 
 def function_call(
-    client: Client, path: str, segment: str, params: tuple[Param, ...], aliases: bool
+    client: Client, path: str, segment: str, params: tuple[Param, ...], aliases: bool, first: int = 1
 ) -> tuple[str, dict[str, str]]:
-    """The path of a function call and, with `aliases`, the `@p1=...` options that carry its parameters."""
+    """The path of a function call and, with `aliases`, the `@p1=...` options that carry its parameters.
+
+    Aliases are numbered from `first`: a call composed on another one's result follows its aliases.
+    """
     config = client.CONFIG
     converter = client.converter
     texts = [
@@ -269,7 +310,7 @@ def function_call(
     target = f"{path}/{segment}" if path else segment
     if not aliases:
         return f"{target}({quote_segment(','.join(f'{w}={t}' for w, t in texts))})", {}
-    names = [f"@p{i}" for i in range(1, len(texts) + 1)]
+    names = [f"@p{i}" for i in range(first, first + len(texts))]
     inline = ",".join(f"{w}={n}" for (w, _), n in zip(texts, names, strict=True))
     return f"{target}({quote_segment(inline)})", {n: quote(t, safe=_ALIAS_SAFE) for (_, t), n in zip(texts, names, strict=True)}
 
@@ -312,17 +353,55 @@ def function_query(
     *,
     import_name: str | None = None,
     headers: Mapping[str, str] | None = None,
+    aliases: Mapping[str, str] | None = None,
 ) -> CollectionRequest[Any]:
     """A function returning entities or complex values, as a query that options compose with."""
-    segment = _segment(client, qualified, import_name)
-    call, alias_opts = function_call(client, path, segment, params, client.CONFIG.parameter_aliases)
-    query: CollectionRequest[Any] = CollectionRequest(client, call, client.REGISTRY.info(item_type).cls)
-    query._call = (path, segment, params)
-    if headers:
-        query._hdrs = dict(headers)
-    if alias_opts:
-        query._opts = alias_opts
+    query: CollectionRequest[Any] = _call_request(CollectionRequest, client, path, qualified, params, item_type,
+                                                  import_name, headers, aliases)
     return query
+
+
+def compose(
+    client: Client,
+    path: str,
+    qualified: str,
+    params: tuple[Param, ...],
+    type_name: str,
+    collection: bool,
+    *,
+    headers: Mapping[str, str] | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> RequestBase:
+    """A composable function's call, as the request builder of its result: awaited, queried, navigated, written."""
+    try:
+        builder = client.REGISTRY.builder(type_name, collection)
+    except KeyError:  # a complex type: no generated builder
+        builder = CollectionRequest if collection else EntityRequest
+    request: RequestBase = _call_request(builder, client, path, qualified, params, type_name, None, headers, aliases)
+    return request
+
+
+def _call_request(
+    builder: Callable[..., Any],
+    client: Client,
+    path: str,
+    qualified: str,
+    params: tuple[Param, ...],
+    type_name: str,
+    import_name: str | None,
+    headers: Mapping[str, str] | None,
+    aliases: Mapping[str, str] | None,
+) -> Any:
+    outer = dict(aliases or _NO_OPTIONS)
+    segment = _segment(client, qualified, import_name)
+    call, alias_opts = function_call(client, path, segment, params, client.CONFIG.parameter_aliases, len(outer) + 1)
+    request = builder(client, call, client.REGISTRY.info(type_name).cls)
+    request._call = (path, segment, params, outer)
+    if headers:
+        request._hdrs = dict(headers)
+    if outer or alias_opts:
+        request._opts = {**outer, **alias_opts}
+    return request
 
 
 async def invoke(
@@ -335,17 +414,25 @@ async def invoke(
     *,
     import_name: str | None = None,
     headers: Mapping[str, str] | None = None,
+    aliases: Mapping[str, str] | None = None,
 ) -> Any:
-    """Call a bound (on `path`) or unbound (`import_name`) action or function; decode the result."""
+    """Call a bound (on `path`) or unbound (`import_name`) action or function; decode the result.
+
+    `aliases` are the parameter aliases `path` uses (after a composable function), sent along.
+    """
     converter = client.converter
     segment = _segment(client, qualified, import_name)
+    outer = dict(aliases or _NO_OPTIONS)
     if kind == "action":
         target = f"{path}/{segment}" if path else segment
         given = [p for p in params if p[1] is not None]
         payload = {wire: converter.unstructure_value(value, type_name, coll) for wire, value, type_name, coll in given}
-        response = await client.send("POST", target, json_body=payload, headers=headers)
+        url = f"{target}?{encode_query(outer)}" if outer else target
+        response = await client.send("POST", url, json_body=payload, headers=headers)
     else:
-        call, alias_opts = function_call(client, path, segment, params, client.CONFIG.parameter_aliases)
+        call, alias_opts = function_call(client, path, segment, params, client.CONFIG.parameter_aliases,
+                                         len(outer) + 1)
+        alias_opts = {**outer, **alias_opts}
         url = f"{call}?{encode_query(alias_opts)}" if alias_opts else call
         response = await client.send("GET", url, headers=headers)
     if returns is None or response.body is None:
@@ -413,6 +500,10 @@ class EntityRequest(RequestBase, PropertyPaths, Generic[T]):
         copy._prefer = self._prefer
         return copy
 
+    def __await__(self) -> Generator[Any, None, T]:
+        """`await request` reads the entity, like `await request.get()` (for a composable function's result)."""
+        return self.get().__await__()
+
     async def get(self) -> T:
         """Read the entity (with the `$select` / `$expand` given)."""
         response = await self._client.send("GET", self.url, headers=self._headers())
@@ -454,7 +545,9 @@ class EntityRequest(RequestBase, PropertyPaths, Generic[T]):
         headers = dict(self._headers() or {})
         if if_match is not None:
             headers["If-Match"] = _etag(if_match)
-        await self._client.send("DELETE", self._path, headers=headers or None)
+        aliases = self._aliases()
+        url = f"{self._path}?{encode_query(aliases)}" if aliases else self._path
+        await self._client.send("DELETE", url, headers=headers or None)
 
     def _at_path(self, path: str) -> Self:
         """The item at `path` below this one, `.../root:/Docs/a%20b.txt:` (generated path-addressing methods call this)."""
@@ -571,17 +664,6 @@ class CollectionRequest(RequestBase, Generic[T]):
             caps.check_search(self._caps, self._strict())
         return self._with("$search", encoded)
 
-    def parameter_aliases(self, aliases: bool = True) -> Self:
-        """For a function call: pass its parameters as `@p1` aliases (True) or inline (False)."""
-        if self._call is None:
-            raise TypeError(f"parameter_aliases(): {self.path} is not a function call")
-        bound, segment, params = self._call
-        call, alias_opts = function_call(self._client, bound, segment, params, aliases)
-        opts = {k: v for k, v in self._opts.items() if k[0] != "@"}
-        copy = self._copy({**opts, **alias_opts})
-        copy._path = call
-        return copy
-
     def __await__(self) -> Generator[Any, None, list[T]]:
         """`await query` reads every item, like `await query.get()`."""
         return self.get().__await__()
@@ -594,6 +676,8 @@ class CollectionRequest(RequestBase, Generic[T]):
         request = entity(self._client, self._key_path(key), self._type, self._cpath, None)
         if self._hdrs:
             request._hdrs = self._hdrs
+        if self._opts:
+            request._opts = self._aliases()
         return request
 
     def _ready(self) -> str:
@@ -625,6 +709,8 @@ class CollectionRequest(RequestBase, Generic[T]):
         copy: CollectionRequest[D] = builder(self._client, path, derived, self._cpath, self._caps)
         copy._hdrs = self._hdrs
         copy._prefer = self._prefer
+        if self._opts:
+            copy._opts = self._aliases()
         return copy
 
     def page_size(self, n: int) -> Self:

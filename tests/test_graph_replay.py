@@ -68,7 +68,7 @@ LINES: dict[str, tuple[str, str]] = {
     "driveitem-get-content.md:33": EXACT,
     **{f"driveitem-put-content.md:{n}": EXACT for n in (34, 35, 36, 37, 38)},
     **{f"driveitem-put-content.md:{n}": EXACT for n in (46, 47, 48, 49, 50)},
-    **{f"chartcollection-itemat.md:{n}": ("not-served", "POST on the function T: expected GET") for n in (28, 29)},
+    **{f"chartcollection-itemat.md:{n}": ("not-served", "POST on the function T: expected GET or PATCH") for n in (28, 29)},
     "directoryrole-get.md:30": EXACT,
     "directoryrole-get.md:31": ("served-wrong", "a placeholder sent as literal text"),
     "group-list-photos.md:28": EXACT,
@@ -83,9 +83,11 @@ SAMPLES: dict[str, tuple[str, str]] = {
 # The whole reference today (make replay): counts that may only improve. Raise the minimums (and lower
 # the maximums) when a change improves them.
 TOTAL_LINES = 4314
-MIN_SERVED_EXACT = 3887
-MAX_SERVED_WRONG = 21
-MAX_CALL_MISSING = 243
+MIN_SERVED_EXACT = 4079
+# 33 lines went from call-missing to served-wrong with composable functions: their calls exist now, and
+# send the function parameters the metadata requires and the page leaves out (`.../range(address=...)/cell`).
+MAX_SERVED_WRONG = 54
+MAX_CALL_MISSING = 25
 MIN_SAMPLES_EXACT = 616
 
 

@@ -109,3 +109,20 @@ def test_every_name_imports_and_derived_types_structure(whole_graph: Path) -> No
     assert int(count) == 2962 + 861 + 1  # structured + enum types + the client
     assert kind == "Event"
     assert url == "https://graph.test/v1.0/me/calendarGroups/g/calendars/c/events"
+
+
+def test_composable_functions_are_builders_with_their_parameters_in_the_path(whole_graph: Path) -> None:
+    code = (
+        "import graph_whole as g\n"
+        "c = g.GraphClient('https://graph.test/v1.0')\n"
+        "cells = c.me.drive.items['i'].workbook.worksheets['Sheet1'].range(address='A1:B2')\n"
+        "print(cells.format.font.url, cells.columns_after(count=1).url, type(cells).__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=whole_graph, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    sheet = "me/drive/items/i/workbook/worksheets/Sheet1"
+    assert out.stdout.split() == [
+        f"{sheet}/range(address='A1:B2')/format/font",
+        f"{sheet}/range(address='A1:B2')/columnsAfter(count=1)",
+        "WorkbookRangeRequest",
+    ]

@@ -848,36 +848,36 @@ class UserRequest(DirectoryObjectRequest[_T]):
         )
 
     @_overload
-    async def export_device_and_app_management_data(
+    def export_device_and_app_management_data(
         self,
-    ) -> DeviceAndAppManagementData | None: ...
+    ) -> EntityRequest[DeviceAndAppManagementData]: ...
 
     @_overload
-    async def export_device_and_app_management_data(
+    def export_device_and_app_management_data(
         self,
         *,
         skip: int,
         top: int,
-    ) -> DeviceAndAppManagementData | None: ...
+    ) -> EntityRequest[DeviceAndAppManagementData]: ...
 
-    async def export_device_and_app_management_data(
+    def export_device_and_app_management_data(
         self,
         *,
         skip: int | None = None,
         top: int | None = None,
-    ) -> DeviceAndAppManagementData | None:
+    ) -> EntityRequest[DeviceAndAppManagementData]:
         """Call the function microsoft.graph.exportDeviceAndAppManagementData."""
-        result = await self._invoke(
-            "function",
+        request = self._compose(
             "microsoft.graph.exportDeviceAndAppManagementData",
             (
                 ("skip", skip, "Edm.Int32", False),
                 ("top", top, "Edm.Int32", False),
             ),
-            ("microsoft.graph.deviceAndAppManagementData", False),
+            "microsoft.graph.deviceAndAppManagementData",
+            False,
             (("function", (), ()), ("function", ("skip", "top"), ("skip", "top"))),
         )
-        return cast("DeviceAndAppManagementData | None", result)
+        return cast("EntityRequest[DeviceAndAppManagementData]", request)
 
     def get_managed_app_diagnostic_statuses(
         self,

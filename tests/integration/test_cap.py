@@ -754,6 +754,40 @@ async def test_calendar_view_with_offsets_aliases_and_query_options(rec: Recorde
     assert "%2B09:00" in rec.log[0].url  # the offset's `+` is percent-encoded
 
 
+async def test_inspect_serves_each_binding_of_calendar_view_and_nothing_composed_on_it(
+    rec: Recorder, cap_server: str  # noqa: F811
+) -> None:
+    from generator.csdl import load_metadata
+    from generator.merge import resolve
+    from generator.naming import assign_names
+    from generator.specmodel import SpecOperation
+
+    model = assign_names(load_metadata(f"{cap_server}/$metadata"))
+    window = "(startDateTime={start},endDateTime={end})"
+
+    def resolved(path: str) -> Any:
+        return resolve(model, SpecOperation("cap.md", 1, "cap", "v4", "GET", "http://127.0.0.1", "/odata/v4/calendar",
+                                            path, (), (), (), (), None))
+
+    # One name bound to three types: each path calls the overload of its own binding.
+    calls = [resolved(f"{root}/calendarView{window}") for root in ("/me", "/users/{id}", "/calendars/{id}")]
+    assert [r.call for r in calls] == [
+        "client.me.calendar_view(start_date_time=..., end_date_time=...)",
+        "client.users[id].calendar_view(start_date_time=..., end_date_time=...)",
+        "client.calendars[id].calendar_view(start_date_time=..., end_date_time=...)",
+    ]
+    assert [r.steps[-1].overload.binding.type.name for r in calls] == [
+        "CalendarService.me", "CalendarService.users", "CalendarService.calendars"
+    ]
+    # CAP declares its functions not composable: inspect serves nothing after one, and the server agrees.
+    assert resolved(f"/me/calendarView{window}/{{id}}").reason == "'{id}' follows an operation result"
+    with pytest.raises(ODataError) as refused:
+        await rec.client.send(
+            "GET", "me/CalendarService.calendarView(startDateTime=2024-05-01T00:00:00Z,endDateTime=2024-06-01T00:00:00Z)('x')"
+        )
+    assert refused.value.status == 404 and "Invalid resource path" in str(refused.value)
+
+
 # -- Prefer: outlook.timezone ---------------------------------------------------------------------
 
 

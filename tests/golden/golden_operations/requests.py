@@ -45,13 +45,15 @@ class DocumentRequest(EntityRequest[_T]):
 
     def related(
         self,
-    ) -> CollectionRequest[Document]:
+    ) -> DocumentCollectionRequest[Document]:
         """Call the function Test.Ops.related."""
-        return self._function(
+        request = self._compose(
             "Test.Ops.related",
             (),
             "Test.Ops.Document",
+            True,
         )
+        return cast("DocumentCollectionRequest[Document]", request)
 
 
 class DocumentCollectionRequest(CollectionRequest[_T]):

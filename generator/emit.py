@@ -442,9 +442,10 @@ class Emitter:
         self.reached: dict[tuple[str, bool], list[dict[str, Any]]] = {}
         for t in model.structured:
             for n in t.navigation:
-                records = spec_of(n.annotations)
-                if records:
-                    self.reached.setdefault((n.type.name, n.type.collection), []).extend(records)
+                for record in spec_of(n.annotations):
+                    # A line that keys the collection speaks of the single entity's builder.
+                    single = not n.type.collection or bool(record.get("keyed"))
+                    self.reached.setdefault((n.type.name, not single), []).append(record)
 
     def origin_of(self, name: str) -> str | None:
         """Where in the input the generated class or function `name` comes from, if it is a type's."""

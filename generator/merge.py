@@ -744,7 +744,7 @@ def _annotate(model: Model, resolutions: Sequence[Resolution]) -> Model:
     by_nav: dict[tuple[str, str], list[dict[str, Any]]] = {}
     # By overload: what a page says of `delta` on events is not said of `delta` on users.
     by_op: dict[tuple[str, str, bool, tuple[str, ...]], list[dict[str, Any]]] = {}
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, ...]] = set()
     by_builder: dict[str, dict[str, Any]] = {}
     required_params: dict[tuple[str, str, bool, tuple[str, ...]], set[str]] = {}
     for res in resolutions:
@@ -755,8 +755,9 @@ def _annotate(model: Model, resolutions: Sequence[Resolution]) -> Model:
         if not res.served:
             continue
         record = spec_records(res)
-        # Several request lines of one operation (sync with tokens, variants) say the same thing once.
-        record_key = (record["method"], record["path"])
+        # Several request lines of one operation (sync with tokens, variants) say the same thing
+        # once; a line listing other preferences (another page of the same request) still counts.
+        record_key = (record["method"], record["path"], *sorted(p["name"] for p in record["prefer"]))
         if record_key in seen:
             continue
         seen.add(record_key)
@@ -767,6 +768,9 @@ def _annotate(model: Model, resolutions: Sequence[Resolution]) -> Model:
             by_op.setdefault(overload_key(last.overload), []).append(record)
         elif last_nav is not None and last_nav.nav is not None and last_nav is last:
             by_nav.setdefault(last_nav.nav, []).append(record)
+        # A key after the navigation: what the line says (its `Prefer`) is said of one entity.
+        elif last_nav is not None and last_nav.nav is not None and last.kind == "key" and res.steps[-2] is last_nav:
+            by_nav.setdefault(last_nav.nav, []).append({**record, "keyed": True})
         # Required query options belong to the navigation they follow, wherever the path ends
         # (but a stream's are its own: `content.params(format=...)`).
         elif last_nav is not None and last_nav.nav is not None and record["query"] and last.kind != "stream":

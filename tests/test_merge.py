@@ -65,6 +65,7 @@ SPEC_OPS = (
     op("GET", "/me/calendargroups('{calendar_group_id}')/calendars"),
     op("DELETE", "/me/events/{id}/attachments/{attachment_id}"),
     op("GET", "/me/ReminderView(StartDateTime={start_datetime},EndDateTime={end_datetime})"),
+    op("GET", "/me/events/{event_id}", line=60, headers=(SpecHeader("Prefer", 'outlook.body-content-type="{t}"'),)),
 )
 
 
@@ -80,6 +81,7 @@ def test_each_spec_operation_resolves_to_the_generated_call(model: Model) -> Non
         "client.me.calendar_groups[calendar_group_id].calendars.get()",
         "client.me.events[id].attachments[attachment_id].delete()",
         "client.me.reminder_view(start_date_time=..., end_date_time=...)",
+        "client.me.events[event_id].prefer(body_content_type=...).get()",
     ]
 
 
@@ -176,6 +178,20 @@ async def test_prefer_options_merge_into_one_header(pkg: ModuleType) -> None:
         }
         with pytest.raises(TypeError, match="expected a preference name"):
             view.preference("bad name")
+
+
+async def test_a_line_keying_a_collection_gives_the_single_entity_its_prefer(pkg: ModuleType) -> None:
+    # GET /me/events/{event_id} lists a preference GET /me/events does not: each builder has its own.
+    async with pkg.OutlookClient(BASE, None) as client:
+        one = client.me.events["e1"].prefer(body_content_type="text")
+        with aioresponses() as m:
+            m.get(f"{BASE}/Me/Events/e1", payload={"Id": "e1"})
+            event = await one.get()
+            sent = _sent(m)
+    assert event.id == "e1"
+    assert sent == [("GET", f"{BASE}/Me/Events/e1", "outlook.body-content-type=text", None)]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'body_content_type'"):
+        client.me.events.prefer(body_content_type="text")  # type: ignore[call-arg]
 
 
 async def test_spec_only_action_is_generated_and_posts_its_body(pkg: ModuleType) -> None:

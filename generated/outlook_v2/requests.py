@@ -77,10 +77,25 @@ class UserRequest(DirectoryObjectRequest[_T]):
         https://outlook.office.com/calendars.read, wl.calendars,
         wl.contacts_calendars.
 
+        API reference: Get a calendar (REST): GET /me/calendars/{calendar_id}
+        (outlook_v2.spec.md:1440), success 200; scopes:
+        https://outlook.office.com/calendars.read, wl.calendars,
+        wl.contacts_calendars.
+
         API reference: Create a calendar (REST): POST /me/calendars
         (outlook_v2.spec.md:1487), success 201; scopes:
         https://outlook.office.com/calendars.readwrite, wl.calendars_update,
         wl.events_create.
+
+        API reference: Update a calendar (REST): PATCH /me/calendars/{calendar_id}
+        (outlook_v2.spec.md:1541), success 200; scopes:
+        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
+        wl.events_create.
+
+        API reference: Delete a calendar (REST): DELETE
+        /me/calendars/{calendar_id} (outlook_v2.spec.md:1597), success 204;
+        scopes: https://outlook.office.com/calendars.readwrite,
+        wl.calendars_update, wl.events_create.
         """
         return cast(
             "CalendarCollectionRequest[Calendar]", self._nav("Calendars", "Microsoft.OutlookServices.Calendar", True)
@@ -99,6 +114,16 @@ class UserRequest(DirectoryObjectRequest[_T]):
         (outlook_v2.spec.md:1682), success 201; scopes:
         https://outlook.office.com/calendars.readwrite, wl.calendars_update,
         wl.events_create.
+
+        API reference: Update a calendar group (REST): PATCH
+        /me/calendargroups/{calendar_group_id} (outlook_v2.spec.md:1732), success
+        200; scopes: https://outlook.office.com/calendars.readwrite,
+        wl.calendars_update, wl.events_create.
+
+        API reference: Delete a calendar group (REST): DELETE
+        /me/calendargroups/{calendar_group_id} (outlook_v2.spec.md:1785), success
+        204; scopes: https://outlook.office.com/calendars.readwrite,
+        wl.calendars_update, wl.events_create.
         """
         return cast(
             "CalendarGroupCollectionRequest[CalendarGroup]",
@@ -115,6 +140,11 @@ class UserRequest(DirectoryObjectRequest[_T]):
 
         API reference: Get a calendar view (REST): GET /me/calendarview
         (outlook_v2.spec.md:495), success 200; scopes:
+        https://outlook.office.com/calendars.read, wl.calendars,
+        wl.contacts_calendars.
+
+        API reference: Synchronize a calendar view (REST): GET /me/calendarview
+        (outlook_v2.spec.md:651), success 200; scopes:
         https://outlook.office.com/calendars.read, wl.calendars,
         wl.contacts_calendars.
         """
@@ -135,8 +165,23 @@ class UserRequest(DirectoryObjectRequest[_T]):
         success 200; scopes: https://outlook.office.com/calendars.read,
         wl.calendars, wl.contacts_calendars.
 
+        API reference: Get an event (REST): GET /me/events/{event_id}
+        (outlook_v2.spec.md:108), success 200; scopes:
+        https://outlook.office.com/calendars.read, wl.calendars,
+        wl.contacts_calendars.
+
         API reference: Create an event (REST): POST /me/events
         (outlook_v2.spec.md:222), success 201; scopes:
+        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
+        wl.events_create.
+
+        API reference: Update an event (REST): PATCH /me/events/{event_id}
+        (outlook_v2.spec.md:373), success 200; scopes:
+        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
+        wl.events_create.
+
+        API reference: Delete an event (REST): DELETE /me/events/{event_id}
+        (outlook_v2.spec.md:457), success 204; scopes:
         https://outlook.office.com/calendars.readwrite, wl.calendars_update,
         wl.events_create.
         """
@@ -395,6 +440,11 @@ class CalendarRequest(EntityRequest_2[_T]):
         /me/calendars/{calendar_id}/calendarview (outlook_v2.spec.md:496), success
         200; scopes: https://outlook.office.com/calendars.read, wl.calendars,
         wl.contacts_calendars.
+
+        API reference: Synchronize a calendar view (REST): GET
+        /me/calendars/{calendar_id}/calendarview (outlook_v2.spec.md:652), success
+        200; scopes: https://outlook.office.com/calendars.read, wl.calendars,
+        wl.contacts_calendars.
         """
         request = cast(
             "EventCollectionRequest[Event]", self._nav("CalendarView", "Microsoft.OutlookServices.Event", True)
@@ -431,9 +481,27 @@ class CalendarGroupRequest(EntityRequest_2[_T]):
         https://outlook.office.com/calendars.read, wl.calendars,
         wl.contacts_calendars.
 
+        API reference: Get a calendar (REST): GET
+        /me/calendargroups/{calendar_group_id}/calendars/{calendar_id}
+        (outlook_v2.spec.md:1441), success 200; scopes:
+        https://outlook.office.com/calendars.read, wl.calendars,
+        wl.contacts_calendars.
+
         API reference: Create a calendar (REST): POST
         /me/calendargroups/{calendar_group_id}/calendars
         (outlook_v2.spec.md:1488), success 201; scopes:
+        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
+        wl.events_create.
+
+        API reference: Update a calendar (REST): PATCH
+        /me/calendargroups/{calendar_group_id}/calendars/{calendar_id}
+        (outlook_v2.spec.md:1542), success 200; scopes:
+        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
+        wl.events_create.
+
+        API reference: Delete a calendar (REST): DELETE
+        /me/calendargroups/{calendar_group_id}/calendars/{calendar_id}
+        (outlook_v2.spec.md:1598), success 204; scopes:
         https://outlook.office.com/calendars.readwrite, wl.calendars_update,
         wl.events_create.
         """
@@ -491,15 +559,38 @@ class EventRequest(ItemRequest[_T]):
         scopes: https://outlook.office.com/calendars.read, wl.calendars,
         wl.contacts_calendars.
 
+        API reference: Get an attachment (REST): GET
+        /me/events/{event_id}/attachments/{attachment_id}
+        (outlook_v2.spec.md:983), success 200; scopes:
+        https://outlook.office.com/calendars.read, wl.calendars,
+        wl.contacts_calendars.
+
         API reference: Create a file attachment (REST): POST
         /me/events/{event_id}/attachments (outlook_v2.spec.md:1035), success 201;
         scopes: https://outlook.office.com/calendars.readwrite,
         wl.calendars_update, wl.events_create.
+
+        API reference: Delete an attachment (REST): DELETE
+        /me/events/{event_id}/attachments/{attachment_id}
+        (outlook_v2.spec.md:1233), success 204; scopes:
+        https://outlook.office.com/calendars.readwrite, wl.calendars_update,
+        wl.events_create.
         """
         return cast(
             "AttachmentCollectionRequest[Attachment]",
             self._nav("Attachments", "Microsoft.OutlookServices.Attachment", True),
         )
+
+    def prefer(
+        self,
+        *,
+        timezone: str | ZoneInfo | None = None,
+    ) -> Self:
+        """`Prefer` preferences the API reference lists for these requests (sent in one header)."""
+        request = self
+        if timezone is not None:
+            request = request.preference("outlook.timezone", prefer_timezone(timezone))
+        return request
 
     async def accept(
         self,
@@ -619,12 +710,18 @@ class EventCollectionRequest(ItemCollectionRequest[_T]):
     def prefer(
         self,
         *,
+        maxpagesize: str | int | None = None,
         timezone: str | ZoneInfo | None = None,
+        track_changes: bool = False,
     ) -> Self:
         """`Prefer` preferences the API reference lists for these requests (sent in one header)."""
         request = self
+        if maxpagesize is not None:
+            request = request.preference("odata.maxpagesize", maxpagesize)
         if timezone is not None:
             request = request.preference("outlook.timezone", prefer_timezone(timezone))
+        if track_changes:
+            request = request.preference("odata.track-changes")
         return request
 
 

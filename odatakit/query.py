@@ -176,11 +176,18 @@ def custom_value(value: Any) -> str:
     raise TypeError(f"{value!r}: custom options take str, int, float, bool, datetime, date, time or timedelta")
 
 
-def custom_text(custom: Mapping[str, Any]) -> dict[str, str]:
-    """Custom query options (name → encoded value); names starting with `$` are system options."""
+def custom_text(custom: Mapping[str, Any], *, queried: bool = True) -> dict[str, str]:
+    """Custom query options (name → encoded value); names starting with `$` are system options.
+
+    `queried=False` is for a request that takes no system options (a stream), where `format` is the
+    service's own option.
+    """
     out: dict[str, str] = {}
     for name, value in custom.items():
-        if not isinstance(name, str) or not name or name[0] in "$@" or name.lower() in _SYSTEM_NAMES:
+        if not isinstance(name, str) or not name or name[0] in "$@":
+            raise TypeError(f"params({name!r}=...): " + ("use the query methods for system options and aliases"
+                                                        if queried else "expected the name of a custom option"))
+        if queried and name.lower() in _SYSTEM_NAMES:
             # OData 4.01 servers read `top` as `$top`: a custom `top` would be a second $top.
             raise TypeError(f"params({name!r}=...): use the query methods for system options and aliases")
         out[quote(name, safe="")] = custom_value(value)

@@ -21,7 +21,7 @@ import os
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 import attrs
 import orjson
@@ -37,7 +37,7 @@ from .http import (
     _undecodable,
     chain,
 )
-from .query import custom_value, encode_query
+from .query import custom_text, encode_query
 from .serde import ODataObject
 
 if TYPE_CHECKING:
@@ -228,11 +228,7 @@ class StreamRequest(Generic[T]):
     def params(self, _options: Mapping[str, Any] | None = None, /, **custom: Any) -> Self:
         """Custom query options (`format="pdf"` for a converted download)."""
         copy = self._copy()
-        # Any name but `$...` and `@...`: a stream is not queried, so `format` is the service's own option here.
-        for name, value in {**(_options or {}), **custom}.items():
-            if not isinstance(name, str) or not name or name[0] in "$@":
-                raise TypeError(f"params({name!r}=...): expected the name of a custom option")
-            copy._opts[quote(name, safe="")] = custom_value(value)
+        copy._opts.update(custom_text({**(_options or {}), **custom}, queried=False))
         return copy
 
     def with_headers(self, headers: Mapping[str, str] | None = None, /, **more: str) -> Self:

@@ -72,6 +72,9 @@ def test_accessors_are_stream_requests_with_the_right_paths(media: ModuleType) -
     # A navigation named `content` keeps its name; the media stream of that type is `content_2`.
     assert client.notes["n"].content_2.url == "notes('n')/$value"
     assert str(client.me.content.params(format="pdf")) == "me/content?format=pdf"
+    assert client.me.content.params({"a b": "x&y"}).url == "me/content?a%20b=x%26y"
+    with pytest.raises(TypeError, match=r"params\('\$format'=...\): expected the name of a custom option"):
+        client.me.content.params({"$format": "pdf"})
 
 
 async def test_read_sends_get_with_media_accept_and_the_token(media: ModuleType) -> None:

@@ -216,8 +216,9 @@ _EXPR_CLASSES = {
 }
 
 
-_EXPR_NAMES = frozenset({*_EXPR_CLASSES.values(), "Expr", "EnumExpr", "ComplexExpr", "EntityExpr", "CollectionExpr",
-                         "NavCollectionExpr"})
+_EXPR_NAMES = frozenset({*_EXPR_CLASSES.values(), "Expr", "EnumExpr"})
+# The expression classes of paths through structured values, which `odatakit.paths` holds.
+_PATH_NAMES = frozenset({"ComplexExpr", "EntityExpr", "CollectionExpr", "NavCollectionExpr"})
 
 
 # Lower-case names annotations use, and how to spell them where a class attribute hides them.
@@ -610,7 +611,7 @@ class Emitter:
             for f in fields:
                 self._note_annotation(f["annotation"], module, used, checking_imports)
                 self._note_annotation(f["expr"], module, used, checking_imports)
-                expr_names.update(n for n in _tokens(f["expr"]) if n in _EXPR_NAMES)
+                expr_names.update(n for n in _tokens(f["expr"]) if n in _EXPR_NAMES or n in _PATH_NAMES)
             class_rows.append(
                 {
                     "t": t,
@@ -644,7 +645,8 @@ class Emitter:
             classes=class_rows,
             stdlib=stdlib,
             needs_any="Any" in used,
-            expr_names=_idents(expr_names | ({"Prop"} if has_fields else set())),
+            expr_names=_idents((expr_names - _PATH_NAMES) | ({"Prop"} if has_fields else set())),
+            path_names=_idents(expr_names & _PATH_NAMES),
             has_fields=has_fields,
             runtime_bases=runtime_bases,
             runtime_imports=_import_rows(runtime_imports),
@@ -656,7 +658,7 @@ class Emitter:
         self, annotation: str, module: str, used: set[str], checking: dict[str, set[str]]
     ) -> None:
         for token in _tokens(annotation):
-            if token in ("list", "None", "str", "int", "float", "bool", "bytes", "dict") or token in _EXPR_NAMES:
+            if token in ("list", "None", "str", "int", "float", "bool", "bytes", "dict") or token in _EXPR_NAMES or token in _PATH_NAMES:
                 continue
             if token in _STDLIB_TYPES or token == "Any":
                 used.add(token)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import cattrs
-
-from .serde import ODataObject
 
 __all__ = ["Hooks"]
 
@@ -18,9 +17,14 @@ class Hooks(cattrs.Converter):
     #: hooks apply to nested values as well.
     customised = False
 
+    def __init__(self, is_model: Callable[[Any], bool]) -> None:
+        # Told rather than imported: `odatakit.serde`, which makes this converter, knows its classes.
+        super().__init__()
+        self._is_model = is_model
+
     def register_structure_hook(self, cl: Any, func: Any = None) -> Any:
         self.customised = True
-        if isinstance(cl, type) and issubclass(cl, ODataObject):
+        if self._is_model(cl):
             # cattrs would resolve the class's annotations, which name the query-expression
             # types imported for type checkers only; a predicate hook needs no annotations.
             def register(hook: Any) -> Any:

@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from .expr import (
         BinaryExpr,
         BoolExpr,
-        CollectionExpr,
-        ComplexExpr,
         DateExpr,
         DateTimeExpr,
         DurationExpr,
@@ -36,6 +34,7 @@ if TYPE_CHECKING:
         StringExpr,
         TimeExpr,
     )
+    from .paths import CollectionExpr, ComplexExpr
 
 __all__ = ["CollectionProperty", "ComplexProperty", "PropertyPaths", "ValueProperty"]
 

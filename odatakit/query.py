@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from . import edm
-from .expr import BoolExpr, Expand, Expr, OrderKey, _Var
+from .expr import BoolExpr, ExpandItem, Expr, OrderKey, _Var
 
 __all__ = [
     "SYSTEM_ORDER",
@@ -88,7 +88,7 @@ def expand_text(navs: Iterable[Any], base: type) -> str:
             if n != "*":
                 raise TypeError(f"expand({n!r}): pass navigation properties such as {base.__name__}.x, or '*'")
             out.append("*")
-        elif isinstance(n, Expand):
+        elif isinstance(n, ExpandItem):
             out.append(_expand_item(n.nav, base, n))
         elif isinstance(n, Expr):
             out.append(_expand_item(n, base, None))
@@ -104,16 +104,16 @@ def expand_navs(navs: Iterable[Any]) -> tuple[list[str], list[int | str]]:
     names: list[str] = []
     levels: list[int | str] = []
     for n in navs:
-        nav = n.nav if isinstance(n, Expand) else n
+        nav = n.nav if isinstance(n, ExpandItem) else n
         if isinstance(nav, Expr):
             names.append(nav._text)
-        if isinstance(n, Expand) and "$levels" in n.options:
+        if isinstance(n, ExpandItem) and "$levels" in n.options:
             value = n.options["$levels"]
             levels.append(int(value) if value.isdigit() else value)
     return names, levels
 
 
-def _expand_item(nav: Expr, base: type, item: Expand[Any] | None) -> str:
+def _expand_item(nav: Expr, base: type, item: ExpandItem | None) -> str:
     specs = nav._specs
     if specs is None or not specs[-1].navigation:
         raise TypeError(f"expand({nav!r}): not a navigation property")

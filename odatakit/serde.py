@@ -26,7 +26,9 @@ import attrs
 
 from . import edm
 from .capabilities import Capabilities
-from .expr import BoolExpr, isof_type, path_expr
+from .expr import BoolExpr, isof_type
+from .fields import FieldSpec, TypeInfo, field_table
+from .paths import path_expr
 
 if TYPE_CHECKING:
     from ._hooks import Hooks
@@ -284,38 +286,6 @@ class ODataFlag(enum.Flag):
     """Base of generated flag enums: serialised as comma-separated member names."""
 
 
-@attrs.frozen
-class FieldSpec:
-    """One property of a generated class, as the converter and the query DSL see it."""
-
-    py_name: str
-    wire: str
-    type: str  # "Edm.String", or a qualified type name
-    collection: bool = False
-    navigation: bool = False
-    enum: bool = False
-
-
-def field_table(table: str) -> tuple[FieldSpec, ...]:
-    """The fields of a table with one per line: `py_name wire type [collection] [navigation] [enum]`."""
-    out = []
-    for line in table.splitlines():
-        words = line.split()
-        if not words:
-            continue
-        if len(words) < 3:
-            raise ValueError(f"field table line {line.strip()!r}: expected a Python name, a wire name and a type")
-        py_name, wire, type_name, *flags = words
-        unknown = set(flags) - _FLAG_WORDS
-        if unknown:
-            raise ValueError(f"field table line {line.strip()!r}: unknown words {sorted(unknown)}")
-        out.append(FieldSpec(py_name, wire, type_name, "collection" in flags, "navigation" in flags, "enum" in flags))
-    return tuple(out)
-
-
-_FLAG_WORDS = frozenset({"collection", "navigation", "enum"})
-
-
 #: (class, Python name) → (field, registry) for every field a class declares itself.
 _DECLARED: dict[tuple[type, str], tuple[FieldSpec, Registry]] = {}
 #: (class, Python name) → the query expression `Cls.prop` gives, made on first use.
@@ -387,21 +357,6 @@ class _FieldDescriptor:
 
     def __delete__(self, obj: object) -> None:
         self._slot.__delete__(obj)
-
-
-@attrs.frozen
-class TypeInfo:
-    """What the registry knows about one generated class."""
-
-    cls: type
-    qualified: str
-    fields: tuple[FieldSpec, ...]  # own and inherited
-    by_wire: Mapping[str, FieldSpec]
-    wire_names: Mapping[str, str] | None = None  # flag enums: member name → wire name
-    # The raw slot descriptors of `fields`, in the same order: the converter reads and
-    # writes through them, skipping `__init__` and the class-level field descriptors.
-    slots: tuple[Any, ...] = ()
-    open: bool = False  # an open type (`OpenType`, its own or a base's)
 
 
 def _raw_slot(cls: type, name: str) -> Any:
@@ -1130,7 +1085,7 @@ class Converter:
         if hooks is None:
             from ._hooks import Hooks
 
-            hooks = self._hooks = Hooks()
+            hooks = self._hooks = Hooks(_is_odata_object)
             hooks.register_structure_hook_func(_is_odata_object, self._structure_object)
             hooks.register_unstructure_hook_func(_is_odata_object, self._unstructure_object)
             hooks.register_structure_hook_func(_is_enum, self._structure_enum)

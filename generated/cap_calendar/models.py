@@ -16,21 +16,8 @@ from odatakit.serde import ComplexBase, EntityBase, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import (
-        BinaryExpr,
-        BoolExpr,
-        CollectionExpr,
-        ComplexExpr,
-        DateExpr,
-        DateTimeExpr,
-        EntityExpr,
-        Expr,
-        GuidExpr,
-        NavCollectionExpr,
-        NumberExpr,
-        Prop,
-        StringExpr,
-    )
+    from odatakit.expr import BinaryExpr, BoolExpr, DateExpr, DateTimeExpr, Expr, GuidExpr, NumberExpr, Prop, StringExpr
+    from odatakit.paths import CollectionExpr, ComplexExpr, EntityExpr, NavCollectionExpr
 
 
 @REGISTRY.structured(

@@ -20,20 +20,17 @@ if TYPE_CHECKING:
     from odatakit.expr import (
         BinaryExpr,
         BoolExpr,
-        CollectionExpr,
-        ComplexExpr,
         DateExpr,
         DateTimeExpr,
-        EntityExpr,
         EnumExpr,
         Expr,
         GuidExpr,
-        NavCollectionExpr,
         NumberExpr,
         Prop,
         StringExpr,
         TimeExpr,
     )
+    from odatakit.paths import CollectionExpr, ComplexExpr, EntityExpr, NavCollectionExpr
 
 
 @REGISTRY.enum(

@@ -16,20 +16,8 @@ from odatakit.serde import ComplexBase, EntityBase, ODataEnum, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import (
-        BinaryExpr,
-        BoolExpr,
-        CollectionExpr,
-        ComplexExpr,
-        DateTimeExpr,
-        EntityExpr,
-        EnumExpr,
-        GuidExpr,
-        NavCollectionExpr,
-        NumberExpr,
-        Prop,
-        StringExpr,
-    )
+    from odatakit.expr import BinaryExpr, BoolExpr, DateTimeExpr, EnumExpr, GuidExpr, NumberExpr, Prop, StringExpr
+    from odatakit.paths import CollectionExpr, ComplexExpr, EntityExpr, NavCollectionExpr
 
 
 @REGISTRY.enum(

@@ -15,7 +15,8 @@ from odatakit.serde import EntityBase, ODataEnum, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import DateTimeExpr, EntityExpr, EnumExpr, Prop, StringExpr
+    from odatakit.expr import DateTimeExpr, EnumExpr, Prop, StringExpr
+    from odatakit.paths import EntityExpr
 
 
 @REGISTRY.enum(

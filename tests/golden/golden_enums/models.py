@@ -14,7 +14,8 @@ from odatakit.serde import ComplexBase, ODataEnum, ODataFlag, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import CollectionExpr, EnumExpr, Prop
+    from odatakit.expr import EnumExpr, Prop
+    from odatakit.paths import CollectionExpr
 
 
 @REGISTRY.enum(

@@ -15,7 +15,8 @@ from odatakit.serde import ComplexBase, EntityBase, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import CollectionExpr, ComplexExpr, DateTimeExpr, NumberExpr, Prop, StringExpr
+    from odatakit.expr import DateTimeExpr, NumberExpr, Prop, StringExpr
+    from odatakit.paths import CollectionExpr, ComplexExpr
 
 
 @REGISTRY.structured(

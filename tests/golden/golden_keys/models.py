@@ -16,7 +16,8 @@ from odatakit.serde import EntityBase, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import EntityExpr, GuidExpr, NavCollectionExpr, NumberExpr, Prop, StringExpr
+    from odatakit.expr import GuidExpr, NumberExpr, Prop, StringExpr
+    from odatakit.paths import EntityExpr, NavCollectionExpr
 
 
 @REGISTRY.structured(

@@ -15,7 +15,8 @@ from odatakit.serde import EntityBase, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import BoolExpr, DateTimeExpr, EntityExpr, NavCollectionExpr, NumberExpr, Prop, StringExpr
+    from odatakit.expr import BoolExpr, DateTimeExpr, NumberExpr, Prop, StringExpr
+    from odatakit.paths import EntityExpr, NavCollectionExpr
 
 
 @REGISTRY.structured(

@@ -14,7 +14,8 @@ from odatakit.serde import EntityBase, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import EntityExpr, Expr, NavCollectionExpr, NumberExpr, Prop, StringExpr
+    from odatakit.expr import Expr, NumberExpr, Prop, StringExpr
+    from odatakit.paths import EntityExpr, NavCollectionExpr
 
 
 @REGISTRY.structured(

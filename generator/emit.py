@@ -22,9 +22,10 @@ from typing import Any
 import attrs
 
 from odatakit import edm
+from odatakit.paths import ComplexExpr, EntityExpr
 
 from .capabilities import capability_table
-from .layout import annotated, call, collection, literal_display, tidy_imports, wrap_long_lines
+from .layout import annotated, call, collection, declared, literal_display, tidy_imports, wrap_long_lines
 from .merge import HEADERS_TERM, composed_result, py_annotation, spec_of
 from .model import (
     EnumType,
@@ -38,7 +39,7 @@ from .model import (
     TypeRef,
     description_of,
 )
-from .naming import builder_names, keyword_names, pascal, structure_function
+from .naming import builder_names, keyword_names, pascal, path_class_names, structure_function
 from .progress import ProgressLike
 from .pysource import (
     GeneratorBug,
@@ -130,6 +131,8 @@ class _Plan:
         self.enums = model.enums_by_name()
         self.typedefs = model.type_definitions_by_name()
         self.builders = builder_names(model)
+        #: Qualified name → the type checker's class of query paths through that type (`EventPath`).
+        self.paths = path_class_names(model)
         ordered = _locality_order(model)
         if options.chunk_size is not None:
             size = max(1, options.chunk_size)
@@ -151,6 +154,7 @@ class _Plan:
         #: Qualified names of the types some other type derives from.
         self.bases = {t.base for t in model.structured if t.base}
         self.qualified_by_py = {t.py_name: t.qualified for t in ordered}
+        self.qualified_by_py.update({str(self.paths[t.qualified]): t.qualified for t in ordered if t.qualified in self.paths})
         #: Complex types typed `Any` wherever they are used (see `plain_json_types`).
         self.plain_json = plain_json_types(model)
 
@@ -188,10 +192,21 @@ class _Plan:
         elif type_name in self.enums:
             item = f"EnumExpr[{py}]"
         elif navigation:
-            return annotation(f"NavCollectionExpr[{py}]" if ref.collection else f"EntityExpr[{py}]")
+            path = self.paths[type_name]
+            return annotation(f"NavCollectionExpr[{py}, {path}]" if ref.collection else path)
         else:
-            item = f"ComplexExpr[{py}]"
+            item = self.paths[type_name]
         return annotation(f"CollectionExpr[{item}]" if ref.collection else item)
+
+    def all_members(self, t: StructuredType) -> list[Property | NavigationProperty]:
+        """The properties and navigation properties of `t`, inherited ones first."""
+        chain = [t]
+        while chain[-1].base and chain[-1].base in self.structured:
+            chain.append(self.structured[chain[-1].base])
+        members: list[Property | NavigationProperty] = []
+        for klass in reversed(chain):
+            members += [*klass.properties, *klass.navigation]
+        return members
 
     def base_of(self, t: StructuredType) -> Source:
         """The Python base class of a generated data class."""
@@ -217,6 +232,9 @@ _EXPR_CLASSES = {
 
 
 _EXPR_NAMES = frozenset({*_EXPR_CLASSES.values(), "Expr", "EnumExpr"})
+# Attributes of the path classes: members named like them are left out of the emitted path classes.
+_COMPLEX_PATH_NAMES = frozenset(dir(ComplexExpr))
+_ENTITY_PATH_NAMES = frozenset(dir(EntityExpr))
 # The expression classes of paths through structured values, which `odatakit.paths` holds.
 _PATH_NAMES = frozenset({"ComplexExpr", "EntityExpr", "CollectionExpr", "NavCollectionExpr"})
 
@@ -626,6 +644,21 @@ class Emitter:
                     "open_type": t.open and t.kind == "complex",
                 }
             )
+        path_rows = []
+        for t in classes:
+            members = []
+            hidden = _ENTITY_PATH_NAMES if t.kind == "entity" else _COMPLEX_PATH_NAMES
+            for member in self.plan.all_members(t):
+                if member.py_name in hidden:
+                    continue  # a method of the path class: `.prop(name)` reaches the member
+                expr = self.plan.expr_annotation(member.type, isinstance(member, NavigationProperty))
+                self._note_annotation(expr, module, used, checking_imports)
+                expr_names.update(n for n in _tokens(expr) if n in _EXPR_NAMES or n in _PATH_NAMES)
+                members.append(declared(8, identifier(member.py_name), expr))
+            path_base = "EntityExpr" if t.kind == "entity" else "ComplexExpr"
+            expr_names.add(path_base)
+            path_rows.append({"name": self.plan.paths[t.qualified], "base": annotation(f"{path_base}[{t.py_name}]"),
+                              "t": t, "members": members})
         runtime_names = {n for names in runtime_imports.values() for n in names}
         for mod, names in list(checking_imports.items()):
             names -= runtime_names
@@ -643,6 +676,7 @@ class Emitter:
         return self.env.get_template("models.py.jinja").render(
             enums=enums,
             classes=class_rows,
+            paths=path_rows,
             stdlib=stdlib,
             needs_any="Any" in used,
             expr_names=_idents((expr_names - _PATH_NAMES) | ({"Prop"} if has_fields else set())),

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 from .pysource import Source
 
-__all__ = ["LINE_LENGTH", "annotated", "call", "collection", "literal_display", "tidy_imports"]
+__all__ = ["LINE_LENGTH", "annotated", "call", "collection", "declared", "literal_display", "tidy_imports"]
 
 LINE_LENGTH = 120
 
@@ -45,6 +45,36 @@ def call(indent: int, head: str, args: Sequence[Source], tail: str = ")") -> Sou
         return Source(f"{pad}{head}\n{hugged}\n{pad}{tail}")
     lines = "\n".join(f"{inner}{a}," for a in args)
     return Source(f"{pad}{head}\n{lines}\n{pad}{tail}")
+
+
+def declared(indent: int, target: str, annotation: Source) -> Source:
+    """`target: annotation` (a declaration without a value) at `indent`, wrapped as the formatter does.
+
+    A plain name too long for the line goes in parentheses; a subscript is split inside its brackets.
+    """
+    pad = " " * indent
+    flat = f"{pad}{target}: {annotation}"
+    if _fits(flat):
+        return Source(flat)
+    head, bracket, rest = annotation.partition("[")
+    if not bracket:
+        return Source(f"{pad}{target}: (\n{pad}    {annotation}\n{pad})")
+    return call(indent, f"{target}: {head}[", [Source(a) for a in _top_level(rest[:-1])], "]")
+
+
+def _top_level(text: str) -> list[str]:
+    """The comma-separated items of a subscript's inside, commas within nested brackets kept."""
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            items.append(text[start:i].strip())
+            start = i + 1
+    items.append(text[start:].strip())
+    return items
 
 
 def annotated(indent: int, target: str, items: Sequence[Source], value: str) -> Source:

@@ -209,6 +209,15 @@ def builder_names(model: Model) -> dict[str, tuple[Source, Source]]:
     return out
 
 
+def path_class_names(model: Model) -> dict[str, Source]:
+    """The type checker's classes of query paths through each structured type (`Event` → `EventPath`)."""
+    # Models modules define them beside the data classes, so a path class must not take the name of a type.
+    taken = {t.py_name for t in model.structured} | {e.py_name for e in model.enums}
+    taken |= {d.py_name for d in model.type_definitions}
+    scope = _Scope(RESERVED_MODULE | {n for n in taken if n})
+    return {t.qualified: scope.claim(t.py_name + "Path") for t in model.structured}
+
+
 def structure_function(class_name: str) -> Source:
     """The emitted structuring function of a class (`Event` → `_Event`).
 
@@ -415,6 +424,7 @@ __all__ = [
     "attribute_name",
     "BODY_NAMES",
     "builder_names",
+    "path_class_names",
     "keyword_names",
     "pascal",
     "preference_keyword",

@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, TypeVar, overload
 from urllib.parse import quote, unquote
 from uuid import UUID
 
@@ -523,7 +523,32 @@ class Expr:
                 raise TypeError(f"{self._describe()}.isof({target.__name__}): not a type related to {base.__name__}")
         return self._call("isof", (self, Expr(name, P_PRIMARY, "type")), BoolExpr, "Edm.Boolean")
 
-    def cast(self, target: type[X] | str) -> Any:
+    @overload
+    def cast(self, target: Literal["Edm.String"]) -> StringExpr: ...
+    @overload
+    def cast(self, target: Literal["Edm.Boolean"]) -> BoolExpr: ...
+    @overload
+    def cast(self, target: Literal["Edm.DateTimeOffset"]) -> DateTimeExpr: ...
+    @overload
+    def cast(self, target: Literal["Edm.Date"]) -> DateExpr: ...
+    @overload
+    def cast(self, target: Literal["Edm.TimeOfDay"]) -> TimeExpr: ...
+    @overload
+    def cast(self, target: Literal["Edm.Duration"]) -> DurationExpr: ...
+    @overload
+    def cast(self, target: Literal["Edm.Guid"]) -> GuidExpr: ...
+    @overload
+    def cast(self, target: Literal["Edm.Binary"]) -> BinaryExpr: ...
+    @overload
+    def cast(
+        self,
+        target: Literal[
+            "Edm.Byte", "Edm.SByte", "Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Single", "Edm.Double", "Edm.Decimal"
+        ],
+    ) -> NumberExpr: ...
+    @overload
+    def cast(self, target: type | str) -> Expr: ...
+    def cast(self, target: type | str) -> Expr:
         """`cast(path,Ns.Type)`: the value as another type (an Edm type name or a generated class)."""
         name = _type_name(target)
         if isinstance(target, str):

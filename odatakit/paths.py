@@ -43,8 +43,11 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-F = TypeVar("F")
+# Covariant: a collection of `EventPath` items is a collection of `EntityExpr[Event]` items.
+F = TypeVar("F", covariant=True)
 O = TypeVar("O")  # noqa: E741 - the target class of a navigation
+# The expression of one item of a to-many navigation: the target's path class (`AttachmentPath`).
+P = TypeVar("P", covariant=True)
 
 
 def expr_class(type_name: str, *, collection: bool = False, navigation: bool = False, is_enum: bool = False) -> type[Any]:
@@ -124,10 +127,13 @@ class _PathMixin:
             raise TypeError(f"{node._describe()}.{name}(): applies to {owner}, not to {node._type}")
         raise AttributeError(f"{node!r} ({node._type}) has no member {name!r}")
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return self.prop(name)
+    if not TYPE_CHECKING:
+        # Hidden from type checkers, which read the members from the generated path classes
+        # (`DateTimeTimeZonePath`): a misspelled member is then an error there too.
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("_"):
+                raise AttributeError(name)
+            return self.prop(name)
 
 
 class ComplexExpr(_PathMixin, Expr, Generic[T]):
@@ -213,8 +219,11 @@ class CollectionExpr(Expr, Generic[F]):
         return NumberExpr(f"{self._text}/$count", P_PRIMARY, "Edm.Int32", self._roots, (self, "/$count"), self._registry)
 
 
-class NavCollectionExpr(CollectionExpr["EntityExpr[O]"], Generic[O]):
-    """A collection-valued navigation (`Event.attachments`): lambdas, `$count` and `$expand` options."""
+class NavCollectionExpr(CollectionExpr[P], Generic[O, P]):
+    """A collection-valued navigation (`Event.attachments`): lambdas, `$count` and `$expand` options.
+
+    `O` is the target class (`Attachment`), `P` what a lambda's variable is (`AttachmentPath`).
+    """
 
     __slots__ = ()
 

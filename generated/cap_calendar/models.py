@@ -48,11 +48,11 @@ class Users(EntityBase):
 
         photo: Prop[str | None, Expr] = NONE
 
-        calendar_groups: Prop[list[CalendarGroups] | None, NavCollectionExpr[CalendarGroups]] = NONE
+        calendar_groups: Prop[list[CalendarGroups] | None, NavCollectionExpr[CalendarGroups, CalendarGroupsPath]] = NONE
 
-        calendars: Prop[list[Calendars] | None, NavCollectionExpr[Calendars]] = NONE
+        calendars: Prop[list[Calendars] | None, NavCollectionExpr[Calendars, CalendarsPath]] = NONE
 
-        events: Prop[list[Events] | None, NavCollectionExpr[Events]] = NONE
+        events: Prop[list[Events] | None, NavCollectionExpr[Events, EventsPath]] = NONE
     else:
         __slots__ = (
             "calendar_groups",
@@ -93,9 +93,9 @@ class CalendarGroups(EntityBase):
 
         owner_id: Prop[str | None, StringExpr] = NONE
 
-        owner: Prop[Users | None, EntityExpr[Users]] = NONE
+        owner: Prop[Users | None, UsersPath] = NONE
 
-        calendars: Prop[list[Calendars] | None, NavCollectionExpr[Calendars]] = NONE
+        calendars: Prop[list[Calendars] | None, NavCollectionExpr[Calendars, CalendarsPath]] = NONE
     else:
         __slots__ = ("calendars", "change_key", "class_id", "id", "name", "owner", "owner_id")
 
@@ -134,11 +134,11 @@ class Calendars(EntityBase):
 
         calendar_group_id: Prop[str | None, StringExpr] = NONE
 
-        owner: Prop[Users | None, EntityExpr[Users]] = NONE
+        owner: Prop[Users | None, UsersPath] = NONE
 
-        calendar_group: Prop[CalendarGroups | None, EntityExpr[CalendarGroups]] = NONE
+        calendar_group: Prop[CalendarGroups | None, CalendarGroupsPath] = NONE
 
-        events: Prop[list[Events] | None, NavCollectionExpr[Events]] = NONE
+        events: Prop[list[Events] | None, NavCollectionExpr[Events, EventsPath]] = NONE
     else:
         __slots__ = (
             "calendar_group",
@@ -252,7 +252,7 @@ class Events(EntityBase):
 
         location_location_type: Prop[str | None, StringExpr] = NONE
 
-        attendees: Prop[list[Attendee] | None, CollectionExpr[ComplexExpr[Attendee]]] = NONE
+        attendees: Prop[list[Attendee] | None, CollectionExpr[AttendeePath]] = NONE
 
         recurrence_pattern_type: Prop[str | None, StringExpr] = NONE
 
@@ -290,11 +290,11 @@ class Events(EntityBase):
 
         calendar_id: Prop[str | None, StringExpr] = NONE
 
-        owner: Prop[Users | None, EntityExpr[Users]] = NONE
+        owner: Prop[Users | None, UsersPath] = NONE
 
-        calendar: Prop[Calendars | None, EntityExpr[Calendars]] = NONE
+        calendar: Prop[Calendars | None, CalendarsPath] = NONE
 
-        attachments: Prop[list[Attachments] | None, NavCollectionExpr[Attachments]] = NONE
+        attachments: Prop[list[Attachments] | None, NavCollectionExpr[Attachments, AttachmentsPath]] = NONE
     else:
         __slots__ = (
             "attachments",
@@ -358,7 +358,7 @@ class Attendee(ComplexBase):
     if TYPE_CHECKING:
         type: Prop[str | None, StringExpr] = NONE
 
-        email_address: Prop[EmailAddress | None, ComplexExpr[EmailAddress]] = NONE
+        email_address: Prop[EmailAddress | None, EmailAddressPath] = NONE
     else:
         __slots__ = ("email_address", "type")
 
@@ -420,7 +420,7 @@ class Attachments(EntityBase):
 
         event_id: Prop[str | None, StringExpr] = NONE
 
-        event: Prop[Events | None, EntityExpr[Events]] = NONE
+        event: Prop[Events | None, EventsPath] = NONE
     else:
         __slots__ = (
             "content",
@@ -464,11 +464,11 @@ class Me(EntityBase):
 
         photo: Prop[str | None, Expr] = NONE
 
-        calendar_groups: Prop[list[CalendarGroups] | None, NavCollectionExpr[CalendarGroups]] = NONE
+        calendar_groups: Prop[list[CalendarGroups] | None, NavCollectionExpr[CalendarGroups, CalendarGroupsPath]] = NONE
 
-        calendars: Prop[list[Calendars] | None, NavCollectionExpr[Calendars]] = NONE
+        calendars: Prop[list[Calendars] | None, NavCollectionExpr[Calendars, CalendarsPath]] = NONE
 
-        events: Prop[list[Events] | None, NavCollectionExpr[Events]] = NONE
+        events: Prop[list[Events] | None, NavCollectionExpr[Events, EventsPath]] = NONE
     else:
         __slots__ = (
             "calendar_groups",
@@ -499,3 +499,143 @@ class DateTimeTimeZone(ComplexBase):
         time_zone: Prop[str | None, StringExpr] = NONE
     else:
         __slots__ = ("date_time", "time_zone")
+
+
+if TYPE_CHECKING:
+
+    class UsersPath(EntityExpr[Users]):
+        """Paths through a CalendarService.users value, typed for type checkers."""
+
+        id: StringExpr
+        display_name: StringExpr
+        mail: StringExpr
+        user_principal_name: StringExpr
+        photo: Expr
+        calendar_groups: NavCollectionExpr[CalendarGroups, CalendarGroupsPath]
+        calendars: NavCollectionExpr[Calendars, CalendarsPath]
+        events: NavCollectionExpr[Events, EventsPath]
+
+    class CalendarGroupsPath(EntityExpr[CalendarGroups]):
+        """Paths through a CalendarService.calendarGroups value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+        name: StringExpr
+        class_id: GuidExpr
+        change_key: StringExpr
+        owner_id: StringExpr
+        owner: UsersPath
+        calendars: NavCollectionExpr[Calendars, CalendarsPath]
+
+    class CalendarsPath(EntityExpr[Calendars]):
+        """Paths through a CalendarService.calendars value, typed for type checkers."""
+
+        id: StringExpr
+        name: StringExpr
+        color: StringExpr
+        is_default_calendar: BoolExpr
+        can_edit: BoolExpr
+        owner_id: StringExpr
+        calendar_group_id: StringExpr
+        owner: UsersPath
+        calendar_group: CalendarGroupsPath
+        events: NavCollectionExpr[Events, EventsPath]
+
+    class EventsPath(EntityExpr[Events]):
+        """Paths through a CalendarService.events value, typed for type checkers."""
+
+        id: StringExpr
+        change_key: StringExpr
+        created_date_time: DateTimeExpr
+        last_modified_date_time: DateTimeExpr
+        subject: StringExpr
+        body_preview: StringExpr
+        importance: StringExpr
+        is_all_day: BoolExpr
+        is_cancelled: BoolExpr
+        is_reminder_on: BoolExpr
+        reminder_minutes_before_start: NumberExpr
+        reminder_snoozed_until_date_time: StringExpr
+        reminder_snoozed_until_time_zone: StringExpr
+        start_date_time: StringExpr
+        start_time_zone: StringExpr
+        end_date_time: StringExpr
+        end_time_zone: StringExpr
+        show_as: StringExpr
+        type: StringExpr
+        categories: CollectionExpr[StringExpr]
+        location_display_name: StringExpr
+        location_location_type: StringExpr
+        attendees: CollectionExpr[AttendeePath]
+        recurrence_pattern_type: StringExpr
+        recurrence_pattern_interval: NumberExpr
+        recurrence_pattern_days_of_week: CollectionExpr[StringExpr]
+        recurrence_pattern_day_of_month: NumberExpr
+        recurrence_pattern_month: NumberExpr
+        recurrence_pattern_first_day_of_week: StringExpr
+        recurrence_pattern_index: StringExpr
+        recurrence_range_type: StringExpr
+        recurrence_range_start_date: DateExpr
+        recurrence_range_end_date: DateExpr
+        recurrence_range_number_of_occurrences: NumberExpr
+        recurrence_range_recurrence_time_zone: StringExpr
+        response_status_response: StringExpr
+        response_status_time: DateTimeExpr
+        response_comment: StringExpr
+        response_sent: BoolExpr
+        owner_id: StringExpr
+        calendar_id: StringExpr
+        owner: UsersPath
+        calendar: CalendarsPath
+        attachments: NavCollectionExpr[Attachments, AttachmentsPath]
+
+    class AttendeePath(ComplexExpr[Attendee]):
+        """Paths through a CalendarService.Attendee value, typed for type checkers."""
+
+        type: StringExpr
+        email_address: EmailAddressPath
+
+    class EmailAddressPath(ComplexExpr[EmailAddress]):
+        """Paths through a CalendarService.EmailAddress value, typed for type
+        checkers.
+        """
+
+        name: StringExpr
+        address: StringExpr
+
+    class AttachmentsPath(EntityExpr[Attachments]):
+        """Paths through a CalendarService.attachments value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+        name: StringExpr
+        content_type: StringExpr
+        size: NumberExpr
+        is_inline: BoolExpr
+        last_modified_date_time: DateTimeExpr
+        content_bytes: BinaryExpr
+        content: Expr
+        event_id: StringExpr
+        event: EventsPath
+
+    class MePath(EntityExpr[Me]):
+        """Paths through a CalendarService.me value, typed for type checkers."""
+
+        id: StringExpr
+        display_name: StringExpr
+        mail: StringExpr
+        user_principal_name: StringExpr
+        photo: Expr
+        calendar_groups: NavCollectionExpr[CalendarGroups, CalendarGroupsPath]
+        calendars: NavCollectionExpr[Calendars, CalendarsPath]
+        events: NavCollectionExpr[Events, EventsPath]
+
+    class DateTimeTimeZonePath(ComplexExpr[DateTimeTimeZone]):
+        """Paths through a CalendarService.DateTimeTimeZone value, typed for type
+        checkers.
+        """
+
+        date_time: StringExpr
+        time_zone: StringExpr

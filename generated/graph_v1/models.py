@@ -546,9 +546,9 @@ class Group(DirectoryObject):
 
         allow_external_senders: Prop[bool | None, BoolExpr] = NONE
 
-        assigned_labels: Prop[list[AssignedLabel] | None, CollectionExpr[ComplexExpr[AssignedLabel]]] = NONE
+        assigned_labels: Prop[list[AssignedLabel] | None, CollectionExpr[AssignedLabelPath]] = NONE
 
-        assigned_licenses: Prop[list[AssignedLicense] | None, CollectionExpr[ComplexExpr[AssignedLicense]]] = NONE
+        assigned_licenses: Prop[list[AssignedLicense] | None, CollectionExpr[AssignedLicensePath]] = NONE
 
         auto_subscribe_new_members: Prop[bool | None, BoolExpr] = NONE
 
@@ -582,7 +582,7 @@ class Group(DirectoryObject):
 
         is_subscribed_by_mail: Prop[bool | None, BoolExpr] = NONE
 
-        license_processing_state: Prop[LicenseProcessingState | None, ComplexExpr[LicenseProcessingState]] = NONE
+        license_processing_state: Prop[LicenseProcessingState | None, LicenseProcessingStatePath] = NONE
 
         mail: Prop[str | None, StringExpr] = NONE
 
@@ -597,7 +597,7 @@ class Group(DirectoryObject):
         on_premises_domain_name: Prop[str | None, StringExpr] = NONE
 
         on_premises_extension_attributes: Prop[
-            OnPremisesExtensionAttributes | None, ComplexExpr[OnPremisesExtensionAttributes]
+            OnPremisesExtensionAttributes | None, OnPremisesExtensionAttributesPath
         ] = NONE
 
         on_premises_last_sync_date_time: Prop[datetime | None, DateTimeExpr] = NONE
@@ -605,7 +605,7 @@ class Group(DirectoryObject):
         on_premises_net_bios_name: Prop[str | None, StringExpr] = NONE
 
         on_premises_provisioning_errors: Prop[
-            list[OnPremisesProvisioningError] | None, CollectionExpr[ComplexExpr[OnPremisesProvisioningError]]
+            list[OnPremisesProvisioningError] | None, CollectionExpr[OnPremisesProvisioningErrorPath]
         ] = NONE
 
         on_premises_sam_account_name: Prop[str | None, StringExpr] = NONE
@@ -633,7 +633,7 @@ class Group(DirectoryObject):
         security_identifier: Prop[str | None, StringExpr] = NONE
 
         service_provisioning_errors: Prop[
-            list[ServiceProvisioningError] | None, CollectionExpr[ComplexExpr[ServiceProvisioningError]]
+            list[ServiceProvisioningError] | None, CollectionExpr[ServiceProvisioningErrorPath]
         ] = NONE
 
         theme: Prop[str | None, StringExpr] = NONE
@@ -650,37 +650,48 @@ class Group(DirectoryObject):
 
         welcome_message_enabled: Prop[bool | None, BoolExpr] = NONE
 
-        accepted_senders: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
-
-        calendar: Prop[Calendar | None, EntityExpr[Calendar]] = NONE
-
-        calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
-
-        created_on_behalf_of: Prop[DirectoryObject | None, EntityExpr[DirectoryObject]] = NONE
-
-        events: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
-
-        member_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
-
-        members: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
-
-        members_with_license_errors: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
-
-        owners: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
-
-        permission_grants: Prop[
-            list[ResourceSpecificPermissionGrant] | None, NavCollectionExpr[ResourceSpecificPermissionGrant]
+        accepted_senders: Prop[
+            list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
         ] = NONE
 
-        photo: Prop[ProfilePhoto | None, EntityExpr[ProfilePhoto]] = NONE
+        calendar: Prop[Calendar | None, CalendarPath] = NONE
 
-        photos: Prop[list[ProfilePhoto] | None, NavCollectionExpr[ProfilePhoto]] = NONE
+        calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
 
-        rejected_senders: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+        created_on_behalf_of: Prop[DirectoryObject | None, DirectoryObjectPath] = NONE
 
-        transitive_member_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+        events: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
 
-        transitive_members: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+        member_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = NONE
+
+        members: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = NONE
+
+        members_with_license_errors: Prop[
+            list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        ] = NONE
+
+        owners: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = NONE
+
+        permission_grants: Prop[
+            list[ResourceSpecificPermissionGrant] | None,
+            NavCollectionExpr[ResourceSpecificPermissionGrant, ResourceSpecificPermissionGrantPath],
+        ] = NONE
+
+        photo: Prop[ProfilePhoto | None, ProfilePhotoPath] = NONE
+
+        photos: Prop[list[ProfilePhoto] | None, NavCollectionExpr[ProfilePhoto, ProfilePhotoPath]] = NONE
+
+        rejected_senders: Prop[
+            list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        ] = NONE
+
+        transitive_member_of: Prop[
+            list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        ] = NONE
+
+        transitive_members: Prop[
+            list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        ] = NONE
     else:
         __slots__ = (
             "accepted_senders",
@@ -1069,11 +1080,11 @@ class User(DirectoryObject):
 
         age_group: Prop[str | None, StringExpr] = NONE
 
-        assigned_licenses: Prop[list[AssignedLicense] | None, CollectionExpr[ComplexExpr[AssignedLicense]]] = NONE
+        assigned_licenses: Prop[list[AssignedLicense] | None, CollectionExpr[AssignedLicensePath]] = NONE
 
-        assigned_plans: Prop[list[AssignedPlan] | None, CollectionExpr[ComplexExpr[AssignedPlan]]] = NONE
+        assigned_plans: Prop[list[AssignedPlan] | None, CollectionExpr[AssignedPlanPath]] = NONE
 
-        authorization_info: Prop[AuthorizationInfo | None, ComplexExpr[AuthorizationInfo]] = NONE
+        authorization_info: Prop[AuthorizationInfo | None, AuthorizationInfoPath] = NONE
 
         birthday: Prop[datetime | None, DateTimeExpr] = NONE
 
@@ -1091,9 +1102,7 @@ class User(DirectoryObject):
 
         creation_type: Prop[str | None, StringExpr] = NONE
 
-        custom_security_attributes: Prop[
-            CustomSecurityAttributeValue | None, ComplexExpr[CustomSecurityAttributeValue]
-        ] = NONE
+        custom_security_attributes: Prop[CustomSecurityAttributeValue | None, CustomSecurityAttributeValuePath] = NONE
 
         department: Prop[str | None, StringExpr] = NONE
 
@@ -1110,7 +1119,7 @@ class User(DirectoryObject):
 
         employee_leave_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-        employee_org_data: Prop[EmployeeOrgData | None, ComplexExpr[EmployeeOrgData]] = NONE
+        employee_org_data: Prop[EmployeeOrgData | None, EmployeeOrgDataPath] = NONE
 
         employee_type: Prop[str | None, StringExpr] = NONE
 
@@ -1124,7 +1133,7 @@ class User(DirectoryObject):
 
         hire_date: Prop[datetime | None, DateTimeExpr] = NONE
 
-        identities: Prop[list[ObjectIdentity] | None, CollectionExpr[ComplexExpr[ObjectIdentity]]] = NONE
+        identities: Prop[list[ObjectIdentity] | None, CollectionExpr[ObjectIdentityPath]] = NONE
 
         identity_parent_id: Prop[str | None, StringExpr] = NONE
 
@@ -1143,12 +1152,12 @@ class User(DirectoryObject):
         legal_age_group_classification: Prop[str | None, StringExpr] = NONE
 
         license_assignment_states: Prop[
-            list[LicenseAssignmentState] | None, CollectionExpr[ComplexExpr[LicenseAssignmentState]]
+            list[LicenseAssignmentState] | None, CollectionExpr[LicenseAssignmentStatePath]
         ] = NONE
 
         mail: Prop[str | None, StringExpr] = NONE
 
-        mailbox_settings: Prop[MailboxSettings | None, ComplexExpr[MailboxSettings]] = NONE
+        mailbox_settings: Prop[MailboxSettings | None, MailboxSettingsPath] = NONE
 
         mail_nickname: Prop[str | None, StringExpr] = NONE
 
@@ -1163,7 +1172,7 @@ class User(DirectoryObject):
         on_premises_domain_name: Prop[str | None, StringExpr] = NONE
 
         on_premises_extension_attributes: Prop[
-            OnPremisesExtensionAttributes | None, ComplexExpr[OnPremisesExtensionAttributes]
+            OnPremisesExtensionAttributes | None, OnPremisesExtensionAttributesPath
         ] = NONE
 
         on_premises_immutable_id: Prop[str | None, StringExpr] = NONE
@@ -1171,7 +1180,7 @@ class User(DirectoryObject):
         on_premises_last_sync_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
         on_premises_provisioning_errors: Prop[
-            list[OnPremisesProvisioningError] | None, CollectionExpr[ComplexExpr[OnPremisesProvisioningError]]
+            list[OnPremisesProvisioningError] | None, CollectionExpr[OnPremisesProvisioningErrorPath]
         ] = NONE
 
         on_premises_sam_account_name: Prop[str | None, StringExpr] = NONE
@@ -1186,7 +1195,7 @@ class User(DirectoryObject):
 
         password_policies: Prop[str | None, StringExpr] = NONE
 
-        password_profile: Prop[PasswordProfile | None, ComplexExpr[PasswordProfile]] = NONE
+        password_profile: Prop[PasswordProfile | None, PasswordProfilePath] = NONE
 
         past_projects: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
@@ -1200,7 +1209,7 @@ class User(DirectoryObject):
 
         print: Prop[Any, Expr] = NONE
 
-        provisioned_plans: Prop[list[ProvisionedPlan] | None, CollectionExpr[ComplexExpr[ProvisionedPlan]]] = NONE
+        provisioned_plans: Prop[list[ProvisionedPlan] | None, CollectionExpr[ProvisionedPlanPath]] = NONE
 
         proxy_addresses: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
@@ -1211,12 +1220,12 @@ class User(DirectoryObject):
         security_identifier: Prop[str | None, StringExpr] = NONE
 
         service_provisioning_errors: Prop[
-            list[ServiceProvisioningError] | None, CollectionExpr[ComplexExpr[ServiceProvisioningError]]
+            list[ServiceProvisioningError] | None, CollectionExpr[ServiceProvisioningErrorPath]
         ] = NONE
 
         show_in_address_list: Prop[bool | None, BoolExpr] = NONE
 
-        sign_in_activity: Prop[SignInActivity | None, ComplexExpr[SignInActivity]] = NONE
+        sign_in_activity: Prop[SignInActivity | None, SignInActivityPath] = NONE
 
         sign_in_sessions_valid_from_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
@@ -1234,45 +1243,58 @@ class User(DirectoryObject):
 
         user_type: Prop[str | None, StringExpr] = NONE
 
-        calendar: Prop[Calendar | None, EntityExpr[Calendar]] = NONE
+        calendar: Prop[Calendar | None, CalendarPath] = NONE
 
-        calendar_groups: Prop[list[CalendarGroup] | None, NavCollectionExpr[CalendarGroup]] = NONE
+        calendar_groups: Prop[list[CalendarGroup] | None, NavCollectionExpr[CalendarGroup, CalendarGroupPath]] = NONE
 
-        calendars: Prop[list[Calendar] | None, NavCollectionExpr[Calendar]] = NONE
+        calendars: Prop[list[Calendar] | None, NavCollectionExpr[Calendar, CalendarPath]] = NONE
 
-        calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
+        calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
 
-        created_objects: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+        created_objects: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = (
+            NONE
+        )
 
-        direct_reports: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+        direct_reports: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = (
+            NONE
+        )
 
-        events: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
+        events: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
 
-        manager: Prop[DirectoryObject | None, EntityExpr[DirectoryObject]] = NONE
+        manager: Prop[DirectoryObject | None, DirectoryObjectPath] = NONE
 
-        member_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+        member_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = NONE
 
-        messages: Prop[list[Message] | None, NavCollectionExpr[Message]] = NONE
+        messages: Prop[list[Message] | None, NavCollectionExpr[Message, MessagePath]] = NONE
 
-        owned_devices: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+        owned_devices: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = (
+            NONE
+        )
 
-        owned_objects: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+        owned_objects: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = (
+            NONE
+        )
 
         permission_grants: Prop[
-            list[ResourceSpecificPermissionGrant] | None, NavCollectionExpr[ResourceSpecificPermissionGrant]
+            list[ResourceSpecificPermissionGrant] | None,
+            NavCollectionExpr[ResourceSpecificPermissionGrant, ResourceSpecificPermissionGrantPath],
         ] = NONE
 
-        photo: Prop[ProfilePhoto | None, EntityExpr[ProfilePhoto]] = NONE
+        photo: Prop[ProfilePhoto | None, ProfilePhotoPath] = NONE
 
-        photos: Prop[list[ProfilePhoto] | None, NavCollectionExpr[ProfilePhoto]] = NONE
+        photos: Prop[list[ProfilePhoto] | None, NavCollectionExpr[ProfilePhoto, ProfilePhotoPath]] = NONE
 
-        registered_devices: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+        registered_devices: Prop[
+            list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        ] = NONE
 
-        sponsor_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+        sponsor_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = NONE
 
-        sponsors: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+        sponsors: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = NONE
 
-        transitive_member_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject]] = NONE
+        transitive_member_of: Prop[
+            list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        ] = NONE
     else:
         __slots__ = (
             "about_me",
@@ -1522,7 +1544,7 @@ class MailboxSettings(ComplexBase):
     if TYPE_CHECKING:
         archive_folder: Prop[str | None, StringExpr] = NONE
 
-        automatic_replies_setting: Prop[AutomaticRepliesSetting | None, ComplexExpr[AutomaticRepliesSetting]] = NONE
+        automatic_replies_setting: Prop[AutomaticRepliesSetting | None, AutomaticRepliesSettingPath] = NONE
 
         date_format: Prop[str | None, StringExpr] = NONE
 
@@ -1530,7 +1552,7 @@ class MailboxSettings(ComplexBase):
             DelegateMeetingMessageDeliveryOptions | None, EnumExpr[DelegateMeetingMessageDeliveryOptions]
         ] = NONE
 
-        language: Prop[LocaleInfo | None, ComplexExpr[LocaleInfo]] = NONE
+        language: Prop[LocaleInfo | None, LocaleInfoPath] = NONE
 
         time_format: Prop[str | None, StringExpr] = NONE
 
@@ -1538,7 +1560,7 @@ class MailboxSettings(ComplexBase):
 
         user_purpose: Prop[UserPurpose | None, EnumExpr[UserPurpose]] = NONE
 
-        working_hours: Prop[WorkingHours | None, ComplexExpr[WorkingHours]] = NONE
+        working_hours: Prop[WorkingHours | None, WorkingHoursPath] = NONE
     else:
         __slots__ = (
             "archive_folder",
@@ -1575,9 +1597,9 @@ class AutomaticRepliesSetting(ComplexBase):
 
         internal_reply_message: Prop[str | None, StringExpr] = NONE
 
-        scheduled_end_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+        scheduled_end_date_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
 
-        scheduled_start_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+        scheduled_start_date_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
 
         status: Prop[AutomaticRepliesStatus | None, EnumExpr[AutomaticRepliesStatus]] = NONE
     else:
@@ -1649,7 +1671,7 @@ class WorkingHours(ComplexBase):
 
         start_time: Prop[time | None, TimeExpr] = NONE
 
-        time_zone: Prop[TimeZoneBase | None, ComplexExpr[TimeZoneBase]] = NONE
+        time_zone: Prop[TimeZoneBase | None, TimeZoneBasePath] = NONE
     else:
         __slots__ = ("days_of_week", "end_time", "start_time", "time_zone")
 
@@ -1816,11 +1838,11 @@ class Calendar(Entity):
 
         name: Prop[str | None, StringExpr] = NONE
 
-        owner: Prop[EmailAddress | None, ComplexExpr[EmailAddress]] = NONE
+        owner: Prop[EmailAddress | None, EmailAddressPath] = NONE
 
-        calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
+        calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
 
-        events: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
+        events: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
     else:
         __slots__ = (
             "allowed_online_meeting_providers",
@@ -1938,15 +1960,15 @@ class Event(OutlookItem):
     if TYPE_CHECKING:
         allow_new_time_proposals: Prop[bool | None, BoolExpr] = NONE
 
-        attendees: Prop[list[Attendee] | None, CollectionExpr[ComplexExpr[Attendee]]] = NONE
+        attendees: Prop[list[Attendee] | None, CollectionExpr[AttendeePath]] = NONE
 
-        body: Prop[ItemBody | None, ComplexExpr[ItemBody]] = NONE
+        body: Prop[ItemBody | None, ItemBodyPath] = NONE
 
         body_preview: Prop[str | None, StringExpr] = NONE
 
         cancelled_occurrences: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
 
-        end: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+        end: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
 
         has_attachments: Prop[bool | None, BoolExpr] = NONE
 
@@ -1968,17 +1990,17 @@ class Event(OutlookItem):
 
         is_reminder_on: Prop[bool | None, BoolExpr] = NONE
 
-        location: Prop[Location | None, ComplexExpr[Location]] = NONE
+        location: Prop[Location | None, LocationPath] = NONE
 
-        locations: Prop[list[Location] | None, CollectionExpr[ComplexExpr[Location]]] = NONE
+        locations: Prop[list[Location] | None, CollectionExpr[LocationPath]] = NONE
 
-        online_meeting: Prop[OnlineMeetingInfo | None, ComplexExpr[OnlineMeetingInfo]] = NONE
+        online_meeting: Prop[OnlineMeetingInfo | None, OnlineMeetingInfoPath] = NONE
 
         online_meeting_provider: Prop[OnlineMeetingProviderType | None, EnumExpr[OnlineMeetingProviderType]] = NONE
 
         online_meeting_url: Prop[str | None, StringExpr] = NONE
 
-        organizer: Prop[Recipient | None, ComplexExpr[Recipient]] = NONE
+        organizer: Prop[Recipient | None, RecipientPath] = NONE
 
         original_end_time_zone: Prop[str | None, StringExpr] = NONE
 
@@ -1986,13 +2008,13 @@ class Event(OutlookItem):
 
         original_start_time_zone: Prop[str | None, StringExpr] = NONE
 
-        recurrence: Prop[PatternedRecurrence | None, ComplexExpr[PatternedRecurrence]] = NONE
+        recurrence: Prop[PatternedRecurrence | None, PatternedRecurrencePath] = NONE
 
         reminder_minutes_before_start: Prop[int | None, NumberExpr] = NONE
 
         response_requested: Prop[bool | None, BoolExpr] = NONE
 
-        response_status: Prop[ResponseStatus | None, ComplexExpr[ResponseStatus]] = NONE
+        response_status: Prop[ResponseStatus | None, ResponseStatusPath] = NONE
 
         sensitivity: Prop[Sensitivity | None, EnumExpr[Sensitivity]] = NONE
 
@@ -2000,7 +2022,7 @@ class Event(OutlookItem):
 
         show_as: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
 
-        start: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+        start: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
 
         subject: Prop[str | None, StringExpr] = NONE
 
@@ -2010,13 +2032,13 @@ class Event(OutlookItem):
 
         web_link: Prop[str | None, StringExpr] = NONE
 
-        attachments: Prop[list[Attachment] | None, NavCollectionExpr[Attachment]] = NONE
+        attachments: Prop[list[Attachment] | None, NavCollectionExpr[Attachment, AttachmentPath]] = NONE
 
-        calendar: Prop[Calendar | None, EntityExpr[Calendar]] = NONE
+        calendar: Prop[Calendar | None, CalendarPath] = NONE
 
-        exception_occurrences: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
+        exception_occurrences: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
 
-        instances: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
+        instances: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
     else:
         __slots__ = (
             "allow_new_time_proposals",
@@ -2074,7 +2096,7 @@ class Recipient(ComplexBase):
     """The microsoft.graph.recipient complex type."""
 
     if TYPE_CHECKING:
-        email_address: Prop[EmailAddress | None, ComplexExpr[EmailAddress]] = NONE
+        email_address: Prop[EmailAddress | None, EmailAddressPath] = NONE
     else:
         __slots__ = ("email_address",)
 
@@ -2107,9 +2129,9 @@ class Attendee(AttendeeBase):
     """The microsoft.graph.attendee complex type."""
 
     if TYPE_CHECKING:
-        proposed_new_time: Prop[TimeSlot | None, ComplexExpr[TimeSlot]] = NONE
+        proposed_new_time: Prop[TimeSlot | None, TimeSlotPath] = NONE
 
-        status: Prop[ResponseStatus | None, ComplexExpr[ResponseStatus]] = NONE
+        status: Prop[ResponseStatus | None, ResponseStatusPath] = NONE
     else:
         __slots__ = ("proposed_new_time", "status")
 
@@ -2126,9 +2148,9 @@ class TimeSlot(ComplexBase):
     """The microsoft.graph.timeSlot complex type."""
 
     if TYPE_CHECKING:
-        end: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+        end: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
 
-        start: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+        start: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
     else:
         __slots__ = ("end", "start")
 
@@ -2189,9 +2211,9 @@ class Location(ComplexBase):
     """The microsoft.graph.location complex type."""
 
     if TYPE_CHECKING:
-        address: Prop[PhysicalAddress | None, ComplexExpr[PhysicalAddress]] = NONE
+        address: Prop[PhysicalAddress | None, PhysicalAddressPath] = NONE
 
-        coordinates: Prop[OutlookGeoCoordinates | None, ComplexExpr[OutlookGeoCoordinates]] = NONE
+        coordinates: Prop[OutlookGeoCoordinates | None, OutlookGeoCoordinatesPath] = NONE
 
         display_name: Prop[str | None, StringExpr] = NONE
 
@@ -2293,7 +2315,7 @@ class OnlineMeetingInfo(ComplexBase):
 
         join_url: Prop[str | None, StringExpr] = NONE
 
-        phones: Prop[list[Phone] | None, CollectionExpr[ComplexExpr[Phone]]] = NONE
+        phones: Prop[list[Phone] | None, CollectionExpr[PhonePath]] = NONE
 
         quick_dial: Prop[str | None, StringExpr] = NONE
 
@@ -2341,9 +2363,9 @@ class PatternedRecurrence(ComplexBase):
     """The microsoft.graph.patternedRecurrence complex type."""
 
     if TYPE_CHECKING:
-        pattern: Prop[RecurrencePattern | None, ComplexExpr[RecurrencePattern]] = NONE
+        pattern: Prop[RecurrencePattern | None, RecurrencePatternPath] = NONE
 
-        range: Prop[RecurrenceRange | None, ComplexExpr[RecurrenceRange]] = NONE
+        range: Prop[RecurrenceRange | None, RecurrenceRangePath] = NONE
     else:
         __slots__ = ("pattern", "range")
 
@@ -2449,7 +2471,7 @@ class CalendarGroup(Entity):
 
         name: Prop[str | None, StringExpr] = NONE
 
-        calendars: Prop[list[Calendar] | None, NavCollectionExpr[Calendar]] = NONE
+        calendars: Prop[list[Calendar] | None, NavCollectionExpr[Calendar, CalendarPath]] = NONE
     else:
         __slots__ = ("calendars", "change_key", "class_id", "name")
 
@@ -2491,21 +2513,21 @@ class Message(OutlookItem):
     """The microsoft.graph.message entity type."""
 
     if TYPE_CHECKING:
-        bcc_recipients: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
+        bcc_recipients: Prop[list[Recipient] | None, CollectionExpr[RecipientPath]] = NONE
 
-        body: Prop[ItemBody | None, ComplexExpr[ItemBody]] = NONE
+        body: Prop[ItemBody | None, ItemBodyPath] = NONE
 
         body_preview: Prop[str | None, StringExpr] = NONE
 
-        cc_recipients: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
+        cc_recipients: Prop[list[Recipient] | None, CollectionExpr[RecipientPath]] = NONE
 
         conversation_id: Prop[str | None, StringExpr] = NONE
 
         conversation_index: Prop[bytes | None, BinaryExpr] = NONE
 
-        flag: Prop[FollowupFlag | None, ComplexExpr[FollowupFlag]] = NONE
+        flag: Prop[FollowupFlag | None, FollowupFlagPath] = NONE
 
-        from_: Prop[Recipient | None, ComplexExpr[Recipient]] = NONE
+        from_: Prop[Recipient | None, RecipientPath] = NONE
 
         has_attachments: Prop[bool | None, BoolExpr] = NONE
 
@@ -2514,7 +2536,7 @@ class Message(OutlookItem):
         inference_classification: Prop[InferenceClassificationType | None, EnumExpr[InferenceClassificationType]] = NONE
 
         internet_message_headers: Prop[
-            list[InternetMessageHeader] | None, CollectionExpr[ComplexExpr[InternetMessageHeader]]
+            list[InternetMessageHeader] | None, CollectionExpr[InternetMessageHeaderPath]
         ] = NONE
 
         internet_message_id: Prop[str | None, StringExpr] = NONE
@@ -2531,21 +2553,21 @@ class Message(OutlookItem):
 
         received_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
-        reply_to: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
+        reply_to: Prop[list[Recipient] | None, CollectionExpr[RecipientPath]] = NONE
 
-        sender: Prop[Recipient | None, ComplexExpr[Recipient]] = NONE
+        sender: Prop[Recipient | None, RecipientPath] = NONE
 
         sent_date_time: Prop[datetime | None, DateTimeExpr] = NONE
 
         subject: Prop[str | None, StringExpr] = NONE
 
-        to_recipients: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
+        to_recipients: Prop[list[Recipient] | None, CollectionExpr[RecipientPath]] = NONE
 
-        unique_body: Prop[ItemBody | None, ComplexExpr[ItemBody]] = NONE
+        unique_body: Prop[ItemBody | None, ItemBodyPath] = NONE
 
         web_link: Prop[str | None, StringExpr] = NONE
 
-        attachments: Prop[list[Attachment] | None, NavCollectionExpr[Attachment]] = NONE
+        attachments: Prop[list[Attachment] | None, NavCollectionExpr[Attachment, AttachmentPath]] = NONE
     else:
         __slots__ = (
             "attachments",
@@ -2592,13 +2614,13 @@ class FollowupFlag(ComplexBase):
     """The microsoft.graph.followupFlag complex type."""
 
     if TYPE_CHECKING:
-        completed_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+        completed_date_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
 
-        due_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+        due_date_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
 
         flag_status: Prop[FollowupFlagStatus | None, EnumExpr[FollowupFlagStatus]] = NONE
 
-        start_date_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+        start_date_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
     else:
         __slots__ = ("completed_date_time", "due_date_time", "flag_status", "start_date_time")
 
@@ -2697,7 +2719,7 @@ class ManagedMobileApp(Entity):
     """The identifier for the deployment an app."""
 
     if TYPE_CHECKING:
-        mobile_app_identifier: Prop[MobileAppIdentifier | None, ComplexExpr[MobileAppIdentifier]] = NONE
+        mobile_app_identifier: Prop[MobileAppIdentifier | None, MobileAppIdentifierPath] = NONE
         """The identifier for an app with it's operating system type."""
 
         version: Prop[str | None, StringExpr] = NONE
@@ -2797,9 +2819,9 @@ class CustomTimeZone(TimeZoneBase):
     if TYPE_CHECKING:
         bias: Prop[int | None, NumberExpr] = NONE
 
-        daylight_offset: Prop[DaylightTimeZoneOffset | None, ComplexExpr[DaylightTimeZoneOffset]] = NONE
+        daylight_offset: Prop[DaylightTimeZoneOffset | None, DaylightTimeZoneOffsetPath] = NONE
 
-        standard_offset: Prop[StandardTimeZoneOffset | None, ComplexExpr[StandardTimeZoneOffset]] = NONE
+        standard_offset: Prop[StandardTimeZoneOffset | None, StandardTimeZoneOffsetPath] = NONE
     else:
         __slots__ = ("bias", "daylight_offset", "standard_offset")
 
@@ -2897,7 +2919,7 @@ class ItemAttachment(Attachment):
     """The microsoft.graph.itemAttachment entity type."""
 
     if TYPE_CHECKING:
-        item: Prop[OutlookItem | None, EntityExpr[OutlookItem]] = NONE
+        item: Prop[OutlookItem | None, OutlookItemPath] = NONE
     else:
         __slots__ = ("item",)
 
@@ -2990,7 +3012,7 @@ class AttendeeAvailability(ComplexBase):
     """The microsoft.graph.attendeeAvailability complex type."""
 
     if TYPE_CHECKING:
-        attendee: Prop[AttendeeBase | None, ComplexExpr[AttendeeBase]] = NONE
+        attendee: Prop[AttendeeBase | None, AttendeeBasePath] = NONE
 
         availability: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
     else:
@@ -3013,11 +3035,11 @@ class AutomaticRepliesMailTips(ComplexBase):
     if TYPE_CHECKING:
         message: Prop[str | None, StringExpr] = NONE
 
-        message_language: Prop[LocaleInfo | None, ComplexExpr[LocaleInfo]] = NONE
+        message_language: Prop[LocaleInfo | None, LocaleInfoPath] = NONE
 
-        scheduled_end_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+        scheduled_end_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
 
-        scheduled_start_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+        scheduled_start_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
     else:
         __slots__ = ("message", "message_language", "scheduled_end_time", "scheduled_start_time")
 
@@ -3035,7 +3057,7 @@ class ConvertIdResult(ComplexBase):
     """The microsoft.graph.convertIdResult complex type."""
 
     if TYPE_CHECKING:
-        error_details: Prop[GenericError | None, ComplexExpr[GenericError]] = NONE
+        error_details: Prop[GenericError | None, GenericErrorPath] = NONE
 
         source_id: Prop[str | None, StringExpr] = NONE
 
@@ -3113,7 +3135,7 @@ class LocationConstraint(ComplexBase):
     if TYPE_CHECKING:
         is_required: Prop[bool | None, BoolExpr] = NONE
 
-        locations: Prop[list[LocationConstraintItem] | None, CollectionExpr[ComplexExpr[LocationConstraintItem]]] = NONE
+        locations: Prop[list[LocationConstraintItem] | None, CollectionExpr[LocationConstraintItemPath]] = NONE
 
         suggest_location: Prop[bool | None, BoolExpr] = NONE
     else:
@@ -3142,15 +3164,15 @@ class MailTips(ComplexBase):
     """The microsoft.graph.mailTips complex type."""
 
     if TYPE_CHECKING:
-        automatic_replies: Prop[AutomaticRepliesMailTips | None, ComplexExpr[AutomaticRepliesMailTips]] = NONE
+        automatic_replies: Prop[AutomaticRepliesMailTips | None, AutomaticRepliesMailTipsPath] = NONE
 
         custom_mail_tip: Prop[str | None, StringExpr] = NONE
 
         delivery_restricted: Prop[bool | None, BoolExpr] = NONE
 
-        email_address: Prop[EmailAddress | None, ComplexExpr[EmailAddress]] = NONE
+        email_address: Prop[EmailAddress | None, EmailAddressPath] = NONE
 
-        error: Prop[MailTipsError | None, ComplexExpr[MailTipsError]] = NONE
+        error: Prop[MailTipsError | None, MailTipsErrorPath] = NONE
 
         external_member_count: Prop[int | None, NumberExpr] = NONE
 
@@ -3162,7 +3184,7 @@ class MailTips(ComplexBase):
 
         recipient_scope: Prop[RecipientScopeType | None, EnumExpr[RecipientScopeType]] = NONE
 
-        recipient_suggestions: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
+        recipient_suggestions: Prop[list[Recipient] | None, CollectionExpr[RecipientPath]] = NONE
 
         total_member_count: Prop[int | None, NumberExpr] = NONE
     else:
@@ -3243,15 +3265,13 @@ class MeetingTimeSuggestion(ComplexBase):
     """The microsoft.graph.meetingTimeSuggestion complex type."""
 
     if TYPE_CHECKING:
-        attendee_availability: Prop[
-            list[AttendeeAvailability] | None, CollectionExpr[ComplexExpr[AttendeeAvailability]]
-        ] = NONE
+        attendee_availability: Prop[list[AttendeeAvailability] | None, CollectionExpr[AttendeeAvailabilityPath]] = NONE
 
         confidence: Prop[float | None, NumberExpr] = NONE
 
-        locations: Prop[list[Location] | None, CollectionExpr[ComplexExpr[Location]]] = NONE
+        locations: Prop[list[Location] | None, CollectionExpr[LocationPath]] = NONE
 
-        meeting_time_slot: Prop[TimeSlot | None, ComplexExpr[TimeSlot]] = NONE
+        meeting_time_slot: Prop[TimeSlot | None, TimeSlotPath] = NONE
 
         order: Prop[int | None, NumberExpr] = NONE
 
@@ -3285,7 +3305,7 @@ class MeetingTimeSuggestionsResult(ComplexBase):
         empty_suggestions_reason: Prop[str | None, StringExpr] = NONE
 
         meeting_time_suggestions: Prop[
-            list[MeetingTimeSuggestion] | None, CollectionExpr[ComplexExpr[MeetingTimeSuggestion]]
+            list[MeetingTimeSuggestion] | None, CollectionExpr[MeetingTimeSuggestionPath]
         ] = NONE
     else:
         __slots__ = ("empty_suggestions_reason", "meeting_time_suggestions")
@@ -3311,19 +3331,19 @@ class Reminder(ComplexBase):
     if TYPE_CHECKING:
         change_key: Prop[str | None, StringExpr] = NONE
 
-        event_end_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+        event_end_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
 
         event_id: Prop[str | None, StringExpr] = NONE
 
-        event_location: Prop[Location | None, ComplexExpr[Location]] = NONE
+        event_location: Prop[Location | None, LocationPath] = NONE
 
-        event_start_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+        event_start_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
 
         event_subject: Prop[str | None, StringExpr] = NONE
 
         event_web_link: Prop[str | None, StringExpr] = NONE
 
-        reminder_fire_time: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+        reminder_fire_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
     else:
         __slots__ = (
             "change_key",
@@ -3354,13 +3374,13 @@ class ScheduleInformation(ComplexBase):
     if TYPE_CHECKING:
         availability_view: Prop[str | None, StringExpr] = NONE
 
-        error: Prop[FreeBusyError | None, ComplexExpr[FreeBusyError]] = NONE
+        error: Prop[FreeBusyError | None, FreeBusyErrorPath] = NONE
 
         schedule_id: Prop[str | None, StringExpr] = NONE
 
-        schedule_items: Prop[list[ScheduleItem] | None, CollectionExpr[ComplexExpr[ScheduleItem]]] = NONE
+        schedule_items: Prop[list[ScheduleItem] | None, CollectionExpr[ScheduleItemPath]] = NONE
 
-        working_hours: Prop[WorkingHours | None, ComplexExpr[WorkingHours]] = NONE
+        working_hours: Prop[WorkingHours | None, WorkingHoursPath] = NONE
     else:
         __slots__ = ("availability_view", "error", "schedule_id", "schedule_items", "working_hours")
 
@@ -3381,13 +3401,13 @@ class ScheduleItem(ComplexBase):
     """The microsoft.graph.scheduleItem complex type."""
 
     if TYPE_CHECKING:
-        end: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+        end: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
 
         is_private: Prop[bool | None, BoolExpr] = NONE
 
         location: Prop[str | None, StringExpr] = NONE
 
-        start: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+        start: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
 
         status: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
 
@@ -3410,7 +3430,7 @@ class TimeConstraint(ComplexBase):
     if TYPE_CHECKING:
         activity_domain: Prop[ActivityDomain | None, EnumExpr[ActivityDomain]] = NONE
 
-        time_slots: Prop[list[TimeSlot] | None, CollectionExpr[ComplexExpr[TimeSlot]]] = NONE
+        time_slots: Prop[list[TimeSlot] | None, CollectionExpr[TimeSlotPath]] = NONE
     else:
         __slots__ = ("activity_domain", "time_slots")
 
@@ -3435,3 +3455,1146 @@ class UploadSession(ComplexBase):
         upload_url: Prop[str | None, StringExpr] = NONE
     else:
         __slots__ = ("expiration_date_time", "next_expected_ranges", "upload_url")
+
+
+if TYPE_CHECKING:
+
+    class EntityPath(EntityExpr[Entity]):
+        """Paths through a microsoft.graph.entity value, typed for type checkers."""
+
+        id: StringExpr
+
+    class DirectoryObjectPath(EntityExpr[DirectoryObject]):
+        """Paths through a microsoft.graph.directoryObject value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+        deleted_date_time: DateTimeExpr
+
+    class GroupPath(EntityExpr[Group]):
+        """Paths through a microsoft.graph.group value, typed for type checkers."""
+
+        id: StringExpr
+        deleted_date_time: DateTimeExpr
+        access_type: EnumExpr[GroupAccessType]
+        allow_external_senders: BoolExpr
+        assigned_labels: CollectionExpr[AssignedLabelPath]
+        assigned_licenses: CollectionExpr[AssignedLicensePath]
+        auto_subscribe_new_members: BoolExpr
+        classification: StringExpr
+        created_date_time: DateTimeExpr
+        description: StringExpr
+        display_name: StringExpr
+        expiration_date_time: DateTimeExpr
+        group_types: CollectionExpr[StringExpr]
+        has_members_with_license_errors: BoolExpr
+        hide_from_address_lists: BoolExpr
+        hide_from_outlook_clients: BoolExpr
+        info_catalogs: CollectionExpr[StringExpr]
+        is_archived: BoolExpr
+        is_assignable_to_role: BoolExpr
+        is_favorite: BoolExpr
+        is_management_restricted: BoolExpr
+        is_subscribed_by_mail: BoolExpr
+        license_processing_state: LicenseProcessingStatePath
+        mail: StringExpr
+        mail_enabled: BoolExpr
+        mail_nickname: StringExpr
+        membership_rule: StringExpr
+        membership_rule_processing_state: StringExpr
+        on_premises_domain_name: StringExpr
+        on_premises_extension_attributes: OnPremisesExtensionAttributesPath
+        on_premises_last_sync_date_time: DateTimeExpr
+        on_premises_net_bios_name: StringExpr
+        on_premises_provisioning_errors: CollectionExpr[OnPremisesProvisioningErrorPath]
+        on_premises_sam_account_name: StringExpr
+        on_premises_security_identifier: StringExpr
+        on_premises_sync_enabled: BoolExpr
+        organization_id: StringExpr
+        preferred_data_location: StringExpr
+        preferred_language: StringExpr
+        proxy_addresses: CollectionExpr[StringExpr]
+        renewed_date_time: DateTimeExpr
+        resource_behavior_options: CollectionExpr[StringExpr]
+        resource_provisioning_options: CollectionExpr[StringExpr]
+        security_enabled: BoolExpr
+        security_identifier: StringExpr
+        service_provisioning_errors: CollectionExpr[ServiceProvisioningErrorPath]
+        theme: StringExpr
+        unique_name: StringExpr
+        unseen_conversations_count: NumberExpr
+        unseen_count: NumberExpr
+        unseen_messages_count: NumberExpr
+        visibility: StringExpr
+        welcome_message_enabled: BoolExpr
+        accepted_senders: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        calendar: CalendarPath
+        calendar_view: NavCollectionExpr[Event, EventPath]
+        created_on_behalf_of: DirectoryObjectPath
+        events: NavCollectionExpr[Event, EventPath]
+        member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        members: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        members_with_license_errors: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        owners: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        permission_grants: NavCollectionExpr[ResourceSpecificPermissionGrant, ResourceSpecificPermissionGrantPath]
+        photo: ProfilePhotoPath
+        photos: NavCollectionExpr[ProfilePhoto, ProfilePhotoPath]
+        rejected_senders: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        transitive_member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        transitive_members: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+
+    class AssignedLabelPath(ComplexExpr[AssignedLabel]):
+        """Paths through a microsoft.graph.assignedLabel value, typed for type
+        checkers.
+        """
+
+        display_name: StringExpr
+        label_id: StringExpr
+
+    class AssignedLicensePath(ComplexExpr[AssignedLicense]):
+        """Paths through a microsoft.graph.assignedLicense value, typed for type
+        checkers.
+        """
+
+        disabled_plans: CollectionExpr[GuidExpr]
+        sku_id: GuidExpr
+
+    class LicenseProcessingStatePath(ComplexExpr[LicenseProcessingState]):
+        """Paths through a microsoft.graph.licenseProcessingState value, typed for
+        type checkers.
+        """
+
+        state: StringExpr
+
+    class OnPremisesExtensionAttributesPath(ComplexExpr[OnPremisesExtensionAttributes]):
+        """Paths through a microsoft.graph.onPremisesExtensionAttributes value, typed
+        for type checkers.
+        """
+
+        extension_attribute1: StringExpr
+        extension_attribute10: StringExpr
+        extension_attribute11: StringExpr
+        extension_attribute12: StringExpr
+        extension_attribute13: StringExpr
+        extension_attribute14: StringExpr
+        extension_attribute15: StringExpr
+        extension_attribute2: StringExpr
+        extension_attribute3: StringExpr
+        extension_attribute4: StringExpr
+        extension_attribute5: StringExpr
+        extension_attribute6: StringExpr
+        extension_attribute7: StringExpr
+        extension_attribute8: StringExpr
+        extension_attribute9: StringExpr
+
+    class OnPremisesProvisioningErrorPath(ComplexExpr[OnPremisesProvisioningError]):
+        """Paths through a microsoft.graph.onPremisesProvisioningError value, typed
+        for type checkers.
+        """
+
+        category: StringExpr
+        occurred_date_time: DateTimeExpr
+        property_causing_error: StringExpr
+        value: StringExpr
+
+    class ServiceProvisioningErrorPath(ComplexExpr[ServiceProvisioningError]):
+        """Paths through a microsoft.graph.serviceProvisioningError value, typed for
+        type checkers.
+        """
+
+        created_date_time: DateTimeExpr
+        is_resolved: BoolExpr
+        service_instance: StringExpr
+
+    class ResourceSpecificPermissionGrantPath(EntityExpr[ResourceSpecificPermissionGrant]):
+        """Paths through a microsoft.graph.resourceSpecificPermissionGrant value,
+        typed for type checkers.
+        """
+
+        id: StringExpr
+        deleted_date_time: DateTimeExpr
+        client_app_id: StringExpr
+        client_id: StringExpr
+        permission: StringExpr
+        permission_type: StringExpr
+        resource_app_id: StringExpr
+
+    class UserPath(EntityExpr[User]):
+        """Paths through a microsoft.graph.user value, typed for type checkers."""
+
+        id: StringExpr
+        deleted_date_time: DateTimeExpr
+        about_me: StringExpr
+        account_enabled: BoolExpr
+        age_group: StringExpr
+        assigned_licenses: CollectionExpr[AssignedLicensePath]
+        assigned_plans: CollectionExpr[AssignedPlanPath]
+        authorization_info: AuthorizationInfoPath
+        birthday: DateTimeExpr
+        business_phones: CollectionExpr[StringExpr]
+        city: StringExpr
+        company_name: StringExpr
+        consent_provided_for_minor: StringExpr
+        country: StringExpr
+        created_date_time: DateTimeExpr
+        creation_type: StringExpr
+        custom_security_attributes: CustomSecurityAttributeValuePath
+        department: StringExpr
+        device_enrollment_limit: NumberExpr
+        display_name: StringExpr
+        employee_hire_date: DateTimeExpr
+        employee_id: StringExpr
+        employee_leave_date_time: DateTimeExpr
+        employee_org_data: EmployeeOrgDataPath
+        employee_type: StringExpr
+        external_user_state: StringExpr
+        external_user_state_change_date_time: DateTimeExpr
+        fax_number: StringExpr
+        given_name: StringExpr
+        hire_date: DateTimeExpr
+        identities: CollectionExpr[ObjectIdentityPath]
+        identity_parent_id: StringExpr
+        im_addresses: CollectionExpr[StringExpr]
+        interests: CollectionExpr[StringExpr]
+        is_management_restricted: BoolExpr
+        is_resource_account: BoolExpr
+        job_title: StringExpr
+        last_password_change_date_time: DateTimeExpr
+        legal_age_group_classification: StringExpr
+        license_assignment_states: CollectionExpr[LicenseAssignmentStatePath]
+        mail: StringExpr
+        mailbox_settings: MailboxSettingsPath
+        mail_nickname: StringExpr
+        mobile_phone: StringExpr
+        my_site: StringExpr
+        office_location: StringExpr
+        on_premises_distinguished_name: StringExpr
+        on_premises_domain_name: StringExpr
+        on_premises_extension_attributes: OnPremisesExtensionAttributesPath
+        on_premises_immutable_id: StringExpr
+        on_premises_last_sync_date_time: DateTimeExpr
+        on_premises_provisioning_errors: CollectionExpr[OnPremisesProvisioningErrorPath]
+        on_premises_sam_account_name: StringExpr
+        on_premises_security_identifier: StringExpr
+        on_premises_sync_enabled: BoolExpr
+        on_premises_user_principal_name: StringExpr
+        other_mails: CollectionExpr[StringExpr]
+        password_policies: StringExpr
+        password_profile: PasswordProfilePath
+        past_projects: CollectionExpr[StringExpr]
+        postal_code: StringExpr
+        preferred_data_location: StringExpr
+        preferred_language: StringExpr
+        preferred_name: StringExpr
+        print: Expr
+        provisioned_plans: CollectionExpr[ProvisionedPlanPath]
+        proxy_addresses: CollectionExpr[StringExpr]
+        responsibilities: CollectionExpr[StringExpr]
+        schools: CollectionExpr[StringExpr]
+        security_identifier: StringExpr
+        service_provisioning_errors: CollectionExpr[ServiceProvisioningErrorPath]
+        show_in_address_list: BoolExpr
+        sign_in_activity: SignInActivityPath
+        sign_in_sessions_valid_from_date_time: DateTimeExpr
+        skills: CollectionExpr[StringExpr]
+        state: StringExpr
+        street_address: StringExpr
+        surname: StringExpr
+        usage_location: StringExpr
+        user_principal_name: StringExpr
+        user_type: StringExpr
+        calendar: CalendarPath
+        calendar_groups: NavCollectionExpr[CalendarGroup, CalendarGroupPath]
+        calendars: NavCollectionExpr[Calendar, CalendarPath]
+        calendar_view: NavCollectionExpr[Event, EventPath]
+        created_objects: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        direct_reports: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        events: NavCollectionExpr[Event, EventPath]
+        manager: DirectoryObjectPath
+        member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        messages: NavCollectionExpr[Message, MessagePath]
+        owned_devices: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        owned_objects: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        permission_grants: NavCollectionExpr[ResourceSpecificPermissionGrant, ResourceSpecificPermissionGrantPath]
+        photo: ProfilePhotoPath
+        photos: NavCollectionExpr[ProfilePhoto, ProfilePhotoPath]
+        registered_devices: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        sponsor_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        sponsors: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        transitive_member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+
+    class AssignedPlanPath(ComplexExpr[AssignedPlan]):
+        """Paths through a microsoft.graph.assignedPlan value, typed for type
+        checkers.
+        """
+
+        assigned_date_time: DateTimeExpr
+        capability_status: StringExpr
+        service: StringExpr
+        service_plan_id: GuidExpr
+
+    class AuthorizationInfoPath(ComplexExpr[AuthorizationInfo]):
+        """Paths through a microsoft.graph.authorizationInfo value, typed for type
+        checkers.
+        """
+
+        certificate_user_ids: CollectionExpr[StringExpr]
+
+    class CustomSecurityAttributeValuePath(ComplexExpr[CustomSecurityAttributeValue]):
+        """Paths through a microsoft.graph.customSecurityAttributeValue value, typed
+        for type checkers.
+        """
+
+    class EmployeeOrgDataPath(ComplexExpr[EmployeeOrgData]):
+        """Paths through a microsoft.graph.employeeOrgData value, typed for type
+        checkers.
+        """
+
+        cost_center: StringExpr
+        division: StringExpr
+
+    class ObjectIdentityPath(ComplexExpr[ObjectIdentity]):
+        """Paths through a microsoft.graph.objectIdentity value, typed for type
+        checkers.
+        """
+
+        issuer: StringExpr
+        issuer_assigned_id: StringExpr
+        sign_in_type: StringExpr
+
+    class LicenseAssignmentStatePath(ComplexExpr[LicenseAssignmentState]):
+        """Paths through a microsoft.graph.licenseAssignmentState value, typed for
+        type checkers.
+        """
+
+        assigned_by_group: StringExpr
+        disabled_plans: CollectionExpr[GuidExpr]
+        error: StringExpr
+        last_updated_date_time: DateTimeExpr
+        sku_id: GuidExpr
+        state: StringExpr
+
+    class MailboxSettingsPath(ComplexExpr[MailboxSettings]):
+        """Paths through a microsoft.graph.mailboxSettings value, typed for type
+        checkers.
+        """
+
+        archive_folder: StringExpr
+        automatic_replies_setting: AutomaticRepliesSettingPath
+        date_format: StringExpr
+        delegate_meeting_message_delivery_options: EnumExpr[DelegateMeetingMessageDeliveryOptions]
+        language: LocaleInfoPath
+        time_format: StringExpr
+        time_zone: StringExpr
+        user_purpose: EnumExpr[UserPurpose]
+        working_hours: WorkingHoursPath
+
+    class AutomaticRepliesSettingPath(ComplexExpr[AutomaticRepliesSetting]):
+        """Paths through a microsoft.graph.automaticRepliesSetting value, typed for
+        type checkers.
+        """
+
+        external_audience: EnumExpr[ExternalAudienceScope]
+        external_reply_message: StringExpr
+        internal_reply_message: StringExpr
+        scheduled_end_date_time: DateTimeTimeZonePath
+        scheduled_start_date_time: DateTimeTimeZonePath
+        status: EnumExpr[AutomaticRepliesStatus]
+
+    class DateTimeTimeZonePath(ComplexExpr[DateTimeTimeZone]):
+        """Paths through a microsoft.graph.dateTimeTimeZone value, typed for type
+        checkers.
+        """
+
+        date_time: StringExpr
+        time_zone: StringExpr
+
+    class LocaleInfoPath(ComplexExpr[LocaleInfo]):
+        """Paths through a microsoft.graph.localeInfo value, typed for type checkers."""
+
+        display_name: StringExpr
+        locale: StringExpr
+
+    class WorkingHoursPath(ComplexExpr[WorkingHours]):
+        """Paths through a microsoft.graph.workingHours value, typed for type
+        checkers.
+        """
+
+        days_of_week: CollectionExpr[EnumExpr[DayOfWeek]]
+        end_time: TimeExpr
+        start_time: TimeExpr
+        time_zone: TimeZoneBasePath
+
+    class TimeZoneBasePath(ComplexExpr[TimeZoneBase]):
+        """Paths through a microsoft.graph.timeZoneBase value, typed for type
+        checkers.
+        """
+
+        name: StringExpr
+
+    class PasswordProfilePath(ComplexExpr[PasswordProfile]):
+        """Paths through a microsoft.graph.passwordProfile value, typed for type
+        checkers.
+        """
+
+        force_change_password_next_sign_in: BoolExpr
+        force_change_password_next_sign_in_with_mfa: BoolExpr
+        password: StringExpr
+
+    class UserPrintPath(ComplexExpr[UserPrint]):
+        """Paths through a microsoft.graph.userPrint value, typed for type checkers."""
+
+    class ProvisionedPlanPath(ComplexExpr[ProvisionedPlan]):
+        """Paths through a microsoft.graph.provisionedPlan value, typed for type
+        checkers.
+        """
+
+        capability_status: StringExpr
+        provisioning_status: StringExpr
+        service: StringExpr
+
+    class SignInActivityPath(ComplexExpr[SignInActivity]):
+        """Paths through a microsoft.graph.signInActivity value, typed for type
+        checkers.
+        """
+
+        last_non_interactive_sign_in_date_time: DateTimeExpr
+        last_non_interactive_sign_in_request_id: StringExpr
+        last_sign_in_date_time: DateTimeExpr
+        last_sign_in_request_id: StringExpr
+        last_successful_sign_in_date_time: DateTimeExpr
+        last_successful_sign_in_request_id: StringExpr
+
+    class CalendarPath(EntityExpr[Calendar]):
+        """Paths through a microsoft.graph.calendar value, typed for type checkers."""
+
+        id: StringExpr
+        allowed_online_meeting_providers: CollectionExpr[EnumExpr[OnlineMeetingProviderType]]
+        can_edit: BoolExpr
+        can_share: BoolExpr
+        can_view_private_items: BoolExpr
+        change_key: StringExpr
+        color: EnumExpr[CalendarColor]
+        default_online_meeting_provider: EnumExpr[OnlineMeetingProviderType]
+        hex_color: StringExpr
+        is_default_calendar: BoolExpr
+        is_removable: BoolExpr
+        is_tallying_responses: BoolExpr
+        name: StringExpr
+        owner: EmailAddressPath
+        calendar_view: NavCollectionExpr[Event, EventPath]
+        events: NavCollectionExpr[Event, EventPath]
+
+    class EmailAddressPath(ComplexExpr[EmailAddress]):
+        """Paths through a microsoft.graph.emailAddress value, typed for type
+        checkers.
+        """
+
+        address: StringExpr
+        name: StringExpr
+
+    class OutlookItemPath(EntityExpr[OutlookItem]):
+        """Paths through a microsoft.graph.outlookItem value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+        categories: CollectionExpr[StringExpr]
+        change_key: StringExpr
+        created_date_time: DateTimeExpr
+        last_modified_date_time: DateTimeExpr
+
+    class EventPath(EntityExpr[Event]):
+        """Paths through a microsoft.graph.event value, typed for type checkers."""
+
+        id: StringExpr
+        categories: CollectionExpr[StringExpr]
+        change_key: StringExpr
+        created_date_time: DateTimeExpr
+        last_modified_date_time: DateTimeExpr
+        allow_new_time_proposals: BoolExpr
+        attendees: CollectionExpr[AttendeePath]
+        body: ItemBodyPath
+        body_preview: StringExpr
+        cancelled_occurrences: CollectionExpr[StringExpr]
+        end: DateTimeTimeZonePath
+        has_attachments: BoolExpr
+        hide_attendees: BoolExpr
+        i_cal_u_id: StringExpr
+        importance: EnumExpr[Importance]
+        is_all_day: BoolExpr
+        is_cancelled: BoolExpr
+        is_draft: BoolExpr
+        is_online_meeting: BoolExpr
+        is_organizer: BoolExpr
+        is_reminder_on: BoolExpr
+        location: LocationPath
+        locations: CollectionExpr[LocationPath]
+        online_meeting: OnlineMeetingInfoPath
+        online_meeting_provider: EnumExpr[OnlineMeetingProviderType]
+        online_meeting_url: StringExpr
+        organizer: RecipientPath
+        original_end_time_zone: StringExpr
+        original_start: DateTimeExpr
+        original_start_time_zone: StringExpr
+        recurrence: PatternedRecurrencePath
+        reminder_minutes_before_start: NumberExpr
+        response_requested: BoolExpr
+        response_status: ResponseStatusPath
+        sensitivity: EnumExpr[Sensitivity]
+        series_master_id: StringExpr
+        show_as: EnumExpr[FreeBusyStatus]
+        start: DateTimeTimeZonePath
+        subject: StringExpr
+        transaction_id: StringExpr
+        type: EnumExpr[EventType]
+        web_link: StringExpr
+        attachments: NavCollectionExpr[Attachment, AttachmentPath]
+        calendar: CalendarPath
+        exception_occurrences: NavCollectionExpr[Event, EventPath]
+        instances: NavCollectionExpr[Event, EventPath]
+
+    class RecipientPath(ComplexExpr[Recipient]):
+        """Paths through a microsoft.graph.recipient value, typed for type checkers."""
+
+        email_address: EmailAddressPath
+
+    class AttendeeBasePath(ComplexExpr[AttendeeBase]):
+        """Paths through a microsoft.graph.attendeeBase value, typed for type
+        checkers.
+        """
+
+        email_address: EmailAddressPath
+        type: EnumExpr[AttendeeType]
+
+    class AttendeePath(ComplexExpr[Attendee]):
+        """Paths through a microsoft.graph.attendee value, typed for type checkers."""
+
+        email_address: EmailAddressPath
+        type: EnumExpr[AttendeeType]
+        proposed_new_time: TimeSlotPath
+        status: ResponseStatusPath
+
+    class TimeSlotPath(ComplexExpr[TimeSlot]):
+        """Paths through a microsoft.graph.timeSlot value, typed for type checkers."""
+
+        end: DateTimeTimeZonePath
+        start: DateTimeTimeZonePath
+
+    class ResponseStatusPath(ComplexExpr[ResponseStatus]):
+        """Paths through a microsoft.graph.responseStatus value, typed for type
+        checkers.
+        """
+
+        response: EnumExpr[ResponseType]
+        time: DateTimeExpr
+
+    class ItemBodyPath(ComplexExpr[ItemBody]):
+        """Paths through a microsoft.graph.itemBody value, typed for type checkers."""
+
+        content: StringExpr
+        content_type: EnumExpr[BodyType]
+
+    class LocationPath(ComplexExpr[Location]):
+        """Paths through a microsoft.graph.location value, typed for type checkers."""
+
+        address: PhysicalAddressPath
+        coordinates: OutlookGeoCoordinatesPath
+        display_name: StringExpr
+        location_email_address: StringExpr
+        location_type: EnumExpr[LocationType]
+        location_uri: StringExpr
+        unique_id: StringExpr
+        unique_id_type: EnumExpr[LocationUniqueIdType]
+
+    class PhysicalAddressPath(ComplexExpr[PhysicalAddress]):
+        """Paths through a microsoft.graph.physicalAddress value, typed for type
+        checkers.
+        """
+
+        city: StringExpr
+        country_or_region: StringExpr
+        postal_code: StringExpr
+        state: StringExpr
+        street: StringExpr
+
+    class OutlookGeoCoordinatesPath(ComplexExpr[OutlookGeoCoordinates]):
+        """Paths through a microsoft.graph.outlookGeoCoordinates value, typed for
+        type checkers.
+        """
+
+        accuracy: NumberExpr
+        altitude: NumberExpr
+        altitude_accuracy: NumberExpr
+        latitude: NumberExpr
+        longitude: NumberExpr
+
+    class OnlineMeetingInfoPath(ComplexExpr[OnlineMeetingInfo]):
+        """Paths through a microsoft.graph.onlineMeetingInfo value, typed for type
+        checkers.
+        """
+
+        conference_id: StringExpr
+        join_url: StringExpr
+        phones: CollectionExpr[PhonePath]
+        quick_dial: StringExpr
+        toll_free_numbers: CollectionExpr[StringExpr]
+        toll_number: StringExpr
+
+    class PhonePath(ComplexExpr[Phone]):
+        """Paths through a microsoft.graph.phone value, typed for type checkers."""
+
+        language: StringExpr
+        number: StringExpr
+        region: StringExpr
+        type: EnumExpr[PhoneType]
+
+    class PatternedRecurrencePath(ComplexExpr[PatternedRecurrence]):
+        """Paths through a microsoft.graph.patternedRecurrence value, typed for type
+        checkers.
+        """
+
+        pattern: RecurrencePatternPath
+        range: RecurrenceRangePath
+
+    class RecurrencePatternPath(ComplexExpr[RecurrencePattern]):
+        """Paths through a microsoft.graph.recurrencePattern value, typed for type
+        checkers.
+        """
+
+        day_of_month: NumberExpr
+        days_of_week: CollectionExpr[EnumExpr[DayOfWeek]]
+        first_day_of_week: EnumExpr[DayOfWeek]
+        index: EnumExpr[WeekIndex]
+        interval: NumberExpr
+        month: NumberExpr
+        type: EnumExpr[RecurrencePatternType]
+
+    class RecurrenceRangePath(ComplexExpr[RecurrenceRange]):
+        """Paths through a microsoft.graph.recurrenceRange value, typed for type
+        checkers.
+        """
+
+        end_date: DateExpr
+        number_of_occurrences: NumberExpr
+        recurrence_time_zone: StringExpr
+        start_date: DateExpr
+        type: EnumExpr[RecurrenceRangeType]
+
+    class ProfilePhotoPath(EntityExpr[ProfilePhoto]):
+        """Paths through a microsoft.graph.profilePhoto value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+        height: NumberExpr
+        width: NumberExpr
+
+    class CalendarGroupPath(EntityExpr[CalendarGroup]):
+        """Paths through a microsoft.graph.calendarGroup value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+        change_key: StringExpr
+        class_id: GuidExpr
+        name: StringExpr
+        calendars: NavCollectionExpr[Calendar, CalendarPath]
+
+    class MessagePath(EntityExpr[Message]):
+        """Paths through a microsoft.graph.message value, typed for type checkers."""
+
+        id: StringExpr
+        categories: CollectionExpr[StringExpr]
+        change_key: StringExpr
+        created_date_time: DateTimeExpr
+        last_modified_date_time: DateTimeExpr
+        bcc_recipients: CollectionExpr[RecipientPath]
+        body: ItemBodyPath
+        body_preview: StringExpr
+        cc_recipients: CollectionExpr[RecipientPath]
+        conversation_id: StringExpr
+        conversation_index: BinaryExpr
+        flag: FollowupFlagPath
+        from_: RecipientPath
+        has_attachments: BoolExpr
+        importance: EnumExpr[Importance]
+        inference_classification: EnumExpr[InferenceClassificationType]
+        internet_message_headers: CollectionExpr[InternetMessageHeaderPath]
+        internet_message_id: StringExpr
+        is_delivery_receipt_requested: BoolExpr
+        is_draft: BoolExpr
+        is_read: BoolExpr
+        is_read_receipt_requested: BoolExpr
+        parent_folder_id: StringExpr
+        received_date_time: DateTimeExpr
+        reply_to: CollectionExpr[RecipientPath]
+        sender: RecipientPath
+        sent_date_time: DateTimeExpr
+        subject: StringExpr
+        to_recipients: CollectionExpr[RecipientPath]
+        unique_body: ItemBodyPath
+        web_link: StringExpr
+        attachments: NavCollectionExpr[Attachment, AttachmentPath]
+
+    class FollowupFlagPath(ComplexExpr[FollowupFlag]):
+        """Paths through a microsoft.graph.followupFlag value, typed for type
+        checkers.
+        """
+
+        completed_date_time: DateTimeTimeZonePath
+        due_date_time: DateTimeTimeZonePath
+        flag_status: EnumExpr[FollowupFlagStatus]
+        start_date_time: DateTimeTimeZonePath
+
+    class InternetMessageHeaderPath(ComplexExpr[InternetMessageHeader]):
+        """Paths through a microsoft.graph.internetMessageHeader value, typed for
+        type checkers.
+        """
+
+        name: StringExpr
+        value: StringExpr
+
+    class AttachmentPath(EntityExpr[Attachment]):
+        """Paths through a microsoft.graph.attachment value, typed for type checkers."""
+
+        id: StringExpr
+        content_type: StringExpr
+        is_inline: BoolExpr
+        last_modified_date_time: DateTimeExpr
+        name: StringExpr
+        size: NumberExpr
+
+    class ManagedAppPolicyPath(EntityExpr[ManagedAppPolicy]):
+        """Paths through a microsoft.graph.managedAppPolicy value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+        created_date_time: DateTimeExpr
+        description: StringExpr
+        display_name: StringExpr
+        last_modified_date_time: DateTimeExpr
+        version: StringExpr
+
+    class ManagedMobileAppPath(EntityExpr[ManagedMobileApp]):
+        """Paths through a microsoft.graph.managedMobileApp value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+        mobile_app_identifier: MobileAppIdentifierPath
+        version: StringExpr
+
+    class MobileAppIdentifierPath(ComplexExpr[MobileAppIdentifier]):
+        """Paths through a microsoft.graph.mobileAppIdentifier value, typed for type
+        checkers.
+        """
+
+    class ExtensionPropertyPath(EntityExpr[ExtensionProperty]):
+        """Paths through a microsoft.graph.extensionProperty value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+        deleted_date_time: DateTimeExpr
+        app_display_name: StringExpr
+        data_type: StringExpr
+        is_multi_valued: BoolExpr
+        is_synced_from_on_premises: BoolExpr
+        name: StringExpr
+        target_objects: CollectionExpr[StringExpr]
+
+    class ServiceProvisioningXmlErrorPath(ComplexExpr[ServiceProvisioningXmlError]):
+        """Paths through a microsoft.graph.serviceProvisioningXmlError value, typed
+        for type checkers.
+        """
+
+        created_date_time: DateTimeExpr
+        is_resolved: BoolExpr
+        service_instance: StringExpr
+        error_detail: StringExpr
+
+    class AgentUserPath(EntityExpr[AgentUser]):
+        """Paths through a microsoft.graph.agentUser value, typed for type checkers."""
+
+        id: StringExpr
+        deleted_date_time: DateTimeExpr
+        about_me: StringExpr
+        account_enabled: BoolExpr
+        age_group: StringExpr
+        assigned_licenses: CollectionExpr[AssignedLicensePath]
+        assigned_plans: CollectionExpr[AssignedPlanPath]
+        authorization_info: AuthorizationInfoPath
+        birthday: DateTimeExpr
+        business_phones: CollectionExpr[StringExpr]
+        city: StringExpr
+        company_name: StringExpr
+        consent_provided_for_minor: StringExpr
+        country: StringExpr
+        created_date_time: DateTimeExpr
+        creation_type: StringExpr
+        custom_security_attributes: CustomSecurityAttributeValuePath
+        department: StringExpr
+        device_enrollment_limit: NumberExpr
+        display_name: StringExpr
+        employee_hire_date: DateTimeExpr
+        employee_id: StringExpr
+        employee_leave_date_time: DateTimeExpr
+        employee_org_data: EmployeeOrgDataPath
+        employee_type: StringExpr
+        external_user_state: StringExpr
+        external_user_state_change_date_time: DateTimeExpr
+        fax_number: StringExpr
+        given_name: StringExpr
+        hire_date: DateTimeExpr
+        identities: CollectionExpr[ObjectIdentityPath]
+        identity_parent_id: StringExpr
+        im_addresses: CollectionExpr[StringExpr]
+        interests: CollectionExpr[StringExpr]
+        is_management_restricted: BoolExpr
+        is_resource_account: BoolExpr
+        job_title: StringExpr
+        last_password_change_date_time: DateTimeExpr
+        legal_age_group_classification: StringExpr
+        license_assignment_states: CollectionExpr[LicenseAssignmentStatePath]
+        mail: StringExpr
+        mailbox_settings: MailboxSettingsPath
+        mail_nickname: StringExpr
+        mobile_phone: StringExpr
+        my_site: StringExpr
+        office_location: StringExpr
+        on_premises_distinguished_name: StringExpr
+        on_premises_domain_name: StringExpr
+        on_premises_extension_attributes: OnPremisesExtensionAttributesPath
+        on_premises_immutable_id: StringExpr
+        on_premises_last_sync_date_time: DateTimeExpr
+        on_premises_provisioning_errors: CollectionExpr[OnPremisesProvisioningErrorPath]
+        on_premises_sam_account_name: StringExpr
+        on_premises_security_identifier: StringExpr
+        on_premises_sync_enabled: BoolExpr
+        on_premises_user_principal_name: StringExpr
+        other_mails: CollectionExpr[StringExpr]
+        password_policies: StringExpr
+        password_profile: PasswordProfilePath
+        past_projects: CollectionExpr[StringExpr]
+        postal_code: StringExpr
+        preferred_data_location: StringExpr
+        preferred_language: StringExpr
+        preferred_name: StringExpr
+        print: Expr
+        provisioned_plans: CollectionExpr[ProvisionedPlanPath]
+        proxy_addresses: CollectionExpr[StringExpr]
+        responsibilities: CollectionExpr[StringExpr]
+        schools: CollectionExpr[StringExpr]
+        security_identifier: StringExpr
+        service_provisioning_errors: CollectionExpr[ServiceProvisioningErrorPath]
+        show_in_address_list: BoolExpr
+        sign_in_activity: SignInActivityPath
+        sign_in_sessions_valid_from_date_time: DateTimeExpr
+        skills: CollectionExpr[StringExpr]
+        state: StringExpr
+        street_address: StringExpr
+        surname: StringExpr
+        usage_location: StringExpr
+        user_principal_name: StringExpr
+        user_type: StringExpr
+        calendar: CalendarPath
+        calendar_groups: NavCollectionExpr[CalendarGroup, CalendarGroupPath]
+        calendars: NavCollectionExpr[Calendar, CalendarPath]
+        calendar_view: NavCollectionExpr[Event, EventPath]
+        created_objects: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        direct_reports: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        events: NavCollectionExpr[Event, EventPath]
+        manager: DirectoryObjectPath
+        member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        messages: NavCollectionExpr[Message, MessagePath]
+        owned_devices: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        owned_objects: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        permission_grants: NavCollectionExpr[ResourceSpecificPermissionGrant, ResourceSpecificPermissionGrantPath]
+        photo: ProfilePhotoPath
+        photos: NavCollectionExpr[ProfilePhoto, ProfilePhotoPath]
+        registered_devices: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        sponsor_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        sponsors: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        transitive_member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+
+    class CustomTimeZonePath(ComplexExpr[CustomTimeZone]):
+        """Paths through a microsoft.graph.customTimeZone value, typed for type
+        checkers.
+        """
+
+        name: StringExpr
+        bias: NumberExpr
+        daylight_offset: DaylightTimeZoneOffsetPath
+        standard_offset: StandardTimeZoneOffsetPath
+
+    class StandardTimeZoneOffsetPath(ComplexExpr[StandardTimeZoneOffset]):
+        """Paths through a microsoft.graph.standardTimeZoneOffset value, typed for
+        type checkers.
+        """
+
+        day_occurrence: NumberExpr
+        day_of_week: EnumExpr[DayOfWeek]
+        month: NumberExpr
+        time: TimeExpr
+        year: NumberExpr
+
+    class DaylightTimeZoneOffsetPath(ComplexExpr[DaylightTimeZoneOffset]):
+        """Paths through a microsoft.graph.daylightTimeZoneOffset value, typed for
+        type checkers.
+        """
+
+        day_occurrence: NumberExpr
+        day_of_week: EnumExpr[DayOfWeek]
+        month: NumberExpr
+        time: TimeExpr
+        year: NumberExpr
+        daylight_bias: NumberExpr
+
+    class LocationConstraintItemPath(ComplexExpr[LocationConstraintItem]):
+        """Paths through a microsoft.graph.locationConstraintItem value, typed for
+        type checkers.
+        """
+
+        address: PhysicalAddressPath
+        coordinates: OutlookGeoCoordinatesPath
+        display_name: StringExpr
+        location_email_address: StringExpr
+        location_type: EnumExpr[LocationType]
+        location_uri: StringExpr
+        unique_id: StringExpr
+        unique_id_type: EnumExpr[LocationUniqueIdType]
+        resolve_availability: BoolExpr
+
+    class FileAttachmentPath(EntityExpr[FileAttachment]):
+        """Paths through a microsoft.graph.fileAttachment value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+        content_type: StringExpr
+        is_inline: BoolExpr
+        last_modified_date_time: DateTimeExpr
+        name: StringExpr
+        size: NumberExpr
+        content_bytes: BinaryExpr
+        content_id: StringExpr
+        content_location: StringExpr
+
+    class ItemAttachmentPath(EntityExpr[ItemAttachment]):
+        """Paths through a microsoft.graph.itemAttachment value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+        content_type: StringExpr
+        is_inline: BoolExpr
+        last_modified_date_time: DateTimeExpr
+        name: StringExpr
+        size: NumberExpr
+        item: OutlookItemPath
+
+    class ReferenceAttachmentPath(EntityExpr[ReferenceAttachment]):
+        """Paths through a microsoft.graph.referenceAttachment value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+        content_type: StringExpr
+        is_inline: BoolExpr
+        last_modified_date_time: DateTimeExpr
+        name: StringExpr
+        size: NumberExpr
+
+    class AndroidMobileAppIdentifierPath(ComplexExpr[AndroidMobileAppIdentifier]):
+        """Paths through a microsoft.graph.androidMobileAppIdentifier value, typed
+        for type checkers.
+        """
+
+        package_id: StringExpr
+
+    class IosMobileAppIdentifierPath(ComplexExpr[IosMobileAppIdentifier]):
+        """Paths through a microsoft.graph.iosMobileAppIdentifier value, typed for
+        type checkers.
+        """
+
+        bundle_id: StringExpr
+
+    class AttachmentItemPath(ComplexExpr[AttachmentItem]):
+        """Paths through a microsoft.graph.attachmentItem value, typed for type
+        checkers.
+        """
+
+        attachment_type: EnumExpr[AttachmentType]
+        content_id: StringExpr
+        content_type: StringExpr
+        is_inline: BoolExpr
+        name: StringExpr
+        size: NumberExpr
+
+    class AttendeeAvailabilityPath(ComplexExpr[AttendeeAvailability]):
+        """Paths through a microsoft.graph.attendeeAvailability value, typed for type
+        checkers.
+        """
+
+        attendee: AttendeeBasePath
+        availability: EnumExpr[FreeBusyStatus]
+
+    class AutomaticRepliesMailTipsPath(ComplexExpr[AutomaticRepliesMailTips]):
+        """Paths through a microsoft.graph.automaticRepliesMailTips value, typed for
+        type checkers.
+        """
+
+        message: StringExpr
+        message_language: LocaleInfoPath
+        scheduled_end_time: DateTimeTimeZonePath
+        scheduled_start_time: DateTimeTimeZonePath
+
+    class ConvertIdResultPath(ComplexExpr[ConvertIdResult]):
+        """Paths through a microsoft.graph.convertIdResult value, typed for type
+        checkers.
+        """
+
+        error_details: GenericErrorPath
+        source_id: StringExpr
+        target_id: StringExpr
+
+    class GenericErrorPath(ComplexExpr[GenericError]):
+        """Paths through a microsoft.graph.genericError value, typed for type
+        checkers.
+        """
+
+        code: StringExpr
+        message: StringExpr
+
+    class DeviceAndAppManagementDataPath(ComplexExpr[DeviceAndAppManagementData]):
+        """Paths through a microsoft.graph.deviceAndAppManagementData value, typed
+        for type checkers.
+        """
+
+        content: Expr
+
+    class FreeBusyErrorPath(ComplexExpr[FreeBusyError]):
+        """Paths through a microsoft.graph.freeBusyError value, typed for type
+        checkers.
+        """
+
+        message: StringExpr
+        response_code: StringExpr
+
+    class LocationConstraintPath(ComplexExpr[LocationConstraint]):
+        """Paths through a microsoft.graph.locationConstraint value, typed for type
+        checkers.
+        """
+
+        is_required: BoolExpr
+        locations: CollectionExpr[LocationConstraintItemPath]
+        suggest_location: BoolExpr
+
+    class MailTipsPath(ComplexExpr[MailTips]):
+        """Paths through a microsoft.graph.mailTips value, typed for type checkers."""
+
+        automatic_replies: AutomaticRepliesMailTipsPath
+        custom_mail_tip: StringExpr
+        delivery_restricted: BoolExpr
+        email_address: EmailAddressPath
+        error: MailTipsErrorPath
+        external_member_count: NumberExpr
+        is_moderated: BoolExpr
+        mailbox_full: BoolExpr
+        max_message_size: NumberExpr
+        recipient_scope: EnumExpr[RecipientScopeType]
+        recipient_suggestions: CollectionExpr[RecipientPath]
+        total_member_count: NumberExpr
+
+    class MailTipsErrorPath(ComplexExpr[MailTipsError]):
+        """Paths through a microsoft.graph.mailTipsError value, typed for type
+        checkers.
+        """
+
+        code: StringExpr
+        message: StringExpr
+
+    class ManagedAppDiagnosticStatusPath(ComplexExpr[ManagedAppDiagnosticStatus]):
+        """Paths through a microsoft.graph.managedAppDiagnosticStatus value, typed
+        for type checkers.
+        """
+
+        mitigation_instruction: StringExpr
+        state: StringExpr
+        validation_name: StringExpr
+
+    class MeetingTimeSuggestionPath(ComplexExpr[MeetingTimeSuggestion]):
+        """Paths through a microsoft.graph.meetingTimeSuggestion value, typed for
+        type checkers.
+        """
+
+        attendee_availability: CollectionExpr[AttendeeAvailabilityPath]
+        confidence: NumberExpr
+        locations: CollectionExpr[LocationPath]
+        meeting_time_slot: TimeSlotPath
+        order: NumberExpr
+        organizer_availability: EnumExpr[FreeBusyStatus]
+        suggestion_reason: StringExpr
+
+    class MeetingTimeSuggestionsResultPath(ComplexExpr[MeetingTimeSuggestionsResult]):
+        """Paths through a microsoft.graph.meetingTimeSuggestionsResult value, typed
+        for type checkers.
+        """
+
+        empty_suggestions_reason: StringExpr
+        meeting_time_suggestions: CollectionExpr[MeetingTimeSuggestionPath]
+
+    class ReminderPath(ComplexExpr[Reminder]):
+        """Paths through a microsoft.graph.reminder value, typed for type checkers."""
+
+        change_key: StringExpr
+        event_end_time: DateTimeTimeZonePath
+        event_id: StringExpr
+        event_location: LocationPath
+        event_start_time: DateTimeTimeZonePath
+        event_subject: StringExpr
+        event_web_link: StringExpr
+        reminder_fire_time: DateTimeTimeZonePath
+
+    class ScheduleInformationPath(ComplexExpr[ScheduleInformation]):
+        """Paths through a microsoft.graph.scheduleInformation value, typed for type
+        checkers.
+        """
+
+        availability_view: StringExpr
+        error: FreeBusyErrorPath
+        schedule_id: StringExpr
+        schedule_items: CollectionExpr[ScheduleItemPath]
+        working_hours: WorkingHoursPath
+
+    class ScheduleItemPath(ComplexExpr[ScheduleItem]):
+        """Paths through a microsoft.graph.scheduleItem value, typed for type
+        checkers.
+        """
+
+        end: DateTimeTimeZonePath
+        is_private: BoolExpr
+        location: StringExpr
+        start: DateTimeTimeZonePath
+        status: EnumExpr[FreeBusyStatus]
+        subject: StringExpr
+
+    class TimeConstraintPath(ComplexExpr[TimeConstraint]):
+        """Paths through a microsoft.graph.timeConstraint value, typed for type
+        checkers.
+        """
+
+        activity_domain: EnumExpr[ActivityDomain]
+        time_slots: CollectionExpr[TimeSlotPath]
+
+    class UploadSessionPath(ComplexExpr[UploadSession]):
+        """Paths through a microsoft.graph.uploadSession value, typed for type
+        checkers.
+        """
+
+        expiration_date_time: DateTimeExpr
+        next_expected_ranges: CollectionExpr[StringExpr]
+        upload_url: StringExpr

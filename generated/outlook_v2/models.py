@@ -231,17 +231,17 @@ class User(DirectoryObject):
 
         mailbox_guid: Prop[UUID | None, GuidExpr] = NONE
 
-        messages: Prop[list[Message] | None, NavCollectionExpr[Message]] = NONE
+        messages: Prop[list[Message] | None, NavCollectionExpr[Message, MessagePath]] = NONE
 
-        calendar: Prop[Calendar | None, EntityExpr[Calendar]] = NONE
+        calendar: Prop[Calendar | None, CalendarPath] = NONE
 
-        calendars: Prop[list[Calendar] | None, NavCollectionExpr[Calendar]] = NONE
+        calendars: Prop[list[Calendar] | None, NavCollectionExpr[Calendar, CalendarPath]] = NONE
 
-        calendar_groups: Prop[list[CalendarGroup] | None, NavCollectionExpr[CalendarGroup]] = NONE
+        calendar_groups: Prop[list[CalendarGroup] | None, NavCollectionExpr[CalendarGroup, CalendarGroupPath]] = NONE
 
-        calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
+        calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
 
-        events: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
+        events: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
     else:
         __slots__ = (
             "alias",
@@ -322,7 +322,7 @@ class Message(Item):
 
         subject: Prop[str | None, StringExpr] = NONE
 
-        body: Prop[ItemBody | None, ComplexExpr[ItemBody]] = NONE
+        body: Prop[ItemBody | None, ItemBodyPath] = NONE
 
         body_preview: Prop[str | None, StringExpr] = NONE
 
@@ -330,21 +330,21 @@ class Message(Item):
 
         parent_folder_id: Prop[str | None, StringExpr] = NONE
 
-        sender: Prop[Recipient | None, ComplexExpr[Recipient]] = NONE
+        sender: Prop[Recipient | None, RecipientPath] = NONE
 
-        from_: Prop[Recipient | None, ComplexExpr[Recipient]] = NONE
+        from_: Prop[Recipient | None, RecipientPath] = NONE
 
-        to_recipients: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
+        to_recipients: Prop[list[Recipient] | None, CollectionExpr[RecipientPath]] = NONE
 
-        cc_recipients: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
+        cc_recipients: Prop[list[Recipient] | None, CollectionExpr[RecipientPath]] = NONE
 
-        bcc_recipients: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
+        bcc_recipients: Prop[list[Recipient] | None, CollectionExpr[RecipientPath]] = NONE
 
-        reply_to: Prop[list[Recipient] | None, CollectionExpr[ComplexExpr[Recipient]]] = NONE
+        reply_to: Prop[list[Recipient] | None, CollectionExpr[RecipientPath]] = NONE
 
         conversation_id: Prop[str | None, StringExpr] = NONE
 
-        unique_body: Prop[ItemBody | None, ComplexExpr[ItemBody]] = NONE
+        unique_body: Prop[ItemBody | None, ItemBodyPath] = NONE
 
         is_delivery_receipt_requested: Prop[bool | None, BoolExpr] = NONE
 
@@ -356,7 +356,7 @@ class Message(Item):
 
         web_link: Prop[str | None, StringExpr] = NONE
 
-        attachments: Prop[list[Attachment] | None, NavCollectionExpr[Attachment]] = NONE
+        attachments: Prop[list[Attachment] | None, NavCollectionExpr[Attachment, AttachmentPath]] = NONE
     else:
         __slots__ = (
             "attachments",
@@ -414,7 +414,7 @@ class Recipient(ComplexBase):
     """The Microsoft.OutlookServices.Recipient complex type."""
 
     if TYPE_CHECKING:
-        email_address: Prop[EmailAddress | None, ComplexExpr[EmailAddress]] = NONE
+        email_address: Prop[EmailAddress | None, EmailAddressPath] = NONE
     else:
         __slots__ = ("email_address",)
 
@@ -459,9 +459,9 @@ class Calendar(Entity):
 
         change_key: Prop[str | None, StringExpr] = NONE
 
-        events: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
+        events: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
 
-        calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
+        calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
     else:
         __slots__ = ("calendar_view", "change_key", "color", "events", "name")
 
@@ -486,7 +486,7 @@ class CalendarGroup(Entity):
 
         change_key: Prop[str | None, StringExpr] = NONE
 
-        calendars: Prop[list[Calendar] | None, NavCollectionExpr[Calendar]] = NONE
+        calendars: Prop[list[Calendar] | None, NavCollectionExpr[Calendar, CalendarPath]] = NONE
     else:
         __slots__ = ("calendars", "change_key", "class_id", "name")
 
@@ -535,7 +535,7 @@ class Event(Item):
 
         original_end_time_zone: Prop[str | None, StringExpr] = NONE
 
-        response_status: Prop[ResponseStatus | None, ComplexExpr[ResponseStatus]] = NONE
+        response_status: Prop[ResponseStatus | None, ResponseStatusPath] = NONE
 
         i_cal_u_id: Prop[str | None, StringExpr] = NONE
 
@@ -543,7 +543,7 @@ class Event(Item):
 
         subject: Prop[str | None, StringExpr] = NONE
 
-        body: Prop[ItemBody | None, ComplexExpr[ItemBody]] = NONE
+        body: Prop[ItemBody | None, ItemBodyPath] = NONE
 
         body_preview: Prop[str | None, StringExpr] = NONE
 
@@ -551,13 +551,13 @@ class Event(Item):
 
         sensitivity: Prop[Sensitivity | None, EnumExpr[Sensitivity]] = NONE
 
-        start: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+        start: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
 
         original_start: Prop[datetime | None, DateTimeExpr] = NONE
 
-        end: Prop[DateTimeTimeZone | None, ComplexExpr[DateTimeTimeZone]] = NONE
+        end: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
 
-        location: Prop[Location | None, ComplexExpr[Location]] = NONE
+        location: Prop[Location | None, LocationPath] = NONE
 
         is_all_day: Prop[bool | None, BoolExpr] = NONE
 
@@ -565,7 +565,7 @@ class Event(Item):
 
         is_organizer: Prop[bool | None, BoolExpr] = NONE
 
-        recurrence: Prop[PatternedRecurrence | None, ComplexExpr[PatternedRecurrence]] = NONE
+        recurrence: Prop[PatternedRecurrence | None, PatternedRecurrencePath] = NONE
 
         response_requested: Prop[bool | None, BoolExpr] = NONE
 
@@ -575,9 +575,9 @@ class Event(Item):
 
         type: Prop[EventType | None, EnumExpr[EventType]] = NONE
 
-        attendees: Prop[list[Attendee] | None, CollectionExpr[ComplexExpr[Attendee]]] = NONE
+        attendees: Prop[list[Attendee] | None, CollectionExpr[AttendeePath]] = NONE
 
-        organizer: Prop[Recipient | None, ComplexExpr[Recipient]] = NONE
+        organizer: Prop[Recipient | None, RecipientPath] = NONE
 
         web_link: Prop[str | None, StringExpr] = NONE
 
@@ -585,11 +585,11 @@ class Event(Item):
 
         is_reminder_on: Prop[bool | None, BoolExpr] = NONE
 
-        calendar: Prop[Calendar | None, EntityExpr[Calendar]] = NONE
+        calendar: Prop[Calendar | None, CalendarPath] = NONE
 
-        instances: Prop[list[Event] | None, NavCollectionExpr[Event]] = NONE
+        instances: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
 
-        attachments: Prop[list[Attachment] | None, NavCollectionExpr[Attachment]] = NONE
+        attachments: Prop[list[Attachment] | None, NavCollectionExpr[Attachment, AttachmentPath]] = NONE
     else:
         __slots__ = (
             "attachments",
@@ -678,9 +678,9 @@ class Location(ComplexBase):
     if TYPE_CHECKING:
         display_name: Prop[str | None, StringExpr] = NONE
 
-        address: Prop[PhysicalAddress | None, ComplexExpr[PhysicalAddress]] = NONE
+        address: Prop[PhysicalAddress | None, PhysicalAddressPath] = NONE
 
-        coordinates: Prop[GeoCoordinates | None, ComplexExpr[GeoCoordinates]] = NONE
+        coordinates: Prop[GeoCoordinates | None, GeoCoordinatesPath] = NONE
     else:
         __slots__ = ("address", "coordinates", "display_name")
 
@@ -754,9 +754,9 @@ class PatternedRecurrence(ComplexBase):
     """The Microsoft.OutlookServices.PatternedRecurrence complex type."""
 
     if TYPE_CHECKING:
-        pattern: Prop[RecurrencePattern | None, ComplexExpr[RecurrencePattern]] = NONE
+        pattern: Prop[RecurrencePattern | None, RecurrencePatternPath] = NONE
 
-        range: Prop[RecurrenceRange | None, ComplexExpr[RecurrenceRange]] = NONE
+        range: Prop[RecurrenceRange | None, RecurrenceRangePath] = NONE
 
         recurrence_time_zone: Prop[str | None, StringExpr] = NONE
     else:
@@ -834,7 +834,7 @@ class Attendee(Recipient):
     """The Microsoft.OutlookServices.Attendee complex type."""
 
     if TYPE_CHECKING:
-        status: Prop[ResponseStatus | None, ComplexExpr[ResponseStatus]] = NONE
+        status: Prop[ResponseStatus | None, ResponseStatusPath] = NONE
 
         type: Prop[AttendeeType | None, EnumExpr[AttendeeType]] = NONE
     else:
@@ -902,7 +902,7 @@ class ItemAttachment(Attachment):
     """The Microsoft.OutlookServices.ItemAttachment entity type."""
 
     if TYPE_CHECKING:
-        item: Prop[Item | None, EntityExpr[Item]] = NONE
+        item: Prop[Item | None, ItemPath] = NONE
     else:
         __slots__ = ("item",)
 
@@ -928,3 +928,313 @@ class Reminder(ComplexBase):
     """The Microsoft.OutlookServices.Reminder complex type."""
 
     __slots__ = ()
+
+
+if TYPE_CHECKING:
+
+    class EntityPath(EntityExpr[Entity]):
+        """Paths through a Microsoft.OutlookServices.Entity value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+
+    class DirectoryObjectPath(EntityExpr[DirectoryObject]):
+        """Paths through a Microsoft.OutlookServices.DirectoryObject value, typed for
+        type checkers.
+        """
+
+        id: StringExpr
+
+    class UserPath(EntityExpr[User]):
+        """Paths through a Microsoft.OutlookServices.User value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+        email_address: StringExpr
+        display_name: StringExpr
+        alias: StringExpr
+        mailbox_guid: GuidExpr
+        messages: NavCollectionExpr[Message, MessagePath]
+        calendar: CalendarPath
+        calendars: NavCollectionExpr[Calendar, CalendarPath]
+        calendar_groups: NavCollectionExpr[CalendarGroup, CalendarGroupPath]
+        calendar_view: NavCollectionExpr[Event, EventPath]
+        events: NavCollectionExpr[Event, EventPath]
+
+    class ItemPath(EntityExpr[Item]):
+        """Paths through a Microsoft.OutlookServices.Item value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+        created_date_time: DateTimeExpr
+        last_modified_date_time: DateTimeExpr
+        change_key: StringExpr
+        categories: CollectionExpr[StringExpr]
+
+    class MessagePath(EntityExpr[Message]):
+        """Paths through a Microsoft.OutlookServices.Message value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+        created_date_time: DateTimeExpr
+        last_modified_date_time: DateTimeExpr
+        change_key: StringExpr
+        categories: CollectionExpr[StringExpr]
+        received_date_time: DateTimeExpr
+        sent_date_time: DateTimeExpr
+        has_attachments: BoolExpr
+        subject: StringExpr
+        body: ItemBodyPath
+        body_preview: StringExpr
+        importance: EnumExpr[Importance]
+        parent_folder_id: StringExpr
+        sender: RecipientPath
+        from_: RecipientPath
+        to_recipients: CollectionExpr[RecipientPath]
+        cc_recipients: CollectionExpr[RecipientPath]
+        bcc_recipients: CollectionExpr[RecipientPath]
+        reply_to: CollectionExpr[RecipientPath]
+        conversation_id: StringExpr
+        unique_body: ItemBodyPath
+        is_delivery_receipt_requested: BoolExpr
+        is_read_receipt_requested: BoolExpr
+        is_read: BoolExpr
+        is_draft: BoolExpr
+        web_link: StringExpr
+        attachments: NavCollectionExpr[Attachment, AttachmentPath]
+
+    class ItemBodyPath(ComplexExpr[ItemBody]):
+        """Paths through a Microsoft.OutlookServices.ItemBody value, typed for type
+        checkers.
+        """
+
+        content_type: EnumExpr[BodyType]
+        content: StringExpr
+
+    class RecipientPath(ComplexExpr[Recipient]):
+        """Paths through a Microsoft.OutlookServices.Recipient value, typed for type
+        checkers.
+        """
+
+        email_address: EmailAddressPath
+
+    class EmailAddressPath(ComplexExpr[EmailAddress]):
+        """Paths through a Microsoft.OutlookServices.EmailAddress value, typed for
+        type checkers.
+        """
+
+        name: StringExpr
+        address: StringExpr
+
+    class CalendarPath(EntityExpr[Calendar]):
+        """Paths through a Microsoft.OutlookServices.Calendar value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+        name: StringExpr
+        color: EnumExpr[CalendarColor]
+        change_key: StringExpr
+        events: NavCollectionExpr[Event, EventPath]
+        calendar_view: NavCollectionExpr[Event, EventPath]
+
+    class CalendarGroupPath(EntityExpr[CalendarGroup]):
+        """Paths through a Microsoft.OutlookServices.CalendarGroup value, typed for
+        type checkers.
+        """
+
+        id: StringExpr
+        name: StringExpr
+        class_id: GuidExpr
+        change_key: StringExpr
+        calendars: NavCollectionExpr[Calendar, CalendarPath]
+
+    class EventPath(EntityExpr[Event]):
+        """Paths through a Microsoft.OutlookServices.Event value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+        created_date_time: DateTimeExpr
+        last_modified_date_time: DateTimeExpr
+        change_key: StringExpr
+        categories: CollectionExpr[StringExpr]
+        original_start_time_zone: StringExpr
+        original_end_time_zone: StringExpr
+        response_status: ResponseStatusPath
+        i_cal_u_id: StringExpr
+        has_attachments: BoolExpr
+        subject: StringExpr
+        body: ItemBodyPath
+        body_preview: StringExpr
+        importance: EnumExpr[Importance]
+        sensitivity: EnumExpr[Sensitivity]
+        start: DateTimeTimeZonePath
+        original_start: DateTimeExpr
+        end: DateTimeTimeZonePath
+        location: LocationPath
+        is_all_day: BoolExpr
+        is_cancelled: BoolExpr
+        is_organizer: BoolExpr
+        recurrence: PatternedRecurrencePath
+        response_requested: BoolExpr
+        series_master_id: StringExpr
+        show_as: EnumExpr[FreeBusyStatus]
+        type: EnumExpr[EventType]
+        attendees: CollectionExpr[AttendeePath]
+        organizer: RecipientPath
+        web_link: StringExpr
+        reminder_minutes_before_start: NumberExpr
+        is_reminder_on: BoolExpr
+        calendar: CalendarPath
+        instances: NavCollectionExpr[Event, EventPath]
+        attachments: NavCollectionExpr[Attachment, AttachmentPath]
+
+    class ResponseStatusPath(ComplexExpr[ResponseStatus]):
+        """Paths through a Microsoft.OutlookServices.ResponseStatus value, typed for
+        type checkers.
+        """
+
+        response: EnumExpr[ResponseType]
+        time: DateTimeExpr
+
+    class DateTimeTimeZonePath(ComplexExpr[DateTimeTimeZone]):
+        """Paths through a Microsoft.OutlookServices.DateTimeTimeZone value, typed
+        for type checkers.
+        """
+
+        date_time: StringExpr
+        time_zone: StringExpr
+
+    class LocationPath(ComplexExpr[Location]):
+        """Paths through a Microsoft.OutlookServices.Location value, typed for type
+        checkers.
+        """
+
+        display_name: StringExpr
+        address: PhysicalAddressPath
+        coordinates: GeoCoordinatesPath
+
+    class PhysicalAddressPath(ComplexExpr[PhysicalAddress]):
+        """Paths through a Microsoft.OutlookServices.PhysicalAddress value, typed for
+        type checkers.
+        """
+
+        street: StringExpr
+        city: StringExpr
+        state: StringExpr
+        country_or_region: StringExpr
+        postal_code: StringExpr
+
+    class GeoCoordinatesPath(ComplexExpr[GeoCoordinates]):
+        """Paths through a Microsoft.OutlookServices.GeoCoordinates value, typed for
+        type checkers.
+        """
+
+        altitude: NumberExpr
+        latitude: NumberExpr
+        longitude: NumberExpr
+        accuracy: NumberExpr
+        altitude_accuracy: NumberExpr
+
+    class PatternedRecurrencePath(ComplexExpr[PatternedRecurrence]):
+        """Paths through a Microsoft.OutlookServices.PatternedRecurrence value, typed
+        for type checkers.
+        """
+
+        pattern: RecurrencePatternPath
+        range: RecurrenceRangePath
+        recurrence_time_zone: StringExpr
+
+    class RecurrencePatternPath(ComplexExpr[RecurrencePattern]):
+        """Paths through a Microsoft.OutlookServices.RecurrencePattern value, typed
+        for type checkers.
+        """
+
+        type: EnumExpr[RecurrencePatternType]
+        interval: NumberExpr
+        month: NumberExpr
+        day_of_month: NumberExpr
+        days_of_week: CollectionExpr[EnumExpr[DayOfWeek]]
+        first_day_of_week: EnumExpr[DayOfWeek]
+        index: EnumExpr[WeekIndex]
+
+    class RecurrenceRangePath(ComplexExpr[RecurrenceRange]):
+        """Paths through a Microsoft.OutlookServices.RecurrenceRange value, typed for
+        type checkers.
+        """
+
+        type: EnumExpr[RecurrenceRangeType]
+        start_date: StringExpr
+        end_date: StringExpr
+        number_of_occurrences: NumberExpr
+
+    class AttendeePath(ComplexExpr[Attendee]):
+        """Paths through a Microsoft.OutlookServices.Attendee value, typed for type
+        checkers.
+        """
+
+        email_address: EmailAddressPath
+        status: ResponseStatusPath
+        type: EnumExpr[AttendeeType]
+
+    class AttachmentPath(EntityExpr[Attachment]):
+        """Paths through a Microsoft.OutlookServices.Attachment value, typed for type
+        checkers.
+        """
+
+        id: StringExpr
+        last_modified_date_time: DateTimeExpr
+        name: StringExpr
+        content_type: StringExpr
+        size: NumberExpr
+        is_inline: BoolExpr
+
+    class FileAttachmentPath(EntityExpr[FileAttachment]):
+        """Paths through a Microsoft.OutlookServices.FileAttachment value, typed for
+        type checkers.
+        """
+
+        id: StringExpr
+        last_modified_date_time: DateTimeExpr
+        name: StringExpr
+        content_type: StringExpr
+        size: NumberExpr
+        is_inline: BoolExpr
+        content_id: StringExpr
+        content_location: StringExpr
+        content_bytes: BinaryExpr
+
+    class ItemAttachmentPath(EntityExpr[ItemAttachment]):
+        """Paths through a Microsoft.OutlookServices.ItemAttachment value, typed for
+        type checkers.
+        """
+
+        id: StringExpr
+        last_modified_date_time: DateTimeExpr
+        name: StringExpr
+        content_type: StringExpr
+        size: NumberExpr
+        is_inline: BoolExpr
+        item: ItemPath
+
+    class ReferenceAttachmentPath(EntityExpr[ReferenceAttachment]):
+        """Paths through a Microsoft.OutlookServices.ReferenceAttachment value, typed
+        for type checkers.
+        """
+
+        id: StringExpr
+        last_modified_date_time: DateTimeExpr
+        name: StringExpr
+        content_type: StringExpr
+        size: NumberExpr
+        is_inline: BoolExpr
+
+    class ReminderPath(ComplexExpr[Reminder]):
+        """Paths through a Microsoft.OutlookServices.Reminder value, typed for type
+        checkers.
+        """

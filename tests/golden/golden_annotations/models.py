@@ -60,7 +60,7 @@ class Note(EntityBase):
 
         created_at: Prop[datetime | None, DateTimeExpr] = NONE
 
-        author: Prop[Person | None, EntityExpr[Person]] = NONE
+        author: Prop[Person | None, PersonPath] = NONE
     else:
         __slots__ = ("author", "body", "created_at", "id", "priority", "title")
 
@@ -82,3 +82,22 @@ class Person(EntityBase):
         name: Prop[str | None, StringExpr] = NONE
     else:
         __slots__ = ("id", "name")
+
+
+if TYPE_CHECKING:
+
+    class NotePath(EntityExpr[Note]):
+        """Paths through a Test.Notes.Note value, typed for type checkers."""
+
+        id: StringExpr
+        title: StringExpr
+        body: StringExpr
+        priority: EnumExpr[Priority]
+        created_at: DateTimeExpr
+        author: PersonPath
+
+    class PersonPath(EntityExpr[Person]):
+        """Paths through a Test.Notes.Person value, typed for type checkers."""
+
+        id: StringExpr
+        name: StringExpr

@@ -15,7 +15,7 @@ from ._registry import REGISTRY
 
 if TYPE_CHECKING:
     from odatakit.expr import EnumExpr, Prop
-    from odatakit.paths import CollectionExpr
+    from odatakit.paths import CollectionExpr, ComplexExpr
 
 
 @REGISTRY.enum(
@@ -104,3 +104,15 @@ class Settings(ComplexBase):
         level: Prop[Level | None, EnumExpr[Level]] = NONE
     else:
         __slots__ = ("color", "history", "importance", "level", "permissions")
+
+
+if TYPE_CHECKING:
+
+    class SettingsPath(ComplexExpr[Settings]):
+        """Paths through a Test.Enums.Settings value, typed for type checkers."""
+
+        color: EnumExpr[Color]
+        importance: EnumExpr[Importance]
+        permissions: EnumExpr[Permissions]
+        history: CollectionExpr[EnumExpr[Permissions]]
+        level: EnumExpr[Level]

@@ -16,7 +16,7 @@ from ._registry import REGISTRY
 
 if TYPE_CHECKING:
     from odatakit.expr import DateTimeExpr, NumberExpr, Prop, StringExpr
-    from odatakit.paths import CollectionExpr, ComplexExpr
+    from odatakit.paths import CollectionExpr, ComplexExpr, EntityExpr
 
 
 @REGISTRY.structured(
@@ -50,7 +50,7 @@ class Item(Entity):
     if TYPE_CHECKING:
         title: Prop[str | None, StringExpr] = NONE
 
-        shape: Prop[Shape | None, ComplexExpr[Shape]] = NONE
+        shape: Prop[Shape | None, ShapePath] = NONE
 
         tags: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
     else:
@@ -106,7 +106,7 @@ class Document(Item):
     if TYPE_CHECKING:
         pages: Prop[int | None, NumberExpr] = NONE
 
-        outline: Prop[list[Shape] | None, CollectionExpr[ComplexExpr[Shape]]] = NONE
+        outline: Prop[list[Shape] | None, CollectionExpr[ShapePath]] = NONE
     else:
         __slots__ = ("outline", "pages")
 
@@ -142,3 +142,57 @@ class LabeledCircle(Circle):
         label: Prop[str | None, StringExpr] = NONE
     else:
         __slots__ = ("label",)
+
+
+if TYPE_CHECKING:
+
+    class EntityPath(EntityExpr[Entity]):
+        """Paths through a Test.Base.Entity value, typed for type checkers."""
+
+        id: StringExpr
+
+    class ItemPath(EntityExpr[Item]):
+        """Paths through a Test.Media.Item value, typed for type checkers."""
+
+        id: StringExpr
+        title: StringExpr
+        shape: ShapePath
+        tags: CollectionExpr[StringExpr]
+
+    class ShapePath(ComplexExpr[Shape]):
+        """Paths through a Test.Base.Shape value, typed for type checkers."""
+
+        name: StringExpr
+
+    class PhotoPath(EntityExpr[Photo]):
+        """Paths through a Test.Media.Photo value, typed for type checkers."""
+
+        id: StringExpr
+        title: StringExpr
+        shape: ShapePath
+        tags: CollectionExpr[StringExpr]
+        width: NumberExpr
+        taken_at: DateTimeExpr
+
+    class DocumentPath(EntityExpr[Document]):
+        """Paths through a Test.Media.Document value, typed for type checkers."""
+
+        id: StringExpr
+        title: StringExpr
+        shape: ShapePath
+        tags: CollectionExpr[StringExpr]
+        pages: NumberExpr
+        outline: CollectionExpr[ShapePath]
+
+    class CirclePath(ComplexExpr[Circle]):
+        """Paths through a Test.Base.Circle value, typed for type checkers."""
+
+        name: StringExpr
+        radius: NumberExpr
+
+    class LabeledCirclePath(ComplexExpr[LabeledCircle]):
+        """Paths through a Test.Media.LabeledCircle value, typed for type checkers."""
+
+        name: StringExpr
+        radius: NumberExpr
+        label: StringExpr

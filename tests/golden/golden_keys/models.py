@@ -38,9 +38,9 @@ class Customer(EntityBase):
 
         name: Prop[str | None, StringExpr] = NONE
 
-        orders: Prop[list[Order] | None, NavCollectionExpr[Order]] = NONE
+        orders: Prop[list[Order] | None, NavCollectionExpr[Order, OrderPath]] = NONE
 
-        addresses: Prop[list[Address] | None, NavCollectionExpr[Address]] = NONE
+        addresses: Prop[list[Address] | None, NavCollectionExpr[Address, AddressPath]] = NONE
     else:
         __slots__ = ("addresses", "id", "name", "orders")
 
@@ -66,9 +66,9 @@ class Order(EntityBase):
 
         total: Prop[Decimal | None, NumberExpr] = NONE
 
-        customer: Prop[Customer | None, EntityExpr[Customer]] = NONE
+        customer: Prop[Customer | None, CustomerPath] = NONE
 
-        lines: Prop[list[OrderLine] | None, NavCollectionExpr[OrderLine]] = NONE
+        lines: Prop[list[OrderLine] | None, NavCollectionExpr[OrderLine, OrderLinePath]] = NONE
     else:
         __slots__ = ("customer", "customer_id", "id", "lines", "total")
 
@@ -131,6 +131,46 @@ class OrderLine(EntityBase):
 
         quantity: Prop[int | None, NumberExpr] = NONE
 
-        product: Prop[Product | None, EntityExpr[Product]] = NONE
+        product: Prop[Product | None, ProductPath] = NONE
     else:
         __slots__ = ("line_number", "order_id", "product", "quantity")
+
+
+if TYPE_CHECKING:
+
+    class CustomerPath(EntityExpr[Customer]):
+        """Paths through a Test.Keys.Customer value, typed for type checkers."""
+
+        id: NumberExpr
+        name: StringExpr
+        orders: NavCollectionExpr[Order, OrderPath]
+        addresses: NavCollectionExpr[Address, AddressPath]
+
+    class OrderPath(EntityExpr[Order]):
+        """Paths through a Test.Keys.Order value, typed for type checkers."""
+
+        id: GuidExpr
+        customer_id: NumberExpr
+        total: NumberExpr
+        customer: CustomerPath
+        lines: NavCollectionExpr[OrderLine, OrderLinePath]
+
+    class ProductPath(EntityExpr[Product]):
+        """Paths through a Test.Keys.Product value, typed for type checkers."""
+
+        sku: StringExpr
+        name: StringExpr
+
+    class AddressPath(EntityExpr[Address]):
+        """Paths through a Test.Keys.Address value, typed for type checkers."""
+
+        id: NumberExpr
+        city: StringExpr
+
+    class OrderLinePath(EntityExpr[OrderLine]):
+        """Paths through a Test.Keys.OrderLine value, typed for type checkers."""
+
+        order_id: GuidExpr
+        line_number: NumberExpr
+        quantity: NumberExpr
+        product: ProductPath

@@ -54,7 +54,7 @@ class Thing(EntityBase):
 
         foo_bar_2: Prop[int | None, NumberExpr] = NONE
 
-        list: Prop[List | None, EntityExpr[List]] = NONE
+        list: Prop[List | None, ListPath] = NONE
     else:
         __slots__ = ("additional_data_", "class_", "foo_bar", "foo_bar_2", "from_", "id", "import_", "list", "type")
 
@@ -76,6 +76,29 @@ class List(EntityBase):
 
         self_: Prop[str | None, StringExpr] = NONE
 
-        items: Prop[list[Thing] | None, NavCollectionExpr[Thing]] = NONE
+        items: Prop[list[Thing] | None, NavCollectionExpr[Thing, ThingPath]] = NONE
     else:
         __slots__ = ("id", "items", "self_")
+
+
+if TYPE_CHECKING:
+
+    class ThingPath(EntityExpr[Thing]):
+        """Paths through a Test.Names.Thing value, typed for type checkers."""
+
+        id: StringExpr
+        class_: StringExpr
+        from_: DateTimeExpr
+        import_: BoolExpr
+        type: StringExpr
+        additional_data_: StringExpr
+        foo_bar: NumberExpr
+        foo_bar_2: NumberExpr
+        list: ListPath
+
+    class ListPath(EntityExpr[List]):
+        """Paths through a Test.Names.List value, typed for type checkers."""
+
+        id: StringExpr
+        self_: StringExpr
+        items: NavCollectionExpr[Thing, ThingPath]

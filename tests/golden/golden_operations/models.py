@@ -15,6 +15,7 @@ from ._registry import REGISTRY
 
 if TYPE_CHECKING:
     from odatakit.expr import NumberExpr, Prop, StringExpr
+    from odatakit.paths import ComplexExpr, EntityExpr
 
 
 @REGISTRY.structured(
@@ -50,3 +51,17 @@ class Stats(ComplexBase):
         count: Prop[int | None, NumberExpr] = NONE
     else:
         __slots__ = ("count",)
+
+
+if TYPE_CHECKING:
+
+    class DocumentPath(EntityExpr[Document]):
+        """Paths through a Test.Ops.Document value, typed for type checkers."""
+
+        id: StringExpr
+        title: StringExpr
+
+    class StatsPath(ComplexExpr[Stats]):
+        """Paths through a Test.Ops.Stats value, typed for type checkers."""
+
+        count: NumberExpr

@@ -42,9 +42,9 @@ class Document(EntityBase):
 
         select: Prop[str | None, Expr] = NONE
 
-        photo: Prop[Photo | None, EntityExpr[Photo]] = NONE
+        photo: Prop[Photo | None, PhotoPath] = NONE
 
-        photos: Prop[list[ProfilePhoto] | None, NavCollectionExpr[ProfilePhoto]] = NONE
+        photos: Prop[list[ProfilePhoto] | None, NavCollectionExpr[ProfilePhoto, ProfilePhotoPath]] = NONE
     else:
         __slots__ = ("content", "id", "name", "photo", "photos", "select")
 
@@ -63,7 +63,7 @@ class Note(EntityBase):
     if TYPE_CHECKING:
         id: Prop[str | None, StringExpr] = NONE
 
-        content: Prop[Document | None, EntityExpr[Document]] = NONE
+        content: Prop[Document | None, DocumentPath] = NONE
     else:
         __slots__ = ("content", "id")
 
@@ -101,3 +101,34 @@ class ProfilePhoto(Photo):
         thumbnail: Prop[str | None, Expr] = NONE
     else:
         __slots__ = ("thumbnail",)
+
+
+if TYPE_CHECKING:
+
+    class DocumentPath(EntityExpr[Document]):
+        """Paths through a Test.Streams.Document value, typed for type checkers."""
+
+        id: NumberExpr
+        name: StringExpr
+        content: Expr
+        photo: PhotoPath
+        photos: NavCollectionExpr[ProfilePhoto, ProfilePhotoPath]
+
+    class NotePath(EntityExpr[Note]):
+        """Paths through a Test.Streams.Note value, typed for type checkers."""
+
+        id: StringExpr
+        content: DocumentPath
+
+    class PhotoPath(EntityExpr[Photo]):
+        """Paths through a Test.Streams.Photo value, typed for type checkers."""
+
+        id: StringExpr
+        height: NumberExpr
+
+    class ProfilePhotoPath(EntityExpr[ProfilePhoto]):
+        """Paths through a Test.Streams.ProfilePhoto value, typed for type checkers."""
+
+        id: StringExpr
+        height: NumberExpr
+        thumbnail: Expr

@@ -184,19 +184,50 @@ class _Plan:
             py = f"{py} | None"
         return annotation(py)
 
+    def descriptor(self, ref: TypeRef, navigation: bool) -> tuple[str, list[Source] | None]:
+        """A property's typed descriptor for type checkers: (generic, its arguments after the value type).
+
+        None for a path class, which takes no arguments.
+
+        `StringProp[str | None]`, `EnumProp[Importance | None, Importance]`, the target's path class
+        for a single complex value or navigation (`DateTimeTimeZonePath`), `CollectionProp[list[X] | None,
+        XPath]`, `NavCollectionProp[list[X] | None, X, XPath]`: each roots its expressions at the class
+        the property is read from.
+        """
+        type_name, py = self.resolve(ref)
+        if type_name.startswith("Edm."):
+            item = _EXPR_CLASSES.get(type_name, "Expr")
+            if not ref.collection:
+                prop = _PROP_CLASSES.get(type_name)
+                return (prop, []) if prop else ("Prop", [annotation("Expr")])
+        elif type_name in self.enums:
+            if not ref.collection:
+                return "EnumProp", [annotation(py)]
+            item = f"EnumExpr[{py}]"
+        elif navigation:
+            path = self.paths[type_name]
+            return ("NavCollectionProp", [annotation(py), path]) if ref.collection else (path, None)
+        else:
+            if not ref.collection:
+                return self.paths[type_name], None
+            item = self.paths[type_name]
+        return "CollectionProp", [annotation(item)]
+
     def expr_annotation(self, ref: TypeRef, navigation: bool) -> Source:
-        """The query-expression class a property is at class level (`StringExpr`, `ComplexExpr[X]`...)."""
+        """The expression type of a member of a path class, rooted at `RootT` (`StringExpr[RootT]`...)."""
         type_name, py = self.resolve(ref)
         if type_name.startswith("Edm."):
             item = _EXPR_CLASSES.get(type_name, "Expr")
         elif type_name in self.enums:
             item = f"EnumExpr[{py}]"
+            if not ref.collection:
+                return annotation(f"EnumExpr[{py}, RootT]")
         elif navigation:
             path = self.paths[type_name]
-            return annotation(f"NavCollectionExpr[{py}, {path}]" if ref.collection else path)
+            return annotation(f"NavCollectionExpr[{py}, {path}, RootT]" if ref.collection else f"{path}[RootT]")
         else:
             item = self.paths[type_name]
-        return annotation(f"CollectionExpr[{item}]" if ref.collection else item)
+        return annotation(f"CollectionExpr[{item}, RootT]" if ref.collection else f"{item}[RootT]")
 
     def all_members(self, t: StructuredType) -> list[Property | NavigationProperty]:
         """The properties and navigation properties of `t`, inherited ones first."""
@@ -231,12 +262,30 @@ _EXPR_CLASSES = {
 }
 
 
-_EXPR_NAMES = frozenset({*_EXPR_CLASSES.values(), "Expr", "EnumExpr"})
+_PROP_CLASSES = {
+    "Edm.String": "StringProp",
+    "Edm.Boolean": "BoolProp",
+    "Edm.DateTimeOffset": "DateTimeProp",
+    "Edm.Date": "DateProp",
+    "Edm.TimeOfDay": "TimeProp",
+    "Edm.Duration": "DurationProp",
+    "Edm.Guid": "GuidProp",
+    "Edm.Binary": "BinaryProp",
+    **dict.fromkeys(
+        ("Edm.Byte", "Edm.SByte", "Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Single", "Edm.Double", "Edm.Decimal"),
+        "NumberProp",
+    ),
+}
+
+
+_EXPR_NAMES = frozenset({*_EXPR_CLASSES.values(), *_PROP_CLASSES.values(), "Expr", "EnumExpr", "EnumProp", "Prop",
+                         "RootT", "OwnerT"})
 # Attributes of the path classes: members named like them are left out of the emitted path classes.
 _COMPLEX_PATH_NAMES = frozenset(dir(ComplexExpr))
 _ENTITY_PATH_NAMES = frozenset(dir(EntityExpr))
 # The expression classes of paths through structured values, which `odatakit.paths` holds.
-_PATH_NAMES = frozenset({"ComplexExpr", "EntityExpr", "CollectionExpr", "NavCollectionExpr"})
+_PATH_NAMES = frozenset({"ComplexExpr", "EntityExpr", "CollectionExpr", "NavCollectionExpr", "CollectionProp",
+                         "NavCollectionProp"})
 
 
 # Lower-case names annotations use, and how to spell them where a class attribute hides them.
@@ -597,7 +646,7 @@ class Emitter:
                     "navigation": navigation,
                     "enum": type_name in self.plan.enums,
                     "annotation": self.plan.annotation(member.type),
-                    "expr": self.plan.expr_annotation(member.type, navigation),
+                    "descriptor": self.plan.descriptor(member.type, navigation),
                     "doc": description_of(member.annotations),
                 }
             )
@@ -608,7 +657,10 @@ class Emitter:
             for r in rows:
                 r["annotation"] = _unshadow(r["annotation"], shadowing)
         for r in rows:
-            r["declaration"] = annotated(8, r["py_name"], [r["annotation"], r["expr"]], "NONE")
+            head, rest = r["descriptor"]
+            items = [] if rest is None else [r["annotation"], *rest]
+            r["expr"] = annotation(f"{head}[{', '.join(items)}]" if items else head)  # for the imports it needs
+            r["declaration"] = annotated(8, r["py_name"], items, "NONE", head=head)
         return rows
 
     def _render_models(self, module: str, chunk: list[EnumType | StructuredType]) -> str:
@@ -646,7 +698,7 @@ class Emitter:
             )
         path_rows = []
         for t in classes:
-            members = []
+            members: list[Source] = []
             hidden = _ENTITY_PATH_NAMES if t.kind == "entity" else _COMPLEX_PATH_NAMES
             for member in self.plan.all_members(t):
                 if member.py_name in hidden:
@@ -656,9 +708,24 @@ class Emitter:
                 expr_names.update(n for n in _tokens(expr) if n in _EXPR_NAMES or n in _PATH_NAMES)
                 members.append(declared(8, identifier(member.py_name), expr))
             path_base = "EntityExpr" if t.kind == "entity" else "ComplexExpr"
-            expr_names.add(path_base)
-            path_rows.append({"name": self.plan.paths[t.qualified], "base": annotation(f"{path_base}[{t.py_name}]"),
-                              "t": t, "members": members})
+            expr_names.update((path_base, "RootT", "OwnerT", "Expr"))
+            name = self.plan.paths[t.qualified]
+            value = f"{t.py_name} | None"
+            path_rows.append({
+                "name": name,
+                "base": annotation(f"{path_base}[{t.py_name}, RootT]"),
+                "t": t,
+                "members": members,
+                "class_get": call(8, "def __get__(", [code("self, obj: None, owner: builtins.type[OwnerT]")],
+                                  code(") -> {}[OwnerT]: ...", name)),
+                # A path class is the descriptor of the models' class attributes, and checkers call
+                # `__get__` on a member of a path class too: there it is the member's path itself.
+                "path_get": call(8, "def __get__(", [code("self, obj: Expr, owner: Any")], code(") -> Self: ...")),
+                "instance_get": call(8, "def __get__(", [code("self, obj: ODataObject, owner: Any")],
+                                     code(") -> {}: ...", annotation(value))),
+                "set": call(8, "def __set__(", [code("self, obj: ODataObject, value: {}", annotation(value))], ") -> None: ..."),
+            })
+            used.update(("builtins", "Any", "ODataObject"))
         runtime_names = {n for names in runtime_imports.values() for n in names}
         for mod, names in list(checking_imports.items()):
             names -= runtime_names
@@ -679,7 +746,7 @@ class Emitter:
             paths=path_rows,
             stdlib=stdlib,
             needs_any="Any" in used,
-            expr_names=_idents((expr_names - _PATH_NAMES) | ({"Prop"} if has_fields else set())),
+            expr_names=_idents(expr_names - _PATH_NAMES),
             path_names=_idents(expr_names & _PATH_NAMES),
             has_fields=has_fields,
             runtime_bases=runtime_bases,

@@ -50,16 +50,17 @@ def call(indent: int, head: str, args: Sequence[Source], tail: str = ")") -> Sou
 def declared(indent: int, target: str, annotation: Source) -> Source:
     """`target: annotation` (a declaration without a value) at `indent`, wrapped as the formatter does.
 
-    A plain name too long for the line goes in parentheses; a subscript is split inside its brackets.
+    A subscript is split inside its brackets when the line up to them fits; otherwise the annotation
+    goes in parentheses.
     """
     pad = " " * indent
     flat = f"{pad}{target}: {annotation}"
     if _fits(flat):
         return Source(flat)
     head, bracket, rest = annotation.partition("[")
-    if not bracket:
-        return Source(f"{pad}{target}: (\n{pad}    {annotation}\n{pad})")
-    return call(indent, f"{target}: {head}[", [Source(a) for a in _top_level(rest[:-1])], "]")
+    if bracket and _fits(f"{pad}{target}: {head}["):
+        return call(indent, f"{target}: {head}[", [Source(a) for a in _top_level(rest[:-1])], "]")
+    return Source(f"{pad}{target}: (\n{pad}    {annotation}\n{pad})")
 
 
 def _top_level(text: str) -> list[str]:
@@ -77,19 +78,21 @@ def _top_level(text: str) -> list[str]:
     return items
 
 
-def annotated(indent: int, target: str, items: Sequence[Source], value: str) -> Source:
-    """`target: Prop[items] = value` at `indent`, wrapped as the formatter does.
+def annotated(indent: int, target: str, items: Sequence[Source], value: str, head: str = "Prop") -> Source:
+    """`target: Prop[items] = value` at `indent` (another generic than `Prop` by `head`), wrapped as the formatter does.
 
     The formatter first keeps the annotation whole and puts the value in parentheses on a line
     of its own; only when the annotation itself is too long does it split the subscript.
     """
     pad = " " * indent
-    head = f"{pad}{target}: Prop[{', '.join(items)}] = "
-    if _fits(head + value):
-        return Source(head + value)
-    if _fits(head + "("):
-        return Source(f"{head}(\n{pad}    {value}\n{pad})")
-    return call(indent, f"{target}: Prop[", items, f"] = {value}")
+    start = f"{pad}{target}: {head}[{', '.join(items)}] = " if items else f"{pad}{target}: {head} = "
+    if not items:
+        return Source(start + value)  # a bare name: the formatter leaves a long line as it is
+    if _fits(start + value):
+        return Source(start + value)
+    if _fits(start + "("):
+        return Source(f"{start}(\n{pad}    {value}\n{pad})")
+    return call(indent, f"{target}: {head}[", items, f"] = {value}")
 
 
 def collection(

@@ -99,6 +99,10 @@ RESERVED_MODULE = frozenset(
         "Expr", "BoolExpr", "StringExpr", "NumberExpr", "DateTimeExpr", "DateExpr", "TimeExpr",
         "DurationExpr", "GuidExpr", "BinaryExpr", "EnumExpr", "ComplexExpr", "EntityExpr",
         "CollectionExpr", "NavCollectionExpr",
+        # The typed field descriptors, and what the path classes of type checkers use.
+        "StringProp", "BoolProp", "NumberProp", "DateTimeProp", "DateProp", "TimeProp", "DurationProp",
+        "GuidProp", "BinaryProp", "EnumProp", "CollectionProp", "NavCollectionProp", "RootT", "OwnerT",
+        "overload", "Self",
     }
 )
 

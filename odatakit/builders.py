@@ -38,6 +38,7 @@ from .serde import Converter, ODataObject, ResponseSource, mark_clean
 if TYPE_CHECKING:
     from .client import Client, Response
     from .delta import Delta
+    from .paths import Expand
     from .refs import Reference, References
     from .streams import StreamRequest
 
@@ -476,6 +477,16 @@ class EntityRequest(RequestBase, PropertyPaths, Generic[T]):
 
     __slots__ = ()
 
+    if TYPE_CHECKING:
+        # The options typed by the entity: a field, navigation or `$expand` item of another entity is an error.
+        def select(self, *fields: Expr[T] | str) -> Self:
+            """`$select`: properties of this entity type (or of a type derived from it), or `*`."""
+            ...
+
+        def expand(self, *navs: Expr[T] | Expand[Any, T] | str) -> Self:
+            """`$expand`: navigation properties of this entity type, optionally with nested options."""
+            ...
+
     @property
     def ref(self) -> Reference:
         """The reference to this entity (`.../$ref`): `manager.ref.set(user)`, `members["id"].ref.delete()`."""
@@ -597,6 +608,16 @@ class CollectionRequest(RequestBase, Generic[T]):
 
     __slots__ = ()
 
+    if TYPE_CHECKING:
+        # The options typed by the entity: a field, navigation or `$expand` item of another entity is an error.
+        def select(self, *fields: Expr[T] | str) -> Self:
+            """`$select`: properties of this entity type (or of a type derived from it), or `*`."""
+            ...
+
+        def expand(self, *navs: Expr[T] | Expand[Any, T] | str) -> Self:
+            """`$expand`: navigation properties of this entity type, optionally with nested options."""
+            ...
+
     #: The key properties of the item type: (wire name, Edm type).
     KEY: ClassVar[tuple[tuple[str, str], ...]] = ()
 
@@ -617,7 +638,7 @@ class CollectionRequest(RequestBase, Generic[T]):
         return self._path + format_key(triples, as_segment=as_segment)
 
     # -- query options -----------------------------------------------------------------------
-    def filter(self, condition: BoolExpr) -> Self:
+    def filter(self, condition: BoolExpr[T]) -> Self:
         """`$filter`; several calls combine with `and`."""
         condition = filter_expr(condition)
         if self._caps is not None:
@@ -627,7 +648,7 @@ class CollectionRequest(RequestBase, Generic[T]):
         copy._filter = combined
         return copy
 
-    def order_by(self, *keys: Expr | OrderKey) -> Self:
+    def order_by(self, *keys: Expr[T] | OrderKey[T]) -> Self:
         """`$orderby`: fields or expressions, `field.desc()` for descending."""
         text = orderby_text(keys, self._type)
         if self._caps is not None and self._caps.restricts("SortRestrictions"):

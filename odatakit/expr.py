@@ -28,10 +28,11 @@ import contextvars
 import enum
 import math
 import re
+import typing
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Protocol, overload
 from urllib.parse import quote, unquote
 from uuid import UUID
 
@@ -39,10 +40,31 @@ from . import edm
 from .literals import ascii_table, enum_member_text
 
 if TYPE_CHECKING:
+    # PEP 696 defaults, for type checkers only: a bare `StringExpr` means `StringExpr[Any]`.
+    from typing_extensions import TypeVar
+
     from .fields import FieldSpec, TypeLookup
+else:
+
+    def TypeVar(name: str, *constraints: Any, default: Any = None, **options: Any) -> Any:  # noqa: N802
+        """`typing.TypeVar` (Python 3.11's takes no `default`, which only type checkers read)."""
+        return typing.TypeVar(name, *constraints, **options)
 
 __all__ = [
     "NONE",
+    "BinaryProp",
+    "BoolProp",
+    "DateProp",
+    "DateTimeProp",
+    "DurationProp",
+    "EnumProp",
+    "GuidProp",
+    "Instance",
+    "NumberProp",
+    "OwnerT",
+    "RootT",
+    "StringProp",
+    "TimeProp",
     "BinaryExpr",
     "BoolExpr",
     "DateExpr",
@@ -66,7 +88,17 @@ __all__ = [
 T = TypeVar("T")
 F = TypeVar("F")
 E = TypeVar("E")
-O = TypeVar("O")  # noqa: E741 - the target class of a navigation
+V = TypeVar("V")
+O = TypeVar("O")  # noqa: E741 - the class a path is read from (`Event` in `Event.subject`)
+#: The entity (or complex type) an expression's paths are rooted at: `Event.subject` is a
+#: `StringExpr[Event]`, and a query of `Event` takes only conditions, keys and fields of `Event`
+#: (or of a type derived from it: covariant). Computed values and literals keep `Any`.
+R = TypeVar("R", covariant=True, default=Any)
+R2 = TypeVar("R2")
+#: The same, for the path classes of generated packages (`class EventPath(EntityExpr[Event, RootT])`).
+RootT = TypeVar("RootT", covariant=True, default=Any)
+#: The class a path class's descriptor is read from (`Event` in `Event.start`).
+OwnerT = TypeVar("OwnerT")
 
 # " eq ", " and "...: built once rather than per node.
 _SEPARATORS = {
@@ -94,13 +126,147 @@ class Prop(Generic[T, F]):
     @overload
     def __get__(self, obj: None, owner: Any) -> F: ...
     @overload
-    def __get__(self, obj: object, owner: Any) -> T: ...
+    def __get__(self, obj: Instance, owner: Any) -> T: ...
     def __get__(self, obj: object | None, owner: Any) -> Any:  # pragma: no cover - typing only
         """Class access gives the expression, instance access the value."""
         raise NotImplementedError
 
     def __set__(self, obj: object, value: T) -> None:  # pragma: no cover - typing only
         """Assign the value."""
+        raise NotImplementedError
+
+
+class Instance(Protocol):
+    """What the type checkers take for an object of a generated class (not a class, not None)."""
+
+    additional_data: dict[str, Any]
+
+
+class _Field(Generic[V]):
+    """Type-checker base of the typed field descriptors below: instance access gives the value `V`."""
+
+    def __set__(self, obj: Instance, value: V) -> None:  # pragma: no cover - typing only
+        """Assign the value."""
+        raise NotImplementedError
+
+
+class StringProp(_Field[V]):
+    """Type-checker view of an `Edm.String` property: `Event.subject` is a `StringExpr[Event]`."""
+
+    @overload
+    def __get__(self, obj: None, owner: type[O]) -> StringExpr[O]: ...
+    @overload
+    def __get__(self, obj: Instance, owner: Any) -> V: ...
+    def __get__(self, obj: object, owner: Any) -> Any:  # pragma: no cover - typing only
+        """Class access gives the expression rooted at the class it is read from, instance access the value."""
+        raise NotImplementedError
+
+
+class BoolProp(_Field[V]):
+    """Type-checker view of an `Edm.Boolean` property."""
+
+    @overload
+    def __get__(self, obj: None, owner: type[O]) -> BoolExpr[O]: ...
+    @overload
+    def __get__(self, obj: Instance, owner: Any) -> V: ...
+    def __get__(self, obj: object, owner: Any) -> Any:  # pragma: no cover - typing only
+        """Class access gives the expression, instance access the value."""
+        raise NotImplementedError
+
+
+class NumberProp(_Field[V]):
+    """Type-checker view of a numeric property."""
+
+    @overload
+    def __get__(self, obj: None, owner: type[O]) -> NumberExpr[O]: ...
+    @overload
+    def __get__(self, obj: Instance, owner: Any) -> V: ...
+    def __get__(self, obj: object, owner: Any) -> Any:  # pragma: no cover - typing only
+        """Class access gives the expression, instance access the value."""
+        raise NotImplementedError
+
+
+class DateTimeProp(_Field[V]):
+    """Type-checker view of an `Edm.DateTimeOffset` property."""
+
+    @overload
+    def __get__(self, obj: None, owner: type[O]) -> DateTimeExpr[O]: ...
+    @overload
+    def __get__(self, obj: Instance, owner: Any) -> V: ...
+    def __get__(self, obj: object, owner: Any) -> Any:  # pragma: no cover - typing only
+        """Class access gives the expression, instance access the value."""
+        raise NotImplementedError
+
+
+class DateProp(_Field[V]):
+    """Type-checker view of an `Edm.Date` property."""
+
+    @overload
+    def __get__(self, obj: None, owner: type[O]) -> DateExpr[O]: ...
+    @overload
+    def __get__(self, obj: Instance, owner: Any) -> V: ...
+    def __get__(self, obj: object, owner: Any) -> Any:  # pragma: no cover - typing only
+        """Class access gives the expression, instance access the value."""
+        raise NotImplementedError
+
+
+class TimeProp(_Field[V]):
+    """Type-checker view of an `Edm.TimeOfDay` property."""
+
+    @overload
+    def __get__(self, obj: None, owner: type[O]) -> TimeExpr[O]: ...
+    @overload
+    def __get__(self, obj: Instance, owner: Any) -> V: ...
+    def __get__(self, obj: object, owner: Any) -> Any:  # pragma: no cover - typing only
+        """Class access gives the expression, instance access the value."""
+        raise NotImplementedError
+
+
+class DurationProp(_Field[V]):
+    """Type-checker view of an `Edm.Duration` property."""
+
+    @overload
+    def __get__(self, obj: None, owner: type[O]) -> DurationExpr[O]: ...
+    @overload
+    def __get__(self, obj: Instance, owner: Any) -> V: ...
+    def __get__(self, obj: object, owner: Any) -> Any:  # pragma: no cover - typing only
+        """Class access gives the expression, instance access the value."""
+        raise NotImplementedError
+
+
+class GuidProp(_Field[V]):
+    """Type-checker view of an `Edm.Guid` property."""
+
+    @overload
+    def __get__(self, obj: None, owner: type[O]) -> GuidExpr[O]: ...
+    @overload
+    def __get__(self, obj: Instance, owner: Any) -> V: ...
+    def __get__(self, obj: object, owner: Any) -> Any:  # pragma: no cover - typing only
+        """Class access gives the expression, instance access the value."""
+        raise NotImplementedError
+
+
+class BinaryProp(_Field[V]):
+    """Type-checker view of an `Edm.Binary` property."""
+
+    @overload
+    def __get__(self, obj: None, owner: type[O]) -> BinaryExpr[O]: ...
+    @overload
+    def __get__(self, obj: Instance, owner: Any) -> V: ...
+    def __get__(self, obj: object, owner: Any) -> Any:  # pragma: no cover - typing only
+        """Class access gives the expression, instance access the value."""
+        raise NotImplementedError
+
+
+class EnumProp(_Field[V], Generic[V, E]):
+    """Type-checker view of an enum property: `Event.importance` is an `EnumExpr[Importance, Event]`."""
+
+    @overload
+    def __get__(self, obj: None, owner: type[O]) -> EnumExpr[E, O]: ...
+    @overload
+    def __get__(self, obj: Instance, owner: Any) -> V: ...
+    def __get__(self, obj: object, owner: Any) -> Any:  # pragma: no cover - typing only
+        """Class access gives the expression, instance access the value."""
         raise NotImplementedError
 
 
@@ -284,7 +450,7 @@ def _pick_var(hint: str) -> str:
 _NO_ROOTS: frozenset[Any] = frozenset()
 
 
-class Expr:
+class Expr(Generic[R]):
     """An OData expression: its text, precedence, Edm or model type and the types it is rooted at."""
 
     __slots__ = ("_text", "_prec", "_type", "_roots", "_parts", "_specs", "_base", "_registry", "_children")
@@ -483,18 +649,18 @@ class Expr:
         raise TypeError(f"{self._describe()} {op} {other._describe()}: the types differ")
 
     # -- comparison (every type: eq/ne, null included) ----------------------------------------
-    def __eq__(self, other: Any) -> BoolExpr:  # type: ignore[override]
+    def __eq__(self, other: Any) -> BoolExpr[R]:  # type: ignore[override]
         o = self._operand(other, "==")
         if o._type != self._type:
             self._compat(o, "==")
         return self._binary("eq", o, P_EQ, BoolExpr, "Edm.Boolean")
 
-    def __ne__(self, other: Any) -> BoolExpr:  # type: ignore[override]
+    def __ne__(self, other: Any) -> BoolExpr[R]:  # type: ignore[override]
         o = self._operand(other, "!=")
         self._compat(o, "!=")
         return self._binary("ne", o, P_EQ, BoolExpr, "Edm.Boolean")
 
-    def in_(self, values: Iterable[Any]) -> BoolExpr:
+    def in_(self, values: Iterable[Any]) -> BoolExpr[R]:
         """`field in (a,b,c)` (OData 4.01)."""
         items = [self._operand(v, "in_") for v in values]
         if not items:
@@ -505,16 +671,16 @@ class Expr:
         return self._binary("in", listing, P_HAS_IN, BoolExpr, "Edm.Boolean")
 
     # -- ordering -----------------------------------------------------------------------------------
-    def asc(self) -> OrderKey:
+    def asc(self) -> OrderKey[R]:
         """Ascending `$orderby` key."""
         return OrderKey(self, " asc")
 
-    def desc(self) -> OrderKey:
+    def desc(self) -> OrderKey[R]:
         """Descending `$orderby` key."""
         return OrderKey(self, " desc")
 
     # -- types -------------------------------------------------------------------------------------
-    def isof(self, target: type | str) -> BoolExpr:
+    def isof(self, target: type | str) -> BoolExpr[R]:
         """`isof(path,Ns.Type)`: true where the value is of `target` (a generated class or an Edm type)."""
         name = _type_name(target)
         if isinstance(target, type) and self._registry is not None and not self._type.startswith("Edm."):
@@ -524,17 +690,17 @@ class Expr:
         return self._call("isof", (self, Expr(name, P_PRIMARY, "type")), BoolExpr, "Edm.Boolean")
 
     @overload
-    def cast(self, target: Literal["Edm.String"]) -> StringExpr: ...
+    def cast(self, target: Literal["Edm.String"]) -> StringExpr[R]: ...
     @overload
-    def cast(self, target: Literal["Edm.Boolean"]) -> BoolExpr: ...
+    def cast(self, target: Literal["Edm.Boolean"]) -> BoolExpr[R]: ...
     @overload
-    def cast(self, target: Literal["Edm.DateTimeOffset"]) -> DateTimeExpr: ...
+    def cast(self, target: Literal["Edm.DateTimeOffset"]) -> DateTimeExpr[R]: ...
     @overload
-    def cast(self, target: Literal["Edm.Date"]) -> DateExpr: ...
+    def cast(self, target: Literal["Edm.Date"]) -> DateExpr[R]: ...
     @overload
-    def cast(self, target: Literal["Edm.TimeOfDay"]) -> TimeExpr: ...
+    def cast(self, target: Literal["Edm.TimeOfDay"]) -> TimeExpr[R]: ...
     @overload
-    def cast(self, target: Literal["Edm.Duration"]) -> DurationExpr: ...
+    def cast(self, target: Literal["Edm.Duration"]) -> DurationExpr[R]: ...
     @overload
     def cast(self, target: Literal["Edm.Guid"]) -> GuidExpr: ...
     @overload
@@ -545,7 +711,7 @@ class Expr:
         target: Literal[
             "Edm.Byte", "Edm.SByte", "Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Single", "Edm.Double", "Edm.Decimal"
         ],
-    ) -> NumberExpr: ...
+    ) -> NumberExpr[R]: ...
     @overload
     def cast(self, target: type | str) -> Expr: ...
     def cast(self, target: type | str) -> Expr:
@@ -559,7 +725,7 @@ class Expr:
 X = TypeVar("X", bound=Expr)
 
 
-class _Paren(Expr):
+class _Paren(Expr[Any]):
     """A parenthesised sub-expression."""
 
     __slots__ = ()
@@ -577,7 +743,7 @@ def _type_name(target: type | str) -> str:
     return str(qualified)
 
 
-class OrderKey:
+class OrderKey(Generic[R]):
     """One `$orderby` key: an expression and its direction."""
 
     __slots__ = ("expr", "suffix")
@@ -590,28 +756,28 @@ class OrderKey:
         return f"<OrderKey {self.expr._text}{self.suffix}>"
 
 
-class _Ordered(Expr):
+class _Ordered(Expr[R]):
     """Types with an order: `<` `<=` `>` `>=`."""
 
     __slots__ = ()
 
-    def _order(self, op: str, sym: str, other: Any) -> BoolExpr:
+    def _order(self, op: str, sym: str, other: Any) -> BoolExpr[R]:
         o = self._operand(other, sym)
         if o._type == "null":
             raise TypeError(f"{self._describe()} {sym} None: only == and != compare with null")
         self._compat(o, sym)
         return self._binary(op, o, P_REL, BoolExpr, "Edm.Boolean")
 
-    def __gt__(self, other: Any) -> BoolExpr:
+    def __gt__(self, other: Any) -> BoolExpr[R]:
         return self._order("gt", ">", other)
 
-    def __ge__(self, other: Any) -> BoolExpr:
+    def __ge__(self, other: Any) -> BoolExpr[R]:
         return self._order("ge", ">=", other)
 
-    def __lt__(self, other: Any) -> BoolExpr:
+    def __lt__(self, other: Any) -> BoolExpr[R]:
         return self._order("lt", "<", other)
 
-    def __le__(self, other: Any) -> BoolExpr:
+    def __le__(self, other: Any) -> BoolExpr[R]:
         return self._order("le", "<=", other)
 
 
@@ -622,12 +788,12 @@ def _lit(value: Any, type_name: str) -> Expr:
     return cls(value_literal(value, type_name, None), P_PRIMARY, type_name)
 
 
-class BoolExpr(Expr):
+class BoolExpr(Expr[R]):
     """A Boolean expression: combine with `&`, `|`, `~`."""
 
     __slots__ = ()
 
-    def _logic(self, other: Any, op: str, prec: int, sym: str) -> BoolExpr:
+    def _logic(self, other: Any, op: str, prec: int, sym: str) -> BoolExpr[R]:
         if other.__class__ is BoolExpr:
             return self._binary(op, other, prec, BoolExpr, "Edm.Boolean")
         if isinstance(other, bool):
@@ -638,71 +804,79 @@ class BoolExpr(Expr):
             raise TypeError(f"{self._describe()} {sym} {got}: expected a Boolean expression{hint}")
         return self._binary(op, other, prec, BoolExpr, "Edm.Boolean")
 
-    def __and__(self, other: BoolExpr | bool) -> BoolExpr:
+    @overload
+    def __and__(self, other: bool) -> BoolExpr[R]: ...
+    @overload
+    def __and__(self, other: BoolExpr[R2]) -> BoolExpr[R | R2]: ...
+    def __and__(self, other: Any) -> Any:
         return self._logic(other, "and", P_AND, "&")
 
-    def __rand__(self, other: bool) -> BoolExpr:
+    def __rand__(self, other: bool) -> BoolExpr[R]:
         if isinstance(other, bool):
             return BoolExpr._logic(_lit(other, "Edm.Boolean"), self, "and", P_AND, "&")  # type: ignore[arg-type]
         return self._logic(other, "and", P_AND, "&")
 
-    def __or__(self, other: BoolExpr | bool) -> BoolExpr:
+    @overload
+    def __or__(self, other: bool) -> BoolExpr[R]: ...
+    @overload
+    def __or__(self, other: BoolExpr[R2]) -> BoolExpr[R | R2]: ...
+    def __or__(self, other: Any) -> Any:
         return self._logic(other, "or", P_OR, "|")
 
-    def __ror__(self, other: bool) -> BoolExpr:
+    def __ror__(self, other: bool) -> BoolExpr[R]:
         if isinstance(other, bool):
             return BoolExpr._logic(_lit(other, "Edm.Boolean"), self, "or", P_OR, "|")  # type: ignore[arg-type]
         return self._logic(other, "or", P_OR, "|")
 
-    def __invert__(self) -> BoolExpr:
+    def __invert__(self) -> BoolExpr[R]:
         inner = self if self._prec >= P_UNARY else _Paren(self)
         node = BoolExpr(f"not {inner._text}", P_UNARY, "Edm.Boolean", self._roots, ("not ", inner), self._registry)
         return node
 
     if TYPE_CHECKING:
-        def __eq__(self, other: BoolExpr | bool | None) -> BoolExpr: ...  # type: ignore[override]
+        def __eq__(self, other: BoolExpr | bool | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         # Bound to the base method itself: a typed wrapper would cost a call per comparison.
         __eq__ = Expr.__eq__
 
     if TYPE_CHECKING:
-        def __ne__(self, other: BoolExpr | bool | None) -> BoolExpr: ...  # type: ignore[override]
+        def __ne__(self, other: BoolExpr | bool | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
 
-class StringExpr(_Ordered):
+class StringExpr(_Ordered[R]):
     """An `Edm.String` expression."""
 
     __slots__ = ()
 
     if TYPE_CHECKING:
-        def __eq__(self, other: str | StringExpr | None) -> BoolExpr: ...  # type: ignore[override]
+        def __eq__(self, other: str | StringExpr | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __eq__ = Expr.__eq__
 
     if TYPE_CHECKING:
-        def __ne__(self, other: str | StringExpr | None) -> BoolExpr: ...  # type: ignore[override]
+        def __ne__(self, other: str | StringExpr | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
-    def __gt__(self, other: str | StringExpr) -> BoolExpr:
+    def __gt__(self, other: str | StringExpr) -> BoolExpr[R]:
         return self._order("gt", ">", other)
 
-    def __ge__(self, other: str | StringExpr) -> BoolExpr:
+    def __ge__(self, other: str | StringExpr) -> BoolExpr[R]:
         return self._order("ge", ">=", other)
 
-    def __lt__(self, other: str | StringExpr) -> BoolExpr:
+    def __lt__(self, other: str | StringExpr) -> BoolExpr[R]:
         return self._order("lt", "<", other)
 
-    def __le__(self, other: str | StringExpr) -> BoolExpr:
+    def __le__(self, other: str | StringExpr) -> BoolExpr[R]:
         return self._order("le", "<=", other)
 
-    def in_(self, values: Iterable[str]) -> BoolExpr:
+    def in_(self, values: Iterable[str]) -> BoolExpr[R]:
         """`field in ('a','b')`."""
         return Expr.in_(self, values)
 
@@ -714,50 +888,50 @@ class StringExpr(_Ordered):
         got = value._describe() if isinstance(value, Expr) else f"{value!r} ({type(value).__name__})"
         raise TypeError(f"{self._describe()}.{fn}({got}): expected str")
 
-    def contains(self, text: str | StringExpr) -> BoolExpr:
+    def contains(self, text: str | StringExpr) -> BoolExpr[R]:
         """`contains(field,'text')`."""
         return self._call("contains", (self, self._str_arg(text, "contains")), BoolExpr, "Edm.Boolean")
 
-    def startswith(self, text: str | StringExpr) -> BoolExpr:
+    def startswith(self, text: str | StringExpr) -> BoolExpr[R]:
         """`startswith(field,'text')`."""
         return self._call("startswith", (self, self._str_arg(text, "startswith")), BoolExpr, "Edm.Boolean")
 
-    def endswith(self, text: str | StringExpr) -> BoolExpr:
+    def endswith(self, text: str | StringExpr) -> BoolExpr[R]:
         """`endswith(field,'text')`."""
         return self._call("endswith", (self, self._str_arg(text, "endswith")), BoolExpr, "Edm.Boolean")
 
-    def matches_pattern(self, pattern: str | StringExpr) -> BoolExpr:
+    def matches_pattern(self, pattern: str | StringExpr) -> BoolExpr[R]:
         """`matchesPattern(field,'regex')` (OData 4.01)."""
         return self._call("matchesPattern", (self, self._str_arg(pattern, "matches_pattern")), BoolExpr, "Edm.Boolean")
 
-    def length(self) -> NumberExpr:
+    def length(self) -> NumberExpr[R]:
         """`length(field)`."""
         return self._call("length", (self,), NumberExpr, "Edm.Int32")
 
-    def indexof(self, text: str | StringExpr) -> NumberExpr:
+    def indexof(self, text: str | StringExpr) -> NumberExpr[R]:
         """`indexof(field,'text')`: zero-based, -1 when absent."""
         return self._call("indexof", (self, self._str_arg(text, "indexof")), NumberExpr, "Edm.Int32")
 
-    def substring(self, start: int | NumberExpr, length: int | NumberExpr | None = None) -> StringExpr:
+    def substring(self, start: int | NumberExpr, length: int | NumberExpr | None = None) -> StringExpr[R]:
         """`substring(field,start[,length])`."""
         args: tuple[Expr, ...] = (self, _int_arg(self, start, "substring"))
         if length is not None:
             args += (_int_arg(self, length, "substring"),)
         return self._call("substring", args, StringExpr, "Edm.String")
 
-    def tolower(self) -> StringExpr:
+    def tolower(self) -> StringExpr[R]:
         """`tolower(field)`."""
         return self._call("tolower", (self,), StringExpr, "Edm.String")
 
-    def toupper(self) -> StringExpr:
+    def toupper(self) -> StringExpr[R]:
         """`toupper(field)`."""
         return self._call("toupper", (self,), StringExpr, "Edm.String")
 
-    def trim(self) -> StringExpr:
+    def trim(self) -> StringExpr[R]:
         """`trim(field)`."""
         return self._call("trim", (self,), StringExpr, "Edm.String")
 
-    def concat(self, other: str | StringExpr) -> StringExpr:
+    def concat(self, other: str | StringExpr) -> StringExpr[R]:
         """`concat(field,other)`."""
         return self._call("concat", (self, self._str_arg(other, "concat")), StringExpr, "Edm.String")
 
@@ -794,94 +968,94 @@ def _num_type(a: str, b: str) -> str:
     return "Edm.Int32"
 
 
-class NumberExpr(_Ordered):
+class NumberExpr(_Ordered[R]):
     """A numeric expression (`Edm.Int32`, `Edm.Double`, `Edm.Decimal`...)."""
 
     __slots__ = ()
 
     if TYPE_CHECKING:
-        def __eq__(self, other: Number | NumberExpr | None) -> BoolExpr: ...  # type: ignore[override]
+        def __eq__(self, other: Number | NumberExpr | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __eq__ = Expr.__eq__
 
     if TYPE_CHECKING:
-        def __ne__(self, other: Number | NumberExpr | None) -> BoolExpr: ...  # type: ignore[override]
+        def __ne__(self, other: Number | NumberExpr | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
-    def __gt__(self, other: Number | NumberExpr) -> BoolExpr:
+    def __gt__(self, other: Number | NumberExpr) -> BoolExpr[R]:
         return self._order("gt", ">", other)
 
-    def __ge__(self, other: Number | NumberExpr) -> BoolExpr:
+    def __ge__(self, other: Number | NumberExpr) -> BoolExpr[R]:
         return self._order("ge", ">=", other)
 
-    def __lt__(self, other: Number | NumberExpr) -> BoolExpr:
+    def __lt__(self, other: Number | NumberExpr) -> BoolExpr[R]:
         return self._order("lt", "<", other)
 
-    def __le__(self, other: Number | NumberExpr) -> BoolExpr:
+    def __le__(self, other: Number | NumberExpr) -> BoolExpr[R]:
         return self._order("le", "<=", other)
 
-    def in_(self, values: Iterable[Number]) -> BoolExpr:
+    def in_(self, values: Iterable[Number]) -> BoolExpr[R]:
         """`field in (1,2,3)`."""
         return Expr.in_(self, values)
 
-    def _arith(self, op: str, sym: str, other: Any, prec: int, reverse: bool = False) -> NumberExpr:
+    def _arith(self, op: str, sym: str, other: Any, prec: int, reverse: bool = False) -> NumberExpr[R]:
         o = self._operand(other, sym)
         if o._type not in _NUMERIC:
             raise TypeError(f"{self._describe()} {sym} {o._describe()}: expected a number")
         left, right = (o, self) if reverse else (self, o)
         return left._binary(op, right, prec, NumberExpr, _num_type(self._type, o._type))
 
-    def __add__(self, other: Number | NumberExpr) -> NumberExpr:
+    def __add__(self, other: Number | NumberExpr) -> NumberExpr[R]:
         return self._arith("add", "+", other, P_ADD)
 
-    def __radd__(self, other: Number) -> NumberExpr:
+    def __radd__(self, other: Number) -> NumberExpr[R]:
         return self._arith("add", "+", other, P_ADD, reverse=True)
 
-    def __sub__(self, other: Number | NumberExpr) -> NumberExpr:
+    def __sub__(self, other: Number | NumberExpr) -> NumberExpr[R]:
         return self._arith("sub", "-", other, P_ADD)
 
-    def __rsub__(self, other: Number) -> NumberExpr:
+    def __rsub__(self, other: Number) -> NumberExpr[R]:
         return self._arith("sub", "-", other, P_ADD, reverse=True)
 
-    def __mul__(self, other: Number | NumberExpr) -> NumberExpr:
+    def __mul__(self, other: Number | NumberExpr) -> NumberExpr[R]:
         return self._arith("mul", "*", other, P_MUL)
 
-    def __rmul__(self, other: Number) -> NumberExpr:
+    def __rmul__(self, other: Number) -> NumberExpr[R]:
         return self._arith("mul", "*", other, P_MUL, reverse=True)
 
-    def __truediv__(self, other: Number | NumberExpr) -> NumberExpr:
+    def __truediv__(self, other: Number | NumberExpr) -> NumberExpr[R]:
         return self._arith("div", "/", other, P_MUL)
 
-    def __rtruediv__(self, other: Number) -> NumberExpr:
+    def __rtruediv__(self, other: Number) -> NumberExpr[R]:
         return self._arith("div", "/", other, P_MUL, reverse=True)
 
-    def __floordiv__(self, other: Number | NumberExpr) -> NumberExpr:
+    def __floordiv__(self, other: Number | NumberExpr) -> NumberExpr[R]:
         return self._arith("divby", "//", other, P_MUL)
 
-    def __rfloordiv__(self, other: Number) -> NumberExpr:
+    def __rfloordiv__(self, other: Number) -> NumberExpr[R]:
         return self._arith("divby", "//", other, P_MUL, reverse=True)
 
-    def __mod__(self, other: Number | NumberExpr) -> NumberExpr:
+    def __mod__(self, other: Number | NumberExpr) -> NumberExpr[R]:
         return self._arith("mod", "%", other, P_MUL)
 
-    def __rmod__(self, other: Number) -> NumberExpr:
+    def __rmod__(self, other: Number) -> NumberExpr[R]:
         return self._arith("mod", "%", other, P_MUL, reverse=True)
 
-    def __neg__(self) -> NumberExpr:
+    def __neg__(self) -> NumberExpr[R]:
         return _negate(self, NumberExpr)
 
-    def round(self) -> NumberExpr:
+    def round(self) -> NumberExpr[R]:
         """`round(field)`."""
         return self._call("round", (self,), NumberExpr, self._type)
 
-    def floor(self) -> NumberExpr:
+    def floor(self) -> NumberExpr[R]:
         """`floor(field)`."""
         return self._call("floor", (self,), NumberExpr, self._type)
 
-    def ceiling(self) -> NumberExpr:
+    def ceiling(self) -> NumberExpr[R]:
         """`ceiling(field)`."""
         return self._call("ceiling", (self,), NumberExpr, self._type)
 
@@ -895,86 +1069,86 @@ def _negate(expr: Expr, result: type[X]) -> X:
     return node
 
 
-class DateTimeExpr(_Ordered):
+class DateTimeExpr(_Ordered[R]):
     """An `Edm.DateTimeOffset` expression."""
 
     __slots__ = ()
 
     if TYPE_CHECKING:
-        def __eq__(self, other: datetime | DateTimeExpr | None) -> BoolExpr: ...  # type: ignore[override]
+        def __eq__(self, other: datetime | DateTimeExpr | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __eq__ = Expr.__eq__
 
     if TYPE_CHECKING:
-        def __ne__(self, other: datetime | DateTimeExpr | None) -> BoolExpr: ...  # type: ignore[override]
+        def __ne__(self, other: datetime | DateTimeExpr | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
-    def __gt__(self, other: datetime | DateTimeExpr) -> BoolExpr:
+    def __gt__(self, other: datetime | DateTimeExpr) -> BoolExpr[R]:
         return self._order("gt", ">", other)
 
-    def __ge__(self, other: datetime | DateTimeExpr) -> BoolExpr:
+    def __ge__(self, other: datetime | DateTimeExpr) -> BoolExpr[R]:
         return self._order("ge", ">=", other)
 
-    def __lt__(self, other: datetime | DateTimeExpr) -> BoolExpr:
+    def __lt__(self, other: datetime | DateTimeExpr) -> BoolExpr[R]:
         return self._order("lt", "<", other)
 
-    def __le__(self, other: datetime | DateTimeExpr) -> BoolExpr:
+    def __le__(self, other: datetime | DateTimeExpr) -> BoolExpr[R]:
         return self._order("le", "<=", other)
 
-    def __add__(self, other: timedelta | DurationExpr) -> DateTimeExpr:
+    def __add__(self, other: timedelta | DurationExpr) -> DateTimeExpr[R]:
         return _temporal(self, "add", "+", other, {"Edm.Duration": ("Edm.DateTimeOffset", DateTimeExpr)})
 
     @overload
-    def __sub__(self, other: timedelta | DurationExpr) -> DateTimeExpr: ...
+    def __sub__(self, other: timedelta | DurationExpr) -> DateTimeExpr[R]: ...
     @overload
-    def __sub__(self, other: datetime | DateTimeExpr) -> DurationExpr: ...
+    def __sub__(self, other: datetime | DateTimeExpr) -> DurationExpr[R]: ...
     def __sub__(self, other: Any) -> Any:
         rules = {"Edm.Duration": ("Edm.DateTimeOffset", DateTimeExpr), "Edm.DateTimeOffset": ("Edm.Duration", DurationExpr)}
         return _temporal(self, "sub", "-", other, rules)
 
-    def _part(self, name: str) -> NumberExpr:
+    def _part(self, name: str) -> NumberExpr[R]:
         return self._call(name, (self,), NumberExpr, "Edm.Int32")
 
-    def year(self) -> NumberExpr:
+    def year(self) -> NumberExpr[R]:
         """`year(field)`."""
         return self._part("year")
 
-    def month(self) -> NumberExpr:
+    def month(self) -> NumberExpr[R]:
         """`month(field)`."""
         return self._part("month")
 
-    def day(self) -> NumberExpr:
+    def day(self) -> NumberExpr[R]:
         """`day(field)`."""
         return self._part("day")
 
-    def hour(self) -> NumberExpr:
+    def hour(self) -> NumberExpr[R]:
         """`hour(field)`."""
         return self._part("hour")
 
-    def minute(self) -> NumberExpr:
+    def minute(self) -> NumberExpr[R]:
         """`minute(field)`."""
         return self._part("minute")
 
-    def second(self) -> NumberExpr:
+    def second(self) -> NumberExpr[R]:
         """`second(field)`."""
         return self._part("second")
 
-    def fractionalseconds(self) -> NumberExpr:
+    def fractionalseconds(self) -> NumberExpr[R]:
         """`fractionalseconds(field)`: an `Edm.Decimal` below 1."""
         return self._call("fractionalseconds", (self,), NumberExpr, "Edm.Decimal")
 
-    def totaloffsetminutes(self) -> NumberExpr:
+    def totaloffsetminutes(self) -> NumberExpr[R]:
         """`totaloffsetminutes(field)`: the offset from UTC in minutes."""
         return self._part("totaloffsetminutes")
 
-    def date(self) -> DateExpr:
+    def date(self) -> DateExpr[R]:
         """`date(field)`."""
         return self._call("date", (self,), DateExpr, "Edm.Date")
 
-    def time(self) -> TimeExpr:
+    def time(self) -> TimeExpr[R]:
         """`time(field)`."""
         return self._call("time", (self,), TimeExpr, "Edm.TimeOfDay")
 
@@ -996,203 +1170,203 @@ def _temporal(expr: Expr, op: str, sym: str, other: Any, rules: dict[str, tuple[
     return expr._binary(op, o, P_ADD, rule[1], rule[0])
 
 
-class DateExpr(_Ordered):
+class DateExpr(_Ordered[R]):
     """An `Edm.Date` expression."""
 
     __slots__ = ()
 
     if TYPE_CHECKING:
-        def __eq__(self, other: date | DateExpr | None) -> BoolExpr: ...  # type: ignore[override]
+        def __eq__(self, other: date | DateExpr | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __eq__ = Expr.__eq__
 
     if TYPE_CHECKING:
-        def __ne__(self, other: date | DateExpr | None) -> BoolExpr: ...  # type: ignore[override]
+        def __ne__(self, other: date | DateExpr | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
-    def __gt__(self, other: date | DateExpr) -> BoolExpr:
+    def __gt__(self, other: date | DateExpr) -> BoolExpr[R]:
         return self._order("gt", ">", other)
 
-    def __ge__(self, other: date | DateExpr) -> BoolExpr:
+    def __ge__(self, other: date | DateExpr) -> BoolExpr[R]:
         return self._order("ge", ">=", other)
 
-    def __lt__(self, other: date | DateExpr) -> BoolExpr:
+    def __lt__(self, other: date | DateExpr) -> BoolExpr[R]:
         return self._order("lt", "<", other)
 
-    def __le__(self, other: date | DateExpr) -> BoolExpr:
+    def __le__(self, other: date | DateExpr) -> BoolExpr[R]:
         return self._order("le", "<=", other)
 
-    def __add__(self, other: timedelta | DurationExpr) -> DateExpr:
+    def __add__(self, other: timedelta | DurationExpr) -> DateExpr[R]:
         return _temporal(self, "add", "+", other, {"Edm.Duration": ("Edm.Date", DateExpr)})
 
     @overload
-    def __sub__(self, other: timedelta | DurationExpr) -> DateExpr: ...
+    def __sub__(self, other: timedelta | DurationExpr) -> DateExpr[R]: ...
     @overload
-    def __sub__(self, other: date | DateExpr) -> DurationExpr: ...
+    def __sub__(self, other: date | DateExpr) -> DurationExpr[R]: ...
     def __sub__(self, other: Any) -> Any:
         return _temporal(
             self, "sub", "-", other, {"Edm.Duration": ("Edm.Date", DateExpr), "Edm.Date": ("Edm.Duration", DurationExpr)}
         )
 
-    def year(self) -> NumberExpr:
+    def year(self) -> NumberExpr[R]:
         """`year(field)`."""
         return self._call("year", (self,), NumberExpr, "Edm.Int32")
 
-    def month(self) -> NumberExpr:
+    def month(self) -> NumberExpr[R]:
         """`month(field)`."""
         return self._call("month", (self,), NumberExpr, "Edm.Int32")
 
-    def day(self) -> NumberExpr:
+    def day(self) -> NumberExpr[R]:
         """`day(field)`."""
         return self._call("day", (self,), NumberExpr, "Edm.Int32")
 
 
-class TimeExpr(_Ordered):
+class TimeExpr(_Ordered[R]):
     """An `Edm.TimeOfDay` expression."""
 
     __slots__ = ()
 
     if TYPE_CHECKING:
-        def __eq__(self, other: time | TimeExpr | None) -> BoolExpr: ...  # type: ignore[override]
+        def __eq__(self, other: time | TimeExpr | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __eq__ = Expr.__eq__
 
     if TYPE_CHECKING:
-        def __ne__(self, other: time | TimeExpr | None) -> BoolExpr: ...  # type: ignore[override]
+        def __ne__(self, other: time | TimeExpr | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
-    def __gt__(self, other: time | TimeExpr) -> BoolExpr:
+    def __gt__(self, other: time | TimeExpr) -> BoolExpr[R]:
         return self._order("gt", ">", other)
 
-    def __ge__(self, other: time | TimeExpr) -> BoolExpr:
+    def __ge__(self, other: time | TimeExpr) -> BoolExpr[R]:
         return self._order("ge", ">=", other)
 
-    def __lt__(self, other: time | TimeExpr) -> BoolExpr:
+    def __lt__(self, other: time | TimeExpr) -> BoolExpr[R]:
         return self._order("lt", "<", other)
 
-    def __le__(self, other: time | TimeExpr) -> BoolExpr:
+    def __le__(self, other: time | TimeExpr) -> BoolExpr[R]:
         return self._order("le", "<=", other)
 
-    def hour(self) -> NumberExpr:
+    def hour(self) -> NumberExpr[R]:
         """`hour(field)`."""
         return self._call("hour", (self,), NumberExpr, "Edm.Int32")
 
-    def minute(self) -> NumberExpr:
+    def minute(self) -> NumberExpr[R]:
         """`minute(field)`."""
         return self._call("minute", (self,), NumberExpr, "Edm.Int32")
 
-    def second(self) -> NumberExpr:
+    def second(self) -> NumberExpr[R]:
         """`second(field)`."""
         return self._call("second", (self,), NumberExpr, "Edm.Int32")
 
-    def fractionalseconds(self) -> NumberExpr:
+    def fractionalseconds(self) -> NumberExpr[R]:
         """`fractionalseconds(field)`."""
         return self._call("fractionalseconds", (self,), NumberExpr, "Edm.Decimal")
 
 
-class DurationExpr(_Ordered):
+class DurationExpr(_Ordered[R]):
     """An `Edm.Duration` expression."""
 
     __slots__ = ()
 
     if TYPE_CHECKING:
-        def __eq__(self, other: timedelta | DurationExpr | None) -> BoolExpr: ...  # type: ignore[override]
+        def __eq__(self, other: timedelta | DurationExpr | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __eq__ = Expr.__eq__
 
     if TYPE_CHECKING:
-        def __ne__(self, other: timedelta | DurationExpr | None) -> BoolExpr: ...  # type: ignore[override]
+        def __ne__(self, other: timedelta | DurationExpr | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
-    def __gt__(self, other: timedelta | DurationExpr) -> BoolExpr:
+    def __gt__(self, other: timedelta | DurationExpr) -> BoolExpr[R]:
         return self._order("gt", ">", other)
 
-    def __ge__(self, other: timedelta | DurationExpr) -> BoolExpr:
+    def __ge__(self, other: timedelta | DurationExpr) -> BoolExpr[R]:
         return self._order("ge", ">=", other)
 
-    def __lt__(self, other: timedelta | DurationExpr) -> BoolExpr:
+    def __lt__(self, other: timedelta | DurationExpr) -> BoolExpr[R]:
         return self._order("lt", "<", other)
 
-    def __le__(self, other: timedelta | DurationExpr) -> BoolExpr:
+    def __le__(self, other: timedelta | DurationExpr) -> BoolExpr[R]:
         return self._order("le", "<=", other)
 
-    def __add__(self, other: timedelta | DurationExpr) -> DurationExpr:
+    def __add__(self, other: timedelta | DurationExpr) -> DurationExpr[R]:
         return _temporal(self, "add", "+", other, {"Edm.Duration": ("Edm.Duration", DurationExpr)})
 
-    def __sub__(self, other: timedelta | DurationExpr) -> DurationExpr:
+    def __sub__(self, other: timedelta | DurationExpr) -> DurationExpr[R]:
         return _temporal(self, "sub", "-", other, {"Edm.Duration": ("Edm.Duration", DurationExpr)})
 
-    def __neg__(self) -> DurationExpr:
+    def __neg__(self) -> DurationExpr[R]:
         return _negate(self, DurationExpr)
 
 
-class GuidExpr(_Ordered):
+class GuidExpr(_Ordered[R]):
     """An `Edm.Guid` expression."""
 
     __slots__ = ()
 
     if TYPE_CHECKING:
-        def __eq__(self, other: UUID | str | GuidExpr | None) -> BoolExpr: ...  # type: ignore[override]
+        def __eq__(self, other: UUID | str | GuidExpr | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __eq__ = Expr.__eq__
 
     if TYPE_CHECKING:
-        def __ne__(self, other: UUID | str | GuidExpr | None) -> BoolExpr: ...  # type: ignore[override]
+        def __ne__(self, other: UUID | str | GuidExpr | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
 
-class BinaryExpr(Expr):
+class BinaryExpr(Expr[R]):
     """An `Edm.Binary` expression."""
 
     __slots__ = ()
 
     if TYPE_CHECKING:
-        def __eq__(self, other: bytes | BinaryExpr | None) -> BoolExpr: ...  # type: ignore[override]
+        def __eq__(self, other: bytes | BinaryExpr | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __eq__ = Expr.__eq__
 
     if TYPE_CHECKING:
-        def __ne__(self, other: bytes | BinaryExpr | None) -> BoolExpr: ...  # type: ignore[override]
+        def __ne__(self, other: bytes | BinaryExpr | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
 
-class EnumExpr(_Ordered, Generic[E]):
+class EnumExpr(_Ordered[R], Generic[E, R]):
     """An enum-typed expression; `has` tests flags."""
 
     __slots__ = ()
 
     if TYPE_CHECKING:
-        def __eq__(self, other: E | EnumExpr[E] | None) -> BoolExpr: ...  # type: ignore[override]
+        def __eq__(self, other: E | EnumExpr[E] | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __eq__ = Expr.__eq__
 
     if TYPE_CHECKING:
-        def __ne__(self, other: E | EnumExpr[E] | None) -> BoolExpr: ...  # type: ignore[override]
+        def __ne__(self, other: E | EnumExpr[E] | None) -> BoolExpr[R]: ...  # type: ignore[override]
     else:
         __ne__ = Expr.__ne__
 
     __hash__ = Expr.__hash__
 
-    def in_(self, values: Iterable[E]) -> BoolExpr:
+    def in_(self, values: Iterable[E]) -> BoolExpr[R]:
         """`field in (Ns.T'a',Ns.T'b')`."""
         return Expr.in_(self, values)
 
-    def has(self, flags: E) -> BoolExpr:
+    def has(self, flags: E) -> BoolExpr[R]:
         """`field has Ns.Type'A,B'`."""
         o = self._operand(flags, "has")
         if o._type == "null":

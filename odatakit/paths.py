@@ -10,7 +10,7 @@ operators they share with every expression are in `odatakit.expr`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, overload
 
 from . import query as _query
 from .expr import (
@@ -29,10 +29,17 @@ from .expr import (
 )
 
 if TYPE_CHECKING:
+    from typing_extensions import TypeVar
+
+    from .expr import Instance
     from .fields import FieldSpec, TypeLookup
+else:
+    from .expr import TypeVar
 
 __all__ = [
     "CollectionExpr",
+    "CollectionProp",
+    "NavCollectionProp",
     "ComplexExpr",
     "EntityExpr",
     "Expand",
@@ -48,6 +55,11 @@ F = TypeVar("F", covariant=True)
 O = TypeVar("O")  # noqa: E741 - the target class of a navigation
 # The expression of one item of a to-many navigation: the target's path class (`AttachmentPath`).
 P = TypeVar("P", covariant=True)
+V = TypeVar("V")
+# The class a path is read from, and the root the expressions carry (see `odatakit.expr.R`).
+W = TypeVar("W")
+R = TypeVar("R", covariant=True, default=Any)
+R2 = TypeVar("R2")
 
 
 def expr_class(type_name: str, *, collection: bool = False, navigation: bool = False, is_enum: bool = False) -> type[Any]:
@@ -136,13 +148,13 @@ class _PathMixin:
             return self.prop(name)
 
 
-class ComplexExpr(_PathMixin, Expr, Generic[T]):
+class ComplexExpr(_PathMixin, Expr[R], Generic[T, R]):
     """A path to a complex value: its members are paths too (`Event.start.date_time`)."""
 
     __slots__ = ("__dict__",)
 
 
-class EntityExpr(_PathMixin, Expr, Generic[T]):
+class EntityExpr(_PathMixin, Expr[R], Generic[T, R]):
     """A single-valued navigation (`Event.calendar`) or the variable of a lambda over entities."""
 
     __slots__ = ("__dict__",)
@@ -152,23 +164,25 @@ class EntityExpr(_PathMixin, Expr, Generic[T]):
         cls: type = self._registry.info(self._type).cls
         return cls
 
-    def select(self, *fields: Any) -> Expand[T]:
-        """`$expand=nav($select=...)`."""
-        result: Expand[T] = Expand._start(self, "$select", lambda t: _query.select_text(fields, t, strict=True))
+    def select(self, *fields: Expr[T] | str) -> Expand[T, R]:
+        """`$expand=nav($select=...)`: fields of the navigation's target."""
+        result: Expand[T, R] = Expand._start(self, "$select", lambda t: _query.select_text(fields, t, strict=True))
         return result
 
-    def expand(self, *navs: Any) -> Expand[T]:
-        """`$expand=nav($expand=...)`."""
-        result: Expand[T] = Expand(self).expand(*navs)
+    def expand(self, *navs: Expr[T] | Expand[Any, T] | str) -> Expand[T, R]:
+        """`$expand=nav($expand=...)`: navigations of the navigation's target."""
+        item: Expand[T, R] = Expand(self)
+        result: Expand[T, R] = item.expand(*navs)
         return result
 
-    def levels(self, levels: int | str) -> Expand[T]:
+    def levels(self, levels: int | str) -> Expand[T, R]:
         """`$expand=nav($levels=n)` or `max`."""
-        result: Expand[T] = Expand(self).levels(levels)
+        item: Expand[T, R] = Expand(self)
+        result: Expand[T, R] = item.levels(levels)
         return result
 
 
-class CollectionExpr(Expr, Generic[F]):
+class CollectionExpr(Expr[R], Generic[F, R]):
     """A collection-valued path: `any`, `all` and `$count`."""
 
     __slots__ = ()
@@ -206,20 +220,24 @@ class CollectionExpr(Expr, Generic[F]):
             roots = roots | inner if inner else roots
         return BoolExpr(text, P_PRIMARY, "Edm.Boolean", roots, parts, self._registry)
 
+    @overload
+    def any(self) -> BoolExpr[R]: ...
+    @overload
+    def any(self, predicate: Callable[[F], BoolExpr[R2]]) -> BoolExpr[R | R2]: ...
     def any(self, predicate: Callable[[F], BoolExpr] | None = None) -> BoolExpr:
         """`path/any(x:...)`, or `path/any()` (not empty) without a predicate."""
         return self._lambda("any", predicate)
 
-    def all(self, predicate: Callable[[F], BoolExpr]) -> BoolExpr:
+    def all(self, predicate: Callable[[F], BoolExpr[R2]]) -> BoolExpr[R | R2]:
         """`path/all(x:...)`."""
         return self._lambda("all", predicate)
 
-    def length(self) -> NumberExpr:
+    def length(self) -> NumberExpr[R]:
         """`path/$count`: the number of items."""
         return NumberExpr(f"{self._text}/$count", P_PRIMARY, "Edm.Int32", self._roots, (self, "/$count"), self._registry)
 
 
-class NavCollectionExpr(CollectionExpr[P], Generic[O, P]):
+class NavCollectionExpr(CollectionExpr[P, R], Generic[O, P, R]):
     """A collection-valued navigation (`Event.attachments`): lambdas, `$count` and `$expand` options.
 
     `O` is the target class (`Attachment`), `P` what a lambda's variable is (`AttachmentPath`).
@@ -227,46 +245,93 @@ class NavCollectionExpr(CollectionExpr[P], Generic[O, P]):
 
     __slots__ = ()
 
-    def select(self, *fields: Any) -> ExpandMany[O]:
-        """`$expand=nav($select=...)`."""
-        item: ExpandMany[O] = ExpandMany._start(self, "$select", lambda t: _query.select_text(fields, t, strict=True))
+    def select(self, *fields: Expr[O] | str) -> ExpandMany[O, R]:
+        """`$expand=nav($select=...)`: fields of the navigation's target."""
+        item: ExpandMany[O, R] = ExpandMany._start(
+            self, "$select", lambda t: _query.select_text(fields, t, strict=True)
+        )
         return item
 
-    def filter(self, condition: BoolExpr) -> ExpandMany[O]:
-        """`$expand=nav($filter=...)`."""
-        return ExpandMany(self).filter(condition)
+    def filter(self, condition: BoolExpr[O]) -> ExpandMany[O, R]:
+        """`$expand=nav($filter=...)`: a condition on the navigation's target."""
+        item: ExpandMany[O, R] = ExpandMany(self)
+        return item.filter(condition)
 
-    def expand(self, *navs: Any) -> ExpandMany[O]:
+    def expand(self, *navs: Expr[O] | Expand[Any, O] | str) -> ExpandMany[O, R]:
         """`$expand=nav($expand=...)`."""
-        return ExpandMany(self).expand(*navs)
+        item: ExpandMany[O, R] = ExpandMany(self)
+        return item.expand(*navs)
 
-    def order_by(self, *keys: Expr | OrderKey) -> ExpandMany[O]:
+    def order_by(self, *keys: Expr[O] | OrderKey[O]) -> ExpandMany[O, R]:
         """`$expand=nav($orderby=...)`."""
-        return ExpandMany(self).order_by(*keys)
+        item: ExpandMany[O, R] = ExpandMany(self)
+        return item.order_by(*keys)
 
-    def top(self, n: int) -> ExpandMany[O]:
+    def top(self, n: int) -> ExpandMany[O, R]:
         """`$expand=nav($top=n)`."""
-        return ExpandMany(self).top(n)
+        item: ExpandMany[O, R] = ExpandMany(self)
+        return item.top(n)
 
-    def skip(self, n: int) -> ExpandMany[O]:
+    def skip(self, n: int) -> ExpandMany[O, R]:
         """`$expand=nav($skip=n)`."""
-        return ExpandMany(self).skip(n)
+        item: ExpandMany[O, R] = ExpandMany(self)
+        return item.skip(n)
 
-    def count(self, value: bool = True) -> ExpandMany[O]:
+    def count(self, value: bool = True) -> ExpandMany[O, R]:
         """`$expand=nav($count=true)`."""
-        return ExpandMany(self).count(value)
+        item: ExpandMany[O, R] = ExpandMany(self)
+        return item.count(value)
 
-    def search(self, text: str) -> ExpandMany[O]:
+    def search(self, text: str) -> ExpandMany[O, R]:
         """`$expand=nav($search=...)`."""
-        return ExpandMany(self).search(text)
+        item: ExpandMany[O, R] = ExpandMany(self)
+        return item.search(text)
 
-    def levels(self, levels: int | str) -> ExpandMany[O]:
+    def levels(self, levels: int | str) -> ExpandMany[O, R]:
         """`$expand=nav($levels=n)` or `max`."""
-        return ExpandMany(self).levels(levels)
+        item: ExpandMany[O, R] = ExpandMany(self)
+        return item.levels(levels)
+
+
+# -- typed field descriptors of collections ---------------------------------------------------------------
+class CollectionProp(Generic[V, F]):
+    """Type-checker view of a collection property: `Event.attendees` is a `CollectionExpr[AttendeePath, Event]`.
+
+    `V` is the value on instances (`list[Attendee] | None`), `F` the expression of one item.
+    """
+
+    @overload
+    def __get__(self, obj: None, owner: type[W]) -> CollectionExpr[F, W]: ...
+    @overload
+    def __get__(self, obj: Instance, owner: Any) -> V: ...
+    def __get__(self, obj: object, owner: Any) -> Any:  # pragma: no cover - typing only
+        """Class access gives the expression rooted at the class it is read from, instance access the value."""
+        raise NotImplementedError
+
+    def __set__(self, obj: Instance, value: V) -> None:  # pragma: no cover - typing only
+        """Assign the value."""
+        raise NotImplementedError
+
+
+class NavCollectionProp(Generic[V, O, P]):
+    """Type-checker view of a collection-valued navigation: `Event.attachments` is a
+    `NavCollectionExpr[Attachment, AttachmentPath, Event]`."""
+
+    @overload
+    def __get__(self, obj: None, owner: type[W]) -> NavCollectionExpr[O, P, W]: ...
+    @overload
+    def __get__(self, obj: Instance, owner: Any) -> V: ...
+    def __get__(self, obj: object, owner: Any) -> Any:  # pragma: no cover - typing only
+        """Class access gives the expression rooted at the class it is read from, instance access the value."""
+        raise NotImplementedError
+
+    def __set__(self, obj: Instance, value: V) -> None:  # pragma: no cover - typing only
+        """Assign the value."""
+        raise NotImplementedError
 
 
 # -- $expand items --------------------------------------------------------------------------------
-class Expand(ExpandItem, Generic[O]):
+class Expand(ExpandItem, Generic[O, R]):
     """One `$expand` item with its nested options (to-one navigations: select, expand, levels)."""
 
     __slots__ = ()
@@ -292,11 +357,11 @@ class Expand(ExpandItem, Generic[O]):
         copy._filter = self._filter
         return copy
 
-    def select(self, *fields: Any) -> Any:
+    def select(self, *fields: Expr[O] | str) -> Any:
         """Nested `$select`."""
         return self._with("$select", _query.select_text(fields, self.target, strict=True))
 
-    def expand(self, *navs: Any) -> Any:
+    def expand(self, *navs: Expr[O] | Expand[Any, O] | str) -> Any:
         """Nested `$expand`."""
         return self._with("$expand", _query.expand_text(navs, self.target))
 
@@ -307,57 +372,57 @@ class Expand(ExpandItem, Generic[O]):
         return self._with("$levels", str(levels))
 
 
-class ExpandMany(Expand[O]):
+class ExpandMany(Expand[O, R]):
     """A to-many `$expand` item: also filter, order_by, top, skip, count and search."""
 
     __slots__ = ()
 
-    def filter(self, condition: BoolExpr) -> ExpandMany[O]:
+    def filter(self, condition: BoolExpr[O]) -> ExpandMany[O, R]:
         """Nested `$filter` (several calls combine with `and`)."""
         condition = _query.filter_expr(condition)
         combined = condition if self._filter is None else self._filter & condition
-        copy: ExpandMany[O] = self._with("$filter", _query.check_roots(combined, self.target, "filter"))
+        copy: ExpandMany[O, R] = self._with("$filter", _query.check_roots(combined, self.target, "filter"))
         copy._filter = combined
         return copy
 
-    def order_by(self, *keys: Expr | OrderKey) -> ExpandMany[O]:
+    def order_by(self, *keys: Expr[O] | OrderKey[O]) -> ExpandMany[O, R]:
         """Nested `$orderby`."""
-        result: ExpandMany[O] = self._with("$orderby", _query.orderby_text(keys, self.target))
+        result: ExpandMany[O, R] = self._with("$orderby", _query.orderby_text(keys, self.target))
         return result
 
-    def top(self, n: int) -> ExpandMany[O]:
+    def top(self, n: int) -> ExpandMany[O, R]:
         """Nested `$top`."""
-        result: ExpandMany[O] = self._with("$top", str(_query.check_count(n, "top")))
+        result: ExpandMany[O, R] = self._with("$top", str(_query.check_count(n, "top")))
         return result
 
-    def skip(self, n: int) -> ExpandMany[O]:
+    def skip(self, n: int) -> ExpandMany[O, R]:
         """Nested `$skip`."""
-        result: ExpandMany[O] = self._with("$skip", str(_query.check_count(n, "skip")))
+        result: ExpandMany[O, R] = self._with("$skip", str(_query.check_count(n, "skip")))
         return result
 
-    def count(self, value: bool = True) -> ExpandMany[O]:
+    def count(self, value: bool = True) -> ExpandMany[O, R]:
         """Nested `$count`."""
         if not isinstance(value, bool):
             raise TypeError(f"count({value!r}): expected bool")
-        result: ExpandMany[O] = self._with("$count", "true" if value else "false")
+        result: ExpandMany[O, R] = self._with("$count", "true" if value else "false")
         return result
 
-    def search(self, text: str) -> ExpandMany[O]:
+    def search(self, text: str) -> ExpandMany[O, R]:
         """Nested `$search`."""
-        result: ExpandMany[O] = self._with("$search", _query.search_text(text))
+        result: ExpandMany[O, R] = self._with("$search", _query.search_text(text))
         return result
 
-    def select(self, *fields: Any) -> ExpandMany[O]:
+    def select(self, *fields: Expr[O] | str) -> ExpandMany[O, R]:
         """Nested `$select`."""
-        result: ExpandMany[O] = Expand.select(self, *fields)
+        result: ExpandMany[O, R] = Expand.select(self, *fields)
         return result
 
-    def expand(self, *navs: Any) -> ExpandMany[O]:
+    def expand(self, *navs: Expr[O] | Expand[Any, O] | str) -> ExpandMany[O, R]:
         """Nested `$expand`."""
-        result: ExpandMany[O] = Expand.expand(self, *navs)
+        result: ExpandMany[O, R] = Expand.expand(self, *navs)
         return result
 
-    def levels(self, levels: int | str) -> ExpandMany[O]:
+    def levels(self, levels: int | str) -> ExpandMany[O, R]:
         """Nested `$levels`."""
-        result: ExpandMany[O] = Expand.levels(self, levels)
+        result: ExpandMany[O, R] = Expand.levels(self, levels)
         return result

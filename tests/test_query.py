@@ -431,14 +431,14 @@ def test_mypy_catches_misuse_in_user_code(tmp_path: Path) -> None:
     )
     lines = [line.split(": ", 1)[1] for line in result.stdout.splitlines() if ": " in line and "user_code" in line]
     assert lines == [
-        'note: Revealed type is "odatakit.expr.StringExpr"',
+        'note: Revealed type is "odatakit.expr.StringExpr[graph_v1.models.Event]"',
         'note: Revealed type is "str | None"',
-        'error: Unsupported operand types for > ("StringExpr" and "int")  [operator]',
-        'error: "NumberExpr" has no attribute "startswith"  [attr-defined]',
+        'error: Unsupported operand types for > ("StringExpr[Event]" and "int")  [operator]',
+        'error: "NumberExpr[Event]" has no attribute "startswith"  [attr-defined]',
         'error: Argument "subject" to "Event" has incompatible type "int"; expected "str | None"  [arg-type]',
         'error: Argument 1 to "top" of "CollectionRequest" has incompatible type "str"; expected "int"  [arg-type]',
-        'error: Argument 1 to "filter" of "CollectionRequest" has incompatible type "StringExpr"; expected "BoolExpr"'
-        "  [arg-type]",
+        'error: Argument 1 to "filter" of "CollectionRequest" has incompatible type "StringExpr[Event]"; '
+        'expected "BoolExpr[Event]"  [arg-type]',
     ], result.stdout + result.stderr
 
 

@@ -2,8 +2,8 @@
 
 Every snippet is user code against the bundled `graph_v1` package. mypy --strict and pyright
 --strict each check all snippets in one process. A misuse snippet marks with `# <-` the line
-the mistake is on; `CAUGHT` says which checkers must report an error exactly there (and nowhere
-else in the snippet). Every misuse is refused at run time as well. A clean snippet must pass
+the mistake is on, and says which checkers must report an error exactly there (and nowhere
+else in the snippet). Every misuse but a constructor's value is refused at run time as well. A clean snippet must pass
 both checkers without a single error; the reveal table pins the types checkers infer.
 """
 
@@ -82,13 +82,28 @@ MISUSE: list[tuple[str, str, frozenset[str]]] = [
     ("nested top() given a string", 'return client.me.events.expand(Event.attachments.top("3"))  # <-', BOTH),
     ("misspelled constructor keyword", 'return Event(subjct="Standup")  # <-', BOTH),
     ("constructor value of the wrong type", "return Event(subject=5)  # <-", BOTH),
-    # fields of another entity: refused when the query is built, not yet by the checkers
-    ("filter on another entity's field", 'return client.me.events.filter(User.display_name == "x")  # <-', NONE),
-    ("select another entity's field", "return client.me.events.select(User.display_name)  # <-", NONE),
-    ("order_by another entity's field", "return client.me.events.order_by(Calendar.name)  # <-", NONE),
-    ("expand another entity's navigation", "return client.me.events.expand(User.calendar)  # <-", NONE),
+    # fields, navigations and conditions of another entity
+    ("filter on another entity's field", 'return client.me.events.filter(User.display_name == "x")  # <-', BOTH),
+    ("select another entity's field", "return client.me.events.select(User.display_name)  # <-", BOTH),
+    ("order_by another entity's field", "return client.me.events.order_by(Calendar.name)  # <-", BOTH),
+    ("order_by another entity's key", "return client.me.events.order_by(User.display_name.desc())  # <-", BOTH),
+    ("expand another entity's navigation", "return client.me.events.expand(User.calendar)  # <-", BOTH),
+    ("expand the target's navigation at the top", "return client.me.events.expand(Calendar.events)  # <-", BOTH),
+    ("condition combining two entities",
+     'return client.me.events.filter((Event.subject == "x") & (User.display_name == "y"))  # <-', BOTH),
+    ("another entity inside a lambda",
+     'return client.me.events.filter(Event.attendees.any(lambda a: User.display_name == "x"))  # <-', BOTH),
+    ("nested member of another entity", 'return client.me.events.filter(User.employee_org_data.division == "x")  # <-',
+     BOTH),
+    ("select on a single entity across entities", "return client.me.calendar.select(Event.subject)  # <-", BOTH),
     ("select inside an expand across entities",
-     "return client.me.events.expand(Event.attachments.select(Event.subject))  # <-", NONE),
+     "return client.me.events.expand(Event.attachments.select(Event.subject))  # <-", BOTH),
+    ("filter inside an expand across entities",
+     'return client.me.events.expand(Event.attachments.filter(Event.subject == "x"))  # <-', BOTH),
+    ("order_by inside an expand across entities",
+     "return client.me.events.expand(Event.attachments.order_by(Event.subject))  # <-", BOTH),
+    ("select inside a to-one expand across entities",
+     "return client.me.events.expand(Event.calendar.select(Event.subject))  # <-", BOTH),
 ]
 
 # Correct queries, each form of the query builder: neither checker may report anything.
@@ -134,29 +149,40 @@ CLEAN: list[tuple[str, str]] = [
 
 # (expression, mypy's type, pyright's type)
 REVEAL: list[tuple[str, str, str]] = [
-    ("Event.subject", "odatakit.expr.StringExpr", "StringExpr"),
-    ("Event.start", "graph_v1.models.DateTimeTimeZonePath", "DateTimeTimeZonePath"),
-    ("Event.start.date_time", "odatakit.expr.StringExpr", "StringExpr"),
-    ("Event.organizer.email_address.address", "odatakit.expr.StringExpr", "StringExpr"),
-    ("Event.location.address.city", "odatakit.expr.StringExpr", "StringExpr"),
-    ("Event.is_all_day", "odatakit.expr.BoolExpr", "BoolExpr"),
-    ("Event.reminder_minutes_before_start", "odatakit.expr.NumberExpr", "NumberExpr"),
-    ("Event.created_date_time", "odatakit.expr.DateTimeExpr", "DateTimeExpr"),
-    ("Event.importance", "odatakit.expr.EnumExpr[graph_v1.models.Importance]", "EnumExpr[Importance]"),
-    ("Event.categories", "odatakit.paths.CollectionExpr[odatakit.expr.StringExpr]", "CollectionExpr[StringExpr]"),
-    ("Event.attendees", "odatakit.paths.CollectionExpr[graph_v1.models.AttendeePath]", "CollectionExpr[AttendeePath]"),
+    ("Event.subject", "odatakit.expr.StringExpr[graph_v1.models.Event]", "StringExpr[Event]"),
+    ("Event.start", "graph_v1.models.DateTimeTimeZonePath[graph_v1.models.Event]", "DateTimeTimeZonePath[Event]"),
+    ("Event.start.date_time", "odatakit.expr.StringExpr[graph_v1.models.Event]", "StringExpr[Event]"),
+    ("Event.organizer.email_address.address", "odatakit.expr.StringExpr[graph_v1.models.Event]", "StringExpr[Event]"),
+    ("Event.location.address.city", "odatakit.expr.StringExpr[graph_v1.models.Event]", "StringExpr[Event]"),
+    ("Event.is_all_day", "odatakit.expr.BoolExpr[graph_v1.models.Event]", "BoolExpr[Event]"),
+    ("Event.reminder_minutes_before_start", "odatakit.expr.NumberExpr[graph_v1.models.Event]", "NumberExpr[Event]"),
+    ("Event.created_date_time", "odatakit.expr.DateTimeExpr[graph_v1.models.Event]", "DateTimeExpr[Event]"),
+    ("Event.importance", "odatakit.expr.EnumExpr[graph_v1.models.Importance, graph_v1.models.Event]",
+     "EnumExpr[Importance, Event]"),
+    ("Event.categories", "odatakit.paths.CollectionExpr[odatakit.expr.StringExpr[Any], graph_v1.models.Event]",
+     "CollectionExpr[StringExpr[Any], Event]"),
+    ("Event.attendees", "odatakit.paths.CollectionExpr[graph_v1.models.AttendeePath[Any], graph_v1.models.Event]",
+     "CollectionExpr[AttendeePath[Any], Event]"),
     ("Event.attachments",
-     "odatakit.paths.NavCollectionExpr[graph_v1.models.Attachment, graph_v1.models.AttachmentPath]",
-     "NavCollectionExpr[Attachment, AttachmentPath]"),
-    ("Event.calendar", "graph_v1.models.CalendarPath", "CalendarPath"),
-    ("Event.calendar.owner.address", "odatakit.expr.StringExpr", "StringExpr"),
-    ("FileAttachment.content_bytes", "odatakit.expr.BinaryExpr", "BinaryExpr"),
-    ("Event.attendees.any(lambda a: a.status.response == ResponseType.ACCEPTED)", "odatakit.expr.BoolExpr",
-     "BoolExpr"),
-    ("Event.subject.cast('Edm.String')", "odatakit.expr.StringExpr", "StringExpr"),
-    ("Event.subject.length()", "odatakit.expr.NumberExpr", "NumberExpr"),
-    ("Event.attachments.select(Attachment.name)", "odatakit.paths.ExpandMany[graph_v1.models.Attachment]",
-     "ExpandMany[Attachment]"),
+     "odatakit.paths.NavCollectionExpr[graph_v1.models.Attachment, graph_v1.models.AttachmentPath[Any], "
+     "graph_v1.models.Event]",
+     "NavCollectionExpr[Attachment, AttachmentPath[Any], Event]"),
+    ("Event.calendar", "graph_v1.models.CalendarPath[graph_v1.models.Event]", "CalendarPath[Event]"),
+    ("Event.calendar.owner.address", "odatakit.expr.StringExpr[graph_v1.models.Event]", "StringExpr[Event]"),
+    ("Event.id", "odatakit.expr.StringExpr[graph_v1.models.Event]", "StringExpr[Event]"),
+    ("FileAttachment.content_bytes", "odatakit.expr.BinaryExpr[graph_v1.models.FileAttachment]",
+     "BinaryExpr[FileAttachment]"),
+    ("FileAttachment.name", "odatakit.expr.StringExpr[graph_v1.models.FileAttachment]", "StringExpr[FileAttachment]"),
+    ("Event.attendees.any(lambda a: a.status.response == ResponseType.ACCEPTED)",
+     "odatakit.expr.BoolExpr[graph_v1.models.Event | Any]", "BoolExpr[Event | Any]"),
+    ("(Event.subject == 'x') & Event.is_all_day", "odatakit.expr.BoolExpr[graph_v1.models.Event]", "BoolExpr[Event]"),
+    ("Event.subject.cast('Edm.String')", "odatakit.expr.StringExpr[graph_v1.models.Event]", "StringExpr[Event]"),
+    ("Event.subject.length()", "odatakit.expr.NumberExpr[graph_v1.models.Event]", "NumberExpr[Event]"),
+    ("Event.subject.desc()", "odatakit.expr.OrderKey[graph_v1.models.Event]", "OrderKey[Event]"),
+    ("Event.attachments.select(Attachment.name)",
+     "odatakit.paths.ExpandMany[graph_v1.models.Attachment, graph_v1.models.Event]", "ExpandMany[Attachment, Event]"),
+    ("Event.calendar.select(Calendar.name)", "odatakit.paths.Expand[graph_v1.models.Calendar, graph_v1.models.Event]",
+     "Expand[Calendar, Event]"),
     ("client.me.events.filter(Event.subject == 'x')", "graph_v1.requests.EventCollectionRequest[graph_v1.models.Event]",
      "EventCollectionRequest[Event]"),
 ]

@@ -53,7 +53,8 @@ def test_mypy_rejects_wrong_user_code(whole_graph: Path) -> None:
     lines = {int(m[1]) for m in re.finditer(r"^misuse\.py:(\d+): error:", result.stdout, re.M)}
     assert lines == {11, 12, 13, 15}, result.stdout
     assert 'Incompatible types in assignment (expression has type "Event", variable has type "DriveItem")' in result.stdout
-    assert 'Argument 1 to "filter" of "CollectionRequest" has incompatible type "bool"; expected "BoolExpr"' in result.stdout
+    assert 'Argument 1 to "filter" of "CollectionRequest" has incompatible type "bool"; expected "BoolExpr[Event]"' \
+        in result.stdout
     assert 'All overload variants of "get_email_activity_user_detail" of "ReportRootRequest" require at least one' \
         in result.stdout
 

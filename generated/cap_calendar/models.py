@@ -6,8 +6,9 @@ for run time, where `REGISTRY.structured` installs the fields (see `odatakit.ser
 
 from __future__ import annotations
 
+import builtins
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self, overload
 from uuid import UUID
 
 from odatakit.expr import NONE
@@ -16,8 +17,35 @@ from odatakit.serde import ComplexBase, EntityBase, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import BinaryExpr, BoolExpr, DateExpr, DateTimeExpr, Expr, GuidExpr, NumberExpr, Prop, StringExpr
-    from odatakit.paths import CollectionExpr, ComplexExpr, EntityExpr, NavCollectionExpr
+    from odatakit.expr import (
+        BinaryExpr,
+        BinaryProp,
+        BoolExpr,
+        BoolProp,
+        DateExpr,
+        DateProp,
+        DateTimeExpr,
+        DateTimeProp,
+        Expr,
+        GuidExpr,
+        GuidProp,
+        NumberExpr,
+        NumberProp,
+        OwnerT,
+        Prop,
+        RootT,
+        StringExpr,
+        StringProp,
+    )
+    from odatakit.paths import (
+        CollectionExpr,
+        CollectionProp,
+        ComplexExpr,
+        EntityExpr,
+        NavCollectionExpr,
+        NavCollectionProp,
+    )
+    from odatakit.serde import ODataObject
 
 
 @REGISTRY.structured(
@@ -38,21 +66,21 @@ class Users(EntityBase):
     """The CalendarService.users entity type."""
 
     if TYPE_CHECKING:
-        id: Prop[str | None, StringExpr] = NONE
+        id: StringProp[str | None] = NONE
 
-        display_name: Prop[str | None, StringExpr] = NONE
+        display_name: StringProp[str | None] = NONE
 
-        mail: Prop[str | None, StringExpr] = NONE
+        mail: StringProp[str | None] = NONE
 
-        user_principal_name: Prop[str | None, StringExpr] = NONE
+        user_principal_name: StringProp[str | None] = NONE
 
         photo: Prop[str | None, Expr] = NONE
 
-        calendar_groups: Prop[list[CalendarGroups] | None, NavCollectionExpr[CalendarGroups, CalendarGroupsPath]] = NONE
+        calendar_groups: NavCollectionProp[list[CalendarGroups] | None, CalendarGroups, CalendarGroupsPath] = NONE
 
-        calendars: Prop[list[Calendars] | None, NavCollectionExpr[Calendars, CalendarsPath]] = NONE
+        calendars: NavCollectionProp[list[Calendars] | None, Calendars, CalendarsPath] = NONE
 
-        events: Prop[list[Events] | None, NavCollectionExpr[Events, EventsPath]] = NONE
+        events: NavCollectionProp[list[Events] | None, Events, EventsPath] = NONE
     else:
         __slots__ = (
             "calendar_groups",
@@ -83,19 +111,19 @@ class CalendarGroups(EntityBase):
     """The CalendarService.calendarGroups entity type."""
 
     if TYPE_CHECKING:
-        id: Prop[str | None, StringExpr] = NONE
+        id: StringProp[str | None] = NONE
 
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
 
-        class_id: Prop[UUID | None, GuidExpr] = NONE
+        class_id: GuidProp[UUID | None] = NONE
 
-        change_key: Prop[str | None, StringExpr] = NONE
+        change_key: StringProp[str | None] = NONE
 
-        owner_id: Prop[str | None, StringExpr] = NONE
+        owner_id: StringProp[str | None] = NONE
 
-        owner: Prop[Users | None, UsersPath] = NONE
+        owner: UsersPath = NONE
 
-        calendars: Prop[list[Calendars] | None, NavCollectionExpr[Calendars, CalendarsPath]] = NONE
+        calendars: NavCollectionProp[list[Calendars] | None, Calendars, CalendarsPath] = NONE
     else:
         __slots__ = ("calendars", "change_key", "class_id", "id", "name", "owner", "owner_id")
 
@@ -120,25 +148,25 @@ class Calendars(EntityBase):
     """The CalendarService.calendars entity type."""
 
     if TYPE_CHECKING:
-        id: Prop[str | None, StringExpr] = NONE
+        id: StringProp[str | None] = NONE
 
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
 
-        color: Prop[str | None, StringExpr] = NONE
+        color: StringProp[str | None] = NONE
 
-        is_default_calendar: Prop[bool | None, BoolExpr] = NONE
+        is_default_calendar: BoolProp[bool | None] = NONE
 
-        can_edit: Prop[bool | None, BoolExpr] = NONE
+        can_edit: BoolProp[bool | None] = NONE
 
-        owner_id: Prop[str | None, StringExpr] = NONE
+        owner_id: StringProp[str | None] = NONE
 
-        calendar_group_id: Prop[str | None, StringExpr] = NONE
+        calendar_group_id: StringProp[str | None] = NONE
 
-        owner: Prop[Users | None, UsersPath] = NONE
+        owner: UsersPath = NONE
 
-        calendar_group: Prop[CalendarGroups | None, CalendarGroupsPath] = NONE
+        calendar_group: CalendarGroupsPath = NONE
 
-        events: Prop[list[Events] | None, NavCollectionExpr[Events, EventsPath]] = NONE
+        events: NavCollectionProp[list[Events] | None, Events, EventsPath] = NONE
     else:
         __slots__ = (
             "calendar_group",
@@ -208,93 +236,93 @@ class Events(EntityBase):
     """The CalendarService.events entity type."""
 
     if TYPE_CHECKING:
-        id: Prop[str | None, StringExpr] = NONE
+        id: StringProp[str | None] = NONE
 
-        change_key: Prop[str | None, StringExpr] = NONE
+        change_key: StringProp[str | None] = NONE
 
-        created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        created_date_time: DateTimeProp[datetime | None] = NONE
 
-        last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        last_modified_date_time: DateTimeProp[datetime | None] = NONE
 
-        subject: Prop[str | None, StringExpr] = NONE
+        subject: StringProp[str | None] = NONE
 
-        body_preview: Prop[str | None, StringExpr] = NONE
+        body_preview: StringProp[str | None] = NONE
 
-        importance: Prop[str | None, StringExpr] = NONE
+        importance: StringProp[str | None] = NONE
 
-        is_all_day: Prop[bool | None, BoolExpr] = NONE
+        is_all_day: BoolProp[bool | None] = NONE
 
-        is_cancelled: Prop[bool | None, BoolExpr] = NONE
+        is_cancelled: BoolProp[bool | None] = NONE
 
-        is_reminder_on: Prop[bool | None, BoolExpr] = NONE
+        is_reminder_on: BoolProp[bool | None] = NONE
 
-        reminder_minutes_before_start: Prop[int | None, NumberExpr] = NONE
+        reminder_minutes_before_start: NumberProp[int | None] = NONE
 
-        reminder_snoozed_until_date_time: Prop[str | None, StringExpr] = NONE
+        reminder_snoozed_until_date_time: StringProp[str | None] = NONE
 
-        reminder_snoozed_until_time_zone: Prop[str | None, StringExpr] = NONE
+        reminder_snoozed_until_time_zone: StringProp[str | None] = NONE
 
-        start_date_time: Prop[str | None, StringExpr] = NONE
+        start_date_time: StringProp[str | None] = NONE
 
-        start_time_zone: Prop[str | None, StringExpr] = NONE
+        start_time_zone: StringProp[str | None] = NONE
 
-        end_date_time: Prop[str | None, StringExpr] = NONE
+        end_date_time: StringProp[str | None] = NONE
 
-        end_time_zone: Prop[str | None, StringExpr] = NONE
+        end_time_zone: StringProp[str | None] = NONE
 
-        show_as: Prop[str | None, StringExpr] = NONE
+        show_as: StringProp[str | None] = NONE
 
-        type: Prop[str | None, StringExpr] = NONE
+        type: StringProp[str | None] = NONE
 
-        categories: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        categories: CollectionProp[list[str] | None, StringExpr] = NONE
 
-        location_display_name: Prop[str | None, StringExpr] = NONE
+        location_display_name: StringProp[str | None] = NONE
 
-        location_location_type: Prop[str | None, StringExpr] = NONE
+        location_location_type: StringProp[str | None] = NONE
 
-        attendees: Prop[list[Attendee] | None, CollectionExpr[AttendeePath]] = NONE
+        attendees: CollectionProp[list[Attendee] | None, AttendeePath] = NONE
 
-        recurrence_pattern_type: Prop[str | None, StringExpr] = NONE
+        recurrence_pattern_type: StringProp[str | None] = NONE
 
-        recurrence_pattern_interval: Prop[int | None, NumberExpr] = NONE
+        recurrence_pattern_interval: NumberProp[int | None] = NONE
 
-        recurrence_pattern_days_of_week: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        recurrence_pattern_days_of_week: CollectionProp[list[str] | None, StringExpr] = NONE
 
-        recurrence_pattern_day_of_month: Prop[int | None, NumberExpr] = NONE
+        recurrence_pattern_day_of_month: NumberProp[int | None] = NONE
 
-        recurrence_pattern_month: Prop[int | None, NumberExpr] = NONE
+        recurrence_pattern_month: NumberProp[int | None] = NONE
 
-        recurrence_pattern_first_day_of_week: Prop[str | None, StringExpr] = NONE
+        recurrence_pattern_first_day_of_week: StringProp[str | None] = NONE
 
-        recurrence_pattern_index: Prop[str | None, StringExpr] = NONE
+        recurrence_pattern_index: StringProp[str | None] = NONE
 
-        recurrence_range_type: Prop[str | None, StringExpr] = NONE
+        recurrence_range_type: StringProp[str | None] = NONE
 
-        recurrence_range_start_date: Prop[date | None, DateExpr] = NONE
+        recurrence_range_start_date: DateProp[date | None] = NONE
 
-        recurrence_range_end_date: Prop[date | None, DateExpr] = NONE
+        recurrence_range_end_date: DateProp[date | None] = NONE
 
-        recurrence_range_number_of_occurrences: Prop[int | None, NumberExpr] = NONE
+        recurrence_range_number_of_occurrences: NumberProp[int | None] = NONE
 
-        recurrence_range_recurrence_time_zone: Prop[str | None, StringExpr] = NONE
+        recurrence_range_recurrence_time_zone: StringProp[str | None] = NONE
 
-        response_status_response: Prop[str | None, StringExpr] = NONE
+        response_status_response: StringProp[str | None] = NONE
 
-        response_status_time: Prop[datetime | None, DateTimeExpr] = NONE
+        response_status_time: DateTimeProp[datetime | None] = NONE
 
-        response_comment: Prop[str | None, StringExpr] = NONE
+        response_comment: StringProp[str | None] = NONE
 
-        response_sent: Prop[bool | None, BoolExpr] = NONE
+        response_sent: BoolProp[bool | None] = NONE
 
-        owner_id: Prop[str | None, StringExpr] = NONE
+        owner_id: StringProp[str | None] = NONE
 
-        calendar_id: Prop[str | None, StringExpr] = NONE
+        calendar_id: StringProp[str | None] = NONE
 
-        owner: Prop[Users | None, UsersPath] = NONE
+        owner: UsersPath = NONE
 
-        calendar: Prop[Calendars | None, CalendarsPath] = NONE
+        calendar: CalendarsPath = NONE
 
-        attachments: Prop[list[Attachments] | None, NavCollectionExpr[Attachments, AttachmentsPath]] = NONE
+        attachments: NavCollectionProp[list[Attachments] | None, Attachments, AttachmentsPath] = NONE
     else:
         __slots__ = (
             "attachments",
@@ -356,9 +384,9 @@ class Attendee(ComplexBase):
     """The CalendarService.Attendee complex type."""
 
     if TYPE_CHECKING:
-        type: Prop[str | None, StringExpr] = NONE
+        type: StringProp[str | None] = NONE
 
-        email_address: Prop[EmailAddress | None, EmailAddressPath] = NONE
+        email_address: EmailAddressPath = NONE
     else:
         __slots__ = ("email_address", "type")
 
@@ -375,9 +403,9 @@ class EmailAddress(ComplexBase):
     """The CalendarService.EmailAddress complex type."""
 
     if TYPE_CHECKING:
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
 
-        address: Prop[str | None, StringExpr] = NONE
+        address: StringProp[str | None] = NONE
     else:
         __slots__ = ("address", "name")
 
@@ -402,25 +430,25 @@ class Attachments(EntityBase):
     """The CalendarService.attachments entity type."""
 
     if TYPE_CHECKING:
-        id: Prop[str | None, StringExpr] = NONE
+        id: StringProp[str | None] = NONE
 
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
 
-        content_type: Prop[str | None, StringExpr] = NONE
+        content_type: StringProp[str | None] = NONE
 
-        size: Prop[int | None, NumberExpr] = NONE
+        size: NumberProp[int | None] = NONE
 
-        is_inline: Prop[bool | None, BoolExpr] = NONE
+        is_inline: BoolProp[bool | None] = NONE
 
-        last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        last_modified_date_time: DateTimeProp[datetime | None] = NONE
 
-        content_bytes: Prop[bytes | None, BinaryExpr] = NONE
+        content_bytes: BinaryProp[bytes | None] = NONE
 
         content: Prop[str | None, Expr] = NONE
 
-        event_id: Prop[str | None, StringExpr] = NONE
+        event_id: StringProp[str | None] = NONE
 
-        event: Prop[Events | None, EventsPath] = NONE
+        event: EventsPath = NONE
     else:
         __slots__ = (
             "content",
@@ -454,21 +482,21 @@ class Me(EntityBase):
     """The CalendarService.me entity type."""
 
     if TYPE_CHECKING:
-        id: Prop[str | None, StringExpr] = NONE
+        id: StringProp[str | None] = NONE
 
-        display_name: Prop[str | None, StringExpr] = NONE
+        display_name: StringProp[str | None] = NONE
 
-        mail: Prop[str | None, StringExpr] = NONE
+        mail: StringProp[str | None] = NONE
 
-        user_principal_name: Prop[str | None, StringExpr] = NONE
+        user_principal_name: StringProp[str | None] = NONE
 
         photo: Prop[str | None, Expr] = NONE
 
-        calendar_groups: Prop[list[CalendarGroups] | None, NavCollectionExpr[CalendarGroups, CalendarGroupsPath]] = NONE
+        calendar_groups: NavCollectionProp[list[CalendarGroups] | None, CalendarGroups, CalendarGroupsPath] = NONE
 
-        calendars: Prop[list[Calendars] | None, NavCollectionExpr[Calendars, CalendarsPath]] = NONE
+        calendars: NavCollectionProp[list[Calendars] | None, Calendars, CalendarsPath] = NONE
 
-        events: Prop[list[Events] | None, NavCollectionExpr[Events, EventsPath]] = NONE
+        events: NavCollectionProp[list[Events] | None, Events, EventsPath] = NONE
     else:
         __slots__ = (
             "calendar_groups",
@@ -494,148 +522,229 @@ class DateTimeTimeZone(ComplexBase):
     """The CalendarService.DateTimeTimeZone complex type."""
 
     if TYPE_CHECKING:
-        date_time: Prop[str | None, StringExpr] = NONE
+        date_time: StringProp[str | None] = NONE
 
-        time_zone: Prop[str | None, StringExpr] = NONE
+        time_zone: StringProp[str | None] = NONE
     else:
         __slots__ = ("date_time", "time_zone")
 
 
 if TYPE_CHECKING:
 
-    class UsersPath(EntityExpr[Users]):
+    class UsersPath(EntityExpr[Users, RootT]):
         """Paths through a CalendarService.users value, typed for type checkers."""
 
-        id: StringExpr
-        display_name: StringExpr
-        mail: StringExpr
-        user_principal_name: StringExpr
-        photo: Expr
-        calendar_groups: NavCollectionExpr[CalendarGroups, CalendarGroupsPath]
-        calendars: NavCollectionExpr[Calendars, CalendarsPath]
-        events: NavCollectionExpr[Events, EventsPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> UsersPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Users | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Users | None) -> None: ...
 
-    class CalendarGroupsPath(EntityExpr[CalendarGroups]):
+        id: StringExpr[RootT]
+        display_name: StringExpr[RootT]
+        mail: StringExpr[RootT]
+        user_principal_name: StringExpr[RootT]
+        photo: Expr[RootT]
+        calendar_groups: NavCollectionExpr[CalendarGroups, CalendarGroupsPath, RootT]
+        calendars: NavCollectionExpr[Calendars, CalendarsPath, RootT]
+        events: NavCollectionExpr[Events, EventsPath, RootT]
+
+    class CalendarGroupsPath(EntityExpr[CalendarGroups, RootT]):
         """Paths through a CalendarService.calendarGroups value, typed for type
         checkers.
         """
 
-        id: StringExpr
-        name: StringExpr
-        class_id: GuidExpr
-        change_key: StringExpr
-        owner_id: StringExpr
-        owner: UsersPath
-        calendars: NavCollectionExpr[Calendars, CalendarsPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> CalendarGroupsPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> CalendarGroups | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: CalendarGroups | None) -> None: ...
 
-    class CalendarsPath(EntityExpr[Calendars]):
+        id: StringExpr[RootT]
+        name: StringExpr[RootT]
+        class_id: GuidExpr[RootT]
+        change_key: StringExpr[RootT]
+        owner_id: StringExpr[RootT]
+        owner: UsersPath[RootT]
+        calendars: NavCollectionExpr[Calendars, CalendarsPath, RootT]
+
+    class CalendarsPath(EntityExpr[Calendars, RootT]):
         """Paths through a CalendarService.calendars value, typed for type checkers."""
 
-        id: StringExpr
-        name: StringExpr
-        color: StringExpr
-        is_default_calendar: BoolExpr
-        can_edit: BoolExpr
-        owner_id: StringExpr
-        calendar_group_id: StringExpr
-        owner: UsersPath
-        calendar_group: CalendarGroupsPath
-        events: NavCollectionExpr[Events, EventsPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> CalendarsPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Calendars | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Calendars | None) -> None: ...
 
-    class EventsPath(EntityExpr[Events]):
+        id: StringExpr[RootT]
+        name: StringExpr[RootT]
+        color: StringExpr[RootT]
+        is_default_calendar: BoolExpr[RootT]
+        can_edit: BoolExpr[RootT]
+        owner_id: StringExpr[RootT]
+        calendar_group_id: StringExpr[RootT]
+        owner: UsersPath[RootT]
+        calendar_group: CalendarGroupsPath[RootT]
+        events: NavCollectionExpr[Events, EventsPath, RootT]
+
+    class EventsPath(EntityExpr[Events, RootT]):
         """Paths through a CalendarService.events value, typed for type checkers."""
 
-        id: StringExpr
-        change_key: StringExpr
-        created_date_time: DateTimeExpr
-        last_modified_date_time: DateTimeExpr
-        subject: StringExpr
-        body_preview: StringExpr
-        importance: StringExpr
-        is_all_day: BoolExpr
-        is_cancelled: BoolExpr
-        is_reminder_on: BoolExpr
-        reminder_minutes_before_start: NumberExpr
-        reminder_snoozed_until_date_time: StringExpr
-        reminder_snoozed_until_time_zone: StringExpr
-        start_date_time: StringExpr
-        start_time_zone: StringExpr
-        end_date_time: StringExpr
-        end_time_zone: StringExpr
-        show_as: StringExpr
-        type: StringExpr
-        categories: CollectionExpr[StringExpr]
-        location_display_name: StringExpr
-        location_location_type: StringExpr
-        attendees: CollectionExpr[AttendeePath]
-        recurrence_pattern_type: StringExpr
-        recurrence_pattern_interval: NumberExpr
-        recurrence_pattern_days_of_week: CollectionExpr[StringExpr]
-        recurrence_pattern_day_of_month: NumberExpr
-        recurrence_pattern_month: NumberExpr
-        recurrence_pattern_first_day_of_week: StringExpr
-        recurrence_pattern_index: StringExpr
-        recurrence_range_type: StringExpr
-        recurrence_range_start_date: DateExpr
-        recurrence_range_end_date: DateExpr
-        recurrence_range_number_of_occurrences: NumberExpr
-        recurrence_range_recurrence_time_zone: StringExpr
-        response_status_response: StringExpr
-        response_status_time: DateTimeExpr
-        response_comment: StringExpr
-        response_sent: BoolExpr
-        owner_id: StringExpr
-        calendar_id: StringExpr
-        owner: UsersPath
-        calendar: CalendarsPath
-        attachments: NavCollectionExpr[Attachments, AttachmentsPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> EventsPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Events | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Events | None) -> None: ...
 
-    class AttendeePath(ComplexExpr[Attendee]):
+        id: StringExpr[RootT]
+        change_key: StringExpr[RootT]
+        created_date_time: DateTimeExpr[RootT]
+        last_modified_date_time: DateTimeExpr[RootT]
+        subject: StringExpr[RootT]
+        body_preview: StringExpr[RootT]
+        importance: StringExpr[RootT]
+        is_all_day: BoolExpr[RootT]
+        is_cancelled: BoolExpr[RootT]
+        is_reminder_on: BoolExpr[RootT]
+        reminder_minutes_before_start: NumberExpr[RootT]
+        reminder_snoozed_until_date_time: StringExpr[RootT]
+        reminder_snoozed_until_time_zone: StringExpr[RootT]
+        start_date_time: StringExpr[RootT]
+        start_time_zone: StringExpr[RootT]
+        end_date_time: StringExpr[RootT]
+        end_time_zone: StringExpr[RootT]
+        show_as: StringExpr[RootT]
+        type: StringExpr[RootT]
+        categories: CollectionExpr[StringExpr, RootT]
+        location_display_name: StringExpr[RootT]
+        location_location_type: StringExpr[RootT]
+        attendees: CollectionExpr[AttendeePath, RootT]
+        recurrence_pattern_type: StringExpr[RootT]
+        recurrence_pattern_interval: NumberExpr[RootT]
+        recurrence_pattern_days_of_week: CollectionExpr[StringExpr, RootT]
+        recurrence_pattern_day_of_month: NumberExpr[RootT]
+        recurrence_pattern_month: NumberExpr[RootT]
+        recurrence_pattern_first_day_of_week: StringExpr[RootT]
+        recurrence_pattern_index: StringExpr[RootT]
+        recurrence_range_type: StringExpr[RootT]
+        recurrence_range_start_date: DateExpr[RootT]
+        recurrence_range_end_date: DateExpr[RootT]
+        recurrence_range_number_of_occurrences: NumberExpr[RootT]
+        recurrence_range_recurrence_time_zone: StringExpr[RootT]
+        response_status_response: StringExpr[RootT]
+        response_status_time: DateTimeExpr[RootT]
+        response_comment: StringExpr[RootT]
+        response_sent: BoolExpr[RootT]
+        owner_id: StringExpr[RootT]
+        calendar_id: StringExpr[RootT]
+        owner: UsersPath[RootT]
+        calendar: CalendarsPath[RootT]
+        attachments: NavCollectionExpr[Attachments, AttachmentsPath, RootT]
+
+    class AttendeePath(ComplexExpr[Attendee, RootT]):
         """Paths through a CalendarService.Attendee value, typed for type checkers."""
 
-        type: StringExpr
-        email_address: EmailAddressPath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AttendeePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Attendee | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Attendee | None) -> None: ...
 
-    class EmailAddressPath(ComplexExpr[EmailAddress]):
+        type: StringExpr[RootT]
+        email_address: EmailAddressPath[RootT]
+
+    class EmailAddressPath(ComplexExpr[EmailAddress, RootT]):
         """Paths through a CalendarService.EmailAddress value, typed for type
         checkers.
         """
 
-        name: StringExpr
-        address: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> EmailAddressPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> EmailAddress | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: EmailAddress | None) -> None: ...
 
-    class AttachmentsPath(EntityExpr[Attachments]):
+        name: StringExpr[RootT]
+        address: StringExpr[RootT]
+
+    class AttachmentsPath(EntityExpr[Attachments, RootT]):
         """Paths through a CalendarService.attachments value, typed for type
         checkers.
         """
 
-        id: StringExpr
-        name: StringExpr
-        content_type: StringExpr
-        size: NumberExpr
-        is_inline: BoolExpr
-        last_modified_date_time: DateTimeExpr
-        content_bytes: BinaryExpr
-        content: Expr
-        event_id: StringExpr
-        event: EventsPath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AttachmentsPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Attachments | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Attachments | None) -> None: ...
 
-    class MePath(EntityExpr[Me]):
+        id: StringExpr[RootT]
+        name: StringExpr[RootT]
+        content_type: StringExpr[RootT]
+        size: NumberExpr[RootT]
+        is_inline: BoolExpr[RootT]
+        last_modified_date_time: DateTimeExpr[RootT]
+        content_bytes: BinaryExpr[RootT]
+        content: Expr[RootT]
+        event_id: StringExpr[RootT]
+        event: EventsPath[RootT]
+
+    class MePath(EntityExpr[Me, RootT]):
         """Paths through a CalendarService.me value, typed for type checkers."""
 
-        id: StringExpr
-        display_name: StringExpr
-        mail: StringExpr
-        user_principal_name: StringExpr
-        photo: Expr
-        calendar_groups: NavCollectionExpr[CalendarGroups, CalendarGroupsPath]
-        calendars: NavCollectionExpr[Calendars, CalendarsPath]
-        events: NavCollectionExpr[Events, EventsPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> MePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Me | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Me | None) -> None: ...
 
-    class DateTimeTimeZonePath(ComplexExpr[DateTimeTimeZone]):
+        id: StringExpr[RootT]
+        display_name: StringExpr[RootT]
+        mail: StringExpr[RootT]
+        user_principal_name: StringExpr[RootT]
+        photo: Expr[RootT]
+        calendar_groups: NavCollectionExpr[CalendarGroups, CalendarGroupsPath, RootT]
+        calendars: NavCollectionExpr[Calendars, CalendarsPath, RootT]
+        events: NavCollectionExpr[Events, EventsPath, RootT]
+
+    class DateTimeTimeZonePath(ComplexExpr[DateTimeTimeZone, RootT]):
         """Paths through a CalendarService.DateTimeTimeZone value, typed for type
         checkers.
         """
 
-        date_time: StringExpr
-        time_zone: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> DateTimeTimeZonePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> DateTimeTimeZone | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: DateTimeTimeZone | None) -> None: ...
+
+        date_time: StringExpr[RootT]
+        time_zone: StringExpr[RootT]

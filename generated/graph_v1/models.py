@@ -6,9 +6,10 @@ for run time, where `REGISTRY.structured` installs the fields (see `odatakit.ser
 
 from __future__ import annotations
 
+import builtins
 import datetime as _datetime
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self, overload
 from uuid import UUID
 
 from odatakit.expr import NONE
@@ -19,18 +20,37 @@ from ._registry import REGISTRY
 if TYPE_CHECKING:
     from odatakit.expr import (
         BinaryExpr,
+        BinaryProp,
         BoolExpr,
+        BoolProp,
         DateExpr,
+        DateProp,
         DateTimeExpr,
+        DateTimeProp,
         EnumExpr,
+        EnumProp,
         Expr,
         GuidExpr,
+        GuidProp,
         NumberExpr,
+        NumberProp,
+        OwnerT,
         Prop,
+        RootT,
         StringExpr,
+        StringProp,
         TimeExpr,
+        TimeProp,
     )
-    from odatakit.paths import CollectionExpr, ComplexExpr, EntityExpr, NavCollectionExpr
+    from odatakit.paths import (
+        CollectionExpr,
+        CollectionProp,
+        ComplexExpr,
+        EntityExpr,
+        NavCollectionExpr,
+        NavCollectionProp,
+    )
+    from odatakit.serde import ODataObject
 
 
 @REGISTRY.enum(
@@ -445,7 +465,7 @@ class Entity(EntityBase):
     """The microsoft.graph.entity entity type."""
 
     if TYPE_CHECKING:
-        id: Prop[str | None, StringExpr] = NONE
+        id: StringProp[str | None] = NONE
     else:
         __slots__ = ("id",)
 
@@ -461,7 +481,7 @@ class DirectoryObject(Entity):
     """The microsoft.graph.directoryObject entity type."""
 
     if TYPE_CHECKING:
-        deleted_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        deleted_date_time: DateTimeProp[datetime | None] = NONE
     else:
         __slots__ = ("deleted_date_time",)
 
@@ -542,156 +562,149 @@ class Group(DirectoryObject):
     """The microsoft.graph.group entity type."""
 
     if TYPE_CHECKING:
-        access_type: Prop[GroupAccessType | None, EnumExpr[GroupAccessType]] = NONE
+        access_type: EnumProp[GroupAccessType | None, GroupAccessType] = NONE
 
-        allow_external_senders: Prop[bool | None, BoolExpr] = NONE
+        allow_external_senders: BoolProp[bool | None] = NONE
 
-        assigned_labels: Prop[list[AssignedLabel] | None, CollectionExpr[AssignedLabelPath]] = NONE
+        assigned_labels: CollectionProp[list[AssignedLabel] | None, AssignedLabelPath] = NONE
 
-        assigned_licenses: Prop[list[AssignedLicense] | None, CollectionExpr[AssignedLicensePath]] = NONE
+        assigned_licenses: CollectionProp[list[AssignedLicense] | None, AssignedLicensePath] = NONE
 
-        auto_subscribe_new_members: Prop[bool | None, BoolExpr] = NONE
+        auto_subscribe_new_members: BoolProp[bool | None] = NONE
 
-        classification: Prop[str | None, StringExpr] = NONE
+        classification: StringProp[str | None] = NONE
 
-        created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        created_date_time: DateTimeProp[datetime | None] = NONE
 
-        description: Prop[str | None, StringExpr] = NONE
+        description: StringProp[str | None] = NONE
 
-        display_name: Prop[str | None, StringExpr] = NONE
+        display_name: StringProp[str | None] = NONE
 
-        expiration_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        expiration_date_time: DateTimeProp[datetime | None] = NONE
 
-        group_types: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        group_types: CollectionProp[list[str] | None, StringExpr] = NONE
 
-        has_members_with_license_errors: Prop[bool | None, BoolExpr] = NONE
+        has_members_with_license_errors: BoolProp[bool | None] = NONE
 
-        hide_from_address_lists: Prop[bool | None, BoolExpr] = NONE
+        hide_from_address_lists: BoolProp[bool | None] = NONE
 
-        hide_from_outlook_clients: Prop[bool | None, BoolExpr] = NONE
+        hide_from_outlook_clients: BoolProp[bool | None] = NONE
 
-        info_catalogs: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        info_catalogs: CollectionProp[list[str] | None, StringExpr] = NONE
 
-        is_archived: Prop[bool | None, BoolExpr] = NONE
+        is_archived: BoolProp[bool | None] = NONE
 
-        is_assignable_to_role: Prop[bool | None, BoolExpr] = NONE
+        is_assignable_to_role: BoolProp[bool | None] = NONE
 
-        is_favorite: Prop[bool | None, BoolExpr] = NONE
+        is_favorite: BoolProp[bool | None] = NONE
 
-        is_management_restricted: Prop[bool | None, BoolExpr] = NONE
+        is_management_restricted: BoolProp[bool | None] = NONE
 
-        is_subscribed_by_mail: Prop[bool | None, BoolExpr] = NONE
+        is_subscribed_by_mail: BoolProp[bool | None] = NONE
 
-        license_processing_state: Prop[LicenseProcessingState | None, LicenseProcessingStatePath] = NONE
+        license_processing_state: LicenseProcessingStatePath = NONE
 
-        mail: Prop[str | None, StringExpr] = NONE
+        mail: StringProp[str | None] = NONE
 
-        mail_enabled: Prop[bool | None, BoolExpr] = NONE
+        mail_enabled: BoolProp[bool | None] = NONE
 
-        mail_nickname: Prop[str | None, StringExpr] = NONE
+        mail_nickname: StringProp[str | None] = NONE
 
-        membership_rule: Prop[str | None, StringExpr] = NONE
+        membership_rule: StringProp[str | None] = NONE
 
-        membership_rule_processing_state: Prop[str | None, StringExpr] = NONE
+        membership_rule_processing_state: StringProp[str | None] = NONE
 
-        on_premises_domain_name: Prop[str | None, StringExpr] = NONE
+        on_premises_domain_name: StringProp[str | None] = NONE
 
-        on_premises_extension_attributes: Prop[
-            OnPremisesExtensionAttributes | None, OnPremisesExtensionAttributesPath
+        on_premises_extension_attributes: OnPremisesExtensionAttributesPath = NONE
+
+        on_premises_last_sync_date_time: DateTimeProp[datetime | None] = NONE
+
+        on_premises_net_bios_name: StringProp[str | None] = NONE
+
+        on_premises_provisioning_errors: CollectionProp[
+            list[OnPremisesProvisioningError] | None, OnPremisesProvisioningErrorPath
         ] = NONE
 
-        on_premises_last_sync_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        on_premises_sam_account_name: StringProp[str | None] = NONE
 
-        on_premises_net_bios_name: Prop[str | None, StringExpr] = NONE
+        on_premises_security_identifier: StringProp[str | None] = NONE
 
-        on_premises_provisioning_errors: Prop[
-            list[OnPremisesProvisioningError] | None, CollectionExpr[OnPremisesProvisioningErrorPath]
+        on_premises_sync_enabled: BoolProp[bool | None] = NONE
+
+        organization_id: StringProp[str | None] = NONE
+
+        preferred_data_location: StringProp[str | None] = NONE
+
+        preferred_language: StringProp[str | None] = NONE
+
+        proxy_addresses: CollectionProp[list[str] | None, StringExpr] = NONE
+
+        renewed_date_time: DateTimeProp[datetime | None] = NONE
+
+        resource_behavior_options: CollectionProp[list[str] | None, StringExpr] = NONE
+
+        resource_provisioning_options: CollectionProp[list[str] | None, StringExpr] = NONE
+
+        security_enabled: BoolProp[bool | None] = NONE
+
+        security_identifier: StringProp[str | None] = NONE
+
+        service_provisioning_errors: CollectionProp[
+            list[ServiceProvisioningError] | None, ServiceProvisioningErrorPath
         ] = NONE
 
-        on_premises_sam_account_name: Prop[str | None, StringExpr] = NONE
+        theme: StringProp[str | None] = NONE
 
-        on_premises_security_identifier: Prop[str | None, StringExpr] = NONE
+        unique_name: StringProp[str | None] = NONE
 
-        on_premises_sync_enabled: Prop[bool | None, BoolExpr] = NONE
+        unseen_conversations_count: NumberProp[int | None] = NONE
 
-        organization_id: Prop[str | None, StringExpr] = NONE
+        unseen_count: NumberProp[int | None] = NONE
 
-        preferred_data_location: Prop[str | None, StringExpr] = NONE
+        unseen_messages_count: NumberProp[int | None] = NONE
 
-        preferred_language: Prop[str | None, StringExpr] = NONE
+        visibility: StringProp[str | None] = NONE
 
-        proxy_addresses: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        welcome_message_enabled: BoolProp[bool | None] = NONE
 
-        renewed_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        accepted_senders: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = NONE
 
-        resource_behavior_options: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        calendar: CalendarPath = NONE
 
-        resource_provisioning_options: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        calendar_view: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
 
-        security_enabled: Prop[bool | None, BoolExpr] = NONE
+        created_on_behalf_of: DirectoryObjectPath = NONE
 
-        security_identifier: Prop[str | None, StringExpr] = NONE
+        events: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
 
-        service_provisioning_errors: Prop[
-            list[ServiceProvisioningError] | None, CollectionExpr[ServiceProvisioningErrorPath]
+        member_of: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = NONE
+
+        members: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = NONE
+
+        members_with_license_errors: NavCollectionProp[
+            list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath
         ] = NONE
 
-        theme: Prop[str | None, StringExpr] = NONE
+        owners: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = NONE
 
-        unique_name: Prop[str | None, StringExpr] = NONE
-
-        unseen_conversations_count: Prop[int | None, NumberExpr] = NONE
-
-        unseen_count: Prop[int | None, NumberExpr] = NONE
-
-        unseen_messages_count: Prop[int | None, NumberExpr] = NONE
-
-        visibility: Prop[str | None, StringExpr] = NONE
-
-        welcome_message_enabled: Prop[bool | None, BoolExpr] = NONE
-
-        accepted_senders: Prop[
-            list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        ] = NONE
-
-        calendar: Prop[Calendar | None, CalendarPath] = NONE
-
-        calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
-
-        created_on_behalf_of: Prop[DirectoryObject | None, DirectoryObjectPath] = NONE
-
-        events: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
-
-        member_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = NONE
-
-        members: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = NONE
-
-        members_with_license_errors: Prop[
-            list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        ] = NONE
-
-        owners: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = NONE
-
-        permission_grants: Prop[
+        permission_grants: NavCollectionProp[
             list[ResourceSpecificPermissionGrant] | None,
-            NavCollectionExpr[ResourceSpecificPermissionGrant, ResourceSpecificPermissionGrantPath],
+            ResourceSpecificPermissionGrant,
+            ResourceSpecificPermissionGrantPath,
         ] = NONE
 
-        photo: Prop[ProfilePhoto | None, ProfilePhotoPath] = NONE
+        photo: ProfilePhotoPath = NONE
 
-        photos: Prop[list[ProfilePhoto] | None, NavCollectionExpr[ProfilePhoto, ProfilePhotoPath]] = NONE
+        photos: NavCollectionProp[list[ProfilePhoto] | None, ProfilePhoto, ProfilePhotoPath] = NONE
 
-        rejected_senders: Prop[
-            list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        ] = NONE
+        rejected_senders: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = NONE
 
-        transitive_member_of: Prop[
-            list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        ] = NONE
+        transitive_member_of: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = (
+            NONE
+        )
 
-        transitive_members: Prop[
-            list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        ] = NONE
+        transitive_members: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = NONE
     else:
         __slots__ = (
             "accepted_senders",
@@ -775,9 +788,9 @@ class AssignedLabel(ComplexBase):
     """The microsoft.graph.assignedLabel complex type."""
 
     if TYPE_CHECKING:
-        display_name: Prop[str | None, StringExpr] = NONE
+        display_name: StringProp[str | None] = NONE
 
-        label_id: Prop[str | None, StringExpr] = NONE
+        label_id: StringProp[str | None] = NONE
     else:
         __slots__ = ("display_name", "label_id")
 
@@ -794,9 +807,9 @@ class AssignedLicense(ComplexBase):
     """The microsoft.graph.assignedLicense complex type."""
 
     if TYPE_CHECKING:
-        disabled_plans: Prop[list[UUID] | None, CollectionExpr[GuidExpr]] = NONE
+        disabled_plans: CollectionProp[list[UUID] | None, GuidExpr] = NONE
 
-        sku_id: Prop[UUID | None, GuidExpr] = NONE
+        sku_id: GuidProp[UUID | None] = NONE
     else:
         __slots__ = ("disabled_plans", "sku_id")
 
@@ -812,7 +825,7 @@ class LicenseProcessingState(ComplexBase):
     """The microsoft.graph.licenseProcessingState complex type."""
 
     if TYPE_CHECKING:
-        state: Prop[str | None, StringExpr] = NONE
+        state: StringProp[str | None] = NONE
     else:
         __slots__ = ("state",)
 
@@ -842,35 +855,35 @@ class OnPremisesExtensionAttributes(ComplexBase):
     """The microsoft.graph.onPremisesExtensionAttributes complex type."""
 
     if TYPE_CHECKING:
-        extension_attribute1: Prop[str | None, StringExpr] = NONE
+        extension_attribute1: StringProp[str | None] = NONE
 
-        extension_attribute10: Prop[str | None, StringExpr] = NONE
+        extension_attribute10: StringProp[str | None] = NONE
 
-        extension_attribute11: Prop[str | None, StringExpr] = NONE
+        extension_attribute11: StringProp[str | None] = NONE
 
-        extension_attribute12: Prop[str | None, StringExpr] = NONE
+        extension_attribute12: StringProp[str | None] = NONE
 
-        extension_attribute13: Prop[str | None, StringExpr] = NONE
+        extension_attribute13: StringProp[str | None] = NONE
 
-        extension_attribute14: Prop[str | None, StringExpr] = NONE
+        extension_attribute14: StringProp[str | None] = NONE
 
-        extension_attribute15: Prop[str | None, StringExpr] = NONE
+        extension_attribute15: StringProp[str | None] = NONE
 
-        extension_attribute2: Prop[str | None, StringExpr] = NONE
+        extension_attribute2: StringProp[str | None] = NONE
 
-        extension_attribute3: Prop[str | None, StringExpr] = NONE
+        extension_attribute3: StringProp[str | None] = NONE
 
-        extension_attribute4: Prop[str | None, StringExpr] = NONE
+        extension_attribute4: StringProp[str | None] = NONE
 
-        extension_attribute5: Prop[str | None, StringExpr] = NONE
+        extension_attribute5: StringProp[str | None] = NONE
 
-        extension_attribute6: Prop[str | None, StringExpr] = NONE
+        extension_attribute6: StringProp[str | None] = NONE
 
-        extension_attribute7: Prop[str | None, StringExpr] = NONE
+        extension_attribute7: StringProp[str | None] = NONE
 
-        extension_attribute8: Prop[str | None, StringExpr] = NONE
+        extension_attribute8: StringProp[str | None] = NONE
 
-        extension_attribute9: Prop[str | None, StringExpr] = NONE
+        extension_attribute9: StringProp[str | None] = NONE
     else:
         __slots__ = (
             "extension_attribute1",
@@ -905,13 +918,13 @@ class OnPremisesProvisioningError(ComplexBase):
     """The microsoft.graph.onPremisesProvisioningError complex type."""
 
     if TYPE_CHECKING:
-        category: Prop[str | None, StringExpr] = NONE
+        category: StringProp[str | None] = NONE
 
-        occurred_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        occurred_date_time: DateTimeProp[datetime | None] = NONE
 
-        property_causing_error: Prop[str | None, StringExpr] = NONE
+        property_causing_error: StringProp[str | None] = NONE
 
-        value: Prop[str | None, StringExpr] = NONE
+        value: StringProp[str | None] = NONE
     else:
         __slots__ = ("category", "occurred_date_time", "property_causing_error", "value")
 
@@ -929,11 +942,11 @@ class ServiceProvisioningError(ComplexBase):
     """The microsoft.graph.serviceProvisioningError complex type."""
 
     if TYPE_CHECKING:
-        created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        created_date_time: DateTimeProp[datetime | None] = NONE
 
-        is_resolved: Prop[bool | None, BoolExpr] = NONE
+        is_resolved: BoolProp[bool | None] = NONE
 
-        service_instance: Prop[str | None, StringExpr] = NONE
+        service_instance: StringProp[str | None] = NONE
     else:
         __slots__ = ("created_date_time", "is_resolved", "service_instance")
 
@@ -953,15 +966,15 @@ class ResourceSpecificPermissionGrant(DirectoryObject):
     """The microsoft.graph.resourceSpecificPermissionGrant entity type."""
 
     if TYPE_CHECKING:
-        client_app_id: Prop[str | None, StringExpr] = NONE
+        client_app_id: StringProp[str | None] = NONE
 
-        client_id: Prop[str | None, StringExpr] = NONE
+        client_id: StringProp[str | None] = NONE
 
-        permission: Prop[str | None, StringExpr] = NONE
+        permission: StringProp[str | None] = NONE
 
-        permission_type: Prop[str | None, StringExpr] = NONE
+        permission_type: StringProp[str | None] = NONE
 
-        resource_app_id: Prop[str | None, StringExpr] = NONE
+        resource_app_id: StringProp[str | None] = NONE
     else:
         __slots__ = ("client_app_id", "client_id", "permission", "permission_type", "resource_app_id")
 
@@ -1074,227 +1087,216 @@ class User(DirectoryObject):
     """The microsoft.graph.user entity type."""
 
     if TYPE_CHECKING:
-        about_me: Prop[str | None, StringExpr] = NONE
+        about_me: StringProp[str | None] = NONE
 
-        account_enabled: Prop[bool | None, BoolExpr] = NONE
+        account_enabled: BoolProp[bool | None] = NONE
 
-        age_group: Prop[str | None, StringExpr] = NONE
+        age_group: StringProp[str | None] = NONE
 
-        assigned_licenses: Prop[list[AssignedLicense] | None, CollectionExpr[AssignedLicensePath]] = NONE
+        assigned_licenses: CollectionProp[list[AssignedLicense] | None, AssignedLicensePath] = NONE
 
-        assigned_plans: Prop[list[AssignedPlan] | None, CollectionExpr[AssignedPlanPath]] = NONE
+        assigned_plans: CollectionProp[list[AssignedPlan] | None, AssignedPlanPath] = NONE
 
-        authorization_info: Prop[AuthorizationInfo | None, AuthorizationInfoPath] = NONE
+        authorization_info: AuthorizationInfoPath = NONE
 
-        birthday: Prop[datetime | None, DateTimeExpr] = NONE
+        birthday: DateTimeProp[datetime | None] = NONE
 
-        business_phones: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        business_phones: CollectionProp[list[str] | None, StringExpr] = NONE
 
-        city: Prop[str | None, StringExpr] = NONE
+        city: StringProp[str | None] = NONE
 
-        company_name: Prop[str | None, StringExpr] = NONE
+        company_name: StringProp[str | None] = NONE
 
-        consent_provided_for_minor: Prop[str | None, StringExpr] = NONE
+        consent_provided_for_minor: StringProp[str | None] = NONE
 
-        country: Prop[str | None, StringExpr] = NONE
+        country: StringProp[str | None] = NONE
 
-        created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        created_date_time: DateTimeProp[datetime | None] = NONE
 
-        creation_type: Prop[str | None, StringExpr] = NONE
+        creation_type: StringProp[str | None] = NONE
 
-        custom_security_attributes: Prop[CustomSecurityAttributeValue | None, CustomSecurityAttributeValuePath] = NONE
+        custom_security_attributes: CustomSecurityAttributeValuePath = NONE
 
-        department: Prop[str | None, StringExpr] = NONE
+        department: StringProp[str | None] = NONE
 
-        device_enrollment_limit: Prop[int | None, NumberExpr] = NONE
+        device_enrollment_limit: NumberProp[int | None] = NONE
         """The limit on the maximum number of devices that the user is permitted to
         enroll. Allowed values are 5 or 1000.
         """
 
-        display_name: Prop[str | None, StringExpr] = NONE
+        display_name: StringProp[str | None] = NONE
 
-        employee_hire_date: Prop[datetime | None, DateTimeExpr] = NONE
+        employee_hire_date: DateTimeProp[datetime | None] = NONE
 
-        employee_id: Prop[str | None, StringExpr] = NONE
+        employee_id: StringProp[str | None] = NONE
 
-        employee_leave_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        employee_leave_date_time: DateTimeProp[datetime | None] = NONE
 
-        employee_org_data: Prop[EmployeeOrgData | None, EmployeeOrgDataPath] = NONE
+        employee_org_data: EmployeeOrgDataPath = NONE
 
-        employee_type: Prop[str | None, StringExpr] = NONE
+        employee_type: StringProp[str | None] = NONE
 
-        external_user_state: Prop[str | None, StringExpr] = NONE
+        external_user_state: StringProp[str | None] = NONE
 
-        external_user_state_change_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        external_user_state_change_date_time: DateTimeProp[datetime | None] = NONE
 
-        fax_number: Prop[str | None, StringExpr] = NONE
+        fax_number: StringProp[str | None] = NONE
 
-        given_name: Prop[str | None, StringExpr] = NONE
+        given_name: StringProp[str | None] = NONE
 
-        hire_date: Prop[datetime | None, DateTimeExpr] = NONE
+        hire_date: DateTimeProp[datetime | None] = NONE
 
-        identities: Prop[list[ObjectIdentity] | None, CollectionExpr[ObjectIdentityPath]] = NONE
+        identities: CollectionProp[list[ObjectIdentity] | None, ObjectIdentityPath] = NONE
 
-        identity_parent_id: Prop[str | None, StringExpr] = NONE
+        identity_parent_id: StringProp[str | None] = NONE
 
-        im_addresses: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        im_addresses: CollectionProp[list[str] | None, StringExpr] = NONE
 
-        interests: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        interests: CollectionProp[list[str] | None, StringExpr] = NONE
 
-        is_management_restricted: Prop[bool | None, BoolExpr] = NONE
+        is_management_restricted: BoolProp[bool | None] = NONE
 
-        is_resource_account: Prop[bool | None, BoolExpr] = NONE
+        is_resource_account: BoolProp[bool | None] = NONE
 
-        job_title: Prop[str | None, StringExpr] = NONE
+        job_title: StringProp[str | None] = NONE
 
-        last_password_change_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        last_password_change_date_time: DateTimeProp[datetime | None] = NONE
 
-        legal_age_group_classification: Prop[str | None, StringExpr] = NONE
+        legal_age_group_classification: StringProp[str | None] = NONE
 
-        license_assignment_states: Prop[
-            list[LicenseAssignmentState] | None, CollectionExpr[LicenseAssignmentStatePath]
+        license_assignment_states: CollectionProp[list[LicenseAssignmentState] | None, LicenseAssignmentStatePath] = (
+            NONE
+        )
+
+        mail: StringProp[str | None] = NONE
+
+        mailbox_settings: MailboxSettingsPath = NONE
+
+        mail_nickname: StringProp[str | None] = NONE
+
+        mobile_phone: StringProp[str | None] = NONE
+
+        my_site: StringProp[str | None] = NONE
+
+        office_location: StringProp[str | None] = NONE
+
+        on_premises_distinguished_name: StringProp[str | None] = NONE
+
+        on_premises_domain_name: StringProp[str | None] = NONE
+
+        on_premises_extension_attributes: OnPremisesExtensionAttributesPath = NONE
+
+        on_premises_immutable_id: StringProp[str | None] = NONE
+
+        on_premises_last_sync_date_time: DateTimeProp[datetime | None] = NONE
+
+        on_premises_provisioning_errors: CollectionProp[
+            list[OnPremisesProvisioningError] | None, OnPremisesProvisioningErrorPath
         ] = NONE
 
-        mail: Prop[str | None, StringExpr] = NONE
+        on_premises_sam_account_name: StringProp[str | None] = NONE
 
-        mailbox_settings: Prop[MailboxSettings | None, MailboxSettingsPath] = NONE
+        on_premises_security_identifier: StringProp[str | None] = NONE
 
-        mail_nickname: Prop[str | None, StringExpr] = NONE
+        on_premises_sync_enabled: BoolProp[bool | None] = NONE
 
-        mobile_phone: Prop[str | None, StringExpr] = NONE
+        on_premises_user_principal_name: StringProp[str | None] = NONE
 
-        my_site: Prop[str | None, StringExpr] = NONE
+        other_mails: CollectionProp[list[str] | None, StringExpr] = NONE
 
-        office_location: Prop[str | None, StringExpr] = NONE
+        password_policies: StringProp[str | None] = NONE
 
-        on_premises_distinguished_name: Prop[str | None, StringExpr] = NONE
+        password_profile: PasswordProfilePath = NONE
 
-        on_premises_domain_name: Prop[str | None, StringExpr] = NONE
+        past_projects: CollectionProp[list[str] | None, StringExpr] = NONE
 
-        on_premises_extension_attributes: Prop[
-            OnPremisesExtensionAttributes | None, OnPremisesExtensionAttributesPath
-        ] = NONE
+        postal_code: StringProp[str | None] = NONE
 
-        on_premises_immutable_id: Prop[str | None, StringExpr] = NONE
+        preferred_data_location: StringProp[str | None] = NONE
 
-        on_premises_last_sync_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        preferred_language: StringProp[str | None] = NONE
 
-        on_premises_provisioning_errors: Prop[
-            list[OnPremisesProvisioningError] | None, CollectionExpr[OnPremisesProvisioningErrorPath]
-        ] = NONE
-
-        on_premises_sam_account_name: Prop[str | None, StringExpr] = NONE
-
-        on_premises_security_identifier: Prop[str | None, StringExpr] = NONE
-
-        on_premises_sync_enabled: Prop[bool | None, BoolExpr] = NONE
-
-        on_premises_user_principal_name: Prop[str | None, StringExpr] = NONE
-
-        other_mails: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
-
-        password_policies: Prop[str | None, StringExpr] = NONE
-
-        password_profile: Prop[PasswordProfile | None, PasswordProfilePath] = NONE
-
-        past_projects: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
-
-        postal_code: Prop[str | None, StringExpr] = NONE
-
-        preferred_data_location: Prop[str | None, StringExpr] = NONE
-
-        preferred_language: Prop[str | None, StringExpr] = NONE
-
-        preferred_name: Prop[str | None, StringExpr] = NONE
+        preferred_name: StringProp[str | None] = NONE
 
         print: Prop[Any, Expr] = NONE
 
-        provisioned_plans: Prop[list[ProvisionedPlan] | None, CollectionExpr[ProvisionedPlanPath]] = NONE
+        provisioned_plans: CollectionProp[list[ProvisionedPlan] | None, ProvisionedPlanPath] = NONE
 
-        proxy_addresses: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        proxy_addresses: CollectionProp[list[str] | None, StringExpr] = NONE
 
-        responsibilities: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        responsibilities: CollectionProp[list[str] | None, StringExpr] = NONE
 
-        schools: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        schools: CollectionProp[list[str] | None, StringExpr] = NONE
 
-        security_identifier: Prop[str | None, StringExpr] = NONE
+        security_identifier: StringProp[str | None] = NONE
 
-        service_provisioning_errors: Prop[
-            list[ServiceProvisioningError] | None, CollectionExpr[ServiceProvisioningErrorPath]
+        service_provisioning_errors: CollectionProp[
+            list[ServiceProvisioningError] | None, ServiceProvisioningErrorPath
         ] = NONE
 
-        show_in_address_list: Prop[bool | None, BoolExpr] = NONE
+        show_in_address_list: BoolProp[bool | None] = NONE
 
-        sign_in_activity: Prop[SignInActivity | None, SignInActivityPath] = NONE
+        sign_in_activity: SignInActivityPath = NONE
 
-        sign_in_sessions_valid_from_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        sign_in_sessions_valid_from_date_time: DateTimeProp[datetime | None] = NONE
 
-        skills: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        skills: CollectionProp[list[str] | None, StringExpr] = NONE
 
-        state: Prop[str | None, StringExpr] = NONE
+        state: StringProp[str | None] = NONE
 
-        street_address: Prop[str | None, StringExpr] = NONE
+        street_address: StringProp[str | None] = NONE
 
-        surname: Prop[str | None, StringExpr] = NONE
+        surname: StringProp[str | None] = NONE
 
-        usage_location: Prop[str | None, StringExpr] = NONE
+        usage_location: StringProp[str | None] = NONE
 
-        user_principal_name: Prop[str | None, StringExpr] = NONE
+        user_principal_name: StringProp[str | None] = NONE
 
-        user_type: Prop[str | None, StringExpr] = NONE
+        user_type: StringProp[str | None] = NONE
 
-        calendar: Prop[Calendar | None, CalendarPath] = NONE
+        calendar: CalendarPath = NONE
 
-        calendar_groups: Prop[list[CalendarGroup] | None, NavCollectionExpr[CalendarGroup, CalendarGroupPath]] = NONE
+        calendar_groups: NavCollectionProp[list[CalendarGroup] | None, CalendarGroup, CalendarGroupPath] = NONE
 
-        calendars: Prop[list[Calendar] | None, NavCollectionExpr[Calendar, CalendarPath]] = NONE
+        calendars: NavCollectionProp[list[Calendar] | None, Calendar, CalendarPath] = NONE
 
-        calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
+        calendar_view: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
 
-        created_objects: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = (
-            NONE
-        )
+        created_objects: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = NONE
 
-        direct_reports: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = (
-            NONE
-        )
+        direct_reports: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = NONE
 
-        events: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
+        events: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
 
-        manager: Prop[DirectoryObject | None, DirectoryObjectPath] = NONE
+        manager: DirectoryObjectPath = NONE
 
-        member_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = NONE
+        member_of: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = NONE
 
-        messages: Prop[list[Message] | None, NavCollectionExpr[Message, MessagePath]] = NONE
+        messages: NavCollectionProp[list[Message] | None, Message, MessagePath] = NONE
 
-        owned_devices: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = (
-            NONE
-        )
+        owned_devices: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = NONE
 
-        owned_objects: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = (
-            NONE
-        )
+        owned_objects: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = NONE
 
-        permission_grants: Prop[
+        permission_grants: NavCollectionProp[
             list[ResourceSpecificPermissionGrant] | None,
-            NavCollectionExpr[ResourceSpecificPermissionGrant, ResourceSpecificPermissionGrantPath],
+            ResourceSpecificPermissionGrant,
+            ResourceSpecificPermissionGrantPath,
         ] = NONE
 
-        photo: Prop[ProfilePhoto | None, ProfilePhotoPath] = NONE
+        photo: ProfilePhotoPath = NONE
 
-        photos: Prop[list[ProfilePhoto] | None, NavCollectionExpr[ProfilePhoto, ProfilePhotoPath]] = NONE
+        photos: NavCollectionProp[list[ProfilePhoto] | None, ProfilePhoto, ProfilePhotoPath] = NONE
 
-        registered_devices: Prop[
-            list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        ] = NONE
+        registered_devices: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = NONE
 
-        sponsor_of: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = NONE
+        sponsor_of: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = NONE
 
-        sponsors: Prop[list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]] = NONE
+        sponsors: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = NONE
 
-        transitive_member_of: Prop[
-            list[DirectoryObject] | None, NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        ] = NONE
+        transitive_member_of: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = (
+            NONE
+        )
     else:
         __slots__ = (
             "about_me",
@@ -1412,13 +1414,13 @@ class AssignedPlan(ComplexBase):
     """The microsoft.graph.assignedPlan complex type."""
 
     if TYPE_CHECKING:
-        assigned_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        assigned_date_time: DateTimeProp[datetime | None] = NONE
 
-        capability_status: Prop[str | None, StringExpr] = NONE
+        capability_status: StringProp[str | None] = NONE
 
-        service: Prop[str | None, StringExpr] = NONE
+        service: StringProp[str | None] = NONE
 
-        service_plan_id: Prop[UUID | None, GuidExpr] = NONE
+        service_plan_id: GuidProp[UUID | None] = NONE
     else:
         __slots__ = ("assigned_date_time", "capability_status", "service", "service_plan_id")
 
@@ -1434,7 +1436,7 @@ class AuthorizationInfo(ComplexBase):
     """The microsoft.graph.authorizationInfo complex type."""
 
     if TYPE_CHECKING:
-        certificate_user_ids: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        certificate_user_ids: CollectionProp[list[str] | None, StringExpr] = NONE
     else:
         __slots__ = ("certificate_user_ids",)
 
@@ -1463,9 +1465,9 @@ class EmployeeOrgData(ComplexBase):
     """The microsoft.graph.employeeOrgData complex type."""
 
     if TYPE_CHECKING:
-        cost_center: Prop[str | None, StringExpr] = NONE
+        cost_center: StringProp[str | None] = NONE
 
-        division: Prop[str | None, StringExpr] = NONE
+        division: StringProp[str | None] = NONE
     else:
         __slots__ = ("cost_center", "division")
 
@@ -1483,11 +1485,11 @@ class ObjectIdentity(ComplexBase):
     """The microsoft.graph.objectIdentity complex type."""
 
     if TYPE_CHECKING:
-        issuer: Prop[str | None, StringExpr] = NONE
+        issuer: StringProp[str | None] = NONE
 
-        issuer_assigned_id: Prop[str | None, StringExpr] = NONE
+        issuer_assigned_id: StringProp[str | None] = NONE
 
-        sign_in_type: Prop[str | None, StringExpr] = NONE
+        sign_in_type: StringProp[str | None] = NONE
     else:
         __slots__ = ("issuer", "issuer_assigned_id", "sign_in_type")
 
@@ -1508,17 +1510,17 @@ class LicenseAssignmentState(ComplexBase):
     """The microsoft.graph.licenseAssignmentState complex type."""
 
     if TYPE_CHECKING:
-        assigned_by_group: Prop[str | None, StringExpr] = NONE
+        assigned_by_group: StringProp[str | None] = NONE
 
-        disabled_plans: Prop[list[UUID] | None, CollectionExpr[GuidExpr]] = NONE
+        disabled_plans: CollectionProp[list[UUID] | None, GuidExpr] = NONE
 
-        error: Prop[str | None, StringExpr] = NONE
+        error: StringProp[str | None] = NONE
 
-        last_updated_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        last_updated_date_time: DateTimeProp[datetime | None] = NONE
 
-        sku_id: Prop[UUID | None, GuidExpr] = NONE
+        sku_id: GuidProp[UUID | None] = NONE
 
-        state: Prop[str | None, StringExpr] = NONE
+        state: StringProp[str | None] = NONE
     else:
         __slots__ = ("assigned_by_group", "disabled_plans", "error", "last_updated_date_time", "sku_id", "state")
 
@@ -1542,25 +1544,25 @@ class MailboxSettings(ComplexBase):
     """The microsoft.graph.mailboxSettings complex type."""
 
     if TYPE_CHECKING:
-        archive_folder: Prop[str | None, StringExpr] = NONE
+        archive_folder: StringProp[str | None] = NONE
 
-        automatic_replies_setting: Prop[AutomaticRepliesSetting | None, AutomaticRepliesSettingPath] = NONE
+        automatic_replies_setting: AutomaticRepliesSettingPath = NONE
 
-        date_format: Prop[str | None, StringExpr] = NONE
+        date_format: StringProp[str | None] = NONE
 
-        delegate_meeting_message_delivery_options: Prop[
-            DelegateMeetingMessageDeliveryOptions | None, EnumExpr[DelegateMeetingMessageDeliveryOptions]
+        delegate_meeting_message_delivery_options: EnumProp[
+            DelegateMeetingMessageDeliveryOptions | None, DelegateMeetingMessageDeliveryOptions
         ] = NONE
 
-        language: Prop[LocaleInfo | None, LocaleInfoPath] = NONE
+        language: LocaleInfoPath = NONE
 
-        time_format: Prop[str | None, StringExpr] = NONE
+        time_format: StringProp[str | None] = NONE
 
-        time_zone: Prop[str | None, StringExpr] = NONE
+        time_zone: StringProp[str | None] = NONE
 
-        user_purpose: Prop[UserPurpose | None, EnumExpr[UserPurpose]] = NONE
+        user_purpose: EnumProp[UserPurpose | None, UserPurpose] = NONE
 
-        working_hours: Prop[WorkingHours | None, WorkingHoursPath] = NONE
+        working_hours: WorkingHoursPath = NONE
     else:
         __slots__ = (
             "archive_folder",
@@ -1591,17 +1593,17 @@ class AutomaticRepliesSetting(ComplexBase):
     """The microsoft.graph.automaticRepliesSetting complex type."""
 
     if TYPE_CHECKING:
-        external_audience: Prop[ExternalAudienceScope | None, EnumExpr[ExternalAudienceScope]] = NONE
+        external_audience: EnumProp[ExternalAudienceScope | None, ExternalAudienceScope] = NONE
 
-        external_reply_message: Prop[str | None, StringExpr] = NONE
+        external_reply_message: StringProp[str | None] = NONE
 
-        internal_reply_message: Prop[str | None, StringExpr] = NONE
+        internal_reply_message: StringProp[str | None] = NONE
 
-        scheduled_end_date_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
+        scheduled_end_date_time: DateTimeTimeZonePath = NONE
 
-        scheduled_start_date_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
+        scheduled_start_date_time: DateTimeTimeZonePath = NONE
 
-        status: Prop[AutomaticRepliesStatus | None, EnumExpr[AutomaticRepliesStatus]] = NONE
+        status: EnumProp[AutomaticRepliesStatus | None, AutomaticRepliesStatus] = NONE
     else:
         __slots__ = (
             "external_audience",
@@ -1625,9 +1627,9 @@ class DateTimeTimeZone(ComplexBase):
     """The microsoft.graph.dateTimeTimeZone complex type."""
 
     if TYPE_CHECKING:
-        date_time: Prop[str | None, StringExpr] = NONE
+        date_time: StringProp[str | None] = NONE
 
-        time_zone: Prop[str | None, StringExpr] = NONE
+        time_zone: StringProp[str | None] = NONE
     else:
         __slots__ = ("date_time", "time_zone")
 
@@ -1644,9 +1646,9 @@ class LocaleInfo(ComplexBase):
     """The microsoft.graph.localeInfo complex type."""
 
     if TYPE_CHECKING:
-        display_name: Prop[str | None, StringExpr] = NONE
+        display_name: StringProp[str | None] = NONE
 
-        locale: Prop[str | None, StringExpr] = NONE
+        locale: StringProp[str | None] = NONE
     else:
         __slots__ = ("display_name", "locale")
 
@@ -1665,13 +1667,13 @@ class WorkingHours(ComplexBase):
     """The microsoft.graph.workingHours complex type."""
 
     if TYPE_CHECKING:
-        days_of_week: Prop[list[DayOfWeek] | None, CollectionExpr[EnumExpr[DayOfWeek]]] = NONE
+        days_of_week: CollectionProp[list[DayOfWeek] | None, EnumExpr[DayOfWeek]] = NONE
 
-        end_time: Prop[time | None, TimeExpr] = NONE
+        end_time: TimeProp[time | None] = NONE
 
-        start_time: Prop[time | None, TimeExpr] = NONE
+        start_time: TimeProp[time | None] = NONE
 
-        time_zone: Prop[TimeZoneBase | None, TimeZoneBasePath] = NONE
+        time_zone: TimeZoneBasePath = NONE
     else:
         __slots__ = ("days_of_week", "end_time", "start_time", "time_zone")
 
@@ -1687,7 +1689,7 @@ class TimeZoneBase(ComplexBase):
     """The microsoft.graph.timeZoneBase complex type."""
 
     if TYPE_CHECKING:
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
     else:
         __slots__ = ("name",)
 
@@ -1705,11 +1707,11 @@ class PasswordProfile(ComplexBase):
     """The microsoft.graph.passwordProfile complex type."""
 
     if TYPE_CHECKING:
-        force_change_password_next_sign_in: Prop[bool | None, BoolExpr] = NONE
+        force_change_password_next_sign_in: BoolProp[bool | None] = NONE
 
-        force_change_password_next_sign_in_with_mfa: Prop[bool | None, BoolExpr] = NONE
+        force_change_password_next_sign_in_with_mfa: BoolProp[bool | None] = NONE
 
-        password: Prop[str | None, StringExpr] = NONE
+        password: StringProp[str | None] = NONE
     else:
         __slots__ = ("force_change_password_next_sign_in", "force_change_password_next_sign_in_with_mfa", "password")
 
@@ -1738,11 +1740,11 @@ class ProvisionedPlan(ComplexBase):
     """The microsoft.graph.provisionedPlan complex type."""
 
     if TYPE_CHECKING:
-        capability_status: Prop[str | None, StringExpr] = NONE
+        capability_status: StringProp[str | None] = NONE
 
-        provisioning_status: Prop[str | None, StringExpr] = NONE
+        provisioning_status: StringProp[str | None] = NONE
 
-        service: Prop[str | None, StringExpr] = NONE
+        service: StringProp[str | None] = NONE
     else:
         __slots__ = ("capability_status", "provisioning_status", "service")
 
@@ -1763,17 +1765,17 @@ class SignInActivity(ComplexBase):
     """The microsoft.graph.signInActivity complex type."""
 
     if TYPE_CHECKING:
-        last_non_interactive_sign_in_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        last_non_interactive_sign_in_date_time: DateTimeProp[datetime | None] = NONE
 
-        last_non_interactive_sign_in_request_id: Prop[str | None, StringExpr] = NONE
+        last_non_interactive_sign_in_request_id: StringProp[str | None] = NONE
 
-        last_sign_in_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        last_sign_in_date_time: DateTimeProp[datetime | None] = NONE
 
-        last_sign_in_request_id: Prop[str | None, StringExpr] = NONE
+        last_sign_in_request_id: StringProp[str | None] = NONE
 
-        last_successful_sign_in_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        last_successful_sign_in_date_time: DateTimeProp[datetime | None] = NONE
 
-        last_successful_sign_in_request_id: Prop[str | None, StringExpr] = NONE
+        last_successful_sign_in_request_id: StringProp[str | None] = NONE
     else:
         __slots__ = (
             "last_non_interactive_sign_in_date_time",
@@ -1810,39 +1812,37 @@ class Calendar(Entity):
     """The microsoft.graph.calendar entity type."""
 
     if TYPE_CHECKING:
-        allowed_online_meeting_providers: Prop[
-            list[OnlineMeetingProviderType] | None, CollectionExpr[EnumExpr[OnlineMeetingProviderType]]
+        allowed_online_meeting_providers: CollectionProp[
+            list[OnlineMeetingProviderType] | None, EnumExpr[OnlineMeetingProviderType]
         ] = NONE
 
-        can_edit: Prop[bool | None, BoolExpr] = NONE
+        can_edit: BoolProp[bool | None] = NONE
 
-        can_share: Prop[bool | None, BoolExpr] = NONE
+        can_share: BoolProp[bool | None] = NONE
 
-        can_view_private_items: Prop[bool | None, BoolExpr] = NONE
+        can_view_private_items: BoolProp[bool | None] = NONE
 
-        change_key: Prop[str | None, StringExpr] = NONE
+        change_key: StringProp[str | None] = NONE
 
-        color: Prop[CalendarColor | None, EnumExpr[CalendarColor]] = NONE
+        color: EnumProp[CalendarColor | None, CalendarColor] = NONE
 
-        default_online_meeting_provider: Prop[OnlineMeetingProviderType | None, EnumExpr[OnlineMeetingProviderType]] = (
-            NONE
-        )
+        default_online_meeting_provider: EnumProp[OnlineMeetingProviderType | None, OnlineMeetingProviderType] = NONE
 
-        hex_color: Prop[str | None, StringExpr] = NONE
+        hex_color: StringProp[str | None] = NONE
 
-        is_default_calendar: Prop[bool | None, BoolExpr] = NONE
+        is_default_calendar: BoolProp[bool | None] = NONE
 
-        is_removable: Prop[bool | None, BoolExpr] = NONE
+        is_removable: BoolProp[bool | None] = NONE
 
-        is_tallying_responses: Prop[bool | None, BoolExpr] = NONE
+        is_tallying_responses: BoolProp[bool | None] = NONE
 
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
 
-        owner: Prop[EmailAddress | None, EmailAddressPath] = NONE
+        owner: EmailAddressPath = NONE
 
-        calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
+        calendar_view: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
 
-        events: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
+        events: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
     else:
         __slots__ = (
             "allowed_online_meeting_providers",
@@ -1875,9 +1875,9 @@ class EmailAddress(ComplexBase):
     """The microsoft.graph.emailAddress complex type."""
 
     if TYPE_CHECKING:
-        address: Prop[str | None, StringExpr] = NONE
+        address: StringProp[str | None] = NONE
 
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
     else:
         __slots__ = ("address", "name")
 
@@ -1896,13 +1896,13 @@ class OutlookItem(Entity):
     """The microsoft.graph.outlookItem entity type."""
 
     if TYPE_CHECKING:
-        categories: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        categories: CollectionProp[list[str] | None, StringExpr] = NONE
 
-        change_key: Prop[str | None, StringExpr] = NONE
+        change_key: StringProp[str | None] = NONE
 
-        created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        created_date_time: DateTimeProp[datetime | None] = NONE
 
-        last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        last_modified_date_time: DateTimeProp[datetime | None] = NONE
     else:
         __slots__ = ("categories", "change_key", "created_date_time", "last_modified_date_time")
 
@@ -1958,87 +1958,87 @@ class Event(OutlookItem):
     """The microsoft.graph.event entity type."""
 
     if TYPE_CHECKING:
-        allow_new_time_proposals: Prop[bool | None, BoolExpr] = NONE
+        allow_new_time_proposals: BoolProp[bool | None] = NONE
 
-        attendees: Prop[list[Attendee] | None, CollectionExpr[AttendeePath]] = NONE
+        attendees: CollectionProp[list[Attendee] | None, AttendeePath] = NONE
 
-        body: Prop[ItemBody | None, ItemBodyPath] = NONE
+        body: ItemBodyPath = NONE
 
-        body_preview: Prop[str | None, StringExpr] = NONE
+        body_preview: StringProp[str | None] = NONE
 
-        cancelled_occurrences: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        cancelled_occurrences: CollectionProp[list[str] | None, StringExpr] = NONE
 
-        end: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
+        end: DateTimeTimeZonePath = NONE
 
-        has_attachments: Prop[bool | None, BoolExpr] = NONE
+        has_attachments: BoolProp[bool | None] = NONE
 
-        hide_attendees: Prop[bool | None, BoolExpr] = NONE
+        hide_attendees: BoolProp[bool | None] = NONE
 
-        i_cal_u_id: Prop[str | None, StringExpr] = NONE
+        i_cal_u_id: StringProp[str | None] = NONE
 
-        importance: Prop[Importance | None, EnumExpr[Importance]] = NONE
+        importance: EnumProp[Importance | None, Importance] = NONE
 
-        is_all_day: Prop[bool | None, BoolExpr] = NONE
+        is_all_day: BoolProp[bool | None] = NONE
 
-        is_cancelled: Prop[bool | None, BoolExpr] = NONE
+        is_cancelled: BoolProp[bool | None] = NONE
 
-        is_draft: Prop[bool | None, BoolExpr] = NONE
+        is_draft: BoolProp[bool | None] = NONE
 
-        is_online_meeting: Prop[bool | None, BoolExpr] = NONE
+        is_online_meeting: BoolProp[bool | None] = NONE
 
-        is_organizer: Prop[bool | None, BoolExpr] = NONE
+        is_organizer: BoolProp[bool | None] = NONE
 
-        is_reminder_on: Prop[bool | None, BoolExpr] = NONE
+        is_reminder_on: BoolProp[bool | None] = NONE
 
-        location: Prop[Location | None, LocationPath] = NONE
+        location: LocationPath = NONE
 
-        locations: Prop[list[Location] | None, CollectionExpr[LocationPath]] = NONE
+        locations: CollectionProp[list[Location] | None, LocationPath] = NONE
 
-        online_meeting: Prop[OnlineMeetingInfo | None, OnlineMeetingInfoPath] = NONE
+        online_meeting: OnlineMeetingInfoPath = NONE
 
-        online_meeting_provider: Prop[OnlineMeetingProviderType | None, EnumExpr[OnlineMeetingProviderType]] = NONE
+        online_meeting_provider: EnumProp[OnlineMeetingProviderType | None, OnlineMeetingProviderType] = NONE
 
-        online_meeting_url: Prop[str | None, StringExpr] = NONE
+        online_meeting_url: StringProp[str | None] = NONE
 
-        organizer: Prop[Recipient | None, RecipientPath] = NONE
+        organizer: RecipientPath = NONE
 
-        original_end_time_zone: Prop[str | None, StringExpr] = NONE
+        original_end_time_zone: StringProp[str | None] = NONE
 
-        original_start: Prop[datetime | None, DateTimeExpr] = NONE
+        original_start: DateTimeProp[datetime | None] = NONE
 
-        original_start_time_zone: Prop[str | None, StringExpr] = NONE
+        original_start_time_zone: StringProp[str | None] = NONE
 
-        recurrence: Prop[PatternedRecurrence | None, PatternedRecurrencePath] = NONE
+        recurrence: PatternedRecurrencePath = NONE
 
-        reminder_minutes_before_start: Prop[int | None, NumberExpr] = NONE
+        reminder_minutes_before_start: NumberProp[int | None] = NONE
 
-        response_requested: Prop[bool | None, BoolExpr] = NONE
+        response_requested: BoolProp[bool | None] = NONE
 
-        response_status: Prop[ResponseStatus | None, ResponseStatusPath] = NONE
+        response_status: ResponseStatusPath = NONE
 
-        sensitivity: Prop[Sensitivity | None, EnumExpr[Sensitivity]] = NONE
+        sensitivity: EnumProp[Sensitivity | None, Sensitivity] = NONE
 
-        series_master_id: Prop[str | None, StringExpr] = NONE
+        series_master_id: StringProp[str | None] = NONE
 
-        show_as: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
+        show_as: EnumProp[FreeBusyStatus | None, FreeBusyStatus] = NONE
 
-        start: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
+        start: DateTimeTimeZonePath = NONE
 
-        subject: Prop[str | None, StringExpr] = NONE
+        subject: StringProp[str | None] = NONE
 
-        transaction_id: Prop[str | None, StringExpr] = NONE
+        transaction_id: StringProp[str | None] = NONE
 
-        type: Prop[EventType | None, EnumExpr[EventType]] = NONE
+        type: EnumProp[EventType | None, EventType] = NONE
 
-        web_link: Prop[str | None, StringExpr] = NONE
+        web_link: StringProp[str | None] = NONE
 
-        attachments: Prop[list[Attachment] | None, NavCollectionExpr[Attachment, AttachmentPath]] = NONE
+        attachments: NavCollectionProp[list[Attachment] | None, Attachment, AttachmentPath] = NONE
 
-        calendar: Prop[Calendar | None, CalendarPath] = NONE
+        calendar: CalendarPath = NONE
 
-        exception_occurrences: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
+        exception_occurrences: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
 
-        instances: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
+        instances: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
     else:
         __slots__ = (
             "allow_new_time_proposals",
@@ -2096,7 +2096,7 @@ class Recipient(ComplexBase):
     """The microsoft.graph.recipient complex type."""
 
     if TYPE_CHECKING:
-        email_address: Prop[EmailAddress | None, EmailAddressPath] = NONE
+        email_address: EmailAddressPath = NONE
     else:
         __slots__ = ("email_address",)
 
@@ -2112,7 +2112,7 @@ class AttendeeBase(Recipient):
     """The microsoft.graph.attendeeBase complex type."""
 
     if TYPE_CHECKING:
-        type: Prop[AttendeeType | None, EnumExpr[AttendeeType]] = NONE
+        type: EnumProp[AttendeeType | None, AttendeeType] = NONE
     else:
         __slots__ = ("type",)
 
@@ -2129,9 +2129,9 @@ class Attendee(AttendeeBase):
     """The microsoft.graph.attendee complex type."""
 
     if TYPE_CHECKING:
-        proposed_new_time: Prop[TimeSlot | None, TimeSlotPath] = NONE
+        proposed_new_time: TimeSlotPath = NONE
 
-        status: Prop[ResponseStatus | None, ResponseStatusPath] = NONE
+        status: ResponseStatusPath = NONE
     else:
         __slots__ = ("proposed_new_time", "status")
 
@@ -2148,9 +2148,9 @@ class TimeSlot(ComplexBase):
     """The microsoft.graph.timeSlot complex type."""
 
     if TYPE_CHECKING:
-        end: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
+        end: DateTimeTimeZonePath = NONE
 
-        start: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
+        start: DateTimeTimeZonePath = NONE
     else:
         __slots__ = ("end", "start")
 
@@ -2167,9 +2167,9 @@ class ResponseStatus(ComplexBase):
     """The microsoft.graph.responseStatus complex type."""
 
     if TYPE_CHECKING:
-        response: Prop[ResponseType | None, EnumExpr[ResponseType]] = NONE
+        response: EnumProp[ResponseType | None, ResponseType] = NONE
 
-        time: Prop[datetime | None, DateTimeExpr] = NONE
+        time: DateTimeProp[datetime | None] = NONE
     else:
         __slots__ = ("response", "time")
 
@@ -2186,9 +2186,9 @@ class ItemBody(ComplexBase):
     """The microsoft.graph.itemBody complex type."""
 
     if TYPE_CHECKING:
-        content: Prop[str | None, StringExpr] = NONE
+        content: StringProp[str | None] = NONE
 
-        content_type: Prop[BodyType | None, EnumExpr[BodyType]] = NONE
+        content_type: EnumProp[BodyType | None, BodyType] = NONE
     else:
         __slots__ = ("content", "content_type")
 
@@ -2211,21 +2211,21 @@ class Location(ComplexBase):
     """The microsoft.graph.location complex type."""
 
     if TYPE_CHECKING:
-        address: Prop[PhysicalAddress | None, PhysicalAddressPath] = NONE
+        address: PhysicalAddressPath = NONE
 
-        coordinates: Prop[OutlookGeoCoordinates | None, OutlookGeoCoordinatesPath] = NONE
+        coordinates: OutlookGeoCoordinatesPath = NONE
 
-        display_name: Prop[str | None, StringExpr] = NONE
+        display_name: StringProp[str | None] = NONE
 
-        location_email_address: Prop[str | None, StringExpr] = NONE
+        location_email_address: StringProp[str | None] = NONE
 
-        location_type: Prop[LocationType | None, EnumExpr[LocationType]] = NONE
+        location_type: EnumProp[LocationType | None, LocationType] = NONE
 
-        location_uri: Prop[str | None, StringExpr] = NONE
+        location_uri: StringProp[str | None] = NONE
 
-        unique_id: Prop[str | None, StringExpr] = NONE
+        unique_id: StringProp[str | None] = NONE
 
-        unique_id_type: Prop[LocationUniqueIdType | None, EnumExpr[LocationUniqueIdType]] = NONE
+        unique_id_type: EnumProp[LocationUniqueIdType | None, LocationUniqueIdType] = NONE
     else:
         __slots__ = (
             "address",
@@ -2254,15 +2254,15 @@ class PhysicalAddress(ComplexBase):
     """The microsoft.graph.physicalAddress complex type."""
 
     if TYPE_CHECKING:
-        city: Prop[str | None, StringExpr] = NONE
+        city: StringProp[str | None] = NONE
 
-        country_or_region: Prop[str | None, StringExpr] = NONE
+        country_or_region: StringProp[str | None] = NONE
 
-        postal_code: Prop[str | None, StringExpr] = NONE
+        postal_code: StringProp[str | None] = NONE
 
-        state: Prop[str | None, StringExpr] = NONE
+        state: StringProp[str | None] = NONE
 
-        street: Prop[str | None, StringExpr] = NONE
+        street: StringProp[str | None] = NONE
     else:
         __slots__ = ("city", "country_or_region", "postal_code", "state", "street")
 
@@ -2282,15 +2282,15 @@ class OutlookGeoCoordinates(ComplexBase):
     """The microsoft.graph.outlookGeoCoordinates complex type."""
 
     if TYPE_CHECKING:
-        accuracy: Prop[float | None, NumberExpr] = NONE
+        accuracy: NumberProp[float | None] = NONE
 
-        altitude: Prop[float | None, NumberExpr] = NONE
+        altitude: NumberProp[float | None] = NONE
 
-        altitude_accuracy: Prop[float | None, NumberExpr] = NONE
+        altitude_accuracy: NumberProp[float | None] = NONE
 
-        latitude: Prop[float | None, NumberExpr] = NONE
+        latitude: NumberProp[float | None] = NONE
 
-        longitude: Prop[float | None, NumberExpr] = NONE
+        longitude: NumberProp[float | None] = NONE
     else:
         __slots__ = ("accuracy", "altitude", "altitude_accuracy", "latitude", "longitude")
 
@@ -2311,17 +2311,17 @@ class OnlineMeetingInfo(ComplexBase):
     """The microsoft.graph.onlineMeetingInfo complex type."""
 
     if TYPE_CHECKING:
-        conference_id: Prop[str | None, StringExpr] = NONE
+        conference_id: StringProp[str | None] = NONE
 
-        join_url: Prop[str | None, StringExpr] = NONE
+        join_url: StringProp[str | None] = NONE
 
-        phones: Prop[list[Phone] | None, CollectionExpr[PhonePath]] = NONE
+        phones: CollectionProp[list[Phone] | None, PhonePath] = NONE
 
-        quick_dial: Prop[str | None, StringExpr] = NONE
+        quick_dial: StringProp[str | None] = NONE
 
-        toll_free_numbers: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        toll_free_numbers: CollectionProp[list[str] | None, StringExpr] = NONE
 
-        toll_number: Prop[str | None, StringExpr] = NONE
+        toll_number: StringProp[str | None] = NONE
     else:
         __slots__ = ("conference_id", "join_url", "phones", "quick_dial", "toll_free_numbers", "toll_number")
 
@@ -2340,13 +2340,13 @@ class Phone(ComplexBase):
     """The microsoft.graph.phone complex type."""
 
     if TYPE_CHECKING:
-        language: Prop[str | None, StringExpr] = NONE
+        language: StringProp[str | None] = NONE
 
-        number: Prop[str | None, StringExpr] = NONE
+        number: StringProp[str | None] = NONE
 
-        region: Prop[str | None, StringExpr] = NONE
+        region: StringProp[str | None] = NONE
 
-        type: Prop[PhoneType | None, EnumExpr[PhoneType]] = NONE
+        type: EnumProp[PhoneType | None, PhoneType] = NONE
     else:
         __slots__ = ("language", "number", "region", "type")
 
@@ -2363,9 +2363,9 @@ class PatternedRecurrence(ComplexBase):
     """The microsoft.graph.patternedRecurrence complex type."""
 
     if TYPE_CHECKING:
-        pattern: Prop[RecurrencePattern | None, RecurrencePatternPath] = NONE
+        pattern: RecurrencePatternPath = NONE
 
-        range: Prop[RecurrenceRange | None, RecurrenceRangePath] = NONE
+        range: RecurrenceRangePath = NONE
     else:
         __slots__ = ("pattern", "range")
 
@@ -2387,19 +2387,19 @@ class RecurrencePattern(ComplexBase):
     """The microsoft.graph.recurrencePattern complex type."""
 
     if TYPE_CHECKING:
-        day_of_month: Prop[int | None, NumberExpr] = NONE
+        day_of_month: NumberProp[int | None] = NONE
 
-        days_of_week: Prop[list[DayOfWeek] | None, CollectionExpr[EnumExpr[DayOfWeek]]] = NONE
+        days_of_week: CollectionProp[list[DayOfWeek] | None, EnumExpr[DayOfWeek]] = NONE
 
-        first_day_of_week: Prop[DayOfWeek | None, EnumExpr[DayOfWeek]] = NONE
+        first_day_of_week: EnumProp[DayOfWeek | None, DayOfWeek] = NONE
 
-        index: Prop[WeekIndex | None, EnumExpr[WeekIndex]] = NONE
+        index: EnumProp[WeekIndex | None, WeekIndex] = NONE
 
-        interval: Prop[int | None, NumberExpr] = NONE
+        interval: NumberProp[int | None] = NONE
 
-        month: Prop[int | None, NumberExpr] = NONE
+        month: NumberProp[int | None] = NONE
 
-        type: Prop[RecurrencePatternType | None, EnumExpr[RecurrencePatternType]] = NONE
+        type: EnumProp[RecurrencePatternType | None, RecurrencePatternType] = NONE
     else:
         __slots__ = ("day_of_month", "days_of_week", "first_day_of_week", "index", "interval", "month", "type")
 
@@ -2419,15 +2419,15 @@ class RecurrenceRange(ComplexBase):
     """The microsoft.graph.recurrenceRange complex type."""
 
     if TYPE_CHECKING:
-        end_date: Prop[date | None, DateExpr] = NONE
+        end_date: DateProp[date | None] = NONE
 
-        number_of_occurrences: Prop[int | None, NumberExpr] = NONE
+        number_of_occurrences: NumberProp[int | None] = NONE
 
-        recurrence_time_zone: Prop[str | None, StringExpr] = NONE
+        recurrence_time_zone: StringProp[str | None] = NONE
 
-        start_date: Prop[date | None, DateExpr] = NONE
+        start_date: DateProp[date | None] = NONE
 
-        type: Prop[RecurrenceRangeType | None, EnumExpr[RecurrenceRangeType]] = NONE
+        type: EnumProp[RecurrenceRangeType | None, RecurrenceRangeType] = NONE
     else:
         __slots__ = ("end_date", "number_of_occurrences", "recurrence_time_zone", "start_date", "type")
 
@@ -2444,9 +2444,9 @@ class ProfilePhoto(Entity):
     """The microsoft.graph.profilePhoto entity type."""
 
     if TYPE_CHECKING:
-        height: Prop[int | None, NumberExpr] = NONE
+        height: NumberProp[int | None] = NONE
 
-        width: Prop[int | None, NumberExpr] = NONE
+        width: NumberProp[int | None] = NONE
     else:
         __slots__ = ("height", "width")
 
@@ -2465,13 +2465,13 @@ class CalendarGroup(Entity):
     """The microsoft.graph.calendarGroup entity type."""
 
     if TYPE_CHECKING:
-        change_key: Prop[str | None, StringExpr] = NONE
+        change_key: StringProp[str | None] = NONE
 
-        class_id: Prop[UUID | None, GuidExpr] = NONE
+        class_id: GuidProp[UUID | None] = NONE
 
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
 
-        calendars: Prop[list[Calendar] | None, NavCollectionExpr[Calendar, CalendarPath]] = NONE
+        calendars: NavCollectionProp[list[Calendar] | None, Calendar, CalendarPath] = NONE
     else:
         __slots__ = ("calendars", "change_key", "class_id", "name")
 
@@ -2513,61 +2513,59 @@ class Message(OutlookItem):
     """The microsoft.graph.message entity type."""
 
     if TYPE_CHECKING:
-        bcc_recipients: Prop[list[Recipient] | None, CollectionExpr[RecipientPath]] = NONE
+        bcc_recipients: CollectionProp[list[Recipient] | None, RecipientPath] = NONE
 
-        body: Prop[ItemBody | None, ItemBodyPath] = NONE
+        body: ItemBodyPath = NONE
 
-        body_preview: Prop[str | None, StringExpr] = NONE
+        body_preview: StringProp[str | None] = NONE
 
-        cc_recipients: Prop[list[Recipient] | None, CollectionExpr[RecipientPath]] = NONE
+        cc_recipients: CollectionProp[list[Recipient] | None, RecipientPath] = NONE
 
-        conversation_id: Prop[str | None, StringExpr] = NONE
+        conversation_id: StringProp[str | None] = NONE
 
-        conversation_index: Prop[bytes | None, BinaryExpr] = NONE
+        conversation_index: BinaryProp[bytes | None] = NONE
 
-        flag: Prop[FollowupFlag | None, FollowupFlagPath] = NONE
+        flag: FollowupFlagPath = NONE
 
-        from_: Prop[Recipient | None, RecipientPath] = NONE
+        from_: RecipientPath = NONE
 
-        has_attachments: Prop[bool | None, BoolExpr] = NONE
+        has_attachments: BoolProp[bool | None] = NONE
 
-        importance: Prop[Importance | None, EnumExpr[Importance]] = NONE
+        importance: EnumProp[Importance | None, Importance] = NONE
 
-        inference_classification: Prop[InferenceClassificationType | None, EnumExpr[InferenceClassificationType]] = NONE
+        inference_classification: EnumProp[InferenceClassificationType | None, InferenceClassificationType] = NONE
 
-        internet_message_headers: Prop[
-            list[InternetMessageHeader] | None, CollectionExpr[InternetMessageHeaderPath]
-        ] = NONE
+        internet_message_headers: CollectionProp[list[InternetMessageHeader] | None, InternetMessageHeaderPath] = NONE
 
-        internet_message_id: Prop[str | None, StringExpr] = NONE
+        internet_message_id: StringProp[str | None] = NONE
 
-        is_delivery_receipt_requested: Prop[bool | None, BoolExpr] = NONE
+        is_delivery_receipt_requested: BoolProp[bool | None] = NONE
 
-        is_draft: Prop[bool | None, BoolExpr] = NONE
+        is_draft: BoolProp[bool | None] = NONE
 
-        is_read: Prop[bool | None, BoolExpr] = NONE
+        is_read: BoolProp[bool | None] = NONE
 
-        is_read_receipt_requested: Prop[bool | None, BoolExpr] = NONE
+        is_read_receipt_requested: BoolProp[bool | None] = NONE
 
-        parent_folder_id: Prop[str | None, StringExpr] = NONE
+        parent_folder_id: StringProp[str | None] = NONE
 
-        received_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        received_date_time: DateTimeProp[datetime | None] = NONE
 
-        reply_to: Prop[list[Recipient] | None, CollectionExpr[RecipientPath]] = NONE
+        reply_to: CollectionProp[list[Recipient] | None, RecipientPath] = NONE
 
-        sender: Prop[Recipient | None, RecipientPath] = NONE
+        sender: RecipientPath = NONE
 
-        sent_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        sent_date_time: DateTimeProp[datetime | None] = NONE
 
-        subject: Prop[str | None, StringExpr] = NONE
+        subject: StringProp[str | None] = NONE
 
-        to_recipients: Prop[list[Recipient] | None, CollectionExpr[RecipientPath]] = NONE
+        to_recipients: CollectionProp[list[Recipient] | None, RecipientPath] = NONE
 
-        unique_body: Prop[ItemBody | None, ItemBodyPath] = NONE
+        unique_body: ItemBodyPath = NONE
 
-        web_link: Prop[str | None, StringExpr] = NONE
+        web_link: StringProp[str | None] = NONE
 
-        attachments: Prop[list[Attachment] | None, NavCollectionExpr[Attachment, AttachmentPath]] = NONE
+        attachments: NavCollectionProp[list[Attachment] | None, Attachment, AttachmentPath] = NONE
     else:
         __slots__ = (
             "attachments",
@@ -2614,13 +2612,13 @@ class FollowupFlag(ComplexBase):
     """The microsoft.graph.followupFlag complex type."""
 
     if TYPE_CHECKING:
-        completed_date_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
+        completed_date_time: DateTimeTimeZonePath = NONE
 
-        due_date_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
+        due_date_time: DateTimeTimeZonePath = NONE
 
-        flag_status: Prop[FollowupFlagStatus | None, EnumExpr[FollowupFlagStatus]] = NONE
+        flag_status: EnumProp[FollowupFlagStatus | None, FollowupFlagStatus] = NONE
 
-        start_date_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
+        start_date_time: DateTimeTimeZonePath = NONE
     else:
         __slots__ = ("completed_date_time", "due_date_time", "flag_status", "start_date_time")
 
@@ -2637,9 +2635,9 @@ class InternetMessageHeader(ComplexBase):
     """The microsoft.graph.internetMessageHeader complex type."""
 
     if TYPE_CHECKING:
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
 
-        value: Prop[str | None, StringExpr] = NONE
+        value: StringProp[str | None] = NONE
     else:
         __slots__ = ("name", "value")
 
@@ -2659,15 +2657,15 @@ class Attachment(Entity):
     """The microsoft.graph.attachment entity type."""
 
     if TYPE_CHECKING:
-        content_type: Prop[str | None, StringExpr] = NONE
+        content_type: StringProp[str | None] = NONE
 
-        is_inline: Prop[bool | None, BoolExpr] = NONE
+        is_inline: BoolProp[bool | None] = NONE
 
-        last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        last_modified_date_time: DateTimeProp[datetime | None] = NONE
 
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
 
-        size: Prop[int | None, NumberExpr] = NONE
+        size: NumberProp[int | None] = NONE
     else:
         __slots__ = ("content_type", "is_inline", "last_modified_date_time", "name", "size")
 
@@ -2689,19 +2687,19 @@ class ManagedAppPolicy(Entity):
     """
 
     if TYPE_CHECKING:
-        created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        created_date_time: DateTimeProp[datetime | None] = NONE
         """The date and time the policy was created."""
 
-        description: Prop[str | None, StringExpr] = NONE
+        description: StringProp[str | None] = NONE
         """The policy's description."""
 
-        display_name: Prop[str | None, StringExpr] = NONE
+        display_name: StringProp[str | None] = NONE
         """Policy display name."""
 
-        last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        last_modified_date_time: DateTimeProp[datetime | None] = NONE
         """Last time the policy was modified."""
 
-        version: Prop[str | None, StringExpr] = NONE
+        version: StringProp[str | None] = NONE
         """Version of the entity."""
     else:
         __slots__ = ("created_date_time", "description", "display_name", "last_modified_date_time", "version")
@@ -2719,10 +2717,10 @@ class ManagedMobileApp(Entity):
     """The identifier for the deployment an app."""
 
     if TYPE_CHECKING:
-        mobile_app_identifier: Prop[MobileAppIdentifier | None, MobileAppIdentifierPath] = NONE
+        mobile_app_identifier: MobileAppIdentifierPath = NONE
         """The identifier for an app with it's operating system type."""
 
-        version: Prop[str | None, StringExpr] = NONE
+        version: StringProp[str | None] = NONE
         """Version of the entity."""
     else:
         __slots__ = ("mobile_app_identifier", "version")
@@ -2755,17 +2753,17 @@ class ExtensionProperty(DirectoryObject):
     """The microsoft.graph.extensionProperty entity type."""
 
     if TYPE_CHECKING:
-        app_display_name: Prop[str | None, StringExpr] = NONE
+        app_display_name: StringProp[str | None] = NONE
 
-        data_type: Prop[str | None, StringExpr] = NONE
+        data_type: StringProp[str | None] = NONE
 
-        is_multi_valued: Prop[bool | None, BoolExpr] = NONE
+        is_multi_valued: BoolProp[bool | None] = NONE
 
-        is_synced_from_on_premises: Prop[bool | None, BoolExpr] = NONE
+        is_synced_from_on_premises: BoolProp[bool | None] = NONE
 
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
 
-        target_objects: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        target_objects: CollectionProp[list[str] | None, StringExpr] = NONE
     else:
         __slots__ = (
             "app_display_name",
@@ -2788,7 +2786,7 @@ class ServiceProvisioningXmlError(ServiceProvisioningError):
     """The microsoft.graph.serviceProvisioningXmlError complex type."""
 
     if TYPE_CHECKING:
-        error_detail: Prop[str | None, StringExpr] = NONE
+        error_detail: StringProp[str | None] = NONE
     else:
         __slots__ = ("error_detail",)
 
@@ -2817,11 +2815,11 @@ class CustomTimeZone(TimeZoneBase):
     """The microsoft.graph.customTimeZone complex type."""
 
     if TYPE_CHECKING:
-        bias: Prop[int | None, NumberExpr] = NONE
+        bias: NumberProp[int | None] = NONE
 
-        daylight_offset: Prop[DaylightTimeZoneOffset | None, DaylightTimeZoneOffsetPath] = NONE
+        daylight_offset: DaylightTimeZoneOffsetPath = NONE
 
-        standard_offset: Prop[StandardTimeZoneOffset | None, StandardTimeZoneOffsetPath] = NONE
+        standard_offset: StandardTimeZoneOffsetPath = NONE
     else:
         __slots__ = ("bias", "daylight_offset", "standard_offset")
 
@@ -2841,15 +2839,15 @@ class StandardTimeZoneOffset(ComplexBase):
     """The microsoft.graph.standardTimeZoneOffset complex type."""
 
     if TYPE_CHECKING:
-        day_occurrence: Prop[int | None, NumberExpr] = NONE
+        day_occurrence: NumberProp[int | None] = NONE
 
-        day_of_week: Prop[DayOfWeek | None, EnumExpr[DayOfWeek]] = NONE
+        day_of_week: EnumProp[DayOfWeek | None, DayOfWeek] = NONE
 
-        month: Prop[int | None, NumberExpr] = NONE
+        month: NumberProp[int | None] = NONE
 
-        time: Prop[_datetime.time | None, TimeExpr] = NONE
+        time: TimeProp[_datetime.time | None] = NONE
 
-        year: Prop[int | None, NumberExpr] = NONE
+        year: NumberProp[int | None] = NONE
     else:
         __slots__ = ("day_occurrence", "day_of_week", "month", "time", "year")
 
@@ -2865,7 +2863,7 @@ class DaylightTimeZoneOffset(StandardTimeZoneOffset):
     """The microsoft.graph.daylightTimeZoneOffset complex type."""
 
     if TYPE_CHECKING:
-        daylight_bias: Prop[int | None, NumberExpr] = NONE
+        daylight_bias: NumberProp[int | None] = NONE
     else:
         __slots__ = ("daylight_bias",)
 
@@ -2881,7 +2879,7 @@ class LocationConstraintItem(Location):
     """The microsoft.graph.locationConstraintItem complex type."""
 
     if TYPE_CHECKING:
-        resolve_availability: Prop[bool | None, BoolExpr] = NONE
+        resolve_availability: BoolProp[bool | None] = NONE
     else:
         __slots__ = ("resolve_availability",)
 
@@ -2899,11 +2897,11 @@ class FileAttachment(Attachment):
     """The microsoft.graph.fileAttachment entity type."""
 
     if TYPE_CHECKING:
-        content_bytes: Prop[bytes | None, BinaryExpr] = NONE
+        content_bytes: BinaryProp[bytes | None] = NONE
 
-        content_id: Prop[str | None, StringExpr] = NONE
+        content_id: StringProp[str | None] = NONE
 
-        content_location: Prop[str | None, StringExpr] = NONE
+        content_location: StringProp[str | None] = NONE
     else:
         __slots__ = ("content_bytes", "content_id", "content_location")
 
@@ -2919,7 +2917,7 @@ class ItemAttachment(Attachment):
     """The microsoft.graph.itemAttachment entity type."""
 
     if TYPE_CHECKING:
-        item: Prop[OutlookItem | None, OutlookItemPath] = NONE
+        item: OutlookItemPath = NONE
     else:
         __slots__ = ("item",)
 
@@ -2946,7 +2944,7 @@ class AndroidMobileAppIdentifier(MobileAppIdentifier):
     """The identifier for an Android app."""
 
     if TYPE_CHECKING:
-        package_id: Prop[str | None, StringExpr] = NONE
+        package_id: StringProp[str | None] = NONE
         """The identifier for an app, as specified in the play store."""
     else:
         __slots__ = ("package_id",)
@@ -2963,7 +2961,7 @@ class IosMobileAppIdentifier(MobileAppIdentifier):
     """The identifier for an iOS app."""
 
     if TYPE_CHECKING:
-        bundle_id: Prop[str | None, StringExpr] = NONE
+        bundle_id: StringProp[str | None] = NONE
         """The identifier for an app, as specified in the app store."""
     else:
         __slots__ = ("bundle_id",)
@@ -2985,17 +2983,17 @@ class AttachmentItem(ComplexBase):
     """The microsoft.graph.attachmentItem complex type."""
 
     if TYPE_CHECKING:
-        attachment_type: Prop[AttachmentType | None, EnumExpr[AttachmentType]] = NONE
+        attachment_type: EnumProp[AttachmentType | None, AttachmentType] = NONE
 
-        content_id: Prop[str | None, StringExpr] = NONE
+        content_id: StringProp[str | None] = NONE
 
-        content_type: Prop[str | None, StringExpr] = NONE
+        content_type: StringProp[str | None] = NONE
 
-        is_inline: Prop[bool | None, BoolExpr] = NONE
+        is_inline: BoolProp[bool | None] = NONE
 
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
 
-        size: Prop[int | None, NumberExpr] = NONE
+        size: NumberProp[int | None] = NONE
     else:
         __slots__ = ("attachment_type", "content_id", "content_type", "is_inline", "name", "size")
 
@@ -3012,9 +3010,9 @@ class AttendeeAvailability(ComplexBase):
     """The microsoft.graph.attendeeAvailability complex type."""
 
     if TYPE_CHECKING:
-        attendee: Prop[AttendeeBase | None, AttendeeBasePath] = NONE
+        attendee: AttendeeBasePath = NONE
 
-        availability: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
+        availability: EnumProp[FreeBusyStatus | None, FreeBusyStatus] = NONE
     else:
         __slots__ = ("attendee", "availability")
 
@@ -3033,13 +3031,13 @@ class AutomaticRepliesMailTips(ComplexBase):
     """The microsoft.graph.automaticRepliesMailTips complex type."""
 
     if TYPE_CHECKING:
-        message: Prop[str | None, StringExpr] = NONE
+        message: StringProp[str | None] = NONE
 
-        message_language: Prop[LocaleInfo | None, LocaleInfoPath] = NONE
+        message_language: LocaleInfoPath = NONE
 
-        scheduled_end_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
+        scheduled_end_time: DateTimeTimeZonePath = NONE
 
-        scheduled_start_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
+        scheduled_start_time: DateTimeTimeZonePath = NONE
     else:
         __slots__ = ("message", "message_language", "scheduled_end_time", "scheduled_start_time")
 
@@ -3057,11 +3055,11 @@ class ConvertIdResult(ComplexBase):
     """The microsoft.graph.convertIdResult complex type."""
 
     if TYPE_CHECKING:
-        error_details: Prop[GenericError | None, GenericErrorPath] = NONE
+        error_details: GenericErrorPath = NONE
 
-        source_id: Prop[str | None, StringExpr] = NONE
+        source_id: StringProp[str | None] = NONE
 
-        target_id: Prop[str | None, StringExpr] = NONE
+        target_id: StringProp[str | None] = NONE
     else:
         __slots__ = ("error_details", "source_id", "target_id")
 
@@ -3078,9 +3076,9 @@ class GenericError(ComplexBase):
     """The microsoft.graph.genericError complex type."""
 
     if TYPE_CHECKING:
-        code: Prop[str | None, StringExpr] = NONE
+        code: StringProp[str | None] = NONE
 
-        message: Prop[str | None, StringExpr] = NONE
+        message: StringProp[str | None] = NONE
     else:
         __slots__ = ("code", "message")
 
@@ -3113,9 +3111,9 @@ class FreeBusyError(ComplexBase):
     """The microsoft.graph.freeBusyError complex type."""
 
     if TYPE_CHECKING:
-        message: Prop[str | None, StringExpr] = NONE
+        message: StringProp[str | None] = NONE
 
-        response_code: Prop[str | None, StringExpr] = NONE
+        response_code: StringProp[str | None] = NONE
     else:
         __slots__ = ("message", "response_code")
 
@@ -3133,11 +3131,11 @@ class LocationConstraint(ComplexBase):
     """The microsoft.graph.locationConstraint complex type."""
 
     if TYPE_CHECKING:
-        is_required: Prop[bool | None, BoolExpr] = NONE
+        is_required: BoolProp[bool | None] = NONE
 
-        locations: Prop[list[LocationConstraintItem] | None, CollectionExpr[LocationConstraintItemPath]] = NONE
+        locations: CollectionProp[list[LocationConstraintItem] | None, LocationConstraintItemPath] = NONE
 
-        suggest_location: Prop[bool | None, BoolExpr] = NONE
+        suggest_location: BoolProp[bool | None] = NONE
     else:
         __slots__ = ("is_required", "locations", "suggest_location")
 
@@ -3164,29 +3162,29 @@ class MailTips(ComplexBase):
     """The microsoft.graph.mailTips complex type."""
 
     if TYPE_CHECKING:
-        automatic_replies: Prop[AutomaticRepliesMailTips | None, AutomaticRepliesMailTipsPath] = NONE
+        automatic_replies: AutomaticRepliesMailTipsPath = NONE
 
-        custom_mail_tip: Prop[str | None, StringExpr] = NONE
+        custom_mail_tip: StringProp[str | None] = NONE
 
-        delivery_restricted: Prop[bool | None, BoolExpr] = NONE
+        delivery_restricted: BoolProp[bool | None] = NONE
 
-        email_address: Prop[EmailAddress | None, EmailAddressPath] = NONE
+        email_address: EmailAddressPath = NONE
 
-        error: Prop[MailTipsError | None, MailTipsErrorPath] = NONE
+        error: MailTipsErrorPath = NONE
 
-        external_member_count: Prop[int | None, NumberExpr] = NONE
+        external_member_count: NumberProp[int | None] = NONE
 
-        is_moderated: Prop[bool | None, BoolExpr] = NONE
+        is_moderated: BoolProp[bool | None] = NONE
 
-        mailbox_full: Prop[bool | None, BoolExpr] = NONE
+        mailbox_full: BoolProp[bool | None] = NONE
 
-        max_message_size: Prop[int | None, NumberExpr] = NONE
+        max_message_size: NumberProp[int | None] = NONE
 
-        recipient_scope: Prop[RecipientScopeType | None, EnumExpr[RecipientScopeType]] = NONE
+        recipient_scope: EnumProp[RecipientScopeType | None, RecipientScopeType] = NONE
 
-        recipient_suggestions: Prop[list[Recipient] | None, CollectionExpr[RecipientPath]] = NONE
+        recipient_suggestions: CollectionProp[list[Recipient] | None, RecipientPath] = NONE
 
-        total_member_count: Prop[int | None, NumberExpr] = NONE
+        total_member_count: NumberProp[int | None] = NONE
     else:
         __slots__ = (
             "automatic_replies",
@@ -3216,9 +3214,9 @@ class MailTipsError(ComplexBase):
     """The microsoft.graph.mailTipsError complex type."""
 
     if TYPE_CHECKING:
-        code: Prop[str | None, StringExpr] = NONE
+        code: StringProp[str | None] = NONE
 
-        message: Prop[str | None, StringExpr] = NONE
+        message: StringProp[str | None] = NONE
     else:
         __slots__ = ("code", "message")
 
@@ -3236,13 +3234,13 @@ class ManagedAppDiagnosticStatus(ComplexBase):
     """Represents diagnostics status."""
 
     if TYPE_CHECKING:
-        mitigation_instruction: Prop[str | None, StringExpr] = NONE
+        mitigation_instruction: StringProp[str | None] = NONE
         """Instruction on how to mitigate a failed validation"""
 
-        state: Prop[str | None, StringExpr] = NONE
+        state: StringProp[str | None] = NONE
         """The state of the operation"""
 
-        validation_name: Prop[str | None, StringExpr] = NONE
+        validation_name: StringProp[str | None] = NONE
         """The validation friendly name"""
     else:
         __slots__ = ("mitigation_instruction", "state", "validation_name")
@@ -3265,19 +3263,19 @@ class MeetingTimeSuggestion(ComplexBase):
     """The microsoft.graph.meetingTimeSuggestion complex type."""
 
     if TYPE_CHECKING:
-        attendee_availability: Prop[list[AttendeeAvailability] | None, CollectionExpr[AttendeeAvailabilityPath]] = NONE
+        attendee_availability: CollectionProp[list[AttendeeAvailability] | None, AttendeeAvailabilityPath] = NONE
 
-        confidence: Prop[float | None, NumberExpr] = NONE
+        confidence: NumberProp[float | None] = NONE
 
-        locations: Prop[list[Location] | None, CollectionExpr[LocationPath]] = NONE
+        locations: CollectionProp[list[Location] | None, LocationPath] = NONE
 
-        meeting_time_slot: Prop[TimeSlot | None, TimeSlotPath] = NONE
+        meeting_time_slot: TimeSlotPath = NONE
 
-        order: Prop[int | None, NumberExpr] = NONE
+        order: NumberProp[int | None] = NONE
 
-        organizer_availability: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
+        organizer_availability: EnumProp[FreeBusyStatus | None, FreeBusyStatus] = NONE
 
-        suggestion_reason: Prop[str | None, StringExpr] = NONE
+        suggestion_reason: StringProp[str | None] = NONE
     else:
         __slots__ = (
             "attendee_availability",
@@ -3302,11 +3300,9 @@ class MeetingTimeSuggestionsResult(ComplexBase):
     """The microsoft.graph.meetingTimeSuggestionsResult complex type."""
 
     if TYPE_CHECKING:
-        empty_suggestions_reason: Prop[str | None, StringExpr] = NONE
+        empty_suggestions_reason: StringProp[str | None] = NONE
 
-        meeting_time_suggestions: Prop[
-            list[MeetingTimeSuggestion] | None, CollectionExpr[MeetingTimeSuggestionPath]
-        ] = NONE
+        meeting_time_suggestions: CollectionProp[list[MeetingTimeSuggestion] | None, MeetingTimeSuggestionPath] = NONE
     else:
         __slots__ = ("empty_suggestions_reason", "meeting_time_suggestions")
 
@@ -3329,21 +3325,21 @@ class Reminder(ComplexBase):
     """The microsoft.graph.reminder complex type."""
 
     if TYPE_CHECKING:
-        change_key: Prop[str | None, StringExpr] = NONE
+        change_key: StringProp[str | None] = NONE
 
-        event_end_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
+        event_end_time: DateTimeTimeZonePath = NONE
 
-        event_id: Prop[str | None, StringExpr] = NONE
+        event_id: StringProp[str | None] = NONE
 
-        event_location: Prop[Location | None, LocationPath] = NONE
+        event_location: LocationPath = NONE
 
-        event_start_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
+        event_start_time: DateTimeTimeZonePath = NONE
 
-        event_subject: Prop[str | None, StringExpr] = NONE
+        event_subject: StringProp[str | None] = NONE
 
-        event_web_link: Prop[str | None, StringExpr] = NONE
+        event_web_link: StringProp[str | None] = NONE
 
-        reminder_fire_time: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
+        reminder_fire_time: DateTimeTimeZonePath = NONE
     else:
         __slots__ = (
             "change_key",
@@ -3372,15 +3368,15 @@ class ScheduleInformation(ComplexBase):
     """The microsoft.graph.scheduleInformation complex type."""
 
     if TYPE_CHECKING:
-        availability_view: Prop[str | None, StringExpr] = NONE
+        availability_view: StringProp[str | None] = NONE
 
-        error: Prop[FreeBusyError | None, FreeBusyErrorPath] = NONE
+        error: FreeBusyErrorPath = NONE
 
-        schedule_id: Prop[str | None, StringExpr] = NONE
+        schedule_id: StringProp[str | None] = NONE
 
-        schedule_items: Prop[list[ScheduleItem] | None, CollectionExpr[ScheduleItemPath]] = NONE
+        schedule_items: CollectionProp[list[ScheduleItem] | None, ScheduleItemPath] = NONE
 
-        working_hours: Prop[WorkingHours | None, WorkingHoursPath] = NONE
+        working_hours: WorkingHoursPath = NONE
     else:
         __slots__ = ("availability_view", "error", "schedule_id", "schedule_items", "working_hours")
 
@@ -3401,17 +3397,17 @@ class ScheduleItem(ComplexBase):
     """The microsoft.graph.scheduleItem complex type."""
 
     if TYPE_CHECKING:
-        end: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
+        end: DateTimeTimeZonePath = NONE
 
-        is_private: Prop[bool | None, BoolExpr] = NONE
+        is_private: BoolProp[bool | None] = NONE
 
-        location: Prop[str | None, StringExpr] = NONE
+        location: StringProp[str | None] = NONE
 
-        start: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
+        start: DateTimeTimeZonePath = NONE
 
-        status: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
+        status: EnumProp[FreeBusyStatus | None, FreeBusyStatus] = NONE
 
-        subject: Prop[str | None, StringExpr] = NONE
+        subject: StringProp[str | None] = NONE
     else:
         __slots__ = ("end", "is_private", "location", "start", "status", "subject")
 
@@ -3428,9 +3424,9 @@ class TimeConstraint(ComplexBase):
     """The microsoft.graph.timeConstraint complex type."""
 
     if TYPE_CHECKING:
-        activity_domain: Prop[ActivityDomain | None, EnumExpr[ActivityDomain]] = NONE
+        activity_domain: EnumProp[ActivityDomain | None, ActivityDomain] = NONE
 
-        time_slots: Prop[list[TimeSlot] | None, CollectionExpr[TimeSlotPath]] = NONE
+        time_slots: CollectionProp[list[TimeSlot] | None, TimeSlotPath] = NONE
     else:
         __slots__ = ("activity_domain", "time_slots")
 
@@ -3448,1153 +3444,1915 @@ class UploadSession(ComplexBase):
     """The microsoft.graph.uploadSession complex type."""
 
     if TYPE_CHECKING:
-        expiration_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        expiration_date_time: DateTimeProp[datetime | None] = NONE
 
-        next_expected_ranges: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        next_expected_ranges: CollectionProp[list[str] | None, StringExpr] = NONE
 
-        upload_url: Prop[str | None, StringExpr] = NONE
+        upload_url: StringProp[str | None] = NONE
     else:
         __slots__ = ("expiration_date_time", "next_expected_ranges", "upload_url")
 
 
 if TYPE_CHECKING:
 
-    class EntityPath(EntityExpr[Entity]):
+    class EntityPath(EntityExpr[Entity, RootT]):
         """Paths through a microsoft.graph.entity value, typed for type checkers."""
 
-        id: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> EntityPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Entity | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Entity | None) -> None: ...
 
-    class DirectoryObjectPath(EntityExpr[DirectoryObject]):
+        id: StringExpr[RootT]
+
+    class DirectoryObjectPath(EntityExpr[DirectoryObject, RootT]):
         """Paths through a microsoft.graph.directoryObject value, typed for type
         checkers.
         """
 
-        id: StringExpr
-        deleted_date_time: DateTimeExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> DirectoryObjectPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> DirectoryObject | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: DirectoryObject | None) -> None: ...
 
-    class GroupPath(EntityExpr[Group]):
+        id: StringExpr[RootT]
+        deleted_date_time: DateTimeExpr[RootT]
+
+    class GroupPath(EntityExpr[Group, RootT]):
         """Paths through a microsoft.graph.group value, typed for type checkers."""
 
-        id: StringExpr
-        deleted_date_time: DateTimeExpr
-        access_type: EnumExpr[GroupAccessType]
-        allow_external_senders: BoolExpr
-        assigned_labels: CollectionExpr[AssignedLabelPath]
-        assigned_licenses: CollectionExpr[AssignedLicensePath]
-        auto_subscribe_new_members: BoolExpr
-        classification: StringExpr
-        created_date_time: DateTimeExpr
-        description: StringExpr
-        display_name: StringExpr
-        expiration_date_time: DateTimeExpr
-        group_types: CollectionExpr[StringExpr]
-        has_members_with_license_errors: BoolExpr
-        hide_from_address_lists: BoolExpr
-        hide_from_outlook_clients: BoolExpr
-        info_catalogs: CollectionExpr[StringExpr]
-        is_archived: BoolExpr
-        is_assignable_to_role: BoolExpr
-        is_favorite: BoolExpr
-        is_management_restricted: BoolExpr
-        is_subscribed_by_mail: BoolExpr
-        license_processing_state: LicenseProcessingStatePath
-        mail: StringExpr
-        mail_enabled: BoolExpr
-        mail_nickname: StringExpr
-        membership_rule: StringExpr
-        membership_rule_processing_state: StringExpr
-        on_premises_domain_name: StringExpr
-        on_premises_extension_attributes: OnPremisesExtensionAttributesPath
-        on_premises_last_sync_date_time: DateTimeExpr
-        on_premises_net_bios_name: StringExpr
-        on_premises_provisioning_errors: CollectionExpr[OnPremisesProvisioningErrorPath]
-        on_premises_sam_account_name: StringExpr
-        on_premises_security_identifier: StringExpr
-        on_premises_sync_enabled: BoolExpr
-        organization_id: StringExpr
-        preferred_data_location: StringExpr
-        preferred_language: StringExpr
-        proxy_addresses: CollectionExpr[StringExpr]
-        renewed_date_time: DateTimeExpr
-        resource_behavior_options: CollectionExpr[StringExpr]
-        resource_provisioning_options: CollectionExpr[StringExpr]
-        security_enabled: BoolExpr
-        security_identifier: StringExpr
-        service_provisioning_errors: CollectionExpr[ServiceProvisioningErrorPath]
-        theme: StringExpr
-        unique_name: StringExpr
-        unseen_conversations_count: NumberExpr
-        unseen_count: NumberExpr
-        unseen_messages_count: NumberExpr
-        visibility: StringExpr
-        welcome_message_enabled: BoolExpr
-        accepted_senders: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        calendar: CalendarPath
-        calendar_view: NavCollectionExpr[Event, EventPath]
-        created_on_behalf_of: DirectoryObjectPath
-        events: NavCollectionExpr[Event, EventPath]
-        member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        members: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        members_with_license_errors: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        owners: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        permission_grants: NavCollectionExpr[ResourceSpecificPermissionGrant, ResourceSpecificPermissionGrantPath]
-        photo: ProfilePhotoPath
-        photos: NavCollectionExpr[ProfilePhoto, ProfilePhotoPath]
-        rejected_senders: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        transitive_member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        transitive_members: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> GroupPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Group | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Group | None) -> None: ...
 
-    class AssignedLabelPath(ComplexExpr[AssignedLabel]):
+        id: StringExpr[RootT]
+        deleted_date_time: DateTimeExpr[RootT]
+        access_type: EnumExpr[GroupAccessType, RootT]
+        allow_external_senders: BoolExpr[RootT]
+        assigned_labels: CollectionExpr[AssignedLabelPath, RootT]
+        assigned_licenses: CollectionExpr[AssignedLicensePath, RootT]
+        auto_subscribe_new_members: BoolExpr[RootT]
+        classification: StringExpr[RootT]
+        created_date_time: DateTimeExpr[RootT]
+        description: StringExpr[RootT]
+        display_name: StringExpr[RootT]
+        expiration_date_time: DateTimeExpr[RootT]
+        group_types: CollectionExpr[StringExpr, RootT]
+        has_members_with_license_errors: BoolExpr[RootT]
+        hide_from_address_lists: BoolExpr[RootT]
+        hide_from_outlook_clients: BoolExpr[RootT]
+        info_catalogs: CollectionExpr[StringExpr, RootT]
+        is_archived: BoolExpr[RootT]
+        is_assignable_to_role: BoolExpr[RootT]
+        is_favorite: BoolExpr[RootT]
+        is_management_restricted: BoolExpr[RootT]
+        is_subscribed_by_mail: BoolExpr[RootT]
+        license_processing_state: LicenseProcessingStatePath[RootT]
+        mail: StringExpr[RootT]
+        mail_enabled: BoolExpr[RootT]
+        mail_nickname: StringExpr[RootT]
+        membership_rule: StringExpr[RootT]
+        membership_rule_processing_state: StringExpr[RootT]
+        on_premises_domain_name: StringExpr[RootT]
+        on_premises_extension_attributes: OnPremisesExtensionAttributesPath[RootT]
+        on_premises_last_sync_date_time: DateTimeExpr[RootT]
+        on_premises_net_bios_name: StringExpr[RootT]
+        on_premises_provisioning_errors: CollectionExpr[OnPremisesProvisioningErrorPath, RootT]
+        on_premises_sam_account_name: StringExpr[RootT]
+        on_premises_security_identifier: StringExpr[RootT]
+        on_premises_sync_enabled: BoolExpr[RootT]
+        organization_id: StringExpr[RootT]
+        preferred_data_location: StringExpr[RootT]
+        preferred_language: StringExpr[RootT]
+        proxy_addresses: CollectionExpr[StringExpr, RootT]
+        renewed_date_time: DateTimeExpr[RootT]
+        resource_behavior_options: CollectionExpr[StringExpr, RootT]
+        resource_provisioning_options: CollectionExpr[StringExpr, RootT]
+        security_enabled: BoolExpr[RootT]
+        security_identifier: StringExpr[RootT]
+        service_provisioning_errors: CollectionExpr[ServiceProvisioningErrorPath, RootT]
+        theme: StringExpr[RootT]
+        unique_name: StringExpr[RootT]
+        unseen_conversations_count: NumberExpr[RootT]
+        unseen_count: NumberExpr[RootT]
+        unseen_messages_count: NumberExpr[RootT]
+        visibility: StringExpr[RootT]
+        welcome_message_enabled: BoolExpr[RootT]
+        accepted_senders: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        calendar: CalendarPath[RootT]
+        calendar_view: NavCollectionExpr[Event, EventPath, RootT]
+        created_on_behalf_of: DirectoryObjectPath[RootT]
+        events: NavCollectionExpr[Event, EventPath, RootT]
+        member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        members: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        members_with_license_errors: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        owners: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        permission_grants: NavCollectionExpr[
+            ResourceSpecificPermissionGrant, ResourceSpecificPermissionGrantPath, RootT
+        ]
+        photo: ProfilePhotoPath[RootT]
+        photos: NavCollectionExpr[ProfilePhoto, ProfilePhotoPath, RootT]
+        rejected_senders: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        transitive_member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        transitive_members: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+
+    class AssignedLabelPath(ComplexExpr[AssignedLabel, RootT]):
         """Paths through a microsoft.graph.assignedLabel value, typed for type
         checkers.
         """
 
-        display_name: StringExpr
-        label_id: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AssignedLabelPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> AssignedLabel | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: AssignedLabel | None) -> None: ...
 
-    class AssignedLicensePath(ComplexExpr[AssignedLicense]):
+        display_name: StringExpr[RootT]
+        label_id: StringExpr[RootT]
+
+    class AssignedLicensePath(ComplexExpr[AssignedLicense, RootT]):
         """Paths through a microsoft.graph.assignedLicense value, typed for type
         checkers.
         """
 
-        disabled_plans: CollectionExpr[GuidExpr]
-        sku_id: GuidExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AssignedLicensePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> AssignedLicense | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: AssignedLicense | None) -> None: ...
 
-    class LicenseProcessingStatePath(ComplexExpr[LicenseProcessingState]):
+        disabled_plans: CollectionExpr[GuidExpr, RootT]
+        sku_id: GuidExpr[RootT]
+
+    class LicenseProcessingStatePath(ComplexExpr[LicenseProcessingState, RootT]):
         """Paths through a microsoft.graph.licenseProcessingState value, typed for
         type checkers.
         """
 
-        state: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> LicenseProcessingStatePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> LicenseProcessingState | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: LicenseProcessingState | None) -> None: ...
 
-    class OnPremisesExtensionAttributesPath(ComplexExpr[OnPremisesExtensionAttributes]):
+        state: StringExpr[RootT]
+
+    class OnPremisesExtensionAttributesPath(ComplexExpr[OnPremisesExtensionAttributes, RootT]):
         """Paths through a microsoft.graph.onPremisesExtensionAttributes value, typed
         for type checkers.
         """
 
-        extension_attribute1: StringExpr
-        extension_attribute10: StringExpr
-        extension_attribute11: StringExpr
-        extension_attribute12: StringExpr
-        extension_attribute13: StringExpr
-        extension_attribute14: StringExpr
-        extension_attribute15: StringExpr
-        extension_attribute2: StringExpr
-        extension_attribute3: StringExpr
-        extension_attribute4: StringExpr
-        extension_attribute5: StringExpr
-        extension_attribute6: StringExpr
-        extension_attribute7: StringExpr
-        extension_attribute8: StringExpr
-        extension_attribute9: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> OnPremisesExtensionAttributesPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> OnPremisesExtensionAttributes | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: OnPremisesExtensionAttributes | None) -> None: ...
 
-    class OnPremisesProvisioningErrorPath(ComplexExpr[OnPremisesProvisioningError]):
+        extension_attribute1: StringExpr[RootT]
+        extension_attribute10: StringExpr[RootT]
+        extension_attribute11: StringExpr[RootT]
+        extension_attribute12: StringExpr[RootT]
+        extension_attribute13: StringExpr[RootT]
+        extension_attribute14: StringExpr[RootT]
+        extension_attribute15: StringExpr[RootT]
+        extension_attribute2: StringExpr[RootT]
+        extension_attribute3: StringExpr[RootT]
+        extension_attribute4: StringExpr[RootT]
+        extension_attribute5: StringExpr[RootT]
+        extension_attribute6: StringExpr[RootT]
+        extension_attribute7: StringExpr[RootT]
+        extension_attribute8: StringExpr[RootT]
+        extension_attribute9: StringExpr[RootT]
+
+    class OnPremisesProvisioningErrorPath(ComplexExpr[OnPremisesProvisioningError, RootT]):
         """Paths through a microsoft.graph.onPremisesProvisioningError value, typed
         for type checkers.
         """
 
-        category: StringExpr
-        occurred_date_time: DateTimeExpr
-        property_causing_error: StringExpr
-        value: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> OnPremisesProvisioningErrorPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> OnPremisesProvisioningError | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: OnPremisesProvisioningError | None) -> None: ...
 
-    class ServiceProvisioningErrorPath(ComplexExpr[ServiceProvisioningError]):
+        category: StringExpr[RootT]
+        occurred_date_time: DateTimeExpr[RootT]
+        property_causing_error: StringExpr[RootT]
+        value: StringExpr[RootT]
+
+    class ServiceProvisioningErrorPath(ComplexExpr[ServiceProvisioningError, RootT]):
         """Paths through a microsoft.graph.serviceProvisioningError value, typed for
         type checkers.
         """
 
-        created_date_time: DateTimeExpr
-        is_resolved: BoolExpr
-        service_instance: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ServiceProvisioningErrorPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ServiceProvisioningError | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ServiceProvisioningError | None) -> None: ...
 
-    class ResourceSpecificPermissionGrantPath(EntityExpr[ResourceSpecificPermissionGrant]):
+        created_date_time: DateTimeExpr[RootT]
+        is_resolved: BoolExpr[RootT]
+        service_instance: StringExpr[RootT]
+
+    class ResourceSpecificPermissionGrantPath(EntityExpr[ResourceSpecificPermissionGrant, RootT]):
         """Paths through a microsoft.graph.resourceSpecificPermissionGrant value,
         typed for type checkers.
         """
 
-        id: StringExpr
-        deleted_date_time: DateTimeExpr
-        client_app_id: StringExpr
-        client_id: StringExpr
-        permission: StringExpr
-        permission_type: StringExpr
-        resource_app_id: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ResourceSpecificPermissionGrantPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ResourceSpecificPermissionGrant | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ResourceSpecificPermissionGrant | None) -> None: ...
 
-    class UserPath(EntityExpr[User]):
+        id: StringExpr[RootT]
+        deleted_date_time: DateTimeExpr[RootT]
+        client_app_id: StringExpr[RootT]
+        client_id: StringExpr[RootT]
+        permission: StringExpr[RootT]
+        permission_type: StringExpr[RootT]
+        resource_app_id: StringExpr[RootT]
+
+    class UserPath(EntityExpr[User, RootT]):
         """Paths through a microsoft.graph.user value, typed for type checkers."""
 
-        id: StringExpr
-        deleted_date_time: DateTimeExpr
-        about_me: StringExpr
-        account_enabled: BoolExpr
-        age_group: StringExpr
-        assigned_licenses: CollectionExpr[AssignedLicensePath]
-        assigned_plans: CollectionExpr[AssignedPlanPath]
-        authorization_info: AuthorizationInfoPath
-        birthday: DateTimeExpr
-        business_phones: CollectionExpr[StringExpr]
-        city: StringExpr
-        company_name: StringExpr
-        consent_provided_for_minor: StringExpr
-        country: StringExpr
-        created_date_time: DateTimeExpr
-        creation_type: StringExpr
-        custom_security_attributes: CustomSecurityAttributeValuePath
-        department: StringExpr
-        device_enrollment_limit: NumberExpr
-        display_name: StringExpr
-        employee_hire_date: DateTimeExpr
-        employee_id: StringExpr
-        employee_leave_date_time: DateTimeExpr
-        employee_org_data: EmployeeOrgDataPath
-        employee_type: StringExpr
-        external_user_state: StringExpr
-        external_user_state_change_date_time: DateTimeExpr
-        fax_number: StringExpr
-        given_name: StringExpr
-        hire_date: DateTimeExpr
-        identities: CollectionExpr[ObjectIdentityPath]
-        identity_parent_id: StringExpr
-        im_addresses: CollectionExpr[StringExpr]
-        interests: CollectionExpr[StringExpr]
-        is_management_restricted: BoolExpr
-        is_resource_account: BoolExpr
-        job_title: StringExpr
-        last_password_change_date_time: DateTimeExpr
-        legal_age_group_classification: StringExpr
-        license_assignment_states: CollectionExpr[LicenseAssignmentStatePath]
-        mail: StringExpr
-        mailbox_settings: MailboxSettingsPath
-        mail_nickname: StringExpr
-        mobile_phone: StringExpr
-        my_site: StringExpr
-        office_location: StringExpr
-        on_premises_distinguished_name: StringExpr
-        on_premises_domain_name: StringExpr
-        on_premises_extension_attributes: OnPremisesExtensionAttributesPath
-        on_premises_immutable_id: StringExpr
-        on_premises_last_sync_date_time: DateTimeExpr
-        on_premises_provisioning_errors: CollectionExpr[OnPremisesProvisioningErrorPath]
-        on_premises_sam_account_name: StringExpr
-        on_premises_security_identifier: StringExpr
-        on_premises_sync_enabled: BoolExpr
-        on_premises_user_principal_name: StringExpr
-        other_mails: CollectionExpr[StringExpr]
-        password_policies: StringExpr
-        password_profile: PasswordProfilePath
-        past_projects: CollectionExpr[StringExpr]
-        postal_code: StringExpr
-        preferred_data_location: StringExpr
-        preferred_language: StringExpr
-        preferred_name: StringExpr
-        print: Expr
-        provisioned_plans: CollectionExpr[ProvisionedPlanPath]
-        proxy_addresses: CollectionExpr[StringExpr]
-        responsibilities: CollectionExpr[StringExpr]
-        schools: CollectionExpr[StringExpr]
-        security_identifier: StringExpr
-        service_provisioning_errors: CollectionExpr[ServiceProvisioningErrorPath]
-        show_in_address_list: BoolExpr
-        sign_in_activity: SignInActivityPath
-        sign_in_sessions_valid_from_date_time: DateTimeExpr
-        skills: CollectionExpr[StringExpr]
-        state: StringExpr
-        street_address: StringExpr
-        surname: StringExpr
-        usage_location: StringExpr
-        user_principal_name: StringExpr
-        user_type: StringExpr
-        calendar: CalendarPath
-        calendar_groups: NavCollectionExpr[CalendarGroup, CalendarGroupPath]
-        calendars: NavCollectionExpr[Calendar, CalendarPath]
-        calendar_view: NavCollectionExpr[Event, EventPath]
-        created_objects: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        direct_reports: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        events: NavCollectionExpr[Event, EventPath]
-        manager: DirectoryObjectPath
-        member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        messages: NavCollectionExpr[Message, MessagePath]
-        owned_devices: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        owned_objects: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        permission_grants: NavCollectionExpr[ResourceSpecificPermissionGrant, ResourceSpecificPermissionGrantPath]
-        photo: ProfilePhotoPath
-        photos: NavCollectionExpr[ProfilePhoto, ProfilePhotoPath]
-        registered_devices: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        sponsor_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        sponsors: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        transitive_member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> UserPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> User | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: User | None) -> None: ...
 
-    class AssignedPlanPath(ComplexExpr[AssignedPlan]):
+        id: StringExpr[RootT]
+        deleted_date_time: DateTimeExpr[RootT]
+        about_me: StringExpr[RootT]
+        account_enabled: BoolExpr[RootT]
+        age_group: StringExpr[RootT]
+        assigned_licenses: CollectionExpr[AssignedLicensePath, RootT]
+        assigned_plans: CollectionExpr[AssignedPlanPath, RootT]
+        authorization_info: AuthorizationInfoPath[RootT]
+        birthday: DateTimeExpr[RootT]
+        business_phones: CollectionExpr[StringExpr, RootT]
+        city: StringExpr[RootT]
+        company_name: StringExpr[RootT]
+        consent_provided_for_minor: StringExpr[RootT]
+        country: StringExpr[RootT]
+        created_date_time: DateTimeExpr[RootT]
+        creation_type: StringExpr[RootT]
+        custom_security_attributes: CustomSecurityAttributeValuePath[RootT]
+        department: StringExpr[RootT]
+        device_enrollment_limit: NumberExpr[RootT]
+        display_name: StringExpr[RootT]
+        employee_hire_date: DateTimeExpr[RootT]
+        employee_id: StringExpr[RootT]
+        employee_leave_date_time: DateTimeExpr[RootT]
+        employee_org_data: EmployeeOrgDataPath[RootT]
+        employee_type: StringExpr[RootT]
+        external_user_state: StringExpr[RootT]
+        external_user_state_change_date_time: DateTimeExpr[RootT]
+        fax_number: StringExpr[RootT]
+        given_name: StringExpr[RootT]
+        hire_date: DateTimeExpr[RootT]
+        identities: CollectionExpr[ObjectIdentityPath, RootT]
+        identity_parent_id: StringExpr[RootT]
+        im_addresses: CollectionExpr[StringExpr, RootT]
+        interests: CollectionExpr[StringExpr, RootT]
+        is_management_restricted: BoolExpr[RootT]
+        is_resource_account: BoolExpr[RootT]
+        job_title: StringExpr[RootT]
+        last_password_change_date_time: DateTimeExpr[RootT]
+        legal_age_group_classification: StringExpr[RootT]
+        license_assignment_states: CollectionExpr[LicenseAssignmentStatePath, RootT]
+        mail: StringExpr[RootT]
+        mailbox_settings: MailboxSettingsPath[RootT]
+        mail_nickname: StringExpr[RootT]
+        mobile_phone: StringExpr[RootT]
+        my_site: StringExpr[RootT]
+        office_location: StringExpr[RootT]
+        on_premises_distinguished_name: StringExpr[RootT]
+        on_premises_domain_name: StringExpr[RootT]
+        on_premises_extension_attributes: OnPremisesExtensionAttributesPath[RootT]
+        on_premises_immutable_id: StringExpr[RootT]
+        on_premises_last_sync_date_time: DateTimeExpr[RootT]
+        on_premises_provisioning_errors: CollectionExpr[OnPremisesProvisioningErrorPath, RootT]
+        on_premises_sam_account_name: StringExpr[RootT]
+        on_premises_security_identifier: StringExpr[RootT]
+        on_premises_sync_enabled: BoolExpr[RootT]
+        on_premises_user_principal_name: StringExpr[RootT]
+        other_mails: CollectionExpr[StringExpr, RootT]
+        password_policies: StringExpr[RootT]
+        password_profile: PasswordProfilePath[RootT]
+        past_projects: CollectionExpr[StringExpr, RootT]
+        postal_code: StringExpr[RootT]
+        preferred_data_location: StringExpr[RootT]
+        preferred_language: StringExpr[RootT]
+        preferred_name: StringExpr[RootT]
+        print: Expr[RootT]
+        provisioned_plans: CollectionExpr[ProvisionedPlanPath, RootT]
+        proxy_addresses: CollectionExpr[StringExpr, RootT]
+        responsibilities: CollectionExpr[StringExpr, RootT]
+        schools: CollectionExpr[StringExpr, RootT]
+        security_identifier: StringExpr[RootT]
+        service_provisioning_errors: CollectionExpr[ServiceProvisioningErrorPath, RootT]
+        show_in_address_list: BoolExpr[RootT]
+        sign_in_activity: SignInActivityPath[RootT]
+        sign_in_sessions_valid_from_date_time: DateTimeExpr[RootT]
+        skills: CollectionExpr[StringExpr, RootT]
+        state: StringExpr[RootT]
+        street_address: StringExpr[RootT]
+        surname: StringExpr[RootT]
+        usage_location: StringExpr[RootT]
+        user_principal_name: StringExpr[RootT]
+        user_type: StringExpr[RootT]
+        calendar: CalendarPath[RootT]
+        calendar_groups: NavCollectionExpr[CalendarGroup, CalendarGroupPath, RootT]
+        calendars: NavCollectionExpr[Calendar, CalendarPath, RootT]
+        calendar_view: NavCollectionExpr[Event, EventPath, RootT]
+        created_objects: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        direct_reports: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        events: NavCollectionExpr[Event, EventPath, RootT]
+        manager: DirectoryObjectPath[RootT]
+        member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        messages: NavCollectionExpr[Message, MessagePath, RootT]
+        owned_devices: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        owned_objects: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        permission_grants: NavCollectionExpr[
+            ResourceSpecificPermissionGrant, ResourceSpecificPermissionGrantPath, RootT
+        ]
+        photo: ProfilePhotoPath[RootT]
+        photos: NavCollectionExpr[ProfilePhoto, ProfilePhotoPath, RootT]
+        registered_devices: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        sponsor_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        sponsors: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        transitive_member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+
+    class AssignedPlanPath(ComplexExpr[AssignedPlan, RootT]):
         """Paths through a microsoft.graph.assignedPlan value, typed for type
         checkers.
         """
 
-        assigned_date_time: DateTimeExpr
-        capability_status: StringExpr
-        service: StringExpr
-        service_plan_id: GuidExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AssignedPlanPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> AssignedPlan | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: AssignedPlan | None) -> None: ...
 
-    class AuthorizationInfoPath(ComplexExpr[AuthorizationInfo]):
+        assigned_date_time: DateTimeExpr[RootT]
+        capability_status: StringExpr[RootT]
+        service: StringExpr[RootT]
+        service_plan_id: GuidExpr[RootT]
+
+    class AuthorizationInfoPath(ComplexExpr[AuthorizationInfo, RootT]):
         """Paths through a microsoft.graph.authorizationInfo value, typed for type
         checkers.
         """
 
-        certificate_user_ids: CollectionExpr[StringExpr]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AuthorizationInfoPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> AuthorizationInfo | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: AuthorizationInfo | None) -> None: ...
 
-    class CustomSecurityAttributeValuePath(ComplexExpr[CustomSecurityAttributeValue]):
+        certificate_user_ids: CollectionExpr[StringExpr, RootT]
+
+    class CustomSecurityAttributeValuePath(ComplexExpr[CustomSecurityAttributeValue, RootT]):
         """Paths through a microsoft.graph.customSecurityAttributeValue value, typed
         for type checkers.
         """
 
-    class EmployeeOrgDataPath(ComplexExpr[EmployeeOrgData]):
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> CustomSecurityAttributeValuePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> CustomSecurityAttributeValue | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: CustomSecurityAttributeValue | None) -> None: ...
+
+    class EmployeeOrgDataPath(ComplexExpr[EmployeeOrgData, RootT]):
         """Paths through a microsoft.graph.employeeOrgData value, typed for type
         checkers.
         """
 
-        cost_center: StringExpr
-        division: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> EmployeeOrgDataPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> EmployeeOrgData | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: EmployeeOrgData | None) -> None: ...
 
-    class ObjectIdentityPath(ComplexExpr[ObjectIdentity]):
+        cost_center: StringExpr[RootT]
+        division: StringExpr[RootT]
+
+    class ObjectIdentityPath(ComplexExpr[ObjectIdentity, RootT]):
         """Paths through a microsoft.graph.objectIdentity value, typed for type
         checkers.
         """
 
-        issuer: StringExpr
-        issuer_assigned_id: StringExpr
-        sign_in_type: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ObjectIdentityPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ObjectIdentity | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ObjectIdentity | None) -> None: ...
 
-    class LicenseAssignmentStatePath(ComplexExpr[LicenseAssignmentState]):
+        issuer: StringExpr[RootT]
+        issuer_assigned_id: StringExpr[RootT]
+        sign_in_type: StringExpr[RootT]
+
+    class LicenseAssignmentStatePath(ComplexExpr[LicenseAssignmentState, RootT]):
         """Paths through a microsoft.graph.licenseAssignmentState value, typed for
         type checkers.
         """
 
-        assigned_by_group: StringExpr
-        disabled_plans: CollectionExpr[GuidExpr]
-        error: StringExpr
-        last_updated_date_time: DateTimeExpr
-        sku_id: GuidExpr
-        state: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> LicenseAssignmentStatePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> LicenseAssignmentState | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: LicenseAssignmentState | None) -> None: ...
 
-    class MailboxSettingsPath(ComplexExpr[MailboxSettings]):
+        assigned_by_group: StringExpr[RootT]
+        disabled_plans: CollectionExpr[GuidExpr, RootT]
+        error: StringExpr[RootT]
+        last_updated_date_time: DateTimeExpr[RootT]
+        sku_id: GuidExpr[RootT]
+        state: StringExpr[RootT]
+
+    class MailboxSettingsPath(ComplexExpr[MailboxSettings, RootT]):
         """Paths through a microsoft.graph.mailboxSettings value, typed for type
         checkers.
         """
 
-        archive_folder: StringExpr
-        automatic_replies_setting: AutomaticRepliesSettingPath
-        date_format: StringExpr
-        delegate_meeting_message_delivery_options: EnumExpr[DelegateMeetingMessageDeliveryOptions]
-        language: LocaleInfoPath
-        time_format: StringExpr
-        time_zone: StringExpr
-        user_purpose: EnumExpr[UserPurpose]
-        working_hours: WorkingHoursPath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> MailboxSettingsPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> MailboxSettings | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: MailboxSettings | None) -> None: ...
 
-    class AutomaticRepliesSettingPath(ComplexExpr[AutomaticRepliesSetting]):
+        archive_folder: StringExpr[RootT]
+        automatic_replies_setting: AutomaticRepliesSettingPath[RootT]
+        date_format: StringExpr[RootT]
+        delegate_meeting_message_delivery_options: EnumExpr[DelegateMeetingMessageDeliveryOptions, RootT]
+        language: LocaleInfoPath[RootT]
+        time_format: StringExpr[RootT]
+        time_zone: StringExpr[RootT]
+        user_purpose: EnumExpr[UserPurpose, RootT]
+        working_hours: WorkingHoursPath[RootT]
+
+    class AutomaticRepliesSettingPath(ComplexExpr[AutomaticRepliesSetting, RootT]):
         """Paths through a microsoft.graph.automaticRepliesSetting value, typed for
         type checkers.
         """
 
-        external_audience: EnumExpr[ExternalAudienceScope]
-        external_reply_message: StringExpr
-        internal_reply_message: StringExpr
-        scheduled_end_date_time: DateTimeTimeZonePath
-        scheduled_start_date_time: DateTimeTimeZonePath
-        status: EnumExpr[AutomaticRepliesStatus]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AutomaticRepliesSettingPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> AutomaticRepliesSetting | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: AutomaticRepliesSetting | None) -> None: ...
 
-    class DateTimeTimeZonePath(ComplexExpr[DateTimeTimeZone]):
+        external_audience: EnumExpr[ExternalAudienceScope, RootT]
+        external_reply_message: StringExpr[RootT]
+        internal_reply_message: StringExpr[RootT]
+        scheduled_end_date_time: DateTimeTimeZonePath[RootT]
+        scheduled_start_date_time: DateTimeTimeZonePath[RootT]
+        status: EnumExpr[AutomaticRepliesStatus, RootT]
+
+    class DateTimeTimeZonePath(ComplexExpr[DateTimeTimeZone, RootT]):
         """Paths through a microsoft.graph.dateTimeTimeZone value, typed for type
         checkers.
         """
 
-        date_time: StringExpr
-        time_zone: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> DateTimeTimeZonePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> DateTimeTimeZone | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: DateTimeTimeZone | None) -> None: ...
 
-    class LocaleInfoPath(ComplexExpr[LocaleInfo]):
+        date_time: StringExpr[RootT]
+        time_zone: StringExpr[RootT]
+
+    class LocaleInfoPath(ComplexExpr[LocaleInfo, RootT]):
         """Paths through a microsoft.graph.localeInfo value, typed for type checkers."""
 
-        display_name: StringExpr
-        locale: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> LocaleInfoPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> LocaleInfo | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: LocaleInfo | None) -> None: ...
 
-    class WorkingHoursPath(ComplexExpr[WorkingHours]):
+        display_name: StringExpr[RootT]
+        locale: StringExpr[RootT]
+
+    class WorkingHoursPath(ComplexExpr[WorkingHours, RootT]):
         """Paths through a microsoft.graph.workingHours value, typed for type
         checkers.
         """
 
-        days_of_week: CollectionExpr[EnumExpr[DayOfWeek]]
-        end_time: TimeExpr
-        start_time: TimeExpr
-        time_zone: TimeZoneBasePath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> WorkingHoursPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> WorkingHours | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: WorkingHours | None) -> None: ...
 
-    class TimeZoneBasePath(ComplexExpr[TimeZoneBase]):
+        days_of_week: CollectionExpr[EnumExpr[DayOfWeek], RootT]
+        end_time: TimeExpr[RootT]
+        start_time: TimeExpr[RootT]
+        time_zone: TimeZoneBasePath[RootT]
+
+    class TimeZoneBasePath(ComplexExpr[TimeZoneBase, RootT]):
         """Paths through a microsoft.graph.timeZoneBase value, typed for type
         checkers.
         """
 
-        name: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> TimeZoneBasePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> TimeZoneBase | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: TimeZoneBase | None) -> None: ...
 
-    class PasswordProfilePath(ComplexExpr[PasswordProfile]):
+        name: StringExpr[RootT]
+
+    class PasswordProfilePath(ComplexExpr[PasswordProfile, RootT]):
         """Paths through a microsoft.graph.passwordProfile value, typed for type
         checkers.
         """
 
-        force_change_password_next_sign_in: BoolExpr
-        force_change_password_next_sign_in_with_mfa: BoolExpr
-        password: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> PasswordProfilePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> PasswordProfile | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: PasswordProfile | None) -> None: ...
 
-    class UserPrintPath(ComplexExpr[UserPrint]):
+        force_change_password_next_sign_in: BoolExpr[RootT]
+        force_change_password_next_sign_in_with_mfa: BoolExpr[RootT]
+        password: StringExpr[RootT]
+
+    class UserPrintPath(ComplexExpr[UserPrint, RootT]):
         """Paths through a microsoft.graph.userPrint value, typed for type checkers."""
 
-    class ProvisionedPlanPath(ComplexExpr[ProvisionedPlan]):
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> UserPrintPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> UserPrint | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: UserPrint | None) -> None: ...
+
+    class ProvisionedPlanPath(ComplexExpr[ProvisionedPlan, RootT]):
         """Paths through a microsoft.graph.provisionedPlan value, typed for type
         checkers.
         """
 
-        capability_status: StringExpr
-        provisioning_status: StringExpr
-        service: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ProvisionedPlanPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ProvisionedPlan | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ProvisionedPlan | None) -> None: ...
 
-    class SignInActivityPath(ComplexExpr[SignInActivity]):
+        capability_status: StringExpr[RootT]
+        provisioning_status: StringExpr[RootT]
+        service: StringExpr[RootT]
+
+    class SignInActivityPath(ComplexExpr[SignInActivity, RootT]):
         """Paths through a microsoft.graph.signInActivity value, typed for type
         checkers.
         """
 
-        last_non_interactive_sign_in_date_time: DateTimeExpr
-        last_non_interactive_sign_in_request_id: StringExpr
-        last_sign_in_date_time: DateTimeExpr
-        last_sign_in_request_id: StringExpr
-        last_successful_sign_in_date_time: DateTimeExpr
-        last_successful_sign_in_request_id: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> SignInActivityPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> SignInActivity | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: SignInActivity | None) -> None: ...
 
-    class CalendarPath(EntityExpr[Calendar]):
+        last_non_interactive_sign_in_date_time: DateTimeExpr[RootT]
+        last_non_interactive_sign_in_request_id: StringExpr[RootT]
+        last_sign_in_date_time: DateTimeExpr[RootT]
+        last_sign_in_request_id: StringExpr[RootT]
+        last_successful_sign_in_date_time: DateTimeExpr[RootT]
+        last_successful_sign_in_request_id: StringExpr[RootT]
+
+    class CalendarPath(EntityExpr[Calendar, RootT]):
         """Paths through a microsoft.graph.calendar value, typed for type checkers."""
 
-        id: StringExpr
-        allowed_online_meeting_providers: CollectionExpr[EnumExpr[OnlineMeetingProviderType]]
-        can_edit: BoolExpr
-        can_share: BoolExpr
-        can_view_private_items: BoolExpr
-        change_key: StringExpr
-        color: EnumExpr[CalendarColor]
-        default_online_meeting_provider: EnumExpr[OnlineMeetingProviderType]
-        hex_color: StringExpr
-        is_default_calendar: BoolExpr
-        is_removable: BoolExpr
-        is_tallying_responses: BoolExpr
-        name: StringExpr
-        owner: EmailAddressPath
-        calendar_view: NavCollectionExpr[Event, EventPath]
-        events: NavCollectionExpr[Event, EventPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> CalendarPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Calendar | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Calendar | None) -> None: ...
 
-    class EmailAddressPath(ComplexExpr[EmailAddress]):
+        id: StringExpr[RootT]
+        allowed_online_meeting_providers: CollectionExpr[EnumExpr[OnlineMeetingProviderType], RootT]
+        can_edit: BoolExpr[RootT]
+        can_share: BoolExpr[RootT]
+        can_view_private_items: BoolExpr[RootT]
+        change_key: StringExpr[RootT]
+        color: EnumExpr[CalendarColor, RootT]
+        default_online_meeting_provider: EnumExpr[OnlineMeetingProviderType, RootT]
+        hex_color: StringExpr[RootT]
+        is_default_calendar: BoolExpr[RootT]
+        is_removable: BoolExpr[RootT]
+        is_tallying_responses: BoolExpr[RootT]
+        name: StringExpr[RootT]
+        owner: EmailAddressPath[RootT]
+        calendar_view: NavCollectionExpr[Event, EventPath, RootT]
+        events: NavCollectionExpr[Event, EventPath, RootT]
+
+    class EmailAddressPath(ComplexExpr[EmailAddress, RootT]):
         """Paths through a microsoft.graph.emailAddress value, typed for type
         checkers.
         """
 
-        address: StringExpr
-        name: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> EmailAddressPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> EmailAddress | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: EmailAddress | None) -> None: ...
 
-    class OutlookItemPath(EntityExpr[OutlookItem]):
+        address: StringExpr[RootT]
+        name: StringExpr[RootT]
+
+    class OutlookItemPath(EntityExpr[OutlookItem, RootT]):
         """Paths through a microsoft.graph.outlookItem value, typed for type
         checkers.
         """
 
-        id: StringExpr
-        categories: CollectionExpr[StringExpr]
-        change_key: StringExpr
-        created_date_time: DateTimeExpr
-        last_modified_date_time: DateTimeExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> OutlookItemPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> OutlookItem | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: OutlookItem | None) -> None: ...
 
-    class EventPath(EntityExpr[Event]):
+        id: StringExpr[RootT]
+        categories: CollectionExpr[StringExpr, RootT]
+        change_key: StringExpr[RootT]
+        created_date_time: DateTimeExpr[RootT]
+        last_modified_date_time: DateTimeExpr[RootT]
+
+    class EventPath(EntityExpr[Event, RootT]):
         """Paths through a microsoft.graph.event value, typed for type checkers."""
 
-        id: StringExpr
-        categories: CollectionExpr[StringExpr]
-        change_key: StringExpr
-        created_date_time: DateTimeExpr
-        last_modified_date_time: DateTimeExpr
-        allow_new_time_proposals: BoolExpr
-        attendees: CollectionExpr[AttendeePath]
-        body: ItemBodyPath
-        body_preview: StringExpr
-        cancelled_occurrences: CollectionExpr[StringExpr]
-        end: DateTimeTimeZonePath
-        has_attachments: BoolExpr
-        hide_attendees: BoolExpr
-        i_cal_u_id: StringExpr
-        importance: EnumExpr[Importance]
-        is_all_day: BoolExpr
-        is_cancelled: BoolExpr
-        is_draft: BoolExpr
-        is_online_meeting: BoolExpr
-        is_organizer: BoolExpr
-        is_reminder_on: BoolExpr
-        location: LocationPath
-        locations: CollectionExpr[LocationPath]
-        online_meeting: OnlineMeetingInfoPath
-        online_meeting_provider: EnumExpr[OnlineMeetingProviderType]
-        online_meeting_url: StringExpr
-        organizer: RecipientPath
-        original_end_time_zone: StringExpr
-        original_start: DateTimeExpr
-        original_start_time_zone: StringExpr
-        recurrence: PatternedRecurrencePath
-        reminder_minutes_before_start: NumberExpr
-        response_requested: BoolExpr
-        response_status: ResponseStatusPath
-        sensitivity: EnumExpr[Sensitivity]
-        series_master_id: StringExpr
-        show_as: EnumExpr[FreeBusyStatus]
-        start: DateTimeTimeZonePath
-        subject: StringExpr
-        transaction_id: StringExpr
-        type: EnumExpr[EventType]
-        web_link: StringExpr
-        attachments: NavCollectionExpr[Attachment, AttachmentPath]
-        calendar: CalendarPath
-        exception_occurrences: NavCollectionExpr[Event, EventPath]
-        instances: NavCollectionExpr[Event, EventPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> EventPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Event | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Event | None) -> None: ...
 
-    class RecipientPath(ComplexExpr[Recipient]):
+        id: StringExpr[RootT]
+        categories: CollectionExpr[StringExpr, RootT]
+        change_key: StringExpr[RootT]
+        created_date_time: DateTimeExpr[RootT]
+        last_modified_date_time: DateTimeExpr[RootT]
+        allow_new_time_proposals: BoolExpr[RootT]
+        attendees: CollectionExpr[AttendeePath, RootT]
+        body: ItemBodyPath[RootT]
+        body_preview: StringExpr[RootT]
+        cancelled_occurrences: CollectionExpr[StringExpr, RootT]
+        end: DateTimeTimeZonePath[RootT]
+        has_attachments: BoolExpr[RootT]
+        hide_attendees: BoolExpr[RootT]
+        i_cal_u_id: StringExpr[RootT]
+        importance: EnumExpr[Importance, RootT]
+        is_all_day: BoolExpr[RootT]
+        is_cancelled: BoolExpr[RootT]
+        is_draft: BoolExpr[RootT]
+        is_online_meeting: BoolExpr[RootT]
+        is_organizer: BoolExpr[RootT]
+        is_reminder_on: BoolExpr[RootT]
+        location: LocationPath[RootT]
+        locations: CollectionExpr[LocationPath, RootT]
+        online_meeting: OnlineMeetingInfoPath[RootT]
+        online_meeting_provider: EnumExpr[OnlineMeetingProviderType, RootT]
+        online_meeting_url: StringExpr[RootT]
+        organizer: RecipientPath[RootT]
+        original_end_time_zone: StringExpr[RootT]
+        original_start: DateTimeExpr[RootT]
+        original_start_time_zone: StringExpr[RootT]
+        recurrence: PatternedRecurrencePath[RootT]
+        reminder_minutes_before_start: NumberExpr[RootT]
+        response_requested: BoolExpr[RootT]
+        response_status: ResponseStatusPath[RootT]
+        sensitivity: EnumExpr[Sensitivity, RootT]
+        series_master_id: StringExpr[RootT]
+        show_as: EnumExpr[FreeBusyStatus, RootT]
+        start: DateTimeTimeZonePath[RootT]
+        subject: StringExpr[RootT]
+        transaction_id: StringExpr[RootT]
+        type: EnumExpr[EventType, RootT]
+        web_link: StringExpr[RootT]
+        attachments: NavCollectionExpr[Attachment, AttachmentPath, RootT]
+        calendar: CalendarPath[RootT]
+        exception_occurrences: NavCollectionExpr[Event, EventPath, RootT]
+        instances: NavCollectionExpr[Event, EventPath, RootT]
+
+    class RecipientPath(ComplexExpr[Recipient, RootT]):
         """Paths through a microsoft.graph.recipient value, typed for type checkers."""
 
-        email_address: EmailAddressPath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> RecipientPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Recipient | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Recipient | None) -> None: ...
 
-    class AttendeeBasePath(ComplexExpr[AttendeeBase]):
+        email_address: EmailAddressPath[RootT]
+
+    class AttendeeBasePath(ComplexExpr[AttendeeBase, RootT]):
         """Paths through a microsoft.graph.attendeeBase value, typed for type
         checkers.
         """
 
-        email_address: EmailAddressPath
-        type: EnumExpr[AttendeeType]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AttendeeBasePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> AttendeeBase | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: AttendeeBase | None) -> None: ...
 
-    class AttendeePath(ComplexExpr[Attendee]):
+        email_address: EmailAddressPath[RootT]
+        type: EnumExpr[AttendeeType, RootT]
+
+    class AttendeePath(ComplexExpr[Attendee, RootT]):
         """Paths through a microsoft.graph.attendee value, typed for type checkers."""
 
-        email_address: EmailAddressPath
-        type: EnumExpr[AttendeeType]
-        proposed_new_time: TimeSlotPath
-        status: ResponseStatusPath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AttendeePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Attendee | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Attendee | None) -> None: ...
 
-    class TimeSlotPath(ComplexExpr[TimeSlot]):
+        email_address: EmailAddressPath[RootT]
+        type: EnumExpr[AttendeeType, RootT]
+        proposed_new_time: TimeSlotPath[RootT]
+        status: ResponseStatusPath[RootT]
+
+    class TimeSlotPath(ComplexExpr[TimeSlot, RootT]):
         """Paths through a microsoft.graph.timeSlot value, typed for type checkers."""
 
-        end: DateTimeTimeZonePath
-        start: DateTimeTimeZonePath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> TimeSlotPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> TimeSlot | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: TimeSlot | None) -> None: ...
 
-    class ResponseStatusPath(ComplexExpr[ResponseStatus]):
+        end: DateTimeTimeZonePath[RootT]
+        start: DateTimeTimeZonePath[RootT]
+
+    class ResponseStatusPath(ComplexExpr[ResponseStatus, RootT]):
         """Paths through a microsoft.graph.responseStatus value, typed for type
         checkers.
         """
 
-        response: EnumExpr[ResponseType]
-        time: DateTimeExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ResponseStatusPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ResponseStatus | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ResponseStatus | None) -> None: ...
 
-    class ItemBodyPath(ComplexExpr[ItemBody]):
+        response: EnumExpr[ResponseType, RootT]
+        time: DateTimeExpr[RootT]
+
+    class ItemBodyPath(ComplexExpr[ItemBody, RootT]):
         """Paths through a microsoft.graph.itemBody value, typed for type checkers."""
 
-        content: StringExpr
-        content_type: EnumExpr[BodyType]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ItemBodyPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ItemBody | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ItemBody | None) -> None: ...
 
-    class LocationPath(ComplexExpr[Location]):
+        content: StringExpr[RootT]
+        content_type: EnumExpr[BodyType, RootT]
+
+    class LocationPath(ComplexExpr[Location, RootT]):
         """Paths through a microsoft.graph.location value, typed for type checkers."""
 
-        address: PhysicalAddressPath
-        coordinates: OutlookGeoCoordinatesPath
-        display_name: StringExpr
-        location_email_address: StringExpr
-        location_type: EnumExpr[LocationType]
-        location_uri: StringExpr
-        unique_id: StringExpr
-        unique_id_type: EnumExpr[LocationUniqueIdType]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> LocationPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Location | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Location | None) -> None: ...
 
-    class PhysicalAddressPath(ComplexExpr[PhysicalAddress]):
+        address: PhysicalAddressPath[RootT]
+        coordinates: OutlookGeoCoordinatesPath[RootT]
+        display_name: StringExpr[RootT]
+        location_email_address: StringExpr[RootT]
+        location_type: EnumExpr[LocationType, RootT]
+        location_uri: StringExpr[RootT]
+        unique_id: StringExpr[RootT]
+        unique_id_type: EnumExpr[LocationUniqueIdType, RootT]
+
+    class PhysicalAddressPath(ComplexExpr[PhysicalAddress, RootT]):
         """Paths through a microsoft.graph.physicalAddress value, typed for type
         checkers.
         """
 
-        city: StringExpr
-        country_or_region: StringExpr
-        postal_code: StringExpr
-        state: StringExpr
-        street: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> PhysicalAddressPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> PhysicalAddress | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: PhysicalAddress | None) -> None: ...
 
-    class OutlookGeoCoordinatesPath(ComplexExpr[OutlookGeoCoordinates]):
+        city: StringExpr[RootT]
+        country_or_region: StringExpr[RootT]
+        postal_code: StringExpr[RootT]
+        state: StringExpr[RootT]
+        street: StringExpr[RootT]
+
+    class OutlookGeoCoordinatesPath(ComplexExpr[OutlookGeoCoordinates, RootT]):
         """Paths through a microsoft.graph.outlookGeoCoordinates value, typed for
         type checkers.
         """
 
-        accuracy: NumberExpr
-        altitude: NumberExpr
-        altitude_accuracy: NumberExpr
-        latitude: NumberExpr
-        longitude: NumberExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> OutlookGeoCoordinatesPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> OutlookGeoCoordinates | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: OutlookGeoCoordinates | None) -> None: ...
 
-    class OnlineMeetingInfoPath(ComplexExpr[OnlineMeetingInfo]):
+        accuracy: NumberExpr[RootT]
+        altitude: NumberExpr[RootT]
+        altitude_accuracy: NumberExpr[RootT]
+        latitude: NumberExpr[RootT]
+        longitude: NumberExpr[RootT]
+
+    class OnlineMeetingInfoPath(ComplexExpr[OnlineMeetingInfo, RootT]):
         """Paths through a microsoft.graph.onlineMeetingInfo value, typed for type
         checkers.
         """
 
-        conference_id: StringExpr
-        join_url: StringExpr
-        phones: CollectionExpr[PhonePath]
-        quick_dial: StringExpr
-        toll_free_numbers: CollectionExpr[StringExpr]
-        toll_number: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> OnlineMeetingInfoPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> OnlineMeetingInfo | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: OnlineMeetingInfo | None) -> None: ...
 
-    class PhonePath(ComplexExpr[Phone]):
+        conference_id: StringExpr[RootT]
+        join_url: StringExpr[RootT]
+        phones: CollectionExpr[PhonePath, RootT]
+        quick_dial: StringExpr[RootT]
+        toll_free_numbers: CollectionExpr[StringExpr, RootT]
+        toll_number: StringExpr[RootT]
+
+    class PhonePath(ComplexExpr[Phone, RootT]):
         """Paths through a microsoft.graph.phone value, typed for type checkers."""
 
-        language: StringExpr
-        number: StringExpr
-        region: StringExpr
-        type: EnumExpr[PhoneType]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> PhonePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Phone | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Phone | None) -> None: ...
 
-    class PatternedRecurrencePath(ComplexExpr[PatternedRecurrence]):
+        language: StringExpr[RootT]
+        number: StringExpr[RootT]
+        region: StringExpr[RootT]
+        type: EnumExpr[PhoneType, RootT]
+
+    class PatternedRecurrencePath(ComplexExpr[PatternedRecurrence, RootT]):
         """Paths through a microsoft.graph.patternedRecurrence value, typed for type
         checkers.
         """
 
-        pattern: RecurrencePatternPath
-        range: RecurrenceRangePath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> PatternedRecurrencePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> PatternedRecurrence | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: PatternedRecurrence | None) -> None: ...
 
-    class RecurrencePatternPath(ComplexExpr[RecurrencePattern]):
+        pattern: RecurrencePatternPath[RootT]
+        range: RecurrenceRangePath[RootT]
+
+    class RecurrencePatternPath(ComplexExpr[RecurrencePattern, RootT]):
         """Paths through a microsoft.graph.recurrencePattern value, typed for type
         checkers.
         """
 
-        day_of_month: NumberExpr
-        days_of_week: CollectionExpr[EnumExpr[DayOfWeek]]
-        first_day_of_week: EnumExpr[DayOfWeek]
-        index: EnumExpr[WeekIndex]
-        interval: NumberExpr
-        month: NumberExpr
-        type: EnumExpr[RecurrencePatternType]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> RecurrencePatternPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> RecurrencePattern | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: RecurrencePattern | None) -> None: ...
 
-    class RecurrenceRangePath(ComplexExpr[RecurrenceRange]):
+        day_of_month: NumberExpr[RootT]
+        days_of_week: CollectionExpr[EnumExpr[DayOfWeek], RootT]
+        first_day_of_week: EnumExpr[DayOfWeek, RootT]
+        index: EnumExpr[WeekIndex, RootT]
+        interval: NumberExpr[RootT]
+        month: NumberExpr[RootT]
+        type: EnumExpr[RecurrencePatternType, RootT]
+
+    class RecurrenceRangePath(ComplexExpr[RecurrenceRange, RootT]):
         """Paths through a microsoft.graph.recurrenceRange value, typed for type
         checkers.
         """
 
-        end_date: DateExpr
-        number_of_occurrences: NumberExpr
-        recurrence_time_zone: StringExpr
-        start_date: DateExpr
-        type: EnumExpr[RecurrenceRangeType]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> RecurrenceRangePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> RecurrenceRange | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: RecurrenceRange | None) -> None: ...
 
-    class ProfilePhotoPath(EntityExpr[ProfilePhoto]):
+        end_date: DateExpr[RootT]
+        number_of_occurrences: NumberExpr[RootT]
+        recurrence_time_zone: StringExpr[RootT]
+        start_date: DateExpr[RootT]
+        type: EnumExpr[RecurrenceRangeType, RootT]
+
+    class ProfilePhotoPath(EntityExpr[ProfilePhoto, RootT]):
         """Paths through a microsoft.graph.profilePhoto value, typed for type
         checkers.
         """
 
-        id: StringExpr
-        height: NumberExpr
-        width: NumberExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ProfilePhotoPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ProfilePhoto | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ProfilePhoto | None) -> None: ...
 
-    class CalendarGroupPath(EntityExpr[CalendarGroup]):
+        id: StringExpr[RootT]
+        height: NumberExpr[RootT]
+        width: NumberExpr[RootT]
+
+    class CalendarGroupPath(EntityExpr[CalendarGroup, RootT]):
         """Paths through a microsoft.graph.calendarGroup value, typed for type
         checkers.
         """
 
-        id: StringExpr
-        change_key: StringExpr
-        class_id: GuidExpr
-        name: StringExpr
-        calendars: NavCollectionExpr[Calendar, CalendarPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> CalendarGroupPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> CalendarGroup | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: CalendarGroup | None) -> None: ...
 
-    class MessagePath(EntityExpr[Message]):
+        id: StringExpr[RootT]
+        change_key: StringExpr[RootT]
+        class_id: GuidExpr[RootT]
+        name: StringExpr[RootT]
+        calendars: NavCollectionExpr[Calendar, CalendarPath, RootT]
+
+    class MessagePath(EntityExpr[Message, RootT]):
         """Paths through a microsoft.graph.message value, typed for type checkers."""
 
-        id: StringExpr
-        categories: CollectionExpr[StringExpr]
-        change_key: StringExpr
-        created_date_time: DateTimeExpr
-        last_modified_date_time: DateTimeExpr
-        bcc_recipients: CollectionExpr[RecipientPath]
-        body: ItemBodyPath
-        body_preview: StringExpr
-        cc_recipients: CollectionExpr[RecipientPath]
-        conversation_id: StringExpr
-        conversation_index: BinaryExpr
-        flag: FollowupFlagPath
-        from_: RecipientPath
-        has_attachments: BoolExpr
-        importance: EnumExpr[Importance]
-        inference_classification: EnumExpr[InferenceClassificationType]
-        internet_message_headers: CollectionExpr[InternetMessageHeaderPath]
-        internet_message_id: StringExpr
-        is_delivery_receipt_requested: BoolExpr
-        is_draft: BoolExpr
-        is_read: BoolExpr
-        is_read_receipt_requested: BoolExpr
-        parent_folder_id: StringExpr
-        received_date_time: DateTimeExpr
-        reply_to: CollectionExpr[RecipientPath]
-        sender: RecipientPath
-        sent_date_time: DateTimeExpr
-        subject: StringExpr
-        to_recipients: CollectionExpr[RecipientPath]
-        unique_body: ItemBodyPath
-        web_link: StringExpr
-        attachments: NavCollectionExpr[Attachment, AttachmentPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> MessagePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Message | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Message | None) -> None: ...
 
-    class FollowupFlagPath(ComplexExpr[FollowupFlag]):
+        id: StringExpr[RootT]
+        categories: CollectionExpr[StringExpr, RootT]
+        change_key: StringExpr[RootT]
+        created_date_time: DateTimeExpr[RootT]
+        last_modified_date_time: DateTimeExpr[RootT]
+        bcc_recipients: CollectionExpr[RecipientPath, RootT]
+        body: ItemBodyPath[RootT]
+        body_preview: StringExpr[RootT]
+        cc_recipients: CollectionExpr[RecipientPath, RootT]
+        conversation_id: StringExpr[RootT]
+        conversation_index: BinaryExpr[RootT]
+        flag: FollowupFlagPath[RootT]
+        from_: RecipientPath[RootT]
+        has_attachments: BoolExpr[RootT]
+        importance: EnumExpr[Importance, RootT]
+        inference_classification: EnumExpr[InferenceClassificationType, RootT]
+        internet_message_headers: CollectionExpr[InternetMessageHeaderPath, RootT]
+        internet_message_id: StringExpr[RootT]
+        is_delivery_receipt_requested: BoolExpr[RootT]
+        is_draft: BoolExpr[RootT]
+        is_read: BoolExpr[RootT]
+        is_read_receipt_requested: BoolExpr[RootT]
+        parent_folder_id: StringExpr[RootT]
+        received_date_time: DateTimeExpr[RootT]
+        reply_to: CollectionExpr[RecipientPath, RootT]
+        sender: RecipientPath[RootT]
+        sent_date_time: DateTimeExpr[RootT]
+        subject: StringExpr[RootT]
+        to_recipients: CollectionExpr[RecipientPath, RootT]
+        unique_body: ItemBodyPath[RootT]
+        web_link: StringExpr[RootT]
+        attachments: NavCollectionExpr[Attachment, AttachmentPath, RootT]
+
+    class FollowupFlagPath(ComplexExpr[FollowupFlag, RootT]):
         """Paths through a microsoft.graph.followupFlag value, typed for type
         checkers.
         """
 
-        completed_date_time: DateTimeTimeZonePath
-        due_date_time: DateTimeTimeZonePath
-        flag_status: EnumExpr[FollowupFlagStatus]
-        start_date_time: DateTimeTimeZonePath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> FollowupFlagPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> FollowupFlag | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: FollowupFlag | None) -> None: ...
 
-    class InternetMessageHeaderPath(ComplexExpr[InternetMessageHeader]):
+        completed_date_time: DateTimeTimeZonePath[RootT]
+        due_date_time: DateTimeTimeZonePath[RootT]
+        flag_status: EnumExpr[FollowupFlagStatus, RootT]
+        start_date_time: DateTimeTimeZonePath[RootT]
+
+    class InternetMessageHeaderPath(ComplexExpr[InternetMessageHeader, RootT]):
         """Paths through a microsoft.graph.internetMessageHeader value, typed for
         type checkers.
         """
 
-        name: StringExpr
-        value: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> InternetMessageHeaderPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> InternetMessageHeader | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: InternetMessageHeader | None) -> None: ...
 
-    class AttachmentPath(EntityExpr[Attachment]):
+        name: StringExpr[RootT]
+        value: StringExpr[RootT]
+
+    class AttachmentPath(EntityExpr[Attachment, RootT]):
         """Paths through a microsoft.graph.attachment value, typed for type checkers."""
 
-        id: StringExpr
-        content_type: StringExpr
-        is_inline: BoolExpr
-        last_modified_date_time: DateTimeExpr
-        name: StringExpr
-        size: NumberExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AttachmentPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Attachment | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Attachment | None) -> None: ...
 
-    class ManagedAppPolicyPath(EntityExpr[ManagedAppPolicy]):
+        id: StringExpr[RootT]
+        content_type: StringExpr[RootT]
+        is_inline: BoolExpr[RootT]
+        last_modified_date_time: DateTimeExpr[RootT]
+        name: StringExpr[RootT]
+        size: NumberExpr[RootT]
+
+    class ManagedAppPolicyPath(EntityExpr[ManagedAppPolicy, RootT]):
         """Paths through a microsoft.graph.managedAppPolicy value, typed for type
         checkers.
         """
 
-        id: StringExpr
-        created_date_time: DateTimeExpr
-        description: StringExpr
-        display_name: StringExpr
-        last_modified_date_time: DateTimeExpr
-        version: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ManagedAppPolicyPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ManagedAppPolicy | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ManagedAppPolicy | None) -> None: ...
 
-    class ManagedMobileAppPath(EntityExpr[ManagedMobileApp]):
+        id: StringExpr[RootT]
+        created_date_time: DateTimeExpr[RootT]
+        description: StringExpr[RootT]
+        display_name: StringExpr[RootT]
+        last_modified_date_time: DateTimeExpr[RootT]
+        version: StringExpr[RootT]
+
+    class ManagedMobileAppPath(EntityExpr[ManagedMobileApp, RootT]):
         """Paths through a microsoft.graph.managedMobileApp value, typed for type
         checkers.
         """
 
-        id: StringExpr
-        mobile_app_identifier: MobileAppIdentifierPath
-        version: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ManagedMobileAppPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ManagedMobileApp | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ManagedMobileApp | None) -> None: ...
 
-    class MobileAppIdentifierPath(ComplexExpr[MobileAppIdentifier]):
+        id: StringExpr[RootT]
+        mobile_app_identifier: MobileAppIdentifierPath[RootT]
+        version: StringExpr[RootT]
+
+    class MobileAppIdentifierPath(ComplexExpr[MobileAppIdentifier, RootT]):
         """Paths through a microsoft.graph.mobileAppIdentifier value, typed for type
         checkers.
         """
 
-    class ExtensionPropertyPath(EntityExpr[ExtensionProperty]):
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> MobileAppIdentifierPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> MobileAppIdentifier | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: MobileAppIdentifier | None) -> None: ...
+
+    class ExtensionPropertyPath(EntityExpr[ExtensionProperty, RootT]):
         """Paths through a microsoft.graph.extensionProperty value, typed for type
         checkers.
         """
 
-        id: StringExpr
-        deleted_date_time: DateTimeExpr
-        app_display_name: StringExpr
-        data_type: StringExpr
-        is_multi_valued: BoolExpr
-        is_synced_from_on_premises: BoolExpr
-        name: StringExpr
-        target_objects: CollectionExpr[StringExpr]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ExtensionPropertyPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ExtensionProperty | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ExtensionProperty | None) -> None: ...
 
-    class ServiceProvisioningXmlErrorPath(ComplexExpr[ServiceProvisioningXmlError]):
+        id: StringExpr[RootT]
+        deleted_date_time: DateTimeExpr[RootT]
+        app_display_name: StringExpr[RootT]
+        data_type: StringExpr[RootT]
+        is_multi_valued: BoolExpr[RootT]
+        is_synced_from_on_premises: BoolExpr[RootT]
+        name: StringExpr[RootT]
+        target_objects: CollectionExpr[StringExpr, RootT]
+
+    class ServiceProvisioningXmlErrorPath(ComplexExpr[ServiceProvisioningXmlError, RootT]):
         """Paths through a microsoft.graph.serviceProvisioningXmlError value, typed
         for type checkers.
         """
 
-        created_date_time: DateTimeExpr
-        is_resolved: BoolExpr
-        service_instance: StringExpr
-        error_detail: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ServiceProvisioningXmlErrorPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ServiceProvisioningXmlError | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ServiceProvisioningXmlError | None) -> None: ...
 
-    class AgentUserPath(EntityExpr[AgentUser]):
+        created_date_time: DateTimeExpr[RootT]
+        is_resolved: BoolExpr[RootT]
+        service_instance: StringExpr[RootT]
+        error_detail: StringExpr[RootT]
+
+    class AgentUserPath(EntityExpr[AgentUser, RootT]):
         """Paths through a microsoft.graph.agentUser value, typed for type checkers."""
 
-        id: StringExpr
-        deleted_date_time: DateTimeExpr
-        about_me: StringExpr
-        account_enabled: BoolExpr
-        age_group: StringExpr
-        assigned_licenses: CollectionExpr[AssignedLicensePath]
-        assigned_plans: CollectionExpr[AssignedPlanPath]
-        authorization_info: AuthorizationInfoPath
-        birthday: DateTimeExpr
-        business_phones: CollectionExpr[StringExpr]
-        city: StringExpr
-        company_name: StringExpr
-        consent_provided_for_minor: StringExpr
-        country: StringExpr
-        created_date_time: DateTimeExpr
-        creation_type: StringExpr
-        custom_security_attributes: CustomSecurityAttributeValuePath
-        department: StringExpr
-        device_enrollment_limit: NumberExpr
-        display_name: StringExpr
-        employee_hire_date: DateTimeExpr
-        employee_id: StringExpr
-        employee_leave_date_time: DateTimeExpr
-        employee_org_data: EmployeeOrgDataPath
-        employee_type: StringExpr
-        external_user_state: StringExpr
-        external_user_state_change_date_time: DateTimeExpr
-        fax_number: StringExpr
-        given_name: StringExpr
-        hire_date: DateTimeExpr
-        identities: CollectionExpr[ObjectIdentityPath]
-        identity_parent_id: StringExpr
-        im_addresses: CollectionExpr[StringExpr]
-        interests: CollectionExpr[StringExpr]
-        is_management_restricted: BoolExpr
-        is_resource_account: BoolExpr
-        job_title: StringExpr
-        last_password_change_date_time: DateTimeExpr
-        legal_age_group_classification: StringExpr
-        license_assignment_states: CollectionExpr[LicenseAssignmentStatePath]
-        mail: StringExpr
-        mailbox_settings: MailboxSettingsPath
-        mail_nickname: StringExpr
-        mobile_phone: StringExpr
-        my_site: StringExpr
-        office_location: StringExpr
-        on_premises_distinguished_name: StringExpr
-        on_premises_domain_name: StringExpr
-        on_premises_extension_attributes: OnPremisesExtensionAttributesPath
-        on_premises_immutable_id: StringExpr
-        on_premises_last_sync_date_time: DateTimeExpr
-        on_premises_provisioning_errors: CollectionExpr[OnPremisesProvisioningErrorPath]
-        on_premises_sam_account_name: StringExpr
-        on_premises_security_identifier: StringExpr
-        on_premises_sync_enabled: BoolExpr
-        on_premises_user_principal_name: StringExpr
-        other_mails: CollectionExpr[StringExpr]
-        password_policies: StringExpr
-        password_profile: PasswordProfilePath
-        past_projects: CollectionExpr[StringExpr]
-        postal_code: StringExpr
-        preferred_data_location: StringExpr
-        preferred_language: StringExpr
-        preferred_name: StringExpr
-        print: Expr
-        provisioned_plans: CollectionExpr[ProvisionedPlanPath]
-        proxy_addresses: CollectionExpr[StringExpr]
-        responsibilities: CollectionExpr[StringExpr]
-        schools: CollectionExpr[StringExpr]
-        security_identifier: StringExpr
-        service_provisioning_errors: CollectionExpr[ServiceProvisioningErrorPath]
-        show_in_address_list: BoolExpr
-        sign_in_activity: SignInActivityPath
-        sign_in_sessions_valid_from_date_time: DateTimeExpr
-        skills: CollectionExpr[StringExpr]
-        state: StringExpr
-        street_address: StringExpr
-        surname: StringExpr
-        usage_location: StringExpr
-        user_principal_name: StringExpr
-        user_type: StringExpr
-        calendar: CalendarPath
-        calendar_groups: NavCollectionExpr[CalendarGroup, CalendarGroupPath]
-        calendars: NavCollectionExpr[Calendar, CalendarPath]
-        calendar_view: NavCollectionExpr[Event, EventPath]
-        created_objects: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        direct_reports: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        events: NavCollectionExpr[Event, EventPath]
-        manager: DirectoryObjectPath
-        member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        messages: NavCollectionExpr[Message, MessagePath]
-        owned_devices: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        owned_objects: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        permission_grants: NavCollectionExpr[ResourceSpecificPermissionGrant, ResourceSpecificPermissionGrantPath]
-        photo: ProfilePhotoPath
-        photos: NavCollectionExpr[ProfilePhoto, ProfilePhotoPath]
-        registered_devices: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        sponsor_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        sponsors: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
-        transitive_member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AgentUserPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> AgentUser | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: AgentUser | None) -> None: ...
 
-    class CustomTimeZonePath(ComplexExpr[CustomTimeZone]):
+        id: StringExpr[RootT]
+        deleted_date_time: DateTimeExpr[RootT]
+        about_me: StringExpr[RootT]
+        account_enabled: BoolExpr[RootT]
+        age_group: StringExpr[RootT]
+        assigned_licenses: CollectionExpr[AssignedLicensePath, RootT]
+        assigned_plans: CollectionExpr[AssignedPlanPath, RootT]
+        authorization_info: AuthorizationInfoPath[RootT]
+        birthday: DateTimeExpr[RootT]
+        business_phones: CollectionExpr[StringExpr, RootT]
+        city: StringExpr[RootT]
+        company_name: StringExpr[RootT]
+        consent_provided_for_minor: StringExpr[RootT]
+        country: StringExpr[RootT]
+        created_date_time: DateTimeExpr[RootT]
+        creation_type: StringExpr[RootT]
+        custom_security_attributes: CustomSecurityAttributeValuePath[RootT]
+        department: StringExpr[RootT]
+        device_enrollment_limit: NumberExpr[RootT]
+        display_name: StringExpr[RootT]
+        employee_hire_date: DateTimeExpr[RootT]
+        employee_id: StringExpr[RootT]
+        employee_leave_date_time: DateTimeExpr[RootT]
+        employee_org_data: EmployeeOrgDataPath[RootT]
+        employee_type: StringExpr[RootT]
+        external_user_state: StringExpr[RootT]
+        external_user_state_change_date_time: DateTimeExpr[RootT]
+        fax_number: StringExpr[RootT]
+        given_name: StringExpr[RootT]
+        hire_date: DateTimeExpr[RootT]
+        identities: CollectionExpr[ObjectIdentityPath, RootT]
+        identity_parent_id: StringExpr[RootT]
+        im_addresses: CollectionExpr[StringExpr, RootT]
+        interests: CollectionExpr[StringExpr, RootT]
+        is_management_restricted: BoolExpr[RootT]
+        is_resource_account: BoolExpr[RootT]
+        job_title: StringExpr[RootT]
+        last_password_change_date_time: DateTimeExpr[RootT]
+        legal_age_group_classification: StringExpr[RootT]
+        license_assignment_states: CollectionExpr[LicenseAssignmentStatePath, RootT]
+        mail: StringExpr[RootT]
+        mailbox_settings: MailboxSettingsPath[RootT]
+        mail_nickname: StringExpr[RootT]
+        mobile_phone: StringExpr[RootT]
+        my_site: StringExpr[RootT]
+        office_location: StringExpr[RootT]
+        on_premises_distinguished_name: StringExpr[RootT]
+        on_premises_domain_name: StringExpr[RootT]
+        on_premises_extension_attributes: OnPremisesExtensionAttributesPath[RootT]
+        on_premises_immutable_id: StringExpr[RootT]
+        on_premises_last_sync_date_time: DateTimeExpr[RootT]
+        on_premises_provisioning_errors: CollectionExpr[OnPremisesProvisioningErrorPath, RootT]
+        on_premises_sam_account_name: StringExpr[RootT]
+        on_premises_security_identifier: StringExpr[RootT]
+        on_premises_sync_enabled: BoolExpr[RootT]
+        on_premises_user_principal_name: StringExpr[RootT]
+        other_mails: CollectionExpr[StringExpr, RootT]
+        password_policies: StringExpr[RootT]
+        password_profile: PasswordProfilePath[RootT]
+        past_projects: CollectionExpr[StringExpr, RootT]
+        postal_code: StringExpr[RootT]
+        preferred_data_location: StringExpr[RootT]
+        preferred_language: StringExpr[RootT]
+        preferred_name: StringExpr[RootT]
+        print: Expr[RootT]
+        provisioned_plans: CollectionExpr[ProvisionedPlanPath, RootT]
+        proxy_addresses: CollectionExpr[StringExpr, RootT]
+        responsibilities: CollectionExpr[StringExpr, RootT]
+        schools: CollectionExpr[StringExpr, RootT]
+        security_identifier: StringExpr[RootT]
+        service_provisioning_errors: CollectionExpr[ServiceProvisioningErrorPath, RootT]
+        show_in_address_list: BoolExpr[RootT]
+        sign_in_activity: SignInActivityPath[RootT]
+        sign_in_sessions_valid_from_date_time: DateTimeExpr[RootT]
+        skills: CollectionExpr[StringExpr, RootT]
+        state: StringExpr[RootT]
+        street_address: StringExpr[RootT]
+        surname: StringExpr[RootT]
+        usage_location: StringExpr[RootT]
+        user_principal_name: StringExpr[RootT]
+        user_type: StringExpr[RootT]
+        calendar: CalendarPath[RootT]
+        calendar_groups: NavCollectionExpr[CalendarGroup, CalendarGroupPath, RootT]
+        calendars: NavCollectionExpr[Calendar, CalendarPath, RootT]
+        calendar_view: NavCollectionExpr[Event, EventPath, RootT]
+        created_objects: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        direct_reports: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        events: NavCollectionExpr[Event, EventPath, RootT]
+        manager: DirectoryObjectPath[RootT]
+        member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        messages: NavCollectionExpr[Message, MessagePath, RootT]
+        owned_devices: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        owned_objects: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        permission_grants: NavCollectionExpr[
+            ResourceSpecificPermissionGrant, ResourceSpecificPermissionGrantPath, RootT
+        ]
+        photo: ProfilePhotoPath[RootT]
+        photos: NavCollectionExpr[ProfilePhoto, ProfilePhotoPath, RootT]
+        registered_devices: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        sponsor_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        sponsors: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+        transitive_member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
+
+    class CustomTimeZonePath(ComplexExpr[CustomTimeZone, RootT]):
         """Paths through a microsoft.graph.customTimeZone value, typed for type
         checkers.
         """
 
-        name: StringExpr
-        bias: NumberExpr
-        daylight_offset: DaylightTimeZoneOffsetPath
-        standard_offset: StandardTimeZoneOffsetPath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> CustomTimeZonePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> CustomTimeZone | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: CustomTimeZone | None) -> None: ...
 
-    class StandardTimeZoneOffsetPath(ComplexExpr[StandardTimeZoneOffset]):
+        name: StringExpr[RootT]
+        bias: NumberExpr[RootT]
+        daylight_offset: DaylightTimeZoneOffsetPath[RootT]
+        standard_offset: StandardTimeZoneOffsetPath[RootT]
+
+    class StandardTimeZoneOffsetPath(ComplexExpr[StandardTimeZoneOffset, RootT]):
         """Paths through a microsoft.graph.standardTimeZoneOffset value, typed for
         type checkers.
         """
 
-        day_occurrence: NumberExpr
-        day_of_week: EnumExpr[DayOfWeek]
-        month: NumberExpr
-        time: TimeExpr
-        year: NumberExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> StandardTimeZoneOffsetPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> StandardTimeZoneOffset | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: StandardTimeZoneOffset | None) -> None: ...
 
-    class DaylightTimeZoneOffsetPath(ComplexExpr[DaylightTimeZoneOffset]):
+        day_occurrence: NumberExpr[RootT]
+        day_of_week: EnumExpr[DayOfWeek, RootT]
+        month: NumberExpr[RootT]
+        time: TimeExpr[RootT]
+        year: NumberExpr[RootT]
+
+    class DaylightTimeZoneOffsetPath(ComplexExpr[DaylightTimeZoneOffset, RootT]):
         """Paths through a microsoft.graph.daylightTimeZoneOffset value, typed for
         type checkers.
         """
 
-        day_occurrence: NumberExpr
-        day_of_week: EnumExpr[DayOfWeek]
-        month: NumberExpr
-        time: TimeExpr
-        year: NumberExpr
-        daylight_bias: NumberExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> DaylightTimeZoneOffsetPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> DaylightTimeZoneOffset | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: DaylightTimeZoneOffset | None) -> None: ...
 
-    class LocationConstraintItemPath(ComplexExpr[LocationConstraintItem]):
+        day_occurrence: NumberExpr[RootT]
+        day_of_week: EnumExpr[DayOfWeek, RootT]
+        month: NumberExpr[RootT]
+        time: TimeExpr[RootT]
+        year: NumberExpr[RootT]
+        daylight_bias: NumberExpr[RootT]
+
+    class LocationConstraintItemPath(ComplexExpr[LocationConstraintItem, RootT]):
         """Paths through a microsoft.graph.locationConstraintItem value, typed for
         type checkers.
         """
 
-        address: PhysicalAddressPath
-        coordinates: OutlookGeoCoordinatesPath
-        display_name: StringExpr
-        location_email_address: StringExpr
-        location_type: EnumExpr[LocationType]
-        location_uri: StringExpr
-        unique_id: StringExpr
-        unique_id_type: EnumExpr[LocationUniqueIdType]
-        resolve_availability: BoolExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> LocationConstraintItemPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> LocationConstraintItem | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: LocationConstraintItem | None) -> None: ...
 
-    class FileAttachmentPath(EntityExpr[FileAttachment]):
+        address: PhysicalAddressPath[RootT]
+        coordinates: OutlookGeoCoordinatesPath[RootT]
+        display_name: StringExpr[RootT]
+        location_email_address: StringExpr[RootT]
+        location_type: EnumExpr[LocationType, RootT]
+        location_uri: StringExpr[RootT]
+        unique_id: StringExpr[RootT]
+        unique_id_type: EnumExpr[LocationUniqueIdType, RootT]
+        resolve_availability: BoolExpr[RootT]
+
+    class FileAttachmentPath(EntityExpr[FileAttachment, RootT]):
         """Paths through a microsoft.graph.fileAttachment value, typed for type
         checkers.
         """
 
-        id: StringExpr
-        content_type: StringExpr
-        is_inline: BoolExpr
-        last_modified_date_time: DateTimeExpr
-        name: StringExpr
-        size: NumberExpr
-        content_bytes: BinaryExpr
-        content_id: StringExpr
-        content_location: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> FileAttachmentPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> FileAttachment | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: FileAttachment | None) -> None: ...
 
-    class ItemAttachmentPath(EntityExpr[ItemAttachment]):
+        id: StringExpr[RootT]
+        content_type: StringExpr[RootT]
+        is_inline: BoolExpr[RootT]
+        last_modified_date_time: DateTimeExpr[RootT]
+        name: StringExpr[RootT]
+        size: NumberExpr[RootT]
+        content_bytes: BinaryExpr[RootT]
+        content_id: StringExpr[RootT]
+        content_location: StringExpr[RootT]
+
+    class ItemAttachmentPath(EntityExpr[ItemAttachment, RootT]):
         """Paths through a microsoft.graph.itemAttachment value, typed for type
         checkers.
         """
 
-        id: StringExpr
-        content_type: StringExpr
-        is_inline: BoolExpr
-        last_modified_date_time: DateTimeExpr
-        name: StringExpr
-        size: NumberExpr
-        item: OutlookItemPath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ItemAttachmentPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ItemAttachment | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ItemAttachment | None) -> None: ...
 
-    class ReferenceAttachmentPath(EntityExpr[ReferenceAttachment]):
+        id: StringExpr[RootT]
+        content_type: StringExpr[RootT]
+        is_inline: BoolExpr[RootT]
+        last_modified_date_time: DateTimeExpr[RootT]
+        name: StringExpr[RootT]
+        size: NumberExpr[RootT]
+        item: OutlookItemPath[RootT]
+
+    class ReferenceAttachmentPath(EntityExpr[ReferenceAttachment, RootT]):
         """Paths through a microsoft.graph.referenceAttachment value, typed for type
         checkers.
         """
 
-        id: StringExpr
-        content_type: StringExpr
-        is_inline: BoolExpr
-        last_modified_date_time: DateTimeExpr
-        name: StringExpr
-        size: NumberExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ReferenceAttachmentPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ReferenceAttachment | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ReferenceAttachment | None) -> None: ...
 
-    class AndroidMobileAppIdentifierPath(ComplexExpr[AndroidMobileAppIdentifier]):
+        id: StringExpr[RootT]
+        content_type: StringExpr[RootT]
+        is_inline: BoolExpr[RootT]
+        last_modified_date_time: DateTimeExpr[RootT]
+        name: StringExpr[RootT]
+        size: NumberExpr[RootT]
+
+    class AndroidMobileAppIdentifierPath(ComplexExpr[AndroidMobileAppIdentifier, RootT]):
         """Paths through a microsoft.graph.androidMobileAppIdentifier value, typed
         for type checkers.
         """
 
-        package_id: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AndroidMobileAppIdentifierPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> AndroidMobileAppIdentifier | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: AndroidMobileAppIdentifier | None) -> None: ...
 
-    class IosMobileAppIdentifierPath(ComplexExpr[IosMobileAppIdentifier]):
+        package_id: StringExpr[RootT]
+
+    class IosMobileAppIdentifierPath(ComplexExpr[IosMobileAppIdentifier, RootT]):
         """Paths through a microsoft.graph.iosMobileAppIdentifier value, typed for
         type checkers.
         """
 
-        bundle_id: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> IosMobileAppIdentifierPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> IosMobileAppIdentifier | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: IosMobileAppIdentifier | None) -> None: ...
 
-    class AttachmentItemPath(ComplexExpr[AttachmentItem]):
+        bundle_id: StringExpr[RootT]
+
+    class AttachmentItemPath(ComplexExpr[AttachmentItem, RootT]):
         """Paths through a microsoft.graph.attachmentItem value, typed for type
         checkers.
         """
 
-        attachment_type: EnumExpr[AttachmentType]
-        content_id: StringExpr
-        content_type: StringExpr
-        is_inline: BoolExpr
-        name: StringExpr
-        size: NumberExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AttachmentItemPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> AttachmentItem | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: AttachmentItem | None) -> None: ...
 
-    class AttendeeAvailabilityPath(ComplexExpr[AttendeeAvailability]):
+        attachment_type: EnumExpr[AttachmentType, RootT]
+        content_id: StringExpr[RootT]
+        content_type: StringExpr[RootT]
+        is_inline: BoolExpr[RootT]
+        name: StringExpr[RootT]
+        size: NumberExpr[RootT]
+
+    class AttendeeAvailabilityPath(ComplexExpr[AttendeeAvailability, RootT]):
         """Paths through a microsoft.graph.attendeeAvailability value, typed for type
         checkers.
         """
 
-        attendee: AttendeeBasePath
-        availability: EnumExpr[FreeBusyStatus]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AttendeeAvailabilityPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> AttendeeAvailability | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: AttendeeAvailability | None) -> None: ...
 
-    class AutomaticRepliesMailTipsPath(ComplexExpr[AutomaticRepliesMailTips]):
+        attendee: AttendeeBasePath[RootT]
+        availability: EnumExpr[FreeBusyStatus, RootT]
+
+    class AutomaticRepliesMailTipsPath(ComplexExpr[AutomaticRepliesMailTips, RootT]):
         """Paths through a microsoft.graph.automaticRepliesMailTips value, typed for
         type checkers.
         """
 
-        message: StringExpr
-        message_language: LocaleInfoPath
-        scheduled_end_time: DateTimeTimeZonePath
-        scheduled_start_time: DateTimeTimeZonePath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AutomaticRepliesMailTipsPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> AutomaticRepliesMailTips | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: AutomaticRepliesMailTips | None) -> None: ...
 
-    class ConvertIdResultPath(ComplexExpr[ConvertIdResult]):
+        message: StringExpr[RootT]
+        message_language: LocaleInfoPath[RootT]
+        scheduled_end_time: DateTimeTimeZonePath[RootT]
+        scheduled_start_time: DateTimeTimeZonePath[RootT]
+
+    class ConvertIdResultPath(ComplexExpr[ConvertIdResult, RootT]):
         """Paths through a microsoft.graph.convertIdResult value, typed for type
         checkers.
         """
 
-        error_details: GenericErrorPath
-        source_id: StringExpr
-        target_id: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ConvertIdResultPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ConvertIdResult | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ConvertIdResult | None) -> None: ...
 
-    class GenericErrorPath(ComplexExpr[GenericError]):
+        error_details: GenericErrorPath[RootT]
+        source_id: StringExpr[RootT]
+        target_id: StringExpr[RootT]
+
+    class GenericErrorPath(ComplexExpr[GenericError, RootT]):
         """Paths through a microsoft.graph.genericError value, typed for type
         checkers.
         """
 
-        code: StringExpr
-        message: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> GenericErrorPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> GenericError | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: GenericError | None) -> None: ...
 
-    class DeviceAndAppManagementDataPath(ComplexExpr[DeviceAndAppManagementData]):
+        code: StringExpr[RootT]
+        message: StringExpr[RootT]
+
+    class DeviceAndAppManagementDataPath(ComplexExpr[DeviceAndAppManagementData, RootT]):
         """Paths through a microsoft.graph.deviceAndAppManagementData value, typed
         for type checkers.
         """
 
-        content: Expr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> DeviceAndAppManagementDataPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> DeviceAndAppManagementData | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: DeviceAndAppManagementData | None) -> None: ...
 
-    class FreeBusyErrorPath(ComplexExpr[FreeBusyError]):
+        content: Expr[RootT]
+
+    class FreeBusyErrorPath(ComplexExpr[FreeBusyError, RootT]):
         """Paths through a microsoft.graph.freeBusyError value, typed for type
         checkers.
         """
 
-        message: StringExpr
-        response_code: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> FreeBusyErrorPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> FreeBusyError | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: FreeBusyError | None) -> None: ...
 
-    class LocationConstraintPath(ComplexExpr[LocationConstraint]):
+        message: StringExpr[RootT]
+        response_code: StringExpr[RootT]
+
+    class LocationConstraintPath(ComplexExpr[LocationConstraint, RootT]):
         """Paths through a microsoft.graph.locationConstraint value, typed for type
         checkers.
         """
 
-        is_required: BoolExpr
-        locations: CollectionExpr[LocationConstraintItemPath]
-        suggest_location: BoolExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> LocationConstraintPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> LocationConstraint | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: LocationConstraint | None) -> None: ...
 
-    class MailTipsPath(ComplexExpr[MailTips]):
+        is_required: BoolExpr[RootT]
+        locations: CollectionExpr[LocationConstraintItemPath, RootT]
+        suggest_location: BoolExpr[RootT]
+
+    class MailTipsPath(ComplexExpr[MailTips, RootT]):
         """Paths through a microsoft.graph.mailTips value, typed for type checkers."""
 
-        automatic_replies: AutomaticRepliesMailTipsPath
-        custom_mail_tip: StringExpr
-        delivery_restricted: BoolExpr
-        email_address: EmailAddressPath
-        error: MailTipsErrorPath
-        external_member_count: NumberExpr
-        is_moderated: BoolExpr
-        mailbox_full: BoolExpr
-        max_message_size: NumberExpr
-        recipient_scope: EnumExpr[RecipientScopeType]
-        recipient_suggestions: CollectionExpr[RecipientPath]
-        total_member_count: NumberExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> MailTipsPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> MailTips | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: MailTips | None) -> None: ...
 
-    class MailTipsErrorPath(ComplexExpr[MailTipsError]):
+        automatic_replies: AutomaticRepliesMailTipsPath[RootT]
+        custom_mail_tip: StringExpr[RootT]
+        delivery_restricted: BoolExpr[RootT]
+        email_address: EmailAddressPath[RootT]
+        error: MailTipsErrorPath[RootT]
+        external_member_count: NumberExpr[RootT]
+        is_moderated: BoolExpr[RootT]
+        mailbox_full: BoolExpr[RootT]
+        max_message_size: NumberExpr[RootT]
+        recipient_scope: EnumExpr[RecipientScopeType, RootT]
+        recipient_suggestions: CollectionExpr[RecipientPath, RootT]
+        total_member_count: NumberExpr[RootT]
+
+    class MailTipsErrorPath(ComplexExpr[MailTipsError, RootT]):
         """Paths through a microsoft.graph.mailTipsError value, typed for type
         checkers.
         """
 
-        code: StringExpr
-        message: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> MailTipsErrorPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> MailTipsError | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: MailTipsError | None) -> None: ...
 
-    class ManagedAppDiagnosticStatusPath(ComplexExpr[ManagedAppDiagnosticStatus]):
+        code: StringExpr[RootT]
+        message: StringExpr[RootT]
+
+    class ManagedAppDiagnosticStatusPath(ComplexExpr[ManagedAppDiagnosticStatus, RootT]):
         """Paths through a microsoft.graph.managedAppDiagnosticStatus value, typed
         for type checkers.
         """
 
-        mitigation_instruction: StringExpr
-        state: StringExpr
-        validation_name: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ManagedAppDiagnosticStatusPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ManagedAppDiagnosticStatus | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ManagedAppDiagnosticStatus | None) -> None: ...
 
-    class MeetingTimeSuggestionPath(ComplexExpr[MeetingTimeSuggestion]):
+        mitigation_instruction: StringExpr[RootT]
+        state: StringExpr[RootT]
+        validation_name: StringExpr[RootT]
+
+    class MeetingTimeSuggestionPath(ComplexExpr[MeetingTimeSuggestion, RootT]):
         """Paths through a microsoft.graph.meetingTimeSuggestion value, typed for
         type checkers.
         """
 
-        attendee_availability: CollectionExpr[AttendeeAvailabilityPath]
-        confidence: NumberExpr
-        locations: CollectionExpr[LocationPath]
-        meeting_time_slot: TimeSlotPath
-        order: NumberExpr
-        organizer_availability: EnumExpr[FreeBusyStatus]
-        suggestion_reason: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> MeetingTimeSuggestionPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> MeetingTimeSuggestion | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: MeetingTimeSuggestion | None) -> None: ...
 
-    class MeetingTimeSuggestionsResultPath(ComplexExpr[MeetingTimeSuggestionsResult]):
+        attendee_availability: CollectionExpr[AttendeeAvailabilityPath, RootT]
+        confidence: NumberExpr[RootT]
+        locations: CollectionExpr[LocationPath, RootT]
+        meeting_time_slot: TimeSlotPath[RootT]
+        order: NumberExpr[RootT]
+        organizer_availability: EnumExpr[FreeBusyStatus, RootT]
+        suggestion_reason: StringExpr[RootT]
+
+    class MeetingTimeSuggestionsResultPath(ComplexExpr[MeetingTimeSuggestionsResult, RootT]):
         """Paths through a microsoft.graph.meetingTimeSuggestionsResult value, typed
         for type checkers.
         """
 
-        empty_suggestions_reason: StringExpr
-        meeting_time_suggestions: CollectionExpr[MeetingTimeSuggestionPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> MeetingTimeSuggestionsResultPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> MeetingTimeSuggestionsResult | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: MeetingTimeSuggestionsResult | None) -> None: ...
 
-    class ReminderPath(ComplexExpr[Reminder]):
+        empty_suggestions_reason: StringExpr[RootT]
+        meeting_time_suggestions: CollectionExpr[MeetingTimeSuggestionPath, RootT]
+
+    class ReminderPath(ComplexExpr[Reminder, RootT]):
         """Paths through a microsoft.graph.reminder value, typed for type checkers."""
 
-        change_key: StringExpr
-        event_end_time: DateTimeTimeZonePath
-        event_id: StringExpr
-        event_location: LocationPath
-        event_start_time: DateTimeTimeZonePath
-        event_subject: StringExpr
-        event_web_link: StringExpr
-        reminder_fire_time: DateTimeTimeZonePath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ReminderPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Reminder | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Reminder | None) -> None: ...
 
-    class ScheduleInformationPath(ComplexExpr[ScheduleInformation]):
+        change_key: StringExpr[RootT]
+        event_end_time: DateTimeTimeZonePath[RootT]
+        event_id: StringExpr[RootT]
+        event_location: LocationPath[RootT]
+        event_start_time: DateTimeTimeZonePath[RootT]
+        event_subject: StringExpr[RootT]
+        event_web_link: StringExpr[RootT]
+        reminder_fire_time: DateTimeTimeZonePath[RootT]
+
+    class ScheduleInformationPath(ComplexExpr[ScheduleInformation, RootT]):
         """Paths through a microsoft.graph.scheduleInformation value, typed for type
         checkers.
         """
 
-        availability_view: StringExpr
-        error: FreeBusyErrorPath
-        schedule_id: StringExpr
-        schedule_items: CollectionExpr[ScheduleItemPath]
-        working_hours: WorkingHoursPath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ScheduleInformationPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ScheduleInformation | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ScheduleInformation | None) -> None: ...
 
-    class ScheduleItemPath(ComplexExpr[ScheduleItem]):
+        availability_view: StringExpr[RootT]
+        error: FreeBusyErrorPath[RootT]
+        schedule_id: StringExpr[RootT]
+        schedule_items: CollectionExpr[ScheduleItemPath, RootT]
+        working_hours: WorkingHoursPath[RootT]
+
+    class ScheduleItemPath(ComplexExpr[ScheduleItem, RootT]):
         """Paths through a microsoft.graph.scheduleItem value, typed for type
         checkers.
         """
 
-        end: DateTimeTimeZonePath
-        is_private: BoolExpr
-        location: StringExpr
-        start: DateTimeTimeZonePath
-        status: EnumExpr[FreeBusyStatus]
-        subject: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ScheduleItemPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ScheduleItem | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ScheduleItem | None) -> None: ...
 
-    class TimeConstraintPath(ComplexExpr[TimeConstraint]):
+        end: DateTimeTimeZonePath[RootT]
+        is_private: BoolExpr[RootT]
+        location: StringExpr[RootT]
+        start: DateTimeTimeZonePath[RootT]
+        status: EnumExpr[FreeBusyStatus, RootT]
+        subject: StringExpr[RootT]
+
+    class TimeConstraintPath(ComplexExpr[TimeConstraint, RootT]):
         """Paths through a microsoft.graph.timeConstraint value, typed for type
         checkers.
         """
 
-        activity_domain: EnumExpr[ActivityDomain]
-        time_slots: CollectionExpr[TimeSlotPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> TimeConstraintPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> TimeConstraint | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: TimeConstraint | None) -> None: ...
 
-    class UploadSessionPath(ComplexExpr[UploadSession]):
+        activity_domain: EnumExpr[ActivityDomain, RootT]
+        time_slots: CollectionExpr[TimeSlotPath, RootT]
+
+    class UploadSessionPath(ComplexExpr[UploadSession, RootT]):
         """Paths through a microsoft.graph.uploadSession value, typed for type
         checkers.
         """
 
-        expiration_date_time: DateTimeExpr
-        next_expected_ranges: CollectionExpr[StringExpr]
-        upload_url: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> UploadSessionPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> UploadSession | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: UploadSession | None) -> None: ...
+
+        expiration_date_time: DateTimeExpr[RootT]
+        next_expected_ranges: CollectionExpr[StringExpr, RootT]
+        upload_url: StringExpr[RootT]

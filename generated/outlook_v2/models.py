@@ -6,8 +6,9 @@ for run time, where `REGISTRY.structured` installs the fields (see `odatakit.ser
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self, overload
 from uuid import UUID
 
 from odatakit.expr import NONE
@@ -16,8 +17,34 @@ from odatakit.serde import ComplexBase, EntityBase, ODataEnum, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import BinaryExpr, BoolExpr, DateTimeExpr, EnumExpr, GuidExpr, NumberExpr, Prop, StringExpr
-    from odatakit.paths import CollectionExpr, ComplexExpr, EntityExpr, NavCollectionExpr
+    from odatakit.expr import (
+        BinaryExpr,
+        BinaryProp,
+        BoolExpr,
+        BoolProp,
+        DateTimeExpr,
+        DateTimeProp,
+        EnumExpr,
+        EnumProp,
+        Expr,
+        GuidExpr,
+        GuidProp,
+        NumberExpr,
+        NumberProp,
+        OwnerT,
+        RootT,
+        StringExpr,
+        StringProp,
+    )
+    from odatakit.paths import (
+        CollectionExpr,
+        CollectionProp,
+        ComplexExpr,
+        EntityExpr,
+        NavCollectionExpr,
+        NavCollectionProp,
+    )
+    from odatakit.serde import ODataObject
 
 
 @REGISTRY.enum(
@@ -187,7 +214,7 @@ class Entity(EntityBase):
     """The Microsoft.OutlookServices.Entity entity type."""
 
     if TYPE_CHECKING:
-        id: Prop[str | None, StringExpr] = NONE
+        id: StringProp[str | None] = NONE
     else:
         __slots__ = ("id",)
 
@@ -223,25 +250,25 @@ class User(DirectoryObject):
     """The Microsoft.OutlookServices.User entity type."""
 
     if TYPE_CHECKING:
-        email_address: Prop[str | None, StringExpr] = NONE
+        email_address: StringProp[str | None] = NONE
 
-        display_name: Prop[str | None, StringExpr] = NONE
+        display_name: StringProp[str | None] = NONE
 
-        alias: Prop[str | None, StringExpr] = NONE
+        alias: StringProp[str | None] = NONE
 
-        mailbox_guid: Prop[UUID | None, GuidExpr] = NONE
+        mailbox_guid: GuidProp[UUID | None] = NONE
 
-        messages: Prop[list[Message] | None, NavCollectionExpr[Message, MessagePath]] = NONE
+        messages: NavCollectionProp[list[Message] | None, Message, MessagePath] = NONE
 
-        calendar: Prop[Calendar | None, CalendarPath] = NONE
+        calendar: CalendarPath = NONE
 
-        calendars: Prop[list[Calendar] | None, NavCollectionExpr[Calendar, CalendarPath]] = NONE
+        calendars: NavCollectionProp[list[Calendar] | None, Calendar, CalendarPath] = NONE
 
-        calendar_groups: Prop[list[CalendarGroup] | None, NavCollectionExpr[CalendarGroup, CalendarGroupPath]] = NONE
+        calendar_groups: NavCollectionProp[list[CalendarGroup] | None, CalendarGroup, CalendarGroupPath] = NONE
 
-        calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
+        calendar_view: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
 
-        events: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
+        events: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
     else:
         __slots__ = (
             "alias",
@@ -271,13 +298,13 @@ class Item(Entity):
     """The Microsoft.OutlookServices.Item entity type."""
 
     if TYPE_CHECKING:
-        created_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        created_date_time: DateTimeProp[datetime | None] = NONE
 
-        last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        last_modified_date_time: DateTimeProp[datetime | None] = NONE
 
-        change_key: Prop[str | None, StringExpr] = NONE
+        change_key: StringProp[str | None] = NONE
 
-        categories: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        categories: CollectionProp[list[str] | None, StringExpr] = NONE
     else:
         __slots__ = ("categories", "change_key", "created_date_time", "last_modified_date_time")
 
@@ -314,49 +341,49 @@ class Message(Item):
     """The Microsoft.OutlookServices.Message entity type."""
 
     if TYPE_CHECKING:
-        received_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        received_date_time: DateTimeProp[datetime | None] = NONE
 
-        sent_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        sent_date_time: DateTimeProp[datetime | None] = NONE
 
-        has_attachments: Prop[bool | None, BoolExpr] = NONE
+        has_attachments: BoolProp[bool | None] = NONE
 
-        subject: Prop[str | None, StringExpr] = NONE
+        subject: StringProp[str | None] = NONE
 
-        body: Prop[ItemBody | None, ItemBodyPath] = NONE
+        body: ItemBodyPath = NONE
 
-        body_preview: Prop[str | None, StringExpr] = NONE
+        body_preview: StringProp[str | None] = NONE
 
-        importance: Prop[Importance | None, EnumExpr[Importance]] = NONE
+        importance: EnumProp[Importance | None, Importance] = NONE
 
-        parent_folder_id: Prop[str | None, StringExpr] = NONE
+        parent_folder_id: StringProp[str | None] = NONE
 
-        sender: Prop[Recipient | None, RecipientPath] = NONE
+        sender: RecipientPath = NONE
 
-        from_: Prop[Recipient | None, RecipientPath] = NONE
+        from_: RecipientPath = NONE
 
-        to_recipients: Prop[list[Recipient] | None, CollectionExpr[RecipientPath]] = NONE
+        to_recipients: CollectionProp[list[Recipient] | None, RecipientPath] = NONE
 
-        cc_recipients: Prop[list[Recipient] | None, CollectionExpr[RecipientPath]] = NONE
+        cc_recipients: CollectionProp[list[Recipient] | None, RecipientPath] = NONE
 
-        bcc_recipients: Prop[list[Recipient] | None, CollectionExpr[RecipientPath]] = NONE
+        bcc_recipients: CollectionProp[list[Recipient] | None, RecipientPath] = NONE
 
-        reply_to: Prop[list[Recipient] | None, CollectionExpr[RecipientPath]] = NONE
+        reply_to: CollectionProp[list[Recipient] | None, RecipientPath] = NONE
 
-        conversation_id: Prop[str | None, StringExpr] = NONE
+        conversation_id: StringProp[str | None] = NONE
 
-        unique_body: Prop[ItemBody | None, ItemBodyPath] = NONE
+        unique_body: ItemBodyPath = NONE
 
-        is_delivery_receipt_requested: Prop[bool | None, BoolExpr] = NONE
+        is_delivery_receipt_requested: BoolProp[bool | None] = NONE
 
-        is_read_receipt_requested: Prop[bool | None, BoolExpr] = NONE
+        is_read_receipt_requested: BoolProp[bool | None] = NONE
 
-        is_read: Prop[bool | None, BoolExpr] = NONE
+        is_read: BoolProp[bool | None] = NONE
 
-        is_draft: Prop[bool | None, BoolExpr] = NONE
+        is_draft: BoolProp[bool | None] = NONE
 
-        web_link: Prop[str | None, StringExpr] = NONE
+        web_link: StringProp[str | None] = NONE
 
-        attachments: Prop[list[Attachment] | None, NavCollectionExpr[Attachment, AttachmentPath]] = NONE
+        attachments: NavCollectionProp[list[Attachment] | None, Attachment, AttachmentPath] = NONE
     else:
         __slots__ = (
             "attachments",
@@ -396,9 +423,9 @@ class ItemBody(ComplexBase):
     """The Microsoft.OutlookServices.ItemBody complex type."""
 
     if TYPE_CHECKING:
-        content_type: Prop[BodyType | None, EnumExpr[BodyType]] = NONE
+        content_type: EnumProp[BodyType | None, BodyType] = NONE
 
-        content: Prop[str | None, StringExpr] = NONE
+        content: StringProp[str | None] = NONE
     else:
         __slots__ = ("content", "content_type")
 
@@ -414,7 +441,7 @@ class Recipient(ComplexBase):
     """The Microsoft.OutlookServices.Recipient complex type."""
 
     if TYPE_CHECKING:
-        email_address: Prop[EmailAddress | None, EmailAddressPath] = NONE
+        email_address: EmailAddressPath = NONE
     else:
         __slots__ = ("email_address",)
 
@@ -431,9 +458,9 @@ class EmailAddress(ComplexBase):
     """The Microsoft.OutlookServices.EmailAddress complex type."""
 
     if TYPE_CHECKING:
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
 
-        address: Prop[str | None, StringExpr] = NONE
+        address: StringProp[str | None] = NONE
     else:
         __slots__ = ("address", "name")
 
@@ -453,15 +480,15 @@ class Calendar(Entity):
     """The Microsoft.OutlookServices.Calendar entity type."""
 
     if TYPE_CHECKING:
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
 
-        color: Prop[CalendarColor | None, EnumExpr[CalendarColor]] = NONE
+        color: EnumProp[CalendarColor | None, CalendarColor] = NONE
 
-        change_key: Prop[str | None, StringExpr] = NONE
+        change_key: StringProp[str | None] = NONE
 
-        events: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
+        events: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
 
-        calendar_view: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
+        calendar_view: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
     else:
         __slots__ = ("calendar_view", "change_key", "color", "events", "name")
 
@@ -480,13 +507,13 @@ class CalendarGroup(Entity):
     """The Microsoft.OutlookServices.CalendarGroup entity type."""
 
     if TYPE_CHECKING:
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
 
-        class_id: Prop[UUID | None, GuidExpr] = NONE
+        class_id: GuidProp[UUID | None] = NONE
 
-        change_key: Prop[str | None, StringExpr] = NONE
+        change_key: StringProp[str | None] = NONE
 
-        calendars: Prop[list[Calendar] | None, NavCollectionExpr[Calendar, CalendarPath]] = NONE
+        calendars: NavCollectionProp[list[Calendar] | None, Calendar, CalendarPath] = NONE
     else:
         __slots__ = ("calendars", "change_key", "class_id", "name")
 
@@ -531,65 +558,65 @@ class Event(Item):
     """The Microsoft.OutlookServices.Event entity type."""
 
     if TYPE_CHECKING:
-        original_start_time_zone: Prop[str | None, StringExpr] = NONE
+        original_start_time_zone: StringProp[str | None] = NONE
 
-        original_end_time_zone: Prop[str | None, StringExpr] = NONE
+        original_end_time_zone: StringProp[str | None] = NONE
 
-        response_status: Prop[ResponseStatus | None, ResponseStatusPath] = NONE
+        response_status: ResponseStatusPath = NONE
 
-        i_cal_u_id: Prop[str | None, StringExpr] = NONE
+        i_cal_u_id: StringProp[str | None] = NONE
 
-        has_attachments: Prop[bool | None, BoolExpr] = NONE
+        has_attachments: BoolProp[bool | None] = NONE
 
-        subject: Prop[str | None, StringExpr] = NONE
+        subject: StringProp[str | None] = NONE
 
-        body: Prop[ItemBody | None, ItemBodyPath] = NONE
+        body: ItemBodyPath = NONE
 
-        body_preview: Prop[str | None, StringExpr] = NONE
+        body_preview: StringProp[str | None] = NONE
 
-        importance: Prop[Importance | None, EnumExpr[Importance]] = NONE
+        importance: EnumProp[Importance | None, Importance] = NONE
 
-        sensitivity: Prop[Sensitivity | None, EnumExpr[Sensitivity]] = NONE
+        sensitivity: EnumProp[Sensitivity | None, Sensitivity] = NONE
 
-        start: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
+        start: DateTimeTimeZonePath = NONE
 
-        original_start: Prop[datetime | None, DateTimeExpr] = NONE
+        original_start: DateTimeProp[datetime | None] = NONE
 
-        end: Prop[DateTimeTimeZone | None, DateTimeTimeZonePath] = NONE
+        end: DateTimeTimeZonePath = NONE
 
-        location: Prop[Location | None, LocationPath] = NONE
+        location: LocationPath = NONE
 
-        is_all_day: Prop[bool | None, BoolExpr] = NONE
+        is_all_day: BoolProp[bool | None] = NONE
 
-        is_cancelled: Prop[bool | None, BoolExpr] = NONE
+        is_cancelled: BoolProp[bool | None] = NONE
 
-        is_organizer: Prop[bool | None, BoolExpr] = NONE
+        is_organizer: BoolProp[bool | None] = NONE
 
-        recurrence: Prop[PatternedRecurrence | None, PatternedRecurrencePath] = NONE
+        recurrence: PatternedRecurrencePath = NONE
 
-        response_requested: Prop[bool | None, BoolExpr] = NONE
+        response_requested: BoolProp[bool | None] = NONE
 
-        series_master_id: Prop[str | None, StringExpr] = NONE
+        series_master_id: StringProp[str | None] = NONE
 
-        show_as: Prop[FreeBusyStatus | None, EnumExpr[FreeBusyStatus]] = NONE
+        show_as: EnumProp[FreeBusyStatus | None, FreeBusyStatus] = NONE
 
-        type: Prop[EventType | None, EnumExpr[EventType]] = NONE
+        type: EnumProp[EventType | None, EventType] = NONE
 
-        attendees: Prop[list[Attendee] | None, CollectionExpr[AttendeePath]] = NONE
+        attendees: CollectionProp[list[Attendee] | None, AttendeePath] = NONE
 
-        organizer: Prop[Recipient | None, RecipientPath] = NONE
+        organizer: RecipientPath = NONE
 
-        web_link: Prop[str | None, StringExpr] = NONE
+        web_link: StringProp[str | None] = NONE
 
-        reminder_minutes_before_start: Prop[int | None, NumberExpr] = NONE
+        reminder_minutes_before_start: NumberProp[int | None] = NONE
 
-        is_reminder_on: Prop[bool | None, BoolExpr] = NONE
+        is_reminder_on: BoolProp[bool | None] = NONE
 
-        calendar: Prop[Calendar | None, CalendarPath] = NONE
+        calendar: CalendarPath = NONE
 
-        instances: Prop[list[Event] | None, NavCollectionExpr[Event, EventPath]] = NONE
+        instances: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
 
-        attachments: Prop[list[Attachment] | None, NavCollectionExpr[Attachment, AttachmentPath]] = NONE
+        attachments: NavCollectionProp[list[Attachment] | None, Attachment, AttachmentPath] = NONE
     else:
         __slots__ = (
             "attachments",
@@ -637,9 +664,9 @@ class ResponseStatus(ComplexBase):
     """The Microsoft.OutlookServices.ResponseStatus complex type."""
 
     if TYPE_CHECKING:
-        response: Prop[ResponseType | None, EnumExpr[ResponseType]] = NONE
+        response: EnumProp[ResponseType | None, ResponseType] = NONE
 
-        time: Prop[datetime | None, DateTimeExpr] = NONE
+        time: DateTimeProp[datetime | None] = NONE
     else:
         __slots__ = ("response", "time")
 
@@ -656,9 +683,9 @@ class DateTimeTimeZone(ComplexBase):
     """The Microsoft.OutlookServices.DateTimeTimeZone complex type."""
 
     if TYPE_CHECKING:
-        date_time: Prop[str | None, StringExpr] = NONE
+        date_time: StringProp[str | None] = NONE
 
-        time_zone: Prop[str | None, StringExpr] = NONE
+        time_zone: StringProp[str | None] = NONE
     else:
         __slots__ = ("date_time", "time_zone")
 
@@ -676,11 +703,11 @@ class Location(ComplexBase):
     """The Microsoft.OutlookServices.Location complex type."""
 
     if TYPE_CHECKING:
-        display_name: Prop[str | None, StringExpr] = NONE
+        display_name: StringProp[str | None] = NONE
 
-        address: Prop[PhysicalAddress | None, PhysicalAddressPath] = NONE
+        address: PhysicalAddressPath = NONE
 
-        coordinates: Prop[GeoCoordinates | None, GeoCoordinatesPath] = NONE
+        coordinates: GeoCoordinatesPath = NONE
     else:
         __slots__ = ("address", "coordinates", "display_name")
 
@@ -700,15 +727,15 @@ class PhysicalAddress(ComplexBase):
     """The Microsoft.OutlookServices.PhysicalAddress complex type."""
 
     if TYPE_CHECKING:
-        street: Prop[str | None, StringExpr] = NONE
+        street: StringProp[str | None] = NONE
 
-        city: Prop[str | None, StringExpr] = NONE
+        city: StringProp[str | None] = NONE
 
-        state: Prop[str | None, StringExpr] = NONE
+        state: StringProp[str | None] = NONE
 
-        country_or_region: Prop[str | None, StringExpr] = NONE
+        country_or_region: StringProp[str | None] = NONE
 
-        postal_code: Prop[str | None, StringExpr] = NONE
+        postal_code: StringProp[str | None] = NONE
     else:
         __slots__ = ("city", "country_or_region", "postal_code", "state", "street")
 
@@ -728,15 +755,15 @@ class GeoCoordinates(ComplexBase):
     """The Microsoft.OutlookServices.GeoCoordinates complex type."""
 
     if TYPE_CHECKING:
-        altitude: Prop[float | None, NumberExpr] = NONE
+        altitude: NumberProp[float | None] = NONE
 
-        latitude: Prop[float | None, NumberExpr] = NONE
+        latitude: NumberProp[float | None] = NONE
 
-        longitude: Prop[float | None, NumberExpr] = NONE
+        longitude: NumberProp[float | None] = NONE
 
-        accuracy: Prop[float | None, NumberExpr] = NONE
+        accuracy: NumberProp[float | None] = NONE
 
-        altitude_accuracy: Prop[float | None, NumberExpr] = NONE
+        altitude_accuracy: NumberProp[float | None] = NONE
     else:
         __slots__ = ("accuracy", "altitude", "altitude_accuracy", "latitude", "longitude")
 
@@ -754,11 +781,11 @@ class PatternedRecurrence(ComplexBase):
     """The Microsoft.OutlookServices.PatternedRecurrence complex type."""
 
     if TYPE_CHECKING:
-        pattern: Prop[RecurrencePattern | None, RecurrencePatternPath] = NONE
+        pattern: RecurrencePatternPath = NONE
 
-        range: Prop[RecurrenceRange | None, RecurrenceRangePath] = NONE
+        range: RecurrenceRangePath = NONE
 
-        recurrence_time_zone: Prop[str | None, StringExpr] = NONE
+        recurrence_time_zone: StringProp[str | None] = NONE
     else:
         __slots__ = ("pattern", "range", "recurrence_time_zone")
 
@@ -780,19 +807,19 @@ class RecurrencePattern(ComplexBase):
     """The Microsoft.OutlookServices.RecurrencePattern complex type."""
 
     if TYPE_CHECKING:
-        type: Prop[RecurrencePatternType | None, EnumExpr[RecurrencePatternType]] = NONE
+        type: EnumProp[RecurrencePatternType | None, RecurrencePatternType] = NONE
 
-        interval: Prop[int | None, NumberExpr] = NONE
+        interval: NumberProp[int | None] = NONE
 
-        month: Prop[int | None, NumberExpr] = NONE
+        month: NumberProp[int | None] = NONE
 
-        day_of_month: Prop[int | None, NumberExpr] = NONE
+        day_of_month: NumberProp[int | None] = NONE
 
-        days_of_week: Prop[list[DayOfWeek] | None, CollectionExpr[EnumExpr[DayOfWeek]]] = NONE
+        days_of_week: CollectionProp[list[DayOfWeek] | None, EnumExpr[DayOfWeek]] = NONE
 
-        first_day_of_week: Prop[DayOfWeek | None, EnumExpr[DayOfWeek]] = NONE
+        first_day_of_week: EnumProp[DayOfWeek | None, DayOfWeek] = NONE
 
-        index: Prop[WeekIndex | None, EnumExpr[WeekIndex]] = NONE
+        index: EnumProp[WeekIndex | None, WeekIndex] = NONE
     else:
         __slots__ = ("day_of_month", "days_of_week", "first_day_of_week", "index", "interval", "month", "type")
 
@@ -811,13 +838,13 @@ class RecurrenceRange(ComplexBase):
     """The Microsoft.OutlookServices.RecurrenceRange complex type."""
 
     if TYPE_CHECKING:
-        type: Prop[RecurrenceRangeType | None, EnumExpr[RecurrenceRangeType]] = NONE
+        type: EnumProp[RecurrenceRangeType | None, RecurrenceRangeType] = NONE
 
-        start_date: Prop[str | None, StringExpr] = NONE
+        start_date: StringProp[str | None] = NONE
 
-        end_date: Prop[str | None, StringExpr] = NONE
+        end_date: StringProp[str | None] = NONE
 
-        number_of_occurrences: Prop[int | None, NumberExpr] = NONE
+        number_of_occurrences: NumberProp[int | None] = NONE
     else:
         __slots__ = ("end_date", "number_of_occurrences", "start_date", "type")
 
@@ -834,9 +861,9 @@ class Attendee(Recipient):
     """The Microsoft.OutlookServices.Attendee complex type."""
 
     if TYPE_CHECKING:
-        status: Prop[ResponseStatus | None, ResponseStatusPath] = NONE
+        status: ResponseStatusPath = NONE
 
-        type: Prop[AttendeeType | None, EnumExpr[AttendeeType]] = NONE
+        type: EnumProp[AttendeeType | None, AttendeeType] = NONE
     else:
         __slots__ = ("status", "type")
 
@@ -856,15 +883,15 @@ class Attachment(Entity):
     """The Microsoft.OutlookServices.Attachment entity type."""
 
     if TYPE_CHECKING:
-        last_modified_date_time: Prop[datetime | None, DateTimeExpr] = NONE
+        last_modified_date_time: DateTimeProp[datetime | None] = NONE
 
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
 
-        content_type: Prop[str | None, StringExpr] = NONE
+        content_type: StringProp[str | None] = NONE
 
-        size: Prop[int | None, NumberExpr] = NONE
+        size: NumberProp[int | None] = NONE
 
-        is_inline: Prop[bool | None, BoolExpr] = NONE
+        is_inline: BoolProp[bool | None] = NONE
     else:
         __slots__ = ("content_type", "is_inline", "last_modified_date_time", "name", "size")
 
@@ -882,11 +909,11 @@ class FileAttachment(Attachment):
     """The Microsoft.OutlookServices.FileAttachment entity type."""
 
     if TYPE_CHECKING:
-        content_id: Prop[str | None, StringExpr] = NONE
+        content_id: StringProp[str | None] = NONE
 
-        content_location: Prop[str | None, StringExpr] = NONE
+        content_location: StringProp[str | None] = NONE
 
-        content_bytes: Prop[bytes | None, BinaryExpr] = NONE
+        content_bytes: BinaryProp[bytes | None] = NONE
     else:
         __slots__ = ("content_bytes", "content_id", "content_location")
 
@@ -902,7 +929,7 @@ class ItemAttachment(Attachment):
     """The Microsoft.OutlookServices.ItemAttachment entity type."""
 
     if TYPE_CHECKING:
-        item: Prop[Item | None, ItemPath] = NONE
+        item: ItemPath = NONE
     else:
         __slots__ = ("item",)
 
@@ -932,309 +959,534 @@ class Reminder(ComplexBase):
 
 if TYPE_CHECKING:
 
-    class EntityPath(EntityExpr[Entity]):
+    class EntityPath(EntityExpr[Entity, RootT]):
         """Paths through a Microsoft.OutlookServices.Entity value, typed for type
         checkers.
         """
 
-        id: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> EntityPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Entity | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Entity | None) -> None: ...
 
-    class DirectoryObjectPath(EntityExpr[DirectoryObject]):
+        id: StringExpr[RootT]
+
+    class DirectoryObjectPath(EntityExpr[DirectoryObject, RootT]):
         """Paths through a Microsoft.OutlookServices.DirectoryObject value, typed for
         type checkers.
         """
 
-        id: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> DirectoryObjectPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> DirectoryObject | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: DirectoryObject | None) -> None: ...
 
-    class UserPath(EntityExpr[User]):
+        id: StringExpr[RootT]
+
+    class UserPath(EntityExpr[User, RootT]):
         """Paths through a Microsoft.OutlookServices.User value, typed for type
         checkers.
         """
 
-        id: StringExpr
-        email_address: StringExpr
-        display_name: StringExpr
-        alias: StringExpr
-        mailbox_guid: GuidExpr
-        messages: NavCollectionExpr[Message, MessagePath]
-        calendar: CalendarPath
-        calendars: NavCollectionExpr[Calendar, CalendarPath]
-        calendar_groups: NavCollectionExpr[CalendarGroup, CalendarGroupPath]
-        calendar_view: NavCollectionExpr[Event, EventPath]
-        events: NavCollectionExpr[Event, EventPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> UserPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> User | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: User | None) -> None: ...
 
-    class ItemPath(EntityExpr[Item]):
+        id: StringExpr[RootT]
+        email_address: StringExpr[RootT]
+        display_name: StringExpr[RootT]
+        alias: StringExpr[RootT]
+        mailbox_guid: GuidExpr[RootT]
+        messages: NavCollectionExpr[Message, MessagePath, RootT]
+        calendar: CalendarPath[RootT]
+        calendars: NavCollectionExpr[Calendar, CalendarPath, RootT]
+        calendar_groups: NavCollectionExpr[CalendarGroup, CalendarGroupPath, RootT]
+        calendar_view: NavCollectionExpr[Event, EventPath, RootT]
+        events: NavCollectionExpr[Event, EventPath, RootT]
+
+    class ItemPath(EntityExpr[Item, RootT]):
         """Paths through a Microsoft.OutlookServices.Item value, typed for type
         checkers.
         """
 
-        id: StringExpr
-        created_date_time: DateTimeExpr
-        last_modified_date_time: DateTimeExpr
-        change_key: StringExpr
-        categories: CollectionExpr[StringExpr]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ItemPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Item | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Item | None) -> None: ...
 
-    class MessagePath(EntityExpr[Message]):
+        id: StringExpr[RootT]
+        created_date_time: DateTimeExpr[RootT]
+        last_modified_date_time: DateTimeExpr[RootT]
+        change_key: StringExpr[RootT]
+        categories: CollectionExpr[StringExpr, RootT]
+
+    class MessagePath(EntityExpr[Message, RootT]):
         """Paths through a Microsoft.OutlookServices.Message value, typed for type
         checkers.
         """
 
-        id: StringExpr
-        created_date_time: DateTimeExpr
-        last_modified_date_time: DateTimeExpr
-        change_key: StringExpr
-        categories: CollectionExpr[StringExpr]
-        received_date_time: DateTimeExpr
-        sent_date_time: DateTimeExpr
-        has_attachments: BoolExpr
-        subject: StringExpr
-        body: ItemBodyPath
-        body_preview: StringExpr
-        importance: EnumExpr[Importance]
-        parent_folder_id: StringExpr
-        sender: RecipientPath
-        from_: RecipientPath
-        to_recipients: CollectionExpr[RecipientPath]
-        cc_recipients: CollectionExpr[RecipientPath]
-        bcc_recipients: CollectionExpr[RecipientPath]
-        reply_to: CollectionExpr[RecipientPath]
-        conversation_id: StringExpr
-        unique_body: ItemBodyPath
-        is_delivery_receipt_requested: BoolExpr
-        is_read_receipt_requested: BoolExpr
-        is_read: BoolExpr
-        is_draft: BoolExpr
-        web_link: StringExpr
-        attachments: NavCollectionExpr[Attachment, AttachmentPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> MessagePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Message | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Message | None) -> None: ...
 
-    class ItemBodyPath(ComplexExpr[ItemBody]):
+        id: StringExpr[RootT]
+        created_date_time: DateTimeExpr[RootT]
+        last_modified_date_time: DateTimeExpr[RootT]
+        change_key: StringExpr[RootT]
+        categories: CollectionExpr[StringExpr, RootT]
+        received_date_time: DateTimeExpr[RootT]
+        sent_date_time: DateTimeExpr[RootT]
+        has_attachments: BoolExpr[RootT]
+        subject: StringExpr[RootT]
+        body: ItemBodyPath[RootT]
+        body_preview: StringExpr[RootT]
+        importance: EnumExpr[Importance, RootT]
+        parent_folder_id: StringExpr[RootT]
+        sender: RecipientPath[RootT]
+        from_: RecipientPath[RootT]
+        to_recipients: CollectionExpr[RecipientPath, RootT]
+        cc_recipients: CollectionExpr[RecipientPath, RootT]
+        bcc_recipients: CollectionExpr[RecipientPath, RootT]
+        reply_to: CollectionExpr[RecipientPath, RootT]
+        conversation_id: StringExpr[RootT]
+        unique_body: ItemBodyPath[RootT]
+        is_delivery_receipt_requested: BoolExpr[RootT]
+        is_read_receipt_requested: BoolExpr[RootT]
+        is_read: BoolExpr[RootT]
+        is_draft: BoolExpr[RootT]
+        web_link: StringExpr[RootT]
+        attachments: NavCollectionExpr[Attachment, AttachmentPath, RootT]
+
+    class ItemBodyPath(ComplexExpr[ItemBody, RootT]):
         """Paths through a Microsoft.OutlookServices.ItemBody value, typed for type
         checkers.
         """
 
-        content_type: EnumExpr[BodyType]
-        content: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ItemBodyPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ItemBody | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ItemBody | None) -> None: ...
 
-    class RecipientPath(ComplexExpr[Recipient]):
+        content_type: EnumExpr[BodyType, RootT]
+        content: StringExpr[RootT]
+
+    class RecipientPath(ComplexExpr[Recipient, RootT]):
         """Paths through a Microsoft.OutlookServices.Recipient value, typed for type
         checkers.
         """
 
-        email_address: EmailAddressPath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> RecipientPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Recipient | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Recipient | None) -> None: ...
 
-    class EmailAddressPath(ComplexExpr[EmailAddress]):
+        email_address: EmailAddressPath[RootT]
+
+    class EmailAddressPath(ComplexExpr[EmailAddress, RootT]):
         """Paths through a Microsoft.OutlookServices.EmailAddress value, typed for
         type checkers.
         """
 
-        name: StringExpr
-        address: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> EmailAddressPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> EmailAddress | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: EmailAddress | None) -> None: ...
 
-    class CalendarPath(EntityExpr[Calendar]):
+        name: StringExpr[RootT]
+        address: StringExpr[RootT]
+
+    class CalendarPath(EntityExpr[Calendar, RootT]):
         """Paths through a Microsoft.OutlookServices.Calendar value, typed for type
         checkers.
         """
 
-        id: StringExpr
-        name: StringExpr
-        color: EnumExpr[CalendarColor]
-        change_key: StringExpr
-        events: NavCollectionExpr[Event, EventPath]
-        calendar_view: NavCollectionExpr[Event, EventPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> CalendarPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Calendar | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Calendar | None) -> None: ...
 
-    class CalendarGroupPath(EntityExpr[CalendarGroup]):
+        id: StringExpr[RootT]
+        name: StringExpr[RootT]
+        color: EnumExpr[CalendarColor, RootT]
+        change_key: StringExpr[RootT]
+        events: NavCollectionExpr[Event, EventPath, RootT]
+        calendar_view: NavCollectionExpr[Event, EventPath, RootT]
+
+    class CalendarGroupPath(EntityExpr[CalendarGroup, RootT]):
         """Paths through a Microsoft.OutlookServices.CalendarGroup value, typed for
         type checkers.
         """
 
-        id: StringExpr
-        name: StringExpr
-        class_id: GuidExpr
-        change_key: StringExpr
-        calendars: NavCollectionExpr[Calendar, CalendarPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> CalendarGroupPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> CalendarGroup | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: CalendarGroup | None) -> None: ...
 
-    class EventPath(EntityExpr[Event]):
+        id: StringExpr[RootT]
+        name: StringExpr[RootT]
+        class_id: GuidExpr[RootT]
+        change_key: StringExpr[RootT]
+        calendars: NavCollectionExpr[Calendar, CalendarPath, RootT]
+
+    class EventPath(EntityExpr[Event, RootT]):
         """Paths through a Microsoft.OutlookServices.Event value, typed for type
         checkers.
         """
 
-        id: StringExpr
-        created_date_time: DateTimeExpr
-        last_modified_date_time: DateTimeExpr
-        change_key: StringExpr
-        categories: CollectionExpr[StringExpr]
-        original_start_time_zone: StringExpr
-        original_end_time_zone: StringExpr
-        response_status: ResponseStatusPath
-        i_cal_u_id: StringExpr
-        has_attachments: BoolExpr
-        subject: StringExpr
-        body: ItemBodyPath
-        body_preview: StringExpr
-        importance: EnumExpr[Importance]
-        sensitivity: EnumExpr[Sensitivity]
-        start: DateTimeTimeZonePath
-        original_start: DateTimeExpr
-        end: DateTimeTimeZonePath
-        location: LocationPath
-        is_all_day: BoolExpr
-        is_cancelled: BoolExpr
-        is_organizer: BoolExpr
-        recurrence: PatternedRecurrencePath
-        response_requested: BoolExpr
-        series_master_id: StringExpr
-        show_as: EnumExpr[FreeBusyStatus]
-        type: EnumExpr[EventType]
-        attendees: CollectionExpr[AttendeePath]
-        organizer: RecipientPath
-        web_link: StringExpr
-        reminder_minutes_before_start: NumberExpr
-        is_reminder_on: BoolExpr
-        calendar: CalendarPath
-        instances: NavCollectionExpr[Event, EventPath]
-        attachments: NavCollectionExpr[Attachment, AttachmentPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> EventPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Event | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Event | None) -> None: ...
 
-    class ResponseStatusPath(ComplexExpr[ResponseStatus]):
+        id: StringExpr[RootT]
+        created_date_time: DateTimeExpr[RootT]
+        last_modified_date_time: DateTimeExpr[RootT]
+        change_key: StringExpr[RootT]
+        categories: CollectionExpr[StringExpr, RootT]
+        original_start_time_zone: StringExpr[RootT]
+        original_end_time_zone: StringExpr[RootT]
+        response_status: ResponseStatusPath[RootT]
+        i_cal_u_id: StringExpr[RootT]
+        has_attachments: BoolExpr[RootT]
+        subject: StringExpr[RootT]
+        body: ItemBodyPath[RootT]
+        body_preview: StringExpr[RootT]
+        importance: EnumExpr[Importance, RootT]
+        sensitivity: EnumExpr[Sensitivity, RootT]
+        start: DateTimeTimeZonePath[RootT]
+        original_start: DateTimeExpr[RootT]
+        end: DateTimeTimeZonePath[RootT]
+        location: LocationPath[RootT]
+        is_all_day: BoolExpr[RootT]
+        is_cancelled: BoolExpr[RootT]
+        is_organizer: BoolExpr[RootT]
+        recurrence: PatternedRecurrencePath[RootT]
+        response_requested: BoolExpr[RootT]
+        series_master_id: StringExpr[RootT]
+        show_as: EnumExpr[FreeBusyStatus, RootT]
+        type: EnumExpr[EventType, RootT]
+        attendees: CollectionExpr[AttendeePath, RootT]
+        organizer: RecipientPath[RootT]
+        web_link: StringExpr[RootT]
+        reminder_minutes_before_start: NumberExpr[RootT]
+        is_reminder_on: BoolExpr[RootT]
+        calendar: CalendarPath[RootT]
+        instances: NavCollectionExpr[Event, EventPath, RootT]
+        attachments: NavCollectionExpr[Attachment, AttachmentPath, RootT]
+
+    class ResponseStatusPath(ComplexExpr[ResponseStatus, RootT]):
         """Paths through a Microsoft.OutlookServices.ResponseStatus value, typed for
         type checkers.
         """
 
-        response: EnumExpr[ResponseType]
-        time: DateTimeExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ResponseStatusPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ResponseStatus | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ResponseStatus | None) -> None: ...
 
-    class DateTimeTimeZonePath(ComplexExpr[DateTimeTimeZone]):
+        response: EnumExpr[ResponseType, RootT]
+        time: DateTimeExpr[RootT]
+
+    class DateTimeTimeZonePath(ComplexExpr[DateTimeTimeZone, RootT]):
         """Paths through a Microsoft.OutlookServices.DateTimeTimeZone value, typed
         for type checkers.
         """
 
-        date_time: StringExpr
-        time_zone: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> DateTimeTimeZonePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> DateTimeTimeZone | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: DateTimeTimeZone | None) -> None: ...
 
-    class LocationPath(ComplexExpr[Location]):
+        date_time: StringExpr[RootT]
+        time_zone: StringExpr[RootT]
+
+    class LocationPath(ComplexExpr[Location, RootT]):
         """Paths through a Microsoft.OutlookServices.Location value, typed for type
         checkers.
         """
 
-        display_name: StringExpr
-        address: PhysicalAddressPath
-        coordinates: GeoCoordinatesPath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> LocationPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Location | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Location | None) -> None: ...
 
-    class PhysicalAddressPath(ComplexExpr[PhysicalAddress]):
+        display_name: StringExpr[RootT]
+        address: PhysicalAddressPath[RootT]
+        coordinates: GeoCoordinatesPath[RootT]
+
+    class PhysicalAddressPath(ComplexExpr[PhysicalAddress, RootT]):
         """Paths through a Microsoft.OutlookServices.PhysicalAddress value, typed for
         type checkers.
         """
 
-        street: StringExpr
-        city: StringExpr
-        state: StringExpr
-        country_or_region: StringExpr
-        postal_code: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> PhysicalAddressPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> PhysicalAddress | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: PhysicalAddress | None) -> None: ...
 
-    class GeoCoordinatesPath(ComplexExpr[GeoCoordinates]):
+        street: StringExpr[RootT]
+        city: StringExpr[RootT]
+        state: StringExpr[RootT]
+        country_or_region: StringExpr[RootT]
+        postal_code: StringExpr[RootT]
+
+    class GeoCoordinatesPath(ComplexExpr[GeoCoordinates, RootT]):
         """Paths through a Microsoft.OutlookServices.GeoCoordinates value, typed for
         type checkers.
         """
 
-        altitude: NumberExpr
-        latitude: NumberExpr
-        longitude: NumberExpr
-        accuracy: NumberExpr
-        altitude_accuracy: NumberExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> GeoCoordinatesPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> GeoCoordinates | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: GeoCoordinates | None) -> None: ...
 
-    class PatternedRecurrencePath(ComplexExpr[PatternedRecurrence]):
+        altitude: NumberExpr[RootT]
+        latitude: NumberExpr[RootT]
+        longitude: NumberExpr[RootT]
+        accuracy: NumberExpr[RootT]
+        altitude_accuracy: NumberExpr[RootT]
+
+    class PatternedRecurrencePath(ComplexExpr[PatternedRecurrence, RootT]):
         """Paths through a Microsoft.OutlookServices.PatternedRecurrence value, typed
         for type checkers.
         """
 
-        pattern: RecurrencePatternPath
-        range: RecurrenceRangePath
-        recurrence_time_zone: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> PatternedRecurrencePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> PatternedRecurrence | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: PatternedRecurrence | None) -> None: ...
 
-    class RecurrencePatternPath(ComplexExpr[RecurrencePattern]):
+        pattern: RecurrencePatternPath[RootT]
+        range: RecurrenceRangePath[RootT]
+        recurrence_time_zone: StringExpr[RootT]
+
+    class RecurrencePatternPath(ComplexExpr[RecurrencePattern, RootT]):
         """Paths through a Microsoft.OutlookServices.RecurrencePattern value, typed
         for type checkers.
         """
 
-        type: EnumExpr[RecurrencePatternType]
-        interval: NumberExpr
-        month: NumberExpr
-        day_of_month: NumberExpr
-        days_of_week: CollectionExpr[EnumExpr[DayOfWeek]]
-        first_day_of_week: EnumExpr[DayOfWeek]
-        index: EnumExpr[WeekIndex]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> RecurrencePatternPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> RecurrencePattern | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: RecurrencePattern | None) -> None: ...
 
-    class RecurrenceRangePath(ComplexExpr[RecurrenceRange]):
+        type: EnumExpr[RecurrencePatternType, RootT]
+        interval: NumberExpr[RootT]
+        month: NumberExpr[RootT]
+        day_of_month: NumberExpr[RootT]
+        days_of_week: CollectionExpr[EnumExpr[DayOfWeek], RootT]
+        first_day_of_week: EnumExpr[DayOfWeek, RootT]
+        index: EnumExpr[WeekIndex, RootT]
+
+    class RecurrenceRangePath(ComplexExpr[RecurrenceRange, RootT]):
         """Paths through a Microsoft.OutlookServices.RecurrenceRange value, typed for
         type checkers.
         """
 
-        type: EnumExpr[RecurrenceRangeType]
-        start_date: StringExpr
-        end_date: StringExpr
-        number_of_occurrences: NumberExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> RecurrenceRangePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> RecurrenceRange | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: RecurrenceRange | None) -> None: ...
 
-    class AttendeePath(ComplexExpr[Attendee]):
+        type: EnumExpr[RecurrenceRangeType, RootT]
+        start_date: StringExpr[RootT]
+        end_date: StringExpr[RootT]
+        number_of_occurrences: NumberExpr[RootT]
+
+    class AttendeePath(ComplexExpr[Attendee, RootT]):
         """Paths through a Microsoft.OutlookServices.Attendee value, typed for type
         checkers.
         """
 
-        email_address: EmailAddressPath
-        status: ResponseStatusPath
-        type: EnumExpr[AttendeeType]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AttendeePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Attendee | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Attendee | None) -> None: ...
 
-    class AttachmentPath(EntityExpr[Attachment]):
+        email_address: EmailAddressPath[RootT]
+        status: ResponseStatusPath[RootT]
+        type: EnumExpr[AttendeeType, RootT]
+
+    class AttachmentPath(EntityExpr[Attachment, RootT]):
         """Paths through a Microsoft.OutlookServices.Attachment value, typed for type
         checkers.
         """
 
-        id: StringExpr
-        last_modified_date_time: DateTimeExpr
-        name: StringExpr
-        content_type: StringExpr
-        size: NumberExpr
-        is_inline: BoolExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AttachmentPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Attachment | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Attachment | None) -> None: ...
 
-    class FileAttachmentPath(EntityExpr[FileAttachment]):
+        id: StringExpr[RootT]
+        last_modified_date_time: DateTimeExpr[RootT]
+        name: StringExpr[RootT]
+        content_type: StringExpr[RootT]
+        size: NumberExpr[RootT]
+        is_inline: BoolExpr[RootT]
+
+    class FileAttachmentPath(EntityExpr[FileAttachment, RootT]):
         """Paths through a Microsoft.OutlookServices.FileAttachment value, typed for
         type checkers.
         """
 
-        id: StringExpr
-        last_modified_date_time: DateTimeExpr
-        name: StringExpr
-        content_type: StringExpr
-        size: NumberExpr
-        is_inline: BoolExpr
-        content_id: StringExpr
-        content_location: StringExpr
-        content_bytes: BinaryExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> FileAttachmentPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> FileAttachment | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: FileAttachment | None) -> None: ...
 
-    class ItemAttachmentPath(EntityExpr[ItemAttachment]):
+        id: StringExpr[RootT]
+        last_modified_date_time: DateTimeExpr[RootT]
+        name: StringExpr[RootT]
+        content_type: StringExpr[RootT]
+        size: NumberExpr[RootT]
+        is_inline: BoolExpr[RootT]
+        content_id: StringExpr[RootT]
+        content_location: StringExpr[RootT]
+        content_bytes: BinaryExpr[RootT]
+
+    class ItemAttachmentPath(EntityExpr[ItemAttachment, RootT]):
         """Paths through a Microsoft.OutlookServices.ItemAttachment value, typed for
         type checkers.
         """
 
-        id: StringExpr
-        last_modified_date_time: DateTimeExpr
-        name: StringExpr
-        content_type: StringExpr
-        size: NumberExpr
-        is_inline: BoolExpr
-        item: ItemPath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ItemAttachmentPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ItemAttachment | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ItemAttachment | None) -> None: ...
 
-    class ReferenceAttachmentPath(EntityExpr[ReferenceAttachment]):
+        id: StringExpr[RootT]
+        last_modified_date_time: DateTimeExpr[RootT]
+        name: StringExpr[RootT]
+        content_type: StringExpr[RootT]
+        size: NumberExpr[RootT]
+        is_inline: BoolExpr[RootT]
+        item: ItemPath[RootT]
+
+    class ReferenceAttachmentPath(EntityExpr[ReferenceAttachment, RootT]):
         """Paths through a Microsoft.OutlookServices.ReferenceAttachment value, typed
         for type checkers.
         """
 
-        id: StringExpr
-        last_modified_date_time: DateTimeExpr
-        name: StringExpr
-        content_type: StringExpr
-        size: NumberExpr
-        is_inline: BoolExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ReferenceAttachmentPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ReferenceAttachment | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ReferenceAttachment | None) -> None: ...
 
-    class ReminderPath(ComplexExpr[Reminder]):
+        id: StringExpr[RootT]
+        last_modified_date_time: DateTimeExpr[RootT]
+        name: StringExpr[RootT]
+        content_type: StringExpr[RootT]
+        size: NumberExpr[RootT]
+        is_inline: BoolExpr[RootT]
+
+    class ReminderPath(ComplexExpr[Reminder, RootT]):
         """Paths through a Microsoft.OutlookServices.Reminder value, typed for type
         checkers.
         """
+
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ReminderPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Reminder | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Reminder | None) -> None: ...

@@ -6,8 +6,9 @@ for run time, where `REGISTRY.structured` installs the fields (see `odatakit.ser
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self, overload
 
 from odatakit.expr import NONE
 from odatakit.serde import EntityBase, ODataEnum, model
@@ -15,8 +16,19 @@ from odatakit.serde import EntityBase, ODataEnum, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import DateTimeExpr, EnumExpr, Prop, StringExpr
+    from odatakit.expr import (
+        DateTimeExpr,
+        DateTimeProp,
+        EnumExpr,
+        EnumProp,
+        Expr,
+        OwnerT,
+        RootT,
+        StringExpr,
+        StringProp,
+    )
     from odatakit.paths import EntityExpr
+    from odatakit.serde import ODataObject
 
 
 @REGISTRY.enum(
@@ -48,19 +60,19 @@ class Note(EntityBase):
     """
 
     if TYPE_CHECKING:
-        id: Prop[str | None, StringExpr] = NONE
+        id: StringProp[str | None] = NONE
 
-        title: Prop[str | None, StringExpr] = NONE
+        title: StringProp[str | None] = NONE
         """A short title."""
 
-        body: Prop[str | None, StringExpr] = NONE
+        body: StringProp[str | None] = NONE
         """The text of the note."""
 
-        priority: Prop[Priority | None, EnumExpr[Priority]] = NONE
+        priority: EnumProp[Priority | None, Priority] = NONE
 
-        created_at: Prop[datetime | None, DateTimeExpr] = NONE
+        created_at: DateTimeProp[datetime | None] = NONE
 
-        author: Prop[Person | None, PersonPath] = NONE
+        author: PersonPath = NONE
     else:
         __slots__ = ("author", "body", "created_at", "id", "priority", "title")
 
@@ -77,27 +89,45 @@ class Person(EntityBase):
     """The Test.Notes.Person entity type."""
 
     if TYPE_CHECKING:
-        id: Prop[str | None, StringExpr] = NONE
+        id: StringProp[str | None] = NONE
 
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
     else:
         __slots__ = ("id", "name")
 
 
 if TYPE_CHECKING:
 
-    class NotePath(EntityExpr[Note]):
+    class NotePath(EntityExpr[Note, RootT]):
         """Paths through a Test.Notes.Note value, typed for type checkers."""
 
-        id: StringExpr
-        title: StringExpr
-        body: StringExpr
-        priority: EnumExpr[Priority]
-        created_at: DateTimeExpr
-        author: PersonPath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> NotePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Note | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Note | None) -> None: ...
 
-    class PersonPath(EntityExpr[Person]):
+        id: StringExpr[RootT]
+        title: StringExpr[RootT]
+        body: StringExpr[RootT]
+        priority: EnumExpr[Priority, RootT]
+        created_at: DateTimeExpr[RootT]
+        author: PersonPath[RootT]
+
+    class PersonPath(EntityExpr[Person, RootT]):
         """Paths through a Test.Notes.Person value, typed for type checkers."""
 
-        id: StringExpr
-        name: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> PersonPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Person | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Person | None) -> None: ...
+
+        id: StringExpr[RootT]
+        name: StringExpr[RootT]

@@ -6,7 +6,8 @@ for run time, where `REGISTRY.structured` installs the fields (see `odatakit.ser
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import builtins
+from typing import TYPE_CHECKING, Any, Self, overload
 
 from odatakit.expr import NONE
 from odatakit.serde import ComplexBase, ODataEnum, ODataFlag, model
@@ -14,8 +15,9 @@ from odatakit.serde import ComplexBase, ODataEnum, ODataFlag, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import EnumExpr, Prop
-    from odatakit.paths import CollectionExpr, ComplexExpr
+    from odatakit.expr import EnumExpr, EnumProp, Expr, OwnerT, RootT
+    from odatakit.paths import CollectionExpr, CollectionProp, ComplexExpr
+    from odatakit.serde import ODataObject
 
 
 @REGISTRY.enum(
@@ -93,26 +95,35 @@ class Settings(ComplexBase):
     """The Test.Enums.Settings complex type."""
 
     if TYPE_CHECKING:
-        color: Prop[Color | None, EnumExpr[Color]] = NONE
+        color: EnumProp[Color | None, Color] = NONE
 
-        importance: Prop[Importance | None, EnumExpr[Importance]] = NONE
+        importance: EnumProp[Importance | None, Importance] = NONE
 
-        permissions: Prop[Permissions | None, EnumExpr[Permissions]] = NONE
+        permissions: EnumProp[Permissions | None, Permissions] = NONE
 
-        history: Prop[list[Permissions] | None, CollectionExpr[EnumExpr[Permissions]]] = NONE
+        history: CollectionProp[list[Permissions] | None, EnumExpr[Permissions]] = NONE
 
-        level: Prop[Level | None, EnumExpr[Level]] = NONE
+        level: EnumProp[Level | None, Level] = NONE
     else:
         __slots__ = ("color", "history", "importance", "level", "permissions")
 
 
 if TYPE_CHECKING:
 
-    class SettingsPath(ComplexExpr[Settings]):
+    class SettingsPath(ComplexExpr[Settings, RootT]):
         """Paths through a Test.Enums.Settings value, typed for type checkers."""
 
-        color: EnumExpr[Color]
-        importance: EnumExpr[Importance]
-        permissions: EnumExpr[Permissions]
-        history: CollectionExpr[EnumExpr[Permissions]]
-        level: EnumExpr[Level]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> SettingsPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Settings | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Settings | None) -> None: ...
+
+        color: EnumExpr[Color, RootT]
+        importance: EnumExpr[Importance, RootT]
+        permissions: EnumExpr[Permissions, RootT]
+        history: CollectionExpr[EnumExpr[Permissions], RootT]
+        level: EnumExpr[Level, RootT]

@@ -6,8 +6,9 @@ for run time, where `REGISTRY.structured` installs the fields (see `odatakit.ser
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self, overload
 
 from odatakit.expr import NONE
 from odatakit.serde import ComplexBase, EntityBase, model
@@ -15,8 +16,19 @@ from odatakit.serde import ComplexBase, EntityBase, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import DateTimeExpr, NumberExpr, Prop, StringExpr
-    from odatakit.paths import CollectionExpr, ComplexExpr, EntityExpr
+    from odatakit.expr import (
+        DateTimeExpr,
+        DateTimeProp,
+        Expr,
+        NumberExpr,
+        NumberProp,
+        OwnerT,
+        RootT,
+        StringExpr,
+        StringProp,
+    )
+    from odatakit.paths import CollectionExpr, CollectionProp, ComplexExpr, EntityExpr
+    from odatakit.serde import ODataObject
 
 
 @REGISTRY.structured(
@@ -30,7 +42,7 @@ class Entity(EntityBase):
     """The root of every entity."""
 
     if TYPE_CHECKING:
-        id: Prop[str | None, StringExpr] = NONE
+        id: StringProp[str | None] = NONE
     else:
         __slots__ = ("id",)
 
@@ -48,11 +60,11 @@ class Item(Entity):
     """The Test.Media.Item entity type."""
 
     if TYPE_CHECKING:
-        title: Prop[str | None, StringExpr] = NONE
+        title: StringProp[str | None] = NONE
 
-        shape: Prop[Shape | None, ShapePath] = NONE
+        shape: ShapePath = NONE
 
-        tags: Prop[list[str] | None, CollectionExpr[StringExpr]] = NONE
+        tags: CollectionProp[list[str] | None, StringExpr] = NONE
     else:
         __slots__ = ("shape", "tags", "title")
 
@@ -68,7 +80,7 @@ class Shape(ComplexBase):
     """The Test.Base.Shape complex type."""
 
     if TYPE_CHECKING:
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
     else:
         __slots__ = ("name",)
 
@@ -85,9 +97,9 @@ class Photo(Item):
     """The Test.Media.Photo entity type."""
 
     if TYPE_CHECKING:
-        width: Prop[int | None, NumberExpr] = NONE
+        width: NumberProp[int | None] = NONE
 
-        taken_at: Prop[datetime | None, DateTimeExpr] = NONE
+        taken_at: DateTimeProp[datetime | None] = NONE
     else:
         __slots__ = ("taken_at", "width")
 
@@ -104,9 +116,9 @@ class Document(Item):
     """The Test.Media.Document entity type."""
 
     if TYPE_CHECKING:
-        pages: Prop[int | None, NumberExpr] = NONE
+        pages: NumberProp[int | None] = NONE
 
-        outline: Prop[list[Shape] | None, CollectionExpr[ShapePath]] = NONE
+        outline: CollectionProp[list[Shape] | None, ShapePath] = NONE
     else:
         __slots__ = ("outline", "pages")
 
@@ -122,7 +134,7 @@ class Circle(Shape):
     """The Test.Base.Circle complex type."""
 
     if TYPE_CHECKING:
-        radius: Prop[float | None, NumberExpr] = NONE
+        radius: NumberProp[float | None] = NONE
     else:
         __slots__ = ("radius",)
 
@@ -139,60 +151,123 @@ class LabeledCircle(Circle):
     """The Test.Media.LabeledCircle complex type."""
 
     if TYPE_CHECKING:
-        label: Prop[str | None, StringExpr] = NONE
+        label: StringProp[str | None] = NONE
     else:
         __slots__ = ("label",)
 
 
 if TYPE_CHECKING:
 
-    class EntityPath(EntityExpr[Entity]):
+    class EntityPath(EntityExpr[Entity, RootT]):
         """Paths through a Test.Base.Entity value, typed for type checkers."""
 
-        id: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> EntityPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Entity | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Entity | None) -> None: ...
 
-    class ItemPath(EntityExpr[Item]):
+        id: StringExpr[RootT]
+
+    class ItemPath(EntityExpr[Item, RootT]):
         """Paths through a Test.Media.Item value, typed for type checkers."""
 
-        id: StringExpr
-        title: StringExpr
-        shape: ShapePath
-        tags: CollectionExpr[StringExpr]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ItemPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Item | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Item | None) -> None: ...
 
-    class ShapePath(ComplexExpr[Shape]):
+        id: StringExpr[RootT]
+        title: StringExpr[RootT]
+        shape: ShapePath[RootT]
+        tags: CollectionExpr[StringExpr, RootT]
+
+    class ShapePath(ComplexExpr[Shape, RootT]):
         """Paths through a Test.Base.Shape value, typed for type checkers."""
 
-        name: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ShapePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Shape | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Shape | None) -> None: ...
 
-    class PhotoPath(EntityExpr[Photo]):
+        name: StringExpr[RootT]
+
+    class PhotoPath(EntityExpr[Photo, RootT]):
         """Paths through a Test.Media.Photo value, typed for type checkers."""
 
-        id: StringExpr
-        title: StringExpr
-        shape: ShapePath
-        tags: CollectionExpr[StringExpr]
-        width: NumberExpr
-        taken_at: DateTimeExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> PhotoPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Photo | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Photo | None) -> None: ...
 
-    class DocumentPath(EntityExpr[Document]):
+        id: StringExpr[RootT]
+        title: StringExpr[RootT]
+        shape: ShapePath[RootT]
+        tags: CollectionExpr[StringExpr, RootT]
+        width: NumberExpr[RootT]
+        taken_at: DateTimeExpr[RootT]
+
+    class DocumentPath(EntityExpr[Document, RootT]):
         """Paths through a Test.Media.Document value, typed for type checkers."""
 
-        id: StringExpr
-        title: StringExpr
-        shape: ShapePath
-        tags: CollectionExpr[StringExpr]
-        pages: NumberExpr
-        outline: CollectionExpr[ShapePath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> DocumentPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Document | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Document | None) -> None: ...
 
-    class CirclePath(ComplexExpr[Circle]):
+        id: StringExpr[RootT]
+        title: StringExpr[RootT]
+        shape: ShapePath[RootT]
+        tags: CollectionExpr[StringExpr, RootT]
+        pages: NumberExpr[RootT]
+        outline: CollectionExpr[ShapePath, RootT]
+
+    class CirclePath(ComplexExpr[Circle, RootT]):
         """Paths through a Test.Base.Circle value, typed for type checkers."""
 
-        name: StringExpr
-        radius: NumberExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> CirclePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Circle | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Circle | None) -> None: ...
 
-    class LabeledCirclePath(ComplexExpr[LabeledCircle]):
+        name: StringExpr[RootT]
+        radius: NumberExpr[RootT]
+
+    class LabeledCirclePath(ComplexExpr[LabeledCircle, RootT]):
         """Paths through a Test.Media.LabeledCircle value, typed for type checkers."""
 
-        name: StringExpr
-        radius: NumberExpr
-        label: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> LabeledCirclePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> LabeledCircle | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: LabeledCircle | None) -> None: ...
+
+        name: StringExpr[RootT]
+        radius: NumberExpr[RootT]
+        label: StringExpr[RootT]

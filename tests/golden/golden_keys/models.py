@@ -6,8 +6,9 @@ for run time, where `REGISTRY.structured` installs the fields (see `odatakit.ser
 
 from __future__ import annotations
 
+import builtins
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self, overload
 from uuid import UUID
 
 from odatakit.expr import NONE
@@ -16,8 +17,9 @@ from odatakit.serde import EntityBase, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import GuidExpr, NumberExpr, Prop, StringExpr
-    from odatakit.paths import EntityExpr, NavCollectionExpr
+    from odatakit.expr import Expr, GuidExpr, GuidProp, NumberExpr, NumberProp, OwnerT, RootT, StringExpr, StringProp
+    from odatakit.paths import EntityExpr, NavCollectionExpr, NavCollectionProp
+    from odatakit.serde import ODataObject
 
 
 @REGISTRY.structured(
@@ -34,13 +36,13 @@ class Customer(EntityBase):
     """The Test.Keys.Customer entity type."""
 
     if TYPE_CHECKING:
-        id: Prop[int | None, NumberExpr] = NONE
+        id: NumberProp[int | None] = NONE
 
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
 
-        orders: Prop[list[Order] | None, NavCollectionExpr[Order, OrderPath]] = NONE
+        orders: NavCollectionProp[list[Order] | None, Order, OrderPath] = NONE
 
-        addresses: Prop[list[Address] | None, NavCollectionExpr[Address, AddressPath]] = NONE
+        addresses: NavCollectionProp[list[Address] | None, Address, AddressPath] = NONE
     else:
         __slots__ = ("addresses", "id", "name", "orders")
 
@@ -60,15 +62,15 @@ class Order(EntityBase):
     """The Test.Keys.Order entity type."""
 
     if TYPE_CHECKING:
-        id: Prop[UUID | None, GuidExpr] = NONE
+        id: GuidProp[UUID | None] = NONE
 
-        customer_id: Prop[int | None, NumberExpr] = NONE
+        customer_id: NumberProp[int | None] = NONE
 
-        total: Prop[Decimal | None, NumberExpr] = NONE
+        total: NumberProp[Decimal | None] = NONE
 
-        customer: Prop[Customer | None, CustomerPath] = NONE
+        customer: CustomerPath = NONE
 
-        lines: Prop[list[OrderLine] | None, NavCollectionExpr[OrderLine, OrderLinePath]] = NONE
+        lines: NavCollectionProp[list[OrderLine] | None, OrderLine, OrderLinePath] = NONE
     else:
         __slots__ = ("customer", "customer_id", "id", "lines", "total")
 
@@ -85,9 +87,9 @@ class Product(EntityBase):
     """The Test.Keys.Product entity type."""
 
     if TYPE_CHECKING:
-        sku: Prop[str | None, StringExpr] = NONE
+        sku: StringProp[str | None] = NONE
 
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
     else:
         __slots__ = ("name", "sku")
 
@@ -104,9 +106,9 @@ class Address(EntityBase):
     """The Test.Keys.Address entity type."""
 
     if TYPE_CHECKING:
-        id: Prop[int | None, NumberExpr] = NONE
+        id: NumberProp[int | None] = NONE
 
-        city: Prop[str | None, StringExpr] = NONE
+        city: StringProp[str | None] = NONE
     else:
         __slots__ = ("city", "id")
 
@@ -125,52 +127,97 @@ class OrderLine(EntityBase):
     """The Test.Keys.OrderLine entity type."""
 
     if TYPE_CHECKING:
-        order_id: Prop[UUID | None, GuidExpr] = NONE
+        order_id: GuidProp[UUID | None] = NONE
 
-        line_number: Prop[int | None, NumberExpr] = NONE
+        line_number: NumberProp[int | None] = NONE
 
-        quantity: Prop[int | None, NumberExpr] = NONE
+        quantity: NumberProp[int | None] = NONE
 
-        product: Prop[Product | None, ProductPath] = NONE
+        product: ProductPath = NONE
     else:
         __slots__ = ("line_number", "order_id", "product", "quantity")
 
 
 if TYPE_CHECKING:
 
-    class CustomerPath(EntityExpr[Customer]):
+    class CustomerPath(EntityExpr[Customer, RootT]):
         """Paths through a Test.Keys.Customer value, typed for type checkers."""
 
-        id: NumberExpr
-        name: StringExpr
-        orders: NavCollectionExpr[Order, OrderPath]
-        addresses: NavCollectionExpr[Address, AddressPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> CustomerPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Customer | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Customer | None) -> None: ...
 
-    class OrderPath(EntityExpr[Order]):
+        id: NumberExpr[RootT]
+        name: StringExpr[RootT]
+        orders: NavCollectionExpr[Order, OrderPath, RootT]
+        addresses: NavCollectionExpr[Address, AddressPath, RootT]
+
+    class OrderPath(EntityExpr[Order, RootT]):
         """Paths through a Test.Keys.Order value, typed for type checkers."""
 
-        id: GuidExpr
-        customer_id: NumberExpr
-        total: NumberExpr
-        customer: CustomerPath
-        lines: NavCollectionExpr[OrderLine, OrderLinePath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> OrderPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Order | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Order | None) -> None: ...
 
-    class ProductPath(EntityExpr[Product]):
+        id: GuidExpr[RootT]
+        customer_id: NumberExpr[RootT]
+        total: NumberExpr[RootT]
+        customer: CustomerPath[RootT]
+        lines: NavCollectionExpr[OrderLine, OrderLinePath, RootT]
+
+    class ProductPath(EntityExpr[Product, RootT]):
         """Paths through a Test.Keys.Product value, typed for type checkers."""
 
-        sku: StringExpr
-        name: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ProductPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Product | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Product | None) -> None: ...
 
-    class AddressPath(EntityExpr[Address]):
+        sku: StringExpr[RootT]
+        name: StringExpr[RootT]
+
+    class AddressPath(EntityExpr[Address, RootT]):
         """Paths through a Test.Keys.Address value, typed for type checkers."""
 
-        id: NumberExpr
-        city: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AddressPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Address | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Address | None) -> None: ...
 
-    class OrderLinePath(EntityExpr[OrderLine]):
+        id: NumberExpr[RootT]
+        city: StringExpr[RootT]
+
+    class OrderLinePath(EntityExpr[OrderLine, RootT]):
         """Paths through a Test.Keys.OrderLine value, typed for type checkers."""
 
-        order_id: GuidExpr
-        line_number: NumberExpr
-        quantity: NumberExpr
-        product: ProductPath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> OrderLinePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> OrderLine | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: OrderLine | None) -> None: ...
+
+        order_id: GuidExpr[RootT]
+        line_number: NumberExpr[RootT]
+        quantity: NumberExpr[RootT]
+        product: ProductPath[RootT]

@@ -6,8 +6,9 @@ for run time, where `REGISTRY.structured` installs the fields (see `odatakit.ser
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self, overload
 
 from odatakit.expr import NONE
 from odatakit.serde import EntityBase, model
@@ -15,8 +16,21 @@ from odatakit.serde import EntityBase, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import BoolExpr, DateTimeExpr, NumberExpr, Prop, StringExpr
-    from odatakit.paths import EntityExpr, NavCollectionExpr
+    from odatakit.expr import (
+        BoolExpr,
+        BoolProp,
+        DateTimeExpr,
+        DateTimeProp,
+        Expr,
+        NumberExpr,
+        NumberProp,
+        OwnerT,
+        RootT,
+        StringExpr,
+        StringProp,
+    )
+    from odatakit.paths import EntityExpr, NavCollectionExpr, NavCollectionProp
+    from odatakit.serde import ODataObject
 
 
 @REGISTRY.structured(
@@ -38,23 +52,23 @@ class Thing(EntityBase):
     """The Test.Names.Thing entity type."""
 
     if TYPE_CHECKING:
-        id: Prop[str | None, StringExpr] = NONE
+        id: StringProp[str | None] = NONE
 
-        class_: Prop[str | None, StringExpr] = NONE
+        class_: StringProp[str | None] = NONE
 
-        from_: Prop[datetime | None, DateTimeExpr] = NONE
+        from_: DateTimeProp[datetime | None] = NONE
 
-        import_: Prop[bool | None, BoolExpr] = NONE
+        import_: BoolProp[bool | None] = NONE
 
-        type: Prop[str | None, StringExpr] = NONE
+        type: StringProp[str | None] = NONE
 
-        additional_data_: Prop[str | None, StringExpr] = NONE
+        additional_data_: StringProp[str | None] = NONE
 
-        foo_bar: Prop[int | None, NumberExpr] = NONE
+        foo_bar: NumberProp[int | None] = NONE
 
-        foo_bar_2: Prop[int | None, NumberExpr] = NONE
+        foo_bar_2: NumberProp[int | None] = NONE
 
-        list: Prop[List | None, ListPath] = NONE
+        list: ListPath = NONE
     else:
         __slots__ = ("additional_data_", "class_", "foo_bar", "foo_bar_2", "from_", "id", "import_", "list", "type")
 
@@ -72,33 +86,51 @@ class List(EntityBase):
     """The Test.Names.List entity type."""
 
     if TYPE_CHECKING:
-        id: Prop[str | None, StringExpr] = NONE
+        id: StringProp[str | None] = NONE
 
-        self_: Prop[str | None, StringExpr] = NONE
+        self_: StringProp[str | None] = NONE
 
-        items: Prop[list[Thing] | None, NavCollectionExpr[Thing, ThingPath]] = NONE
+        items: NavCollectionProp[list[Thing] | None, Thing, ThingPath] = NONE
     else:
         __slots__ = ("id", "items", "self_")
 
 
 if TYPE_CHECKING:
 
-    class ThingPath(EntityExpr[Thing]):
+    class ThingPath(EntityExpr[Thing, RootT]):
         """Paths through a Test.Names.Thing value, typed for type checkers."""
 
-        id: StringExpr
-        class_: StringExpr
-        from_: DateTimeExpr
-        import_: BoolExpr
-        type: StringExpr
-        additional_data_: StringExpr
-        foo_bar: NumberExpr
-        foo_bar_2: NumberExpr
-        list: ListPath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ThingPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Thing | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Thing | None) -> None: ...
 
-    class ListPath(EntityExpr[List]):
+        id: StringExpr[RootT]
+        class_: StringExpr[RootT]
+        from_: DateTimeExpr[RootT]
+        import_: BoolExpr[RootT]
+        type: StringExpr[RootT]
+        additional_data_: StringExpr[RootT]
+        foo_bar: NumberExpr[RootT]
+        foo_bar_2: NumberExpr[RootT]
+        list: ListPath[RootT]
+
+    class ListPath(EntityExpr[List, RootT]):
         """Paths through a Test.Names.List value, typed for type checkers."""
 
-        id: StringExpr
-        self_: StringExpr
-        items: NavCollectionExpr[Thing, ThingPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ListPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> List | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: List | None) -> None: ...
+
+        id: StringExpr[RootT]
+        self_: StringExpr[RootT]
+        items: NavCollectionExpr[Thing, ThingPath, RootT]

@@ -6,7 +6,8 @@ for run time, where `REGISTRY.structured` installs the fields (see `odatakit.ser
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import builtins
+from typing import TYPE_CHECKING, Any, Self, overload
 
 from odatakit.expr import NONE
 from odatakit.serde import ComplexBase, EntityBase, model
@@ -14,8 +15,9 @@ from odatakit.serde import ComplexBase, EntityBase, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import NumberExpr, Prop, StringExpr
+    from odatakit.expr import Expr, NumberExpr, NumberProp, OwnerT, RootT, StringExpr, StringProp
     from odatakit.paths import ComplexExpr, EntityExpr
+    from odatakit.serde import ODataObject
 
 
 @REGISTRY.structured(
@@ -30,9 +32,9 @@ class Document(EntityBase):
     """The Test.Ops.Document entity type."""
 
     if TYPE_CHECKING:
-        id: Prop[str | None, StringExpr] = NONE
+        id: StringProp[str | None] = NONE
 
-        title: Prop[str | None, StringExpr] = NONE
+        title: StringProp[str | None] = NONE
     else:
         __slots__ = ("id", "title")
 
@@ -48,20 +50,38 @@ class Stats(ComplexBase):
     """The Test.Ops.Stats complex type."""
 
     if TYPE_CHECKING:
-        count: Prop[int | None, NumberExpr] = NONE
+        count: NumberProp[int | None] = NONE
     else:
         __slots__ = ("count",)
 
 
 if TYPE_CHECKING:
 
-    class DocumentPath(EntityExpr[Document]):
+    class DocumentPath(EntityExpr[Document, RootT]):
         """Paths through a Test.Ops.Document value, typed for type checkers."""
 
-        id: StringExpr
-        title: StringExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> DocumentPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Document | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Document | None) -> None: ...
 
-    class StatsPath(ComplexExpr[Stats]):
+        id: StringExpr[RootT]
+        title: StringExpr[RootT]
+
+    class StatsPath(ComplexExpr[Stats, RootT]):
         """Paths through a Test.Ops.Stats value, typed for type checkers."""
 
-        count: NumberExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> StatsPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Stats | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Stats | None) -> None: ...
+
+        count: NumberExpr[RootT]

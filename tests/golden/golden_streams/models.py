@@ -6,7 +6,8 @@ for run time, where `REGISTRY.structured` installs the fields (see `odatakit.ser
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import builtins
+from typing import TYPE_CHECKING, Any, Self, overload
 
 from odatakit.expr import NONE
 from odatakit.serde import EntityBase, model
@@ -14,8 +15,9 @@ from odatakit.serde import EntityBase, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import Expr, NumberExpr, Prop, StringExpr
-    from odatakit.paths import EntityExpr, NavCollectionExpr
+    from odatakit.expr import Expr, NumberExpr, NumberProp, OwnerT, Prop, RootT, StringExpr, StringProp
+    from odatakit.paths import EntityExpr, NavCollectionExpr, NavCollectionProp
+    from odatakit.serde import ODataObject
 
 
 @REGISTRY.structured(
@@ -34,17 +36,17 @@ class Document(EntityBase):
     """The Test.Streams.Document entity type."""
 
     if TYPE_CHECKING:
-        id: Prop[int | None, NumberExpr] = NONE
+        id: NumberProp[int | None] = NONE
 
-        name: Prop[str | None, StringExpr] = NONE
+        name: StringProp[str | None] = NONE
 
         content: Prop[str | None, Expr] = NONE
 
         select: Prop[str | None, Expr] = NONE
 
-        photo: Prop[Photo | None, PhotoPath] = NONE
+        photo: PhotoPath = NONE
 
-        photos: Prop[list[ProfilePhoto] | None, NavCollectionExpr[ProfilePhoto, ProfilePhotoPath]] = NONE
+        photos: NavCollectionProp[list[ProfilePhoto] | None, ProfilePhoto, ProfilePhotoPath] = NONE
     else:
         __slots__ = ("content", "id", "name", "photo", "photos", "select")
 
@@ -61,9 +63,9 @@ class Note(EntityBase):
     """The Test.Streams.Note entity type."""
 
     if TYPE_CHECKING:
-        id: Prop[str | None, StringExpr] = NONE
+        id: StringProp[str | None] = NONE
 
-        content: Prop[Document | None, DocumentPath] = NONE
+        content: DocumentPath = NONE
     else:
         __slots__ = ("content", "id")
 
@@ -80,9 +82,9 @@ class Photo(EntityBase):
     """The Test.Streams.Photo entity type."""
 
     if TYPE_CHECKING:
-        id: Prop[str | None, StringExpr] = NONE
+        id: StringProp[str | None] = NONE
 
-        height: Prop[int | None, NumberExpr] = NONE
+        height: NumberProp[int | None] = NONE
     else:
         __slots__ = ("height", "id")
 
@@ -105,30 +107,66 @@ class ProfilePhoto(Photo):
 
 if TYPE_CHECKING:
 
-    class DocumentPath(EntityExpr[Document]):
+    class DocumentPath(EntityExpr[Document, RootT]):
         """Paths through a Test.Streams.Document value, typed for type checkers."""
 
-        id: NumberExpr
-        name: StringExpr
-        content: Expr
-        photo: PhotoPath
-        photos: NavCollectionExpr[ProfilePhoto, ProfilePhotoPath]
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> DocumentPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Document | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Document | None) -> None: ...
 
-    class NotePath(EntityExpr[Note]):
+        id: NumberExpr[RootT]
+        name: StringExpr[RootT]
+        content: Expr[RootT]
+        photo: PhotoPath[RootT]
+        photos: NavCollectionExpr[ProfilePhoto, ProfilePhotoPath, RootT]
+
+    class NotePath(EntityExpr[Note, RootT]):
         """Paths through a Test.Streams.Note value, typed for type checkers."""
 
-        id: StringExpr
-        content: DocumentPath
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> NotePath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Note | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Note | None) -> None: ...
 
-    class PhotoPath(EntityExpr[Photo]):
+        id: StringExpr[RootT]
+        content: DocumentPath[RootT]
+
+    class PhotoPath(EntityExpr[Photo, RootT]):
         """Paths through a Test.Streams.Photo value, typed for type checkers."""
 
-        id: StringExpr
-        height: NumberExpr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> PhotoPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> Photo | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: Photo | None) -> None: ...
 
-    class ProfilePhotoPath(EntityExpr[ProfilePhoto]):
+        id: StringExpr[RootT]
+        height: NumberExpr[RootT]
+
+    class ProfilePhotoPath(EntityExpr[ProfilePhoto, RootT]):
         """Paths through a Test.Streams.ProfilePhoto value, typed for type checkers."""
 
-        id: StringExpr
-        height: NumberExpr
-        thumbnail: Expr
+        @overload
+        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ProfilePhotoPath[OwnerT]: ...
+        @overload
+        def __get__(self, obj: Expr, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: ODataObject, owner: Any) -> ProfilePhoto | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+        def __set__(self, obj: ODataObject, value: ProfilePhoto | None) -> None: ...
+
+        id: StringExpr[RootT]
+        height: NumberExpr[RootT]
+        thumbnail: Expr[RootT]

@@ -487,9 +487,18 @@ def _merge_overloads(overloads: list[Operation]) -> _MergedOperation:
     kind = "action" if any(op.kind == "action" for op in overloads) else first.kind
     return _MergedOperation(
         kind, first.qualified, first.py_name, params, first.return_type,
-        _with_spec(description_of(first.annotations), spec_of(first.annotations),
-                   f"Call the {first.kind} {first.qualified}.")
+        _with_spec(description_of(first.annotations) or _operation_summary(kind, first), spec_of(first.annotations),
+                   "")
     )
+
+
+def _operation_summary(kind: str, op: Operation) -> str:
+    """What an operation does as far as the protocol tells, for one without a description."""
+    ref = op.return_type
+    result = "nothing" if ref is None else f"{'a collection of ' if ref.collection else 'a '}{ref.name}"
+    if kind == "function":
+        return f"Call the function {op.qualified}: a GET without side effects that returns {result}."
+    return f"Invoke the action {op.qualified}: a POST that may change data on the service and returns {result}."
 
 
 class Emitter:

@@ -117,7 +117,48 @@ class _ModelType(type):
     Instances read and write their properties through the class's bare slots, the fastest
     attribute access CPython has; the class-level meaning of each property name comes from a
     `_ClassField` on this metaclass, which takes precedence over the slot for `Cls.prop` only.
+    It also gives generated classes their signature and field list for `help()` and editors,
+    made when first asked for (see `odatakit._introspect`).
     """
+
+    @property
+    def __signature__(cls) -> Any:
+        """The constructor's keyword-only parameters, typed, None by default (`inspect.signature(Event)`)."""
+        found = _specs_for(cls)
+        if found is None:
+            raise AttributeError("__signature__")  # the base classes: inspect reads __init__ instead
+        from ._introspect import signature
+
+        fields, registry = found
+        return signature(fields, lambda qualified: registry.info(qualified).cls)
+
+    # A class's docstring, extended with its fields (type's own `__doc__` is a plain attribute to mypy).
+    @property
+    def __doc__(cls) -> str | None:  # type: ignore[override]
+        own: str | None = cls.__dict__.get("__doc__")
+        found = _specs_for(cls)
+        if found is None or not isinstance(own, str | None):
+            return own
+        doc = _CLASS_DOCS.get(cls)
+        if doc is None:
+            from ._introspect import class_doc
+
+            fields, registry = found
+            doc = _CLASS_DOCS[cls] = class_doc(cls, own, fields, lambda qualified: registry.info(qualified).cls)
+        return doc
+
+
+# Generated classes' docstrings with their fields, made on first use.
+_CLASS_DOCS: dict[type, str] = {}
+
+
+def _specs_for(cls: type) -> tuple[tuple[FieldSpec, ...], Registry] | None:
+    """The fields of a registered class (or of the closest registered base of a user's subclass)."""
+    for klass in cls.__mro__:
+        found = _SPECS_OF.get(klass)
+        if found is not None:
+            return found
+    return None
 
 
 @model

@@ -50,7 +50,9 @@ class UsersRequest(EntityRequest[_T]):
         start_date_time: datetime,
         end_date_time: datetime,
     ) -> CollectionRequest[Events]:
-        """Call the function CalendarService.calendarView."""
+        """Call the function CalendarService.calendarView: a GET without side effects
+        that returns a collection of CalendarService.events.
+        """
         return self._function(
             "CalendarService.calendarView",
             (
@@ -127,7 +129,9 @@ class CalendarsRequest(EntityRequest[_T]):
         start_date_time: datetime,
         end_date_time: datetime,
     ) -> CollectionRequest[Events]:
-        """Call the function CalendarService.calendarView."""
+        """Call the function CalendarService.calendarView: a GET without side effects
+        that returns a collection of CalendarService.events.
+        """
         return self._function(
             "CalendarService.calendarView",
             (
@@ -177,7 +181,9 @@ class EventsRequest(EntityRequest[_T]):
         comment: str | None = None,
         send_response: bool | None = None,
     ) -> None:
-        """Call the action CalendarService.accept."""
+        """Invoke the action CalendarService.accept: a POST that may change data on
+        the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "CalendarService.accept",
@@ -194,7 +200,9 @@ class EventsRequest(EntityRequest[_T]):
         comment: str | None = None,
         send_response: bool | None = None,
     ) -> None:
-        """Call the action CalendarService.decline."""
+        """Invoke the action CalendarService.decline: a POST that may change data on
+        the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "CalendarService.decline",
@@ -211,7 +219,9 @@ class EventsRequest(EntityRequest[_T]):
         comment: str | None = None,
         send_response: bool | None = None,
     ) -> None:
-        """Call the action CalendarService.tentativelyAccept."""
+        """Invoke the action CalendarService.tentativelyAccept: a POST that may
+        change data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "CalendarService.tentativelyAccept",
@@ -227,7 +237,9 @@ class EventsRequest(EntityRequest[_T]):
         *,
         comment: str | None = None,
     ) -> None:
-        """Call the action CalendarService.cancel."""
+        """Invoke the action CalendarService.cancel: a POST that may change data on
+        the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "CalendarService.cancel",
@@ -240,7 +252,9 @@ class EventsRequest(EntityRequest[_T]):
         *,
         new_reminder_time: DateTimeTimeZone | None = None,
     ) -> None:
-        """Call the action CalendarService.snoozeReminder."""
+        """Invoke the action CalendarService.snoozeReminder: a POST that may change
+        data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "CalendarService.snoozeReminder",
@@ -251,7 +265,9 @@ class EventsRequest(EntityRequest[_T]):
     async def dismiss_reminder(
         self,
     ) -> None:
-        """Call the action CalendarService.dismissReminder."""
+        """Invoke the action CalendarService.dismissReminder: a POST that may change
+        data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "CalendarService.dismissReminder",
@@ -332,7 +348,9 @@ class MeRequest(EntityRequest[_T]):
         start_date_time: datetime,
         end_date_time: datetime,
     ) -> CollectionRequest[Events]:
-        """Call the function CalendarService.calendarView."""
+        """Call the function CalendarService.calendarView: a GET without side effects
+        that returns a collection of CalendarService.events.
+        """
         return self._function(
             "CalendarService.calendarView",
             (

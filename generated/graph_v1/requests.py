@@ -81,7 +81,9 @@ class DirectoryObjectRequest(EntityRequest_2[_T]):
         *,
         group_ids: list[str] | None = None,
     ) -> list[str]:
-        """Call the action microsoft.graph.checkMemberGroups."""
+        """Invoke the action microsoft.graph.checkMemberGroups: a POST that may
+        change data on the service and returns a collection of Edm.String.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.checkMemberGroups",
@@ -95,7 +97,9 @@ class DirectoryObjectRequest(EntityRequest_2[_T]):
         *,
         ids: list[str] | None = None,
     ) -> list[str]:
-        """Call the action microsoft.graph.checkMemberObjects."""
+        """Invoke the action microsoft.graph.checkMemberObjects: a POST that may
+        change data on the service and returns a collection of Edm.String.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.checkMemberObjects",
@@ -109,7 +113,9 @@ class DirectoryObjectRequest(EntityRequest_2[_T]):
         *,
         security_enabled_only: bool | None = None,
     ) -> list[str]:
-        """Call the action microsoft.graph.getMemberGroups."""
+        """Invoke the action microsoft.graph.getMemberGroups: a POST that may change
+        data on the service and returns a collection of Edm.String.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.getMemberGroups",
@@ -123,7 +129,9 @@ class DirectoryObjectRequest(EntityRequest_2[_T]):
         *,
         security_enabled_only: bool | None = None,
     ) -> list[str]:
-        """Call the action microsoft.graph.getMemberObjects."""
+        """Invoke the action microsoft.graph.getMemberObjects: a POST that may change
+        data on the service and returns a collection of Edm.String.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.getMemberObjects",
@@ -135,7 +143,9 @@ class DirectoryObjectRequest(EntityRequest_2[_T]):
     async def restore(
         self,
     ) -> DirectoryObject | None:
-        """Call the action microsoft.graph.restore."""
+        """Invoke the action microsoft.graph.restore: a POST that may change data on
+        the service and returns a microsoft.graph.directoryObject.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.restore",
@@ -159,7 +169,10 @@ class DirectoryObjectCollectionRequest(EntityCollectionRequest[_T]):
         *,
         is_synced_from_on_premises: bool | None = None,
     ) -> list[ExtensionProperty]:
-        """Call the action microsoft.graph.getAvailableExtensionProperties."""
+        """Invoke the action microsoft.graph.getAvailableExtensionProperties: a POST
+        that may change data on the service and returns a collection of
+        microsoft.graph.extensionProperty.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.getAvailableExtensionProperties",
@@ -174,7 +187,9 @@ class DirectoryObjectCollectionRequest(EntityCollectionRequest[_T]):
         ids: list[str] | None = None,
         types: list[str] | None = None,
     ) -> list[DirectoryObject]:
-        """Call the action microsoft.graph.getByIds."""
+        """Invoke the action microsoft.graph.getByIds: a POST that may change data on
+        the service and returns a collection of microsoft.graph.directoryObject.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.getByIds",
@@ -194,7 +209,9 @@ class DirectoryObjectCollectionRequest(EntityCollectionRequest[_T]):
         mail_nickname: str | None = None,
         on_behalf_of_user_id: UUID | None = None,
     ) -> None:
-        """Call the action microsoft.graph.validateProperties."""
+        """Invoke the action microsoft.graph.validateProperties: a POST that may
+        change data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.validateProperties",
@@ -210,7 +227,9 @@ class DirectoryObjectCollectionRequest(EntityCollectionRequest[_T]):
     def delta(
         self,
     ) -> CollectionRequest[DirectoryObject]:
-        """Call the function microsoft.graph.delta."""
+        """Call the function microsoft.graph.delta: a GET without side effects that
+        returns a collection of microsoft.graph.directoryObject.
+        """
         return self._function(
             "microsoft.graph.delta",
             (),
@@ -342,7 +361,9 @@ class GroupRequest(DirectoryObjectRequest[_T]):
     async def add_favorite(
         self,
     ) -> None:
-        """Call the action microsoft.graph.addFavorite."""
+        """Invoke the action microsoft.graph.addFavorite: a POST that may change data
+        on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.addFavorite",
@@ -356,7 +377,9 @@ class GroupRequest(DirectoryObjectRequest[_T]):
         add_licenses: list[AssignedLicense] | None = None,
         remove_licenses: list[UUID] | None = None,
     ) -> Group | None:
-        """Call the action microsoft.graph.assignLicense."""
+        """Invoke the action microsoft.graph.assignLicense: a POST that may change
+        data on the service and returns a microsoft.graph.group.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.assignLicense",
@@ -371,7 +394,10 @@ class GroupRequest(DirectoryObjectRequest[_T]):
     async def check_granted_permissions_for_app(
         self,
     ) -> list[ResourceSpecificPermissionGrant]:
-        """Call the action microsoft.graph.checkGrantedPermissionsForApp."""
+        """Invoke the action microsoft.graph.checkGrantedPermissionsForApp: a POST
+        that may change data on the service and returns a collection of
+        microsoft.graph.resourceSpecificPermissionGrant.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.checkGrantedPermissionsForApp",
@@ -383,7 +409,9 @@ class GroupRequest(DirectoryObjectRequest[_T]):
     async def remove_favorite(
         self,
     ) -> None:
-        """Call the action microsoft.graph.removeFavorite."""
+        """Invoke the action microsoft.graph.removeFavorite: a POST that may change
+        data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.removeFavorite",
@@ -394,7 +422,9 @@ class GroupRequest(DirectoryObjectRequest[_T]):
     async def renew(
         self,
     ) -> None:
-        """Call the action microsoft.graph.renew."""
+        """Invoke the action microsoft.graph.renew: a POST that may change data on
+        the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.renew",
@@ -405,7 +435,9 @@ class GroupRequest(DirectoryObjectRequest[_T]):
     async def reset_unseen_count(
         self,
     ) -> None:
-        """Call the action microsoft.graph.resetUnseenCount."""
+        """Invoke the action microsoft.graph.resetUnseenCount: a POST that may change
+        data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.resetUnseenCount",
@@ -416,7 +448,9 @@ class GroupRequest(DirectoryObjectRequest[_T]):
     async def retry_service_provisioning(
         self,
     ) -> None:
-        """Call the action microsoft.graph.retryServiceProvisioning."""
+        """Invoke the action microsoft.graph.retryServiceProvisioning: a POST that
+        may change data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.retryServiceProvisioning",
@@ -427,7 +461,9 @@ class GroupRequest(DirectoryObjectRequest[_T]):
     async def subscribe_by_mail(
         self,
     ) -> None:
-        """Call the action microsoft.graph.subscribeByMail."""
+        """Invoke the action microsoft.graph.subscribeByMail: a POST that may change
+        data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.subscribeByMail",
@@ -438,7 +474,9 @@ class GroupRequest(DirectoryObjectRequest[_T]):
     async def unsubscribe_by_mail(
         self,
     ) -> None:
-        """Call the action microsoft.graph.unsubscribeByMail."""
+        """Invoke the action microsoft.graph.unsubscribeByMail: a POST that may
+        change data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.unsubscribeByMail",
@@ -453,7 +491,9 @@ class GroupRequest(DirectoryObjectRequest[_T]):
         mail_nickname: str | None = None,
         on_behalf_of_user_id: UUID | None = None,
     ) -> None:
-        """Call the action microsoft.graph.validateProperties."""
+        """Invoke the action microsoft.graph.validateProperties: a POST that may
+        change data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.validateProperties",
@@ -478,7 +518,9 @@ class GroupCollectionRequest(DirectoryObjectCollectionRequest[_T]):
     def delta(  # type: ignore[override, unused-ignore]
         self,
     ) -> CollectionRequest[Group]:
-        """Call the function microsoft.graph.delta."""
+        """Call the function microsoft.graph.delta: a GET without side effects that
+        returns a collection of microsoft.graph.group.
+        """
         return self._function(
             "microsoft.graph.delta",
             (),
@@ -661,7 +703,9 @@ class UserRequest(DirectoryObjectRequest[_T]):
         add_licenses: list[AssignedLicense] | None = None,
         remove_licenses: list[UUID] | None = None,
     ) -> User | None:
-        """Call the action microsoft.graph.assignLicense."""
+        """Invoke the action microsoft.graph.assignLicense: a POST that may change
+        data on the service and returns a microsoft.graph.user.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.assignLicense",
@@ -679,7 +723,9 @@ class UserRequest(DirectoryObjectRequest[_T]):
         current_password: str | None = None,
         new_password: str | None = None,
     ) -> None:
-        """Call the action microsoft.graph.changePassword."""
+        """Invoke the action microsoft.graph.changePassword: a POST that may change
+        data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.changePassword",
@@ -695,7 +741,9 @@ class UserRequest(DirectoryObjectRequest[_T]):
         *,
         storage_location: str | None = None,
     ) -> None:
-        """Call the action microsoft.graph.exportPersonalData."""
+        """Invoke the action microsoft.graph.exportPersonalData: a POST that may
+        change data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.exportPersonalData",
@@ -715,7 +763,10 @@ class UserRequest(DirectoryObjectRequest[_T]):
         return_suggestion_reasons: bool | None = None,
         minimum_attendee_percentage: float | None = None,
     ) -> MeetingTimeSuggestionsResult | None:
-        """Call the action microsoft.graph.findMeetingTimes."""
+        """Invoke the action microsoft.graph.findMeetingTimes: a POST that may change
+        data on the service and returns a
+        microsoft.graph.meetingTimeSuggestionsResult.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.findMeetingTimes",
@@ -739,7 +790,9 @@ class UserRequest(DirectoryObjectRequest[_T]):
         email_addresses: list[str] | None = None,
         mail_tips_options: MailTipsType | None = None,
     ) -> list[MailTips]:
-        """Call the action microsoft.graph.getMailTips."""
+        """Invoke the action microsoft.graph.getMailTips: a POST that may change data
+        on the service and returns a collection of microsoft.graph.mailTips.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.getMailTips",
@@ -765,7 +818,9 @@ class UserRequest(DirectoryObjectRequest[_T]):
     async def reprocess_license_assignment(
         self,
     ) -> User | None:
-        """Call the action microsoft.graph.reprocessLicenseAssignment."""
+        """Invoke the action microsoft.graph.reprocessLicenseAssignment: a POST that
+        may change data on the service and returns a microsoft.graph.user.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.reprocessLicenseAssignment",
@@ -777,7 +832,9 @@ class UserRequest(DirectoryObjectRequest[_T]):
     async def retry_service_provisioning(
         self,
     ) -> None:
-        """Call the action microsoft.graph.retryServiceProvisioning."""
+        """Invoke the action microsoft.graph.retryServiceProvisioning: a POST that
+        may change data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.retryServiceProvisioning",
@@ -788,7 +845,9 @@ class UserRequest(DirectoryObjectRequest[_T]):
     async def revoke_sign_in_sessions(
         self,
     ) -> bool | None:
-        """Call the action microsoft.graph.revokeSignInSessions."""
+        """Invoke the action microsoft.graph.revokeSignInSessions: a POST that may
+        change data on the service and returns a Edm.Boolean.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.revokeSignInSessions",
@@ -803,7 +862,9 @@ class UserRequest(DirectoryObjectRequest[_T]):
         message: Message | None = None,
         save_to_sent_items: bool | None = None,
     ) -> None:
-        """Call the action microsoft.graph.sendMail."""
+        """Invoke the action microsoft.graph.sendMail: a POST that may change data on
+        the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.sendMail",
@@ -821,7 +882,10 @@ class UserRequest(DirectoryObjectRequest[_T]):
         target_id_type: ExchangeIdFormat | None = None,
         source_id_type: ExchangeIdFormat | None = None,
     ) -> list[ConvertIdResult]:
-        """Call the action microsoft.graph.translateExchangeIds."""
+        """Invoke the action microsoft.graph.translateExchangeIds: a POST that may
+        change data on the service and returns a collection of
+        microsoft.graph.convertIdResult.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.translateExchangeIds",
@@ -866,7 +930,10 @@ class UserRequest(DirectoryObjectRequest[_T]):
         skip: int | None = None,
         top: int | None = None,
     ) -> EntityRequest[DeviceAndAppManagementData]:
-        """Call the function microsoft.graph.exportDeviceAndAppManagementData."""
+        """Call the function microsoft.graph.exportDeviceAndAppManagementData: a GET
+        without side effects that returns a
+        microsoft.graph.deviceAndAppManagementData.
+        """
         request = self._compose(
             "microsoft.graph.exportDeviceAndAppManagementData",
             (
@@ -917,7 +984,9 @@ class UserRequest(DirectoryObjectRequest[_T]):
         start_date_time: str,
         end_date_time: str | None = None,
     ) -> CollectionRequest[Reminder]:
-        """Call the function microsoft.graph.reminderView."""
+        """Call the function microsoft.graph.reminderView: a GET without side effects
+        that returns a collection of microsoft.graph.reminder.
+        """
         return self._function(
             "microsoft.graph.reminderView",
             (
@@ -940,7 +1009,9 @@ class UserCollectionRequest(DirectoryObjectCollectionRequest[_T]):
     def delta(  # type: ignore[override, unused-ignore]
         self,
     ) -> CollectionRequest[User]:
-        """Call the function microsoft.graph.delta."""
+        """Call the function microsoft.graph.delta: a GET without side effects that
+        returns a collection of microsoft.graph.user.
+        """
         return self._function(
             "microsoft.graph.delta",
             (),
@@ -1031,7 +1102,10 @@ class CalendarRequest(EntityRequest_2[_T]):
         start_time: DateTimeTimeZone | None = None,
         availability_view_interval: int | None = None,
     ) -> list[ScheduleInformation]:
-        """Call the action microsoft.graph.getSchedule."""
+        """Invoke the action microsoft.graph.getSchedule: a POST that may change data
+        on the service and returns a collection of
+        microsoft.graph.scheduleInformation.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.getSchedule",
@@ -1048,7 +1122,9 @@ class CalendarRequest(EntityRequest_2[_T]):
     async def permanent_delete(
         self,
     ) -> None:
-        """Call the action microsoft.graph.permanentDelete."""
+        """Invoke the action microsoft.graph.permanentDelete: a POST that may change
+        data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.permanentDelete",
@@ -1061,7 +1137,10 @@ class CalendarRequest(EntityRequest_2[_T]):
         *,
         user: str,
     ) -> list[CalendarRoleType]:
-        """Call the function microsoft.graph.allowedCalendarSharingRoles."""
+        """Call the function microsoft.graph.allowedCalendarSharingRoles: a GET
+        without side effects that returns a collection of
+        microsoft.graph.calendarRoleType.
+        """
         result = await self._invoke(
             "function",
             "microsoft.graph.allowedCalendarSharingRoles",
@@ -1130,7 +1209,9 @@ class EventRequest(OutlookItemRequest[_T]):
         send_response: bool | None = None,
         comment: str | None = None,
     ) -> None:
-        """Call the action microsoft.graph.accept."""
+        """Invoke the action microsoft.graph.accept: a POST that may change data on
+        the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.accept",
@@ -1146,7 +1227,9 @@ class EventRequest(OutlookItemRequest[_T]):
         *,
         comment: str | None = None,
     ) -> None:
-        """Call the action microsoft.graph.cancel."""
+        """Invoke the action microsoft.graph.cancel: a POST that may change data on
+        the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.cancel",
@@ -1161,7 +1244,9 @@ class EventRequest(OutlookItemRequest[_T]):
         send_response: bool | None = None,
         comment: str | None = None,
     ) -> None:
-        """Call the action microsoft.graph.decline."""
+        """Invoke the action microsoft.graph.decline: a POST that may change data on
+        the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.decline",
@@ -1176,7 +1261,9 @@ class EventRequest(OutlookItemRequest[_T]):
     async def dismiss_reminder(
         self,
     ) -> None:
-        """Call the action microsoft.graph.dismissReminder."""
+        """Invoke the action microsoft.graph.dismissReminder: a POST that may change
+        data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.dismissReminder",
@@ -1190,7 +1277,9 @@ class EventRequest(OutlookItemRequest[_T]):
         to_recipients: list[Recipient] | None = None,
         comment: str | None = None,
     ) -> None:
-        """Call the action microsoft.graph.forward."""
+        """Invoke the action microsoft.graph.forward: a POST that may change data on
+        the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.forward",
@@ -1204,7 +1293,9 @@ class EventRequest(OutlookItemRequest[_T]):
     async def permanent_delete(
         self,
     ) -> None:
-        """Call the action microsoft.graph.permanentDelete."""
+        """Invoke the action microsoft.graph.permanentDelete: a POST that may change
+        data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.permanentDelete",
@@ -1217,7 +1308,9 @@ class EventRequest(OutlookItemRequest[_T]):
         *,
         new_reminder_time: DateTimeTimeZone | None = None,
     ) -> None:
-        """Call the action microsoft.graph.snoozeReminder."""
+        """Invoke the action microsoft.graph.snoozeReminder: a POST that may change
+        data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.snoozeReminder",
@@ -1232,7 +1325,9 @@ class EventRequest(OutlookItemRequest[_T]):
         send_response: bool | None = None,
         comment: str | None = None,
     ) -> None:
-        """Call the action microsoft.graph.tentativelyAccept."""
+        """Invoke the action microsoft.graph.tentativelyAccept: a POST that may
+        change data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.tentativelyAccept",
@@ -1268,7 +1363,9 @@ class EventCollectionRequest(OutlookItemCollectionRequest[_T]):
     def delta(
         self,
     ) -> CollectionRequest[Event]:
-        """Call the function microsoft.graph.delta."""
+        """Call the function microsoft.graph.delta: a GET without side effects that
+        returns a collection of microsoft.graph.event.
+        """
         return self._function(
             "microsoft.graph.delta",
             (),
@@ -1340,7 +1437,9 @@ class MessageRequest(OutlookItemRequest[_T]):
         *,
         destination_id: str | None = None,
     ) -> Message | None:
-        """Call the action microsoft.graph.copy."""
+        """Invoke the action microsoft.graph.copy: a POST that may change data on the
+        service and returns a microsoft.graph.message.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.copy",
@@ -1356,7 +1455,9 @@ class MessageRequest(OutlookItemRequest[_T]):
         message: Message | None = None,
         comment: str | None = None,
     ) -> Message | None:
-        """Call the action microsoft.graph.createForward."""
+        """Invoke the action microsoft.graph.createForward: a POST that may change
+        data on the service and returns a microsoft.graph.message.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.createForward",
@@ -1375,7 +1476,9 @@ class MessageRequest(OutlookItemRequest[_T]):
         message: Message | None = None,
         comment: str | None = None,
     ) -> Message | None:
-        """Call the action microsoft.graph.createReply."""
+        """Invoke the action microsoft.graph.createReply: a POST that may change data
+        on the service and returns a microsoft.graph.message.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.createReply",
@@ -1393,7 +1496,9 @@ class MessageRequest(OutlookItemRequest[_T]):
         message: Message | None = None,
         comment: str | None = None,
     ) -> Message | None:
-        """Call the action microsoft.graph.createReplyAll."""
+        """Invoke the action microsoft.graph.createReplyAll: a POST that may change
+        data on the service and returns a microsoft.graph.message.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.createReplyAll",
@@ -1412,7 +1517,9 @@ class MessageRequest(OutlookItemRequest[_T]):
         message: Message | None = None,
         comment: str | None = None,
     ) -> None:
-        """Call the action microsoft.graph.forward."""
+        """Invoke the action microsoft.graph.forward: a POST that may change data on
+        the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.forward",
@@ -1429,7 +1536,9 @@ class MessageRequest(OutlookItemRequest[_T]):
         *,
         destination_id: str | None = None,
     ) -> Message | None:
-        """Call the action microsoft.graph.move."""
+        """Invoke the action microsoft.graph.move: a POST that may change data on the
+        service and returns a microsoft.graph.message.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.move",
@@ -1441,7 +1550,9 @@ class MessageRequest(OutlookItemRequest[_T]):
     async def permanent_delete(
         self,
     ) -> None:
-        """Call the action microsoft.graph.permanentDelete."""
+        """Invoke the action microsoft.graph.permanentDelete: a POST that may change
+        data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.permanentDelete",
@@ -1455,7 +1566,9 @@ class MessageRequest(OutlookItemRequest[_T]):
         message: Message | None = None,
         comment: str | None = None,
     ) -> None:
-        """Call the action microsoft.graph.reply."""
+        """Invoke the action microsoft.graph.reply: a POST that may change data on
+        the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.reply",
@@ -1472,7 +1585,9 @@ class MessageRequest(OutlookItemRequest[_T]):
         message: Message | None = None,
         comment: str | None = None,
     ) -> None:
-        """Call the action microsoft.graph.replyAll."""
+        """Invoke the action microsoft.graph.replyAll: a POST that may change data on
+        the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.replyAll",
@@ -1486,7 +1601,9 @@ class MessageRequest(OutlookItemRequest[_T]):
     async def send_(
         self,
     ) -> None:
-        """Call the action microsoft.graph.send."""
+        """Invoke the action microsoft.graph.send: a POST that may change data on the
+        service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.send",
@@ -1507,7 +1624,9 @@ class MessageCollectionRequest(OutlookItemCollectionRequest[_T]):
     def delta(
         self,
     ) -> CollectionRequest[Message]:
-        """Call the function microsoft.graph.delta."""
+        """Call the function microsoft.graph.delta: a GET without side effects that
+        returns a collection of microsoft.graph.message.
+        """
         return self._function(
             "microsoft.graph.delta",
             (),
@@ -1535,7 +1654,9 @@ class AttachmentCollectionRequest(EntityCollectionRequest[_T]):
         *,
         attachment_item: AttachmentItem | None = None,
     ) -> UploadSession | None:
-        """Call the action microsoft.graph.createUploadSession."""
+        """Invoke the action microsoft.graph.createUploadSession: a POST that may
+        change data on the service and returns a microsoft.graph.uploadSession.
+        """
         result = await self._invoke(
             "action",
             "microsoft.graph.createUploadSession",
@@ -1555,7 +1676,9 @@ class ManagedAppPolicyRequest(EntityRequest_2[_T]):
         *,
         apps: list[ManagedMobileApp] | None = None,
     ) -> None:
-        """Call the action microsoft.graph.targetApps."""
+        """Invoke the action microsoft.graph.targetApps: a POST that may change data
+        on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "microsoft.graph.targetApps",

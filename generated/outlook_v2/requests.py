@@ -193,7 +193,9 @@ class UserRequest(DirectoryObjectRequest[_T]):
         message: Message | None = None,
         save_to_sent_items: bool | None = None,
     ) -> None:
-        """Call the action Microsoft.OutlookServices.SendMail."""
+        """Invoke the action Microsoft.OutlookServices.SendMail: a POST that may
+        change data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "Microsoft.OutlookServices.SendMail",
@@ -210,7 +212,9 @@ class UserRequest(DirectoryObjectRequest[_T]):
         start_date_time: str,
         end_date_time: str,
     ) -> CollectionRequest[Reminder]:
-        """Call the function Microsoft.OutlookServices.ReminderView.
+        """Call the function Microsoft.OutlookServices.ReminderView: a GET without
+        side effects that returns a collection of
+        Microsoft.OutlookServices.Reminder.
 
         API reference: Get reminders (REST): GET
         /me/ReminderView(StartDateTime='{start_datetime}',EndDateTime='{end_datetime}')
@@ -272,7 +276,9 @@ class MessageRequest(ItemRequest[_T]):
         *,
         destination_id: str | None = None,
     ) -> Message | None:
-        """Call the action Microsoft.OutlookServices.Copy."""
+        """Invoke the action Microsoft.OutlookServices.Copy: a POST that may change
+        data on the service and returns a Microsoft.OutlookServices.Message.
+        """
         result = await self._invoke(
             "action",
             "Microsoft.OutlookServices.Copy",
@@ -286,7 +292,9 @@ class MessageRequest(ItemRequest[_T]):
         *,
         destination_id: str | None = None,
     ) -> Message | None:
-        """Call the action Microsoft.OutlookServices.Move."""
+        """Invoke the action Microsoft.OutlookServices.Move: a POST that may change
+        data on the service and returns a Microsoft.OutlookServices.Message.
+        """
         result = await self._invoke(
             "action",
             "Microsoft.OutlookServices.Move",
@@ -298,7 +306,10 @@ class MessageRequest(ItemRequest[_T]):
     async def create_reply(
         self,
     ) -> Message | None:
-        """Call the action Microsoft.OutlookServices.CreateReply."""
+        """Invoke the action Microsoft.OutlookServices.CreateReply: a POST that may
+        change data on the service and returns a
+        Microsoft.OutlookServices.Message.
+        """
         result = await self._invoke(
             "action",
             "Microsoft.OutlookServices.CreateReply",
@@ -310,7 +321,10 @@ class MessageRequest(ItemRequest[_T]):
     async def create_reply_all(
         self,
     ) -> Message | None:
-        """Call the action Microsoft.OutlookServices.CreateReplyAll."""
+        """Invoke the action Microsoft.OutlookServices.CreateReplyAll: a POST that
+        may change data on the service and returns a
+        Microsoft.OutlookServices.Message.
+        """
         result = await self._invoke(
             "action",
             "Microsoft.OutlookServices.CreateReplyAll",
@@ -322,7 +336,10 @@ class MessageRequest(ItemRequest[_T]):
     async def create_forward(
         self,
     ) -> Message | None:
-        """Call the action Microsoft.OutlookServices.CreateForward."""
+        """Invoke the action Microsoft.OutlookServices.CreateForward: a POST that may
+        change data on the service and returns a
+        Microsoft.OutlookServices.Message.
+        """
         result = await self._invoke(
             "action",
             "Microsoft.OutlookServices.CreateForward",
@@ -336,7 +353,9 @@ class MessageRequest(ItemRequest[_T]):
         *,
         comment: str | None = None,
     ) -> None:
-        """Call the action Microsoft.OutlookServices.Reply."""
+        """Invoke the action Microsoft.OutlookServices.Reply: a POST that may change
+        data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "Microsoft.OutlookServices.Reply",
@@ -349,7 +368,9 @@ class MessageRequest(ItemRequest[_T]):
         *,
         comment: str | None = None,
     ) -> None:
-        """Call the action Microsoft.OutlookServices.ReplyAll."""
+        """Invoke the action Microsoft.OutlookServices.ReplyAll: a POST that may
+        change data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "Microsoft.OutlookServices.ReplyAll",
@@ -363,7 +384,9 @@ class MessageRequest(ItemRequest[_T]):
         comment: str | None = None,
         to_recipients: list[Recipient] | None = None,
     ) -> None:
-        """Call the action Microsoft.OutlookServices.Forward."""
+        """Invoke the action Microsoft.OutlookServices.Forward: a POST that may
+        change data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "Microsoft.OutlookServices.Forward",
@@ -377,7 +400,9 @@ class MessageRequest(ItemRequest[_T]):
     async def send_(
         self,
     ) -> None:
-        """Call the action Microsoft.OutlookServices.Send."""
+        """Invoke the action Microsoft.OutlookServices.Send: a POST that may change
+        data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "Microsoft.OutlookServices.Send",
@@ -388,7 +413,9 @@ class MessageRequest(ItemRequest[_T]):
     async def unsubscribe(
         self,
     ) -> None:
-        """Call the action Microsoft.OutlookServices.Unsubscribe."""
+        """Invoke the action Microsoft.OutlookServices.Unsubscribe: a POST that may
+        change data on the service and returns nothing.
+        """
         await self._invoke(
             "action",
             "Microsoft.OutlookServices.Unsubscribe",
@@ -598,7 +625,8 @@ class EventRequest(ItemRequest[_T]):
         comment: str | None = None,
         send_response: bool | None = None,
     ) -> None:
-        """Call the action Microsoft.OutlookServices.Accept.
+        """Invoke the action Microsoft.OutlookServices.Accept: a POST that may change
+        data on the service and returns nothing.
 
         API reference: Accept an event (REST): POST /me/events/{event_id}/accept
         (outlook_v2.spec.md:783), success 202; scopes:
@@ -621,7 +649,8 @@ class EventRequest(ItemRequest[_T]):
         comment: str | None = None,
         send_response: bool | None = None,
     ) -> None:
-        """Call the action Microsoft.OutlookServices.Decline.
+        """Invoke the action Microsoft.OutlookServices.Decline: a POST that may
+        change data on the service and returns nothing.
 
         API reference: Decline an event (REST): POST /me/events/{event_id}/decline
         (outlook_v2.spec.md:873), success 202; scopes:
@@ -644,7 +673,8 @@ class EventRequest(ItemRequest[_T]):
         comment: str | None = None,
         send_response: bool | None = None,
     ) -> None:
-        """Call the action Microsoft.OutlookServices.TentativelyAccept.
+        """Invoke the action Microsoft.OutlookServices.TentativelyAccept: a POST that
+        may change data on the service and returns nothing.
 
         API reference: Tentatively accept an event (REST): POST
         /me/events/{event_id}/tentativelyaccept (outlook_v2.spec.md:828), success
@@ -666,7 +696,8 @@ class EventRequest(ItemRequest[_T]):
         *,
         new_reminder_time: DateTimeTimeZone | None = None,
     ) -> None:
-        """Call the action Microsoft.OutlookServices.SnoozeReminder.
+        """Invoke the action Microsoft.OutlookServices.SnoozeReminder: a POST that
+        may change data on the service and returns nothing.
 
         API reference: Snooze a reminder (REST): POST
         /me/events/{event_id}/SnoozeReminder (outlook_v2.spec.md:1307); scopes:
@@ -683,7 +714,8 @@ class EventRequest(ItemRequest[_T]):
     async def dismiss_reminder(
         self,
     ) -> None:
-        """Call the action Microsoft.OutlookServices.DismissReminder.
+        """Invoke the action Microsoft.OutlookServices.DismissReminder: a POST that
+        may change data on the service and returns nothing.
 
         API reference: Dismiss a reminder (REST): POST
         /me/events/{event_id}/DismissReminder (outlook_v2.spec.md:1347); scopes:

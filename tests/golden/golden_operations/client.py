@@ -41,7 +41,9 @@ class ApiClient(Client):
     async def reset(
         self,
     ) -> None:
-        """Call the action import reset."""
+        """Invoke the action Test.Ops.reset: a POST that may change data on the
+        service and returns nothing.
+        """
         await invoke(
             self,
             "",
@@ -76,7 +78,9 @@ class ApiClient(Client):
         *,
         value: Decimal,
     ) -> Decimal | None:
-        """Call the function import round."""
+        """Call the function Test.Ops.round: a GET without side effects that returns
+        a Edm.Decimal.
+        """
         result = await invoke(
             self,
             "",

@@ -23,7 +23,9 @@ class DocumentRequest(EntityRequest[_T]):
         *,
         reason: str | None = None,
     ) -> None:
-        """Call the action Test.Ops.archive."""
+        """Invoke the action Test.Ops.archive: a POST that may change data on the
+        service and returns nothing.
+        """
         await self._invoke(
             "action",
             "Test.Ops.archive",
@@ -34,7 +36,9 @@ class DocumentRequest(EntityRequest[_T]):
     async def publish(
         self,
     ) -> Document | None:
-        """Call the action Test.Ops.publish."""
+        """Invoke the action Test.Ops.publish: a POST that may change data on the
+        service and returns a Test.Ops.Document.
+        """
         result = await self._invoke(
             "action",
             "Test.Ops.publish",
@@ -46,7 +50,9 @@ class DocumentRequest(EntityRequest[_T]):
     def related(
         self,
     ) -> DocumentCollectionRequest[Document]:
-        """Call the function Test.Ops.related."""
+        """Call the function Test.Ops.related: a GET without side effects that
+        returns a collection of Test.Ops.Document.
+        """
         request = self._compose(
             "Test.Ops.related",
             (),
@@ -69,7 +75,9 @@ class DocumentCollectionRequest(CollectionRequest[_T]):
     async def stats(
         self,
     ) -> Stats:
-        """Call the function Test.Ops.stats."""
+        """Call the function Test.Ops.stats: a GET without side effects that returns
+        a Test.Ops.Stats.
+        """
         result = await self._invoke(
             "function",
             "Test.Ops.stats",

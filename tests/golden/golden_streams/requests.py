@@ -116,7 +116,9 @@ class ProfilePhotoRequest(PhotoRequest[_T]):
     async def content_2(
         self,
     ) -> None:
-        """Call the action Test.Streams.content."""
+        """Invoke the action Test.Streams.content: a POST that may change data on the
+        service and returns nothing.
+        """
         await self._invoke(
             "action",
             "Test.Streams.content",

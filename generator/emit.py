@@ -949,6 +949,19 @@ class Emitter:
                     if py in _STDLIB_TYPES:
                         used.add(py)
                 key_annotation = annotation(py_types[0] if len(py_types) == 1 else f"tuple[{', '.join(py_types)}]")
+            alternate_keys = []
+            for ak in t.alternate_keys:
+                params = []
+                for (alias, prop), kw in zip(ak.parts, ak.keywords, strict=True):
+                    edm_type = self._key_type(t, prop)
+                    py = edm.PY_TYPES.get(edm_type, "str")
+                    if py in _STDLIB_TYPES:
+                        used.add(py)
+                    params.append({"py_name": identifier(kw), "annotation": annotation(py), "alias": literal(alias),
+                                   "edm": literal(edm_type)})
+                alternate_keys.append({"py_name": identifier(ak.py_name), "params": params,
+                                       "doc": "The item with this alternate key ("
+                                              + ", ".join(alias for alias, _ in ak.parts) + ")."})
             headers_single = _header_rows(self.model, t, "entity")
             headers_collection = _header_rows(self.model, t, "collection")
             needs_literal = needs_literal or any(h["literal"] for h in headers_single[0] + headers_collection[0])
@@ -983,6 +996,7 @@ class Emitter:
                     "ops_collection": ops_collection,
                     "key": key,
                     "key_annotation": key_annotation,
+                    "alternate_keys": alternate_keys,
                 }
             )
         runtime_names = {n for names in runtime.values() for n in names}

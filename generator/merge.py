@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from keyword import iskeyword
 from typing import Any, Literal
 
 import attrs
@@ -48,7 +49,9 @@ SPEC_TERM = "odatakit.Spec"
 #: The annotation term on an entity type that lists the request headers its builders take (`headers()`).
 HEADERS_TERM = "odatakit.SpecHeaders"
 
-StepKind = Literal["root", "key", "nav", "cast", "action", "function", "count", "value", "stream", "ref", "prop", "path"]
+StepKind = Literal[
+    "root", "key", "altkey", "nav", "cast", "action", "function", "count", "value", "stream", "ref", "prop", "path",
+]
 
 _PLACEHOLDER = re.compile(r"^\{[^{}]+\}$")
 _CALL = re.compile(r"^(?P<name>[^()]+)\((?P<args>.*)\)$")
@@ -84,6 +87,9 @@ class Step:
     overload: Operation | None = attrs.field(default=None, eq=False, repr=False)
     #: A composable function call: the generated method returns a request builder for its result.
     composed: bool = False
+    #: A step the page does not write but the call needs: the cast to the derived type declaring
+    #: the navigation that follows (the page's URL is not one the metadata serves).
+    implied: bool = False
 
 
 @attrs.frozen
@@ -186,6 +192,13 @@ class _Index:
     def path_method(self, type_name: str) -> str:
         """The builder's path-addressing method (`item_at_path`), or "" when the type has none."""
         return next((t.path_method for t in self._chain(type_name) if t.path_method), "")
+
+    def derived_navs(self, type_name: str, segment: str) -> list[tuple[StructuredType, NavigationProperty]]:
+        """The derived types declaring a navigation of that name: the casts a page may have left out."""
+        if type_name not in self.types:
+            return []
+        return [(t, n) for t in self.model.derived_of(type_name) for n in t.navigation
+                if n.name.lower() == segment.lower()]
 
     def cast(self, type_name: str, segment: str) -> StructuredType | None:
         for t in self.model.derived_of(type_name) if type_name in self.types else []:
@@ -317,6 +330,11 @@ def _resolve_from(index: _Index, op: SpecOperation, root: EntitySet, segments: l
         if seg.lower() == "$ref":
             steps.append(Step("ref", seg, ".ref", type_name, collection))
             continue
+        alternate = _alternate_key_step(index, seg, type_name) if collection else None
+        if alternate is not None:
+            steps.append(alternate)
+            collection = False
+            continue
         if _PLACEHOLDER.match(seg) or (collection and not _is_name(index, type_name, seg)):
             if not collection:
                 return Resolution(op, tuple(steps), reason=f"key {seg!r} after a single entity")
@@ -342,6 +360,15 @@ def _resolve_from(index: _Index, op: SpecOperation, root: EntitySet, segments: l
         call = _CALL.match(seg)
         name = call.group("name") if call else seg
         found = index.nav(type_name, name) if not collection and not call else None
+        derived_navs = index.derived_navs(type_name, name) if found is None and not collection and not call else []
+        if len(derived_navs) == 1 and index.prop(type_name, name) is None:
+            found = derived_navs[0]
+            derived = found[0]
+            steps.append(Step("cast", "", f".cast({derived.py_name})", derived.qualified, False, implied=True))
+        elif len(derived_navs) > 1:
+            names = ", ".join(t.qualified for t, _ in derived_navs)
+            return Resolution(op, tuple(steps), reason=f"{seg!r}: a navigation of the derived types {names}; "
+                                                       "the page leaves out which cast")
         if found is not None:
             owner, nav = found
             steps.append(Step("nav", seg, f".{nav.py_name}", nav.type.name, nav.type.collection,
@@ -392,6 +419,24 @@ def _path_step(index: _Index, seg: str, type_name: str, collection: bool, steps:
     return None
 
 
+def _alternate_key_step(index: _Index, seg: str, type_name: str) -> Step | None:
+    """The step of a segment `alias=value` naming a one-part alternate key of the type (`roleTemplateId={id}`)."""
+    m = _ALTERNATE.match(seg)
+    if m is None:
+        return None
+    alias = m.group("alias").lower()
+    for t in index.model.base_chain(type_name):
+        for key in t.alternate_keys:
+            if len(key.parts) == 1 and key.parts[0][0].lower() == alias:
+                value = m.group("value")
+                arg = _placeholder_name(value) if _PLACEHOLDER.match(value) else repr(value)
+                return Step("altkey", seg, f".{key.py_name}({arg})", type_name, False)
+    return None
+
+
+_ALTERNATE = re.compile(r"^(?P<alias>[A-Za-z_]\w*)=(?P<value>[^=()]+)$")
+
+
 def _given(op: SpecOperation, call: re.Match[str] | None, last: bool) -> set[str] | None:
     """Parameter names a segment passes (`range(address='A1')`), or on the last segment its query's names."""
     if call is not None:
@@ -426,6 +471,9 @@ def _finish(index: _Index, op: SpecOperation, steps: list[Step], client: str) ->
         else s.py
         for i, s in enumerate(steps)
     ]
+    if _implicit_parameters(last):
+        # The page leaves a function's parameters out of the URL: OData 4.01 names them in the query.
+        client += '.with_function_parameters("implicit")'
     path_text = client + "".join(texts[:-1])
     tail = texts[-1]
     headers = _header_text(op)
@@ -469,6 +517,12 @@ def _finish(index: _Index, op: SpecOperation, steps: list[Step], client: str) ->
     return Resolution(op, tuple(steps), call=expr + _options(op) + headers + verb)
 
 
+def _implicit_parameters(last: Step) -> bool:
+    """True when the path ends on a function the page calls without parentheses although it takes parameters."""
+    return (last.kind == "function" and "(" not in last.segment and last.overload is not None
+            and bool(last.overload.call_parameters))
+
+
 # What each method does to a stream (a media entity's `$value`, a stream property).
 _STREAM_VERBS = {"GET": ".read()", "PUT": ".put(data, content_type=...)", "PATCH": ".patch(data, content_type=...)"}
 
@@ -501,10 +555,16 @@ def _finish_path(index: _Index, op: SpecOperation, steps: list[Step], expr: str)
 def _step_text(step: Step, op: SpecOperation) -> str:
     params = _query_params(op)
     required = [p for p in params if p.required]
+    text = step.py
     if required:
         names = keyword_names(p.name for p in params)
-        return step.py + "(" + ", ".join(f"{names[p.name]}=..." for p in required) + ")"
-    return step.py
+        text += "(" + ", ".join(f"{names[p.name]}=..." for p in required) + ")"
+    given = _literal_options(op)
+    if given:
+        keywords = all(n.isidentifier() and not iskeyword(n) for n in given)
+        text += (".params(" + ", ".join(f"{n}=..." for n in given) + ")" if keywords
+                 else ".params({" + ", ".join(f"{n!r}: ..." for n in given) + "})")
+    return text
 
 
 def _options(op: SpecOperation) -> str:
@@ -538,15 +598,35 @@ def _call_args(index: _Index, op: SpecOperation, step: Step) -> str:
 # --- what the pages add ------------------------------------------------------------------------------
 def _query_params(op: SpecOperation) -> list[SpecParam]:
     """Custom query options of the operation (system options `$...` are the query builder's)."""
-    out = [p for p in op.params if p.location == "query" and not p.name.startswith("$")]
+    out = [p for p in op.params if p.location == "query" and not _system_option(p.name)]
     known = {p.name for p in out}
     for name, value in op.query:
-        if name.startswith("$") or name in known:
+        if _system_option(name) or name in known or "{" not in value:
             continue
         # Named on the request line only: required, typed by the placeholder it carries.
         out.append(SpecParam(name, "query", None, required=True, written=value, line=op.line))
         known.add(name)
     return out
+
+
+def _system_option(name: str) -> bool:
+    """True for a system query option, with its `$` or without (OData 4.01 lets the `$` out: `expand=fields`)."""
+    return name.startswith("$") or name.lower() in _SYSTEM_OPTIONS
+
+
+# Only the names no service uses for options of its own: `format`, `top` or `search` without `$`
+# are custom options of some (`/content?format=pdf`), so they stay custom.
+_SYSTEM_OPTIONS = frozenset({"expand", "select", "filter", "orderby", "skiptoken", "deltatoken"})
+
+
+def _literal_options(op: SpecOperation) -> list[str]:
+    """Custom query options the request line gives a value (`?includeHiddenFolders=true`) and no table documents.
+
+    An example of an option, not a parameter every call needs: the call passes it with `params()`.
+    """
+    documented = {p.name for p in op.params if p.location == "query"}
+    return [name for name, value in op.query
+            if not _system_option(name) and name not in documented and "{" not in value]
 
 
 def _preferences(op: SpecOperation) -> list[tuple[str, str, str | None]]:
@@ -664,6 +744,9 @@ def _spec_only_action(index: _Index, res: Resolution) -> Operation | None:
     if last.type is None or last.type not in index.types or not re.fullmatch(r"[A-Za-z_]\w*", name):
         return None
     if last.kind in ("action", "function") and not last.composed:
+        return None
+    if not last.collection and index.derived_navs(last.type, name):
+        # A navigation of derived types whose cast the page leaves out: not an action.
         return None
     namespace = index.types[last.type].namespace
     binding = Parameter("bindingParameter", TypeRef(last.type, collection=last.collection, nullable=False))

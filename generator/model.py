@@ -93,6 +93,15 @@ StructuredKind = Literal["entity", "complex"]
 
 
 @attrs.frozen
+class AlternateKey:
+    """One `Core.AlternateKeys` key of an entity type: the collection builder's method that addresses an item by it."""
+
+    parts: tuple[tuple[str, str], ...]  # (alias sent in the URL, property name)
+    py_name: str = ""
+    keywords: tuple[str, ...] = ()  # the method's keyword for each part
+
+
+@attrs.frozen
 class StructuredType:
     """An entity type or a complex type."""
 
@@ -116,6 +125,8 @@ class StructuredType:
     #: convention of the service outside OData: the builder gets `path_method`, named by `naming`.
     path_addressing: bool = False
     path_method: str = ""
+    #: Its `Core.AlternateKeys` (declared on this type), with their method names, filled by `naming`.
+    alternate_keys: tuple[AlternateKey, ...] = ()
 
     @property
     def qualified(self) -> str:

@@ -50,7 +50,17 @@ from odatakit.builders import CollectionRequest, EntityRequest
 from odatakit.client import Client
 from odatakit.serde import ComplexBase, EntityBase
 
-from .model import EnumType, Model, NavigationProperty, Operation, Parameter, Property, StructuredType
+from .altkeys import alternate_keys_of
+from .model import (
+    AlternateKey,
+    EnumType,
+    Model,
+    NavigationProperty,
+    Operation,
+    Parameter,
+    Property,
+    StructuredType,
+)
 from .pysource import Source, identifier
 
 
@@ -277,6 +287,7 @@ def assign_names(model: Model) -> Model:
     renamed_props: dict[str, tuple[tuple[Property, ...], tuple[NavigationProperty, ...]]] = {}
     streams: dict[str, tuple[tuple[str, str], ...]] = {}
     path_methods: dict[str, str] = {}
+    alternate: dict[str, tuple[AlternateKey, ...]] = {}
 
     def name_type(qualified: str) -> _Scope:
         if qualified in attr_scopes:
@@ -303,6 +314,10 @@ def assign_names(model: Model) -> Model:
         streams[qualified] = _name_streams(t, props, any(a.has_stream for a in model.base_chain(qualified)[1:]), single)
         if t.path_addressing and not any(a.path_addressing for a in model.base_chain(qualified)[1:]):
             path_methods[qualified] = _claim_path_method(single)
+        if t.kind == "entity":
+            declared = {p.name for a in model.base_chain(qualified) for p in a.properties}
+            alternate[qualified] = tuple(_claim_alternate_key(parts, many)
+                                         for parts in alternate_keys_of(t.annotations, declared))
         renamed_props[qualified] = (props, tuple(navs))
         attr_scopes[qualified] = scope
         builders[qualified, False], builders[qualified, True] = single, many
@@ -319,6 +334,7 @@ def assign_names(model: Model) -> Model:
             navigation=renamed_props[t.qualified][1],
             streams=streams[t.qualified] if t.kind == "entity" else (),
             path_method=path_methods.get(t.qualified, ""),
+            alternate_keys=alternate.get(t.qualified, ()),
         )
         for t in model.structured
     )
@@ -389,6 +405,18 @@ def _claim_path_method(members: dict[str, _Member]) -> str:
         py = f"item_at_path_{n}"
     members[py] = ("path", ":")
     return str(identifier(py))
+
+
+def _claim_alternate_key(parts: tuple[tuple[str, str], ...], members: dict[str, _Member]) -> AlternateKey:
+    """`by_app_id` (`by_a_and_b` for a key of several parts), avoiding the collection builder's other members."""
+    keywords = keyword_names(alias for alias, _ in parts)
+    wanted = _suffix_reserved("by_" + "_and_".join(snake(alias) for alias, _ in parts), RESERVED_BUILDER)
+    py, n = wanted, 1
+    while py in members:
+        n += 1
+        py = f"{wanted}_{n}"
+    members[py] = ("key", ",".join(alias for alias, _ in parts))
+    return AlternateKey(parts, str(identifier(py)), tuple(str(keywords[alias]) for alias, _ in parts))
 
 
 def _claim_member(members: dict[str, _Member], wanted: str, wire: str) -> Source:

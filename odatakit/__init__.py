@@ -45,11 +45,14 @@ __all__ = [
     "BatchItem",
     "BoolExpr",
     "Client",
+    "CollectionProperty",
     "CollectionRequest",
     "ComplexBase",
+    "ComplexProperty",
     "Conflict",
     "Converter",
     "Delta",
+    "Download",
     "EntityBase",
     "EntityRequest",
     "Expr",
@@ -69,6 +72,8 @@ __all__ = [
     "Page",
     "PreconditionFailed",
     "PreconditionRequired",
+    "Reference",
+    "References",
     "Registry",
     "Removed",
     "RequestTimeout",
@@ -77,9 +82,13 @@ __all__ = [
     "ServerError",
     "ServiceConfig",
     "ServiceUnavailable",
+    "StreamRequest",
     "Timeouts",
     "TooManyRequests",
     "Unauthorized",
+    "Upload",
+    "UploadSession",
+    "ValueProperty",
     "concat",
     "mark_changed",
     "mark_clean",
@@ -94,12 +103,26 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from .batch import Batch, BatchItem
+    from .props import CollectionProperty, ComplexProperty, ValueProperty
+    from .refs import Reference, References
+    from .streams import Download, StreamRequest, Upload
+    from .upload import UploadSession
+
+# Imported on first use: batching needs asyncio and streaming aiohttp, which a payload-only user never imports.
+_LAZY = {
+    "Batch": "batch", "BatchItem": "batch",
+    "CollectionProperty": "props", "ComplexProperty": "props", "ValueProperty": "props",
+    "Reference": "refs", "References": "refs",
+    "Download": "streams", "StreamRequest": "streams", "Upload": "streams",
+    "UploadSession": "upload",
+}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
-    """`Batch` and `BatchItem` on first use: batching needs asyncio, which a payload-only user never imports."""
-    if name in ("Batch", "BatchItem"):
-        from . import batch
+    """The request shapes that need more imports (`Batch`, `StreamRequest`, `UploadSession`...) on first use."""
+    module = _LAZY.get(name)
+    if module is not None:
+        import importlib
 
-        return getattr(batch, name)
+        return getattr(importlib.import_module(f".{module}", __name__), name)
     raise AttributeError(f"module 'odatakit' has no attribute {name!r}")

@@ -10,7 +10,7 @@ import enum
 import json
 import re
 from collections.abc import Callable, Generator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Self, TypeVar
 from urllib.parse import quote, unquote
 
 from . import capabilities as caps
@@ -18,7 +18,7 @@ from .capabilities import Capabilities
 from .errors import MalformedResponse
 from .expr import BoolExpr, Expr, OrderKey
 from .http import merge_prefer
-from .literals import format_key, literal, quote_item_path, quote_segment
+from .literals import format_alternate_key, format_key, literal, quote_item_path, quote_segment
 from .paging import Items, Pages, iterate_pages
 from .props import PropertyPaths
 from .query import (
@@ -36,7 +36,7 @@ from .query import (
 from .serde import Converter, ODataObject, ResponseSource, mark_clean
 
 if TYPE_CHECKING:
-    from .client import Client, Response
+    from .client import Client, FunctionParameters, Response
     from .delta import Delta
     from .paths import Expand
     from .refs import Reference, References
@@ -85,8 +85,8 @@ class RequestBase:
         self._cpath = cpath
         self._caps = caps
         # For function calls: (bound path, function segment, parameters, the bound path's parameter
-        # aliases), to rebuild the path.
-        self._call: tuple[str, str, tuple[Param, ...], dict[str, str]] | None = None
+        # aliases, the path sent when the parameters are implicit aliases), to rebuild the path.
+        self._call: tuple[str, str, tuple[Param, ...], dict[str, str], str | None] | None = None
         # Navigation requests from this one (they do not depend on its query options).
         self._navs: dict[str, Any] | None = None
         # `Prefer` preferences by name ("outlook.timezone" → 'outlook.timezone="UTC"').
@@ -124,7 +124,10 @@ class RequestBase:
         """The service-relative URL exactly as it is sent: the path and the percent-encoded query."""
         if not self._opts:
             return self._path
-        return f"{self._path}?{encode_query(self._opts)}"
+        call = self._call
+        # A function called with implicit parameters is sent without its parentheses.
+        path = call[4] if call is not None and call[4] is not None else self._path
+        return f"{path}?{encode_query(self._opts)}"
 
     @property
     def absolute_url(self) -> str:
@@ -271,15 +274,21 @@ class RequestBase:
             caps.check_expand(self._caps, names, levels, self._strict())
         return self._with("$expand", text)
 
-    def parameter_aliases(self, aliases: bool = True) -> Self:
-        """For a function call: pass its parameters as `@p1` aliases (True) or inline (False)."""
+    def parameter_aliases(self, aliases: bool | Literal["implicit"] = True) -> Self:
+        """For a function call: its parameters as `@p1` aliases (True), inline (False) or `implicit` (`f?a=1`)."""
         if self._call is None:
             raise TypeError(f"parameter_aliases(): {self.path} is not a function call")
-        bound, segment, params, outer = self._call
-        call, alias_opts = function_call(self._client, bound, segment, params, aliases, len(outer) + 1)
-        opts = {k: v for k, v in self._opts.items() if k[0] != "@"}
-        copy = self._copy({**opts, **outer, **alias_opts})
+        if aliases not in (True, False, "implicit"):
+            raise ValueError(f"parameter_aliases({aliases!r}): expected True, False or 'implicit'")
+        style: FunctionParameters = "implicit" if aliases == "implicit" else "aliases" if aliases else "inline"
+        bound, segment, params, outer, was_implicit = self._call
+        call, param_opts, implicit = render_call(self._client, bound, segment, params, outer, style)
+        # The parameters an implicit call named in the query are not custom options.
+        named = {p[0] for p in params} if was_implicit is not None else set()
+        opts = {k: v for k, v in self._opts.items() if k[0] != "@" and k not in named}
+        copy = self._copy({**opts, **outer, **param_opts})
         copy._path = call
+        copy._call = (bound, segment, params, outer, implicit)
         copy._navs = None  # they hold the other path
         return copy
 
@@ -294,12 +303,25 @@ _PREFERENCE_NAME = re.compile(r"[A-Za-z][\w.-]*")
 _TOKEN = re.compile(r"[\w.-]+")
 
 
-def function_call(
-    client: Client, path: str, segment: str, params: tuple[Param, ...], aliases: bool, first: int = 1
-) -> tuple[str, dict[str, str]]:
-    """The path of a function call and, with `aliases`, the `@p1=...` options that carry its parameters.
+@property  # type: ignore[misc]
+def _url_at_path(self: RequestBase) -> str:
+    """The URL of an item addressed by path: its path without the `:` that only further segments need."""
+    path = self._path[:-1]
+    return f"{path}?{encode_query(self._opts)}" if self._opts else path
 
-    Aliases are numbered from `first`: a call composed on another one's result follows its aliases.
+
+# The builder class of an item addressed by path, per builder class.
+_AT_PATH: dict[type, type] = {}
+
+
+def function_call(
+    client: Client, path: str, segment: str, params: tuple[Param, ...], style: str, first: int = 1
+) -> tuple[str, dict[str, str]]:
+    """The path of a function call and the query options that carry its parameters when `style` is not inline.
+
+    `aliases` numbers them from `first` (`f(a=@p1)?@p1=1`: a call composed on another one's result
+    follows its aliases); `implicit` leaves the parentheses out and names each parameter (`f?a=1`),
+    except for a call without parameters, which keeps its `()`.
     """
     config = client.CONFIG
     converter = client.converter
@@ -309,11 +331,29 @@ def function_call(
         if v is not None
     ]
     target = f"{path}/{segment}" if path else segment
-    if not aliases:
+    if style == "implicit" and texts:
+        return target, {w: quote(t, safe=_ALIAS_SAFE) for w, t in texts}
+    if style != "aliases":
         return f"{target}({quote_segment(','.join(f'{w}={t}' for w, t in texts))})", {}
     names = [f"@p{i}" for i in range(first, first + len(texts))]
     inline = ",".join(f"{w}={n}" for (w, _), n in zip(texts, names, strict=True))
     return f"{target}({quote_segment(inline)})", {n: quote(t, safe=_ALIAS_SAFE) for (_, t), n in zip(texts, names, strict=True)}
+
+
+def render_call(
+    client: Client, path: str, segment: str, params: tuple[Param, ...], outer: Mapping[str, str], style: str
+) -> tuple[str, dict[str, str], str | None]:
+    """(the path further segments go on from, the options of the parameters, the path sent when implicit).
+
+    An implicit call is only sent as such when it ends the URL: a request built on it (a
+    navigation, another call, a key) goes on from the call with its parameters inline.
+    """
+    if style != "implicit":
+        call, opts = function_call(client, path, segment, params, style, len(outer) + 1)
+        return call, opts, None
+    inline, _ = function_call(client, path, segment, params, "inline")
+    bare, opts = function_call(client, path, segment, params, "implicit")
+    return inline, opts, bare
 
 
 # Literal characters that stay readable in an alias value; `&`, `+`, `#`, `%` and `=` never do.
@@ -395,9 +435,9 @@ def _call_request(
 ) -> Any:
     outer = dict(aliases or _NO_OPTIONS)
     segment = _segment(client, qualified, import_name)
-    call, alias_opts = function_call(client, path, segment, params, client.CONFIG.parameter_aliases, len(outer) + 1)
+    call, alias_opts, implicit = render_call(client, path, segment, params, outer, client.function_parameters)
     request = builder(client, call, client.REGISTRY.info(type_name).cls)
-    request._call = (path, segment, params, outer)
+    request._call = (path, segment, params, outer, implicit)
     if headers:
         request._hdrs = dict(headers)
     if outer or alias_opts:
@@ -431,8 +471,7 @@ async def invoke(
         url = f"{target}?{encode_query(outer)}" if outer else target
         response = await client.send("POST", url, json_body=payload, headers=headers)
     else:
-        call, alias_opts = function_call(client, path, segment, params, client.CONFIG.parameter_aliases,
-                                         len(outer) + 1)
+        call, alias_opts = function_call(client, path, segment, params, client.function_parameters, len(outer) + 1)
         alias_opts = {**outer, **alias_opts}
         url = f"{call}?{encode_query(alias_opts)}" if alias_opts else call
         response = await client.send("GET", url, headers=headers)
@@ -556,16 +595,21 @@ class EntityRequest(RequestBase, PropertyPaths, Generic[T]):
         headers = dict(self._headers() or {})
         if if_match is not None:
             headers["If-Match"] = _etag(if_match)
-        aliases = self._aliases()
-        url = f"{self._path}?{encode_query(aliases)}" if aliases else self._path
-        await self._client.send("DELETE", url, headers=headers or None)
+        await self._client.send("DELETE", self._copy(self._aliases()).url, headers=headers or None)
 
     def _at_path(self, path: str) -> Self:
-        """The item at `path` below this one, `.../root:/Docs/a%20b.txt:` (generated path-addressing methods call this)."""
-        request = type(self)(self._client, f"{self._path}:/{quote_item_path(path)}:", self._type, self._cpath, None)
+        """The item at `path` below this one, `.../root:/Docs/a%20b.txt` (generated path-addressing methods call this).
+
+        Segments after it need the closing `:` (`root:/Docs/a.txt:/content`); the item's own URL
+        ends on its path, as the services that address items by path document it.
+        """
+        cls = _AT_PATH.get(type(self))
+        if cls is None:
+            cls = _AT_PATH[type(self)] = type(type(self).__name__, (type(self),), {"__slots__": (), "url": _url_at_path})
+        request = cls(self._client, f"{self._path}:/{quote_item_path(path)}:", self._type, self._cpath, None)
         if self._hdrs:
             request._hdrs = self._hdrs
-        return request
+        return request  # type: ignore[no-any-return]
 
     def _stream(self, segment: str) -> StreamRequest[T]:
         """The media stream (`$value`) or a stream property of this entity (generated accessors call this)."""
@@ -627,6 +671,19 @@ class CollectionRequest(RequestBase, Generic[T]):
         from .refs import References
 
         return References(self)
+
+    def _by_alternate_key(self, entity: type[E], *parts: tuple[str, Any, str]) -> E:
+        """The item with an alternate key: (alias, value, Edm type) parts (generated `by_...` methods call this)."""
+        for alias, value, _ in parts:
+            if value is None:
+                raise TypeError(f"{type(self).__name__}: the alternate key part {alias!r} needs a value, not None")
+        path = self._path + format_alternate_key(parts, as_segment=self._client.CONFIG.key_as_segment)
+        request = entity(self._client, path, self._type, self._cpath, None)
+        if self._hdrs:
+            request._hdrs = self._hdrs
+        if self._opts:
+            request._opts = self._aliases()
+        return request
 
     def _key_path(self, key: Any) -> str:
         values = key if isinstance(key, tuple) else (key,)
@@ -800,6 +857,9 @@ class CollectionRequest(RequestBase, Generic[T]):
             caps.check_count(self._caps, self._strict())
         self._ready()
         opts = {k: v for k, v in self._opts.items() if k in ("$filter", "$search") or k[0] != "$"}
+        if self._call is not None and self._call[4] is not None:
+            # `/$count` follows the call: its parameters go inline, not in the query.
+            opts = {k: v for k, v in opts.items() if k not in {p[0] for p in self._call[2]}}
         url = f"{self._path}/$count" + (f"?{encode_query(opts)}" if opts else "")
         response = await self._client.send("GET", url, headers={**(self._headers() or {}), "Accept": "text/plain"})
         body = response.body

@@ -44,12 +44,18 @@ if TYPE_CHECKING:
 __all__ = [
     "Client",
     "ClientOptions",
+    "FunctionParameters",
     "Response",
     "ServiceConfig",
     "TokenCredential",
     "TokenProvider",
     "decode_response",
 ]
+
+
+#: How function parameters are sent (see `Client.with_function_parameters`).
+FunctionParameters = Literal["inline", "aliases", "implicit"]
+FUNCTION_PARAMETERS: tuple[FunctionParameters, ...] = ("inline", "aliases", "implicit")
 
 
 @attrs.frozen
@@ -96,6 +102,8 @@ class ClientOptions:
     retry: RetryPolicy = RetryPolicy()
     outer: tuple[Middleware, ...] = ()
     inner: tuple[Middleware, ...] = ()
+    #: How function parameters are sent; None: the service's convention (`ServiceConfig.parameter_aliases`).
+    function_parameters: FunctionParameters | None = None
 
 
 class _Shared:
@@ -191,6 +199,9 @@ class Client:
 
     def _init_options(self, options: ClientOptions) -> None:
         self.options = options
+        #: How function parameters are sent: inline, as `@p1` aliases, or as implicit aliases (OData 4.01).
+        self.function_parameters: FunctionParameters = options.function_parameters or (
+            "aliases" if self.CONFIG.parameter_aliases else "inline")
         shared = self._shared
         links: list[Middleware] = [LoggingMiddleware(), *options.outer, RetryMiddleware(), RedirectMiddleware()]
         links.append(PreferMiddleware())
@@ -265,6 +276,17 @@ class Client:
         if outer:
             return self._derive(outer=self.options.outer + middleware)
         return self._derive(inner=self.options.inner + middleware)
+
+    def with_function_parameters(self, style: FunctionParameters) -> Self:
+        """A client sending function parameters `inline` (`f(a=1)`), as `aliases` or `implicit` (`f?a=1`, OData 4.01).
+
+        `aliases` is `f(a=@p1)?@p1=1`; `implicit` leaves the parentheses out of a function that
+        ends the path and names each parameter in the query (a function followed by more path
+        segments keeps its parentheses, as the OData grammar requires).
+        """
+        if style not in FUNCTION_PARAMETERS:
+            raise ValueError(f"with_function_parameters({style!r}): expected one of {', '.join(FUNCTION_PARAMETERS)}")
+        return self._derive(function_parameters=style)
 
     @property
     def converter(self) -> Converter:

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from . import edm
 
-__all__ = ["format_key", "literal", "quote_item_path", "quote_segment"]
+__all__ = ["format_alternate_key", "format_key", "literal", "quote_item_path", "quote_segment"]
 
 # Characters OData and RFC 3986 allow unencoded in a path segment and that no server reads
 # differently; `+` is left out on purpose because some servers decode it as a space.
@@ -114,6 +114,22 @@ def _enum_literal(value: enum.Enum, qualified: bool) -> str:
     qualified_name = getattr(type(value), "__odata_type__", "")
     inner = "'" + enum_member_text(value).replace("'", "''") + "'"
     return f"{qualified_name}{inner}" if qualified and qualified_name else inner
+
+
+def format_alternate_key(values: tuple[tuple[str, Any, str], ...], *, as_segment: bool) -> str:
+    """An alternate key (`Core.AlternateKeys`) for (alias, value, Edm type) triples, already percent-encoded.
+
+    Always named, since the alias says which key it is: `(appId='a1')`, or on a key-as-segment
+    service one segment `/appId=a1` (the form Microsoft Graph documents).
+    """
+    if as_segment and len(values) == 1:
+        alias, value, edm_type = values[0]
+        text = str(value if isinstance(value, str) and edm_type != "Edm.Guid" else literal(value, edm_type))
+        if not text:
+            raise ValueError(f"alternate key {alias!r}: an empty value cannot be a path segment")
+        return "/" + quote_segment(f"{alias}={text}")
+    parts = [f"{alias}={literal(value, edm_type)}" for alias, value, edm_type in values]
+    return "(" + quote_segment(",".join(parts)) + ")"
 
 
 def format_key(values: tuple[tuple[str, Any, str], ...], *, as_segment: bool) -> str:

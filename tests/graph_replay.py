@@ -46,6 +46,8 @@ from urllib.parse import unquote, urlsplit
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import attrs
+
 from generator.csdl import load_metadata
 from generator.emit import EmitOptions, emit
 from generator.errors import Diagnostics
@@ -321,6 +323,8 @@ class Evaluator:
                 raise CallMissing(f"{type(target).__name__}[...]: {exc}") from None
         if isinstance(node, ast.Call):
             return self._call(node)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value  # `with_function_parameters("implicit")`, a literal key or path
         raise CallMissing(f"cannot evaluate {ast.unparse(node)!r}")
 
     def _placeholder(self, node: ast.expr) -> bool:
@@ -357,10 +361,12 @@ class Evaluator:
         for kw in node.keywords:
             if kw.arg is None or not _is_ellipsis(kw.value):
                 raise CallMissing(f"cannot evaluate {ast.unparse(kw)!r}")
-            p = params.get(kw.arg)
+            p = params.get(kw.arg) or next((v for v in params.values() if v.kind is v.VAR_KEYWORD), None)
             if p is None:
                 raise CallMissing(f"{type(receiver).__name__}.{func.attr}() has no keyword {kw.arg!r}")
-            kwargs[kw.arg] = self.binder.argument(method, receiver, kw.arg, _annotation_text(p.annotation))
+            # `params(name=...)` takes any custom option: a string stands for the page's value.
+            annotation = "str" if p.kind is p.VAR_KEYWORD else _annotation_text(p.annotation)
+            kwargs[kw.arg] = self.binder.argument(method, receiver, kw.arg, annotation)
         try:
             return method(*args, **kwargs)
         except TypeError as exc:
@@ -481,7 +487,7 @@ def expected_segments(res: Resolution, page_segments: list[str], slots: list[str
     k = 0
     for i, seg in enumerate(page_segments):
         step = res.steps[i] if i < len(res.steps) else None
-        if step is not None and step.kind in ("key", "path"):
+        if step is not None and step.kind in ("key", "path", "altkey"):
             template = templates[i] if templates is not None else seg
             value = slots[k] if k < len(slots) else None
             k += 1
@@ -533,7 +539,7 @@ def slot_values(res: Resolution, page_segments: list[str]) -> list[str]:
     `event-id.1`); a literal key is itself."""
     values: list[str] = []
     for step, seg in zip(res.steps, page_segments, strict=False):
-        if step.kind in ("key", "path"):
+        if step.kind in ("key", "path", "altkey"):
             m = _INNER.search(seg)
             values.append(f"{m.group(1)}.{len(values) + 1}" if m else seg)
     return values
@@ -543,7 +549,7 @@ def binders(package: Any, res: Resolution, slots: list[str]) -> tuple[list[str],
     """The key subscripts' values, and the values of the bare names path steps pass (`item_at_path(item_path)`)."""
     keys: list[str] = []
     named: dict[str, str] = {}
-    path_steps = [s for s in res.steps if s.kind in ("key", "path")]
+    path_steps = [s for s in res.steps if s.kind in ("key", "path", "altkey")]
     for step, value in zip(path_steps, slots, strict=False):
         if step.kind == "key":
             keys.append(value)
@@ -577,6 +583,10 @@ async def replay_line(client: Any, recorder: Recorder, package: Any, res: Resolu
         # merge() made this action from the page's body parameters: the metadata lacks it.
         return Outcome(where, request, res.call, "mismatch", "an action the metadata lacks (generated from the page)",
                        f"{added}: not in the metadata")
+    # A cast the page leaves out (the navigation is a derived type's): the call sends it; the rest must match.
+    casts = [s.type for s in res.steps if s.implied and s.type]
+    if casts:
+        res = attrs.evolve(res, steps=tuple(s for s in res.steps if not s.implied))
     page_segments = split_url(op.path)[1]
     slots = slot_values(res, page_segments)
     keys, named = binders(package, res, slots)
@@ -594,9 +604,14 @@ async def replay_line(client: Any, recorder: Recorder, package: Any, res: Resolu
         return Outcome(where, request, res.call, "replay-error", "nothing sent", "")
     sent = recorder.requests[0]
     segments, _ = sent_path(sent.url)
+    for cast in casts:
+        segments = _without(segments, cast)
     expected = expected_segments(res, page_segments, slots)
     method_ok = sent.method.upper() == op.method.upper()
     differs = compare_path(expected, segments, exact_values=False)
+    if casts and method_ok and differs is None:
+        return Outcome(where, request, res.call, "mismatch", "the page leaves out the cast to a derived type (sent)",
+                       f"the navigation is {casts[0]}'s")
     if method_ok and differs is None:
         bare = any(s.endswith("()") and s[:-2].lower() == e.lower() for e, s in zip(expected, segments, strict=True))
         # Kept apart so the figure with parentheses required can be told: the pages write `delta`, not `delta()`.
@@ -604,6 +619,12 @@ async def replay_line(client: Any, recorder: Recorder, package: Any, res: Resolu
     detail = f"sent {sent.method} /{'/'.join(segments)}" + ("" if method_ok else f" (page: {op.method})")
     detail += f"; {differs}" if differs else ""
     return Outcome(where, request, res.call, "served-wrong", wrong_kind(expected, segments, method_ok), detail)
+
+
+def _without(segments: list[str], cast: str) -> list[str]:
+    """The sent segments less the first one naming `cast`."""
+    at = next((i for i, seg in enumerate(segments) if seg.lower() == cast.lower()), None)
+    return segments if at is None else segments[:at] + segments[at + 1:]
 
 
 def short(exc: BaseException) -> str:
@@ -675,6 +696,9 @@ _NO_MEMBER = re.compile(r"^'(?P<seg>.*)': no navigation, cast or bound operation
 def classify_unserved(index: Index, res: Resolution) -> tuple[str, str]:
     """(reason kind, outcome): `mismatch` when the page names what the metadata lacks, else `not-served`."""
     reason = res.reason or ""
+    if any(s.operation in index.added for s in res.steps):
+        # Past an action merge() made from a page (the metadata lacks it, e.g. a collection it does not have).
+        return "an action the metadata lacks (generated from the page)", "mismatch"
     m = _NO_MEMBER.match(reason)
     if m:
         seg, type_name = m.group("seg"), m.group("type")
@@ -696,6 +720,14 @@ def classify_unserved(index: Index, res: Resolution) -> tuple[str, str]:
         if ":" in seg:
             return "path-based addressing (':')", "not-served"
         return "an entity set or singleton the metadata lacks", "mismatch"
+    if "the page leaves out which cast" in reason:
+        return "a navigation of several derived types, the page leaves out which cast", "mismatch"
+    m = re.match(r"^(?P<method>\w+) on the (?P<kind>function|action) (?P<name>\S+): expected", reason)
+    if m:
+        if m.group("name") in index.added:
+            return "an action the metadata lacks (generated from the page)", "mismatch"
+        # The metadata declares a function (invoked with GET) where the page POSTs, or the reverse.
+        return f"{m.group('method')} on what the metadata declares {m.group('kind')}", "mismatch"
     if re.match(r"^key '.*' after a single entity$", reason):
         seg = reason[5:].partition("'")[0]
         if ":" in seg:

@@ -207,10 +207,17 @@ What the outcomes mean:
 - `not-served`: `inspect` says NOT SERVED; the kind is its reason's (with what the unresolved
   segment is in the metadata: a structural or stream property, `$ref`, `$value`, path-based
   addressing...).
-- `mismatch`: the page names a segment the metadata lacks (no entity set, singleton, property,
-  navigation, cast or operation of that name on the type reached or its family), or `inspect`
-  serves the line with an action `merge` generated from the page's body parameters alone (the
-  metadata lacks it): a page/metadata mismatch, counted apart and not as served.
+- `mismatch`: a page/metadata mismatch, counted apart and not as served: the page names a
+  segment the metadata lacks (no entity set, singleton, property, navigation, cast or operation of
+  that name on the type reached or its family); or a navigation only derived types declare,
+  without their cast (with one such type the call sends the cast and the rest of the path must
+  match; with several the page does not say which); or it calls with POST what the metadata
+  declares a function (invoked with GET), or the reverse; or `inspect` serves the line with an
+  action `merge` generated from the page's body parameters alone (the metadata lacks it).
+- Where the page writes a function without the parameters the metadata gives it (`GET
+  .../range/cell`), the call sends them as query options named like them, without parentheses
+  (`with_function_parameters("implicit")`: OData 4.01's implicit parameter aliases); the path is
+  then the page's.
 - `replay-error`: a failure of the replay itself (expected: none).
 
 By kind (a few examples each; [every exception](replay-exceptions.md)):

@@ -48,7 +48,7 @@ def _sample_slots(res: Resolution, sample_segments: list[str], template: list[st
     """Each key or path step's value in the sample: its segment less the template's text around the placeholder."""
     out: list[str] = []
     for step, seg, written in zip(res.steps, sample_segments, template, strict=False):
-        if step.kind not in ("key", "path"):
+        if step.kind not in ("key", "path", "altkey"):
             continue
         pattern = "".join("(.+)" if part.startswith("{") else re.escape(part) for part in _PARTS.split(written) if part)
         m = re.fullmatch(pattern, seg) if "{" in written else None

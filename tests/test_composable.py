@@ -3,7 +3,7 @@
 `tests/fixtures/csdl/composable.xml` is a small workbook: `range()` / `range(address)` on a sheet
 return a range entity (navigated to `format/font`, updated, composed again with
 `columnsAfter(count)`, given to the action `clear`), `bounds()` a complex value, `rows(kind)` a
-collection of entities, and `stats()` is not composable (an awaited call, as before).
+collection of entities, and `stats()` and `score(weight)` are not composable (awaited calls, as before).
 """
 
 from __future__ import annotations
@@ -126,6 +126,55 @@ async def test_parameter_aliases_travel_with_every_request_built_on_the_call(pkg
     ]
 
 
+async def test_implicit_parameters_end_the_url_and_go_inline_before_further_segments(pkg: ModuleType) -> None:
+    # OData 4.01's implicit parameter aliases: `f?a=1` where the function ends the URL, the form
+    # API references write (`GET .../range/cell` with its parameters given apart).
+    async with pkg.BookClient(BASE).with_function_parameters("implicit") as client:
+        sheet = client.sheets["s1"]
+        rng = sheet.range(address="A1:B2")
+        assert rng.url == "sheets('s1')/range?address='A1:B2'"
+        assert rng.path == "sheets('s1')/range(address='A1:B2')"
+        assert rng.format.font.url == "sheets('s1')/range(address='A1:B2')/format/font"
+        assert rng.columns_after(count=2).url == "sheets('s1')/range(address='A1:B2')/columnsAfter?count=2"
+        assert sheet.range().url == "sheets('s1')/range()"
+        rows = sheet.rows(kind="data")
+        assert rows.top(3).url == "sheets('s1')/rows?$top=3&kind='data'"
+        assert rows[7].url == "sheets('s1')/rows(kind='data')(7)"
+        assert rng.parameter_aliases(False).url == "sheets('s1')/range(address='A1:B2')"
+        assert rng.parameter_aliases().url == "sheets('s1')/range(address=@p1)?@p1='A1:B2'"
+        with aioresponses() as m:
+            m.patch(f"{BASE}/sheets('s1')/range?address='A1:B2'", payload={"address": "A1:B2"})
+            m.get(f"{BASE}/sheets('s1')/range(address='A1:B2')/bounds()", payload={"top": 1, "left": 2})
+            m.get(f"{BASE}/sheets('s1')/rows(kind='data')/$count?$filter=index%20gt%202", body="4",
+                  headers={"Content-Type": "text/plain"})
+            m.get(f"{BASE}/sheets('s1')/score?weight=3", payload={"value": 1.5})
+            await rng.update(pkg.Range(address="A1:B2"))
+            rect = await rng.bounds()
+            count = await rows.filter(pkg.Row.index > 2).count_only()
+            score = await sheet.score(weight=3)
+            sent = [(method, str(url)) for method, url, _ in _sent(m)]
+    assert isinstance(rect, pkg.Rect) and count == 4 and score == 1.5
+    assert sent == [
+        ("PATCH", f"{BASE}/sheets('s1')/range?address='A1:B2'"),
+        ("GET", f"{BASE}/sheets('s1')/range(address='A1:B2')/bounds()"),
+        ("GET", f"{BASE}/sheets('s1')/rows(kind='data')/$count?$filter=index+gt+2"),
+        ("GET", f"{BASE}/sheets('s1')/score?weight=3"),
+    ]
+
+
+def test_implicit_parameters_chosen_per_call_and_refused_styles(pkg: ModuleType) -> None:
+    sheet = pkg.BookClient(BASE).sheets["s1"]
+    implicit = sheet.range(address="A1").parameter_aliases("implicit")
+    assert implicit.url == "sheets('s1')/range?address='A1'"
+    assert implicit.select(pkg.Range.address).url == "sheets('s1')/range?$select=address&address='A1'"
+    assert implicit.parameter_aliases(False).url == "sheets('s1')/range(address='A1')"
+    with pytest.raises(ValueError, match=r"parameter_aliases\('named'\): expected True, False or 'implicit'"):
+        sheet.range(address="A1").parameter_aliases("named")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"with_function_parameters\('named'\): expected one of inline, aliases, "
+                                         r"implicit"):
+        pkg.BookClient(BASE).with_function_parameters("named")  # type: ignore[arg-type]
+
+
 async def test_a_composable_collection_is_queried_and_keyed(pkg: ModuleType) -> None:
     Row = pkg.Row
     async with pkg.BookClient(BASE) as client:
@@ -176,6 +225,10 @@ def test_inspect_prints_the_composed_call(model: Model) -> None:
         ("GET", "/sheets/{id}/range(address='A1')/columnsAfter(count=2)/bounds"),
         ("GET", "/sheets/{id}/rows(kind='data')/{index}"),
         ("GET", "/sheets/{id}/stats"),
+        # The page leaves out parameters the function takes: they go in the query (implicit aliases).
+        ("GET", "/sheets/{id}/range(address='A1')/columnsAfter"),
+        ("GET", "/sheets/{id}/score"),
+        ("GET", "/sheets/{id}/score(weight=3)"),
     ]
     assert [resolve(model, spec(m, p)).call for m, p in lines] == [
         "client.sheets[id].range(address=...).format.font.get()",
@@ -186,6 +239,9 @@ def test_inspect_prints_the_composed_call(model: Model) -> None:
         "client.sheets[id].range(address=...).columns_after(count=...).bounds().get()",
         "client.sheets[id].rows(kind=...)[index].get()",
         "client.sheets[id].stats()",
+        'client.with_function_parameters("implicit").sheets[id].range(address=...).columns_after(count=...).get()',
+        'client.with_function_parameters("implicit").sheets[id].score(weight=...)',
+        "client.sheets[id].score(weight=...)",
     ]
     # Nothing follows the result of a function that is not composable.
     assert resolve(model, spec("GET", "/sheets/{id}/stats/format")).reason == "'format' follows an operation result"

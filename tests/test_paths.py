@@ -84,27 +84,32 @@ def test_the_pages_give_item_at_path_to_the_types_they_address_by_path(fx: Modul
     client = fx.FilesClient(BASE)
     item = client.me.root_.item_at_path("Docs/a b.txt")
     assert type(item).__name__ == "ItemRequest"
-    assert item.url == "me/root:/Docs/a%20b.txt:"
+    # The item's own URL ends on its path; segments after it need the closing `:`.
+    assert item.url == "me/root:/Docs/a%20b.txt"
+    assert item.path == "me/root:/Docs/a%20b.txt:"
     assert item.content.url == "me/root:/Docs/a%20b.txt:/content"
     assert item.children.url == "me/root:/Docs/a%20b.txt:/children"
     assert item.children["c1"].url == "me/root:/Docs/a%20b.txt:/children/c1"
-    assert item.select(fx.Item.name).url == "me/root:/Docs/a%20b.txt:?$select=name"
+    assert item.select(fx.Item.name).url == "me/root:/Docs/a%20b.txt?$select=name"
+    assert type(item.select(fx.Item.name)) is type(item) and type(item).__mro__[1].__name__ == "ItemRequest"
     assert client.me.items["p 1"].item_at_path("x#y.txt").content.url == "me/items/p%201:/x%23y.txt:/content"
     # A derived type's builder inherits it; a type the pages never address by path has none.
-    assert client.me.items.cast(fx.FolderItem)["g"].item_at_path("a").url == "me/items/Test.Files.folderItem/g:/a:"
+    assert client.me.items.cast(fx.FolderItem)["g"].item_at_path("a").url == "me/items/Test.Files.folderItem/g:/a"
     assert not hasattr(client.me, "item_at_path")
     # The site's builder has a navigation `itemAtPath`: the method takes the next name.
     site = client.sites["contoso.sharepoint.com"]
     assert site.item_at_path.url == "sites/contoso.sharepoint.com/itemAtPath"
-    assert site.item_at_path_2("teams/1drv team").url == "sites/contoso.sharepoint.com:/teams/1drv%20team:"
+    assert site.item_at_path_2("teams/1drv team").url == "sites/contoso.sharepoint.com:/teams/1drv%20team"
     with pytest.raises(ValueError, match=r"item path '\.\./x': a '\.\.' segment"):
         client.me.root_.item_at_path("../x")
 
 
 async def test_requests_below_a_path_send_the_exact_method_url_headers_and_body(fx: ModuleType) -> None:
-    item = f"{BASE}/me/root:/Docs/r%C3%A9sum%C3%A9%20%231.txt:"
+    at_path = f"{BASE}/me/root:/Docs/r%C3%A9sum%C3%A9%20%231.txt"
+    item = f"{at_path}:"
     with aioresponses() as m:
-        m.get(item, payload={"id": "i1", "name": "résumé #1.txt"})
+        m.get(at_path, payload={"id": "i1", "name": "résumé #1.txt"})
+        m.delete(at_path, status=204)
         m.get(f"{item}/content", body=b"hello", headers={"Content-Type": "text/plain"})
         m.put(f"{item}/content", payload={"id": "i1", "name": "résumé #1.txt"})
         m.post(f"{item}/createUploadSession", payload={"value": "https://up.files.test/s1"})
@@ -115,17 +120,18 @@ async def test_requests_below_a_path_send_the_exact_method_url_headers_and_body(
             data = await at.content.read()
             await at.content.put(b"hi", content_type="text/plain")
             session = await at.create_upload_session()
+            await at.delete()
             children = await client.drives["d1"].root_.item_at_path("Docs").children.get()
         calls = [(method, url) for method, url, _ in sent(m)]
         headers = [call.kwargs["headers"] for calls_ in m.requests.values() for call in calls_]
     assert got.name == "résumé #1.txt" and data == b"hello" and session == "https://up.files.test/s1"
     assert [c.id for c in children] == ["c1"]
     assert calls == [
-        ("GET", item), ("GET", f"{item}/content"), ("PUT", f"{item}/content"),
-        ("POST", f"{item}/createUploadSession"), ("GET", f"{BASE}/drives/d1/root:/Docs:/children"),
+        ("GET", at_path), ("GET", f"{item}/content"), ("PUT", f"{item}/content"),
+        ("POST", f"{item}/createUploadSession"), ("DELETE", at_path), ("GET", f"{BASE}/drives/d1/root:/Docs:/children"),
     ]
     assert all(h["Authorization"] == "Bearer tok" for h in headers)
-    assert [h.get("X-Trace") for h in headers] == ["t1"] * 4 + [None]
+    assert [h.get("X-Trace") for h in headers] == ["t1"] * 5 + [None]
 
 
 async def test_the_path_reaches_a_real_server_byte_for_byte(fx: ModuleType) -> None:
@@ -146,7 +152,7 @@ async def test_the_path_reaches_a_real_server_byte_for_byte(fx: ModuleType) -> N
             body = await at.content.read()
             await at.content.put(b"new")
     raw = "/v1.0/me/root:/A%20b/c%3Ad%3Fe%23f%25g/%C3%BC.txt:"
-    assert seen == [("GET", raw, b""), ("GET", f"{raw}/content", b""), ("PUT", f"{raw}/content", b"new")]
+    assert seen == [("GET", raw[:-1], b""), ("GET", f"{raw}/content", b""), ("PUT", f"{raw}/content", b"new")]
     assert item.name == "ü.txt"
     assert body == "bytes of /v1.0/me/root:/A b/c:d?e#f%g/ü.txt:/content".encode()
 

@@ -515,6 +515,16 @@ class GroupCollectionRequest(DirectoryObjectCollectionRequest[_T]):
         """The item with this key."""
         return self._by_key(GroupRequest, key)
 
+    def by_unique_name(
+        self,
+        unique_name: str,
+    ) -> GroupRequest[_T]:
+        """The item with this alternate key (uniqueName)."""
+        return self._by_alternate_key(
+            GroupRequest,
+            ("uniqueName", unique_name, "Edm.String"),
+        )
+
     def delta(  # type: ignore[override, unused-ignore]
         self,
     ) -> CollectionRequest[Group]:
@@ -1005,6 +1015,16 @@ class UserCollectionRequest(DirectoryObjectCollectionRequest[_T]):
     def __getitem__(self, key: str) -> UserRequest[_T]:
         """The item with this key."""
         return self._by_key(UserRequest, key)
+
+    def by_user_principal_name(
+        self,
+        user_principal_name: str,
+    ) -> UserRequest[_T]:
+        """The item with this alternate key (userPrincipalName)."""
+        return self._by_alternate_key(
+            UserRequest,
+            ("userPrincipalName", user_principal_name, "Edm.String"),
+        )
 
     def delta(  # type: ignore[override, unused-ignore]
         self,

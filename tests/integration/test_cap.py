@@ -741,6 +741,12 @@ async def test_calendar_view_with_offsets_aliases_and_query_options(rec: Recorde
         "Design sync",
         "Quarterly business review",
     ]
+    # OData 4.01's implicit parameter aliases: no parentheses, the parameters named in the query.
+    assert subjects(await view.parameter_aliases("implicit")) == [
+        "Weekly 1:1 with Megan",
+        "Design sync",
+        "Quarterly business review",
+    ]
     # The function result takes query options like an entity set (the server's handler applies them).
     composed = view.filter(Events.importance == "normal").select(Events.subject).order_by(Events.subject.desc()).top(1)
     assert subjects(await composed) == ["Weekly 1:1 with Megan"]
@@ -748,6 +754,7 @@ async def test_calendar_view_with_offsets_aliases_and_query_options(rec: Recorde
         "me/CalendarService.calendarView(startDateTime=2024-05-06T09:00:00+09:00,endDateTime=2024-05-09T09:00:00+09:00)",
         "me/CalendarService.calendarView(startDateTime=@p1,endDateTime=@p2)"
         "?@p1=2024-05-06T09:00:00+09:00&@p2=2024-05-09T09:00:00+09:00",
+        "me/CalendarService.calendarView?startDateTime=2024-05-06T09:00:00+09:00&endDateTime=2024-05-09T09:00:00+09:00",
         "me/CalendarService.calendarView(startDateTime=2024-05-06T09:00:00+09:00,endDateTime=2024-05-09T09:00:00+09:00)"
         "?$select=subject&$filter=importance eq 'normal'&$orderby=subject desc&$top=1",
     ]

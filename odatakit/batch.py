@@ -69,19 +69,51 @@ import contextvars
 import inspect
 import json as jsonlib
 import re
-from collections.abc import Awaitable, Coroutine, Generator, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Iterator, Mapping
+from typing import Any, Generic, Protocol, TypeVar
 from uuid import uuid4
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._context import BATCH_SLOT
-from .client import Response, decode_response
 from .errors import FailedDependency, MalformedResponse, error_from_response
 from .http import HttpResponse, merge_prefer
+from .responses import Response, decode_response
 
-if TYPE_CHECKING:
-    from .client import Client
+
+class _BatchConfig(Protocol):
+    @property
+    def batch_limit(self) -> int: ...
+
+    @property
+    def json_batch(self) -> bool: ...
+
+
+class BatchClient(Protocol):
+    """What a batch asks of the client it belongs to (an `odatakit.Client`)."""
+
+    base_url: str
+
+    @property
+    def CONFIG(self) -> _BatchConfig: ...  # noqa: N802 - the client's class attribute
+
+    def url_for(self, path: str) -> str: ...
+
+    def split_headers(self, url: str, headers: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]: ...
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        expect: Callable[[int], bool] | None = None,
+    ) -> HttpResponse: ...
+
+    async def send(
+        self, method: str, path: str, *, json_body: Any = None, headers: Mapping[str, str] | None = None
+    ) -> Response: ...
 
 __all__ = ["Batch", "BatchItem"]
 
@@ -217,7 +249,7 @@ class BatchItem(Generic[T]):
         if not self._staged.done():
             self._staged.set_result(None)
 
-    async def _submit(self, client: Client, method: str, path: str, json_body: Any, headers: Any) -> Response:
+    async def _submit(self, client: BatchClient, method: str, path: str, json_body: Any, headers: Any) -> Response:
         wire = self._batch._wire_for(client, method, path, json_body, headers)
         if wire.url == wire.absolute:
             # Another service's URL (a nextLink elsewhere): not the batch's business, sent directly.
@@ -260,7 +292,7 @@ class _Slot:
         self._item = item
         self._used = False
 
-    def claims(self, client: Client) -> bool:
+    def claims(self, client: BatchClient) -> bool:
         """Whether this request joins the batch: the task's first one, to the batch's service."""
         if self._used:
             return False
@@ -268,7 +300,7 @@ class _Slot:
         return self._item._batch._accepts(client)
 
     async def submit(
-        self, client: Client, method: str, path: str, json_body: Any, headers: Mapping[str, str] | None
+        self, client: BatchClient, method: str, path: str, json_body: Any, headers: Mapping[str, str] | None
     ) -> Response:
         """Park the request until the batch answers; the item's response, or its `ODataError` raised."""
         return await self._item._submit(client, method, path, json_body, headers)
@@ -277,7 +309,7 @@ class _Slot:
 class Batch:
     """Requests of typed operations sent as `$batch` calls: see the module documentation."""
 
-    def __init__(self, client: Client, *, json: bool | None = None, limit: int | None = None) -> None:
+    def __init__(self, client: BatchClient, *, json: bool | None = None, limit: int | None = None) -> None:
         config = client.CONFIG
         limit = config.batch_limit if limit is None else limit
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
@@ -376,11 +408,11 @@ class Batch:
         self._ids.add(candidate)
         return candidate
 
-    def _accepts(self, client: Client) -> bool:
+    def _accepts(self, client: BatchClient) -> bool:
         return self._accepting and client.base_url == self.client.base_url
 
     def _wire_for(
-        self, client: Client, method: str, path: str, json_body: Any, headers: Mapping[str, str] | None
+        self, client: BatchClient, method: str, path: str, json_body: Any, headers: Mapping[str, str] | None
     ) -> _Wire:
         absolute = client.url_for(path)
         merged, prefer = client.split_headers(absolute, headers)

@@ -66,6 +66,8 @@ class RequestBase:
     __slots__ = (
         "_client", "_path", "_type", "_opts", "_filter", "_cpath", "_caps", "_call", "_navs", "_prefer", "_hdrs",
     )  # fmt: skip
+    #: Whether the request addresses one entity (references ask: `odatakit.refs` cannot import builders).
+    _ONE_ENTITY: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -515,6 +517,7 @@ class EntityRequest(RequestBase, PropertyPaths, Generic[T]):
     """One entity: `client.me`, `client.me.events["id"]`."""
 
     __slots__ = ()
+    _ONE_ENTITY = True
 
     if TYPE_CHECKING:
         # The options typed by the entity: a field, navigation or `$expand` item of another entity is an error.

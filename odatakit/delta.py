@@ -26,7 +26,7 @@ ends the round, and is kept byte for byte as the service wrote it.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import attrs
@@ -36,7 +36,7 @@ from .paging import iterate_pages
 from .serde import ResponseSource
 
 if TYPE_CHECKING:
-    from .builders import CollectionRequest
+    from .client import Client
 
 __all__ = ["Delta", "Removed", "delta_token"]
 
@@ -91,10 +91,23 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+class DeltaQuery(Protocol):
+    """What a delta round asks of the query it runs (a `CollectionRequest`)."""
+
+    _client: Client
+    _type: type
+
+    def _headers(self) -> dict[str, str] | None: ...
+
+    def _ready(self) -> str: ...
+
+    def deltatoken(self, token: str) -> Self: ...
+
+
 class Delta(Generic[T]):
     """One round of a delta query: iterate it once, then read `token` for the next round."""
 
-    def __init__(self, query: CollectionRequest[Any], token: str | None = None, delta_link: str | None = None) -> None:
+    def __init__(self, query: DeltaQuery, token: str | None = None, delta_link: str | None = None) -> None:
         self._query = query
         self._start_token = token
         self._start_link = delta_link

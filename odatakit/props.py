@@ -9,7 +9,7 @@ one of the requests here, typed by the field: a complex value, a primitive value
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 from uuid import UUID
 
 from .errors import MalformedResponse
@@ -20,8 +20,7 @@ from .serde import FieldSpec, ODataObject
 if TYPE_CHECKING:
     from enum import Enum
 
-    from .builders import RequestBase
-    from .client import Response
+    from .client import Client, Response
     from .expr import (
         BinaryExpr,
         BoolExpr,
@@ -43,12 +42,20 @@ C = TypeVar("C", bound=ODataObject)
 E = TypeVar("E", bound="Enum")
 
 
+class EntityRequestLike(Protocol):
+    """What a property path asks of the entity request it is under (an `EntityRequest`)."""
+
+    _client: Client
+
+    def _headers(self) -> dict[str, str] | None: ...
+
+
 class _Property:
     """A property path under an entity: where it is, its type, the headers of the entity's request."""
 
     __slots__ = ("_client", "_path", "_spec", "_hdrs")
 
-    def __init__(self, request: RequestBase, path: str, spec: FieldSpec) -> None:
+    def __init__(self, request: EntityRequestLike, path: str, spec: FieldSpec) -> None:
         self._client = request._client
         self._path = path
         self._spec = spec

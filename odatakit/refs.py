@@ -10,7 +10,7 @@ conventions say, with keys formatted as the client formats them (segments or par
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, urljoin
 
 from .errors import MalformedResponse
@@ -19,7 +19,6 @@ from .query import encode_query
 from .serde import ODataObject
 
 if TYPE_CHECKING:
-    from .builders import CollectionRequest, EntityRequest, RequestBase
     from .client import Client
 
 __all__ = ["Reference", "References", "entity_id"]
@@ -28,12 +27,26 @@ __all__ = ["Reference", "References", "entity_id"]
 Target = Any
 
 
+class NavigationRequest(Protocol):
+    """What references ask of the navigation's request (an `EntityRequest` or `CollectionRequest`)."""
+
+    _client: Client
+    _opts: dict[str, str]
+    _cpath: str
+    _type: type
+
+    @property
+    def path(self) -> str: ...
+
+    def _headers(self) -> dict[str, str] | None: ...
+
+
 def entity_id(client: Client, target: Target, item_type: type) -> str:
     """The absolute entity-id (`@odata.id`) of a target, as a reference body or `$id` carries it."""
-    from .builders import EntityRequest, RequestBase
-
-    if isinstance(target, RequestBase):
-        if not isinstance(target, EntityRequest) or target._opts:
+    # Request builders say what they address (`_ONE_ENTITY`): refs must not import them (they import refs).
+    one_entity = getattr(type(target), "_ONE_ENTITY", None)
+    if one_entity is not None:
+        if not one_entity or target._opts:
             raise TypeError(f"{target!r}: expected the request of one entity, without query options")
         return client.url_for(target.path)
     if isinstance(target, ODataObject):
@@ -79,7 +92,7 @@ def _canonical(client: Client, cls: type, key: Any, what: str) -> str:
     raise TypeError(f"{what}: no entity set holds {cls.__name__}; pass the entity's request or URL")
 
 
-def _navigation(request: RequestBase, what: str) -> None:
+def _navigation(request: NavigationRequest, what: str) -> None:
     # The capability path grows by one segment per navigation from the entity set or singleton.
     if "/" not in request._cpath:
         raise TypeError(f"{what}: {request.path} is not reached through a navigation property")
@@ -90,7 +103,7 @@ class References:
 
     __slots__ = ("_request",)
 
-    def __init__(self, request: CollectionRequest[Any]) -> None:
+    def __init__(self, request: NavigationRequest) -> None:
         self._request = request
 
     @property
@@ -141,7 +154,7 @@ class Reference:
 
     __slots__ = ("_request",)
 
-    def __init__(self, request: EntityRequest[Any]) -> None:
+    def __init__(self, request: NavigationRequest) -> None:
         self._request = request
 
     @property

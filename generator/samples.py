@@ -26,6 +26,8 @@ from typing import Any, Literal
 
 import attrs
 
+from . import mdtree
+
 Kind = Literal["request", "response"]
 
 
@@ -41,6 +43,11 @@ class Sample:
     url: str | None
     kind: str
     body: Any
+    #: What the page's annotation comment above the fence says of a response sample
+    #: (``<!-- { "blockType": "response", "@odata.type": ..., "isCollection": ..., "truncated": ... } -->``).
+    odata_type: str | None = None
+    collection: bool | None = None
+    truncated: bool = False
 
 
 # --- Recognised documentation conventions -----------------------------------------------
@@ -52,8 +59,11 @@ _BODILESS_METHODS = frozenset({"GET", "DELETE", "HEAD", "OPTIONS"})
 # The URL is kept as written, so typos such as "https:/outlook..." and spaces inside URL
 # templates ("/users/{id | userPrincipalName}/events") survive; a trailing "HTTP/1.1" is not
 # part of the URL.
+# A relative URL may also start with "~/" or with its first segment ("GET me/events", one token
+# holding a "/", so that prose such as "POST to the collection to create..." is not taken for one).
 _REQUEST_LINE = re.compile(
-    r"^(?P<method>" + "|".join(_METHODS) + r")\s+(?P<url>(?:https?:/|/)\S.*?)"
+    r"^(?P<method>" + "|".join(_METHODS) + r")\s+"
+    r"(?P<url>(?:https?:/|~?/)\S.*?|(?=[^\s/]*/)[A-Za-z_{$](?:[^\s{]|\{[^{}]*\})*)"
     r"(?:\s+HTTP/\d(?:\.\d)?)?$"
 )
 # Some examples give only the URL (the method is in the syntax block above it).
@@ -84,7 +94,9 @@ _DEFAULT_VERSION_MARKER = re.compile(
 
 # Fences whose content is payloads or HTTP exchanges; any other info string (cs, javascript,
 # ...) is client-library code whose braces are not JSON.
-_PAYLOAD_FENCES = frozenset({"", "json", "http", "rest", "rest-i", "no-highlight", "text", "txt"})
+_PAYLOAD_FENCES = frozenset(
+    {"", "json", "http", "rest", "rest-i", "no-highlight", "text", "txt", "msgraph-interactive"}
+)
 # CommonMark HTML block: starts with "<!--" at the line start, ends on the line with "-->".
 _COMMENT_START = re.compile(r"^ {0,3}<!--")
 _FENCE = re.compile(r"^\s*(?P<ticks>```+|~~~+)\s*(?P<info>[^\s`]*)")
@@ -225,9 +237,12 @@ class _Context:
 class _Extractor:
     """Walks one page, line by line, collecting samples and warnings."""
 
-    def __init__(self, page: str, text: str) -> None:
+    def __init__(self, page: str, text: str, document: mdtree.Document | None = None) -> None:
         self.lines = text.splitlines()
         self.markdown = any(_FENCE.match(line) for line in self.lines)
+        self.text = text
+        self.document = document
+        self.annotation: dict[str, Any] | None = None  # of the fence being walked
         self.samples: list[Sample] = []
         self.warnings: list[str] = []
         default_version = ""
@@ -318,6 +333,9 @@ class _Extractor:
 
     def add(self, index: int, kind: Kind, body: Any, method: str | None, url: str | None) -> None:
         """Record one parsed body found at a 0-based line index."""
+        note = self.annotation if kind == "response" else None
+        odata_type = note.get("@odata.type") if note else None
+        collection = note.get("isCollection") if note else None
         self.samples.append(
             Sample(
                 page=self.ctx.page,
@@ -328,6 +346,9 @@ class _Extractor:
                 url=url,
                 kind=kind,
                 body=body,
+                odata_type=odata_type if isinstance(odata_type, str) and odata_type.strip() else None,
+                collection=collection if isinstance(collection, bool) else None,
+                truncated=bool(note.get("truncated")) if note else False,
             )
         )
 
@@ -353,7 +374,9 @@ class _Extractor:
         if self._is_explorer(body):
             self._take_explorer(body, text, start)
         else:
-            kind = self.current_kind()
+            # The page's annotation of the fence decides; the heuristics serve pages without one.
+            block = self.annotation.get("blockType") if self.annotation else None
+            kind = block if block in ("request", "response") else self.current_kind()
             self.add(start, kind, body, self.ctx.method, self.ctx.url)
             self.ctx.signal, self.ctx.signal_method = kind, None
         return scan.end_line + 1
@@ -391,41 +414,51 @@ class _Extractor:
             self._walk_region(0, len(self.lines), in_fence=False)
 
     def _walk_markdown(self) -> None:
-        """Visit text lines for context and payload fences for JSON."""
-        index = 0
-        while index < len(self.lines):
-            if _COMMENT_START.match(self.lines[index]):
+        """Visit text lines for context and payload fences for JSON (blocks from :mod:`generator.mdtree`)."""
+        document = self.document or mdtree.parse(self.text)
+        skip = [False] * len(self.lines)
+        for index in range(document.front_matter):
+            skip[index] = True
+        fences: dict[int, mdtree.Fence] = {}
+        notes: dict[int, dict[str, Any]] = {}
+        for block in document.blocks:
+            if isinstance(block, mdtree.Comment):
                 # A commented-out block is not rendered: its fences are not fences (one
                 # translation drops the closing fence inside such a comment).
-                index = next(
-                    (
-                        later
-                        for later in range(index, len(self.lines))
-                        if "-->" in self.lines[later][4 if later == index else 0 :]
-                    ),
-                    len(self.lines) - 1,
-                )
+                for index in range(block.line, block.end):
+                    skip[index] = True
+                if block.annotation is not None:
+                    notes[block.end - 1] = block.annotation
+            elif isinstance(block, mdtree.Fence):
+                fences[block.line] = block
+        index = 0
+        annotation: dict[str, Any] | None = None
+        while index < len(self.lines):
+            if index in notes:
+                annotation = notes[index]
+            if skip[index]:
                 index += 1
                 continue
-            fence = _FENCE.match(self.lines[index])
-            if not fence:
+            fence = fences.get(index)
+            if fence is None:
                 self.note_text(self.lines[index], in_fence=False)
+                # An annotation holds for the next fence, across blank lines and tab labels only.
+                stripped = self.lines[index].strip()
+                if stripped and not re.match(r"^#+\s*\[[^\]]*\]\(#tab/", stripped):
+                    annotation = None
                 index += 1
                 continue
-            close = next(
-                (
-                    later
-                    for later in range(index + 1, len(self.lines))
-                    if self.lines[later].lstrip().startswith(fence.group("ticks")[:3])
-                ),
-                None,
-            )
-            if close is None:
+            if not fence.closed:
                 self.warn(index, "code fence is never closed")
-                close = len(self.lines)
-            if fence.group("info").lower() in _PAYLOAD_FENCES:
-                self._walk_region(index + 1, close, in_fence=True)
-            index = close + 1
+            if fence.info in _PAYLOAD_FENCES:
+                self.annotation = annotation
+                block_type = annotation.get("blockType") if annotation else None
+                if block_type in ("request", "response"):
+                    self.ctx.signal, self.ctx.signal_method = block_type, None
+                self._walk_region(index + 1, min(fence.end, len(self.lines)), in_fence=True)
+                self.annotation = None
+            annotation = None
+            index = fence.end + 1
 
     def _walk_region(self, begin: int, end: int, in_fence: bool) -> None:
         """Look for JSON values between two line indices, noting other lines as context."""
@@ -439,9 +472,14 @@ class _Extractor:
                 index = self.take_json(index, col, end)
 
 
-def extract_samples(path: str | Path) -> tuple[list[Sample], list[str]]:
-    """Return the JSON samples of a reference page and warnings for bodies that do not parse."""
+def extract_samples(
+    path: str | Path, text: str | None = None, document: mdtree.Document | None = None
+) -> tuple[list[Sample], list[str]]:
+    """Return the JSON samples of a reference page and warnings for bodies that do not parse.
+
+    `text` and `document` (the page already read and parsed) spare reading and parsing it again.
+    """
     page = Path(path)
-    extractor = _Extractor(page.name, page.read_text(encoding="utf-8"))
+    extractor = _Extractor(page.name, page.read_text(encoding="utf-8") if text is None else text, document)
     extractor.walk()
     return extractor.samples, extractor.warnings

@@ -21,11 +21,11 @@ from typing import Any
 
 import attrs
 
+from . import mdtree
 from . import specvocab as vocab
 from .errors import Diagnostics
 from .identifiers import wire_name_flaw
 from .samples import (
-    _COMMENT_START,
     _DEFAULT_VERSION_MARKER,
     _FENCE,
     _PAYLOAD_FENCES,
@@ -61,6 +61,7 @@ from .specurls import (
     _Slot,
     _slots,
     _Url,
+    read_notation,
 )
 
 _BODILESS = frozenset({"GET", "DELETE", "HEAD", "OPTIONS"})
@@ -75,6 +76,7 @@ class _Fence:
     start: int
     end: int
     info: str
+    annotation: dict[str, Any] | None = None  # the docfx annotation comment above it
 
 
 @attrs.define(eq=False)
@@ -136,6 +138,7 @@ class _Template:
     url: _Url
     slots: list[_Slot]
     headers: list[SpecHeader]
+    optional: list[tuple[str, str]] = attrs.Factory(list)  # optional query options ("[?includeIDs=true]")
 
 
 @attrs.define(eq=False)
@@ -193,6 +196,7 @@ class _Context:
 
 _HEADING = re.compile(r"^\s{0,3}(?P<hashes>#{1,6})(?!#)\s*(?P<text>.*?)\s*#*\s*$")
 _TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_UNSPACED_HEADING = re.compile(r"^\s{0,3}(?P<hashes>#{1,6})(?P<text>[^#\s].*)$")
 _BULLET = re.compile(r"^\s*[-*+•]\s+(?P<text>.*)$")
 _HEADER_LINE = re.compile(r"^(?P<name>[A-Za-z][\w-]*)\s*:\s*(?P<value>\S.*)$")
 _EXPLORER_STATUS = re.compile(r'"statusCode"\s*:\s*(?P<code>\d{3})')
@@ -219,6 +223,12 @@ class _Page:
         self.title_of: list[_Heading | None] = [None] * len(self.lines)
         self.heading_at: dict[int, _Heading] = {}
         self.markdown = False
+        self.text = text
+        self.document: mdtree.Document | None = None
+        self.annotation_at: dict[int, dict[str, Any]] = {}  # last line of an annotation comment -> its JSON
+        self.table_at: dict[int, mdtree.Table] = {}
+        self.heading_block_at: dict[int, mdtree.Heading] = {}
+        self.unspaced: list[int] = []  # lines of headings written without a space after their #s
         self.default_version = ""
         self.warned: set[tuple[int | None, str]] = set()
 
@@ -235,7 +245,7 @@ class _Page:
     # --- layout --------------------------------------------------------------------------
 
     def layout(self) -> None:
-        """Find comments, fences, version sections and headings."""
+        """Find comments, fences, tables, version sections and headings."""
         self.markdown = any(
             _FENCE.match(line) or _TABLE_DELIMITER.match(line) or _HEADING.match(line) for line in self.lines
         )
@@ -244,46 +254,63 @@ class _Page:
             if marker:
                 self.default_version = _normalise_version(marker.group("version"))
                 break
-        index = 0
-        while index < len(self.lines):
-            text = self.lines[index]
-            if self.markdown and _COMMENT_START.match(text):
-                # A commented-out block is not rendered, so nothing in it counts (one
-                # translation leaves an unclosed fence inside such a comment).
-                end = next(
-                    (
-                        later
-                        for later in range(index, len(self.lines))
-                        if "-->" in self.lines[later][text.index("<!--") + 4 if later == index else 0 :]
-                    ),
-                    len(self.lines) - 1,
-                )
-                for hidden in range(index, end + 1):
-                    self.hidden[hidden] = True
-                index = end + 1
-                continue
-            fence = _FENCE.match(text) if self.markdown else None
-            if fence:
-                ticks = fence.group("ticks")
-                close = next(
-                    (
-                        later
-                        for later in range(index + 1, len(self.lines))
-                        if self.lines[later].strip().startswith(ticks)
-                    ),
-                    None,
-                )
-                if close is None:
-                    self.warn(index, "code fence is never closed")
-                    close = len(self.lines)
-                block = _Fence(index, close, fence.group("info").strip().lower())
-                for inside in range(index, min(close + 1, len(self.lines))):
-                    self.fence_of[inside] = block
-                index = close + 1
-                continue
-            index += 1
+        if self.markdown:
+            self._markdown_layout(self.document or mdtree.parse(self.text))
         self._version_sections()
         self._headings()
+
+    def _markdown_layout(self, document: mdtree.Document) -> None:
+        """What each line of a Markdown page is, from its CommonMark blocks."""
+        self.document = document
+        for index in range(document.front_matter):
+            self.hidden[index] = True
+        for block in document.blocks:
+            if isinstance(block, mdtree.Comment):
+                # A commented-out block is not rendered, so nothing in it counts (one
+                # translation leaves an unclosed fence inside such a comment).
+                for index in range(block.line, block.end):
+                    self.hidden[index] = True
+                if block.annotation is not None:
+                    self.annotation_at[block.end - 1] = block.annotation
+            elif isinstance(block, mdtree.Fence):
+                if not block.closed:
+                    self.warn(block.line, "code fence is never closed")
+                fence = _Fence(block.line, block.end, block.info)
+                fence.annotation = self._annotation_before(block.line)
+                for index in range(block.line, min(block.end + 1, len(self.lines))):
+                    self.fence_of[index] = fence
+            elif isinstance(block, mdtree.Table):
+                self.table_at[block.line] = block
+            elif isinstance(block, mdtree.Heading):
+                self.heading_block_at[block.line] = block
+            elif isinstance(block, mdtree.Text):
+                self._unspaced_headings(block)
+        if self.unspaced:
+            more = f" (and {len(self.unspaced) - 1} more)" if len(self.unspaced) > 1 else ""
+            self.warn(
+                self.unspaced[0],
+                f"heading written without a space after its # signs{more}: not a heading to CommonMark; "
+                "read as a heading",
+            )
+
+    def _unspaced_headings(self, block: mdtree.Text) -> None:
+        """Prose lines written as headings without the space CommonMark needs (``###<a name=...>Title``)."""
+        for index in range(block.line, block.end):
+            match = _UNSPACED_HEADING.match(self.lines[index])
+            if match and not self.hidden[index]:
+                text = match.group("text").strip()
+                level = len(match.group("hashes"))
+                self.heading_block_at[index] = mdtree.Heading(index, index + 1, level, text, False)
+                self.unspaced.append(index)
+
+    def _annotation_before(self, index: int) -> dict[str, Any] | None:
+        """The annotation comment right above a fence (blank lines and tab labels between allowed)."""
+        for earlier in range(index - 1, max(-1, index - 4), -1):
+            if earlier in self.annotation_at:
+                return self.annotation_at[earlier]
+            if self.lines[earlier].strip() and not self.hidden[earlier]:
+                return None
+        return None
 
     def _version_sections(self) -> None:
         """Mark each line with the version section it is in."""
@@ -330,13 +357,13 @@ class _Page:
                 pending_anchor = anchor_only.group(1).strip()
             heading: _Heading | None = None
             if self.markdown:
-                match = _HEADING.match(text)
-                if match and match.group("text"):
-                    inline = _ANCHOR_TAG.search(match.group("text"))
-                    title = _strip_emphasis(_ANCHOR_TAG.sub("", match.group("text")))
+                block = self.heading_block_at.get(index)
+                if block is not None and block.text.strip() and not block.tab:
+                    inline = _ANCHOR_TAG.search(block.text)
+                    title = _strip_emphasis(_ANCHOR_TAG.sub("", block.text.strip().rstrip("#").strip()))
                     heading = _Heading(
                         index,
-                        len(match.group("hashes")),
+                        block.level,
                         title,
                         pending_anchor or (inline.group(1) if inline else ""),
                         _part_of(title),
@@ -362,6 +389,17 @@ class _Page:
             if heading.index < index:
                 return heading.part
         return None
+
+    def _in_examples(self, index: int) -> bool:
+        """Whether a line's part heading sits in an "Example" part (``## Example`` / ``### HTTP request``)."""
+        earlier = [heading for heading in self.headings if heading.index < index]
+        if not earlier:
+            return False
+        level = earlier[-1].level
+        for heading in reversed(earlier[:-1]):
+            if heading.level < level:
+                return heading.part == "examples"
+        return False
 
     def _page_title(self) -> str:
         """The title of a page without Markdown headings (plain text)."""
@@ -419,8 +457,10 @@ class _Page:
                 index = fence.end + 1
                 continue
             stripped = self.lines[index].strip()
-            if self.markdown and stripped.startswith("|"):
-                index = self._collect_markdown_table(index, tables)
+            table = self.table_at.get(index)
+            if table is not None:
+                self._collect_markdown_table(table, tables)
+                index = table.end
                 continue
             if not self.markdown:
                 header_columns = self._plain_table_header(index)
@@ -460,11 +500,20 @@ class _Page:
         if not found:
             self._collect_bare_or_explorer(fence, samples)
             return
+        # The page's annotation decides first: a response holds no request line, an example request
+        # outside the "HTTP request" part is a sample; heuristics serve fences without one.
+        block_type = fence.annotation.get("blockType") if fence.annotation else None
+        if block_type == "response":
+            return
+        part = self._part_at(fence.start)
         syntax = (
             fence.info == "no-highlight"
-            or self._part_at(fence.start) == "syntax"
+            or (part == "syntax" and not (block_type == "request" and self._in_examples(fence.start)))
             or (
-                all(_PLACEHOLDER.search(request[1]) for _, request in found) and self._label_before(fence.start) is None
+                block_type != "request"
+                and part not in ("request", "examples", "response")
+                and all(_PLACEHOLDER.search(request[1]) for _, request in found)
+                and self._label_before(fence.start) is None
             )
         )
         for index, request in found:
@@ -507,10 +556,12 @@ class _Page:
     def _template(self, index: int, request: tuple[str, str], headers: list[SpecHeader]) -> _Template:
         """Build a template from a syntax request line."""
         method, raw = request
-        url = _parse_url(raw)
+        written, optional, _ = read_notation(raw)
+        url = _parse_url(written)
         url.query = [(name, value) for name, value in url.query if self._query_name_ok(index, name)]
         slots = [slot for slot in _slots(url) if slot.location != "query" or self._query_name_ok(index, slot.name)]
-        return _Template(index + 1, method, raw, url, slots, headers)
+        optional = [(name, value) for name, value in optional if self._query_name_ok(index, name)]
+        return _Template(index + 1, method, raw, url, slots, headers, optional)
 
     def _sample(self, index: int, method: str | None, url: str, headers: list[SpecHeader]) -> _SampleRequest:
         """Build a sample request found at a line index."""
@@ -572,42 +623,15 @@ class _Page:
 
     # --- tables --------------------------------------------------------------------------
 
-    def _cells(self, text: str) -> list[str]:
-        """Split a pipe-table row into cells (pipes inside code spans or escaped do not split)."""
-        stripped = text.strip()
-        if stripped.startswith("|"):
-            stripped = stripped[1:]
-        if stripped.endswith("|") and not stripped.endswith("\\|"):
-            stripped = stripped[:-1]
-        cells: list[str] = []
-        current: list[str] = []
-        in_code = False
-        position = 0
-        while position < len(stripped):
-            char = stripped[position]
-            if char == "\\" and position + 1 < len(stripped) and stripped[position + 1] == "|":
-                current.append("|")
-                position += 2
-                continue
-            if char == "`":
-                in_code = not in_code
-            if char == "|" and not in_code:
-                cells.append("".join(current).strip())
-                current = []
-            else:
-                current.append(char)
-            position += 1
-        cells.append("".join(current).strip())
-        return cells
-
-    def _collect_markdown_table(self, index: int, tables: list[_Table]) -> int:
-        """Read a pipe table starting at a line index; return the index after it."""
-        end = index
-        while end < len(self.lines) and self._visible_text(end) and self.lines[end].strip().startswith("|"):
-            end += 1
-        if end - index < 2 or not _TABLE_DELIMITER.match(self.lines[index + 1]):
-            return end
-        header = self._cells(self.lines[index])
+    def _collect_markdown_table(self, table: mdtree.Table, tables: list[_Table]) -> None:
+        """Read a pipe table of the page's blocks."""
+        if table.swallowed is not None:
+            self.warn(
+                table.swallowed,
+                "no blank line between a table and the prose after it (a renderer shows the prose as a "
+                "table row); read as prose",
+            )
+        header = list(table.header)
         kinds = [_column_kind(cell) for cell in header]
         columns: dict[str, int] = {}
         all_required = False
@@ -617,11 +641,10 @@ class _Page:
             all_required = all_required or says_required
         if "name" not in columns:
             if not any(kind for kind, _ in kinds):
-                return end  # not a parameter table (no column this reader knows)
+                return  # not a parameter table (no column this reader knows)
             columns["name"] = 0
-        rows: list[list[str]] = [self._cells(self.lines[row]) for row in range(index + 2, end)]
-        self._add_table(index, columns, len(header), all_required, rows, list(range(index + 2, end)), tables)
-        return end
+        rows: list[list[str]] = [mdtree.split_cells(self.lines[row]) for row in table.rows]
+        self._add_table(table.line, columns, len(header), all_required, rows, list(table.rows), tables)
 
     def _plain_table_header(self, index: int) -> dict[str, int] | None:
         """Column positions when a plain-text line is a table header ("Name Type Description")."""

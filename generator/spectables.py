@@ -144,7 +144,7 @@ class _Reader(_Page):
 
     def _samples(self) -> list[Sample]:
         """The page's JSON samples, from the sample extractor, with its warnings passed on."""
-        samples, warnings = extract_samples(self.path)
+        samples, warnings = extract_samples(self.path, self.text, self.document)
         for message in warnings:
             where, _, why = message.partition(": ")
             line = where.rsplit(":", 1)[-1]
@@ -498,6 +498,12 @@ class _Reader(_Page):
                     line=row.line if row else op.template.line,
                 )
             )
+        known = {param.name for param in params}
+        for name, value in op.template.optional:
+            if name not in known:
+                # An optional part of the request line ("[?includeIDs=true]"): an option the caller may add.
+                written = f"[?{name}={value}]" if value else f"[?{name}]"
+                params.append(SpecParam(name, "query", None, False, value or None, "", written, op.template.line))
         for row in group.header_rows:
             name = _canonical_header_name(row.name)
             type_name, _ = _normalise_type(row.type_text)

@@ -93,6 +93,8 @@ def _parse_url(url: str) -> _Url:
     if absolute:
         host = f"{absolute.group('scheme').lower()}://{absolute.group('host').lower()}"
         rest = absolute.group("rest")
+    if rest.startswith("~/"):
+        rest = rest[1:]  # "~/me/events": the service root
     pieces = _split_outside_braces(rest, "?")
     path_part = pieces[0]
     query_part = "?".join(pieces[1:])
@@ -199,3 +201,41 @@ def _match_score(template: _Url, sample: _Url) -> int | None:
     got_options = {_fold(name) for name, _ in sample.query}
     # Missing template options weigh more than extra sample options ($select and the like).
     return literal * 10 - 4 * len(wanted_options - got_options) - len(got_options - wanted_options)
+
+
+# Notation of syntax lines that is not part of the URL: an optional part in brackets
+# ("content[?includeIDs=true]"), an ellipsis standing for repeated segments ("childFolders/{id}/.../messages")
+# and a placeholder written in angle brackets ("range(address='<address>')").
+_OPTIONAL_PART = re.compile(r"\[(?P<part>[?&/][^\[\]]*)\]")
+_ELLIPSIS_SEGMENT = re.compile(r"/(?:\.\.\.|…)(?=/|$)")
+_ANGLE_PLACEHOLDER = re.compile(r"<(?P<name>[A-Za-z_][\w-]*)>")
+
+
+def read_notation(url: str) -> tuple[str, list[tuple[str, str]], list[str]]:
+    """A syntax line's URL without its notation: (URL, optional query options, what was read).
+
+    ``content[?includeIDs=true]`` is ``content`` with the optional query option ``includeIDs``;
+    ``.../`` stands for more of the segments before it and is left out; ``<address>`` is the
+    placeholder ``{address}``.
+    """
+    optional: list[tuple[str, str]] = []
+    read: list[str] = []
+
+    def bracket(match: re.Match[str]) -> str:
+        part = match.group("part")
+        if part[0] in "?&":
+            for option in part[1:].split("&"):
+                name, _, value = option.partition("=")
+                if name.strip():
+                    optional.append((name.strip(), value.strip()))
+        read.append(f"optional part {match.group(0)}")
+        return ""
+
+    text = _OPTIONAL_PART.sub(bracket, url)
+    if _ELLIPSIS_SEGMENT.search(text):
+        text = _ELLIPSIS_SEGMENT.sub("", text)
+        read.append("ellipsis")
+    if _ANGLE_PLACEHOLDER.search(text):
+        text = _ANGLE_PLACEHOLDER.sub(lambda m: "{" + m.group("name") + "}", text)
+        read.append("placeholder in angle brackets")
+    return text, optional, read

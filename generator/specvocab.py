@@ -30,7 +30,15 @@ __all__ = [
 # Headings (Markdown "## ..." or a bare line of a plain-text page) that name a *part* of an
 # operation's documentation rather than a new operation.  Matched against the whole heading.
 PART_HEADINGS: dict[str, tuple[str, ...]] = {
-    "syntax": ("http request", "requête http", "requete http", "http 要求", "http リクエスト"),
+    "syntax": (
+        "http request",
+        "http requests",
+        "requête http",
+        "requêtes http",
+        "requete http",
+        "http 要求",
+        "http リクエスト",
+    ),
     "permissions": ("permissions", "autorisations", "アクセス許可", "アクセス許可の範囲"),
     "headers": (
         "request headers",

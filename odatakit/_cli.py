@@ -1,7 +1,7 @@
 """The `odatakit` command: hands over to the generator's command line, or says in one line what to install.
 
 `pip install odatakit` installs the runtime only; the commands (generate, check, inspect,
-prune) need the `generator` extra (jinja2, lxml). This module imports none of them before it
+prune) need the `generator` extra (jinja2, lxml, markdown-it-py). This module imports none of them before it
 knows they are there, so that without the extra `odatakit --version` still works and every
 other invocation ends with one line on stderr and exit code 2, never a traceback.
 
@@ -22,7 +22,7 @@ from pathlib import Path
 from . import __version__
 
 #: The modules the `generator` extra installs, by import name.
-EXTRA_MODULES = ("jinja2", "lxml")
+EXTRA_MODULES = ("jinja2", "lxml", "markdown_it")
 INSTALL = 'pip install "odatakit[generator]"'
 COMMANDS = ("generate", "check", "inspect", "prune")
 #: A template only odatakit's own templates/ folder has: how the checkout's `generator` is told from

@@ -188,7 +188,7 @@ def inspect_wheel(wheel: Path, version: str) -> None:
     check(runtime == ["aiohttp", "attrs", "cattrs", "orjson", "tzlocal"], f"runtime requirements: {runtime}")
     check("aiohttp>=3.9" in requires, f"aiohttp requirement: {[r for r in requires if r.startswith('aiohttp')]}")
     extra = sorted(r.split(">")[0].split("=")[0].lower() for r in requires if 'extra == "generator"' in r)
-    check(extra == ["jinja2", "lxml", "tqdm"], f"generator extra: {extra}")
+    check(extra == ["jinja2", "lxml", "markdown-it-py", "tqdm"], f"generator extra: {extra}")
     check("odatakit = odatakit._cli:main" in entry_points, f"console script: {entry_points}")
     step(f"wheel ok: top-level {tops}, {len(packaged)} templates, runtime needs {runtime}, extra [generator] {extra}")
 
@@ -336,9 +336,9 @@ def runtime_only(tmp: Path, wheel: Path, version: str, work: Path) -> None:
     step("venv 2: fresh venv, pip install '<wheel>' (runtime only)")
     bin2 = venv(tmp / "venv-runtime")
     run([bin2 / "python", "-m", "pip", "install", "--quiet", wheel], cwd=tmp)
-    for module in ("lxml", "jinja2"):
+    for module in ("lxml", "jinja2", "markdown_it"):
         run([bin2 / "python", "-c", f"import {module}"], cwd=work, expect=1)
-    step("  import lxml / import jinja2 fail there, as they should")
+    step("  import lxml / import jinja2 / import markdown_it fail there, as they should")
 
     script = tmp / "typed_query.py"
     script.write_text(QUERY_SCRIPT, encoding="utf-8")

@@ -58,7 +58,7 @@ LINES: dict[str, tuple[str, str]] = {
     **{f"reportroot-getyammerdeviceusageuserdetail.md:{n}": EXACT for n in (36, 37)},
     **{f"directory-deleteditems-list.md:{n}": EXACT for n in (51, 52, 53, 54)},
     "chart-image.md:27": ("served-exact", "a function without parentheses on the page"),
-    **{f"chart-image.md:{n}": EXACT for n in (29, 31, 33, 63)},
+    **{f"chart-image.md:{n}": EXACT for n in (29, 31, 33)},
     "chart-image.md:28": ("served-exact", "a function without parentheses on the page"),
     **{f"chart-image.md:{n}": EXACT for n in (30, 32, 34)},
     **{f"event-get.md:{n}": EXACT for n in (55, 56, 57, 59, 60, 61, 63, 64, 66, 67)},
@@ -66,7 +66,7 @@ LINES: dict[str, tuple[str, str]] = {
     **{f"user-list-mailfolders.md:{n}": EXACT for n in (39, 40)},
     "application-delta.md:33": ("served-exact", "a function without parentheses on the page"),
     "intune-auditing-auditevent-getauditactivitytypes.md:33": EXACT,
-    **{f"administrativeunit-delete-members.md:{n}": EXACT for n in (29, 48)},
+    "administrativeunit-delete-members.md:29": EXACT,
     **{f"driveitem-get-content.md:{n}": EXACT for n in (31, 32, 34, 35, 36)},
     "driveitem-get-content.md:33": EXACT,
     **{f"driveitem-put-content.md:{n}": EXACT for n in (34, 35, 36, 37, 38)},
@@ -77,10 +77,22 @@ LINES: dict[str, tuple[str, str]] = {
     "group-list-photos.md:28": EXACT,
     "group-list-photos.md:29": ("mismatch", "a segment the metadata lacks"),
 }
+# The example requests of these pages (since annotations decide, and tab labels no longer cut sections,
+# every example request fence is a sample of its line; onlinemeeting-get.md:225 addresses beta on a
+# v1.0 page and is attached to no line).
 SAMPLES: dict[str, tuple[str, str]] = {
-    "onlinemeeting-get.md:225": ("exact", ""),
-    "reportroot-getyammerdeviceusageuserdetail.md:121": ("exact", ""),
+    **{f"{page}:{n}": ("exact", "") for page, n in (
+        ("user-list-events.md", 96), ("reportroot-getyammerdeviceusageuserdetail.md", 94),
+        ("reportroot-getyammerdeviceusageuserdetail.md", 121), ("directory-deleteditems-list.md", 93),
+        ("chart-image.md", 63), ("event-get.md", 100), ("event-get.md", 227), ("user-list-mailfolders.md", 74),
+        ("application-delta.md", 87), ("administrativeunit-delete-members.md", 48),
+        ("driveitem-get-content.md", 55), ("driveitem-put-content.md", 101), ("group-list-photos.md", 55),
+        ("directoryrole-get.md", 59), ("directoryrole-get.md", 111),
+    )},
+    "onlinemeeting-get.md:92": ("not-replayable", "$filter is not replayed generically"),
+    "event-accept.md:69": ("body-differs", "member names differ in case only"),
     "message-move.md:72": ("body-differs", "member names differ in case only"),
+    "chartcollection-itemat.md:63": ("not-served", "not-served"),
 }
 
 # The whole reference today (make replay): counts that may only improve. Raise the minimums (and lower

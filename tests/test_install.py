@@ -200,7 +200,7 @@ def test_distribution_layout_and_requirements() -> None:
     assert names(runtime) == {"aiohttp", "attrs", "cattrs", "orjson", "tzlocal"}
     assert "aiohttp>=3.9" in runtime  # no upper bound: the <3.14 pin is the tests' (aioresponses), in dev
     extras = project["project"]["optional-dependencies"]
-    assert names(extras["generator"]) == {"jinja2", "lxml", "tqdm"}  # no ruff: generated code comes out formatted
+    assert names(extras["generator"]) == {"jinja2", "lxml", "markdown-it-py", "tqdm"}  # no ruff: generated code comes out formatted
     assert "ruff==0.17.5" in extras["dev"] and "aiohttp<3.14" in extras["dev"]
     assert (
         (ROOT / "LICENSE")

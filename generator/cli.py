@@ -37,7 +37,7 @@ from .prune import (
 )
 from .pysource import GeneratorBug
 from .specmodel import SpecError, SpecOperation
-from .spectables import read_page
+from .spectables import cache_folder, expand_spec_paths, read_pages
 
 
 def _read(
@@ -176,13 +176,13 @@ def _emit_options(args: argparse.Namespace, preset: Preset) -> EmitOptions:
 
 
 def _spec_operations(args: argparse.Namespace, progress: Progress, diagnostics: Diagnostics) -> list[SpecOperation]:
-    ops: list[SpecOperation] = []
-    for page in args.spec:
-        progress.step(f"reading spec tables {page}")
-        found = read_page(page, diagnostics)
-        if args.api_version:
-            found = [op for op in found if op.version in args.api_version]
-        ops.extend(found)
+    pages = args.spec
+    progress.step(f"reading spec tables {pages[0]}" if len(pages) == 1 else f"reading {len(pages)} spec pages")
+    # Pages read before come from the cache (keyed by their bytes and the reader's code); two processes
+    # read the others of a large reference.
+    ops = read_pages(pages, diagnostics, cache=cache_folder(), jobs=min(2, os.cpu_count() or 1))
+    if args.api_version:
+        ops = [op for op in ops if op.version in args.api_version]
     return ops
 
 
@@ -213,9 +213,19 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     missing = [r for r in result.resolutions if not r.served]
     print(f"{len(result.resolutions) - len(missing)} of {len(result.resolutions)} spec operations served"
           + (f"; {len(result.added)} generated from the pages alone: {', '.join(result.added)}" if result.added else ""))
-    if not args.quiet:
+    if args.warnings == "summary":
+        _print_summary_of_warnings(diagnostics, sys.stderr)
+    elif not args.quiet and args.warnings != "none":
         _print_warnings(diagnostics, sys.stderr, 10**9)
     return 1 if args.require_full and missing else 0
+
+
+def _print_summary_of_warnings(diagnostics: Diagnostics, stream: TextIO) -> None:
+    """Warnings counted by kind (most frequent first), each with one `page:line` where it occurs."""
+    counts = diagnostics.counts_by_kind()
+    print(f"warnings: {diagnostics.count} in {len(counts)} kinds", file=stream)
+    for kind, (count, where) in sorted(counts.items(), key=lambda item: (-item[1][0], item[0])):
+        print(f"{count:7}  {kind}  (e.g. {where})", file=stream)
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
@@ -362,7 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def specs(p: argparse.ArgumentParser, required: bool) -> None:
         p.add_argument("--spec", action="append", required=required, default=[] if not required else None,
-                       help="API reference page (Markdown spec tables) to merge in (repeatable)")
+                       help="API reference page (Markdown spec tables) to merge in, or a folder of them (its *.md) "
+                            "or a quoted glob (repeatable)")
         p.add_argument("--api-version", action="append", help="keep only these page sections (v1.0, v2.0, beta)")
         p.add_argument("--strict", action="store_true", help="a spec parameter typed unlike the metadata is an error")
 
@@ -371,6 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(insp)
     specs(insp, True)
     insp.add_argument("--require-full", action="store_true", help="exit 1 when an operation is not served")
+    insp.add_argument("--warnings", choices=("all", "summary", "none"), default="all",
+                      help="print every warning (default), their counts by kind, or none")
     insp.set_defaults(func=cmd_inspect)
 
     prune = sub.add_parser("prune", help="write a pruned $metadata with the closure of --include")
@@ -401,6 +414,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("prune needs at least one --include")
     previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() else None
     try:
+        if getattr(args, "spec", None):
+            args.spec = expand_spec_paths(args.spec)  # folders and globs: the pages they hold
         code: int = args.func(args)
         return code
     except (MetadataError, SpecError, PatternError) as exc:

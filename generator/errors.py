@@ -7,7 +7,7 @@ Both say where the problem is, in one line: ``<source>:<line>: <Element>: messag
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 __all__ = ["Diagnostic", "Diagnostics", "MetadataError", "format_location"]
 
@@ -20,6 +20,15 @@ def _one_line(text: str) -> str:
 
 # What varies between warnings of one kind: quoted names and values, and numbers.
 _VARYING = re.compile(r"'[^']*'|\"[^\"]*\"|\d+")
+
+
+# What a summary by kind also sets aside: URLs and placeholders.
+_VARYING_MORE = re.compile(r"\S+://\S+|\{[^{}]*\}|(?:…[, ]*)+…")
+
+
+def _kind_of(message: str) -> str:
+    """A warning's kind: the message with what varies between pages replaced by `…`."""
+    return _VARYING_MORE.sub("…", _VARYING.sub("…", message))
 
 
 def format_location(source: str, line: int | None, element: str | None, message: str) -> str:
@@ -99,6 +108,21 @@ class Diagnostics:
         del self.warnings[kept:]
         # A later rewind to the same checkpoint must find it as it was.
         self._kept, self._unkept = dict(self._kept), dict(self._unkept)
+
+    def counts_by_kind(self) -> dict[str, tuple[int, str]]:
+        """Every warning counted by kind (its message with names, numbers, URLs and placeholders set aside),
+        with the `page:line` of the first kept one."""
+        counts: dict[str, list[Any]] = {}
+        first: dict[str, str] = {}
+        for w in self.warnings:
+            kind = _kind_of(w.message)
+            first.setdefault(kind, f"{w.source}:{w.line}" if w.line is not None else w.source)
+        for table in (self._kept, self._unkept):
+            for (source, text), n in table.items():
+                kind = _kind_of(text) if text else "(warnings past the limit of kept warnings)"
+                entry = counts.setdefault(kind, [0, first.get(kind, source)])
+                entry[0] += n
+        return {kind: (int(n), str(where)) for kind, (n, where) in counts.items()}
 
     def format_lines(self) -> list[str]:
         """Every kept warning as one line, in the order they were found, then one line per kind not all kept."""

@@ -67,6 +67,11 @@ class SpecSample:
     body: Any  # parsed JSON, or None for a request without a body
     headers: tuple[SpecHeader, ...] = ()
     status: int | None = None  # for responses, when the page gives one
+    #: For responses, what the page's annotation says: the type (``microsoft.graph.event``), whether
+    #: the body is a collection of it, whether the sample is truncated.
+    odata_type: str | None = None
+    collection: bool | None = None
+    truncated: bool = False
 
 
 @attrs.frozen
@@ -89,6 +94,9 @@ class SpecOperation:
     title: str = ""  # heading of the section the operation belongs to
     anchor: str = ""  # the section's anchor (`<a name="AcceptEvent">`), language-neutral
     samples: tuple[SpecSample, ...] = ()
+    #: The permissions table's scopes by permission type: ("delegated-work" | "delegated-personal" |
+    #: "application", scopes from least to most privileged), in that order; () when the page has none.
+    permissions: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def key(self) -> tuple[str, str, str]:

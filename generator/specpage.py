@@ -47,6 +47,8 @@ from .spectext import (
     _fold,
     _header_name,
     _part_of,
+    _permission_scopes,
+    _permission_type,
     _plain,
     _required_from_cell,
     _required_from_text,
@@ -228,6 +230,8 @@ class _Page:
         self.annotation_at: dict[int, dict[str, Any]] = {}  # last line of an annotation comment -> its JSON
         self.table_at: dict[int, mdtree.Table] = {}
         self.heading_block_at: dict[int, mdtree.Heading] = {}
+        #: Permissions tables: (line index, scopes by permission type).
+        self.permissions: list[tuple[int, dict[str, tuple[str, ...]]]] = []
         self.unspaced: list[int] = []  # lines of headings written without a space after their #s
         self.default_version = ""
         self.warned: set[tuple[int | None, str]] = set()
@@ -632,6 +636,8 @@ class _Page:
                 "table row); read as prose",
             )
         header = list(table.header)
+        if self._permissions_table(table):
+            return
         kinds = [_column_kind(cell) for cell in header]
         columns: dict[str, int] = {}
         all_required = False
@@ -645,6 +651,24 @@ class _Page:
             columns["name"] = 0
         rows: list[list[str]] = [mdtree.split_cells(self.lines[row]) for row in table.rows]
         self._add_table(table.line, columns, len(header), all_required, rows, list(table.rows), tables)
+
+    def _permissions_table(self, table: mdtree.Table) -> bool:
+        """Read a permissions table (by its header, or by its rows' first cells, in any language) into
+        ``self.permissions``: scopes by permission type, never parameters."""
+        first = _fold(_plain(table.header[0])) if table.header else ""
+        rows = [mdtree.split_cells(self.lines[row]) for row in table.rows]
+        kinds = [_permission_type(cells[0]) if cells else None for cells in rows]
+        by_header = any(_fold(word) in first for word in vocab.PERMISSION_HEADER_WORDS)
+        if not by_header and not (kinds and all(kinds)):
+            return False
+        found: dict[str, tuple[str, ...]] = {}
+        for cells, kind in zip(rows, kinds, strict=True):
+            if kind is None or len(cells) < 2:
+                continue
+            scopes = _permission_scopes(cells[1])
+            found[kind] = tuple(dict.fromkeys((*found.get(kind, ()), *scopes)))
+        self.permissions.append((table.line, found))
+        return True
 
     def _plain_table_header(self, index: int) -> dict[str, int] | None:
         """Column positions when a plain-text line is a table header ("Name Type Description")."""

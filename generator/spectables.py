@@ -66,9 +66,19 @@ Every vocabulary (EN/FR/JA) is in :mod:`generator.specvocab`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import glob as globmod
+import hashlib
+import os
+import pickle
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+import attrs
 
 from . import specvocab as vocab
 from .errors import Diagnostics
@@ -110,7 +120,11 @@ from .specurls import (
     split_url,
 )
 
-__all__ = ["read_page", "read_pages", "split_url"]
+__all__ = ["cache_folder", "expand_spec_paths", "read_page", "read_pages", "split_url"]
+
+
+# A printed name in code form (an identifier, ASCII, starting lower case or with @ or $): a wire name as it stands.
+_WIRE_LIKE = re.compile(r"^[@$]?[a-z][A-Za-z0-9_.@-]*$")
 
 
 class _Reader(_Page):
@@ -174,6 +188,21 @@ class _Reader(_Page):
             group.tables = own or shared
             for table in group.tables:
                 table.used = True
+        # A table under a subsection of a group's section ("### OData query parameters" below the
+        # syntax block) belongs to the nearest such group above it.
+        for table in [t for t in tables if not t.used]:
+            heading = table.title.parent if table.title is not None else None
+            while heading is not None:
+                holders = [
+                    g
+                    for g in groups
+                    if g.title is heading and g.start < table.line and g.vsection in (table.vsection, None)
+                ]
+                if holders:
+                    holders[-1].tables.append(table)
+                    table.used = True
+                    break
+                heading = heading.parent
         return groups
 
     def _bases(self, templates: list[_Template], samples: list[_SampleRequest]) -> list[_Url]:
@@ -203,15 +232,12 @@ class _Reader(_Page):
                 host, prefix = template.url.host, template.url.prefix
                 if not host:
                     base = next((b for b in bases if b.version == version), bases[0] if bases else None)
-                    if base is None:
-                        self.warn(template.line - 1, "relative request line and no absolute URL on the page")
-                    else:
+                    # Without an absolute URL on the page, read_page / read_pages take the reference's.
+                    if base is not None:
                         host, prefix = base.host, prefix or base.prefix
                         version = version or base.version or ""
                 if not version:
                     version = self.default_version
-                    if not version:
-                        self.warn(template.line - 1, "cannot tell the API version of this request line")
                 key = (version, template.method, prefix, template.url.path, tuple(template.url.query))
                 if key in seen and not group.tables:
                     continue
@@ -266,6 +292,9 @@ class _Reader(_Page):
         for request in requests:
             op = self._best_op(ops, request.method, request.url, request.title, request.vsection)
             if op is None:
+                host = _parse_url(request.url).host
+                if host and ops and all(o.host and o.host != host for o in ops):
+                    continue  # a request to another service (a callback the service sends), not an example
                 shown = f"{request.method} {request.url}" if request.method else request.url
                 self.warn(request.line - 1, f"sample request {shown} matches no request line of the page")
                 continue
@@ -290,7 +319,18 @@ class _Reader(_Page):
             if op is not None:
                 status = self._status_before(index)
                 op.samples.append(
-                    SpecSample("response", sample.line, sample.method, sample.url, sample.body, (), status)
+                    SpecSample(
+                        "response",
+                        sample.line,
+                        sample.method,
+                        sample.url,
+                        sample.body,
+                        (),
+                        status,
+                        sample.odata_type,
+                        sample.collection,
+                        sample.truncated,
+                    )
                 )
 
     def _status_before(self, index: int) -> int | None:
@@ -380,7 +420,9 @@ class _Reader(_Page):
                     row.line - 1,
                     f"URL parameter '{row.name}' in the table has no placeholder in the request line(s) at {lines}",
                 )
-        if rows:
+        # A table describing some placeholders and leaving out others leaves them undocumented; a table
+        # describing none documents something else (its rows are warned about above).
+        if group.by_slot:
             for template in group.templates:
                 for slot in template.slots:
                     if slot.key not in group.by_slot:
@@ -466,6 +508,8 @@ class _Reader(_Page):
                 )
                 names[id(row)] = name
                 continue
+            if _WIRE_LIKE.match(row.name):
+                continue  # a name printed as code is a wire name: an update page lists more than its sample sets
             self.warn(
                 row.line - 1,
                 f"body parameter '{row.name}' matches no key of a request sample nor any JSON on the page; "
@@ -476,7 +520,8 @@ class _Reader(_Page):
         """An operation's parameters (URL order, then header and body rows) and table headers."""
         group = op.group
         all_required = any(table.all_required for table in group.tables)
-        has_type = all(table.has_type for table in group.tables)
+        # A row is typed when its own table has a type column (a header table beside it need not).
+        typed = {id(row) for table in group.tables if table.has_type for row in table.rows}
         params: list[SpecParam] = []
         headers: list[SpecHeader] = []
         for slot in op.template.slots:
@@ -490,7 +535,7 @@ class _Reader(_Page):
                 SpecParam(
                     name=slot.name,
                     location=slot.location,
-                    type=self._row_type(row, has_type) if row else None,
+                    type=self._row_type(row, id(row) in typed) if row else None,
                     required=required,
                     default=row.default if row else None,
                     description=row.description if row else "",
@@ -534,7 +579,7 @@ class _Reader(_Page):
                 SpecParam(
                     name=context.body_names.get(id(row), row.name),
                     location="body",
-                    type=self._row_type(row, has_type),
+                    type=self._row_type(row, id(row) in typed),
                     required=self._row_required(row, all_required),
                     default=row.default,
                     description=row.description,
@@ -619,6 +664,23 @@ class _Reader(_Page):
                 return ()
             heading = heading.parent
 
+    def _permissions(self, op: _Op) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The permissions table of the operation's section, else of the nearest enclosing one."""
+        heading = op.group.title
+        while True:
+            here = [
+                found
+                for index, found in self.permissions
+                if self.title_of[index] is heading
+                and (self.vsection_of[index] is None or self.vsection_of[index] is op.group.vsection)
+            ]
+            if here:
+                kinds = ("delegated-work", "delegated-personal", "application")
+                return tuple((kind, here[0][kind]) for kind in kinds if kind in here[0])
+            if heading is None:
+                return ()
+            heading = heading.parent
+
     def _status(self, op: _Op) -> int | None:
         """The first success status stated between the syntax block and the block's end."""
         for index in range(op.group.start, op.group.end):
@@ -646,6 +708,7 @@ class _Reader(_Page):
             params=tuple(params),
             headers=headers,
             scopes=self._scopes(op, context.scopes),
+            permissions=self._permissions(op),
             status=self._status(op),
             title=op.group.title.text if op.group.title else self._page_title(),
             anchor=op.group.title.anchor if op.group.title else "",
@@ -656,17 +719,22 @@ class _Reader(_Page):
 # --- entry points --------------------------------------------------------------------------
 
 
-def _read_text(path: Path) -> str:
-    """The page's text, or a SpecError saying why it cannot be read."""
+def _read_bytes(path: Path) -> bytes:
+    """The page's bytes, or a SpecError saying why it cannot be read."""
     page = path.name or str(path)
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise SpecError("page does not exist", page=page) from None
     except IsADirectoryError:
         raise SpecError("page is a directory, not a file", page=page) from None
     except OSError as error:
         raise SpecError(f"page cannot be read: {error.strerror or error}", page=page) from None
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """The page's text, or a SpecError saying why it is not text."""
+    page = path.name or str(path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -679,18 +747,188 @@ def _read_text(path: Path) -> str:
     return text
 
 
+def _service(host: str) -> str:
+    """The short service name of a host ("graph"), or the host itself."""
+    name = next((name for known, name in vocab.SERVICE_HOSTS.items() if host.endswith("//" + known)), None)
+    return name or host.split("//")[-1]
+
+
+def _with_base(
+    ops: Sequence[SpecOperation], base: tuple[str, str, str] | None, diagnostics: Diagnostics
+) -> list[SpecOperation]:
+    """Give relative request lines of pages without an absolute URL the reference's host, prefix and version
+    (`base`, what the other pages address); without one, say what cannot be told."""
+    out: list[SpecOperation] = []
+    for op in ops:
+        if not op.host:
+            if base is None:
+                diagnostics.warn("relative request line and no absolute URL on the page", source=op.page, line=op.line)
+                if not op.version:
+                    diagnostics.warn("cannot tell the API version of this request line", source=op.page, line=op.line)
+            else:
+                host, prefix, version = base
+                op = attrs.evolve(
+                    op, host=host, prefix=op.prefix or prefix, version=op.version or version, service=_service(host)
+                )
+        out.append(op)
+    return out
+
+
+def _common_base(ops: Iterable[SpecOperation]) -> tuple[str, str, str] | None:
+    """The (host, prefix, version) most request lines address, or None when none is absolute."""
+    counts = Counter((op.host, op.prefix, op.version) for op in ops if op.host and op.prefix and op.version)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+# --- the cache of read pages -----------------------------------------------------------------------
+# A page's operations and warnings depend only on its bytes, its file name and this reader's code: they
+# are kept in a cache folder keyed by a hash of the three, so a reference of 2,000 pages is read once.
+
+
+@functools.cache
+def _reader_version() -> str:
+    """A hash of the reader's own source (every module that decides what a page says)."""
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in (
+        "mdtree",
+        "samples",
+        "specalign",
+        "specmodel",
+        "specpage",
+        "spectables",
+        "spectext",
+        "specurls",
+        "specvocab",
+        "identifiers",
+        "errors",
+    ):
+        source = here / f"{name}.py"
+        digest.update(source.read_bytes() if source.is_file() else name.encode())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()[:16]
+
+
+def cache_folder() -> Path:
+    """Where read pages are cached: ``$ODATAKIT_CACHE``, else ``$XDG_CACHE_HOME/odatakit``, else ``~/.cache/odatakit``."""
+    explicit = os.environ.get("ODATAKIT_CACHE")
+    if explicit:
+        return Path(explicit) / "spec-pages"
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "odatakit" / "spec-pages"
+
+
+_Warning = tuple[str, int | None]
+_Read = tuple[list[SpecOperation], list[_Warning]]
+
+
+def _read_fresh(page_path: Path, data: bytes) -> _Read:
+    """Read one page (its bytes given) into operations and the warnings said about it."""
+    text = _decode(page_path, data)
+    collected = Diagnostics(per_kind=10**9, most=10**9)
+    operations = _Reader(page_path.name, page_path, text, collected).read()
+    return operations, [(w.message, w.line) for w in collected.warnings]
+
+
+def _cache_entry(page_path: Path, data: bytes, cache: Path) -> Path:
+    key = hashlib.sha256(b"\0".join([_reader_version().encode(), page_path.name.encode(), data])).hexdigest()
+    return cache / key[:2] / key
+
+
+def _from_cache(path: Path, cache: Path | None) -> _Read | None:
+    """A page's operations and warnings as the cache holds them, or None."""
+    if cache is None:
+        return None
+    try:
+        with _cache_entry(path, _read_bytes(path), cache).open("rb") as handle:
+            found: _Read = pickle.load(handle)
+        return found
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+
+
+def _read_cached(path: str | Path, cache: Path | None) -> _Read:
+    """One page's operations and warnings, read and written to the cache (when there is one)."""
+    page_path = Path(path)
+    data = _read_bytes(page_path)
+    if cache is None:
+        return _read_fresh(page_path, data)
+    entry = _cache_entry(page_path, data, cache)
+    result = _read_fresh(page_path, data)
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        temporary = entry.with_suffix(f".{os.getpid()}.tmp")
+        with temporary.open("wb") as handle:
+            pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, entry)
+    except OSError:
+        pass  # a read-only or full disk: the page was read all the same
+    return result
+
+
 def read_page(path: str | Path, diagnostics: Diagnostics | None = None) -> list[SpecOperation]:
     """Read one reference page into its operations, warning about what cannot be reconciled."""
-    page_path = Path(path)
-    text = _read_text(page_path)
-    reader = _Reader(page_path.name, page_path, text, diagnostics if diagnostics is not None else Diagnostics())
-    return reader.read()
-
-
-def read_pages(paths: Iterable[str | Path], diagnostics: Diagnostics | None = None) -> list[SpecOperation]:
-    """Read several reference pages; operations in page order, warnings in one collection."""
     collected = diagnostics if diagnostics is not None else Diagnostics()
+    operations, warnings = _read_fresh(Path(path), _read_bytes(Path(path)))
+    page = Path(path).name or str(path)
+    for message, line in warnings:
+        collected.warn(message, source=page, line=line)
+    return _with_base(operations, _common_base(operations), collected)
+
+
+def read_pages(
+    paths: Iterable[str | Path],
+    diagnostics: Diagnostics | None = None,
+    *,
+    cache: Path | None = None,
+    jobs: int = 1,
+) -> list[SpecOperation]:
+    """Read several reference pages; operations in page order, warnings in one collection.
+
+    Relative request lines of a page without an absolute URL take the host, prefix and version most
+    of the pages' lines address (one reference documents one API).  `cache` is a folder where read
+    pages are kept by the hash of their bytes and this reader's code (:func:`cache_folder`); `jobs`
+    processes read the pages the cache does not hold.
+    """
+    collected = diagnostics if diagnostics is not None else Diagnostics()
+    pages = [Path(p) for p in paths]
+    results: list[_Read | None] = [_from_cache(page, cache) for page in pages]
+    missing = [page for page, found in zip(pages, results, strict=True) if found is None]
+    if jobs > 1 and len(missing) > 50:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(jobs) as pool:
+            read = iter(pool.map(_read_cached, missing, [cache] * len(missing), chunksize=16))
+            results = [found if found is not None else next(read) for found in results]
+    else:
+        results = [
+            found if found is not None else _read_cached(page, cache)
+            for page, found in zip(pages, results, strict=True)
+        ]
     operations: list[SpecOperation] = []
-    for path in paths:
-        operations.extend(read_page(path, collected))
-    return operations
+    for page, result in zip(pages, results, strict=True):
+        assert result is not None
+        found, warnings = result
+        for message, line in warnings:
+            collected.warn(message, source=page.name or str(page), line=line)
+        operations.extend(found)
+    return _with_base(operations, _common_base(operations), collected)
+
+
+def expand_spec_paths(given: Iterable[str]) -> list[str]:
+    """`--spec` arguments as files: a folder gives its ``*.md`` pages, a glob its matches (sorted); a
+    file or URL stays as given.  A folder or glob matching nothing is a :class:`SpecError`."""
+    out: list[str] = []
+    for item in given:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(str(p) for p in path.iterdir() if p.suffix.lower() in (".md", ".markdown") and p.is_file())
+        elif any(char in item for char in "*?[") and not path.exists():
+            found = sorted(globmod.glob(item, recursive=True))
+        else:
+            out.append(item)
+            continue
+        if not found:
+            raise SpecError("no reference page there (a folder's *.md files, or a glob's matches)", page=item)
+        out.extend(found)
+    return out

@@ -9,6 +9,7 @@ type cells.  Nothing here knows about a page's layout.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -19,8 +20,11 @@ from . import specvocab as vocab
 # --- text helpers ------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _fold(text: str) -> str:
     """Lower-case text with Latin accents and typographic apostrophes removed, for lookups."""
+    if text.isascii():
+        return " ".join(text.lower().split())  # nothing to normalise (the pages' vocabulary repeats: cached)
     text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("\u00a0", " ").lower()
     out: list[str] = []
     for char in unicodedata.normalize("NFD", text):
@@ -44,6 +48,7 @@ def _similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, left, right).ratio()
 
 
+@functools.lru_cache(maxsize=1 << 15)
 def _has_word(folded: str, word: str) -> bool:
     """Whether a folded text contains a vocabulary word (whole words for Latin script)."""
     word = _fold(word)
@@ -65,6 +70,7 @@ _ANCHOR_TAG = re.compile(r"<a\s+name\s*=\s*\"([^\"]*)\"\s*>\s*(?:</a>)?", re.IGN
 _IDENTIFIER = re.compile(r"^@?[A-Za-z_][\w.@-]*$")
 
 
+@functools.lru_cache(maxsize=1 << 15)
 def _strip_emphasis(text: str) -> str:
     """Remove Markdown emphasis and escapes around and inside a short cell or label."""
     text = text.strip()
@@ -74,6 +80,7 @@ def _strip_emphasis(text: str) -> str:
     return text.strip(" *_").strip()
 
 
+@functools.lru_cache(maxsize=1 << 15)
 def _plain(text: str) -> str:
     """Cell text for reading: links by their text, code spans by their content, no emphasis."""
     text = _LINK.sub(r"\1", text)
@@ -84,6 +91,7 @@ def _plain(text: str) -> str:
 # --- vocabulary lookups --------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1 << 15)
 def _part_of(text: str) -> str | None:
     """The documentation part a heading or bare line names, if it names one."""
     folded = _fold(_strip_emphasis(_ANCHOR_TAG.sub("", text.strip().lstrip("#")))).rstrip(" :：")
@@ -93,6 +101,7 @@ def _part_of(text: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 15)
 def _header_name(text: str) -> str | None:
     """The canonical name of an HTTP header as printed (possibly translated), if known."""
     folded = _fold(_plain(text)).rstrip(" :：").strip()
@@ -125,6 +134,7 @@ def _header_identity(name: str, value: str) -> tuple[str, str]:
     return name, ""
 
 
+@functools.lru_cache(maxsize=1 << 15)
 def _section_of_row(text: str) -> str | None:
     """The table part an italic row introduces ("url", "header", "body", "query")."""
     folded = _fold(_strip_emphasis(text))
@@ -134,6 +144,7 @@ def _section_of_row(text: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 15)
 def _column_kind(text: str) -> tuple[str | None, bool]:
     """Classify a table header cell: (column kind, whether it says every row is required)."""
     folded = _fold(_plain(text)).rstrip(" ?？:")
@@ -227,6 +238,11 @@ def _normalise_type(text: str) -> tuple[str | None, str | None]:
     if collection:
         inner, problem = _normalise_type(collection.group("inner"))
         return (f"Collection({inner})" if inner else None), problem
+    # "String collection", "collection of microsoft.graph.user": pages' prose for Collection(...).
+    spelled = re.match(r"^(?:(?P<before>.+?)\s+collection|collection\s+of\s+(?P<after>.+?))$", stripped, re.IGNORECASE)
+    if spelled:
+        inner, problem = _normalise_type(spelled.group("before") or spelled.group("after"))
+        return (f"Collection({inner})" if inner else None), problem
     array = re.match(r"^(?P<inner>.+?)\s*\[\s*\]$", stripped)
     if array:
         inner, problem = _normalise_type(array.group("inner"))
@@ -261,3 +277,31 @@ def _json_fits(type_name: str | None, value: Any) -> bool:
     if type_name.startswith("Edm."):
         return isinstance(value, str)
     return isinstance(value, dict)
+
+
+def _permission_type(text: str) -> str | None:
+    """The permission type a permissions table's first cell names: "delegated-work", "delegated-personal",
+    "application", or None."""
+    folded = _fold(_plain(text))
+    words = vocab.PERMISSION_TYPE_WORDS
+    if _any_word(folded, words["delegated"]):
+        if _any_word(folded, words["personal"]):
+            return "delegated-personal"
+        return "delegated-work"
+    if _any_word(folded, words["application"]) and len(folded) <= 40:
+        return "application"
+    return None
+
+
+_SCOPE_TOKEN = re.compile(r"^[A-Za-z][\w-]*(?:\.[\w-]+)+$")
+
+
+def _permission_scopes(text: str) -> tuple[str, ...]:
+    """The scopes a permissions table cell lists ("Calendars.Read, Calendars.ReadWrite"); none for
+    "Not supported." and the like."""
+    scopes: list[str] = []
+    for part in re.split(r"[,;、，]|\s+(?:or|ou|または)\s+", _plain(text)):
+        token = part.strip().strip(".。").strip()
+        if _SCOPE_TOKEN.match(token) and token not in scopes:
+            scopes.append(token)
+    return tuple(scopes)

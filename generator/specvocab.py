@@ -15,6 +15,8 @@ __all__ = [
     "HEADER_NAMES",
     "HEADER_VALUE_WORDS",
     "OPTIONAL_WORDS",
+    "PERMISSION_HEADER_WORDS",
+    "PERMISSION_TYPE_WORDS",
     "PART_HEADINGS",
     "REQUIRED_WORDS",
     "SCOPE_LABEL_WORDS",
@@ -128,6 +130,24 @@ DEFAULT_WORDS: tuple[str, ...] = (
     "既定値は",
     "既定は",
 )
+
+# The first header cell of a permissions table ("Permission type", "Type d'autorisation", "アクセス許可の種類").
+PERMISSION_HEADER_WORDS: tuple[str, ...] = (
+    "permission type",
+    "account kind",
+    "type d'autorisation",
+    "type d’autorisation",
+    "type de permission",
+    "アクセス許可の種類",
+)
+# Words of a permissions table's first cells, by permission type: a cell naming "delegated" and
+# "work" is the delegated work-or-school row ("Déléguée (compte professionnel ou scolaire)").
+PERMISSION_TYPE_WORDS: dict[str, tuple[str, ...]] = {
+    "delegated": ("delegated", "déléguée", "délégué", "委任"),
+    "work": ("work", "school", "professionnel", "scolaire", "職場", "学校"),
+    "personal": ("personal", "personnel", "個人"),
+    "application": ("application", "app-only", "アプリケーション"),
+}
 
 # Labels of the permission-scope statement ("_**Minimum required scope**: ..._").
 SCOPE_LABEL_WORDS: tuple[str, ...] = ("scope", "portée", "étendue", "範囲")

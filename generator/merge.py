@@ -15,6 +15,7 @@ page's body parameters.  Nothing here knows about a particular service.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from keyword import iskeyword
@@ -703,7 +704,22 @@ def _edm_of(spec_type: str | None) -> TypeRef:
     return TypeRef(spec_type)
 
 
-def _conflicts(index: _Index, res: Resolution, diagnostics: Diagnostics, strict: bool) -> None:
+def _compatible(declared: str, page: str, index: _Index) -> bool:
+    """Whether a page's type says the same as the metadata's on the wire: the same type, "Json" for
+    Edm.Untyped, or a string for an enum (whose values are strings)."""
+    if _short(declared) == _short(page):
+        return True
+    many = declared.startswith("Collection(")
+    if many != page.startswith("Collection("):
+        return False
+    inner, said = (declared[11:-1], page[11:-1]) if many else (declared, page)
+    if inner == "Edm.Untyped" and said.lower() in ("json", "edm.untyped"):
+        return True
+    return said == "Edm.String" and any(e.qualified == inner for e in index.model.enums)
+
+
+def _conflicts(index: _Index, res: Resolution, diagnostics: Diagnostics, strict: bool,
+               said: set[tuple[str, int, str]] | None = None) -> None:
     """Spec parameters typed differently from the metadata's operation parameters."""
     last = res.steps[-1] if res.steps else None
     if last is None or last.operation is None:
@@ -719,7 +735,12 @@ def _conflicts(index: _Index, res: Resolution, diagnostics: Diagnostics, strict:
         if mp is None:
             continue
         declared = f"Collection({mp.type.name})" if mp.type.collection else mp.type.name
-        if _short(declared) != _short(sp.type):
+        where = (res.op.page, sp.line or res.op.line, sp.name)
+        if said is not None and where in said:
+            continue  # one table row, said once (not for each request line of its page)
+        if not _compatible(declared, sp.type, index):
+            if said is not None:
+                said.add(where)
             message = (f"{res.op.method} {res.op.path}: parameter {sp.name!r} is {sp.type} on the page "
                        f"but {declared} in the metadata ({operation.qualified})")
             if strict:
@@ -758,6 +779,49 @@ def _spec_only_action(index: _Index, res: Resolution) -> Operation | None:
     return Operation("action", namespace, pascal_name, bound=True, parameters=tuple(params))
 
 
+def _page_leaves_no_doubt(index: _Index, res: Resolution, action: Operation, diagnostics: Diagnostics) -> bool:
+    """Whether an operation the metadata lacks may be generated from the page: nothing in the metadata
+    explains the segment (a derived type's member, the collection's operation), the page is no create
+    (its sample names an ``@odata.type``), and an explicit body table and a request sample agree.
+    Otherwise the line is reported with the nearest metadata name, and nothing is generated."""
+    op = res.op
+    last = res.steps[-1]
+    name = _segments(op.path)[-1]
+    why = _explanation(index, last, name)
+    bodies = [s.body for s in op.samples if s.kind == "request" and isinstance(s.body, dict)]
+    table = {p.name.lower() for p in op.params if p.location == "body" and p.line != op.line}
+    if why is None and any("@odata.type" in body for body in bodies):
+        why = "its request sample names an @odata.type (a create, not an action)"
+    if why is None and (not table or not any({str(k).lower() for k in body} == table for body in bodies)):
+        why = "no body table and request sample of the page agree on its parameters"
+    if why is None:
+        return True
+    diagnostics.warn(f"{op.method} {op.path}: {name!r} is not in the metadata on {last.type}; {why}; not generated",
+                     source=op.page, line=op.line)
+    return False
+
+
+def _explanation(index: _Index, last: Step, name: str) -> str | None:
+    """What of the metadata a segment it lacks on `last` stands for, when something does: a member of a
+    derived type (the page omits the cast), an operation of the collection (the page keys it), a name
+    spelled differently."""
+    if last.type is None:
+        return None
+    lowered = name.lower()
+    for derived in index.model.derived_of(last.type):
+        if any(n.name.lower() == lowered for n in derived.navigation):
+            return f"the derived type {derived.qualified} has the navigation {name!r} (the page omits the cast)"
+        if index.ops.get((derived.qualified, last.collection), {}).get(lowered):
+            return f"the derived type {derived.qualified} has the operation {name!r} (the page omits the cast)"
+    if not last.collection and index.overloads(last.type, True, name):
+        return f"the collection of {last.type} has the operation {name!r} (the page keys the collection before it)"
+    names = [n.name for t in index._chain(last.type) for n in t.navigation]
+    names += [found[0].name for t in index._chain(last.type)
+              for found in index.ops.get((t.qualified, last.collection), {}).values()]
+    near = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+    return f"the nearest metadata name is {near[0]!r}" if near else None
+
+
 def _qualify(index: _Index, spec_type: str | None, namespace: str) -> str | None:
     if spec_type is None or spec_type.startswith("Edm."):
         return spec_type
@@ -793,6 +857,8 @@ def merge(
         if res.served:
             continue
         action = _spec_only_action(index, res)
+        if action is not None and not _page_leaves_no_doubt(index, res, action, diagnostics):
+            action = None
         if action is not None and all(a.qualified != action.qualified for a in added):
             added.append(action)
     if added or media or paths:
@@ -816,9 +882,10 @@ def merge(
             page = first_use[a.qualified]
             diagnostics.warn(f"{a.qualified}: not in the metadata; generated from the page's body parameters",
                              source=page.page, line=page.line)
+    said: set[tuple[str, int, str]] = set()
     for res in resolutions:
         if res.served:
-            _conflicts(index, res, diagnostics, strict)
+            _conflicts(index, res, diagnostics, strict, said)
     return MergeResult(_annotate(model, resolutions), tuple(resolutions), tuple(a.qualified for a in added))
 
 

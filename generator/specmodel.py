@@ -97,6 +97,9 @@ class SpecOperation:
     #: The permissions table's scopes by permission type: ("delegated-work" | "delegated-personal" |
     #: "application", scopes from least to most privileged), in that order; () when the page has none.
     permissions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: Query options the page documents without the request line naming them: an optional part of the
+    #: line ("[?includeIDs=true]"), rows of a query-parameter table (``$deltatoken``); not parameters.
+    query_options: tuple[SpecParam, ...] = ()
 
     @property
     def key(self) -> tuple[str, str, str]:

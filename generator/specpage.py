@@ -128,6 +128,8 @@ class _Table:
     title: _Heading | None
     vsection: _VSection | None
     used: bool = False
+    part: str | None = None  # the part heading it is under ("query", "body"...), None in a titled section
+    sectioned: bool = False  # its rows have a parameter section (from its part or italic rows)
 
 
 @attrs.define(eq=False)
@@ -154,6 +156,7 @@ class _Group:
     start: int = 0  # line index of the first syntax line
     end: int = 0  # line index where what the page says about the block ends
     url_rows: list[_Row] = attrs.Factory(list)
+    query_rows: list[_Row] = attrs.Factory(list)  # query table rows naming no option of the request line
     header_rows: list[_Row] = attrs.Factory(list)
     body_rows: list[_Row] = attrs.Factory(list)
     by_slot: dict[str, _Row] = attrs.Factory(dict)  # slot key -> its table row
@@ -394,6 +397,18 @@ class _Page:
                 return heading.part
         return None
 
+    def _under_syntax(self, index: int) -> bool:
+        """Whether a line is in a titled subsection of an "HTTP request" part (``## HTTP request`` /
+        ``### Get the photo``)."""
+        earlier = [heading for heading in self.headings if heading.index < index]
+        if not earlier or earlier[-1].part is not None:
+            return False
+        level = earlier[-1].level
+        for heading in reversed(earlier[:-1]):
+            if heading.level < level:
+                return heading.part == "syntax"
+        return False
+
     def _in_examples(self, index: int) -> bool:
         """Whether a line's part heading sits in an "Example" part (``## Example`` / ``### HTTP request``)."""
         earlier = [heading for heading in self.headings if heading.index < index]
@@ -510,12 +525,18 @@ class _Page:
         if block_type == "response":
             return
         part = self._part_at(fence.start)
+        example = part in ("request", "examples", "response") or self._in_examples(fence.start)
         syntax = (
             fence.info == "no-highlight"
-            or (part == "syntax" and not (block_type == "request" and self._in_examples(fence.start)))
+            or (
+                (part == "syntax" or self._under_syntax(fence.start))
+                and not (block_type == "request" and self._in_examples(fence.start))
+            )
+            # docfx marks the syntax blocks "ignored" (not an example to test), outside the examples.
+            or (block_type == "ignored" and not example)
             or (
                 block_type != "request"
-                and part not in ("request", "examples", "response")
+                and not example
                 and all(_PLACEHOLDER.search(request[1]) for _, request in found)
                 and self._label_before(fence.start) is None
             )
@@ -638,6 +659,8 @@ class _Page:
         header = list(table.header)
         if self._permissions_table(table):
             return
+        if self._part_at(table.line) in ("response", "examples", "request", "permissions"):
+            return  # a table of an example or of the response documents values, not parameters
         kinds = [_column_kind(cell) for cell in header]
         columns: dict[str, int] = {}
         all_required = False
@@ -776,6 +799,9 @@ class _Page:
             if ":" in name:
                 name, _, header_value = name.partition(":")
                 name, header_value = name.strip(), header_value.strip()
+            flaw = wire_name_flaw(name) if section == "query" else None
+            if flaw is not None and not flaw.hostile:
+                continue  # a query part's table also lists values ("Microsoft Cloud App Security")
             if not self._table_name_ok(row_index, name):
                 continue
             parsed.append(
@@ -801,6 +827,8 @@ class _Page:
                 has_type="type" in columns,
                 title=self.title_of[index],
                 vsection=self.vsection_of[index],
+                part=self._part_at(index),
+                sectioned=any(row.section is not None for row in parsed),
             )
         )
 

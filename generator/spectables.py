@@ -124,6 +124,8 @@ __all__ = ["cache_folder", "expand_spec_paths", "read_page", "read_pages", "spli
 
 
 # A printed name in code form (an identifier, ASCII, starting lower case or with @ or $): a wire name as it stands.
+_ARGUMENT_NAME = re.compile(r"([A-Za-z_]\w*)\s*=")
+_PARAMETER_PARTS = frozenset({"headers", "path", "query", "body"})
 _WIRE_LIKE = re.compile(r"^[@$]?[a-z][A-Za-z0-9_.@-]*$")
 
 
@@ -150,7 +152,8 @@ class _Reader(_Page):
         context = _Context(names, self.prose_headers(code_values), self.scope_statements(), code_values)
         result = [self._freeze(op, context) for op in ops]
         for table in tables:
-            if not table.used:
+            # A table of a titled section without request lines documents something else (values, notes).
+            if not table.used and table.sectioned:
                 self.warn(table.line - 1, "parameter table belongs to no syntax block (no request line above it)")
         if not result:
             self.warn(None, "no operation found: the page has no syntax block of request lines")
@@ -190,7 +193,7 @@ class _Reader(_Page):
                 table.used = True
         # A table under a subsection of a group's section ("### OData query parameters" below the
         # syntax block) belongs to the nearest such group above it.
-        for table in [t for t in tables if not t.used]:
+        for table in [t for t in tables if not t.used and t.part in _PARAMETER_PARTS]:
             heading = table.title.parent if table.title is not None else None
             while heading is not None:
                 holders = [
@@ -414,7 +417,20 @@ class _Reader(_Page):
         ).run(exact)
         group.by_slot = {key: rows[position] for position, key in pairs.items()}
         lines = ", ".join(str(t.line) for t in group.templates)
+        arguments = {
+            _fold(name)
+            for t in group.templates
+            for segment in t.url.segments
+            for name in _ARGUMENT_NAME.findall(segment)
+        }
         for position, row in enumerate(rows):
+            if position in pairs:
+                continue
+            if _fold(row.name) in arguments:
+                continue  # a function parameter the request line gives a literal value (on='parameterValue')
+            if row.section == "query":
+                group.query_rows.append(row)  # an option the caller may add ($deltatoken, $top...)
+                continue
             if position not in pairs:
                 self.warn(
                     row.line - 1,
@@ -422,10 +438,12 @@ class _Reader(_Page):
                 )
         # A table describing some placeholders and leaving out others leaves them undocumented; a table
         # describing none documents something else (its rows are warned about above).
-        if group.by_slot:
+        described = {slot.location for t in group.templates for slot in t.slots if slot.key in group.by_slot}
+        if described:
             for template in group.templates:
                 for slot in template.slots:
-                    if slot.key not in group.by_slot:
+                    # Only where the table describes others of the kind: a query table says nothing of keys.
+                    if slot.key not in group.by_slot and slot.location in described:
                         self.warn(
                             template.line - 1, f"placeholder {{{slot.written}}} is not described in the parameter table"
                         )
@@ -543,12 +561,6 @@ class _Reader(_Page):
                     line=row.line if row else op.template.line,
                 )
             )
-        known = {param.name for param in params}
-        for name, value in op.template.optional:
-            if name not in known:
-                # An optional part of the request line ("[?includeIDs=true]"): an option the caller may add.
-                written = f"[?{name}={value}]" if value else f"[?{name}]"
-                params.append(SpecParam(name, "query", None, False, value or None, "", written, op.template.line))
         for row in group.header_rows:
             name = _canonical_header_name(row.name)
             type_name, _ = _normalise_type(row.type_text)
@@ -588,6 +600,23 @@ class _Reader(_Page):
                 )
             )
         return params, headers
+
+    def _query_options(self, op: _Op) -> tuple[SpecParam, ...]:
+        """Query options the page documents for the operation without its request line naming them:
+        optional parts of the line ("[?includeIDs=true]") and rows of its query tables."""
+        options: dict[str, SpecParam] = {}
+        for name, value in op.template.optional:
+            written = f"[?{name}={value}]" if value else f"[?{name}]"
+            options.setdefault(
+                name, SpecParam(name, "query", None, False, value or None, "", written, op.template.line)
+            )
+        for row in op.group.query_rows:
+            type_name, _ = _normalise_type(row.type_text) if row.type_text else (None, None)
+            options.setdefault(
+                row.name,
+                SpecParam(row.name, "query", type_name, False, row.default, row.description, row.name, row.line),
+            )
+        return tuple(options.values())
 
     def _headers(self, op: _Op, table_headers: list[SpecHeader], context: _Context) -> tuple[SpecHeader, ...]:
         """Headers from the tables, the syntax block, prose lists and samples, first mention kept."""
@@ -709,6 +738,7 @@ class _Reader(_Page):
             headers=headers,
             scopes=self._scopes(op, context.scopes),
             permissions=self._permissions(op),
+            query_options=self._query_options(op),
             status=self._status(op),
             title=op.group.title.text if op.group.title else self._page_title(),
             anchor=op.group.title.anchor if op.group.title else "",

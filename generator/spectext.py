@@ -227,7 +227,8 @@ def _first_sentence(text: str) -> str:
 
 def _normalise_type(text: str) -> tuple[str | None, str | None]:
     """Normalise a type cell; returns (type, problem) where problem explains an unknown type."""
-    stripped = text.strip()
+    # A reference-style link ("[DriveRecipient][]", "[item][ref]") is its text.
+    stripped = re.sub(r"\[([^\[\]]+)\]\[[^\[\]]*\]", r"\1", text.strip())
     if not stripped:
         return None, None
     links = _LINK.findall(stripped)
@@ -259,7 +260,8 @@ def _normalise_type(text: str) -> tuple[str | None, str | None]:
     for edm, words in vocab.TYPE_WORDS.items():
         if folded in {_fold(word) for word in words}:
             return edm, None
-    if _IDENTIFIER.match(plain) and plain[:1].isupper():
+    # Type names as code: "Recipient", and the lower-camel names of Graph ("itemBody", "taskStatus").
+    if _IDENTIFIER.match(plain) and (plain[:1].isupper() or re.search(r"[a-z][A-Z]", plain)):
         return plain, None
     return plain, f"unknown type '{plain}'"
 

@@ -35,7 +35,6 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -56,7 +55,8 @@ from generator.model import Model, StructuredType
 from generator.naming import assign_names
 from generator.presets import PRESETS
 from generator.specmodel import SpecOperation
-from generator.spectables import read_page, split_url
+from generator.spectables import read_pages as read_spec_pages
+from generator.spectables import split_url
 from odatakit.http import HttpRequest, HttpResponse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,16 +108,9 @@ class Report:
 
 
 # --- reading and building -------------------------------------------------------------------------------
-def _read_one(path: str) -> list[SpecOperation]:
-    return read_page(path, Diagnostics())
-
-
 def read_pages(paths: Sequence[Path], jobs: int = 0) -> list[SpecOperation]:
-    """Every request line of the pages, in page order (read in `jobs` processes when more than one)."""
-    if jobs > 1 and len(paths) > 50:
-        with ProcessPoolExecutor(jobs) as pool:
-            return [op for ops in pool.map(_read_one, [str(p) for p in paths], chunksize=16) for op in ops]
-    return [op for p in paths for op in _read_one(str(p))]
+    """Every request line of the pages, in page order (read in `jobs` processes when more than one; no cache)."""
+    return read_spec_pages(paths, Diagnostics(), jobs=jobs)
 
 
 def build(ops: Sequence[SpecOperation], out: Path, metadata: Path = METADATA) -> tuple[Model, MergeResult, Any]:

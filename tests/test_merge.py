@@ -14,6 +14,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import attrs
 import pytest
 from aioresponses import aioresponses
 from yarl import URL
@@ -25,7 +26,7 @@ from generator.merge import merge, resolve
 from generator.model import Model
 from generator.naming import assign_names
 from generator.prune import merge_overlay
-from generator.specmodel import SpecError, SpecHeader, SpecOperation, SpecParam
+from generator.specmodel import SpecError, SpecHeader, SpecOperation, SpecParam, SpecSample
 
 from .conftest import ROOT
 
@@ -60,8 +61,10 @@ SPEC_OPS = (
     op("POST", "/me/events/{event_id}/accept", line=40, scopes=("calendars.readwrite",), status=202,
        params=(SpecParam("event_id", "path", "Edm.String", True), SpecParam("Comment", "body", "Edm.String"),
                SpecParam("SendResponse", "body", "Edm.Boolean", default="true"))),
-    op("POST", "/me/events/{event_id}/cancel", line=50,
-       params=(SpecParam("Comment", "body", "Edm.String", required=False),)),
+    # An operation the metadata lacks is generated only where a body table and a request sample agree.
+    attrs.evolve(op("POST", "/me/events/{event_id}/cancel", line=50,
+                    params=(SpecParam("Comment", "body", "Edm.String", required=False, line=55),)),
+                 samples=(SpecSample("request", 60, "POST", f"{BASE}/me/events/e1/cancel", {"Comment": "Sorry"}),)),
     op("GET", "/me/calendargroups('{calendar_group_id}')/calendars"),
     op("DELETE", "/me/events/{id}/attachments/{attachment_id}"),
     op("GET", "/me/ReminderView(StartDateTime={start_datetime},EndDateTime={end_datetime})"),

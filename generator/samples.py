@@ -336,6 +336,9 @@ class _Extractor:
         note = self.annotation if kind == "response" else None
         odata_type = note.get("@odata.type") if note else None
         collection = note.get("isCollection") if note else None
+        many = re.fullmatch(r"\s*collection\((?P<inner>[^()]+)\)\s*", odata_type or "", re.IGNORECASE)
+        if many:  # "Collection(microsoft.graph.driveItem)": a collection of that type
+            odata_type, collection = many.group("inner").strip(), True
         self.samples.append(
             Sample(
                 page=self.ctx.page,

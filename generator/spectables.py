@@ -124,6 +124,7 @@ __all__ = ["cache_folder", "expand_spec_paths", "read_page", "read_pages", "spli
 
 
 # A printed name in code form (an identifier, ASCII, starting lower case or with @ or $): a wire name as it stands.
+_CAST_SEGMENT = re.compile(r"^[a-z][a-zA-Z]*(?:\.[a-zA-Z]+)+$")  # microsoft.graph.group
 _ARGUMENT_NAME = re.compile(r"([A-Za-z_]\w*)\s*=")
 _PARAMETER_PARTS = frozenset({"headers", "path", "query", "body"})
 _WIRE_LIKE = re.compile(r"^[@$]?[a-z][A-Za-z0-9_.@-]*$")
@@ -288,6 +289,19 @@ class _Reader(_Page):
                     scored.append((score, -position, op))
             if scored:
                 return max(scored, key=lambda item: (item[0], item[1]))[2]
+        # An OData variant of a line ("/applications/$count", "/memberOf/microsoft.graph.group"): the line's.
+        variant = [seg for seg in parsed.segments if seg != "$count" and not _CAST_SEGMENT.match(seg)]
+        if variant != parsed.segments and variant:
+            plain = attrs.evolve(parsed, segments=variant, written_segments=variant)
+            for tier in tiers:
+                found = [
+                    (score, -position, op)
+                    for position, op in enumerate(tier)
+                    if (method is None or op.template.method == method)
+                    and (score := _match_score(op.template.url, plain)) is not None
+                ]
+                if found:
+                    return max(found, key=lambda item: (item[0], item[1]))[2]
         return None
 
     def _attach_samples(self, ops: list[_Op], requests: list[_SampleRequest]) -> None:

@@ -109,7 +109,7 @@ reliability: setup
 
 # The Graph v1.0 API reference replayed (tests/graph_replay*.py): each request line's call as `inspect` prints it,
 # evaluated on the whole-Graph package and compared with the page; prints the counts by outcome and writes
-# docs/replay.md and docs/replay-exceptions.md (about 25 s; needs ../shared). tests/test_graph_replay.py ratchets the counts.
+# docs/replay.md and docs/replay-exceptions.md (about 15 s; needs ../shared). tests/test_graph_replay.py ratchets the counts.
 replay: setup
 	$(PY) -m tests.graph_replay_run
 

@@ -178,9 +178,9 @@ def _emit_options(args: argparse.Namespace, preset: Preset) -> EmitOptions:
 def _spec_operations(args: argparse.Namespace, progress: Progress, diagnostics: Diagnostics) -> list[SpecOperation]:
     pages = args.spec
     progress.step(f"reading spec tables {pages[0]}" if len(pages) == 1 else f"reading {len(pages)} spec pages")
-    # Pages read before come from the cache (keyed by their bytes and the reader's code); two processes
-    # read the others of a large reference.
-    ops = read_pages(pages, diagnostics, cache=cache_folder(), jobs=min(2, os.cpu_count() or 1))
+    # Pages read before come from the cache (keyed by their bytes and the reader's code). One process:
+    # on two cores, sending 2,000 pages' operations back from a second one costs more than it saves.
+    ops = read_pages(pages, diagnostics, cache=cache_folder())
     if args.api_version:
         ops = [op for op in ops if op.version in args.api_version]
     return ops

@@ -201,6 +201,13 @@ class _Index:
         return [(t, n) for t in self.model.derived_of(type_name) for n in t.navigation
                 if n.name.lower() == segment.lower()]
 
+    def derived_bindings(self, type_name: str, collection: bool, name: str) -> list[StructuredType]:
+        """The derived types an operation of that name is bound to (their casts a page may have left out)."""
+        if type_name not in self.types:
+            return []
+        short = name.rpartition(".")[2].lower()
+        return [t for t in self.model.derived_of(type_name) if self.ops.get((t.qualified, collection), {}).get(short)]
+
     def cast(self, type_name: str, segment: str) -> StructuredType | None:
         for t in self.model.derived_of(type_name) if type_name in self.types else []:
             if t.qualified.lower() == segment.lower():
@@ -388,6 +395,17 @@ def _resolve_from(index: _Index, op: SpecOperation, root: EntitySet, segments: l
             type_name = cast.qualified
             continue
         group = index.overloads(type_name, collection, name)
+        bound_below = index.derived_bindings(type_name, collection, name) if not group else []
+        if len(bound_below) == 1:
+            # Bound to the one derived type whose cast the page leaves out: the call sends the cast.
+            derived = bound_below[0]
+            steps.append(Step("cast", "", f".cast({derived.py_name})", derived.qualified, collection, implied=True))
+            type_name = derived.qualified
+            group = index.overloads(type_name, collection, name)
+        elif len(bound_below) > 1:
+            names = ", ".join(t.qualified for t in bound_below)
+            return Resolution(op, tuple(steps), reason=f"{seg!r}: an operation bound to the derived types {names}; "
+                                                       "the page leaves out which cast")
         if group:
             operation = _pick_overload(group, _given(op, call, at == len(segments)) or set())
             ret = operation.return_type

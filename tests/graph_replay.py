@@ -714,7 +714,8 @@ def classify_unserved(index: Index, res: Resolution) -> tuple[str, str]:
             return "path-based addressing (':')", "not-served"
         return "an entity set or singleton the metadata lacks", "mismatch"
     if "the page leaves out which cast" in reason:
-        return "a navigation of several derived types, the page leaves out which cast", "mismatch"
+        what = "an operation bound to" if "an operation bound" in reason else "a navigation of"
+        return f"{what} several derived types, the page leaves out which cast", "mismatch"
     m = re.match(r"^(?P<method>\w+) on the (?P<kind>function|action) (?P<name>\S+): expected", reason)
     if m:
         if m.group("name") in index.added:

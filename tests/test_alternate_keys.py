@@ -123,6 +123,16 @@ def test_a_navigation_of_one_derived_type_is_reached_through_its_cast(model: Mod
                              "the page leaves out which cast")
 
 
+def test_an_operation_bound_to_one_derived_type_is_called_through_its_cast(model: Model) -> None:
+    grant = resolve(model, _line("/directoryRoles/{id}/grant", "POST"))
+    assert grant.call == "client.directory_roles[id].cast(AdminRole).grant()"
+    assert [s.kind for s in grant.steps if s.implied] == ["cast"]
+    revoke = resolve(model, _line("/directoryRoles/{id}/revoke", "POST"))
+    assert revoke.call is None
+    assert revoke.reason == ("'revoke': an operation bound to the derived types Test.Dir.adminRole, "
+                             "Test.Dir.guestRole; the page leaves out which cast")
+
+
 async def test_the_cast_is_sent(segments: ModuleType) -> None:
     async with segments.DirClient(BASE) as client:
         with aioresponses() as m:
@@ -131,5 +141,5 @@ async def test_the_cast_is_sent(segments: ModuleType) -> None:
     assert [r.id for r in got] == ["s1"]
 
 
-def _line(path: str) -> SpecOperation:
-    return SpecOperation("page.md", 3, "dir.test", "v1", "GET", "https://dir.test", "/v1", path)
+def _line(path: str, method: str = "GET") -> SpecOperation:
+    return SpecOperation("page.md", 3, "dir.test", "v1", method, "https://dir.test", "/v1", path)

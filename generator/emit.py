@@ -154,7 +154,10 @@ class _Plan:
         #: Qualified names of the types some other type derives from.
         self.bases = {t.base for t in model.structured if t.base}
         self.qualified_by_py = {t.py_name: t.qualified for t in ordered}
-        self.qualified_by_py.update({str(self.paths[t.qualified]): t.qualified for t in ordered if t.qualified in self.paths})
+        #: Path class name → its type; each chunk's path classes live in a module of their own (`_paths_007`),
+        #: which only type checkers read.
+        self.path_owner = {str(self.paths[t.qualified]): t.qualified for t in ordered if t.qualified in self.paths}
+        self.paths_module_of = {q: paths_module(m) for q, m in self.module_of.items()}
         #: Complex types typed `Any` wherever they are used (see `plain_json_types`).
         self.plain_json = plain_json_types(model)
 
@@ -300,6 +303,11 @@ _ALIAS_IMPORTS = {"builtins": code("import builtins"), "_datetime": code("import
 
 def _unshadow(text: str, hidden: set[str]) -> Source:
     return annotation(re.sub(r"(?<![.\w])(\w+)\b", lambda m: _SHADOWABLE[m[1]] if m[1] in hidden else m[1], text))
+
+
+def paths_module(models_module: str) -> str:
+    """The module holding the path classes of a models module (`models_03` → `_paths_03`), read by type checkers only."""
+    return "_paths" + models_module.removeprefix("models")
 
 
 def _natural(name: str) -> list[str | int]:
@@ -559,6 +567,7 @@ class Emitter:
             if total == 1 or any(isinstance(t, StructuredType) and t.kind == "entity" for t in chunk):
                 files[f"{requests_mod}.py"] = self._render_requests(requests_mod, chunk)
             if any(isinstance(t, StructuredType) for t in chunk):
+                files[f"{paths_module(models_mod)}.py"] = self._render_paths(models_mod, paths_module(models_mod), chunk)
                 structure_mod = structure_module(models_mod)
                 files[f"{structure_mod}.py"] = self._render_structure(models_mod, structure_mod, chunk)
         self.capabilities = capability_table(self.model)
@@ -705,36 +714,6 @@ class Emitter:
                     "open_type": t.open and t.kind == "complex",
                 }
             )
-        path_rows = []
-        for t in classes:
-            members: list[Source] = []
-            hidden = _ENTITY_PATH_NAMES if t.kind == "entity" else _COMPLEX_PATH_NAMES
-            for member in self.plan.all_members(t):
-                if member.py_name in hidden:
-                    continue  # a method of the path class: `.prop(name)` reaches the member
-                expr = self.plan.expr_annotation(member.type, isinstance(member, NavigationProperty))
-                self._note_annotation(expr, module, used, checking_imports)
-                expr_names.update(n for n in _tokens(expr) if n in _EXPR_NAMES or n in _PATH_NAMES)
-                members.append(declared(8, identifier(member.py_name), expr))
-            path_base = "EntityExpr" if t.kind == "entity" else "ComplexExpr"
-            expr_names.update((path_base, "RootT", "OwnerT", "Expr"))
-            name = self.plan.paths[t.qualified]
-            value = f"{t.py_name} | None"
-            path_rows.append({
-                "name": name,
-                "base": annotation(f"{path_base}[{t.py_name}, RootT]"),
-                "t": t,
-                "members": members,
-                "class_get": call(8, "def __get__(", [code("self, obj: None, owner: builtins.type[OwnerT]")],
-                                  code(") -> {}[OwnerT]: ...", name)),
-                # A path class is the descriptor of the models' class attributes, and checkers call
-                # `__get__` on a member of a path class too: there it is the member's path itself.
-                "path_get": call(8, "def __get__(", [code("self, obj: Expr, owner: Any")], code(") -> Self: ...")),
-                "instance_get": call(8, "def __get__(", [code("self, obj: ODataObject, owner: Any")],
-                                     code(") -> {}: ...", annotation(value))),
-                "set": call(8, "def __set__(", [code("self, obj: ODataObject, value: {}", annotation(value))], ") -> None: ..."),
-            })
-            used.update(("builtins", "Any", "ODataObject"))
         runtime_names = {n for names in runtime_imports.values() for n in names}
         for mod, names in list(checking_imports.items()):
             names -= runtime_names
@@ -752,7 +731,6 @@ class Emitter:
         return self.env.get_template("models.py.jinja").render(
             enums=enums,
             classes=class_rows,
-            paths=path_rows,
             stdlib=stdlib,
             needs_any="Any" in used,
             expr_names=_idents(expr_names - _PATH_NAMES),
@@ -760,6 +738,55 @@ class Emitter:
             has_fields=has_fields,
             runtime_bases=runtime_bases,
             runtime_imports=_import_rows(runtime_imports),
+            checking_imports=_import_rows(checking_imports),
+            package=self.package,
+        )
+
+    def _render_paths(self, models_module: str, module: str, chunk: list[EnumType | StructuredType]) -> str:
+        """The path classes of a chunk's structured types: what `Event.start.date_time` is to type checkers."""
+        classes = [t for t in chunk if isinstance(t, StructuredType)]
+        used: set[str] = set()
+        checking_imports: dict[str, set[str]] = {}
+        expr_names: set[str] = set()
+        path_rows = []
+        for t in classes:
+            members: list[Source] = []
+            hidden = _ENTITY_PATH_NAMES if t.kind == "entity" else _COMPLEX_PATH_NAMES
+            for member in self.plan.all_members(t):
+                if member.py_name in hidden:
+                    continue  # a method of the path class: `.prop(name)` reaches the member
+                expr = self.plan.expr_annotation(member.type, isinstance(member, NavigationProperty))
+                self._note_annotation(expr, module, used, checking_imports)
+                expr_names.update(n for n in _tokens(expr) if n in _EXPR_NAMES or n in _PATH_NAMES)
+                members.append(declared(8, identifier(member.py_name), expr))
+            path_base = "EntityExpr" if t.kind == "entity" else "ComplexExpr"
+            expr_names.update((path_base, "RootT", "OwnerT", "Expr"))
+            name = self.plan.paths[t.qualified]
+            value = f"{t.py_name} | None"
+            self._note_annotation(annotation(t.py_name), module, used, checking_imports)
+            path_rows.append({
+                "name": name,
+                "base": annotation(f"{path_base}[{t.py_name}, RootT]"),
+                "t": t,
+                "members": members,
+                "class_get": call(8, "def __get__(", [code("self, obj: None, owner: builtins.type[OwnerT]")],
+                                  code(") -> {}[OwnerT]: ...", name)),
+                # A path class is the descriptor of the models' class attributes, and checkers call
+                # `__get__` on a member of a path class too: there it is the member's path itself.
+                "path_get": call(8, "def __get__(", [code("self, obj: Expr, owner: Any")], code(") -> Self: ...")),
+                "instance_get": call(8, "def __get__(", [code("self, obj: ODataObject, owner: Any")],
+                                     code(") -> {}: ...", annotation(value))),
+                "set": call(8, "def __set__(", [code("self, obj: ODataObject, value: {}", annotation(value))], ") -> None: ..."),
+            })
+            used.update(("builtins", "Any", "ODataObject"))
+        stdlib = [line for name, line in _ALIAS_IMPORTS.items() if name in used]
+        stdlib += sorted(_STDLIB_TYPES[name] for name in used if name in _STDLIB_TYPES)
+        return self.env.get_template("_paths.py.jinja").render(
+            paths=path_rows,
+            stdlib=stdlib,
+            models_module=identifier(models_module),
+            expr_names=_idents(expr_names - _PATH_NAMES),
+            path_names=_idents(expr_names & _PATH_NAMES),
             checking_imports=_import_rows(checking_imports),
             package=self.package,
         )
@@ -775,9 +802,10 @@ class Emitter:
             elif token.startswith(("builtins.", "_datetime.")):
                 used.add(token.split(".")[0])
                 continue
-            qualified = self.plan.qualified_by_py.get(token)
+            owner = self.plan.path_owner.get(token)
+            qualified = self.plan.qualified_by_py.get(token) if owner is None else owner
             if qualified is not None:
-                mod = self.plan.module_of[qualified]
+                mod = (self.plan.module_of if owner is None else self.plan.paths_module_of)[qualified]
                 if mod != module:
                     checking.setdefault(mod, set()).add(token)
 

@@ -21,9 +21,9 @@ def test_generate_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture
     code, out, err = run(capsys, "generate", "--metadata", str(FIXTURES / "keys.xml"), "--package", "shop",
                          "--out", str(tmp_path))
     assert code == 0, err
-    assert out.startswith("shop: 5 structured + 0 enum types, 0 operations, 7 files in ")
+    assert out.startswith("shop: 5 structured + 0 enum types, 0 operations, 8 files in ")
     assert sorted(p.name for p in (tmp_path / "shop").iterdir()) == [
-        "__init__.py", "_registry.py", "_structure.py", "client.py", "models.py", "py.typed", "requests.py",
+        "__init__.py", "_paths.py", "_registry.py", "_structure.py", "client.py", "models.py", "py.typed", "requests.py",
     ]
 
 

@@ -36,7 +36,7 @@ def test_lock_records_inputs_options_and_files_without_machine_paths(made: Path)
     assert list(lock["inputs"]) == ["../in/keys.xml"]
     assert lock["options"]["key_as_segment"] is True and lock["options"]["metadata"] == "(file)"
     assert sorted(lock["files"]) == [
-        "__init__.py", "_registry.py", "_structure.py", "client.py", "models.py", "py.typed", "requests.py",
+        "__init__.py", "_paths.py", "_registry.py", "_structure.py", "client.py", "models.py", "py.typed", "requests.py",
     ]
     assert str(made) not in (made / "out" / "shop.lock.json").read_text()
 

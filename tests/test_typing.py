@@ -150,7 +150,7 @@ CLEAN: list[tuple[str, str]] = [
 # (expression, mypy's type, pyright's type)
 REVEAL: list[tuple[str, str, str]] = [
     ("Event.subject", "odatakit.expr.StringExpr[graph_v1.models.Event]", "StringExpr[Event]"),
-    ("Event.start", "graph_v1.models.DateTimeTimeZonePath[graph_v1.models.Event]", "DateTimeTimeZonePath[Event]"),
+    ("Event.start", "graph_v1._paths.DateTimeTimeZonePath[graph_v1.models.Event]", "DateTimeTimeZonePath[Event]"),
     ("Event.start.date_time", "odatakit.expr.StringExpr[graph_v1.models.Event]", "StringExpr[Event]"),
     ("Event.organizer.email_address.address", "odatakit.expr.StringExpr[graph_v1.models.Event]", "StringExpr[Event]"),
     ("Event.location.address.city", "odatakit.expr.StringExpr[graph_v1.models.Event]", "StringExpr[Event]"),
@@ -161,13 +161,13 @@ REVEAL: list[tuple[str, str, str]] = [
      "EnumExpr[Importance, Event]"),
     ("Event.categories", "odatakit.paths.CollectionExpr[odatakit.expr.StringExpr[Any], graph_v1.models.Event]",
      "CollectionExpr[StringExpr[Any], Event]"),
-    ("Event.attendees", "odatakit.paths.CollectionExpr[graph_v1.models.AttendeePath[Any], graph_v1.models.Event]",
+    ("Event.attendees", "odatakit.paths.CollectionExpr[graph_v1._paths.AttendeePath[Any], graph_v1.models.Event]",
      "CollectionExpr[AttendeePath[Any], Event]"),
     ("Event.attachments",
-     "odatakit.paths.NavCollectionExpr[graph_v1.models.Attachment, graph_v1.models.AttachmentPath[Any], "
+     "odatakit.paths.NavCollectionExpr[graph_v1.models.Attachment, graph_v1._paths.AttachmentPath[Any], "
      "graph_v1.models.Event]",
      "NavCollectionExpr[Attachment, AttachmentPath[Any], Event]"),
-    ("Event.calendar", "graph_v1.models.CalendarPath[graph_v1.models.Event]", "CalendarPath[Event]"),
+    ("Event.calendar", "graph_v1._paths.CalendarPath[graph_v1.models.Event]", "CalendarPath[Event]"),
     ("Event.calendar.owner.address", "odatakit.expr.StringExpr[graph_v1.models.Event]", "StringExpr[Event]"),
     ("Event.id", "odatakit.expr.StringExpr[graph_v1.models.Event]", "StringExpr[Event]"),
     ("FileAttachment.content_bytes", "odatakit.expr.BinaryExpr[graph_v1.models.FileAttachment]",

@@ -6,9 +6,8 @@ for run time, where `REGISTRY.structured` installs the fields (see `odatakit.ser
 
 from __future__ import annotations
 
-import builtins
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Self, overload
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from odatakit.expr import NONE
@@ -18,34 +17,28 @@ from ._registry import REGISTRY
 
 if TYPE_CHECKING:
     from odatakit.expr import (
-        BinaryExpr,
         BinaryProp,
-        BoolExpr,
         BoolProp,
-        DateExpr,
         DateProp,
-        DateTimeExpr,
         DateTimeProp,
         Expr,
-        GuidExpr,
         GuidProp,
-        NumberExpr,
         NumberProp,
-        OwnerT,
         Prop,
-        RootT,
         StringExpr,
         StringProp,
     )
-    from odatakit.paths import (
-        CollectionExpr,
-        CollectionProp,
-        ComplexExpr,
-        EntityExpr,
-        NavCollectionExpr,
-        NavCollectionProp,
+    from odatakit.paths import CollectionProp, NavCollectionProp
+
+    from ._paths import (
+        AttachmentsPath,
+        AttendeePath,
+        CalendarGroupsPath,
+        CalendarsPath,
+        EmailAddressPath,
+        EventsPath,
+        UsersPath,
     )
-    from odatakit.serde import ODataObject
 
 
 @REGISTRY.structured(
@@ -527,224 +520,3 @@ class DateTimeTimeZone(ComplexBase):
         time_zone: StringProp[str | None] = NONE
     else:
         __slots__ = ("date_time", "time_zone")
-
-
-if TYPE_CHECKING:
-
-    class UsersPath(EntityExpr[Users, RootT]):
-        """Paths through a CalendarService.users value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> UsersPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Users | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Users | None) -> None: ...
-
-        id: StringExpr[RootT]
-        display_name: StringExpr[RootT]
-        mail: StringExpr[RootT]
-        user_principal_name: StringExpr[RootT]
-        photo: Expr[RootT]
-        calendar_groups: NavCollectionExpr[CalendarGroups, CalendarGroupsPath, RootT]
-        calendars: NavCollectionExpr[Calendars, CalendarsPath, RootT]
-        events: NavCollectionExpr[Events, EventsPath, RootT]
-
-    class CalendarGroupsPath(EntityExpr[CalendarGroups, RootT]):
-        """Paths through a CalendarService.calendarGroups value, typed for type
-        checkers.
-        """
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> CalendarGroupsPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> CalendarGroups | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: CalendarGroups | None) -> None: ...
-
-        id: StringExpr[RootT]
-        name: StringExpr[RootT]
-        class_id: GuidExpr[RootT]
-        change_key: StringExpr[RootT]
-        owner_id: StringExpr[RootT]
-        owner: UsersPath[RootT]
-        calendars: NavCollectionExpr[Calendars, CalendarsPath, RootT]
-
-    class CalendarsPath(EntityExpr[Calendars, RootT]):
-        """Paths through a CalendarService.calendars value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> CalendarsPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Calendars | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Calendars | None) -> None: ...
-
-        id: StringExpr[RootT]
-        name: StringExpr[RootT]
-        color: StringExpr[RootT]
-        is_default_calendar: BoolExpr[RootT]
-        can_edit: BoolExpr[RootT]
-        owner_id: StringExpr[RootT]
-        calendar_group_id: StringExpr[RootT]
-        owner: UsersPath[RootT]
-        calendar_group: CalendarGroupsPath[RootT]
-        events: NavCollectionExpr[Events, EventsPath, RootT]
-
-    class EventsPath(EntityExpr[Events, RootT]):
-        """Paths through a CalendarService.events value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> EventsPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Events | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Events | None) -> None: ...
-
-        id: StringExpr[RootT]
-        change_key: StringExpr[RootT]
-        created_date_time: DateTimeExpr[RootT]
-        last_modified_date_time: DateTimeExpr[RootT]
-        subject: StringExpr[RootT]
-        body_preview: StringExpr[RootT]
-        importance: StringExpr[RootT]
-        is_all_day: BoolExpr[RootT]
-        is_cancelled: BoolExpr[RootT]
-        is_reminder_on: BoolExpr[RootT]
-        reminder_minutes_before_start: NumberExpr[RootT]
-        reminder_snoozed_until_date_time: StringExpr[RootT]
-        reminder_snoozed_until_time_zone: StringExpr[RootT]
-        start_date_time: StringExpr[RootT]
-        start_time_zone: StringExpr[RootT]
-        end_date_time: StringExpr[RootT]
-        end_time_zone: StringExpr[RootT]
-        show_as: StringExpr[RootT]
-        type: StringExpr[RootT]
-        categories: CollectionExpr[StringExpr, RootT]
-        location_display_name: StringExpr[RootT]
-        location_location_type: StringExpr[RootT]
-        attendees: CollectionExpr[AttendeePath, RootT]
-        recurrence_pattern_type: StringExpr[RootT]
-        recurrence_pattern_interval: NumberExpr[RootT]
-        recurrence_pattern_days_of_week: CollectionExpr[StringExpr, RootT]
-        recurrence_pattern_day_of_month: NumberExpr[RootT]
-        recurrence_pattern_month: NumberExpr[RootT]
-        recurrence_pattern_first_day_of_week: StringExpr[RootT]
-        recurrence_pattern_index: StringExpr[RootT]
-        recurrence_range_type: StringExpr[RootT]
-        recurrence_range_start_date: DateExpr[RootT]
-        recurrence_range_end_date: DateExpr[RootT]
-        recurrence_range_number_of_occurrences: NumberExpr[RootT]
-        recurrence_range_recurrence_time_zone: StringExpr[RootT]
-        response_status_response: StringExpr[RootT]
-        response_status_time: DateTimeExpr[RootT]
-        response_comment: StringExpr[RootT]
-        response_sent: BoolExpr[RootT]
-        owner_id: StringExpr[RootT]
-        calendar_id: StringExpr[RootT]
-        owner: UsersPath[RootT]
-        calendar: CalendarsPath[RootT]
-        attachments: NavCollectionExpr[Attachments, AttachmentsPath, RootT]
-
-    class AttendeePath(ComplexExpr[Attendee, RootT]):
-        """Paths through a CalendarService.Attendee value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AttendeePath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Attendee | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Attendee | None) -> None: ...
-
-        type: StringExpr[RootT]
-        email_address: EmailAddressPath[RootT]
-
-    class EmailAddressPath(ComplexExpr[EmailAddress, RootT]):
-        """Paths through a CalendarService.EmailAddress value, typed for type
-        checkers.
-        """
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> EmailAddressPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> EmailAddress | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: EmailAddress | None) -> None: ...
-
-        name: StringExpr[RootT]
-        address: StringExpr[RootT]
-
-    class AttachmentsPath(EntityExpr[Attachments, RootT]):
-        """Paths through a CalendarService.attachments value, typed for type
-        checkers.
-        """
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AttachmentsPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Attachments | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Attachments | None) -> None: ...
-
-        id: StringExpr[RootT]
-        name: StringExpr[RootT]
-        content_type: StringExpr[RootT]
-        size: NumberExpr[RootT]
-        is_inline: BoolExpr[RootT]
-        last_modified_date_time: DateTimeExpr[RootT]
-        content_bytes: BinaryExpr[RootT]
-        content: Expr[RootT]
-        event_id: StringExpr[RootT]
-        event: EventsPath[RootT]
-
-    class MePath(EntityExpr[Me, RootT]):
-        """Paths through a CalendarService.me value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> MePath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Me | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Me | None) -> None: ...
-
-        id: StringExpr[RootT]
-        display_name: StringExpr[RootT]
-        mail: StringExpr[RootT]
-        user_principal_name: StringExpr[RootT]
-        photo: Expr[RootT]
-        calendar_groups: NavCollectionExpr[CalendarGroups, CalendarGroupsPath, RootT]
-        calendars: NavCollectionExpr[Calendars, CalendarsPath, RootT]
-        events: NavCollectionExpr[Events, EventsPath, RootT]
-
-    class DateTimeTimeZonePath(ComplexExpr[DateTimeTimeZone, RootT]):
-        """Paths through a CalendarService.DateTimeTimeZone value, typed for type
-        checkers.
-        """
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> DateTimeTimeZonePath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> DateTimeTimeZone | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: DateTimeTimeZone | None) -> None: ...
-
-        date_time: StringExpr[RootT]
-        time_zone: StringExpr[RootT]

@@ -6,9 +6,8 @@ for run time, where `REGISTRY.structured` installs the fields (see `odatakit.ser
 
 from __future__ import annotations
 
-import builtins
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Self, overload
+from typing import TYPE_CHECKING
 
 from odatakit.expr import NONE
 from odatakit.serde import EntityBase, ODataEnum, model
@@ -16,19 +15,9 @@ from odatakit.serde import EntityBase, ODataEnum, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import (
-        DateTimeExpr,
-        DateTimeProp,
-        EnumExpr,
-        EnumProp,
-        Expr,
-        OwnerT,
-        RootT,
-        StringExpr,
-        StringProp,
-    )
-    from odatakit.paths import EntityExpr
-    from odatakit.serde import ODataObject
+    from odatakit.expr import DateTimeProp, EnumProp, StringProp
+
+    from ._paths import PersonPath
 
 
 @REGISTRY.enum(
@@ -94,40 +83,3 @@ class Person(EntityBase):
         name: StringProp[str | None] = NONE
     else:
         __slots__ = ("id", "name")
-
-
-if TYPE_CHECKING:
-
-    class NotePath(EntityExpr[Note, RootT]):
-        """Paths through a Test.Notes.Note value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> NotePath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Note | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Note | None) -> None: ...
-
-        id: StringExpr[RootT]
-        title: StringExpr[RootT]
-        body: StringExpr[RootT]
-        priority: EnumExpr[Priority, RootT]
-        created_at: DateTimeExpr[RootT]
-        author: PersonPath[RootT]
-
-    class PersonPath(EntityExpr[Person, RootT]):
-        """Paths through a Test.Notes.Person value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> PersonPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Person | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Person | None) -> None: ...
-
-        id: StringExpr[RootT]
-        name: StringExpr[RootT]

@@ -6,8 +6,7 @@ for run time, where `REGISTRY.structured` installs the fields (see `odatakit.ser
 
 from __future__ import annotations
 
-import builtins
-from typing import TYPE_CHECKING, Any, Self, overload
+from typing import TYPE_CHECKING
 
 from odatakit.expr import NONE
 from odatakit.serde import ComplexBase, ODataEnum, ODataFlag, model
@@ -15,9 +14,8 @@ from odatakit.serde import ComplexBase, ODataEnum, ODataFlag, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import EnumExpr, EnumProp, Expr, OwnerT, RootT
-    from odatakit.paths import CollectionExpr, CollectionProp, ComplexExpr
-    from odatakit.serde import ODataObject
+    from odatakit.expr import EnumExpr, EnumProp
+    from odatakit.paths import CollectionProp
 
 
 @REGISTRY.enum(
@@ -106,24 +104,3 @@ class Settings(ComplexBase):
         level: EnumProp[Level | None, Level] = NONE
     else:
         __slots__ = ("color", "history", "importance", "level", "permissions")
-
-
-if TYPE_CHECKING:
-
-    class SettingsPath(ComplexExpr[Settings, RootT]):
-        """Paths through a Test.Enums.Settings value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> SettingsPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Settings | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Settings | None) -> None: ...
-
-        color: EnumExpr[Color, RootT]
-        importance: EnumExpr[Importance, RootT]
-        permissions: EnumExpr[Permissions, RootT]
-        history: CollectionExpr[EnumExpr[Permissions], RootT]
-        level: EnumExpr[Level, RootT]

@@ -6,9 +6,8 @@ for run time, where `REGISTRY.structured` installs the fields (see `odatakit.ser
 
 from __future__ import annotations
 
-import builtins
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Self, overload
+from typing import TYPE_CHECKING
 
 from odatakit.expr import NONE
 from odatakit.serde import ComplexBase, EntityBase, model
@@ -16,19 +15,10 @@ from odatakit.serde import ComplexBase, EntityBase, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import (
-        DateTimeExpr,
-        DateTimeProp,
-        Expr,
-        NumberExpr,
-        NumberProp,
-        OwnerT,
-        RootT,
-        StringExpr,
-        StringProp,
-    )
-    from odatakit.paths import CollectionExpr, CollectionProp, ComplexExpr, EntityExpr
-    from odatakit.serde import ODataObject
+    from odatakit.expr import DateTimeProp, NumberProp, StringExpr, StringProp
+    from odatakit.paths import CollectionProp
+
+    from ._paths import ShapePath
 
 
 @REGISTRY.structured(
@@ -154,120 +144,3 @@ class LabeledCircle(Circle):
         label: StringProp[str | None] = NONE
     else:
         __slots__ = ("label",)
-
-
-if TYPE_CHECKING:
-
-    class EntityPath(EntityExpr[Entity, RootT]):
-        """Paths through a Test.Base.Entity value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> EntityPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Entity | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Entity | None) -> None: ...
-
-        id: StringExpr[RootT]
-
-    class ItemPath(EntityExpr[Item, RootT]):
-        """Paths through a Test.Media.Item value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ItemPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Item | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Item | None) -> None: ...
-
-        id: StringExpr[RootT]
-        title: StringExpr[RootT]
-        shape: ShapePath[RootT]
-        tags: CollectionExpr[StringExpr, RootT]
-
-    class ShapePath(ComplexExpr[Shape, RootT]):
-        """Paths through a Test.Base.Shape value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ShapePath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Shape | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Shape | None) -> None: ...
-
-        name: StringExpr[RootT]
-
-    class PhotoPath(EntityExpr[Photo, RootT]):
-        """Paths through a Test.Media.Photo value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> PhotoPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Photo | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Photo | None) -> None: ...
-
-        id: StringExpr[RootT]
-        title: StringExpr[RootT]
-        shape: ShapePath[RootT]
-        tags: CollectionExpr[StringExpr, RootT]
-        width: NumberExpr[RootT]
-        taken_at: DateTimeExpr[RootT]
-
-    class DocumentPath(EntityExpr[Document, RootT]):
-        """Paths through a Test.Media.Document value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> DocumentPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Document | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Document | None) -> None: ...
-
-        id: StringExpr[RootT]
-        title: StringExpr[RootT]
-        shape: ShapePath[RootT]
-        tags: CollectionExpr[StringExpr, RootT]
-        pages: NumberExpr[RootT]
-        outline: CollectionExpr[ShapePath, RootT]
-
-    class CirclePath(ComplexExpr[Circle, RootT]):
-        """Paths through a Test.Base.Circle value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> CirclePath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Circle | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Circle | None) -> None: ...
-
-        name: StringExpr[RootT]
-        radius: NumberExpr[RootT]
-
-    class LabeledCirclePath(ComplexExpr[LabeledCircle, RootT]):
-        """Paths through a Test.Media.LabeledCircle value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> LabeledCirclePath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> LabeledCircle | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: LabeledCircle | None) -> None: ...
-
-        name: StringExpr[RootT]
-        radius: NumberExpr[RootT]
-        label: StringExpr[RootT]

@@ -6,9 +6,8 @@ for run time, where `REGISTRY.structured` installs the fields (see `odatakit.ser
 
 from __future__ import annotations
 
-import builtins
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Self, overload
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from odatakit.expr import NONE
@@ -17,9 +16,10 @@ from odatakit.serde import EntityBase, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import Expr, GuidExpr, GuidProp, NumberExpr, NumberProp, OwnerT, RootT, StringExpr, StringProp
-    from odatakit.paths import EntityExpr, NavCollectionExpr, NavCollectionProp
-    from odatakit.serde import ODataObject
+    from odatakit.expr import GuidProp, NumberProp, StringProp
+    from odatakit.paths import NavCollectionProp
+
+    from ._paths import AddressPath, CustomerPath, OrderLinePath, OrderPath, ProductPath
 
 
 @REGISTRY.structured(
@@ -136,88 +136,3 @@ class OrderLine(EntityBase):
         product: ProductPath = NONE
     else:
         __slots__ = ("line_number", "order_id", "product", "quantity")
-
-
-if TYPE_CHECKING:
-
-    class CustomerPath(EntityExpr[Customer, RootT]):
-        """Paths through a Test.Keys.Customer value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> CustomerPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Customer | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Customer | None) -> None: ...
-
-        id: NumberExpr[RootT]
-        name: StringExpr[RootT]
-        orders: NavCollectionExpr[Order, OrderPath, RootT]
-        addresses: NavCollectionExpr[Address, AddressPath, RootT]
-
-    class OrderPath(EntityExpr[Order, RootT]):
-        """Paths through a Test.Keys.Order value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> OrderPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Order | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Order | None) -> None: ...
-
-        id: GuidExpr[RootT]
-        customer_id: NumberExpr[RootT]
-        total: NumberExpr[RootT]
-        customer: CustomerPath[RootT]
-        lines: NavCollectionExpr[OrderLine, OrderLinePath, RootT]
-
-    class ProductPath(EntityExpr[Product, RootT]):
-        """Paths through a Test.Keys.Product value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ProductPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Product | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Product | None) -> None: ...
-
-        sku: StringExpr[RootT]
-        name: StringExpr[RootT]
-
-    class AddressPath(EntityExpr[Address, RootT]):
-        """Paths through a Test.Keys.Address value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> AddressPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Address | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Address | None) -> None: ...
-
-        id: NumberExpr[RootT]
-        city: StringExpr[RootT]
-
-    class OrderLinePath(EntityExpr[OrderLine, RootT]):
-        """Paths through a Test.Keys.OrderLine value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> OrderLinePath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> OrderLine | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: OrderLine | None) -> None: ...
-
-        order_id: GuidExpr[RootT]
-        line_number: NumberExpr[RootT]
-        quantity: NumberExpr[RootT]
-        product: ProductPath[RootT]

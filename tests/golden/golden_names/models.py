@@ -6,9 +6,8 @@ for run time, where `REGISTRY.structured` installs the fields (see `odatakit.ser
 
 from __future__ import annotations
 
-import builtins
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Self, overload
+from typing import TYPE_CHECKING
 
 from odatakit.expr import NONE
 from odatakit.serde import EntityBase, model
@@ -16,21 +15,10 @@ from odatakit.serde import EntityBase, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import (
-        BoolExpr,
-        BoolProp,
-        DateTimeExpr,
-        DateTimeProp,
-        Expr,
-        NumberExpr,
-        NumberProp,
-        OwnerT,
-        RootT,
-        StringExpr,
-        StringProp,
-    )
-    from odatakit.paths import EntityExpr, NavCollectionExpr, NavCollectionProp
-    from odatakit.serde import ODataObject
+    from odatakit.expr import BoolProp, DateTimeProp, NumberProp, StringProp
+    from odatakit.paths import NavCollectionProp
+
+    from ._paths import ListPath, ThingPath
 
 
 @REGISTRY.structured(
@@ -93,44 +81,3 @@ class List(EntityBase):
         items: NavCollectionProp[list[Thing] | None, Thing, ThingPath] = NONE
     else:
         __slots__ = ("id", "items", "self_")
-
-
-if TYPE_CHECKING:
-
-    class ThingPath(EntityExpr[Thing, RootT]):
-        """Paths through a Test.Names.Thing value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ThingPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Thing | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Thing | None) -> None: ...
-
-        id: StringExpr[RootT]
-        class_: StringExpr[RootT]
-        from_: DateTimeExpr[RootT]
-        import_: BoolExpr[RootT]
-        type: StringExpr[RootT]
-        additional_data_: StringExpr[RootT]
-        foo_bar: NumberExpr[RootT]
-        foo_bar_2: NumberExpr[RootT]
-        list: ListPath[RootT]
-
-    class ListPath(EntityExpr[List, RootT]):
-        """Paths through a Test.Names.List value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ListPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> List | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: List | None) -> None: ...
-
-        id: StringExpr[RootT]
-        self_: StringExpr[RootT]
-        items: NavCollectionExpr[Thing, ThingPath, RootT]

@@ -6,8 +6,7 @@ for run time, where `REGISTRY.structured` installs the fields (see `odatakit.ser
 
 from __future__ import annotations
 
-import builtins
-from typing import TYPE_CHECKING, Any, Self, overload
+from typing import TYPE_CHECKING
 
 from odatakit.expr import NONE
 from odatakit.serde import ComplexBase, EntityBase, model
@@ -15,9 +14,7 @@ from odatakit.serde import ComplexBase, EntityBase, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import Expr, NumberExpr, NumberProp, OwnerT, RootT, StringExpr, StringProp
-    from odatakit.paths import ComplexExpr, EntityExpr
-    from odatakit.serde import ODataObject
+    from odatakit.expr import NumberProp, StringProp
 
 
 @REGISTRY.structured(
@@ -53,35 +50,3 @@ class Stats(ComplexBase):
         count: NumberProp[int | None] = NONE
     else:
         __slots__ = ("count",)
-
-
-if TYPE_CHECKING:
-
-    class DocumentPath(EntityExpr[Document, RootT]):
-        """Paths through a Test.Ops.Document value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> DocumentPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Document | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Document | None) -> None: ...
-
-        id: StringExpr[RootT]
-        title: StringExpr[RootT]
-
-    class StatsPath(ComplexExpr[Stats, RootT]):
-        """Paths through a Test.Ops.Stats value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> StatsPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Stats | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Stats | None) -> None: ...
-
-        count: NumberExpr[RootT]

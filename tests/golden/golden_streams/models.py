@@ -6,8 +6,7 @@ for run time, where `REGISTRY.structured` installs the fields (see `odatakit.ser
 
 from __future__ import annotations
 
-import builtins
-from typing import TYPE_CHECKING, Any, Self, overload
+from typing import TYPE_CHECKING
 
 from odatakit.expr import NONE
 from odatakit.serde import EntityBase, model
@@ -15,9 +14,10 @@ from odatakit.serde import EntityBase, model
 from ._registry import REGISTRY
 
 if TYPE_CHECKING:
-    from odatakit.expr import Expr, NumberExpr, NumberProp, OwnerT, Prop, RootT, StringExpr, StringProp
-    from odatakit.paths import EntityExpr, NavCollectionExpr, NavCollectionProp
-    from odatakit.serde import ODataObject
+    from odatakit.expr import Expr, NumberProp, Prop, StringProp
+    from odatakit.paths import NavCollectionProp
+
+    from ._paths import DocumentPath, PhotoPath, ProfilePhotoPath
 
 
 @REGISTRY.structured(
@@ -103,70 +103,3 @@ class ProfilePhoto(Photo):
         thumbnail: Prop[str | None, Expr] = NONE
     else:
         __slots__ = ("thumbnail",)
-
-
-if TYPE_CHECKING:
-
-    class DocumentPath(EntityExpr[Document, RootT]):
-        """Paths through a Test.Streams.Document value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> DocumentPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Document | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Document | None) -> None: ...
-
-        id: NumberExpr[RootT]
-        name: StringExpr[RootT]
-        content: Expr[RootT]
-        photo: PhotoPath[RootT]
-        photos: NavCollectionExpr[ProfilePhoto, ProfilePhotoPath, RootT]
-
-    class NotePath(EntityExpr[Note, RootT]):
-        """Paths through a Test.Streams.Note value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> NotePath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Note | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Note | None) -> None: ...
-
-        id: StringExpr[RootT]
-        content: DocumentPath[RootT]
-
-    class PhotoPath(EntityExpr[Photo, RootT]):
-        """Paths through a Test.Streams.Photo value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> PhotoPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> Photo | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: Photo | None) -> None: ...
-
-        id: StringExpr[RootT]
-        height: NumberExpr[RootT]
-
-    class ProfilePhotoPath(EntityExpr[ProfilePhoto, RootT]):
-        """Paths through a Test.Streams.ProfilePhoto value, typed for type checkers."""
-
-        @overload
-        def __get__(self, obj: None, owner: builtins.type[OwnerT]) -> ProfilePhotoPath[OwnerT]: ...
-        @overload
-        def __get__(self, obj: Expr, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: ODataObject, owner: Any) -> ProfilePhoto | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any: ...
-        def __set__(self, obj: ODataObject, value: ProfilePhoto | None) -> None: ...
-
-        id: StringExpr[RootT]
-        height: NumberExpr[RootT]
-        thumbnail: Expr[RootT]

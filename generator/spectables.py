@@ -69,8 +69,8 @@ from __future__ import annotations
 import functools
 import glob as globmod
 import hashlib
+import json
 import os
-import pickle
 import re
 import sys
 from collections import Counter
@@ -79,6 +79,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import cattrs
 
 from . import specvocab as vocab
 from .errors import Diagnostics
@@ -864,6 +865,10 @@ def cache_folder() -> Path:
 
 _Warning = tuple[str, int | None]
 _Read = tuple[list[SpecOperation], list[_Warning]]
+# Cached pages are JSON, read back into the reader's attrs classes: a cache file is data, never code
+# (a pickle would run whatever anyone able to write the cache folder put there).
+_CACHE_FORMAT = cattrs.Converter()
+_READ_TYPE: Any = _Read  # a generic alias: what cattrs structures by, which mypy's `type[T]` does not take
 
 
 def _read_fresh(page_path: Path, data: bytes) -> _Read:
@@ -885,9 +890,10 @@ def _from_cache(path: Path, cache: Path | None) -> _Read | None:
         return None
     try:
         with _cache_entry(path, _read_bytes(path), cache).open("rb") as handle:
-            found: _Read = pickle.load(handle)
+            found: _Read = _CACHE_FORMAT.structure(json.load(handle), _READ_TYPE)
         return found
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+    except (OSError, ValueError, TypeError, KeyError, cattrs.BaseValidationError):
+        # Missing, torn or from another reader: the page is read again.
         return None
 
 
@@ -902,8 +908,8 @@ def _read_cached(path: str | Path, cache: Path | None) -> _Read:
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         temporary = entry.with_suffix(f".{os.getpid()}.tmp")
-        with temporary.open("wb") as handle:
-            pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        with temporary.open("w", encoding="utf-8") as handle:
+            json.dump(_CACHE_FORMAT.unstructure(result), handle, ensure_ascii=False, separators=(",", ":"))
         os.replace(temporary, entry)
     except OSError:
         pass  # a read-only or full disk: the page was read all the same

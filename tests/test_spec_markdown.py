@@ -6,6 +6,7 @@ the same widget service documented three times must read into the same operation
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import NamedTuple
 
@@ -340,6 +341,34 @@ def test_read_pages_caches_by_content_and_reads_the_same(tmp_path: Path, monkeyp
     pages[0].write_text(widget_page("en").replace("shine", "gloss"), encoding="utf-8")
     with pytest.raises(AssertionError, match="read again"):
         read_pages(pages, Diagnostics(), cache=cache)
+
+
+def test_a_cache_file_is_data_never_code(tmp_path: Path) -> None:
+    # Whoever can write the cache folder must not get code run: entries are JSON, and one that does
+    # not read back (a pickle, a torn write) is ignored and the page read again.
+    import pickle
+
+    pages = [_write(tmp_path, widget_page("en"), "en.md")]
+    cache = tmp_path / "cache"
+    first = read_pages(pages, Diagnostics(), cache=cache)
+    (entry,) = [p for p in cache.rglob("*") if p.is_file()]
+    assert isinstance(json.loads(entry.read_text(encoding="utf-8")), list)
+    marker = tmp_path / "ran"
+    entry.write_bytes(pickle.dumps(_Runs(str(marker))))
+    assert read_pages(pages, Diagnostics(), cache=cache) == first
+    assert not marker.exists()
+    entry.write_text('[[{"page": 1}], []]', encoding="utf-8")
+    assert read_pages(pages, Diagnostics(), cache=cache) == first
+
+
+class _Runs:
+    """Pickled, it writes a file when loaded."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (Path.write_text, (Path(self.path), "ran"))  # type: ignore[return-value]
 
 
 def test_spec_arguments_take_folders_and_globs(tmp_path: Path) -> None:

@@ -58,7 +58,7 @@ check-generated: setup
 	$(GEN) generate $(OUTLOOK_V2) --out "$$tmp" --quiet && \
 	$(GEN) generate $(GRAPH_V1) --out "$$tmp" --quiet && \
 	$(GEN) generate $(CAP_CALENDAR) --out "$$tmp" --quiet && \
-	diff -r -x __pycache__ -x .mypy_cache -x '*.lock.json' "$$tmp" generated && \
+	diff -r -x __pycache__ -x .mypy_cache -x .ruff_cache -x '*.lock.json' "$$tmp" generated && \
 	$(GEN) generate $(OUTLOOK_V2) --out generated --check && \
 	$(GEN) generate $(GRAPH_V1) --out generated --check && \
 	$(GEN) generate $(CAP_CALENDAR) --out generated --check && echo "generated/ is up to date"

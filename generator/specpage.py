@@ -400,25 +400,21 @@ class _Page:
     def _under_syntax(self, index: int) -> bool:
         """Whether a line is in a titled subsection of an "HTTP request" part (``## HTTP request`` /
         ``### Get the photo``)."""
-        earlier = [heading for heading in self.headings if heading.index < index]
-        if not earlier or earlier[-1].part is not None:
-            return False
-        level = earlier[-1].level
-        for heading in reversed(earlier[:-1]):
-            if heading.level < level:
-                return heading.part == "syntax"
-        return False
+        own, parent = self._parts_above(index)
+        return own is None and parent == "syntax"
 
     def _in_examples(self, index: int) -> bool:
         """Whether a line's part heading sits in an "Example" part (``## Example`` / ``### HTTP request``)."""
+        return self._parts_above(index)[1] == "examples"
+
+    def _parts_above(self, index: int) -> tuple[str | None, str | None]:
+        """The part of the heading a line is under, and of the first heading of a higher level above that one."""
         earlier = [heading for heading in self.headings if heading.index < index]
         if not earlier:
-            return False
+            return None, None
         level = earlier[-1].level
-        for heading in reversed(earlier[:-1]):
-            if heading.level < level:
-                return heading.part == "examples"
-        return False
+        parent = next((heading.part for heading in reversed(earlier[:-1]) if heading.level < level), None)
+        return earlier[-1].part, parent
 
     def _page_title(self) -> str:
         """The title of a page without Markdown headings (plain text)."""

@@ -32,15 +32,16 @@ _NAMED_ARGUMENT = re.compile(r"^\s*[A-Za-z_]\w*\s*=")
 _FUNCTION_ARG = re.compile(r"(?P<name>[A-Za-z_]\w*)\s*=\s*'?\{(?P<inner>[^{}]*)\}'?")
 
 
-def _split_outside_braces(text: str, separator: str) -> list[str]:
-    """Split at a separator that is not inside ``{...}``."""
+def split_outside(text: str, separator: str, brackets: str = "{}") -> list[str]:
+    """Split at a separator that is not inside a pair of `brackets` (``{...}``: a placeholder)."""
+    opening, closing = brackets[0], brackets[1]
     parts: list[str] = []
     depth = 0
     current: list[str] = []
     for char in text:
-        if char == "{":
+        if char == opening:
             depth += 1
-        elif char == "}":
+        elif char == closing:
             depth = max(0, depth - 1)
         if char == separator and depth == 0:
             parts.append("".join(current))
@@ -95,10 +96,10 @@ def _parse_url(url: str) -> _Url:
         rest = absolute.group("rest")
     if rest.startswith("~/"):
         rest = rest[1:]  # "~/me/events": the service root
-    pieces = _split_outside_braces(rest, "?")
+    pieces = split_outside(rest, "?")
     path_part = pieces[0]
     query_part = "?".join(pieces[1:])
-    raw_segments = [segment for segment in _split_outside_braces(path_part, "/") if segment.strip()]
+    raw_segments = [segment for segment in split_outside(path_part, "/") if segment.strip()]
     prefix_segments: list[str] = []
     version: str | None = None
     for index, segment in enumerate(raw_segments[:3]):
@@ -117,7 +118,7 @@ def _parse_url(url: str) -> _Url:
             written.append(segment.strip())
     query: list[tuple[str, str]] = []
     if query_part:
-        for option in _split_outside_braces(query_part, "&"):
+        for option in split_outside(query_part, "&"):
             if not option:
                 continue
             name, _, value = option.partition("=")

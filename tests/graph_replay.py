@@ -57,6 +57,7 @@ from generator.presets import PRESETS
 from generator.specmodel import SpecOperation
 from generator.spectables import read_pages as read_spec_pages
 from generator.spectables import split_url
+from generator.specurls import split_outside
 from odatakit.http import HttpRequest, HttpResponse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -184,17 +185,17 @@ class Binder:
         text = annotation.strip()
         if text.startswith("Optional[") and text.endswith("]"):
             text = text[9:-1]
-        alternatives = [a.strip() for a in _split_top(text, "|") if a.strip() != "None"]
+        alternatives = [a.strip() for a in split_outside(text, "|", "[]") if a.strip() != "None"]
         if "ZoneInfo" in alternatives:
             # A time zone given as `str | ZoneInfo`: any string would not do.
             return ZoneInfo("UTC")
         text = alternatives[0] if alternatives else "str"
         if text.startswith("Literal[") and text.endswith("]"):
             # A header's fixed values (`consistency_level: Literal['eventual']`): the first one.
-            return ast.literal_eval(_split_top(text[8:-1], ",")[0].strip())
+            return ast.literal_eval(split_outside(text[8:-1], ",", "[]")[0].strip())
         for wrapper in ("list[", "Sequence[", "Iterable[", "tuple["):
             if text.startswith(wrapper) and text.endswith("]"):
-                inner = _split_top(text[len(wrapper):-1], ",")[0]
+                inner = split_outside(text[len(wrapper):-1], ",", "[]")[0]
                 return [self.typed(receiver, inner)]
         return self._scalar(receiver, text)
 
@@ -241,22 +242,6 @@ def item_class(receiver: Any) -> Any:
     if cls is None and spec is not None:
         cls = receiver._client.REGISTRY.info(spec.type).cls
     return cls
-
-
-def _split_top(text: str, separator: str) -> list[str]:
-    parts: list[str] = []
-    current: list[str] = []
-    depth = 0
-    for char in text:
-        depth += char == "["
-        depth -= char == "]"
-        if char == separator and depth == 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
-    return parts
 
 
 def _annotations(method: Any) -> dict[str, Any]:

@@ -261,20 +261,31 @@ def tidy_imports(text: str) -> str:
     (and with it, possibly, the import of `TYPE_CHECKING`: the pass repeats until nothing changes).
     """
     for _ in range(4):
-        tidied = _tidy_once(text)
-        if tidied == text:
+        tidied, dropped_block = _tidy_once(text)
+        # Blocks render the same from the same used names: only a dropped `if` can change what is used.
+        if tidied == text or not dropped_block:
             return tidied
         text = tidied
     return text
 
 
-_DEFINITION = re.compile(r"^(?:class |def |async def |@)", re.MULTILINE)
+_DEFINITION = re.compile(r"^[ ]*(?:class |def |async def |@)", re.MULTILINE)
+_TOP_LEVEL = re.compile(r"^\S", re.MULTILINE)
 
 
-def _tidy_once(text: str) -> str:
-    # Imports come before the first top-level definition: only that head needs a syntax tree.
+def _head(text: str) -> str:
+    """The module up to the top-level statement holding its first definition (a class under
+    `if TYPE_CHECKING:` included): the imports are all there, so only that part needs a syntax tree."""
     first = _DEFINITION.search(text)
-    head = text[: first.start()] if first else text
+    if first is None:
+        return text
+    starts = [m.start() for m in _TOP_LEVEL.finditer(text, 0, first.start() + 1)]
+    return text[: starts[-1]] if starts else text
+
+
+def _tidy_once(text: str) -> tuple[str, bool]:
+    """The module with its import blocks tidied, and whether an `if TYPE_CHECKING:` block went away."""
+    head = _head(text)
     try:
         tree = ast.parse(head)
     except SyntaxError:
@@ -292,6 +303,7 @@ def _tidy_once(text: str) -> str:
     used = _used_names("\n".join(line for i, line in enumerate(lines) if i not in import_lines), text)
     # Replace from the bottom up so earlier line numbers stay valid.
     edits: list[tuple[int, int, list[str]]] = []
+    dropped = False
     for block, indent in blocks:
         start, end = block[0].lineno - 1, (block[-1].end_lineno or block[-1].lineno)
         edits.append((start, end, _render_block(block, used, indent)))
@@ -304,9 +316,10 @@ def _tidy_once(text: str) -> str:
             if start > 0 and not lines[start - 1].strip():
                 start -= 1
             edits.append((start, end, []))
+            dropped = True
     for start, end, new in sorted(edits, key=lambda e: e[0], reverse=True):
         lines[start:end] = new
-    return "\n".join(lines)
+    return "\n".join(lines), dropped
 
 
 # ----------------------------------------------------------------------------- long lines

@@ -195,7 +195,12 @@ class RequestBase:
     def _aliases(self) -> dict[str, str]:
         """The parameter aliases the path uses (`@p1`...), which every request built from it must send."""
         opts = self._opts
-        return {k: v for k, v in opts.items() if k[0] == "@"} if opts else _NO_OPTIONS
+        if not opts:
+            return _NO_OPTIONS
+        call = self._call
+        # A call with implicit aliases goes on inline: its own aliases stay with it.
+        own = {implicit_alias(p[0]) for p in call[2]} if call is not None and call[4] is not None else ()
+        return {k: v for k, v in opts.items() if k[0] == "@" and k not in own}
 
     def _strict(self) -> bool:
         return self._client.strict
@@ -277,17 +282,15 @@ class RequestBase:
         return self._with("$expand", text)
 
     def parameter_aliases(self, aliases: bool | Literal["implicit"] = True) -> Self:
-        """For a function call: its parameters as `@p1` aliases (True), inline (False) or `implicit` (`f?a=1`)."""
+        """For a function call: its parameters as `@p1` aliases (True), inline (False) or `implicit` (`f?@a=1`)."""
         if self._call is None:
             raise TypeError(f"parameter_aliases(): {self.path} is not a function call")
         if aliases not in (True, False, "implicit"):
             raise ValueError(f"parameter_aliases({aliases!r}): expected True, False or 'implicit'")
         style: FunctionParameters = "implicit" if aliases == "implicit" else "aliases" if aliases else "inline"
-        bound, segment, params, outer, was_implicit = self._call
+        bound, segment, params, outer, _ = self._call
         call, param_opts, implicit = render_call(self._client, bound, segment, params, outer, style)
-        # The parameters an implicit call named in the query are not custom options.
-        named = {p[0] for p in params} if was_implicit is not None else set()
-        opts = {k: v for k, v in self._opts.items() if k[0] != "@" and k not in named}
+        opts = {k: v for k, v in self._opts.items() if k[0] != "@"}
         copy = self._copy({**opts, **outer, **param_opts})
         copy._path = call
         copy._call = (bound, segment, params, outer, implicit)
@@ -322,24 +325,39 @@ def function_call(
     """The path of a function call and the query options that carry its parameters when `style` is not inline.
 
     `aliases` numbers them from `first` (`f(a=@p1)?@p1=1`: a call composed on another one's result
-    follows its aliases); `implicit` leaves the parentheses out and names each parameter (`f?a=1`),
-    except for a call without parameters, which keeps its `()`.
+    follows its aliases); `implicit` leaves the parentheses out and names each alias after its
+    parameter (`f?@a=1`, OData 4.01), except for a call without parameters, which keeps its `()`.
     """
-    config = client.CONFIG
+    return _call_form(path, segment, _parameter_texts(client, params), style, first)
+
+
+def _parameter_texts(client: Client, params: tuple[Param, ...]) -> list[tuple[str, str]]:
+    """(wire name, URL literal) of each parameter given (not None)."""
     converter = client.converter
-    texts = [
-        (wire, _function_literal(converter.unstructure_value(v, t, c), v, t, c, config.qualified_enums))
+    qualified_enums = client.CONFIG.qualified_enums
+    return [
+        (wire, _function_literal(converter.unstructure_value(v, t, c), v, t, c, qualified_enums))
         for wire, v, t, c in params
         if v is not None
     ]
+
+
+def _call_form(
+    path: str, segment: str, texts: list[tuple[str, str]], style: str, first: int = 1
+) -> tuple[str, dict[str, str]]:
     target = f"{path}/{segment}" if path else segment
     if style == "implicit" and texts:
-        return target, {w: quote(t, safe=_ALIAS_SAFE) for w, t in texts}
+        return target, {implicit_alias(w): quote(t, safe=_ALIAS_SAFE) for w, t in texts}
     if style != "aliases":
         return f"{target}({quote_segment(','.join(f'{w}={t}' for w, t in texts))})", {}
     names = [f"@p{i}" for i in range(first, first + len(texts))]
     inline = ",".join(f"{w}={n}" for (w, _), n in zip(texts, names, strict=True))
     return f"{target}({quote_segment(inline)})", {n: quote(t, safe=_ALIAS_SAFE) for (_, t), n in zip(texts, names, strict=True)}
+
+
+def implicit_alias(wire: str) -> str:
+    """The query option of a parameter passed as an implicit alias: `@` and its name, percent-encoded."""
+    return "@" + quote(wire, safe="")
 
 
 def render_call(
@@ -350,11 +368,16 @@ def render_call(
     An implicit call is only sent as such when it ends the URL: a request built on it (a
     navigation, another call, a key) goes on from the call with its parameters inline.
     """
-    if style != "implicit":
-        call, opts = function_call(client, path, segment, params, style, len(outer) + 1)
+    texts = _parameter_texts(client, params)
+    if style != "implicit" or not texts:
+        call, opts = _call_form(path, segment, texts, style, len(outer) + 1)
         return call, opts, None
-    inline, _ = function_call(client, path, segment, params, "inline")
-    bare, opts = function_call(client, path, segment, params, "implicit")
+    bare, opts = _call_form(path, segment, texts, "implicit")
+    clash = sorted(set(opts) & set(outer))
+    if clash:
+        raise ValueError(f"{segment}: the implicit alias {clash[0]} is already an alias of the call before it; "
+                         "pass this call's parameters inline or as numbered aliases")
+    inline, _ = _call_form(path, segment, texts, "inline")
     return inline, opts, bare
 
 
@@ -598,7 +621,10 @@ class EntityRequest(RequestBase, PropertyPaths, Generic[T]):
         headers = dict(self._headers() or {})
         if if_match is not None:
             headers["If-Match"] = _etag(if_match)
-        await self._client.send("DELETE", self._copy(self._aliases()).url, headers=headers or None)
+        # The entity alone: no query options, a function call before it with its parameters inline.
+        target = self._copy(self._aliases())
+        target._call = None
+        await self._client.send("DELETE", target.url, headers=headers or None)
 
     def _at_path(self, path: str) -> Self:
         """The item at `path` below this one, `.../root:/Docs/a%20b.txt` (generated path-addressing methods call this).
@@ -859,10 +885,9 @@ class CollectionRequest(RequestBase, Generic[T]):
         if self._caps is not None:
             caps.check_count(self._caps, self._strict())
         self._ready()
-        opts = {k: v for k, v in self._opts.items() if k in ("$filter", "$search") or k[0] != "$"}
-        if self._call is not None and self._call[4] is not None:
-            # `/$count` follows the call: its parameters go inline, not in the query.
-            opts = {k: v for k, v in opts.items() if k not in {p[0] for p in self._call[2]}}
+        # `/$count` follows a call with implicit aliases: its parameters go inline, so only the path's aliases stay.
+        opts = {k: v for k, v in self._opts.items() if k in ("$filter", "$search") or k[0] not in "$@"}
+        opts.update(self._aliases())
         url = f"{self._path}/$count" + (f"?{encode_query(opts)}" if opts else "")
         response = await self._client.send("GET", url, headers={**(self._headers() or {}), "Accept": "text/plain"})
         body = response.body

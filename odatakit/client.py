@@ -263,11 +263,12 @@ class Client:
         return self._derive(inner=self.options.inner + middleware)
 
     def with_function_parameters(self, style: FunctionParameters) -> Self:
-        """A client sending function parameters `inline` (`f(a=1)`), as `aliases` or `implicit` (`f?a=1`, OData 4.01).
+        """A client sending function parameters `inline` (`f(a=1)`), as `aliases` or `implicit` (`f?@a=1`, OData 4.01).
 
         `aliases` is `f(a=@p1)?@p1=1`; `implicit` leaves the parentheses out of a function that
-        ends the path and names each parameter in the query (a function followed by more path
-        segments keeps its parentheses, as the OData grammar requires).
+        ends the path and names each alias after its parameter, so no parameter can be read as a
+        system option (a function followed by more path segments keeps its parentheses, as the
+        OData grammar requires).
         """
         if style not in FUNCTION_PARAMETERS:
             raise ValueError(f"with_function_parameters({style!r}): expected one of {', '.join(FUNCTION_PARAMETERS)}")

@@ -116,6 +116,14 @@ def _enum_literal(value: enum.Enum, qualified: bool) -> str:
     return f"{qualified_name}{inner}" if qualified and qualified_name else inner
 
 
+def _segment_text(value: Any, edm_type: str, what: str) -> str:
+    """A key value as a key-as-segment service takes it: a string as is, anything else as its literal."""
+    text = str(value if isinstance(value, str) and edm_type != "Edm.Guid" else literal(value, edm_type))
+    if not text:
+        raise ValueError(f"{what} cannot be a path segment")
+    return text
+
+
 def format_alternate_key(values: tuple[tuple[str, Any, str], ...], *, as_segment: bool) -> str:
     """An alternate key (`Core.AlternateKeys`) for (alias, value, Edm type) triples, already percent-encoded.
 
@@ -124,10 +132,7 @@ def format_alternate_key(values: tuple[tuple[str, Any, str], ...], *, as_segment
     """
     if as_segment and len(values) == 1:
         alias, value, edm_type = values[0]
-        text = str(value if isinstance(value, str) and edm_type != "Edm.Guid" else literal(value, edm_type))
-        if not text:
-            raise ValueError(f"alternate key {alias!r}: an empty value cannot be a path segment")
-        return "/" + quote_segment(f"{alias}={text}")
+        return "/" + quote_segment(f"{alias}={_segment_text(value, edm_type, f'alternate key {alias!r}: an empty value')}")
     parts = [f"{alias}={literal(value, edm_type)}" for alias, value, edm_type in values]
     return "(" + quote_segment(",".join(parts)) + ")"
 
@@ -140,10 +145,7 @@ def format_key(values: tuple[tuple[str, Any, str], ...], *, as_segment: bool) ->
     """
     if as_segment and len(values) == 1:
         _, value, edm_type = values[0]
-        text = str(value if isinstance(value, str) and edm_type != "Edm.Guid" else literal(value, edm_type))
-        if not text:
-            raise ValueError("an empty key cannot be a path segment")
-        segment = quote_segment(text)
+        segment = quote_segment(_segment_text(value, edm_type, "an empty key"))
         # Dot segments are removed by URL normalisation and `$...` are system segments
         # ($count, $value): encode them so the key stays a key.
         if segment in (".", ".."):

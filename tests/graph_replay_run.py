@@ -215,9 +215,9 @@ What the outcomes mean:
   declares a function (invoked with GET), or the reverse; or `inspect` serves the line with an
   action `merge` generated from the page's body parameters alone (the metadata lacks it).
 - Where the page writes a function without the parameters the metadata gives it (`GET
-  .../range/cell`), the call sends them as query options named like them, without parentheses
-  (`with_function_parameters("implicit")`: OData 4.01's implicit parameter aliases); the path is
-  then the page's.
+  .../range/cell`), the call sends them as aliases named after them, without parentheses
+  (`with_function_parameters("implicit")`, `f?@a=1`: OData 4.01's implicit parameter aliases); the
+  path is then the page's.
 - `replay-error`: a failure of the replay itself (expected: none).
 
 By kind (a few examples each; [every exception](replay-exceptions.md)):

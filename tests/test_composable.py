@@ -127,47 +127,56 @@ async def test_parameter_aliases_travel_with_every_request_built_on_the_call(pkg
 
 
 async def test_implicit_parameters_end_the_url_and_go_inline_before_further_segments(pkg: ModuleType) -> None:
-    # OData 4.01's implicit parameter aliases: `f?a=1` where the function ends the URL, the form
+    # OData 4.01's implicit parameter aliases: `f?@a=1` where the function ends the URL, the form
     # API references write (`GET .../range/cell` with its parameters given apart).
     async with pkg.BookClient(BASE).with_function_parameters("implicit") as client:
         sheet = client.sheets["s1"]
         rng = sheet.range(address="A1:B2")
-        assert rng.url == "sheets('s1')/range?address='A1:B2'"
+        assert rng.url == "sheets('s1')/range?@address='A1:B2'"
         assert rng.path == "sheets('s1')/range(address='A1:B2')"
         assert rng.format.font.url == "sheets('s1')/range(address='A1:B2')/format/font"
-        assert rng.columns_after(count=2).url == "sheets('s1')/range(address='A1:B2')/columnsAfter?count=2"
+        assert rng.columns_after(count=2).url == "sheets('s1')/range(address='A1:B2')/columnsAfter?@count=2"
         assert sheet.range().url == "sheets('s1')/range()"
         rows = sheet.rows(kind="data")
-        assert rows.top(3).url == "sheets('s1')/rows?$top=3&kind='data'"
+        assert rows.top(3).url == "sheets('s1')/rows?$top=3&@kind='data'"
         assert rows[7].url == "sheets('s1')/rows(kind='data')(7)"
         assert rng.parameter_aliases(False).url == "sheets('s1')/range(address='A1:B2')"
         assert rng.parameter_aliases().url == "sheets('s1')/range(address=@p1)?@p1='A1:B2'"
         with aioresponses() as m:
-            m.patch(f"{BASE}/sheets('s1')/range?address='A1:B2'", payload={"address": "A1:B2"})
+            m.patch(f"{BASE}/sheets('s1')/range?@address='A1:B2'", payload={"address": "A1:B2"})
             m.get(f"{BASE}/sheets('s1')/range(address='A1:B2')/bounds()", payload={"top": 1, "left": 2})
             m.get(f"{BASE}/sheets('s1')/rows(kind='data')/$count?$filter=index%20gt%202", body="4",
                   headers={"Content-Type": "text/plain"})
-            m.get(f"{BASE}/sheets('s1')/score?weight=3", payload={"value": 1.5})
+            m.get(f"{BASE}/sheets('s1')/score?@weight=3", payload={"value": 1.5})
+            m.delete(f"{BASE}/sheets('s1')/range(address='A1:B2')", status=204)
             await rng.update(pkg.Range(address="A1:B2"))
             rect = await rng.bounds()
             count = await rows.filter(pkg.Row.index > 2).count_only()
             score = await sheet.score(weight=3)
+            await rng.delete()  # the entity the call addresses: its parameters inline, no query
             sent = [(method, str(url)) for method, url, _ in _sent(m)]
     assert isinstance(rect, pkg.Rect) and count == 4 and score == 1.5
     assert sent == [
-        ("PATCH", f"{BASE}/sheets('s1')/range?address='A1:B2'"),
+        ("PATCH", f"{BASE}/sheets('s1')/range?@address='A1:B2'"),
         ("GET", f"{BASE}/sheets('s1')/range(address='A1:B2')/bounds()"),
         ("GET", f"{BASE}/sheets('s1')/rows(kind='data')/$count?$filter=index+gt+2"),
-        ("GET", f"{BASE}/sheets('s1')/score?weight=3"),
+        ("GET", f"{BASE}/sheets('s1')/score?@weight=3"),
+        ("DELETE", f"{BASE}/sheets('s1')/range(address='A1:B2')"),
     ]
 
 
 def test_implicit_parameters_chosen_per_call_and_refused_styles(pkg: ModuleType) -> None:
     sheet = pkg.BookClient(BASE).sheets["s1"]
     implicit = sheet.range(address="A1").parameter_aliases("implicit")
-    assert implicit.url == "sheets('s1')/range?address='A1'"
-    assert implicit.select(pkg.Range.address).url == "sheets('s1')/range?$select=address&address='A1'"
+    assert implicit.url == "sheets('s1')/range?@address='A1'"
+    assert implicit.select(pkg.Range.address).url == "sheets('s1')/range?$select=address&@address='A1'"
     assert implicit.parameter_aliases(False).url == "sheets('s1')/range(address='A1')"
+    # Implicit aliases name the call's own parameters: a request built on the call sends none of them.
+    assert implicit.format.url == "sheets('s1')/range(address='A1')/format"
+    # ... and one built on an aliased call keeps that call's numbered aliases, never taken for its own.
+    nested = sheet.range(address="A1").parameter_aliases().columns_after(count=2).parameter_aliases("implicit")
+    assert nested.url == "sheets('s1')/range(address=@p1)/columnsAfter?@p1='A1'&@count=2"
+    assert nested.format.url == "sheets('s1')/range(address=@p1)/columnsAfter(count=2)/format?@p1='A1'"
     with pytest.raises(ValueError, match=r"parameter_aliases\('named'\): expected True, False or 'implicit'"):
         sheet.range(address="A1").parameter_aliases("named")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"with_function_parameters\('named'\): expected one of inline, aliases, "

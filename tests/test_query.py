@@ -366,12 +366,12 @@ def test_function_calls_inline_and_with_aliases(q: ModuleType, graph: ModuleType
     assert aliased.parameter_aliases(False).url == filtered.url
     implicit = filtered.parameter_aliases("implicit")
     assert implicit.url == (
-        "items/Query.Model.nearby?$filter=name%20eq%20'a'&$top=3&since=2024-01-01T08:00:00%2B01:00&radius=2.5"
+        "items/Query.Model.nearby?$filter=name%20eq%20'a'&$top=3&@since=2024-01-01T08:00:00%2B01:00&@radius=2.5"
     )
     assert implicit.parameter_aliases(False).url == filtered.url
     implicit_client = q.StoreClient("https://svc.test/odata", None).with_function_parameters("implicit")
     assert implicit_client.function_parameters == "implicit" and store.function_parameters == "inline"
-    assert implicit_client.items.nearby(since=None, radius=1.0).url == "items/Query.Model.nearby?radius=1.0"
+    assert implicit_client.items.nearby(since=None, radius=1.0).url == "items/Query.Model.nearby?@radius=1.0"
     with pytest.raises(TypeError, match="is not a function call"):
         store.items.parameter_aliases()
     graph_client = graph.GraphClient("https://g.test/v1.0", None)

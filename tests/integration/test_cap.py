@@ -754,7 +754,7 @@ async def test_calendar_view_with_offsets_aliases_and_query_options(rec: Recorde
         "me/CalendarService.calendarView(startDateTime=2024-05-06T09:00:00+09:00,endDateTime=2024-05-09T09:00:00+09:00)",
         "me/CalendarService.calendarView(startDateTime=@p1,endDateTime=@p2)"
         "?@p1=2024-05-06T09:00:00+09:00&@p2=2024-05-09T09:00:00+09:00",
-        "me/CalendarService.calendarView?startDateTime=2024-05-06T09:00:00+09:00&endDateTime=2024-05-09T09:00:00+09:00",
+        "me/CalendarService.calendarView?@startDateTime=2024-05-06T09:00:00+09:00&@endDateTime=2024-05-09T09:00:00+09:00",
         "me/CalendarService.calendarView(startDateTime=2024-05-06T09:00:00+09:00,endDateTime=2024-05-09T09:00:00+09:00)"
         "?$select=subject&$filter=importance eq 'normal'&$orderby=subject desc&$top=1",
     ]

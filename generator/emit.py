@@ -39,7 +39,7 @@ from .model import (
     TypeRef,
     description_of,
 )
-from .naming import builder_names, keyword_names, pascal, path_class_names, structure_function
+from .naming import builder_names, keyword_names, pascal, path_class_names, path_members_names, structure_function
 from .progress import ProgressLike
 from .pysource import (
     GeneratorBug,
@@ -157,6 +157,10 @@ class _Plan:
         #: Path class name → its type; each chunk's path classes live in a module of their own (`_paths_007`),
         #: which only type checkers read.
         self.path_owner = {str(self.paths[t.qualified]): t.qualified for t in ordered if t.qualified in self.paths}
+        #: Qualified name of a base type → the class of the path members its derived types' path classes
+        #: inherit (`OutlookItemMembers`), beside its path class.
+        self.path_members = path_members_names(model, self.paths)
+        self.path_owner |= {str(name): q for q, name in self.path_members.items()}
         self.paths_module_of = {q: paths_module(m) for q, m in self.module_of.items()}
         #: Complex types typed `Any` wherever they are used (see `plain_json_types`).
         self.plain_json = plain_json_types(model)
@@ -190,12 +194,12 @@ class _Plan:
     def descriptor(self, ref: TypeRef, navigation: bool) -> tuple[str, list[Source] | None]:
         """A property's typed descriptor for type checkers: (generic, its arguments after the value type).
 
-        None for a path class, which takes no arguments.
+        None for a path class, whose one argument is the class declaring the property.
 
         `StringProp[str | None]`, `EnumProp[Importance | None, Importance]`, the target's path class
-        for a single complex value or navigation (`DateTimeTimeZonePath`), `CollectionProp[list[X] | None,
+        for a single complex value or navigation (`DateTimeTimeZonePath[Event]`), `CollectionProp[list[X] | None,
         XPath]`, `NavCollectionProp[list[X] | None, X, XPath]`: each roots its expressions at the class
-        the property is read from.
+        the property is read from (a path class through its argument, so derived classes declare it again).
         """
         type_name, py = self.resolve(ref)
         if type_name.startswith("Edm."):
@@ -649,10 +653,19 @@ class Emitter:
         )
 
     # -- models ------------------------------------------------------------------------------
-    def _field_rows(self, t: StructuredType) -> list[dict[str, Any]]:
+    def _field_rows(self, t: StructuredType) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The rows of `t`'s own fields, and those of the inherited fields its type checkers' view declares again.
+
+        A single complex value or navigation is typed by its path class rooted at the declaring class
+        (`start: DateTimeTimeZonePath[Event]`): a derived class declares it again, rooted at itself.
+        """
         rows: list[dict[str, Any]] = []
         members: list[Property | NavigationProperty] = [*t.properties, *t.navigation]
-        for member in members:
+        every = self.plan.all_members(t)
+        inherited = every[: len(every) - len(members)]
+        again = [m for m in inherited if self.plan.descriptor(m.type, isinstance(m, NavigationProperty))[1] is None]
+        count = len(members)
+        for position, member in enumerate([*members, *again]):
             type_name, _ = self.plan.resolve(member.type)
             navigation = isinstance(member, NavigationProperty)
             rows.append(
@@ -665,7 +678,8 @@ class Emitter:
                     "enum": type_name in self.plan.enums,
                     "annotation": self.plan.annotation(member.type),
                     "descriptor": self.plan.descriptor(member.type, navigation),
-                    "doc": description_of(member.annotations),
+                    # The declaring class documents an inherited field.
+                    "doc": description_of(member.annotations) if position < count else None,
                 }
             )
         # A type checker reads annotations in the class body, where an attribute named `list` or
@@ -674,12 +688,13 @@ class Emitter:
         if shadowing:
             for r in rows:
                 r["annotation"] = _unshadow(r["annotation"], shadowing)
+        owner = identifier(t.py_name)
         for r in rows:
             head, rest = r["descriptor"]
-            items = [] if rest is None else [r["annotation"], *rest]
-            r["expr"] = annotation(f"{head}[{', '.join(items)}]" if items else head)  # for the imports it needs
+            items = [owner] if rest is None else [r["annotation"], *rest]
+            r["expr"] = annotation(f"{head}[{', '.join(items)}]")  # for the imports it needs
             r["declaration"] = annotated(8, r["py_name"], items, "NONE", head=head)
-        return rows
+        return rows[:count], rows[count:]
 
     def _render_models(self, module: str, chunk: list[EnumType | StructuredType]) -> str:
         enums = [t for t in chunk if isinstance(t, EnumType)]
@@ -690,13 +705,13 @@ class Emitter:
         class_rows = []
         expr_names: set[str] = set()
         for t in classes:
-            fields = self._field_rows(t)
+            fields, again = self._field_rows(t)
             base = self.plan.base_of(t)
             if t.base and t.base in self.plan.structured:
                 base_mod = self.plan.module_of[t.base]
                 if base_mod != module:
                     runtime_imports.setdefault(base_mod, set()).add(base)
-            for f in fields:
+            for f in [*fields, *again]:
                 self._note_annotation(f["annotation"], module, used, checking_imports)
                 self._note_annotation(f["expr"], module, used, checking_imports)
                 expr_names.update(n for n in _tokens(f["expr"]) if n in _EXPR_NAMES or n in _PATH_NAMES)
@@ -705,6 +720,7 @@ class Emitter:
                     "t": t,
                     "base": base,
                     "fields": fields,
+                    "again": again,
                     "table": token_block(([f["py_name"], f["wire"], f["type"], *_field_flags(f)] for f in fields), 4, 4),
                     "slots": collection(8, "__slots__ = (", [literal(n) for n in sorted((f["py_name"] for f in fields),
                                                                                       key=_natural)], ")", tuple_=True),
@@ -727,7 +743,7 @@ class Emitter:
             | ({"ODataEnum"} if any(not e.is_flags for e in enums) else set())
             | ({"model"} if classes else set())
         )
-        has_fields = any(r["fields"] for r in class_rows)
+        has_fields = any(r["fields"] or r["again"] for r in class_rows)
         return self.env.get_template("models.py.jinja").render(
             enums=enums,
             classes=class_rows,
@@ -736,6 +752,7 @@ class Emitter:
             expr_names=_idents(expr_names - _PATH_NAMES),
             path_names=_idents(expr_names & _PATH_NAMES),
             has_fields=has_fields,
+            redeclares=any(r["again"] for r in class_rows),
             runtime_bases=runtime_bases,
             runtime_imports=_import_rows(runtime_imports),
             checking_imports=_import_rows(checking_imports),
@@ -752,7 +769,9 @@ class Emitter:
         for t in classes:
             members: list[Source] = []
             hidden = _ENTITY_PATH_NAMES if t.kind == "entity" else _COMPLEX_PATH_NAMES
-            for member in self.plan.all_members(t):
+            # The members of a base type's paths come from its members class, which derived types inherit.
+            own_members: list[Property | NavigationProperty] = [*t.properties, *t.navigation]
+            for member in own_members:
                 if member.py_name in hidden:
                     continue  # a method of the path class: `.prop(name)` reaches the member
                 expr = self.plan.expr_annotation(member.type, isinstance(member, NavigationProperty))
@@ -760,29 +779,31 @@ class Emitter:
                 expr_names.update(n for n in _tokens(expr) if n in _EXPR_NAMES or n in _PATH_NAMES)
                 members.append(declared(8, identifier(member.py_name), expr))
             path_base = "EntityExpr" if t.kind == "entity" else "ComplexExpr"
-            expr_names.update((path_base, "RootT", "OwnerT", "Expr"))
-            name = self.plan.paths[t.qualified]
-            value = f"{t.py_name} | None"
+            expr_names.update((path_base, "RootT"))
             self._note_annotation(annotation(t.py_name), module, used, checking_imports)
+            inherited = self.plan.path_members.get(t.base) if t.base in self.plan.structured else None
+            if inherited is not None:
+                self._note_annotation(annotation(inherited), module, used, checking_imports)
+            own = self.plan.path_members.get(t.qualified)
+            if own is not None:
+                path_rows.append({
+                    "name": own,
+                    "base": annotation(f"{inherited}[RootT]" if inherited else "Generic[RootT]"),
+                    "members": members,
+                })
+                used.add("Generic")
+                inherited, members = own, []
+            bases = [f"{inherited}[RootT]"] if inherited else []
             path_rows.append({
-                "name": name,
-                "base": annotation(f"{path_base}[{t.py_name}, RootT]"),
-                "t": t,
+                "name": self.plan.paths[t.qualified],
+                "base": annotation(", ".join([*bases, f"{path_base}[{t.py_name}, RootT]"])),
                 "members": members,
-                "class_get": call(8, "def __get__(", [code("self, obj: None, owner: builtins.type[OwnerT]")],
-                                  code(") -> {}[OwnerT]: ...", name)),
-                # A path class is the descriptor of the models' class attributes, and checkers call
-                # `__get__` on a member of a path class too: there it is the member's path itself.
-                "path_get": call(8, "def __get__(", [code("self, obj: Expr, owner: Any")], code(") -> Self: ...")),
-                "instance_get": call(8, "def __get__(", [code("self, obj: ODataObject, owner: Any")],
-                                     code(") -> {}: ...", annotation(value))),
-                "set": call(8, "def __set__(", [code("self, obj: ODataObject, value: {}", annotation(value))], ") -> None: ..."),
             })
-            used.update(("builtins", "Any", "ODataObject"))
         stdlib = [line for name, line in _ALIAS_IMPORTS.items() if name in used]
         stdlib += sorted(_STDLIB_TYPES[name] for name in used if name in _STDLIB_TYPES)
         return self.env.get_template("_paths.py.jinja").render(
             paths=path_rows,
+            generic="Generic" in used,
             stdlib=stdlib,
             models_module=identifier(models_module),
             expr_names=_idents(expr_names - _PATH_NAMES),

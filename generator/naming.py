@@ -42,7 +42,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -112,7 +112,7 @@ RESERVED_MODULE = frozenset(
         # The typed field descriptors, and what the path classes of type checkers use.
         "StringProp", "BoolProp", "NumberProp", "DateTimeProp", "DateProp", "TimeProp", "DurationProp",
         "GuidProp", "BinaryProp", "EnumProp", "CollectionProp", "NavCollectionProp", "RootT", "OwnerT",
-        "overload", "Self",
+        "overload", "Self", "Generic",
     }
 )
 
@@ -230,6 +230,18 @@ def path_class_names(model: Model) -> dict[str, Source]:
     taken |= {d.py_name for d in model.type_definitions}
     scope = _Scope(RESERVED_MODULE | {n for n in taken if n})
     return {t.qualified: scope.claim(t.py_name + "Path") for t in model.structured}
+
+
+def path_members_names(model: Model, paths: Mapping[str, str]) -> dict[str, Source]:
+    """The type checker's classes of the members a base type's paths pass on (`OutlookItem` → `OutlookItemMembers`).
+
+    Only types that others derive from get one: the path classes of the derived types inherit it.
+    """
+    bases = {t.base for t in model.structured if t.base}
+    taken = {t.py_name for t in model.structured} | {e.py_name for e in model.enums}
+    taken |= {d.py_name for d in model.type_definitions} | set(paths.values())
+    scope = _Scope(RESERVED_MODULE | {n for n in taken if n})
+    return {t.qualified: scope.claim(t.py_name + "Members") for t in model.structured if t.qualified in bases}
 
 
 def structure_function(class_name: str) -> Source:
@@ -457,6 +469,7 @@ __all__ = [
     "BODY_NAMES",
     "builder_names",
     "path_class_names",
+    "path_members_names",
     "keyword_names",
     "pascal",
     "preference_keyword",

@@ -10,7 +10,7 @@ operators they share with every expression are in `odatakit.expr`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, overload
+from typing import TYPE_CHECKING, Any, Generic, Self, overload
 
 from . import query as _query
 from .expr import (
@@ -153,11 +153,41 @@ class ComplexExpr(_PathMixin, Expr[R], Generic[T, R]):
 
     __slots__ = ("__dict__",)
 
+    if TYPE_CHECKING:
+        # A generated model declares `start: DateTimeTimeZonePath[Event]`, rooted at its own class, so the
+        # class access can return Self: one generic descriptor here instead of one per generated path class.
+        @overload
+        def __get__(self, obj: None, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: Expr[Any], owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: Instance, owner: Any) -> T | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any:
+            """Class access (and access on a path) gives the path, instance access the value."""
+
+        def __set__(self, obj: Instance, value: T | None) -> None:
+            """Assign the value."""
+
 
 class EntityExpr(_PathMixin, Expr[R], Generic[T, R]):
     """A single-valued navigation (`Event.calendar`) or the variable of a lambda over entities."""
 
     __slots__ = ("__dict__",)
+
+    if TYPE_CHECKING:
+        # A generated model declares `start: DateTimeTimeZonePath[Event]`, rooted at its own class, so the
+        # class access can return Self: one generic descriptor here instead of one per generated path class.
+        @overload
+        def __get__(self, obj: None, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: Expr[Any], owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: Instance, owner: Any) -> T | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any:
+            """Class access (and access on a path) gives the path, instance access the value."""
+
+        def __set__(self, obj: Instance, value: T | None) -> None:
+            """Assign the value."""
 
     def _target(self) -> type:
         assert self._registry is not None

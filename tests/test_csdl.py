@@ -119,6 +119,7 @@ def test_inheritance_across_aliased_schemas() -> None:
         "Test.Base.Circle",
         "Test.Media.Item",
         "Test.Media.Photo",
+        "Test.Media.Scan",
         "Test.Media.Document",
         "Test.Media.LabeledCircle",
     ]
@@ -152,7 +153,7 @@ def test_inheritance_across_aliased_schemas() -> None:
     assert model.container.entity_sets[0] == EntitySet("items", "Test.Media.Item")
     location = photo.location
     assert location is not None
-    assert (location.line, location.element) == (29, "EntityType")
+    assert (location.line, location.element) == (30, "EntityType")
     assert location.source.endswith("inheritance.xml")
 
 

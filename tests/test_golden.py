@@ -72,3 +72,16 @@ def test_golden_packages_pass_mypy_strict_and_ruff() -> None:
         text=True,
     )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_golden_packages_pass_pyright() -> None:
+    """pyright, the checker of VS Code's Pylance, reads generated code as users' projects hold it."""
+    pyright = Path(sys.executable).parent / "pyright"
+    if not pyright.exists():
+        pytest.skip("pyright is not installed (pip install -e '.[dev]')")
+    done = subprocess.run(
+        [str(pyright), "--pythonpath", sys.executable, *(f"golden_{name}" for name in FIXTURE_NAMES)],
+        cwd=GOLDEN, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "0 errors" in done.stdout

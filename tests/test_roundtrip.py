@@ -229,7 +229,7 @@ def test_an_empty_closed_complex_type_is_typed_as_plain_json(pkg: ModuleType) ->
     source = Path(pkg.__file__).with_name("models.py").read_text()
     assert "json: Prop[Any, Expr] = NONE" in source
     assert "jsons: CollectionProp[list[Any] | None, Expr] = NONE" in source
-    assert "target: TargetPath = NONE" in source
+    assert "target: TargetPath[Sample] = NONE" in source
 
 
 def test_flags_write_the_zero_member_and_declared_names(pkg: ModuleType) -> None:

@@ -183,11 +183,19 @@ REVEAL: list[tuple[str, str, str]] = [
      "odatakit.paths.ExpandMany[graph_v1.models.Attachment, graph_v1.models.Event]", "ExpandMany[Attachment, Event]"),
     ("Event.calendar.select(Calendar.name)", "odatakit.paths.Expand[graph_v1.models.Calendar, graph_v1.models.Event]",
      "Expand[Calendar, Event]"),
+    # An inherited complex or single-valued member is rooted at the class it is read from.
+    ("Attendee.email_address", "graph_v1._paths.EmailAddressPath[graph_v1.models.Attendee]",
+     "EmailAddressPath[Attendee]"),
+    ("AgentUser.mailbox_settings.time_zone", "odatakit.expr.StringExpr[graph_v1.models.AgentUser]",
+     "StringExpr[AgentUser]"),
+    ("Event().start", "graph_v1.models.DateTimeTimeZone | None", "DateTimeTimeZone | None"),
+    ("Attendee().email_address", "graph_v1.models.EmailAddress | None", "EmailAddress | None"),
+    ("Event().calendar", "graph_v1.models.Calendar | None", "Calendar | None"),
     ("client.me.events.filter(Event.subject == 'x')", "graph_v1.requests.EventCollectionRequest[graph_v1.models.Event]",
      "EventCollectionRequest[Event]"),
 ]
 
-_NAMES = ("Attachment", "Calendar", "Event", "FileAttachment", "FreeBusyStatus", "Importance", "ResponseType",
+_NAMES = ("AgentUser", "Attachment", "Attendee", "Calendar", "Event", "FileAttachment", "FreeBusyStatus", "Importance", "ResponseType",
           "Sensitivity", "User")
 _STDLIB = ("datetime", "timedelta", "timezone")
 _MARK = "# <-"

@@ -114,7 +114,7 @@ class CalendarGroups(EntityBase):
 
         owner_id: StringProp[str | None] = NONE
 
-        owner: UsersPath = NONE
+        owner: UsersPath[CalendarGroups] = NONE
 
         calendars: NavCollectionProp[list[Calendars] | None, Calendars, CalendarsPath] = NONE
     else:
@@ -155,9 +155,9 @@ class Calendars(EntityBase):
 
         calendar_group_id: StringProp[str | None] = NONE
 
-        owner: UsersPath = NONE
+        owner: UsersPath[Calendars] = NONE
 
-        calendar_group: CalendarGroupsPath = NONE
+        calendar_group: CalendarGroupsPath[Calendars] = NONE
 
         events: NavCollectionProp[list[Events] | None, Events, EventsPath] = NONE
     else:
@@ -311,9 +311,9 @@ class Events(EntityBase):
 
         calendar_id: StringProp[str | None] = NONE
 
-        owner: UsersPath = NONE
+        owner: UsersPath[Events] = NONE
 
-        calendar: CalendarsPath = NONE
+        calendar: CalendarsPath[Events] = NONE
 
         attachments: NavCollectionProp[list[Attachments] | None, Attachments, AttachmentsPath] = NONE
     else:
@@ -379,7 +379,7 @@ class Attendee(ComplexBase):
     if TYPE_CHECKING:
         type: StringProp[str | None] = NONE
 
-        email_address: EmailAddressPath = NONE
+        email_address: EmailAddressPath[Attendee] = NONE
     else:
         __slots__ = ("email_address", "type")
 
@@ -441,7 +441,7 @@ class Attachments(EntityBase):
 
         event_id: StringProp[str | None] = NONE
 
-        event: EventsPath = NONE
+        event: EventsPath[Attachments] = NONE
     else:
         __slots__ = (
             "content",

@@ -4,6 +4,9 @@ Each class declares its fields for type checkers (`if TYPE_CHECKING:`) and its `
 for run time, where `REGISTRY.structured` installs the fields (see `odatakit.serde.model`).
 """
 
+# A derived class declares an inherited complex or navigation field again, rooted at itself:
+# a narrower type of a class-level descriptor, which pyright takes for a mutable variable.
+# pyright: reportIncompatibleVariableOverride=false
 from __future__ import annotations
 
 import datetime as _datetime
@@ -646,7 +649,7 @@ class Group(DirectoryObject):
 
         is_subscribed_by_mail: BoolProp[bool | None] = NONE
 
-        license_processing_state: LicenseProcessingStatePath = NONE
+        license_processing_state: LicenseProcessingStatePath[Group] = NONE
 
         mail: StringProp[str | None] = NONE
 
@@ -660,7 +663,7 @@ class Group(DirectoryObject):
 
         on_premises_domain_name: StringProp[str | None] = NONE
 
-        on_premises_extension_attributes: OnPremisesExtensionAttributesPath = NONE
+        on_premises_extension_attributes: OnPremisesExtensionAttributesPath[Group] = NONE
 
         on_premises_last_sync_date_time: DateTimeProp[datetime | None] = NONE
 
@@ -714,11 +717,11 @@ class Group(DirectoryObject):
 
         accepted_senders: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = NONE
 
-        calendar: CalendarPath = NONE
+        calendar: CalendarPath[Group] = NONE
 
         calendar_view: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
 
-        created_on_behalf_of: DirectoryObjectPath = NONE
+        created_on_behalf_of: DirectoryObjectPath[Group] = NONE
 
         events: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
 
@@ -738,7 +741,7 @@ class Group(DirectoryObject):
             ResourceSpecificPermissionGrantPath,
         ] = NONE
 
-        photo: ProfilePhotoPath = NONE
+        photo: ProfilePhotoPath[Group] = NONE
 
         photos: NavCollectionProp[list[ProfilePhoto] | None, ProfilePhoto, ProfilePhotoPath] = NONE
 
@@ -1141,7 +1144,7 @@ class User(DirectoryObject):
 
         assigned_plans: CollectionProp[list[AssignedPlan] | None, AssignedPlanPath] = NONE
 
-        authorization_info: AuthorizationInfoPath = NONE
+        authorization_info: AuthorizationInfoPath[User] = NONE
 
         birthday: DateTimeProp[datetime | None] = NONE
 
@@ -1159,7 +1162,7 @@ class User(DirectoryObject):
 
         creation_type: StringProp[str | None] = NONE
 
-        custom_security_attributes: CustomSecurityAttributeValuePath = NONE
+        custom_security_attributes: CustomSecurityAttributeValuePath[User] = NONE
 
         department: StringProp[str | None] = NONE
 
@@ -1176,7 +1179,7 @@ class User(DirectoryObject):
 
         employee_leave_date_time: DateTimeProp[datetime | None] = NONE
 
-        employee_org_data: EmployeeOrgDataPath = NONE
+        employee_org_data: EmployeeOrgDataPath[User] = NONE
 
         employee_type: StringProp[str | None] = NONE
 
@@ -1214,7 +1217,7 @@ class User(DirectoryObject):
 
         mail: StringProp[str | None] = NONE
 
-        mailbox_settings: MailboxSettingsPath = NONE
+        mailbox_settings: MailboxSettingsPath[User] = NONE
 
         mail_nickname: StringProp[str | None] = NONE
 
@@ -1228,7 +1231,7 @@ class User(DirectoryObject):
 
         on_premises_domain_name: StringProp[str | None] = NONE
 
-        on_premises_extension_attributes: OnPremisesExtensionAttributesPath = NONE
+        on_premises_extension_attributes: OnPremisesExtensionAttributesPath[User] = NONE
 
         on_premises_immutable_id: StringProp[str | None] = NONE
 
@@ -1250,7 +1253,7 @@ class User(DirectoryObject):
 
         password_policies: StringProp[str | None] = NONE
 
-        password_profile: PasswordProfilePath = NONE
+        password_profile: PasswordProfilePath[User] = NONE
 
         past_projects: CollectionProp[list[str] | None, StringExpr] = NONE
 
@@ -1280,7 +1283,7 @@ class User(DirectoryObject):
 
         show_in_address_list: BoolProp[bool | None] = NONE
 
-        sign_in_activity: SignInActivityPath = NONE
+        sign_in_activity: SignInActivityPath[User] = NONE
 
         sign_in_sessions_valid_from_date_time: DateTimeProp[datetime | None] = NONE
 
@@ -1298,7 +1301,7 @@ class User(DirectoryObject):
 
         user_type: StringProp[str | None] = NONE
 
-        calendar: CalendarPath = NONE
+        calendar: CalendarPath[User] = NONE
 
         calendar_groups: NavCollectionProp[list[CalendarGroup] | None, CalendarGroup, CalendarGroupPath] = NONE
 
@@ -1312,7 +1315,7 @@ class User(DirectoryObject):
 
         events: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
 
-        manager: DirectoryObjectPath = NONE
+        manager: DirectoryObjectPath[User] = NONE
 
         member_of: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = NONE
 
@@ -1328,7 +1331,7 @@ class User(DirectoryObject):
             ResourceSpecificPermissionGrantPath,
         ] = NONE
 
-        photo: ProfilePhotoPath = NONE
+        photo: ProfilePhotoPath[User] = NONE
 
         photos: NavCollectionProp[list[ProfilePhoto] | None, ProfilePhoto, ProfilePhotoPath] = NONE
 
@@ -1590,7 +1593,7 @@ class MailboxSettings(ComplexBase):
     if TYPE_CHECKING:
         archive_folder: StringProp[str | None] = NONE
 
-        automatic_replies_setting: AutomaticRepliesSettingPath = NONE
+        automatic_replies_setting: AutomaticRepliesSettingPath[MailboxSettings] = NONE
 
         date_format: StringProp[str | None] = NONE
 
@@ -1598,7 +1601,7 @@ class MailboxSettings(ComplexBase):
             DelegateMeetingMessageDeliveryOptions | None, DelegateMeetingMessageDeliveryOptions
         ] = NONE
 
-        language: LocaleInfoPath = NONE
+        language: LocaleInfoPath[MailboxSettings] = NONE
 
         time_format: StringProp[str | None] = NONE
 
@@ -1606,7 +1609,7 @@ class MailboxSettings(ComplexBase):
 
         user_purpose: EnumProp[UserPurpose | None, UserPurpose] = NONE
 
-        working_hours: WorkingHoursPath = NONE
+        working_hours: WorkingHoursPath[MailboxSettings] = NONE
     else:
         __slots__ = (
             "archive_folder",
@@ -1643,9 +1646,9 @@ class AutomaticRepliesSetting(ComplexBase):
 
         internal_reply_message: StringProp[str | None] = NONE
 
-        scheduled_end_date_time: DateTimeTimeZonePath = NONE
+        scheduled_end_date_time: DateTimeTimeZonePath[AutomaticRepliesSetting] = NONE
 
-        scheduled_start_date_time: DateTimeTimeZonePath = NONE
+        scheduled_start_date_time: DateTimeTimeZonePath[AutomaticRepliesSetting] = NONE
 
         status: EnumProp[AutomaticRepliesStatus | None, AutomaticRepliesStatus] = NONE
     else:
@@ -1717,7 +1720,7 @@ class WorkingHours(ComplexBase):
 
         start_time: TimeProp[time | None] = NONE
 
-        time_zone: TimeZoneBasePath = NONE
+        time_zone: TimeZoneBasePath[WorkingHours] = NONE
     else:
         __slots__ = ("days_of_week", "end_time", "start_time", "time_zone")
 
@@ -1882,7 +1885,7 @@ class Calendar(Entity):
 
         name: StringProp[str | None] = NONE
 
-        owner: EmailAddressPath = NONE
+        owner: EmailAddressPath[Calendar] = NONE
 
         calendar_view: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
 
@@ -2006,13 +2009,13 @@ class Event(OutlookItem):
 
         attendees: CollectionProp[list[Attendee] | None, AttendeePath] = NONE
 
-        body: ItemBodyPath = NONE
+        body: ItemBodyPath[Event] = NONE
 
         body_preview: StringProp[str | None] = NONE
 
         cancelled_occurrences: CollectionProp[list[str] | None, StringExpr] = NONE
 
-        end: DateTimeTimeZonePath = NONE
+        end: DateTimeTimeZonePath[Event] = NONE
 
         has_attachments: BoolProp[bool | None] = NONE
 
@@ -2034,17 +2037,17 @@ class Event(OutlookItem):
 
         is_reminder_on: BoolProp[bool | None] = NONE
 
-        location: LocationPath = NONE
+        location: LocationPath[Event] = NONE
 
         locations: CollectionProp[list[Location] | None, LocationPath] = NONE
 
-        online_meeting: OnlineMeetingInfoPath = NONE
+        online_meeting: OnlineMeetingInfoPath[Event] = NONE
 
         online_meeting_provider: EnumProp[OnlineMeetingProviderType | None, OnlineMeetingProviderType] = NONE
 
         online_meeting_url: StringProp[str | None] = NONE
 
-        organizer: RecipientPath = NONE
+        organizer: RecipientPath[Event] = NONE
 
         original_end_time_zone: StringProp[str | None] = NONE
 
@@ -2052,13 +2055,13 @@ class Event(OutlookItem):
 
         original_start_time_zone: StringProp[str | None] = NONE
 
-        recurrence: PatternedRecurrencePath = NONE
+        recurrence: PatternedRecurrencePath[Event] = NONE
 
         reminder_minutes_before_start: NumberProp[int | None] = NONE
 
         response_requested: BoolProp[bool | None] = NONE
 
-        response_status: ResponseStatusPath = NONE
+        response_status: ResponseStatusPath[Event] = NONE
 
         sensitivity: EnumProp[Sensitivity | None, Sensitivity] = NONE
 
@@ -2066,7 +2069,7 @@ class Event(OutlookItem):
 
         show_as: EnumProp[FreeBusyStatus | None, FreeBusyStatus] = NONE
 
-        start: DateTimeTimeZonePath = NONE
+        start: DateTimeTimeZonePath[Event] = NONE
 
         subject: StringProp[str | None] = NONE
 
@@ -2078,7 +2081,7 @@ class Event(OutlookItem):
 
         attachments: NavCollectionProp[list[Attachment] | None, Attachment, AttachmentPath] = NONE
 
-        calendar: CalendarPath = NONE
+        calendar: CalendarPath[Event] = NONE
 
         exception_occurrences: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
 
@@ -2140,7 +2143,7 @@ class Recipient(ComplexBase):
     """The microsoft.graph.recipient complex type."""
 
     if TYPE_CHECKING:
-        email_address: EmailAddressPath = NONE
+        email_address: EmailAddressPath[Recipient] = NONE
     else:
         __slots__ = ("email_address",)
 
@@ -2157,6 +2160,9 @@ class AttendeeBase(Recipient):
 
     if TYPE_CHECKING:
         type: EnumProp[AttendeeType | None, AttendeeType] = NONE
+
+        # Inherited, rooted at this class.
+        email_address: EmailAddressPath[AttendeeBase] = NONE
     else:
         __slots__ = ("type",)
 
@@ -2173,9 +2179,12 @@ class Attendee(AttendeeBase):
     """The microsoft.graph.attendee complex type."""
 
     if TYPE_CHECKING:
-        proposed_new_time: TimeSlotPath = NONE
+        proposed_new_time: TimeSlotPath[Attendee] = NONE
 
-        status: ResponseStatusPath = NONE
+        status: ResponseStatusPath[Attendee] = NONE
+
+        # Inherited, rooted at this class.
+        email_address: EmailAddressPath[Attendee] = NONE
     else:
         __slots__ = ("proposed_new_time", "status")
 
@@ -2192,9 +2201,9 @@ class TimeSlot(ComplexBase):
     """The microsoft.graph.timeSlot complex type."""
 
     if TYPE_CHECKING:
-        end: DateTimeTimeZonePath = NONE
+        end: DateTimeTimeZonePath[TimeSlot] = NONE
 
-        start: DateTimeTimeZonePath = NONE
+        start: DateTimeTimeZonePath[TimeSlot] = NONE
     else:
         __slots__ = ("end", "start")
 
@@ -2255,9 +2264,9 @@ class Location(ComplexBase):
     """The microsoft.graph.location complex type."""
 
     if TYPE_CHECKING:
-        address: PhysicalAddressPath = NONE
+        address: PhysicalAddressPath[Location] = NONE
 
-        coordinates: OutlookGeoCoordinatesPath = NONE
+        coordinates: OutlookGeoCoordinatesPath[Location] = NONE
 
         display_name: StringProp[str | None] = NONE
 
@@ -2407,9 +2416,9 @@ class PatternedRecurrence(ComplexBase):
     """The microsoft.graph.patternedRecurrence complex type."""
 
     if TYPE_CHECKING:
-        pattern: RecurrencePatternPath = NONE
+        pattern: RecurrencePatternPath[PatternedRecurrence] = NONE
 
-        range: RecurrenceRangePath = NONE
+        range: RecurrenceRangePath[PatternedRecurrence] = NONE
     else:
         __slots__ = ("pattern", "range")
 
@@ -2559,7 +2568,7 @@ class Message(OutlookItem):
     if TYPE_CHECKING:
         bcc_recipients: CollectionProp[list[Recipient] | None, RecipientPath] = NONE
 
-        body: ItemBodyPath = NONE
+        body: ItemBodyPath[Message] = NONE
 
         body_preview: StringProp[str | None] = NONE
 
@@ -2569,9 +2578,9 @@ class Message(OutlookItem):
 
         conversation_index: BinaryProp[bytes | None] = NONE
 
-        flag: FollowupFlagPath = NONE
+        flag: FollowupFlagPath[Message] = NONE
 
-        from_: RecipientPath = NONE
+        from_: RecipientPath[Message] = NONE
 
         has_attachments: BoolProp[bool | None] = NONE
 
@@ -2597,7 +2606,7 @@ class Message(OutlookItem):
 
         reply_to: CollectionProp[list[Recipient] | None, RecipientPath] = NONE
 
-        sender: RecipientPath = NONE
+        sender: RecipientPath[Message] = NONE
 
         sent_date_time: DateTimeProp[datetime | None] = NONE
 
@@ -2605,7 +2614,7 @@ class Message(OutlookItem):
 
         to_recipients: CollectionProp[list[Recipient] | None, RecipientPath] = NONE
 
-        unique_body: ItemBodyPath = NONE
+        unique_body: ItemBodyPath[Message] = NONE
 
         web_link: StringProp[str | None] = NONE
 
@@ -2656,13 +2665,13 @@ class FollowupFlag(ComplexBase):
     """The microsoft.graph.followupFlag complex type."""
 
     if TYPE_CHECKING:
-        completed_date_time: DateTimeTimeZonePath = NONE
+        completed_date_time: DateTimeTimeZonePath[FollowupFlag] = NONE
 
-        due_date_time: DateTimeTimeZonePath = NONE
+        due_date_time: DateTimeTimeZonePath[FollowupFlag] = NONE
 
         flag_status: EnumProp[FollowupFlagStatus | None, FollowupFlagStatus] = NONE
 
-        start_date_time: DateTimeTimeZonePath = NONE
+        start_date_time: DateTimeTimeZonePath[FollowupFlag] = NONE
     else:
         __slots__ = ("completed_date_time", "due_date_time", "flag_status", "start_date_time")
 
@@ -2761,7 +2770,7 @@ class ManagedMobileApp(Entity):
     """The identifier for the deployment an app."""
 
     if TYPE_CHECKING:
-        mobile_app_identifier: MobileAppIdentifierPath = NONE
+        mobile_app_identifier: MobileAppIdentifierPath[ManagedMobileApp] = NONE
         """The identifier for an app with it's operating system type."""
 
         version: StringProp[str | None] = NONE
@@ -2843,7 +2852,20 @@ class ServiceProvisioningXmlError(ServiceProvisioningError):
 class AgentUser(User):
     """The microsoft.graph.agentUser entity type."""
 
-    __slots__ = ()
+    if TYPE_CHECKING:
+        # Inherited, rooted at this class.
+        authorization_info: AuthorizationInfoPath[AgentUser] = NONE
+        custom_security_attributes: CustomSecurityAttributeValuePath[AgentUser] = NONE
+        employee_org_data: EmployeeOrgDataPath[AgentUser] = NONE
+        mailbox_settings: MailboxSettingsPath[AgentUser] = NONE
+        on_premises_extension_attributes: OnPremisesExtensionAttributesPath[AgentUser] = NONE
+        password_profile: PasswordProfilePath[AgentUser] = NONE
+        sign_in_activity: SignInActivityPath[AgentUser] = NONE
+        calendar: CalendarPath[AgentUser] = NONE
+        manager: DirectoryObjectPath[AgentUser] = NONE
+        photo: ProfilePhotoPath[AgentUser] = NONE
+    else:
+        __slots__ = ()
 
 
 @REGISTRY.structured(
@@ -2861,9 +2883,9 @@ class CustomTimeZone(TimeZoneBase):
     if TYPE_CHECKING:
         bias: NumberProp[int | None] = NONE
 
-        daylight_offset: DaylightTimeZoneOffsetPath = NONE
+        daylight_offset: DaylightTimeZoneOffsetPath[CustomTimeZone] = NONE
 
-        standard_offset: StandardTimeZoneOffsetPath = NONE
+        standard_offset: StandardTimeZoneOffsetPath[CustomTimeZone] = NONE
     else:
         __slots__ = ("bias", "daylight_offset", "standard_offset")
 
@@ -2924,6 +2946,10 @@ class LocationConstraintItem(Location):
 
     if TYPE_CHECKING:
         resolve_availability: BoolProp[bool | None] = NONE
+
+        # Inherited, rooted at this class.
+        address: PhysicalAddressPath[LocationConstraintItem] = NONE
+        coordinates: OutlookGeoCoordinatesPath[LocationConstraintItem] = NONE
     else:
         __slots__ = ("resolve_availability",)
 
@@ -2961,7 +2987,7 @@ class ItemAttachment(Attachment):
     """The microsoft.graph.itemAttachment entity type."""
 
     if TYPE_CHECKING:
-        item: OutlookItemPath = NONE
+        item: OutlookItemPath[ItemAttachment] = NONE
     else:
         __slots__ = ("item",)
 
@@ -3054,7 +3080,7 @@ class AttendeeAvailability(ComplexBase):
     """The microsoft.graph.attendeeAvailability complex type."""
 
     if TYPE_CHECKING:
-        attendee: AttendeeBasePath = NONE
+        attendee: AttendeeBasePath[AttendeeAvailability] = NONE
 
         availability: EnumProp[FreeBusyStatus | None, FreeBusyStatus] = NONE
     else:
@@ -3077,11 +3103,11 @@ class AutomaticRepliesMailTips(ComplexBase):
     if TYPE_CHECKING:
         message: StringProp[str | None] = NONE
 
-        message_language: LocaleInfoPath = NONE
+        message_language: LocaleInfoPath[AutomaticRepliesMailTips] = NONE
 
-        scheduled_end_time: DateTimeTimeZonePath = NONE
+        scheduled_end_time: DateTimeTimeZonePath[AutomaticRepliesMailTips] = NONE
 
-        scheduled_start_time: DateTimeTimeZonePath = NONE
+        scheduled_start_time: DateTimeTimeZonePath[AutomaticRepliesMailTips] = NONE
     else:
         __slots__ = ("message", "message_language", "scheduled_end_time", "scheduled_start_time")
 
@@ -3099,7 +3125,7 @@ class ConvertIdResult(ComplexBase):
     """The microsoft.graph.convertIdResult complex type."""
 
     if TYPE_CHECKING:
-        error_details: GenericErrorPath = NONE
+        error_details: GenericErrorPath[ConvertIdResult] = NONE
 
         source_id: StringProp[str | None] = NONE
 
@@ -3206,15 +3232,15 @@ class MailTips(ComplexBase):
     """The microsoft.graph.mailTips complex type."""
 
     if TYPE_CHECKING:
-        automatic_replies: AutomaticRepliesMailTipsPath = NONE
+        automatic_replies: AutomaticRepliesMailTipsPath[MailTips] = NONE
 
         custom_mail_tip: StringProp[str | None] = NONE
 
         delivery_restricted: BoolProp[bool | None] = NONE
 
-        email_address: EmailAddressPath = NONE
+        email_address: EmailAddressPath[MailTips] = NONE
 
-        error: MailTipsErrorPath = NONE
+        error: MailTipsErrorPath[MailTips] = NONE
 
         external_member_count: NumberProp[int | None] = NONE
 
@@ -3313,7 +3339,7 @@ class MeetingTimeSuggestion(ComplexBase):
 
         locations: CollectionProp[list[Location] | None, LocationPath] = NONE
 
-        meeting_time_slot: TimeSlotPath = NONE
+        meeting_time_slot: TimeSlotPath[MeetingTimeSuggestion] = NONE
 
         order: NumberProp[int | None] = NONE
 
@@ -3371,19 +3397,19 @@ class Reminder(ComplexBase):
     if TYPE_CHECKING:
         change_key: StringProp[str | None] = NONE
 
-        event_end_time: DateTimeTimeZonePath = NONE
+        event_end_time: DateTimeTimeZonePath[Reminder] = NONE
 
         event_id: StringProp[str | None] = NONE
 
-        event_location: LocationPath = NONE
+        event_location: LocationPath[Reminder] = NONE
 
-        event_start_time: DateTimeTimeZonePath = NONE
+        event_start_time: DateTimeTimeZonePath[Reminder] = NONE
 
         event_subject: StringProp[str | None] = NONE
 
         event_web_link: StringProp[str | None] = NONE
 
-        reminder_fire_time: DateTimeTimeZonePath = NONE
+        reminder_fire_time: DateTimeTimeZonePath[Reminder] = NONE
     else:
         __slots__ = (
             "change_key",
@@ -3414,13 +3440,13 @@ class ScheduleInformation(ComplexBase):
     if TYPE_CHECKING:
         availability_view: StringProp[str | None] = NONE
 
-        error: FreeBusyErrorPath = NONE
+        error: FreeBusyErrorPath[ScheduleInformation] = NONE
 
         schedule_id: StringProp[str | None] = NONE
 
         schedule_items: CollectionProp[list[ScheduleItem] | None, ScheduleItemPath] = NONE
 
-        working_hours: WorkingHoursPath = NONE
+        working_hours: WorkingHoursPath[ScheduleInformation] = NONE
     else:
         __slots__ = ("availability_view", "error", "schedule_id", "schedule_items", "working_hours")
 
@@ -3441,13 +3467,13 @@ class ScheduleItem(ComplexBase):
     """The microsoft.graph.scheduleItem complex type."""
 
     if TYPE_CHECKING:
-        end: DateTimeTimeZonePath = NONE
+        end: DateTimeTimeZonePath[ScheduleItem] = NONE
 
         is_private: BoolProp[bool | None] = NONE
 
         location: StringProp[str | None] = NONE
 
-        start: DateTimeTimeZonePath = NONE
+        start: DateTimeTimeZonePath[ScheduleItem] = NONE
 
         status: EnumProp[FreeBusyStatus | None, FreeBusyStatus] = NONE
 

@@ -4,6 +4,9 @@ Each class declares its fields for type checkers (`if TYPE_CHECKING:`) and its `
 for run time, where `REGISTRY.structured` installs the fields (see `odatakit.serde.model`).
 """
 
+# A derived class declares an inherited complex or navigation field again, rooted at itself:
+# a narrower type of a class-level descriptor, which pyright takes for a mutable variable.
+# pyright: reportIncompatibleVariableOverride=false
 from __future__ import annotations
 
 from datetime import datetime
@@ -264,7 +267,7 @@ class User(DirectoryObject):
 
         messages: NavCollectionProp[list[Message] | None, Message, MessagePath] = NONE
 
-        calendar: CalendarPath = NONE
+        calendar: CalendarPath[User] = NONE
 
         calendars: NavCollectionProp[list[Calendar] | None, Calendar, CalendarPath] = NONE
 
@@ -353,7 +356,7 @@ class Message(Item):
 
         subject: StringProp[str | None] = NONE
 
-        body: ItemBodyPath = NONE
+        body: ItemBodyPath[Message] = NONE
 
         body_preview: StringProp[str | None] = NONE
 
@@ -361,9 +364,9 @@ class Message(Item):
 
         parent_folder_id: StringProp[str | None] = NONE
 
-        sender: RecipientPath = NONE
+        sender: RecipientPath[Message] = NONE
 
-        from_: RecipientPath = NONE
+        from_: RecipientPath[Message] = NONE
 
         to_recipients: CollectionProp[list[Recipient] | None, RecipientPath] = NONE
 
@@ -375,7 +378,7 @@ class Message(Item):
 
         conversation_id: StringProp[str | None] = NONE
 
-        unique_body: ItemBodyPath = NONE
+        unique_body: ItemBodyPath[Message] = NONE
 
         is_delivery_receipt_requested: BoolProp[bool | None] = NONE
 
@@ -445,7 +448,7 @@ class Recipient(ComplexBase):
     """The Microsoft.OutlookServices.Recipient complex type."""
 
     if TYPE_CHECKING:
-        email_address: EmailAddressPath = NONE
+        email_address: EmailAddressPath[Recipient] = NONE
     else:
         __slots__ = ("email_address",)
 
@@ -566,7 +569,7 @@ class Event(Item):
 
         original_end_time_zone: StringProp[str | None] = NONE
 
-        response_status: ResponseStatusPath = NONE
+        response_status: ResponseStatusPath[Event] = NONE
 
         i_cal_u_id: StringProp[str | None] = NONE
 
@@ -574,7 +577,7 @@ class Event(Item):
 
         subject: StringProp[str | None] = NONE
 
-        body: ItemBodyPath = NONE
+        body: ItemBodyPath[Event] = NONE
 
         body_preview: StringProp[str | None] = NONE
 
@@ -582,13 +585,13 @@ class Event(Item):
 
         sensitivity: EnumProp[Sensitivity | None, Sensitivity] = NONE
 
-        start: DateTimeTimeZonePath = NONE
+        start: DateTimeTimeZonePath[Event] = NONE
 
         original_start: DateTimeProp[datetime | None] = NONE
 
-        end: DateTimeTimeZonePath = NONE
+        end: DateTimeTimeZonePath[Event] = NONE
 
-        location: LocationPath = NONE
+        location: LocationPath[Event] = NONE
 
         is_all_day: BoolProp[bool | None] = NONE
 
@@ -596,7 +599,7 @@ class Event(Item):
 
         is_organizer: BoolProp[bool | None] = NONE
 
-        recurrence: PatternedRecurrencePath = NONE
+        recurrence: PatternedRecurrencePath[Event] = NONE
 
         response_requested: BoolProp[bool | None] = NONE
 
@@ -608,7 +611,7 @@ class Event(Item):
 
         attendees: CollectionProp[list[Attendee] | None, AttendeePath] = NONE
 
-        organizer: RecipientPath = NONE
+        organizer: RecipientPath[Event] = NONE
 
         web_link: StringProp[str | None] = NONE
 
@@ -616,7 +619,7 @@ class Event(Item):
 
         is_reminder_on: BoolProp[bool | None] = NONE
 
-        calendar: CalendarPath = NONE
+        calendar: CalendarPath[Event] = NONE
 
         instances: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
 
@@ -709,9 +712,9 @@ class Location(ComplexBase):
     if TYPE_CHECKING:
         display_name: StringProp[str | None] = NONE
 
-        address: PhysicalAddressPath = NONE
+        address: PhysicalAddressPath[Location] = NONE
 
-        coordinates: GeoCoordinatesPath = NONE
+        coordinates: GeoCoordinatesPath[Location] = NONE
     else:
         __slots__ = ("address", "coordinates", "display_name")
 
@@ -785,9 +788,9 @@ class PatternedRecurrence(ComplexBase):
     """The Microsoft.OutlookServices.PatternedRecurrence complex type."""
 
     if TYPE_CHECKING:
-        pattern: RecurrencePatternPath = NONE
+        pattern: RecurrencePatternPath[PatternedRecurrence] = NONE
 
-        range: RecurrenceRangePath = NONE
+        range: RecurrenceRangePath[PatternedRecurrence] = NONE
 
         recurrence_time_zone: StringProp[str | None] = NONE
     else:
@@ -865,9 +868,12 @@ class Attendee(Recipient):
     """The Microsoft.OutlookServices.Attendee complex type."""
 
     if TYPE_CHECKING:
-        status: ResponseStatusPath = NONE
+        status: ResponseStatusPath[Attendee] = NONE
 
         type: EnumProp[AttendeeType | None, AttendeeType] = NONE
+
+        # Inherited, rooted at this class.
+        email_address: EmailAddressPath[Attendee] = NONE
     else:
         __slots__ = ("status", "type")
 
@@ -933,7 +939,7 @@ class ItemAttachment(Attachment):
     """The Microsoft.OutlookServices.ItemAttachment entity type."""
 
     if TYPE_CHECKING:
-        item: ItemPath = NONE
+        item: ItemPath[ItemAttachment] = NONE
     else:
         __slots__ = ("item",)
 

@@ -61,7 +61,7 @@ class Note(EntityBase):
 
         created_at: DateTimeProp[datetime | None] = NONE
 
-        author: PersonPath = NONE
+        author: PersonPath[Note] = NONE
     else:
         __slots__ = ("author", "body", "created_at", "id", "priority", "title")
 

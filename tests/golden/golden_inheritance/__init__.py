@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .client import LibraryClient
-    from .models import Circle, Document, Entity, Item, LabeledCircle, Photo, Shape
+    from .models import Circle, Document, Entity, Item, LabeledCircle, Photo, Scan, Shape
 
 # Module → the names it exports (re-exported through `__all__`).
 _MODULES: dict[str, str] = {
@@ -20,7 +20,7 @@ _MODULES: dict[str, str] = {
         LibraryClient
     """,
     "models": """
-        Circle Document Entity Item LabeledCircle Photo Shape
+        Circle Document Entity Item LabeledCircle Photo Scan Shape
     """,
 }
 _EXPORTS = {name: module for module, names in _MODULES.items() for name in names.split()}
@@ -33,6 +33,7 @@ __all__ = [
     "LabeledCircle",
     "LibraryClient",
     "Photo",
+    "Scan",
     "Shape",
 ]
 

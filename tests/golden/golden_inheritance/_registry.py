@@ -7,7 +7,7 @@ REGISTRY = Registry(
     {
         "models": """
             Test.Base.Circle Test.Base.Entity Test.Base.Shape Test.Media.Document Test.Media.Item
-            Test.Media.LabeledCircle Test.Media.Photo
+            Test.Media.LabeledCircle Test.Media.Photo Test.Media.Scan
         """,
     },
     aliases={
@@ -20,6 +20,7 @@ REGISTRY = Registry(
         "Test.Media.Document": ("requests", "DocumentRequest", "DocumentCollectionRequest"),
         "Test.Media.Item": ("requests", "ItemRequest", "ItemCollectionRequest"),
         "Test.Media.Photo": ("requests", "PhotoRequest", "PhotoCollectionRequest"),
+        "Test.Media.Scan": ("requests", "ScanRequest", "ScanCollectionRequest"),
     },
     entity_sets={
         "Test.Media.Item": "items",

@@ -18,7 +18,7 @@ from odatakit.edm import SEEN_DATETIMEOFFSETS as _DTO_SEEN
 from odatakit.edm import decoder as _decoder
 
 from ._registry import REGISTRY
-from .models import Circle, Document, Entity, Item, LabeledCircle, Photo, Shape
+from .models import Circle, Document, Entity, Item, LabeledCircle, Photo, Scan, Shape
 
 _decoders = REGISTRY.decoders
 _new = _serde.new
@@ -80,6 +80,10 @@ def _Item(d: dict[str, Any], b: Any = None, i: int | None = None) -> Item:
         else:
             v = v.copy()
     o.tags = v
+    v = d.get("cover")
+    if v is not None:
+        v = _Photo(v, b)
+    o.cover = v
     o._odata_wire = b or d
     if i is not None:
         o._odata_pos = i
@@ -106,6 +110,11 @@ def _Shape(d: dict[str, Any], b: Any = None, i: int | None = None) -> Shape:
 
 def _Photo(d: dict[str, Any], b: Any = None, i: int | None = None) -> Photo:
     v: Any
+    t = d.get("@odata.type")
+    if t is not None and t != "#Test.Media.Photo":
+        r = REGISTRY.derived(d, t, Photo, b, i)
+        if r is not None:
+            return r
     o = _new(Photo)
     v = d.get("id")
     if v is not None and v.__class__ is not str:
@@ -130,6 +139,10 @@ def _Photo(d: dict[str, Any], b: Any = None, i: int | None = None) -> Photo:
         else:
             v = v.copy()
     o.tags = v
+    v = d.get("cover")
+    if v is not None:
+        v = _Photo(v, b)
+    o.cover = v
     v = d.get("width")
     if v is not None:
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
@@ -174,6 +187,10 @@ def _Document(d: dict[str, Any], b: Any = None, i: int | None = None) -> Documen
         else:
             v = v.copy()
     o.tags = v
+    v = d.get("cover")
+    if v is not None:
+        v = _Photo(v, b)
+    o.cover = v
     v = d.get("pages")
     if v is not None:
         v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
@@ -215,6 +232,53 @@ def _Circle(d: dict[str, Any], b: Any = None, i: int | None = None) -> Circle:
     return o
 
 
+def _Scan(d: dict[str, Any], b: Any = None, i: int | None = None) -> Scan:
+    v: Any
+    o = _new(Scan)
+    v = d.get("id")
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
+    o.id = v
+    v = d.get("title")
+    if v is not None and v.__class__ is not str:
+        v = _edm_String(v)
+    o.title = v
+    v = d.get("shape")
+    if v is not None:
+        v = _Shape(v, b)
+    o.shape = v
+    v = d.get("tags")
+    if v is not None:
+        if v.__class__ is not list:
+            _not_list(v)
+        for x in v:
+            if x.__class__ is not str:
+                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                break
+        else:
+            v = v.copy()
+    o.tags = v
+    v = d.get("cover")
+    if v is not None:
+        v = _Photo(v, b)
+    o.cover = v
+    v = d.get("width")
+    if v is not None:
+        v = v if v.__class__ is int and -2147483648 <= v <= 2147483647 else _edm_Int32(v)
+    o.width = v
+    v = d.get("takenAt")
+    if v is not None:
+        try:
+            v = _DTO_SEEN[v]
+        except KeyError:
+            v = _edm_DateTimeOffset(v)
+    o.taken_at = v
+    o._odata_wire = b or d
+    if i is not None:
+        o._odata_pos = i
+    return o
+
+
 def _LabeledCircle(d: Any, b: Any = None, i: int | None = None) -> LabeledCircle:
     if d.__class__ is not dict:
         return _non_object(LabeledCircle, d)
@@ -245,5 +309,6 @@ DECODERS: dict[str, Callable[..., Any]] = {
     "Test.Media.Photo": _Photo,
     "Test.Media.Document": _Document,
     "Test.Base.Circle": _Circle,
+    "Test.Media.Scan": _Scan,
     "Test.Media.LabeledCircle": _LabeledCircle,
 }

@@ -4,6 +4,9 @@ Each class declares its fields for type checkers (`if TYPE_CHECKING:`) and its `
 for run time, where `REGISTRY.structured` installs the fields (see `odatakit.serde.model`).
 """
 
+# A derived class declares an inherited complex or navigation field again, rooted at itself:
+# a narrower type of a class-level descriptor, which pyright takes for a mutable variable.
+# pyright: reportIncompatibleVariableOverride=false
 from __future__ import annotations
 
 from datetime import datetime
@@ -18,7 +21,7 @@ if TYPE_CHECKING:
     from odatakit.expr import DateTimeProp, NumberProp, StringExpr, StringProp
     from odatakit.paths import CollectionProp
 
-    from ._paths import ShapePath
+    from ._paths import PhotoPath, ShapePath
 
 
 @REGISTRY.structured(
@@ -43,6 +46,7 @@ class Entity(EntityBase):
     title title Edm.String
     shape shape Test.Base.Shape
     tags tags Edm.String collection
+    cover cover Test.Media.Photo navigation
     """,
 )
 @model
@@ -52,11 +56,13 @@ class Item(Entity):
     if TYPE_CHECKING:
         title: StringProp[str | None] = NONE
 
-        shape: ShapePath = NONE
+        shape: ShapePath[Item] = NONE
 
         tags: CollectionProp[list[str] | None, StringExpr] = NONE
+
+        cover: PhotoPath[Item] = NONE
     else:
-        __slots__ = ("shape", "tags", "title")
+        __slots__ = ("cover", "shape", "tags", "title")
 
 
 @REGISTRY.structured(
@@ -90,6 +96,10 @@ class Photo(Item):
         width: NumberProp[int | None] = NONE
 
         taken_at: DateTimeProp[datetime | None] = NONE
+
+        # Inherited, rooted at this class.
+        shape: ShapePath[Photo] = NONE
+        cover: PhotoPath[Photo] = NONE
     else:
         __slots__ = ("taken_at", "width")
 
@@ -109,6 +119,10 @@ class Document(Item):
         pages: NumberProp[int | None] = NONE
 
         outline: CollectionProp[list[Shape] | None, ShapePath] = NONE
+
+        # Inherited, rooted at this class.
+        shape: ShapePath[Document] = NONE
+        cover: PhotoPath[Document] = NONE
     else:
         __slots__ = ("outline", "pages")
 
@@ -127,6 +141,22 @@ class Circle(Shape):
         radius: NumberProp[float | None] = NONE
     else:
         __slots__ = ("radius",)
+
+
+@REGISTRY.structured(
+    "Test.Media.Scan",
+    "",
+)
+@model
+class Scan(Photo):
+    """The Test.Media.Scan entity type."""
+
+    if TYPE_CHECKING:
+        # Inherited, rooted at this class.
+        shape: ShapePath[Scan] = NONE
+        cover: PhotoPath[Scan] = NONE
+    else:
+        __slots__ = ()
 
 
 @REGISTRY.structured(

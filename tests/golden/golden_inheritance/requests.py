@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from odatakit.builders import CollectionRequest, EntityRequest
 from odatakit.serde import ODataObject
 
 if TYPE_CHECKING:
     from odatakit.streams import StreamRequest
+
+    from .models import Photo
 
 _T = TypeVar("_T", bound=ODataObject)
 
@@ -34,6 +36,11 @@ class ItemRequest(EntityRequest_2[_T]):
     """Requests to one Test.Media.Item."""
 
     __slots__ = ()
+
+    @property
+    def cover(self) -> PhotoRequest[Photo]:
+        """The cover navigation."""
+        return cast("PhotoRequest[Photo]", self._nav("cover", "Test.Media.Photo", False))
 
 
 class ItemCollectionRequest(EntityCollectionRequest[_T]):
@@ -81,3 +88,19 @@ class DocumentCollectionRequest(ItemCollectionRequest[_T]):
     def __getitem__(self, key: str) -> DocumentRequest[_T]:
         """The item with this key."""
         return self._by_key(DocumentRequest, key)
+
+
+class ScanRequest(PhotoRequest[_T]):
+    """Requests to one Test.Media.Scan."""
+
+    __slots__ = ()
+
+
+class ScanCollectionRequest(PhotoCollectionRequest[_T]):
+    """Requests to a collection of Test.Media.Scan."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> ScanRequest[_T]:
+        """The item with this key."""
+        return self._by_key(ScanRequest, key)

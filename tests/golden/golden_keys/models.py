@@ -68,7 +68,7 @@ class Order(EntityBase):
 
         total: NumberProp[Decimal | None] = NONE
 
-        customer: CustomerPath = NONE
+        customer: CustomerPath[Order] = NONE
 
         lines: NavCollectionProp[list[OrderLine] | None, OrderLine, OrderLinePath] = NONE
     else:
@@ -133,6 +133,6 @@ class OrderLine(EntityBase):
 
         quantity: NumberProp[int | None] = NONE
 
-        product: ProductPath = NONE
+        product: ProductPath[OrderLine] = NONE
     else:
         __slots__ = ("line_number", "order_id", "product", "quantity")

@@ -56,7 +56,7 @@ class Thing(EntityBase):
 
         foo_bar_2: NumberProp[int | None] = NONE
 
-        list: ListPath = NONE
+        list: ListPath[Thing] = NONE
     else:
         __slots__ = ("additional_data_", "class_", "foo_bar", "foo_bar_2", "from_", "id", "import_", "list", "type")
 

@@ -44,7 +44,7 @@ class Document(EntityBase):
 
         select: Prop[str | None, Expr] = NONE
 
-        photo: PhotoPath = NONE
+        photo: PhotoPath[Document] = NONE
 
         photos: NavCollectionProp[list[ProfilePhoto] | None, ProfilePhoto, ProfilePhotoPath] = NONE
     else:
@@ -65,7 +65,7 @@ class Note(EntityBase):
     if TYPE_CHECKING:
         id: StringProp[str | None] = NONE
 
-        content: DocumentPath = NONE
+        content: DocumentPath[Note] = NONE
     else:
         __slots__ = ("content", "id")
 

@@ -721,9 +721,13 @@ class Emitter:
                     "base": base,
                     "fields": fields,
                     "again": again,
-                    "table": token_block(([f["py_name"], f["wire"], f["type"], *_field_flags(f)] for f in fields), 4, 4),
-                    "slots": collection(8, "__slots__ = (", [literal(n) for n in sorted((f["py_name"] for f in fields),
-                                                                                      key=_natural)], ")", tuple_=True),
+                    "register": call(0, "@REGISTRY.structured(",
+                                     [literal(t.qualified), *([code("open_type=True")] if t.open and t.kind == "complex"
+                                                              else [])]),
+                    # The runtime reads the fields back from `__slots__` (`Registry.slots`): each is named once.
+                    "slots": code("        __slots__ = REGISTRY.slots({})", token_block(
+                        ([f["py_name"], f["wire"], f["type"], *_field_flags(f)] for f in fields), 8, 8))
+                    if fields else None,
                     "doc": description_of(t.annotations),
                     "kind_text": "entity type" if t.kind == "entity" else "complex type",
                     # The runtime keeps a non-object value an open complex type receives.

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import attrs
 
-__all__ = ["FieldSpec", "TypeInfo", "TypeLookup", "field_table"]
+__all__ = ["FieldSlots", "FieldSpec", "TypeInfo", "TypeLookup", "field_slots", "field_table"]
 
 
 @attrs.frozen
@@ -46,6 +46,24 @@ def field_table(table: str) -> tuple[FieldSpec, ...]:
 
 
 _FLAG_WORDS = frozenset({"collection", "navigation", "enum"})
+
+
+class FieldSlots(tuple[str, ...]):
+    """The `__slots__` of a generated class, made from its table of own fields, which it keeps.
+
+    The class body names each field once, in the table; `Registry.structured` reads the fields back
+    from the class's `__slots__` (Python keeps the object a class body assigns to it).
+    """
+
+    specs: tuple[FieldSpec, ...]
+
+
+def field_slots(table: str) -> FieldSlots:
+    """`__slots__` for the fields of a table (see `field_table`), carrying the fields."""
+    specs = field_table(table)
+    slots = FieldSlots(spec.py_name for spec in specs)
+    slots.specs = specs
+    return slots
 
 
 @attrs.frozen

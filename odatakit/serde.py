@@ -27,7 +27,7 @@ import attrs
 from . import edm
 from .capabilities import Capabilities
 from .expr import BoolExpr, isof_type
-from .fields import FieldSpec, TypeInfo, field_table
+from .fields import FieldSlots, FieldSpec, TypeInfo, field_slots, field_table
 from .paths import path_expr
 
 if TYPE_CHECKING:
@@ -398,6 +398,16 @@ class _FieldDescriptor:
 
     def __delete__(self, obj: object) -> None:
         self._slot.__delete__(obj)
+
+
+def _own_fields(cls: type) -> tuple[FieldSpec, ...]:
+    """The fields a class's `__slots__` carries (`Registry.slots`); none for an empty `__slots__`."""
+    declared = cls.__dict__.get("__slots__")
+    if isinstance(declared, FieldSlots):
+        return declared.specs
+    if declared == ():
+        return ()
+    raise TypeError(f"{cls.__qualname__}: give its fields to Registry.structured or as __slots__ = REGISTRY.slots(...)")
 
 
 def _raw_slot(cls: type, name: str) -> Any:
@@ -943,18 +953,27 @@ class Registry:
         self._names: dict[str, str] = {}  # qualified → class name, filled by the decorators
 
     # -- registration (called by generated modules at import) -----------------------------
+    def slots(self, table: str) -> FieldSlots:
+        """A generated class's `__slots__` from its table of own fields, one per line (see `field_table`).
+
+        Each line: Python name, wire name, type, then any of the words ``collection``,
+        ``navigation``, ``enum``. `structured` reads the fields back from the class.
+        """
+        return field_slots(table)
+
     def structured(
-        self, qualified: str, fields: str | Iterable[FieldSpec], *, open_type: bool = False
+        self, qualified: str, fields: str | Iterable[FieldSpec] | None = None, *, open_type: bool = False
     ) -> Callable[[_C], _C]:
         """Class decorator: register an entity or complex class and its own fields.
 
-        Generated code passes the fields as a table, one per line: Python name, wire name,
-        type, then any of the words ``collection``, ``navigation``, ``enum`` (see `field_table`).
+        Without `fields`, the class's `__slots__` made by `slots` give them (generated code), and
+        an empty `__slots__` means none; else a table (see `field_table`) or the specs themselves.
         `open_type` marks an open type (derived classes inherit it).
         """
-        own = field_table(fields) if isinstance(fields, str) else tuple(fields)
+        given = field_table(fields) if isinstance(fields, str) else None if fields is None else tuple(fields)
 
         def register(cls: _C) -> _C:
+            own = given if given is not None else _own_fields(cls)
             inherited: tuple[FieldSpec, ...] = ()
             inherited_slots: tuple[Any, ...] = ()
             is_open = open_type

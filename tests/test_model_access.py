@@ -165,3 +165,34 @@ def test_unregistered_subclasses_of_the_base_still_refuse_unknown_attributes() -
     with pytest.raises(AttributeError):
         plain.label = "x"  # type: ignore[attr-defined]
     assert isinstance(type(plain), type) and type(ODataObject).__name__ == "_ModelType"
+
+
+@REG.structured("Test.Tabled")
+@model
+class Tabled(serde.EntityBase):
+    """Registered as generated code does: the fields come from the table `__slots__` is made of."""
+
+    __slots__ = REG.slots("""
+    title title Edm.String
+    page_count pageCount Edm.Int32
+    """)
+
+
+def test_slots_made_from_a_field_table_register_the_fields() -> None:
+    assert Tabled.__slots__ == ("title", "page_count")
+    info = REG.info_of(Tabled)
+    assert [(f.py_name, f.wire, f.type) for f in info.fields] == [
+        ("title", "title", "Edm.String"), ("page_count", "pageCount", "Edm.Int32"),
+    ]
+    item = Tabled(title="Report", page_count=3)
+    assert (item.title, item.page_count) == ("Report", 3)
+    assert not hasattr(item, "__dict__")
+    assert pickle.loads(pickle.dumps(item)) == item
+
+
+def test_a_class_without_its_fields_is_refused_at_registration() -> None:
+    class Untabled(serde.EntityBase):
+        __slots__ = ("title",)
+
+    with pytest.raises(TypeError, match=r"Untabled: give its fields to Registry.structured or as __slots__"):
+        REG.structured("Test.Untabled")(Untabled)

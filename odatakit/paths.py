@@ -108,10 +108,28 @@ def path_expr(base: Any, specs: tuple[FieldSpec, ...], registry: TypeLookup) -> 
 _ABSENT = object()
 
 
-class _PathMixin:
-    """Member access on a structured path (`Event.start.date_time`, `a.email_address.address`)."""
+class _PathMixin(Generic[T]):
+    """Member access on a structured path (`Event.start.date_time`, `a.email_address.address`).
+
+    `T` is the class of the value the path leads to (`DateTimeTimeZone`).
+    """
 
     __slots__ = ()
+
+    if TYPE_CHECKING:
+        # A generated model declares `start: DateTimeTimeZonePath[Event]`, rooted at its own class, so the
+        # class access can return Self: one generic descriptor here instead of one per generated path class.
+        @overload
+        def __get__(self, obj: None, owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: Expr[Any], owner: Any) -> Self: ...
+        @overload
+        def __get__(self, obj: Instance, owner: Any) -> T | None: ...
+        def __get__(self, obj: object, owner: Any) -> Any:
+            """Class access (and access on a path) gives the path, instance access the value."""
+
+        def __set__(self, obj: Instance, value: T | None) -> None:
+            """Assign the value."""
 
     def prop(self, name: str) -> Any:
         """The member `name` (use when the name is also a method of this class, e.g. `count`)."""
@@ -148,46 +166,16 @@ class _PathMixin:
             return self.prop(name)
 
 
-class ComplexExpr(_PathMixin, Expr[R], Generic[T, R]):
+class ComplexExpr(_PathMixin[T], Expr[R], Generic[T, R]):
     """A path to a complex value: its members are paths too (`Event.start.date_time`)."""
 
     __slots__ = ("__dict__",)
 
-    if TYPE_CHECKING:
-        # A generated model declares `start: DateTimeTimeZonePath[Event]`, rooted at its own class, so the
-        # class access can return Self: one generic descriptor here instead of one per generated path class.
-        @overload
-        def __get__(self, obj: None, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: Expr[Any], owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: Instance, owner: Any) -> T | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any:
-            """Class access (and access on a path) gives the path, instance access the value."""
 
-        def __set__(self, obj: Instance, value: T | None) -> None:
-            """Assign the value."""
-
-
-class EntityExpr(_PathMixin, Expr[R], Generic[T, R]):
+class EntityExpr(_PathMixin[T], Expr[R], Generic[T, R]):
     """A single-valued navigation (`Event.calendar`) or the variable of a lambda over entities."""
 
     __slots__ = ("__dict__",)
-
-    if TYPE_CHECKING:
-        # A generated model declares `start: DateTimeTimeZonePath[Event]`, rooted at its own class, so the
-        # class access can return Self: one generic descriptor here instead of one per generated path class.
-        @overload
-        def __get__(self, obj: None, owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: Expr[Any], owner: Any) -> Self: ...
-        @overload
-        def __get__(self, obj: Instance, owner: Any) -> T | None: ...
-        def __get__(self, obj: object, owner: Any) -> Any:
-            """Class access (and access on a path) gives the path, instance access the value."""
-
-        def __set__(self, obj: Instance, value: T | None) -> None:
-            """Assign the value."""
 
     def _target(self) -> type:
         assert self._registry is not None

@@ -1050,6 +1050,10 @@ class Emitter:
                     "key": key,
                     "key_annotation": key_annotation,
                     "alternate_keys": alternate_keys,
+                    # A class passed bare is `EventRequest[Unknown]` to pyright: the cast says which.
+                    "item_type": literal(f"{entity_builder}[_T]"),
+                    "by_key": call(8, "return cast(", [literal(f"{entity_builder}[_T]"),
+                                                        code("self._by_key({}, key)", entity_builder)]),
                 }
             )
         runtime_names = {n for names in runtime.values() for n in names}

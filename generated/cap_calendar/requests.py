@@ -71,7 +71,7 @@ class UsersCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> UsersRequest[_T]:
         """The item with this key."""
-        return self._by_key(UsersRequest, key)
+        return cast("UsersRequest[_T]", self._by_key(UsersRequest, key))
 
 
 class CalendarGroupsRequest(EntityRequest[_T]):
@@ -98,7 +98,7 @@ class CalendarGroupsCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> CalendarGroupsRequest[_T]:
         """The item with this key."""
-        return self._by_key(CalendarGroupsRequest, key)
+        return cast("CalendarGroupsRequest[_T]", self._by_key(CalendarGroupsRequest, key))
 
 
 class CalendarsRequest(EntityRequest[_T]):
@@ -150,7 +150,7 @@ class CalendarsCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> CalendarsRequest[_T]:
         """The item with this key."""
-        return self._by_key(CalendarsRequest, key)
+        return cast("CalendarsRequest[_T]", self._by_key(CalendarsRequest, key))
 
 
 class EventsRequest(EntityRequest[_T]):
@@ -284,7 +284,7 @@ class EventsCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> EventsRequest[_T]:
         """The item with this key."""
-        return self._by_key(EventsRequest, key)
+        return cast("EventsRequest[_T]", self._by_key(EventsRequest, key))
 
 
 class AttachmentsRequest(EntityRequest[_T]):
@@ -311,7 +311,7 @@ class AttachmentsCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> AttachmentsRequest[_T]:
         """The item with this key."""
-        return self._by_key(AttachmentsRequest, key)
+        return cast("AttachmentsRequest[_T]", self._by_key(AttachmentsRequest, key))
 
 
 class MeRequest(EntityRequest[_T]):
@@ -369,4 +369,4 @@ class MeCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> MeRequest[_T]:
         """The item with this key."""
-        return self._by_key(MeRequest, key)
+        return cast("MeRequest[_T]", self._by_key(MeRequest, key))

@@ -68,7 +68,7 @@ class EntityCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> EntityRequest_2[_T]:
         """The item with this key."""
-        return self._by_key(EntityRequest_2, key)
+        return cast("EntityRequest_2[_T]", self._by_key(EntityRequest_2, key))
 
 
 class DirectoryObjectRequest(EntityRequest_2[_T]):
@@ -162,7 +162,7 @@ class DirectoryObjectCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> DirectoryObjectRequest[_T]:
         """The item with this key."""
-        return self._by_key(DirectoryObjectRequest, key)
+        return cast("DirectoryObjectRequest[_T]", self._by_key(DirectoryObjectRequest, key))
 
     async def get_available_extension_properties(
         self,
@@ -513,16 +513,19 @@ class GroupCollectionRequest(DirectoryObjectCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> GroupRequest[_T]:
         """The item with this key."""
-        return self._by_key(GroupRequest, key)
+        return cast("GroupRequest[_T]", self._by_key(GroupRequest, key))
 
     def by_unique_name(
         self,
         unique_name: str,
     ) -> GroupRequest[_T]:
         """The item with this alternate key (uniqueName)."""
-        return self._by_alternate_key(
-            GroupRequest,
-            ("uniqueName", unique_name, "Edm.String"),
+        return cast(
+            "GroupRequest[_T]",
+            self._by_alternate_key(
+                GroupRequest,
+                ("uniqueName", unique_name, "Edm.String"),
+            ),
         )
 
     def delta(  # type: ignore[override, unused-ignore]
@@ -551,7 +554,9 @@ class ResourceSpecificPermissionGrantCollectionRequest(DirectoryObjectCollection
 
     def __getitem__(self, key: str) -> ResourceSpecificPermissionGrantRequest[_T]:
         """The item with this key."""
-        return self._by_key(ResourceSpecificPermissionGrantRequest, key)
+        return cast(
+            "ResourceSpecificPermissionGrantRequest[_T]", self._by_key(ResourceSpecificPermissionGrantRequest, key)
+        )
 
 
 class UserRequest(DirectoryObjectRequest[_T]):
@@ -1014,16 +1019,19 @@ class UserCollectionRequest(DirectoryObjectCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> UserRequest[_T]:
         """The item with this key."""
-        return self._by_key(UserRequest, key)
+        return cast("UserRequest[_T]", self._by_key(UserRequest, key))
 
     def by_user_principal_name(
         self,
         user_principal_name: str,
     ) -> UserRequest[_T]:
         """The item with this alternate key (userPrincipalName)."""
-        return self._by_alternate_key(
-            UserRequest,
-            ("userPrincipalName", user_principal_name, "Edm.String"),
+        return cast(
+            "UserRequest[_T]",
+            self._by_alternate_key(
+                UserRequest,
+                ("userPrincipalName", user_principal_name, "Edm.String"),
+            ),
         )
 
     def delta(  # type: ignore[override, unused-ignore]
@@ -1177,7 +1185,7 @@ class CalendarCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> CalendarRequest[_T]:
         """The item with this key."""
-        return self._by_key(CalendarRequest, key)
+        return cast("CalendarRequest[_T]", self._by_key(CalendarRequest, key))
 
 
 class OutlookItemRequest(EntityRequest_2[_T]):
@@ -1193,7 +1201,7 @@ class OutlookItemCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> OutlookItemRequest[_T]:
         """The item with this key."""
-        return self._by_key(OutlookItemRequest, key)
+        return cast("OutlookItemRequest[_T]", self._by_key(OutlookItemRequest, key))
 
 
 class EventRequest(OutlookItemRequest[_T]):
@@ -1367,7 +1375,7 @@ class EventCollectionRequest(OutlookItemCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> EventRequest[_T]:
         """The item with this key."""
-        return self._by_key(EventRequest, key)
+        return cast("EventRequest[_T]", self._by_key(EventRequest, key))
 
     def prefer(
         self,
@@ -1411,7 +1419,7 @@ class ProfilePhotoCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ProfilePhotoRequest[_T]:
         """The item with this key."""
-        return self._by_key(ProfilePhotoRequest, key)
+        return cast("ProfilePhotoRequest[_T]", self._by_key(ProfilePhotoRequest, key))
 
 
 class CalendarGroupRequest(EntityRequest_2[_T]):
@@ -1432,7 +1440,7 @@ class CalendarGroupCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> CalendarGroupRequest[_T]:
         """The item with this key."""
-        return self._by_key(CalendarGroupRequest, key)
+        return cast("CalendarGroupRequest[_T]", self._by_key(CalendarGroupRequest, key))
 
 
 class MessageRequest(OutlookItemRequest[_T]):
@@ -1639,7 +1647,7 @@ class MessageCollectionRequest(OutlookItemCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> MessageRequest[_T]:
         """The item with this key."""
-        return self._by_key(MessageRequest, key)
+        return cast("MessageRequest[_T]", self._by_key(MessageRequest, key))
 
     def delta(
         self,
@@ -1667,7 +1675,7 @@ class AttachmentCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> AttachmentRequest[_T]:
         """The item with this key."""
-        return self._by_key(AttachmentRequest, key)
+        return cast("AttachmentRequest[_T]", self._by_key(AttachmentRequest, key))
 
     async def create_upload_session(
         self,
@@ -1714,7 +1722,7 @@ class ManagedAppPolicyCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ManagedAppPolicyRequest[_T]:
         """The item with this key."""
-        return self._by_key(ManagedAppPolicyRequest, key)
+        return cast("ManagedAppPolicyRequest[_T]", self._by_key(ManagedAppPolicyRequest, key))
 
 
 class ManagedMobileAppRequest(EntityRequest_2[_T]):
@@ -1730,7 +1738,7 @@ class ManagedMobileAppCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ManagedMobileAppRequest[_T]:
         """The item with this key."""
-        return self._by_key(ManagedMobileAppRequest, key)
+        return cast("ManagedMobileAppRequest[_T]", self._by_key(ManagedMobileAppRequest, key))
 
 
 class ExtensionPropertyRequest(DirectoryObjectRequest[_T]):
@@ -1746,7 +1754,7 @@ class ExtensionPropertyCollectionRequest(DirectoryObjectCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ExtensionPropertyRequest[_T]:
         """The item with this key."""
-        return self._by_key(ExtensionPropertyRequest, key)
+        return cast("ExtensionPropertyRequest[_T]", self._by_key(ExtensionPropertyRequest, key))
 
 
 class AgentUserRequest(UserRequest[_T]):
@@ -1762,7 +1770,7 @@ class AgentUserCollectionRequest(UserCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> AgentUserRequest[_T]:
         """The item with this key."""
-        return self._by_key(AgentUserRequest, key)
+        return cast("AgentUserRequest[_T]", self._by_key(AgentUserRequest, key))
 
 
 class FileAttachmentRequest(AttachmentRequest[_T]):
@@ -1783,7 +1791,7 @@ class FileAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> FileAttachmentRequest[_T]:
         """The item with this key."""
-        return self._by_key(FileAttachmentRequest, key)
+        return cast("FileAttachmentRequest[_T]", self._by_key(FileAttachmentRequest, key))
 
 
 class ItemAttachmentRequest(AttachmentRequest[_T]):
@@ -1804,7 +1812,7 @@ class ItemAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ItemAttachmentRequest[_T]:
         """The item with this key."""
-        return self._by_key(ItemAttachmentRequest, key)
+        return cast("ItemAttachmentRequest[_T]", self._by_key(ItemAttachmentRequest, key))
 
 
 class ReferenceAttachmentRequest(AttachmentRequest[_T]):
@@ -1820,4 +1828,4 @@ class ReferenceAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ReferenceAttachmentRequest[_T]:
         """The item with this key."""
-        return self._by_key(ReferenceAttachmentRequest, key)
+        return cast("ReferenceAttachmentRequest[_T]", self._by_key(ReferenceAttachmentRequest, key))

@@ -32,7 +32,7 @@ class EntityCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> EntityRequest_2[_T]:
         """The item with this key."""
-        return self._by_key(EntityRequest_2, key)
+        return cast("EntityRequest_2[_T]", self._by_key(EntityRequest_2, key))
 
 
 class DirectoryObjectRequest(EntityRequest_2[_T]):
@@ -48,7 +48,7 @@ class DirectoryObjectCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> DirectoryObjectRequest[_T]:
         """The item with this key."""
-        return self._by_key(DirectoryObjectRequest, key)
+        return cast("DirectoryObjectRequest[_T]", self._by_key(DirectoryObjectRequest, key))
 
 
 class UserRequest(DirectoryObjectRequest[_T]):
@@ -239,7 +239,7 @@ class UserCollectionRequest(DirectoryObjectCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> UserRequest[_T]:
         """The item with this key."""
-        return self._by_key(UserRequest, key)
+        return cast("UserRequest[_T]", self._by_key(UserRequest, key))
 
 
 class ItemRequest(EntityRequest_2[_T]):
@@ -255,7 +255,7 @@ class ItemCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ItemRequest[_T]:
         """The item with this key."""
-        return self._by_key(ItemRequest, key)
+        return cast("ItemRequest[_T]", self._by_key(ItemRequest, key))
 
 
 class MessageRequest(ItemRequest[_T]):
@@ -431,7 +431,7 @@ class MessageCollectionRequest(ItemCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> MessageRequest[_T]:
         """The item with this key."""
-        return self._by_key(MessageRequest, key)
+        return cast("MessageRequest[_T]", self._by_key(MessageRequest, key))
 
 
 class CalendarRequest(EntityRequest_2[_T]):
@@ -490,7 +490,7 @@ class CalendarCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> CalendarRequest[_T]:
         """The item with this key."""
-        return self._by_key(CalendarRequest, key)
+        return cast("CalendarRequest[_T]", self._by_key(CalendarRequest, key))
 
 
 class CalendarGroupRequest(EntityRequest_2[_T]):
@@ -544,7 +544,7 @@ class CalendarGroupCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> CalendarGroupRequest[_T]:
         """The item with this key."""
-        return self._by_key(CalendarGroupRequest, key)
+        return cast("CalendarGroupRequest[_T]", self._by_key(CalendarGroupRequest, key))
 
 
 class EventRequest(ItemRequest[_T]):
@@ -737,7 +737,7 @@ class EventCollectionRequest(ItemCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> EventRequest[_T]:
         """The item with this key."""
-        return self._by_key(EventRequest, key)
+        return cast("EventRequest[_T]", self._by_key(EventRequest, key))
 
     def prefer(
         self,
@@ -770,7 +770,7 @@ class AttachmentCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> AttachmentRequest[_T]:
         """The item with this key."""
-        return self._by_key(AttachmentRequest, key)
+        return cast("AttachmentRequest[_T]", self._by_key(AttachmentRequest, key))
 
 
 class FileAttachmentRequest(AttachmentRequest[_T]):
@@ -791,7 +791,7 @@ class FileAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> FileAttachmentRequest[_T]:
         """The item with this key."""
-        return self._by_key(FileAttachmentRequest, key)
+        return cast("FileAttachmentRequest[_T]", self._by_key(FileAttachmentRequest, key))
 
 
 class ItemAttachmentRequest(AttachmentRequest[_T]):
@@ -812,7 +812,7 @@ class ItemAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ItemAttachmentRequest[_T]:
         """The item with this key."""
-        return self._by_key(ItemAttachmentRequest, key)
+        return cast("ItemAttachmentRequest[_T]", self._by_key(ItemAttachmentRequest, key))
 
 
 class ReferenceAttachmentRequest(AttachmentRequest[_T]):
@@ -828,4 +828,4 @@ class ReferenceAttachmentCollectionRequest(AttachmentCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ReferenceAttachmentRequest[_T]:
         """The item with this key."""
-        return self._by_key(ReferenceAttachmentRequest, key)
+        return cast("ReferenceAttachmentRequest[_T]", self._by_key(ReferenceAttachmentRequest, key))

@@ -46,7 +46,7 @@ class NoteCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> NoteRequest[_T]:
         """The item with this key."""
-        return self._by_key(NoteRequest, key)
+        return cast("NoteRequest[_T]", self._by_key(NoteRequest, key))
 
 
 class PersonRequest(EntityRequest[_T]):
@@ -63,4 +63,4 @@ class PersonCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> PersonRequest[_T]:
         """The item with this key."""
-        return self._by_key(PersonRequest, key)
+        return cast("PersonRequest[_T]", self._by_key(PersonRequest, key))

@@ -29,7 +29,7 @@ class EntityCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> EntityRequest_2[_T]:
         """The item with this key."""
-        return self._by_key(EntityRequest_2, key)
+        return cast("EntityRequest_2[_T]", self._by_key(EntityRequest_2, key))
 
 
 class ItemRequest(EntityRequest_2[_T]):
@@ -50,7 +50,7 @@ class ItemCollectionRequest(EntityCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ItemRequest[_T]:
         """The item with this key."""
-        return self._by_key(ItemRequest, key)
+        return cast("ItemRequest[_T]", self._by_key(ItemRequest, key))
 
 
 class PhotoRequest(ItemRequest[_T]):
@@ -71,7 +71,7 @@ class PhotoCollectionRequest(ItemCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> PhotoRequest[_T]:
         """The item with this key."""
-        return self._by_key(PhotoRequest, key)
+        return cast("PhotoRequest[_T]", self._by_key(PhotoRequest, key))
 
 
 class DocumentRequest(ItemRequest[_T]):
@@ -87,7 +87,7 @@ class DocumentCollectionRequest(ItemCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> DocumentRequest[_T]:
         """The item with this key."""
-        return self._by_key(DocumentRequest, key)
+        return cast("DocumentRequest[_T]", self._by_key(DocumentRequest, key))
 
 
 class ScanRequest(PhotoRequest[_T]):
@@ -103,4 +103,4 @@ class ScanCollectionRequest(PhotoCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ScanRequest[_T]:
         """The item with this key."""
-        return self._by_key(ScanRequest, key)
+        return cast("ScanRequest[_T]", self._by_key(ScanRequest, key))

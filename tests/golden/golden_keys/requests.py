@@ -38,7 +38,7 @@ class CustomerCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: int) -> CustomerRequest[_T]:
         """The item with this key."""
-        return self._by_key(CustomerRequest, key)
+        return cast("CustomerRequest[_T]", self._by_key(CustomerRequest, key))
 
 
 class OrderRequest(EntityRequest[_T]):
@@ -65,7 +65,7 @@ class OrderCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: UUID) -> OrderRequest[_T]:
         """The item with this key."""
-        return self._by_key(OrderRequest, key)
+        return cast("OrderRequest[_T]", self._by_key(OrderRequest, key))
 
 
 class ProductRequest(EntityRequest[_T]):
@@ -82,7 +82,7 @@ class ProductCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ProductRequest[_T]:
         """The item with this key."""
-        return self._by_key(ProductRequest, key)
+        return cast("ProductRequest[_T]", self._by_key(ProductRequest, key))
 
 
 class AddressRequest(EntityRequest[_T]):
@@ -99,7 +99,7 @@ class AddressCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: int) -> AddressRequest[_T]:
         """The item with this key."""
-        return self._by_key(AddressRequest, key)
+        return cast("AddressRequest[_T]", self._by_key(AddressRequest, key))
 
 
 class OrderLineRequest(EntityRequest[_T]):
@@ -121,4 +121,4 @@ class OrderLineCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: tuple[UUID, int]) -> OrderLineRequest[_T]:
         """The item with this key."""
-        return self._by_key(OrderLineRequest, key)
+        return cast("OrderLineRequest[_T]", self._by_key(OrderLineRequest, key))

@@ -32,7 +32,7 @@ class ThingCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ThingRequest[_T]:
         """The item with this key."""
-        return self._by_key(ThingRequest, key)
+        return cast("ThingRequest[_T]", self._by_key(ThingRequest, key))
 
 
 class ListRequest(EntityRequest[_T]):
@@ -54,4 +54,4 @@ class ListCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ListRequest[_T]:
         """The item with this key."""
-        return self._by_key(ListRequest, key)
+        return cast("ListRequest[_T]", self._by_key(ListRequest, key))

@@ -70,7 +70,7 @@ class DocumentCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> DocumentRequest[_T]:
         """The item with this key."""
-        return self._by_key(DocumentRequest, key)
+        return cast("DocumentRequest[_T]", self._by_key(DocumentRequest, key))
 
     async def stats(
         self,

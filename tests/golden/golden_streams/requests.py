@@ -51,7 +51,7 @@ class DocumentCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: int) -> DocumentRequest[_T]:
         """The item with this key."""
-        return self._by_key(DocumentRequest, key)
+        return cast("DocumentRequest[_T]", self._by_key(DocumentRequest, key))
 
 
 class NoteRequest(EntityRequest[_T]):
@@ -78,7 +78,7 @@ class NoteCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> NoteRequest[_T]:
         """The item with this key."""
-        return self._by_key(NoteRequest, key)
+        return cast("NoteRequest[_T]", self._by_key(NoteRequest, key))
 
 
 class PhotoRequest(EntityRequest[_T]):
@@ -100,7 +100,7 @@ class PhotoCollectionRequest(CollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> PhotoRequest[_T]:
         """The item with this key."""
-        return self._by_key(PhotoRequest, key)
+        return cast("PhotoRequest[_T]", self._by_key(PhotoRequest, key))
 
 
 class ProfilePhotoRequest(PhotoRequest[_T]):
@@ -134,4 +134,4 @@ class ProfilePhotoCollectionRequest(PhotoCollectionRequest[_T]):
 
     def __getitem__(self, key: str) -> ProfilePhotoRequest[_T]:
         """The item with this key."""
-        return self._by_key(ProfilePhotoRequest, key)
+        return cast("ProfilePhotoRequest[_T]", self._by_key(ProfilePhotoRequest, key))

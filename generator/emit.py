@@ -636,7 +636,6 @@ class Emitter:
             # A type nothing derives from is what it is, whatever `@odata.type` says.
             rows.append({"py_name": identifier(c.py_name), "function": structure_function(c.py_name),
                          "qualified": c.qualified, "lines": lines, "any_json": c.any_json,
-                         "uses_v": any(line.lstrip().startswith("v = ") for line in lines),
                          "derived": c.qualified in bases,
                          "lists": any(uses_item_list(f) for f in c.fields),
                          "inlines": any(f.kind == "object" and not f.collection and f.type_name in leaves

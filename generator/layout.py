@@ -431,8 +431,23 @@ def _wrap_line(line: str) -> list[str] | None:
         prefix, body = "return ", body[len("return ") :]
     else:
         assign = [t for t in tokens if t.depth == 0 and t.text == "="]
-        if len(assign) == 1 and not any(t.depth == 0 and t.text == ":" for t in tokens[: tokens.index(assign[0])]):
+        target = tokens[: tokens.index(assign[0])] if len(assign) == 1 else []
+        # `name = value` or `name: annotation = value`; no other colon before the `=`.
+        colons = [t for t in target if t.depth == 0 and t.text == ":"]
+        annotated = len(colons) == 1 and target[1] is colons[0]
+        # The formatter leaves an annotated assignment whose head alone is too long as it is.
+        if annotated and not _fits(line[: indent + assign[0].end + 2]):
+            return None
+        if len(assign) == 1 and (not colons or annotated):
             prefix, body = body[: assign[0].end] + " ", body[assign[0].end :].strip()
+            rhs = _tokens(body) or []
+            if any(t.depth == 0 and t.text == "if" for t in rhs) and any(t.depth == 0 and t.text == "else" for t in rhs):
+                # A conditional expression on the right is put in parentheses, split at `if` and `else`
+                # if it does not fit on a line of its own there: the formatter never splits its last call.
+                pad = " " * indent
+                inner = f"{pad}    {body}"
+                return [f"{pad}{prefix}(", *([inner] if _fits(inner) else _sole_lines(body, indent + 4)),
+                        f"{pad}){suffix}"]
             if _closing_pair(body) is None:
                 # An atom on the right is put in parentheses on a line of its own, if it then fits.
                 pad = " " * indent
@@ -509,7 +524,8 @@ def _sole_lines(text: str, indent: int) -> list[str]:
     if len(if_parts) == 2:
         else_parts = _split(if_parts[1], "else")
         if len(else_parts) == 2:
-            lines = [f"{pad}{if_parts[0]}", f"{pad}if {else_parts[0]}"]
+            test = f"{pad}if {else_parts[0]}"
+            lines = [f"{pad}{if_parts[0]}", *([test] if _fits(test) else _operator_lines(else_parts[0], pad, "if "))]
             last = f"{pad}else {else_parts[1]}"
             orelse = else_parts[1]
             if _fits(last):
@@ -526,6 +542,19 @@ def _sole_lines(text: str, indent: int) -> list[str]:
                 body = [inner_pad + ors[0], *(f"{inner_pad}or {p}" for p in ors[1:])]
             return [*lines, f"{pad}else (", *body, f"{pad})"]
     return _expr_lines(text, indent, "", "")
+
+
+def _operator_lines(text: str, pad: str, head: str) -> list[str]:
+    """A condition too long for its line, one operand of its `and`s and `or`s a line, as the formatter splits it."""
+    tokens = _tokens(text)
+    if tokens is None:
+        return [f"{pad}{head}{text}"]
+    lines, start, lead = [], 0, head
+    for tok in tokens:
+        if tok.depth == 0 and tok.text in ("and", "or"):
+            lines.append(f"{pad}{lead}{text[start : tok.start].strip()}")
+            start, lead = tok.end, tok.text + " "
+    return [*lines, f"{pad}{lead}{text[start:].strip()}"]
 
 
 def _unparen(text: str) -> str:

@@ -24,13 +24,32 @@ if TYPE_CHECKING:
     from .model import Model
 
 # Values these Edm types' decoders would refuse or convert, by a class test done inline; a value
-# that passes is kept as it is. Items use `dec(x) if <refused> else x`; a property's own value
-# the statement `if <refused>: v = dec(v)`, which stores nothing when the value passes.
+# that passes is kept as it is. Items use `dec(x) if <refused> else x`.
 _REFUSED: dict[str, str] = {
     "Edm.String": "{x}.__class__ is not str",
     "Edm.Boolean": "{x} is not True and {x} is not False",
     "Edm.Double": "{x}.__class__ is not float and {x}.__class__ is not int",
     "Edm.Single": "{x}.__class__ is not float and {x}.__class__ is not int",
+}
+def _within(type_name: str, x: str) -> str:
+    """The chained comparison an int `x` in the range of an Edm integer type passes (`-(2**31) <= x < 2**31`).
+
+    The compiler folds the powers of two into constants: the code of the numbers written out.
+    """
+    low, high = edm.INT_RANGES[type_name]
+    bits = high.bit_length()
+    if bits > 8 and low == -(2**bits) and high == 2**bits - 1:
+        return f"-(2**{bits}) <= {x} < 2**{bits}"
+    return f"{low} <= {x} <= {high}"
+
+
+# The same tests the other way round, on a property's own value `v`: one that passes is stored as it is.
+_ACCEPTED: dict[str, str] = {
+    "Edm.String": "v.__class__ is str",
+    "Edm.Boolean": "v.__class__ is bool",
+    "Edm.Double": "v.__class__ is float or v.__class__ is int",
+    "Edm.Single": "v.__class__ is float or v.__class__ is int",
+    **{name: f"v.__class__ is int and {_within(name, 'v')}" for name in edm.INT_RANGES},
 }
 # Types whose JSON value is kept as it is.
 _AS_IS = frozenset({"Edm.Untyped", "Edm.Stream", "Edm.PrimitiveType"})
@@ -115,14 +134,14 @@ def item_expression(field: FieldCode, function_of: _Fn, enum_class: _Fn, x: str,
     if field.kind == "edm":
         if field.type_name in _AS_IS:
             return v
+        if field.type_name == "Edm.DateTimeOffset":  # decoded by its table on a miss
+            return code("_DTO_SEEN[{}]", v)
         dec = edm_decoder_name(field.type_name)
         refused = _REFUSED.get(field.type_name)
         if refused is not None:  # each Edm decoder gives None for None
             return code("{}({}) if " + refused.format(x="{}") + " else {}", dec, v, *[v] * refused.count("{x}"), v)
-        bounds = edm.INT_RANGES.get(field.type_name)
-        if bounds is not None:
-            low, high = bounds
-            return code("{} if {}.__class__ is int and {} <= {} <= {} else {}({})", v, v, low, v, high, dec, v)
+        if field.type_name in edm.INT_RANGES:
+            return code("{} if {}.__class__ is int and " + _within(field.type_name, "{}") + " else {}({})", v, v, v, dec, v)
         return code("{}({})", dec, v)
     if field.kind == "enum":
         cls = enum_class(field.type_name)
@@ -164,57 +183,55 @@ def field_lines(
     """
     d, o = identifier(names[0]), identifier(names[1])
     attr, wire = identifier(field.py_name), literal(field.wire)
-    store = code("{}.{} = v", o, attr)
     # `d.get(...)` each time: binding `g = d.get` once costs more than it saves in most classes.
-    get = code("v = {}.get({})", d, wire)
+    # The value is bound in the test (`v := ...`), so most fields are one statement: the same work
+    # as reading into `v`, testing it and storing it in turn, in a quarter of the source.
+    get = code("(v := {}.get({}))", d, wire)
     leaf = inline(field.type_name) if field.kind == "object" and not field.collection else None
     if leaf is not None:
         # A call costs about a fifth of building a small object: the leaf's own statements,
-        # on variables of their own (w: its JSON object, p: the instance).
-        test = code("if v.__class__ is dict:") if leaf.any_json else code("if v is not None:")
-        lines = [get, test, code("    w = v"), code("    p = _new({})", identifier(leaf.py_name))]
+        # on variables of their own (w: its JSON object, p: the instance), and `w` ends as the value.
+        if leaf.any_json:
+            lines = [code("w = {}.get({})", d, wire), code("if w.__class__ is dict:")]
+        else:
+            lines = [code("if (w := {}.get({})) is not None:", d, wire)]
+        lines.append(code("    p = _new({})", identifier(leaf.py_name)))
         for f in leaf.fields:
             lines += [_indent(line) for line in field_lines(f, function_of, enum_class, names=("w", "p"))]
         lines += [_indent(line) for line in closing_lines(("w", "p"))]
-        lines.append(code("    v = p"))
+        lines.append(code("    w = p"))
         if leaf.any_json:
-            lines += [code("elif v is not None:"), code("    v = _non_object({}, v)", identifier(leaf.py_name))]
-        return [*lines, store]
+            lines += [code("elif w is not None:"), code("    w = _non_object({}, w)", identifier(leaf.py_name))]
+        return [*lines, code("{}.{} = w", o, attr)]
     if field.collection:
-        # A string is iterable too: only a JSON array may become a list.
-        body = [code("if v.__class__ is not list:"), code("    _not_list(v)"),
-                *(_dedent(line) for line in collection_lines(field, function_of, enum_class))]
-    elif field.kind == "edm" and field.type_name in _REFUSED:
-        # One test for the common case, a value of the expected class or an absent one.
-        refused = _REFUSED[field.type_name].format(x="v")
-        return [get, code("if v is not None and " + refused + ":"),
-                code("    v = {}(v)", edm_decoder_name(field.type_name)), store]
-    elif field.kind == "enum" or field.type_name == "Edm.DateTimeOffset":
+        if uses_item_list(field) or _refused_item(field) is not None:
+            return [code("if {} is not None:", get), *collection_lines(field, function_of, enum_class),
+                    code("{}.{} = v", o, attr)]
+        return [code("{}.{} = v if {} is None else v.copy() if v.__class__ is list else _not_list(v)", o, attr, get)]
+    if field.kind == "edm" and field.type_name == "Edm.DateTimeOffset":
+        # A timestamp decoded before (pages repeat them) is a subscript away; `SEEN_DATETIMEOFFSETS`
+        # decodes a miss itself. An unhashable value raises TypeError, which sends the object to the
+        # general path.
+        return [code("{}.{} = None if {} is None else _DTO_SEEN[v]", o, attr, get)]
+    if field.kind == "enum":
         # A subscript in a `try` (free on 3.11 unless it raises) is cheaper than `.get()`: an enum's
-        # member by value, or a timestamp decoded before (pages repeat them). A miss calls the
-        # decoder; an unhashable value raises TypeError, which sends the object to the general path.
-        if field.kind == "enum":
-            cls = enum_class(field.type_name)
-            table, decode = code("_map_{}", cls), cls
-        else:
-            table, decode = code("_DTO_SEEN"), edm_decoder_name(field.type_name)
-        body = [code("try:"), code("    v = {}[v]", table), code("except KeyError:"), code("    v = {}(v)", decode)]
-    else:
-        scalar = item_expression(field, function_of, enum_class, "v", none=False)
-        if scalar == "v":  # kept as sent
-            return [code("{}.{} = {}.get({})", o, attr, d, wire)]
-        body = [code("v = {}", scalar)]
-    return [get, code("if v is not None:"), *(_indent(line) for line in body), store]
+        # member by value. A miss calls the class; an unhashable value raises TypeError, as above.
+        cls = enum_class(field.type_name)
+        return [code("try:"), code("    {}.{} = None if {} is None else _map_{}[v]", o, attr, get, cls),
+                code("except KeyError:"), code("    {}.{} = {}(v)", o, attr, cls)]
+    if field.kind == "edm" and field.type_name in _ACCEPTED:
+        # One test for the common case, a value of the expected class or an absent one.
+        accepted = _ACCEPTED[field.type_name]
+        return [code("{}.{} = v if {} is None or " + accepted + " else {}(v)", o, attr, get,
+                     edm_decoder_name(field.type_name))]
+    if field.kind == "edm" and field.type_name in _AS_IS:  # kept as sent
+        return [code("{}.{} = {}.get({})", o, attr, d, wire)]
+    return [code("{}.{} = None if {} is None else {}", o, attr, get,
+                 item_expression(field, function_of, enum_class, "v", none=False))]
 
 
 def _indent(line: Source) -> Source:
     return code("    {}", line)
-
-
-def _dedent(line: Source) -> Source:
-    if not line.startswith("    "):
-        raise ValueError(f"{line!r} is not indented")
-    return Source(line[4:])  # whole statements lose their indent: still what they were made for
 
 
 def collection_lines(field: FieldCode, function_of: _Fn, enum_class: _Fn) -> list[Source]:
@@ -226,14 +243,16 @@ def collection_lines(field: FieldCode, function_of: _Fn, enum_class: _Fn) -> lis
     received, to find changes against); any other item type is converted one by one into `u`.
     """
     item = item_expression(field, function_of, enum_class, "x", none=True)
+    # A string is iterable too: only a JSON array may become a list.
+    array = "v if v.__class__ is list else _not_list(v)"
     if uses_item_list(field):
-        loop = code("    for n, x in enumerate(v):") if field.kind == "object" else code("    for x in v:")
+        loop = code("    for n, x in enumerate(" + array + "):") if field.kind == "object" else code("    for x in " + array + ":")
         return [code("    u = []"), loop, code("        u.append({})", item), code("    v = u")]
     refused = _refused_item(field)
     if refused is None:  # kept as sent
-        return [code("    v = v.copy()")]
+        return [code("    v = v.copy() if v.__class__ is list else _not_list(v)")]
     # A refused item (None included) sends the whole array to its decoder, which makes a new list.
-    return [code("    for x in v:"), code("        if " + refused + ":"), code("            v = [{} for x in v]", item),
+    return [code("    for x in " + array + ":"), code("        if " + refused + ":"), code("            v = [{} for x in v]", item),
             code("            break"), code("    else:"), code("        v = v.copy()")]
 
 
@@ -244,9 +263,8 @@ def _refused_item(field: FieldCode) -> str | None:
     refused = _REFUSED.get(field.type_name)
     if refused is not None:
         return refused.format(x="x")
-    bounds = edm.INT_RANGES.get(field.type_name)
-    if bounds is not None:
-        return f"x.__class__ is not int or not {bounds[0]} <= x <= {bounds[1]}"
+    if field.type_name in edm.INT_RANGES:
+        return f"x.__class__ is not int or not {_within(field.type_name, 'x')}"
     return None
 
 
@@ -272,11 +290,10 @@ def closing_lines(names: tuple[str, str] = ("d", "o")) -> list[Source]:
     d, o = identifier(names[0]), identifier(names[1])
     lines = [code("{}._odata_wire = b or {}", o, d)]
     if names == ("d", "o"):
-        # A test is cheaper than a store, and most objects are not items of an array.
-        lines += [code("if i is not None:"), code("    {}._odata_pos = i", o)]
+        lines.append(code("{}._odata_pos = i", o))  # None, as the slot reads when not set
     return lines
 
 
 def edm_types_used(classes: Iterable[ClassCode]) -> list[str]:
-    """The Edm types whose decoders a module needs, sorted."""
+    """The Edm types whose decoders or tables (`_DTO_SEEN` for Edm.DateTimeOffset) a module needs, sorted."""
     return sorted({f.type_name for c in classes for f in c.fields if f.kind == "edm" and f.type_name not in _AS_IS})

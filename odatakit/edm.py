@@ -121,16 +121,7 @@ _dto_from_state: Callable[..., DateTimeOffset] = DateTimeOffset
 _LONG_FRACTION = re.compile(r"(\.[0-9]{6})[0-9]+", re.ASCII)
 
 
-# Decoded values by wire text. A DateTimeOffset is immutable, so one instance can serve every
-# property that carries the same text, and real pages repeat texts: Graph sends
-# 0001-01-01T00:00:00Z for each attendee who has not answered. A hit costs about a tenth of a
-# parse. Cleared when full, which keeps it bounded.
-_DTO_SEEN: dict[str, DateTimeOffset] = {}
 _DTO_SEEN_MAX = 1024
-_dto_seen = _DTO_SEEN.get
-#: The values decoded so far by wire text, for emitted structuring code: a hit costs a subscript, not a call.
-#: Read-only for them; the decoder alone fills (and clears) it.
-SEEN_DATETIMEOFFSETS: Mapping[str, DateTimeOffset] = _DTO_SEEN
 
 
 def _decode_datetimeoffset(v: Any) -> DateTimeOffset | None:
@@ -163,6 +154,26 @@ def _decode_datetimeoffset(v: Any) -> DateTimeOffset | None:
             _DTO_SEEN.clear()
         _DTO_SEEN[v] = result
     return result
+
+
+class _SeenTexts(dict[str, DateTimeOffset]):
+    """Decoded values by wire text; subscripting a text not in it decodes the text, as the decoder would."""
+
+    __slots__ = ()
+    # A miss costs no KeyError: subscript and decode in one expression (the decoder remembers the text).
+    __missing__ = staticmethod(_decode_datetimeoffset)
+
+
+# Decoded values by wire text. A DateTimeOffset is immutable, so one instance can serve every
+# property that carries the same text, and real pages repeat texts: Graph sends
+# 0001-01-01T00:00:00Z for each attendee who has not answered. A hit costs about a tenth of a
+# parse. Cleared when full, which keeps it bounded.
+_DTO_SEEN = _SeenTexts()
+_dto_seen = _DTO_SEEN.get
+#: The values decoded so far by wire text, for emitted structuring code: a hit costs a subscript, not a call,
+#: and a miss (a text not decoded yet, or one refused with the decoder's error) is the decoder's call.
+#: Read-only for them; the decoder alone fills (and clears) it.
+SEEN_DATETIMEOFFSETS: Mapping[str, DateTimeOffset] = _DTO_SEEN
 
 
 def _parse_datetimeoffset_slowly(v: Any, first_error: Exception) -> DateTimeOffset:

@@ -214,11 +214,11 @@ def field_lines(
         # general path.
         return [code("{}.{} = None if {} is None else _DTO_SEEN[v]", o, attr, get)]
     if field.kind == "enum":
-        # A subscript in a `try` (free on 3.11 unless it raises) is cheaper than `.get()`: an enum's
-        # member by value. A miss calls the class; an unhashable value raises TypeError, as above.
+        # A subscript is cheaper than `.get()`: an enum's member by value. A miss (KeyError) sends
+        # the object to the general path, which calls the class: a value the service added since
+        # becomes a pseudo member there, kept in the same table, so it is a hit from then on.
         cls = enum_class(field.type_name)
-        return [code("try:"), code("    {}.{} = None if {} is None else _map_{}[v]", o, attr, get, cls),
-                code("except KeyError:"), code("    {}.{} = {}(v)", o, attr, cls)]
+        return [code("{}.{} = None if {} is None else _map_{}[v]", o, attr, get, cls)]
     if field.kind == "edm" and field.type_name in _ACCEPTED:
         # One test for the common case, a value of the expected class or an absent one.
         accepted = _ACCEPTED[field.type_name]

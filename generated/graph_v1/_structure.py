@@ -204,10 +204,7 @@ def _Group(d: _obj, b: Any = None, i: _pos = None) -> Group:
     o = _new(Group)
     o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
     o.deleted_date_time = None if (v := d.get("deletedDateTime")) is None else _DTO_SEEN[v]
-    try:
-        o.access_type = None if (v := d.get("accessType")) is None else _map_GroupAccessType[v]
-    except KeyError:
-        o.access_type = GroupAccessType(v)
+    o.access_type = None if (v := d.get("accessType")) is None else _map_GroupAccessType[v]
     o.allow_external_senders = (
         v if (v := d.get("allowExternalSenders")) is None or v.__class__ is bool else _edm_Boolean(v)
     )
@@ -994,14 +991,11 @@ def _MailboxSettings(d: _obj, b: Any = None, i: _pos = None) -> MailboxSettings:
         None if (v := d.get("automaticRepliesSetting")) is None else _AutomaticRepliesSetting(v, b)
     )
     o.date_format = v if (v := d.get("dateFormat")) is None or v.__class__ is str else _edm_String(v)
-    try:
-        o.delegate_meeting_message_delivery_options = (
-            None
-            if (v := d.get("delegateMeetingMessageDeliveryOptions")) is None
-            else _map_DelegateMeetingMessageDeliveryOptions[v]
-        )
-    except KeyError:
-        o.delegate_meeting_message_delivery_options = DelegateMeetingMessageDeliveryOptions(v)
+    o.delegate_meeting_message_delivery_options = (
+        None
+        if (v := d.get("delegateMeetingMessageDeliveryOptions")) is None
+        else _map_DelegateMeetingMessageDeliveryOptions[v]
+    )
     if (w := d.get("language")) is not None:
         p = _new(LocaleInfo)
         p.display_name = v if (v := w.get("displayName")) is None or v.__class__ is str else _edm_String(v)
@@ -1011,10 +1005,7 @@ def _MailboxSettings(d: _obj, b: Any = None, i: _pos = None) -> MailboxSettings:
     o.language = w
     o.time_format = v if (v := d.get("timeFormat")) is None or v.__class__ is str else _edm_String(v)
     o.time_zone = v if (v := d.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
-    try:
-        o.user_purpose = None if (v := d.get("userPurpose")) is None else _map_UserPurpose[v]
-    except KeyError:
-        o.user_purpose = UserPurpose(v)
+    o.user_purpose = None if (v := d.get("userPurpose")) is None else _map_UserPurpose[v]
     o.working_hours = None if (v := d.get("workingHours")) is None else _WorkingHours(v, b)
     o._odata_wire = b or d
     o._odata_pos = i
@@ -1024,10 +1015,7 @@ def _MailboxSettings(d: _obj, b: Any = None, i: _pos = None) -> MailboxSettings:
 def _AutomaticRepliesSetting(d: _obj, b: Any = None, i: _pos = None) -> AutomaticRepliesSetting:
     p: Any
     o = _new(AutomaticRepliesSetting)
-    try:
-        o.external_audience = None if (v := d.get("externalAudience")) is None else _map_ExternalAudienceScope[v]
-    except KeyError:
-        o.external_audience = ExternalAudienceScope(v)
+    o.external_audience = None if (v := d.get("externalAudience")) is None else _map_ExternalAudienceScope[v]
     o.external_reply_message = (
         v if (v := d.get("externalReplyMessage")) is None or v.__class__ is str else _edm_String(v)
     )
@@ -1048,10 +1036,7 @@ def _AutomaticRepliesSetting(d: _obj, b: Any = None, i: _pos = None) -> Automati
         p._odata_wire = b or w
         w = p
     o.scheduled_start_date_time = w
-    try:
-        o.status = None if (v := d.get("status")) is None else _map_AutomaticRepliesStatus[v]
-    except KeyError:
-        o.status = AutomaticRepliesStatus(v)
+    o.status = None if (v := d.get("status")) is None else _map_AutomaticRepliesStatus[v]
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1176,16 +1161,10 @@ def _Calendar(d: _obj, b: Any = None, i: _pos = None) -> Calendar:
         v if (v := d.get("canViewPrivateItems")) is None or v.__class__ is bool else _edm_Boolean(v)
     )
     o.change_key = v if (v := d.get("changeKey")) is None or v.__class__ is str else _edm_String(v)
-    try:
-        o.color = None if (v := d.get("color")) is None else _map_CalendarColor[v]
-    except KeyError:
-        o.color = CalendarColor(v)
-    try:
-        o.default_online_meeting_provider = (
-            None if (v := d.get("defaultOnlineMeetingProvider")) is None else _map_OnlineMeetingProviderType[v]
-        )
-    except KeyError:
-        o.default_online_meeting_provider = OnlineMeetingProviderType(v)
+    o.color = None if (v := d.get("color")) is None else _map_CalendarColor[v]
+    o.default_online_meeting_provider = (
+        None if (v := d.get("defaultOnlineMeetingProvider")) is None else _map_OnlineMeetingProviderType[v]
+    )
     o.hex_color = v if (v := d.get("hexColor")) is None or v.__class__ is str else _edm_String(v)
     o.is_default_calendar = v if (v := d.get("isDefaultCalendar")) is None or v.__class__ is bool else _edm_Boolean(v)
     o.is_removable = v if (v := d.get("isRemovable")) is None or v.__class__ is bool else _edm_Boolean(v)
@@ -1278,10 +1257,7 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
     if (w := d.get("body")) is not None:
         p = _new(ItemBody)
         p.content = v if (v := w.get("content")) is None or v.__class__ is str else _edm_String(v)
-        try:
-            p.content_type = None if (v := w.get("contentType")) is None else _map_BodyType[v]
-        except KeyError:
-            p.content_type = BodyType(v)
+        p.content_type = None if (v := w.get("contentType")) is None else _map_BodyType[v]
         p._odata_wire = b or w
         w = p
     o.body = w
@@ -1304,10 +1280,7 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
     o.has_attachments = v if (v := d.get("hasAttachments")) is None or v.__class__ is bool else _edm_Boolean(v)
     o.hide_attendees = v if (v := d.get("hideAttendees")) is None or v.__class__ is bool else _edm_Boolean(v)
     o.i_cal_u_id = v if (v := d.get("iCalUId")) is None or v.__class__ is str else _edm_String(v)
-    try:
-        o.importance = None if (v := d.get("importance")) is None else _map_Importance[v]
-    except KeyError:
-        o.importance = Importance(v)
+    o.importance = None if (v := d.get("importance")) is None else _map_Importance[v]
     o.is_all_day = v if (v := d.get("isAllDay")) is None or v.__class__ is bool else _edm_Boolean(v)
     o.is_cancelled = v if (v := d.get("isCancelled")) is None or v.__class__ is bool else _edm_Boolean(v)
     o.is_draft = v if (v := d.get("isDraft")) is None or v.__class__ is bool else _edm_Boolean(v)
@@ -1322,12 +1295,9 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
         v = u
     o.locations = v
     o.online_meeting = None if (v := d.get("onlineMeeting")) is None else _OnlineMeetingInfo(v, b)
-    try:
-        o.online_meeting_provider = (
-            None if (v := d.get("onlineMeetingProvider")) is None else _map_OnlineMeetingProviderType[v]
-        )
-    except KeyError:
-        o.online_meeting_provider = OnlineMeetingProviderType(v)
+    o.online_meeting_provider = (
+        None if (v := d.get("onlineMeetingProvider")) is None else _map_OnlineMeetingProviderType[v]
+    )
     o.online_meeting_url = v if (v := d.get("onlineMeetingUrl")) is None or v.__class__ is str else _edm_String(v)
     o.organizer = None if (v := d.get("organizer")) is None else _Recipient(v, b)
     o.original_end_time_zone = (
@@ -1346,23 +1316,14 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
     o.response_requested = v if (v := d.get("responseRequested")) is None or v.__class__ is bool else _edm_Boolean(v)
     if (w := d.get("responseStatus")) is not None:
         p = _new(ResponseStatus)
-        try:
-            p.response = None if (v := w.get("response")) is None else _map_ResponseType[v]
-        except KeyError:
-            p.response = ResponseType(v)
+        p.response = None if (v := w.get("response")) is None else _map_ResponseType[v]
         p.time = None if (v := w.get("time")) is None else _DTO_SEEN[v]
         p._odata_wire = b or w
         w = p
     o.response_status = w
-    try:
-        o.sensitivity = None if (v := d.get("sensitivity")) is None else _map_Sensitivity[v]
-    except KeyError:
-        o.sensitivity = Sensitivity(v)
+    o.sensitivity = None if (v := d.get("sensitivity")) is None else _map_Sensitivity[v]
     o.series_master_id = v if (v := d.get("seriesMasterId")) is None or v.__class__ is str else _edm_String(v)
-    try:
-        o.show_as = None if (v := d.get("showAs")) is None else _map_FreeBusyStatus[v]
-    except KeyError:
-        o.show_as = FreeBusyStatus(v)
+    o.show_as = None if (v := d.get("showAs")) is None else _map_FreeBusyStatus[v]
     if (w := d.get("start")) is not None:
         p = _new(DateTimeTimeZone)
         p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
@@ -1372,10 +1333,7 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
     o.start = w
     o.subject = v if (v := d.get("subject")) is None or v.__class__ is str else _edm_String(v)
     o.transaction_id = v if (v := d.get("transactionId")) is None or v.__class__ is str else _edm_String(v)
-    try:
-        o.type = None if (v := d.get("type")) is None else _map_EventType[v]
-    except KeyError:
-        o.type = EventType(v)
+    o.type = None if (v := d.get("type")) is None else _map_EventType[v]
     o.web_link = v if (v := d.get("webLink")) is None or v.__class__ is str else _edm_String(v)
     if (v := d.get("attachments")) is not None:
         u = []
@@ -1436,10 +1394,7 @@ def _AttendeeBase(d: _obj, b: Any = None, i: _pos = None) -> AttendeeBase:
         p._odata_wire = b or w
         w = p
     o.email_address = w
-    try:
-        o.type = None if (v := d.get("type")) is None else _map_AttendeeType[v]
-    except KeyError:
-        o.type = AttendeeType(v)
+    o.type = None if (v := d.get("type")) is None else _map_AttendeeType[v]
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1455,17 +1410,11 @@ def _Attendee(d: _obj, b: Any = None, i: _pos = None) -> Attendee:
         p._odata_wire = b or w
         w = p
     o.email_address = w
-    try:
-        o.type = None if (v := d.get("type")) is None else _map_AttendeeType[v]
-    except KeyError:
-        o.type = AttendeeType(v)
+    o.type = None if (v := d.get("type")) is None else _map_AttendeeType[v]
     o.proposed_new_time = None if (v := d.get("proposedNewTime")) is None else _TimeSlot(v, b)
     if (w := d.get("status")) is not None:
         p = _new(ResponseStatus)
-        try:
-            p.response = None if (v := w.get("response")) is None else _map_ResponseType[v]
-        except KeyError:
-            p.response = ResponseType(v)
+        p.response = None if (v := w.get("response")) is None else _map_ResponseType[v]
         p.time = None if (v := w.get("time")) is None else _DTO_SEEN[v]
         p._odata_wire = b or w
         w = p
@@ -1499,10 +1448,7 @@ def _TimeSlot(d: _obj, b: Any = None, i: _pos = None) -> TimeSlot:
 
 def _ResponseStatus(d: _obj, b: Any = None, i: _pos = None) -> ResponseStatus:
     o = _new(ResponseStatus)
-    try:
-        o.response = None if (v := d.get("response")) is None else _map_ResponseType[v]
-    except KeyError:
-        o.response = ResponseType(v)
+    o.response = None if (v := d.get("response")) is None else _map_ResponseType[v]
     o.time = None if (v := d.get("time")) is None else _DTO_SEEN[v]
     o._odata_wire = b or d
     o._odata_pos = i
@@ -1512,10 +1458,7 @@ def _ResponseStatus(d: _obj, b: Any = None, i: _pos = None) -> ResponseStatus:
 def _ItemBody(d: _obj, b: Any = None, i: _pos = None) -> ItemBody:
     o = _new(ItemBody)
     o.content = v if (v := d.get("content")) is None or v.__class__ is str else _edm_String(v)
-    try:
-        o.content_type = None if (v := d.get("contentType")) is None else _map_BodyType[v]
-    except KeyError:
-        o.content_type = BodyType(v)
+    o.content_type = None if (v := d.get("contentType")) is None else _map_BodyType[v]
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1534,16 +1477,10 @@ def _Location(d: _obj, b: Any = None, i: _pos = None) -> Location:
     o.location_email_address = (
         v if (v := d.get("locationEmailAddress")) is None or v.__class__ is str else _edm_String(v)
     )
-    try:
-        o.location_type = None if (v := d.get("locationType")) is None else _map_LocationType[v]
-    except KeyError:
-        o.location_type = LocationType(v)
+    o.location_type = None if (v := d.get("locationType")) is None else _map_LocationType[v]
     o.location_uri = v if (v := d.get("locationUri")) is None or v.__class__ is str else _edm_String(v)
     o.unique_id = v if (v := d.get("uniqueId")) is None or v.__class__ is str else _edm_String(v)
-    try:
-        o.unique_id_type = None if (v := d.get("uniqueIdType")) is None else _map_LocationUniqueIdType[v]
-    except KeyError:
-        o.unique_id_type = LocationUniqueIdType(v)
+    o.unique_id_type = None if (v := d.get("uniqueIdType")) is None else _map_LocationUniqueIdType[v]
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1608,10 +1545,7 @@ def _Phone(d: _obj, b: Any = None, i: _pos = None) -> Phone:
     o.language = v if (v := d.get("language")) is None or v.__class__ is str else _edm_String(v)
     o.number = v if (v := d.get("number")) is None or v.__class__ is str else _edm_String(v)
     o.region = v if (v := d.get("region")) is None or v.__class__ is str else _edm_String(v)
-    try:
-        o.type = None if (v := d.get("type")) is None else _map_PhoneType[v]
-    except KeyError:
-        o.type = PhoneType(v)
+    o.type = None if (v := d.get("type")) is None else _map_PhoneType[v]
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1638,22 +1572,13 @@ def _RecurrencePattern(d: _obj, b: Any = None, i: _pos = None) -> RecurrencePatt
             u.append(None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)))
         v = u
     o.days_of_week = v
-    try:
-        o.first_day_of_week = None if (v := d.get("firstDayOfWeek")) is None else _map_DayOfWeek[v]
-    except KeyError:
-        o.first_day_of_week = DayOfWeek(v)
-    try:
-        o.index = None if (v := d.get("index")) is None else _map_WeekIndex[v]
-    except KeyError:
-        o.index = WeekIndex(v)
+    o.first_day_of_week = None if (v := d.get("firstDayOfWeek")) is None else _map_DayOfWeek[v]
+    o.index = None if (v := d.get("index")) is None else _map_WeekIndex[v]
     o.interval = (
         v if (v := d.get("interval")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
     )
     o.month = v if (v := d.get("month")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-    try:
-        o.type = None if (v := d.get("type")) is None else _map_RecurrencePatternType[v]
-    except KeyError:
-        o.type = RecurrencePatternType(v)
+    o.type = None if (v := d.get("type")) is None else _map_RecurrencePatternType[v]
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1669,10 +1594,7 @@ def _RecurrenceRange(d: _obj, b: Any = None, i: _pos = None) -> RecurrenceRange:
     )
     o.recurrence_time_zone = v if (v := d.get("recurrenceTimeZone")) is None or v.__class__ is str else _edm_String(v)
     o.start_date = None if (v := d.get("startDate")) is None else _edm_Date(v)
-    try:
-        o.type = None if (v := d.get("type")) is None else _map_RecurrenceRangeType[v]
-    except KeyError:
-        o.type = RecurrenceRangeType(v)
+    o.type = None if (v := d.get("type")) is None else _map_RecurrenceRangeType[v]
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1731,10 +1653,7 @@ def _Message(d: _obj, b: Any = None, i: _pos = None) -> Message:
     if (w := d.get("body")) is not None:
         p = _new(ItemBody)
         p.content = v if (v := w.get("content")) is None or v.__class__ is str else _edm_String(v)
-        try:
-            p.content_type = None if (v := w.get("contentType")) is None else _map_BodyType[v]
-        except KeyError:
-            p.content_type = BodyType(v)
+        p.content_type = None if (v := w.get("contentType")) is None else _map_BodyType[v]
         p._odata_wire = b or w
         w = p
     o.body = w
@@ -1750,16 +1669,10 @@ def _Message(d: _obj, b: Any = None, i: _pos = None) -> Message:
     o.flag = None if (v := d.get("flag")) is None else _FollowupFlag(v, b)
     o.from_ = None if (v := d.get("from")) is None else _Recipient(v, b)
     o.has_attachments = v if (v := d.get("hasAttachments")) is None or v.__class__ is bool else _edm_Boolean(v)
-    try:
-        o.importance = None if (v := d.get("importance")) is None else _map_Importance[v]
-    except KeyError:
-        o.importance = Importance(v)
-    try:
-        o.inference_classification = (
-            None if (v := d.get("inferenceClassification")) is None else _map_InferenceClassificationType[v]
-        )
-    except KeyError:
-        o.inference_classification = InferenceClassificationType(v)
+    o.importance = None if (v := d.get("importance")) is None else _map_Importance[v]
+    o.inference_classification = (
+        None if (v := d.get("inferenceClassification")) is None else _map_InferenceClassificationType[v]
+    )
     if (v := d.get("internetMessageHeaders")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
@@ -1795,10 +1708,7 @@ def _Message(d: _obj, b: Any = None, i: _pos = None) -> Message:
     if (w := d.get("uniqueBody")) is not None:
         p = _new(ItemBody)
         p.content = v if (v := w.get("content")) is None or v.__class__ is str else _edm_String(v)
-        try:
-            p.content_type = None if (v := w.get("contentType")) is None else _map_BodyType[v]
-        except KeyError:
-            p.content_type = BodyType(v)
+        p.content_type = None if (v := w.get("contentType")) is None else _map_BodyType[v]
         p._odata_wire = b or w
         w = p
     o.unique_body = w
@@ -1831,10 +1741,7 @@ def _FollowupFlag(d: _obj, b: Any = None, i: _pos = None) -> FollowupFlag:
         p._odata_wire = b or w
         w = p
     o.due_date_time = w
-    try:
-        o.flag_status = None if (v := d.get("flagStatus")) is None else _map_FollowupFlagStatus[v]
-    except KeyError:
-        o.flag_status = FollowupFlagStatus(v)
+    o.flag_status = None if (v := d.get("flagStatus")) is None else _map_FollowupFlagStatus[v]
     if (w := d.get("startDateTime")) is not None:
         p = _new(DateTimeTimeZone)
         p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
@@ -2316,10 +2223,7 @@ def _StandardTimeZoneOffset(d: _obj, b: Any = None, i: _pos = None) -> StandardT
     o.day_occurrence = (
         v if (v := d.get("dayOccurrence")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
     )
-    try:
-        o.day_of_week = None if (v := d.get("dayOfWeek")) is None else _map_DayOfWeek[v]
-    except KeyError:
-        o.day_of_week = DayOfWeek(v)
+    o.day_of_week = None if (v := d.get("dayOfWeek")) is None else _map_DayOfWeek[v]
     o.month = v if (v := d.get("month")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
     o.time = None if (v := d.get("time")) is None else _edm_TimeOfDay(v)
     o.year = v if (v := d.get("year")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
@@ -2333,10 +2237,7 @@ def _DaylightTimeZoneOffset(d: _obj, b: Any = None, i: _pos = None) -> DaylightT
     o.day_occurrence = (
         v if (v := d.get("dayOccurrence")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
     )
-    try:
-        o.day_of_week = None if (v := d.get("dayOfWeek")) is None else _map_DayOfWeek[v]
-    except KeyError:
-        o.day_of_week = DayOfWeek(v)
+    o.day_of_week = None if (v := d.get("dayOfWeek")) is None else _map_DayOfWeek[v]
     o.month = v if (v := d.get("month")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
     o.time = None if (v := d.get("time")) is None else _edm_TimeOfDay(v)
     o.year = v if (v := d.get("year")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
@@ -2356,16 +2257,10 @@ def _LocationConstraintItem(d: _obj, b: Any = None, i: _pos = None) -> LocationC
     o.location_email_address = (
         v if (v := d.get("locationEmailAddress")) is None or v.__class__ is str else _edm_String(v)
     )
-    try:
-        o.location_type = None if (v := d.get("locationType")) is None else _map_LocationType[v]
-    except KeyError:
-        o.location_type = LocationType(v)
+    o.location_type = None if (v := d.get("locationType")) is None else _map_LocationType[v]
     o.location_uri = v if (v := d.get("locationUri")) is None or v.__class__ is str else _edm_String(v)
     o.unique_id = v if (v := d.get("uniqueId")) is None or v.__class__ is str else _edm_String(v)
-    try:
-        o.unique_id_type = None if (v := d.get("uniqueIdType")) is None else _map_LocationUniqueIdType[v]
-    except KeyError:
-        o.unique_id_type = LocationUniqueIdType(v)
+    o.unique_id_type = None if (v := d.get("uniqueIdType")) is None else _map_LocationUniqueIdType[v]
     o.resolve_availability = (
         v if (v := d.get("resolveAvailability")) is None or v.__class__ is bool else _edm_Boolean(v)
     )
@@ -2435,10 +2330,7 @@ def _IosMobileAppIdentifier(d: _obj, b: Any = None, i: _pos = None) -> IosMobile
 
 def _AttachmentItem(d: _obj, b: Any = None, i: _pos = None) -> AttachmentItem:
     o = _new(AttachmentItem)
-    try:
-        o.attachment_type = None if (v := d.get("attachmentType")) is None else _map_AttachmentType[v]
-    except KeyError:
-        o.attachment_type = AttachmentType(v)
+    o.attachment_type = None if (v := d.get("attachmentType")) is None else _map_AttachmentType[v]
     o.content_id = v if (v := d.get("contentId")) is None or v.__class__ is str else _edm_String(v)
     o.content_type = v if (v := d.get("contentType")) is None or v.__class__ is str else _edm_String(v)
     o.is_inline = v if (v := d.get("isInline")) is None or v.__class__ is bool else _edm_Boolean(v)
@@ -2452,10 +2344,7 @@ def _AttachmentItem(d: _obj, b: Any = None, i: _pos = None) -> AttachmentItem:
 def _AttendeeAvailability(d: _obj, b: Any = None, i: _pos = None) -> AttendeeAvailability:
     o = _new(AttendeeAvailability)
     o.attendee = None if (v := d.get("attendee")) is None else _AttendeeBase(v, b)
-    try:
-        o.availability = None if (v := d.get("availability")) is None else _map_FreeBusyStatus[v]
-    except KeyError:
-        o.availability = FreeBusyStatus(v)
+    o.availability = None if (v := d.get("availability")) is None else _map_FreeBusyStatus[v]
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -2637,10 +2526,7 @@ def _MeetingTimeSuggestion(d: _obj, b: Any = None, i: _pos = None) -> MeetingTim
     o.locations = v
     o.meeting_time_slot = None if (v := d.get("meetingTimeSlot")) is None else _TimeSlot(v, b)
     o.order = v if (v := d.get("order")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-    try:
-        o.organizer_availability = None if (v := d.get("organizerAvailability")) is None else _map_FreeBusyStatus[v]
-    except KeyError:
-        o.organizer_availability = FreeBusyStatus(v)
+    o.organizer_availability = None if (v := d.get("organizerAvailability")) is None else _map_FreeBusyStatus[v]
     o.suggestion_reason = v if (v := d.get("suggestionReason")) is None or v.__class__ is str else _edm_String(v)
     o._odata_wire = b or d
     o._odata_pos = i
@@ -2742,10 +2628,7 @@ def _ScheduleItem(d: _obj, b: Any = None, i: _pos = None) -> ScheduleItem:
         p._odata_wire = b or w
         w = p
     o.start = w
-    try:
-        o.status = None if (v := d.get("status")) is None else _map_FreeBusyStatus[v]
-    except KeyError:
-        o.status = FreeBusyStatus(v)
+    o.status = None if (v := d.get("status")) is None else _map_FreeBusyStatus[v]
     o.subject = v if (v := d.get("subject")) is None or v.__class__ is str else _edm_String(v)
     o._odata_wire = b or d
     o._odata_pos = i
@@ -2755,10 +2638,7 @@ def _ScheduleItem(d: _obj, b: Any = None, i: _pos = None) -> ScheduleItem:
 def _TimeConstraint(d: _obj, b: Any = None, i: _pos = None) -> TimeConstraint:
     u: list[Any]
     o = _new(TimeConstraint)
-    try:
-        o.activity_domain = None if (v := d.get("activityDomain")) is None else _map_ActivityDomain[v]
-    except KeyError:
-        o.activity_domain = ActivityDomain(v)
+    o.activity_domain = None if (v := d.get("activityDomain")) is None else _map_ActivityDomain[v]
     if (v := d.get("timeSlots")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):

@@ -198,19 +198,13 @@ def _Message(d: _obj, b: Any = None, i: _pos = None) -> Message:
     o.subject = v if (v := d.get("Subject")) is None or v.__class__ is str else _edm_String(v)
     if (w := d.get("Body")) is not None:
         p = _new(ItemBody)
-        try:
-            p.content_type = None if (v := w.get("ContentType")) is None else _map_BodyType[v]
-        except KeyError:
-            p.content_type = BodyType(v)
+        p.content_type = None if (v := w.get("ContentType")) is None else _map_BodyType[v]
         p.content = v if (v := w.get("Content")) is None or v.__class__ is str else _edm_String(v)
         p._odata_wire = b or w
         w = p
     o.body = w
     o.body_preview = v if (v := d.get("BodyPreview")) is None or v.__class__ is str else _edm_String(v)
-    try:
-        o.importance = None if (v := d.get("Importance")) is None else _map_Importance[v]
-    except KeyError:
-        o.importance = Importance(v)
+    o.importance = None if (v := d.get("Importance")) is None else _map_Importance[v]
     o.parent_folder_id = v if (v := d.get("ParentFolderId")) is None or v.__class__ is str else _edm_String(v)
     o.sender = None if (v := d.get("Sender")) is None else _Recipient(v, b)
     o.from_ = None if (v := d.get("From")) is None else _Recipient(v, b)
@@ -241,10 +235,7 @@ def _Message(d: _obj, b: Any = None, i: _pos = None) -> Message:
     o.conversation_id = v if (v := d.get("ConversationId")) is None or v.__class__ is str else _edm_String(v)
     if (w := d.get("UniqueBody")) is not None:
         p = _new(ItemBody)
-        try:
-            p.content_type = None if (v := w.get("ContentType")) is None else _map_BodyType[v]
-        except KeyError:
-            p.content_type = BodyType(v)
+        p.content_type = None if (v := w.get("ContentType")) is None else _map_BodyType[v]
         p.content = v if (v := w.get("Content")) is None or v.__class__ is str else _edm_String(v)
         p._odata_wire = b or w
         w = p
@@ -271,10 +262,7 @@ def _Message(d: _obj, b: Any = None, i: _pos = None) -> Message:
 
 def _ItemBody(d: _obj, b: Any = None, i: _pos = None) -> ItemBody:
     o = _new(ItemBody)
-    try:
-        o.content_type = None if (v := d.get("ContentType")) is None else _map_BodyType[v]
-    except KeyError:
-        o.content_type = BodyType(v)
+    o.content_type = None if (v := d.get("ContentType")) is None else _map_BodyType[v]
     o.content = v if (v := d.get("Content")) is None or v.__class__ is str else _edm_String(v)
     o._odata_wire = b or d
     o._odata_pos = i
@@ -315,10 +303,7 @@ def _Calendar(d: _obj, b: Any = None, i: _pos = None) -> Calendar:
     o = _new(Calendar)
     o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _edm_String(v)
     o.name = v if (v := d.get("Name")) is None or v.__class__ is str else _edm_String(v)
-    try:
-        o.color = None if (v := d.get("Color")) is None else _map_CalendarColor[v]
-    except KeyError:
-        o.color = CalendarColor(v)
+    o.color = None if (v := d.get("Color")) is None else _map_CalendarColor[v]
     o.change_key = v if (v := d.get("ChangeKey")) is None or v.__class__ is str else _edm_String(v)
     if (v := d.get("Events")) is not None:
         u = []
@@ -379,10 +364,7 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
     )
     if (w := d.get("ResponseStatus")) is not None:
         p = _new(ResponseStatus)
-        try:
-            p.response = None if (v := w.get("Response")) is None else _map_ResponseType[v]
-        except KeyError:
-            p.response = ResponseType(v)
+        p.response = None if (v := w.get("Response")) is None else _map_ResponseType[v]
         p.time = None if (v := w.get("Time")) is None else _DTO_SEEN[v]
         p._odata_wire = b or w
         w = p
@@ -392,23 +374,14 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
     o.subject = v if (v := d.get("Subject")) is None or v.__class__ is str else _edm_String(v)
     if (w := d.get("Body")) is not None:
         p = _new(ItemBody)
-        try:
-            p.content_type = None if (v := w.get("ContentType")) is None else _map_BodyType[v]
-        except KeyError:
-            p.content_type = BodyType(v)
+        p.content_type = None if (v := w.get("ContentType")) is None else _map_BodyType[v]
         p.content = v if (v := w.get("Content")) is None or v.__class__ is str else _edm_String(v)
         p._odata_wire = b or w
         w = p
     o.body = w
     o.body_preview = v if (v := d.get("BodyPreview")) is None or v.__class__ is str else _edm_String(v)
-    try:
-        o.importance = None if (v := d.get("Importance")) is None else _map_Importance[v]
-    except KeyError:
-        o.importance = Importance(v)
-    try:
-        o.sensitivity = None if (v := d.get("Sensitivity")) is None else _map_Sensitivity[v]
-    except KeyError:
-        o.sensitivity = Sensitivity(v)
+    o.importance = None if (v := d.get("Importance")) is None else _map_Importance[v]
+    o.sensitivity = None if (v := d.get("Sensitivity")) is None else _map_Sensitivity[v]
     if (w := d.get("Start")) is not None:
         p = _new(DateTimeTimeZone)
         p.date_time = v if (v := w.get("DateTime")) is None or v.__class__ is str else _edm_String(v)
@@ -431,14 +404,8 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
     o.recurrence = None if (v := d.get("Recurrence")) is None else _PatternedRecurrence(v, b)
     o.response_requested = v if (v := d.get("ResponseRequested")) is None or v.__class__ is bool else _edm_Boolean(v)
     o.series_master_id = v if (v := d.get("SeriesMasterId")) is None or v.__class__ is str else _edm_String(v)
-    try:
-        o.show_as = None if (v := d.get("ShowAs")) is None else _map_FreeBusyStatus[v]
-    except KeyError:
-        o.show_as = FreeBusyStatus(v)
-    try:
-        o.type = None if (v := d.get("Type")) is None else _map_EventType[v]
-    except KeyError:
-        o.type = EventType(v)
+    o.show_as = None if (v := d.get("ShowAs")) is None else _map_FreeBusyStatus[v]
+    o.type = None if (v := d.get("Type")) is None else _map_EventType[v]
     if (v := d.get("Attendees")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
@@ -473,10 +440,7 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
 
 def _ResponseStatus(d: _obj, b: Any = None, i: _pos = None) -> ResponseStatus:
     o = _new(ResponseStatus)
-    try:
-        o.response = None if (v := d.get("Response")) is None else _map_ResponseType[v]
-    except KeyError:
-        o.response = ResponseType(v)
+    o.response = None if (v := d.get("Response")) is None else _map_ResponseType[v]
     o.time = None if (v := d.get("Time")) is None else _DTO_SEEN[v]
     o._odata_wire = b or d
     o._odata_pos = i
@@ -536,10 +500,7 @@ def _PatternedRecurrence(d: _obj, b: Any = None, i: _pos = None) -> PatternedRec
     o.pattern = None if (v := d.get("Pattern")) is None else _RecurrencePattern(v, b)
     if (w := d.get("Range")) is not None:
         p = _new(RecurrenceRange)
-        try:
-            p.type = None if (v := w.get("Type")) is None else _map_RecurrenceRangeType[v]
-        except KeyError:
-            p.type = RecurrenceRangeType(v)
+        p.type = None if (v := w.get("Type")) is None else _map_RecurrenceRangeType[v]
         p.start_date = v if (v := w.get("StartDate")) is None or v.__class__ is str else _edm_String(v)
         p.end_date = v if (v := w.get("EndDate")) is None or v.__class__ is str else _edm_String(v)
         p.number_of_occurrences = (
@@ -559,10 +520,7 @@ def _PatternedRecurrence(d: _obj, b: Any = None, i: _pos = None) -> PatternedRec
 def _RecurrencePattern(d: _obj, b: Any = None, i: _pos = None) -> RecurrencePattern:
     u: list[Any]
     o = _new(RecurrencePattern)
-    try:
-        o.type = None if (v := d.get("Type")) is None else _map_RecurrencePatternType[v]
-    except KeyError:
-        o.type = RecurrencePatternType(v)
+    o.type = None if (v := d.get("Type")) is None else _map_RecurrencePatternType[v]
     o.interval = (
         v if (v := d.get("Interval")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
     )
@@ -576,14 +534,8 @@ def _RecurrencePattern(d: _obj, b: Any = None, i: _pos = None) -> RecurrencePatt
             u.append(None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)))
         v = u
     o.days_of_week = v
-    try:
-        o.first_day_of_week = None if (v := d.get("FirstDayOfWeek")) is None else _map_DayOfWeek[v]
-    except KeyError:
-        o.first_day_of_week = DayOfWeek(v)
-    try:
-        o.index = None if (v := d.get("Index")) is None else _map_WeekIndex[v]
-    except KeyError:
-        o.index = WeekIndex(v)
+    o.first_day_of_week = None if (v := d.get("FirstDayOfWeek")) is None else _map_DayOfWeek[v]
+    o.index = None if (v := d.get("Index")) is None else _map_WeekIndex[v]
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -591,10 +543,7 @@ def _RecurrencePattern(d: _obj, b: Any = None, i: _pos = None) -> RecurrencePatt
 
 def _RecurrenceRange(d: _obj, b: Any = None, i: _pos = None) -> RecurrenceRange:
     o = _new(RecurrenceRange)
-    try:
-        o.type = None if (v := d.get("Type")) is None else _map_RecurrenceRangeType[v]
-    except KeyError:
-        o.type = RecurrenceRangeType(v)
+    o.type = None if (v := d.get("Type")) is None else _map_RecurrenceRangeType[v]
     o.start_date = v if (v := d.get("StartDate")) is None or v.__class__ is str else _edm_String(v)
     o.end_date = v if (v := d.get("EndDate")) is None or v.__class__ is str else _edm_String(v)
     o.number_of_occurrences = (
@@ -619,18 +568,12 @@ def _Attendee(d: _obj, b: Any = None, i: _pos = None) -> Attendee:
     o.email_address = w
     if (w := d.get("Status")) is not None:
         p = _new(ResponseStatus)
-        try:
-            p.response = None if (v := w.get("Response")) is None else _map_ResponseType[v]
-        except KeyError:
-            p.response = ResponseType(v)
+        p.response = None if (v := w.get("Response")) is None else _map_ResponseType[v]
         p.time = None if (v := w.get("Time")) is None else _DTO_SEEN[v]
         p._odata_wire = b or w
         w = p
     o.status = w
-    try:
-        o.type = None if (v := d.get("Type")) is None else _map_AttendeeType[v]
-    except KeyError:
-        o.type = AttendeeType(v)
+    o.type = None if (v := d.get("Type")) is None else _map_AttendeeType[v]
     o._odata_wire = b or d
     o._odata_pos = i
     return o

@@ -33,10 +33,7 @@ def _Note(d: _obj, b: Any = None, i: _pos = None) -> Note:
     o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
     o.title = v if (v := d.get("title")) is None or v.__class__ is str else _edm_String(v)
     o.body = v if (v := d.get("body")) is None or v.__class__ is str else _edm_String(v)
-    try:
-        o.priority = None if (v := d.get("priority")) is None else _map_Priority[v]
-    except KeyError:
-        o.priority = Priority(v)
+    o.priority = None if (v := d.get("priority")) is None else _map_Priority[v]
     o.created_at = None if (v := d.get("createdAt")) is None else _DTO_SEEN[v]
     if (w := d.get("author")) is not None:
         p = _new(Person)

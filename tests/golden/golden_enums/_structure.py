@@ -29,14 +29,8 @@ _map_Level: Any = Level._value2member_map_
 def _Settings(d: _obj, b: Any = None, i: _pos = None) -> Settings:
     u: list[Any]
     o = _new(Settings)
-    try:
-        o.color = None if (v := d.get("color")) is None else _map_Color[v]
-    except KeyError:
-        o.color = Color(v)
-    try:
-        o.importance = None if (v := d.get("importance")) is None else _map_Importance[v]
-    except KeyError:
-        o.importance = Importance(v)
+    o.color = None if (v := d.get("color")) is None else _map_Color[v]
+    o.importance = None if (v := d.get("importance")) is None else _map_Importance[v]
     o.permissions = None if (v := d.get("permissions")) is None else _flags(Permissions, v)
     if (v := d.get("history")) is not None:
         u = []
@@ -44,10 +38,7 @@ def _Settings(d: _obj, b: Any = None, i: _pos = None) -> Settings:
             u.append(None if x is None else _flags(Permissions, x))
         v = u
     o.history = v
-    try:
-        o.level = None if (v := d.get("level")) is None else _map_Level[v]
-    except KeyError:
-        o.level = Level(v)
+    o.level = None if (v := d.get("level")) is None else _map_Level[v]
     o._odata_wire = b or d
     o._odata_pos = i
     return o

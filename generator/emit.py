@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -613,10 +613,17 @@ class Emitter:
         imports: dict[str, set[Source]] = {models_mod: {identifier(c.py_name) for c in classes}}
         enums: set[Source] = set()
 
+        # The functions of other modules are looked up by name; those of the namespace this module calls
+        # most by their names alone (see `Registry.decoders_in`).
+        called = Counter(f.type_name.rpartition(".")[0] for c in classes for f in c.fields
+                         if f.kind == "object" and f.type_name not in own and "." in f.type_name)
+        namespace = min(called, key=lambda ns: (-called[ns], ns)) if called else None
+
         def function_of(qualified: str) -> Source:
             if qualified in own:
                 return structure_function(self.plan.structured[qualified].py_name)
-            return code("_decoders[{}]", literal(qualified))
+            ns, _, name = qualified.rpartition(".")
+            return code("_decoders[{}]", literal(name if ns == namespace else qualified))
 
         def enum_class(qualified: str) -> Source:
             e = self.plan.enums[qualified]
@@ -647,6 +654,7 @@ class Emitter:
             classes=rows,
             imports=sorted((identifier(m), sorted(n)) for m, n in imports.items()),
             edm_types=edm_types_used(classes),
+            namespace=namespace,
             enum_maps=sorted(enums),
             non_object=any(c.any_json for c in classes),
         )

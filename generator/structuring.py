@@ -116,8 +116,11 @@ def structure_module(models_module: str) -> str:
 
 
 def edm_decoder_name(type_name: str) -> Source:
-    """The module-level name the emitted code binds an Edm decoder to (`_edm_String`)."""
-    return identifier("_edm_" + type_name.removeprefix("Edm."))
+    """The module-level name the emitted code binds an Edm decoder to (`_string`).
+
+    Lower case: the structuring functions beside it are named after classes (`_Event`), which never are.
+    """
+    return identifier("_" + type_name.removeprefix("Edm.").lower())
 
 
 # Every piece of emitted structuring code is `Source`: names from `generator.naming` (checked by

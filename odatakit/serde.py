@@ -1066,6 +1066,10 @@ class Registry:
         entries = tuple(e for k in keys if (e := table.get(k)) is not None)
         return Capabilities(entries) if entries else None
 
+    def decoders_in(self, namespace: str) -> dict[str, Callable[..., Any]]:
+        """`decoders` as an emitted module reads them: a name without a dot is one of `namespace` (`identitySet`)."""
+        return _ScopedDecoders(self.decoders, namespace + ".")
+
     def structure_module(self, qualified: str) -> str:
         """The module (relative to the package) holding the structuring function of a type."""
         module = self._modules.get(qualified)
@@ -1106,6 +1110,24 @@ class _Decoders(dict[str, Callable[..., Any]]):
         module = importlib.import_module(f"{registry.package}.{registry.structure_module(qualified)}")
         self.update(module.DECODERS)
         return self[qualified]
+
+
+class _ScopedDecoders(dict[str, Callable[..., Any]]):
+    """One emitted module's table of the functions it calls: qualified names, or names of its namespace alone.
+
+    Qualified names always have a dot and a type's own name never does; each name is looked up once.
+    """
+
+    __slots__ = ("_all", "_prefix")
+
+    def __init__(self, decoders: dict[str, Callable[..., Any]], prefix: str) -> None:
+        super().__init__()
+        self._all = decoders
+        self._prefix = prefix
+
+    def __missing__(self, name: str) -> Callable[..., Any]:
+        found = self[name] = self._all[name if "." in name else self._prefix + name]
+        return found
 
 
 # Errors that send a value from the emitted fast path to the general one, which either

@@ -412,11 +412,34 @@ def test_the_timestamp_table_reads_single_timestamps_and_items_alike(
     items = importlib.import_module(f"{pkg.__name__}._structure")
     # collections.xml has a collection of timestamps only; query.xml a single one (`when`). The table
     # decodes a miss itself, so neither module needs the Edm.DateTimeOffset decoder (ruff: no unused name).
-    assert "_DTO_SEEN[x]" in inspect.getsource(lists) and "_edm_DateTimeOffset" not in inspect.getsource(lists)
-    assert "else _DTO_SEEN[v]" in inspect.getsource(items) and "_edm_DateTimeOffset" not in inspect.getsource(items)
+    assert "_DTO_SEEN[x]" in inspect.getsource(lists) and "_datetimeoffset" not in inspect.getsource(lists)
+    assert "else _DTO_SEEN[v]" in inspect.getsource(items) and "_datetimeoffset" not in inspect.getsource(items)
     for module in (lists, items):
         ruff = subprocess.run(
             [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "F", "--no-cache", module.__file__ or ""],
             capture_output=True, text=True, check=False,
         )
         assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+
+
+def test_a_chunked_package_calls_other_modules_by_their_names_in_its_namespace(
+    generated_packages: Callable[..., ModuleType],
+) -> None:
+    import importlib
+    import inspect
+
+    chunked = generated_packages(FIXTURES / "query.xml", "fx_structuring_chunked", chunk_size=3)
+    registry = importlib.import_module(f"{chunked.__name__}._registry").REGISTRY
+    module = importlib.import_module(f"{chunked.__name__}.{registry.structure_module('Query.Model.Item')}")
+    source = inspect.getsource(module)
+    assert '_decoders = REGISTRY.decoders_in("Query.Model")' in source and '_decoders["Person"](v, b)' in source
+    payload = {"id": "a", "owner": {"id": 1, "name": "o"}, "parts": [{"id": 2}, None],
+               "shape": {"name": "s", "points": [{"x": 1.5}]}}
+    conv = chunked.StoreClient("https://svc.test").converter
+    fast = registry.decoders["Query.Model.Item"](payload)
+    assert fast == conv.cattrs.structure(payload, chunked.Item) and type(fast.owner) is chunked.Person
+    # A name without a dot is one of the module's namespace; a qualified name is looked up as it is.
+    scoped = registry.decoders_in("Query.Model")
+    assert scoped["Person"] is scoped["Query.Model.Person"] is registry.decoders["Query.Model.Person"]
+    with pytest.raises(KeyError):
+        scoped["Nothing"]

@@ -23,21 +23,21 @@ _decoders = REGISTRY.decoders
 _new = _serde.new
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
-_edm_Binary = _decoder("Edm.Binary")
-_edm_Boolean = _decoder("Edm.Boolean")
-_edm_Date = _decoder("Edm.Date")
-_edm_Guid = _decoder("Edm.Guid")
-_edm_Int32 = _decoder("Edm.Int32")
-_edm_String = _decoder("Edm.String")
+_binary = _decoder("Edm.Binary")
+_boolean = _decoder("Edm.Boolean")
+_date = _decoder("Edm.Date")
+_guid = _decoder("Edm.Guid")
+_int32 = _decoder("Edm.Int32")
+_string = _decoder("Edm.String")
 
 
 def _Users(d: _obj, b: Any = None, i: _pos = None) -> Users:
     u: list[Any]
     o = _new(Users)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _edm_String(v)
-    o.mail = v if (v := d.get("mail")) is None or v.__class__ is str else _edm_String(v)
-    o.user_principal_name = v if (v := d.get("userPrincipalName")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _string(v)
+    o.mail = v if (v := d.get("mail")) is None or v.__class__ is str else _string(v)
+    o.user_principal_name = v if (v := d.get("userPrincipalName")) is None or v.__class__ is str else _string(v)
     o.photo = d.get("photo")
     if (v := d.get("calendarGroups")) is not None:
         u = []
@@ -65,11 +65,11 @@ def _Users(d: _obj, b: Any = None, i: _pos = None) -> Users:
 def _CalendarGroups(d: _obj, b: Any = None, i: _pos = None) -> CalendarGroups:
     u: list[Any]
     o = _new(CalendarGroups)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
-    o.class_id = None if (v := d.get("classId")) is None else _edm_Guid(v)
-    o.change_key = v if (v := d.get("changeKey")) is None or v.__class__ is str else _edm_String(v)
-    o.owner_id = v if (v := d.get("owner_id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
+    o.class_id = None if (v := d.get("classId")) is None else _guid(v)
+    o.change_key = v if (v := d.get("changeKey")) is None or v.__class__ is str else _string(v)
+    o.owner_id = v if (v := d.get("owner_id")) is None or v.__class__ is str else _string(v)
     o.owner = None if (v := d.get("owner")) is None else _Users(v, b)
     if (v := d.get("calendars")) is not None:
         u = []
@@ -85,13 +85,13 @@ def _CalendarGroups(d: _obj, b: Any = None, i: _pos = None) -> CalendarGroups:
 def _Calendars(d: _obj, b: Any = None, i: _pos = None) -> Calendars:
     u: list[Any]
     o = _new(Calendars)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
-    o.color = v if (v := d.get("color")) is None or v.__class__ is str else _edm_String(v)
-    o.is_default_calendar = v if (v := d.get("isDefaultCalendar")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.can_edit = v if (v := d.get("canEdit")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.owner_id = v if (v := d.get("owner_id")) is None or v.__class__ is str else _edm_String(v)
-    o.calendar_group_id = v if (v := d.get("calendarGroup_id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
+    o.color = v if (v := d.get("color")) is None or v.__class__ is str else _string(v)
+    o.is_default_calendar = v if (v := d.get("isDefaultCalendar")) is None or v.__class__ is bool else _boolean(v)
+    o.can_edit = v if (v := d.get("canEdit")) is None or v.__class__ is bool else _boolean(v)
+    o.owner_id = v if (v := d.get("owner_id")) is None or v.__class__ is str else _string(v)
+    o.calendar_group_id = v if (v := d.get("calendarGroup_id")) is None or v.__class__ is str else _string(v)
     o.owner = None if (v := d.get("owner")) is None else _Users(v, b)
     o.calendar_group = None if (v := d.get("calendarGroup")) is None else _CalendarGroups(v, b)
     if (v := d.get("events")) is not None:
@@ -108,47 +108,43 @@ def _Calendars(d: _obj, b: Any = None, i: _pos = None) -> Calendars:
 def _Events(d: _obj, b: Any = None, i: _pos = None) -> Events:
     u: list[Any]
     o = _new(Events)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.change_key = v if (v := d.get("changeKey")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.change_key = v if (v := d.get("changeKey")) is None or v.__class__ is str else _string(v)
     o.created_date_time = None if (v := d.get("createdDateTime")) is None else _DTO_SEEN[v]
     o.last_modified_date_time = None if (v := d.get("lastModifiedDateTime")) is None else _DTO_SEEN[v]
-    o.subject = v if (v := d.get("subject")) is None or v.__class__ is str else _edm_String(v)
-    o.body_preview = v if (v := d.get("bodyPreview")) is None or v.__class__ is str else _edm_String(v)
-    o.importance = v if (v := d.get("importance")) is None or v.__class__ is str else _edm_String(v)
-    o.is_all_day = v if (v := d.get("isAllDay")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.is_cancelled = v if (v := d.get("isCancelled")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.is_reminder_on = v if (v := d.get("isReminderOn")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.subject = v if (v := d.get("subject")) is None or v.__class__ is str else _string(v)
+    o.body_preview = v if (v := d.get("bodyPreview")) is None or v.__class__ is str else _string(v)
+    o.importance = v if (v := d.get("importance")) is None or v.__class__ is str else _string(v)
+    o.is_all_day = v if (v := d.get("isAllDay")) is None or v.__class__ is bool else _boolean(v)
+    o.is_cancelled = v if (v := d.get("isCancelled")) is None or v.__class__ is bool else _boolean(v)
+    o.is_reminder_on = v if (v := d.get("isReminderOn")) is None or v.__class__ is bool else _boolean(v)
     o.reminder_minutes_before_start = (
         v
         if (v := d.get("reminderMinutesBeforeStart")) is None or v.__class__ is int and -(2**31) <= v < 2**31
-        else _edm_Int32(v)
+        else _int32(v)
     )
     o.reminder_snoozed_until_date_time = (
-        v if (v := d.get("reminderSnoozedUntil_dateTime")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("reminderSnoozedUntil_dateTime")) is None or v.__class__ is str else _string(v)
     )
     o.reminder_snoozed_until_time_zone = (
-        v if (v := d.get("reminderSnoozedUntil_timeZone")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("reminderSnoozedUntil_timeZone")) is None or v.__class__ is str else _string(v)
     )
-    o.start_date_time = v if (v := d.get("start_dateTime")) is None or v.__class__ is str else _edm_String(v)
-    o.start_time_zone = v if (v := d.get("start_timeZone")) is None or v.__class__ is str else _edm_String(v)
-    o.end_date_time = v if (v := d.get("end_dateTime")) is None or v.__class__ is str else _edm_String(v)
-    o.end_time_zone = v if (v := d.get("end_timeZone")) is None or v.__class__ is str else _edm_String(v)
-    o.show_as = v if (v := d.get("showAs")) is None or v.__class__ is str else _edm_String(v)
-    o.type = v if (v := d.get("type")) is None or v.__class__ is str else _edm_String(v)
+    o.start_date_time = v if (v := d.get("start_dateTime")) is None or v.__class__ is str else _string(v)
+    o.start_time_zone = v if (v := d.get("start_timeZone")) is None or v.__class__ is str else _string(v)
+    o.end_date_time = v if (v := d.get("end_dateTime")) is None or v.__class__ is str else _string(v)
+    o.end_time_zone = v if (v := d.get("end_timeZone")) is None or v.__class__ is str else _string(v)
+    o.show_as = v if (v := d.get("showAs")) is None or v.__class__ is str else _string(v)
+    o.type = v if (v := d.get("type")) is None or v.__class__ is str else _string(v)
     if (v := d.get("categories")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.categories = v
-    o.location_display_name = (
-        v if (v := d.get("location_displayName")) is None or v.__class__ is str else _edm_String(v)
-    )
-    o.location_location_type = (
-        v if (v := d.get("location_locationType")) is None or v.__class__ is str else _edm_String(v)
-    )
+    o.location_display_name = v if (v := d.get("location_displayName")) is None or v.__class__ is str else _string(v)
+    o.location_location_type = v if (v := d.get("location_locationType")) is None or v.__class__ is str else _string(v)
     if (v := d.get("attendees")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
@@ -156,17 +152,17 @@ def _Events(d: _obj, b: Any = None, i: _pos = None) -> Events:
         v = u
     o.attendees = v
     o.recurrence_pattern_type = (
-        v if (v := d.get("recurrence_pattern_type")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("recurrence_pattern_type")) is None or v.__class__ is str else _string(v)
     )
     o.recurrence_pattern_interval = (
         v
         if (v := d.get("recurrence_pattern_interval")) is None or v.__class__ is int and -(2**31) <= v < 2**31
-        else _edm_Int32(v)
+        else _int32(v)
     )
     if (v := d.get("recurrence_pattern_daysOfWeek")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
@@ -174,40 +170,38 @@ def _Events(d: _obj, b: Any = None, i: _pos = None) -> Events:
     o.recurrence_pattern_day_of_month = (
         v
         if (v := d.get("recurrence_pattern_dayOfMonth")) is None or v.__class__ is int and -(2**31) <= v < 2**31
-        else _edm_Int32(v)
+        else _int32(v)
     )
     o.recurrence_pattern_month = (
         v
         if (v := d.get("recurrence_pattern_month")) is None or v.__class__ is int and -(2**31) <= v < 2**31
-        else _edm_Int32(v)
+        else _int32(v)
     )
     o.recurrence_pattern_first_day_of_week = (
-        v if (v := d.get("recurrence_pattern_firstDayOfWeek")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("recurrence_pattern_firstDayOfWeek")) is None or v.__class__ is str else _string(v)
     )
     o.recurrence_pattern_index = (
-        v if (v := d.get("recurrence_pattern_index")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("recurrence_pattern_index")) is None or v.__class__ is str else _string(v)
     )
-    o.recurrence_range_type = (
-        v if (v := d.get("recurrence_range_type")) is None or v.__class__ is str else _edm_String(v)
-    )
-    o.recurrence_range_start_date = None if (v := d.get("recurrence_range_startDate")) is None else _edm_Date(v)
-    o.recurrence_range_end_date = None if (v := d.get("recurrence_range_endDate")) is None else _edm_Date(v)
+    o.recurrence_range_type = v if (v := d.get("recurrence_range_type")) is None or v.__class__ is str else _string(v)
+    o.recurrence_range_start_date = None if (v := d.get("recurrence_range_startDate")) is None else _date(v)
+    o.recurrence_range_end_date = None if (v := d.get("recurrence_range_endDate")) is None else _date(v)
     o.recurrence_range_number_of_occurrences = (
         v
         if (v := d.get("recurrence_range_numberOfOccurrences")) is None or v.__class__ is int and -(2**31) <= v < 2**31
-        else _edm_Int32(v)
+        else _int32(v)
     )
     o.recurrence_range_recurrence_time_zone = (
-        v if (v := d.get("recurrence_range_recurrenceTimeZone")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("recurrence_range_recurrenceTimeZone")) is None or v.__class__ is str else _string(v)
     )
     o.response_status_response = (
-        v if (v := d.get("responseStatus_response")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("responseStatus_response")) is None or v.__class__ is str else _string(v)
     )
     o.response_status_time = None if (v := d.get("responseStatus_time")) is None else _DTO_SEEN[v]
-    o.response_comment = v if (v := d.get("responseComment")) is None or v.__class__ is str else _edm_String(v)
-    o.response_sent = v if (v := d.get("responseSent")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.owner_id = v if (v := d.get("owner_id")) is None or v.__class__ is str else _edm_String(v)
-    o.calendar_id = v if (v := d.get("calendar_id")) is None or v.__class__ is str else _edm_String(v)
+    o.response_comment = v if (v := d.get("responseComment")) is None or v.__class__ is str else _string(v)
+    o.response_sent = v if (v := d.get("responseSent")) is None or v.__class__ is bool else _boolean(v)
+    o.owner_id = v if (v := d.get("owner_id")) is None or v.__class__ is str else _string(v)
+    o.calendar_id = v if (v := d.get("calendar_id")) is None or v.__class__ is str else _string(v)
     o.owner = None if (v := d.get("owner")) is None else _Users(v, b)
     o.calendar = None if (v := d.get("calendar")) is None else _Calendars(v, b)
     if (v := d.get("attachments")) is not None:
@@ -224,11 +218,11 @@ def _Events(d: _obj, b: Any = None, i: _pos = None) -> Events:
 def _Attendee(d: _obj, b: Any = None, i: _pos = None) -> Attendee:
     p: Any
     o = _new(Attendee)
-    o.type = v if (v := d.get("type")) is None or v.__class__ is str else _edm_String(v)
+    o.type = v if (v := d.get("type")) is None or v.__class__ is str else _string(v)
     if (w := d.get("emailAddress")) is not None:
         p = _new(EmailAddress)
-        p.name = v if (v := w.get("name")) is None or v.__class__ is str else _edm_String(v)
-        p.address = v if (v := w.get("address")) is None or v.__class__ is str else _edm_String(v)
+        p.name = v if (v := w.get("name")) is None or v.__class__ is str else _string(v)
+        p.address = v if (v := w.get("address")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.email_address = w
@@ -239,8 +233,8 @@ def _Attendee(d: _obj, b: Any = None, i: _pos = None) -> Attendee:
 
 def _EmailAddress(d: _obj, b: Any = None, i: _pos = None) -> EmailAddress:
     o = _new(EmailAddress)
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
-    o.address = v if (v := d.get("address")) is None or v.__class__ is str else _edm_String(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
+    o.address = v if (v := d.get("address")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -248,15 +242,15 @@ def _EmailAddress(d: _obj, b: Any = None, i: _pos = None) -> EmailAddress:
 
 def _Attachments(d: _obj, b: Any = None, i: _pos = None) -> Attachments:
     o = _new(Attachments)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
-    o.content_type = v if (v := d.get("contentType")) is None or v.__class__ is str else _edm_String(v)
-    o.size = v if (v := d.get("size")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-    o.is_inline = v if (v := d.get("isInline")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
+    o.content_type = v if (v := d.get("contentType")) is None or v.__class__ is str else _string(v)
+    o.size = v if (v := d.get("size")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
+    o.is_inline = v if (v := d.get("isInline")) is None or v.__class__ is bool else _boolean(v)
     o.last_modified_date_time = None if (v := d.get("lastModifiedDateTime")) is None else _DTO_SEEN[v]
-    o.content_bytes = None if (v := d.get("contentBytes")) is None else _edm_Binary(v)
+    o.content_bytes = None if (v := d.get("contentBytes")) is None else _binary(v)
     o.content = d.get("content")
-    o.event_id = v if (v := d.get("event_id")) is None or v.__class__ is str else _edm_String(v)
+    o.event_id = v if (v := d.get("event_id")) is None or v.__class__ is str else _string(v)
     o.event = None if (v := d.get("event")) is None else _Events(v, b)
     o._odata_wire = b or d
     o._odata_pos = i
@@ -266,10 +260,10 @@ def _Attachments(d: _obj, b: Any = None, i: _pos = None) -> Attachments:
 def _Me(d: _obj, b: Any = None, i: _pos = None) -> Me:
     u: list[Any]
     o = _new(Me)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _edm_String(v)
-    o.mail = v if (v := d.get("mail")) is None or v.__class__ is str else _edm_String(v)
-    o.user_principal_name = v if (v := d.get("userPrincipalName")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _string(v)
+    o.mail = v if (v := d.get("mail")) is None or v.__class__ is str else _string(v)
+    o.user_principal_name = v if (v := d.get("userPrincipalName")) is None or v.__class__ is str else _string(v)
     o.photo = d.get("photo")
     if (v := d.get("calendarGroups")) is not None:
         u = []
@@ -296,8 +290,8 @@ def _Me(d: _obj, b: Any = None, i: _pos = None) -> Me:
 
 def _DateTimeTimeZone(d: _obj, b: Any = None, i: _pos = None) -> DateTimeTimeZone:
     o = _new(DateTimeTimeZone)
-    o.date_time = v if (v := d.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
-    o.time_zone = v if (v := d.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+    o.date_time = v if (v := d.get("dateTime")) is None or v.__class__ is str else _string(v)
+    o.time_zone = v if (v := d.get("timeZone")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o

@@ -135,15 +135,15 @@ _new = _serde.new
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
 _non_object = _serde.non_object
-_edm_Binary = _decoder("Edm.Binary")
-_edm_Boolean = _decoder("Edm.Boolean")
-_edm_Date = _decoder("Edm.Date")
-_edm_Double = _decoder("Edm.Double")
-_edm_Guid = _decoder("Edm.Guid")
-_edm_Int32 = _decoder("Edm.Int32")
-_edm_Int64 = _decoder("Edm.Int64")
-_edm_String = _decoder("Edm.String")
-_edm_TimeOfDay = _decoder("Edm.TimeOfDay")
+_binary = _decoder("Edm.Binary")
+_boolean = _decoder("Edm.Boolean")
+_date = _decoder("Edm.Date")
+_double = _decoder("Edm.Double")
+_guid = _decoder("Edm.Guid")
+_int32 = _decoder("Edm.Int32")
+_int64 = _decoder("Edm.Int64")
+_string = _decoder("Edm.String")
+_timeofday = _decoder("Edm.TimeOfDay")
 _map_ActivityDomain: Any = ActivityDomain._value2member_map_
 _map_AttachmentType: Any = AttachmentType._value2member_map_
 _map_AttendeeType: Any = AttendeeType._value2member_map_
@@ -178,7 +178,7 @@ def _Entity(d: _obj, b: Any = None, i: _pos = None) -> Entity:
         if r is not None:
             return r
     o = _new(Entity)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -191,7 +191,7 @@ def _DirectoryObject(d: _obj, b: Any = None, i: _pos = None) -> DirectoryObject:
         if r is not None:
             return r
     o = _new(DirectoryObject)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
     o.deleted_date_time = None if (v := d.get("deletedDateTime")) is None else _DTO_SEEN[v]
     o._odata_wire = b or d
     o._odata_pos = i
@@ -202,12 +202,10 @@ def _Group(d: _obj, b: Any = None, i: _pos = None) -> Group:
     p: Any
     u: list[Any]
     o = _new(Group)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
     o.deleted_date_time = None if (v := d.get("deletedDateTime")) is None else _DTO_SEEN[v]
     o.access_type = None if (v := d.get("accessType")) is None else _map_GroupAccessType[v]
-    o.allow_external_senders = (
-        v if (v := d.get("allowExternalSenders")) is None or v.__class__ is bool else _edm_Boolean(v)
-    )
+    o.allow_external_senders = v if (v := d.get("allowExternalSenders")) is None or v.__class__ is bool else _boolean(v)
     if (v := d.get("assignedLabels")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
@@ -221,71 +219,65 @@ def _Group(d: _obj, b: Any = None, i: _pos = None) -> Group:
         v = u
     o.assigned_licenses = v
     o.auto_subscribe_new_members = (
-        v if (v := d.get("autoSubscribeNewMembers")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("autoSubscribeNewMembers")) is None or v.__class__ is bool else _boolean(v)
     )
-    o.classification = v if (v := d.get("classification")) is None or v.__class__ is str else _edm_String(v)
+    o.classification = v if (v := d.get("classification")) is None or v.__class__ is str else _string(v)
     o.created_date_time = None if (v := d.get("createdDateTime")) is None else _DTO_SEEN[v]
-    o.description = v if (v := d.get("description")) is None or v.__class__ is str else _edm_String(v)
-    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _edm_String(v)
+    o.description = v if (v := d.get("description")) is None or v.__class__ is str else _string(v)
+    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _string(v)
     o.expiration_date_time = None if (v := d.get("expirationDateTime")) is None else _DTO_SEEN[v]
     if (v := d.get("groupTypes")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.group_types = v
     o.has_members_with_license_errors = (
-        v if (v := d.get("hasMembersWithLicenseErrors")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("hasMembersWithLicenseErrors")) is None or v.__class__ is bool else _boolean(v)
     )
     o.hide_from_address_lists = (
-        v if (v := d.get("hideFromAddressLists")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("hideFromAddressLists")) is None or v.__class__ is bool else _boolean(v)
     )
     o.hide_from_outlook_clients = (
-        v if (v := d.get("hideFromOutlookClients")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("hideFromOutlookClients")) is None or v.__class__ is bool else _boolean(v)
     )
     if (v := d.get("infoCatalogs")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.info_catalogs = v
-    o.is_archived = v if (v := d.get("isArchived")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.is_assignable_to_role = (
-        v if (v := d.get("isAssignableToRole")) is None or v.__class__ is bool else _edm_Boolean(v)
-    )
-    o.is_favorite = v if (v := d.get("isFavorite")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.is_archived = v if (v := d.get("isArchived")) is None or v.__class__ is bool else _boolean(v)
+    o.is_assignable_to_role = v if (v := d.get("isAssignableToRole")) is None or v.__class__ is bool else _boolean(v)
+    o.is_favorite = v if (v := d.get("isFavorite")) is None or v.__class__ is bool else _boolean(v)
     o.is_management_restricted = (
-        v if (v := d.get("isManagementRestricted")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("isManagementRestricted")) is None or v.__class__ is bool else _boolean(v)
     )
-    o.is_subscribed_by_mail = (
-        v if (v := d.get("isSubscribedByMail")) is None or v.__class__ is bool else _edm_Boolean(v)
-    )
+    o.is_subscribed_by_mail = v if (v := d.get("isSubscribedByMail")) is None or v.__class__ is bool else _boolean(v)
     if (w := d.get("licenseProcessingState")) is not None:
         p = _new(LicenseProcessingState)
-        p.state = v if (v := w.get("state")) is None or v.__class__ is str else _edm_String(v)
+        p.state = v if (v := w.get("state")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.license_processing_state = w
-    o.mail = v if (v := d.get("mail")) is None or v.__class__ is str else _edm_String(v)
-    o.mail_enabled = v if (v := d.get("mailEnabled")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.mail_nickname = v if (v := d.get("mailNickname")) is None or v.__class__ is str else _edm_String(v)
-    o.membership_rule = v if (v := d.get("membershipRule")) is None or v.__class__ is str else _edm_String(v)
+    o.mail = v if (v := d.get("mail")) is None or v.__class__ is str else _string(v)
+    o.mail_enabled = v if (v := d.get("mailEnabled")) is None or v.__class__ is bool else _boolean(v)
+    o.mail_nickname = v if (v := d.get("mailNickname")) is None or v.__class__ is str else _string(v)
+    o.membership_rule = v if (v := d.get("membershipRule")) is None or v.__class__ is str else _string(v)
     o.membership_rule_processing_state = (
-        v if (v := d.get("membershipRuleProcessingState")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("membershipRuleProcessingState")) is None or v.__class__ is str else _string(v)
     )
-    o.on_premises_domain_name = (
-        v if (v := d.get("onPremisesDomainName")) is None or v.__class__ is str else _edm_String(v)
-    )
+    o.on_premises_domain_name = v if (v := d.get("onPremisesDomainName")) is None or v.__class__ is str else _string(v)
     o.on_premises_extension_attributes = (
         None if (v := d.get("onPremisesExtensionAttributes")) is None else _OnPremisesExtensionAttributes(v, b)
     )
     o.on_premises_last_sync_date_time = None if (v := d.get("onPremisesLastSyncDateTime")) is None else _DTO_SEEN[v]
     o.on_premises_net_bios_name = (
-        v if (v := d.get("onPremisesNetBiosName")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("onPremisesNetBiosName")) is None or v.__class__ is str else _string(v)
     )
     if (v := d.get("onPremisesProvisioningErrors")) is not None:
         u = []
@@ -294,23 +286,21 @@ def _Group(d: _obj, b: Any = None, i: _pos = None) -> Group:
         v = u
     o.on_premises_provisioning_errors = v
     o.on_premises_sam_account_name = (
-        v if (v := d.get("onPremisesSamAccountName")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("onPremisesSamAccountName")) is None or v.__class__ is str else _string(v)
     )
     o.on_premises_security_identifier = (
-        v if (v := d.get("onPremisesSecurityIdentifier")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("onPremisesSecurityIdentifier")) is None or v.__class__ is str else _string(v)
     )
     o.on_premises_sync_enabled = (
-        v if (v := d.get("onPremisesSyncEnabled")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("onPremisesSyncEnabled")) is None or v.__class__ is bool else _boolean(v)
     )
-    o.organization_id = v if (v := d.get("organizationId")) is None or v.__class__ is str else _edm_String(v)
-    o.preferred_data_location = (
-        v if (v := d.get("preferredDataLocation")) is None or v.__class__ is str else _edm_String(v)
-    )
-    o.preferred_language = v if (v := d.get("preferredLanguage")) is None or v.__class__ is str else _edm_String(v)
+    o.organization_id = v if (v := d.get("organizationId")) is None or v.__class__ is str else _string(v)
+    o.preferred_data_location = v if (v := d.get("preferredDataLocation")) is None or v.__class__ is str else _string(v)
+    o.preferred_language = v if (v := d.get("preferredLanguage")) is None or v.__class__ is str else _string(v)
     if (v := d.get("proxyAddresses")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
@@ -319,7 +309,7 @@ def _Group(d: _obj, b: Any = None, i: _pos = None) -> Group:
     if (v := d.get("resourceBehaviorOptions")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
@@ -327,37 +317,35 @@ def _Group(d: _obj, b: Any = None, i: _pos = None) -> Group:
     if (v := d.get("resourceProvisioningOptions")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.resource_provisioning_options = v
-    o.security_enabled = v if (v := d.get("securityEnabled")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.security_identifier = v if (v := d.get("securityIdentifier")) is None or v.__class__ is str else _edm_String(v)
+    o.security_enabled = v if (v := d.get("securityEnabled")) is None or v.__class__ is bool else _boolean(v)
+    o.security_identifier = v if (v := d.get("securityIdentifier")) is None or v.__class__ is str else _string(v)
     if (v := d.get("serviceProvisioningErrors")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
             u.append(None if x is None else _ServiceProvisioningError(x, b, n))
         v = u
     o.service_provisioning_errors = v
-    o.theme = v if (v := d.get("theme")) is None or v.__class__ is str else _edm_String(v)
-    o.unique_name = v if (v := d.get("uniqueName")) is None or v.__class__ is str else _edm_String(v)
+    o.theme = v if (v := d.get("theme")) is None or v.__class__ is str else _string(v)
+    o.unique_name = v if (v := d.get("uniqueName")) is None or v.__class__ is str else _string(v)
     o.unseen_conversations_count = (
         v
         if (v := d.get("unseenConversationsCount")) is None or v.__class__ is int and -(2**31) <= v < 2**31
-        else _edm_Int32(v)
+        else _int32(v)
     )
     o.unseen_count = (
-        v if (v := d.get("unseenCount")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+        v if (v := d.get("unseenCount")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     )
     o.unseen_messages_count = (
-        v
-        if (v := d.get("unseenMessagesCount")) is None or v.__class__ is int and -(2**31) <= v < 2**31
-        else _edm_Int32(v)
+        v if (v := d.get("unseenMessagesCount")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     )
-    o.visibility = v if (v := d.get("visibility")) is None or v.__class__ is str else _edm_String(v)
+    o.visibility = v if (v := d.get("visibility")) is None or v.__class__ is str else _string(v)
     o.welcome_message_enabled = (
-        v if (v := d.get("welcomeMessageEnabled")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("welcomeMessageEnabled")) is None or v.__class__ is bool else _boolean(v)
     )
     if (v := d.get("acceptedSenders")) is not None:
         u = []
@@ -411,11 +399,9 @@ def _Group(d: _obj, b: Any = None, i: _pos = None) -> Group:
     o.permission_grants = v
     if (w := d.get("photo")) is not None:
         p = _new(ProfilePhoto)
-        p.id = v if (v := w.get("id")) is None or v.__class__ is str else _edm_String(v)
-        p.height = (
-            v if (v := w.get("height")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-        )
-        p.width = v if (v := w.get("width")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+        p.id = v if (v := w.get("id")) is None or v.__class__ is str else _string(v)
+        p.height = v if (v := w.get("height")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
+        p.width = v if (v := w.get("width")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
         p._odata_wire = b or w
         w = p
     o.photo = w
@@ -450,8 +436,8 @@ def _Group(d: _obj, b: Any = None, i: _pos = None) -> Group:
 
 def _AssignedLabel(d: _obj, b: Any = None, i: _pos = None) -> AssignedLabel:
     o = _new(AssignedLabel)
-    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _edm_String(v)
-    o.label_id = v if (v := d.get("labelId")) is None or v.__class__ is str else _edm_String(v)
+    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _string(v)
+    o.label_id = v if (v := d.get("labelId")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -463,10 +449,10 @@ def _AssignedLicense(d: _obj, b: Any = None, i: _pos = None) -> AssignedLicense:
     if (v := d.get("disabledPlans")) is not None:
         u = []
         for x in v if v.__class__ is list else _not_list(v):
-            u.append(_edm_Guid(x))
+            u.append(_guid(x))
         v = u
     o.disabled_plans = v
-    o.sku_id = None if (v := d.get("skuId")) is None else _edm_Guid(v)
+    o.sku_id = None if (v := d.get("skuId")) is None else _guid(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -474,7 +460,7 @@ def _AssignedLicense(d: _obj, b: Any = None, i: _pos = None) -> AssignedLicense:
 
 def _LicenseProcessingState(d: _obj, b: Any = None, i: _pos = None) -> LicenseProcessingState:
     o = _new(LicenseProcessingState)
-    o.state = v if (v := d.get("state")) is None or v.__class__ is str else _edm_String(v)
+    o.state = v if (v := d.get("state")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -482,33 +468,21 @@ def _LicenseProcessingState(d: _obj, b: Any = None, i: _pos = None) -> LicensePr
 
 def _OnPremisesExtensionAttributes(d: _obj, b: Any = None, i: _pos = None) -> OnPremisesExtensionAttributes:
     o = _new(OnPremisesExtensionAttributes)
-    o.extension_attribute1 = v if (v := d.get("extensionAttribute1")) is None or v.__class__ is str else _edm_String(v)
-    o.extension_attribute10 = (
-        v if (v := d.get("extensionAttribute10")) is None or v.__class__ is str else _edm_String(v)
-    )
-    o.extension_attribute11 = (
-        v if (v := d.get("extensionAttribute11")) is None or v.__class__ is str else _edm_String(v)
-    )
-    o.extension_attribute12 = (
-        v if (v := d.get("extensionAttribute12")) is None or v.__class__ is str else _edm_String(v)
-    )
-    o.extension_attribute13 = (
-        v if (v := d.get("extensionAttribute13")) is None or v.__class__ is str else _edm_String(v)
-    )
-    o.extension_attribute14 = (
-        v if (v := d.get("extensionAttribute14")) is None or v.__class__ is str else _edm_String(v)
-    )
-    o.extension_attribute15 = (
-        v if (v := d.get("extensionAttribute15")) is None or v.__class__ is str else _edm_String(v)
-    )
-    o.extension_attribute2 = v if (v := d.get("extensionAttribute2")) is None or v.__class__ is str else _edm_String(v)
-    o.extension_attribute3 = v if (v := d.get("extensionAttribute3")) is None or v.__class__ is str else _edm_String(v)
-    o.extension_attribute4 = v if (v := d.get("extensionAttribute4")) is None or v.__class__ is str else _edm_String(v)
-    o.extension_attribute5 = v if (v := d.get("extensionAttribute5")) is None or v.__class__ is str else _edm_String(v)
-    o.extension_attribute6 = v if (v := d.get("extensionAttribute6")) is None or v.__class__ is str else _edm_String(v)
-    o.extension_attribute7 = v if (v := d.get("extensionAttribute7")) is None or v.__class__ is str else _edm_String(v)
-    o.extension_attribute8 = v if (v := d.get("extensionAttribute8")) is None or v.__class__ is str else _edm_String(v)
-    o.extension_attribute9 = v if (v := d.get("extensionAttribute9")) is None or v.__class__ is str else _edm_String(v)
+    o.extension_attribute1 = v if (v := d.get("extensionAttribute1")) is None or v.__class__ is str else _string(v)
+    o.extension_attribute10 = v if (v := d.get("extensionAttribute10")) is None or v.__class__ is str else _string(v)
+    o.extension_attribute11 = v if (v := d.get("extensionAttribute11")) is None or v.__class__ is str else _string(v)
+    o.extension_attribute12 = v if (v := d.get("extensionAttribute12")) is None or v.__class__ is str else _string(v)
+    o.extension_attribute13 = v if (v := d.get("extensionAttribute13")) is None or v.__class__ is str else _string(v)
+    o.extension_attribute14 = v if (v := d.get("extensionAttribute14")) is None or v.__class__ is str else _string(v)
+    o.extension_attribute15 = v if (v := d.get("extensionAttribute15")) is None or v.__class__ is str else _string(v)
+    o.extension_attribute2 = v if (v := d.get("extensionAttribute2")) is None or v.__class__ is str else _string(v)
+    o.extension_attribute3 = v if (v := d.get("extensionAttribute3")) is None or v.__class__ is str else _string(v)
+    o.extension_attribute4 = v if (v := d.get("extensionAttribute4")) is None or v.__class__ is str else _string(v)
+    o.extension_attribute5 = v if (v := d.get("extensionAttribute5")) is None or v.__class__ is str else _string(v)
+    o.extension_attribute6 = v if (v := d.get("extensionAttribute6")) is None or v.__class__ is str else _string(v)
+    o.extension_attribute7 = v if (v := d.get("extensionAttribute7")) is None or v.__class__ is str else _string(v)
+    o.extension_attribute8 = v if (v := d.get("extensionAttribute8")) is None or v.__class__ is str else _string(v)
+    o.extension_attribute9 = v if (v := d.get("extensionAttribute9")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -516,12 +490,10 @@ def _OnPremisesExtensionAttributes(d: _obj, b: Any = None, i: _pos = None) -> On
 
 def _OnPremisesProvisioningError(d: _obj, b: Any = None, i: _pos = None) -> OnPremisesProvisioningError:
     o = _new(OnPremisesProvisioningError)
-    o.category = v if (v := d.get("category")) is None or v.__class__ is str else _edm_String(v)
+    o.category = v if (v := d.get("category")) is None or v.__class__ is str else _string(v)
     o.occurred_date_time = None if (v := d.get("occurredDateTime")) is None else _DTO_SEEN[v]
-    o.property_causing_error = (
-        v if (v := d.get("propertyCausingError")) is None or v.__class__ is str else _edm_String(v)
-    )
-    o.value = v if (v := d.get("value")) is None or v.__class__ is str else _edm_String(v)
+    o.property_causing_error = v if (v := d.get("propertyCausingError")) is None or v.__class__ is str else _string(v)
+    o.value = v if (v := d.get("value")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -535,8 +507,8 @@ def _ServiceProvisioningError(d: _obj, b: Any = None, i: _pos = None) -> Service
             return r
     o = _new(ServiceProvisioningError)
     o.created_date_time = None if (v := d.get("createdDateTime")) is None else _DTO_SEEN[v]
-    o.is_resolved = v if (v := d.get("isResolved")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.service_instance = v if (v := d.get("serviceInstance")) is None or v.__class__ is str else _edm_String(v)
+    o.is_resolved = v if (v := d.get("isResolved")) is None or v.__class__ is bool else _boolean(v)
+    o.service_instance = v if (v := d.get("serviceInstance")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -544,13 +516,13 @@ def _ServiceProvisioningError(d: _obj, b: Any = None, i: _pos = None) -> Service
 
 def _ResourceSpecificPermissionGrant(d: _obj, b: Any = None, i: _pos = None) -> ResourceSpecificPermissionGrant:
     o = _new(ResourceSpecificPermissionGrant)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
     o.deleted_date_time = None if (v := d.get("deletedDateTime")) is None else _DTO_SEEN[v]
-    o.client_app_id = v if (v := d.get("clientAppId")) is None or v.__class__ is str else _edm_String(v)
-    o.client_id = v if (v := d.get("clientId")) is None or v.__class__ is str else _edm_String(v)
-    o.permission = v if (v := d.get("permission")) is None or v.__class__ is str else _edm_String(v)
-    o.permission_type = v if (v := d.get("permissionType")) is None or v.__class__ is str else _edm_String(v)
-    o.resource_app_id = v if (v := d.get("resourceAppId")) is None or v.__class__ is str else _edm_String(v)
+    o.client_app_id = v if (v := d.get("clientAppId")) is None or v.__class__ is str else _string(v)
+    o.client_id = v if (v := d.get("clientId")) is None or v.__class__ is str else _string(v)
+    o.permission = v if (v := d.get("permission")) is None or v.__class__ is str else _string(v)
+    o.permission_type = v if (v := d.get("permissionType")) is None or v.__class__ is str else _string(v)
+    o.resource_app_id = v if (v := d.get("resourceAppId")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -565,11 +537,11 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
         if r is not None:
             return r
     o = _new(User)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
     o.deleted_date_time = None if (v := d.get("deletedDateTime")) is None else _DTO_SEEN[v]
-    o.about_me = v if (v := d.get("aboutMe")) is None or v.__class__ is str else _edm_String(v)
-    o.account_enabled = v if (v := d.get("accountEnabled")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.age_group = v if (v := d.get("ageGroup")) is None or v.__class__ is str else _edm_String(v)
+    o.about_me = v if (v := d.get("aboutMe")) is None or v.__class__ is str else _string(v)
+    o.account_enabled = v if (v := d.get("accountEnabled")) is None or v.__class__ is bool else _boolean(v)
+    o.age_group = v if (v := d.get("ageGroup")) is None or v.__class__ is str else _string(v)
     if (v := d.get("assignedLicenses")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
@@ -587,46 +559,46 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
     if (v := d.get("businessPhones")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.business_phones = v
-    o.city = v if (v := d.get("city")) is None or v.__class__ is str else _edm_String(v)
-    o.company_name = v if (v := d.get("companyName")) is None or v.__class__ is str else _edm_String(v)
+    o.city = v if (v := d.get("city")) is None or v.__class__ is str else _string(v)
+    o.company_name = v if (v := d.get("companyName")) is None or v.__class__ is str else _string(v)
     o.consent_provided_for_minor = (
-        v if (v := d.get("consentProvidedForMinor")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("consentProvidedForMinor")) is None or v.__class__ is str else _string(v)
     )
-    o.country = v if (v := d.get("country")) is None or v.__class__ is str else _edm_String(v)
+    o.country = v if (v := d.get("country")) is None or v.__class__ is str else _string(v)
     o.created_date_time = None if (v := d.get("createdDateTime")) is None else _DTO_SEEN[v]
-    o.creation_type = v if (v := d.get("creationType")) is None or v.__class__ is str else _edm_String(v)
+    o.creation_type = v if (v := d.get("creationType")) is None or v.__class__ is str else _string(v)
     o.custom_security_attributes = (
         None if (v := d.get("customSecurityAttributes")) is None else _CustomSecurityAttributeValue(v, b)
     )
-    o.department = v if (v := d.get("department")) is None or v.__class__ is str else _edm_String(v)
+    o.department = v if (v := d.get("department")) is None or v.__class__ is str else _string(v)
     o.device_enrollment_limit = (
         v
         if (v := d.get("deviceEnrollmentLimit")) is None or v.__class__ is int and -(2**31) <= v < 2**31
-        else _edm_Int32(v)
+        else _int32(v)
     )
-    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _edm_String(v)
+    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _string(v)
     o.employee_hire_date = None if (v := d.get("employeeHireDate")) is None else _DTO_SEEN[v]
-    o.employee_id = v if (v := d.get("employeeId")) is None or v.__class__ is str else _edm_String(v)
+    o.employee_id = v if (v := d.get("employeeId")) is None or v.__class__ is str else _string(v)
     o.employee_leave_date_time = None if (v := d.get("employeeLeaveDateTime")) is None else _DTO_SEEN[v]
     if (w := d.get("employeeOrgData")) is not None:
         p = _new(EmployeeOrgData)
-        p.cost_center = v if (v := w.get("costCenter")) is None or v.__class__ is str else _edm_String(v)
-        p.division = v if (v := w.get("division")) is None or v.__class__ is str else _edm_String(v)
+        p.cost_center = v if (v := w.get("costCenter")) is None or v.__class__ is str else _string(v)
+        p.division = v if (v := w.get("division")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.employee_org_data = w
-    o.employee_type = v if (v := d.get("employeeType")) is None or v.__class__ is str else _edm_String(v)
-    o.external_user_state = v if (v := d.get("externalUserState")) is None or v.__class__ is str else _edm_String(v)
+    o.employee_type = v if (v := d.get("employeeType")) is None or v.__class__ is str else _string(v)
+    o.external_user_state = v if (v := d.get("externalUserState")) is None or v.__class__ is str else _string(v)
     o.external_user_state_change_date_time = (
         None if (v := d.get("externalUserStateChangeDateTime")) is None else _DTO_SEEN[v]
     )
-    o.fax_number = v if (v := d.get("faxNumber")) is None or v.__class__ is str else _edm_String(v)
-    o.given_name = v if (v := d.get("givenName")) is None or v.__class__ is str else _edm_String(v)
+    o.fax_number = v if (v := d.get("faxNumber")) is None or v.__class__ is str else _string(v)
+    o.given_name = v if (v := d.get("givenName")) is None or v.__class__ is str else _string(v)
     o.hire_date = None if (v := d.get("hireDate")) is None else _DTO_SEEN[v]
     if (v := d.get("identities")) is not None:
         u = []
@@ -634,11 +606,11 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
             u.append(None if x is None else _ObjectIdentity(x, b, n))
         v = u
     o.identities = v
-    o.identity_parent_id = v if (v := d.get("identityParentId")) is None or v.__class__ is str else _edm_String(v)
+    o.identity_parent_id = v if (v := d.get("identityParentId")) is None or v.__class__ is str else _string(v)
     if (v := d.get("imAddresses")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
@@ -646,19 +618,19 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
     if (v := d.get("interests")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.interests = v
     o.is_management_restricted = (
-        v if (v := d.get("isManagementRestricted")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("isManagementRestricted")) is None or v.__class__ is bool else _boolean(v)
     )
-    o.is_resource_account = v if (v := d.get("isResourceAccount")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.job_title = v if (v := d.get("jobTitle")) is None or v.__class__ is str else _edm_String(v)
+    o.is_resource_account = v if (v := d.get("isResourceAccount")) is None or v.__class__ is bool else _boolean(v)
+    o.job_title = v if (v := d.get("jobTitle")) is None or v.__class__ is str else _string(v)
     o.last_password_change_date_time = None if (v := d.get("lastPasswordChangeDateTime")) is None else _DTO_SEEN[v]
     o.legal_age_group_classification = (
-        v if (v := d.get("legalAgeGroupClassification")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("legalAgeGroupClassification")) is None or v.__class__ is str else _string(v)
     )
     if (v := d.get("licenseAssignmentStates")) is not None:
         u = []
@@ -666,23 +638,21 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
             u.append(None if x is None else _LicenseAssignmentState(x, b, n))
         v = u
     o.license_assignment_states = v
-    o.mail = v if (v := d.get("mail")) is None or v.__class__ is str else _edm_String(v)
+    o.mail = v if (v := d.get("mail")) is None or v.__class__ is str else _string(v)
     o.mailbox_settings = None if (v := d.get("mailboxSettings")) is None else _MailboxSettings(v, b)
-    o.mail_nickname = v if (v := d.get("mailNickname")) is None or v.__class__ is str else _edm_String(v)
-    o.mobile_phone = v if (v := d.get("mobilePhone")) is None or v.__class__ is str else _edm_String(v)
-    o.my_site = v if (v := d.get("mySite")) is None or v.__class__ is str else _edm_String(v)
-    o.office_location = v if (v := d.get("officeLocation")) is None or v.__class__ is str else _edm_String(v)
+    o.mail_nickname = v if (v := d.get("mailNickname")) is None or v.__class__ is str else _string(v)
+    o.mobile_phone = v if (v := d.get("mobilePhone")) is None or v.__class__ is str else _string(v)
+    o.my_site = v if (v := d.get("mySite")) is None or v.__class__ is str else _string(v)
+    o.office_location = v if (v := d.get("officeLocation")) is None or v.__class__ is str else _string(v)
     o.on_premises_distinguished_name = (
-        v if (v := d.get("onPremisesDistinguishedName")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("onPremisesDistinguishedName")) is None or v.__class__ is str else _string(v)
     )
-    o.on_premises_domain_name = (
-        v if (v := d.get("onPremisesDomainName")) is None or v.__class__ is str else _edm_String(v)
-    )
+    o.on_premises_domain_name = v if (v := d.get("onPremisesDomainName")) is None or v.__class__ is str else _string(v)
     o.on_premises_extension_attributes = (
         None if (v := d.get("onPremisesExtensionAttributes")) is None else _OnPremisesExtensionAttributes(v, b)
     )
     o.on_premises_immutable_id = (
-        v if (v := d.get("onPremisesImmutableId")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("onPremisesImmutableId")) is None or v.__class__ is str else _string(v)
     )
     o.on_premises_last_sync_date_time = None if (v := d.get("onPremisesLastSyncDateTime")) is None else _DTO_SEEN[v]
     if (v := d.get("onPremisesProvisioningErrors")) is not None:
@@ -692,54 +662,50 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
         v = u
     o.on_premises_provisioning_errors = v
     o.on_premises_sam_account_name = (
-        v if (v := d.get("onPremisesSamAccountName")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("onPremisesSamAccountName")) is None or v.__class__ is str else _string(v)
     )
     o.on_premises_security_identifier = (
-        v if (v := d.get("onPremisesSecurityIdentifier")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("onPremisesSecurityIdentifier")) is None or v.__class__ is str else _string(v)
     )
     o.on_premises_sync_enabled = (
-        v if (v := d.get("onPremisesSyncEnabled")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("onPremisesSyncEnabled")) is None or v.__class__ is bool else _boolean(v)
     )
     o.on_premises_user_principal_name = (
-        v if (v := d.get("onPremisesUserPrincipalName")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("onPremisesUserPrincipalName")) is None or v.__class__ is str else _string(v)
     )
     if (v := d.get("otherMails")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.other_mails = v
-    o.password_policies = v if (v := d.get("passwordPolicies")) is None or v.__class__ is str else _edm_String(v)
+    o.password_policies = v if (v := d.get("passwordPolicies")) is None or v.__class__ is str else _string(v)
     if (w := d.get("passwordProfile")) is not None:
         p = _new(PasswordProfile)
         p.force_change_password_next_sign_in = (
-            v if (v := w.get("forceChangePasswordNextSignIn")) is None or v.__class__ is bool else _edm_Boolean(v)
+            v if (v := w.get("forceChangePasswordNextSignIn")) is None or v.__class__ is bool else _boolean(v)
         )
         p.force_change_password_next_sign_in_with_mfa = (
-            v
-            if (v := w.get("forceChangePasswordNextSignInWithMfa")) is None or v.__class__ is bool
-            else _edm_Boolean(v)
+            v if (v := w.get("forceChangePasswordNextSignInWithMfa")) is None or v.__class__ is bool else _boolean(v)
         )
-        p.password = v if (v := w.get("password")) is None or v.__class__ is str else _edm_String(v)
+        p.password = v if (v := w.get("password")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.password_profile = w
     if (v := d.get("pastProjects")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.past_projects = v
-    o.postal_code = v if (v := d.get("postalCode")) is None or v.__class__ is str else _edm_String(v)
-    o.preferred_data_location = (
-        v if (v := d.get("preferredDataLocation")) is None or v.__class__ is str else _edm_String(v)
-    )
-    o.preferred_language = v if (v := d.get("preferredLanguage")) is None or v.__class__ is str else _edm_String(v)
-    o.preferred_name = v if (v := d.get("preferredName")) is None or v.__class__ is str else _edm_String(v)
+    o.postal_code = v if (v := d.get("postalCode")) is None or v.__class__ is str else _string(v)
+    o.preferred_data_location = v if (v := d.get("preferredDataLocation")) is None or v.__class__ is str else _string(v)
+    o.preferred_language = v if (v := d.get("preferredLanguage")) is None or v.__class__ is str else _string(v)
+    o.preferred_name = v if (v := d.get("preferredName")) is None or v.__class__ is str else _string(v)
     o.print = d.get("print")
     if (v := d.get("provisionedPlans")) is not None:
         u = []
@@ -750,7 +716,7 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
     if (v := d.get("proxyAddresses")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
@@ -758,7 +724,7 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
     if (v := d.get("responsibilities")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
@@ -766,19 +732,19 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
     if (v := d.get("schools")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.schools = v
-    o.security_identifier = v if (v := d.get("securityIdentifier")) is None or v.__class__ is str else _edm_String(v)
+    o.security_identifier = v if (v := d.get("securityIdentifier")) is None or v.__class__ is str else _string(v)
     if (v := d.get("serviceProvisioningErrors")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
             u.append(None if x is None else _ServiceProvisioningError(x, b, n))
         v = u
     o.service_provisioning_errors = v
-    o.show_in_address_list = v if (v := d.get("showInAddressList")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.show_in_address_list = v if (v := d.get("showInAddressList")) is None or v.__class__ is bool else _boolean(v)
     o.sign_in_activity = None if (v := d.get("signInActivity")) is None else _SignInActivity(v, b)
     o.sign_in_sessions_valid_from_date_time = (
         None if (v := d.get("signInSessionsValidFromDateTime")) is None else _DTO_SEEN[v]
@@ -786,17 +752,17 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
     if (v := d.get("skills")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.skills = v
-    o.state = v if (v := d.get("state")) is None or v.__class__ is str else _edm_String(v)
-    o.street_address = v if (v := d.get("streetAddress")) is None or v.__class__ is str else _edm_String(v)
-    o.surname = v if (v := d.get("surname")) is None or v.__class__ is str else _edm_String(v)
-    o.usage_location = v if (v := d.get("usageLocation")) is None or v.__class__ is str else _edm_String(v)
-    o.user_principal_name = v if (v := d.get("userPrincipalName")) is None or v.__class__ is str else _edm_String(v)
-    o.user_type = v if (v := d.get("userType")) is None or v.__class__ is str else _edm_String(v)
+    o.state = v if (v := d.get("state")) is None or v.__class__ is str else _string(v)
+    o.street_address = v if (v := d.get("streetAddress")) is None or v.__class__ is str else _string(v)
+    o.surname = v if (v := d.get("surname")) is None or v.__class__ is str else _string(v)
+    o.usage_location = v if (v := d.get("usageLocation")) is None or v.__class__ is str else _string(v)
+    o.user_principal_name = v if (v := d.get("userPrincipalName")) is None or v.__class__ is str else _string(v)
+    o.user_type = v if (v := d.get("userType")) is None or v.__class__ is str else _string(v)
     o.calendar = None if (v := d.get("calendar")) is None else _Calendar(v, b)
     if (v := d.get("calendarGroups")) is not None:
         u = []
@@ -867,11 +833,9 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
     o.permission_grants = v
     if (w := d.get("photo")) is not None:
         p = _new(ProfilePhoto)
-        p.id = v if (v := w.get("id")) is None or v.__class__ is str else _edm_String(v)
-        p.height = (
-            v if (v := w.get("height")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-        )
-        p.width = v if (v := w.get("width")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+        p.id = v if (v := w.get("id")) is None or v.__class__ is str else _string(v)
+        p.height = v if (v := w.get("height")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
+        p.width = v if (v := w.get("width")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
         p._odata_wire = b or w
         w = p
     o.photo = w
@@ -913,9 +877,9 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
 def _AssignedPlan(d: _obj, b: Any = None, i: _pos = None) -> AssignedPlan:
     o = _new(AssignedPlan)
     o.assigned_date_time = None if (v := d.get("assignedDateTime")) is None else _DTO_SEEN[v]
-    o.capability_status = v if (v := d.get("capabilityStatus")) is None or v.__class__ is str else _edm_String(v)
-    o.service = v if (v := d.get("service")) is None or v.__class__ is str else _edm_String(v)
-    o.service_plan_id = None if (v := d.get("servicePlanId")) is None else _edm_Guid(v)
+    o.capability_status = v if (v := d.get("capabilityStatus")) is None or v.__class__ is str else _string(v)
+    o.service = v if (v := d.get("service")) is None or v.__class__ is str else _string(v)
+    o.service_plan_id = None if (v := d.get("servicePlanId")) is None else _guid(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -926,7 +890,7 @@ def _AuthorizationInfo(d: _obj, b: Any = None, i: _pos = None) -> AuthorizationI
     if (v := d.get("certificateUserIds")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
@@ -947,8 +911,8 @@ def _CustomSecurityAttributeValue(d: Any, b: Any = None, i: _pos = None) -> Cust
 
 def _EmployeeOrgData(d: _obj, b: Any = None, i: _pos = None) -> EmployeeOrgData:
     o = _new(EmployeeOrgData)
-    o.cost_center = v if (v := d.get("costCenter")) is None or v.__class__ is str else _edm_String(v)
-    o.division = v if (v := d.get("division")) is None or v.__class__ is str else _edm_String(v)
+    o.cost_center = v if (v := d.get("costCenter")) is None or v.__class__ is str else _string(v)
+    o.division = v if (v := d.get("division")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -956,9 +920,9 @@ def _EmployeeOrgData(d: _obj, b: Any = None, i: _pos = None) -> EmployeeOrgData:
 
 def _ObjectIdentity(d: _obj, b: Any = None, i: _pos = None) -> ObjectIdentity:
     o = _new(ObjectIdentity)
-    o.issuer = v if (v := d.get("issuer")) is None or v.__class__ is str else _edm_String(v)
-    o.issuer_assigned_id = v if (v := d.get("issuerAssignedId")) is None or v.__class__ is str else _edm_String(v)
-    o.sign_in_type = v if (v := d.get("signInType")) is None or v.__class__ is str else _edm_String(v)
+    o.issuer = v if (v := d.get("issuer")) is None or v.__class__ is str else _string(v)
+    o.issuer_assigned_id = v if (v := d.get("issuerAssignedId")) is None or v.__class__ is str else _string(v)
+    o.sign_in_type = v if (v := d.get("signInType")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -967,17 +931,17 @@ def _ObjectIdentity(d: _obj, b: Any = None, i: _pos = None) -> ObjectIdentity:
 def _LicenseAssignmentState(d: _obj, b: Any = None, i: _pos = None) -> LicenseAssignmentState:
     u: list[Any]
     o = _new(LicenseAssignmentState)
-    o.assigned_by_group = v if (v := d.get("assignedByGroup")) is None or v.__class__ is str else _edm_String(v)
+    o.assigned_by_group = v if (v := d.get("assignedByGroup")) is None or v.__class__ is str else _string(v)
     if (v := d.get("disabledPlans")) is not None:
         u = []
         for x in v if v.__class__ is list else _not_list(v):
-            u.append(_edm_Guid(x))
+            u.append(_guid(x))
         v = u
     o.disabled_plans = v
-    o.error = v if (v := d.get("error")) is None or v.__class__ is str else _edm_String(v)
+    o.error = v if (v := d.get("error")) is None or v.__class__ is str else _string(v)
     o.last_updated_date_time = None if (v := d.get("lastUpdatedDateTime")) is None else _DTO_SEEN[v]
-    o.sku_id = None if (v := d.get("skuId")) is None else _edm_Guid(v)
-    o.state = v if (v := d.get("state")) is None or v.__class__ is str else _edm_String(v)
+    o.sku_id = None if (v := d.get("skuId")) is None else _guid(v)
+    o.state = v if (v := d.get("state")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -986,11 +950,11 @@ def _LicenseAssignmentState(d: _obj, b: Any = None, i: _pos = None) -> LicenseAs
 def _MailboxSettings(d: _obj, b: Any = None, i: _pos = None) -> MailboxSettings:
     p: Any
     o = _new(MailboxSettings)
-    o.archive_folder = v if (v := d.get("archiveFolder")) is None or v.__class__ is str else _edm_String(v)
+    o.archive_folder = v if (v := d.get("archiveFolder")) is None or v.__class__ is str else _string(v)
     o.automatic_replies_setting = (
         None if (v := d.get("automaticRepliesSetting")) is None else _AutomaticRepliesSetting(v, b)
     )
-    o.date_format = v if (v := d.get("dateFormat")) is None or v.__class__ is str else _edm_String(v)
+    o.date_format = v if (v := d.get("dateFormat")) is None or v.__class__ is str else _string(v)
     o.delegate_meeting_message_delivery_options = (
         None
         if (v := d.get("delegateMeetingMessageDeliveryOptions")) is None
@@ -998,13 +962,13 @@ def _MailboxSettings(d: _obj, b: Any = None, i: _pos = None) -> MailboxSettings:
     )
     if (w := d.get("language")) is not None:
         p = _new(LocaleInfo)
-        p.display_name = v if (v := w.get("displayName")) is None or v.__class__ is str else _edm_String(v)
-        p.locale = v if (v := w.get("locale")) is None or v.__class__ is str else _edm_String(v)
+        p.display_name = v if (v := w.get("displayName")) is None or v.__class__ is str else _string(v)
+        p.locale = v if (v := w.get("locale")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.language = w
-    o.time_format = v if (v := d.get("timeFormat")) is None or v.__class__ is str else _edm_String(v)
-    o.time_zone = v if (v := d.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+    o.time_format = v if (v := d.get("timeFormat")) is None or v.__class__ is str else _string(v)
+    o.time_zone = v if (v := d.get("timeZone")) is None or v.__class__ is str else _string(v)
     o.user_purpose = None if (v := d.get("userPurpose")) is None else _map_UserPurpose[v]
     o.working_hours = None if (v := d.get("workingHours")) is None else _WorkingHours(v, b)
     o._odata_wire = b or d
@@ -1016,23 +980,19 @@ def _AutomaticRepliesSetting(d: _obj, b: Any = None, i: _pos = None) -> Automati
     p: Any
     o = _new(AutomaticRepliesSetting)
     o.external_audience = None if (v := d.get("externalAudience")) is None else _map_ExternalAudienceScope[v]
-    o.external_reply_message = (
-        v if (v := d.get("externalReplyMessage")) is None or v.__class__ is str else _edm_String(v)
-    )
-    o.internal_reply_message = (
-        v if (v := d.get("internalReplyMessage")) is None or v.__class__ is str else _edm_String(v)
-    )
+    o.external_reply_message = v if (v := d.get("externalReplyMessage")) is None or v.__class__ is str else _string(v)
+    o.internal_reply_message = v if (v := d.get("internalReplyMessage")) is None or v.__class__ is str else _string(v)
     if (w := d.get("scheduledEndDateTime")) is not None:
         p = _new(DateTimeTimeZone)
-        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
-        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _string(v)
+        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.scheduled_end_date_time = w
     if (w := d.get("scheduledStartDateTime")) is not None:
         p = _new(DateTimeTimeZone)
-        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
-        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _string(v)
+        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.scheduled_start_date_time = w
@@ -1044,8 +1004,8 @@ def _AutomaticRepliesSetting(d: _obj, b: Any = None, i: _pos = None) -> Automati
 
 def _DateTimeTimeZone(d: _obj, b: Any = None, i: _pos = None) -> DateTimeTimeZone:
     o = _new(DateTimeTimeZone)
-    o.date_time = v if (v := d.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
-    o.time_zone = v if (v := d.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+    o.date_time = v if (v := d.get("dateTime")) is None or v.__class__ is str else _string(v)
+    o.time_zone = v if (v := d.get("timeZone")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1053,8 +1013,8 @@ def _DateTimeTimeZone(d: _obj, b: Any = None, i: _pos = None) -> DateTimeTimeZon
 
 def _LocaleInfo(d: _obj, b: Any = None, i: _pos = None) -> LocaleInfo:
     o = _new(LocaleInfo)
-    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _edm_String(v)
-    o.locale = v if (v := d.get("locale")) is None or v.__class__ is str else _edm_String(v)
+    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _string(v)
+    o.locale = v if (v := d.get("locale")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1069,8 +1029,8 @@ def _WorkingHours(d: _obj, b: Any = None, i: _pos = None) -> WorkingHours:
             u.append(None if x is None else (_map_DayOfWeek.get(x) or DayOfWeek(x)))
         v = u
     o.days_of_week = v
-    o.end_time = None if (v := d.get("endTime")) is None else _edm_TimeOfDay(v)
-    o.start_time = None if (v := d.get("startTime")) is None else _edm_TimeOfDay(v)
+    o.end_time = None if (v := d.get("endTime")) is None else _timeofday(v)
+    o.start_time = None if (v := d.get("startTime")) is None else _timeofday(v)
     o.time_zone = None if (v := d.get("timeZone")) is None else _TimeZoneBase(v, b)
     o._odata_wire = b or d
     o._odata_pos = i
@@ -1084,7 +1044,7 @@ def _TimeZoneBase(d: _obj, b: Any = None, i: _pos = None) -> TimeZoneBase:
         if r is not None:
             return r
     o = _new(TimeZoneBase)
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1093,12 +1053,12 @@ def _TimeZoneBase(d: _obj, b: Any = None, i: _pos = None) -> TimeZoneBase:
 def _PasswordProfile(d: _obj, b: Any = None, i: _pos = None) -> PasswordProfile:
     o = _new(PasswordProfile)
     o.force_change_password_next_sign_in = (
-        v if (v := d.get("forceChangePasswordNextSignIn")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("forceChangePasswordNextSignIn")) is None or v.__class__ is bool else _boolean(v)
     )
     o.force_change_password_next_sign_in_with_mfa = (
-        v if (v := d.get("forceChangePasswordNextSignInWithMfa")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("forceChangePasswordNextSignInWithMfa")) is None or v.__class__ is bool else _boolean(v)
     )
-    o.password = v if (v := d.get("password")) is None or v.__class__ is str else _edm_String(v)
+    o.password = v if (v := d.get("password")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1115,9 +1075,9 @@ def _UserPrint(d: Any, b: Any = None, i: _pos = None) -> UserPrint:
 
 def _ProvisionedPlan(d: _obj, b: Any = None, i: _pos = None) -> ProvisionedPlan:
     o = _new(ProvisionedPlan)
-    o.capability_status = v if (v := d.get("capabilityStatus")) is None or v.__class__ is str else _edm_String(v)
-    o.provisioning_status = v if (v := d.get("provisioningStatus")) is None or v.__class__ is str else _edm_String(v)
-    o.service = v if (v := d.get("service")) is None or v.__class__ is str else _edm_String(v)
+    o.capability_status = v if (v := d.get("capabilityStatus")) is None or v.__class__ is str else _string(v)
+    o.provisioning_status = v if (v := d.get("provisioningStatus")) is None or v.__class__ is str else _string(v)
+    o.service = v if (v := d.get("service")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1129,15 +1089,13 @@ def _SignInActivity(d: _obj, b: Any = None, i: _pos = None) -> SignInActivity:
         None if (v := d.get("lastNonInteractiveSignInDateTime")) is None else _DTO_SEEN[v]
     )
     o.last_non_interactive_sign_in_request_id = (
-        v if (v := d.get("lastNonInteractiveSignInRequestId")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("lastNonInteractiveSignInRequestId")) is None or v.__class__ is str else _string(v)
     )
     o.last_sign_in_date_time = None if (v := d.get("lastSignInDateTime")) is None else _DTO_SEEN[v]
-    o.last_sign_in_request_id = (
-        v if (v := d.get("lastSignInRequestId")) is None or v.__class__ is str else _edm_String(v)
-    )
+    o.last_sign_in_request_id = v if (v := d.get("lastSignInRequestId")) is None or v.__class__ is str else _string(v)
     o.last_successful_sign_in_date_time = None if (v := d.get("lastSuccessfulSignInDateTime")) is None else _DTO_SEEN[v]
     o.last_successful_sign_in_request_id = (
-        v if (v := d.get("lastSuccessfulSignInRequestId")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("lastSuccessfulSignInRequestId")) is None or v.__class__ is str else _string(v)
     )
     o._odata_wire = b or d
     o._odata_pos = i
@@ -1148,34 +1106,30 @@ def _Calendar(d: _obj, b: Any = None, i: _pos = None) -> Calendar:
     p: Any
     u: list[Any]
     o = _new(Calendar)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
     if (v := d.get("allowedOnlineMeetingProviders")) is not None:
         u = []
         for x in v if v.__class__ is list else _not_list(v):
             u.append(None if x is None else (_map_OnlineMeetingProviderType.get(x) or OnlineMeetingProviderType(x)))
         v = u
     o.allowed_online_meeting_providers = v
-    o.can_edit = v if (v := d.get("canEdit")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.can_share = v if (v := d.get("canShare")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.can_view_private_items = (
-        v if (v := d.get("canViewPrivateItems")) is None or v.__class__ is bool else _edm_Boolean(v)
-    )
-    o.change_key = v if (v := d.get("changeKey")) is None or v.__class__ is str else _edm_String(v)
+    o.can_edit = v if (v := d.get("canEdit")) is None or v.__class__ is bool else _boolean(v)
+    o.can_share = v if (v := d.get("canShare")) is None or v.__class__ is bool else _boolean(v)
+    o.can_view_private_items = v if (v := d.get("canViewPrivateItems")) is None or v.__class__ is bool else _boolean(v)
+    o.change_key = v if (v := d.get("changeKey")) is None or v.__class__ is str else _string(v)
     o.color = None if (v := d.get("color")) is None else _map_CalendarColor[v]
     o.default_online_meeting_provider = (
         None if (v := d.get("defaultOnlineMeetingProvider")) is None else _map_OnlineMeetingProviderType[v]
     )
-    o.hex_color = v if (v := d.get("hexColor")) is None or v.__class__ is str else _edm_String(v)
-    o.is_default_calendar = v if (v := d.get("isDefaultCalendar")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.is_removable = v if (v := d.get("isRemovable")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.is_tallying_responses = (
-        v if (v := d.get("isTallyingResponses")) is None or v.__class__ is bool else _edm_Boolean(v)
-    )
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
+    o.hex_color = v if (v := d.get("hexColor")) is None or v.__class__ is str else _string(v)
+    o.is_default_calendar = v if (v := d.get("isDefaultCalendar")) is None or v.__class__ is bool else _boolean(v)
+    o.is_removable = v if (v := d.get("isRemovable")) is None or v.__class__ is bool else _boolean(v)
+    o.is_tallying_responses = v if (v := d.get("isTallyingResponses")) is None or v.__class__ is bool else _boolean(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
     if (w := d.get("owner")) is not None:
         p = _new(EmailAddress)
-        p.address = v if (v := w.get("address")) is None or v.__class__ is str else _edm_String(v)
-        p.name = v if (v := w.get("name")) is None or v.__class__ is str else _edm_String(v)
+        p.address = v if (v := w.get("address")) is None or v.__class__ is str else _string(v)
+        p.name = v if (v := w.get("name")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.owner = w
@@ -1198,8 +1152,8 @@ def _Calendar(d: _obj, b: Any = None, i: _pos = None) -> Calendar:
 
 def _EmailAddress(d: _obj, b: Any = None, i: _pos = None) -> EmailAddress:
     o = _new(EmailAddress)
-    o.address = v if (v := d.get("address")) is None or v.__class__ is str else _edm_String(v)
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
+    o.address = v if (v := d.get("address")) is None or v.__class__ is str else _string(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1212,16 +1166,16 @@ def _OutlookItem(d: _obj, b: Any = None, i: _pos = None) -> OutlookItem:
         if r is not None:
             return r
     o = _new(OutlookItem)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
     if (v := d.get("categories")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.categories = v
-    o.change_key = v if (v := d.get("changeKey")) is None or v.__class__ is str else _edm_String(v)
+    o.change_key = v if (v := d.get("changeKey")) is None or v.__class__ is str else _string(v)
     o.created_date_time = None if (v := d.get("createdDateTime")) is None else _DTO_SEEN[v]
     o.last_modified_date_time = None if (v := d.get("lastModifiedDateTime")) is None else _DTO_SEEN[v]
     o._odata_wire = b or d
@@ -1233,20 +1187,20 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
     p: Any
     u: list[Any]
     o = _new(Event)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
     if (v := d.get("categories")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.categories = v
-    o.change_key = v if (v := d.get("changeKey")) is None or v.__class__ is str else _edm_String(v)
+    o.change_key = v if (v := d.get("changeKey")) is None or v.__class__ is str else _string(v)
     o.created_date_time = None if (v := d.get("createdDateTime")) is None else _DTO_SEEN[v]
     o.last_modified_date_time = None if (v := d.get("lastModifiedDateTime")) is None else _DTO_SEEN[v]
     o.allow_new_time_proposals = (
-        v if (v := d.get("allowNewTimeProposals")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("allowNewTimeProposals")) is None or v.__class__ is bool else _boolean(v)
     )
     if (v := d.get("attendees")) is not None:
         u = []
@@ -1256,37 +1210,37 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
     o.attendees = v
     if (w := d.get("body")) is not None:
         p = _new(ItemBody)
-        p.content = v if (v := w.get("content")) is None or v.__class__ is str else _edm_String(v)
+        p.content = v if (v := w.get("content")) is None or v.__class__ is str else _string(v)
         p.content_type = None if (v := w.get("contentType")) is None else _map_BodyType[v]
         p._odata_wire = b or w
         w = p
     o.body = w
-    o.body_preview = v if (v := d.get("bodyPreview")) is None or v.__class__ is str else _edm_String(v)
+    o.body_preview = v if (v := d.get("bodyPreview")) is None or v.__class__ is str else _string(v)
     if (v := d.get("cancelledOccurrences")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.cancelled_occurrences = v
     if (w := d.get("end")) is not None:
         p = _new(DateTimeTimeZone)
-        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
-        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _string(v)
+        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.end = w
-    o.has_attachments = v if (v := d.get("hasAttachments")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.hide_attendees = v if (v := d.get("hideAttendees")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.i_cal_u_id = v if (v := d.get("iCalUId")) is None or v.__class__ is str else _edm_String(v)
+    o.has_attachments = v if (v := d.get("hasAttachments")) is None or v.__class__ is bool else _boolean(v)
+    o.hide_attendees = v if (v := d.get("hideAttendees")) is None or v.__class__ is bool else _boolean(v)
+    o.i_cal_u_id = v if (v := d.get("iCalUId")) is None or v.__class__ is str else _string(v)
     o.importance = None if (v := d.get("importance")) is None else _map_Importance[v]
-    o.is_all_day = v if (v := d.get("isAllDay")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.is_cancelled = v if (v := d.get("isCancelled")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.is_draft = v if (v := d.get("isDraft")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.is_online_meeting = v if (v := d.get("isOnlineMeeting")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.is_organizer = v if (v := d.get("isOrganizer")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.is_reminder_on = v if (v := d.get("isReminderOn")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.is_all_day = v if (v := d.get("isAllDay")) is None or v.__class__ is bool else _boolean(v)
+    o.is_cancelled = v if (v := d.get("isCancelled")) is None or v.__class__ is bool else _boolean(v)
+    o.is_draft = v if (v := d.get("isDraft")) is None or v.__class__ is bool else _boolean(v)
+    o.is_online_meeting = v if (v := d.get("isOnlineMeeting")) is None or v.__class__ is bool else _boolean(v)
+    o.is_organizer = v if (v := d.get("isOrganizer")) is None or v.__class__ is bool else _boolean(v)
+    o.is_reminder_on = v if (v := d.get("isReminderOn")) is None or v.__class__ is bool else _boolean(v)
     o.location = None if (v := d.get("location")) is None else _Location(v, b)
     if (v := d.get("locations")) is not None:
         u = []
@@ -1298,22 +1252,20 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
     o.online_meeting_provider = (
         None if (v := d.get("onlineMeetingProvider")) is None else _map_OnlineMeetingProviderType[v]
     )
-    o.online_meeting_url = v if (v := d.get("onlineMeetingUrl")) is None or v.__class__ is str else _edm_String(v)
+    o.online_meeting_url = v if (v := d.get("onlineMeetingUrl")) is None or v.__class__ is str else _string(v)
     o.organizer = None if (v := d.get("organizer")) is None else _Recipient(v, b)
-    o.original_end_time_zone = (
-        v if (v := d.get("originalEndTimeZone")) is None or v.__class__ is str else _edm_String(v)
-    )
+    o.original_end_time_zone = v if (v := d.get("originalEndTimeZone")) is None or v.__class__ is str else _string(v)
     o.original_start = None if (v := d.get("originalStart")) is None else _DTO_SEEN[v]
     o.original_start_time_zone = (
-        v if (v := d.get("originalStartTimeZone")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("originalStartTimeZone")) is None or v.__class__ is str else _string(v)
     )
     o.recurrence = None if (v := d.get("recurrence")) is None else _PatternedRecurrence(v, b)
     o.reminder_minutes_before_start = (
         v
         if (v := d.get("reminderMinutesBeforeStart")) is None or v.__class__ is int and -(2**31) <= v < 2**31
-        else _edm_Int32(v)
+        else _int32(v)
     )
-    o.response_requested = v if (v := d.get("responseRequested")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.response_requested = v if (v := d.get("responseRequested")) is None or v.__class__ is bool else _boolean(v)
     if (w := d.get("responseStatus")) is not None:
         p = _new(ResponseStatus)
         p.response = None if (v := w.get("response")) is None else _map_ResponseType[v]
@@ -1322,19 +1274,19 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
         w = p
     o.response_status = w
     o.sensitivity = None if (v := d.get("sensitivity")) is None else _map_Sensitivity[v]
-    o.series_master_id = v if (v := d.get("seriesMasterId")) is None or v.__class__ is str else _edm_String(v)
+    o.series_master_id = v if (v := d.get("seriesMasterId")) is None or v.__class__ is str else _string(v)
     o.show_as = None if (v := d.get("showAs")) is None else _map_FreeBusyStatus[v]
     if (w := d.get("start")) is not None:
         p = _new(DateTimeTimeZone)
-        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
-        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _string(v)
+        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.start = w
-    o.subject = v if (v := d.get("subject")) is None or v.__class__ is str else _edm_String(v)
-    o.transaction_id = v if (v := d.get("transactionId")) is None or v.__class__ is str else _edm_String(v)
+    o.subject = v if (v := d.get("subject")) is None or v.__class__ is str else _string(v)
+    o.transaction_id = v if (v := d.get("transactionId")) is None or v.__class__ is str else _string(v)
     o.type = None if (v := d.get("type")) is None else _map_EventType[v]
-    o.web_link = v if (v := d.get("webLink")) is None or v.__class__ is str else _edm_String(v)
+    o.web_link = v if (v := d.get("webLink")) is None or v.__class__ is str else _string(v)
     if (v := d.get("attachments")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
@@ -1369,8 +1321,8 @@ def _Recipient(d: _obj, b: Any = None, i: _pos = None) -> Recipient:
     o = _new(Recipient)
     if (w := d.get("emailAddress")) is not None:
         p = _new(EmailAddress)
-        p.address = v if (v := w.get("address")) is None or v.__class__ is str else _edm_String(v)
-        p.name = v if (v := w.get("name")) is None or v.__class__ is str else _edm_String(v)
+        p.address = v if (v := w.get("address")) is None or v.__class__ is str else _string(v)
+        p.name = v if (v := w.get("name")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.email_address = w
@@ -1389,8 +1341,8 @@ def _AttendeeBase(d: _obj, b: Any = None, i: _pos = None) -> AttendeeBase:
     o = _new(AttendeeBase)
     if (w := d.get("emailAddress")) is not None:
         p = _new(EmailAddress)
-        p.address = v if (v := w.get("address")) is None or v.__class__ is str else _edm_String(v)
-        p.name = v if (v := w.get("name")) is None or v.__class__ is str else _edm_String(v)
+        p.address = v if (v := w.get("address")) is None or v.__class__ is str else _string(v)
+        p.name = v if (v := w.get("name")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.email_address = w
@@ -1405,8 +1357,8 @@ def _Attendee(d: _obj, b: Any = None, i: _pos = None) -> Attendee:
     o = _new(Attendee)
     if (w := d.get("emailAddress")) is not None:
         p = _new(EmailAddress)
-        p.address = v if (v := w.get("address")) is None or v.__class__ is str else _edm_String(v)
-        p.name = v if (v := w.get("name")) is None or v.__class__ is str else _edm_String(v)
+        p.address = v if (v := w.get("address")) is None or v.__class__ is str else _string(v)
+        p.name = v if (v := w.get("name")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.email_address = w
@@ -1429,15 +1381,15 @@ def _TimeSlot(d: _obj, b: Any = None, i: _pos = None) -> TimeSlot:
     o = _new(TimeSlot)
     if (w := d.get("end")) is not None:
         p = _new(DateTimeTimeZone)
-        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
-        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _string(v)
+        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.end = w
     if (w := d.get("start")) is not None:
         p = _new(DateTimeTimeZone)
-        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
-        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _string(v)
+        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.start = w
@@ -1457,7 +1409,7 @@ def _ResponseStatus(d: _obj, b: Any = None, i: _pos = None) -> ResponseStatus:
 
 def _ItemBody(d: _obj, b: Any = None, i: _pos = None) -> ItemBody:
     o = _new(ItemBody)
-    o.content = v if (v := d.get("content")) is None or v.__class__ is str else _edm_String(v)
+    o.content = v if (v := d.get("content")) is None or v.__class__ is str else _string(v)
     o.content_type = None if (v := d.get("contentType")) is None else _map_BodyType[v]
     o._odata_wire = b or d
     o._odata_pos = i
@@ -1473,13 +1425,11 @@ def _Location(d: _obj, b: Any = None, i: _pos = None) -> Location:
     o = _new(Location)
     o.address = None if (v := d.get("address")) is None else _PhysicalAddress(v, b)
     o.coordinates = None if (v := d.get("coordinates")) is None else _OutlookGeoCoordinates(v, b)
-    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _edm_String(v)
-    o.location_email_address = (
-        v if (v := d.get("locationEmailAddress")) is None or v.__class__ is str else _edm_String(v)
-    )
+    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _string(v)
+    o.location_email_address = v if (v := d.get("locationEmailAddress")) is None or v.__class__ is str else _string(v)
     o.location_type = None if (v := d.get("locationType")) is None else _map_LocationType[v]
-    o.location_uri = v if (v := d.get("locationUri")) is None or v.__class__ is str else _edm_String(v)
-    o.unique_id = v if (v := d.get("uniqueId")) is None or v.__class__ is str else _edm_String(v)
+    o.location_uri = v if (v := d.get("locationUri")) is None or v.__class__ is str else _string(v)
+    o.unique_id = v if (v := d.get("uniqueId")) is None or v.__class__ is str else _string(v)
     o.unique_id_type = None if (v := d.get("uniqueIdType")) is None else _map_LocationUniqueIdType[v]
     o._odata_wire = b or d
     o._odata_pos = i
@@ -1488,11 +1438,11 @@ def _Location(d: _obj, b: Any = None, i: _pos = None) -> Location:
 
 def _PhysicalAddress(d: _obj, b: Any = None, i: _pos = None) -> PhysicalAddress:
     o = _new(PhysicalAddress)
-    o.city = v if (v := d.get("city")) is None or v.__class__ is str else _edm_String(v)
-    o.country_or_region = v if (v := d.get("countryOrRegion")) is None or v.__class__ is str else _edm_String(v)
-    o.postal_code = v if (v := d.get("postalCode")) is None or v.__class__ is str else _edm_String(v)
-    o.state = v if (v := d.get("state")) is None or v.__class__ is str else _edm_String(v)
-    o.street = v if (v := d.get("street")) is None or v.__class__ is str else _edm_String(v)
+    o.city = v if (v := d.get("city")) is None or v.__class__ is str else _string(v)
+    o.country_or_region = v if (v := d.get("countryOrRegion")) is None or v.__class__ is str else _string(v)
+    o.postal_code = v if (v := d.get("postalCode")) is None or v.__class__ is str else _string(v)
+    o.state = v if (v := d.get("state")) is None or v.__class__ is str else _string(v)
+    o.street = v if (v := d.get("street")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1500,15 +1450,13 @@ def _PhysicalAddress(d: _obj, b: Any = None, i: _pos = None) -> PhysicalAddress:
 
 def _OutlookGeoCoordinates(d: _obj, b: Any = None, i: _pos = None) -> OutlookGeoCoordinates:
     o = _new(OutlookGeoCoordinates)
-    o.accuracy = v if (v := d.get("accuracy")) is None or v.__class__ is float or v.__class__ is int else _edm_Double(v)
-    o.altitude = v if (v := d.get("altitude")) is None or v.__class__ is float or v.__class__ is int else _edm_Double(v)
+    o.accuracy = v if (v := d.get("accuracy")) is None or v.__class__ is float or v.__class__ is int else _double(v)
+    o.altitude = v if (v := d.get("altitude")) is None or v.__class__ is float or v.__class__ is int else _double(v)
     o.altitude_accuracy = (
-        v if (v := d.get("altitudeAccuracy")) is None or v.__class__ is float or v.__class__ is int else _edm_Double(v)
+        v if (v := d.get("altitudeAccuracy")) is None or v.__class__ is float or v.__class__ is int else _double(v)
     )
-    o.latitude = v if (v := d.get("latitude")) is None or v.__class__ is float or v.__class__ is int else _edm_Double(v)
-    o.longitude = (
-        v if (v := d.get("longitude")) is None or v.__class__ is float or v.__class__ is int else _edm_Double(v)
-    )
+    o.latitude = v if (v := d.get("latitude")) is None or v.__class__ is float or v.__class__ is int else _double(v)
+    o.longitude = v if (v := d.get("longitude")) is None or v.__class__ is float or v.__class__ is int else _double(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1517,24 +1465,24 @@ def _OutlookGeoCoordinates(d: _obj, b: Any = None, i: _pos = None) -> OutlookGeo
 def _OnlineMeetingInfo(d: _obj, b: Any = None, i: _pos = None) -> OnlineMeetingInfo:
     u: list[Any]
     o = _new(OnlineMeetingInfo)
-    o.conference_id = v if (v := d.get("conferenceId")) is None or v.__class__ is str else _edm_String(v)
-    o.join_url = v if (v := d.get("joinUrl")) is None or v.__class__ is str else _edm_String(v)
+    o.conference_id = v if (v := d.get("conferenceId")) is None or v.__class__ is str else _string(v)
+    o.join_url = v if (v := d.get("joinUrl")) is None or v.__class__ is str else _string(v)
     if (v := d.get("phones")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
             u.append(None if x is None else _Phone(x, b, n))
         v = u
     o.phones = v
-    o.quick_dial = v if (v := d.get("quickDial")) is None or v.__class__ is str else _edm_String(v)
+    o.quick_dial = v if (v := d.get("quickDial")) is None or v.__class__ is str else _string(v)
     if (v := d.get("tollFreeNumbers")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.toll_free_numbers = v
-    o.toll_number = v if (v := d.get("tollNumber")) is None or v.__class__ is str else _edm_String(v)
+    o.toll_number = v if (v := d.get("tollNumber")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1542,9 +1490,9 @@ def _OnlineMeetingInfo(d: _obj, b: Any = None, i: _pos = None) -> OnlineMeetingI
 
 def _Phone(d: _obj, b: Any = None, i: _pos = None) -> Phone:
     o = _new(Phone)
-    o.language = v if (v := d.get("language")) is None or v.__class__ is str else _edm_String(v)
-    o.number = v if (v := d.get("number")) is None or v.__class__ is str else _edm_String(v)
-    o.region = v if (v := d.get("region")) is None or v.__class__ is str else _edm_String(v)
+    o.language = v if (v := d.get("language")) is None or v.__class__ is str else _string(v)
+    o.number = v if (v := d.get("number")) is None or v.__class__ is str else _string(v)
+    o.region = v if (v := d.get("region")) is None or v.__class__ is str else _string(v)
     o.type = None if (v := d.get("type")) is None else _map_PhoneType[v]
     o._odata_wire = b or d
     o._odata_pos = i
@@ -1564,7 +1512,7 @@ def _RecurrencePattern(d: _obj, b: Any = None, i: _pos = None) -> RecurrencePatt
     u: list[Any]
     o = _new(RecurrencePattern)
     o.day_of_month = (
-        v if (v := d.get("dayOfMonth")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+        v if (v := d.get("dayOfMonth")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     )
     if (v := d.get("daysOfWeek")) is not None:
         u = []
@@ -1574,10 +1522,8 @@ def _RecurrencePattern(d: _obj, b: Any = None, i: _pos = None) -> RecurrencePatt
     o.days_of_week = v
     o.first_day_of_week = None if (v := d.get("firstDayOfWeek")) is None else _map_DayOfWeek[v]
     o.index = None if (v := d.get("index")) is None else _map_WeekIndex[v]
-    o.interval = (
-        v if (v := d.get("interval")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-    )
-    o.month = v if (v := d.get("month")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+    o.interval = v if (v := d.get("interval")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
+    o.month = v if (v := d.get("month")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     o.type = None if (v := d.get("type")) is None else _map_RecurrencePatternType[v]
     o._odata_wire = b or d
     o._odata_pos = i
@@ -1586,14 +1532,12 @@ def _RecurrencePattern(d: _obj, b: Any = None, i: _pos = None) -> RecurrencePatt
 
 def _RecurrenceRange(d: _obj, b: Any = None, i: _pos = None) -> RecurrenceRange:
     o = _new(RecurrenceRange)
-    o.end_date = None if (v := d.get("endDate")) is None else _edm_Date(v)
+    o.end_date = None if (v := d.get("endDate")) is None else _date(v)
     o.number_of_occurrences = (
-        v
-        if (v := d.get("numberOfOccurrences")) is None or v.__class__ is int and -(2**31) <= v < 2**31
-        else _edm_Int32(v)
+        v if (v := d.get("numberOfOccurrences")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     )
-    o.recurrence_time_zone = v if (v := d.get("recurrenceTimeZone")) is None or v.__class__ is str else _edm_String(v)
-    o.start_date = None if (v := d.get("startDate")) is None else _edm_Date(v)
+    o.recurrence_time_zone = v if (v := d.get("recurrenceTimeZone")) is None or v.__class__ is str else _string(v)
+    o.start_date = None if (v := d.get("startDate")) is None else _date(v)
     o.type = None if (v := d.get("type")) is None else _map_RecurrenceRangeType[v]
     o._odata_wire = b or d
     o._odata_pos = i
@@ -1602,9 +1546,9 @@ def _RecurrenceRange(d: _obj, b: Any = None, i: _pos = None) -> RecurrenceRange:
 
 def _ProfilePhoto(d: _obj, b: Any = None, i: _pos = None) -> ProfilePhoto:
     o = _new(ProfilePhoto)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.height = v if (v := d.get("height")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-    o.width = v if (v := d.get("width")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.height = v if (v := d.get("height")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
+    o.width = v if (v := d.get("width")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1613,10 +1557,10 @@ def _ProfilePhoto(d: _obj, b: Any = None, i: _pos = None) -> ProfilePhoto:
 def _CalendarGroup(d: _obj, b: Any = None, i: _pos = None) -> CalendarGroup:
     u: list[Any]
     o = _new(CalendarGroup)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.change_key = v if (v := d.get("changeKey")) is None or v.__class__ is str else _edm_String(v)
-    o.class_id = None if (v := d.get("classId")) is None else _edm_Guid(v)
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.change_key = v if (v := d.get("changeKey")) is None or v.__class__ is str else _string(v)
+    o.class_id = None if (v := d.get("classId")) is None else _guid(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
     if (v := d.get("calendars")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
@@ -1632,16 +1576,16 @@ def _Message(d: _obj, b: Any = None, i: _pos = None) -> Message:
     p: Any
     u: list[Any]
     o = _new(Message)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
     if (v := d.get("categories")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.categories = v
-    o.change_key = v if (v := d.get("changeKey")) is None or v.__class__ is str else _edm_String(v)
+    o.change_key = v if (v := d.get("changeKey")) is None or v.__class__ is str else _string(v)
     o.created_date_time = None if (v := d.get("createdDateTime")) is None else _DTO_SEEN[v]
     o.last_modified_date_time = None if (v := d.get("lastModifiedDateTime")) is None else _DTO_SEEN[v]
     if (v := d.get("bccRecipients")) is not None:
@@ -1652,23 +1596,23 @@ def _Message(d: _obj, b: Any = None, i: _pos = None) -> Message:
     o.bcc_recipients = v
     if (w := d.get("body")) is not None:
         p = _new(ItemBody)
-        p.content = v if (v := w.get("content")) is None or v.__class__ is str else _edm_String(v)
+        p.content = v if (v := w.get("content")) is None or v.__class__ is str else _string(v)
         p.content_type = None if (v := w.get("contentType")) is None else _map_BodyType[v]
         p._odata_wire = b or w
         w = p
     o.body = w
-    o.body_preview = v if (v := d.get("bodyPreview")) is None or v.__class__ is str else _edm_String(v)
+    o.body_preview = v if (v := d.get("bodyPreview")) is None or v.__class__ is str else _string(v)
     if (v := d.get("ccRecipients")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
             u.append(None if x is None else _Recipient(x, b, n))
         v = u
     o.cc_recipients = v
-    o.conversation_id = v if (v := d.get("conversationId")) is None or v.__class__ is str else _edm_String(v)
-    o.conversation_index = None if (v := d.get("conversationIndex")) is None else _edm_Binary(v)
+    o.conversation_id = v if (v := d.get("conversationId")) is None or v.__class__ is str else _string(v)
+    o.conversation_index = None if (v := d.get("conversationIndex")) is None else _binary(v)
     o.flag = None if (v := d.get("flag")) is None else _FollowupFlag(v, b)
     o.from_ = None if (v := d.get("from")) is None else _Recipient(v, b)
-    o.has_attachments = v if (v := d.get("hasAttachments")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.has_attachments = v if (v := d.get("hasAttachments")) is None or v.__class__ is bool else _boolean(v)
     o.importance = None if (v := d.get("importance")) is None else _map_Importance[v]
     o.inference_classification = (
         None if (v := d.get("inferenceClassification")) is None else _map_InferenceClassificationType[v]
@@ -1679,16 +1623,16 @@ def _Message(d: _obj, b: Any = None, i: _pos = None) -> Message:
             u.append(None if x is None else _InternetMessageHeader(x, b, n))
         v = u
     o.internet_message_headers = v
-    o.internet_message_id = v if (v := d.get("internetMessageId")) is None or v.__class__ is str else _edm_String(v)
+    o.internet_message_id = v if (v := d.get("internetMessageId")) is None or v.__class__ is str else _string(v)
     o.is_delivery_receipt_requested = (
-        v if (v := d.get("isDeliveryReceiptRequested")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("isDeliveryReceiptRequested")) is None or v.__class__ is bool else _boolean(v)
     )
-    o.is_draft = v if (v := d.get("isDraft")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.is_read = v if (v := d.get("isRead")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.is_draft = v if (v := d.get("isDraft")) is None or v.__class__ is bool else _boolean(v)
+    o.is_read = v if (v := d.get("isRead")) is None or v.__class__ is bool else _boolean(v)
     o.is_read_receipt_requested = (
-        v if (v := d.get("isReadReceiptRequested")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("isReadReceiptRequested")) is None or v.__class__ is bool else _boolean(v)
     )
-    o.parent_folder_id = v if (v := d.get("parentFolderId")) is None or v.__class__ is str else _edm_String(v)
+    o.parent_folder_id = v if (v := d.get("parentFolderId")) is None or v.__class__ is str else _string(v)
     o.received_date_time = None if (v := d.get("receivedDateTime")) is None else _DTO_SEEN[v]
     if (v := d.get("replyTo")) is not None:
         u = []
@@ -1698,7 +1642,7 @@ def _Message(d: _obj, b: Any = None, i: _pos = None) -> Message:
     o.reply_to = v
     o.sender = None if (v := d.get("sender")) is None else _Recipient(v, b)
     o.sent_date_time = None if (v := d.get("sentDateTime")) is None else _DTO_SEEN[v]
-    o.subject = v if (v := d.get("subject")) is None or v.__class__ is str else _edm_String(v)
+    o.subject = v if (v := d.get("subject")) is None or v.__class__ is str else _string(v)
     if (v := d.get("toRecipients")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
@@ -1707,12 +1651,12 @@ def _Message(d: _obj, b: Any = None, i: _pos = None) -> Message:
     o.to_recipients = v
     if (w := d.get("uniqueBody")) is not None:
         p = _new(ItemBody)
-        p.content = v if (v := w.get("content")) is None or v.__class__ is str else _edm_String(v)
+        p.content = v if (v := w.get("content")) is None or v.__class__ is str else _string(v)
         p.content_type = None if (v := w.get("contentType")) is None else _map_BodyType[v]
         p._odata_wire = b or w
         w = p
     o.unique_body = w
-    o.web_link = v if (v := d.get("webLink")) is None or v.__class__ is str else _edm_String(v)
+    o.web_link = v if (v := d.get("webLink")) is None or v.__class__ is str else _string(v)
     if (v := d.get("attachments")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
@@ -1729,23 +1673,23 @@ def _FollowupFlag(d: _obj, b: Any = None, i: _pos = None) -> FollowupFlag:
     o = _new(FollowupFlag)
     if (w := d.get("completedDateTime")) is not None:
         p = _new(DateTimeTimeZone)
-        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
-        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _string(v)
+        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.completed_date_time = w
     if (w := d.get("dueDateTime")) is not None:
         p = _new(DateTimeTimeZone)
-        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
-        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _string(v)
+        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.due_date_time = w
     o.flag_status = None if (v := d.get("flagStatus")) is None else _map_FollowupFlagStatus[v]
     if (w := d.get("startDateTime")) is not None:
         p = _new(DateTimeTimeZone)
-        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
-        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _string(v)
+        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.start_date_time = w
@@ -1756,8 +1700,8 @@ def _FollowupFlag(d: _obj, b: Any = None, i: _pos = None) -> FollowupFlag:
 
 def _InternetMessageHeader(d: _obj, b: Any = None, i: _pos = None) -> InternetMessageHeader:
     o = _new(InternetMessageHeader)
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
-    o.value = v if (v := d.get("value")) is None or v.__class__ is str else _edm_String(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
+    o.value = v if (v := d.get("value")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1770,12 +1714,12 @@ def _Attachment(d: _obj, b: Any = None, i: _pos = None) -> Attachment:
         if r is not None:
             return r
     o = _new(Attachment)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.content_type = v if (v := d.get("contentType")) is None or v.__class__ is str else _edm_String(v)
-    o.is_inline = v if (v := d.get("isInline")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.content_type = v if (v := d.get("contentType")) is None or v.__class__ is str else _string(v)
+    o.is_inline = v if (v := d.get("isInline")) is None or v.__class__ is bool else _boolean(v)
     o.last_modified_date_time = None if (v := d.get("lastModifiedDateTime")) is None else _DTO_SEEN[v]
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
-    o.size = v if (v := d.get("size")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
+    o.size = v if (v := d.get("size")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1783,12 +1727,12 @@ def _Attachment(d: _obj, b: Any = None, i: _pos = None) -> Attachment:
 
 def _ManagedAppPolicy(d: _obj, b: Any = None, i: _pos = None) -> ManagedAppPolicy:
     o = _new(ManagedAppPolicy)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
     o.created_date_time = None if (v := d.get("createdDateTime")) is None else _DTO_SEEN[v]
-    o.description = v if (v := d.get("description")) is None or v.__class__ is str else _edm_String(v)
-    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _edm_String(v)
+    o.description = v if (v := d.get("description")) is None or v.__class__ is str else _string(v)
+    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _string(v)
     o.last_modified_date_time = None if (v := d.get("lastModifiedDateTime")) is None else _DTO_SEEN[v]
-    o.version = v if (v := d.get("version")) is None or v.__class__ is str else _edm_String(v)
+    o.version = v if (v := d.get("version")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1796,9 +1740,9 @@ def _ManagedAppPolicy(d: _obj, b: Any = None, i: _pos = None) -> ManagedAppPolic
 
 def _ManagedMobileApp(d: _obj, b: Any = None, i: _pos = None) -> ManagedMobileApp:
     o = _new(ManagedMobileApp)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
     o.mobile_app_identifier = None if (v := d.get("mobileAppIdentifier")) is None else _MobileAppIdentifier(v, b)
-    o.version = v if (v := d.get("version")) is None or v.__class__ is str else _edm_String(v)
+    o.version = v if (v := d.get("version")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1820,19 +1764,19 @@ def _MobileAppIdentifier(d: Any, b: Any = None, i: _pos = None) -> MobileAppIden
 
 def _ExtensionProperty(d: _obj, b: Any = None, i: _pos = None) -> ExtensionProperty:
     o = _new(ExtensionProperty)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
     o.deleted_date_time = None if (v := d.get("deletedDateTime")) is None else _DTO_SEEN[v]
-    o.app_display_name = v if (v := d.get("appDisplayName")) is None or v.__class__ is str else _edm_String(v)
-    o.data_type = v if (v := d.get("dataType")) is None or v.__class__ is str else _edm_String(v)
-    o.is_multi_valued = v if (v := d.get("isMultiValued")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.app_display_name = v if (v := d.get("appDisplayName")) is None or v.__class__ is str else _string(v)
+    o.data_type = v if (v := d.get("dataType")) is None or v.__class__ is str else _string(v)
+    o.is_multi_valued = v if (v := d.get("isMultiValued")) is None or v.__class__ is bool else _boolean(v)
     o.is_synced_from_on_premises = (
-        v if (v := d.get("isSyncedFromOnPremises")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("isSyncedFromOnPremises")) is None or v.__class__ is bool else _boolean(v)
     )
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
     if (v := d.get("targetObjects")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
@@ -1845,9 +1789,9 @@ def _ExtensionProperty(d: _obj, b: Any = None, i: _pos = None) -> ExtensionPrope
 def _ServiceProvisioningXmlError(d: _obj, b: Any = None, i: _pos = None) -> ServiceProvisioningXmlError:
     o = _new(ServiceProvisioningXmlError)
     o.created_date_time = None if (v := d.get("createdDateTime")) is None else _DTO_SEEN[v]
-    o.is_resolved = v if (v := d.get("isResolved")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.service_instance = v if (v := d.get("serviceInstance")) is None or v.__class__ is str else _edm_String(v)
-    o.error_detail = v if (v := d.get("errorDetail")) is None or v.__class__ is str else _edm_String(v)
+    o.is_resolved = v if (v := d.get("isResolved")) is None or v.__class__ is bool else _boolean(v)
+    o.service_instance = v if (v := d.get("serviceInstance")) is None or v.__class__ is str else _string(v)
+    o.error_detail = v if (v := d.get("errorDetail")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -1857,11 +1801,11 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
     p: Any
     u: list[Any]
     o = _new(AgentUser)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
     o.deleted_date_time = None if (v := d.get("deletedDateTime")) is None else _DTO_SEEN[v]
-    o.about_me = v if (v := d.get("aboutMe")) is None or v.__class__ is str else _edm_String(v)
-    o.account_enabled = v if (v := d.get("accountEnabled")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.age_group = v if (v := d.get("ageGroup")) is None or v.__class__ is str else _edm_String(v)
+    o.about_me = v if (v := d.get("aboutMe")) is None or v.__class__ is str else _string(v)
+    o.account_enabled = v if (v := d.get("accountEnabled")) is None or v.__class__ is bool else _boolean(v)
+    o.age_group = v if (v := d.get("ageGroup")) is None or v.__class__ is str else _string(v)
     if (v := d.get("assignedLicenses")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
@@ -1879,46 +1823,46 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
     if (v := d.get("businessPhones")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.business_phones = v
-    o.city = v if (v := d.get("city")) is None or v.__class__ is str else _edm_String(v)
-    o.company_name = v if (v := d.get("companyName")) is None or v.__class__ is str else _edm_String(v)
+    o.city = v if (v := d.get("city")) is None or v.__class__ is str else _string(v)
+    o.company_name = v if (v := d.get("companyName")) is None or v.__class__ is str else _string(v)
     o.consent_provided_for_minor = (
-        v if (v := d.get("consentProvidedForMinor")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("consentProvidedForMinor")) is None or v.__class__ is str else _string(v)
     )
-    o.country = v if (v := d.get("country")) is None or v.__class__ is str else _edm_String(v)
+    o.country = v if (v := d.get("country")) is None or v.__class__ is str else _string(v)
     o.created_date_time = None if (v := d.get("createdDateTime")) is None else _DTO_SEEN[v]
-    o.creation_type = v if (v := d.get("creationType")) is None or v.__class__ is str else _edm_String(v)
+    o.creation_type = v if (v := d.get("creationType")) is None or v.__class__ is str else _string(v)
     o.custom_security_attributes = (
         None if (v := d.get("customSecurityAttributes")) is None else _CustomSecurityAttributeValue(v, b)
     )
-    o.department = v if (v := d.get("department")) is None or v.__class__ is str else _edm_String(v)
+    o.department = v if (v := d.get("department")) is None or v.__class__ is str else _string(v)
     o.device_enrollment_limit = (
         v
         if (v := d.get("deviceEnrollmentLimit")) is None or v.__class__ is int and -(2**31) <= v < 2**31
-        else _edm_Int32(v)
+        else _int32(v)
     )
-    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _edm_String(v)
+    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _string(v)
     o.employee_hire_date = None if (v := d.get("employeeHireDate")) is None else _DTO_SEEN[v]
-    o.employee_id = v if (v := d.get("employeeId")) is None or v.__class__ is str else _edm_String(v)
+    o.employee_id = v if (v := d.get("employeeId")) is None or v.__class__ is str else _string(v)
     o.employee_leave_date_time = None if (v := d.get("employeeLeaveDateTime")) is None else _DTO_SEEN[v]
     if (w := d.get("employeeOrgData")) is not None:
         p = _new(EmployeeOrgData)
-        p.cost_center = v if (v := w.get("costCenter")) is None or v.__class__ is str else _edm_String(v)
-        p.division = v if (v := w.get("division")) is None or v.__class__ is str else _edm_String(v)
+        p.cost_center = v if (v := w.get("costCenter")) is None or v.__class__ is str else _string(v)
+        p.division = v if (v := w.get("division")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.employee_org_data = w
-    o.employee_type = v if (v := d.get("employeeType")) is None or v.__class__ is str else _edm_String(v)
-    o.external_user_state = v if (v := d.get("externalUserState")) is None or v.__class__ is str else _edm_String(v)
+    o.employee_type = v if (v := d.get("employeeType")) is None or v.__class__ is str else _string(v)
+    o.external_user_state = v if (v := d.get("externalUserState")) is None or v.__class__ is str else _string(v)
     o.external_user_state_change_date_time = (
         None if (v := d.get("externalUserStateChangeDateTime")) is None else _DTO_SEEN[v]
     )
-    o.fax_number = v if (v := d.get("faxNumber")) is None or v.__class__ is str else _edm_String(v)
-    o.given_name = v if (v := d.get("givenName")) is None or v.__class__ is str else _edm_String(v)
+    o.fax_number = v if (v := d.get("faxNumber")) is None or v.__class__ is str else _string(v)
+    o.given_name = v if (v := d.get("givenName")) is None or v.__class__ is str else _string(v)
     o.hire_date = None if (v := d.get("hireDate")) is None else _DTO_SEEN[v]
     if (v := d.get("identities")) is not None:
         u = []
@@ -1926,11 +1870,11 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
             u.append(None if x is None else _ObjectIdentity(x, b, n))
         v = u
     o.identities = v
-    o.identity_parent_id = v if (v := d.get("identityParentId")) is None or v.__class__ is str else _edm_String(v)
+    o.identity_parent_id = v if (v := d.get("identityParentId")) is None or v.__class__ is str else _string(v)
     if (v := d.get("imAddresses")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
@@ -1938,19 +1882,19 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
     if (v := d.get("interests")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.interests = v
     o.is_management_restricted = (
-        v if (v := d.get("isManagementRestricted")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("isManagementRestricted")) is None or v.__class__ is bool else _boolean(v)
     )
-    o.is_resource_account = v if (v := d.get("isResourceAccount")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.job_title = v if (v := d.get("jobTitle")) is None or v.__class__ is str else _edm_String(v)
+    o.is_resource_account = v if (v := d.get("isResourceAccount")) is None or v.__class__ is bool else _boolean(v)
+    o.job_title = v if (v := d.get("jobTitle")) is None or v.__class__ is str else _string(v)
     o.last_password_change_date_time = None if (v := d.get("lastPasswordChangeDateTime")) is None else _DTO_SEEN[v]
     o.legal_age_group_classification = (
-        v if (v := d.get("legalAgeGroupClassification")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("legalAgeGroupClassification")) is None or v.__class__ is str else _string(v)
     )
     if (v := d.get("licenseAssignmentStates")) is not None:
         u = []
@@ -1958,23 +1902,21 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
             u.append(None if x is None else _LicenseAssignmentState(x, b, n))
         v = u
     o.license_assignment_states = v
-    o.mail = v if (v := d.get("mail")) is None or v.__class__ is str else _edm_String(v)
+    o.mail = v if (v := d.get("mail")) is None or v.__class__ is str else _string(v)
     o.mailbox_settings = None if (v := d.get("mailboxSettings")) is None else _MailboxSettings(v, b)
-    o.mail_nickname = v if (v := d.get("mailNickname")) is None or v.__class__ is str else _edm_String(v)
-    o.mobile_phone = v if (v := d.get("mobilePhone")) is None or v.__class__ is str else _edm_String(v)
-    o.my_site = v if (v := d.get("mySite")) is None or v.__class__ is str else _edm_String(v)
-    o.office_location = v if (v := d.get("officeLocation")) is None or v.__class__ is str else _edm_String(v)
+    o.mail_nickname = v if (v := d.get("mailNickname")) is None or v.__class__ is str else _string(v)
+    o.mobile_phone = v if (v := d.get("mobilePhone")) is None or v.__class__ is str else _string(v)
+    o.my_site = v if (v := d.get("mySite")) is None or v.__class__ is str else _string(v)
+    o.office_location = v if (v := d.get("officeLocation")) is None or v.__class__ is str else _string(v)
     o.on_premises_distinguished_name = (
-        v if (v := d.get("onPremisesDistinguishedName")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("onPremisesDistinguishedName")) is None or v.__class__ is str else _string(v)
     )
-    o.on_premises_domain_name = (
-        v if (v := d.get("onPremisesDomainName")) is None or v.__class__ is str else _edm_String(v)
-    )
+    o.on_premises_domain_name = v if (v := d.get("onPremisesDomainName")) is None or v.__class__ is str else _string(v)
     o.on_premises_extension_attributes = (
         None if (v := d.get("onPremisesExtensionAttributes")) is None else _OnPremisesExtensionAttributes(v, b)
     )
     o.on_premises_immutable_id = (
-        v if (v := d.get("onPremisesImmutableId")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("onPremisesImmutableId")) is None or v.__class__ is str else _string(v)
     )
     o.on_premises_last_sync_date_time = None if (v := d.get("onPremisesLastSyncDateTime")) is None else _DTO_SEEN[v]
     if (v := d.get("onPremisesProvisioningErrors")) is not None:
@@ -1984,54 +1926,50 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
         v = u
     o.on_premises_provisioning_errors = v
     o.on_premises_sam_account_name = (
-        v if (v := d.get("onPremisesSamAccountName")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("onPremisesSamAccountName")) is None or v.__class__ is str else _string(v)
     )
     o.on_premises_security_identifier = (
-        v if (v := d.get("onPremisesSecurityIdentifier")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("onPremisesSecurityIdentifier")) is None or v.__class__ is str else _string(v)
     )
     o.on_premises_sync_enabled = (
-        v if (v := d.get("onPremisesSyncEnabled")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("onPremisesSyncEnabled")) is None or v.__class__ is bool else _boolean(v)
     )
     o.on_premises_user_principal_name = (
-        v if (v := d.get("onPremisesUserPrincipalName")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("onPremisesUserPrincipalName")) is None or v.__class__ is str else _string(v)
     )
     if (v := d.get("otherMails")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.other_mails = v
-    o.password_policies = v if (v := d.get("passwordPolicies")) is None or v.__class__ is str else _edm_String(v)
+    o.password_policies = v if (v := d.get("passwordPolicies")) is None or v.__class__ is str else _string(v)
     if (w := d.get("passwordProfile")) is not None:
         p = _new(PasswordProfile)
         p.force_change_password_next_sign_in = (
-            v if (v := w.get("forceChangePasswordNextSignIn")) is None or v.__class__ is bool else _edm_Boolean(v)
+            v if (v := w.get("forceChangePasswordNextSignIn")) is None or v.__class__ is bool else _boolean(v)
         )
         p.force_change_password_next_sign_in_with_mfa = (
-            v
-            if (v := w.get("forceChangePasswordNextSignInWithMfa")) is None or v.__class__ is bool
-            else _edm_Boolean(v)
+            v if (v := w.get("forceChangePasswordNextSignInWithMfa")) is None or v.__class__ is bool else _boolean(v)
         )
-        p.password = v if (v := w.get("password")) is None or v.__class__ is str else _edm_String(v)
+        p.password = v if (v := w.get("password")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.password_profile = w
     if (v := d.get("pastProjects")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.past_projects = v
-    o.postal_code = v if (v := d.get("postalCode")) is None or v.__class__ is str else _edm_String(v)
-    o.preferred_data_location = (
-        v if (v := d.get("preferredDataLocation")) is None or v.__class__ is str else _edm_String(v)
-    )
-    o.preferred_language = v if (v := d.get("preferredLanguage")) is None or v.__class__ is str else _edm_String(v)
-    o.preferred_name = v if (v := d.get("preferredName")) is None or v.__class__ is str else _edm_String(v)
+    o.postal_code = v if (v := d.get("postalCode")) is None or v.__class__ is str else _string(v)
+    o.preferred_data_location = v if (v := d.get("preferredDataLocation")) is None or v.__class__ is str else _string(v)
+    o.preferred_language = v if (v := d.get("preferredLanguage")) is None or v.__class__ is str else _string(v)
+    o.preferred_name = v if (v := d.get("preferredName")) is None or v.__class__ is str else _string(v)
     o.print = d.get("print")
     if (v := d.get("provisionedPlans")) is not None:
         u = []
@@ -2042,7 +1980,7 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
     if (v := d.get("proxyAddresses")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
@@ -2050,7 +1988,7 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
     if (v := d.get("responsibilities")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
@@ -2058,19 +1996,19 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
     if (v := d.get("schools")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.schools = v
-    o.security_identifier = v if (v := d.get("securityIdentifier")) is None or v.__class__ is str else _edm_String(v)
+    o.security_identifier = v if (v := d.get("securityIdentifier")) is None or v.__class__ is str else _string(v)
     if (v := d.get("serviceProvisioningErrors")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
             u.append(None if x is None else _ServiceProvisioningError(x, b, n))
         v = u
     o.service_provisioning_errors = v
-    o.show_in_address_list = v if (v := d.get("showInAddressList")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.show_in_address_list = v if (v := d.get("showInAddressList")) is None or v.__class__ is bool else _boolean(v)
     o.sign_in_activity = None if (v := d.get("signInActivity")) is None else _SignInActivity(v, b)
     o.sign_in_sessions_valid_from_date_time = (
         None if (v := d.get("signInSessionsValidFromDateTime")) is None else _DTO_SEEN[v]
@@ -2078,17 +2016,17 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
     if (v := d.get("skills")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.skills = v
-    o.state = v if (v := d.get("state")) is None or v.__class__ is str else _edm_String(v)
-    o.street_address = v if (v := d.get("streetAddress")) is None or v.__class__ is str else _edm_String(v)
-    o.surname = v if (v := d.get("surname")) is None or v.__class__ is str else _edm_String(v)
-    o.usage_location = v if (v := d.get("usageLocation")) is None or v.__class__ is str else _edm_String(v)
-    o.user_principal_name = v if (v := d.get("userPrincipalName")) is None or v.__class__ is str else _edm_String(v)
-    o.user_type = v if (v := d.get("userType")) is None or v.__class__ is str else _edm_String(v)
+    o.state = v if (v := d.get("state")) is None or v.__class__ is str else _string(v)
+    o.street_address = v if (v := d.get("streetAddress")) is None or v.__class__ is str else _string(v)
+    o.surname = v if (v := d.get("surname")) is None or v.__class__ is str else _string(v)
+    o.usage_location = v if (v := d.get("usageLocation")) is None or v.__class__ is str else _string(v)
+    o.user_principal_name = v if (v := d.get("userPrincipalName")) is None or v.__class__ is str else _string(v)
+    o.user_type = v if (v := d.get("userType")) is None or v.__class__ is str else _string(v)
     o.calendar = None if (v := d.get("calendar")) is None else _Calendar(v, b)
     if (v := d.get("calendarGroups")) is not None:
         u = []
@@ -2159,11 +2097,9 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
     o.permission_grants = v
     if (w := d.get("photo")) is not None:
         p = _new(ProfilePhoto)
-        p.id = v if (v := w.get("id")) is None or v.__class__ is str else _edm_String(v)
-        p.height = (
-            v if (v := w.get("height")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-        )
-        p.width = v if (v := w.get("width")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+        p.id = v if (v := w.get("id")) is None or v.__class__ is str else _string(v)
+        p.height = v if (v := w.get("height")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
+        p.width = v if (v := w.get("width")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
         p._odata_wire = b or w
         w = p
     o.photo = w
@@ -2204,8 +2140,8 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
 
 def _CustomTimeZone(d: _obj, b: Any = None, i: _pos = None) -> CustomTimeZone:
     o = _new(CustomTimeZone)
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
-    o.bias = v if (v := d.get("bias")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
+    o.bias = v if (v := d.get("bias")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     o.daylight_offset = None if (v := d.get("daylightOffset")) is None else _DaylightTimeZoneOffset(v, b)
     o.standard_offset = None if (v := d.get("standardOffset")) is None else _StandardTimeZoneOffset(v, b)
     o._odata_wire = b or d
@@ -2221,12 +2157,12 @@ def _StandardTimeZoneOffset(d: _obj, b: Any = None, i: _pos = None) -> StandardT
             return r
     o = _new(StandardTimeZoneOffset)
     o.day_occurrence = (
-        v if (v := d.get("dayOccurrence")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+        v if (v := d.get("dayOccurrence")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     )
     o.day_of_week = None if (v := d.get("dayOfWeek")) is None else _map_DayOfWeek[v]
-    o.month = v if (v := d.get("month")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-    o.time = None if (v := d.get("time")) is None else _edm_TimeOfDay(v)
-    o.year = v if (v := d.get("year")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+    o.month = v if (v := d.get("month")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
+    o.time = None if (v := d.get("time")) is None else _timeofday(v)
+    o.year = v if (v := d.get("year")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -2235,14 +2171,14 @@ def _StandardTimeZoneOffset(d: _obj, b: Any = None, i: _pos = None) -> StandardT
 def _DaylightTimeZoneOffset(d: _obj, b: Any = None, i: _pos = None) -> DaylightTimeZoneOffset:
     o = _new(DaylightTimeZoneOffset)
     o.day_occurrence = (
-        v if (v := d.get("dayOccurrence")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+        v if (v := d.get("dayOccurrence")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     )
     o.day_of_week = None if (v := d.get("dayOfWeek")) is None else _map_DayOfWeek[v]
-    o.month = v if (v := d.get("month")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-    o.time = None if (v := d.get("time")) is None else _edm_TimeOfDay(v)
-    o.year = v if (v := d.get("year")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+    o.month = v if (v := d.get("month")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
+    o.time = None if (v := d.get("time")) is None else _timeofday(v)
+    o.year = v if (v := d.get("year")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     o.daylight_bias = (
-        v if (v := d.get("daylightBias")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+        v if (v := d.get("daylightBias")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     )
     o._odata_wire = b or d
     o._odata_pos = i
@@ -2253,17 +2189,13 @@ def _LocationConstraintItem(d: _obj, b: Any = None, i: _pos = None) -> LocationC
     o = _new(LocationConstraintItem)
     o.address = None if (v := d.get("address")) is None else _PhysicalAddress(v, b)
     o.coordinates = None if (v := d.get("coordinates")) is None else _OutlookGeoCoordinates(v, b)
-    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _edm_String(v)
-    o.location_email_address = (
-        v if (v := d.get("locationEmailAddress")) is None or v.__class__ is str else _edm_String(v)
-    )
+    o.display_name = v if (v := d.get("displayName")) is None or v.__class__ is str else _string(v)
+    o.location_email_address = v if (v := d.get("locationEmailAddress")) is None or v.__class__ is str else _string(v)
     o.location_type = None if (v := d.get("locationType")) is None else _map_LocationType[v]
-    o.location_uri = v if (v := d.get("locationUri")) is None or v.__class__ is str else _edm_String(v)
-    o.unique_id = v if (v := d.get("uniqueId")) is None or v.__class__ is str else _edm_String(v)
+    o.location_uri = v if (v := d.get("locationUri")) is None or v.__class__ is str else _string(v)
+    o.unique_id = v if (v := d.get("uniqueId")) is None or v.__class__ is str else _string(v)
     o.unique_id_type = None if (v := d.get("uniqueIdType")) is None else _map_LocationUniqueIdType[v]
-    o.resolve_availability = (
-        v if (v := d.get("resolveAvailability")) is None or v.__class__ is bool else _edm_Boolean(v)
-    )
+    o.resolve_availability = v if (v := d.get("resolveAvailability")) is None or v.__class__ is bool else _boolean(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -2271,15 +2203,15 @@ def _LocationConstraintItem(d: _obj, b: Any = None, i: _pos = None) -> LocationC
 
 def _FileAttachment(d: _obj, b: Any = None, i: _pos = None) -> FileAttachment:
     o = _new(FileAttachment)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.content_type = v if (v := d.get("contentType")) is None or v.__class__ is str else _edm_String(v)
-    o.is_inline = v if (v := d.get("isInline")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.content_type = v if (v := d.get("contentType")) is None or v.__class__ is str else _string(v)
+    o.is_inline = v if (v := d.get("isInline")) is None or v.__class__ is bool else _boolean(v)
     o.last_modified_date_time = None if (v := d.get("lastModifiedDateTime")) is None else _DTO_SEEN[v]
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
-    o.size = v if (v := d.get("size")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-    o.content_bytes = None if (v := d.get("contentBytes")) is None else _edm_Binary(v)
-    o.content_id = v if (v := d.get("contentId")) is None or v.__class__ is str else _edm_String(v)
-    o.content_location = v if (v := d.get("contentLocation")) is None or v.__class__ is str else _edm_String(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
+    o.size = v if (v := d.get("size")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
+    o.content_bytes = None if (v := d.get("contentBytes")) is None else _binary(v)
+    o.content_id = v if (v := d.get("contentId")) is None or v.__class__ is str else _string(v)
+    o.content_location = v if (v := d.get("contentLocation")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -2287,12 +2219,12 @@ def _FileAttachment(d: _obj, b: Any = None, i: _pos = None) -> FileAttachment:
 
 def _ItemAttachment(d: _obj, b: Any = None, i: _pos = None) -> ItemAttachment:
     o = _new(ItemAttachment)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.content_type = v if (v := d.get("contentType")) is None or v.__class__ is str else _edm_String(v)
-    o.is_inline = v if (v := d.get("isInline")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.content_type = v if (v := d.get("contentType")) is None or v.__class__ is str else _string(v)
+    o.is_inline = v if (v := d.get("isInline")) is None or v.__class__ is bool else _boolean(v)
     o.last_modified_date_time = None if (v := d.get("lastModifiedDateTime")) is None else _DTO_SEEN[v]
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
-    o.size = v if (v := d.get("size")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
+    o.size = v if (v := d.get("size")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     o.item = None if (v := d.get("item")) is None else _OutlookItem(v, b)
     o._odata_wire = b or d
     o._odata_pos = i
@@ -2301,12 +2233,12 @@ def _ItemAttachment(d: _obj, b: Any = None, i: _pos = None) -> ItemAttachment:
 
 def _ReferenceAttachment(d: _obj, b: Any = None, i: _pos = None) -> ReferenceAttachment:
     o = _new(ReferenceAttachment)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.content_type = v if (v := d.get("contentType")) is None or v.__class__ is str else _edm_String(v)
-    o.is_inline = v if (v := d.get("isInline")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.content_type = v if (v := d.get("contentType")) is None or v.__class__ is str else _string(v)
+    o.is_inline = v if (v := d.get("isInline")) is None or v.__class__ is bool else _boolean(v)
     o.last_modified_date_time = None if (v := d.get("lastModifiedDateTime")) is None else _DTO_SEEN[v]
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
-    o.size = v if (v := d.get("size")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
+    o.size = v if (v := d.get("size")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -2314,7 +2246,7 @@ def _ReferenceAttachment(d: _obj, b: Any = None, i: _pos = None) -> ReferenceAtt
 
 def _AndroidMobileAppIdentifier(d: _obj, b: Any = None, i: _pos = None) -> AndroidMobileAppIdentifier:
     o = _new(AndroidMobileAppIdentifier)
-    o.package_id = v if (v := d.get("packageId")) is None or v.__class__ is str else _edm_String(v)
+    o.package_id = v if (v := d.get("packageId")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -2322,7 +2254,7 @@ def _AndroidMobileAppIdentifier(d: _obj, b: Any = None, i: _pos = None) -> Andro
 
 def _IosMobileAppIdentifier(d: _obj, b: Any = None, i: _pos = None) -> IosMobileAppIdentifier:
     o = _new(IosMobileAppIdentifier)
-    o.bundle_id = v if (v := d.get("bundleId")) is None or v.__class__ is str else _edm_String(v)
+    o.bundle_id = v if (v := d.get("bundleId")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -2331,11 +2263,11 @@ def _IosMobileAppIdentifier(d: _obj, b: Any = None, i: _pos = None) -> IosMobile
 def _AttachmentItem(d: _obj, b: Any = None, i: _pos = None) -> AttachmentItem:
     o = _new(AttachmentItem)
     o.attachment_type = None if (v := d.get("attachmentType")) is None else _map_AttachmentType[v]
-    o.content_id = v if (v := d.get("contentId")) is None or v.__class__ is str else _edm_String(v)
-    o.content_type = v if (v := d.get("contentType")) is None or v.__class__ is str else _edm_String(v)
-    o.is_inline = v if (v := d.get("isInline")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
-    o.size = v if (v := d.get("size")) is None or v.__class__ is int and -(2**63) <= v < 2**63 else _edm_Int64(v)
+    o.content_id = v if (v := d.get("contentId")) is None or v.__class__ is str else _string(v)
+    o.content_type = v if (v := d.get("contentType")) is None or v.__class__ is str else _string(v)
+    o.is_inline = v if (v := d.get("isInline")) is None or v.__class__ is bool else _boolean(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
+    o.size = v if (v := d.get("size")) is None or v.__class__ is int and -(2**63) <= v < 2**63 else _int64(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -2353,25 +2285,25 @@ def _AttendeeAvailability(d: _obj, b: Any = None, i: _pos = None) -> AttendeeAva
 def _AutomaticRepliesMailTips(d: _obj, b: Any = None, i: _pos = None) -> AutomaticRepliesMailTips:
     p: Any
     o = _new(AutomaticRepliesMailTips)
-    o.message = v if (v := d.get("message")) is None or v.__class__ is str else _edm_String(v)
+    o.message = v if (v := d.get("message")) is None or v.__class__ is str else _string(v)
     if (w := d.get("messageLanguage")) is not None:
         p = _new(LocaleInfo)
-        p.display_name = v if (v := w.get("displayName")) is None or v.__class__ is str else _edm_String(v)
-        p.locale = v if (v := w.get("locale")) is None or v.__class__ is str else _edm_String(v)
+        p.display_name = v if (v := w.get("displayName")) is None or v.__class__ is str else _string(v)
+        p.locale = v if (v := w.get("locale")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.message_language = w
     if (w := d.get("scheduledEndTime")) is not None:
         p = _new(DateTimeTimeZone)
-        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
-        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _string(v)
+        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.scheduled_end_time = w
     if (w := d.get("scheduledStartTime")) is not None:
         p = _new(DateTimeTimeZone)
-        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
-        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _string(v)
+        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.scheduled_start_time = w
@@ -2385,13 +2317,13 @@ def _ConvertIdResult(d: _obj, b: Any = None, i: _pos = None) -> ConvertIdResult:
     o = _new(ConvertIdResult)
     if (w := d.get("errorDetails")) is not None:
         p = _new(GenericError)
-        p.code = v if (v := w.get("code")) is None or v.__class__ is str else _edm_String(v)
-        p.message = v if (v := w.get("message")) is None or v.__class__ is str else _edm_String(v)
+        p.code = v if (v := w.get("code")) is None or v.__class__ is str else _string(v)
+        p.message = v if (v := w.get("message")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.error_details = w
-    o.source_id = v if (v := d.get("sourceId")) is None or v.__class__ is str else _edm_String(v)
-    o.target_id = v if (v := d.get("targetId")) is None or v.__class__ is str else _edm_String(v)
+    o.source_id = v if (v := d.get("sourceId")) is None or v.__class__ is str else _string(v)
+    o.target_id = v if (v := d.get("targetId")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -2399,8 +2331,8 @@ def _ConvertIdResult(d: _obj, b: Any = None, i: _pos = None) -> ConvertIdResult:
 
 def _GenericError(d: _obj, b: Any = None, i: _pos = None) -> GenericError:
     o = _new(GenericError)
-    o.code = v if (v := d.get("code")) is None or v.__class__ is str else _edm_String(v)
-    o.message = v if (v := d.get("message")) is None or v.__class__ is str else _edm_String(v)
+    o.code = v if (v := d.get("code")) is None or v.__class__ is str else _string(v)
+    o.message = v if (v := d.get("message")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -2416,8 +2348,8 @@ def _DeviceAndAppManagementData(d: _obj, b: Any = None, i: _pos = None) -> Devic
 
 def _FreeBusyError(d: _obj, b: Any = None, i: _pos = None) -> FreeBusyError:
     o = _new(FreeBusyError)
-    o.message = v if (v := d.get("message")) is None or v.__class__ is str else _edm_String(v)
-    o.response_code = v if (v := d.get("responseCode")) is None or v.__class__ is str else _edm_String(v)
+    o.message = v if (v := d.get("message")) is None or v.__class__ is str else _string(v)
+    o.response_code = v if (v := d.get("responseCode")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -2426,14 +2358,14 @@ def _FreeBusyError(d: _obj, b: Any = None, i: _pos = None) -> FreeBusyError:
 def _LocationConstraint(d: _obj, b: Any = None, i: _pos = None) -> LocationConstraint:
     u: list[Any]
     o = _new(LocationConstraint)
-    o.is_required = v if (v := d.get("isRequired")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.is_required = v if (v := d.get("isRequired")) is None or v.__class__ is bool else _boolean(v)
     if (v := d.get("locations")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
             u.append(None if x is None else _LocationConstraintItem(x, b, n))
         v = u
     o.locations = v
-    o.suggest_location = v if (v := d.get("suggestLocation")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.suggest_location = v if (v := d.get("suggestLocation")) is None or v.__class__ is bool else _boolean(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -2444,31 +2376,29 @@ def _MailTips(d: _obj, b: Any = None, i: _pos = None) -> MailTips:
     u: list[Any]
     o = _new(MailTips)
     o.automatic_replies = None if (v := d.get("automaticReplies")) is None else _AutomaticRepliesMailTips(v, b)
-    o.custom_mail_tip = v if (v := d.get("customMailTip")) is None or v.__class__ is str else _edm_String(v)
-    o.delivery_restricted = v if (v := d.get("deliveryRestricted")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.custom_mail_tip = v if (v := d.get("customMailTip")) is None or v.__class__ is str else _string(v)
+    o.delivery_restricted = v if (v := d.get("deliveryRestricted")) is None or v.__class__ is bool else _boolean(v)
     if (w := d.get("emailAddress")) is not None:
         p = _new(EmailAddress)
-        p.address = v if (v := w.get("address")) is None or v.__class__ is str else _edm_String(v)
-        p.name = v if (v := w.get("name")) is None or v.__class__ is str else _edm_String(v)
+        p.address = v if (v := w.get("address")) is None or v.__class__ is str else _string(v)
+        p.name = v if (v := w.get("name")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.email_address = w
     if (w := d.get("error")) is not None:
         p = _new(MailTipsError)
-        p.code = v if (v := w.get("code")) is None or v.__class__ is str else _edm_String(v)
-        p.message = v if (v := w.get("message")) is None or v.__class__ is str else _edm_String(v)
+        p.code = v if (v := w.get("code")) is None or v.__class__ is str else _string(v)
+        p.message = v if (v := w.get("message")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.error = w
     o.external_member_count = (
-        v
-        if (v := d.get("externalMemberCount")) is None or v.__class__ is int and -(2**31) <= v < 2**31
-        else _edm_Int32(v)
+        v if (v := d.get("externalMemberCount")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     )
-    o.is_moderated = v if (v := d.get("isModerated")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.mailbox_full = v if (v := d.get("mailboxFull")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.is_moderated = v if (v := d.get("isModerated")) is None or v.__class__ is bool else _boolean(v)
+    o.mailbox_full = v if (v := d.get("mailboxFull")) is None or v.__class__ is bool else _boolean(v)
     o.max_message_size = (
-        v if (v := d.get("maxMessageSize")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+        v if (v := d.get("maxMessageSize")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     )
     o.recipient_scope = None if (v := d.get("recipientScope")) is None else _flags(RecipientScopeType, v)
     if (v := d.get("recipientSuggestions")) is not None:
@@ -2478,7 +2408,7 @@ def _MailTips(d: _obj, b: Any = None, i: _pos = None) -> MailTips:
         v = u
     o.recipient_suggestions = v
     o.total_member_count = (
-        v if (v := d.get("totalMemberCount")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+        v if (v := d.get("totalMemberCount")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     )
     o._odata_wire = b or d
     o._odata_pos = i
@@ -2487,8 +2417,8 @@ def _MailTips(d: _obj, b: Any = None, i: _pos = None) -> MailTips:
 
 def _MailTipsError(d: _obj, b: Any = None, i: _pos = None) -> MailTipsError:
     o = _new(MailTipsError)
-    o.code = v if (v := d.get("code")) is None or v.__class__ is str else _edm_String(v)
-    o.message = v if (v := d.get("message")) is None or v.__class__ is str else _edm_String(v)
+    o.code = v if (v := d.get("code")) is None or v.__class__ is str else _string(v)
+    o.message = v if (v := d.get("message")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -2496,11 +2426,9 @@ def _MailTipsError(d: _obj, b: Any = None, i: _pos = None) -> MailTipsError:
 
 def _ManagedAppDiagnosticStatus(d: _obj, b: Any = None, i: _pos = None) -> ManagedAppDiagnosticStatus:
     o = _new(ManagedAppDiagnosticStatus)
-    o.mitigation_instruction = (
-        v if (v := d.get("mitigationInstruction")) is None or v.__class__ is str else _edm_String(v)
-    )
-    o.state = v if (v := d.get("state")) is None or v.__class__ is str else _edm_String(v)
-    o.validation_name = v if (v := d.get("validationName")) is None or v.__class__ is str else _edm_String(v)
+    o.mitigation_instruction = v if (v := d.get("mitigationInstruction")) is None or v.__class__ is str else _string(v)
+    o.state = v if (v := d.get("state")) is None or v.__class__ is str else _string(v)
+    o.validation_name = v if (v := d.get("validationName")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -2515,9 +2443,7 @@ def _MeetingTimeSuggestion(d: _obj, b: Any = None, i: _pos = None) -> MeetingTim
             u.append(None if x is None else _AttendeeAvailability(x, b, n))
         v = u
     o.attendee_availability = v
-    o.confidence = (
-        v if (v := d.get("confidence")) is None or v.__class__ is float or v.__class__ is int else _edm_Double(v)
-    )
+    o.confidence = v if (v := d.get("confidence")) is None or v.__class__ is float or v.__class__ is int else _double(v)
     if (v := d.get("locations")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
@@ -2525,9 +2451,9 @@ def _MeetingTimeSuggestion(d: _obj, b: Any = None, i: _pos = None) -> MeetingTim
         v = u
     o.locations = v
     o.meeting_time_slot = None if (v := d.get("meetingTimeSlot")) is None else _TimeSlot(v, b)
-    o.order = v if (v := d.get("order")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+    o.order = v if (v := d.get("order")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     o.organizer_availability = None if (v := d.get("organizerAvailability")) is None else _map_FreeBusyStatus[v]
-    o.suggestion_reason = v if (v := d.get("suggestionReason")) is None or v.__class__ is str else _edm_String(v)
+    o.suggestion_reason = v if (v := d.get("suggestionReason")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -2537,7 +2463,7 @@ def _MeetingTimeSuggestionsResult(d: _obj, b: Any = None, i: _pos = None) -> Mee
     u: list[Any]
     o = _new(MeetingTimeSuggestionsResult)
     o.empty_suggestions_reason = (
-        v if (v := d.get("emptySuggestionsReason")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("emptySuggestionsReason")) is None or v.__class__ is str else _string(v)
     )
     if (v := d.get("meetingTimeSuggestions")) is not None:
         u = []
@@ -2553,29 +2479,29 @@ def _MeetingTimeSuggestionsResult(d: _obj, b: Any = None, i: _pos = None) -> Mee
 def _Reminder(d: _obj, b: Any = None, i: _pos = None) -> Reminder:
     p: Any
     o = _new(Reminder)
-    o.change_key = v if (v := d.get("changeKey")) is None or v.__class__ is str else _edm_String(v)
+    o.change_key = v if (v := d.get("changeKey")) is None or v.__class__ is str else _string(v)
     if (w := d.get("eventEndTime")) is not None:
         p = _new(DateTimeTimeZone)
-        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
-        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _string(v)
+        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.event_end_time = w
-    o.event_id = v if (v := d.get("eventId")) is None or v.__class__ is str else _edm_String(v)
+    o.event_id = v if (v := d.get("eventId")) is None or v.__class__ is str else _string(v)
     o.event_location = None if (v := d.get("eventLocation")) is None else _Location(v, b)
     if (w := d.get("eventStartTime")) is not None:
         p = _new(DateTimeTimeZone)
-        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
-        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _string(v)
+        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.event_start_time = w
-    o.event_subject = v if (v := d.get("eventSubject")) is None or v.__class__ is str else _edm_String(v)
-    o.event_web_link = v if (v := d.get("eventWebLink")) is None or v.__class__ is str else _edm_String(v)
+    o.event_subject = v if (v := d.get("eventSubject")) is None or v.__class__ is str else _string(v)
+    o.event_web_link = v if (v := d.get("eventWebLink")) is None or v.__class__ is str else _string(v)
     if (w := d.get("reminderFireTime")) is not None:
         p = _new(DateTimeTimeZone)
-        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
-        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _string(v)
+        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.reminder_fire_time = w
@@ -2588,15 +2514,15 @@ def _ScheduleInformation(d: _obj, b: Any = None, i: _pos = None) -> ScheduleInfo
     p: Any
     u: list[Any]
     o = _new(ScheduleInformation)
-    o.availability_view = v if (v := d.get("availabilityView")) is None or v.__class__ is str else _edm_String(v)
+    o.availability_view = v if (v := d.get("availabilityView")) is None or v.__class__ is str else _string(v)
     if (w := d.get("error")) is not None:
         p = _new(FreeBusyError)
-        p.message = v if (v := w.get("message")) is None or v.__class__ is str else _edm_String(v)
-        p.response_code = v if (v := w.get("responseCode")) is None or v.__class__ is str else _edm_String(v)
+        p.message = v if (v := w.get("message")) is None or v.__class__ is str else _string(v)
+        p.response_code = v if (v := w.get("responseCode")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.error = w
-    o.schedule_id = v if (v := d.get("scheduleId")) is None or v.__class__ is str else _edm_String(v)
+    o.schedule_id = v if (v := d.get("scheduleId")) is None or v.__class__ is str else _string(v)
     if (v := d.get("scheduleItems")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
@@ -2614,22 +2540,22 @@ def _ScheduleItem(d: _obj, b: Any = None, i: _pos = None) -> ScheduleItem:
     o = _new(ScheduleItem)
     if (w := d.get("end")) is not None:
         p = _new(DateTimeTimeZone)
-        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
-        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _string(v)
+        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.end = w
-    o.is_private = v if (v := d.get("isPrivate")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.location = v if (v := d.get("location")) is None or v.__class__ is str else _edm_String(v)
+    o.is_private = v if (v := d.get("isPrivate")) is None or v.__class__ is bool else _boolean(v)
+    o.location = v if (v := d.get("location")) is None or v.__class__ is str else _string(v)
     if (w := d.get("start")) is not None:
         p = _new(DateTimeTimeZone)
-        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _edm_String(v)
-        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _edm_String(v)
+        p.date_time = v if (v := w.get("dateTime")) is None or v.__class__ is str else _string(v)
+        p.time_zone = v if (v := w.get("timeZone")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.start = w
     o.status = None if (v := d.get("status")) is None else _map_FreeBusyStatus[v]
-    o.subject = v if (v := d.get("subject")) is None or v.__class__ is str else _edm_String(v)
+    o.subject = v if (v := d.get("subject")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -2656,12 +2582,12 @@ def _UploadSession(d: _obj, b: Any = None, i: _pos = None) -> UploadSession:
     if (v := d.get("nextExpectedRanges")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.next_expected_ranges = v
-    o.upload_url = v if (v := d.get("uploadUrl")) is None or v.__class__ is str else _edm_String(v)
+    o.upload_url = v if (v := d.get("uploadUrl")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o

@@ -62,12 +62,12 @@ _new = _serde.new
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
 _non_object = _serde.non_object
-_edm_Binary = _decoder("Edm.Binary")
-_edm_Boolean = _decoder("Edm.Boolean")
-_edm_Double = _decoder("Edm.Double")
-_edm_Guid = _decoder("Edm.Guid")
-_edm_Int32 = _decoder("Edm.Int32")
-_edm_String = _decoder("Edm.String")
+_binary = _decoder("Edm.Binary")
+_boolean = _decoder("Edm.Boolean")
+_double = _decoder("Edm.Double")
+_guid = _decoder("Edm.Guid")
+_int32 = _decoder("Edm.Int32")
+_string = _decoder("Edm.String")
 _map_AttendeeType: Any = AttendeeType._value2member_map_
 _map_BodyType: Any = BodyType._value2member_map_
 _map_CalendarColor: Any = CalendarColor._value2member_map_
@@ -89,7 +89,7 @@ def _Entity(d: _obj, b: Any = None, i: _pos = None) -> Entity:
         if r is not None:
             return r
     o = _new(Entity)
-    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -102,7 +102,7 @@ def _DirectoryObject(d: _obj, b: Any = None, i: _pos = None) -> DirectoryObject:
         if r is not None:
             return r
     o = _new(DirectoryObject)
-    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -111,11 +111,11 @@ def _DirectoryObject(d: _obj, b: Any = None, i: _pos = None) -> DirectoryObject:
 def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
     u: list[Any]
     o = _new(User)
-    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _edm_String(v)
-    o.email_address = v if (v := d.get("EmailAddress")) is None or v.__class__ is str else _edm_String(v)
-    o.display_name = v if (v := d.get("DisplayName")) is None or v.__class__ is str else _edm_String(v)
-    o.alias = v if (v := d.get("Alias")) is None or v.__class__ is str else _edm_String(v)
-    o.mailbox_guid = None if (v := d.get("MailboxGuid")) is None else _edm_Guid(v)
+    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _string(v)
+    o.email_address = v if (v := d.get("EmailAddress")) is None or v.__class__ is str else _string(v)
+    o.display_name = v if (v := d.get("DisplayName")) is None or v.__class__ is str else _string(v)
+    o.alias = v if (v := d.get("Alias")) is None or v.__class__ is str else _string(v)
+    o.mailbox_guid = None if (v := d.get("MailboxGuid")) is None else _guid(v)
     if (v := d.get("Messages")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
@@ -159,14 +159,14 @@ def _Item(d: _obj, b: Any = None, i: _pos = None) -> Item:
         if r is not None:
             return r
     o = _new(Item)
-    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _string(v)
     o.created_date_time = None if (v := d.get("CreatedDateTime")) is None else _DTO_SEEN[v]
     o.last_modified_date_time = None if (v := d.get("LastModifiedDateTime")) is None else _DTO_SEEN[v]
-    o.change_key = v if (v := d.get("ChangeKey")) is None or v.__class__ is str else _edm_String(v)
+    o.change_key = v if (v := d.get("ChangeKey")) is None or v.__class__ is str else _string(v)
     if (v := d.get("Categories")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
@@ -180,32 +180,32 @@ def _Message(d: _obj, b: Any = None, i: _pos = None) -> Message:
     p: Any
     u: list[Any]
     o = _new(Message)
-    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _string(v)
     o.created_date_time = None if (v := d.get("CreatedDateTime")) is None else _DTO_SEEN[v]
     o.last_modified_date_time = None if (v := d.get("LastModifiedDateTime")) is None else _DTO_SEEN[v]
-    o.change_key = v if (v := d.get("ChangeKey")) is None or v.__class__ is str else _edm_String(v)
+    o.change_key = v if (v := d.get("ChangeKey")) is None or v.__class__ is str else _string(v)
     if (v := d.get("Categories")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.categories = v
     o.received_date_time = None if (v := d.get("ReceivedDateTime")) is None else _DTO_SEEN[v]
     o.sent_date_time = None if (v := d.get("SentDateTime")) is None else _DTO_SEEN[v]
-    o.has_attachments = v if (v := d.get("HasAttachments")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.subject = v if (v := d.get("Subject")) is None or v.__class__ is str else _edm_String(v)
+    o.has_attachments = v if (v := d.get("HasAttachments")) is None or v.__class__ is bool else _boolean(v)
+    o.subject = v if (v := d.get("Subject")) is None or v.__class__ is str else _string(v)
     if (w := d.get("Body")) is not None:
         p = _new(ItemBody)
         p.content_type = None if (v := w.get("ContentType")) is None else _map_BodyType[v]
-        p.content = v if (v := w.get("Content")) is None or v.__class__ is str else _edm_String(v)
+        p.content = v if (v := w.get("Content")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.body = w
-    o.body_preview = v if (v := d.get("BodyPreview")) is None or v.__class__ is str else _edm_String(v)
+    o.body_preview = v if (v := d.get("BodyPreview")) is None or v.__class__ is str else _string(v)
     o.importance = None if (v := d.get("Importance")) is None else _map_Importance[v]
-    o.parent_folder_id = v if (v := d.get("ParentFolderId")) is None or v.__class__ is str else _edm_String(v)
+    o.parent_folder_id = v if (v := d.get("ParentFolderId")) is None or v.__class__ is str else _string(v)
     o.sender = None if (v := d.get("Sender")) is None else _Recipient(v, b)
     o.from_ = None if (v := d.get("From")) is None else _Recipient(v, b)
     if (v := d.get("ToRecipients")) is not None:
@@ -232,23 +232,23 @@ def _Message(d: _obj, b: Any = None, i: _pos = None) -> Message:
             u.append(None if x is None else _Recipient(x, b, n))
         v = u
     o.reply_to = v
-    o.conversation_id = v if (v := d.get("ConversationId")) is None or v.__class__ is str else _edm_String(v)
+    o.conversation_id = v if (v := d.get("ConversationId")) is None or v.__class__ is str else _string(v)
     if (w := d.get("UniqueBody")) is not None:
         p = _new(ItemBody)
         p.content_type = None if (v := w.get("ContentType")) is None else _map_BodyType[v]
-        p.content = v if (v := w.get("Content")) is None or v.__class__ is str else _edm_String(v)
+        p.content = v if (v := w.get("Content")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.unique_body = w
     o.is_delivery_receipt_requested = (
-        v if (v := d.get("IsDeliveryReceiptRequested")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("IsDeliveryReceiptRequested")) is None or v.__class__ is bool else _boolean(v)
     )
     o.is_read_receipt_requested = (
-        v if (v := d.get("IsReadReceiptRequested")) is None or v.__class__ is bool else _edm_Boolean(v)
+        v if (v := d.get("IsReadReceiptRequested")) is None or v.__class__ is bool else _boolean(v)
     )
-    o.is_read = v if (v := d.get("IsRead")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.is_draft = v if (v := d.get("IsDraft")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.web_link = v if (v := d.get("WebLink")) is None or v.__class__ is str else _edm_String(v)
+    o.is_read = v if (v := d.get("IsRead")) is None or v.__class__ is bool else _boolean(v)
+    o.is_draft = v if (v := d.get("IsDraft")) is None or v.__class__ is bool else _boolean(v)
+    o.web_link = v if (v := d.get("WebLink")) is None or v.__class__ is str else _string(v)
     if (v := d.get("Attachments")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
@@ -263,7 +263,7 @@ def _Message(d: _obj, b: Any = None, i: _pos = None) -> Message:
 def _ItemBody(d: _obj, b: Any = None, i: _pos = None) -> ItemBody:
     o = _new(ItemBody)
     o.content_type = None if (v := d.get("ContentType")) is None else _map_BodyType[v]
-    o.content = v if (v := d.get("Content")) is None or v.__class__ is str else _edm_String(v)
+    o.content = v if (v := d.get("Content")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -279,8 +279,8 @@ def _Recipient(d: _obj, b: Any = None, i: _pos = None) -> Recipient:
     o = _new(Recipient)
     if (w := d.get("EmailAddress")) is not None:
         p = _new(EmailAddress)
-        p.name = v if (v := w.get("Name")) is None or v.__class__ is str else _edm_String(v)
-        p.address = v if (v := w.get("Address")) is None or v.__class__ is str else _edm_String(v)
+        p.name = v if (v := w.get("Name")) is None or v.__class__ is str else _string(v)
+        p.address = v if (v := w.get("Address")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.email_address = w
@@ -291,8 +291,8 @@ def _Recipient(d: _obj, b: Any = None, i: _pos = None) -> Recipient:
 
 def _EmailAddress(d: _obj, b: Any = None, i: _pos = None) -> EmailAddress:
     o = _new(EmailAddress)
-    o.name = v if (v := d.get("Name")) is None or v.__class__ is str else _edm_String(v)
-    o.address = v if (v := d.get("Address")) is None or v.__class__ is str else _edm_String(v)
+    o.name = v if (v := d.get("Name")) is None or v.__class__ is str else _string(v)
+    o.address = v if (v := d.get("Address")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -301,10 +301,10 @@ def _EmailAddress(d: _obj, b: Any = None, i: _pos = None) -> EmailAddress:
 def _Calendar(d: _obj, b: Any = None, i: _pos = None) -> Calendar:
     u: list[Any]
     o = _new(Calendar)
-    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _edm_String(v)
-    o.name = v if (v := d.get("Name")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _string(v)
+    o.name = v if (v := d.get("Name")) is None or v.__class__ is str else _string(v)
     o.color = None if (v := d.get("Color")) is None else _map_CalendarColor[v]
-    o.change_key = v if (v := d.get("ChangeKey")) is None or v.__class__ is str else _edm_String(v)
+    o.change_key = v if (v := d.get("ChangeKey")) is None or v.__class__ is str else _string(v)
     if (v := d.get("Events")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
@@ -325,10 +325,10 @@ def _Calendar(d: _obj, b: Any = None, i: _pos = None) -> Calendar:
 def _CalendarGroup(d: _obj, b: Any = None, i: _pos = None) -> CalendarGroup:
     u: list[Any]
     o = _new(CalendarGroup)
-    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _edm_String(v)
-    o.name = v if (v := d.get("Name")) is None or v.__class__ is str else _edm_String(v)
-    o.class_id = None if (v := d.get("ClassId")) is None else _edm_Guid(v)
-    o.change_key = v if (v := d.get("ChangeKey")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _string(v)
+    o.name = v if (v := d.get("Name")) is None or v.__class__ is str else _string(v)
+    o.class_id = None if (v := d.get("ClassId")) is None else _guid(v)
+    o.change_key = v if (v := d.get("ChangeKey")) is None or v.__class__ is str else _string(v)
     if (v := d.get("Calendars")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
@@ -344,24 +344,22 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
     p: Any
     u: list[Any]
     o = _new(Event)
-    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _string(v)
     o.created_date_time = None if (v := d.get("CreatedDateTime")) is None else _DTO_SEEN[v]
     o.last_modified_date_time = None if (v := d.get("LastModifiedDateTime")) is None else _DTO_SEEN[v]
-    o.change_key = v if (v := d.get("ChangeKey")) is None or v.__class__ is str else _edm_String(v)
+    o.change_key = v if (v := d.get("ChangeKey")) is None or v.__class__ is str else _string(v)
     if (v := d.get("Categories")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.categories = v
     o.original_start_time_zone = (
-        v if (v := d.get("OriginalStartTimeZone")) is None or v.__class__ is str else _edm_String(v)
+        v if (v := d.get("OriginalStartTimeZone")) is None or v.__class__ is str else _string(v)
     )
-    o.original_end_time_zone = (
-        v if (v := d.get("OriginalEndTimeZone")) is None or v.__class__ is str else _edm_String(v)
-    )
+    o.original_end_time_zone = v if (v := d.get("OriginalEndTimeZone")) is None or v.__class__ is str else _string(v)
     if (w := d.get("ResponseStatus")) is not None:
         p = _new(ResponseStatus)
         p.response = None if (v := w.get("Response")) is None else _map_ResponseType[v]
@@ -369,41 +367,41 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
         p._odata_wire = b or w
         w = p
     o.response_status = w
-    o.i_cal_u_id = v if (v := d.get("iCalUId")) is None or v.__class__ is str else _edm_String(v)
-    o.has_attachments = v if (v := d.get("HasAttachments")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.subject = v if (v := d.get("Subject")) is None or v.__class__ is str else _edm_String(v)
+    o.i_cal_u_id = v if (v := d.get("iCalUId")) is None or v.__class__ is str else _string(v)
+    o.has_attachments = v if (v := d.get("HasAttachments")) is None or v.__class__ is bool else _boolean(v)
+    o.subject = v if (v := d.get("Subject")) is None or v.__class__ is str else _string(v)
     if (w := d.get("Body")) is not None:
         p = _new(ItemBody)
         p.content_type = None if (v := w.get("ContentType")) is None else _map_BodyType[v]
-        p.content = v if (v := w.get("Content")) is None or v.__class__ is str else _edm_String(v)
+        p.content = v if (v := w.get("Content")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.body = w
-    o.body_preview = v if (v := d.get("BodyPreview")) is None or v.__class__ is str else _edm_String(v)
+    o.body_preview = v if (v := d.get("BodyPreview")) is None or v.__class__ is str else _string(v)
     o.importance = None if (v := d.get("Importance")) is None else _map_Importance[v]
     o.sensitivity = None if (v := d.get("Sensitivity")) is None else _map_Sensitivity[v]
     if (w := d.get("Start")) is not None:
         p = _new(DateTimeTimeZone)
-        p.date_time = v if (v := w.get("DateTime")) is None or v.__class__ is str else _edm_String(v)
-        p.time_zone = v if (v := w.get("TimeZone")) is None or v.__class__ is str else _edm_String(v)
+        p.date_time = v if (v := w.get("DateTime")) is None or v.__class__ is str else _string(v)
+        p.time_zone = v if (v := w.get("TimeZone")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.start = w
     o.original_start = None if (v := d.get("OriginalStart")) is None else _DTO_SEEN[v]
     if (w := d.get("End")) is not None:
         p = _new(DateTimeTimeZone)
-        p.date_time = v if (v := w.get("DateTime")) is None or v.__class__ is str else _edm_String(v)
-        p.time_zone = v if (v := w.get("TimeZone")) is None or v.__class__ is str else _edm_String(v)
+        p.date_time = v if (v := w.get("DateTime")) is None or v.__class__ is str else _string(v)
+        p.time_zone = v if (v := w.get("TimeZone")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.end = w
     o.location = None if (v := d.get("Location")) is None else _Location(v, b)
-    o.is_all_day = v if (v := d.get("IsAllDay")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.is_cancelled = v if (v := d.get("IsCancelled")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.is_organizer = v if (v := d.get("IsOrganizer")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.is_all_day = v if (v := d.get("IsAllDay")) is None or v.__class__ is bool else _boolean(v)
+    o.is_cancelled = v if (v := d.get("IsCancelled")) is None or v.__class__ is bool else _boolean(v)
+    o.is_organizer = v if (v := d.get("IsOrganizer")) is None or v.__class__ is bool else _boolean(v)
     o.recurrence = None if (v := d.get("Recurrence")) is None else _PatternedRecurrence(v, b)
-    o.response_requested = v if (v := d.get("ResponseRequested")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.series_master_id = v if (v := d.get("SeriesMasterId")) is None or v.__class__ is str else _edm_String(v)
+    o.response_requested = v if (v := d.get("ResponseRequested")) is None or v.__class__ is bool else _boolean(v)
+    o.series_master_id = v if (v := d.get("SeriesMasterId")) is None or v.__class__ is str else _string(v)
     o.show_as = None if (v := d.get("ShowAs")) is None else _map_FreeBusyStatus[v]
     o.type = None if (v := d.get("Type")) is None else _map_EventType[v]
     if (v := d.get("Attendees")) is not None:
@@ -413,13 +411,13 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
         v = u
     o.attendees = v
     o.organizer = None if (v := d.get("Organizer")) is None else _Recipient(v, b)
-    o.web_link = v if (v := d.get("WebLink")) is None or v.__class__ is str else _edm_String(v)
+    o.web_link = v if (v := d.get("WebLink")) is None or v.__class__ is str else _string(v)
     o.reminder_minutes_before_start = (
         v
         if (v := d.get("ReminderMinutesBeforeStart")) is None or v.__class__ is int and -(2**31) <= v < 2**31
-        else _edm_Int32(v)
+        else _int32(v)
     )
-    o.is_reminder_on = v if (v := d.get("IsReminderOn")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.is_reminder_on = v if (v := d.get("IsReminderOn")) is None or v.__class__ is bool else _boolean(v)
     o.calendar = None if (v := d.get("Calendar")) is None else _Calendar(v, b)
     if (v := d.get("Instances")) is not None:
         u = []
@@ -449,8 +447,8 @@ def _ResponseStatus(d: _obj, b: Any = None, i: _pos = None) -> ResponseStatus:
 
 def _DateTimeTimeZone(d: _obj, b: Any = None, i: _pos = None) -> DateTimeTimeZone:
     o = _new(DateTimeTimeZone)
-    o.date_time = v if (v := d.get("DateTime")) is None or v.__class__ is str else _edm_String(v)
-    o.time_zone = v if (v := d.get("TimeZone")) is None or v.__class__ is str else _edm_String(v)
+    o.date_time = v if (v := d.get("DateTime")) is None or v.__class__ is str else _string(v)
+    o.time_zone = v if (v := d.get("TimeZone")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -458,7 +456,7 @@ def _DateTimeTimeZone(d: _obj, b: Any = None, i: _pos = None) -> DateTimeTimeZon
 
 def _Location(d: _obj, b: Any = None, i: _pos = None) -> Location:
     o = _new(Location)
-    o.display_name = v if (v := d.get("DisplayName")) is None or v.__class__ is str else _edm_String(v)
+    o.display_name = v if (v := d.get("DisplayName")) is None or v.__class__ is str else _string(v)
     o.address = None if (v := d.get("Address")) is None else _PhysicalAddress(v, b)
     o.coordinates = None if (v := d.get("Coordinates")) is None else _GeoCoordinates(v, b)
     o._odata_wire = b or d
@@ -468,11 +466,11 @@ def _Location(d: _obj, b: Any = None, i: _pos = None) -> Location:
 
 def _PhysicalAddress(d: _obj, b: Any = None, i: _pos = None) -> PhysicalAddress:
     o = _new(PhysicalAddress)
-    o.street = v if (v := d.get("Street")) is None or v.__class__ is str else _edm_String(v)
-    o.city = v if (v := d.get("City")) is None or v.__class__ is str else _edm_String(v)
-    o.state = v if (v := d.get("State")) is None or v.__class__ is str else _edm_String(v)
-    o.country_or_region = v if (v := d.get("CountryOrRegion")) is None or v.__class__ is str else _edm_String(v)
-    o.postal_code = v if (v := d.get("PostalCode")) is None or v.__class__ is str else _edm_String(v)
+    o.street = v if (v := d.get("Street")) is None or v.__class__ is str else _string(v)
+    o.city = v if (v := d.get("City")) is None or v.__class__ is str else _string(v)
+    o.state = v if (v := d.get("State")) is None or v.__class__ is str else _string(v)
+    o.country_or_region = v if (v := d.get("CountryOrRegion")) is None or v.__class__ is str else _string(v)
+    o.postal_code = v if (v := d.get("PostalCode")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -480,14 +478,12 @@ def _PhysicalAddress(d: _obj, b: Any = None, i: _pos = None) -> PhysicalAddress:
 
 def _GeoCoordinates(d: _obj, b: Any = None, i: _pos = None) -> GeoCoordinates:
     o = _new(GeoCoordinates)
-    o.altitude = v if (v := d.get("Altitude")) is None or v.__class__ is float or v.__class__ is int else _edm_Double(v)
-    o.latitude = v if (v := d.get("Latitude")) is None or v.__class__ is float or v.__class__ is int else _edm_Double(v)
-    o.longitude = (
-        v if (v := d.get("Longitude")) is None or v.__class__ is float or v.__class__ is int else _edm_Double(v)
-    )
-    o.accuracy = v if (v := d.get("Accuracy")) is None or v.__class__ is float or v.__class__ is int else _edm_Double(v)
+    o.altitude = v if (v := d.get("Altitude")) is None or v.__class__ is float or v.__class__ is int else _double(v)
+    o.latitude = v if (v := d.get("Latitude")) is None or v.__class__ is float or v.__class__ is int else _double(v)
+    o.longitude = v if (v := d.get("Longitude")) is None or v.__class__ is float or v.__class__ is int else _double(v)
+    o.accuracy = v if (v := d.get("Accuracy")) is None or v.__class__ is float or v.__class__ is int else _double(v)
     o.altitude_accuracy = (
-        v if (v := d.get("AltitudeAccuracy")) is None or v.__class__ is float or v.__class__ is int else _edm_Double(v)
+        v if (v := d.get("AltitudeAccuracy")) is None or v.__class__ is float or v.__class__ is int else _double(v)
     )
     o._odata_wire = b or d
     o._odata_pos = i
@@ -501,17 +497,17 @@ def _PatternedRecurrence(d: _obj, b: Any = None, i: _pos = None) -> PatternedRec
     if (w := d.get("Range")) is not None:
         p = _new(RecurrenceRange)
         p.type = None if (v := w.get("Type")) is None else _map_RecurrenceRangeType[v]
-        p.start_date = v if (v := w.get("StartDate")) is None or v.__class__ is str else _edm_String(v)
-        p.end_date = v if (v := w.get("EndDate")) is None or v.__class__ is str else _edm_String(v)
+        p.start_date = v if (v := w.get("StartDate")) is None or v.__class__ is str else _string(v)
+        p.end_date = v if (v := w.get("EndDate")) is None or v.__class__ is str else _string(v)
         p.number_of_occurrences = (
             v
             if (v := w.get("NumberOfOccurrences")) is None or v.__class__ is int and -(2**31) <= v < 2**31
-            else _edm_Int32(v)
+            else _int32(v)
         )
         p._odata_wire = b or w
         w = p
     o.range = w
-    o.recurrence_time_zone = v if (v := d.get("RecurrenceTimeZone")) is None or v.__class__ is str else _edm_String(v)
+    o.recurrence_time_zone = v if (v := d.get("RecurrenceTimeZone")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -521,12 +517,10 @@ def _RecurrencePattern(d: _obj, b: Any = None, i: _pos = None) -> RecurrencePatt
     u: list[Any]
     o = _new(RecurrencePattern)
     o.type = None if (v := d.get("Type")) is None else _map_RecurrencePatternType[v]
-    o.interval = (
-        v if (v := d.get("Interval")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-    )
-    o.month = v if (v := d.get("Month")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+    o.interval = v if (v := d.get("Interval")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
+    o.month = v if (v := d.get("Month")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     o.day_of_month = (
-        v if (v := d.get("DayOfMonth")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+        v if (v := d.get("DayOfMonth")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     )
     if (v := d.get("DaysOfWeek")) is not None:
         u = []
@@ -544,12 +538,10 @@ def _RecurrencePattern(d: _obj, b: Any = None, i: _pos = None) -> RecurrencePatt
 def _RecurrenceRange(d: _obj, b: Any = None, i: _pos = None) -> RecurrenceRange:
     o = _new(RecurrenceRange)
     o.type = None if (v := d.get("Type")) is None else _map_RecurrenceRangeType[v]
-    o.start_date = v if (v := d.get("StartDate")) is None or v.__class__ is str else _edm_String(v)
-    o.end_date = v if (v := d.get("EndDate")) is None or v.__class__ is str else _edm_String(v)
+    o.start_date = v if (v := d.get("StartDate")) is None or v.__class__ is str else _string(v)
+    o.end_date = v if (v := d.get("EndDate")) is None or v.__class__ is str else _string(v)
     o.number_of_occurrences = (
-        v
-        if (v := d.get("NumberOfOccurrences")) is None or v.__class__ is int and -(2**31) <= v < 2**31
-        else _edm_Int32(v)
+        v if (v := d.get("NumberOfOccurrences")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     )
     o._odata_wire = b or d
     o._odata_pos = i
@@ -561,8 +553,8 @@ def _Attendee(d: _obj, b: Any = None, i: _pos = None) -> Attendee:
     o = _new(Attendee)
     if (w := d.get("EmailAddress")) is not None:
         p = _new(EmailAddress)
-        p.name = v if (v := w.get("Name")) is None or v.__class__ is str else _edm_String(v)
-        p.address = v if (v := w.get("Address")) is None or v.__class__ is str else _edm_String(v)
+        p.name = v if (v := w.get("Name")) is None or v.__class__ is str else _string(v)
+        p.address = v if (v := w.get("Address")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.email_address = w
@@ -586,12 +578,12 @@ def _Attachment(d: _obj, b: Any = None, i: _pos = None) -> Attachment:
         if r is not None:
             return r
     o = _new(Attachment)
-    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _string(v)
     o.last_modified_date_time = None if (v := d.get("LastModifiedDateTime")) is None else _DTO_SEEN[v]
-    o.name = v if (v := d.get("Name")) is None or v.__class__ is str else _edm_String(v)
-    o.content_type = v if (v := d.get("ContentType")) is None or v.__class__ is str else _edm_String(v)
-    o.size = v if (v := d.get("Size")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-    o.is_inline = v if (v := d.get("IsInline")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.name = v if (v := d.get("Name")) is None or v.__class__ is str else _string(v)
+    o.content_type = v if (v := d.get("ContentType")) is None or v.__class__ is str else _string(v)
+    o.size = v if (v := d.get("Size")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
+    o.is_inline = v if (v := d.get("IsInline")) is None or v.__class__ is bool else _boolean(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -599,15 +591,15 @@ def _Attachment(d: _obj, b: Any = None, i: _pos = None) -> Attachment:
 
 def _FileAttachment(d: _obj, b: Any = None, i: _pos = None) -> FileAttachment:
     o = _new(FileAttachment)
-    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _string(v)
     o.last_modified_date_time = None if (v := d.get("LastModifiedDateTime")) is None else _DTO_SEEN[v]
-    o.name = v if (v := d.get("Name")) is None or v.__class__ is str else _edm_String(v)
-    o.content_type = v if (v := d.get("ContentType")) is None or v.__class__ is str else _edm_String(v)
-    o.size = v if (v := d.get("Size")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-    o.is_inline = v if (v := d.get("IsInline")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.content_id = v if (v := d.get("ContentId")) is None or v.__class__ is str else _edm_String(v)
-    o.content_location = v if (v := d.get("ContentLocation")) is None or v.__class__ is str else _edm_String(v)
-    o.content_bytes = None if (v := d.get("ContentBytes")) is None else _edm_Binary(v)
+    o.name = v if (v := d.get("Name")) is None or v.__class__ is str else _string(v)
+    o.content_type = v if (v := d.get("ContentType")) is None or v.__class__ is str else _string(v)
+    o.size = v if (v := d.get("Size")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
+    o.is_inline = v if (v := d.get("IsInline")) is None or v.__class__ is bool else _boolean(v)
+    o.content_id = v if (v := d.get("ContentId")) is None or v.__class__ is str else _string(v)
+    o.content_location = v if (v := d.get("ContentLocation")) is None or v.__class__ is str else _string(v)
+    o.content_bytes = None if (v := d.get("ContentBytes")) is None else _binary(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -615,12 +607,12 @@ def _FileAttachment(d: _obj, b: Any = None, i: _pos = None) -> FileAttachment:
 
 def _ItemAttachment(d: _obj, b: Any = None, i: _pos = None) -> ItemAttachment:
     o = _new(ItemAttachment)
-    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _string(v)
     o.last_modified_date_time = None if (v := d.get("LastModifiedDateTime")) is None else _DTO_SEEN[v]
-    o.name = v if (v := d.get("Name")) is None or v.__class__ is str else _edm_String(v)
-    o.content_type = v if (v := d.get("ContentType")) is None or v.__class__ is str else _edm_String(v)
-    o.size = v if (v := d.get("Size")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-    o.is_inline = v if (v := d.get("IsInline")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.name = v if (v := d.get("Name")) is None or v.__class__ is str else _string(v)
+    o.content_type = v if (v := d.get("ContentType")) is None or v.__class__ is str else _string(v)
+    o.size = v if (v := d.get("Size")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
+    o.is_inline = v if (v := d.get("IsInline")) is None or v.__class__ is bool else _boolean(v)
     o.item = None if (v := d.get("Item")) is None else _Item(v, b)
     o._odata_wire = b or d
     o._odata_pos = i
@@ -629,12 +621,12 @@ def _ItemAttachment(d: _obj, b: Any = None, i: _pos = None) -> ItemAttachment:
 
 def _ReferenceAttachment(d: _obj, b: Any = None, i: _pos = None) -> ReferenceAttachment:
     o = _new(ReferenceAttachment)
-    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("Id")) is None or v.__class__ is str else _string(v)
     o.last_modified_date_time = None if (v := d.get("LastModifiedDateTime")) is None else _DTO_SEEN[v]
-    o.name = v if (v := d.get("Name")) is None or v.__class__ is str else _edm_String(v)
-    o.content_type = v if (v := d.get("ContentType")) is None or v.__class__ is str else _edm_String(v)
-    o.size = v if (v := d.get("Size")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-    o.is_inline = v if (v := d.get("IsInline")) is None or v.__class__ is bool else _edm_Boolean(v)
+    o.name = v if (v := d.get("Name")) is None or v.__class__ is str else _string(v)
+    o.content_type = v if (v := d.get("ContentType")) is None or v.__class__ is str else _string(v)
+    o.size = v if (v := d.get("Size")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
+    o.is_inline = v if (v := d.get("IsInline")) is None or v.__class__ is bool else _boolean(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o

@@ -23,22 +23,22 @@ _decoders = REGISTRY.decoders
 _new = _serde.new
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
-_edm_String = _decoder("Edm.String")
+_string = _decoder("Edm.String")
 _map_Priority: Any = Priority._value2member_map_
 
 
 def _Note(d: _obj, b: Any = None, i: _pos = None) -> Note:
     p: Any
     o = _new(Note)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.title = v if (v := d.get("title")) is None or v.__class__ is str else _edm_String(v)
-    o.body = v if (v := d.get("body")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.title = v if (v := d.get("title")) is None or v.__class__ is str else _string(v)
+    o.body = v if (v := d.get("body")) is None or v.__class__ is str else _string(v)
     o.priority = None if (v := d.get("priority")) is None else _map_Priority[v]
     o.created_at = None if (v := d.get("createdAt")) is None else _DTO_SEEN[v]
     if (w := d.get("author")) is not None:
         p = _new(Person)
-        p.id = v if (v := w.get("id")) is None or v.__class__ is str else _edm_String(v)
-        p.name = v if (v := w.get("name")) is None or v.__class__ is str else _edm_String(v)
+        p.id = v if (v := w.get("id")) is None or v.__class__ is str else _string(v)
+        p.name = v if (v := w.get("name")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.author = w
@@ -49,8 +49,8 @@ def _Note(d: _obj, b: Any = None, i: _pos = None) -> Note:
 
 def _Person(d: _obj, b: Any = None, i: _pos = None) -> Person:
     o = _new(Person)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o

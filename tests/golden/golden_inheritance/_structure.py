@@ -24,9 +24,9 @@ _new = _serde.new
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
 _non_object = _serde.non_object
-_edm_Double = _decoder("Edm.Double")
-_edm_Int32 = _decoder("Edm.Int32")
-_edm_String = _decoder("Edm.String")
+_double = _decoder("Edm.Double")
+_int32 = _decoder("Edm.Int32")
+_string = _decoder("Edm.String")
 
 
 def _Entity(d: _obj, b: Any = None, i: _pos = None) -> Entity:
@@ -36,7 +36,7 @@ def _Entity(d: _obj, b: Any = None, i: _pos = None) -> Entity:
         if r is not None:
             return r
     o = _new(Entity)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -49,13 +49,13 @@ def _Item(d: _obj, b: Any = None, i: _pos = None) -> Item:
         if r is not None:
             return r
     o = _new(Item)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.title = v if (v := d.get("title")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.title = v if (v := d.get("title")) is None or v.__class__ is str else _string(v)
     o.shape = None if (v := d.get("shape")) is None else _Shape(v, b)
     if (v := d.get("tags")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
@@ -73,7 +73,7 @@ def _Shape(d: _obj, b: Any = None, i: _pos = None) -> Shape:
         if r is not None:
             return r
     o = _new(Shape)
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -86,19 +86,19 @@ def _Photo(d: _obj, b: Any = None, i: _pos = None) -> Photo:
         if r is not None:
             return r
     o = _new(Photo)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.title = v if (v := d.get("title")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.title = v if (v := d.get("title")) is None or v.__class__ is str else _string(v)
     o.shape = None if (v := d.get("shape")) is None else _Shape(v, b)
     if (v := d.get("tags")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.tags = v
     o.cover = None if (v := d.get("cover")) is None else _Photo(v, b)
-    o.width = v if (v := d.get("width")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+    o.width = v if (v := d.get("width")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     o.taken_at = None if (v := d.get("takenAt")) is None else _DTO_SEEN[v]
     o._odata_wire = b or d
     o._odata_pos = i
@@ -108,19 +108,19 @@ def _Photo(d: _obj, b: Any = None, i: _pos = None) -> Photo:
 def _Document(d: _obj, b: Any = None, i: _pos = None) -> Document:
     u: list[Any]
     o = _new(Document)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.title = v if (v := d.get("title")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.title = v if (v := d.get("title")) is None or v.__class__ is str else _string(v)
     o.shape = None if (v := d.get("shape")) is None else _Shape(v, b)
     if (v := d.get("tags")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.tags = v
     o.cover = None if (v := d.get("cover")) is None else _Photo(v, b)
-    o.pages = v if (v := d.get("pages")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+    o.pages = v if (v := d.get("pages")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     if (v := d.get("outline")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
@@ -139,8 +139,8 @@ def _Circle(d: _obj, b: Any = None, i: _pos = None) -> Circle:
         if r is not None:
             return r
     o = _new(Circle)
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
-    o.radius = v if (v := d.get("radius")) is None or v.__class__ is float or v.__class__ is int else _edm_Double(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
+    o.radius = v if (v := d.get("radius")) is None or v.__class__ is float or v.__class__ is int else _double(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -148,19 +148,19 @@ def _Circle(d: _obj, b: Any = None, i: _pos = None) -> Circle:
 
 def _Scan(d: _obj, b: Any = None, i: _pos = None) -> Scan:
     o = _new(Scan)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.title = v if (v := d.get("title")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.title = v if (v := d.get("title")) is None or v.__class__ is str else _string(v)
     o.shape = None if (v := d.get("shape")) is None else _Shape(v, b)
     if (v := d.get("tags")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_edm_String(x) if x.__class__ is not str else x for x in v]
+                v = [_string(x) if x.__class__ is not str else x for x in v]
                 break
         else:
             v = v.copy()
     o.tags = v
     o.cover = None if (v := d.get("cover")) is None else _Photo(v, b)
-    o.width = v if (v := d.get("width")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+    o.width = v if (v := d.get("width")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     o.taken_at = None if (v := d.get("takenAt")) is None else _DTO_SEEN[v]
     o._odata_wire = b or d
     o._odata_pos = i
@@ -171,9 +171,9 @@ def _LabeledCircle(d: Any, b: Any = None, i: _pos = None) -> LabeledCircle:
     if d.__class__ is not dict:
         return _non_object(LabeledCircle, d)
     o = _new(LabeledCircle)
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
-    o.radius = v if (v := d.get("radius")) is None or v.__class__ is float or v.__class__ is int else _edm_Double(v)
-    o.label = v if (v := d.get("label")) is None or v.__class__ is str else _edm_String(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
+    o.radius = v if (v := d.get("radius")) is None or v.__class__ is float or v.__class__ is int else _double(v)
+    o.label = v if (v := d.get("label")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o

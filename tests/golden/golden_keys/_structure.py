@@ -22,18 +22,18 @@ _decoders = REGISTRY.decoders
 _new = _serde.new
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
-_edm_Decimal = _decoder("Edm.Decimal")
-_edm_Guid = _decoder("Edm.Guid")
-_edm_Int32 = _decoder("Edm.Int32")
-_edm_Int64 = _decoder("Edm.Int64")
-_edm_String = _decoder("Edm.String")
+_decimal = _decoder("Edm.Decimal")
+_guid = _decoder("Edm.Guid")
+_int32 = _decoder("Edm.Int32")
+_int64 = _decoder("Edm.Int64")
+_string = _decoder("Edm.String")
 
 
 def _Customer(d: _obj, b: Any = None, i: _pos = None) -> Customer:
     u: list[Any]
     o = _new(Customer)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is int and -(2**63) <= v < 2**63 else _edm_Int64(v)
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is int and -(2**63) <= v < 2**63 else _int64(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
     if (v := d.get("orders")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):
@@ -54,11 +54,11 @@ def _Customer(d: _obj, b: Any = None, i: _pos = None) -> Customer:
 def _Order(d: _obj, b: Any = None, i: _pos = None) -> Order:
     u: list[Any]
     o = _new(Order)
-    o.id = None if (v := d.get("id")) is None else _edm_Guid(v)
+    o.id = None if (v := d.get("id")) is None else _guid(v)
     o.customer_id = (
-        v if (v := d.get("customerId")) is None or v.__class__ is int and -(2**63) <= v < 2**63 else _edm_Int64(v)
+        v if (v := d.get("customerId")) is None or v.__class__ is int and -(2**63) <= v < 2**63 else _int64(v)
     )
-    o.total = None if (v := d.get("total")) is None else _edm_Decimal(v)
+    o.total = None if (v := d.get("total")) is None else _decimal(v)
     o.customer = None if (v := d.get("customer")) is None else _Customer(v, b)
     if (v := d.get("lines")) is not None:
         u = []
@@ -73,8 +73,8 @@ def _Order(d: _obj, b: Any = None, i: _pos = None) -> Order:
 
 def _Product(d: _obj, b: Any = None, i: _pos = None) -> Product:
     o = _new(Product)
-    o.sku = v if (v := d.get("sku")) is None or v.__class__ is str else _edm_String(v)
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
+    o.sku = v if (v := d.get("sku")) is None or v.__class__ is str else _string(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -82,8 +82,8 @@ def _Product(d: _obj, b: Any = None, i: _pos = None) -> Product:
 
 def _Address(d: _obj, b: Any = None, i: _pos = None) -> Address:
     o = _new(Address)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-    o.city = v if (v := d.get("city")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
+    o.city = v if (v := d.get("city")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -92,17 +92,15 @@ def _Address(d: _obj, b: Any = None, i: _pos = None) -> Address:
 def _OrderLine(d: _obj, b: Any = None, i: _pos = None) -> OrderLine:
     p: Any
     o = _new(OrderLine)
-    o.order_id = None if (v := d.get("orderId")) is None else _edm_Guid(v)
+    o.order_id = None if (v := d.get("orderId")) is None else _guid(v)
     o.line_number = (
-        v if (v := d.get("lineNumber")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+        v if (v := d.get("lineNumber")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     )
-    o.quantity = (
-        v if (v := d.get("quantity")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-    )
+    o.quantity = v if (v := d.get("quantity")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     if (w := d.get("product")) is not None:
         p = _new(Product)
-        p.sku = v if (v := w.get("sku")) is None or v.__class__ is str else _edm_String(v)
-        p.name = v if (v := w.get("name")) is None or v.__class__ is str else _edm_String(v)
+        p.sku = v if (v := w.get("sku")) is None or v.__class__ is str else _string(v)
+        p.name = v if (v := w.get("name")) is None or v.__class__ is str else _string(v)
         p._odata_wire = b or w
         w = p
     o.product = w

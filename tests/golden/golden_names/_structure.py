@@ -23,23 +23,21 @@ _decoders = REGISTRY.decoders
 _new = _serde.new
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
-_edm_Boolean = _decoder("Edm.Boolean")
-_edm_Int32 = _decoder("Edm.Int32")
-_edm_String = _decoder("Edm.String")
+_boolean = _decoder("Edm.Boolean")
+_int32 = _decoder("Edm.Int32")
+_string = _decoder("Edm.String")
 
 
 def _Thing(d: _obj, b: Any = None, i: _pos = None) -> Thing:
     o = _new(Thing)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.class_ = v if (v := d.get("class")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.class_ = v if (v := d.get("class")) is None or v.__class__ is str else _string(v)
     o.from_ = None if (v := d.get("from")) is None else _DTO_SEEN[v]
-    o.import_ = v if (v := d.get("import")) is None or v.__class__ is bool else _edm_Boolean(v)
-    o.type = v if (v := d.get("type")) is None or v.__class__ is str else _edm_String(v)
-    o.additional_data_ = v if (v := d.get("additional_data")) is None or v.__class__ is str else _edm_String(v)
-    o.foo_bar = v if (v := d.get("fooBar")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-    o.foo_bar_2 = (
-        v if (v := d.get("foo_bar")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-    )
+    o.import_ = v if (v := d.get("import")) is None or v.__class__ is bool else _boolean(v)
+    o.type = v if (v := d.get("type")) is None or v.__class__ is str else _string(v)
+    o.additional_data_ = v if (v := d.get("additional_data")) is None or v.__class__ is str else _string(v)
+    o.foo_bar = v if (v := d.get("fooBar")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
+    o.foo_bar_2 = v if (v := d.get("foo_bar")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     o.list = None if (v := d.get("list")) is None else _List(v, b)
     o._odata_wire = b or d
     o._odata_pos = i
@@ -49,8 +47,8 @@ def _Thing(d: _obj, b: Any = None, i: _pos = None) -> Thing:
 def _List(d: _obj, b: Any = None, i: _pos = None) -> List:
     u: list[Any]
     o = _new(List)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.self_ = v if (v := d.get("self")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.self_ = v if (v := d.get("self")) is None or v.__class__ is str else _string(v)
     if (v := d.get("items")) is not None:
         u = []
         for n, x in enumerate(v if v.__class__ is list else _not_list(v)):

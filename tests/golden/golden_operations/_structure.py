@@ -22,14 +22,14 @@ _decoders = REGISTRY.decoders
 _new = _serde.new
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
-_edm_Int32 = _decoder("Edm.Int32")
-_edm_String = _decoder("Edm.String")
+_int32 = _decoder("Edm.Int32")
+_string = _decoder("Edm.String")
 
 
 def _Document(d: _obj, b: Any = None, i: _pos = None) -> Document:
     o = _new(Document)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.title = v if (v := d.get("title")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.title = v if (v := d.get("title")) is None or v.__class__ is str else _string(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -37,7 +37,7 @@ def _Document(d: _obj, b: Any = None, i: _pos = None) -> Document:
 
 def _Stats(d: _obj, b: Any = None, i: _pos = None) -> Stats:
     o = _new(Stats)
-    o.count = v if (v := d.get("count")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+    o.count = v if (v := d.get("count")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o

@@ -22,15 +22,15 @@ _decoders = REGISTRY.decoders
 _new = _serde.new
 _flags = _serde.decode_flags
 _not_list = _serde.not_list
-_edm_Int32 = _decoder("Edm.Int32")
-_edm_String = _decoder("Edm.String")
+_int32 = _decoder("Edm.Int32")
+_string = _decoder("Edm.String")
 
 
 def _Document(d: _obj, b: Any = None, i: _pos = None) -> Document:
     u: list[Any]
     o = _new(Document)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
-    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
+    o.name = v if (v := d.get("name")) is None or v.__class__ is str else _string(v)
     o.content = d.get("content")
     o.select = d.get("select")
     o.photo = None if (v := d.get("photo")) is None else _Photo(v, b)
@@ -47,7 +47,7 @@ def _Document(d: _obj, b: Any = None, i: _pos = None) -> Document:
 
 def _Note(d: _obj, b: Any = None, i: _pos = None) -> Note:
     o = _new(Note)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
     o.content = None if (v := d.get("content")) is None else _Document(v, b)
     o._odata_wire = b or d
     o._odata_pos = i
@@ -61,8 +61,8 @@ def _Photo(d: _obj, b: Any = None, i: _pos = None) -> Photo:
         if r is not None:
             return r
     o = _new(Photo)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.height = v if (v := d.get("height")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.height = v if (v := d.get("height")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     o._odata_wire = b or d
     o._odata_pos = i
     return o
@@ -70,8 +70,8 @@ def _Photo(d: _obj, b: Any = None, i: _pos = None) -> Photo:
 
 def _ProfilePhoto(d: _obj, b: Any = None, i: _pos = None) -> ProfilePhoto:
     o = _new(ProfilePhoto)
-    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _edm_String(v)
-    o.height = v if (v := d.get("height")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _edm_Int32(v)
+    o.id = v if (v := d.get("id")) is None or v.__class__ is str else _string(v)
+    o.height = v if (v := d.get("height")) is None or v.__class__ is int and -(2**31) <= v < 2**31 else _int32(v)
     o.thumbnail = d.get("thumbnail")
     o._odata_wire = b or d
     o._odata_pos = i

@@ -647,6 +647,9 @@ class Emitter:
                          "lists": any(uses_item_list(f) for f in c.fields),
                          "inlines": any(f.kind == "object" and not f.collection and f.type_name in leaves
                                         for f in c.fields),
+                         # `w.__class__ is dict` does not tell pyright that `w` is not None.
+                         "inlines_any": any(f.kind == "object" and not f.collection and f.type_name in leaves
+                                            and leaves[f.type_name].any_json for f in c.fields),
                          "closing": closing_lines()})
         return self.env.get_template("_structure.py.jinja").render(
             models=identifier(models_mod),

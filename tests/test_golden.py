@@ -5,6 +5,7 @@ Run with UPDATE_GOLDEN=1 to rewrite tests/golden/ after an intended change, then
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -74,14 +75,18 @@ def test_golden_packages_pass_mypy_strict_and_ruff() -> None:
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 
-def test_golden_packages_pass_pyright() -> None:
-    """pyright, the checker of VS Code's Pylance, reads generated code as users' projects hold it."""
+def test_golden_packages_pass_pyright_strict(tmp_path: Path) -> None:
+    """pyright --strict, the checker of VS Code's Pylance, reads generated code as users' projects hold it."""
     pyright = Path(sys.executable).parent / "pyright"
     if not pyright.exists():
         pytest.skip("pyright is not installed (pip install -e '.[dev]')")
+    config = tmp_path / "pyrightconfig.json"
+    config.write_text(json.dumps({"typeCheckingMode": "strict", "extraPaths": [str(ROOT)],
+                                  "reportMissingModuleSource": False}), encoding="utf-8")
     done = subprocess.run(
-        [str(pyright), "--pythonpath", sys.executable, *(f"golden_{name}" for name in FIXTURE_NAMES)],
-        cwd=GOLDEN, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        [str(pyright), "--pythonpath", sys.executable, "-p", str(config),
+         *(f"golden_{name}" for name in FIXTURE_NAMES)],
+        cwd=GOLDEN, capture_output=True, text=True,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "0 errors" in done.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -57,6 +58,18 @@ def test_mypy_rejects_wrong_user_code(whole_graph: Path) -> None:
         in result.stdout
     assert 'All overload variants of "get_email_activity_user_detail" of "ReportRootRequest" require at least one' \
         in result.stdout
+
+
+def test_package_passes_pyright_strict(whole_graph: Path, tmp_path: Path) -> None:
+    """pyright --strict (Pylance's checker) over the whole package, as a project holding it would run it."""
+    pyright = Path(sys.executable).parent / "pyright"
+    if not pyright.exists():
+        pytest.skip("pyright is not installed (pip install -e '.[dev]')")
+    config = tmp_path / "pyrightconfig.json"
+    config.write_text(json.dumps({"typeCheckingMode": "strict", "extraPaths": [str(ROOT)]}), encoding="utf-8")
+    done = subprocess.run([str(pyright), "--pythonpath", sys.executable, "-p", str(config), "graph_whole"],
+                          cwd=whole_graph, capture_output=True, text=True)
+    assert done.returncode == 0 and "0 errors" in done.stdout, done.stdout[-4000:] + done.stderr[-2000:]
 
 
 def test_package_passes_ruff(whole_graph: Path) -> None:

@@ -5,6 +5,8 @@ these functions refuse (see `generator/structuring.py`): `d` is a JSON object, `
 `b` the body whose tree the objects keep (else their JSON objects), `i` an item's place in its array.
 """
 
+# JSON values are untyped and these functions write the runtime's own slots (`_odata_wire`):
+# pyright: basic
 from __future__ import annotations
 
 from collections.abc import Callable

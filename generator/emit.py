@@ -164,6 +164,11 @@ class _Plan:
         self.paths_module_of = {q: paths_module(m) for q, m in self.module_of.items()}
         #: Complex types typed `Any` wherever they are used (see `plain_json_types`).
         self.plain_json = plain_json_types(model)
+        #: The types whose path class something names: the type of a property or the target of a
+        #: navigation. No annotation names the others' (a query reads their fields from the models).
+        refs = [p.type for t in model.structured for p in t.properties]
+        refs += [n.type for t in model.structured for n in t.navigation]
+        self.paths_used = {name for ref in refs if (name := self.resolve(ref)[0]) in self.paths}
 
     # -- types -------------------------------------------------------------------------------
     def resolve(self, ref: TypeRef) -> tuple[str, str]:
@@ -571,7 +576,9 @@ class Emitter:
             if total == 1 or any(isinstance(t, StructuredType) and t.kind == "entity" for t in chunk):
                 files[f"{requests_mod}.py"] = self._render_requests(requests_mod, chunk)
             if any(isinstance(t, StructuredType) for t in chunk):
-                files[f"{paths_module(models_mod)}.py"] = self._render_paths(models_mod, paths_module(models_mod), chunk)
+                paths = self._render_paths(models_mod, paths_module(models_mod), chunk)
+                if paths is not None:
+                    files[f"{paths_module(models_mod)}.py"] = paths
                 structure_mod = structure_module(models_mod)
                 files[f"{structure_mod}.py"] = self._render_structure(models_mod, structure_mod, chunk)
         self.capabilities = capability_table(self.model)
@@ -773,14 +780,21 @@ class Emitter:
             package=self.package,
         )
 
-    def _render_paths(self, models_module: str, module: str, chunk: list[EnumType | StructuredType]) -> str:
-        """The path classes of a chunk's structured types: what `Event.start.date_time` is to type checkers."""
+    def _render_paths(self, models_module: str, module: str, chunk: list[EnumType | StructuredType]) -> str | None:
+        """The path classes of a chunk's structured types: what `Event.start.date_time` is to type checkers.
+
+        None when no annotation names any of them.
+        """
         classes = [t for t in chunk if isinstance(t, StructuredType)]
         used: set[str] = set()
         checking_imports: dict[str, set[str]] = {}
         expr_names: set[str] = set()
         path_rows = []
         for t in classes:
+            own = self.plan.path_members.get(t.qualified)
+            named = t.qualified in self.plan.paths_used
+            if own is None and not named:
+                continue
             members: list[Source] = []
             hidden = _ENTITY_PATH_NAMES if t.kind == "entity" else _COMPLEX_PATH_NAMES
             # The members of a base type's paths come from its members class, which derived types inherit.
@@ -793,12 +807,10 @@ class Emitter:
                 expr_names.update(n for n in _tokens(expr) if n in _EXPR_NAMES or n in _PATH_NAMES)
                 members.append(declared(8, identifier(member.py_name), expr))
             path_base = "EntityExpr" if t.kind == "entity" else "ComplexExpr"
-            expr_names.update((path_base, "RootT"))
-            self._note_annotation(annotation(t.py_name), module, used, checking_imports)
+            expr_names.add("RootT")
             inherited = self.plan.path_members.get(t.base) if t.base in self.plan.structured else None
             if inherited is not None:
                 self._note_annotation(annotation(inherited), module, used, checking_imports)
-            own = self.plan.path_members.get(t.qualified)
             if own is not None:
                 path_rows.append({
                     "name": own,
@@ -807,12 +819,18 @@ class Emitter:
                 })
                 used.add("Generic")
                 inherited, members = own, []
+            if not named:
+                continue
+            expr_names.add(path_base)
+            self._note_annotation(annotation(t.py_name), module, used, checking_imports)
             bases = [f"{inherited}[RootT]"] if inherited else []
             path_rows.append({
                 "name": self.plan.paths[t.qualified],
                 "base": annotation(", ".join([*bases, f"{path_base}[{t.py_name}, RootT]"])),
                 "members": members,
             })
+        if not path_rows:
+            return None
         stdlib = [line for name, line in _ALIAS_IMPORTS.items() if name in used]
         stdlib += sorted(_STDLIB_TYPES[name] for name in used if name in _STDLIB_TYPES)
         return self.env.get_template("_paths.py.jinja").render(

@@ -23,17 +23,7 @@ if TYPE_CHECKING:
     )
     from odatakit.paths import CollectionExpr, ComplexExpr, EntityExpr, NavCollectionExpr
 
-    from .models import (
-        Attachments,
-        Attendee,
-        CalendarGroups,
-        Calendars,
-        DateTimeTimeZone,
-        EmailAddress,
-        Events,
-        Me,
-        Users,
-    )
+    from .models import Attachments, Attendee, CalendarGroups, Calendars, EmailAddress, Events, Users
 
 # The classes too are for type checkers only, so that importing this module costs nothing.
 if TYPE_CHECKING:
@@ -134,17 +124,3 @@ if TYPE_CHECKING:
         content: Expr[RootT]
         event_id: StringExpr[RootT]
         event: EventsPath[RootT]
-
-    class MePath(EntityExpr[Me, RootT]):
-        id: StringExpr[RootT]
-        display_name: StringExpr[RootT]
-        mail: StringExpr[RootT]
-        user_principal_name: StringExpr[RootT]
-        photo: Expr[RootT]
-        calendar_groups: NavCollectionExpr[CalendarGroups, CalendarGroupsPath, RootT]
-        calendars: NavCollectionExpr[Calendars, CalendarsPath, RootT]
-        events: NavCollectionExpr[Events, EventsPath, RootT]
-
-    class DateTimeTimeZonePath(ComplexExpr[DateTimeTimeZone, RootT]):
-        date_time: StringExpr[RootT]
-        time_zone: StringExpr[RootT]

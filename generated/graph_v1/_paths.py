@@ -26,15 +26,10 @@ if TYPE_CHECKING:
     from odatakit.paths import CollectionExpr, ComplexExpr, EntityExpr, NavCollectionExpr
 
     from .models import (
-        ActivityDomain,
-        AgentUser,
-        AndroidMobileAppIdentifier,
         AssignedLabel,
         AssignedLicense,
         AssignedPlan,
         Attachment,
-        AttachmentItem,
-        AttachmentType,
         Attendee,
         AttendeeAvailability,
         AttendeeBase,
@@ -47,52 +42,36 @@ if TYPE_CHECKING:
         Calendar,
         CalendarColor,
         CalendarGroup,
-        ConvertIdResult,
         CustomSecurityAttributeValue,
-        CustomTimeZone,
         DateTimeTimeZone,
         DaylightTimeZoneOffset,
         DayOfWeek,
         DelegateMeetingMessageDeliveryOptions,
-        DeviceAndAppManagementData,
         DirectoryObject,
         EmailAddress,
         EmployeeOrgData,
-        Entity,
         Event,
         EventType,
-        ExtensionProperty,
         ExternalAudienceScope,
-        FileAttachment,
         FollowupFlag,
         FollowupFlagStatus,
         FreeBusyError,
         FreeBusyStatus,
         GenericError,
-        Group,
-        GroupAccessType,
         Importance,
         InferenceClassificationType,
         InternetMessageHeader,
-        IosMobileAppIdentifier,
-        ItemAttachment,
         ItemBody,
         LicenseAssignmentState,
         LicenseProcessingState,
         LocaleInfo,
         Location,
-        LocationConstraint,
         LocationConstraintItem,
         LocationType,
         LocationUniqueIdType,
         MailboxSettings,
-        MailTips,
         MailTipsError,
-        ManagedAppDiagnosticStatus,
-        ManagedAppPolicy,
-        ManagedMobileApp,
         MeetingTimeSuggestion,
-        MeetingTimeSuggestionsResult,
         Message,
         MobileAppIdentifier,
         ObjectIdentity,
@@ -110,29 +89,20 @@ if TYPE_CHECKING:
         ProfilePhoto,
         ProvisionedPlan,
         Recipient,
-        RecipientScopeType,
         RecurrencePattern,
         RecurrencePatternType,
         RecurrenceRange,
         RecurrenceRangeType,
-        ReferenceAttachment,
-        Reminder,
         ResourceSpecificPermissionGrant,
         ResponseStatus,
         ResponseType,
-        ScheduleInformation,
         ScheduleItem,
         Sensitivity,
         ServiceProvisioningError,
-        ServiceProvisioningXmlError,
         SignInActivity,
         StandardTimeZoneOffset,
-        TimeConstraint,
         TimeSlot,
         TimeZoneBase,
-        UploadSession,
-        User,
-        UserPrint,
         UserPurpose,
         WeekIndex,
         WorkingHours,
@@ -144,84 +114,11 @@ if TYPE_CHECKING:
     class EntityMembers(Generic[RootT]):
         id: StringExpr[RootT]
 
-    class EntityPath(EntityMembers[RootT], EntityExpr[Entity, RootT]):
-        pass
-
     class DirectoryObjectMembers(EntityMembers[RootT]):
         deleted_date_time: DateTimeExpr[RootT]
 
     class DirectoryObjectPath(DirectoryObjectMembers[RootT], EntityExpr[DirectoryObject, RootT]):
         pass
-
-    class GroupPath(DirectoryObjectMembers[RootT], EntityExpr[Group, RootT]):
-        access_type: EnumExpr[GroupAccessType, RootT]
-        allow_external_senders: BoolExpr[RootT]
-        assigned_labels: CollectionExpr[AssignedLabelPath, RootT]
-        assigned_licenses: CollectionExpr[AssignedLicensePath, RootT]
-        auto_subscribe_new_members: BoolExpr[RootT]
-        classification: StringExpr[RootT]
-        created_date_time: DateTimeExpr[RootT]
-        description: StringExpr[RootT]
-        display_name: StringExpr[RootT]
-        expiration_date_time: DateTimeExpr[RootT]
-        group_types: CollectionExpr[StringExpr, RootT]
-        has_members_with_license_errors: BoolExpr[RootT]
-        hide_from_address_lists: BoolExpr[RootT]
-        hide_from_outlook_clients: BoolExpr[RootT]
-        info_catalogs: CollectionExpr[StringExpr, RootT]
-        is_archived: BoolExpr[RootT]
-        is_assignable_to_role: BoolExpr[RootT]
-        is_favorite: BoolExpr[RootT]
-        is_management_restricted: BoolExpr[RootT]
-        is_subscribed_by_mail: BoolExpr[RootT]
-        license_processing_state: LicenseProcessingStatePath[RootT]
-        mail: StringExpr[RootT]
-        mail_enabled: BoolExpr[RootT]
-        mail_nickname: StringExpr[RootT]
-        membership_rule: StringExpr[RootT]
-        membership_rule_processing_state: StringExpr[RootT]
-        on_premises_domain_name: StringExpr[RootT]
-        on_premises_extension_attributes: OnPremisesExtensionAttributesPath[RootT]
-        on_premises_last_sync_date_time: DateTimeExpr[RootT]
-        on_premises_net_bios_name: StringExpr[RootT]
-        on_premises_provisioning_errors: CollectionExpr[OnPremisesProvisioningErrorPath, RootT]
-        on_premises_sam_account_name: StringExpr[RootT]
-        on_premises_security_identifier: StringExpr[RootT]
-        on_premises_sync_enabled: BoolExpr[RootT]
-        organization_id: StringExpr[RootT]
-        preferred_data_location: StringExpr[RootT]
-        preferred_language: StringExpr[RootT]
-        proxy_addresses: CollectionExpr[StringExpr, RootT]
-        renewed_date_time: DateTimeExpr[RootT]
-        resource_behavior_options: CollectionExpr[StringExpr, RootT]
-        resource_provisioning_options: CollectionExpr[StringExpr, RootT]
-        security_enabled: BoolExpr[RootT]
-        security_identifier: StringExpr[RootT]
-        service_provisioning_errors: CollectionExpr[ServiceProvisioningErrorPath, RootT]
-        theme: StringExpr[RootT]
-        unique_name: StringExpr[RootT]
-        unseen_conversations_count: NumberExpr[RootT]
-        unseen_count: NumberExpr[RootT]
-        unseen_messages_count: NumberExpr[RootT]
-        visibility: StringExpr[RootT]
-        welcome_message_enabled: BoolExpr[RootT]
-        accepted_senders: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
-        calendar: CalendarPath[RootT]
-        calendar_view: NavCollectionExpr[Event, EventPath, RootT]
-        created_on_behalf_of: DirectoryObjectPath[RootT]
-        events: NavCollectionExpr[Event, EventPath, RootT]
-        member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
-        members: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
-        members_with_license_errors: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
-        owners: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
-        permission_grants: NavCollectionExpr[
-            ResourceSpecificPermissionGrant, ResourceSpecificPermissionGrantPath, RootT
-        ]
-        photo: ProfilePhotoPath[RootT]
-        photos: NavCollectionExpr[ProfilePhoto, ProfilePhotoPath, RootT]
-        rejected_senders: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
-        transitive_member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
-        transitive_members: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
 
     class AssignedLabelPath(ComplexExpr[AssignedLabel, RootT]):
         display_name: StringExpr[RootT]
@@ -378,9 +275,6 @@ if TYPE_CHECKING:
         sponsors: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
         transitive_member_of: NavCollectionExpr[DirectoryObject, DirectoryObjectPath, RootT]
 
-    class UserPath(UserMembers[RootT], EntityExpr[User, RootT]):
-        pass
-
     class AssignedPlanPath(ComplexExpr[AssignedPlan, RootT]):
         assigned_date_time: DateTimeExpr[RootT]
         capability_status: StringExpr[RootT]
@@ -453,9 +347,6 @@ if TYPE_CHECKING:
         force_change_password_next_sign_in: BoolExpr[RootT]
         force_change_password_next_sign_in_with_mfa: BoolExpr[RootT]
         password: StringExpr[RootT]
-
-    class UserPrintPath(ComplexExpr[UserPrint, RootT]):
-        pass
 
     class ProvisionedPlanPath(ComplexExpr[ProvisionedPlan, RootT]):
         capability_status: StringExpr[RootT]
@@ -691,43 +582,11 @@ if TYPE_CHECKING:
     class AttachmentPath(AttachmentMembers[RootT], EntityExpr[Attachment, RootT]):
         pass
 
-    class ManagedAppPolicyPath(EntityMembers[RootT], EntityExpr[ManagedAppPolicy, RootT]):
-        created_date_time: DateTimeExpr[RootT]
-        description: StringExpr[RootT]
-        display_name: StringExpr[RootT]
-        last_modified_date_time: DateTimeExpr[RootT]
-        version: StringExpr[RootT]
-
-    class ManagedMobileAppPath(EntityMembers[RootT], EntityExpr[ManagedMobileApp, RootT]):
-        mobile_app_identifier: MobileAppIdentifierPath[RootT]
-        version: StringExpr[RootT]
-
     class MobileAppIdentifierMembers(Generic[RootT]):
         pass
 
     class MobileAppIdentifierPath(MobileAppIdentifierMembers[RootT], ComplexExpr[MobileAppIdentifier, RootT]):
         pass
-
-    class ExtensionPropertyPath(DirectoryObjectMembers[RootT], EntityExpr[ExtensionProperty, RootT]):
-        app_display_name: StringExpr[RootT]
-        data_type: StringExpr[RootT]
-        is_multi_valued: BoolExpr[RootT]
-        is_synced_from_on_premises: BoolExpr[RootT]
-        name: StringExpr[RootT]
-        target_objects: CollectionExpr[StringExpr, RootT]
-
-    class ServiceProvisioningXmlErrorPath(
-        ServiceProvisioningErrorMembers[RootT], ComplexExpr[ServiceProvisioningXmlError, RootT]
-    ):
-        error_detail: StringExpr[RootT]
-
-    class AgentUserPath(UserMembers[RootT], EntityExpr[AgentUser, RootT]):
-        pass
-
-    class CustomTimeZonePath(TimeZoneBaseMembers[RootT], ComplexExpr[CustomTimeZone, RootT]):
-        bias: NumberExpr[RootT]
-        daylight_offset: DaylightTimeZoneOffsetPath[RootT]
-        standard_offset: StandardTimeZoneOffsetPath[RootT]
 
     class StandardTimeZoneOffsetMembers(Generic[RootT]):
         day_occurrence: NumberExpr[RootT]
@@ -745,33 +604,6 @@ if TYPE_CHECKING:
     class LocationConstraintItemPath(LocationMembers[RootT], ComplexExpr[LocationConstraintItem, RootT]):
         resolve_availability: BoolExpr[RootT]
 
-    class FileAttachmentPath(AttachmentMembers[RootT], EntityExpr[FileAttachment, RootT]):
-        content_bytes: BinaryExpr[RootT]
-        content_id: StringExpr[RootT]
-        content_location: StringExpr[RootT]
-
-    class ItemAttachmentPath(AttachmentMembers[RootT], EntityExpr[ItemAttachment, RootT]):
-        item: OutlookItemPath[RootT]
-
-    class ReferenceAttachmentPath(AttachmentMembers[RootT], EntityExpr[ReferenceAttachment, RootT]):
-        pass
-
-    class AndroidMobileAppIdentifierPath(
-        MobileAppIdentifierMembers[RootT], ComplexExpr[AndroidMobileAppIdentifier, RootT]
-    ):
-        package_id: StringExpr[RootT]
-
-    class IosMobileAppIdentifierPath(MobileAppIdentifierMembers[RootT], ComplexExpr[IosMobileAppIdentifier, RootT]):
-        bundle_id: StringExpr[RootT]
-
-    class AttachmentItemPath(ComplexExpr[AttachmentItem, RootT]):
-        attachment_type: EnumExpr[AttachmentType, RootT]
-        content_id: StringExpr[RootT]
-        content_type: StringExpr[RootT]
-        is_inline: BoolExpr[RootT]
-        name: StringExpr[RootT]
-        size: NumberExpr[RootT]
-
     class AttendeeAvailabilityPath(ComplexExpr[AttendeeAvailability, RootT]):
         attendee: AttendeeBasePath[RootT]
         availability: EnumExpr[FreeBusyStatus, RootT]
@@ -782,49 +614,17 @@ if TYPE_CHECKING:
         scheduled_end_time: DateTimeTimeZonePath[RootT]
         scheduled_start_time: DateTimeTimeZonePath[RootT]
 
-    class ConvertIdResultPath(ComplexExpr[ConvertIdResult, RootT]):
-        error_details: GenericErrorPath[RootT]
-        source_id: StringExpr[RootT]
-        target_id: StringExpr[RootT]
-
     class GenericErrorPath(ComplexExpr[GenericError, RootT]):
         code: StringExpr[RootT]
         message: StringExpr[RootT]
-
-    class DeviceAndAppManagementDataPath(ComplexExpr[DeviceAndAppManagementData, RootT]):
-        content: Expr[RootT]
 
     class FreeBusyErrorPath(ComplexExpr[FreeBusyError, RootT]):
         message: StringExpr[RootT]
         response_code: StringExpr[RootT]
 
-    class LocationConstraintPath(ComplexExpr[LocationConstraint, RootT]):
-        is_required: BoolExpr[RootT]
-        locations: CollectionExpr[LocationConstraintItemPath, RootT]
-        suggest_location: BoolExpr[RootT]
-
-    class MailTipsPath(ComplexExpr[MailTips, RootT]):
-        automatic_replies: AutomaticRepliesMailTipsPath[RootT]
-        custom_mail_tip: StringExpr[RootT]
-        delivery_restricted: BoolExpr[RootT]
-        email_address: EmailAddressPath[RootT]
-        error: MailTipsErrorPath[RootT]
-        external_member_count: NumberExpr[RootT]
-        is_moderated: BoolExpr[RootT]
-        mailbox_full: BoolExpr[RootT]
-        max_message_size: NumberExpr[RootT]
-        recipient_scope: EnumExpr[RecipientScopeType, RootT]
-        recipient_suggestions: CollectionExpr[RecipientPath, RootT]
-        total_member_count: NumberExpr[RootT]
-
     class MailTipsErrorPath(ComplexExpr[MailTipsError, RootT]):
         code: StringExpr[RootT]
         message: StringExpr[RootT]
-
-    class ManagedAppDiagnosticStatusPath(ComplexExpr[ManagedAppDiagnosticStatus, RootT]):
-        mitigation_instruction: StringExpr[RootT]
-        state: StringExpr[RootT]
-        validation_name: StringExpr[RootT]
 
     class MeetingTimeSuggestionPath(ComplexExpr[MeetingTimeSuggestion, RootT]):
         attendee_availability: CollectionExpr[AttendeeAvailabilityPath, RootT]
@@ -835,27 +635,6 @@ if TYPE_CHECKING:
         organizer_availability: EnumExpr[FreeBusyStatus, RootT]
         suggestion_reason: StringExpr[RootT]
 
-    class MeetingTimeSuggestionsResultPath(ComplexExpr[MeetingTimeSuggestionsResult, RootT]):
-        empty_suggestions_reason: StringExpr[RootT]
-        meeting_time_suggestions: CollectionExpr[MeetingTimeSuggestionPath, RootT]
-
-    class ReminderPath(ComplexExpr[Reminder, RootT]):
-        change_key: StringExpr[RootT]
-        event_end_time: DateTimeTimeZonePath[RootT]
-        event_id: StringExpr[RootT]
-        event_location: LocationPath[RootT]
-        event_start_time: DateTimeTimeZonePath[RootT]
-        event_subject: StringExpr[RootT]
-        event_web_link: StringExpr[RootT]
-        reminder_fire_time: DateTimeTimeZonePath[RootT]
-
-    class ScheduleInformationPath(ComplexExpr[ScheduleInformation, RootT]):
-        availability_view: StringExpr[RootT]
-        error: FreeBusyErrorPath[RootT]
-        schedule_id: StringExpr[RootT]
-        schedule_items: CollectionExpr[ScheduleItemPath, RootT]
-        working_hours: WorkingHoursPath[RootT]
-
     class ScheduleItemPath(ComplexExpr[ScheduleItem, RootT]):
         end: DateTimeTimeZonePath[RootT]
         is_private: BoolExpr[RootT]
@@ -863,12 +642,3 @@ if TYPE_CHECKING:
         start: DateTimeTimeZonePath[RootT]
         status: EnumExpr[FreeBusyStatus, RootT]
         subject: StringExpr[RootT]
-
-    class TimeConstraintPath(ComplexExpr[TimeConstraint, RootT]):
-        activity_domain: EnumExpr[ActivityDomain, RootT]
-        time_slots: CollectionExpr[TimeSlotPath, RootT]
-
-    class UploadSessionPath(ComplexExpr[UploadSession, RootT]):
-        expiration_date_time: DateTimeExpr[RootT]
-        next_expected_ranges: CollectionExpr[StringExpr, RootT]
-        upload_url: StringExpr[RootT]

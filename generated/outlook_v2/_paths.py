@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Generic
 
 if TYPE_CHECKING:
-    from odatakit.expr import BinaryExpr, BoolExpr, DateTimeExpr, EnumExpr, GuidExpr, NumberExpr, RootT, StringExpr
+    from odatakit.expr import BoolExpr, DateTimeExpr, EnumExpr, GuidExpr, NumberExpr, RootT, StringExpr
     from odatakit.paths import CollectionExpr, ComplexExpr, EntityExpr, NavCollectionExpr
 
     from .models import (
@@ -23,17 +23,13 @@ if TYPE_CHECKING:
         CalendarGroup,
         DateTimeTimeZone,
         DayOfWeek,
-        DirectoryObject,
         EmailAddress,
-        Entity,
         Event,
         EventType,
-        FileAttachment,
         FreeBusyStatus,
         GeoCoordinates,
         Importance,
         Item,
-        ItemAttachment,
         ItemBody,
         Location,
         Message,
@@ -44,12 +40,9 @@ if TYPE_CHECKING:
         RecurrencePatternType,
         RecurrenceRange,
         RecurrenceRangeType,
-        ReferenceAttachment,
-        Reminder,
         ResponseStatus,
         ResponseType,
         Sensitivity,
-        User,
         WeekIndex,
     )
 
@@ -59,26 +52,8 @@ if TYPE_CHECKING:
     class EntityMembers(Generic[RootT]):
         id: StringExpr[RootT]
 
-    class EntityPath(EntityMembers[RootT], EntityExpr[Entity, RootT]):
-        pass
-
     class DirectoryObjectMembers(EntityMembers[RootT]):
         pass
-
-    class DirectoryObjectPath(DirectoryObjectMembers[RootT], EntityExpr[DirectoryObject, RootT]):
-        pass
-
-    class UserPath(DirectoryObjectMembers[RootT], EntityExpr[User, RootT]):
-        email_address: StringExpr[RootT]
-        display_name: StringExpr[RootT]
-        alias: StringExpr[RootT]
-        mailbox_guid: GuidExpr[RootT]
-        messages: NavCollectionExpr[Message, MessagePath, RootT]
-        calendar: CalendarPath[RootT]
-        calendars: NavCollectionExpr[Calendar, CalendarPath, RootT]
-        calendar_groups: NavCollectionExpr[CalendarGroup, CalendarGroupPath, RootT]
-        calendar_view: NavCollectionExpr[Event, EventPath, RootT]
-        events: NavCollectionExpr[Event, EventPath, RootT]
 
     class ItemMembers(EntityMembers[RootT]):
         created_date_time: DateTimeExpr[RootT]
@@ -231,18 +206,4 @@ if TYPE_CHECKING:
         is_inline: BoolExpr[RootT]
 
     class AttachmentPath(AttachmentMembers[RootT], EntityExpr[Attachment, RootT]):
-        pass
-
-    class FileAttachmentPath(AttachmentMembers[RootT], EntityExpr[FileAttachment, RootT]):
-        content_id: StringExpr[RootT]
-        content_location: StringExpr[RootT]
-        content_bytes: BinaryExpr[RootT]
-
-    class ItemAttachmentPath(AttachmentMembers[RootT], EntityExpr[ItemAttachment, RootT]):
-        item: ItemPath[RootT]
-
-    class ReferenceAttachmentPath(AttachmentMembers[RootT], EntityExpr[ReferenceAttachment, RootT]):
-        pass
-
-    class ReminderPath(ComplexExpr[Reminder, RootT]):
         pass

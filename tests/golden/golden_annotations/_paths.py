@@ -10,21 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from odatakit.expr import DateTimeExpr, EnumExpr, RootT, StringExpr
+    from odatakit.expr import RootT, StringExpr
     from odatakit.paths import EntityExpr
 
-    from .models import Note, Person, Priority
+    from .models import Person
 
 # The classes too are for type checkers only, so that importing this module costs nothing.
 if TYPE_CHECKING:
-
-    class NotePath(EntityExpr[Note, RootT]):
-        id: StringExpr[RootT]
-        title: StringExpr[RootT]
-        body: StringExpr[RootT]
-        priority: EnumExpr[Priority, RootT]
-        created_at: DateTimeExpr[RootT]
-        author: PersonPath[RootT]
 
     class PersonPath(EntityExpr[Person, RootT]):
         id: StringExpr[RootT]

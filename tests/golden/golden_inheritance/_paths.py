@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from odatakit.expr import DateTimeExpr, NumberExpr, RootT, StringExpr
     from odatakit.paths import CollectionExpr, ComplexExpr, EntityExpr
 
-    from .models import Circle, Document, Entity, Item, LabeledCircle, Photo, Scan, Shape
+    from .models import Photo, Shape
 
 # The classes too are for type checkers only, so that importing this module costs nothing.
 if TYPE_CHECKING:
@@ -21,17 +21,11 @@ if TYPE_CHECKING:
     class EntityMembers(Generic[RootT]):
         id: StringExpr[RootT]
 
-    class EntityPath(EntityMembers[RootT], EntityExpr[Entity, RootT]):
-        pass
-
     class ItemMembers(EntityMembers[RootT]):
         title: StringExpr[RootT]
         shape: ShapePath[RootT]
         tags: CollectionExpr[StringExpr, RootT]
         cover: PhotoPath[RootT]
-
-    class ItemPath(ItemMembers[RootT], EntityExpr[Item, RootT]):
-        pass
 
     class ShapeMembers(Generic[RootT]):
         name: StringExpr[RootT]
@@ -46,18 +40,5 @@ if TYPE_CHECKING:
     class PhotoPath(PhotoMembers[RootT], EntityExpr[Photo, RootT]):
         pass
 
-    class DocumentPath(ItemMembers[RootT], EntityExpr[Document, RootT]):
-        pages: NumberExpr[RootT]
-        outline: CollectionExpr[ShapePath, RootT]
-
     class CircleMembers(ShapeMembers[RootT]):
         radius: NumberExpr[RootT]
-
-    class CirclePath(CircleMembers[RootT], ComplexExpr[Circle, RootT]):
-        pass
-
-    class ScanPath(PhotoMembers[RootT], EntityExpr[Scan, RootT]):
-        pass
-
-    class LabeledCirclePath(CircleMembers[RootT], ComplexExpr[LabeledCircle, RootT]):
-        label: StringExpr[RootT]

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from odatakit.expr import Expr, NumberExpr, RootT, StringExpr
     from odatakit.paths import EntityExpr, NavCollectionExpr
 
-    from .models import Document, Note, Photo, ProfilePhoto
+    from .models import Document, Photo, ProfilePhoto
 
 # The classes too are for type checkers only, so that importing this module costs nothing.
 if TYPE_CHECKING:
@@ -24,10 +24,6 @@ if TYPE_CHECKING:
         content: Expr[RootT]
         photo: PhotoPath[RootT]
         photos: NavCollectionExpr[ProfilePhoto, ProfilePhotoPath, RootT]
-
-    class NotePath(EntityExpr[Note, RootT]):
-        id: StringExpr[RootT]
-        content: DocumentPath[RootT]
 
     class PhotoMembers(Generic[RootT]):
         id: StringExpr[RootT]

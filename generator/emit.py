@@ -743,7 +743,8 @@ class Emitter:
                                                               else [])]),
                     # The runtime reads the fields back from `__slots__` (`Registry.slots`): each is named once.
                     "slots": code("        __slots__ = REGISTRY.slots({})", token_block(
-                        ([f["py_name"], f["wire"], f["type"], *_field_flags(f)] for f in fields), 8, 8))
+                        ([f["py_name"], f["wire"], _in_namespace(f["type"], t.qualified), *_field_flags(f)]
+                         for f in fields), 8, 8))
                     if fields else None,
                     "doc": description_of(t.annotations),
                     "kind_text": "entity type" if t.kind == "entity" else "complex type",
@@ -1230,6 +1231,12 @@ class Emitter:
             title=title,
             source=_display_source(self.model.source),
         )
+
+
+def _in_namespace(type_name: str, owner: str) -> str:
+    """A field table's type: without its namespace when the class declaring the field is of the same one."""
+    namespace, _, name = type_name.rpartition(".")
+    return name if namespace == owner.rpartition(".")[0] and not type_name.startswith("Edm.") else type_name
 
 
 def _field_flags(row: Mapping[str, Any]) -> list[str]:

@@ -968,12 +968,17 @@ class Registry:
 
         Without `fields`, the class's `__slots__` made by `slots` give them (generated code), and
         an empty `__slots__` means none; else a table (see `field_table`) or the specs themselves.
+        A field's type without a dot names a type of the class's own namespace.
         `open_type` marks an open type (derived classes inherit it).
         """
         given = field_table(fields) if isinstance(fields, str) else None if fields is None else tuple(fields)
 
+        namespace = qualified.rpartition(".")[0] + "."
+
         def register(cls: _C) -> _C:
             own = given if given is not None else _own_fields(cls)
+            # A type name without a dot is one of the class's namespace (`attendee`): tables are shorter.
+            own = tuple(s if "." in s.type else attrs.evolve(s, type=namespace + s.type) for s in own)
             inherited: tuple[FieldSpec, ...] = ()
             inherited_slots: tuple[Any, ...] = ()
             is_open = open_type

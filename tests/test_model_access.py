@@ -196,3 +196,20 @@ def test_a_class_without_its_fields_is_refused_at_registration() -> None:
 
     with pytest.raises(TypeError, match=r"Untabled: give its fields to Registry.structured or as __slots__"):
         REG.structured("Test.Untabled")(Untabled)
+
+
+@REG.structured("Test.Shelf")
+@model
+class Shelf(serde.EntityBase):
+    """A field table naming a type of its own namespace without it, and one of another namespace in full."""
+
+    __slots__ = REG.slots("""
+    first first Tabled navigation
+    other other Other.Thing navigation
+    """)
+
+
+def test_a_type_without_a_dot_in_a_field_table_is_of_the_class_namespace() -> None:
+    assert [(f.py_name, f.type) for f in REG.info_of(Shelf).fields] == [
+        ("first", "Test.Tabled"), ("other", "Other.Thing"),
+    ]

@@ -70,9 +70,9 @@ class Users(EntityBase):
         mail mail Edm.String
         user_principal_name userPrincipalName Edm.String
         photo photo Edm.Stream
-        calendar_groups calendarGroups CalendarService.calendarGroups collection navigation
-        calendars calendars CalendarService.calendars collection navigation
-        events events CalendarService.events collection navigation
+        calendar_groups calendarGroups calendarGroups collection navigation
+        calendars calendars calendars collection navigation
+        events events events collection navigation
         """)
 
 
@@ -102,8 +102,8 @@ class CalendarGroups(EntityBase):
         class_id classId Edm.Guid
         change_key changeKey Edm.String
         owner_id owner_id Edm.String
-        owner owner CalendarService.users navigation
-        calendars calendars CalendarService.calendars collection navigation
+        owner owner users navigation
+        calendars calendars calendars collection navigation
         """)
 
 
@@ -141,9 +141,9 @@ class Calendars(EntityBase):
         can_edit canEdit Edm.Boolean
         owner_id owner_id Edm.String
         calendar_group_id calendarGroup_id Edm.String
-        owner owner CalendarService.users navigation
-        calendar_group calendarGroup CalendarService.calendarGroups navigation
-        events events CalendarService.events collection navigation
+        owner owner users navigation
+        calendar_group calendarGroup calendarGroups navigation
+        events events events collection navigation
         """)
 
 
@@ -264,7 +264,7 @@ class Events(EntityBase):
         categories categories Edm.String collection
         location_display_name location_displayName Edm.String
         location_location_type location_locationType Edm.String
-        attendees attendees CalendarService.Attendee collection
+        attendees attendees Attendee collection
         recurrence_pattern_type recurrence_pattern_type Edm.String
         recurrence_pattern_interval recurrence_pattern_interval Edm.Int32
         recurrence_pattern_days_of_week recurrence_pattern_daysOfWeek Edm.String collection
@@ -283,9 +283,9 @@ class Events(EntityBase):
         response_sent responseSent Edm.Boolean
         owner_id owner_id Edm.String
         calendar_id calendar_id Edm.String
-        owner owner CalendarService.users navigation
-        calendar calendar CalendarService.calendars navigation
-        attachments attachments CalendarService.attachments collection navigation
+        owner owner users navigation
+        calendar calendar calendars navigation
+        attachments attachments attachments collection navigation
         """)
 
 
@@ -301,7 +301,7 @@ class Attendee(ComplexBase):
     else:
         __slots__ = REGISTRY.slots("""
         type type Edm.String
-        email_address emailAddress CalendarService.EmailAddress
+        email_address emailAddress EmailAddress
         """)
 
 
@@ -357,7 +357,7 @@ class Attachments(EntityBase):
         content_bytes contentBytes Edm.Binary
         content content Edm.Stream
         event_id event_id Edm.String
-        event event CalendarService.events navigation
+        event event events navigation
         """)
 
 
@@ -389,9 +389,9 @@ class Me(EntityBase):
         mail mail Edm.String
         user_principal_name userPrincipalName Edm.String
         photo photo Edm.Stream
-        calendar_groups calendarGroups CalendarService.calendarGroups collection navigation
-        calendars calendars CalendarService.calendars collection navigation
-        events events CalendarService.events collection navigation
+        calendar_groups calendarGroups calendarGroups collection navigation
+        calendars calendars calendars collection navigation
+        events events events collection navigation
         """)
 
 

@@ -679,10 +679,10 @@ class Group(DirectoryObject):
         transitive_members: NavCollectionProp[list[DirectoryObject] | None, DirectoryObject, DirectoryObjectPath] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        access_type accessType microsoft.graph.groupAccessType enum
+        access_type accessType groupAccessType enum
         allow_external_senders allowExternalSenders Edm.Boolean
-        assigned_labels assignedLabels microsoft.graph.assignedLabel collection
-        assigned_licenses assignedLicenses microsoft.graph.assignedLicense collection
+        assigned_labels assignedLabels assignedLabel collection
+        assigned_licenses assignedLicenses assignedLicense collection
         auto_subscribe_new_members autoSubscribeNewMembers Edm.Boolean
         classification classification Edm.String
         created_date_time createdDateTime Edm.DateTimeOffset
@@ -699,17 +699,17 @@ class Group(DirectoryObject):
         is_favorite isFavorite Edm.Boolean
         is_management_restricted isManagementRestricted Edm.Boolean
         is_subscribed_by_mail isSubscribedByMail Edm.Boolean
-        license_processing_state licenseProcessingState microsoft.graph.licenseProcessingState
+        license_processing_state licenseProcessingState licenseProcessingState
         mail mail Edm.String
         mail_enabled mailEnabled Edm.Boolean
         mail_nickname mailNickname Edm.String
         membership_rule membershipRule Edm.String
         membership_rule_processing_state membershipRuleProcessingState Edm.String
         on_premises_domain_name onPremisesDomainName Edm.String
-        on_premises_extension_attributes onPremisesExtensionAttributes microsoft.graph.onPremisesExtensionAttributes
+        on_premises_extension_attributes onPremisesExtensionAttributes onPremisesExtensionAttributes
         on_premises_last_sync_date_time onPremisesLastSyncDateTime Edm.DateTimeOffset
         on_premises_net_bios_name onPremisesNetBiosName Edm.String
-        on_premises_provisioning_errors onPremisesProvisioningErrors microsoft.graph.onPremisesProvisioningError collection
+        on_premises_provisioning_errors onPremisesProvisioningErrors onPremisesProvisioningError collection
         on_premises_sam_account_name onPremisesSamAccountName Edm.String
         on_premises_security_identifier onPremisesSecurityIdentifier Edm.String
         on_premises_sync_enabled onPremisesSyncEnabled Edm.Boolean
@@ -722,7 +722,7 @@ class Group(DirectoryObject):
         resource_provisioning_options resourceProvisioningOptions Edm.String collection
         security_enabled securityEnabled Edm.Boolean
         security_identifier securityIdentifier Edm.String
-        service_provisioning_errors serviceProvisioningErrors microsoft.graph.serviceProvisioningError collection
+        service_provisioning_errors serviceProvisioningErrors serviceProvisioningError collection
         theme theme Edm.String
         unique_name uniqueName Edm.String
         unseen_conversations_count unseenConversationsCount Edm.Int32
@@ -730,21 +730,21 @@ class Group(DirectoryObject):
         unseen_messages_count unseenMessagesCount Edm.Int32
         visibility visibility Edm.String
         welcome_message_enabled welcomeMessageEnabled Edm.Boolean
-        accepted_senders acceptedSenders microsoft.graph.directoryObject collection navigation
-        calendar calendar microsoft.graph.calendar navigation
-        calendar_view calendarView microsoft.graph.event collection navigation
-        created_on_behalf_of createdOnBehalfOf microsoft.graph.directoryObject navigation
-        events events microsoft.graph.event collection navigation
-        member_of memberOf microsoft.graph.directoryObject collection navigation
-        members members microsoft.graph.directoryObject collection navigation
-        members_with_license_errors membersWithLicenseErrors microsoft.graph.directoryObject collection navigation
-        owners owners microsoft.graph.directoryObject collection navigation
-        permission_grants permissionGrants microsoft.graph.resourceSpecificPermissionGrant collection navigation
-        photo photo microsoft.graph.profilePhoto navigation
-        photos photos microsoft.graph.profilePhoto collection navigation
-        rejected_senders rejectedSenders microsoft.graph.directoryObject collection navigation
-        transitive_member_of transitiveMemberOf microsoft.graph.directoryObject collection navigation
-        transitive_members transitiveMembers microsoft.graph.directoryObject collection navigation
+        accepted_senders acceptedSenders directoryObject collection navigation
+        calendar calendar calendar navigation
+        calendar_view calendarView event collection navigation
+        created_on_behalf_of createdOnBehalfOf directoryObject navigation
+        events events event collection navigation
+        member_of memberOf directoryObject collection navigation
+        members members directoryObject collection navigation
+        members_with_license_errors membersWithLicenseErrors directoryObject collection navigation
+        owners owners directoryObject collection navigation
+        permission_grants permissionGrants resourceSpecificPermissionGrant collection navigation
+        photo photo profilePhoto navigation
+        photos photos profilePhoto collection navigation
+        rejected_senders rejectedSenders directoryObject collection navigation
+        transitive_member_of transitiveMemberOf directoryObject collection navigation
+        transitive_members transitiveMembers directoryObject collection navigation
         """)
 
 
@@ -1135,9 +1135,9 @@ class User(DirectoryObject):
         about_me aboutMe Edm.String
         account_enabled accountEnabled Edm.Boolean
         age_group ageGroup Edm.String
-        assigned_licenses assignedLicenses microsoft.graph.assignedLicense collection
-        assigned_plans assignedPlans microsoft.graph.assignedPlan collection
-        authorization_info authorizationInfo microsoft.graph.authorizationInfo
+        assigned_licenses assignedLicenses assignedLicense collection
+        assigned_plans assignedPlans assignedPlan collection
+        authorization_info authorizationInfo authorizationInfo
         birthday birthday Edm.DateTimeOffset
         business_phones businessPhones Edm.String collection
         city city Edm.String
@@ -1146,21 +1146,21 @@ class User(DirectoryObject):
         country country Edm.String
         created_date_time createdDateTime Edm.DateTimeOffset
         creation_type creationType Edm.String
-        custom_security_attributes customSecurityAttributes microsoft.graph.customSecurityAttributeValue
+        custom_security_attributes customSecurityAttributes customSecurityAttributeValue
         department department Edm.String
         device_enrollment_limit deviceEnrollmentLimit Edm.Int32
         display_name displayName Edm.String
         employee_hire_date employeeHireDate Edm.DateTimeOffset
         employee_id employeeId Edm.String
         employee_leave_date_time employeeLeaveDateTime Edm.DateTimeOffset
-        employee_org_data employeeOrgData microsoft.graph.employeeOrgData
+        employee_org_data employeeOrgData employeeOrgData
         employee_type employeeType Edm.String
         external_user_state externalUserState Edm.String
         external_user_state_change_date_time externalUserStateChangeDateTime Edm.DateTimeOffset
         fax_number faxNumber Edm.String
         given_name givenName Edm.String
         hire_date hireDate Edm.DateTimeOffset
-        identities identities microsoft.graph.objectIdentity collection
+        identities identities objectIdentity collection
         identity_parent_id identityParentId Edm.String
         im_addresses imAddresses Edm.String collection
         interests interests Edm.String collection
@@ -1169,40 +1169,40 @@ class User(DirectoryObject):
         job_title jobTitle Edm.String
         last_password_change_date_time lastPasswordChangeDateTime Edm.DateTimeOffset
         legal_age_group_classification legalAgeGroupClassification Edm.String
-        license_assignment_states licenseAssignmentStates microsoft.graph.licenseAssignmentState collection
+        license_assignment_states licenseAssignmentStates licenseAssignmentState collection
         mail mail Edm.String
-        mailbox_settings mailboxSettings microsoft.graph.mailboxSettings
+        mailbox_settings mailboxSettings mailboxSettings
         mail_nickname mailNickname Edm.String
         mobile_phone mobilePhone Edm.String
         my_site mySite Edm.String
         office_location officeLocation Edm.String
         on_premises_distinguished_name onPremisesDistinguishedName Edm.String
         on_premises_domain_name onPremisesDomainName Edm.String
-        on_premises_extension_attributes onPremisesExtensionAttributes microsoft.graph.onPremisesExtensionAttributes
+        on_premises_extension_attributes onPremisesExtensionAttributes onPremisesExtensionAttributes
         on_premises_immutable_id onPremisesImmutableId Edm.String
         on_premises_last_sync_date_time onPremisesLastSyncDateTime Edm.DateTimeOffset
-        on_premises_provisioning_errors onPremisesProvisioningErrors microsoft.graph.onPremisesProvisioningError collection
+        on_premises_provisioning_errors onPremisesProvisioningErrors onPremisesProvisioningError collection
         on_premises_sam_account_name onPremisesSamAccountName Edm.String
         on_premises_security_identifier onPremisesSecurityIdentifier Edm.String
         on_premises_sync_enabled onPremisesSyncEnabled Edm.Boolean
         on_premises_user_principal_name onPremisesUserPrincipalName Edm.String
         other_mails otherMails Edm.String collection
         password_policies passwordPolicies Edm.String
-        password_profile passwordProfile microsoft.graph.passwordProfile
+        password_profile passwordProfile passwordProfile
         past_projects pastProjects Edm.String collection
         postal_code postalCode Edm.String
         preferred_data_location preferredDataLocation Edm.String
         preferred_language preferredLanguage Edm.String
         preferred_name preferredName Edm.String
         print print Edm.Untyped
-        provisioned_plans provisionedPlans microsoft.graph.provisionedPlan collection
+        provisioned_plans provisionedPlans provisionedPlan collection
         proxy_addresses proxyAddresses Edm.String collection
         responsibilities responsibilities Edm.String collection
         schools schools Edm.String collection
         security_identifier securityIdentifier Edm.String
-        service_provisioning_errors serviceProvisioningErrors microsoft.graph.serviceProvisioningError collection
+        service_provisioning_errors serviceProvisioningErrors serviceProvisioningError collection
         show_in_address_list showInAddressList Edm.Boolean
-        sign_in_activity signInActivity microsoft.graph.signInActivity
+        sign_in_activity signInActivity signInActivity
         sign_in_sessions_valid_from_date_time signInSessionsValidFromDateTime Edm.DateTimeOffset
         skills skills Edm.String collection
         state state Edm.String
@@ -1211,25 +1211,25 @@ class User(DirectoryObject):
         usage_location usageLocation Edm.String
         user_principal_name userPrincipalName Edm.String
         user_type userType Edm.String
-        calendar calendar microsoft.graph.calendar navigation
-        calendar_groups calendarGroups microsoft.graph.calendarGroup collection navigation
-        calendars calendars microsoft.graph.calendar collection navigation
-        calendar_view calendarView microsoft.graph.event collection navigation
-        created_objects createdObjects microsoft.graph.directoryObject collection navigation
-        direct_reports directReports microsoft.graph.directoryObject collection navigation
-        events events microsoft.graph.event collection navigation
-        manager manager microsoft.graph.directoryObject navigation
-        member_of memberOf microsoft.graph.directoryObject collection navigation
-        messages messages microsoft.graph.message collection navigation
-        owned_devices ownedDevices microsoft.graph.directoryObject collection navigation
-        owned_objects ownedObjects microsoft.graph.directoryObject collection navigation
-        permission_grants permissionGrants microsoft.graph.resourceSpecificPermissionGrant collection navigation
-        photo photo microsoft.graph.profilePhoto navigation
-        photos photos microsoft.graph.profilePhoto collection navigation
-        registered_devices registeredDevices microsoft.graph.directoryObject collection navigation
-        sponsor_of sponsorOf microsoft.graph.directoryObject collection navigation
-        sponsors sponsors microsoft.graph.directoryObject collection navigation
-        transitive_member_of transitiveMemberOf microsoft.graph.directoryObject collection navigation
+        calendar calendar calendar navigation
+        calendar_groups calendarGroups calendarGroup collection navigation
+        calendars calendars calendar collection navigation
+        calendar_view calendarView event collection navigation
+        created_objects createdObjects directoryObject collection navigation
+        direct_reports directReports directoryObject collection navigation
+        events events event collection navigation
+        manager manager directoryObject navigation
+        member_of memberOf directoryObject collection navigation
+        messages messages message collection navigation
+        owned_devices ownedDevices directoryObject collection navigation
+        owned_objects ownedObjects directoryObject collection navigation
+        permission_grants permissionGrants resourceSpecificPermissionGrant collection navigation
+        photo photo profilePhoto navigation
+        photos photos profilePhoto collection navigation
+        registered_devices registeredDevices directoryObject collection navigation
+        sponsor_of sponsorOf directoryObject collection navigation
+        sponsors sponsors directoryObject collection navigation
+        transitive_member_of transitiveMemberOf directoryObject collection navigation
         """)
 
 
@@ -1367,14 +1367,14 @@ class MailboxSettings(ComplexBase):
     else:
         __slots__ = REGISTRY.slots("""
         archive_folder archiveFolder Edm.String
-        automatic_replies_setting automaticRepliesSetting microsoft.graph.automaticRepliesSetting
+        automatic_replies_setting automaticRepliesSetting automaticRepliesSetting
         date_format dateFormat Edm.String
-        delegate_meeting_message_delivery_options delegateMeetingMessageDeliveryOptions microsoft.graph.delegateMeetingMessageDeliveryOptions enum
-        language language microsoft.graph.localeInfo
+        delegate_meeting_message_delivery_options delegateMeetingMessageDeliveryOptions delegateMeetingMessageDeliveryOptions enum
+        language language localeInfo
         time_format timeFormat Edm.String
         time_zone timeZone Edm.String
-        user_purpose userPurpose microsoft.graph.userPurpose enum
-        working_hours workingHours microsoft.graph.workingHours
+        user_purpose userPurpose userPurpose enum
+        working_hours workingHours workingHours
         """)
 
 
@@ -1397,12 +1397,12 @@ class AutomaticRepliesSetting(ComplexBase):
         status: EnumProp[AutomaticRepliesStatus | None, AutomaticRepliesStatus] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        external_audience externalAudience microsoft.graph.externalAudienceScope enum
+        external_audience externalAudience externalAudienceScope enum
         external_reply_message externalReplyMessage Edm.String
         internal_reply_message internalReplyMessage Edm.String
-        scheduled_end_date_time scheduledEndDateTime microsoft.graph.dateTimeTimeZone
-        scheduled_start_date_time scheduledStartDateTime microsoft.graph.dateTimeTimeZone
-        status status microsoft.graph.automaticRepliesStatus enum
+        scheduled_end_date_time scheduledEndDateTime dateTimeTimeZone
+        scheduled_start_date_time scheduledStartDateTime dateTimeTimeZone
+        status status automaticRepliesStatus enum
         """)
 
 
@@ -1453,10 +1453,10 @@ class WorkingHours(ComplexBase):
         time_zone: TimeZoneBasePath[WorkingHours] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        days_of_week daysOfWeek microsoft.graph.dayOfWeek collection enum
+        days_of_week daysOfWeek dayOfWeek collection enum
         end_time endTime Edm.TimeOfDay
         start_time startTime Edm.TimeOfDay
-        time_zone timeZone microsoft.graph.timeZoneBase
+        time_zone timeZone timeZoneBase
         """)
 
 
@@ -1586,21 +1586,21 @@ class Calendar(Entity):
         events: NavCollectionProp[list[Event] | None, Event, EventPath] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        allowed_online_meeting_providers allowedOnlineMeetingProviders microsoft.graph.onlineMeetingProviderType collection enum
+        allowed_online_meeting_providers allowedOnlineMeetingProviders onlineMeetingProviderType collection enum
         can_edit canEdit Edm.Boolean
         can_share canShare Edm.Boolean
         can_view_private_items canViewPrivateItems Edm.Boolean
         change_key changeKey Edm.String
-        color color microsoft.graph.calendarColor enum
-        default_online_meeting_provider defaultOnlineMeetingProvider microsoft.graph.onlineMeetingProviderType enum
+        color color calendarColor enum
+        default_online_meeting_provider defaultOnlineMeetingProvider onlineMeetingProviderType enum
         hex_color hexColor Edm.String
         is_default_calendar isDefaultCalendar Edm.Boolean
         is_removable isRemovable Edm.Boolean
         is_tallying_responses isTallyingResponses Edm.Boolean
         name name Edm.String
-        owner owner microsoft.graph.emailAddress
-        calendar_view calendarView microsoft.graph.event collection navigation
-        events events microsoft.graph.event collection navigation
+        owner owner emailAddress
+        calendar_view calendarView event collection navigation
+        events events event collection navigation
         """)
 
 
@@ -1732,46 +1732,46 @@ class Event(OutlookItem):
     else:
         __slots__ = REGISTRY.slots("""
         allow_new_time_proposals allowNewTimeProposals Edm.Boolean
-        attendees attendees microsoft.graph.attendee collection
-        body body microsoft.graph.itemBody
+        attendees attendees attendee collection
+        body body itemBody
         body_preview bodyPreview Edm.String
         cancelled_occurrences cancelledOccurrences Edm.String collection
-        end end microsoft.graph.dateTimeTimeZone
+        end end dateTimeTimeZone
         has_attachments hasAttachments Edm.Boolean
         hide_attendees hideAttendees Edm.Boolean
         i_cal_u_id iCalUId Edm.String
-        importance importance microsoft.graph.importance enum
+        importance importance importance enum
         is_all_day isAllDay Edm.Boolean
         is_cancelled isCancelled Edm.Boolean
         is_draft isDraft Edm.Boolean
         is_online_meeting isOnlineMeeting Edm.Boolean
         is_organizer isOrganizer Edm.Boolean
         is_reminder_on isReminderOn Edm.Boolean
-        location location microsoft.graph.location
-        locations locations microsoft.graph.location collection
-        online_meeting onlineMeeting microsoft.graph.onlineMeetingInfo
-        online_meeting_provider onlineMeetingProvider microsoft.graph.onlineMeetingProviderType enum
+        location location location
+        locations locations location collection
+        online_meeting onlineMeeting onlineMeetingInfo
+        online_meeting_provider onlineMeetingProvider onlineMeetingProviderType enum
         online_meeting_url onlineMeetingUrl Edm.String
-        organizer organizer microsoft.graph.recipient
+        organizer organizer recipient
         original_end_time_zone originalEndTimeZone Edm.String
         original_start originalStart Edm.DateTimeOffset
         original_start_time_zone originalStartTimeZone Edm.String
-        recurrence recurrence microsoft.graph.patternedRecurrence
+        recurrence recurrence patternedRecurrence
         reminder_minutes_before_start reminderMinutesBeforeStart Edm.Int32
         response_requested responseRequested Edm.Boolean
-        response_status responseStatus microsoft.graph.responseStatus
-        sensitivity sensitivity microsoft.graph.sensitivity enum
+        response_status responseStatus responseStatus
+        sensitivity sensitivity sensitivity enum
         series_master_id seriesMasterId Edm.String
-        show_as showAs microsoft.graph.freeBusyStatus enum
-        start start microsoft.graph.dateTimeTimeZone
+        show_as showAs freeBusyStatus enum
+        start start dateTimeTimeZone
         subject subject Edm.String
         transaction_id transactionId Edm.String
-        type type microsoft.graph.eventType enum
+        type type eventType enum
         web_link webLink Edm.String
-        attachments attachments microsoft.graph.attachment collection navigation
-        calendar calendar microsoft.graph.calendar navigation
-        exception_occurrences exceptionOccurrences microsoft.graph.event collection navigation
-        instances instances microsoft.graph.event collection navigation
+        attachments attachments attachment collection navigation
+        calendar calendar calendar navigation
+        exception_occurrences exceptionOccurrences event collection navigation
+        instances instances event collection navigation
         """)
 
 
@@ -1784,7 +1784,7 @@ class Recipient(ComplexBase):
         email_address: EmailAddressPath[Recipient] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        email_address emailAddress microsoft.graph.emailAddress
+        email_address emailAddress emailAddress
         """)
 
 
@@ -1800,7 +1800,7 @@ class AttendeeBase(Recipient):
         email_address: EmailAddressPath[AttendeeBase] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        type type microsoft.graph.attendeeType enum
+        type type attendeeType enum
         """)
 
 
@@ -1818,8 +1818,8 @@ class Attendee(AttendeeBase):
         email_address: EmailAddressPath[Attendee] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        proposed_new_time proposedNewTime microsoft.graph.timeSlot
-        status status microsoft.graph.responseStatus
+        proposed_new_time proposedNewTime timeSlot
+        status status responseStatus
         """)
 
 
@@ -1834,8 +1834,8 @@ class TimeSlot(ComplexBase):
         start: DateTimeTimeZonePath[TimeSlot] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        end end microsoft.graph.dateTimeTimeZone
-        start start microsoft.graph.dateTimeTimeZone
+        end end dateTimeTimeZone
+        start start dateTimeTimeZone
         """)
 
 
@@ -1850,7 +1850,7 @@ class ResponseStatus(ComplexBase):
         time: DateTimeProp[datetime | None] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        response response microsoft.graph.responseType enum
+        response response responseType enum
         time time Edm.DateTimeOffset
         """)
 
@@ -1867,7 +1867,7 @@ class ItemBody(ComplexBase):
     else:
         __slots__ = REGISTRY.slots("""
         content content Edm.String
-        content_type contentType microsoft.graph.bodyType enum
+        content_type contentType bodyType enum
         """)
 
 
@@ -1894,14 +1894,14 @@ class Location(ComplexBase):
         unique_id_type: EnumProp[LocationUniqueIdType | None, LocationUniqueIdType] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        address address microsoft.graph.physicalAddress
-        coordinates coordinates microsoft.graph.outlookGeoCoordinates
+        address address physicalAddress
+        coordinates coordinates outlookGeoCoordinates
         display_name displayName Edm.String
         location_email_address locationEmailAddress Edm.String
-        location_type locationType microsoft.graph.locationType enum
+        location_type locationType locationType enum
         location_uri locationUri Edm.String
         unique_id uniqueId Edm.String
-        unique_id_type uniqueIdType microsoft.graph.locationUniqueIdType enum
+        unique_id_type uniqueIdType locationUniqueIdType enum
         """)
 
 
@@ -1976,7 +1976,7 @@ class OnlineMeetingInfo(ComplexBase):
         __slots__ = REGISTRY.slots("""
         conference_id conferenceId Edm.String
         join_url joinUrl Edm.String
-        phones phones microsoft.graph.phone collection
+        phones phones phone collection
         quick_dial quickDial Edm.String
         toll_free_numbers tollFreeNumbers Edm.String collection
         toll_number tollNumber Edm.String
@@ -2001,7 +2001,7 @@ class Phone(ComplexBase):
         language language Edm.String
         number number Edm.String
         region region Edm.String
-        type type microsoft.graph.phoneType enum
+        type type phoneType enum
         """)
 
 
@@ -2016,8 +2016,8 @@ class PatternedRecurrence(ComplexBase):
         range: RecurrenceRangePath[PatternedRecurrence] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        pattern pattern microsoft.graph.recurrencePattern
-        range range microsoft.graph.recurrenceRange
+        pattern pattern recurrencePattern
+        range range recurrenceRange
         """)
 
 
@@ -2043,12 +2043,12 @@ class RecurrencePattern(ComplexBase):
     else:
         __slots__ = REGISTRY.slots("""
         day_of_month dayOfMonth Edm.Int32
-        days_of_week daysOfWeek microsoft.graph.dayOfWeek collection enum
-        first_day_of_week firstDayOfWeek microsoft.graph.dayOfWeek enum
-        index index microsoft.graph.weekIndex enum
+        days_of_week daysOfWeek dayOfWeek collection enum
+        first_day_of_week firstDayOfWeek dayOfWeek enum
+        index index weekIndex enum
         interval interval Edm.Int32
         month month Edm.Int32
-        type type microsoft.graph.recurrencePatternType enum
+        type type recurrencePatternType enum
         """)
 
 
@@ -2073,7 +2073,7 @@ class RecurrenceRange(ComplexBase):
         number_of_occurrences numberOfOccurrences Edm.Int32
         recurrence_time_zone recurrenceTimeZone Edm.String
         start_date startDate Edm.Date
-        type type microsoft.graph.recurrenceRangeType enum
+        type type recurrenceRangeType enum
         """)
 
 
@@ -2111,7 +2111,7 @@ class CalendarGroup(Entity):
         change_key changeKey Edm.String
         class_id classId Edm.Guid
         name name Edm.String
-        calendars calendars microsoft.graph.calendar collection navigation
+        calendars calendars calendar collection navigation
         """)
 
 
@@ -2176,18 +2176,18 @@ class Message(OutlookItem):
         attachments: NavCollectionProp[list[Attachment] | None, Attachment, AttachmentPath] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        bcc_recipients bccRecipients microsoft.graph.recipient collection
-        body body microsoft.graph.itemBody
+        bcc_recipients bccRecipients recipient collection
+        body body itemBody
         body_preview bodyPreview Edm.String
-        cc_recipients ccRecipients microsoft.graph.recipient collection
+        cc_recipients ccRecipients recipient collection
         conversation_id conversationId Edm.String
         conversation_index conversationIndex Edm.Binary
-        flag flag microsoft.graph.followupFlag
-        from_ from microsoft.graph.recipient
+        flag flag followupFlag
+        from_ from recipient
         has_attachments hasAttachments Edm.Boolean
-        importance importance microsoft.graph.importance enum
-        inference_classification inferenceClassification microsoft.graph.inferenceClassificationType enum
-        internet_message_headers internetMessageHeaders microsoft.graph.internetMessageHeader collection
+        importance importance importance enum
+        inference_classification inferenceClassification inferenceClassificationType enum
+        internet_message_headers internetMessageHeaders internetMessageHeader collection
         internet_message_id internetMessageId Edm.String
         is_delivery_receipt_requested isDeliveryReceiptRequested Edm.Boolean
         is_draft isDraft Edm.Boolean
@@ -2195,14 +2195,14 @@ class Message(OutlookItem):
         is_read_receipt_requested isReadReceiptRequested Edm.Boolean
         parent_folder_id parentFolderId Edm.String
         received_date_time receivedDateTime Edm.DateTimeOffset
-        reply_to replyTo microsoft.graph.recipient collection
-        sender sender microsoft.graph.recipient
+        reply_to replyTo recipient collection
+        sender sender recipient
         sent_date_time sentDateTime Edm.DateTimeOffset
         subject subject Edm.String
-        to_recipients toRecipients microsoft.graph.recipient collection
-        unique_body uniqueBody microsoft.graph.itemBody
+        to_recipients toRecipients recipient collection
+        unique_body uniqueBody itemBody
         web_link webLink Edm.String
-        attachments attachments microsoft.graph.attachment collection navigation
+        attachments attachments attachment collection navigation
         """)
 
 
@@ -2221,10 +2221,10 @@ class FollowupFlag(ComplexBase):
         start_date_time: DateTimeTimeZonePath[FollowupFlag] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        completed_date_time completedDateTime microsoft.graph.dateTimeTimeZone
-        due_date_time dueDateTime microsoft.graph.dateTimeTimeZone
-        flag_status flagStatus microsoft.graph.followupFlagStatus enum
-        start_date_time startDateTime microsoft.graph.dateTimeTimeZone
+        completed_date_time completedDateTime dateTimeTimeZone
+        due_date_time dueDateTime dateTimeTimeZone
+        flag_status flagStatus followupFlagStatus enum
+        start_date_time startDateTime dateTimeTimeZone
         """)
 
 
@@ -2314,7 +2314,7 @@ class ManagedMobileApp(Entity):
         """Version of the entity."""
     else:
         __slots__ = REGISTRY.slots("""
-        mobile_app_identifier mobileAppIdentifier microsoft.graph.mobileAppIdentifier
+        mobile_app_identifier mobileAppIdentifier mobileAppIdentifier
         version version Edm.String
         """)
 
@@ -2403,8 +2403,8 @@ class CustomTimeZone(TimeZoneBase):
     else:
         __slots__ = REGISTRY.slots("""
         bias bias Edm.Int32
-        daylight_offset daylightOffset microsoft.graph.daylightTimeZoneOffset
-        standard_offset standardOffset microsoft.graph.standardTimeZoneOffset
+        daylight_offset daylightOffset daylightTimeZoneOffset
+        standard_offset standardOffset standardTimeZoneOffset
         """)
 
 
@@ -2426,7 +2426,7 @@ class StandardTimeZoneOffset(ComplexBase):
     else:
         __slots__ = REGISTRY.slots("""
         day_occurrence dayOccurrence Edm.Int32
-        day_of_week dayOfWeek microsoft.graph.dayOfWeek enum
+        day_of_week dayOfWeek dayOfWeek enum
         month month Edm.Int32
         time time Edm.TimeOfDay
         year year Edm.Int32
@@ -2491,7 +2491,7 @@ class ItemAttachment(Attachment):
         item: OutlookItemPath[ItemAttachment] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        item item microsoft.graph.outlookItem navigation
+        item item outlookItem navigation
         """)
 
 
@@ -2550,7 +2550,7 @@ class AttachmentItem(ComplexBase):
         size: NumberProp[int | None] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        attachment_type attachmentType microsoft.graph.attachmentType enum
+        attachment_type attachmentType attachmentType enum
         content_id contentId Edm.String
         content_type contentType Edm.String
         is_inline isInline Edm.Boolean
@@ -2570,8 +2570,8 @@ class AttendeeAvailability(ComplexBase):
         availability: EnumProp[FreeBusyStatus | None, FreeBusyStatus] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        attendee attendee microsoft.graph.attendeeBase
-        availability availability microsoft.graph.freeBusyStatus enum
+        attendee attendee attendeeBase
+        availability availability freeBusyStatus enum
         """)
 
 
@@ -2591,9 +2591,9 @@ class AutomaticRepliesMailTips(ComplexBase):
     else:
         __slots__ = REGISTRY.slots("""
         message message Edm.String
-        message_language messageLanguage microsoft.graph.localeInfo
-        scheduled_end_time scheduledEndTime microsoft.graph.dateTimeTimeZone
-        scheduled_start_time scheduledStartTime microsoft.graph.dateTimeTimeZone
+        message_language messageLanguage localeInfo
+        scheduled_end_time scheduledEndTime dateTimeTimeZone
+        scheduled_start_time scheduledStartTime dateTimeTimeZone
         """)
 
 
@@ -2610,7 +2610,7 @@ class ConvertIdResult(ComplexBase):
         target_id: StringProp[str | None] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        error_details errorDetails microsoft.graph.genericError
+        error_details errorDetails genericError
         source_id sourceId Edm.String
         target_id targetId Edm.String
         """)
@@ -2675,7 +2675,7 @@ class LocationConstraint(ComplexBase):
     else:
         __slots__ = REGISTRY.slots("""
         is_required isRequired Edm.Boolean
-        locations locations microsoft.graph.locationConstraintItem collection
+        locations locations locationConstraintItem collection
         suggest_location suggestLocation Edm.Boolean
         """)
 
@@ -2711,17 +2711,17 @@ class MailTips(ComplexBase):
         total_member_count: NumberProp[int | None] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        automatic_replies automaticReplies microsoft.graph.automaticRepliesMailTips
+        automatic_replies automaticReplies automaticRepliesMailTips
         custom_mail_tip customMailTip Edm.String
         delivery_restricted deliveryRestricted Edm.Boolean
-        email_address emailAddress microsoft.graph.emailAddress
-        error error microsoft.graph.mailTipsError
+        email_address emailAddress emailAddress
+        error error mailTipsError
         external_member_count externalMemberCount Edm.Int32
         is_moderated isModerated Edm.Boolean
         mailbox_full mailboxFull Edm.Boolean
         max_message_size maxMessageSize Edm.Int32
-        recipient_scope recipientScope microsoft.graph.recipientScopeType enum
-        recipient_suggestions recipientSuggestions microsoft.graph.recipient collection
+        recipient_scope recipientScope recipientScopeType enum
+        recipient_suggestions recipientSuggestions recipient collection
         total_member_count totalMemberCount Edm.Int32
         """)
 
@@ -2785,12 +2785,12 @@ class MeetingTimeSuggestion(ComplexBase):
         suggestion_reason: StringProp[str | None] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        attendee_availability attendeeAvailability microsoft.graph.attendeeAvailability collection
+        attendee_availability attendeeAvailability attendeeAvailability collection
         confidence confidence Edm.Double
-        locations locations microsoft.graph.location collection
-        meeting_time_slot meetingTimeSlot microsoft.graph.timeSlot
+        locations locations location collection
+        meeting_time_slot meetingTimeSlot timeSlot
         order order Edm.Int32
-        organizer_availability organizerAvailability microsoft.graph.freeBusyStatus enum
+        organizer_availability organizerAvailability freeBusyStatus enum
         suggestion_reason suggestionReason Edm.String
         """)
 
@@ -2807,7 +2807,7 @@ class MeetingTimeSuggestionsResult(ComplexBase):
     else:
         __slots__ = REGISTRY.slots("""
         empty_suggestions_reason emptySuggestionsReason Edm.String
-        meeting_time_suggestions meetingTimeSuggestions microsoft.graph.meetingTimeSuggestion collection
+        meeting_time_suggestions meetingTimeSuggestions meetingTimeSuggestion collection
         """)
 
 
@@ -2835,13 +2835,13 @@ class Reminder(ComplexBase):
     else:
         __slots__ = REGISTRY.slots("""
         change_key changeKey Edm.String
-        event_end_time eventEndTime microsoft.graph.dateTimeTimeZone
+        event_end_time eventEndTime dateTimeTimeZone
         event_id eventId Edm.String
-        event_location eventLocation microsoft.graph.location
-        event_start_time eventStartTime microsoft.graph.dateTimeTimeZone
+        event_location eventLocation location
+        event_start_time eventStartTime dateTimeTimeZone
         event_subject eventSubject Edm.String
         event_web_link eventWebLink Edm.String
-        reminder_fire_time reminderFireTime microsoft.graph.dateTimeTimeZone
+        reminder_fire_time reminderFireTime dateTimeTimeZone
         """)
 
 
@@ -2863,10 +2863,10 @@ class ScheduleInformation(ComplexBase):
     else:
         __slots__ = REGISTRY.slots("""
         availability_view availabilityView Edm.String
-        error error microsoft.graph.freeBusyError
+        error error freeBusyError
         schedule_id scheduleId Edm.String
-        schedule_items scheduleItems microsoft.graph.scheduleItem collection
-        working_hours workingHours microsoft.graph.workingHours
+        schedule_items scheduleItems scheduleItem collection
+        working_hours workingHours workingHours
         """)
 
 
@@ -2889,11 +2889,11 @@ class ScheduleItem(ComplexBase):
         subject: StringProp[str | None] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        end end microsoft.graph.dateTimeTimeZone
+        end end dateTimeTimeZone
         is_private isPrivate Edm.Boolean
         location location Edm.String
-        start start microsoft.graph.dateTimeTimeZone
-        status status microsoft.graph.freeBusyStatus enum
+        start start dateTimeTimeZone
+        status status freeBusyStatus enum
         subject subject Edm.String
         """)
 
@@ -2909,8 +2909,8 @@ class TimeConstraint(ComplexBase):
         time_slots: CollectionProp[list[TimeSlot] | None, TimeSlotPath] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        activity_domain activityDomain microsoft.graph.activityDomain enum
-        time_slots timeSlots microsoft.graph.timeSlot collection
+        activity_domain activityDomain activityDomain enum
+        time_slots timeSlots timeSlot collection
         """)
 
 

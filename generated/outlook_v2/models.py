@@ -263,12 +263,12 @@ class User(DirectoryObject):
         display_name DisplayName Edm.String
         alias Alias Edm.String
         mailbox_guid MailboxGuid Edm.Guid
-        messages Messages Microsoft.OutlookServices.Message collection navigation
-        calendar Calendar Microsoft.OutlookServices.Calendar navigation
-        calendars Calendars Microsoft.OutlookServices.Calendar collection navigation
-        calendar_groups CalendarGroups Microsoft.OutlookServices.CalendarGroup collection navigation
-        calendar_view CalendarView Microsoft.OutlookServices.Event collection navigation
-        events Events Microsoft.OutlookServices.Event collection navigation
+        messages Messages Message collection navigation
+        calendar Calendar Calendar navigation
+        calendars Calendars Calendar collection navigation
+        calendar_groups CalendarGroups CalendarGroup collection navigation
+        calendar_view CalendarView Event collection navigation
+        events Events Event collection navigation
         """)
 
 
@@ -349,24 +349,24 @@ class Message(Item):
         sent_date_time SentDateTime Edm.DateTimeOffset
         has_attachments HasAttachments Edm.Boolean
         subject Subject Edm.String
-        body Body Microsoft.OutlookServices.ItemBody
+        body Body ItemBody
         body_preview BodyPreview Edm.String
-        importance Importance Microsoft.OutlookServices.Importance enum
+        importance Importance Importance enum
         parent_folder_id ParentFolderId Edm.String
-        sender Sender Microsoft.OutlookServices.Recipient
-        from_ From Microsoft.OutlookServices.Recipient
-        to_recipients ToRecipients Microsoft.OutlookServices.Recipient collection
-        cc_recipients CcRecipients Microsoft.OutlookServices.Recipient collection
-        bcc_recipients BccRecipients Microsoft.OutlookServices.Recipient collection
-        reply_to ReplyTo Microsoft.OutlookServices.Recipient collection
+        sender Sender Recipient
+        from_ From Recipient
+        to_recipients ToRecipients Recipient collection
+        cc_recipients CcRecipients Recipient collection
+        bcc_recipients BccRecipients Recipient collection
+        reply_to ReplyTo Recipient collection
         conversation_id ConversationId Edm.String
-        unique_body UniqueBody Microsoft.OutlookServices.ItemBody
+        unique_body UniqueBody ItemBody
         is_delivery_receipt_requested IsDeliveryReceiptRequested Edm.Boolean
         is_read_receipt_requested IsReadReceiptRequested Edm.Boolean
         is_read IsRead Edm.Boolean
         is_draft IsDraft Edm.Boolean
         web_link WebLink Edm.String
-        attachments Attachments Microsoft.OutlookServices.Attachment collection navigation
+        attachments Attachments Attachment collection navigation
         """)
 
 
@@ -381,7 +381,7 @@ class ItemBody(ComplexBase):
         content: StringProp[str | None] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        content_type ContentType Microsoft.OutlookServices.BodyType enum
+        content_type ContentType BodyType enum
         content Content Edm.String
         """)
 
@@ -395,7 +395,7 @@ class Recipient(ComplexBase):
         email_address: EmailAddressPath[Recipient] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        email_address EmailAddress Microsoft.OutlookServices.EmailAddress
+        email_address EmailAddress EmailAddress
         """)
 
 
@@ -433,10 +433,10 @@ class Calendar(Entity):
     else:
         __slots__ = REGISTRY.slots("""
         name Name Edm.String
-        color Color Microsoft.OutlookServices.CalendarColor enum
+        color Color CalendarColor enum
         change_key ChangeKey Edm.String
-        events Events Microsoft.OutlookServices.Event collection navigation
-        calendar_view CalendarView Microsoft.OutlookServices.Event collection navigation
+        events Events Event collection navigation
+        calendar_view CalendarView Event collection navigation
         """)
 
 
@@ -458,7 +458,7 @@ class CalendarGroup(Entity):
         name Name Edm.String
         class_id ClassId Edm.Guid
         change_key ChangeKey Edm.String
-        calendars Calendars Microsoft.OutlookServices.Calendar collection navigation
+        calendars Calendars Calendar collection navigation
         """)
 
 
@@ -531,34 +531,34 @@ class Event(Item):
         __slots__ = REGISTRY.slots("""
         original_start_time_zone OriginalStartTimeZone Edm.String
         original_end_time_zone OriginalEndTimeZone Edm.String
-        response_status ResponseStatus Microsoft.OutlookServices.ResponseStatus
+        response_status ResponseStatus ResponseStatus
         i_cal_u_id iCalUId Edm.String
         has_attachments HasAttachments Edm.Boolean
         subject Subject Edm.String
-        body Body Microsoft.OutlookServices.ItemBody
+        body Body ItemBody
         body_preview BodyPreview Edm.String
-        importance Importance Microsoft.OutlookServices.Importance enum
-        sensitivity Sensitivity Microsoft.OutlookServices.Sensitivity enum
-        start Start Microsoft.OutlookServices.DateTimeTimeZone
+        importance Importance Importance enum
+        sensitivity Sensitivity Sensitivity enum
+        start Start DateTimeTimeZone
         original_start OriginalStart Edm.DateTimeOffset
-        end End Microsoft.OutlookServices.DateTimeTimeZone
-        location Location Microsoft.OutlookServices.Location
+        end End DateTimeTimeZone
+        location Location Location
         is_all_day IsAllDay Edm.Boolean
         is_cancelled IsCancelled Edm.Boolean
         is_organizer IsOrganizer Edm.Boolean
-        recurrence Recurrence Microsoft.OutlookServices.PatternedRecurrence
+        recurrence Recurrence PatternedRecurrence
         response_requested ResponseRequested Edm.Boolean
         series_master_id SeriesMasterId Edm.String
-        show_as ShowAs Microsoft.OutlookServices.FreeBusyStatus enum
-        type Type Microsoft.OutlookServices.EventType enum
-        attendees Attendees Microsoft.OutlookServices.Attendee collection
-        organizer Organizer Microsoft.OutlookServices.Recipient
+        show_as ShowAs FreeBusyStatus enum
+        type Type EventType enum
+        attendees Attendees Attendee collection
+        organizer Organizer Recipient
         web_link WebLink Edm.String
         reminder_minutes_before_start ReminderMinutesBeforeStart Edm.Int32
         is_reminder_on IsReminderOn Edm.Boolean
-        calendar Calendar Microsoft.OutlookServices.Calendar navigation
-        instances Instances Microsoft.OutlookServices.Event collection navigation
-        attachments Attachments Microsoft.OutlookServices.Attachment collection navigation
+        calendar Calendar Calendar navigation
+        instances Instances Event collection navigation
+        attachments Attachments Attachment collection navigation
         """)
 
 
@@ -573,7 +573,7 @@ class ResponseStatus(ComplexBase):
         time: DateTimeProp[datetime | None] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        response Response Microsoft.OutlookServices.ResponseType enum
+        response Response ResponseType enum
         time Time Edm.DateTimeOffset
         """)
 
@@ -608,8 +608,8 @@ class Location(ComplexBase):
     else:
         __slots__ = REGISTRY.slots("""
         display_name DisplayName Edm.String
-        address Address Microsoft.OutlookServices.PhysicalAddress
-        coordinates Coordinates Microsoft.OutlookServices.GeoCoordinates
+        address Address PhysicalAddress
+        coordinates Coordinates GeoCoordinates
         """)
 
 
@@ -676,8 +676,8 @@ class PatternedRecurrence(ComplexBase):
         recurrence_time_zone: StringProp[str | None] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        pattern Pattern Microsoft.OutlookServices.RecurrencePattern
-        range Range Microsoft.OutlookServices.RecurrenceRange
+        pattern Pattern RecurrencePattern
+        range Range RecurrenceRange
         recurrence_time_zone RecurrenceTimeZone Edm.String
         """)
 
@@ -703,13 +703,13 @@ class RecurrencePattern(ComplexBase):
         index: EnumProp[WeekIndex | None, WeekIndex] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        type Type Microsoft.OutlookServices.RecurrencePatternType enum
+        type Type RecurrencePatternType enum
         interval Interval Edm.Int32
         month Month Edm.Int32
         day_of_month DayOfMonth Edm.Int32
-        days_of_week DaysOfWeek Microsoft.OutlookServices.DayOfWeek collection enum
-        first_day_of_week FirstDayOfWeek Microsoft.OutlookServices.DayOfWeek enum
-        index Index Microsoft.OutlookServices.WeekIndex enum
+        days_of_week DaysOfWeek DayOfWeek collection enum
+        first_day_of_week FirstDayOfWeek DayOfWeek enum
+        index Index WeekIndex enum
         """)
 
 
@@ -728,7 +728,7 @@ class RecurrenceRange(ComplexBase):
         number_of_occurrences: NumberProp[int | None] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        type Type Microsoft.OutlookServices.RecurrenceRangeType enum
+        type Type RecurrenceRangeType enum
         start_date StartDate Edm.String
         end_date EndDate Edm.String
         number_of_occurrences NumberOfOccurrences Edm.Int32
@@ -749,8 +749,8 @@ class Attendee(Recipient):
         email_address: EmailAddressPath[Attendee] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        status Status Microsoft.OutlookServices.ResponseStatus
-        type Type Microsoft.OutlookServices.AttendeeType enum
+        status Status ResponseStatus
+        type Type AttendeeType enum
         """)
 
 
@@ -807,7 +807,7 @@ class ItemAttachment(Attachment):
         item: ItemPath[ItemAttachment] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        item Item Microsoft.OutlookServices.Item navigation
+        item Item Item navigation
         """)
 
 

@@ -58,9 +58,9 @@ class Note(EntityBase):
         id id Edm.String
         title title Edm.String
         body body Edm.String
-        priority priority Test.Notes.Priority enum
+        priority priority Priority enum
         created_at createdAt Edm.DateTimeOffset
-        author author Test.Notes.Person navigation
+        author author Person navigation
         """)
 
 

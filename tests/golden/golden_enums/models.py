@@ -96,9 +96,9 @@ class Settings(ComplexBase):
         level: EnumProp[Level | None, Level] = NONE
     else:
         __slots__ = REGISTRY.slots("""
-        color color Test.Enums.Color enum
-        importance importance Test.Enums.Importance enum
-        permissions permissions Test.Enums.Permissions enum
-        history history Test.Enums.Permissions collection enum
-        level level Test.Enums.Level enum
+        color color Color enum
+        importance importance Importance enum
+        permissions permissions Permissions enum
+        history history Permissions collection enum
+        level level Level enum
         """)

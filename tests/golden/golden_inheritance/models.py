@@ -56,7 +56,7 @@ class Item(Entity):
         title title Edm.String
         shape shape Test.Base.Shape
         tags tags Edm.String collection
-        cover cover Test.Media.Photo navigation
+        cover cover Photo navigation
         """)
 
 

@@ -40,8 +40,8 @@ class Customer(EntityBase):
         __slots__ = REGISTRY.slots("""
         id id Edm.Int64
         name name Edm.String
-        orders orders Test.Keys.Order collection navigation
-        addresses addresses Test.Keys.Address collection navigation
+        orders orders Order collection navigation
+        addresses addresses Address collection navigation
         """)
 
 
@@ -65,8 +65,8 @@ class Order(EntityBase):
         id id Edm.Guid
         customer_id customerId Edm.Int64
         total total Edm.Decimal
-        customer customer Test.Keys.Customer navigation
-        lines lines Test.Keys.OrderLine collection navigation
+        customer customer Customer navigation
+        lines lines OrderLine collection navigation
         """)
 
 
@@ -120,5 +120,5 @@ class OrderLine(EntityBase):
         order_id orderId Edm.Guid
         line_number lineNumber Edm.Int32
         quantity quantity Edm.Int32
-        product product Test.Keys.Product navigation
+        product product Product navigation
         """)

@@ -55,7 +55,7 @@ class Thing(EntityBase):
         additional_data_ additional_data Edm.String
         foo_bar fooBar Edm.Int32
         foo_bar_2 foo_bar Edm.Int32
-        list list Test.Names.List navigation
+        list list List navigation
         """)
 
 
@@ -74,5 +74,5 @@ class List(EntityBase):
         __slots__ = REGISTRY.slots("""
         id id Edm.String
         self_ self Edm.String
-        items items Test.Names.Thing collection navigation
+        items items Thing collection navigation
         """)

@@ -44,8 +44,8 @@ class Document(EntityBase):
         name name Edm.String
         content content Edm.Stream
         select select Edm.Stream
-        photo photo Test.Streams.Photo navigation
-        photos photos Test.Streams.ProfilePhoto collection navigation
+        photo photo Photo navigation
+        photos photos ProfilePhoto collection navigation
         """)
 
 
@@ -61,7 +61,7 @@ class Note(EntityBase):
     else:
         __slots__ = REGISTRY.slots("""
         id id Edm.String
-        content content Test.Streams.Document navigation
+        content content Document navigation
         """)
 
 

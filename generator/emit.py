@@ -164,6 +164,9 @@ class _Plan:
         self.paths_module_of = {q: paths_module(m) for q, m in self.module_of.items()}
         #: Complex types typed `Any` wherever they are used (see `plain_json_types`).
         self.plain_json = plain_json_types(model)
+        #: The namespace holding most structured types: field tables write its type names without it.
+        counts = Counter(t.qualified.rpartition(".")[0] for t in model.structured)
+        self.namespace = min(counts, key=lambda ns: (-counts[ns], ns)) if counts else None
         #: The types whose path class something names: the type of a property or the target of a
         #: navigation. No annotation names the others' (a query reads their fields from the models).
         refs = [p.type for t in model.structured for p in t.properties]
@@ -743,7 +746,7 @@ class Emitter:
                                                               else [])]),
                     # The runtime reads the fields back from `__slots__` (`Registry.slots`): each is named once.
                     "slots": code("        __slots__ = REGISTRY.slots({})", token_block(
-                        ([f["py_name"], f["wire"], _in_namespace(f["type"], t.qualified), *_field_flags(f)]
+                        ([f["py_name"], f["wire"], _in_namespace(f["type"], self.plan.namespace), *_field_flags(f)]
                          for f in fields), 8, 8))
                     if fields else None,
                     "doc": description_of(t.annotations),
@@ -1213,6 +1216,7 @@ class Emitter:
             package=self.package,
             options=self.options,
             capabilities=bool(self.capabilities),
+            namespace=literal(self.plan.namespace) if self.plan.namespace else None,
         )
 
     def _render_init(self) -> str:
@@ -1233,10 +1237,10 @@ class Emitter:
         )
 
 
-def _in_namespace(type_name: str, owner: str) -> str:
-    """A field table's type: without its namespace when the class declaring the field is of the same one."""
-    namespace, _, name = type_name.rpartition(".")
-    return name if namespace == owner.rpartition(".")[0] and not type_name.startswith("Edm.") else type_name
+def _in_namespace(type_name: str, namespace: str | None) -> str:
+    """A field table's type: without its namespace when it is the registry's (see `Registry.namespace`)."""
+    own, _, name = type_name.rpartition(".")
+    return name if own == namespace and not type_name.startswith("Edm.") else type_name
 
 
 def _field_flags(row: Mapping[str, Any]) -> list[str]:

@@ -28,8 +28,12 @@ class FieldSpec:
     enum: bool = False
 
 
-def field_table(table: str) -> tuple[FieldSpec, ...]:
-    """The fields of a table with one per line: `py_name wire type [collection] [navigation] [enum]`."""
+def field_table(table: str, namespace: str | None = None) -> tuple[FieldSpec, ...]:
+    """The fields of a table with one per line: `py_name wire type [collection] [navigation] [enum]`.
+
+    With `namespace`, a type without a dot is one of that namespace (`attendee`): tables are shorter.
+    """
+    prefix = namespace + "." if namespace else None
     out = []
     for line in table.splitlines():
         words = line.split()
@@ -41,6 +45,8 @@ def field_table(table: str) -> tuple[FieldSpec, ...]:
         unknown = set(flags) - _FLAG_WORDS
         if unknown:
             raise ValueError(f"field table line {line.strip()!r}: unknown words {sorted(unknown)}")
+        if prefix is not None and "." not in type_name:
+            type_name = prefix + type_name
         out.append(FieldSpec(py_name, wire, type_name, "collection" in flags, "navigation" in flags, "enum" in flags))
     return tuple(out)
 
@@ -58,10 +64,10 @@ class FieldSlots(tuple[str, ...]):
     specs: tuple[FieldSpec, ...]
 
 
-def field_slots(table: str) -> FieldSlots:
+def field_slots(table: str, namespace: str | None = None) -> FieldSlots:
     """`__slots__` for the fields of a table (see `field_table`), carrying the fields."""
-    specs = field_table(table)
-    slots = FieldSlots(spec.py_name for spec in specs)
+    specs = field_table(table, namespace)
+    slots = FieldSlots([spec.py_name for spec in specs])
     slots.specs = specs
     return slots
 

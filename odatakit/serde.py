@@ -929,8 +929,11 @@ class Registry:
         capabilities: str | None = None,
         structuring: bool = False,
         entity_sets: Mapping[str, str] | None = None,
+        namespace: str | None = None,
     ) -> None:
         self.package = package
+        #: The namespace of the type names field tables write without one (`attendee`).
+        self.namespace = namespace
         #: Entity type → its first entity set (or the containment path of its entities, `education/classes`):
         #: where an entity's canonical URL (`@odata.id`) puts its key.
         self.entity_sets: Mapping[str, str] = entity_sets or {}
@@ -957,9 +960,10 @@ class Registry:
         """A generated class's `__slots__` from its table of own fields, one per line (see `field_table`).
 
         Each line: Python name, wire name, type, then any of the words ``collection``,
-        ``navigation``, ``enum``. `structured` reads the fields back from the class.
+        ``navigation``, ``enum``; a type without a dot is one of the registry's `namespace`.
+        `structured` reads the fields back from the class.
         """
-        return field_slots(table)
+        return field_slots(table, self.namespace)
 
     def structured(
         self, qualified: str, fields: str | Iterable[FieldSpec] | None = None, *, open_type: bool = False
@@ -968,17 +972,14 @@ class Registry:
 
         Without `fields`, the class's `__slots__` made by `slots` give them (generated code), and
         an empty `__slots__` means none; else a table (see `field_table`) or the specs themselves.
-        A field's type without a dot names a type of the class's own namespace.
+        A field's type without a dot names a type of the registry's `namespace`.
         `open_type` marks an open type (derived classes inherit it).
         """
-        given = field_table(fields) if isinstance(fields, str) else None if fields is None else tuple(fields)
-
-        namespace = qualified.rpartition(".")[0] + "."
+        given = (field_table(fields, self.namespace) if isinstance(fields, str)
+                 else None if fields is None else tuple(fields))
 
         def register(cls: _C) -> _C:
             own = given if given is not None else _own_fields(cls)
-            # A type name without a dot is one of the class's namespace (`attendee`): tables are shorter.
-            own = tuple(s if "." in s.type else attrs.evolve(s, type=namespace + s.type) for s in own)
             inherited: tuple[FieldSpec, ...] = ()
             inherited_slots: tuple[Any, ...] = ()
             is_open = open_type

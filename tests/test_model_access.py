@@ -23,7 +23,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "csdl"
 
 # A class registered by hand, as generated code does, with a property named like an attribute
 # of `type` (`mro`), which cannot take the metaclass route.
-REG = Registry("tests_model_access", {})
+REG = Registry("tests_model_access", {}, namespace="Test")
 
 
 @REG.structured("Test.Thing", "label label Edm.String\nmro mro Edm.String")
@@ -201,7 +201,7 @@ def test_a_class_without_its_fields_is_refused_at_registration() -> None:
 @REG.structured("Test.Shelf")
 @model
 class Shelf(serde.EntityBase):
-    """A field table naming a type of its own namespace without it, and one of another namespace in full."""
+    """A field table naming a type of the registry's namespace without it, and one of another namespace in full."""
 
     __slots__ = REG.slots("""
     first first Tabled navigation
@@ -209,7 +209,7 @@ class Shelf(serde.EntityBase):
     """)
 
 
-def test_a_type_without_a_dot_in_a_field_table_is_of_the_class_namespace() -> None:
+def test_a_type_without_a_dot_in_a_field_table_is_of_the_registry_namespace() -> None:
     assert [(f.py_name, f.type) for f in REG.info_of(Shelf).fields] == [
         ("first", "Test.Tabled"), ("other", "Other.Thing"),
     ]

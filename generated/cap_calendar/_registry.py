@@ -32,4 +32,5 @@ REGISTRY = Registry(
         "CalendarService.users": "users",
     },
     structuring=True,
+    namespace="CalendarService",
 )

@@ -110,4 +110,5 @@ REGISTRY = Registry(
     qualified_enums=False,
     capabilities="_capabilities",
     structuring=True,
+    namespace="microsoft.graph",
 )

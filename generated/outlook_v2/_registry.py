@@ -67,4 +67,5 @@ REGISTRY = Registry(
     },
     capabilities="_capabilities",
     structuring=True,
+    namespace="Microsoft.OutlookServices",
 )

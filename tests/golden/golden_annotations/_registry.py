@@ -24,4 +24,5 @@ REGISTRY = Registry(
     },
     capabilities="_capabilities",
     structuring=True,
+    namespace="Test.Notes",
 )

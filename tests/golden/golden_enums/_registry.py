@@ -16,4 +16,5 @@ REGISTRY = Registry(
     },
     builders={},
     structuring=True,
+    namespace="Test.Enums",
 )

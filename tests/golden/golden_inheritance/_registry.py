@@ -27,4 +27,5 @@ REGISTRY = Registry(
         "Test.Media.Photo": "photos",
     },
     structuring=True,
+    namespace="Test.Media",
 )

@@ -25,4 +25,5 @@ REGISTRY = Registry(
         "Test.Keys.Product": "products",
     },
     structuring=True,
+    namespace="Test.Keys",
 )

@@ -19,4 +19,5 @@ REGISTRY = Registry(
         "Test.Names.Thing": "things",
     },
     structuring=True,
+    namespace="Test.Names",
 )

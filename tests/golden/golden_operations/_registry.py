@@ -20,4 +20,5 @@ REGISTRY = Registry(
         "Test.Ops.Document": "documents",
     },
     structuring=True,
+    namespace="Test.Ops",
 )

@@ -23,4 +23,5 @@ REGISTRY = Registry(
         "Test.Streams.Note": "notes",
     },
     structuring=True,
+    namespace="Test.Streams",
 )

@@ -623,17 +623,11 @@ class Emitter:
         imports: dict[str, set[Source]] = {models_mod: {identifier(c.py_name) for c in classes}}
         enums: set[Source] = set()
 
-        # The functions of other modules are looked up by name; those of the namespace this module calls
-        # most by their names alone (see `Registry.decoders_in`).
-        called = Counter(f.type_name.rpartition(".")[0] for c in classes for f in c.fields
-                         if f.kind == "object" and f.type_name not in own and "." in f.type_name)
-        namespace = min(called, key=lambda ns: (-called[ns], ns)) if called else None
-
         def function_of(qualified: str) -> Source:
             if qualified in own:
                 return structure_function(self.plan.structured[qualified].py_name)
-            ns, _, name = qualified.rpartition(".")
-            return code("_decoders[{}]", literal(name if ns == namespace else qualified))
+            # Other modules' functions are looked up by name, the registry namespace's by their names alone.
+            return code("_decoders[{}]", literal(_in_namespace(qualified, self.plan.namespace)))
 
         def enum_class(qualified: str) -> Source:
             e = self.plan.enums[qualified]
@@ -667,7 +661,6 @@ class Emitter:
             classes=rows,
             imports=sorted((identifier(m), sorted(n)) for m, n in imports.items()),
             edm_types=edm_types_used(classes),
-            namespace=namespace,
             enum_maps=sorted(enums),
             non_object=any(c.any_json for c in classes),
         )
@@ -1083,9 +1076,8 @@ class Emitter:
                     "key_annotation": key_annotation,
                     "alternate_keys": alternate_keys,
                     # A class passed bare is `EventRequest[Unknown]` to pyright: the cast says which.
-                    "item_type": literal(f"{entity_builder}[_T]"),
-                    "by_key": call(8, "return cast(", [literal(f"{entity_builder}[_T]"),
-                                                        code("self._by_key({}, key)", entity_builder)]),
+                    "item_type": (item_type := literal(f"{entity_builder}[_T]")),
+                    "by_key": call(8, "return cast(", [item_type, code("self._by_key({}, key)", entity_builder)]),
                 }
             )
         runtime_names = {n for names in runtime.values() for n in names}
@@ -1240,7 +1232,7 @@ class Emitter:
 def _in_namespace(type_name: str, namespace: str | None) -> str:
     """A field table's type: without its namespace when it is the registry's (see `Registry.namespace`)."""
     own, _, name = type_name.rpartition(".")
-    return name if own == namespace and not type_name.startswith("Edm.") else type_name
+    return name if own == namespace else type_name
 
 
 def _field_flags(row: Mapping[str, Any]) -> list[str]:

@@ -1072,10 +1072,6 @@ class Registry:
         entries = tuple(e for k in keys if (e := table.get(k)) is not None)
         return Capabilities(entries) if entries else None
 
-    def decoders_in(self, namespace: str) -> dict[str, Callable[..., Any]]:
-        """`decoders` as an emitted module reads them: a name without a dot is one of `namespace` (`identitySet`)."""
-        return _ScopedDecoders(self.decoders, namespace + ".")
-
     def structure_module(self, qualified: str) -> str:
         """The module (relative to the package) holding the structuring function of a type."""
         module = self._modules.get(qualified)
@@ -1105,35 +1101,24 @@ class Registry:
 
 
 class _Decoders(dict[str, Callable[..., Any]]):
-    """The emitted structuring functions by qualified name, each module imported on first use."""
+    """The emitted structuring functions by qualified name, each module imported on first use.
+
+    A name without a dot is one of the registry's `namespace` (`identitySet`), as emitted modules
+    call each other's functions; it is looked up once.
+    """
 
     def __init__(self, registry: Registry) -> None:
         super().__init__()
         self._registry = registry
 
-    def __missing__(self, qualified: str) -> Callable[..., Any]:
-        registry = self._registry
-        module = importlib.import_module(f"{registry.package}.{registry.structure_module(qualified)}")
-        self.update(module.DECODERS)
-        return self[qualified]
-
-
-class _ScopedDecoders(dict[str, Callable[..., Any]]):
-    """One emitted module's table of the functions it calls: qualified names, or names of its namespace alone.
-
-    Qualified names always have a dot and a type's own name never does; each name is looked up once.
-    """
-
-    __slots__ = ("_all", "_prefix")
-
-    def __init__(self, decoders: dict[str, Callable[..., Any]], prefix: str) -> None:
-        super().__init__()
-        self._all = decoders
-        self._prefix = prefix
-
     def __missing__(self, name: str) -> Callable[..., Any]:
-        found = self[name] = self._all[name if "." in name else self._prefix + name]
-        return found
+        registry = self._registry
+        if "." not in name and registry.namespace is not None:
+            found = self[name] = self[f"{registry.namespace}.{name}"]
+            return found
+        module = importlib.import_module(f"{registry.package}.{registry.structure_module(name)}")
+        self.update(module.DECODERS)
+        return self[name]
 
 
 # Errors that send a value from the emitted fast path to the general one, which either

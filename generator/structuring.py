@@ -23,14 +23,6 @@ from .pysource import Source, code, identifier, literal
 if TYPE_CHECKING:
     from .model import Model
 
-# Values these Edm types' decoders would refuse or convert, by a class test done inline; a value
-# that passes is kept as it is. Items use `dec(x) if <refused> else x`.
-_REFUSED: dict[str, str] = {
-    "Edm.String": "{x}.__class__ is not str",
-    "Edm.Boolean": "{x} is not True and {x} is not False",
-    "Edm.Double": "{x}.__class__ is not float and {x}.__class__ is not int",
-    "Edm.Single": "{x}.__class__ is not float and {x}.__class__ is not int",
-}
 def _within(type_name: str, x: str) -> str:
     """The chained comparison an int `x` in the range of an Edm integer type passes (`-(2**31) <= x < 2**31`).
 
@@ -43,14 +35,23 @@ def _within(type_name: str, x: str) -> str:
     return f"{low} <= {x} <= {high}"
 
 
-# The same tests the other way round, on a property's own value `v`: one that passes is stored as it is.
+# The inline class tests of values these Edm types' decoders would keep as they are: a value `{x}`
+# that passes is kept, any other (None included, for items) goes to the decoder.
 _ACCEPTED: dict[str, str] = {
-    "Edm.String": "v.__class__ is str",
-    "Edm.Boolean": "v.__class__ is bool",
-    "Edm.Double": "v.__class__ is float or v.__class__ is int",
-    "Edm.Single": "v.__class__ is float or v.__class__ is int",
-    **{name: f"v.__class__ is int and {_within(name, 'v')}" for name in edm.INT_RANGES},
+    "Edm.String": "{x}.__class__ is str",
+    "Edm.Boolean": "{x}.__class__ is bool",
+    "Edm.Double": "{x}.__class__ is float or {x}.__class__ is int",
+    "Edm.Single": "{x}.__class__ is float or {x}.__class__ is int",
+    **{name: "{x}.__class__ is int and " + _within(name, "{x}") for name in edm.INT_RANGES},
 }
+
+
+def _accepted(type_name: str, x: str) -> str | None:
+    """The inline test a value in variable `x` of an Edm type passes when it is kept as it is, if any."""
+    test = _ACCEPTED.get(type_name)
+    return None if test is None else test.format(x=x)
+
+
 # Types whose JSON value is kept as it is.
 _AS_IS = frozenset({"Edm.Untyped", "Edm.Stream", "Edm.PrimitiveType"})
 
@@ -140,11 +141,9 @@ def item_expression(field: FieldCode, function_of: _Fn, enum_class: _Fn, x: str,
         if field.type_name == "Edm.DateTimeOffset":  # decoded by its table on a miss
             return code("_DTO_SEEN[{}]", v)
         dec = edm_decoder_name(field.type_name)
-        refused = _REFUSED.get(field.type_name)
-        if refused is not None:  # each Edm decoder gives None for None
-            return code("{}({}) if " + refused.format(x="{}") + " else {}", dec, v, *[v] * refused.count("{x}"), v)
-        if field.type_name in edm.INT_RANGES:
-            return code("{} if {}.__class__ is int and " + _within(field.type_name, "{}") + " else {}({})", v, v, v, dec, v)
+        accepted = _accepted(field.type_name, v)
+        if accepted is not None:  # each Edm decoder gives None for None
+            return code("{} if " + accepted + " else {}({})", v, dec, v)
         return code("{}({})", dec, v)
     if field.kind == "enum":
         cls = enum_class(field.type_name)
@@ -222,9 +221,9 @@ def field_lines(
         # becomes a pseudo member there, kept in the same table, so it is a hit from then on.
         cls = enum_class(field.type_name)
         return [code("{}.{} = None if {} is None else _map_{}[v]", o, attr, get, cls)]
-    if field.kind == "edm" and field.type_name in _ACCEPTED:
+    accepted = _accepted(field.type_name, "v") if field.kind == "edm" else None
+    if accepted is not None:
         # One test for the common case, a value of the expected class or an absent one.
-        accepted = _ACCEPTED[field.type_name]
         return [code("{}.{} = v if {} is None or " + accepted + " else {}(v)", o, attr, get,
                      edm_decoder_name(field.type_name))]
     if field.kind == "edm" and field.type_name in _AS_IS:  # kept as sent
@@ -261,14 +260,19 @@ def collection_lines(field: FieldCode, function_of: _Fn, enum_class: _Fn) -> lis
 
 def _refused_item(field: FieldCode) -> str | None:
     """The inline test an item `x` of an Edm collection fails when its decoder must see it, if any."""
-    if field.kind != "edm":
-        return None
-    refused = _REFUSED.get(field.type_name)
-    if refused is not None:
-        return refused.format(x="x")
-    if field.type_name in edm.INT_RANGES:
-        return f"x.__class__ is not int or not {_within(field.type_name, 'x')}"
-    return None
+    accepted = _accepted(field.type_name, "x") if field.kind == "edm" else None
+    return None if accepted is None else _negated(accepted)
+
+
+def _negated(test: str) -> str:
+    """The opposite of a test of `_ACCEPTED` (De Morgan; `is` becomes `is not`): `x.__class__ is not str`."""
+    if " or " in test:
+        return " and ".join(_negated(part) for part in test.split(" or "))
+    if " and " in test:
+        return " or ".join(_negated(part) for part in test.split(" and "))
+    if " is " in test:
+        return test.replace(" is ", " is not ", 1)
+    return f"not {test}"  # a chained comparison: `not -(2**31) <= x < 2**31`
 
 
 def uses_item_list(field: FieldCode) -> bool:

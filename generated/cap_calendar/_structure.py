@@ -140,7 +140,7 @@ def _Events(d: _obj, b: Any = None, i: _pos = None) -> Events:
     if (v := d.get("categories")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -164,7 +164,7 @@ def _Events(d: _obj, b: Any = None, i: _pos = None) -> Events:
     if (v := d.get("recurrence_pattern_daysOfWeek")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()

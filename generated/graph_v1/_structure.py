@@ -231,7 +231,7 @@ def _Group(d: _obj, b: Any = None, i: _pos = None) -> Group:
     if (v := d.get("groupTypes")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -248,7 +248,7 @@ def _Group(d: _obj, b: Any = None, i: _pos = None) -> Group:
     if (v := d.get("infoCatalogs")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -302,7 +302,7 @@ def _Group(d: _obj, b: Any = None, i: _pos = None) -> Group:
     if (v := d.get("proxyAddresses")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -311,7 +311,7 @@ def _Group(d: _obj, b: Any = None, i: _pos = None) -> Group:
     if (v := d.get("resourceBehaviorOptions")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -319,7 +319,7 @@ def _Group(d: _obj, b: Any = None, i: _pos = None) -> Group:
     if (v := d.get("resourceProvisioningOptions")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -561,7 +561,7 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
     if (v := d.get("businessPhones")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -612,7 +612,7 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
     if (v := d.get("imAddresses")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -620,7 +620,7 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
     if (v := d.get("interests")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -678,7 +678,7 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
     if (v := d.get("otherMails")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -699,7 +699,7 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
     if (v := d.get("pastProjects")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -718,7 +718,7 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
     if (v := d.get("proxyAddresses")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -726,7 +726,7 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
     if (v := d.get("responsibilities")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -734,7 +734,7 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
     if (v := d.get("schools")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -754,7 +754,7 @@ def _User(d: _obj, b: Any = None, i: _pos = None) -> User:
     if (v := d.get("skills")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -892,7 +892,7 @@ def _AuthorizationInfo(d: _obj, b: Any = None, i: _pos = None) -> AuthorizationI
     if (v := d.get("certificateUserIds")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -1172,7 +1172,7 @@ def _OutlookItem(d: _obj, b: Any = None, i: _pos = None) -> OutlookItem:
     if (v := d.get("categories")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -1193,7 +1193,7 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
     if (v := d.get("categories")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -1221,7 +1221,7 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
     if (v := d.get("cancelledOccurrences")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -1479,7 +1479,7 @@ def _OnlineMeetingInfo(d: _obj, b: Any = None, i: _pos = None) -> OnlineMeetingI
     if (v := d.get("tollFreeNumbers")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -1582,7 +1582,7 @@ def _Message(d: _obj, b: Any = None, i: _pos = None) -> Message:
     if (v := d.get("categories")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -1778,7 +1778,7 @@ def _ExtensionProperty(d: _obj, b: Any = None, i: _pos = None) -> ExtensionPrope
     if (v := d.get("targetObjects")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -1825,7 +1825,7 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
     if (v := d.get("businessPhones")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -1876,7 +1876,7 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
     if (v := d.get("imAddresses")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -1884,7 +1884,7 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
     if (v := d.get("interests")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -1942,7 +1942,7 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
     if (v := d.get("otherMails")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -1963,7 +1963,7 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
     if (v := d.get("pastProjects")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -1982,7 +1982,7 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
     if (v := d.get("proxyAddresses")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -1990,7 +1990,7 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
     if (v := d.get("responsibilities")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -1998,7 +1998,7 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
     if (v := d.get("schools")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -2018,7 +2018,7 @@ def _AgentUser(d: _obj, b: Any = None, i: _pos = None) -> AgentUser:
     if (v := d.get("skills")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -2584,7 +2584,7 @@ def _UploadSession(d: _obj, b: Any = None, i: _pos = None) -> UploadSession:
     if (v := d.get("nextExpectedRanges")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()

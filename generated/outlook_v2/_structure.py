@@ -168,7 +168,7 @@ def _Item(d: _obj, b: Any = None, i: _pos = None) -> Item:
     if (v := d.get("Categories")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -189,7 +189,7 @@ def _Message(d: _obj, b: Any = None, i: _pos = None) -> Message:
     if (v := d.get("Categories")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -353,7 +353,7 @@ def _Event(d: _obj, b: Any = None, i: _pos = None) -> Event:
     if (v := d.get("Categories")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()

@@ -57,7 +57,7 @@ def _Item(d: _obj, b: Any = None, i: _pos = None) -> Item:
     if (v := d.get("tags")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -94,7 +94,7 @@ def _Photo(d: _obj, b: Any = None, i: _pos = None) -> Photo:
     if (v := d.get("tags")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -116,7 +116,7 @@ def _Document(d: _obj, b: Any = None, i: _pos = None) -> Document:
     if (v := d.get("tags")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
@@ -156,7 +156,7 @@ def _Scan(d: _obj, b: Any = None, i: _pos = None) -> Scan:
     if (v := d.get("tags")) is not None:
         for x in v if v.__class__ is list else _not_list(v):
             if x.__class__ is not str:
-                v = [_string(x) if x.__class__ is not str else x for x in v]
+                v = [x if x.__class__ is str else _string(x) for x in v]
                 break
         else:
             v = v.copy()
